@@ -1,0 +1,45 @@
+"""``netsoc validate-instrument`` and ``netsoc codebook``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the instrument subcommands."""
+    p = sub.add_parser("validate-instrument", help="check an instrument YAML file")
+    p.add_argument("path", help="instrument YAML file")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("codebook", help="write the codebook of an instrument as CSV")
+    p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
+    p.add_argument("--out", default="-", help="output CSV path, '-' for stdout (default)")
+    p.set_defaults(func=_codebook)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from survey.errors import InstrumentError
+    from survey.instrument import load_instrument
+
+    try:
+        inst = load_instrument(args.path)
+    except InstrumentError as exc:
+        print(str(exc))
+        return 1
+    print(f"OK: {args.path} - instrument {inst.id} {inst.version}, "
+          f"{len(inst.items)} items, {len(inst.attention_checks)} attention checks, "
+          f"{len(inst.fields)} fields")
+    return 0
+
+
+def _codebook(args: argparse.Namespace) -> int:
+    from survey.instrument import load_instrument
+
+    book = load_instrument(args.instrument).codebook()
+    if args.out == "-":
+        book.to_csv(sys.stdout, index=False)
+    else:
+        book.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0

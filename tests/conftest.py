@@ -1,0 +1,64 @@
+"""Shared fixtures.
+
+``require(condition, reason)`` skips a test locally when an external component
+(a browser, a database server) is missing, and fails it when ``CI=true``: CI
+must never skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when ``condition`` is false."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true, so this cannot be skipped: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator; never use global random state in tests."""
+    return np.random.default_rng(20261122)
+
+
+@pytest.fixture(scope="session")
+def instrument():
+    """The shipped default instrument."""
+    from survey.instrument import load_instrument
+
+    return load_instrument()
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Nothing a test runs may write to the user's home or default store."""
+    home = tmp_path_factory.getbasetemp() / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(home / ".jupyter"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / ".local/share/jupyter"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(home / ".local/share/jupyter/runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(home / ".ipython"))
+    monkeypatch.setenv("MPLBACKEND", "agg")
