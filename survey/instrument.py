@@ -138,6 +138,12 @@ class TextField(_Model):
         return v
 
 
+class CohortSpec(_Model):
+    label: str = "Workshop code"
+    max_length: int = Field(32, gt=0, le=200)
+    pattern: str = r"^[A-Za-z0-9_-]{1,32}$"
+
+
 class Comment(_Model):
     id: str = Field("comment", pattern=_ID)
     label: str
@@ -206,6 +212,7 @@ class Instrument(_Model):
     items: list[Item] = Field(min_length=1)
     attention_checks: list[AttentionCheck] = []
     fields: list[ChoiceField | TextField] = []
+    cohort: CohortSpec = CohortSpec()
     comment: Comment | None = None
     scoring: Scoring
     profiles: list[Profile] = Field(min_length=1)
@@ -449,7 +456,7 @@ def _consistency_problems(inst: Instrument) -> list[str]:
             problems.append(f"{section}: duplicate id {qid!r} (already used in {seen[qid]})")
         seen.setdefault(qid, section)
     reserved = {"respondent_id", "instrument_id", "instrument_version", "started_at",
-                "submitted_at", "status", "note"}
+                "submitted_at", "status", "note", "cohort"}
     for section, qid in every:
         if qid in reserved:
             problems.append(f"{section}: id {qid!r} is reserved for response metadata")
