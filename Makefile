@@ -1,0 +1,67 @@
+# netsoc - every task a user runs.  `make demo` and `make test` are the two
+# commands of the README's quick start; both create .venv when it is absent.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8866
+COHORT ?=
+
+export MPLBACKEND := agg
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help demo test lab survey dashboard report bench clean
+
+help:
+	@echo "make demo       create .venv if needed, install netsoc, run the demo pipeline"
+	@echo "make test       install the test extras and run the whole test suite"
+	@echo "make lab        JupyterLab on notebooks/"
+	@echo "make survey     serve the questionnaire with Voila (COHORT=code PORT=n)"
+	@echo "make dashboard  serve the live workshop dashboard with Voila (COHORT=code)"
+	@echo "make report     write the full analysis report for the demo store"
+	@echo "make bench      run every benchmark under bench/"
+
+$(BIN)/python:
+	@echo ">> creating virtual environment in $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo ">> installing netsoc and its dependencies (first time: about 2 minutes)"
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	@echo ">> installing test extras"
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/netsoc demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab notebooks/
+
+survey: $(VENV)/.installed
+	$(BIN)/netsoc survey --port $(PORT) $(if $(COHORT),--cohort $(COHORT))
+
+dashboard: $(VENV)/.installed
+	$(BIN)/netsoc dashboard --port $(PORT) $(if $(COHORT),--cohort $(COHORT))
+
+report: $(VENV)/.installed
+	$(BIN)/netsoc report --db sqlite:///data/demo/demo.sqlite --out reports/report.html
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf reports .pytest_cache .hypothesis

@@ -1,0 +1,103 @@
+"""The demo pipeline behind ``make demo`` / ``netsoc demo``.
+
+Draw seeded synthetic respondents, score them, print a short summary and write
+a self-contained HTML summary.  Each step reports progress through a callback.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["run_demo", "terminal_summary", "summary_html"]
+
+
+def _fmt_table(df: pd.DataFrame) -> str:
+    return df.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def terminal_summary(responses: pd.DataFrame, scores: pd.DataFrame) -> str:
+    """The text ``make demo`` prints: N, mean balance by role, profile counts."""
+    from analysis.summary import group_means, profile_counts
+
+    data = scores.join(responses[["role"]])
+    by_role = group_means(data, dv="balance", group="role")
+    lines = [
+        f"N = {len(responses)} respondents "
+        f"({int(scores['balance'].notna().sum())} with a balance score)",
+        "",
+        "Mean balance (networking - socializing, -1..1) by role, 95 % CI:",
+        _fmt_table(by_role.rename(columns={"group": "role"})),
+        "",
+        "Profiles:",
+        _fmt_table(profile_counts(scores)),
+    ]
+    return "\n".join(lines)
+
+
+def _figure_png(data: pd.DataFrame) -> str:
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    sns.pointplot(data=data, y="role", x="balance", errorbar=("ci", 95),
+                  linestyle="none", ax=ax, color="#0072B2")
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set(xlabel="Balance (negative: socializing, positive: networking)", ylabel="Role")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def summary_html(responses: pd.DataFrame, scores: pd.DataFrame, *, title: str) -> str:
+    """A self-contained HTML page with the summary tables and one figure."""
+    from analysis.summary import group_means, profile_counts
+
+    data = scores.join(responses[["role"]])
+    by_role = group_means(data, dv="balance", group="role").round(3)
+    profiles = profile_counts(scores).round(3)
+    png = _figure_png(data)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}}</style>
+</head><body>
+<h1>{html.escape(title)}</h1>
+<p>N = {len(responses)} respondents.</p>
+<h2>Mean balance by role (95&nbsp;% CI)</h2>
+{by_role.to_html(index=False)}
+<img alt="Mean balance by role with 95 % confidence intervals" src="data:image/png;base64,{png}">
+<h2>Profiles</h2>
+{profiles.to_html(index=False)}
+</body></html>
+"""
+
+
+def run_demo(*, n: int = 600, seed: int = 2026, out: Path = Path("reports"),
+             progress: Callable[[str], None] = lambda s: None) -> Path:
+    """Run the demo pipeline and return the path of the HTML summary."""
+    from analysis.demo import make_demo
+    from analysis.scoring import score
+    from survey.instrument import load_instrument
+
+    inst = load_instrument()
+    progress(f"instrument {inst.id} {inst.version} loaded")
+    responses = make_demo(n=n, seed=seed, instrument=inst)
+    progress(f"{len(responses)} demo respondents drawn (seed {seed})")
+    scores = score(responses, inst)
+    progress("scored")
+    print(terminal_summary(responses, scores), flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "demo_summary.html"
+    path.write_text(summary_html(responses, scores, title="netsoc demo summary"), encoding="utf-8")
+    progress(f"wrote {path}")
+    return path
