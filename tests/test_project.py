@@ -1,0 +1,107 @@
+"""Project housekeeping: dependencies in step, notebooks clean, layers respected,
+the demo command works."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+
+import yaml
+from packaging.requirements import Requirement
+
+from netsoc.cli import main
+from tests.conftest import ROOT
+
+#: pip name -> conda-forge name, where they differ
+CONDA_NAME = {"psycopg": "psycopg"}
+
+
+def _pyproject_requirements() -> dict[str, str]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    reqs = meta["dependencies"] + meta["optional-dependencies"]["test"]
+    out = {}
+    for text in reqs:
+        req = Requirement(text)
+        out[CONDA_NAME.get(req.name, req.name).lower()] = str(req.specifier)
+    return out
+
+
+def _conda_requirements() -> tuple[dict[str, str], list]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    out, pip = {}, []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip = dep["pip"]
+            continue
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", dep)
+        name, spec = m.group(1).lower(), m.group(2).replace(" ", "")
+        if name in {"python", "pip"}:
+            continue
+        out[name] = spec
+    return out, pip
+
+
+def test_environment_yml_mirrors_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert env["channels"] == ["conda-forge"]
+    assert "python=3.11" in env["dependencies"]
+    conda, pip = _conda_requirements()
+    assert pip == ["-e ."]
+    assert conda == _pyproject_requirements()
+
+
+def test_every_dependency_has_a_lower_bound():
+    for name, spec in _pyproject_requirements().items():
+        assert ">=" in spec, f"{name} has no lower bound"
+
+
+def test_notebooks_are_committed_without_outputs():
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                assert cell.get("outputs") == [] and cell.get("execution_count") is None, nb.name
+
+
+def _imports(package: str) -> dict[str, set[str]]:
+    found = {}
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+        found[str(path.relative_to(ROOT))] = names
+    return found
+
+
+def test_layers_point_down():
+    for path, names in _imports("analysis").items():
+        assert not any(n.startswith(("survey.form", "survey.feedback", "ipywidgets",
+                                     "netsoc")) for n in names), (path, names)
+    inst = _imports("survey")["survey/instrument.py"]
+    assert {n for n in inst if n.startswith(("survey", "analysis", "netsoc"))} <= {"survey.errors"}
+    for path, names in _imports("survey").items():
+        assert not any(n.startswith("netsoc") for n in names), path
+
+
+def test_demo_command_prints_a_summary_and_writes_html(tmp_path, capsys):
+    assert main(["demo", "--n", "80", "--seed", "5", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "N = 80 respondents" in out and "Profiles:" in out
+    assert "sales" in out
+    html = (tmp_path / "demo_summary.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "<script" not in html
+
+
+def test_bad_arguments_give_a_short_error(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--n", "zero"])
+    assert info.value.code == 2
+    assert "expected a whole number, got 'zero'" in capsys.readouterr().err
