@@ -1,0 +1,451 @@
+"""Check answers against an instrument: one response (a dict) or a table.
+
+Pure functions, no SQL and no widgets: the store, the importer and the form
+all use them, so a value is judged the same way wherever it comes from.
+
+- :func:`validate_answers` checks one response (the dict the form builds).
+- :func:`validate_frame` checks a whole wide table at once (vectorised) and
+  converts text labels such as ``"Agree"`` into their codes.
+
+Both collect *every* problem and raise one
+:class:`~survey.errors.ResponseValidationError` listing them all.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import ResponseValidationError
+from survey.instrument import ChoiceField, Instrument, TextField
+
+__all__ = [
+    "META_COLUMNS",
+    "MAX_LISTED",
+    "answer_columns",
+    "field_columns",
+    "validate_answers",
+    "validate_frame",
+    "format_rows",
+]
+
+#: Metadata columns of the wide table, in order (DESIGN.md "Data").
+META_COLUMNS: tuple[str, ...] = (
+    "respondent_id", "cohort", "instrument_id", "instrument_version",
+    "started_at", "submitted_at",
+)
+#: At most this many problems are listed in one error message.
+MAX_LISTED = 20
+_ROWS_SHOWN = 8
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT
+
+
+def field_columns(instrument: Instrument) -> list[str]:
+    """Demographic field ids that get their own column.
+
+    (Field ids never clash with the metadata columns; the instrument
+    reserves those names.)
+    """
+    return [f for f in instrument.field_ids if f not in META_COLUMNS]
+
+
+def answer_columns(instrument: Instrument) -> list[str]:
+    """Answer columns of the wide table: questions, fields, then the comment."""
+    cols = instrument.question_ids + field_columns(instrument)
+    if instrument.comment is not None:
+        cols.append(instrument.comment.id)
+    return cols
+
+
+def _check_int(qid: str, value: Any, lo: int, hi: int) -> tuple[int | None, str | None]:
+    if isinstance(value, (bool, np.bool_)):
+        return None, f"{qid}: expected an integer code {lo}..{hi}, got the boolean {value!r}"
+    if isinstance(value, numbers.Integral):
+        code = int(value)
+    elif isinstance(value, numbers.Real):
+        f = float(value)
+        if math.isnan(f) or math.isinf(f):
+            return None, (f"{qid}: expected an integer code {lo}..{hi}, got {f!r} "
+                          "(use None for no answer)")
+        if not f.is_integer():
+            return None, f"{qid}: expected an integer code {lo}..{hi}, got the fraction {f!r}"
+        code = int(f)
+    else:
+        return None, (f"{qid}: expected an integer code {lo}..{hi}, "
+                      f"got {type(value).__name__} {value!r}")
+    if not lo <= code <= hi:
+        return None, f"{qid}: {code} is outside the response scale {lo}..{hi}"
+    return code, None
+
+
+def _check_text(tid: str, value: Any, max_length: int,
+                pattern: str | None) -> tuple[str | None, str | None]:
+    if not isinstance(value, str):
+        return None, f"{tid}: expected text, got {type(value).__name__} {value!r}"
+    text = value.strip()
+    if len(text) > max_length:
+        return None, f"{tid}: text is {len(text)} characters long, at most {max_length} allowed"
+    if text and pattern is not None and re.fullmatch(pattern, text) is None:
+        return None, f"{tid}: {text!r} does not match the required pattern {pattern}"
+    return (text or None), None
+
+
+def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
+                     partial: bool = False) -> dict[str, Any]:
+    """Check one response against the instrument and normalise it.
+
+    Parameters
+    ----------
+    answers : mapping
+        ``{item or attention-check id: int code, choice field id: option code,
+        text field id: str, comment id: str, consent id: True}``.  ``None`` (or
+        ``pandas.NA``) means "no answer".  Integer codes may be Python or numpy
+        integers, or floats with an integral value; booleans, NaN, infinity,
+        fractions and strings are rejected.
+    instrument : Instrument
+        The questionnaire the answers belong to.
+    partial : bool, default False
+        ``True`` for drafts: required answers and consent may still be
+        missing; every value that *is* given is checked.
+
+    Returns
+    -------
+    dict
+        The answers that were given, normalised: ``int`` codes, option codes,
+        stripped text (empty text counts as no answer), and the consent id
+        mapped to ``True`` when consent was given.  Missing answers are left
+        out.
+
+    Raises
+    ------
+    ResponseValidationError
+        Listing every problem found (``error.problems``): unknown ids, values
+        outside the scale, wrong types, text too long or not matching its
+        pattern, missing required answers, consent absent.
+    """
+    if not isinstance(answers, Mapping):
+        raise ResponseValidationError(
+            f"answers must be a mapping of question id to answer, got {type(answers).__name__}")
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+    questions = {q.id: q for q in [*instrument.items, *instrument.attention_checks]}
+    fields = {f.id: f for f in instrument.fields}
+    comment = instrument.comment
+    consent_id = instrument.consent.id
+    known = set(questions) | set(fields) | {consent_id}
+    if comment is not None:
+        known.add(comment.id)
+
+    unknown = [k for k in answers if k not in known]
+    for key in unknown:
+        problems.append(f"{key!r}: not a question, field or comment of instrument "
+                        f"{instrument.id} {instrument.version}")
+
+    for key, value in answers.items():
+        if key in unknown or _is_missing(value):
+            continue
+        if key in questions:
+            lo, hi = instrument.response_range(key)
+            code, problem = _check_int(key, value, lo, hi)
+        elif key == consent_id:
+            if value is True or (isinstance(value, np.bool_) and bool(value)):
+                code, problem = True, None
+            else:
+                code, problem = None, (f"{key}: consent must be True to store answers, "
+                                       f"got {value!r}")
+        elif key in fields and isinstance(fields[key], ChoiceField):
+            options = fields[key].options
+            if isinstance(value, str) and value in options:
+                code, problem = value, None
+            else:
+                code, problem = None, (f"{key}: {value!r} is not one of the options "
+                                       f"{list(options)}")
+        elif key in fields:
+            tf: TextField = fields[key]  # type: ignore[assignment]
+            code, problem = _check_text(key, value, tf.max_length, tf.pattern)
+        else:  # the comment
+            limit = comment.max_length if comment is not None else 0
+            code, problem = _check_text(key, value, limit, None)
+        if problem is not None:
+            problems.append(problem)
+        elif code is not None:
+            clean[key] = code
+
+    if not partial:
+        if clean.get(consent_id) is not True and not any(
+                p.startswith(f"{consent_id}:") for p in problems):
+            problems.append(f"{consent_id}: consent is missing; answers are stored only "
+                            "after the participant agreed")
+        for qid, q in questions.items():
+            if q.required and qid not in clean and qid not in answers:
+                problems.append(f"{qid}: required answer is missing")
+            elif q.required and qid not in clean and _is_missing(answers.get(qid)):
+                problems.append(f"{qid}: required answer is missing")
+        for fid, f in fields.items():
+            if f.required and fid not in clean and not any(
+                    p.startswith(f"{fid}:") for p in problems):
+                problems.append(f"{fid}: required answer is missing")
+    if problems:
+        raise ResponseValidationError(
+            f"{len(problems)} problem(s) in the answers", problems)
+    return clean
+
+
+# ------------------------------------------------------------------ tables
+def format_rows(rows: Sequence[int], values: Sequence[Any] | None = None) -> str:
+    """``rows 3, 7 ('x'), ... and 12 more`` for error messages."""
+    shown = []
+    for i, r in enumerate(rows[:_ROWS_SHOWN]):
+        shown.append(f"{r} ({values[i]!r})" if values is not None else str(r))
+    word = "row" if len(rows) == 1 else "rows"
+    text = f"{word} " + ", ".join(shown)
+    if len(rows) > _ROWS_SHOWN:
+        text += f" and {len(rows) - _ROWS_SHOWN} more"
+    return text
+
+
+def _label_map(labels: Mapping[Any, str]) -> dict[str, Any]:
+    """Lower-cased label and code text -> code."""
+    out: dict[str, Any] = {}
+    for code, label in labels.items():
+        out[str(label).strip().casefold()] = code
+        out[str(code).strip().casefold()] = code
+    return out
+
+
+def _cell_text(value: Any) -> Any:
+    if _is_missing(value) or (isinstance(value, float) and math.isnan(value)):
+        return pd.NA
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """Cells as stripped ``string`` values; numbers as their text, ``""`` as NA."""
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind in ("string", "empty"):
+        text = col.astype("string").str.strip()
+    else:
+        text = col.astype("object").map(_cell_text).astype("string")
+    return text.mask(text == "")
+
+
+def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
+           name: str, rows: np.ndarray, problems: list[str]) -> pd.Series:
+    """Integer codes from numbers, numeric text or labels; vectorised."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        problems.append(f"column {name!r}: holds true/false values, expected codes {lo}..{hi}")
+        return pd.Series(pd.NA, index=col.index, dtype="Int64")
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        num = pd.to_numeric(col, errors="coerce").astype("Float64")
+        bad_text = pd.Series(False, index=col.index)
+    else:
+        text = _as_text(col)
+        lookup = _label_map(labels)
+        mapped = text.str.casefold().map(lookup)
+        num_text = pd.to_numeric(text.where(mapped.isna()), errors="coerce")
+        num = mapped.astype("Float64").fillna(num_text.astype("Float64"))
+        bad_text = text.notna() & num.isna()
+        if bad_text.any():
+            r = rows[bad_text.to_numpy()]
+            v = text[bad_text].tolist()
+            problems.append(
+                f"column {name!r}: not a code {lo}..{hi} or a label on the scale "
+                f"({', '.join(map(repr, labels.values()))}) in {format_rows(list(r), v)}")
+    present = num.notna().to_numpy(dtype=bool)
+    vals = num.to_numpy(dtype="float64", na_value=np.nan)
+    nonint = present & (np.mod(vals, 1) != 0)
+    outside = present & ~nonint & ((vals < lo) | (vals > hi))
+    for mask, what in ((nonint, f"not a whole number, expected codes {lo}..{hi}"),
+                       (outside, f"outside the response scale {lo}..{hi}")):
+        if mask.any():
+            shown = [int(x) if float(x).is_integer() else float(x) for x in vals[mask]]
+            problems.append(f"column {name!r}: {what} in {format_rows(list(rows[mask]), shown)}")
+    ok = present & ~nonint & ~outside
+    out = pd.Series(pd.NA, index=col.index, dtype="Int64")
+    out[ok] = vals[ok].astype("int64")
+    return out
+
+
+def _choices(col: pd.Series, options: Mapping[str, str], name: str,
+             rows: np.ndarray, problems: list[str]) -> pd.Series:
+    text = _as_text(col)
+    mapped = text.str.casefold().map(_label_map(options))
+    bad = text.notna() & mapped.isna()
+    if bad.any():
+        problems.append(
+            f"column {name!r}: not one of the options {list(options)} (codes or labels) "
+            f"in {format_rows(list(rows[bad.to_numpy()]), text[bad].tolist())}")
+    return pd.Categorical(mapped.where(~bad), categories=list(options))
+
+
+def _texts(col: pd.Series, max_length: int, pattern: str | None, name: str,
+           rows: np.ndarray, problems: list[str]) -> pd.Series:
+    text = _as_text(col)
+    text = text.astype("string")
+    too_long = (text.str.len() > max_length).fillna(False).to_numpy(dtype=bool)
+    if too_long.any():
+        problems.append(f"column {name!r}: text longer than {max_length} characters in "
+                        f"{format_rows(list(rows[too_long]))}")
+    if pattern is not None:
+        fits = text.str.fullmatch(pattern).fillna(True).to_numpy(dtype=bool)
+        if (~fits).any():
+            problems.append(f"column {name!r}: does not match the pattern {pattern} in "
+                            f"{format_rows(list(rows[~fits]), text[~fits].tolist())}")
+    return text
+
+
+def _raise(summary: str, problems: list[str]) -> None:
+    if len(problems) > MAX_LISTED:
+        extra = len(problems) - MAX_LISTED
+        problems = problems[:MAX_LISTED] + [f"... and {extra} more problem(s)"]
+    raise ResponseValidationError(summary, problems)
+
+
+def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
+                   row_numbers: Sequence[int] | None = None,
+                   source: str = "table") -> pd.DataFrame:
+    """Check a wide response table and convert it to the store's dtypes.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per respondent.  Every item and attention-check column must
+        be present; demographic fields, the comment and the metadata columns
+        (:data:`META_COLUMNS`) are optional.  Item cells may be codes,
+        numeric text (``"4"``) or labels (``"Agree"``, case and surrounding
+        spaces ignored); choice cells may be option codes or labels.  Empty
+        cells are missing answers.
+    instrument : Instrument
+        The questionnaire.
+    row_numbers : sequence of int, optional
+        Row number of each row as the user sees it in the file (used in
+        messages).  Default ``1..len(df)``.
+    source : str
+        What the table is called in the error summary (usually a file name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``respondent_id`` (string, NA when absent), ``cohort``
+        (string), ``instrument_id``, ``instrument_version`` (string),
+        ``started_at``, ``submitted_at`` (UTC timestamps to the
+        millisecond), the question
+        columns (``Int64``), the choice fields (categorical, categories = the
+        option codes in instrument order), text fields and the comment
+        (``string``).  Index ``0..n-1``.
+
+    Raises
+    ------
+    ResponseValidationError
+        Listing, by column and file row, every problem: an empty table,
+        duplicate, unknown or missing columns, values not on the scale,
+        unknown options, text too long, bad timestamps, repeated respondent
+        ids, a different instrument.
+    """
+    problems: list[str] = []
+    cols = [str(c) for c in df.columns]
+    dups = sorted({c for c in cols if cols.count(c) > 1})
+    if dups:
+        problems.append(f"duplicate column(s) {dups}: each variable may appear only once")
+    known = set(META_COLUMNS) | set(answer_columns(instrument))
+    unknown = [c for c in dict.fromkeys(cols) if c not in known]
+    if unknown:
+        problems.append(f"unknown column(s) {unknown}: not variables of instrument "
+                        f"{instrument.id} {instrument.version} (use a mapping file to rename)")
+    missing = [q for q in instrument.question_ids if q not in cols]
+    if missing:
+        problems.append(f"missing column(s) {missing}: every item and attention check "
+                        "needs a column (empty cells are allowed)")
+    if len(df) == 0:
+        problems.append("no data rows")
+    if problems:
+        _raise(f"{source}: cannot import", problems)
+
+    df = df.reset_index(drop=True)
+    df.columns = cols
+    rows = np.asarray(row_numbers if row_numbers is not None else range(1, len(df) + 1))
+    n = len(df)
+    out: dict[str, Any] = {}
+
+    # metadata
+    if "respondent_id" in df:
+        rid = _as_text(df["respondent_id"]).astype("string")
+        bad = rid.notna() & ~rid.str.fullmatch(r"[0-9A-Za-z_.:-]{1,64}").fillna(False)
+        if bad.any():
+            problems.append("column 'respondent_id': ids must be 1-64 letters, digits or _.:- in "
+                            + format_rows(list(rows[bad.to_numpy()]), rid[bad].tolist()))
+        dup = rid.notna() & rid.duplicated(keep=False)
+        if dup.any():
+            problems.append("column 'respondent_id': the same id appears more than once in "
+                            + format_rows(list(rows[dup.to_numpy()]), rid[dup].tolist()))
+        out["respondent_id"] = rid
+    else:
+        out["respondent_id"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    if "cohort" in df:
+        spec = instrument.cohort
+        out["cohort"] = _texts(df["cohort"], spec.max_length, spec.pattern, "cohort",
+                               rows, problems)
+    else:
+        out["cohort"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    if "instrument_id" in df:
+        iid = _as_text(df["instrument_id"])
+        bad = iid.notna() & (iid != instrument.id)
+        if bad.any():
+            problems.append(f"column 'instrument_id': responses to another instrument "
+                            f"(this is {instrument.id!r}) in "
+                            f"{format_rows(list(rows[bad.to_numpy()]), iid[bad].tolist())}")
+    out["instrument_id"] = pd.Series(instrument.id, index=df.index, dtype="string")
+    if "instrument_version" in df:
+        ver = _as_text(df["instrument_version"]).astype("string")
+        out["instrument_version"] = ver.fillna(instrument.version)
+    else:
+        out["instrument_version"] = pd.Series(instrument.version, index=df.index, dtype="string")
+    for ts in ("started_at", "submitted_at"):
+        if ts in df:
+            raw = df[ts]
+            if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+                parsed = (raw.dt.tz_localize("UTC") if raw.dt.tz is None
+                          else raw.dt.tz_convert("UTC"))
+                text = None
+            else:
+                text = _as_text(raw)
+                parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+                bad = text.notna() & parsed.isna()
+                if bad.any():
+                    problems.append(f"column {ts!r}: not a date and time (ISO 8601 expected) in "
+                                    f"{format_rows(list(rows[bad.to_numpy()]), text[bad].tolist())}")
+            # milliseconds are kept; SPSS stores times as float seconds
+            out[ts] = parsed.astype("datetime64[us, UTC]").dt.round("ms")
+        else:
+            out[ts] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
+
+    for qid in instrument.question_ids:
+        lo, hi = instrument.response_range(qid)
+        out[qid] = _codes(df[qid], instrument.value_labels(qid), lo, hi, qid, rows, problems)
+    for f in instrument.fields:
+        if f.id in META_COLUMNS:
+            continue
+        col = df[f.id] if f.id in df else pd.Series(pd.NA, index=df.index, dtype="object")
+        if isinstance(f, ChoiceField):
+            out[f.id] = _choices(col, f.options, f.id, rows, problems)
+        else:
+            out[f.id] = _texts(col, f.max_length, f.pattern, f.id, rows, problems)
+    if instrument.comment is not None:
+        cid = instrument.comment.id
+        col = df[cid] if cid in df else pd.Series(pd.NA, index=df.index, dtype="object")
+        out[cid] = _texts(col, instrument.comment.max_length, None, cid, rows, problems)
+    if problems:
+        _raise(f"{source}: {len(problems)} problem(s); nothing was imported", problems)
+    result = pd.DataFrame(out, index=pd.RangeIndex(n))
+    return result
