@@ -602,7 +602,8 @@ class ResponseStore:
             if differ.any():
                 raise ResponseValidationError(
                     f"{source}: cohort={cohort!r} was given but the cohort column differs",
-                    [format_rows(list(rows[differ.to_numpy()]), clean["cohort"][differ].tolist())])
+                    ["column 'cohort': " + format_rows(list(rows[differ.to_numpy()]),
+                                                         clean["cohort"][differ].tolist())])
             clean["cohort"] = clean["cohort"].fillna(cohort)
         return self._insert_clean(clean, rows, source)
 

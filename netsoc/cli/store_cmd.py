@@ -1,0 +1,102 @@
+"""``netsoc import``, ``netsoc export``, ``netsoc erase`` and ``netsoc db-info``.
+
+Every command takes ``--db`` (a SQLite path or a SQLAlchemy URL); without it
+the ``NETSOC_DB`` environment variable, else ``data/netsoc.sqlite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+_DB_HELP = "SQLite file or SQLAlchemy URL (default: $NETSOC_DB, else data/netsoc.sqlite)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the store subcommands."""
+    p = sub.add_parser("import", help="import responses from CSV, Excel, SPSS or Parquet")
+    p.add_argument("file", help="a .csv, .xlsx, .sav or .parquet file, one row per respondent")
+    p.add_argument("--db", default=None, help=_DB_HELP)
+    p.add_argument("--mapping", default=None,
+                   help="CSV (column,variable) or YAML mapping file column -> instrument variable")
+    p.add_argument("--cohort", default=None, help="cohort code for every imported row")
+    p.add_argument("--encoding", default=None, help="text encoding of a CSV file (default UTF-8)")
+    p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
+    p.set_defaults(func=_import)
+
+    p = sub.add_parser("export", help="export submitted responses to a file")
+    p.add_argument("--format", choices=["csv", "xlsx", "parquet", "sav"], default=None,
+                   help="file format (default: from the --out suffix)")
+    p.add_argument("--out", required=True, help="output file")
+    p.add_argument("--db", default=None, help=_DB_HELP)
+    p.add_argument("--cohort", default=None, help="only this cohort")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--with-ids", action="store_true",
+                   help="include respondent ids (left out by default for privacy)")
+    p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("erase", help="erase one respondent completely (withdrawn consent)")
+    p.add_argument("respondent_id", help="the respondent's id (resume code)")
+    p.add_argument("--db", default=None, help=_DB_HELP)
+    p.set_defaults(func=_erase)
+
+    p = sub.add_parser("db-info", help="show the store's location, schema version and counts")
+    p.add_argument("--db", default=None, help=_DB_HELP)
+    p.set_defaults(func=_info)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from survey.instrument import load_instrument
+    from survey.io import read_responses
+    from survey.store import open_store
+
+    inst = load_instrument(args.instrument)
+    df = read_responses(args.file, inst, mapping=args.mapping, encoding=args.encoding)
+    with open_store(args.db, instrument=inst) as store:
+        n = store.import_frame(df, cohort=args.cohort, row_numbers=df.attrs.get("row_numbers"),
+                               source=str(args.file))
+        print(f"imported {n} responses into {store.url}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from survey.errors import DataError
+    from survey.instrument import load_instrument
+    from survey.io import format_of, write_responses
+    from survey.store import open_store
+
+    inst = load_instrument(args.instrument)
+    fmt = args.format or format_of(args.out)
+    with open_store(args.db, instrument=inst) as store:
+        df = store.to_frame(cohort=args.cohort)
+        if len(df) == 0:
+            where = f" in cohort {args.cohort!r}" if args.cohort else ""
+            raise DataError(f"no submitted responses{where} in {store.url}; nothing was exported")
+        path = write_responses(df, args.out, inst, format=fmt, force=args.force,
+                               with_ids=args.with_ids)
+    ids = "with" if args.with_ids else "without"
+    print(f"exported {len(df)} responses ({ids} respondent ids) to {path}")
+    return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    from survey.store import open_store
+
+    with open_store(args.db) as store:
+        store.erase(args.respondent_id)
+        print(f"erased respondent {args.respondent_id} from {store.url}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from survey.store import open_store
+
+    with open_store(args.db) as store:
+        print(f"store:          {store.url}")
+        print(f"schema version: {store.schema_version()}")
+        print(f"instrument:     {store.instrument.id} {store.instrument.version}")
+        print(f"submitted:      {store.count()}")
+        print(f"drafts:         {store.count(include_drafts=True) - store.count()}")
+        cohorts = store.cohorts()
+        print(f"cohorts:        {', '.join(cohorts) if cohorts else '(none)'}")
+    return 0
