@@ -46,7 +46,7 @@ demo: $(VENV)/.installed
 	$(BIN)/netsoc demo
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	NETSOC_RELIABILITY_DOC=docs/reliability.md $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/

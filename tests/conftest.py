@@ -62,3 +62,4 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(home / ".local/share/jupyter/runtime"))
     monkeypatch.setenv("IPYTHONDIR", str(home / ".ipython"))
     monkeypatch.setenv("MPLBACKEND", "agg")
+

@@ -116,6 +116,7 @@ CASES = {
 }
 
 
+@pytest.mark.fault("instrument file: inconsistent definition", expect="one error naming file, item and problem")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_bad_instrument_gives_one_clear_error(tmp_path, case):
     fn, pattern = CASES[case]
@@ -136,6 +137,7 @@ def test_all_problems_are_listed_at_once(tmp_path):
     assert len(info.value.problems) >= 2
 
 
+@pytest.mark.fault("instrument file: malformed or unsafe YAML", expect="clear error, nothing executed")
 @pytest.mark.parametrize("text, pattern", [
     ("id: [unclosed\n", r"malformed YAML \(line \d+, column \d+\)"),
     ("base: &a {x: 1}\nother: *a\n", r"aliases .* are not allowed"),
