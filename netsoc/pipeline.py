@@ -82,17 +82,43 @@ table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px so
 """
 
 
+def _demo_db() -> Path:
+    from survey.config import DATA_DIR
+
+    return DATA_DIR / "demo" / "demo.sqlite"
+
+
+
+def fresh_sqlite(path: Path) -> Path:
+    """Delete a SQLite file and its WAL/SHM companions so the next open starts empty."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def run_demo(*, n: int = 600, seed: int = 2026, out: Path = Path("reports"),
+             db: Path | None = None,
              progress: Callable[[str], None] = lambda s: None) -> Path:
-    """Run the demo pipeline and return the path of the HTML summary."""
+    """Run the demo pipeline and return the path of the HTML summary.
+
+    The demo respondents go into a fresh, separate SQLite store (``db``) and
+    are read back from it, so the main job exercises the real store.
+    """
     from analysis.demo import make_demo
     from analysis.scoring import score
     from survey.instrument import load_instrument
+    from survey.store import open_store
 
+    db = Path(db) if db is not None else _demo_db()
     inst = load_instrument()
     progress(f"instrument {inst.id} {inst.version} loaded")
-    responses = make_demo(n=n, seed=seed, instrument=inst)
-    progress(f"{len(responses)} demo respondents drawn (seed {seed})")
+    drawn = make_demo(n=n, seed=seed, instrument=inst)
+    progress(f"{len(drawn)} demo respondents drawn (seed {seed})")
+    with open_store(fresh_sqlite(db), instrument=inst) as store:
+        store.import_frame(drawn, source="demo data")
+        responses = store.to_frame()
+    progress(f"stored in {db} and read back ({len(responses)} responses)")
     scores = score(responses, inst)
     progress("scored")
     print(terminal_summary(responses, scores), flush=True)

@@ -90,8 +90,10 @@ def test_layers_point_down():
 
 
 def test_demo_command_prints_a_summary_and_writes_html(tmp_path, capsys):
-    assert main(["demo", "--n", "80", "--seed", "5", "--out", str(tmp_path)]) == 0
+    db = tmp_path / "demo.sqlite"
+    assert main(["demo", "--n", "80", "--seed", "5", "--out", str(tmp_path), "--db", str(db)]) == 0
     out = capsys.readouterr().out
+    assert "stored in" in out and db.exists()
     assert "N = 80 respondents" in out and "Profiles:" in out
     assert "sales" in out
     html = (tmp_path / "demo_summary.html").read_text(encoding="utf-8")

@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=_positive, default=600, help="number of respondents (default 600)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     p.add_argument("--out", default="reports", help="folder for the HTML summary (default reports/)")
+    p.add_argument("--db", default=None,
+                   help="SQLite file for the demo store, recreated each run (default data/demo/demo.sqlite)")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("demo-data", help="write a demo data set (responses.csv, codebook.csv)")
@@ -45,7 +47,7 @@ class _Progress:
 def _demo(args: argparse.Namespace) -> int:
     from netsoc.pipeline import run_demo
 
-    run_demo(n=args.n, seed=args.seed, out=Path(args.out), progress=_Progress(5))
+    run_demo(n=args.n, seed=args.seed, out=Path(args.out), db=args.db, progress=_Progress(5))
     return 0
 
 
