@@ -68,7 +68,7 @@ def answer_columns(instrument: Instrument) -> list[str]:
 
 def _check_int(qid: str, value: Any, lo: int, hi: int) -> tuple[int | None, str | None]:
     if isinstance(value, (bool, np.bool_)):
-        return None, f"{qid}: expected an integer code {lo}..{hi}, got the boolean {value!r}"
+        return None, f"{qid}: expected an integer code {lo}..{hi}, got the boolean {bool(value)!r}"
     if isinstance(value, numbers.Integral):
         code = int(value)
     elif isinstance(value, numbers.Real):

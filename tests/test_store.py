@@ -1,0 +1,323 @@
+"""Contract tests of the response store, run against SQLite and PostgreSQL.
+
+PostgreSQL tests need ``NETSOC_TEST_PG_URL`` (``.ci/postgres.sh`` prints one);
+without it they skip locally and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from survey.errors import ResponseValidationError, StoreError
+from survey.store import (
+    ID_ALPHABET,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    normalise_code,
+    open_store,
+)
+from tests.conftest import require
+
+PG_URL = os.environ.get("NETSOC_TEST_PG_URL")
+
+
+def complete(instrument, rng, **extra) -> dict:
+    """A valid, complete response drawn from ``rng``."""
+    answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
+    for a in instrument.attention_checks:
+        answers[a.id] = a.expected
+    answers["role"] = str(rng.choice(list(instrument.choice_fields["role"].options)))
+    answers["consent"] = True
+    answers.update(extra)
+    return answers
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    require(bool(PG_URL), "no PostgreSQL server: set NETSOC_TEST_PG_URL (see .ci/postgres.sh)")
+    engine = sa.create_engine(PG_URL)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    """URL of a fresh, empty database (a new SQLite file or a new PG schema)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.sqlite")
+        return
+    engine = request.getfixturevalue("pg_engine")
+    schema = f"t_{secrets.token_hex(6)}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+@pytest.fixture
+def store(store_url, instrument):
+    s = open_store(store_url, instrument=instrument)
+    yield s
+    s.close()
+
+
+# ------------------------------------------------------------------ submit
+def test_submit_round_trips_into_the_wide_table(store, instrument, rng):
+    answers = complete(instrument, rng, comment="Great   session ", work_mode="hybrid")
+    started = dt.datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=dt.timezone.utc)
+    rid = store.submit(answers, cohort="WS-1", started_at=started)
+    assert re.fullmatch(f"[{ID_ALPHABET}]{{10}}", rid)
+    df = store.to_frame()
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert row["respondent_id"] == rid
+    assert row["cohort"] == "WS-1"
+    assert (row["instrument_id"], row["instrument_version"]) == (instrument.id, instrument.version)
+    assert row["started_at"] == pd.Timestamp(started)
+    assert abs(pd.Timestamp.now(tz="UTC") - row["submitted_at"]) < pd.Timedelta(minutes=1)
+    for q in instrument.question_ids:
+        assert row[q] == answers[q]
+    assert row["role"] == answers["role"]
+    assert row["work_mode"] == "hybrid"
+    assert pd.isna(row["age_band"])
+    assert row["comment"] == "Great   session"
+
+
+def test_to_frame_columns_and_dtypes(store, instrument, rng):
+    store.submit(complete(instrument, rng))
+    df = store.to_frame()
+    fields = instrument.field_ids
+    assert list(df.columns) == ["respondent_id", "cohort", "instrument_id", "instrument_version",
+                                "started_at", "submitted_at", *instrument.question_ids,
+                                *fields, "comment"]
+    assert (df[instrument.question_ids].dtypes == "Int64").all()
+    for f in fields:
+        assert isinstance(df[f].dtype, pd.CategoricalDtype)
+        assert list(df[f].cat.categories) == list(instrument.choice_fields[f].options)
+    for c in ("respondent_id", "cohort", "instrument_id", "instrument_version", "comment"):
+        assert df[c].dtype == "string"
+    assert str(df["submitted_at"].dtype) == "datetime64[us, UTC]"
+    # an empty store has the same columns and dtypes
+    empty = store.to_frame(cohort="nobody")
+    assert len(empty) == 0
+    pd.testing.assert_series_equal(empty.dtypes, df.dtypes)
+
+
+def test_random_ids_are_distinct(store, instrument, rng):
+    ids = {store.submit(complete(instrument, rng)) for _ in range(30)}
+    assert len(ids) == 30
+    assert store.count() == 30
+
+
+def test_same_submission_twice_is_stored_once(store, instrument, rng):
+    answers = complete(instrument, rng)
+    rid = store.submit(answers)
+    assert store.submit(answers, respondent_id=rid) == rid
+    assert store.count() == 1
+
+
+def test_resubmitting_different_answers_is_refused(store, instrument, rng):
+    answers = complete(instrument, rng)
+    rid = store.submit(answers)
+    other = dict(answers, **{instrument.question_ids[0]: answers[instrument.question_ids[0]] % 5 + 1})
+    with pytest.raises(StoreError, match=f"respondent {rid} has already submitted different"):
+        store.submit(other, respondent_id=rid)
+    assert store.to_frame().iloc[0][instrument.question_ids[0]] == answers[instrument.question_ids[0]]
+
+
+def test_invalid_submission_stores_nothing(store, instrument, rng):
+    answers = complete(instrument, rng)
+    answers[instrument.question_ids[0]] = 17
+    answers["consent"] = False
+    with pytest.raises(ResponseValidationError, match="2 problem") as info:
+        store.submit(answers)
+    assert any("17 is outside" in p for p in info.value.problems)
+    assert store.count(include_drafts=True) == 0
+
+
+@pytest.mark.parametrize("cohort", ["has space", "x" * 33, "<script>"])
+def test_bad_cohort_codes_are_refused(store, instrument, rng, cohort):
+    with pytest.raises(ResponseValidationError, match="cohort: expected a code"):
+        store.submit(complete(instrument, rng), cohort=cohort)
+    assert store.count() == 0
+
+
+def test_bad_respondent_id_is_refused(store, instrument, rng):
+    with pytest.raises(ResponseValidationError, match="respondent_id: expected 1-64"):
+        store.submit(complete(instrument, rng), respondent_id="a b; drop table")
+
+
+# ------------------------------------------------------------------ drafts
+def test_draft_save_resume_submit(store, instrument, rng):
+    q = instrument.question_ids
+    code = store.save_draft(None, {"consent": True, q[0]: 2}, cohort="W9")
+    assert store.count() == 0
+    assert store.load_draft(code) == {"consent": True, q[0]: 2}
+    # typed by a person: lower case, dashes, O for zero
+    typed = "-".join([code[:5], code[5:]]).lower().replace("0", "o")
+    assert store.load_draft(typed) == {"consent": True, q[0]: 2}
+    assert store.save_draft(code, {"consent": True, q[0]: 2, q[1]: 5}) == code
+    assert store.load_draft(code)[q[1]] == 5
+    drafts = store.to_frame(include_drafts=True)
+    assert drafts["status"].tolist() == ["draft"]
+    assert drafts.iloc[0]["cohort"] == "W9"
+    answers = complete(instrument, rng)
+    assert store.submit(answers, respondent_id=code) == code
+    df = store.to_frame()
+    assert df["respondent_id"].tolist() == [code]
+    assert df.iloc[0]["cohort"] == "W9"  # kept from the draft
+    with pytest.raises(StoreError, match="already submitted"):
+        store.load_draft(code)
+    with pytest.raises(StoreError, match="already submitted; the draft was not saved"):
+        store.save_draft(code, {"consent": True})
+
+
+def test_draft_needs_consent_and_valid_values(store, instrument):
+    q = instrument.question_ids
+    with pytest.raises(ResponseValidationError, match="consent is missing; drafts"):
+        store.save_draft(None, {q[0]: 3})
+    with pytest.raises(ResponseValidationError, match="8 is outside"):
+        store.save_draft(None, {"consent": True, q[0]: 8})
+    assert store.count(include_drafts=True) == 0
+
+
+def test_unknown_draft(store):
+    with pytest.raises(StoreError, match="no saved draft with the code 'ZZZZZZZZZZ': it does not exist"):
+        store.load_draft("ZZZZZZZZZZ")
+
+
+def test_normalise_code():
+    assert normalise_code(" ab1-o2 il ") == "AB10211"
+
+
+# ------------------------------------------------------------------- erase
+def test_erase_removes_the_person(store, instrument, rng):
+    keep = store.submit(complete(instrument, rng))
+    gone = store.submit(complete(instrument, rng, comment="withdraw me"))
+    draft = store.save_draft(None, {"consent": True})
+    store.erase(gone)
+    store.erase(draft)
+    assert store.to_frame(include_drafts=True)["respondent_id"].tolist() == [keep]
+    with store.engine.connect() as conn:
+        left = conn.execute(sa.text("SELECT answers FROM respondents")).scalars().all()
+    assert not any("withdraw me" in a for a in left)
+    with pytest.raises(StoreError, match=f"no respondent with the id '{gone}'"):
+        store.erase(gone)
+
+
+def test_erased_text_is_not_left_in_the_sqlite_file(tmp_path, instrument, rng):
+    path = tmp_path / "erase.sqlite"
+    with open_store(path, instrument=instrument) as s:
+        marker = "zq" + secrets.token_hex(8)
+        rid = s.submit(complete(instrument, rng, comment=marker))
+        s.erase(rid)
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("erase.sqlite*"))
+    assert marker.encode() not in data
+
+
+# ------------------------------------------------------------------ import
+def test_import_frame_is_all_or_nothing(store, instrument, rng):
+    rows = [complete(instrument, rng) for _ in range(5)]
+    df = pd.DataFrame(rows).drop(columns="consent")
+    df.loc[3, instrument.question_ids[2]] = 9
+    df.loc[4, "role"] = "pilot"
+    with pytest.raises(ResponseValidationError, match="nothing was imported") as info:
+        store.import_frame(df)
+    text = "\n".join(info.value.problems)
+    assert f"column '{instrument.question_ids[2]}': outside the response scale 1..5 in row 4 (9)" in text
+    assert "column 'role': not one of the options" in text and "row 5 ('pilot')" in text
+    assert store.count() == 0
+    df.loc[3, instrument.question_ids[2]] = 1
+    df.loc[4, "role"] = "Research or academia"  # a label becomes its code
+    assert store.import_frame(df, cohort="old-study") == 5
+    out = store.to_frame()
+    assert out["role"].iloc[4] == "research"
+    assert (out["cohort"] == "old-study").all()
+
+
+def test_import_refuses_ids_already_stored(store, instrument, rng):
+    rid = store.submit(complete(instrument, rng))
+    df = pd.DataFrame([complete(instrument, rng) for _ in range(3)]).drop(columns="consent")
+    df["respondent_id"] = ["NEW1", rid, "NEW2"]
+    with pytest.raises(ResponseValidationError, match="already in the store") as info:
+        store.import_frame(df)
+    assert f"row 2 ('{rid}')" in info.value.problems[0]
+    assert store.count() == 1
+
+
+# -------------------------------------------------------- schema & migration
+def test_schema_version_is_recorded(store):
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_forward_migration_keeps_old_data(tmp_path, instrument):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'v1.sqlite'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                             "applied_at DATETIME NOT NULL)"))
+        MIGRATIONS[1](conn)
+        conn.execute(sa.text("INSERT INTO schema_version VALUES (1, '2025-01-01 00:00:00')"))
+        answers = {q: 3 for q in instrument.question_ids}
+        conn.execute(sa.text(
+            "INSERT INTO respondents (respondent_id, status, instrument_id, instrument_version, "
+            "submitted_at, updated_at, seq, answers) VALUES ('OLD', 'submitted', :i, :v, "
+            "'2025-01-02 10:00:00', '2025-01-02 10:00:00', 1, :a)"),
+            dict(i=instrument.id, v="0.9.0", a=json.dumps(answers)))
+    engine.dispose()
+    with open_store(tmp_path / "v1.sqlite", instrument=instrument) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        df = s.to_frame()
+        assert df["respondent_id"].tolist() == ["OLD"]
+        assert df["instrument_version"].tolist() == ["0.9.0"]
+        assert df.iloc[0]["submitted_at"] == pd.Timestamp("2025-01-02 10:00:00", tz="UTC")
+        s.submit(complete(instrument, __import__("numpy").random.default_rng(1)),
+                 randomization_seed=42)
+        with s.engine.connect() as conn:
+            seeds = conn.execute(sa.text("SELECT randomization_seed FROM respondents "
+                                         "ORDER BY seq")).scalars().all()
+        assert seeds == [None, 42]
+
+
+def test_newer_schema_is_refused(tmp_path, instrument):
+    path = tmp_path / "future.sqlite"
+    open_store(path, instrument=instrument).close()
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO schema_version VALUES (99, '2030-01-01 00:00:00')"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema version 99, newer than"):
+        open_store(path, instrument=instrument)
+
+
+def test_sqlite_pragmas(tmp_path, instrument):
+    with open_store(tmp_path / "p.sqlite", instrument=instrument) as s, s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_default_location_comes_from_env(tmp_path, monkeypatch, instrument):
+    monkeypatch.setenv("NETSOC_DB", str(tmp_path / "env.sqlite"))
+    with open_store(instrument=instrument) as s:
+        assert s.url == f"sqlite:///{tmp_path / 'env.sqlite'}"
+    assert (tmp_path / "env.sqlite").exists()
+
+
+def test_missing_directory_is_a_clear_error(tmp_path, instrument):
+    with pytest.raises(StoreError, match="directory .* does not exist"):
+        open_store(tmp_path / "nope" / "x.sqlite", instrument=instrument)
+
+
+def test_unreachable_server_is_a_store_error(instrument):
+    with pytest.raises(StoreError, match="refused|connect"):
+        open_store("postgresql+psycopg://u:p@127.0.0.1:1/db?connect_timeout=2",
+                   instrument=instrument)
