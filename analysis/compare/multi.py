@@ -1,0 +1,200 @@
+"""Many outcomes x many grouping fields in one corrected table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis._checks import as_list, check_choice, check_columns, check_frame, check_numeric
+from analysis.compare import _core
+from survey.errors import DataError
+
+__all__ = ["compare_groups", "TESTS", "CORRECTIONS"]
+
+TESTS = ("welch", "anova", "rank")
+CORRECTIONS = ("holm", "fdr_bh", "bonferroni")
+
+COLUMNS = ["dv", "group", "test", "k", "n", "statistic", "df1", "df2", "p", "p_adj",
+           "effect", "estimate", "levene_p", "shapiro_p", "levels", "suppressed",
+           "tested", "reason"]
+
+
+def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
+    n, mean, var = _core.group_moments(y, codes, k)
+    if test == "rank":
+        if k == 2:
+            mw = _core.mann_whitney(y[codes == 0], y[codes == 1])
+            return dict(statistic=mw["u"], df1=np.nan, df2=np.nan, p=mw["p_u"],
+                        effect="rank_biserial", estimate=mw["rank_biserial"],
+                        name="Mann-Whitney U")
+        kw = _core.kruskal(y, codes, k)
+        return dict(statistic=kw["h"], df1=float(k - 1), df2=np.nan, p=kw["p_kw"],
+                    effect="epsilon_sq", estimate=kw["epsilon_sq"], name="Kruskal-Wallis H")
+    grand = y.mean()
+    ss_b = float((n * (mean - grand) ** 2).sum())
+    ss_w = float(((n - 1) * var).sum())
+    df_b, df_w = k - 1, len(y) - k
+    ms_w = ss_w / df_w
+    omega = (ss_b - df_b * ms_w) / (ss_b + ss_w + ms_w)
+    if test == "anova":
+        f = (ss_b / df_b) / ms_w
+        return dict(statistic=f, df1=float(df_b), df2=float(df_w),
+                    p=float(stats.f.sf(f, df_b, df_w)), effect="omega_sq", estimate=omega,
+                    name="one-way ANOVA F")
+    if (var <= 0).any():
+        raise ZeroDivisionError("a group has no variance")
+    if k == 2:
+        w = _core.welch_t(mean[0], mean[1], var[0], var[1], n[0], n[1], 0.95)
+        d = _core.cohen_d(mean[0], mean[1], var[0], var[1], n[0], n[1], None)
+        return dict(statistic=w["t"], df1=w["df"], df2=np.nan, p=w["p"],
+                    effect="hedges_g", estimate=d["hedges_g"], name="Welch t")
+    wa = _core.welch_anova(n, mean, var)
+    return dict(statistic=wa["welch_f"], df1=wa["welch_df1"], df2=wa["welch_df2"],
+                p=wa["p_welch"], effect="omega_sq", estimate=omega, name="Welch F")
+
+
+def compare_groups(scores: pd.DataFrame, dvs: str | Sequence[str], groups: str | Sequence[str],
+                   correction: str = "holm", *,
+                   tests: str | Sequence[str] = ("welch",),
+                   min_group_size: int = 5,
+                   exclude_levels: Sequence[Any] = ("na",),
+                   seed: int = 2026) -> pd.DataFrame:
+    """Test every outcome against every grouping field, with corrected p values.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Wide table, one row per respondent (e.g. scores joined with the
+        grouping fields).
+    dvs : str or list of str
+        Numeric outcome columns.
+    groups : str or list of str
+        Grouping columns.
+    correction : {"holm", "fdr_bh", "bonferroni"}, default "holm"
+        Multiple-comparison correction (statsmodels ``multipletests``),
+        applied separately within each test type over all dv x group rows
+        that were tested (R: ``p.adjust(p, "holm" | "BH" | "bonferroni")``).
+    tests : str or list of {"welch", "anova", "rank"}, default ("welch",)
+        ``"welch"``: Welch t for two groups (effect ``hedges_g``), Welch's
+        ANOVA for more (effect ``omega_sq`` from the classic ANOVA sums of
+        squares).  ``"anova"``: classic one-way F (effect ``omega_sq``).
+        ``"rank"``: Mann-Whitney U (effect ``rank_biserial``) or
+        Kruskal-Wallis H (effect ``epsilon_sq``).
+    min_group_size : int, default 5
+        Levels with fewer respondents (with a value of the dv) are not tested
+        and are listed in ``suppressed``; this also protects anonymity.
+    exclude_levels : list, default ("na",)
+        Level codes that are not groups (the instrument's "prefer not to say").
+    seed : int, default 2026
+        Seed of the subsample used by the Shapiro-Wilk check above 5000 residuals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dv x group x test, never omitted, with columns
+
+        - ``dv``, ``group``, ``test`` (e.g. ``"Welch t"``, ``"Welch F"``,
+          ``"one-way ANOVA F"``, ``"Mann-Whitney U"``, ``"Kruskal-Wallis H"``;
+          the requested kind when not tested).
+        - ``k``: levels tested; ``n``: respondents in them.
+        - ``statistic``, ``df1``, ``df2`` (NA where the test has none; for
+          Welch t ``df1`` is the Welch df), ``p``, ``p_adj``.
+        - ``effect`` (name) and ``estimate`` (value) of the effect size.
+        - ``levene_p``: Brown-Forsythe (median-centred Levene) test of equal
+          variances; ``shapiro_p``: Shapiro-Wilk test of the residuals from the
+          group means (on a seeded random subsample of 5000 above that size).
+        - ``levels``: the levels tested, ``"; "``-joined.
+        - ``suppressed``: levels dropped as smaller than ``min_group_size``,
+          as ``"level (n=3)"`` joined by ``"; "``; empty if none.
+        - ``tested`` (bool) and ``reason`` (why not tested; empty if tested).
+
+    Notes
+    -----
+    For each dv x group, respondents missing either value are dropped.
+
+    Raises
+    ------
+    DataError
+        Unknown or non-numeric dvs, unknown groups, a column used both as dv
+        and group, an unknown correction or test, a bad ``min_group_size``.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    check_frame(scores, "scores")
+    dv_list = check_numeric(scores, as_list(dvs, "dvs"), "dvs")
+    group_list = check_columns(scores, as_list(groups, "groups"), "groups")
+    both = sorted(set(dv_list) & set(group_list))
+    if both:
+        raise DataError(f"groups: column(s) {both} are also dvs; expected separate columns")
+    check_choice(correction, CORRECTIONS, "correction")
+    test_list = as_list(tests, "tests")
+    for t in test_list:
+        check_choice(t, TESTS, "tests")
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) \
+            or min_group_size < 2:
+        raise DataError(f"min_group_size: got {min_group_size!r}; expected an integer of at least 2")
+    excluded = set(exclude_levels)
+
+    rows: list[dict[str, Any]] = []
+    for group in group_list:
+        g = scores[group]
+        g_ok = g.notna().to_numpy() & ~g.isin(excluded).to_numpy()
+        cat = pd.Categorical(g.where(g_ok))
+        all_levels = list(cat.categories)
+        codes_all = cat.codes.astype(np.int64)
+        for dv in dv_list:
+            yv = scores[dv].to_numpy(dtype="float64", na_value=np.nan)
+            keep = g_ok & ~np.isnan(yv)
+            codes = codes_all[keep]
+            counts = np.bincount(codes, minlength=len(all_levels))
+            big = counts >= min_group_size
+            suppressed = "; ".join(f"{lv} (n={c})" for lv, c in zip(all_levels, counts)
+                                   if 0 < c < min_group_size)
+            levels = [lv for lv, b in zip(all_levels, big) if b]
+            remap = np.full(len(all_levels), -1)
+            remap[big] = np.arange(big.sum())
+            new = remap[codes]
+            sel = new >= 0
+            y, c = yv[keep][sel], new[sel]
+            k = len(levels)
+            base = dict(dv=dv, group=group, k=k, n=int(len(y)), levels="; ".join(map(str, levels)),
+                        suppressed=suppressed)
+            reason = ""
+            if k < 2:
+                reason = (f"{k} level(s) with at least {min_group_size} respondents; "
+                          "at least 2 needed")
+            elif np.ptp(y) == 0:
+                reason = f"dv {dv!r} is constant"
+            levene_p = shapiro_p = np.nan
+            if not reason:
+                levene_p = _core.levene(y, c, k)
+                means = np.bincount(c, weights=y, minlength=k) / np.bincount(c, minlength=k)
+                shapiro_p = _core.shapiro_resid(y - means[c], seed)
+            for t in test_list:
+                row = dict(base, test=t, statistic=np.nan, df1=np.nan, df2=np.nan, p=np.nan,
+                           effect=None, estimate=np.nan, levene_p=levene_p,
+                           shapiro_p=shapiro_p, tested=False, reason=reason, kind=t)
+                if not reason:
+                    try:
+                        res = _run(t, y, c, k)
+                    except ZeroDivisionError:
+                        row["reason"] = "a group has no variance; Welch's test is undefined"
+                    else:
+                        name = res.pop("name")
+                        row.update(res, test=name, tested=True)
+                rows.append(row)
+
+    out = pd.DataFrame(rows)
+    out["p_adj"] = np.nan
+    for kind, idx in out[out["tested"]].groupby("kind").groups.items():
+        if len(idx):
+            out.loc[idx, "p_adj"] = multipletests(out.loc[idx, "p"].to_numpy(),
+                                                  method=correction)[1]
+    out = out[COLUMNS]
+    out.attrs.update(correction=correction, min_group_size=min_group_size,
+                     exclude_levels=list(excluded))
+    return out
