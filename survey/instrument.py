@@ -354,6 +354,8 @@ def _read_yaml(path: Path) -> Any:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InstrumentError(f"{path}: malformed YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InstrumentError(f"{path}: malformed YAML: nested too deeply") from None
 
 
 def _describe_loc(raw: Any, loc: tuple[Any, ...]) -> str:
