@@ -85,7 +85,7 @@ def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
             more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
             problems.append(
                 f"column {item_ids[j]!r}: {len(rows)} value(s) outside the codes {lo}..{hi} "
-                f"(e.g. {x[rows[0], j]!r}) at rows {labels}{more}")
+                f"(e.g. {float(x[rows[0], j]):g}) at rows {labels}{more}")
         raise DataError("responses: answer codes out of range", problems)
     return x
 
