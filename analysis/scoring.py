@@ -54,9 +54,10 @@ def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         raise DataError(f"responses: {len(missing)} item column(s) missing: {shown}")
+    n = len(responses)
+    x = np.empty((n, len(item_ids)), order="F")  # columns contiguous: fast fill and sums
     problems: list[str] = []
-    cols = []
-    for c in item_ids:
+    for j, c in enumerate(item_ids):
         col = responses[c]
         if isinstance(col, pd.DataFrame):
             problems.append(f"column {c!r} appears more than once")
@@ -64,29 +65,40 @@ def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
         if pd.api.types.is_bool_dtype(col):
             problems.append(f"column {c!r}: expected integer answer codes {lo}..{hi}, found booleans")
             continue
-        num = pd.to_numeric(col, errors="coerce") if not pd.api.types.is_numeric_dtype(col) else col
-        lost = col.notna() & num.isna()
-        if lost.any():
-            problems.append(
-                f"column {c!r}: expected integer answer codes {lo}..{hi}, found "
-                f"{col[lost].iloc[0]!r} at row {col.index[lost][0]} "
-                f"({int(lost.sum())} such value(s)); convert labels to codes first")
-            continue
-        cols.append(num.to_numpy(dtype=float, na_value=np.nan))
-    if problems:
-        raise DataError("responses: item columns are not answer codes", problems)
-    x = np.column_stack(cols) if cols else np.empty((len(responses), 0))
-    finite = ~np.isnan(x)
-    bad = finite & ((x < lo) | (x > hi) | (x != np.round(x)))
-    if bad.any():
-        for j in np.flatnonzero(bad.any(axis=0)):
-            rows = np.flatnonzero(bad[:, j])
+        if not pd.api.types.is_numeric_dtype(col):
+            num = pd.to_numeric(col, errors="coerce")
+            lost = col.notna() & num.isna()
+            if lost.any():
+                problems.append(
+                    f"column {c!r}: expected integer answer codes {lo}..{hi}, found "
+                    f"{col[lost].iloc[0]!r} at row {col.index[lost][0]} "
+                    f"({int(lost.sum())} such value(s)); convert labels to codes first")
+                continue
+            col = num
+        v = col.to_numpy(dtype=float, na_value=np.nan)
+        bad = (v < lo) | (v > hi) | (np.floor(v) != v)
+        bad &= ~np.isnan(v)
+        if bad.any():
+            rows = np.flatnonzero(bad)
             labels = ", ".join(str(responses.index[r]) for r in rows[:5])
             more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
             problems.append(
-                f"column {item_ids[j]!r}: {len(rows)} value(s) outside the codes {lo}..{hi} "
-                f"(e.g. {float(x[rows[0], j]):g}) at rows {labels}{more}")
-        raise DataError("responses: answer codes out of range", problems)
+                f"column {c!r}: {len(rows)} value(s) outside the codes {lo}..{hi} "
+                f"(e.g. {float(v[rows[0]]):g}) at rows {labels}{more}")
+            continue
+        x[:, j] = v
+    if problems:
+        raise DataError("responses: item columns are not valid answer codes", problems)
+    return x
+
+
+def _keyed_matrix(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
+    ids = inst.item_ids
+    lo, hi = inst.response_range(ids[0])
+    x = item_matrix(responses, ids, lo, hi)
+    for j, item in enumerate(inst.items):
+        if item.keying == "reverse":
+            np.subtract(lo + hi, x[:, j], out=x[:, j])
     return x
 
 
@@ -100,20 +112,24 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument | None = None) -
         ``responses.index``; reverse-keyed items hold ``min + max - code``.
     """
     inst = instrument if instrument is not None else load_instrument()
-    ids = inst.item_ids
-    lo, hi = inst.response_range(ids[0])
-    x = item_matrix(responses, ids, lo, hi)
-    rev = np.array([i.keying == "reverse" for i in inst.items])
-    x[:, rev] = (lo + hi) - x[:, rev]
-    return pd.DataFrame(x, index=responses.index, columns=ids)
+    return pd.DataFrame(_keyed_matrix(responses, inst), index=responses.index,
+                        columns=inst.item_ids)
 
 
-def _mean_with_rule(x: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Row means of answered values; NaN where fewer than ``share`` answered."""
-    answered = ~np.isnan(x)
-    n = answered.sum(axis=1)
-    total = np.where(answered, x, 0.0).sum(axis=1)
-    enough = n >= np.ceil(share * x.shape[1] - 1e-9)
+def _mean_with_rule(filled: np.ndarray, answered: np.ndarray, idx: Sequence[int],
+                    share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row means over columns ``idx`` of answered values; NaN where fewer than
+    ``share`` of them are answered.  ``filled`` holds 0 where not answered.
+
+    Sums run column by column over Fortran-ordered arrays (a loop over items,
+    vectorised over respondents).
+    """
+    total = np.zeros(filled.shape[0])
+    n = np.zeros(filled.shape[0], dtype=np.int64)
+    for j in idx:
+        total += filled[:, j]
+        n += answered[:, j]
+    enough = n >= np.ceil(share * len(idx) - 1e-9)
     mean = np.full(n.shape, np.nan)
     np.divide(total, n, out=mean, where=enough & (n > 0))
     return mean, n
@@ -175,14 +191,16 @@ def score(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.D
         Item columns are missing or hold values that are not valid codes.
     """
     inst = instrument if instrument is not None else load_instrument()
-    keyed = keyed_items(responses, inst).to_numpy()
+    keyed = _keyed_matrix(responses, inst)
+    answered = ~np.isnan(keyed)
+    filled = np.where(answered, keyed, 0.0)
     lo, hi = inst.response_range(inst.item_ids[0])
     col = {iid: j for j, iid in enumerate(inst.item_ids)}
     means: dict[str, np.ndarray] = {}
     counts: dict[str, np.ndarray] = {}
     for name, spec in inst.scales.items():
         idx = [col[i.id] for i in inst.scale_items(name)]
-        means[name], counts[name] = _mean_with_rule(keyed[:, idx], spec.min_answered_share)
+        means[name], counts[name] = _mean_with_rule(filled, answered, idx, spec.min_answered_share)
     net, soc = means["networking"], means["socializing"]
     balance = (net - soc) / (hi - lo)
     engagement = (net + soc) / 2
@@ -200,7 +218,8 @@ def score(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.D
     for orient in ORIENTATIONS:
         for facet, spec in inst.facets.items():
             idx = [col[i.id] for i in inst.scale_items(orient, facet)]
-            result[f"{orient}_{facet}"] = _mean_with_rule(keyed[:, idx], spec.min_answered_share)[0]
+            result[f"{orient}_{facet}"] = _mean_with_rule(filled, answered, idx,
+                                                          spec.min_answered_share)[0]
     for name in inst.scales:
         result[f"n_answered_{name}"] = counts[name].astype("int64")
     return result
