@@ -85,8 +85,16 @@ def check_numeric(data: pd.DataFrame, columns: str | Sequence[str], argument: st
 
 
 def numeric_matrix(data: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """The columns as a float64 array with NaN for every missing value."""
-    return data[list(columns)].to_numpy(dtype="float64", na_value=np.nan)
+    """The columns as a float64 array with NaN for every missing value.
+
+    Filled column by column into a Fortran-ordered array: one cheap copy per
+    column whatever the dtypes (nullable ``Int64`` included).
+    """
+    cols = list(columns)
+    out = np.empty((len(data), len(cols)), dtype="float64", order="F")
+    for j, c in enumerate(cols):
+        out[:, j] = data[c].to_numpy(dtype="float64", na_value=np.nan)
+    return out
 
 
 def check_levels(values: pd.Series, argument: str, *, min_levels: int = 2,

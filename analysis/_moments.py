@@ -12,6 +12,8 @@ bounded:
 * ``P = X0'X0``           sum of x_i x_j over those rows,
 * ``Q = (X0*X0)'M``       sum of x_i^2 over those rows (correlations only),
 
+all read off one Gram matrix ``A'A`` of ``A = [X0, M, X0*X0]`` per chunk
+
 with ``X0`` the data (centred by the column means for numerical stability)
 and zero where missing.  Then ``cov_ij = (P_ij - S_ij S_ji / N_ij) / (N_ij - 1)``.
 """
@@ -22,7 +24,9 @@ import numpy as np
 
 __all__ = ["pairwise_moments", "listwise_rows"]
 
-_CHUNK = 131_072
+_CHUNK = 65_536
+_EXACT_MAX = 15   # 65_536 * 15**2 < 2**24: float32 sums stay exact
+
 
 
 def listwise_rows(x: np.ndarray) -> np.ndarray:
@@ -30,7 +34,7 @@ def listwise_rows(x: np.ndarray) -> np.ndarray:
     return ~np.isnan(x).any(axis=1)
 
 
-def pairwise_moments(x: np.ndarray, *, corr: bool = False
+def pairwise_moments(x: np.ndarray, *, corr: bool = False, integer: bool = False
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Pairwise-complete covariance (and optionally correlation) matrix.
 
@@ -43,6 +47,11 @@ def pairwise_moments(x: np.ndarray, *, corr: bool = False
         standardised by the standard deviations over the same pair of rows,
         as R's ``cor(use = "pairwise")``; this is *not* ``cov2cor`` of the
         covariance matrix when data are missing).
+    integer : bool
+        The caller knows the values are integers (an integer dtype); skips
+        the per-chunk integrality check of the exact float32 path.  Chunks of
+        centred integers within +-15 are summed in float32, which is exact
+        there; everything else in float64.
 
     Returns
     -------
@@ -54,34 +63,50 @@ def pairwise_moments(x: np.ndarray, *, corr: bool = False
         ``k x k`` correlations if requested.
     """
     n, k = x.shape
-    # Shift by the means of the first rows: any shift leaves covariances
-    # unchanged and a rough centre is enough for numerical stability.
+    # Shift by the (rounded) means of the first rows: any shift leaves
+    # covariances unchanged and a rough centre is enough for stability.
     with np.errstate(invalid="ignore", divide="ignore"):
         head = x[:_CHUNK]
         cnt = (~np.isnan(head)).sum(axis=0)
         mu = np.where(cnt > 0, np.nansum(head, axis=0) / np.maximum(cnt, 1), 0.0)
-    N = np.zeros((k, k))
-    S = np.zeros((k, k))
-    P = np.zeros((k, k))
-    Q = np.zeros((k, k)) if corr else None
-    for start in range(0, n, _CHUNK):
-        xc = x[start:start + _CHUNK] - mu
-        miss = np.isnan(xc)
-        if not miss.any():
-            N += xc.shape[0]
-            S += xc.sum(axis=0)[:, None]
-            P += xc.T @ xc
-            if corr:
-                Q += np.einsum("ij,ij->j", xc, xc)[:, None]
-            continue
-        np.copyto(xc, 0.0, where=miss)
-        mf = (~miss).astype(np.float32)
-        N += (mf.T @ mf).astype(np.float64)
-        mf64 = mf.astype(np.float64)
-        S += xc.T @ mf64
-        P += xc.T @ xc
+    mu = np.rint(mu)
+    # One Gram matrix per chunk of [x0, mask (, x0^2)] gives every pairwise
+    # sum at once; the buffers are reused so large arrays are not re-allocated.
+    blocks = 3 if corr else 2
+    rows = min(_CHUNK, max(n, 1))
+    buf64 = np.empty((rows, blocks * k))
+    buf32 = np.empty((rows, blocks * k), dtype=np.float32)
+    miss_buf = np.empty((rows, k), dtype=bool)
+    G = np.zeros((blocks * k, blocks * k))
+
+    def fill(a: np.ndarray, chunk: np.ndarray, miss: np.ndarray) -> None:
+        x0 = a[:, :k]
+        np.subtract(chunk, mu, out=x0, casting="unsafe")
+        np.isnan(x0, out=miss)
+        np.logical_not(miss, out=a[:, k:2 * k], casting="unsafe")
+        np.copyto(x0, 0.0, where=miss)
         if corr:
-            Q += (xc * xc).T @ mf64
+            np.multiply(x0, x0, out=a[:, 2 * k:])
+
+    for start in range(0, n, _CHUNK):
+        chunk = x[start:start + _CHUNK]
+        m = chunk.shape[0]
+        miss = miss_buf[:m]
+        # Exact single-precision path: centred integer codes with |x0| <= 15
+        # make every product and every chunk sum an integer below 2**24.
+        a = buf32[:m]
+        fill(a, chunk, miss)
+        x0 = a[:, :k]
+        exact = (x0.max(initial=0) <= _EXACT_MAX and x0.min(initial=0) >= -_EXACT_MAX
+                 and (integer or bool(np.array_equal(np.rint(x0), x0))))
+        if not exact:
+            a = buf64[:m]
+            fill(a, chunk, miss)
+        G += (a.T @ a).astype(np.float64)
+    P = G[:k, :k]
+    S = G[:k, k:2 * k]
+    N = G[k:2 * k, k:2 * k]
+    Q = G[2 * k:, k:2 * k] if corr else None
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = P - S * S.T / N
         cov = dev / (N - 1)

@@ -70,14 +70,20 @@ def _prepare(items: pd.DataFrame, columns: Sequence[str] | None, missing: str,
         x = x[listwise_rows(x)]
         check_min_n(x.shape[0], 3, "items", "respondents")
     else:
-        x = x[~np.isnan(x).all(axis=1)]
+        empty = np.isnan(x).all(axis=1)
+        if empty.any():
+            x = x[~empty]
         check_min_n(x.shape[0], 3, "items", "respondents")
     return cols, x
 
 
-def _covariance(x: np.ndarray, cols: list[str], *, corr: bool = False
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    cov, count, cor = pairwise_moments(x, corr=corr)
+def _integer(items: pd.DataFrame, cols: list[str]) -> bool:
+    return all(pd.api.types.is_integer_dtype(items[c].dtype) for c in cols)
+
+
+def _covariance(x: np.ndarray, cols: list[str], *, corr: bool = False,
+                integer: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    cov, count, cor = pairwise_moments(x, corr=corr, integer=integer)
     if np.isnan(cov).any() or (count < 3).any():
         i, j = np.argwhere(np.isnan(cov) | (count < 3))[0]
         raise DataError(
@@ -160,7 +166,7 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *,
     """
     level = check_probability(ci, "ci")
     cols, x = _prepare(items, columns, missing)
-    C, _, _ = _covariance(x, cols)
+    C, _, _ = _covariance(x, cols, integer=_integer(items, cols))
     raw, std = _alpha_from_cov(C)
     n, k = x.shape[0], len(cols)
     low, high = feldt_ci(raw, n, k, level)
