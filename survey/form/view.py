@@ -295,11 +295,11 @@ class SurveyView(widgets.VBox):
                 _show(w, False)
             self.message.value = ""
             return
+        self.body.children = [self._page_widget(m.page)]
         k, n = m.progress
         _show(self.progress, m.page > 0)
         self.progress_bar.value = k
         self.progress_text.value = f"Page {k} of {n}"
-        self.body.children = [self._page_widget(m.page)]
         _show(self.nav, m.page > 0)
         _show(self.back_button, m.page > 1)
         _show(self.next_button, not m.is_last)

@@ -1,0 +1,43 @@
+"""``netsoc survey``: serve the questionnaire with Voila and print its address."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from survey.config import REPO_ROOT
+
+NOTEBOOK = REPO_ROOT / "notebooks" / "01_take_survey.ipynb"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``survey`` subcommand."""
+    p = sub.add_parser("survey", help="serve the questionnaire (Voila) on 127.0.0.1")
+    p.add_argument("--cohort", help="workshop code stored with every response "
+                   "(participants can also use ?cohort=CODE in the address)")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    p.add_argument("--db", help="store path or URL (default: NETSOC_DB, else data/netsoc.sqlite)")
+    p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--public", action="store_true",
+                   help="allow a non-loopback --ip; visitors then need the printed token")
+    p.add_argument("--token", help="token visitors must give (default: random with --public)")
+    p.set_defaults(func=_survey)
+
+
+def _survey(args: argparse.Namespace) -> int:
+    from netsoc.serve import serve_notebook
+    from survey.config import resolve_db_url
+    from survey.errors import NetsocError
+    from survey.instrument import load_instrument
+
+    env = {"NETSOC_DB": resolve_db_url(args.db)}
+    if args.cohort is not None:
+        spec = load_instrument().cohort
+        if len(args.cohort) > spec.max_length or not re.fullmatch(spec.pattern, args.cohort):
+            raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
+                              f"expected {spec.pattern}")
+        env["NETSOC_COHORT"] = args.cohort
+    return serve_notebook(
+        NOTEBOOK, port=args.port, env=env, ip=args.ip, token=args.token, public=args.public,
+        query=f"cohort={args.cohort}" if args.cohort else "",
+        open_message="netsoc survey is running at {url}  (Ctrl-C to stop)")
