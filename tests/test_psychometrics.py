@@ -226,3 +226,16 @@ def test_input_not_modified(one_factor):
     item_statistics(one_factor)
     omega_total(one_factor)
     pd.testing.assert_frame_equal(one_factor, before)
+
+
+@pytest.mark.parametrize("offset, scale", [(0, 1), (0.5, 1), (0, 40)])
+def test_pairwise_moments_across_chunks_and_precisions(rng, offset, scale):
+    # 70,000 rows span two chunks; integer codes take the exact float32 path,
+    # non-integers (offset 0.5) and wide ranges (scale 40) the float64 one.
+    x = rng.integers(1, 6, size=(70_000, 4)).astype(float) * scale + offset
+    x[rng.random(x.shape) < 0.05] = np.nan
+    frame = pd.DataFrame(x)
+    cov, count, cor = pairwise_moments(x, corr=True)
+    np.testing.assert_allclose(cov, frame.cov().to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cor, frame.corr().to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(count, (~np.isnan(x)).astype(int).T @ (~np.isnan(x)).astype(int))
