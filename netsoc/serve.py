@@ -15,9 +15,11 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -72,6 +74,10 @@ def wait_for_port(port: int, ip: str = LOOPBACK, *, timeout: float = 60.0,
         if time.monotonic() - t0 > timeout:
             raise NetsocError(f"nothing is listening on {ip}:{port} after {timeout:.0f} s")
         time.sleep(0.1)
+
+
+def _terminate_as_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def voila_command(notebook: str | os.PathLike[str], *, port: int, ip: str = LOOPBACK,
@@ -154,6 +160,8 @@ def serve_notebook(notebook: str | os.PathLike[str], *, port: int = 8866,
     cmd = voila_command(notebook, port=port, ip=ip, token=token, public=public,
                         cull_idle_timeout=cull_idle_timeout)
     full_env = {**os.environ, **(env or {})}
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate_as_interrupt)  # stop Voila too
     proc = subprocess.Popen(cmd, env=full_env)
     try:
         wait_for_port(port, LOOPBACK if ip in ("0.0.0.0", "::") else ip,
