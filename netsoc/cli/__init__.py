@@ -26,6 +26,7 @@ COMMANDS: tuple[str, ...] = (
     "netsoc.cli.demo_cmd",
     "netsoc.cli.survey_cmd",
     "netsoc.cli.store_cmd",
+    "netsoc.cli.report_cmd",
 )
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -1,0 +1,533 @@
+"""The reproducible analysis report: ``notebooks/02_analysis.ipynb`` executed
+with papermill and converted to one self-contained HTML file.
+
+Two halves:
+
+- :func:`prepare` and friends are what the notebook calls: load the responses
+  (a file or a store), flag careless responders, score, and keep everything
+  the report needs in a :class:`Study`.
+- :func:`build_report` is what ``netsoc report`` calls: read the input once,
+  hash it, freeze it as a snapshot, execute the notebook on that snapshot in a
+  temporary folder and write the HTML.
+
+The data hash
+-------------
+``data_sha256`` is the SHA-256 of the *canonical* response table, not of file
+bytes, so the same responses give the same hash whether they come from a CSV,
+an Excel file or a database, in any row order, with or without respondent
+ids: every row is rendered as one CSV line (the instrument's columns in
+instrument order, ``respondent_id`` left out, integer codes as integers,
+timestamps in UTC ISO-8601 with microseconds, missing values empty), the lines
+are sorted and joined with ``\\n``, and the UTF-8 bytes are hashed.  When the
+input is a file, its byte hash is stamped as well (``file_sha256``).
+
+Reproducibility
+---------------
+Every number depends only on the data, the parameters and the seed; the stamp
+(instrument version, data hash, package versions, seed, parameters, time of
+the run) is shown at the top and stored in the HTML as JSON
+(``<script type="application/json" id="netsoc-stamp">``).  Only the time
+differs between two runs on the same input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.errors import DataError
+from survey.instrument import Instrument, load_instrument
+
+__all__ = [
+    "Study", "load_responses", "canonical_lines", "data_hash", "prepare", "stamp",
+    "stamp_markdown", "descriptives", "likert_figures", "group_figures", "comparison_table",
+    "methods", "regression_data", "score_columns", "regression_formula", "build_report",
+    "NOTEBOOK", "PACKAGES", "DEFAULT_GROUPS", "DEFAULT_OUTCOMES",
+]
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_analysis.ipynb"
+#: Packages whose versions are stamped on every report.
+PACKAGES = ("netsoc", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
+            "papermill", "nbconvert")
+DEFAULT_GROUPS = ("role", "career_stage", "work_mode")
+DEFAULT_OUTCOMES = ("balance", "networking", "socializing", "intentionality")
+EXCLUSION_RULES = ("any", "all", "none")
+_META = ("respondent_id", "cohort", "instrument_id", "instrument_version",
+         "started_at", "submitted_at")
+
+
+def _names(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """``"a, b"`` or ``["a", "b"]`` -> ``["a", "b"]`` (papermill passes strings)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+# ------------------------------------------------------------------ input
+def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None = None,
+                   cohort: str | None = None, instrument: Instrument | None = None
+                   ) -> tuple[pd.DataFrame, str]:
+    """Read the wide response table from a file or a store.
+
+    Parameters
+    ----------
+    data : path, optional
+        A response file (csv, xlsx, parquet, sav) read with
+        :func:`survey.io.read_responses`.
+    db : str, optional
+        A store URL or SQLite path (:func:`survey.open_store`).
+    cohort : str, optional
+        Keep only this cohort.
+    instrument : Instrument, optional
+        Default: the shipped questionnaire.
+
+    Returns
+    -------
+    (DataFrame, str)
+        The validated wide table and a description of where it came from.
+
+    Raises
+    ------
+    DataError
+        Neither or both of ``data`` and ``db`` given, or no responses left.
+    """
+    inst = instrument if instrument is not None else load_instrument()
+    if (data is None) == (db is None):
+        raise DataError(f"data/db: give exactly one of a data file or a store URL "
+                        f"(got data={data!r}, db={db!r})")
+    if data is not None:
+        from survey.io import read_responses
+
+        frame = read_responses(data, inst)
+        source = f"file {Path(data).name}"
+        if cohort is not None:
+            if "cohort" not in frame.columns:
+                raise DataError(f"cohort: {cohort!r} given but {data} has no cohort column")
+            frame = frame[frame["cohort"].astype("string") == cohort].reset_index(drop=True)
+    else:
+        from survey.store import open_store
+
+        with open_store(db, instrument=inst) as store:
+            frame = store.to_frame(cohort=cohort)
+        source = "response store"
+    if cohort is not None:
+        source += f", cohort {cohort}"
+    if len(frame) == 0:
+        raise DataError(f"{source}: no responses" + (f" for cohort {cohort!r}" if cohort else ""))
+    return frame, source
+
+
+def canonical_lines(responses: pd.DataFrame, instrument: Instrument) -> list[str]:
+    """The rows of the canonical table as sorted CSV lines (see the module docstring)."""
+    from survey.validate import answer_columns
+
+    cols = [c for c in (*_META[1:], *answer_columns(instrument)) if c in responses.columns]
+    out = pd.DataFrame(index=responses.index)
+    question = set(instrument.question_ids)
+    for c in cols:
+        s = responses[c]
+        if c in question:
+            s = pd.to_numeric(s.astype("object"), errors="coerce").astype("Float64").astype("Int64")
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        out[c] = s.astype("string")
+    text = out.to_csv(index=False, header=False, na_rep="", lineterminator="\n")
+    header = ",".join(cols)
+    return [header] + sorted(text.splitlines())
+
+
+def data_hash(responses: pd.DataFrame, instrument: Instrument) -> str:
+    """SHA-256 (hex) of the canonical response table (module docstring)."""
+    return hashlib.sha256("\n".join(canonical_lines(responses, instrument)).encode("utf-8")).hexdigest()
+
+
+def _file_hash(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ study
+@dataclass
+class Study:
+    """Everything one analysis run works on.
+
+    Attributes
+    ----------
+    instrument : Instrument
+    responses : DataFrame
+        All responses read (no respondent ids are ever displayed).
+    flags : DataFrame
+        :func:`analysis.quality.flag_careless` for every response.
+    included : DataFrame
+        Responses kept after the exclusion rule.
+    scores : DataFrame
+        :func:`analysis.scoring.score` of ``included`` joined with the
+        grouping fields.
+    groups, outcomes : list of str
+    exclusion : str
+        ``"any"``, ``"all"`` or ``"none"`` (nobody excluded).
+    seed : int
+    source : str
+    data_sha256 : str
+    file_sha256 : str or None
+    """
+
+    instrument: Instrument
+    responses: pd.DataFrame
+    flags: pd.DataFrame
+    included: pd.DataFrame
+    scores: pd.DataFrame
+    groups: list[str]
+    outcomes: list[str]
+    exclusion: str
+    seed: int
+    source: str
+    data_sha256: str
+    file_sha256: str | None = None
+    cohort: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_total(self) -> int:
+        return len(self.responses)
+
+    @property
+    def n_excluded(self) -> int:
+        return self.n_total - len(self.included)
+
+    @property
+    def exclusion_rule(self) -> str:
+        if self.exclusion == "none":
+            return "no exclusions (flags reported only)"
+        return str(self.flags.attrs.get("rule", ""))
+
+
+def prepare(*, data: str | os.PathLike[str] | None = None, db: str | None = None,
+            cohort: str | None = None, group_fields: str | list[str] | None = DEFAULT_GROUPS,
+            outcomes: str | list[str] | None = DEFAULT_OUTCOMES, exclusion: str = "any",
+            seed: int = 2026, expected_sha256: str | None = None,
+            source: str | None = None, file_sha256: str | None = None,
+            instrument: Instrument | None = None) -> Study:
+    """Load, flag, exclude and score: the first step of the analysis notebook.
+
+    Parameters
+    ----------
+    data, db, cohort
+        As :func:`load_responses`.
+    group_fields : str or list of str
+        Demographic fields to compare groups by (``"role, work_mode"``).
+    outcomes : str or list of str
+        Score columns to describe and compare.
+    exclusion : {"any", "all", "none"}
+        Exclude a response when any / all of the careless-responding flags
+        of :func:`analysis.quality.flag_careless` are raised, or nobody.
+    seed : int
+        Seed for every random step (passed on to the comparisons).
+    expected_sha256 : str, optional
+        Refuse to run when the data's hash differs (``netsoc report`` passes
+        the hash of the snapshot it wrote).
+    source, file_sha256 : str, optional
+        Describe the original input when ``data`` is a snapshot of it.
+
+    Raises
+    ------
+    DataError
+        Bad input, unknown group fields or outcomes, an unknown exclusion
+        rule or a hash mismatch.
+    """
+    from analysis.quality import flag_careless
+    from analysis.scoring import score
+
+    inst = instrument if instrument is not None else load_instrument()
+    if exclusion not in EXCLUSION_RULES:
+        raise DataError(f"exclusion: got {exclusion!r}; expected one of {list(EXCLUSION_RULES)}")
+    responses, read_from = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
+    digest = data_hash(responses, inst)
+    if expected_sha256 is not None and digest != expected_sha256:
+        raise DataError(f"data: hash {digest[:12]}... differs from the expected "
+                        f"{expected_sha256[:12]}...; the input changed")
+    groups = _names(group_fields)
+    unknown = [g for g in groups if g not in inst.choice_fields]
+    if unknown:
+        raise DataError(f"group_fields: {unknown} are not choice fields of the instrument "
+                        f"(expected some of {list(inst.choice_fields)})")
+    flags = flag_careless(responses, inst, rule="any" if exclusion == "none" else exclusion)
+    keep = ~flags["exclude"].to_numpy() if exclusion != "none" else slice(None)
+    included = responses.loc[keep].reset_index(drop=True)
+    scores = score(included, inst)
+    scores = scores.join(included[[g for g in inst.choice_fields if g in included.columns]])
+    outs = _names(outcomes)
+    missing = [o for o in outs if o not in scores.columns]
+    if missing:
+        raise DataError(f"outcomes: {missing} are not score columns "
+                        f"(expected some of {list(scores.columns[:8])})")
+    return Study(instrument=inst, responses=responses, flags=flags, included=included,
+                 scores=scores, groups=groups, outcomes=outs, exclusion=exclusion, seed=seed,
+                 source=source or read_from, data_sha256=digest, cohort=cohort,
+                 file_sha256=file_sha256 or (_file_hash(data) if data is not None and
+                                             source is None else None),
+                 parameters=dict(cohort=cohort, group_fields=groups, outcomes=outs,
+                                 exclusion=exclusion, seed=seed))
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of :data:`PACKAGES` (``"not installed"`` if absent)."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def stamp(study: Study, *, time: dt.datetime | None = None) -> dict[str, Any]:
+    """What produced this report: instrument, data hash, packages, seed, time."""
+    when = (time or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    out = {
+        "instrument_id": study.instrument.id,
+        "instrument_version": study.instrument.version,
+        "source": study.source,
+        "n_responses": study.n_total,
+        "data_sha256": study.data_sha256,
+        "file_sha256": study.file_sha256,
+        "seed": study.seed,
+        "parameters": study.parameters,
+        "packages": package_versions(),
+        "time": when.isoformat(timespec="seconds"),
+    }
+    return out
+
+
+def stamp_markdown(study: Study, *, time: dt.datetime | None = None) -> str:
+    """The stamp as a short Markdown block for the top of the report."""
+    s = stamp(study, time=time)
+    pk = ", ".join(f"{k} {v}" for k, v in s["packages"].items())
+    lines = [
+        f"**Instrument** {s['instrument_id']} {s['instrument_version']} · "
+        f"**Data** {s['source']}, {s['n_responses']} responses · "
+        f"**Data SHA-256** `{s['data_sha256']}`",
+    ]
+    if s["file_sha256"]:
+        lines.append(f"**File SHA-256** `{s['file_sha256']}`")
+    lines.append(f"**Seed** {s['seed']} · **Exclusion** {study.exclusion} · "
+                 f"**Groups** {', '.join(study.groups) or 'none'} · **Run** {s['time']}")
+    lines.append(f"**Packages** {pk}")
+    return "  \n".join(lines)
+
+
+# ------------------------------------------------------------ small tables
+def score_columns(study: Study) -> list[str]:
+    """The outcome columns followed by the facet scores."""
+    facets = [f"{o}_{f}" for o in ("networking", "socializing") for f in study.instrument.facets]
+    return study.outcomes + [c for c in facets if c not in study.outcomes]
+
+
+def descriptives(study: Study) -> pd.DataFrame:
+    """n, mean, sd, median, min, max and skewness of every score.
+
+    Returns
+    -------
+    DataFrame
+        One row per score (``score``), columns ``n``, ``mean``, ``sd``,
+        ``median``, ``min``, ``max``, ``skew``.
+    """
+    cols = score_columns(study)
+    x = study.scores[cols].astype("float64")
+    out = pd.DataFrame({"n": x.count(), "mean": x.mean(), "sd": x.std(), "median": x.median(),
+                        "min": x.min(), "max": x.max(), "skew": x.skew()})
+    return out.rename_axis("score").reset_index()
+
+
+def regression_formula(study: Study, outcome: str = "balance") -> str:
+    """``outcome ~ C(g1) + C(g2) ...`` over the grouping fields with enough levels.
+
+    Levels coded ``na`` ("prefer not to say") are set to missing first by
+    :func:`regression_data`; fields left with fewer than two levels are skipped.
+    """
+    data = regression_data(study)
+    terms = [f"C({g})" for g in study.groups if data[g].nunique(dropna=True) >= 2]
+    return f"{outcome} ~ " + (" + ".join(terms) if terms else "1")
+
+
+def regression_data(study: Study, min_group_size: int = 5) -> pd.DataFrame:
+    """Scores with ``na`` and levels smaller than ``min_group_size`` set to missing."""
+    out = study.scores.copy()
+    for g in study.groups:
+        s = out[g].astype("object").where(out[g].astype("object") != "na")
+        counts = s.value_counts()
+        small = counts.index[counts < min_group_size]
+        out[g] = s.where(~s.isin(small))
+    return out
+
+
+# ----------------------------------------------------------- figure groups
+def likert_figures(study: Study) -> list[Any]:
+    """One diverging Likert figure per scale (all responses analysed)."""
+    from analysis.plots import likert_bars
+
+    inst = study.instrument
+    figs = []
+    for name, spec in inst.scales.items():
+        items = [i.id for i in inst.scale_items(name)]
+        figs.append(likert_bars(study.included, items=items, levels=inst.value_labels(items[0]),
+                                title=f"{spec.label}: answers per item"))
+    return figs
+
+
+def group_figures(study: Study, *, min_group_size: int = 5) -> list[Any]:
+    """Per grouping field: networking and socializing means (95 % CI) and the
+    balance means, small groups suppressed."""
+    from analysis.plots import group_points
+
+    figs = []
+    for g in study.groups:
+        labels = study.instrument.value_labels(g)
+        figs.append(group_points(study.scores, dv=["networking", "socializing"], group=g,
+                                 labels=labels, min_group_size=min_group_size))
+        figs.append(group_points(study.scores, dv="balance", group=g, labels=labels,
+                                 min_group_size=min_group_size, reference=0.0))
+    return figs
+
+
+def comparison_table(comparisons: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """The comparison table for display: the main columns and ``significant``
+    (``p_adj < alpha``), rounded to 3 decimals (4 for p values)."""
+    cols = ["dv", "group", "test", "k", "n", "statistic", "df1", "df2", "p", "p_adj",
+            "effect", "estimate", "levene_p", "suppressed", "reason"]
+    out = comparisons[[c for c in cols if c in comparisons.columns]].copy()
+    out.insert(out.columns.get_loc("p_adj") + 1, "significant", out["p_adj"] < alpha)
+    rounding = {c: 4 for c in ("p", "p_adj", "levene_p")}
+    rounding.update({c: 3 for c in ("statistic", "df1", "df2", "estimate")})
+    return out.round(rounding)
+
+
+def methods(study: Study, *, reliability: pd.DataFrame | None = None,
+            comparisons: pd.DataFrame | None = None, regression: pd.DataFrame | None = None,
+            alpha: float = 0.05) -> str:
+    """:func:`analysis.methods.methods_paragraph` for this study."""
+    from analysis.methods import methods_paragraph
+
+    return methods_paragraph(instrument=study.instrument, n_total=study.n_total,
+                             n_excluded=study.n_excluded, exclusion_rule=study.exclusion_rule,
+                             reliability=reliability, comparisons=comparisons,
+                             regression=regression, alpha=alpha, seed=study.seed,
+                             data_sha256=study.data_sha256, packages=package_versions())
+
+
+# ------------------------------------------------------------------ report
+_SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
+_CDN_MODULE = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>",
+                         re.S | re.I)
+
+
+def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    # self-contained: drop scripts from CDNs (require.js, MathJax); nothing needs them
+    body = _CDN_MODULE.sub("", _SCRIPT_SRC.sub("", body))
+    tag = (f'<script type="application/json" id="netsoc-stamp">{stamp_json}</script>')
+    return body.replace("</head>", tag + "\n</head>", 1)
+
+
+def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
+                 db: str | None = None, cohort: str | None = None,
+                 group_fields: str | list[str] = DEFAULT_GROUPS, exclusion: str = "any",
+                 alpha: float = 0.05, correction: str = "holm", min_group_size: int = 5,
+                 seed: int = 2026, show_code: bool = False, timeout: int = 600,
+                 notebook: str | os.PathLike[str] = NOTEBOOK,
+                 keep_notebook: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Execute the analysis notebook on a snapshot of the input and write HTML.
+
+    Parameters
+    ----------
+    out : path
+        The HTML file to write (its folder is created).
+    data, db, cohort
+        The input, as :func:`load_responses`.
+    group_fields, exclusion, alpha, correction, min_group_size, seed
+        Notebook parameters (see the notebook's parameters cell).
+    show_code : bool
+        Include the code cells (hidden by default).
+    timeout : int
+        Seconds allowed per notebook cell.
+    keep_notebook : path, optional
+        Also save the executed notebook here.
+
+    Returns
+    -------
+    dict
+        The stamp (:func:`stamp`) plus ``out``, the path written.
+
+    Raises
+    ------
+    DataError
+        Bad input (as :func:`prepare`), or the notebook failed (the message
+        names the failing cell's error).
+    """
+    import nbformat
+    import papermill as pm
+    from survey.io import write_responses
+
+    inst = load_instrument()
+    if not 0 < float(alpha) < 1:
+        raise DataError(f"alpha: got {alpha!r}; expected a significance level between 0 and 1")
+    responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
+    digest = data_hash(responses, inst)
+    file_digest = _file_hash(data) if data is not None else None
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="netsoc-report-") as tmp:
+        snapshot = write_responses(responses, Path(tmp) / "responses.parquet", inst)
+        executed = Path(tmp) / "executed.ipynb"
+        params = dict(data=str(snapshot), db=None, cohort=None, source=source,
+                      group_fields=", ".join(_names(group_fields)), exclusion=exclusion,
+                      alpha=float(alpha), correction=correction,
+                      min_group_size=int(min_group_size), seed=int(seed),
+                      expected_sha256=digest, file_sha256=file_digest)
+        try:
+            pm.execute_notebook(str(notebook), str(executed), parameters=params,
+                                kernel_name="python3", progress_bar=False, cwd=tmp,
+                                execution_timeout=timeout, log_output=False)
+        except pm.PapermillExecutionError as exc:
+            raise DataError(f"report: the analysis notebook failed in cell {exc.cell_index}: "
+                            f"{exc.ename}: {exc.evalue}") from None
+        nb = nbformat.read(executed, as_version=4)
+        for i, cell in enumerate(nb.cells):   # papermill's injected cell gets a random id
+            cell["id"] = f"cell-{i}"
+        if keep_notebook is not None:
+            nbformat.write(nb, keep_notebook)
+    info = {
+        "instrument_id": inst.id, "instrument_version": inst.version, "source": source,
+        "n_responses": len(responses), "data_sha256": digest,
+        "file_sha256": file_digest, "seed": int(seed),
+        "parameters": {k: v for k, v in params.items()
+                       if k not in ("data", "db", "expected_sha256", "file_sha256")},
+        "packages": package_versions(),
+        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    title = f"netsoc report - {inst.id} {inst.version}"
+    text = _html(nb, show_code=show_code, title=title,
+                 stamp_json=json.dumps(info, sort_keys=True).replace("</", "<\\/"))
+    out_path.write_text(text, encoding="utf-8")
+    info["out"] = str(out_path)
+    return info
