@@ -194,7 +194,7 @@ def _read_sav(path: Path, encoding: str | None) -> pd.DataFrame:
     except Exception as exc:  # pyreadstat.ReadstatError and friends
         raise DataError(f"{path}: not a readable SPSS .sav file ({type(exc).__name__}: {exc})") from None
     for col in df.columns:  # SPSS has no missing text: empty strings are missing
-        if df[col].dtype == object:
+        if pd.api.types.is_string_dtype(df[col].dtype):
             df[col] = df[col].mask(df[col] == "")
     return df
 
@@ -242,8 +242,9 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
     -------
     pandas.DataFrame
         The validated wide table (see :func:`survey.validate.validate_frame`);
-        ``df.attrs["row_numbers"]`` holds each row's number in the file
-        (the header is row 1 in CSV and Excel files).
+        ``df.attrs["first_row"]`` is the file row number of the first data
+        row (2 for CSV and Excel, whose header is row 1; 1 otherwise), for
+        ``ResponseStore.import_frame(row_numbers=...)``.
 
     Raises
     ------
@@ -280,14 +281,15 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
     if fmt in ("csv", "xlsx"):
         for col in range(df.shape[1]):
             s = df.iloc[:, col]
-            if pd.api.types.infer_dtype(s, skipna=True) == "string":
-                df.isetitem(col, unneutralise(s).astype(object))
+            if pd.api.types.infer_dtype(s, skipna=True) == "string" and \
+                    s.astype("string").str.startswith("'").fillna(False).any():
+                df.isetitem(col, unneutralise(s))
     if mapping is not None:
         mp = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         df = _apply_mapping(df, mp, instrument, p)
-    rows = list(range(first, first + len(df)))
+    rows = range(first, first + len(df))
     clean = validate_frame(df, instrument, row_numbers=rows, source=str(p))
-    clean.attrs["row_numbers"] = rows
+    clean.attrs["first_row"] = first  # small: pandas copies attrs on every operation
     return clean
 
 

@@ -45,11 +45,14 @@ submitted response is never overwritten (erase it first).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
 import os
 import random
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,6 +62,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from survey.config import resolve_db_url
 from survey.errors import ResponseValidationError, StoreError
@@ -83,6 +91,7 @@ __all__ = [
 SCHEMA_VERSION = 2
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 ID_LENGTH = 10
+_ALPHABET_ARRAY = np.array(list(ID_ALPHABET), dtype="<U1")
 BUSY_TIMEOUT_MS = 10_000
 RETRY_SECONDS = 30.0
 T = TypeVar("T")
@@ -147,7 +156,15 @@ def new_respondent_id() -> str:
     Ten characters of Crockford base32 (``0-9``, ``A-Z`` without I, L, O, U:
     50 random bits from :mod:`secrets`); nothing personal goes into it.
     """
-    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+    return new_respondent_ids(1)[0]
+
+
+def new_respondent_ids(n: int) -> list[str]:
+    """``n`` random respondent ids at once (see :func:`new_respondent_id`)."""
+    # 256 is a multiple of 32, so the low 5 bits of a random byte are uniform
+    codes = np.frombuffer(secrets.token_bytes(n * ID_LENGTH), dtype=np.uint8) & 31
+    chars = _ALPHABET_ARRAY[codes].reshape(n, ID_LENGTH)
+    return chars.view(f"<U{ID_LENGTH}").ravel().tolist()
 
 
 def normalise_code(code: str) -> str:
@@ -240,6 +257,43 @@ def _make_engine(url: str) -> Engine:
         raise StoreError(f"cannot use database URL {parsed!r}: {exc}") from None
 
 
+def _lock_path_for(engine: Engine) -> str | None:
+    """A lock file that queues this machine's writers to one SQLite file.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, which gives
+    8 concurrent writers a p99 latency of several hundred milliseconds; an
+    exclusive ``flock`` instead wakes the next writer as soon as the previous
+    one commits.  The lock only orders writers; SQLite's locking still
+    guarantees correctness (other hosts, other tools), so a lock file that
+    cannot be created just means no queue.
+    """
+    if engine.dialect.name != "sqlite" or fcntl is None:
+        return None
+    db = engine.url.database
+    if not db or db == ":memory:":
+        return None
+    key = hashlib.sha256(os.path.realpath(db).encode()).hexdigest()[:24]
+    return os.path.join(tempfile.gettempdir(), f"netsoc-{key}.writelock")
+
+
+@contextmanager
+def _writer_turn(path: str | None) -> Iterator[None]:
+    fd = None
+    if path is not None:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            if fd is not None:
+                os.close(fd)
+            fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the lock
+
+
 # ----------------------------------------------------------------- store
 class ResponseStore:
     """Durable storage of responses to one instrument.
@@ -258,6 +312,7 @@ class ResponseStore:
     def __init__(self, engine: Engine, instrument: Instrument) -> None:
         self.engine = engine
         self.instrument = instrument
+        self._lock_path = _lock_path_for(engine)
         self._migrate()
 
     # ---------------------------------------------------------- plumbing
@@ -281,9 +336,10 @@ class ResponseStore:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(netsoc_write=True) as conn:
-            with conn.begin():
-                yield conn
+        with _writer_turn(self._lock_path):
+            with self.engine.connect().execution_options(netsoc_write=True) as conn:
+                with conn.begin():
+                    yield conn
 
     def _retry(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in a write transaction, retrying while the DB is busy."""
@@ -389,7 +445,9 @@ class ResponseStore:
             rid = respondent_id
             now = _utcnow()
             if rid is None:
-                rid = self._fresh_id(conn)
+                # 50 random bits: a clash is astronomically rare, and the
+                # primary key turns it into a retry with a new id
+                rid = new_respondent_id()
                 existing = None
             else:
                 existing = self._lookup(conn, rid)
@@ -614,13 +672,19 @@ class ResponseStore:
         payload = _encode_frame(clean, answer_columns(self.instrument))
         now = _utcnow()
 
+        sqlite = self.engine.dialect.name == "sqlite"
+
         def ts(col: str) -> list[Any]:
-            s = clean[col].astype("object")
-            return s.where(clean[col].notna(), None).tolist()
+            s = clean[col]
+            if sqlite:  # SQLAlchemy's SQLite DATETIME text format, built vectorised
+                s = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+            out = s.astype("object")
+            return out.where(clean[col].notna(), None).tolist()
 
         started, submitted = ts("started_at"), ts("submitted_at")
         cohorts = clean["cohort"].astype("object").where(clean["cohort"].notna(), None).tolist()
         versions = clean["instrument_version"].astype("object").tolist()
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
         def work(conn: Connection) -> int:
             given = ids[~missing_id].tolist()
@@ -636,21 +700,23 @@ class ResponseStore:
                     "(imported before?); nothing was imported",
                     [f"column 'respondent_id': {format_rows(list(rows[clash]), ids[clash].tolist())}"])
             new_ids = ids.tolist()
-            fresh = {new_respondent_id() for _ in range(int(missing_id.sum()) + 16)}
-            fresh -= set(given)
-            fresh_iter = iter(sorted(fresh))
+            fresh = iter(set(new_respondent_ids(int(missing_id.sum()) + 16)) - set(given))
             for i in np.flatnonzero(missing_id):
-                new_ids[i] = next(fresh_iter)
+                new_ids[i] = next(fresh)
             base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0))).scalar()
-            records = [
-                dict(respondent_id=new_ids[i], status="submitted", cohort=cohorts[i],
-                     instrument_id=self.instrument.id, instrument_version=versions[i],
-                     started_at=started[i], submitted_at=submitted[i], updated_at=now,
-                     note=None, seq=base + i + 1, answers=payload[i], randomization_seed=None)
-                for i in range(n)
-            ]
-            if records:
-                conn.execute(respondents.insert(), records)
+            names = ["respondent_id", "status", "cohort", "instrument_id", "instrument_version",
+                     "started_at", "submitted_at", "updated_at", "seq", "answers"]
+            records = list(zip(new_ids, ["submitted"] * n, cohorts, [self.instrument.id] * n,
+                               versions, started, submitted, [stamp] * n,
+                               range(base + 1, base + n + 1), payload))
+            if not records:
+                return 0
+            if sqlite:  # plain DB-API executemany: 3x faster than Core for 100k rows
+                conn.exec_driver_sql(
+                    f"INSERT INTO respondents ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' * len(names))})", records)
+            else:
+                conn.execute(respondents.insert(), [dict(zip(names, r)) for r in records])
             return n
 
         try:
@@ -718,18 +784,56 @@ class ResponseStore:
 
 
 def _encode_frame(clean: pd.DataFrame, columns: list[str]) -> list[str]:
-    """One JSON object per row (missing answers as null), built by pandas."""
-    sub = clean[[c for c in columns if c in clean.columns]].astype("object")
-    sub = sub.where(sub.notna(), None)
-    lines = sub.to_json(orient="records", lines=True, force_ascii=False)
-    return [line for line in lines.split("\n") if line]
+    """One JSON object per row, missing answers left out (as :meth:`submit` does).
+
+    Built column by column with Arrow's string kernels; text values are
+    JSON-escaped once per distinct value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pieces = []
+    for c in columns:
+        if c not in clean.columns:
+            continue
+        col = clean[c]
+        key = json.dumps(c) + ":"
+        if pd.api.types.is_integer_dtype(col.dtype):
+            values = pc.cast(pa.array(col.astype("Int64"), type=pa.int64()), pa.string())
+        else:
+            positions, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+            escaped = np.array([json.dumps(str(u), ensure_ascii=False) for u in uniques] + [None],
+                               dtype=object)
+            values = pa.array(escaped[positions], type=pa.string())
+        pieces.append(pc.binary_join_element_wise(key, values, ""))
+    if not pieces:
+        return ["{}"] * len(clean)
+    body = pc.binary_join_element_wise(*pieces, ",", null_handling="skip")
+    return pc.binary_join_element_wise("{", body, "}", "").to_pylist()
+
+
+def _parse_answers(texts: pd.Series, instrument: Instrument) -> pd.DataFrame:
+    """The JSON answer objects as a table, parsed by Arrow's JSON reader."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    questions = set(instrument.question_ids)
+    columns = answer_columns(instrument)
+    schema = pa.schema([(c, pa.int64() if c in questions else pa.string()) for c in columns])
+    if len(texts) == 0:
+        return schema.empty_table().to_pandas()
+    data = "\n".join(texts).encode("utf-8")
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        table = pj.read_json(io.BytesIO(data), parse_options=options)
+    except pa.ArrowInvalid as exc:
+        raise StoreError(f"stored answers do not fit instrument {instrument.id}: {exc}") from None
+    return table.to_pandas()
 
 
 def _decode_frame(raw: pd.DataFrame, instrument: Instrument, include_drafts: bool) -> pd.DataFrame:
     n = len(raw)
-    answers = pd.DataFrame.from_records(
-        [json.loads(s) for s in raw["answers"]], index=pd.RangeIndex(n),
-        columns=answer_columns(instrument))
+    answers = _parse_answers(raw["answers"], instrument)
     out: dict[str, Any] = {}
     for c in ("respondent_id", "cohort", "instrument_id", "instrument_version"):
         out[c] = raw[c].astype("string")

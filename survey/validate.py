@@ -233,11 +233,30 @@ def _cell_text(value: Any) -> Any:
 def _as_text(col: pd.Series) -> pd.Series:
     """Cells as stripped ``string`` values; numbers as their text, ``""`` as NA."""
     kind = pd.api.types.infer_dtype(col, skipna=True)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        kind = pd.api.types.infer_dtype(col.cat.categories, skipna=True)
     if kind in ("string", "empty"):
         text = col.astype("string").str.strip()
     else:
         text = col.astype("object").map(_cell_text).astype("string")
     return text.mask(text == "")
+
+
+def _factorized(col: pd.Series, convert: Any) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """Apply ``convert`` to each distinct cell value only (vectorised by factorize).
+
+    Returns the per-row position of the value (-1 for missing), the converted
+    distinct values and a mask of rows whose value could not be converted
+    (``convert`` returned ``_BAD``).
+    """
+    positions, uniques = pd.factorize(col, use_na_sentinel=True)
+    converted = [convert(u) for u in uniques]
+    bad_u = np.array([c is _BAD for c in converted] + [False], dtype=bool)
+    bad = bad_u[positions]  # position -1 picks the trailing False
+    return positions, converted, bad
+
+
+_BAD = object()
 
 
 def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
@@ -247,46 +266,73 @@ def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
         problems.append(f"column {name!r}: holds true/false values, expected codes {lo}..{hi}")
         return pd.Series(pd.NA, index=col.index, dtype="Int64")
     if pd.api.types.is_numeric_dtype(col.dtype):
-        num = pd.to_numeric(col, errors="coerce").astype("Float64")
-        bad_text = pd.Series(False, index=col.index)
+        vals = pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(
+            dtype="float64", na_value=np.nan)
     else:
-        text = _as_text(col)
         lookup = _label_map(labels)
-        mapped = text.str.casefold().map(lookup)
-        num_text = pd.to_numeric(text.where(mapped.isna()), errors="coerce")
-        num = mapped.astype("Float64").fillna(num_text.astype("Float64"))
-        bad_text = text.notna() & num.isna()
-        if bad_text.any():
-            r = rows[bad_text.to_numpy()]
-            v = text[bad_text].tolist()
+
+        def convert(value: Any) -> Any:
+            if isinstance(value, (bool, np.bool_)):
+                return _BAD
+            if isinstance(value, numbers.Real):
+                return float(value)
+            text = str(value).strip()
+            if text == "":
+                return np.nan
+            code = lookup.get(text.casefold())
+            if code is not None:
+                return float(code)
+            try:
+                return float(text)
+            except ValueError:
+                return _BAD
+
+        positions, converted, bad = _factorized(col, convert)
+        table = np.array([np.nan if c is _BAD else c for c in converted] + [np.nan],
+                         dtype="float64")
+        vals = table[positions]
+        if bad.any():
+            shown = col[bad].map(lambda v: str(v).strip()).tolist()
             problems.append(
                 f"column {name!r}: not a code {lo}..{hi} or a label on the scale "
-                f"({', '.join(map(repr, labels.values()))}) in {format_rows(list(r), v)}")
-    present = num.notna().to_numpy(dtype=bool)
-    vals = num.to_numpy(dtype="float64", na_value=np.nan)
-    nonint = present & (np.mod(vals, 1) != 0)
-    outside = present & ~nonint & ((vals < lo) | (vals > hi))
+                f"({', '.join(map(repr, labels.values()))}) in {format_rows(list(rows[bad]), shown)}")
+    present = ~np.isnan(vals)
+    with np.errstate(invalid="ignore"):
+        nonint = present & (np.mod(vals, 1) != 0)
+        outside = present & ~nonint & ((vals < lo) | (vals > hi))
     for mask, what in ((nonint, f"not a whole number, expected codes {lo}..{hi}"),
                        (outside, f"outside the response scale {lo}..{hi}")):
         if mask.any():
             shown = [int(x) if float(x).is_integer() else float(x) for x in vals[mask]]
             problems.append(f"column {name!r}: {what} in {format_rows(list(rows[mask]), shown)}")
     ok = present & ~nonint & ~outside
-    out = pd.Series(pd.NA, index=col.index, dtype="Int64")
-    out[ok] = vals[ok].astype("int64")
-    return out
+    data = np.where(ok, vals, 0).astype("int64")
+    return pd.Series(pd.arrays.IntegerArray(data, ~ok), index=col.index)
 
 
 def _choices(col: pd.Series, options: Mapping[str, str], name: str,
-             rows: np.ndarray, problems: list[str]) -> pd.Series:
-    text = _as_text(col)
-    mapped = text.str.casefold().map(_label_map(options))
-    bad = text.notna() & mapped.isna()
+             rows: np.ndarray, problems: list[str]) -> pd.Categorical:
+    lookup = _label_map(options)
+
+    def convert(value: Any) -> Any:
+        if _is_missing(value) or (isinstance(value, float) and math.isnan(value)):
+            return None
+        text = _cell_text(value)
+        if text is pd.NA or text == "":
+            return None
+        return lookup.get(text.casefold(), _BAD)
+
+    positions, converted, bad = _factorized(col, convert)
     if bad.any():
+        shown = col[bad].map(lambda v: str(v).strip()).tolist()
         problems.append(
             f"column {name!r}: not one of the options {list(options)} (codes or labels) "
-            f"in {format_rows(list(rows[bad.to_numpy()]), text[bad].tolist())}")
-    return pd.Categorical(mapped.where(~bad), categories=list(options))
+            f"in {format_rows(list(rows[bad]), shown)}")
+    categories = list(options)
+    index = {c: i for i, c in enumerate(categories)}
+    table = np.array([-1 if (c is _BAD or c is None) else index[c] for c in converted] + [-1],
+                     dtype="int64")
+    return pd.Categorical.from_codes(table[positions], categories=categories)
 
 
 def _texts(col: pd.Series, max_length: int, pattern: str | None, name: str,

@@ -53,7 +53,8 @@ def _import(args: argparse.Namespace) -> int:
     inst = load_instrument(args.instrument)
     df = read_responses(args.file, inst, mapping=args.mapping, encoding=args.encoding)
     with open_store(args.db, instrument=inst) as store:
-        n = store.import_frame(df, cohort=args.cohort, row_numbers=df.attrs.get("row_numbers"),
+        first = df.attrs.get("first_row", 1)
+        n = store.import_frame(df, cohort=args.cohort, row_numbers=range(first, first + len(df)),
                                source=str(args.file))
         print(f"imported {n} responses into {store.url}")
     return 0
