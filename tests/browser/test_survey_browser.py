@@ -93,14 +93,20 @@ def test_missing_required_answer_shows_the_error(phone_page, voila):
     inst = load_instrument()
     server = voila(NOTEBOOK)
     page.goto(server.url)
-    page.locator(".netsoc-consent").click(timeout=FIRST_PAINT_MS)
+    # keyboard only: focus the controls and press Enter / Space
+    page.locator(".netsoc-consent").wait_for(timeout=FIRST_PAINT_MS)
+    page.locator(".netsoc-consent").focus()
+    page.keyboard.press("Enter")
     page.locator(".netsoc-progress").get_by_text("Page 1 of 7").wait_for()
     goto_next(page, 1)
     ids = shown_ids(page)
     assert len(ids) == 8
     for qid in ids[:-1]:
-        page.locator(f".netsoc-item-{qid}").get_by_role("button", name="Agree", exact=True).click()
-    page.locator(".netsoc-next").click()
+        page.locator(f".netsoc-item-{qid}").get_by_role("button", name="Agree", exact=True).focus()
+        page.keyboard.press("Space")
+        page.locator(f".netsoc-item-{qid} .mod-active").get_by_text("Agree", exact=True).wait_for()
+    page.locator(".netsoc-next").focus()
+    page.keyboard.press("Enter")
     error = page.locator(f".netsoc-error:visible").first
     error.wait_for()
     assert "required" in page.locator(".netsoc-question.netsoc-invalid .netsoc-error").inner_text()
