@@ -74,10 +74,12 @@ def main() -> None:
         cronbach_alpha(answers)
 
     ours_both = best_of(score_and_alpha, repeat=3)
-    ours_alpha = best_of(lambda: cronbach_alpha(answers), repeat=3)
-    ours_value = cronbach_alpha(answers)["alpha"].iloc[0]
-    # pingouin is slow here: time it once, on float data (it needs floats for NaN)
+    ours_score = best_of(lambda: score(answers, inst), repeat=3)
+    # alpha against pingouin on the very same float64 matrix (pingouin needs
+    # floats for NaN); pingouin is slow here, so it is timed once
     as_float = answers.astype("float64")
+    ours_alpha = best_of(lambda: cronbach_alpha(as_float), repeat=3)
+    ours_value = cronbach_alpha(as_float)["alpha"].iloc[0]
     t0 = time.perf_counter()
     peer_value, _ = pingouin.cronbach_alpha(as_float, nan_policy="pairwise")
     peer_alpha = time.perf_counter() - t0
@@ -89,11 +91,13 @@ def main() -> None:
 
     size = f"{N_ALPHA:,} x {answers.shape[1]}"
     figures = [
-        Figure(f"score + cronbach_alpha, {size}, 5% missing", ours_both, "s", target=2.0,
-               note="analysis.scoring.score then pairwise alpha over all 40 columns"),
-        Figure(f"cronbach_alpha pairwise, {size}", ours_alpha, "s", target=None,
+        Figure(f"score + cronbach_alpha, {size} Int64 table, 5% missing", ours_both, "s",
+               target=2.0, note="analysis.scoring.score, then pairwise alpha over all 40 columns"),
+        Figure(f"  of which score() alone, {size}", ours_score, "s",
+               note="informational: the scoring share of the figure above"),
+        Figure(f"cronbach_alpha pairwise, {size} float64", ours_alpha, "s", target=None,
                peer="pingouin.cronbach_alpha(nan_policy='pairwise')", peer_value=peer_alpha,
-               note=f"alpha {ours_value:.6f} (pingouin {peer_value:.6f})"),
+               note=f"alpha {ours_value:.9f} (pingouin {peer_value:.9f})"),
         Figure("alpha speed-up over pingouin", peer_alpha / ours_alpha, "x", target=5.0,
                better="higher"),
         Figure(f"compare_groups 6 dvs x 5 groupings, n={N_COMPARE:,}", ours_compare, "s",
