@@ -6,11 +6,10 @@ Each score gets a band from the classical standard error of measurement,
 ``sem = sd * sqrt(1 - reliability)``, and ``ci = estimate -/+ z * sem``
 (``z`` the normal quantile of the level, 1.96 for 95 %), cut to the score's
 range.  ``sd`` is the reference norm's standard deviation from the
-instrument's ``norms`` section; ``reliability`` is Cronbach's alpha of the
-scale in the reference sample the norms come from (the shipped demo sample
-``data/demo/responses.csv``, seed 2026, n = 600, see ``norms.source``),
-computed by :func:`analysis.psychometrics.reliability`; for the balance index
-it is the classical difference-score reliability from the same function.
+instrument's ``norms`` section, and so is ``reliability``: Cronbach's alpha
+of the scale in the reference sample the norms come from (see
+``norms.source``), as :func:`analysis.psychometrics.reliability` computes it;
+for the balance index the classical difference-score reliability.
 Percentiles against the norms assume a normal distribution
 (``100 * Phi((x - mean) / sd)``); against a cohort they are empirical
 (mid-rank, ``scipy.stats.percentileofscore(kind="mean")``) and are given
@@ -22,7 +21,6 @@ Pure functions: DataFrames in, tidy DataFrames out; nothing is printed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,7 +44,6 @@ __all__ = [
 MIN_COHORT = 5
 #: The scores reported, in order.
 FEEDBACK_SCORES: tuple[str, ...] = ("networking", "socializing", "balance", "intentionality")
-REFERENCE_CSV = Path(__file__).resolve().parents[1] / "data" / "demo" / "responses.csv"
 
 
 def answers_frame(answers: Mapping[str, Any], instrument: Instrument | None = None) -> pd.DataFrame:
@@ -82,24 +79,6 @@ def answers_frame(answers: Mapping[str, Any], instrument: Instrument | None = No
     return out
 
 
-def _reference_frame(inst: Instrument) -> pd.DataFrame:
-    from analysis.demo import make_demo, read_demo_csv
-
-    if REFERENCE_CSV.exists():
-        return read_demo_csv(str(REFERENCE_CSV), inst)
-    return make_demo(n=600, seed=2026, instrument=inst)  # the same sample, regenerated
-
-
-_CACHE: dict[tuple[str | None, str, str], pd.Series] = {}
-
-
-def _default_reliability(inst: Instrument) -> pd.Series:
-    key = (inst.source_path, inst.id, inst.version)
-    if key not in _CACHE:
-        _CACHE[key] = reference_reliability(_reference_frame(inst), inst)
-    return _CACHE[key].copy()
-
-
 def reference_reliability(reference: pd.DataFrame | None = None,
                           instrument: Instrument | None = None) -> pd.Series:
     """Reliability of each feedback score in a reference sample.
@@ -107,8 +86,9 @@ def reference_reliability(reference: pd.DataFrame | None = None,
     Parameters
     ----------
     reference : DataFrame, optional
-        Wide response table.  Default: the shipped demo sample the norms come
-        from (cached).
+        Wide response table to compute them from.  Default: the values stored
+        in the instrument's ``norms`` section (computed from the reference
+        sample the norms come from; a test recomputes them).
     instrument : Instrument, optional
 
     Returns
@@ -122,7 +102,8 @@ def reference_reliability(reference: pd.DataFrame | None = None,
 
     inst = instrument if instrument is not None else load_instrument()
     if reference is None:
-        return _default_reliability(inst)
+        return pd.Series({name: getattr(inst.norms, name).reliability for name in FEEDBACK_SCORES},
+                         dtype=float, name="reliability").rename_axis("scale")
     rel = reliability(reference, inst)
     whole = rel[rel["facet"].isna()].set_index("scale")["alpha"]
     return whole.reindex(list(FEEDBACK_SCORES)).astype(float).rename("reliability")

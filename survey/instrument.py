@@ -182,6 +182,7 @@ class Feedback(_Model):
 class Norm(_Model):
     mean: float
     sd: float = Field(gt=0)
+    reliability: float = Field(gt=0, lt=1)
 
 
 class Norms(_Model):
