@@ -154,7 +154,8 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *,
           quantiles; R: ``psych::alpha.ci(alpha, n, k)`` / the "Feldt" row).
         - ``n``: respondents used (pairwise: with at least one answer;
           ``psych`` uses ``nrow(x)``, identical unless a row is empty;
-          listwise: complete rows).
+          listwise: complete rows, where psych still uses ``nrow(x)``, so its
+          Feldt interval is narrower than the data support).
         - ``k``: number of items.
 
     Raises

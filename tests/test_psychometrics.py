@@ -239,3 +239,18 @@ def test_pairwise_moments_across_chunks_and_precisions(rng, offset, scale):
     np.testing.assert_allclose(cov, frame.cov().to_numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(cor, frame.corr().to_numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(count, (~np.isnan(x)).astype(int).T @ (~np.isnan(x)).astype(int))
+
+
+def test_item_statistics_pairwise_from_pandas_cov(one_factor):
+    # psych computes r.drop and alpha.drop algebraically from the pairwise C;
+    # route: pandas' pairwise cov, item i removed by slicing.
+    C = one_factor.astype(float).cov().to_numpy()
+    stats_ = item_statistics(one_factor)
+    for i in range(C.shape[0]):
+        keep = [j for j in range(C.shape[0]) if j != i]
+        rest = C[np.ix_(keep, keep)]
+        r_drop = (C[i].sum() - C[i, i]) / math.sqrt(C[i, i] * rest.sum())
+        a_drop = 5 / 4 * (1 - np.trace(rest) / rest.sum())
+        assert stats_["r_drop"].iloc[i] == pytest.approx(r_drop, abs=1e-12)
+        assert stats_["alpha_if_dropped"].iloc[i] == pytest.approx(a_drop, abs=1e-12)
+    assert stats_["n"].tolist() == one_factor.notna().sum().tolist()
