@@ -28,7 +28,7 @@ def _errors(nb) -> list[str]:
             if o.get("name") == "stderr" or o["output_type"] == "error"]
 
 
-@pytest.mark.parametrize("name", ["02_analysis.ipynb"])
+@pytest.mark.parametrize("name", ["02_analysis.ipynb", "03_workshop_dashboard.ipynb"])
 def test_notebooks_are_committed_clean_with_a_parameters_cell(name):
     nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     assert all(not c.get("outputs") and c.get("execution_count") is None
