@@ -107,3 +107,10 @@ def test_bad_arguments_give_a_short_error(capsys):
         main(["demo", "--n", "zero"])
     assert info.value.code == 2
     assert "expected a whole number, got 'zero'" in capsys.readouterr().err
+
+
+def test_public_analysis_api_is_importable_from_the_package():
+    import analysis
+
+    for name in analysis.__all__:
+        assert callable(getattr(analysis, name)), name
