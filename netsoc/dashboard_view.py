@@ -68,6 +68,13 @@ class DashboardView(widgets.VBox):
             self.group_note, self.comments,
         ])
         self.add_class("netsoc-dash")
+        for name, img in self.images.items():      # CSS hooks for tests and styling
+            img.add_class(f"netsoc-panel-{name}")
+        for w, cls in ((self.reveal, "netsoc-reveal"), (self.comments, "netsoc-comments-box"),
+                       (self.group_note, "netsoc-group-note"), (self.group, "netsoc-group"),
+                       (self.png_button, "netsoc-export-png"),
+                       (self.slides_button, "netsoc-export-slides")):
+            w.add_class(cls)
         self.refresh(force=True)
 
     # ------------------------------------------------------------ updates

@@ -1,0 +1,97 @@
+"""The live dashboard in a real browser: Voila on 127.0.0.1 and headless Chromium.
+
+The page is opened once; responses are added to the store behind its back and
+the count and the plots must change within the refresh period, without a
+reload.  Screenshots are kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.demo import make_demo
+from survey.instrument import load_instrument
+from survey.store import open_store
+from tests.browser.voila import ROOT
+
+pytestmark = pytest.mark.browser
+NOTEBOOK = ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
+FIRST_PAINT_MS = 90_000     # a cold Voila start on 2 cores
+INTERVAL_S = 1.0
+UPDATE_MS = 15_000          # refresh period plus scoring and drawing, with margin
+PWNED = "<script>window.__netsoc_pwned = 1</script><b>bold?</b> loved it"
+
+
+def _add(db, n, *, seed, roles, comment=None):
+    inst = load_instrument()
+    df = make_demo(n=n, seed=seed, instrument=inst)
+    df["cohort"] = "ROOM1"
+    df["role"] = pd.Categorical(roles, categories=list(inst.choice_fields["role"].options))
+    if comment is not None:
+        df["comment"] = pd.array([comment] + [None] * (n - 1), dtype="string")
+    with open_store(f"sqlite:///{db}", instrument=inst) as store:
+        store.import_frame(df, source="browser test")
+
+
+@pytest.fixture
+def desktop_page(chromium_browser, artifacts, request):
+    context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    try:
+        page.screenshot(path=str(artifacts / f"{request.node.name}-final.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_path, artifacts):
+    page = desktop_page
+    db = tmp_path / "room.sqlite"
+    # 6 sales + 2 research: research is below k = 5 and must not be broken out
+    _add(db, 8, seed=1, roles=["sales"] * 6 + ["research"] * 2, comment=PWNED)
+    server = voila(NOTEBOOK, db=db, env={"NETSOC_COHORT": "ROOM1",
+                                        "NETSOC_DASHBOARD_INTERVAL": str(INTERVAL_S),
+                                        "NETSOC_DASHBOARD_K": "5"})
+    page.goto(server.url)
+    count = page.locator("#netsoc-count")
+    count.wait_for(timeout=FIRST_PAINT_MS)
+    assert count.get_attribute("data-n") == "8"
+    assert count.inner_text() == "8"
+    balance = page.locator(".netsoc-panel-balance")
+    balance.wait_for()
+    before = balance.get_attribute("src")
+    groups_before = page.locator(".netsoc-panel-groups").get_attribute("src")
+    note = page.locator(".netsoc-group-note")
+    assert "fewer than 5 respondents are not shown: Research or academia" in note.inner_text()
+    # comments stay hidden until the facilitator reveals them
+    assert "loved it" not in page.locator(".netsoc-comments-box").inner_text()
+    page.screenshot(path=str(artifacts / "dashboard-8-responses.png"), full_page=True)
+
+    # more people answer; the page is not reloaded
+    _add(db, 5, seed=2, roles=["research"] * 3 + ["sales"] * 2)
+    page.locator("#netsoc-count[data-n='13']").wait_for(timeout=UPDATE_MS)
+    page.wait_for_function(
+        "old => { const i = document.querySelector('.netsoc-panel-balance');"
+        " return i && i.getAttribute('src') !== old; }", arg=before, timeout=UPDATE_MS)
+    assert page.locator(".netsoc-panel-groups").get_attribute("src") != groups_before
+    # research now has 5 respondents and is shown; no suppression note any more
+    page.wait_for_function(
+        "() => !document.querySelector('.netsoc-group-note').innerText.includes('Research')",
+        timeout=UPDATE_MS)
+
+    # reveal: the comment appears as text, its script never runs
+    page.locator(".netsoc-reveal").click()
+    box = page.locator(".netsoc-comments-box")
+    box.get_by_text("loved it", exact=False).wait_for()
+    assert PWNED in box.inner_text()
+    assert box.locator("script").count() == 0 and box.locator("b").count() == 0
+    assert page.evaluate("window.__netsoc_pwned") is None
+    page.screenshot(path=str(artifacts / "dashboard-13-responses-revealed.png"), full_page=True)
+
+    # export: a PNG download link appears
+    page.locator(".netsoc-export-png").click()
+    link = page.locator("a.netsoc-download")
+    link.wait_for(timeout=UPDATE_MS)
+    assert link.get_attribute("href").startswith("data:image/png;base64,")
