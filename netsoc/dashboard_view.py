@@ -22,7 +22,9 @@ __all__ = ["DashboardView", "launch"]
 
 CSS = """<style>
 .netsoc-dash {font-size: 22px;}
-.netsoc-dash .netsoc-count {font-size: 72px; font-weight: 700; color: #0072B2;}
+.netsoc-dash .widget-html-content {font-size: 26px; line-height: 1.3;}
+.netsoc-dash .netsoc-count {font-size: 80px; line-height: 1.1; font-weight: 700; color: #0072B2;}
+.netsoc-dash .widget-image {height: auto; object-fit: contain;}
 .netsoc-dash .netsoc-status, .netsoc-dash .netsoc-note {font-size: 20px; color: #333;}
 .netsoc-dash .netsoc-comments li {font-size: 24px; margin: .3em 0;}
 .netsoc-dash .widget-button, .netsoc-dash .widget-dropdown select,
@@ -43,15 +45,17 @@ class DashboardView(widgets.VBox):
         self.count = widgets.HTML(layout=widgets.Layout(margin="0"))
         self.status = widgets.HTML()
         self.images = {name: widgets.Image(format="png", layout=widgets.Layout(
-            width="48%", min_width="420px", display="none")) for name in PANELS}
+            width="48%", min_width="420px", height="auto", object_fit="contain",
+            display="none")) for name in PANELS}
         fields = dashboard.instrument.choice_fields
         self.group = widgets.Dropdown(
             options=[("no comparison", None)] + [(f.label, fid) for fid, f in fields.items()],
             value=dashboard.group_field, description="Compare by",
-            style={"description_width": "initial"})
+            style={"description_width": "initial"}, layout=widgets.Layout(width="480px"))
         self.group_note = widgets.HTML()
         self.reveal = widgets.ToggleButton(value=False, description="Reveal comments",
-                                           icon="eye", tooltip="Show the free-text comments")
+                                           icon="eye", tooltip="Show the free-text comments",
+                                           layout=widgets.Layout(width="auto"))
         self.comments = widgets.HTML()
         self.png_button = widgets.Button(description="Export PNG", icon="image")
         self.slides_button = widgets.Button(description="Export slides", icon="desktop")
@@ -64,7 +68,8 @@ class DashboardView(widgets.VBox):
             widgets.HTML(CSS), self.count, self.status,
             widgets.HBox([self.group, self.reveal, self.png_button, self.slides_button]),
             self.download,
-            widgets.HBox(list(self.images.values()), layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox(list(self.images.values()),
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")),
             self.group_note, self.comments,
         ])
         self.add_class("netsoc-dash")
