@@ -369,10 +369,7 @@ class ResponseStore:
                 MIGRATIONS[version](conn)
                 conn.execute(schema_version.insert().values(version=version, applied_at=_utcnow()))
 
-        try:
-            self._retry(work)
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"cannot open the store {self.url}: {exc.orig}") from None
+        self._retry(work)
 
     def schema_version(self) -> int:
         """The schema version of the database."""

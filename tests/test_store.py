@@ -321,3 +321,15 @@ def test_unreachable_server_is_a_store_error(instrument):
     with pytest.raises(StoreError, match="refused|connect"):
         open_store("postgresql+psycopg://u:p@127.0.0.1:1/db?connect_timeout=2",
                    instrument=instrument)
+
+
+def test_simultaneous_double_submit_is_stored_once(store, instrument, rng):
+    """Eight threads submit the same response at once (a frantic double click)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    answers = complete(instrument, rng)
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: store.submit(answers, respondent_id="DOUBLECLICK"),
+                            range(8)))
+    assert ids == ["DOUBLECLICK"] * 8
+    assert store.count() == 1
