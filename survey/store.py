@@ -119,6 +119,12 @@ respondents = sa.Table(
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
 )
 
+# Statements built once (cheap to execute while holding the write lock).
+_NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).scalar_subquery()
+_INSERT = respondents.insert().values(seq=_NEXT_SEQ)
+_UPDATE = respondents.update().where(respondents.c.respondent_id == sa.bindparam("_rid"))
+_UPDATE_AND_SEQ = _UPDATE.values(seq=_NEXT_SEQ)
+
 
 # ------------------------------------------------------------- migrations
 def _migrate_1(conn: Connection) -> None:
@@ -461,23 +467,16 @@ class ResponseStore:
                 started_at=started if started is not None else (
                     existing.started_at if existing is not None else None),
                 submitted_at=now, updated_at=now, note=note, answers=payload,
-                seq=self._next_seq(),
             )
             if randomization_seed is not None or existing is None:
                 values["randomization_seed"] = randomization_seed
             if existing is None:
-                conn.execute(respondents.insert().values(respondent_id=rid, **values))
+                conn.execute(_INSERT, {"respondent_id": rid, **values})
             else:
-                conn.execute(respondents.update()
-                             .where(respondents.c.respondent_id == rid).values(**values))
+                conn.execute(_UPDATE_AND_SEQ, {"_rid": rid, **values})
             return rid
 
         return self._retry(work)
-
-    @staticmethod
-    def _next_seq() -> Any:
-        return (sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1)
-                .scalar_subquery())
 
     @staticmethod
     def _lookup(conn: Connection, rid: str) -> Any:
@@ -551,11 +550,9 @@ class ResponseStore:
             if randomization_seed is not None or existing is None:
                 values["randomization_seed"] = randomization_seed
             if existing is None:
-                conn.execute(respondents.insert().values(
-                    respondent_id=rid, seq=self._next_seq(), **values))
+                conn.execute(_INSERT, {"respondent_id": rid, **values})
             else:
-                conn.execute(respondents.update()
-                             .where(respondents.c.respondent_id == rid).values(**values))
+                conn.execute(_UPDATE, {"_rid": rid, **values})
             return rid
 
         return self._retry(work)

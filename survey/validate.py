@@ -99,6 +99,20 @@ def _check_text(tid: str, value: Any, max_length: int,
     return (text or None), None
 
 
+_RANGES: dict[int, tuple[Instrument, dict[str, tuple[int, int]]]] = {}
+
+
+def _ranges(instrument: Instrument) -> dict[str, tuple[int, int]]:
+    """Response range of every question, computed once per instrument."""
+    hit = _RANGES.get(id(instrument))
+    if hit is None or hit[0] is not instrument:
+        hit = (instrument, {q: instrument.response_range(q) for q in instrument.question_ids})
+        if len(_RANGES) > 32:
+            _RANGES.clear()
+        _RANGES[id(instrument)] = hit
+    return hit[1]
+
+
 def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
                      partial: bool = False) -> dict[str, Any]:
     """Check one response against the instrument and normalise it.
@@ -138,6 +152,7 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
     problems: list[str] = []
     clean: dict[str, Any] = {}
     questions = {q.id: q for q in [*instrument.items, *instrument.attention_checks]}
+    ranges = _ranges(instrument)
     fields = {f.id: f for f in instrument.fields}
     comment = instrument.comment
     consent_id = instrument.consent.id
@@ -154,7 +169,7 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
         if key in unknown or _is_missing(value):
             continue
         if key in questions:
-            lo, hi = instrument.response_range(key)
+            lo, hi = ranges[key]
             code, problem = _check_int(key, value, lo, hi)
         elif key == consent_id:
             if value is True or (isinstance(value, np.bool_) and bool(value)):
