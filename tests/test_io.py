@@ -374,3 +374,36 @@ def test_numpy_integer_frame_imports(tmp_path, instrument, rng):
         assert s.import_frame(df) == 4
         got = s.to_frame()[instrument.question_ids].to_numpy(dtype=np.int64)
     assert (got == df.to_numpy()).all()
+
+
+def test_duplicate_headers_in_excel_and_parquet(tmp_path, instrument, rng, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    header, rows = _good_rows(instrument, 2, rng)
+    header[-1] = header[0]
+    wb = openpyxl.Workbook()
+    wb.active.append(header)
+    for r in rows:
+        wb.active.append(r)
+    wb.save(tmp_path / "d.xlsx")
+    err = _import_fails(tmp_path, [tmp_path / "d.xlsx"], capsys)
+    assert f"duplicate column(s) ['{header[0]}']" in err
+    table = pa.table([pa.array([r[i] for r in rows]) for i in range(len(header))], names=header)
+    pq.write_table(table, tmp_path / "d.parquet")
+    err = _import_fails(tmp_path, [tmp_path / "d.parquet"], capsys)
+    assert f"duplicate column(s) ['{header[0]}']" in err
+
+
+def test_cli_import_with_mapping_and_cohort(tmp_path, instrument, rng, capsys):
+    header, rows = _good_rows(instrument, 4, rng)
+    renamed = ["Job" if h == "role" else h for h in header]
+    path = _csv(tmp_path / "m.csv", renamed, rows)
+    (tmp_path / "map.yaml").write_text("Job: role\n", encoding="utf-8")
+    db = str(tmp_path / "m.sqlite")
+    assert main(["import", str(path), "--mapping", str(tmp_path / "map.yaml"),
+                 "--cohort", "spring", "--db", db]) == 0
+    assert "imported 4 responses" in capsys.readouterr().out
+    with open_store(db) as s:
+        df = s.to_frame()
+    assert (df["cohort"] == "spring").all() and (df["role"] == "sales").all()
