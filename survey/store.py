@@ -19,9 +19,11 @@ Schema (version :data:`SCHEMA_VERSION`)
 
 Answers live in one JSON column rather than one row per answer: a response is
 then a single row, written or not written as a whole, and 100,000 respondents
-import in about a second instead of inserting 4.5 million rows (which took
-7 s in SQLite on the 2-core reference machine, over the 5 s import budget).
-:meth:`ResponseStore.to_frame` turns the column back into the wide table.
+are stored in about a second, where inserting the 4.5 million rows of a
+row-per-answer table took 7 s in SQLite on the 2-core reference machine (over
+the 5 s import budget).  :meth:`ResponseStore.to_frame` turns the column back
+into the wide table with Arrow's JSON reader.  Timestamps are kept to the
+millisecond.
 
 Durability
 ----------
@@ -30,8 +32,10 @@ SQLite runs in WAL mode with ``synchronous=FULL`` (override with the
 answer confirmed to a participant survives a power cut, not only a crash of
 the process (``NORMAL`` survives crashes but may lose the last commits on
 power loss).  It costs about 1 ms per submission.  Writes take the write lock
-up front (``BEGIN IMMEDIATE``); a busy database is waited for
-(``busy_timeout``) and writes are retried with backoff.  ``secure_delete`` is
+up front (``BEGIN IMMEDIATE``); writers on one machine queue on an ``flock``
+(see :func:`_lock_path_for`) so the next one starts as soon as the previous
+commits; a busy database is also waited for (``busy_timeout``) and writes
+are retried with backoff.  ``secure_delete`` is
 on, so :meth:`ResponseStore.erase` overwrites the erased answers in the file.
 
 Re-submission
