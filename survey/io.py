@@ -394,6 +394,10 @@ def write_responses(df: pd.DataFrame, path: str | os.PathLike[str], instrument: 
     fmt = format or format_of(p)
     if fmt not in FORMATS:
         raise DataError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
+    suffix = p.suffix.lower()
+    if format is not None and suffix != "" and suffix not in FORMATS[fmt]:
+        raise DataError(f"{p}: the suffix {suffix!r} does not match --format {fmt} "
+                        f"(expected {' or '.join(FORMATS[fmt])})")
     _check_target(p, force)
     table = _export_frame(df, instrument, with_ids)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)

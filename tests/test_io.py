@@ -407,3 +407,13 @@ def test_cli_import_with_mapping_and_cohort(tmp_path, instrument, rng, capsys):
     with open_store(db) as s:
         df = s.to_frame()
     assert (df["cohort"] == "spring").all() and (df["role"] == "sales").all()
+
+
+def test_format_and_suffix_must_agree(filled, tmp_path, capsys):
+    out = tmp_path / "x.csv"
+    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav",
+                 "--out", str(out)]) == 1
+    assert "the suffix '.csv' does not match --format sav" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav",
+                 "--out", str(tmp_path / "x.sav")]) == 0
