@@ -49,14 +49,12 @@ submitted response is never overwritten (erase it first).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import os
 import random
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -268,7 +266,7 @@ def _make_engine(url: str) -> Engine:
 
 
 def _lock_path_for(engine: Engine) -> str | None:
-    """A lock file that queues this machine's writers to one SQLite file.
+    """A lock file (``<database>-lock``) that queues writers to one SQLite file.
 
     SQLite's own busy handler polls with sleeps of up to 100 ms, which gives
     8 concurrent writers a p99 latency of several hundred milliseconds; an
@@ -282,8 +280,7 @@ def _lock_path_for(engine: Engine) -> str | None:
     db = engine.url.database
     if not db or db == ":memory:":
         return None
-    key = hashlib.sha256(os.path.realpath(db).encode()).hexdigest()[:24]
-    return os.path.join(tempfile.gettempdir(), f"netsoc-{key}.writelock")
+    return os.path.realpath(db) + "-lock"
 
 
 @contextmanager
