@@ -99,15 +99,28 @@ def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None
     (DataFrame, str)
         The validated wide table and a description of where it came from.
 
+    With neither ``data`` nor ``db``, the store named by ``NETSOC_DB`` is read,
+    else the shipped demo set ``data/demo/responses.csv``; the returned
+    description names the source, and the report's stamp shows it.
+
     Raises
     ------
     DataError
-        Neither or both of ``data`` and ``db`` given, or no responses left.
+        Both ``data`` and ``db`` given, or no responses left.
     """
     inst = instrument if instrument is not None else load_instrument()
-    if (data is None) == (db is None):
-        raise DataError(f"data/db: give exactly one of a data file or a store URL "
+    if data is not None and db is not None:
+        raise DataError(f"data/db: give one of a data file or a store URL, not both "
                         f"(got data={data!r}, db={db!r})")
+    if data is None and db is None:
+        # Opened as is (JupyterLab, nbval): the store named by NETSOC_DB, else
+        # the shipped demo set -- and the stamp says which.
+        from survey.config import DATA_DIR, DB_ENV
+
+        if os.environ.get(DB_ENV):
+            db = os.environ[DB_ENV]
+        else:
+            data = DATA_DIR / "demo" / "responses.csv"
     if data is not None:
         from survey.io import read_responses
 

@@ -14,6 +14,7 @@ import pytest
 from analysis import report
 from analysis.demo import make_demo
 from survey.errors import DataError
+from survey.store import open_store
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +68,18 @@ def test_same_hash_from_file_and_store(demo, demo_csv, tmp_path, instrument):
     assert report.data_hash(from_file, instrument) == report.data_hash(from_db, instrument)
 
 
-def test_load_responses_needs_exactly_one_source(demo_csv):
-    with pytest.raises(DataError, match="exactly one of"):
-        report.load_responses()
-    with pytest.raises(DataError, match="exactly one of"):
+def test_load_responses_takes_one_source_or_a_documented_default(demo_csv, monkeypatch, tmp_path):
+    with pytest.raises(DataError, match="not both"):
         report.load_responses(data=demo_csv, db="sqlite:///x.sqlite")
+    monkeypatch.delenv("NETSOC_DB", raising=False)
+    frame, source = report.load_responses()
+    assert source == "file responses.csv" and len(frame) == 600  # the shipped demo set
+    db = tmp_path / "env.sqlite"
+    with open_store(db) as store:
+        store.import_frame(make_demo(n=12, seed=4))
+    monkeypatch.setenv("NETSOC_DB", str(db))
+    frame, source = report.load_responses()
+    assert source == "response store" and len(frame) == 12
     with pytest.raises(DataError, match="no responses for cohort 'nope'"):
         report.load_responses(data=demo_csv, cohort="nope")
 
