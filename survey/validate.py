@@ -298,9 +298,11 @@ def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
             if code is not None:
                 return float(code)
             try:
-                return float(text)
+                number = float(text)
             except ValueError:
                 return _BAD
+            # "nan", "inf" typed as text are not answers (an empty cell is missing)
+            return number if math.isfinite(number) else _BAD
 
         positions, converted, bad = _factorized(col, convert)
         table = np.array([np.nan if c is _BAD else c for c in converted] + [np.nan],

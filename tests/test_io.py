@@ -111,6 +111,7 @@ def test_export_by_cohort(filled, tmp_path, instrument):
     assert set(pd.read_parquet(out)["cohort"]) == {"A"}
 
 
+@pytest.mark.fault("export: formulas in cells", expect="prefixed with ' so spreadsheets show text")
 # --------------------------------------------------------------- exporting
 def test_formula_injection_is_neutralised(filled, tmp_path, instrument):
     df = filled.to_frame()
@@ -153,6 +154,7 @@ def test_spss_file_carries_codebook_labels(filled, tmp_path, instrument):
     assert meta.variable_value_labels["role"] == instrument.choice_fields["role"].options
 
 
+@pytest.mark.fault("export: existing or bad target file", expect="DataError, existing file untouched")
 def test_no_silent_overwrite(filled, tmp_path, capsys):
     out = tmp_path / "x.csv"
     out.write_text("precious", encoding="utf-8")
@@ -165,6 +167,7 @@ def test_no_silent_overwrite(filled, tmp_path, capsys):
     assert out.read_text(encoding="utf-8").startswith("cohort,")
 
 
+@pytest.mark.fault("export: existing or bad target file", expect="DataError, existing file untouched")
 @pytest.mark.parametrize("target, message", [
     ("missing_dir/x.csv", "directory .* does not exist"),
     ("adir.csv", "is a directory"),
@@ -179,6 +182,7 @@ def test_bad_export_targets(filled, tmp_path, monkeypatch, capsys, target, messa
     assert "Traceback" not in err
 
 
+@pytest.mark.fault("export: empty store", expect="DataError, no file written")
 def test_export_of_empty_store_is_an_error(tmp_path, capsys):
     assert main(["export", "--db", str(tmp_path / "e.sqlite"), "--out",
                  str(tmp_path / "e.csv")]) == 1
@@ -240,6 +244,7 @@ def _import_fails(tmp_path, args, capsys):
     return err
 
 
+@pytest.mark.fault("import file: values off the scale or unknown labels", expect="ResponseValidationError naming rows and columns; nothing imported")
 def test_bad_labels_name_rows_and_columns(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 30, rng)
     for r in (4, 9, 17):
@@ -257,6 +262,7 @@ def test_bad_labels_name_rows_and_columns(tmp_path, instrument, rng, capsys):
     assert "column 'role': not one of the options" in err and "row 24 ('astronaut')" in err
 
 
+@pytest.mark.fault("import file: values off the scale or unknown labels", expect="ResponseValidationError naming rows and columns; nothing imported")
 def test_long_problem_lists_are_capped(tmp_path, instrument, rng):
     header, rows = _good_rows(instrument, 30, rng)
     for r in rows:
@@ -268,6 +274,7 @@ def test_long_problem_lists_are_capped(tmp_path, instrument, rng):
     assert "and 22 more" in info.value.problems[0]  # rows capped within a problem too
 
 
+@pytest.mark.fault("import file: encoding", expect="DataError naming the byte and line; store unchanged")
 def test_wrong_encoding(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 3, rng)
     rows[2][-1] = "café"
@@ -280,6 +287,7 @@ def test_wrong_encoding(tmp_path, instrument, rng, capsys):
         assert s.to_frame()["comment"].tolist()[-1] == "café"
 
 
+@pytest.mark.fault("import file: duplicate headers", expect="ResponseValidationError naming the column")
 def test_duplicate_columns(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 2, rng)
     header[-1] = "role"
@@ -287,6 +295,7 @@ def test_duplicate_columns(tmp_path, instrument, rng, capsys):
     assert "duplicate column(s) ['role']" in err
 
 
+@pytest.mark.fault("import file: missing or unknown columns", expect="ResponseValidationError naming them; nothing imported")
 def test_missing_and_unknown_columns(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 2, rng)
     header[0] = "favourite_colour"
@@ -295,6 +304,7 @@ def test_missing_and_unknown_columns(tmp_path, instrument, rng, capsys):
     assert f"missing column(s) ['{instrument.question_ids[0]}']" in err
 
 
+@pytest.mark.fault("import file: empty, header only, blank", expect="DataError saying so; store unchanged")
 @pytest.mark.parametrize("content, message", [
     ("", "the file is empty"),
     ("\n\n  \n", "the file is empty"),
@@ -308,6 +318,7 @@ def test_empty_files(tmp_path, instrument, capsys, content, message):
     assert message in _import_fails(tmp_path, [path], capsys)
 
 
+@pytest.mark.fault("import file: corrupt Excel, Parquet, SPSS", expect="DataError naming the format")
 def test_empty_excel_and_corrupt_files(tmp_path, instrument, capsys):
     pd.DataFrame(columns=instrument.question_ids).to_excel(tmp_path / "h.xlsx", index=False)
     assert "no data rows" in _import_fails(tmp_path, [tmp_path / "h.xlsx"], capsys)
@@ -316,6 +327,7 @@ def test_empty_excel_and_corrupt_files(tmp_path, instrument, capsys):
         assert f"not a readable {kind}" in _import_fails(tmp_path, [tmp_path / name], capsys)
 
 
+@pytest.mark.fault("import file: missing or over the size limit", expect="DataError before reading")
 def test_missing_file_and_size_limit(tmp_path, instrument, rng, monkeypatch, capsys):
     assert "file not found" in _import_fails(tmp_path, [tmp_path / "nope.csv"], capsys)
     header, rows = _good_rows(instrument, 50, rng)
@@ -325,6 +337,7 @@ def test_missing_file_and_size_limit(tmp_path, instrument, rng, monkeypatch, cap
     assert "larger than the import limit of 1,048 bytes" in err
 
 
+@pytest.mark.fault("import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged")
 def test_repeated_ids_in_one_file(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 3, rng)
     header = ["respondent_id", *header]
@@ -333,6 +346,7 @@ def test_repeated_ids_in_one_file(tmp_path, instrument, rng, capsys):
     assert "the same id appears more than once in rows 2 ('ABC'), 4 ('ABC')" in err
 
 
+@pytest.mark.fault("import file: ids already in the store", expect="StoreError; nothing imported")
 def test_importing_the_same_file_twice_is_refused(tmp_path, filled, instrument, capsys):
     path = tmp_path / "all.csv"
     write_responses(filled.to_frame(), path, instrument, with_ids=True)
@@ -345,6 +359,7 @@ def test_importing_the_same_file_twice_is_refused(tmp_path, filled, instrument, 
         assert s.count() == 37
 
 
+@pytest.mark.fault("import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged")
 def test_bad_timestamps_and_other_instrument(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 2, rng)
     header += ["submitted_at", "instrument_id"]
@@ -376,6 +391,7 @@ def test_numpy_integer_frame_imports(tmp_path, instrument, rng):
     assert (got == df.to_numpy()).all()
 
 
+@pytest.mark.fault("import file: duplicate headers", expect="ResponseValidationError naming the column")
 def test_duplicate_headers_in_excel_and_parquet(tmp_path, instrument, rng, capsys):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -409,6 +425,7 @@ def test_cli_import_with_mapping_and_cohort(tmp_path, instrument, rng, capsys):
     assert (df["cohort"] == "spring").all() and (df["role"] == "sales").all()
 
 
+@pytest.mark.fault("export: existing or bad target file", expect="DataError, existing file untouched")
 def test_format_and_suffix_must_agree(filled, tmp_path, capsys):
     out = tmp_path / "x.csv"
     assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav",

@@ -118,6 +118,7 @@ def test_random_ids_are_distinct(store, instrument, rng):
     assert store.count() == 30
 
 
+@pytest.mark.fault("store: double submit", expect="stored exactly once")
 def test_same_submission_twice_is_stored_once(store, instrument, rng):
     answers = complete(instrument, rng)
     rid = store.submit(answers)
@@ -125,6 +126,7 @@ def test_same_submission_twice_is_stored_once(store, instrument, rng):
     assert store.count() == 1
 
 
+@pytest.mark.fault("store: overwrite of a submitted response", expect="StoreError; the first answers kept")
 def test_resubmitting_different_answers_is_refused(store, instrument, rng):
     answers = complete(instrument, rng)
     rid = store.submit(answers)
@@ -134,6 +136,7 @@ def test_resubmitting_different_answers_is_refused(store, instrument, rng):
     assert store.to_frame().iloc[0][instrument.question_ids[0]] == answers[instrument.question_ids[0]]
 
 
+@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
 def test_invalid_submission_stores_nothing(store, instrument, rng):
     answers = complete(instrument, rng)
     answers[instrument.question_ids[0]] = 17
@@ -144,6 +147,7 @@ def test_invalid_submission_stores_nothing(store, instrument, rng):
     assert store.count(include_drafts=True) == 0
 
 
+@pytest.mark.fault("submit payload: bad cohort code or id", expect="ResponseValidationError; nothing stored")
 @pytest.mark.parametrize("cohort", ["has space", "x" * 33, "<script>"])
 def test_bad_cohort_codes_are_refused(store, instrument, rng, cohort):
     with pytest.raises(ResponseValidationError, match="cohort: expected a code"):
@@ -151,6 +155,7 @@ def test_bad_cohort_codes_are_refused(store, instrument, rng, cohort):
     assert store.count() == 0
 
 
+@pytest.mark.fault("submit payload: bad cohort code or id", expect="ResponseValidationError; nothing stored")
 def test_bad_respondent_id_is_refused(store, instrument, rng):
     with pytest.raises(ResponseValidationError, match="respondent_id: expected 1-64"):
         store.submit(complete(instrument, rng), respondent_id="a b; drop table")
@@ -181,6 +186,7 @@ def test_draft_save_resume_submit(store, instrument, rng):
         store.save_draft(code, {"consent": True})
 
 
+@pytest.mark.fault("submit payload: missing consent", expect="ResponseValidationError; nothing stored")
 def test_draft_needs_consent_and_valid_values(store, instrument):
     q = instrument.question_ids
     with pytest.raises(ResponseValidationError, match="consent is missing; drafts"):
@@ -190,6 +196,7 @@ def test_draft_needs_consent_and_valid_values(store, instrument):
     assert store.count(include_drafts=True) == 0
 
 
+@pytest.mark.fault("store: unknown resume code", expect="StoreError")
 def test_unknown_draft(store):
     with pytest.raises(StoreError, match="no saved draft with the code 'ZZZZZZZZZZ': it does not exist"):
         store.load_draft("ZZZZZZZZZZ")
@@ -224,6 +231,7 @@ def test_erased_text_is_not_left_in_the_sqlite_file(tmp_path, instrument, rng):
     assert marker.encode() not in data
 
 
+@pytest.mark.fault("store: import with one bad row", expect="nothing imported (all or nothing)")
 # ------------------------------------------------------------------ import
 def test_import_frame_is_all_or_nothing(store, instrument, rng):
     rows = [complete(instrument, rng) for _ in range(5)]
@@ -244,6 +252,7 @@ def test_import_frame_is_all_or_nothing(store, instrument, rng):
     assert (out["cohort"] == "old-study").all()
 
 
+@pytest.mark.fault("import file: ids already in the store", expect="StoreError; nothing imported")
 def test_import_refuses_ids_already_stored(store, instrument, rng):
     rid = store.submit(complete(instrument, rng))
     df = pd.DataFrame([complete(instrument, rng) for _ in range(3)]).drop(columns="consent")
@@ -287,6 +296,7 @@ def test_forward_migration_keeps_old_data(tmp_path, instrument):
         assert seeds == [None, 42]
 
 
+@pytest.mark.fault("store: database from a newer netsoc", expect="StoreError, database untouched")
 def test_newer_schema_is_refused(tmp_path, instrument):
     path = tmp_path / "future.sqlite"
     open_store(path, instrument=instrument).close()
@@ -312,17 +322,20 @@ def test_default_location_comes_from_env(tmp_path, monkeypatch, instrument):
     assert (tmp_path / "env.sqlite").exists()
 
 
+@pytest.mark.fault("store: unreachable database", expect="StoreError naming the location")
 def test_missing_directory_is_a_clear_error(tmp_path, instrument):
     with pytest.raises(StoreError, match="directory .* does not exist"):
         open_store(tmp_path / "nope" / "x.sqlite", instrument=instrument)
 
 
+@pytest.mark.fault("store: unreachable database", expect="StoreError naming the location")
 def test_unreachable_server_is_a_store_error(instrument):
     with pytest.raises(StoreError, match="refused|connect"):
         open_store("postgresql+psycopg://u:p@127.0.0.1:1/db?connect_timeout=2",
                    instrument=instrument)
 
 
+@pytest.mark.fault("store: double submit", expect="stored exactly once")
 def test_simultaneous_double_submit_is_stored_once(store, instrument, rng):
     """Eight threads submit the same response at once (a frantic double click)."""
     from concurrent.futures import ThreadPoolExecutor

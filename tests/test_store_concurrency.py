@@ -43,6 +43,7 @@ def _spawn(path, worker, n, go):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.fault("store: 8 concurrent writer processes", expect="every acknowledged response stored exactly once")
 @pytest.mark.slow
 def test_eight_processes_lose_and_double_nothing(tmp_path, instrument):
     path, go = tmp_path / "busy.sqlite", tmp_path / "go"
@@ -69,6 +70,7 @@ def test_eight_processes_lose_and_double_nothing(tmp_path, instrument):
     assert not df[instrument.question_ids].isna().any().any()
 
 
+@pytest.mark.fault("store: writer killed mid-transaction", expect="acknowledged responses kept, no partial rows, file intact")
 @pytest.mark.slow
 def test_sigkill_mid_loop_leaves_only_whole_responses(tmp_path, instrument):
     path, go = tmp_path / "crash.sqlite", tmp_path / "go"

@@ -45,6 +45,7 @@ def test_complete_answers_are_normalised(instrument, rng):
     assert clean["consent"] is True
 
 
+@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
 @pytest.mark.parametrize("value, message", [
     (True, "got the boolean True"),
     (np.bool_(False), "got the boolean False"),
@@ -65,6 +66,7 @@ def test_bad_item_values(instrument, rng, value, message):
     assert info.value.problems[0].startswith(f"{qid}:")
 
 
+@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
 def test_every_problem_is_listed_at_once(instrument, rng):
     answers = complete(instrument, rng)
     q = instrument.question_ids
@@ -82,6 +84,7 @@ def test_every_problem_is_listed_at_once(instrument, rng):
         assert fragment in text
 
 
+@pytest.mark.fault("submit payload: missing consent", expect="ResponseValidationError; nothing stored")
 def test_consent_must_be_true(instrument, rng):
     answers = complete(instrument, rng)
     answers["consent"] = "yes"
@@ -97,6 +100,7 @@ def test_missing_optional_fields_are_fine(instrument, rng):
     assert not set(instrument.field_ids) & set(clean)
 
 
+@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
 def test_partial_skips_required_but_checks_values(instrument):
     q = instrument.question_ids
     assert validate_answers({q[0]: 3}, instrument, partial=True) == {q[0]: 3}
@@ -104,6 +108,7 @@ def test_partial_skips_required_but_checks_values(instrument):
         validate_answers({q[0]: 7}, instrument, partial=True)
 
 
+@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
 def test_text_field_length_and_pattern(with_text_field, rng):
     answers = complete(with_text_field, rng)
     answers["team"] = "ABC"
@@ -119,6 +124,7 @@ def test_text_field_length_and_pattern(with_text_field, rng):
         validate_answers(answers, with_text_field)
 
 
+@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
 def test_not_a_mapping(instrument):
     with pytest.raises(ResponseValidationError, match="answers must be a mapping"):
         validate_answers([1, 2, 3], instrument)  # type: ignore[arg-type]
