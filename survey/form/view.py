@@ -37,7 +37,7 @@ CSS = """<style>
 .netsoc-app .jupyter-button, .netsoc-app select, .netsoc-app input, .netsoc-app textarea {
   min-height: 44px; font-size: 16px; }
 .netsoc-app .jupyter-button { padding: 0 14px; }
-.netsoc-app .widget-toggle-buttons { flex-wrap: wrap; height: auto; width: 100%; }
+.netsoc-app .widget-toggle-buttons { flex-wrap: wrap; height: auto; width: auto !important; }
 .netsoc-app .widget-toggle-buttons .widget-toggle-button { height: auto; min-height: 44px;
   white-space: normal; margin: 3px; flex: 1 1 auto; }
 .netsoc-app .widget-toggle-buttons > div { display: flex; flex-wrap: wrap; width: 100%; }
@@ -47,12 +47,14 @@ CSS = """<style>
   margin-bottom: 6px; width: 100%; box-sizing: border-box; }
 .netsoc-app .netsoc-invalid { border-left-color: #b00020; background: #fff5f5; }
 .netsoc-app .netsoc-error { color: #b00020; font-weight: 600; }
-.netsoc-app .netsoc-field, .netsoc-app .netsoc-cohort { flex-wrap: wrap; width: 100%; }
+.netsoc-app .netsoc-field, .netsoc-app .netsoc-cohort { flex-wrap: wrap; width: auto !important;
+  height: auto !important; }
 .netsoc-app .netsoc-field .widget-label, .netsoc-app .netsoc-cohort .widget-label,
 .netsoc-app .netsoc-item-comment .widget-label {
   width: 100% !important; max-width: 100%; white-space: normal; text-align: left; }
-.netsoc-app .netsoc-field select, .netsoc-app .netsoc-cohort input { width: 100%; max-width: 420px; }
-.netsoc-app .netsoc-item-comment { flex-wrap: wrap; width: 100%; }
+.netsoc-app .netsoc-field select, .netsoc-app .netsoc-cohort input { width: 100%;
+  max-width: min(420px, 100%); box-sizing: border-box; height: 44px; flex: 1 1 100%; margin: 0; }
+.netsoc-app .netsoc-item-comment { flex-wrap: wrap; width: 100%; height: auto !important; }
 .netsoc-app .netsoc-item-comment textarea { width: 100%; min-height: 6em; }
 .netsoc-app .netsoc-nav { flex-wrap: wrap; gap: 8px; margin-top: 12px; }
 .netsoc-app .netsoc-progress { width: 100%; align-items: center; }
@@ -171,9 +173,11 @@ class SurveyView(widgets.VBox):
 
     def _field(self, field: Any) -> widgets.Box:
         if isinstance(field, ChoiceField):
+            options = [("(choose an answer)", None)] + [(lab, c) for c, lab in field.options.items()]
+            current = self.model.answers.get(field.id)
             w: widgets.Widget = widgets.Dropdown(
-                options=[("(choose an answer)", None)] + [(lab, c) for c, lab in field.options.items()],
-                value=self.model.answers.get(field.id), description=field.label,
+                options=options, index=[v for _, v in options].index(current),
+                description=field.label,
                 style={"description_width": "initial"}, layout=widgets.Layout(width="100%"))
         else:
             w = widgets.Text(value=self.model.answers.get(field.id) or "", description=field.label,

@@ -1,0 +1,73 @@
+"""The survey notebook works inside JupyterLab, not only in Voila.
+
+A real JupyterLab server on 127.0.0.1 (token required) opens a copy of
+``01_take_survey.ipynb`` in headless Chromium, runs all cells from the menu,
+and the participant clicks through consent to the grouping questions.  The
+copy keeps autosave away from the committed notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from netsoc.serve import free_port, wait_for_port
+from tests.browser.voila import ROOT, isolated_env
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    root = tmp_path / "notebooks"
+    root.mkdir()
+    shutil.copy(ROOT / "notebooks" / "01_take_survey.ipynb", root)
+    port, token = free_port(), secrets.token_hex(16)
+    db = tmp_path / "lab.sqlite"
+    env = isolated_env(tmp_path, db)
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--allow-root",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    log = open(tmp_path / "lab.log", "wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        wait_for_port(port, timeout=90, process=proc)
+        yield f"http://127.0.0.1:{port}", token, db
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_survey_runs_in_jupyterlab(lab, chromium_browser, artifacts):
+    base, token, db = lab
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        assert page.goto(f"{base}/lab").status == 403 or "token" in page.content().lower()
+        page.goto(f"{base}/lab/tree/01_take_survey.ipynb?token={token}")
+        page.locator("#jp-main-statusbar").get_by_text("Idle").first.wait_for()
+        page.get_by_text("Run", exact=True).first.click()
+        page.get_by_text("Run All Cells", exact=True).first.click()
+        consent = page.locator(".netsoc-consent").first
+        consent.wait_for(state="visible")
+        page.screenshot(path=str(artifacts / "jupyterlab_survey.png"))
+        page.get_by_role("button", name="I agree to take part").click()
+        page.locator(".netsoc-progress").first.wait_for(state="visible")
+        page.locator(".netsoc-item-role").first.wait_for(state="visible")
+        page.screenshot(path=str(artifacts / "jupyterlab_survey_fields.png"))
+    finally:
+        context.close()
+    assert (ROOT / "notebooks" / "01_take_survey.ipynb").read_text().count('"outputs": []') >= 1
