@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8866
+DASHBOARD_PORT ?= 8867
 COHORT ?=
 
 export MPLBACKEND := agg
@@ -18,7 +19,7 @@ help:
 	@echo "make test       install the test extras and run the whole test suite"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make survey     serve the questionnaire with Voila (COHORT=code PORT=n)"
-	@echo "make dashboard  serve the live workshop dashboard with Voila (COHORT=code)"
+	@echo "make dashboard  serve the live workshop dashboard with Voila (COHORT=code DASHBOARD_PORT=n)"
 	@echo "make report     write the full analysis report for the demo store"
 	@echo "make bench      run every benchmark under bench/"
 
@@ -55,7 +56,7 @@ survey: $(VENV)/.installed
 	$(BIN)/netsoc survey --port $(PORT) $(if $(COHORT),--cohort $(COHORT))
 
 dashboard: $(VENV)/.installed
-	$(BIN)/netsoc dashboard --port $(PORT) $(if $(COHORT),--cohort $(COHORT))
+	$(BIN)/netsoc dashboard --port $(DASHBOARD_PORT) $(if $(COHORT),--cohort $(COHORT))
 
 report: $(VENV)/.installed
 	$(BIN)/netsoc report --db sqlite:///data/demo/demo.sqlite --out reports/report.html
