@@ -61,7 +61,8 @@ CSS = """<style>
 .netsoc-app .netsoc-progress .progress { height: 12px; }
 .netsoc-app .netsoc-scores { border-collapse: collapse; width: 100%; font-size: 15px; }
 .netsoc-app .netsoc-scores th, .netsoc-app .netsoc-scores td { border-bottom: 1px solid #ddd;
-  padding: 6px 4px; text-align: left; vertical-align: top; }
+  padding: 6px 4px; text-align: left; vertical-align: top; overflow-wrap: normal;
+  word-break: normal; hyphens: auto; }
 .netsoc-app .netsoc-attention-warning { background: #fff3cd; border: 1px solid #e0b000;
   padding: 8px; margin: 8px 0; }
 .netsoc-app .netsoc-message { color: #1d4f91; }
