@@ -72,10 +72,11 @@ def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_p
     # more people answer; the page is not reloaded
     _add(db, 5, seed=2, roles=["research"] * 3 + ["sales"] * 2)
     page.locator("#netsoc-count[data-n='13']").wait_for(timeout=UPDATE_MS)
-    page.wait_for_function(
-        "old => { const i = document.querySelector('.netsoc-panel-balance');"
-        " return i && i.getAttribute('src') !== old; }", arg=before, timeout=UPDATE_MS)
-    assert page.locator(".netsoc-panel-groups").get_attribute("src") != groups_before
+    # every panel is redrawn (panels update one after another, so wait for each)
+    for panel, old in ((".netsoc-panel-balance", before), (".netsoc-panel-groups", groups_before)):
+        page.wait_for_function(
+            "([sel, old]) => { const i = document.querySelector(sel);"
+            " return i && i.getAttribute('src') !== old; }", arg=[panel, old], timeout=UPDATE_MS)
     # research now has 5 respondents and is shown; no suppression note any more
     page.wait_for_function(
         "() => !document.querySelector('.netsoc-group-note').innerText.includes('Research')",
