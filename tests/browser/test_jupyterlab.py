@@ -8,17 +8,15 @@ copy keeps autosave away from the committed notebook.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 
 import pytest
 
 from netsoc.serve import free_port, wait_for_port
-from tests.browser.voila import ROOT, isolated_env
+from tests.browser.voila import ROOT, isolated_env, stop_process_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,12 +39,7 @@ def lab(tmp_path):
         wait_for_port(port, timeout=90, process=proc)
         yield f"http://127.0.0.1:{port}", token, db
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc, timeout=15)
         log.close()
 
 

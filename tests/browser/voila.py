@@ -72,13 +72,19 @@ def run_voila(notebook: str | Path, workdir: Path, *, env: Mapping[str, str] | N
         waited = wait_for_port(port, timeout=timeout, process=proc)
         yield VoilaServer(f"http://127.0.0.1:{port}/", port, db, log, proc, waited)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM a server started with ``start_new_session=True``; SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def launch_chromium(playwright):  # noqa: ANN001, ANN201
