@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.transforms import ScaledTranslation
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -88,7 +89,9 @@ def likert_bars(data: pd.DataFrame, *, items: Sequence[str], levels: Mapping[int
         ax.set(xlim=(-lim, lim), xlabel="Share of answers", title=title)
         ticks = np.linspace(-1, 1, 5)
         ax.set_xticks(ticks, [f"{abs(t):.0%}" for t in ticks])
-        ax.legend(ncols=min(k, 5), loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  frameon=False, fontsize="small")
+        # below the x label whatever the figure's height: offset in inches, not axes units
+        below = ax.transAxes + ScaledTranslation(0, -0.6, fig.dpi_scale_trans)
+        ax.legend(ncols=min(k, 5), loc="upper center", bbox_to_anchor=(0.5, 0),
+                  bbox_transform=below, frameon=False, fontsize="small")
         ax.grid(axis="y", visible=False)
     return fig
