@@ -462,6 +462,21 @@ def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str
     return body.replace("</head>", tag + "\n</head>", 1)
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager talking to its kernel over Unix sockets in the run's
+    temporary folder instead of loopback TCP (no open port, and no warning
+    about unencrypted TCP on every report)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+    return IPCKernelManager
+
+
 def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
                  db: str | None = None, cohort: str | None = None,
                  group_fields: str | list[str] = DEFAULT_GROUPS, exclusion: str = "any",
@@ -520,7 +535,8 @@ def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
         try:
             pm.execute_notebook(str(notebook), str(executed), parameters=params,
                                 kernel_name="python3", progress_bar=False, cwd=tmp,
-                                execution_timeout=timeout, log_output=False)
+                                execution_timeout=timeout, log_output=False,
+                                kernel_manager_class=_ipc_kernel_manager())
         except pm.PapermillExecutionError as exc:
             raise DataError(f"report: the analysis notebook failed in cell {exc.cell_index}: "
                             f"{exc.ename}: {exc.evalue}") from None
