@@ -464,8 +464,11 @@ def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str
 
 def _ipc_kernel_manager() -> type:
     """A kernel manager talking to its kernel over Unix sockets in the run's
-    temporary folder instead of loopback TCP (no open port, and no warning
-    about unencrypted TCP on every report)."""
+    temporary folder instead of loopback TCP (no open port).  The kernel's own
+    log lines (stderr) are dropped so the command prints only its result;
+    errors in cells still arrive through papermill."""
+    import subprocess
+
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -473,6 +476,10 @@ def _ipc_kernel_manager() -> type:
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super().start_kernel(**kw)
 
     return IPCKernelManager
 
