@@ -17,22 +17,34 @@ import pandas as pd
 __all__ = ["run_demo", "terminal_summary", "summary_html"]
 
 
+MIN_GROUP_SIZE = 5
+
+
+def _balance_by_role(responses: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Mean balance per role; roles with fewer than MIN_GROUP_SIZE people are left out."""
+    from analysis.summary import group_means
+
+    table = group_means(scores.join(responses[["role"]]), dv="balance", group="role")
+    small = table["n"] < MIN_GROUP_SIZE
+    return table[~small].reset_index(drop=True), table.loc[small, "group"].astype(str).tolist()
+
+
 def _fmt_table(df: pd.DataFrame) -> str:
     return df.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
 def terminal_summary(responses: pd.DataFrame, scores: pd.DataFrame) -> str:
     """The text ``make demo`` prints: N, mean balance by role, profile counts."""
-    from analysis.summary import group_means, profile_counts
+    from analysis.summary import profile_counts
 
-    data = scores.join(responses[["role"]])
-    by_role = group_means(data, dv="balance", group="role")
+    by_role, hidden = _balance_by_role(responses, scores)
     lines = [
         f"N = {len(responses)} respondents "
         f"({int(scores['balance'].notna().sum())} with a balance score)",
         "",
         "Mean balance (networking - socializing, -1..1) by role, 95 % CI:",
         _fmt_table(by_role.rename(columns={"group": "role"})),
+        *([f"(not shown, fewer than {MIN_GROUP_SIZE} respondents: {', '.join(hidden)})"] if hidden else []),
         "",
         "Profiles:",
         _fmt_table(profile_counts(scores)),
@@ -60,12 +72,15 @@ def _figure_png(data: pd.DataFrame) -> str:
 
 def summary_html(responses: pd.DataFrame, scores: pd.DataFrame, *, title: str) -> str:
     """A self-contained HTML page with the summary tables and one figure."""
-    from analysis.summary import group_means, profile_counts
+    from analysis.summary import profile_counts
 
-    data = scores.join(responses[["role"]])
-    by_role = group_means(data, dv="balance", group="role").round(3)
+    by_role, hidden = _balance_by_role(responses, scores)
+    by_role = by_role.round(3)
     profiles = profile_counts(scores).round(3)
-    png = _figure_png(data)
+    data = scores.join(responses[["role"]])
+    png = _figure_png(data[data["role"].isin(by_role["group"])])
+    note = (f"<p>Not shown, fewer than {MIN_GROUP_SIZE} respondents: "
+            f"{html.escape(', '.join(hidden))}.</p>" if hidden else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
@@ -75,6 +90,7 @@ table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px so
 <p>N = {len(responses)} respondents.</p>
 <h2>Mean balance by role (95&nbsp;% CI)</h2>
 {by_role.to_html(index=False)}
+{note}
 <img alt="Mean balance by role with 95 % confidence intervals" src="data:image/png;base64,{png}">
 <h2>Profiles</h2>
 {profiles.to_html(index=False)}

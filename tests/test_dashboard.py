@@ -4,7 +4,6 @@ reveal and escaped), refresh on new responses, and the exports."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

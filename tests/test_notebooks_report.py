@@ -3,7 +3,6 @@ small fixture data, and their key outputs hold the expected values."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat

@@ -107,7 +107,7 @@ def test_missing_required_answer_shows_the_error(phone_page, voila):
         page.locator(f".netsoc-item-{qid} .mod-active").get_by_text("Agree", exact=True).wait_for()
     page.locator(".netsoc-next").focus()
     page.keyboard.press("Enter")
-    error = page.locator(f".netsoc-error:visible").first
+    error = page.locator(".netsoc-error:visible").first
     error.wait_for()
     assert "required" in page.locator(".netsoc-question.netsoc-invalid .netsoc-error").inner_text()
     assert page.locator(".netsoc-question.netsoc-invalid").locator(
