@@ -13,6 +13,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from analysis._checks import check_columns, check_frame, check_numeric
 from analysis.plots._theme import ORIENTATION_COLORS, NEUTRAL, Context, new_axes, palette, t_interval, themed
@@ -159,6 +160,7 @@ def profile_bars(data: pd.DataFrame, *, profile: str = "profile", group: str | N
                         legend=False, ax=ax)
             for container in ax.containers:
                 ax.bar_label(container, fontsize="small")
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
             ax.set(xlabel="", ylabel="Respondents", title="Profiles")
         else:
             kept, suppressed = large_groups(data[group], min_group_size, exclude)

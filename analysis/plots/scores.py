@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -65,6 +66,7 @@ def balance_distribution(data: pd.DataFrame, *, balance: str = "balance",
             ax.axvline(float(person), color=PALETTE[3], lw=3, label=person_label)
         if person is not None or group_mean is not None:
             ax.legend(loc="upper left", frameon=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
         ax.set(xlim=(-1, 1), xlabel=BALANCE_LABEL, ylabel="Respondents",
                title="Balance distribution")
     return fig
