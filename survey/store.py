@@ -78,6 +78,7 @@ from survey.validate import (
     answer_columns,
     field_columns,
     format_rows,
+    shown,
     validate_answers,
     validate_frame,
 )
@@ -194,22 +195,48 @@ def _utcnow() -> dt.datetime:
 def _as_utc(value: Any, name: str) -> dt.datetime | None:
     if value is None:
         return None
+    if isinstance(value, str) and len(value) > 64:  # the date parser is slow on huge text
+        raise ResponseValidationError(
+            f"{name}: expected a date and time, got text of {len(value):,} characters")
     try:
         ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ResponseValidationError(
-            f"{name}: expected a date and time, got {value!r} ({exc})") from None
+            f"{name}: expected a date and time, got {shown(value)} ({shown(str(exc))})") from None
     if ts is pd.NaT:
         return None
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return ts.round("ms").to_pydatetime()
 
 
+MAX_NOTE_LENGTH = 500
+
+
+def _check_note(note: Any) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
+        what = f"{len(note):,} characters" if isinstance(note, str) else type(note).__name__
+        raise ResponseValidationError(
+            f"note: expected text of at most {MAX_NOTE_LENGTH} characters, got {what}")
+    return note
+
+
+def _check_seed(seed: Any) -> int | None:
+    if seed is None:
+        return None
+    if (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
+            or not 0 <= int(seed) < 2**63):
+        raise ResponseValidationError(
+            f"randomization_seed: expected a whole number 0..2**63-1, got {shown(seed)}")
+    return int(seed)
+
+
 def _check_id(respondent_id: Any) -> str:
     if not isinstance(respondent_id, str) or not re.fullmatch(
             r"[0-9A-Za-z_.:-]{1,64}", respondent_id):
         raise ResponseValidationError(
-            f"respondent_id: expected 1-64 letters, digits or _.:-, got {respondent_id!r}")
+            f"respondent_id: expected 1-64 letters, digits or _.:-, got {shown(respondent_id)}")
     return respondent_id
 
 
@@ -397,7 +424,7 @@ class ResponseStore:
             raise ResponseValidationError(
                 "1 problem(s) in the answers",
                 [f"cohort: expected a code of at most {spec.max_length} characters matching "
-                 f"{spec.pattern}, got {cohort!r}"])
+                 f"{spec.pattern}, got {shown(cohort)}"])
         return cohort
 
     def submit(self, answers: Mapping[str, Any], *, cohort: str | None = None,
@@ -443,6 +470,8 @@ class ResponseStore:
         started = _as_utc(started_at, "started_at")
         if respondent_id is not None:
             _check_id(respondent_id)
+        note = _check_note(note)
+        randomization_seed = _check_seed(randomization_seed)
         payload = self._encode(clean)
 
         def work(conn: Connection) -> str:
@@ -533,6 +562,7 @@ class ResponseStore:
         started = _as_utc(started_at, "started_at")
         if respondent_id is not None:
             _check_id(respondent_id)
+        randomization_seed = _check_seed(randomization_seed)
         payload = self._encode(clean)
 
         def work(conn: Connection) -> str:
@@ -591,7 +621,7 @@ class ResponseStore:
             row = self._find(conn, str(respondent_id))
         if row is None or row.status != "draft":
             state = "was already submitted" if row is not None else "does not exist"
-            raise StoreError(f"no saved draft with the code {respondent_id!r}: it {state}")
+            raise StoreError(f"no saved draft with the code {shown(respondent_id)}: it {state}")
         answers: dict[str, Any] = {self.instrument.consent.id: True}
         answers.update(json.loads(row.answers))
         return answers
@@ -614,7 +644,7 @@ class ResponseStore:
                                 .where(respondents.c.respondent_id == respondent_id)).rowcount
 
         if self._retry(work) == 0:
-            raise StoreError(f"no respondent with the id {respondent_id!r}; nothing was erased")
+            raise StoreError(f"no respondent with the id {shown(respondent_id)}; nothing was erased")
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

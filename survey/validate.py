@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "validate_answers",
     "validate_frame",
     "format_rows",
+    "shown",
 ]
 
 #: Metadata columns of the wide table, in order (DESIGN.md "Data").
@@ -43,6 +45,19 @@ META_COLUMNS: tuple[str, ...] = (
 #: At most this many problems are listed in one error message.
 MAX_LISTED = 20
 _ROWS_SHOWN = 8
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxlong, _REPR.maxother = 60, 40, 60
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = 4
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to about 60 characters, for error messages.
+
+    A 5 MB string sent as an answer must not become a 5 MB error message.
+    """
+    return _REPR.repr(value)
 
 
 def _is_missing(value: Any) -> bool:
@@ -81,7 +96,7 @@ def _check_int(qid: str, value: Any, lo: int, hi: int) -> tuple[int | None, str 
         code = int(f)
     else:
         return None, (f"{qid}: expected an integer code {lo}..{hi}, "
-                      f"got {type(value).__name__} {value!r}")
+                      f"got {type(value).__name__} {shown(value)}")
     if not lo <= code <= hi:
         return None, f"{qid}: {code} is outside the response scale {lo}..{hi}"
     return code, None
@@ -90,12 +105,12 @@ def _check_int(qid: str, value: Any, lo: int, hi: int) -> tuple[int | None, str 
 def _check_text(tid: str, value: Any, max_length: int,
                 pattern: str | None) -> tuple[str | None, str | None]:
     if not isinstance(value, str):
-        return None, f"{tid}: expected text, got {type(value).__name__} {value!r}"
+        return None, f"{tid}: expected text, got {type(value).__name__} {shown(value)}"
     text = value.strip()
     if len(text) > max_length:
         return None, f"{tid}: text is {len(text)} characters long, at most {max_length} allowed"
     if text and pattern is not None and re.fullmatch(pattern, text) is None:
-        return None, f"{tid}: {text!r} does not match the required pattern {pattern}"
+        return None, f"{tid}: {shown(text)} does not match the required pattern {pattern}"
     return (text or None), None
 
 
@@ -162,7 +177,7 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
 
     unknown = [k for k in answers if k not in known]
     for key in unknown:
-        problems.append(f"{key!r}: not a question, field or comment of instrument "
+        problems.append(f"{shown(key)}: not a question, field or comment of instrument "
                         f"{instrument.id} {instrument.version}")
 
     for key, value in answers.items():
@@ -176,13 +191,13 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
                 code, problem = True, None
             else:
                 code, problem = None, (f"{key}: consent must be True to store answers, "
-                                       f"got {value!r}")
+                                       f"got {shown(value)}")
         elif key in fields and isinstance(fields[key], ChoiceField):
             options = fields[key].options
             if isinstance(value, str) and value in options:
                 code, problem = value, None
             else:
-                code, problem = None, (f"{key}: {value!r} is not one of the options "
+                code, problem = None, (f"{key}: {shown(value)} is not one of the options "
                                        f"{list(options)}")
         elif key in fields:
             tf: TextField = fields[key]  # type: ignore[assignment]
@@ -210,19 +225,18 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
                     p.startswith(f"{fid}:") for p in problems):
                 problems.append(f"{fid}: required answer is missing")
     if problems:
-        raise ResponseValidationError(
-            f"{len(problems)} problem(s) in the answers", problems)
+        _raise(f"{len(problems)} problem(s) in the answers", problems)
     return clean
 
 
 # ------------------------------------------------------------------ tables
 def format_rows(rows: Sequence[int], values: Sequence[Any] | None = None) -> str:
     """``rows 3, 7 ('x'), ... and 12 more`` for error messages."""
-    shown = []
+    items = []
     for i, r in enumerate(rows[:_ROWS_SHOWN]):
-        shown.append(f"{r} ({values[i]!r})" if values is not None else str(r))
+        items.append(f"{r} ({shown(values[i])})" if values is not None else str(r))
     word = "row" if len(rows) == 1 else "rows"
-    text = f"{word} " + ", ".join(shown)
+    text = f"{word} " + ", ".join(items)
     if len(rows) > _ROWS_SHOWN:
         text += f" and {len(rows) - _ROWS_SHOWN} more"
     return text
