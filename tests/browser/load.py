@@ -1,0 +1,164 @@
+"""Many simulated participants taking the survey through Voila at the same time.
+
+:func:`run_load` drives ``n`` browser contexts of one headless Chromium
+concurrently (Playwright's async API) against a Voila server on 127.0.0.1:
+each participant agrees, answers every page with a seeded random choice,
+writes a comment naming itself (``load-<i>``), submits and waits for the
+feedback.  It returns what each participant clicked and how long each page
+took (from the click on "Next" to the next page showing), so the caller can
+compare the store with the clicks.  Used by ``tests/browser/test_load.py``
+and ``bench/bench_load.py``; everything is bounded by timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from survey.instrument import Instrument
+from tests.browser.voila import CHROMIUM, CHROMIUM_ARGS
+
+PHONE = {"width": 375, "height": 812}
+
+
+@dataclass
+class Participant:
+    """What one simulated participant did."""
+
+    index: int
+    clicked: dict = field(default_factory=dict)
+    page_seconds: list[float] = field(default_factory=list)
+    open_seconds: float = float("nan")
+    submit_seconds: float = float("nan")
+    error: str | None = None
+
+
+async def _shown_ids(page) -> list[str]:  # noqa: ANN001
+    ids: list[str] = []
+    for cls in await page.locator("[class*='netsoc-item-']:visible").evaluate_all(
+            "els => els.map(e => e.className)"):
+        m = re.search(r"netsoc-item-([a-z0-9_]+)", cls)
+        if m and m.group(1) not in ids:
+            ids.append(m.group(1))
+    return ids
+
+
+async def _participant(browser, url: str, inst: Instrument, p: Participant, seed: int,  # noqa: ANN001
+                       timeout_ms: int) -> None:
+    rng = np.random.default_rng(seed)
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        t0 = time.perf_counter()
+        await page.goto(url)
+        await page.locator(".netsoc-consent").click()
+        await page.locator(".netsoc-progress").get_by_text("Page 1 of").wait_for()
+        p.open_seconds = time.perf_counter() - t0
+        for f in inst.choice_fields.values():
+            code = str(rng.choice(list(f.options)))
+            await page.locator(f".netsoc-item-{f.id} select").select_option(label=f.options[code])
+            p.clicked[f.id] = code
+        text = await page.locator(".netsoc-progress").inner_text()
+        total = int(re.search(r"Page 1 of (\d+)", text).group(1))
+        k = 1
+        while True:
+            ids = await _shown_ids(page)
+            for qid in ids:
+                if qid == inst.comment.id:
+                    text = f"load-{p.index}"
+                    await page.locator(f".netsoc-item-{qid} textarea").fill(text)
+                    await page.locator(f".netsoc-item-{qid} textarea").press("Tab")
+                    p.clicked[qid] = text
+                elif qid in inst.question_ids:
+                    labels = inst.value_labels(qid)
+                    code = int(rng.choice(list(labels)))
+                    await page.locator(f".netsoc-item-{qid}").get_by_role(
+                        "button", name=labels[code], exact=True).click()
+                    await page.locator(f".netsoc-item-{qid} .mod-active").get_by_text(
+                        labels[code], exact=True).wait_for()
+                    p.clicked[qid] = code
+            if k == total:  # the last page carries the submit button
+                await page.locator(".netsoc-submit").wait_for(state="visible")
+                break
+            old = ids[0] if ids else None
+            t = time.perf_counter()
+            await page.locator(".netsoc-next").click()
+            k += 1
+            await page.locator(".netsoc-progress").get_by_text(f"Page {k} of").wait_for()
+            if old:
+                await page.locator(f".netsoc-item-{old}").wait_for(state="detached")
+            p.page_seconds.append(time.perf_counter() - t)
+        await page.wait_for_timeout(300)  # let the last text sync reach the kernel
+        t = time.perf_counter()
+        await page.locator(".netsoc-submit").click()
+        await page.locator(".netsoc-feedback").wait_for()
+        p.submit_seconds = time.perf_counter() - t
+    except Exception as exc:  # reported to the caller, which fails the test
+        p.error = f"{type(exc).__name__}: {str(exc)[:500]}"
+    finally:
+        await context.close()
+
+
+async def _run(url: str, inst: Instrument, n: int, seed: int, timeout_ms: int,
+               deadline_s: float) -> list[Participant]:
+    from playwright.async_api import async_playwright
+
+    people = [Participant(i) for i in range(n)]
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                           args=CHROMIUM_ARGS)
+        try:
+            await asyncio.wait_for(asyncio.gather(*[
+                _participant(browser, url, inst, p, seed + p.index, timeout_ms) for p in people]),
+                timeout=deadline_s)
+        except asyncio.TimeoutError:
+            for p in people:
+                p.error = p.error or f"the whole run passed its {deadline_s:.0f} s limit"
+        finally:
+            await browser.close()
+    return people
+
+
+def run_load(url: str, inst: Instrument, n: int, *, seed: int = 2026,
+             timeout_ms: int = 120_000, deadline_s: float = 300.0) -> list[Participant]:
+    """Let ``n`` participants take the survey at ``url`` at the same time.
+
+    Parameters
+    ----------
+    url : str
+        The survey's address (127.0.0.1), with any ``?cohort=`` query.
+    inst : Instrument
+    n : int
+        Participants, one browser context each, all started together.
+    seed : int
+        Participant ``i`` chooses answers with ``default_rng(seed + i)``.
+    timeout_ms : int
+        Limit for each single browser step.
+    deadline_s : float
+        Limit for the whole run; afterwards everyone still going is stopped.
+
+    Returns
+    -------
+    list of Participant
+    """
+    # in a thread of its own: a session-wide sync Playwright keeps an event
+    # loop running in the main thread
+    out: list[list[Participant]] = []
+    worker = threading.Thread(target=lambda: out.append(
+        asyncio.run(_run(url, inst, n, seed, timeout_ms, deadline_s))))
+    worker.start()
+    worker.join()
+    if not out:
+        raise RuntimeError("the load run ended without a result (see the output above)")
+    return out[0]
+
+
+def page_times(people: list[Participant]) -> np.ndarray:
+    """All page-to-page times in seconds, over every participant."""
+    return np.array([s for p in people for s in p.page_seconds], dtype=float)

@@ -1,0 +1,62 @@
+"""Load on the live survey: 20 participants at once through Voila (loopback only).
+
+One headless Chromium, 20 browser contexts driven concurrently; each answers
+with its own seeded rng.  Afterwards the store must hold exactly 20
+responses, each once and equal to what was clicked.  The median time per page
+is written to ``test-artifacts/load.json`` and printed (a record, not an
+assertion: speed belongs to ``bench/bench_load.py``).  Bounded: every step
+has a timeout and the whole run stops itself after 5 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from survey.instrument import load_instrument
+from survey.store import open_store
+from tests.browser.load import page_times, run_load
+from tests.browser.voila import CHROMIUM, ROOT
+from tests.conftest import require
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
+N = 20
+
+
+@pytest.mark.fault("live survey: 20 participants at once through Voila",
+                   expect="every response stored exactly once, equal to the clicks")
+def test_twenty_participants_at_once(voila, artifacts):
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    inst = load_instrument()
+    server = voila(NOTEBOOK)
+    assert server.url.startswith("http://127.0.0.1:")
+    people = run_load(server.url + "?cohort=LOAD", inst, N, seed=7000,
+                      timeout_ms=90_000, deadline_s=300)
+    errors = {p.index: p.error for p in people if p.error}
+    assert not errors, (errors, server.log_text()[-3000:])
+
+    with open_store(server.db, instrument=inst) as store:
+        df = store.to_frame(include_drafts=True)
+    assert len(df) == N and (df["status"] == "submitted").all()
+    assert df["respondent_id"].is_unique and (df["cohort"] == "LOAD").all()
+    by_comment = df.set_index("comment")
+    assert sorted(by_comment.index) == sorted(f"load-{i}" for i in range(N))
+    for p in people:
+        row = by_comment.loc[f"load-{p.index}"]
+        assert set(p.clicked) == set(inst.question_ids) | set(inst.choice_fields) | {"comment"}
+        for qid, value in p.clicked.items():
+            if qid == "comment":  # the index of by_comment
+                continue
+            assert row[qid] == value, (p.index, qid, row[qid], value)
+
+    times = page_times(people)
+    record = {"participants": N, "pages_timed": int(times.size),
+              "median_page_s": float(np.median(times)), "p90_page_s": float(np.quantile(times, 0.9)),
+              "max_page_s": float(times.max()),
+              "median_open_s": float(np.median([p.open_seconds for p in people])),
+              "median_submit_s": float(np.median([p.submit_seconds for p in people]))}
+    (artifacts / "load.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    print("load test:", json.dumps(record))
