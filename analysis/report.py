@@ -38,6 +38,7 @@ import json
 import os
 import platform
 import re
+import string
 import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -328,19 +329,37 @@ def stamp(study: Study, *, time: dt.datetime | None = None) -> dict[str, Any]:
     return out
 
 
+# every ASCII punctuation character may be backslash-escaped in CommonMark;
+# escaping all of them also stops auto-links (http://..., www., e-mail)
+_MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def md_text(text: object) -> str:
+    """Text shown literally in Markdown: HTML, links, emphasis and $math$ stay text.
+
+    Used for anything that comes from outside the code (file names, store
+    URLs, cohort codes, group labels) before it goes into a Markdown cell.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 def stamp_markdown(study: Study, *, time: dt.datetime | None = None) -> str:
-    """The stamp as a short Markdown block for the top of the report."""
+    """The stamp as a short Markdown block for the top of the report.
+
+    The data source, exclusion rule and group names are escaped
+    (:func:`md_text`): a file called ``<img onerror=...>.csv`` shows as text.
+    """
     s = stamp(study, time=time)
     pk = ", ".join(f"{k} {v}" for k, v in s["packages"].items())
     lines = [
         f"**Instrument** {s['instrument_id']} {s['instrument_version']} · "
-        f"**Data** {s['source']}, {s['n_responses']} responses · "
+        f"**Data** {md_text(s['source'])}, {s['n_responses']} responses · "
         f"**Data SHA-256** `{s['data_sha256']}`",
     ]
     if s["file_sha256"]:
         lines.append(f"**File SHA-256** `{s['file_sha256']}`")
-    lines.append(f"**Seed** {s['seed']} · **Exclusion** {study.exclusion} · "
-                 f"**Groups** {', '.join(study.groups) or 'none'} · **Run** {s['time']}")
+    lines.append(f"**Seed** {s['seed']} · **Exclusion** {md_text(study.exclusion)} · "
+                 f"**Groups** {md_text(', '.join(study.groups)) or 'none'} · **Run** {s['time']}")
     lines.append(f"**Packages** {pk}")
     return "  \n".join(lines)
 

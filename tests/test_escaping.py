@@ -1,0 +1,195 @@
+"""Text someone typed is shown as text: in the survey, the dashboard and the report.
+
+Hostile strings (a script tag, an ``<img onerror>``, a markdown link to
+``javascript:``, markdown emphasis, LaTeX) are put into comments, cohort
+codes, imported free text and file names; the produced HTML is parsed and
+must contain no tag, link or emphasis that was not there before, while the
+typed text itself is still readable (unescaped, it equals what was typed).
+"""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+
+import ipywidgets as widgets
+import pandas as pd
+import pytest
+
+from analysis.demo import make_demo
+from survey.errors import ResponseValidationError
+from survey.store import open_store
+
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+           "[x](javascript:alert(1))", "**bold** _it_", "$\\alert{x}$ $$x^2$$",
+           "</li></ul><a href='http://evil'>click</a>"]
+FORBIDDEN = {"script", "img", "a", "strong", "em", "iframe", "svg", "math", "mjx-container"}
+
+
+class Tags(HTMLParser):
+    """Collects every tag and attribute of an HTML fragment, and its text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        self.tags.append(tag)
+        self.attrs += attrs
+
+    def handle_data(self, data):  # noqa: ANN001
+        self.text.append(data)
+
+
+def assert_inert(markup: str, typed: list[str]) -> None:
+    """No forbidden tag or handler in ``markup``; every typed string readable as text."""
+    parsed = Tags(markup)
+    assert not FORBIDDEN & set(parsed.tags), set(parsed.tags)
+    assert not [a for a, _ in parsed.attrs if a.startswith("on")]
+    assert not [v for _, v in parsed.attrs if v and "javascript:" in v]
+    text = "".join(parsed.text)
+    for t in typed:
+        assert t in text, (t, text[:500])
+
+
+def html_values(widget) -> str:  # noqa: ANN001
+    """The HTML of every HTML widget below ``widget``."""
+    out = []
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, (widgets.HTML, widgets.HTMLMath)):
+            out.append(w.value)
+        stack.extend(getattr(w, "children", ()))
+    return "\n".join(out)
+
+
+def _answers(instrument, i=0):
+    a = {q: 1 + (i + j) % 5 for j, q in enumerate(instrument.question_ids)}
+    a.update({c.id: c.expected for c in instrument.attention_checks})
+    a["consent"] = True
+    return a
+
+
+# ------------------------------------------------------------------ survey
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+@pytest.mark.parametrize("code", HOSTILE)
+def test_hostile_cohort_code_in_the_address(tmp_path, instrument, code):
+    from urllib.parse import urlencode
+
+    from survey.form.view import survey_app
+
+    view = survey_app(str(tmp_path / "s.sqlite"), environ={"QUERY_STRING": urlencode({"cohort": code})},
+                      instrument=instrument, warm_up=False)
+    assert view.model.cohort is None  # refused: not a valid workshop code
+    shown = html_values(view)
+    assert_inert(shown, [])
+    assert "is not valid" in shown
+
+
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+@pytest.mark.parametrize("code", HOSTILE)
+def test_hostile_cohort_codes_are_refused_everywhere(tmp_path, instrument, code, capsys):
+    from netsoc.cli import main
+
+    with open_store(tmp_path / "c.sqlite", instrument=instrument) as store:
+        with pytest.raises(ResponseValidationError, match="cohort: expected a code"):
+            store.submit(_answers(instrument), cohort=code)
+        assert store.count(include_drafts=True) == 0
+    assert main(["survey", "--cohort", code, "--port", "1"]) == 1
+    assert "is not a valid workshop code" in capsys.readouterr().err
+
+
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+def test_feedback_page_shows_a_cohort_as_text(instrument):
+    from survey.feedback import feedback_data, feedback_html
+
+    code = "".join(HOSTILE)  # the feedback escapes whatever it is given
+    data = feedback_data(_answers(instrument), instrument, cohort=code)
+    assert_inert("".join(feedback_html(data, instrument).values()), [code])
+
+
+# --------------------------------------------------------------- dashboard
+@pytest.fixture
+def hostile_store(tmp_path, instrument):
+    """A cohort of 8 whose comments are hostile: half submitted, half imported from a CSV."""
+    from survey.io import read_responses
+
+    store = open_store(tmp_path / "d.sqlite", instrument=instrument)
+    for i, text in enumerate(HOSTILE[:3]):
+        store.submit(_answers(instrument, i) | {"comment": text}, cohort="W1")
+    df = make_demo(n=5, seed=3, instrument=instrument).drop(columns=["respondent_id"])
+    df["cohort"] = "W1"
+    df["comment"] = HOSTILE[3:] + ["=1+1", "plain"]
+    path = tmp_path / "in.csv"
+    df.to_csv(path, index=False)
+    store.import_frame(read_responses(path, instrument), source=str(path))
+    yield store
+    store.close()
+
+
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+def test_dashboard_comments_and_slides_show_text(hostile_store):
+    from netsoc.dashboard import Dashboard, settings_from_env
+
+    d = Dashboard(hostile_store, settings_from_env({}, cohort="W1", min_group_size=5))
+    snap = d.snapshot()
+    assert snap.n == 8 and sorted(snap.comments) == sorted(HOSTILE + ["=1+1", "plain"])
+    assert_inert(d.comments_html(snap), [])  # hidden until revealed
+    d.reveal_comments()
+    assert_inert(d.comments_html(snap), HOSTILE)
+    slides = d.slides(snap, {})
+    assert_inert(slides.split("<body>", 1)[1].rsplit("<script", 2)[0], HOSTILE)
+    assert slides.count("<script") == 2  # only reveal.js and its initialisation
+
+
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+def test_dashboard_view_shows_comments_as_text(hostile_store):
+    from netsoc.dashboard import Dashboard, settings_from_env
+    from netsoc.dashboard_view import DashboardView
+
+    d = Dashboard(hostile_store, settings_from_env({}, cohort="W1", min_group_size=5))
+    view = DashboardView(d)
+    view.refresh(force=True)
+    assert_inert(html_values(view), [])
+    view.reveal.value = True  # the facilitator's click
+    shown = html_values(view)
+    assert_inert(shown, HOSTILE)
+    assert "8</span> responses in W1" in shown
+
+
+# ------------------------------------------------------------------ report
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+@pytest.mark.parametrize("text", HOSTILE)
+def test_report_markdown_shows_text(text):
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from analysis.report import md_text
+
+    rendered = markdown2html_mistune(f"**Data** {md_text(text)} · done")
+    assert_inert(rendered.replace("<strong>Data</strong>", ""), [text])
+    # no math delimiter is added or lost, so MathJax sees only literal dollars
+    assert rendered.count("$") == text.count("$")
+
+
+@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
+def test_report_stamp_with_a_hostile_file_name(tmp_path, instrument):
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from analysis import report
+
+    name = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) **b** $x$.csv"
+    path = tmp_path / name
+    make_demo(n=60, seed=5, instrument=instrument).to_csv(path, index=False)
+    study = report.prepare(data=path)
+    rendered = markdown2html_mistune(report.stamp_markdown(study))
+    plain = tmp_path / "plain.csv"
+    path.rename(plain)
+    baseline = Tags(markdown2html_mistune(report.stamp_markdown(report.prepare(data=plain))))
+    parsed = Tags(rendered)
+    assert sorted(parsed.tags) == sorted(baseline.tags)  # the name added no markup
+    assert parsed.attrs == baseline.attrs
+    assert name in "".join(parsed.text)
