@@ -649,6 +649,51 @@ class ResponseStore:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def purge(self, older_than: dt.timedelta, *, submitted: bool = False,
+              now: dt.datetime | None = None) -> dict[str, int]:
+        """Delete old responses (the retention rule).
+
+        Parameters
+        ----------
+        older_than : datetime.timedelta
+            Drafts last changed longer ago than this are deleted.
+        submitted : bool, default False
+            Also delete *submitted* responses submitted longer ago (or, for
+            imported rows without a submission time, stored longer ago).
+            Never implied: deleting study data needs this explicit flag.
+        now : datetime, optional
+            The reference time (default: now, UTC).
+
+        Returns
+        -------
+        dict
+            ``{"drafts": n, "submitted": n}``, the rows deleted.
+
+        Raises
+        ------
+        StoreError
+            ``older_than`` is not a positive timedelta.
+        """
+        if not isinstance(older_than, dt.timedelta) or older_than <= dt.timedelta(0):
+            raise StoreError(f"older_than: expected a positive time span, got {shown(older_than)}")
+        cutoff = (now or _utcnow()).astimezone(dt.timezone.utc) - older_than
+        r = respondents.c
+
+        def work(conn: Connection) -> dict[str, int]:
+            done = {"drafts": conn.execute(respondents.delete().where(
+                r.status == "draft", r.updated_at < cutoff)).rowcount, "submitted": 0}
+            if submitted:
+                done["submitted"] = conn.execute(respondents.delete().where(
+                    r.status == "submitted",
+                    sa.func.coalesce(r.submitted_at, r.updated_at) < cutoff)).rowcount
+            return done
+
+        done = self._retry(work)
+        if self.engine.dialect.name == "sqlite" and any(done.values()):
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return done
+
     # ------------------------------------------------------------ import
     def import_frame(self, df: pd.DataFrame, *, cohort: str | None = None,
                      row_numbers: Any = None, source: str = "table") -> int:

@@ -1,4 +1,4 @@
-"""``netsoc import``, ``netsoc export``, ``netsoc erase`` and ``netsoc db-info``.
+"""``netsoc import``, ``export``, ``erase``, ``purge`` (retention) and ``db-info``.
 
 Every command takes ``--db`` (a SQLite path or a SQLAlchemy URL); without it
 the ``NETSOC_DB`` environment variable, else ``data/netsoc.sqlite``.
@@ -39,6 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("respondent_id", help="the respondent's id (resume code)")
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.set_defaults(func=_erase)
+
+    p = sub.add_parser("purge", help="retention: delete drafts (and, if asked, responses) "
+                       "older than a number of days")
+    p.add_argument("--older-than", type=float, required=True, metavar="DAYS",
+                   help="delete drafts last changed more than DAYS days ago")
+    p.add_argument("--submitted-too", action="store_true",
+                   help="also delete SUBMITTED responses submitted more than DAYS days ago")
+    p.add_argument("--db", default=None, help=_DB_HELP)
+    p.set_defaults(func=_purge)
 
     p = sub.add_parser("db-info", help="show the store's location, schema version and counts")
     p.add_argument("--db", default=None, help=_DB_HELP)
@@ -86,6 +95,23 @@ def _erase(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         store.erase(args.respondent_id)
         print(f"erased respondent {args.respondent_id} from {store.url}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from survey.errors import NetsocError
+    from survey.store import open_store
+
+    if not args.older_than > 0:
+        raise NetsocError(f"--older-than: expected a number of days above 0, got {args.older_than}")
+    with open_store(args.db) as store:
+        done = store.purge(dt.timedelta(days=args.older_than), submitted=args.submitted_too)
+        what = f"{done['drafts']} draft(s)"
+        if args.submitted_too:
+            what += f" and {done['submitted']} submitted response(s)"
+        print(f"deleted {what} older than {args.older_than:g} days from {store.url}")
     return 0
 
 
