@@ -12,7 +12,7 @@ export MPLBACKEND := agg
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help demo test lab survey dashboard report bench clean
+.PHONY: help demo test lab survey dashboard report bench bench-quick clean
 
 help:
 	@echo "make demo       create .venv if needed, install netsoc, run the demo pipeline"
@@ -21,7 +21,7 @@ help:
 	@echo "make survey     serve the questionnaire with Voila (COHORT=code PORT=n)"
 	@echo "make dashboard  serve the live workshop dashboard with Voila (COHORT=code DASHBOARD_PORT=n)"
 	@echo "make report     write the full analysis report for the demo store"
-	@echo "make bench      run every benchmark under bench/"
+	@echo "make bench      run every benchmark under bench/ (bench-quick: tiny sizes)"
 
 $(BIN)/python:
 	@echo ">> creating virtual environment in $(VENV)"
@@ -63,6 +63,9 @@ report: $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run_all.py
+
+bench-quick: $(VENV)/.installed-bench
+	$(BIN)/python bench/run_all.py --quick
 
 clean:
 	rm -rf reports .pytest_cache .hypothesis

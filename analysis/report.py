@@ -387,13 +387,14 @@ def descriptives(study: Study) -> pd.DataFrame:
     return out.rename_axis("score").reset_index()
 
 
-def regression_formula(study: Study, outcome: str = "balance") -> str:
+def regression_formula(study: Study, outcome: str = "balance", min_group_size: int = 5) -> str:
     """``outcome ~ C(g1) + C(g2) ...`` over the grouping fields with enough levels.
 
     Levels coded ``na`` ("prefer not to say") are set to missing first by
-    :func:`regression_data`; fields left with fewer than two levels are skipped.
+    :func:`regression_data` (with the same ``min_group_size``); fields left with
+    fewer than two levels are skipped.
     """
-    data = regression_data(study)
+    data = regression_data(study, min_group_size)
     terms = [f"C({g})" for g in study.groups if data[g].nunique(dropna=True) >= 2]
     return f"{outcome} ~ " + (" + ".join(terms) if terms else "1")
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from netsoc.cli import main
+from tests.conftest import require
 from survey.errors import InstrumentError
 from survey.instrument import DEFAULT_INSTRUMENT, ORIENTATIONS, load_instrument
 
@@ -58,8 +59,7 @@ def test_every_item_names_a_seed_and_an_idea(instrument):
 
 def test_item_wording_is_our_own_not_copied_from_the_seeds(instrument):
     seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("shared/seeds is not beside this checkout")
+    require(seeds.is_dir(), "shared/seeds is not beside this checkout")
     text = " ".join(p.read_text(encoding="utf-8").lower() for p in seeds.iterdir())
     for item in instrument.items:
         words = re.findall(r"[a-z']+", item.text.lower())

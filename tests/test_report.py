@@ -255,3 +255,13 @@ def test_regression_data_drops_na_and_small_levels(demo_csv):
     assert "na" not in set(role)
     assert role.value_counts().min() >= 10
     assert report.regression_formula(study) == "balance ~ C(role) + C(work_mode)"
+
+
+def test_regression_formula_uses_the_same_minimum_group_size(demo_csv):
+    study = report.prepare(data=demo_csv, group_fields="role, work_mode")
+    # work_mode levels have more than 100 people each, roles do not all
+    assert report.regression_formula(study, min_group_size=1000) == "balance ~ 1"
+    data = report.regression_data(study, min_group_size=150)
+    formula = report.regression_formula(study, min_group_size=150)
+    expected = [f"C({g})" for g in ("role", "work_mode") if data[g].nunique() >= 2]
+    assert formula == "balance ~ " + (" + ".join(expected) or "1")
