@@ -14,16 +14,14 @@ from survey.feedback import (
     gauge_figure,
     scores_figure,
 )
+from tests.helpers import keyed_answers
 
 REL = {"networking": 0.9, "socializing": 0.9, "balance": 0.8, "intentionality": 0.7}
 
 
 def answers(instrument, net, soc, intent=4, attn_ok=True):
-    want = {"networking": net, "socializing": soc, "intentionality": intent}
-    out = {i.id: (6 - want[i.scale] if i.keying == "reverse" else want[i.scale])
-           for i in instrument.items}
-    out |= {a.id: a.expected if attn_ok else (a.expected % 5) + 1 for a in instrument.attention_checks}
-    return out | {"consent": True}
+    return keyed_answers(instrument, net, soc, intent, checks=True if attn_ok else "fail",
+                         consent=True)
 
 
 def test_networker_gets_the_networker_texts(instrument):

@@ -79,6 +79,16 @@ def write_csv(path, rows, encoding="utf-8"):
     return path
 
 
+def write_xlsx(path, rows):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
 # ----------------------------------------------------------- random bytes
 @pytest.mark.fault("import file: random bytes", expect="DataError or ResponseValidationError; store unchanged")
 @FUZZ
@@ -175,12 +185,7 @@ def test_duplicate_headers(tmp_path, store, before, instrument, suffix):
     if suffix == ".csv":
         write_csv(path, rows)
     else:
-        import openpyxl
-
-        wb = openpyxl.Workbook()
-        for r in rows:
-            wb.active.append(r)
-        wb.save(path)
+        write_xlsx(path, rows)
     attempt(store, before, path, error=ResponseValidationError,
             match=rf"duplicate column\(s\) \['{instrument.question_ids[0]}'\]")
 
@@ -270,13 +275,8 @@ def test_dates_in_item_columns(tmp_path, store, before, instrument, suffix):
     else:
         import datetime as dt
 
-        import openpyxl
-
         rows[2][1] = dt.datetime(2026, 3, 4)  # a real Excel date cell
-        wb = openpyxl.Workbook()
-        for r in rows:
-            wb.active.append(r)
-        wb.save(path)
+        write_xlsx(path, rows)
     attempt(store, before, path, error=ResponseValidationError,
             match=rf"column '{instrument.question_ids[1]}': not a code 1..5 or a label.*row 3")
 

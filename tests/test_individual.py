@@ -17,20 +17,9 @@ from analysis.individual import (
     reference_reliability,
 )
 from survey.errors import DataError
+from tests.helpers import keyed_answers
 
 REL = {"networking": 0.91, "socializing": 0.84, "balance": 0.75, "intentionality": 0.64}
-
-
-def keyed_answers(instrument, net, soc, intent=3, checks=True):
-    """Raw codes whose keyed values are ``net`` / ``soc`` / ``intent`` everywhere."""
-    want = {"networking": net, "socializing": soc, "intentionality": intent}
-    out = {}
-    for item in instrument.items:
-        v = want[item.scale]
-        out[item.id] = 6 - v if item.keying == "reverse" else v
-    if checks:
-        out |= {a.id: a.expected for a in instrument.attention_checks}
-    return out
 
 
 def test_answers_frame_is_one_row_of_codes(instrument):
