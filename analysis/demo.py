@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from survey.config import ID_ALPHABET, ID_LENGTH
 from survey.instrument import Instrument, load_instrument
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "FIELD_PROBABILITIES",
     "DEFAULT_SEED",
     "DEFAULT_N",
-    "ID_ALPHABET",
 ]
 
 DEFAULT_SEED = 2026
@@ -47,9 +47,6 @@ LATENT_CORRELATION = 0.3
 LOADING = 0.7
 CARELESS_SHARE = 0.05
 MISSING_SHARE = 0.03
-#: Crockford base-32: no I, L, O, U, so codes can be read aloud and typed.
-ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ID_LENGTH = 10
 
 #: Planted shifts of the latent traits: (trait, field, level) -> shift in SD units.
 PLANTED_EFFECTS: dict[tuple[str, str, str], float] = {
@@ -87,11 +84,11 @@ _COMMENTS = (
 
 
 def random_ids(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` distinct random respondent codes (Crockford base 32, 10 chars)."""
-    alphabet = np.array(list(ID_ALPHABET))
+    """``n`` distinct random respondent codes in the store's format, from ``rng``."""
+    alphabet = np.array(list(ID_ALPHABET), dtype="<U1")
     while True:
         codes = rng.integers(0, len(alphabet), size=(n, ID_LENGTH))
-        ids = np.array(["".join(row) for row in alphabet[codes]])
+        ids = alphabet[codes].view(f"<U{ID_LENGTH}").ravel()
         if len(np.unique(ids)) == n:
             return ids
 

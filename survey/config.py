@@ -33,6 +33,9 @@ DATA_DIR = REPO_ROOT / "data"
 DEFAULT_DB = DATA_DIR / "netsoc.sqlite"
 DB_ENV = "NETSOC_DB"
 DEFAULT_MAX_IMPORT_MB = 200
+#: Respondent ids (also the resume codes): Crockford base32, no I, L, O, U.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH = 10
 
 
 def _is_url(text: str) -> bool:

@@ -143,6 +143,11 @@ class CohortSpec(_Model):
     max_length: int = Field(32, gt=0, le=200)
     pattern: str = r"^[A-Za-z0-9_-]{1,32}$"
 
+    def accepts(self, code: object) -> bool:
+        """True when ``code`` is a string no longer than ``max_length`` matching ``pattern``."""
+        return (isinstance(code, str) and len(code) <= self.max_length
+                and re.fullmatch(self.pattern, code) is not None)
+
 
 class Comment(_Model):
     id: str = Field("comment", pattern=_ID)

@@ -70,7 +70,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from survey.config import resolve_db_url
+from survey.config import ID_ALPHABET, ID_LENGTH, resolve_db_url
 from survey.errors import ResponseValidationError, StoreError
 from survey.instrument import Instrument, load_instrument
 from survey.validate import (
@@ -92,8 +92,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 2
-ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-ID_LENGTH = 10
 _ALPHABET_ARRAY = np.array(list(ID_ALPHABET), dtype="<U1")
 BUSY_TIMEOUT_MS = 10_000
 RETRY_SECONDS = 30.0
@@ -419,8 +417,7 @@ class ResponseStore:
         if cohort is None:
             return None
         spec = self.instrument.cohort
-        if (not isinstance(cohort, str) or len(cohort) > spec.max_length
-                or re.fullmatch(spec.pattern, cohort) is None):
+        if not spec.accepts(cohort):
             raise ResponseValidationError(
                 "1 problem(s) in the answers",
                 [f"cohort: expected a code of at most {spec.max_length} characters matching "

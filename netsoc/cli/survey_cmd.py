@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 from survey.config import REPO_ROOT
 
@@ -33,7 +32,7 @@ def _survey(args: argparse.Namespace) -> int:
     env = {"NETSOC_DB": resolve_db_url(args.db)}
     if args.cohort is not None:
         spec = load_instrument().cohort
-        if len(args.cohort) > spec.max_length or not re.fullmatch(spec.pattern, args.cohort):
+        if not spec.accepts(args.cohort):
             raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
                               f"expected {spec.pattern}")
         env["NETSOC_COHORT"] = args.cohort

@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -181,7 +180,7 @@ def cohort_from_environ(instrument: Instrument, environ: Mapping[str, str] | Non
         given = env.get("NETSOC_COHORT") or None
     if given is None:
         return None, None
-    if len(given) > instrument.cohort.max_length or not re.fullmatch(instrument.cohort.pattern, given):
+    if not instrument.cohort.accepts(given):
         return None, (f"The workshop code {given[:40]!r} in the address is not valid "
                       "(letters, digits, - and _ only) and was ignored.")
     return given, None
@@ -252,7 +251,7 @@ class SurveyModel(HasTraits):
         self._store_source = store
         self._store: Any = None
         self.cohort_locked = cohort is not None
-        if cohort is not None and not re.fullmatch(instrument.cohort.pattern, cohort):
+        if cohort is not None and not instrument.cohort.accepts(cohort):
             raise ValueError(f"cohort: {cohort!r} does not match {instrument.cohort.pattern}")
         self.cohort = cohort
         self.randomize = randomize
@@ -384,7 +383,7 @@ class SurveyModel(HasTraits):
                 problems.setdefault(qid, REQUIRED_MESSAGE)
         if page.kind == "fields" and self.asks_cohort() and self.cohort is not None:
             spec = self.instrument.cohort
-            if len(self.cohort) > spec.max_length or not re.fullmatch(spec.pattern, self.cohort):
+            if not spec.accepts(self.cohort):
                 problems["cohort"] = (f"A workshop code has at most {spec.max_length} letters, "
                                       "digits, - or _ (no spaces). Leave it empty if you have none.")
         return problems
