@@ -367,6 +367,16 @@ class ResponseStore:
         self.close()
 
     @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A connection for reading; a database that cannot be reached is a StoreError."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"{self.url}: the response store cannot be read: "
+                             f"{getattr(exc, 'orig', None) or exc}") from exc
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
         with _writer_turn(self._lock_path):
             with self.engine.connect().execution_options(netsoc_write=True) as conn:
@@ -405,7 +415,7 @@ class ResponseStore:
 
     def schema_version(self) -> int:
         """The schema version of the database."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar())
 
     # ---------------------------------------------------------- writing
@@ -614,7 +624,7 @@ class ResponseStore:
         StoreError
             No draft has this code (unknown, erased or already submitted).
         """
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = self._find(conn, str(respondent_id))
         if row is None or row.status != "draft":
             state = "was already submitted" if row is not None else "does not exist"
@@ -643,7 +653,7 @@ class ResponseStore:
         if self._retry(work) == 0:
             raise StoreError(f"no respondent with the id {shown(respondent_id)}; nothing was erased")
         if self.engine.dialect.name == "sqlite":
-            with self.engine.connect() as conn:
+            with self._read() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def purge(self, older_than: dt.timedelta, *, submitted: bool = False,
@@ -687,7 +697,7 @@ class ResponseStore:
 
         done = self._retry(work)
         if self.engine.dialect.name == "sqlite" and any(done.values()):
-            with self.engine.connect() as conn:
+            with self._read() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return done
 
@@ -802,7 +812,7 @@ class ResponseStore:
             query = query.where(respondents.c.status == "submitted")
         if cohort is not None:
             query = query.where(respondents.c.cohort == cohort)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return int(conn.execute(query).scalar())
 
     def cohorts(self) -> list[str]:
@@ -810,7 +820,7 @@ class ResponseStore:
         query = (sa.select(respondents.c.cohort).distinct()
                  .where(respondents.c.status == "submitted", respondents.c.cohort.is_not(None))
                  .order_by(respondents.c.cohort))
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return list(conn.execute(query).scalars())
 
     def to_frame(self, cohort: str | None = None, include_drafts: bool = False) -> pd.DataFrame:
@@ -844,7 +854,7 @@ class ResponseStore:
         if cohort is not None:
             query = query.where(respondents.c.cohort == cohort)
         query = query.order_by(respondents.c.seq, respondents.c.respondent_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             raw = pd.DataFrame(conn.execute(query).all(),
                                columns=[*META_COLUMNS, "status", "answers"])
         return _decode_frame(raw, self.instrument, include_drafts)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -346,3 +347,16 @@ def test_simultaneous_double_submit_is_stored_once(store, instrument, rng):
                             range(8)))
     assert ids == ["DOUBLECLICK"] * 8
     assert store.count() == 1
+
+
+def test_reads_from_a_broken_database_are_store_errors(tmp_path):
+    path = tmp_path / "broken.sqlite"
+    store = open_store(path)
+    store.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    for read in (store.to_frame, store.count, store.cohorts, lambda: store.load_draft("0123456789")):
+        with pytest.raises(StoreError, match="cannot be read"):
+            read()
+    store.close()

@@ -314,13 +314,10 @@ class SurveyModel(HasTraits):
         return self._store
 
     def _store_call(self, fn: Callable[[Any], Any]) -> Any:
-        """Run ``fn(store)``; database failures become :class:`StoreError`."""
-        import sqlalchemy as sa
-
+        """Run ``fn(store)``.  The store reports an unreachable database as
+        :class:`StoreError`; a path that cannot even be opened is one too."""
         try:
             return fn(self._open_store())
-        except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"the response store cannot be reached: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"the response store cannot be reached: {exc}") from exc
 
