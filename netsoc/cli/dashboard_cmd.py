@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from netsoc.cli._server import add_server_arguments
 from survey.config import REPO_ROOT
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
@@ -13,15 +14,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``dashboard`` subcommand."""
     p = sub.add_parser("dashboard", help="serve the live, anonymous workshop dashboard (Voila)")
     p.add_argument("--cohort", help="workshop code to show (default: all responses)")
-    p.add_argument("--db", help="store path or URL (default: NETSOC_DB, else data/netsoc.sqlite)")
     p.add_argument("--min-group-size", type=int, default=5,
                    help="k: nothing is shown for a room or group below this size (default 5)")
     p.add_argument("--group", default="role", help="field to compare groups by (default role)")
     p.add_argument("--interval", type=float, default=3.0, help="seconds between refreshes (default 3)")
-    p.add_argument("--port", type=int, default=8867, help="port (default 8867)")
-    p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--public", action="store_true", help="allow a non-loopback --ip (needs a token)")
-    p.add_argument("--token", help="token visitors must give (default: random with --public)")
+    add_server_arguments(p, port=8867)
     p.set_defaults(func=_dashboard)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from netsoc.cli._server import add_server_arguments
 from survey.config import REPO_ROOT
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "01_take_survey.ipynb"
@@ -14,12 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("survey", help="serve the questionnaire (Voila) on 127.0.0.1")
     p.add_argument("--cohort", help="workshop code stored with every response "
                    "(participants can also use ?cohort=CODE in the address)")
-    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    p.add_argument("--db", help="store path or URL (default: NETSOC_DB, else data/netsoc.sqlite)")
-    p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--public", action="store_true",
-                   help="allow a non-loopback --ip; visitors then need the printed token")
-    p.add_argument("--token", help="token visitors must give (default: random with --public)")
+    add_server_arguments(p, port=8866)
     p.set_defaults(func=_survey)
 
 
