@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.config import ID_ALPHABET, ID_LENGTH
+from survey.schema import random_ids as _random_ids
 from survey.instrument import Instrument, load_instrument
 
 __all__ = [
@@ -85,12 +85,7 @@ _COMMENTS = (
 
 def random_ids(n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` distinct random respondent codes in the store's format, from ``rng``."""
-    alphabet = np.array(list(ID_ALPHABET), dtype="<U1")
-    while True:
-        codes = rng.integers(0, len(alphabet), size=(n, ID_LENGTH))
-        ids = alphabet[codes].view(f"<U{ID_LENGTH}").ravel()
-        if len(np.unique(ids)) == n:
-            return ids
+    return _random_ids(n, rng)
 
 
 def _draw_fields(n: int, rng: np.random.Generator, inst: Instrument) -> dict[str, pd.Categorical]:

@@ -34,7 +34,7 @@ N_DASH = 200 if QUICK else 2_000
 
 
 def bench_report(tmp: Path) -> Figure:
-    from analysis.report import build_report
+    from netsoc.report import build_report
 
     inst = load_instrument()
     data = tmp / "responses.csv"

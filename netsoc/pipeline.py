@@ -142,7 +142,7 @@ def run_demo(*, n: int = 600, seed: int = 2026, out: Path = Path("reports"),
     path = out / "demo_summary.html"
     path.write_text(summary_html(responses, scores, title="netsoc demo summary"), encoding="utf-8")
     progress(f"wrote {path}")
-    from analysis.report import build_report
+    from netsoc.report import build_report
 
     info = build_report(db=str(db), out=out / "report.html", seed=seed)
     print(f"full analysis report: {info['out']} (data sha256 {info['data_sha256'][:12]})", flush=True)

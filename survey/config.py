@@ -5,7 +5,7 @@ Environment variables
 ``NETSOC_DB``
     Where responses are stored: a path to a SQLite file, or any SQLAlchemy
     URL (``sqlite:///...``, ``postgresql+psycopg://user:pw@host/db``).
-    Default: :data:`DEFAULT_DB`, ``data/netsoc.sqlite`` in the repository.
+    Default: :data:`DEFAULT_DB`, ``data/netsoc.sqlite`` under the current folder.
 ``NETSOC_SQLITE_SYNC``
     SQLite ``synchronous`` level, ``FULL`` (default) or ``NORMAL``; see
     :mod:`survey.store` for the trade-off.
@@ -19,7 +19,6 @@ import os
 from pathlib import Path
 
 __all__ = [
-    "REPO_ROOT",
     "DATA_DIR",
     "DEFAULT_DB",
     "DB_ENV",
@@ -28,14 +27,12 @@ __all__ = [
     "max_import_bytes",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = REPO_ROOT / "data"
+#: Where netsoc keeps its files unless told otherwise: ``data/`` under the
+#: current folder (the repository root for ``make`` targets).
+DATA_DIR = Path("data")
 DEFAULT_DB = DATA_DIR / "netsoc.sqlite"
 DB_ENV = "NETSOC_DB"
 DEFAULT_MAX_IMPORT_MB = 200
-#: Respondent ids (also the resume codes): Crockford base32, no I, L, O, U.
-ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ID_LENGTH = 10
 
 
 def _is_url(text: str) -> bool:

@@ -13,6 +13,7 @@ exception types.
 from __future__ import annotations
 
 import functools
+from importlib import resources
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +31,8 @@ __all__ = [
     "ORIENTATIONS",
 ]
 
-DEFAULT_INSTRUMENT = Path(__file__).parent / "instruments" / "netsoc.yaml"
+#: The shipped questionnaire, package data of :mod:`survey` (importlib.resources).
+DEFAULT_INSTRUMENT = Path(str(resources.files("survey") / "instruments" / "netsoc.yaml"))
 ORIENTATIONS: tuple[str, str] = ("networking", "socializing")
 REQUIRED_SCALES = ("networking", "socializing", "intentionality")
 MAX_FILE_BYTES = 1_000_000

@@ -54,7 +54,6 @@ import json
 import os
 import random
 import re
-import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -70,7 +69,8 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from survey.config import ID_ALPHABET, ID_LENGTH, resolve_db_url
+from survey.config import resolve_db_url
+from survey.schema import ID_ALPHABET, ID_LENGTH, random_ids
 from survey.errors import ResponseValidationError, StoreError
 from survey.instrument import Instrument, load_instrument
 from survey.validate import (
@@ -92,7 +92,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 2
-_ALPHABET_ARRAY = np.array(list(ID_ALPHABET), dtype="<U1")
 BUSY_TIMEOUT_MS = 10_000
 RETRY_SECONDS = 30.0
 T = TypeVar("T")
@@ -168,10 +167,7 @@ def new_respondent_id() -> str:
 
 def new_respondent_ids(n: int) -> list[str]:
     """``n`` random respondent ids at once (see :func:`new_respondent_id`)."""
-    # 256 is a multiple of 32, so the low 5 bits of a random byte are uniform
-    codes = np.frombuffer(secrets.token_bytes(n * ID_LENGTH), dtype=np.uint8) & 31
-    chars = _ALPHABET_ARRAY[codes].reshape(n, ID_LENGTH)
-    return chars.view(f"<U{ID_LENGTH}").ravel().tolist()
+    return random_ids(n).tolist()
 
 
 def normalise_code(code: str) -> str:

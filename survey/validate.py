@@ -25,6 +25,7 @@ import pandas as pd
 
 from survey.errors import ResponseValidationError
 from survey.instrument import ChoiceField, Instrument, TextField
+from survey.schema import META_COLUMNS
 
 __all__ = [
     "META_COLUMNS",
@@ -37,11 +38,6 @@ __all__ = [
     "shown",
 ]
 
-#: Metadata columns of the wide table, in order (DESIGN.md "Data").
-META_COLUMNS: tuple[str, ...] = (
-    "respondent_id", "cohort", "instrument_id", "instrument_version",
-    "started_at", "submitted_at",
-)
 #: At most this many problems are listed in one error message.
 MAX_LISTED = 20
 _ROWS_SHOWN = 8

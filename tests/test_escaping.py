@@ -80,7 +80,7 @@ def _answers(instrument, i=0):
 def test_hostile_cohort_code_in_the_address(tmp_path, instrument, code):
     from urllib.parse import urlencode
 
-    from survey.form.view import survey_app
+    from netsoc.form.view import survey_app
 
     view = survey_app(str(tmp_path / "s.sqlite"), environ={"QUERY_STRING": urlencode({"cohort": code})},
                       instrument=instrument, warm_up=False)
@@ -105,7 +105,7 @@ def test_hostile_cohort_codes_are_refused_everywhere(tmp_path, instrument, code,
 
 @pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
 def test_feedback_page_shows_a_cohort_as_text(instrument):
-    from survey.feedback import feedback_data, feedback_html
+    from netsoc.feedback import feedback_data, feedback_html
 
     code = "".join(HOSTILE)  # the feedback escapes whatever it is given
     data = feedback_data(_answers(instrument), instrument, cohort=code)
@@ -167,7 +167,7 @@ def test_dashboard_view_shows_comments_as_text(hostile_store):
 def test_report_markdown_shows_text(text):
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    from analysis.report import md_text
+    from netsoc.report import md_text
 
     rendered = markdown2html_mistune(f"**Data** {md_text(text)} · done")
     assert_inert(rendered.replace("<strong>Data</strong>", ""), [text])
@@ -179,7 +179,7 @@ def test_report_markdown_shows_text(text):
 def test_report_stamp_with_a_hostile_file_name(tmp_path, instrument):
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    from analysis import report
+    from netsoc import report
 
     name = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) **b** $x$.csv"
     path = tmp_path / name

@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from survey.feedback import (
+from netsoc.feedback import (
     facet_figure,
     feedback_data,
     feedback_html,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from survey.errors import StoreError
-from survey.form.model import (
+from netsoc.form.model import (
     REQUIRED_MESSAGE,
     STORE_DOWN_MESSAGE,
     SurveyModel,
@@ -57,7 +57,7 @@ def fill_all(model, rng):
 def test_model_does_not_import_ipywidgets():
     import subprocess
 
-    code = ("import sys, survey.form.model, survey.form; "
+    code = ("import sys, netsoc.form.model, netsoc.form; "
             "sys.exit(1 if 'ipywidgets' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

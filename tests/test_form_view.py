@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pytest
 
-from survey.form.view import SurveyView, survey_app
+from netsoc.form.view import SurveyView, survey_app
 from survey.store import open_store
 
 
@@ -156,7 +156,7 @@ def test_resume_from_the_welcome_page(tmp_path, instrument, rng):
 
 
 def test_view_is_a_vbox_and_does_not_display_itself(instrument):
-    from survey.form.model import SurveyModel
+    from netsoc.form.model import SurveyModel
 
     view = SurveyView(SurveyModel(instrument), warm_up=False)
     assert isinstance(view, widgets.VBox) and "netsoc-app" in classes(view)

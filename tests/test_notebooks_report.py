@@ -40,7 +40,7 @@ def test_analysis_notebook_with_papermill(tmp_path, instrument):
     import papermill as pm
 
     from analysis.quality import flag_careless
-    from analysis.report import data_hash
+    from netsoc.report import data_hash
 
     df = make_demo(n=120, seed=31, instrument=instrument)
     data = tmp_path / "fixture.csv"

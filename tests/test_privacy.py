@@ -52,7 +52,7 @@ def test_no_ids_in_exports_and_report_tables_unless_asked(tmp_path, instrument):
     with_ids = write_responses(frame, tmp_path / "ids.csv", instrument, with_ids=True)
     assert pd.read_csv(with_ids)["respondent_id"].isin(demo["respondent_id"]).all()
 
-    from analysis import report
+    from netsoc import report
 
     study = report.prepare(db=str(tmp_path / "p.sqlite"))
     for table in (study.scores, report.descriptives(study)):
@@ -126,7 +126,7 @@ def test_purge_command(tmp_path, instrument, capsys):
 @pytest.fixture
 def small_group_study(tmp_path, instrument):
     """Demo data where 'student' (role) has 3 people and 'remote' (work_mode) 2."""
-    from analysis import report
+    from netsoc import report
 
     demo = make_demo(n=200, seed=11, instrument=instrument)
     role = demo["role"].astype("object").where(demo["role"].astype("object") != "student", "sales")
@@ -148,7 +148,7 @@ def _labels_in(fig):
 
 @pytest.mark.fault("privacy: groups smaller than k", expect="left out of every breakdown")
 def test_report_breakdowns_leave_out_small_groups(small_group_study, instrument):
-    from analysis import report
+    from netsoc import report
     from analysis.compare import compare_groups
 
     study = small_group_study

@@ -79,14 +79,61 @@ def _imports(package: str) -> dict[str, set[str]]:
     return found
 
 
-def test_layers_point_down():
-    for path, names in _imports("analysis").items():
-        assert not any(n.startswith(("survey.form", "survey.feedback", "ipywidgets",
-                                     "netsoc")) for n in names), (path, names)
-    inst = _imports("survey")["survey/instrument.py"]
-    assert {n for n in inst if n.startswith(("survey", "analysis", "netsoc"))} <= {"survey.errors"}
+#: Modules that only the top layer (netsoc) may import: UI, servers, notebook engines.
+UI_AND_ENGINES = ("ipywidgets", "anywidget", "solara", "voila", "jupyter_server", "tornado",
+                  "starlette", "uvicorn", "IPython", "traitlets", "papermill", "nbconvert",
+                  "nbformat", "nbclient", "jupyter_client")
+#: What analysis may use of survey: the instrument model, the data's shape, the errors.
+ANALYSIS_MAY_USE = {"survey", "survey.instrument", "survey.errors", "survey.schema"}
+
+
+def _starts(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _reads_environment(path: str) -> bool:
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}
+               and isinstance(node.value, ast.Name) and node.value.id == "os"
+               for node in ast.walk(tree))
+
+
+def test_survey_imports_nothing_above_it():
     for path, names in _imports("survey").items():
-        assert not any(n.startswith("netsoc") for n in names), path
+        wrong = {n for n in names if _starts(n, ("analysis", "netsoc", "matplotlib", "seaborn")
+                                             + UI_AND_ENGINES)}
+        assert not wrong, f"{path} imports {sorted(wrong)}: survey is the bottom layer"
+
+
+def test_analysis_imports_only_the_instrument_model_and_errors():
+    for path, names in _imports("analysis").items():
+        wrong = {n for n in names if _starts(n, ("netsoc", "sqlalchemy", "psycopg", "sqlite3")
+                                             + UI_AND_ENGINES)}
+        wrong |= {n for n in names if _starts(n, ("survey",)) and n not in ANALYSIS_MAY_USE}
+        assert not wrong, f"{path} imports {sorted(wrong)}: analysis is pure statistics"
+        assert not _reads_environment(path), f"{path} reads environment variables"
+
+
+def test_nothing_outside_netsoc_imports_netsoc():
+    for package in ("survey", "analysis"):
+        for path, names in _imports(package).items():
+            assert not any(_starts(n, ("netsoc",)) for n in names), path
+
+
+def test_the_layer_test_catches_an_upward_import(tmp_path):
+    # the rules above must be able to fail: a made-up analysis module reading the store
+    tree = ast.parse("from survey.store import open_store\nimport os\nos.environ['X']")
+    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert {n for n in names if _starts(n, ("survey",)) and n not in ANALYSIS_MAY_USE}
+
+
+def test_every_package_folder_is_shipped():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(meta["tool"]["setuptools"]["packages"])
+    on_disk = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+               for top in ("survey", "analysis", "netsoc")
+               for p in (ROOT / top).rglob("__init__.py")}
+    assert on_disk | {"netsoc.notebooks"} == listed
 
 
 def test_demo_command_prints_a_summary_and_writes_html(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""analysis.report / analysis.methods / ``netsoc report``: the data hash, the
+"""netsoc.report / analysis.methods / ``netsoc report``: the data hash, the
 study preparation, the methods paragraph and the report end to end."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import report
+from netsoc import report
 from analysis.demo import make_demo
 from survey.errors import DataError
 from survey.store import open_store

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from netsoc.cli._server import add_server_arguments
-from survey.config import REPO_ROOT
+from netsoc.resources import DASHBOARD_NOTEBOOK, notebook_path
 
-NOTEBOOK = REPO_ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
+NOTEBOOK = notebook_path(DASHBOARD_NOTEBOOK)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

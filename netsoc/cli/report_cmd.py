@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from analysis.report import build_report
+    from netsoc.report import build_report
 
     info = build_report(out=args.out, data=args.data, db=args.db, cohort=args.cohort,
                         group_fields=args.groups, exclusion=args.exclusion, alpha=args.alpha,

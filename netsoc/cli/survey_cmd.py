@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from netsoc.cli._server import add_server_arguments
-from survey.config import REPO_ROOT
+from netsoc.resources import SURVEY_NOTEBOOK, notebook_path
 
-NOTEBOOK = REPO_ROOT / "notebooks" / "01_take_survey.ipynb"
+NOTEBOOK = notebook_path(SURVEY_NOTEBOOK)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

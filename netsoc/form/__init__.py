@@ -1,22 +1,22 @@
 """The participant's questionnaire: a widget-free model and a thin ipywidgets view.
 
-``SurveyModel`` (``survey.form.model``) holds pages, validation, navigation and
+``SurveyModel`` (``netsoc.form.model``) holds pages, validation, navigation and
 submission and never imports ipywidgets.  ``SurveyView`` and ``survey_app``
-(``survey.form.view``) are imported lazily, so importing the model stays light.
+(``netsoc.form.view``) are imported lazily, so importing the model stays light.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from survey.form.model import Page, SurveyModel, build_pages, cohort_from_environ
+from netsoc.form.model import Page, SurveyModel, build_pages, cohort_from_environ
 
 __all__ = ["Page", "SurveyModel", "SurveyView", "build_pages", "cohort_from_environ", "survey_app"]
 
 
 def __getattr__(name: str) -> Any:
     if name in ("SurveyView", "survey_app"):
-        from survey.form import view
+        from netsoc.form import view
 
         return getattr(view, name)
-    raise AttributeError(f"module 'survey.form' has no attribute {name!r}")
+    raise AttributeError(f"module 'netsoc.form' has no attribute {name!r}")

@@ -47,6 +47,7 @@ from typing import Any
 
 import pandas as pd
 
+from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
@@ -57,7 +58,7 @@ __all__ = [
     "NOTEBOOK", "PACKAGES", "DEFAULT_GROUPS", "DEFAULT_OUTCOMES",
 ]
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_analysis.ipynb"
+NOTEBOOK = notebook_path(ANALYSIS_NOTEBOOK)
 #: Packages whose versions are stamped on every report.
 PACKAGES = ("netsoc", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "papermill", "nbconvert")
@@ -120,8 +121,13 @@ def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None
 
         if os.environ.get(DB_ENV):
             db = os.environ[DB_ENV]
-        else:
+        elif (DATA_DIR / "demo" / "responses.csv").is_file():
             data = DATA_DIR / "demo" / "responses.csv"
+        else:  # an installed netsoc outside a checkout: draw the same demo set
+            from analysis.demo import make_demo
+
+            frame = make_demo(n=600, seed=2026, instrument=inst)
+            return frame, "synthetic demo sample (analysis.make_demo, seed 2026, n = 600)"
     if data is not None:
         from survey.io import read_responses
 

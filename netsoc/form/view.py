@@ -23,7 +23,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from survey.form.model import SurveyModel, cohort_from_environ
+from netsoc.form.model import SurveyModel, cohort_from_environ
 from survey.instrument import ChoiceField, Instrument
 
 __all__ = ["SurveyView", "survey_app", "CSS"]
@@ -316,7 +316,7 @@ class SurveyView(widgets.VBox):
 
     def _feedback_widget(self) -> widgets.Widget:
         if self.feedback is None:
-            from survey.feedback import feedback_data, feedback_view
+            from netsoc.feedback import feedback_data, feedback_view
 
             self._join_warm_up()
             data = feedback_data(self.model.answers, self.inst,
@@ -326,7 +326,7 @@ class SurveyView(widgets.VBox):
 
     def _start_warm_up(self) -> None:
         if self._warm and self._warm_thread is None:
-            from survey.feedback import warm_up
+            from netsoc.feedback import warm_up
 
             self._warm_thread = threading.Thread(target=warm_up, args=(self.inst,), daemon=True)
             self._warm_thread.start()

@@ -21,7 +21,7 @@ Navigation (:meth:`SurveyModel.next`, :meth:`~SurveyModel.back`), page
 validation (:meth:`~SurveyModel.page_problems`, which reuses
 :func:`survey.validate.validate_answers`), draft saving and resuming, and
 submission exactly once all live here and are unit-tested without a browser.
-The view (:mod:`survey.form.view`) only renders the traits and calls these
+The view (:mod:`netsoc.form.view`) only renders the traits and calls these
 methods.  This module never imports ipywidgets.
 """
 

@@ -1,0 +1,48 @@
+"""The shape of the data: metadata columns of the wide table and respondent ids.
+
+Everything that names a column or makes an id lives here, below the store,
+the importers and the statistics, so that each of them agrees on one format.
+
+Respondent ids double as resume codes: ten characters of Crockford base32
+(``0-9``, ``A-Z`` without I, L, O, U), 50 random bits, nothing personal.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import numpy as np
+
+__all__ = ["META_COLUMNS", "ID_ALPHABET", "ID_LENGTH", "random_ids"]
+
+#: Metadata columns of the wide table, in order (DESIGN.md "Data").
+META_COLUMNS: tuple[str, ...] = (
+    "respondent_id", "cohort", "instrument_id", "instrument_version",
+    "started_at", "submitted_at",
+)
+#: Respondent ids (also the resume codes): Crockford base32, no I, L, O, U.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_LENGTH = 10
+_ALPHABET_ARRAY = np.array(list(ID_ALPHABET), dtype="<U1")
+
+
+def random_ids(n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """``n`` random respondent ids, as an array of strings.
+
+    Parameters
+    ----------
+    n : int
+        How many.
+    rng : numpy.random.Generator, optional
+        Seeded generator (demo data, tests): the ids are reproducible and
+        distinct.  ``None`` draws from :mod:`secrets` (live responses).
+    """
+    if rng is None:
+        # 256 is a multiple of 32, so the low 5 bits of a random byte are uniform
+        codes = np.frombuffer(secrets.token_bytes(n * ID_LENGTH), dtype=np.uint8) & 31
+        return _ALPHABET_ARRAY[codes].reshape(n, ID_LENGTH).view(f"<U{ID_LENGTH}").ravel()
+    while True:
+        codes = rng.integers(0, len(ID_ALPHABET), size=(n, ID_LENGTH))
+        ids = _ALPHABET_ARRAY[codes].view(f"<U{ID_LENGTH}").ravel()
+        if len(np.unique(ids)) == n:
+            return ids
