@@ -9,7 +9,8 @@ import sys
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the instrument subcommands."""
     p = sub.add_parser("validate-instrument", help="check an instrument YAML file")
-    p.add_argument("path", help="instrument YAML file")
+    p.add_argument("path", nargs="?", default=None,
+                   help="instrument YAML file (default: the shipped questionnaire)")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("codebook", help="write the codebook of an instrument as CSV")
@@ -27,7 +28,7 @@ def _validate(args: argparse.Namespace) -> int:
     except InstrumentError as exc:
         print(str(exc))
         return 1
-    print(f"OK: {args.path} - instrument {inst.id} {inst.version}, "
+    print(f"OK: {args.path or 'shipped questionnaire'} - instrument {inst.id} {inst.version}, "
           f"{len(inst.items)} items, {len(inst.attention_checks)} attention checks, "
           f"{len(inst.fields)} fields")
     return 0
