@@ -12,6 +12,8 @@ exception types.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import functools
 from importlib import resources
 import re
@@ -20,14 +22,23 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from survey.errors import InstrumentError
+from survey.languages import (
+    is_language_tag,
+    match_language,
+    parse_accept_language,
+    placeholders,
+    text_slots,
+)
 
 __all__ = [
     "DEFAULT_INSTRUMENT",
     "Instrument",
+    "LanguageInfo",
     "load_instrument",
+    "negotiate_language",
     "ORIENTATIONS",
 ]
 
@@ -200,18 +211,58 @@ class Norms(_Model):
     intentionality: Norm
 
 
-class Instrument(_Model):
-    """A validated questionnaire.
+class LanguageInfo(_Model):
+    """Who translated one language version, when, and how far it is reviewed."""
 
-    Attributes mirror the sections of the YAML file; the helpers below give
-    the views that scoring, storage and the form need.
+    name: str = Field(min_length=1)
+    translator: str = ""
+    date: str = ""
+    review_status: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_text(cls, v: Any) -> Any:
+        return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+
+class _Versions:
+    """The language versions of one loaded instrument, shared by all of them.
+
+    Kept out of equality: two instruments are equal when their fields are.
+    """
+
+    def __init__(self) -> None:
+        self.by_tag: dict[str, Instrument] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Versions)
+
+    __hash__ = object.__hash__
+
+
+class Instrument(_Model):
+    """A validated questionnaire in one language.
+
+    Attributes mirror the sections of the YAML file, every text resolved to
+    the plain string of :attr:`language`; the helpers below give the views
+    that scoring, storage and the form need.  :meth:`localized` gives the
+    same instrument in another of its :attr:`languages`.
     """
 
     id: str = Field(pattern=_ID)
     version: str = Field(pattern=_SEMVER)
     title: str
     description: str = ""
+    #: The language of every text of this object (a BCP 47 tag).
     language: str = "en"
+    #: The language of plain strings in the file.
+    default_language: str = "en"
+    #: Every language the file offers, the default first.
+    languages: tuple[str, ...] = ("en",)
+    #: Tag -> name (endonym), translator, date and review status.
+    language_info: dict[str, LanguageInfo] = {}
+    #: Fixed words of the form, feedback page and dashboard (key -> text).
+    ui: dict[str, str] = {}
     estimated_minutes: int = Field(8, gt=0)
     consent: Consent
     response_scales: dict[str, ResponseScale] = Field(min_length=1)
@@ -225,8 +276,45 @@ class Instrument(_Model):
     scoring: Scoring
     profiles: list[Profile] = Field(min_length=1)
     feedback: Feedback
-    norms: Norms
+    #: Reference norms inline, or the path of a norms file relative to the
+    #: instrument file (see :attr:`norms_path`).
+    norms: Norms | str | None = None
     source_path: str | None = None
+    _versions: _Versions = PrivateAttr(default_factory=_Versions)
+
+    # -------------------------------------------------------------- languages
+    def localized(self, tag: str) -> Instrument:
+        """The same instrument with every text in language ``tag``.
+
+        Ids, codes, thresholds and scoring are unchanged; the copies are
+        built and validated once when the file is loaded.
+
+        Raises
+        ------
+        InstrumentError
+            ``tag`` is not one of :attr:`languages`.
+        """
+        versions = self._versions.by_tag
+        if tag in versions:
+            return versions[tag]
+        if tag == self.language:
+            return self
+        folded = {t.lower(): t for t in versions}
+        if isinstance(tag, str) and tag.lower() in folded:
+            return versions[folded[tag.lower()]]
+        raise InstrumentError(
+            f"language {tag!r} is not offered by instrument {self.id!r}; "
+            f"it offers {', '.join(self.languages)}")
+
+    @property
+    def norms_path(self) -> Path | None:
+        """The norms file named by ``norms:`` (relative to the instrument file), if any."""
+        if not isinstance(self.norms, str):
+            return None
+        p = Path(self.norms)
+        if not p.is_absolute() and self.source_path:
+            p = Path(self.source_path).parent / p
+        return p
 
     # ------------------------------------------------------------------ views
     @property
@@ -518,13 +606,110 @@ def _consistency_problems(inst: Instrument) -> list[str]:
         problems.append(f"feedback.intentionality: needs a text for each level {sorted(want)}, got {sorted(inst.feedback.intentionality)}")
     if set(inst.feedback.orientations) != set(ORIENTATIONS):
         problems.append(f"feedback.orientations: needs texts for {list(ORIENTATIONS)}, got {sorted(inst.feedback.orientations)}")
-    for name in ("networking", "socializing", "intentionality"):
-        n = getattr(inst.norms, name)
-        if not (lo <= n.mean <= hi):
-            problems.append(f"norms.{name}: mean {n.mean} lies outside the response range {lo}..{hi}")
-    if not (-1 <= inst.norms.balance.mean <= 1):
-        problems.append(f"norms.balance: mean {inst.norms.balance.mean} lies outside [-1, 1]")
+    if isinstance(inst.norms, Norms):
+        for name in ("networking", "socializing", "intentionality"):
+            n = getattr(inst.norms, name)
+            if not (lo <= n.mean <= hi):
+                problems.append(f"norms.{name}: mean {n.mean} lies outside the response range {lo}..{hi}")
+        if not (-1 <= inst.norms.balance.mean <= 1):
+            problems.append(f"norms.balance: mean {inst.norms.balance.mean} lies outside [-1, 1]")
     return problems
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_ui() -> dict[str, Any]:
+    """The ``ui:`` section of the shipped questionnaire (fallback for other files)."""
+    raw = _read_yaml(DEFAULT_INSTRUMENT)
+    ui = raw.get("ui") if isinstance(raw, dict) else None
+    return dict(ui) if isinstance(ui, dict) else {}
+
+
+def _with_shipped_ui(raw: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Fill UI words the file does not define from the shipped questionnaire.
+
+    Only the texts in languages the file lists are taken, so a file in
+    another language still has to give its own UI words.
+    """
+    ui = raw.get("ui")
+    if (ui is not None and not isinstance(ui, dict)) or Path(origin) == DEFAULT_INSTRUMENT:
+        return raw
+    listed = raw.get("languages")
+    tags = set(listed) if isinstance(listed, dict) else {raw.get("default_language",
+                                                              raw.get("language", "en"))}
+    shipped = {key: ({t: v for t, v in text.items() if t in tags} if isinstance(text, dict) else text)
+               for key, text in _shipped_ui().items() if key not in (ui or {})}
+    raw["ui"] = {**shipped, **(ui or {})}
+    return raw
+
+
+def _language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[str, Any], list[str]]:
+    """Check ``default_language``, ``languages`` and every translatable text.
+
+    Returns
+    -------
+    (default, tags, info, problems)
+    """
+    problems: list[str] = []
+    default = raw.get("default_language", raw.get("language", "en"))
+    if not is_language_tag(default):
+        problems.append(f"default_language: {default!r} is not a BCP 47 language tag "
+                        "(expected e.g. 'en', 'de' or 'pt-BR')")
+        default = "en"
+    listed = raw.get("languages")
+    if listed is None:
+        listed = {default: {"name": default}}
+    if not isinstance(listed, dict) or not listed:
+        problems.append("languages: expected a mapping of language tags to "
+                        "{name, translator, date, review_status}")
+        listed = {default: {"name": default}}
+    for tag in listed:
+        if not is_language_tag(tag):
+            problems.append(f"languages: {tag!r} is not a BCP 47 language tag "
+                            "(expected e.g. 'en', 'de' or 'pt-BR')")
+    if default not in listed:
+        problems.append(f"languages: the default language {default!r} is not listed "
+                        f"(listed: {', '.join(map(str, listed))})")
+    tags = (default, *(t for t in listed if t != default and is_language_tag(t)))
+    names = {t: (v.get("name") if isinstance(v, dict) else None) or t for t, v in listed.items()}
+    for slot in text_slots(raw):
+        value = slot.value
+        if isinstance(value, str):
+            missing = [t for t in tags if t != default]
+        elif isinstance(value, dict):
+            for t in value:
+                if not is_language_tag(t):
+                    problems.append(f"{slot.id}: {t!r} is not a BCP 47 language tag "
+                                    "(expected e.g. 'en', 'de' or 'pt-BR')")
+                elif t not in listed:
+                    problems.append(f"{slot.id}: has a text in {t!r}, which is not listed in "
+                                    f"languages (listed: {', '.join(tags)})")
+            missing = [t for t in tags if not (isinstance(value.get(t), str) and value[t].strip())]
+        else:
+            continue  # not text at all: the structure check reports it
+        for t in missing:
+            problems.append(f"{slot.id}: no text in {t!r} ({names.get(t, t)})")
+        if slot.id.startswith("ui.") and isinstance(value, dict) and default in value \
+                and isinstance(value[default], str):
+            try:
+                want = placeholders(value[default])
+                for t in tags:
+                    if isinstance(value.get(t), str) and placeholders(value[t]) != want:
+                        problems.append(
+                            f"{slot.id}: the {t!r} text has placeholders "
+                            f"{sorted(placeholders(value[t]))}, the {default!r} text {sorted(want)}")
+            except ValueError as exc:
+                problems.append(f"{slot.id}: unbalanced braces ({exc})")
+    return default, tags, listed, problems
+
+
+def _resolved(raw: dict[str, Any], tag: str, default: str) -> dict[str, Any]:
+    """A copy of ``raw`` with every text map replaced by its ``tag`` text."""
+    out = copy.deepcopy(raw)
+    for slot in text_slots(out):
+        value = slot.value
+        if isinstance(value, dict) and (tag in value or default in value):
+            slot.container[slot.key] = value.get(tag, value.get(default))
+    return out
 
 
 def instrument_from_dict(raw: Any, *, origin: str = "<instrument>") -> Instrument:
@@ -545,15 +730,65 @@ def instrument_from_dict(raw: Any, *, origin: str = "<instrument>") -> Instrumen
     if not isinstance(raw, dict):
         raise InstrumentError(
             f"{origin}: expected a mapping of sections at the top level, got {type(raw).__name__}")
-    try:
-        inst = Instrument.model_validate({**raw, "source_path": origin})
-    except ValidationError as exc:
-        problems = _pydantic_problems(raw, exc)
-        raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument", problems) from None
-    problems = _consistency_problems(inst)
+    raw = _with_shipped_ui(dict(raw), origin)
+    default, tags, listed, problems = _language_problems(raw)
     if problems:
         raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument", problems)
-    return inst
+    raw.pop("language", None)
+    raw.pop("languages", None)
+    raw["default_language"] = default
+    versions = _Versions()
+    for tag in tags:
+        data = {**_resolved(raw, tag, default), "language": tag, "languages": tags,
+                "language_info": {t: listed[t] for t in tags}, "source_path": origin}
+        try:
+            inst = Instrument.model_validate(data)
+        except ValidationError as exc:
+            problems = _pydantic_problems(raw, exc)
+            where = "" if tag == default else f" (the {tag!r} version)"
+            raise InstrumentError(
+                f"{origin}: {len(problems)} problem(s) in the instrument{where}", problems) from None
+        if tag == default:
+            problems = _consistency_problems(inst)
+            if problems:
+                raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument",
+                                      problems)
+        inst._versions = versions
+        versions.by_tag[tag] = inst
+    return versions.by_tag[default]
+
+
+def negotiate_language(instrument: Instrument, requested: str | None = None,
+                       accept_language: str | None = None) -> str:
+    """The language to show a participant.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    requested : str, optional
+        An explicit choice (``?lang=xx`` in the page address); ignored when
+        the instrument does not offer it.
+    accept_language : str, optional
+        The browser's ``Accept-Language`` header (``q`` weights honoured).
+
+    Returns
+    -------
+    str
+        One of ``instrument.languages``: the requested one, else the
+        browser's most preferred offered one (``de-CH`` is served by ``de``),
+        else ``instrument.default_language``.
+    """
+    offered = instrument.languages
+    hit = match_language(requested, offered)
+    if hit is not None:
+        return hit
+    for wanted in parse_accept_language(accept_language):
+        if wanted == "*":
+            return instrument.default_language
+        hit = match_language(wanted, offered)
+        if hit is not None:
+            return hit
+    return instrument.default_language
 
 
 @functools.lru_cache(maxsize=16)

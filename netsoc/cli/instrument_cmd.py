@@ -26,11 +26,18 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         inst = load_instrument(args.path)
     except InstrumentError as exc:
-        print(str(exc))
+        print(exc.summary)
+        for problem in exc.problems:  # every one, not only the first few
+            print(f"  - {problem}")
         return 1
     print(f"OK: {args.path or 'shipped questionnaire'} - instrument {inst.id} {inst.version}, "
           f"{len(inst.items)} items, {len(inst.attention_checks)} attention checks, "
           f"{len(inst.fields)} fields")
+    for tag in inst.languages:
+        info = inst.language_info[tag]
+        default = ", default" if tag == inst.default_language else ""
+        status = f": {info.review_status}" if info.review_status else ""
+        print(f"  {tag} ({info.name}{default}){status}")
     return 0
 
 
