@@ -23,6 +23,7 @@ __all__ = ["main", "COMMANDS", "EXIT_ERROR", "EXIT_USAGE"]
 
 COMMANDS: tuple[str, ...] = (
     "netsoc.cli.instrument_cmd",
+    "netsoc.cli.translations_cmd",
     "netsoc.cli.demo_cmd",
     "netsoc.cli.survey_cmd",
     "netsoc.cli.store_cmd",
