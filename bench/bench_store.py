@@ -118,14 +118,14 @@ def main() -> None:
         csv_path = tmp / "big.csv"
         _demo_table(N_ROWS, rng).to_csv(csv_path, index=False)
         t0 = time.perf_counter()
-        df = read_responses(csv_path, inst)
+        df = read_responses(csv_path, inst, validate=False)  # import_frame validates, once
         t_read = time.perf_counter() - t0
         store = open_store(tmp / "import.sqlite", instrument=inst)
         store.import_frame(df, row_numbers=range(2, 2 + len(df)))
         t_import = time.perf_counter() - t0
         figures += [
             Figure(f"import {N_ROWS:,}-row CSV (read + validate + store)", t_import, "s", 5.0,
-                   note=f"read + validate {t_read:.2f} s"),
+                   note=f"read {t_read:.2f} s"),
         ]
         t0 = time.perf_counter()
         frame = store.to_frame()

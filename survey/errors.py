@@ -5,20 +5,72 @@ answer, a bad argument) is raised as one of these, with a message that names
 the field, the value and what was expected.  The command line turns them into
 one line on stderr and a non-zero exit status.
 
+Errors carry their individual problems as :class:`Problem` records (the
+field, a message, the rows of a table), so that a form can show each message
+beside its question and a program can react to a kind of error by its type
+(:class:`DraftNotFound`): no code needs to parse an error message.
+
 This module imports nothing of ours; every other module may import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 __all__ = [
+    "MAX_LISTED",
+    "Problem",
     "NetsocError",
     "InstrumentError",
     "ResponseValidationError",
     "DataError",
     "StoreError",
+    "DraftNotFound",
 ]
+
+#: At most this many problems are listed in one error message (all are kept
+#: in ``error.problems``).
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input.
+
+    Attributes
+    ----------
+    field : str or None
+        The question, field, column or argument at fault (``None`` when the
+        problem concerns the whole input, e.g. "no data rows").
+    message : str
+        What is wrong, for a person, without the field's name: ``"17 is
+        outside the response scale 1..5"``.
+    rows : tuple of int
+        For tables: every row number (as the user sees the file) with this
+        problem; empty otherwise.
+    where : str or None
+        How the message names the field when it is printed; default the
+        field itself (tables say ``column 'q1'``).
+    """
+
+    field: str | None
+    message: str
+    rows: tuple[int, ...] = ()
+    where: str | None = None
+
+    @property
+    def row(self) -> int | None:
+        """The first row with this problem, or ``None``."""
+        return self.rows[0] if self.rows else None
+
+    def __str__(self) -> str:
+        name = self.where if self.where is not None else self.field
+        return f"{name}: {self.message}" if name else self.message
+
+
+def _as_problem(p: Problem | str) -> Problem:
+    return p if isinstance(p, Problem) else Problem(None, str(p))
 
 
 class NetsocError(Exception):
@@ -28,17 +80,37 @@ class NetsocError(Exception):
     ----------
     message : str
         Summary line.
-    problems : iterable of str, optional
-        Individual problems; all of them are listed in ``str(error)``.
+    problems : iterable of Problem or str, optional
+        Individual problems (text becomes a :class:`Problem` without a
+        field); the first :data:`MAX_LISTED` are listed in ``str(error)``.
+
+    Attributes
+    ----------
+    summary : str
+        The summary line.
+    problems : tuple of Problem
+        Every problem.
     """
 
-    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
-        self.problems: list[str] = list(problems)
+    def __init__(self, message: str, problems: Iterable[Problem | str] = ()) -> None:
+        self.problems: tuple[Problem, ...] = tuple(_as_problem(p) for p in problems)
         self.summary = message
         text = message
         if self.problems:
-            text += "\n" + "\n".join(f"  - {p}" for p in self.problems)
+            lines = [str(p) for p in self.problems[:MAX_LISTED]]
+            if len(self.problems) > MAX_LISTED:
+                lines.append(f"... and {len(self.problems) - MAX_LISTED} more problem(s)")
+            text += "\n" + "\n".join(f"  - {line}" for line in lines)
         super().__init__(text)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """``{field: message}`` of the problems that concern one field (the first per field)."""
+        out: dict[str, str] = {}
+        for p in self.problems:
+            if p.field is not None:
+                out.setdefault(p.field, p.message)
+        return out
 
 
 class InstrumentError(NetsocError):
@@ -55,3 +127,22 @@ class DataError(NetsocError, ValueError):
 
 class StoreError(NetsocError):
     """The response store cannot be reached or refused an operation."""
+
+
+class DraftNotFound(StoreError):
+    """No saved draft has this resume code.
+
+    Parameters
+    ----------
+    code : str
+        The code as given.
+    submitted : bool
+        ``True`` when the code belongs to a response that was already
+        submitted (it can no longer be resumed); ``False`` when no
+        response has it.
+    """
+
+    def __init__(self, code: str, *, submitted: bool, message: str) -> None:
+        self.code = code
+        self.submitted = submitted
+        super().__init__(message)

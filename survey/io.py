@@ -218,7 +218,8 @@ def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str], instrument: Ins
 def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
                    mapping: Mapping[str, str] | str | os.PathLike[str] | None = None,
                    encoding: str | None = None,
-                   max_bytes: int | None = None) -> pd.DataFrame:
+                   max_bytes: int | None = None,
+                   validate: bool = True) -> pd.DataFrame:
     """Read and validate a response file.
 
     Parameters
@@ -237,11 +238,18 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
         without a byte-order mark).
     max_bytes : int, optional
         Refuse larger files (default :func:`survey.config.max_import_bytes`).
+    validate : bool, default True
+        Check the cells with :func:`survey.validate.validate_frame`.  Pass
+        ``False`` when the table goes straight to
+        :meth:`survey.store.ResponseStore.import_frame`, which validates it
+        (so an import checks every cell once, not twice).
 
     Returns
     -------
     pandas.DataFrame
-        The validated wide table (see :func:`survey.validate.validate_frame`);
+        The validated wide table (see :func:`survey.validate.validate_frame`),
+        or with ``validate=False`` the file's table as read (columns renamed
+        by ``mapping``, spreadsheet escapes undone);
         ``df.attrs["first_row"]`` is the file row number of the first data
         row (2 for CSV and Excel, whose header is row 1; 1 otherwise), for
         ``ResponseStore.import_frame(row_numbers=...)``.
@@ -287,10 +295,11 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
     if mapping is not None:
         mp = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         df = _apply_mapping(df, mp, instrument, p)
-    rows = range(first, first + len(df))
-    clean = validate_frame(df, instrument, row_numbers=rows, source=str(p))
-    clean.attrs["first_row"] = first  # small: pandas copies attrs on every operation
-    return clean
+    if validate:
+        df = validate_frame(df, instrument, row_numbers=range(first, first + len(df)),
+                            source=str(p))
+    df.attrs["first_row"] = first  # small: pandas copies attrs on every operation
+    return df
 
 
 # ------------------------------------------------------------------ writing

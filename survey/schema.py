@@ -9,11 +9,20 @@ Respondent ids double as resume codes: ten characters of Crockford base32
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import numpy as np
 
-__all__ = ["META_COLUMNS", "ID_ALPHABET", "ID_LENGTH", "random_ids"]
+__all__ = [
+    "META_COLUMNS",
+    "ID_ALPHABET",
+    "ID_LENGTH",
+    "random_ids",
+    "new_respondent_id",
+    "new_respondent_ids",
+    "normalise_code",
+]
 
 #: Metadata columns of the wide table, in order (DESIGN.md "Data").
 META_COLUMNS: tuple[str, ...] = (
@@ -46,3 +55,29 @@ def random_ids(n: int, rng: np.random.Generator | None = None) -> np.ndarray:
         ids = _ALPHABET_ARRAY[codes].view(f"<U{ID_LENGTH}").ravel()
         if len(np.unique(ids)) == n:
             return ids
+
+
+def new_respondent_ids(n: int) -> list[str]:
+    """``n`` random respondent ids from :mod:`secrets` (see :func:`random_ids`)."""
+    return random_ids(n).tolist()
+
+
+def new_respondent_id() -> str:
+    """A random respondent id that doubles as a resume code.
+
+    Ten characters of Crockford base32 (``0-9``, ``A-Z`` without I, L, O, U:
+    50 random bits from :mod:`secrets`); nothing personal goes into it.
+    """
+    return new_respondent_ids(1)[0]
+
+
+_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+
+
+def normalise_code(code: str) -> str:
+    """Read a resume code the way a person types it.
+
+    Spaces and dashes are dropped, letters upper-cased, and the look-alikes
+    I and L read as 1, O as 0.
+    """
+    return re.sub(r"[\s-]", "", code).upper().translate(_LOOKALIKES)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.errors import ResponseValidationError
+from survey.errors import MAX_LISTED, Problem, ResponseValidationError
 from survey.instrument import ChoiceField, Instrument, TextField
 from survey.schema import META_COLUMNS
 
@@ -35,11 +35,10 @@ __all__ = [
     "validate_answers",
     "validate_frame",
     "format_rows",
+    "column_problem",
     "shown",
 ]
 
-#: At most this many problems are listed in one error message.
-MAX_LISTED = 20
 _ROWS_SHOWN = 8
 
 
@@ -77,36 +76,38 @@ def answer_columns(instrument: Instrument) -> list[str]:
     return cols
 
 
-def _check_int(qid: str, value: Any, lo: int, hi: int) -> tuple[int | None, str | None]:
+def _check_int(value: Any, lo: int, hi: int) -> tuple[int | None, str | None]:
+    """``(code, None)`` for a valid integer code, else ``(None, message)``."""
     if isinstance(value, (bool, np.bool_)):
-        return None, f"{qid}: expected an integer code {lo}..{hi}, got the boolean {bool(value)!r}"
+        return None, f"expected an integer code {lo}..{hi}, got the boolean {bool(value)!r}"
     if isinstance(value, numbers.Integral):
         code = int(value)
     elif isinstance(value, numbers.Real):
         f = float(value)
         if math.isnan(f) or math.isinf(f):
-            return None, (f"{qid}: expected an integer code {lo}..{hi}, got {f!r} "
+            return None, (f"expected an integer code {lo}..{hi}, got {f!r} "
                           "(use None for no answer)")
         if not f.is_integer():
-            return None, f"{qid}: expected an integer code {lo}..{hi}, got the fraction {f!r}"
+            return None, f"expected an integer code {lo}..{hi}, got the fraction {f!r}"
         code = int(f)
     else:
-        return None, (f"{qid}: expected an integer code {lo}..{hi}, "
+        return None, (f"expected an integer code {lo}..{hi}, "
                       f"got {type(value).__name__} {shown(value)}")
     if not lo <= code <= hi:
-        return None, f"{qid}: {code} is outside the response scale {lo}..{hi}"
+        return None, f"{code} is outside the response scale {lo}..{hi}"
     return code, None
 
 
-def _check_text(tid: str, value: Any, max_length: int,
+def _check_text(value: Any, max_length: int,
                 pattern: str | None) -> tuple[str | None, str | None]:
+    """``(stripped text or None, None)`` for valid text, else ``(None, message)``."""
     if not isinstance(value, str):
-        return None, f"{tid}: expected text, got {type(value).__name__} {shown(value)}"
+        return None, f"expected text, got {type(value).__name__} {shown(value)}"
     text = value.strip()
     if len(text) > max_length:
-        return None, f"{tid}: text is {len(text)} characters long, at most {max_length} allowed"
+        return None, f"text is {len(text)} characters long, at most {max_length} allowed"
     if text and pattern is not None and re.fullmatch(pattern, text) is None:
-        return None, f"{tid}: {shown(text)} does not match the required pattern {pattern}"
+        return None, f"{shown(text)} does not match the required pattern {pattern}"
     return (text or None), None
 
 
@@ -160,7 +161,7 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
     if not isinstance(answers, Mapping):
         raise ResponseValidationError(
             f"answers must be a mapping of question id to answer, got {type(answers).__name__}")
-    problems: list[str] = []
+    problems: list[Problem] = []
     clean: dict[str, Any] = {}
     questions = {q.id: q for q in [*instrument.items, *instrument.attention_checks]}
     ranges = _ranges(instrument)
@@ -173,55 +174,54 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
 
     unknown = [k for k in answers if k not in known]
     for key in unknown:
-        problems.append(f"{shown(key)}: not a question, field or comment of instrument "
-                        f"{instrument.id} {instrument.version}")
+        name = key if isinstance(key, str) and len(key) <= 64 else shown(key)
+        problems.append(Problem(name, f"not a question, field or comment of instrument "
+                                f"{instrument.id} {instrument.version}", where=shown(key)))
 
     for key, value in answers.items():
         if key in unknown or _is_missing(value):
             continue
         if key in questions:
             lo, hi = ranges[key]
-            code, problem = _check_int(key, value, lo, hi)
+            code, problem = _check_int(value, lo, hi)
         elif key == consent_id:
             if value is True or (isinstance(value, np.bool_) and bool(value)):
                 code, problem = True, None
             else:
-                code, problem = None, (f"{key}: consent must be True to store answers, "
+                code, problem = None, (f"consent must be True to store answers, "
                                        f"got {shown(value)}")
         elif key in fields and isinstance(fields[key], ChoiceField):
             options = fields[key].options
             if isinstance(value, str) and value in options:
                 code, problem = value, None
             else:
-                code, problem = None, (f"{key}: {shown(value)} is not one of the options "
+                code, problem = None, (f"{shown(value)} is not one of the options "
                                        f"{list(options)}")
         elif key in fields:
             tf: TextField = fields[key]  # type: ignore[assignment]
-            code, problem = _check_text(key, value, tf.max_length, tf.pattern)
+            code, problem = _check_text(value, tf.max_length, tf.pattern)
         else:  # the comment
             limit = comment.max_length if comment is not None else 0
-            code, problem = _check_text(key, value, limit, None)
+            code, problem = _check_text(value, limit, None)
         if problem is not None:
-            problems.append(problem)
+            problems.append(Problem(key, problem))
         elif code is not None:
             clean[key] = code
 
     if not partial:
-        if clean.get(consent_id) is not True and not any(
-                p.startswith(f"{consent_id}:") for p in problems):
-            problems.append(f"{consent_id}: consent is missing; answers are stored only "
-                            "after the participant agreed")
+        faulty = {p.field for p in problems}
+        if clean.get(consent_id) is not True and consent_id not in faulty:
+            problems.append(Problem(consent_id, "consent is missing; answers are stored only "
+                                    "after the participant agreed"))
         for qid, q in questions.items():
-            if q.required and qid not in clean and qid not in answers:
-                problems.append(f"{qid}: required answer is missing")
-            elif q.required and qid not in clean and _is_missing(answers.get(qid)):
-                problems.append(f"{qid}: required answer is missing")
+            if q.required and qid not in clean and (
+                    qid not in answers or _is_missing(answers.get(qid))):
+                problems.append(Problem(qid, "required answer is missing"))
         for fid, f in fields.items():
-            if f.required and fid not in clean and not any(
-                    p.startswith(f"{fid}:") for p in problems):
-                problems.append(f"{fid}: required answer is missing")
+            if f.required and fid not in clean and fid not in faulty:
+                problems.append(Problem(fid, "required answer is missing"))
     if problems:
-        _raise(f"{len(problems)} problem(s) in the answers", problems)
+        raise ResponseValidationError(f"{len(problems)} problem(s) in the answers", problems)
     return clean
 
 
@@ -236,6 +236,13 @@ def format_rows(rows: Sequence[int], values: Sequence[Any] | None = None) -> str
     if len(rows) > _ROWS_SHOWN:
         text += f" and {len(rows) - _ROWS_SHOWN} more"
     return text
+
+
+def column_problem(name: str, what: str, rows: Sequence[int],
+                   values: Sequence[Any] | None = None) -> Problem:
+    """A problem of some cells of one column: ``column 'q1': <what> in rows 3 ('x'), ...``."""
+    return Problem(name, f"{what} in {format_rows(rows, values)}",
+                   rows=tuple(int(r) for r in rows), where=f"column {name!r}")
 
 
 def _label_map(labels: Mapping[Any, str]) -> dict[str, Any]:
@@ -285,10 +292,11 @@ _BAD = object()
 
 
 def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
-           name: str, rows: np.ndarray, problems: list[str]) -> pd.Series:
+           name: str, rows: np.ndarray, problems: list[Problem]) -> pd.Series:
     """Integer codes from numbers, numeric text or labels; vectorised."""
     if pd.api.types.is_bool_dtype(col.dtype):
-        problems.append(f"column {name!r}: holds true/false values, expected codes {lo}..{hi}")
+        problems.append(Problem(name, f"holds true/false values, expected codes {lo}..{hi}",
+                                rows=tuple(int(r) for r in rows), where=f"column {name!r}"))
         return pd.Series(pd.NA, index=col.index, dtype="Int64")
     if pd.api.types.is_numeric_dtype(col.dtype):
         vals = pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(
@@ -320,9 +328,9 @@ def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
         vals = table[positions]
         if bad.any():
             shown = col[bad].map(lambda v: str(v).strip()).tolist()
-            problems.append(
-                f"column {name!r}: not a code {lo}..{hi} or a label on the scale "
-                f"({', '.join(map(repr, labels.values()))}) in {format_rows(list(rows[bad]), shown)}")
+            problems.append(column_problem(
+                name, f"not a code {lo}..{hi} or a label on the scale "
+                f"({', '.join(map(repr, labels.values()))})", rows[bad], shown))
     present = ~np.isnan(vals)
     with np.errstate(invalid="ignore"):
         nonint = present & (np.mod(vals, 1) != 0)
@@ -331,14 +339,14 @@ def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
                        (outside, f"outside the response scale {lo}..{hi}")):
         if mask.any():
             shown = [int(x) if float(x).is_integer() else float(x) for x in vals[mask]]
-            problems.append(f"column {name!r}: {what} in {format_rows(list(rows[mask]), shown)}")
+            problems.append(column_problem(name, what, rows[mask], shown))
     ok = present & ~nonint & ~outside
     data = np.where(ok, vals, 0).astype("int64")
     return pd.Series(pd.arrays.IntegerArray(data, ~ok), index=col.index)
 
 
 def _choices(col: pd.Series, options: Mapping[str, str], name: str,
-             rows: np.ndarray, problems: list[str]) -> pd.Categorical:
+             rows: np.ndarray, problems: list[Problem]) -> pd.Categorical:
     lookup = _label_map(options)
 
     def convert(value: Any) -> Any:
@@ -352,9 +360,8 @@ def _choices(col: pd.Series, options: Mapping[str, str], name: str,
     positions, converted, bad = _factorized(col, convert)
     if bad.any():
         shown = col[bad].map(lambda v: str(v).strip()).tolist()
-        problems.append(
-            f"column {name!r}: not one of the options {list(options)} (codes or labels) "
-            f"in {format_rows(list(rows[bad]), shown)}")
+        problems.append(column_problem(
+            name, f"not one of the options {list(options)} (codes or labels)", rows[bad], shown))
     categories = list(options)
     index = {c: i for i, c in enumerate(categories)}
     table = np.array([-1 if (c is _BAD or c is None) else index[c] for c in converted] + [-1],
@@ -363,26 +370,19 @@ def _choices(col: pd.Series, options: Mapping[str, str], name: str,
 
 
 def _texts(col: pd.Series, max_length: int, pattern: str | None, name: str,
-           rows: np.ndarray, problems: list[str]) -> pd.Series:
+           rows: np.ndarray, problems: list[Problem]) -> pd.Series:
     text = _as_text(col)
     text = text.astype("string")
     too_long = (text.str.len() > max_length).fillna(False).to_numpy(dtype=bool)
     if too_long.any():
-        problems.append(f"column {name!r}: text longer than {max_length} characters in "
-                        f"{format_rows(list(rows[too_long]))}")
+        problems.append(column_problem(name, f"text longer than {max_length} characters",
+                                       rows[too_long]))
     if pattern is not None:
         fits = text.str.fullmatch(pattern).fillna(True).to_numpy(dtype=bool)
         if (~fits).any():
-            problems.append(f"column {name!r}: does not match the pattern {pattern} in "
-                            f"{format_rows(list(rows[~fits]), text[~fits].tolist())}")
+            problems.append(column_problem(name, f"does not match the pattern {pattern}",
+                                           rows[~fits], text[~fits].tolist()))
     return text
-
-
-def _raise(summary: str, problems: list[str]) -> None:
-    if len(problems) > MAX_LISTED:
-        extra = len(problems) - MAX_LISTED
-        problems = problems[:MAX_LISTED] + [f"... and {extra} more problem(s)"]
-    raise ResponseValidationError(summary, problems)
 
 
 def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
@@ -426,24 +426,24 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         unknown options, text too long, bad timestamps, repeated respondent
         ids, a different instrument.
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     cols = [str(c) for c in df.columns]
     dups = sorted({c for c in cols if cols.count(c) > 1})
     if dups:
-        problems.append(f"duplicate column(s) {dups}: each variable may appear only once")
+        problems.append(Problem(None, f"duplicate column(s) {dups}: each variable may appear only once"))
     known = set(META_COLUMNS) | set(answer_columns(instrument))
     unknown = [c for c in dict.fromkeys(cols) if c not in known]
     if unknown:
-        problems.append(f"unknown column(s) {unknown}: not variables of instrument "
-                        f"{instrument.id} {instrument.version} (use a mapping file to rename)")
+        problems.append(Problem(None, f"unknown column(s) {unknown}: not variables of instrument "
+                                f"{instrument.id} {instrument.version} (use a mapping file to rename)"))
     missing = [q for q in instrument.question_ids if q not in cols]
     if missing:
-        problems.append(f"missing column(s) {missing}: every item and attention check "
-                        "needs a column (empty cells are allowed)")
+        problems.append(Problem(None, f"missing column(s) {missing}: every item and attention "
+                                "check needs a column (empty cells are allowed)"))
     if len(df) == 0:
-        problems.append("no data rows")
+        problems.append(Problem(None, "no data rows"))
     if problems:
-        _raise(f"{source}: cannot import", problems)
+        raise ResponseValidationError(f"{source}: cannot import", problems)
 
     df = df.reset_index(drop=True)
     df.columns = cols
@@ -456,12 +456,12 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         rid = _as_text(df["respondent_id"]).astype("string")
         bad = rid.notna() & ~rid.str.fullmatch(r"[0-9A-Za-z_.:-]{1,64}").fillna(False)
         if bad.any():
-            problems.append("column 'respondent_id': ids must be 1-64 letters, digits or _.:- in "
-                            + format_rows(list(rows[bad.to_numpy()]), rid[bad].tolist()))
+            problems.append(column_problem("respondent_id", "ids must be 1-64 letters, digits or _.:-",
+                                           rows[bad.to_numpy()], rid[bad].tolist()))
         dup = rid.notna() & rid.duplicated(keep=False)
         if dup.any():
-            problems.append("column 'respondent_id': the same id appears more than once in "
-                            + format_rows(list(rows[dup.to_numpy()]), rid[dup].tolist()))
+            problems.append(column_problem("respondent_id", "the same id appears more than once",
+                                           rows[dup.to_numpy()], rid[dup].tolist()))
         out["respondent_id"] = rid
     else:
         out["respondent_id"] = pd.Series(pd.NA, index=df.index, dtype="string")
@@ -475,9 +475,9 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         iid = _as_text(df["instrument_id"])
         bad = iid.notna() & (iid != instrument.id)
         if bad.any():
-            problems.append(f"column 'instrument_id': responses to another instrument "
-                            f"(this is {instrument.id!r}) in "
-                            f"{format_rows(list(rows[bad.to_numpy()]), iid[bad].tolist())}")
+            problems.append(column_problem(
+                "instrument_id", f"responses to another instrument (this is {instrument.id!r})",
+                rows[bad.to_numpy()], iid[bad].tolist()))
     out["instrument_id"] = pd.Series(instrument.id, index=df.index, dtype="string")
     if "instrument_version" in df:
         ver = _as_text(df["instrument_version"]).astype("string")
@@ -496,8 +496,9 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
                 parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
                 bad = text.notna() & parsed.isna()
                 if bad.any():
-                    problems.append(f"column {ts!r}: not a date and time (ISO 8601 expected) in "
-                                    f"{format_rows(list(rows[bad.to_numpy()]), text[bad].tolist())}")
+                    problems.append(column_problem(
+                        ts, "not a date and time (ISO 8601 expected)",
+                        rows[bad.to_numpy()], text[bad].tolist()))
             # milliseconds are kept; SPSS stores times as float seconds
             out[ts] = parsed.astype("datetime64[us, UTC]").dt.round("ms")
         else:
@@ -519,6 +520,7 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         col = df[cid] if cid in df else pd.Series(pd.NA, index=df.index, dtype="object")
         out[cid] = _texts(col, instrument.comment.max_length, None, cid, rows, problems)
     if problems:
-        _raise(f"{source}: {len(problems)} problem(s); nothing was imported", problems)
+        raise ResponseValidationError(
+            f"{source}: {len(problems)} problem(s); nothing was imported", problems)
     result = pd.DataFrame(out, index=pd.RangeIndex(n))
     return result

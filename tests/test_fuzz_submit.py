@@ -93,7 +93,7 @@ def test_any_value_in_an_item(store, instrument, index, value):
         assert store.to_frame().iloc[-1][qid] == int(value)
         return
     err = refused(store, before, answers=answers)  # every question is required
-    assert any(p.startswith(f"{qid}:") for p in err.problems), err.problems
+    assert qid in {p.field for p in err.problems}, err.problems
 
 
 @pytest.mark.fault("submit payload: unknown fields", expect="ResponseValidationError naming the field; nothing stored")
@@ -105,7 +105,7 @@ def test_unknown_fields(store, before, instrument, key, value):
         return
     answers = valid(instrument) | {key: value}
     err = refused(store, before, answers=answers)
-    assert any("not a question" in p for p in err.problems), err.problems
+    assert any(p.field == key and "not a question" in p.message for p in err.problems), err.problems
 
 
 @pytest.mark.fault("submit payload: wrong types and values",
@@ -118,7 +118,7 @@ def test_any_value_in_a_field(store, instrument, field, value):
     try:
         store.submit(answers)
     except ResponseValidationError as err:
-        assert any(p.startswith(f"{field}:") for p in err.problems), err.problems
+        assert field in {p.field for p in err.problems}, err.problems
         pd.testing.assert_frame_equal(store.to_frame(include_drafts=True), before)
         return
     # accepted: only legitimate values get through

@@ -269,9 +269,14 @@ def test_long_problem_lists_are_capped(tmp_path, instrument, rng):
         r[:len(instrument.question_ids)] = [9] * len(instrument.question_ids)
     with pytest.raises(ResponseValidationError) as info:
         read_responses(_csv(tmp_path / "c.csv", header, rows), instrument)
-    assert len(info.value.problems) == 21
-    assert info.value.problems[-1] == f"... and {len(instrument.question_ids) - 20} more problem(s)"
-    assert "and 22 more" in info.value.problems[0]  # rows capped within a problem too
+    n = len(instrument.question_ids)
+    assert len(info.value.problems) == n  # every problem is kept ...
+    assert [p.field for p in info.value.problems] == instrument.question_ids
+    assert info.value.problems[0].rows == tuple(range(2, 32))  # ... with every row
+    listed = str(info.value).splitlines()[1:]
+    assert len(listed) == 21  # ... but the message lists 20
+    assert listed[-1] == f"  - ... and {n - 20} more problem(s)"
+    assert "and 22 more" in listed[0]  # rows capped within a problem too
 
 
 @pytest.mark.fault("import file: encoding", expect="DataError naming the byte and line; store unchanged")
@@ -434,3 +439,23 @@ def test_format_and_suffix_must_agree(filled, tmp_path, capsys):
     assert not out.exists()
     assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav",
                  "--out", str(tmp_path / "x.sav")]) == 0
+
+
+def test_import_validates_each_cell_once(filled, tmp_path, instrument, monkeypatch):
+    """``netsoc import`` reads the file and the store checks it: one validate_frame call."""
+    import survey.io
+    import survey.store.facade
+    from survey.validate import validate_frame
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("source"))
+        return validate_frame(*args, **kwargs)
+
+    monkeypatch.setattr(survey.io, "validate_frame", counted)
+    monkeypatch.setattr(survey.store.facade, "validate_frame", counted)
+    out = tmp_path / "once.csv"
+    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--out", str(out)]) == 0
+    assert main(["import", str(out), "--db", str(tmp_path / "dst.sqlite")]) == 0
+    assert calls == [str(out)]

@@ -60,7 +60,8 @@ def _import(args: argparse.Namespace) -> int:
     from survey.store import open_store
 
     inst = load_instrument(args.instrument)
-    df = read_responses(args.file, inst, mapping=args.mapping, encoding=args.encoding)
+    df = read_responses(args.file, inst, mapping=args.mapping, encoding=args.encoding,
+                        validate=False)  # import_frame validates, once
     with open_store(args.db, instrument=inst) as store:
         first = df.attrs.get("first_row", 1)
         n = store.import_frame(df, cohort=args.cohort, row_numbers=range(first, first + len(df)),

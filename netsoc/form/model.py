@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from traitlets import Bool, Dict, Enum, HasTraits, Int, Unicode
 
-from survey.errors import ResponseValidationError, StoreError
+from survey.errors import DraftNotFound, ResponseValidationError, StoreError
 from survey.instrument import ChoiceField, Instrument
 from survey.validate import validate_answers
 
@@ -372,9 +372,8 @@ class SurveyModel(HasTraits):
         try:
             validate_answers(given, self.instrument, partial=True)
         except ResponseValidationError as exc:
-            for text in exc.problems:
-                qid, _, msg = text.partition(": ")
-                problems[qid.strip("'")] = msg[:1].upper() + msg[1:] + "."
+            for qid, msg in exc.fields.items():
+                problems[qid] = msg[:1].upper() + msg[1:] + "."
         for qid in page.ids:
             if self.is_required(qid) and self.answers.get(qid) is None:
                 problems.setdefault(qid, REQUIRED_MESSAGE)
@@ -498,7 +497,7 @@ class SurveyModel(HasTraits):
         try:
             answers = self._store_call(lambda s: s.load_draft(code))
         except StoreError as exc:
-            if "no saved draft" in str(exc):
+            if isinstance(exc, DraftNotFound):
                 self.errors = {"resume": ("No unfinished answers were found for this code. "
                                           "Check the code, or start a new survey.")}
             else:
@@ -548,7 +547,7 @@ class SurveyModel(HasTraits):
             self.message = STORE_DOWN_MESSAGE
             return None
         except ResponseValidationError as exc:
-            self.message = "The answers could not be stored: " + "; ".join(exc.problems)
+            self.message = "The answers could not be stored: " + "; ".join(map(str, exc.problems))
             return None
         finally:
             self.busy = False

@@ -1,0 +1,402 @@
+"""The response store's public face: :class:`ResponseStore` and :func:`open_store`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from survey.config import resolve_db_url
+from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError
+from survey.instrument import Instrument, load_instrument
+from survey.schema import META_COLUMNS, normalise_code
+from survey.store import bulk, checks
+from survey.store.codec import decode_frame, encode_answers
+from survey.store.engine import Database, make_engine
+from survey.store.tables import current_version, migrate, respondents
+from survey.store.writes import Response, upsert
+from survey.validate import shown, validate_answers, validate_frame
+
+__all__ = ["ResponseStore", "open_store"]
+
+
+class ResponseStore:
+    """Durable storage of responses to one instrument.
+
+    Use :func:`open_store` rather than the constructor.  One store may be
+    shared by many threads (the sessions of one server process) and used by
+    many processes at once.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        The database.
+    instrument : Instrument
+        Answers are validated against it and :meth:`to_frame` returns its
+        columns.
+    """
+
+    def __init__(self, engine: Engine, instrument: Instrument) -> None:
+        self.engine = engine
+        self.instrument = instrument
+        self._db = Database(engine)
+        self._db.write(lambda conn: migrate(conn, self.url))
+
+    # ---------------------------------------------------------- plumbing
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._db.url
+
+    def __repr__(self) -> str:
+        return f"ResponseStore({self.url!r}, instrument={self.instrument.id!r})"
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._db.dispose()
+
+    def __enter__(self) -> ResponseStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """The schema version of the database."""
+        with self._db.read() as conn:
+            return current_version(conn)
+
+    # ---------------------------------------------------------- writing
+    def _response(self, status: str, clean: dict[str, Any], *, respondent_id: Any,
+                  cohort: Any, started_at: Any, randomization_seed: Any,
+                  note: Any = None) -> Response:
+        """Check the arguments besides the answers and bundle them for :func:`upsert`."""
+        return Response(
+            status=status, answers=encode_answers(clean, self.instrument),
+            respondent_id=None if respondent_id is None else checks.check_id(respondent_id),
+            cohort=checks.check_cohort(cohort, self.instrument),
+            started_at=checks.as_utc(started_at, "started_at"),
+            randomization_seed=checks.check_seed(randomization_seed),
+            note=checks.check_note(note))
+
+    def submit(self, answers: Mapping[str, Any], *, cohort: str | None = None,
+               started_at: Any = None, respondent_id: str | None = None,
+               note: str | None = None, randomization_seed: int | None = None) -> str:
+        """Validate and store one complete response.
+
+        Parameters
+        ----------
+        answers : mapping
+            See :func:`survey.validate.validate_answers`; consent must be
+            ``True`` and every required question answered.
+        cohort : str, optional
+            Workshop or study code; must fit the instrument's ``cohort``
+            section (length and pattern).
+        started_at : datetime or str, optional
+            When the participant started; naive times are taken as UTC.
+        respondent_id : str, optional
+            Id of an existing draft (it becomes submitted) or of a retried
+            submission.  Default: a new random id.
+        note : str, optional
+            A note from the client (e.g. the form version).
+        randomization_seed : int, optional
+            Seed the form used to order the items.
+
+        Returns
+        -------
+        str
+            The respondent id.  Submitting the same id again with the same
+            answers returns it again and stores nothing new.
+
+        Raises
+        ------
+        ResponseValidationError
+            Listing every problem with the answers; nothing is stored.
+        StoreError
+            The id was already submitted with different answers, or the
+            database refused the write.
+        """
+        clean = validate_answers(answers, self.instrument)
+        clean.pop(self.instrument.consent.id, None)
+        response = self._response("submitted", clean, respondent_id=respondent_id,
+                                  cohort=cohort, started_at=started_at,
+                                  randomization_seed=randomization_seed, note=note)
+        return self._db.write(lambda conn: upsert(conn, self.instrument, response))
+
+    def save_draft(self, respondent_id: str | None, answers: Mapping[str, Any], *,
+                   cohort: str | None = None, started_at: Any = None,
+                   randomization_seed: int | None = None) -> str:
+        """Save unfinished answers so the participant can resume later.
+
+        Parameters
+        ----------
+        respondent_id : str or None
+            The resume code of an existing draft, or ``None`` for a new one.
+        answers : mapping
+            The answers so far; every given value is validated, required ones
+            may be missing.  Consent must be ``True``: nothing is stored for
+            someone who has not agreed.
+        cohort, started_at, randomization_seed
+            As for :meth:`submit`; kept from the earlier draft when omitted.
+
+        Returns
+        -------
+        str
+            The respondent id, which is also the resume code for
+            :meth:`load_draft`.
+
+        Raises
+        ------
+        ResponseValidationError
+            A given value is invalid, or consent is missing.
+        StoreError
+            The id belongs to an already submitted response.
+        """
+        clean = validate_answers(answers, self.instrument, partial=True)
+        consent = self.instrument.consent.id
+        if clean.pop(consent, None) is not True:
+            raise ResponseValidationError("1 problem(s) in the answers", [Problem(
+                consent, "consent is missing; drafts are stored only after the participant agreed")])
+        response = self._response("draft", clean, respondent_id=respondent_id, cohort=cohort,
+                                  started_at=started_at, randomization_seed=randomization_seed)
+        return self._db.write(lambda conn: upsert(conn, self.instrument, response))
+
+    def load_draft(self, respondent_id: str) -> dict[str, Any]:
+        """The answers of a saved draft.
+
+        Parameters
+        ----------
+        respondent_id : str
+            The resume code; typed variants (lower case, spaces, O for 0)
+            are accepted.
+
+        Returns
+        -------
+        dict
+            The saved answers, with ``consent: True``.
+
+        Raises
+        ------
+        DraftNotFound
+            No draft has this code (unknown, erased or already submitted).
+        StoreError
+            The store cannot be read.
+        """
+        code = str(respondent_id)
+        with self._db.read() as conn:
+            row = self._find(conn, code)
+        if row is None or row.status != "draft":
+            submitted = row is not None
+            state = "was already submitted" if submitted else "does not exist"
+            raise DraftNotFound(code, submitted=submitted, message=(
+                f"no saved draft with the code {shown(respondent_id)}: it {state}"))
+        answers: dict[str, Any] = {self.instrument.consent.id: True}
+        answers.update(json.loads(row.answers))
+        return answers
+
+    @staticmethod
+    def _find(conn: Connection, code: str) -> Any:
+        """The row of a resume code as given, else as :func:`normalise_code` reads it."""
+        def get(rid: str) -> Any:
+            return conn.execute(sa.select(respondents)
+                                .where(respondents.c.respondent_id == rid)).first()
+
+        row = get(code)
+        if row is None and normalise_code(code) != code:
+            row = get(normalise_code(code))
+        return row
+
+    def erase(self, respondent_id: str) -> None:
+        """Remove a respondent completely (withdrawn consent).
+
+        The row is deleted with SQLite's ``secure_delete`` on and the WAL is
+        checkpointed, so the answers do not linger in the file.
+
+        Raises
+        ------
+        StoreError
+            No respondent has this id.
+        """
+        checks.check_id(respondent_id)
+        gone = self._db.write(lambda conn: conn.execute(
+            respondents.delete().where(respondents.c.respondent_id == respondent_id)).rowcount)
+        if gone == 0:
+            raise StoreError(f"no respondent with the id {shown(respondent_id)}; nothing was erased")
+        self._db.checkpoint()
+
+    def purge(self, older_than: dt.timedelta, *, submitted: bool = False,
+              now: dt.datetime | None = None) -> dict[str, int]:
+        """Delete old responses (the retention rule).
+
+        Parameters
+        ----------
+        older_than : datetime.timedelta
+            Drafts last changed longer ago than this are deleted.
+        submitted : bool, default False
+            Also delete *submitted* responses submitted longer ago (or, for
+            imported rows without a submission time, stored longer ago).
+            Never implied: deleting study data needs this explicit flag.
+        now : datetime, optional
+            The reference time (default: now, UTC).
+
+        Returns
+        -------
+        dict
+            ``{"drafts": n, "submitted": n}``, the rows deleted.
+
+        Raises
+        ------
+        StoreError
+            ``older_than`` is not a positive timedelta.
+        """
+        if not isinstance(older_than, dt.timedelta) or older_than <= dt.timedelta(0):
+            raise StoreError(f"older_than: expected a positive time span, got {shown(older_than)}")
+        cutoff = (now or checks.utcnow()).astimezone(dt.timezone.utc) - older_than
+        r = respondents.c
+
+        def work(conn: Connection) -> dict[str, int]:
+            done = {"drafts": conn.execute(respondents.delete().where(
+                r.status == "draft", r.updated_at < cutoff)).rowcount, "submitted": 0}
+            if submitted:
+                done["submitted"] = conn.execute(respondents.delete().where(
+                    r.status == "submitted",
+                    sa.func.coalesce(r.submitted_at, r.updated_at) < cutoff)).rowcount
+            return done
+
+        done = self._db.write(work)
+        if any(done.values()):
+            self._db.checkpoint()
+        return done
+
+    # ------------------------------------------------------------ import
+    def import_frame(self, data: pd.DataFrame, *, cohort: str | None = None,
+                     row_numbers: Sequence[int] | None = None, source: str = "table") -> int:
+        """Validate and store many submitted responses at once, all or nothing.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            A wide response table, as read from a file
+            (:func:`survey.io.read_responses` with ``validate=False``) or
+            built by hand; it is checked here, once, by
+            :func:`survey.validate.validate_frame` (labels become codes).
+            Rows without ``respondent_id`` get new random ids; rows without
+            ``submitted_at`` keep it empty.
+        cohort : str, optional
+            Cohort for every row; the table's own ``cohort`` column, if any,
+            must be empty or agree.
+        row_numbers : sequence of int, optional
+            Row numbers used in error messages (default ``1..n``).
+        source : str
+            Name of the table in error messages.
+
+        Returns
+        -------
+        int
+            Number of responses stored.
+
+        Raises
+        ------
+        ResponseValidationError
+            Any invalid cell, or an id already in the store; nothing is stored.
+        """
+        clean = validate_frame(data, self.instrument, row_numbers=row_numbers, source=source)
+        rows = np.asarray(row_numbers if row_numbers is not None else range(1, len(clean) + 1))
+        clean = bulk.apply_cohort(clean, cohort, rows, source)
+        return bulk.insert_frame(self._db, self.instrument, clean, rows, source)
+
+    # ------------------------------------------------------------ reading
+    def _select(self, query: sa.Select, cohort: str | None, include_drafts: bool) -> sa.Select:
+        query = query.where(respondents.c.instrument_id == self.instrument.id)
+        if not include_drafts:
+            query = query.where(respondents.c.status == "submitted")
+        if cohort is not None:
+            query = query.where(respondents.c.cohort == cohort)
+        return query
+
+    def count(self, cohort: str | None = None, *, include_drafts: bool = False) -> int:
+        """Number of stored responses (submitted only, unless ``include_drafts``)."""
+        query = self._select(sa.select(sa.func.count()).select_from(respondents),
+                             cohort, include_drafts)
+        with self._db.read() as conn:
+            return int(conn.execute(query).scalar())
+
+    def cohorts(self) -> list[str]:
+        """Cohorts with at least one submitted response, sorted."""
+        query = (sa.select(respondents.c.cohort).distinct()
+                 .where(respondents.c.status == "submitted", respondents.c.cohort.is_not(None))
+                 .order_by(respondents.c.cohort))
+        with self._db.read() as conn:
+            return list(conn.execute(query).scalars())
+
+    def to_frame(self, cohort: str | None = None, include_drafts: bool = False) -> pd.DataFrame:
+        """The wide response table (DESIGN.md "Data").
+
+        Parameters
+        ----------
+        cohort : str, optional
+            Only this cohort.
+        include_drafts : bool, default False
+            Include unfinished drafts (and a ``status`` column).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per respondent in order of arrival, columns:
+            ``respondent_id``, ``cohort``, ``instrument_id``,
+            ``instrument_version`` (``string``), ``started_at``,
+            ``submitted_at`` (``datetime64[us, UTC]``), ``status``
+            (``string``, only with ``include_drafts``), one ``Int64`` column
+            per item and attention check (``instrument.question_ids``), one
+            column per demographic field (choice fields categorical with the
+            option codes, in instrument order, as categories; text fields
+            ``string``), and the comment (``string``).  Only responses to this
+            store's instrument id are returned.
+        """
+        cols = [respondents.c[c] for c in META_COLUMNS] + [respondents.c.status,
+                                                           respondents.c.answers]
+        query = self._select(sa.select(*cols), cohort, include_drafts).order_by(
+            respondents.c.seq, respondents.c.respondent_id)
+        with self._db.read() as conn:
+            raw = pd.DataFrame(conn.execute(query).all(),
+                               columns=[*META_COLUMNS, "status", "answers"])
+        return decode_frame(raw, self.instrument, include_drafts)
+
+
+def open_store(url: str | os.PathLike[str] | None = None, *,
+               instrument: Instrument | str | os.PathLike[str] | None = None) -> ResponseStore:
+    """Open the response store, creating or migrating its schema.
+
+    Parameters
+    ----------
+    url : str or path-like, optional
+        A SQLAlchemy URL (``postgresql+psycopg://user:pw@host/db``,
+        ``sqlite:///file``) or a path to a SQLite file.  Default: the
+        ``NETSOC_DB`` environment variable, else ``data/netsoc.sqlite``
+        (:data:`survey.config.DEFAULT_DB`).
+    instrument : Instrument or path, optional
+        The questionnaire; default the shipped one.
+
+    Returns
+    -------
+    ResponseStore
+
+    Raises
+    ------
+    StoreError
+        The database cannot be reached or has a newer schema.
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    engine = make_engine(resolve_db_url(url))
+    try:
+        return ResponseStore(engine, inst)
+    except Exception:
+        engine.dispose()
+        raise

@@ -1,0 +1,118 @@
+"""The store's tables, their schema version and the forward migrations.
+
+Schema (version :data:`SCHEMA_VERSION`)
+---------------------------------------
+``schema_version``
+    ``version``, ``applied_at``: one row per migration applied.
+``respondents``
+    One row per respondent: ``respondent_id`` (primary key; a random
+    10-character code, see :func:`survey.schema.new_respondent_id`),
+    ``status`` (``draft`` or ``submitted``), ``cohort``, ``instrument_id``,
+    ``instrument_version``, ``started_at``, ``submitted_at``, ``updated_at``
+    (UTC), ``note`` (an optional client note), ``randomization_seed`` (for
+    the form's item order), ``seq`` (arrival order) and ``answers``: the
+    validated answers as one JSON object ``{variable: code or text}``.
+
+A database is brought forward one version at a time by :func:`migrate`; a
+database with a newer version than this netsoc knows is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from survey.errors import StoreError
+
+__all__ = ["SCHEMA_VERSION", "MIGRATIONS", "metadata", "schema_version", "respondents",
+           "migrate", "current_version"]
+
+SCHEMA_VERSION = 2
+
+metadata = sa.MetaData()
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+respondents = sa.Table(
+    "respondents", metadata,
+    sa.Column("respondent_id", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(9), nullable=False),
+    sa.Column("cohort", sa.String(64)),
+    sa.Column("instrument_id", sa.String(63), nullable=False),
+    sa.Column("instrument_version", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("answers", sa.Text, nullable=False),
+    sa.Column("randomization_seed", sa.BigInteger),
+    sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
+)
+
+
+def _ts(conn: Connection) -> str:
+    return "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+
+
+def _migrate_1(conn: Connection) -> None:
+    """Version 1: the respondents table (without ``randomization_seed``)."""
+    conn.execute(sa.text(
+        "CREATE TABLE respondents ("
+        " respondent_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+        " status VARCHAR(9) NOT NULL CONSTRAINT ck_respondents_status"
+        "   CHECK (status IN ('draft', 'submitted')),"
+        " cohort VARCHAR(64), instrument_id VARCHAR(63) NOT NULL,"
+        " instrument_version VARCHAR(32) NOT NULL,"
+        f" started_at {_ts(conn)}, submitted_at {_ts(conn)}, updated_at {_ts(conn)} NOT NULL,"
+        " note TEXT, seq BIGINT NOT NULL, answers TEXT NOT NULL)"))
+    conn.execute(sa.text("CREATE INDEX ix_respondents_cohort ON respondents (cohort)"))
+    conn.execute(sa.text("CREATE INDEX ix_respondents_seq ON respondents (seq)"))
+
+
+def _migrate_2(conn: Connection) -> None:
+    """Version 2: ``randomization_seed`` for the form's item order."""
+    conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN randomization_seed BIGINT"))
+
+
+#: Forward migrations: version -> function bringing the schema to it.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2}
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version recorded in the database (0 for an empty one)."""
+    return int(conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
+
+
+def migrate(conn: Connection, where: str) -> None:
+    """Bring the schema up to :data:`SCHEMA_VERSION` inside the caller's transaction.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.engine.Connection
+        A connection in a write transaction.
+    where : str
+        The database, for error messages.
+
+    Raises
+    ------
+    StoreError
+        The database has a newer schema than this netsoc understands.
+    """
+    if conn.dialect.name == "postgresql":  # one migrating process at a time
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(4242424242)"))
+    schema_version.create(conn, checkfirst=True)
+    current = current_version(conn)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"{where}: the database has schema version {current}, newer than "
+            f"this netsoc understands ({SCHEMA_VERSION}); upgrade netsoc")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](conn)
+        conn.execute(schema_version.insert().values(
+            version=version, applied_at=dt.datetime.now(dt.timezone.utc)))

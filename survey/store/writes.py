@@ -1,0 +1,104 @@
+"""Writing one response: drafts and submissions share one insert-or-update path.
+
+Re-submission
+-------------
+Submitting an id that is already submitted returns that id and changes
+nothing when the answers are the same (a double click, a retried request);
+with *different* answers it raises :class:`~survey.errors.StoreError`: a
+submitted response is never overwritten (erase it first).  A draft cannot be
+saved over a submitted response either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from survey.errors import StoreError
+from survey.instrument import Instrument
+from survey.schema import new_respondent_id
+from survey.store.checks import utcnow
+from survey.store.tables import respondents
+
+__all__ = ["Response", "upsert", "lookup"]
+
+# Statements built once (cheap to execute while holding the write lock).
+_NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).scalar_subquery()
+_INSERT = respondents.insert().values(seq=_NEXT_SEQ)
+_UPDATE = respondents.update().where(respondents.c.respondent_id == sa.bindparam("_rid"))
+_UPDATE_AND_SEQ = _UPDATE.values(seq=_NEXT_SEQ)
+
+
+@dataclass(frozen=True)
+class Response:
+    """One checked response on its way into the store.
+
+    ``None`` in an optional attribute means "keep what the earlier draft has"
+    (or nothing, for a new row).
+    """
+
+    status: str  # "draft" or "submitted"
+    answers: str  # the JSON object (survey.store.codec.encode_answers)
+    respondent_id: str | None = None
+    cohort: str | None = None
+    started_at: dt.datetime | None = None
+    randomization_seed: int | None = None
+    note: str | None = None  # submissions only; replaces a draft's
+
+
+def lookup(conn: Connection, rid: str) -> Any:
+    """The stored row of ``rid`` (locked for the transaction on PostgreSQL), or ``None``."""
+    query = sa.select(respondents).where(respondents.c.respondent_id == rid)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
+    """Insert a response, or update the draft it continues; returns its id.
+
+    Run inside a write transaction (:meth:`survey.store.engine.Database.write`),
+    which retries on a duplicate key: a new random id that clashed is drawn
+    again, and a racing double submit then finds the other's row.
+
+    Raises
+    ------
+    StoreError
+        The id is already submitted (with different answers, for a
+        submission).
+    """
+    r = response
+    now = utcnow()
+    rid = r.respondent_id if r.respondent_id is not None else new_respondent_id()
+    existing = lookup(conn, rid) if r.respondent_id is not None else None
+    if existing is not None and existing.status == "submitted":
+        if r.status == "submitted" and json.loads(existing.answers) == json.loads(r.answers):
+            return rid  # a double click or a retried request
+        if r.status == "submitted":
+            raise StoreError(
+                f"respondent {rid} has already submitted different answers; a submitted "
+                "response is never overwritten (erase it first to replace it)")
+        raise StoreError(f"respondent {rid} has already submitted; the draft was not saved")
+    kept = {"cohort": r.cohort, "started_at": r.started_at,
+            "randomization_seed": r.randomization_seed}
+    if existing is None:
+        if kept["started_at"] is None and r.status == "draft":
+            kept["started_at"] = now
+        values = kept
+    else:
+        values = {k: v for k, v in kept.items() if v is not None}
+    values.update(status=r.status, instrument_id=instrument.id,
+                  instrument_version=instrument.version, updated_at=now, answers=r.answers)
+    if r.status == "submitted":
+        values.update(submitted_at=now, note=r.note)
+    if existing is None:
+        conn.execute(_INSERT, {"respondent_id": rid, **values})
+    else:  # a submission takes its place in the arrival order when it is submitted
+        conn.execute(_UPDATE_AND_SEQ if r.status == "submitted" else _UPDATE,
+                     {"_rid": rid, **values})
+    return rid
