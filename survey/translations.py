@@ -288,7 +288,16 @@ def import_translations(path: str | Path, *, instrument: str | Path | None = Non
             if v.get(lang) != given[slot.id]:
                 v[lang] = _scalar(given[slot.id])
         else:
-            slot.container[slot.key] = CommentedMap([(default, v), (lang, _scalar(given[slot.id]))])
+            texts = CommentedMap([(default, v), (lang, _scalar(given[slot.id]))])
+            # A comment (or blank line) after the old value stays after the new map.
+            comment = getattr(slot.container, "ca", None)
+            if comment is not None and slot.key in comment.items:
+                moved = comment.items.pop(slot.key)
+                token = moved[2] if len(moved) > 2 else None
+                if token is not None and not str(token.value).startswith("\n"):
+                    token.value = "\n" + token.value  # a block text had eaten the line end
+                texts.ca.items[lang] = moved
+            slot.container[slot.key] = texts
     if not listed:
         langs = doc.get("languages")
         if langs is None:
