@@ -1,7 +1,7 @@
 """Load on the live survey: time per page with many participants at once.
 
 N participants (20; quick mode 3) take the survey at the same time through
-Voila on 127.0.0.1, one headless Chromium with a browser context each
+`netsoc survey` on 127.0.0.1, one headless Chromium with a browser context each
 (``tests/browser/load.py``).  Reports the median and 90th percentile time
 from "Next" to the next page, the median time from opening the address to
 the first page (each visit starts a kernel) and from "Submit" to the
@@ -26,9 +26,8 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 from _common import QUICK, Figure, emit  # noqa: E402
 
-from tests.browser.voila import CHROMIUM, run_voila  # noqa: E402
+from tests.browser.server import CHROMIUM, run_server  # noqa: E402
 
-NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
 N = 3 if QUICK else 20
 TARGET_MEDIAN_PAGE_S = 5.0
 TARGET_P90_PAGE_S = 10.0
@@ -44,7 +43,7 @@ def main() -> int:
     from tests.browser.load import page_times, run_load
 
     inst = load_instrument()
-    with tempfile.TemporaryDirectory() as tmp, run_voila(NOTEBOOK, Path(tmp)) as server:
+    with tempfile.TemporaryDirectory() as tmp, run_server("survey", Path(tmp)) as server:
         people = run_load(server.url + "?cohort=BENCH", inst, N, seed=1, deadline_s=400)
         with open_store(server.db, instrument=inst) as store:
             stored = store.count()

@@ -1,6 +1,6 @@
 """Benchmark the survey in a real browser (a script, not a test).
 
-Serves ``notebooks/01_take_survey.ipynb`` with Voila on 127.0.0.1 (throw-away
+Serves the questionnaire with ``netsoc survey`` on 127.0.0.1 (throw-away
 store), drives Debian's headless Chromium with Playwright at phone width and
 measures, per run (each run is a new page, so a new kernel):
 
@@ -34,9 +34,8 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 sys.path.insert(0, str(ROOT / "bench"))
 from _common import QUICK, Figure, emit  # noqa: E402
 
-from tests.browser.voila import CHROMIUM, launch_chromium, run_voila  # noqa: E402
+from tests.browser.server import CHROMIUM, launch_chromium, run_server  # noqa: E402
 
-NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
 TARGETS = {"open_to_first_question_s": 5.0, "submit_to_feedback_s": 1.5}
 
 
@@ -98,7 +97,7 @@ def main() -> int:
     runs = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = launch_chromium(pw)
-        with run_voila(NOTEBOOK, Path(tmp)) as server:
+        with run_server("survey", Path(tmp)) as server:
             startup = server.startup_s
             for i in range(args.runs):
                 runs.append(one_run(browser, server.url + "?cohort=BENCH", seed=i))
@@ -107,7 +106,7 @@ def main() -> int:
         browser.close()
     median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     note = f"median of {args.runs} page loads (each a new kernel), 375 px, headless Chromium"
-    figures = [Figure("survey: Voila listening after start", startup, "s", note="TCP connect")]
+    figures = [Figure("survey: server listening after start", startup, "s", note="TCP connect")]
     figures += [Figure(f"survey: {k.removesuffix('_s').replace('_', ' ')}", v, "s",
                        target=TARGETS.get(k), note=note) for k, v in median.items()]
     emit("survey", figures, sizes={"runs": args.runs, "per_run": runs})

@@ -1,14 +1,10 @@
-"""The survey notebook runs headless, and `netsoc survey` builds a safe Voila command."""
+"""The survey notebook runs headless (the server's own checks: tests/test_servers.py)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
-from netsoc.serve import voila_command
-from survey.errors import NetsocError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
@@ -37,31 +33,3 @@ def test_notebook_executes_and_shows_the_form(tmp_path, monkeypatch):
     views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == 1
     assert not db.exists()  # nothing is stored before consent
-
-
-def test_voila_command_is_loopback_with_hidden_sources():
-    cmd = voila_command(NOTEBOOK, port=8899)
-    assert "--Voila.ip=127.0.0.1" in cmd and "--port=8899" in cmd
-    assert "--strip_sources=True" in cmd and "--Voila.port_retries=0" in cmd
-    assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in cmd)
-    assert not any("token" in a for a in cmd)
-
-
-def test_public_address_needs_flag_and_token():
-    with pytest.raises(NetsocError, match="not loopback; serving to other machines needs --public"):
-        voila_command(NOTEBOOK, port=8899, ip="0.0.0.0")
-    with pytest.raises(NetsocError, match="requires a token"):
-        voila_command(NOTEBOOK, port=8899, ip="0.0.0.0", public=True)
-    cmd = voila_command(NOTEBOOK, port=8899, ip="0.0.0.0", public=True, token="s3cret")
-    assert "--Voila.token=s3cret" in cmd
-    with pytest.raises(NetsocError, match="port: expected a number"):
-        voila_command(NOTEBOOK, port=0)
-    with pytest.raises(NetsocError, match="does not exist"):
-        voila_command(ROOT / "nope.ipynb", port=8899)
-
-
-def test_cli_rejects_a_bad_cohort(capsys):
-    from netsoc.cli import main
-
-    assert main(["survey", "--cohort", "no spaces!", "--port", "8899"]) == 1
-    assert "--cohort: 'no spaces!' is not a valid workshop code" in capsys.readouterr().err

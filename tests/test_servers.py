@@ -3,8 +3,10 @@ and the participants' server serves the questionnaire and nothing else."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import urllib.error
@@ -13,33 +15,30 @@ import urllib.request
 import pytest
 
 from netsoc.cli import main
-from netsoc.serve import free_port, voila_command, wait_for_port
+from netsoc.server import ServerConfig, free_port, wait_for_port
+from netsoc.server.guard import MAX_TEXT_BYTES, FrameRefused, check_frame
+from netsoc.server.run import server_command
 from survey.errors import NetsocError
-from tests.conftest import ROOT
 
-SURVEY = ROOT / "notebooks" / "01_take_survey.ipynb"
-DASHBOARD = ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
 
 
 # ------------------------------------------------------------------ pure
 def test_loopback_is_the_default():
-    cmd = voila_command(SURVEY, port=8866)
-    assert "--Voila.ip=127.0.0.1" in cmd and "--port=8866" in cmd
-    assert "--Voila.port_retries=0" in cmd  # never silently another port
-    assert not any(a.startswith("--Voila.token") for a in cmd)
-    assert "--strip_sources=True" in cmd
-    assert not any("show_tracebacks=True" in a for a in cmd)
+    c = ServerConfig().check()
+    assert c.ip == "127.0.0.1" and c.token is None and not c.public
+    assert ServerConfig.from_json(c.to_json()) == c
+    cmd = server_command(c)
+    assert cmd[1:3] == ["-m", "netsoc.server"] and json.loads(cmd[3])["ip"] == "127.0.0.1"
 
 
 @pytest.mark.fault("server: listening beyond loopback", expect="refused without --public and a token")
 @pytest.mark.parametrize("ip", ["0.0.0.0", "::", "192.168.1.5", "example.org"])
 def test_other_interfaces_need_public_and_token(ip):
     with pytest.raises(NetsocError, match="is not loopback; serving to other machines needs --public"):
-        voila_command(SURVEY, port=8866, ip=ip)
+        ServerConfig(ip=ip).check()
     with pytest.raises(NetsocError, match="requires a token"):
-        voila_command(SURVEY, port=8866, ip=ip, public=True)
-    cmd = voila_command(SURVEY, port=8866, ip=ip, public=True, token="s3cret-Token")
-    assert f"--Voila.ip={ip}" in cmd and "--Voila.token=s3cret-Token" in cmd
+        ServerConfig(ip=ip, public=True).check()
+    assert ServerConfig(ip=ip, public=True, token="s3cret-Token").check().ip == ip
 
 
 @pytest.mark.fault("server: listening beyond loopback", expect="refused without --public and a token")
@@ -52,14 +51,80 @@ def test_cli_refuses_other_interfaces_without_public(command, capsys):
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
 def test_loopback_addresses_are_accepted(ip):
-    assert f"--Voila.ip={ip}" in voila_command(SURVEY, port=8866, ip=ip)
+    assert ServerConfig(ip=ip).check().ip == ip
 
 
-@pytest.mark.fault("server: bad port or notebook", expect="NetsocError before anything starts")
+@pytest.mark.fault("server: bad port or settings", expect="NetsocError before anything starts")
 @pytest.mark.parametrize("port", [0, 70000, -1, "8866"])
 def test_bad_ports(port):
     with pytest.raises(NetsocError, match="port: expected a number between 1 and 65535"):
-        voila_command(SURVEY, port=port)
+        ServerConfig(port=port).check()
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("max_sessions", 0, "max_sessions: expected a whole number of at least 1"),
+    ("session_timeout", 0, "session_timeout: expected 1 to 3600 seconds"),
+    ("kind", "lab", "kind: expected one of survey, dashboard")])
+def test_bad_settings(field, value, match):
+    with pytest.raises(NetsocError, match=match):
+        ServerConfig(**{field: value}).check()
+
+
+def _binary(msg: dict, *buffers: bytes, count: int | None = None) -> bytes:
+    """A frame in Solara's binary layout (count, offsets, JSON, buffers)."""
+    parts = [json.dumps(msg).encode(), *buffers]
+    n = len(parts)
+    offsets = [4 * (n + 1)]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part))
+    return struct.pack(f"!{n + 1}I", n if count is None else count, *offsets) + b"".join(parts)
+
+
+def _msg(kind: str, content: dict, channel: str = "shell") -> dict:
+    return {"header": {"msg_id": "m", "msg_type": kind, "session": "s", "username": "",
+                       "version": "5.2", "date": ""}, "parent_header": {}, "metadata": {},
+            "channel": channel, "content": content, "buffers": []}
+
+
+IMAGE_OPEN = _msg("comm_open", {"comm_id": "evil", "target_name": "jupyter.widget",
+                                "data": {"state": {"_model_name": "ImageModel",
+                                                   "_model_module": "@jupyter-widgets/controls",
+                                                   "value": {}}, "buffer_paths": [["value"]]}})
+REQUEST_STATE = _msg("comm_msg", {"comm_id": "evil", "data": {"method": "request_state"}})
+
+
+def test_frames_from_the_widget_front_end_pass():
+    click = _msg("comm_msg", {"comm_id": "abc", "data": {"method": "custom",
+                                                        "content": {"event": "click"}}})
+    check_frame({"text": json.dumps(click)})
+    check_frame({"text": json.dumps(_msg("kernel_info_request", {}))})
+    check_frame({"text": json.dumps(_msg("comm_open", {"comm_id": "c", "target_name": "solara.control",
+                                                       "data": {}}))})
+    check_frame({"bytes": _binary(click, b"\x00" * 10)})
+
+
+@pytest.mark.fault("server: malformed or hostile websocket frames (issue 12)",
+                   expect="refused before Solara parses them")
+@pytest.mark.parametrize("frame", [
+    {"bytes": _binary(IMAGE_OPEN, b"\x89PNG" + b"\x00" * 100)},         # widget with buffers
+    {"text": json.dumps(IMAGE_OPEN)},                                   # opening a widget
+    {"bytes": _binary(REQUEST_STATE, count=0x7FFFFFFF)},                # huge buffer count
+    {"bytes": _binary(REQUEST_STATE, count=0xFFFFFFFF)},                # negative when signed
+    {"bytes": _binary(REQUEST_STATE)[:6]},                              # truncated header
+    {"bytes": _binary(REQUEST_STATE, b"abc")[:-30]},                    # truncated body
+    {"bytes": struct.pack("!3I", 2, 12, 2**31)},                        # offsets beyond the frame
+    {"bytes": b"\x00\x01\x02 not the layout at all"},
+    {"text": "{not json"}, {"text": json.dumps([1, 2])},
+    {"text": json.dumps(_msg("execute_request", {"code": "import os"}))},
+    {"text": json.dumps(_msg("shutdown_request", {}))},
+    {"text": json.dumps(_msg("comm_msg", {"comm_id": "x", "data": {}}, channel="iopub"))},
+    {"text": json.dumps(_msg("comm_msg", {"data": {}}))},
+    {"text": "x" * (MAX_TEXT_BYTES + 1)},
+    {"type": "websocket.receive"},
+])
+def test_hostile_frames_are_refused(frame):
+    with pytest.raises(FrameRefused):
+        check_frame(frame)
 
 
 # ------------------------------------------------------------------ real
@@ -147,7 +212,10 @@ def test_survey_listens_on_loopback_only_and_serves_nothing_else(netsoc_server):
                  "files/03_workshop_dashboard.ipynb", "03_workshop_dashboard.ipynb",
                  "voila/files/01_take_survey.ipynb", "api/contents", "api/kernels", "api/sessions",
                  "lab", "notebooks/03_workshop_dashboard.ipynb",
-                 "voila/static/..%2F..%2Fpyproject.toml", "?notebook=03_workshop_dashboard.ipynb"]:
+                 "voila/static/..%2F..%2Fpyproject.toml", "?notebook=03_workshop_dashboard.ipynb",
+                 "resourcez", "resourcez?verbose", "_solara/api/evict/x", "jupyter/api/kernels/x",
+                 "_solara/cdn/left-pad@1.0.0/index.js", "static/..%2F..%2Fpyproject.toml",
+                 "dashboard", "analysis"]:
         status = _get_followed(base + path)
         if path.startswith("?"):  # the query is ignored: still the questionnaire
             assert status == 200
@@ -167,3 +235,19 @@ def test_public_mode_requires_the_token(netsoc_server):
         assert status == 403 or (status == 302 and location.split("?")[0].endswith("/login")), \
             (url, status, location)
     assert _get(base + "?token=only-the-facilitator-knows")[0] == 200
+    assert _get(base + "static/assets/favicon.svg")[0] == 403  # static files too
+    assert _get(base + "static/assets/favicon.svg?token=only-the-facilitator-knows")[0] == 200
+    # websockets: refused without the token, accepted with the page's cookie
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    ws = f"ws://127.0.0.1:{port}/jupyter/api/kernels/k1/channels?session_id=p1"
+    with pytest.raises(InvalidStatus):
+        connect(ws, open_timeout=60).close()
+    with connect(ws, open_timeout=60,
+                 additional_headers={"Cookie": "netsoc-token=only-the-facilitator-knows"}) as c:
+        c.send(json.dumps({"header": {"msg_id": "1", "msg_type": "kernel_info_request",
+                                      "session": "p1", "username": "", "version": "5.2"},
+                           "parent_header": {}, "metadata": {}, "channel": "shell",
+                           "content": {}, "buffers": []}))
+        assert "kernel_info_reply" in "".join(str(c.recv(timeout=60)) for _ in range(2))

@@ -1,18 +1,15 @@
-"""``netsoc dashboard``: serve the live workshop dashboard with Voila."""
+"""``netsoc dashboard``: serve the live workshop dashboard (many viewers per process)."""
 
 from __future__ import annotations
 
 import argparse
 
-from netsoc.cli._server import add_server_arguments
-from netsoc.resources import DASHBOARD_NOTEBOOK, notebook_path
-
-NOTEBOOK = notebook_path(DASHBOARD_NOTEBOOK)
+from netsoc.cli._server import add_server_arguments, run_server
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``dashboard`` subcommand."""
-    p = sub.add_parser("dashboard", help="serve the live, anonymous workshop dashboard (Voila)")
+    p = sub.add_parser("dashboard", help="serve the live, anonymous workshop dashboard")
     p.add_argument("--cohort", help="workshop code to show (default: all responses)")
     p.add_argument("--min-group-size", type=int, default=5,
                    help="k: nothing is shown for a room or group below this size (default 5)")
@@ -23,9 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from netsoc.dashboard import settings_from_env
-    from netsoc.serve import serve_notebook
-    from survey.config import resolve_db_url
+    from netsoc.dashboard import DashboardSettings
     from survey.errors import NetsocError
     from survey.instrument import load_instrument
 
@@ -33,15 +28,13 @@ def _dashboard(args: argparse.Namespace) -> int:
     if args.group not in fields:
         raise NetsocError(f"--group: {args.group!r} is not a choice field; expected one of "
                           f"{', '.join(fields)}")
-
+    spec = load_instrument().cohort
+    if args.cohort is not None and not spec.accepts(args.cohort):
+        raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
+                          f"expected {spec.pattern}")
     # validate here so mistakes are one line on the terminal, not an error page
-    s = settings_from_env({}, db=resolve_db_url(args.db), cohort=args.cohort,
-                          min_group_size=args.min_group_size, group_field=args.group,
-                          interval=args.interval)
-    env = {"NETSOC_DB": s.db or "", "NETSOC_DASHBOARD_K": str(s.min_group_size),
-           "NETSOC_DASHBOARD_GROUP": s.group_field or "", "NETSOC_DASHBOARD_INTERVAL": str(s.interval)}
-    if s.cohort:
-        env["NETSOC_COHORT"] = s.cohort
-    return serve_notebook(NOTEBOOK, port=args.port, env=env, ip=args.ip, token=args.token,
-                          public=args.public,
-                          open_message="netsoc dashboard is running at {url}  (Ctrl-C to stop)")
+    DashboardSettings(cohort=args.cohort, min_group_size=args.min_group_size,
+                      group_field=args.group, interval=args.interval)
+    return run_server(args, "dashboard", cohort=args.cohort, min_group_size=args.min_group_size,
+                      group_field=args.group, interval=args.interval,
+                      message="netsoc dashboard is running at {url}  (Ctrl-C to stop)")

@@ -1,8 +1,10 @@
-"""Browser fixtures: Debian's headless Chromium driven by Playwright, Voila servers.
+"""Browser fixtures: Debian's headless Chromium driven by Playwright, netsoc servers.
 
 Without ``/usr/bin/chromium`` or the playwright package the browser tests
 skip with the reason; with ``CI=true`` they fail instead (``require``).
-Screenshots go to ``test-artifacts/`` (git-ignored).
+Screenshots go to ``test-artifacts/`` (git-ignored).  Every page made here
+aborts requests that would leave the machine (anything not 127.0.0.1 or
+localhost) and the test fails if one was attempted.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.voila import CHROMIUM, ROOT, launch_chromium, run_voila
+from tests.browser.server import CHROMIUM, ROOT, block_outside, launch_chromium, run_server
 from tests.conftest import require
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -39,6 +41,7 @@ def chromium_browser():
 def phone_page(chromium_browser, request):
     """A fresh phone-sized page; a screenshot is kept in test-artifacts/ afterwards."""
     context = chromium_browser.new_context(viewport=PHONE)
+    blocked = block_outside(context)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
@@ -48,6 +51,7 @@ def phone_page(chromium_browser, request):
         pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     finally:
         context.close()
+    assert not blocked, f"the page tried to leave the machine: {blocked[:5]}"
 
 
 @pytest.fixture
@@ -58,12 +62,12 @@ def artifacts() -> Path:
 
 
 @pytest.fixture
-def voila(tmp_path):
-    """``voila(notebook, **kw)`` starts a server for this test (stopped afterwards)."""
+def served(tmp_path):
+    """``served(kind, db=..., args=[...])`` runs ``netsoc <kind>`` for this test (stopped afterwards)."""
     stack = []
 
-    def start(notebook, **kwargs):
-        cm = run_voila(notebook, tmp_path / f"voila{len(stack)}", **kwargs)
+    def start(kind, **kwargs):
+        cm = run_server(kind, tmp_path / f"server{len(stack)}", **kwargs)
         server = cm.__enter__()
         stack.append(cm)
         return server
@@ -71,3 +75,26 @@ def voila(tmp_path):
     yield start
     for cm in reversed(stack):
         cm.__exit__(None, None, None)
+
+
+#: Former Voila environment settings and the command-line options that replace them.
+_ENV_OPTIONS = {"NETSOC_COHORT": "--cohort", "NETSOC_DASHBOARD_K": "--min-group-size",
+                "NETSOC_DASHBOARD_GROUP": "--group", "NETSOC_DASHBOARD_INTERVAL": "--interval"}
+
+
+@pytest.fixture
+def voila(served):
+    """``voila(notebook, db=..., env=...)``: the server for a notebook's app (kept for older tests).
+
+    The survey notebook maps to ``netsoc survey``, the dashboard notebook to
+    ``netsoc dashboard``; the former environment settings become options.
+    """
+
+    def start(notebook, *, db=None, env=None):
+        kind = "dashboard" if "dashboard" in Path(notebook).name else "survey"
+        args = []
+        for key, value in (env or {}).items():
+            args += [_ENV_OPTIONS[key], str(value)]
+        return served(kind, db=db, args=args)
+
+    return start

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from survey.instrument import Instrument
-from tests.browser.voila import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS
 
 PHONE = {"width": 375, "height": 812}
 

@@ -1,4 +1,4 @@
-"""The live dashboard in a real browser: Voila on 127.0.0.1 and headless Chromium.
+"""The live dashboard in a real browser: ``netsoc dashboard`` on 127.0.0.1 and headless Chromium.
 
 The page is opened once; responses are added to the store behind its back and
 the count and the plots must change within the refresh period, without a
@@ -13,11 +13,11 @@ import pytest
 from analysis.demo import make_demo
 from survey.instrument import load_instrument
 from survey.store import open_store
-from tests.browser.voila import ROOT
+from tests.browser.server import ROOT, block_outside
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
-FIRST_PAINT_MS = 90_000     # a cold Voila start on 2 cores
+FIRST_PAINT_MS = 90_000     # a cold start on a busy 2-core machine
 INTERVAL_S = 1.0
 UPDATE_MS = 15_000          # refresh period plus scoring and drawing, with margin
 PWNED = "<script>window.__netsoc_pwned = 1</script><b>bold?</b> loved it"
@@ -37,6 +37,7 @@ def _add(db, n, *, seed, roles, comment=None):
 @pytest.fixture
 def desktop_page(chromium_browser, artifacts, request):
     context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
+    blocked = block_outside(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
@@ -44,6 +45,7 @@ def desktop_page(chromium_browser, artifacts, request):
         page.screenshot(path=str(artifacts / f"{request.node.name}-final.png"), full_page=True)
     finally:
         context.close()
+    assert not blocked, f"the page tried to leave the machine: {blocked[:5]}"
 
 
 def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_path, artifacts):

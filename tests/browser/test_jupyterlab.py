@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from netsoc.serve import free_port, wait_for_port
-from tests.browser.voila import ROOT, isolated_env, stop_process_group
+from netsoc.server import free_port, wait_for_port
+from tests.browser.server import ROOT, isolated_env, stop_process_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -18,7 +18,7 @@ import pytest
 from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.browser.load import page_times, run_load
-from tests.browser.voila import CHROMIUM, ROOT
+from tests.browser.server import CHROMIUM, ROOT
 from tests.conftest import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

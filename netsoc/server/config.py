@@ -1,0 +1,126 @@
+"""What one netsoc server process serves: :class:`ServerConfig`.
+
+The command line builds a config, checks it (:meth:`ServerConfig.check`) and
+hands it to the server process as JSON on its command line
+(``python -m netsoc.server '<json>'``), so no setting travels through
+environment variables.  Inside the process the config is read once at start
+(:func:`set_config`) and is the same for every visitor; everything that
+differs per visitor (``?cohort=``, ``?lang=``, ``Accept-Language``) comes from
+the visitor's own request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import asdict, dataclass, fields
+
+from survey.errors import NetsocError
+
+__all__ = ["ServerConfig", "set_config", "get_config", "LOOPBACK", "is_loopback", "KINDS"]
+
+LOOPBACK = "127.0.0.1"
+KINDS = ("survey", "dashboard")
+
+
+def is_loopback(ip: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Settings of one server process (the same for every visitor).
+
+    Attributes
+    ----------
+    kind : {"survey", "dashboard"}
+        What the process serves; the survey server serves nothing else.
+    db : str or None
+        Store path or URL (None: ``NETSOC_DB`` / the default store).
+    cohort : str or None
+        Workshop code set by the facilitator; it wins over ``?cohort=``.
+    min_group_size : int
+        k for the dashboard and the feedback's cohort comparison.
+    group_field : str or None
+        The dashboard's comparison field.
+    interval : float
+        Seconds between dashboard refreshes.
+    port : int
+    ip : str
+        Loopback unless ``public`` and ``token``.
+    public : bool
+    token : str or None
+        Visitors must bring it (``?token=`` once; a cookie afterwards).
+    max_sessions : int
+        Live sessions at most; the next visitor gets "the room is full" (503).
+    session_timeout : float
+        Seconds a session survives after its page disconnected.
+    """
+
+    kind: str = "survey"
+    db: str | None = None
+    cohort: str | None = None
+    min_group_size: int = 5
+    group_field: str | None = "role"
+    interval: float = 3.0
+    port: int = 8866
+    ip: str = LOOPBACK
+    public: bool = False
+    token: str | None = None
+    max_sessions: int = 400
+    session_timeout: float = 60.0
+
+    def check(self) -> ServerConfig:
+        """Raise :class:`NetsocError` naming the first bad setting; return self."""
+        if self.kind not in KINDS:
+            raise NetsocError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
+        if isinstance(self.port, bool) or not isinstance(self.port, int) \
+                or not 0 < self.port < 65536:
+            raise NetsocError(f"port: expected a number between 1 and 65535, got {self.port!r}")
+        if not is_loopback(self.ip):
+            if not self.public:
+                raise NetsocError(f"ip: {self.ip!r} is not loopback; serving to other machines "
+                                  "needs --public and a token")
+            if not self.token:
+                raise NetsocError(f"ip: serving on {self.ip!r} (public) requires a token")
+        if isinstance(self.max_sessions, bool) or not isinstance(self.max_sessions, int) \
+                or self.max_sessions < 1:
+            raise NetsocError(f"max_sessions: expected a whole number of at least 1, "
+                              f"got {self.max_sessions!r}")
+        if not 1 <= float(self.session_timeout) <= 3600:
+            raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, "
+                              f"got {self.session_timeout!r}")
+        return self
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerConfig:
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise NetsocError(f"server config: unknown settings {', '.join(unknown)}")
+        return cls(**raw).check()
+
+
+_CONFIG: list[ServerConfig] = []
+
+
+def set_config(config: ServerConfig) -> None:
+    """Fix the process's config (once, before the server starts)."""
+    _CONFIG[:] = [config.check()]
+
+
+def get_config() -> ServerConfig:
+    """The process's config (set by :func:`set_config`)."""
+    if not _CONFIG:
+        raise NetsocError("no server config: start the server with netsoc survey/dashboard")
+    return _CONFIG[0]

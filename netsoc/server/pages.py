@@ -1,0 +1,99 @@
+"""The Solara pages: the questionnaire and the dashboard, one virtual session each.
+
+Each visitor's page gets its own virtual kernel inside the one server
+process.  The components below build the existing ipywidgets app once per
+session (``solara.use_memo``) and display it unchanged.  Per visitor they read
+the page's own address (``?cohort=``, ``?lang=``: Solara's router) and the
+``Accept-Language`` header of the visitor's websocket request
+(``solara.lab.headers``); the process-wide settings come from
+:func:`netsoc.server.config.get_config`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import solara
+import solara.lab
+
+from netsoc.server.config import ServerConfig, get_config
+
+__all__ = ["SurveyPage", "DashboardPage", "visitor_query", "make_survey", "make_dashboard"]
+
+
+def visitor_query(search: str | None) -> dict[str, str]:
+    """The page's query string as a dict (first value of each key, blanks dropped)."""
+    out: dict[str, str] = {}
+    for k, v in parse_qsl(search or "", keep_blank_values=False):
+        out.setdefault(k, v)
+    out.pop("token", None)  # the access token is the server's business, not the app's
+    return out
+
+
+def _accept_language(headers: Mapping[str, Any] | None) -> str | None:
+    values = (headers or {}).get("accept-language") or []
+    return values[0] if values else None
+
+
+def make_survey(config: ServerConfig, query: Mapping[str, str],
+                accept_language: str | None) -> Any:
+    """The questionnaire widget for one visitor."""
+    from netsoc.form import survey_app
+
+    params = inspect.signature(survey_app).parameters
+    kwargs: dict[str, Any] = {}
+    if "query" in params:  # the form's per-visitor interface
+        kwargs["query"] = dict(query)
+        if "accept_language" in params:
+            kwargs["accept_language"] = accept_language
+        if "min_group_size" in params:
+            kwargs["min_group_size"] = config.min_group_size
+        kwargs["cohort"] = config.cohort
+    else:  # older form: the query string as Voila passed it
+        from urllib.parse import urlencode
+
+        env = {"QUERY_STRING": urlencode(dict(query))}
+        if config.cohort:
+            env["NETSOC_COHORT"] = config.cohort
+        kwargs["environ"] = env
+    return survey_app(config.db, **kwargs)
+
+
+def make_dashboard(config: ServerConfig, query: Mapping[str, str]) -> Any:
+    """The dashboard widget for one viewer (the server's cohort wins over ``?cohort=``)."""
+    from netsoc.dashboard import Dashboard, DashboardSettings
+    from netsoc.dashboard_view import DashboardView
+    from survey.instrument import load_instrument
+
+    cohort = config.cohort
+    if cohort is None and query.get("cohort") and load_instrument().cohort.accepts(
+            query["cohort"]):
+        cohort = query["cohort"]
+    settings = DashboardSettings(db=config.db, cohort=cohort,
+                                 min_group_size=config.min_group_size,
+                                 group_field=config.group_field, interval=config.interval)
+    return DashboardView(Dashboard.open(settings)).start()
+
+
+@solara.component
+def SurveyPage() -> None:
+    """One participant's questionnaire."""
+    router = solara.use_router()
+    headers = solara.lab.headers.value
+    view = solara.use_memo(
+        lambda: make_survey(get_config(), visitor_query(router.search), _accept_language(headers)),
+        dependencies=[])
+    solara.display(view)
+
+
+@solara.component
+def DashboardPage() -> None:
+    """One viewer's dashboard; its refresh thread stops when the session ends."""
+    router = solara.use_router()
+    view = solara.use_memo(lambda: make_dashboard(get_config(), visitor_query(router.search)),
+                           dependencies=[])
+    solara.use_effect(lambda: view.stop, dependencies=[])
+    solara.display(view)
