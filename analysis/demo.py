@@ -72,6 +72,10 @@ FIELD_PROBABILITIES: dict[str, dict[str, float]] = {
 }
 
 COHORTS = {"WS-ALPHA": 0.3, "WS-BETA": 0.3, "WS-GAMMA": 0.2, "ONLINE": 0.2}
+#: Share of respondents answering in each language (where the instrument offers
+#: it; the rest answer in its default language).  The language versions share one
+#: measurement model: the demo plants no language effect.
+LANGUAGE_SHARES = {"de": 0.25}
 
 _COMMENTS = (
     "Interesting to see the difference spelled out.",
@@ -121,6 +125,15 @@ def _items(n: int, rng: np.random.Generator, inst: Instrument,
     return lo + (ystar[:, :, None] > cuts[None, :, :]).sum(axis=2)
 
 
+def _draw_languages(n: int, rng: np.random.Generator, inst: Instrument) -> pd.arrays.StringArray:
+    """The language of each respondent (drawn last, so other columns do not depend on it)."""
+    shares = {tag: p for tag, p in LANGUAGE_SHARES.items()
+              if tag in inst.languages and tag != inst.default_language}
+    tags = np.array([inst.default_language, *shares], dtype=object)
+    probs = np.array([1 - sum(shares.values()), *shares.values()])
+    return pd.array(tags[rng.choice(len(tags), size=n, p=probs)], dtype="string")
+
+
 def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
               instrument: Instrument | None = None) -> pd.DataFrame:
     """Draw ``n`` synthetic respondents.
@@ -140,7 +153,8 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     DataFrame
         The wide response table of DESIGN.md: ``respondent_id``, ``cohort``,
         ``instrument_id``, ``instrument_version``, ``started_at``,
-        ``submitted_at`` (UTC), one ``Int64`` column per item and attention
+        ``submitted_at`` (UTC), ``language`` (the tag each respondent
+        answered in, see :data:`LANGUAGE_SHARES`), one ``Int64`` column per item and attention
         check, one categorical column per choice field, and ``comment``.
         ``attrs["careless"]`` holds the boolean mask of planted careless
         respondents (not a column: it would not exist in real data).
@@ -185,6 +199,7 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
         "instrument_version": inst.version,
         "started_at": started,
         "submitted_at": started + pd.to_timedelta(seconds, unit="s"),
+        "language": _draw_languages(n, rng, inst),
     }
     for j, qid in enumerate(inst.question_ids):
         data[qid] = pd.array(answers[:, j], dtype="Int64")
@@ -226,7 +241,8 @@ def read_demo_csv(path: str, instrument: Instrument | None = None) -> pd.DataFra
     """Read a demo ``responses.csv`` back with the dtypes of :func:`make_demo`."""
     inst = instrument if instrument is not None else load_instrument()
     df = pd.read_csv(path, dtype={q: "Int64" for q in inst.question_ids}
-                     | {"respondent_id": "string", "comment": "string", "instrument_version": "string"},
+                     | {"respondent_id": "string", "comment": "string", "instrument_version": "string",
+                        "language": "string"},
                      keep_default_na=True)
     for c in ("started_at", "submitted_at"):
         df[c] = pd.to_datetime(df[c], utc=True)
