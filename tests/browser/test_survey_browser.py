@@ -9,7 +9,7 @@ import pytest
 
 from survey.instrument import load_instrument
 from survey.store import open_store
-from tests.browser.voila import ROOT
+from tests.browser.server import ROOT
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
