@@ -16,8 +16,12 @@ from netsoc.form.model import (
     STORE_DOWN_MESSAGE,
     SurveyModel,
     build_pages,
+    RESUME_ATTEMPTS,
+    RESUME_LOCK_SECONDS,
+    CohortChoice,
     cohort_from_environ,
     order_pages,
+    resolve_cohort,
     seed_for,
 )
 from survey.store import open_store
@@ -184,13 +188,17 @@ def test_drafts_are_saved_on_next_and_resume_restores_order_and_page(instrument,
     first = answer_page(m, rng)
     m.next()
     answer_page(m, rng)  # answered but not yet saved: the page was not left
-    assert m.save_draft() and m.respondent_id in m.message
+    assert m.save_draft() and m.code_shown
     code = m.respondent_id
+    assert code not in m.message and "password" in m.message  # the code is shown once, apart
+    m.back()
+    assert not m.code_shown
     assert store.count(include_drafts=True) == 1 and store.count() == 0
 
     back = SurveyModel(instrument, store)  # a new visit, no cohort in the address
     assert back.resume(code.lower()[:5] + " " + code.lower()[5:])
     assert back.respondent_id == code and back.pages == m.pages
+    assert "replaces the answers saved there" in back.message  # another device's draft
     assert all(back.answers[k] == v for k, v in first.items())
     assert back.page == 4  # the first page with unanswered items
     fill_rest = {}
@@ -231,20 +239,62 @@ def test_peer_responses_exclude_self_and_other_cohorts(instrument, store, rng):
 
 
 @pytest.mark.parametrize(("env", "expected"), [
-    ({"QUERY_STRING": "cohort=WS-7"}, ("WS-7", None)),
-    ({"QUERY_STRING": "x=1&cohort=W1", "NETSOC_COHORT": "W2"}, ("W1", None)),
-    ({"QUERY_STRING": "", "NETSOC_COHORT": "W2"}, ("W2", None)),
-    ({}, (None, None)),
+    ({"QUERY_STRING": "cohort=WS-7"}, ("WS-7", False)),
+    ({"QUERY_STRING": "", "NETSOC_COHORT": "W2"}, ("W2", False)),
+    ({"QUERY_STRING": "x=1&cohort=W2", "NETSOC_COHORT": "W2"}, ("W2", False)),
+    ({}, (None, True)),
 ])
 def test_cohort_from_the_page_address(instrument, env, expected):
-    assert cohort_from_environ(instrument, env) == expected
+    choice = cohort_from_environ(instrument, env)
+    assert (choice.cohort, choice.ask) == expected and choice.note is None
 
 
-def test_invalid_cohort_in_the_address_is_ignored_with_a_note(instrument):
-    cohort, note = cohort_from_environ(instrument, {"QUERY_STRING": "cohort=%3Cscript%3E"})
-    assert cohort is None and "<script>" in note and "ignored" in note
+def test_the_servers_workshop_code_wins_over_the_address(instrument):
+    # issue 12: `netsoc survey --cohort WS-A` opened as ?cohort=WS-B stays WS-A
+    choice = resolve_cohort(instrument, "WS-A", {"cohort": "WS-B"})
+    assert choice.cohort == "WS-A" and choice.ask is False
+    assert "link is for another workshop" in choice.note and "WS-B" not in choice.note
+    assert resolve_cohort(instrument, "WS-A", {"cohort": "WS-A"}) == CohortChoice("WS-A", False, None)
+    # an invalid ?cohort= neither drops the server's code nor opens the free-text box
+    bad = resolve_cohort(instrument, "WS-A", {"cohort": "<b>x y"})
+    assert bad.cohort == "WS-A" and bad.ask is False and "another workshop" in bad.note
+    via_env = cohort_from_environ(instrument, {"NETSOC_COHORT": "WS-A", "QUERY_STRING": "cohort=WS-B"})
+    assert via_env.cohort == "WS-A"
+    with pytest.raises(ValueError, match="cohort"):
+        resolve_cohort(instrument, "no spaces", {})
+
+
+def test_invalid_cohort_in_the_address_is_ignored_and_never_unlocks_the_box(instrument):
+    choice = resolve_cohort(instrument, None, {"cohort": "<script>"})
+    assert choice.cohort is None and choice.ask is False
+    assert "<script>" in choice.note and "ignored" in choice.note
+    m = SurveyModel(instrument, cohort=choice.cohort, ask_cohort=choice.ask)
+    assert not m.asks_cohort()
+    m.set_cohort("TYPED")  # a forged widget value changes nothing
+    assert m.cohort is None
+    assert resolve_cohort(instrument, None, {"cohort": " "}) == CohortChoice(None, True, None)
     with pytest.raises(ValueError, match="cohort"):
         SurveyModel(instrument, cohort="no spaces")
+
+
+def test_five_failed_resume_attempts_make_the_session_wait_a_minute(instrument, store, rng):
+    now = [1000.0]
+    draft = SurveyModel(instrument, store)
+    draft.consent(True)
+    assert draft.save_draft()
+    m = SurveyModel(instrument, store, clock=lambda: now[0])
+    for _ in range(RESUME_ATTEMPTS):
+        assert m.resume("ZZZZZZZZZZ") is False and "No unfinished answers" in m.errors["resume"]
+    # locked: even the right code is refused, without asking the store
+    assert m.resume(draft.respondent_id) is False and "wait a minute" in m.errors["resume"]
+    now[0] += RESUME_LOCK_SECONDS - 1
+    assert m.resume(draft.respondent_id) is False and "wait a minute" in m.errors["resume"]
+    now[0] += 2
+    assert m.resume("ZZZZZZZZZZ") is False and "No unfinished answers" in m.errors["resume"]
+    assert m.resume(draft.respondent_id) is False  # one wrong try after the pause: wait again
+    now[0] += RESUME_LOCK_SECONDS
+    assert m.resume(draft.respondent_id) is True and m.errors == {}
+    assert not m.resume_locked()
 
 
 def test_store_errors_are_store_errors(tmp_path, instrument):

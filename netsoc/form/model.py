@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -48,6 +49,8 @@ __all__ = [
     "order_pages",
     "seed_for",
     "cohort_from_environ",
+    "resolve_cohort",
+    "query_from_environ",
     "REQUIRED_MESSAGE",
     "STORE_DOWN_MESSAGE",
 ]
@@ -60,7 +63,16 @@ STORE_DOWN_MESSAGE = (
     "Your answers are still here - please wait a moment and try again, or ask "
     "the facilitator."
 )
-FORM_NOTE = "netsoc form 1"
+#: Shown when this browser already submitted a response.
+ALREADY_SUBMITTED_MESSAGE = (
+    "A response from this browser has already been submitted, so this one was not "
+    "stored. Each person takes part once - thank you!"
+)
+#: Failed resume attempts before the session has to wait.
+RESUME_ATTEMPTS = 5
+#: Seconds a session waits after too many failed resume attempts.
+RESUME_LOCK_SECONDS = 60.0
+FORM_NOTE = "netsoc form 2"
 
 StoreLike = Any  # survey.store.ResponseStore, or a callable returning one
 
@@ -160,30 +172,95 @@ def seed_for(respondent_id: str) -> int:
     return int.from_bytes(hashlib.sha256(respondent_id.encode()).digest()[:4], "big") >> 1
 
 
-def cohort_from_environ(instrument: Instrument, environ: Mapping[str, str] | None = None
-                        ) -> tuple[str | None, str | None]:
-    """The workshop code from the page address or ``NETSOC_COHORT``.
+def query_from_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The page's query parameters as Voila passes them (``QUERY_STRING``).
 
-    Voila passes the page's query string to the kernel as ``QUERY_STRING``;
-    ``?cohort=CODE`` there wins over the ``NETSOC_COHORT`` variable.
+    The last value of a repeated parameter wins.
+    """
+    env = os.environ if environ is None else environ
+    pairs = urllib.parse.parse_qsl(env.get("QUERY_STRING", "") or "", keep_blank_values=True)
+    return dict(pairs)
+
+
+class CohortChoice(NamedTuple):
+    """Where a participant's answers are counted.
+
+    Attributes
+    ----------
+    cohort : str or None
+        The workshop code, or ``None``.
+    ask : bool
+        Whether the form asks the participant for a code (only when neither
+        the server nor the address named one).
+    note : str or None
+        A plain-text notice for the welcome page (not escaped): the code in
+        the address was ignored, and why.
+    """
+
+    cohort: str | None
+    ask: bool
+    note: str | None
+
+
+def resolve_cohort(instrument: Instrument, server: str | None = None,
+                   query: Mapping[str, str] | None = None) -> CohortChoice:
+    """Decide the workshop code from the server's setting and the address.
+
+    The server's code (``netsoc survey --cohort``) always wins: a different
+    ``?cohort=`` is reported as a link for another workshop and not adopted.
+    Without a server code a valid ``?cohort=`` is used; an invalid one is
+    ignored and does not open the free-text box either (the link named a
+    workshop, just not a valid one).  Only when neither names a code does the
+    form ask for one.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    server : str, optional
+        The server's code; must be valid.
+    query : mapping, optional
+        The page's query parameters.
 
     Returns
     -------
-    (cohort, note)
-        ``cohort`` is the valid code or ``None``; ``note`` explains (in plain
-        text, not escaped) why a given code was ignored.
+    CohortChoice
+
+    Raises
+    ------
+    ValueError
+        ``server`` is not a valid code.
     """
-    env = os.environ if environ is None else environ
-    query = urllib.parse.parse_qs(env.get("QUERY_STRING", "") or "")
-    given = query.get("cohort", [None])[-1]
-    if given is None or given == "":
-        given = env.get("NETSOC_COHORT") or None
+    spec = instrument.cohort
+    if server is not None and not spec.accepts(server):
+        raise ValueError(f"cohort: {server!r} does not match {spec.pattern} "
+                         f"(at most {spec.max_length} characters)")
+    given = (query or {}).get("cohort")
+    if given is not None and not given.strip():
+        given = None
+    if server is not None:
+        if given is not None and given != server:
+            note = instrument.ui.get("cohort_elsewhere") or (
+                "This link is for another workshop, so your answers are counted for this "
+                "one: {cohort}.")
+            return CohortChoice(server, False, note.format(cohort=server))
+        return CohortChoice(server, False, None)
     if given is None:
-        return None, None
-    if not instrument.cohort.accepts(given):
-        return None, (f"The workshop code {given[:40]!r} in the address is not valid "
-                      "(letters, digits, - and _ only) and was ignored.")
-    return given, None
+        return CohortChoice(None, True, None)
+    if not spec.accepts(given):
+        note = instrument.ui.get("cohort_ignored") or (
+            "The workshop code {code} in the address is not valid (letters, digits, - and _ "
+            "only) and was ignored.")
+        return CohortChoice(None, False, note.format(code=repr(given[:40])))
+    return CohortChoice(given, False, None)
+
+
+def cohort_from_environ(instrument: Instrument, environ: Mapping[str, str] | None = None
+                        ) -> CohortChoice:
+    """:func:`resolve_cohort` for Voila: the server's code in ``NETSOC_COHORT``,
+    the address in ``QUERY_STRING``."""
+    env = os.environ if environ is None else environ
+    return resolve_cohort(instrument, env.get("NETSOC_COHORT") or None,
+                          query_from_environ(env))
 
 
 def _utcnow() -> dt.datetime:
@@ -201,8 +278,11 @@ class SurveyModel(HasTraits):
         so that an unreachable database does not stop the form from showing).
         Without a store the form works but cannot save or submit.
     cohort : str, optional
-        Workshop code fixed by the page address; when given, the fields page
-        does not ask for it.
+        Workshop code fixed by the server or the page address (see
+        :func:`resolve_cohort`).
+    ask_cohort : bool, optional
+        Whether the fields page asks for a workshop code; default: only when
+        ``cohort`` is not given.
     randomize : bool, default True
         Shuffle the scored items within each item page.
     seed : int, optional
@@ -211,6 +291,11 @@ class SurveyModel(HasTraits):
         Default: a new random id (:func:`survey.store.new_respondent_id`),
         which is also the resume code.
     per_page : int, default 8
+    language : str, optional
+        BCP 47 tag of the language the participant sees (default: the
+        instrument's default language); stored with the response.
+    clock : callable, default time.monotonic
+        Seconds, for the pause after too many failed resume attempts.
 
     Traits
     ------
@@ -228,6 +313,14 @@ class SurveyModel(HasTraits):
         A submission is in progress.
     draft_saved : bool
         A draft exists in the store under :attr:`respondent_id`.
+    code_shown : bool
+        The participant asked to save and should see the resume code now
+        (cleared on the next page change: the code is shown once).
+    language : str
+        The participant's language.
+    browser : str
+        A random token the browser keeps (empty when no browser sent one);
+        a browser that already submitted cannot submit again.
     """
 
     page = Int(0)
@@ -239,18 +332,29 @@ class SurveyModel(HasTraits):
     draft_saved = Bool(False)
     respondent_id = Unicode()
     cohort = Unicode(None, allow_none=True)
+    code_shown = Bool(False)
+    language = Unicode("")
+    browser = Unicode("")
 
     def __init__(self, instrument: Instrument, store: StoreLike = None, *,
-                 cohort: str | None = None, randomize: bool = True,
-                 seed: int | None = None, respondent_id: str | None = None,
-                 per_page: int = 8) -> None:
+                 cohort: str | None = None, ask_cohort: bool | None = None,
+                 randomize: bool = True, seed: int | None = None,
+                 respondent_id: str | None = None, per_page: int = 8,
+                 language: str | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         from survey.store import new_respondent_id
 
+        self.base_instrument = instrument
         self.instrument = instrument
+        self.language = instrument.language
+        if language is not None:
+            self.set_language(language)
         self._store_source = store
         self._store: Any = None
-        self.cohort_locked = cohort is not None
+        self._clock = clock
+        self._resume_failures: list[float] = []
+        self.cohort_locked = not (cohort is None if ask_cohort is None else ask_cohort)
         if cohort is not None and not instrument.cohort.accepts(cohort):
             raise ValueError(f"cohort: {cohort!r} does not match {instrument.cohort.pattern}")
         self.cohort = cohort
@@ -260,6 +364,26 @@ class SurveyModel(HasTraits):
         self.respondent_id = respondent_id or new_respondent_id()
         self.started_at: dt.datetime | None = None
         self._set_order()
+
+    # ------------------------------------------------------------ language
+    def set_language(self, tag: str) -> None:
+        """Show the questionnaire in the language ``tag`` (answers are kept).
+
+        Raises
+        ------
+        InstrumentError
+            The instrument has no such language.
+        """
+        self.instrument = self.base_instrument.localized(tag)
+        self.language = self.instrument.language
+
+    def text(self, key: str, default: str, **values: Any) -> str:
+        """A user-interface text of the instrument in the participant's language.
+
+        ``default`` (English) serves keys the instrument does not define;
+        ``values`` fill its ``{placeholders}``.
+        """
+        return (self.instrument.ui.get(key) or default).format(**values)
 
     # ----------------------------------------------------------- structure
     def _set_order(self) -> None:
@@ -366,7 +490,8 @@ class SurveyModel(HasTraits):
         if page.kind == "welcome":
             consent = self.instrument.consent.id
             return {} if self.answers.get(consent) is True else {
-                consent: "Please choose whether you agree to take part."}
+                consent: self.text("consent_required",
+                                   "Please choose whether you agree to take part.")}
         problems: dict[str, str] = {}
         given = {k: self.answers[k] for k in page.ids if k in self.answers}
         try:
@@ -376,12 +501,14 @@ class SurveyModel(HasTraits):
                 problems[qid] = msg[:1].upper() + msg[1:] + "."
         for qid in page.ids:
             if self.is_required(qid) and self.answers.get(qid) is None:
-                problems.setdefault(qid, REQUIRED_MESSAGE)
+                problems.setdefault(qid, self.text("required", REQUIRED_MESSAGE))
         if page.kind == "fields" and self.asks_cohort() and self.cohort is not None:
             spec = self.instrument.cohort
             if not spec.accepts(self.cohort):
-                problems["cohort"] = (f"A workshop code has at most {spec.max_length} letters, "
-                                      "digits, - or _ (no spaces). Leave it empty if you have none.")
+                problems["cohort"] = self.text(
+                    "cohort_invalid", "A workshop code has at most {max_length} letters, "
+                    "digits, - or _ (no spaces). Leave it empty if you have none.",
+                    max_length=spec.max_length)
         return problems
 
     def first_incomplete(self) -> int | None:
@@ -421,6 +548,7 @@ class SurveyModel(HasTraits):
         self.errors = {}
         if self.page >= 1:
             self.save_draft(quiet=True)
+        self.code_shown = False
         self.page += 1
         return True
 
@@ -429,6 +557,7 @@ class SurveyModel(HasTraits):
         if self.state != "active" or self.page <= 1:
             return False
         self.errors = {}
+        self.code_shown = False
         self.page -= 1
         return True
 
@@ -443,7 +572,8 @@ class SurveyModel(HasTraits):
         answers = self._answers_to_store()
         bad = set()
         for index in range(1, len(self.pages)):
-            bad |= {k for k, msg in self.page_problems(index).items() if msg != REQUIRED_MESSAGE}
+            bad |= {k for k, msg in self.page_problems(index).items()
+                    if msg != self.text("required", REQUIRED_MESSAGE)}
         return {k: v for k, v in answers.items() if k not in bad}
 
     def save_draft(self, *, quiet: bool = False) -> bool:
@@ -468,19 +598,42 @@ class SurveyModel(HasTraits):
         try:
             self._store_call(lambda s: s.save_draft(
                 self.respondent_id, self._valid_partial(), cohort=cohort,
-                started_at=self.started_at, randomization_seed=self.seed))
+                started_at=self.started_at, randomization_seed=self.seed,
+                **self._store_extras()))
         except (StoreError, ResponseValidationError):
-            self.message = ("Your progress could not be saved on the server just now. "
-                            "Your answers are kept here - you can carry on.")
+            self.message = self._save_failed()
             return False
         self.draft_saved = True
         if quiet:
-            if self.message.startswith("Your progress could not be saved"):
+            if self.message == self._save_failed():
                 self.message = ""
         else:
-            self.message = (f"Saved. To continue later, open this survey again and enter "
-                            f"your resume code {self.respondent_id}.")
+            self.code_shown = True
+            self.message = self.text("saved_private", (
+                "Saved. Your resume code is shown below - copy it and keep it private, "
+                "like a password."))
         return True
+
+    def _save_failed(self) -> str:
+        return self.text("save_failed", "Your progress could not be saved on the server just "
+                         "now. Your answers are kept here - you can carry on.")
+
+    def _store_extras(self, *, submit: bool = False) -> dict[str, Any]:
+        """Keywords for the store's submit/save_draft beyond the answers."""
+        extras: dict[str, Any] = {"language": self.language}
+        if submit:
+            extras["browser"] = self.browser or None
+        # TEMPORARY until the store's language/browser keywords land (board 05:43)
+        import inspect
+        store = self._open_store()
+        params = inspect.signature(store.submit if submit else store.save_draft).parameters
+        return {k: v for k, v in extras.items() if k in params}
+
+    def resume_locked(self) -> bool:
+        """Whether too many failed resume attempts make this session wait."""
+        if len(self._resume_failures) < RESUME_ATTEMPTS:
+            return False
+        return self._clock() - self._resume_failures[-1] < RESUME_LOCK_SECONDS
 
     def resume(self, code: str) -> bool:
         """Restore a saved draft from its resume code.
@@ -492,16 +645,24 @@ class SurveyModel(HasTraits):
 
         code = (code or "").strip()
         if not code:
-            self.errors = {"resume": "Please enter the resume code you were given."}
+            self.errors = {"resume": self.text("resume_empty",
+                                               "Please enter the resume code you were given.")}
+            return False
+        if self.resume_locked():
+            self.errors = {"resume": self.text(
+                "resume_locked", "Too many codes were tried. Please wait a minute before "
+                "trying again.")}
             return False
         try:
             answers = self._store_call(lambda s: s.load_draft(code))
         except StoreError as exc:
             if isinstance(exc, DraftNotFound):
-                self.errors = {"resume": ("No unfinished answers were found for this code. "
-                                          "Check the code, or start a new survey.")}
+                self._resume_failures.append(self._clock())
+                self.errors = {"resume": self.text(
+                    "resume_not_found", "No unfinished answers were found for this code. "
+                    "Check the code, or start a new survey.")}
             else:
-                self.errors = {"resume": STORE_DOWN_MESSAGE}
+                self.errors = {"resume": self.text("store_down", STORE_DOWN_MESSAGE)}
             return False
         self.respondent_id = normalise_code(code)
         self._set_order()
@@ -509,7 +670,11 @@ class SurveyModel(HasTraits):
         self.started_at = self.started_at or _utcnow()
         self.draft_saved = True
         self.errors = {}
-        self.message = "Welcome back - your earlier answers have been restored."
+        self._resume_failures.clear()
+        self.message = " ".join((
+            self.text("resumed", "Welcome back - your earlier answers have been restored."),
+            self.text("resumed_elsewhere", "If you started on another device, submitting "
+                      "here replaces the answers saved there.")))
         incomplete = self.first_incomplete()
         self.page = incomplete if incomplete is not None else len(self.pages) - 1
         return True
@@ -535,19 +700,25 @@ class SurveyModel(HasTraits):
         if incomplete is not None:
             self.page = incomplete
             self.errors = self.page_problems()
-            self.message = "A few answers are still missing - please complete this page."
+            self.message = self.text(
+                "incomplete", "A few answers are still missing - please complete this page.")
             return None
         self.busy = True
         try:
+            if self.browser and hasattr(self._open_store(), "submitted_from") and self._store_call(
+                    lambda s: s.submitted_from(self.browser)):
+                self.message = self.text("already_submitted", ALREADY_SUBMITTED_MESSAGE)
+                return None
             rid = self._store_call(lambda s: s.submit(
                 self._answers_to_store(), cohort=self.cohort, started_at=self.started_at,
                 respondent_id=self.respondent_id, note=FORM_NOTE,
-                randomization_seed=self.seed))
+                randomization_seed=self.seed, **self._store_extras(submit=True)))
         except StoreError:
-            self.message = STORE_DOWN_MESSAGE
+            self.message = self.text("store_down", STORE_DOWN_MESSAGE)
             return None
         except ResponseValidationError as exc:
-            self.message = "The answers could not be stored: " + "; ".join(map(str, exc.problems))
+            self.message = self.text("not_stored", "The answers could not be stored: {problems}",
+                                     problems="; ".join(map(str, exc.problems)))
             return None
         finally:
             self.busy = False

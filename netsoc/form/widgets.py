@@ -1,0 +1,425 @@
+"""Accessible building blocks of the questionnaire, as anywidget ES modules.
+
+ipywidgets has no radio group that a screen reader can use (ToggleButtons
+are plain buttons with no group name and no checked state), no progress bar
+role, and no way to move the keyboard focus to a heading.  These small
+widgets fill those gaps; each ships its JavaScript as an ES module string
+(no build step) and keeps its state in synced traits, so the Python side
+(the model, the tests, nbval) never needs a browser:
+
+- :class:`RadioGroup` - one statement: a ``fieldset`` whose ``legend`` is the
+  statement, native ``input type=radio`` options (one ``name`` per group, so
+  one tab stop and arrow keys move the choice) inside a ``role=radiogroup``
+  labelled by the same legend, ``aria-invalid`` / ``aria-describedby`` tied
+  to its error message.
+- :class:`PageChrome` - the ``h1``, the page's ``h2`` (focused on a page
+  change), and a ``role=progressbar`` with a visible "Page k of n"; it also
+  sets the ``lang`` attribute on the enclosing ``.netsoc-app``.
+- :class:`LiveRegion` - a persistent ``aria-live`` text (status messages,
+  the validation summary), so changes are announced.
+- :class:`ResumeCode` - the resume code with a Copy button.
+- :class:`BrowserToken` - a random id kept in the browser's localStorage and
+  sent to Python (one submission per browser).
+
+Every text reaches the DOM through ``textContent``: nothing a participant or
+an instrument author typed is parsed as HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+__all__ = ["RadioGroup", "PageChrome", "LiveRegion", "ResumeCode", "BrowserToken"]
+
+# Shared by the widgets below: set the language on the enclosing app once the
+# element is attached, and on the page itself when the host page has none.
+_LANG_JS = """
+function applyLang(el, lang) {
+  if (!lang) return;
+  el.setAttribute("lang", lang);
+  let tries = 0;
+  const apply = () => {
+    const app = el.closest(".netsoc-app");
+    if (app) {
+      app.setAttribute("lang", lang);
+      const root = document.documentElement;
+      if (!root.getAttribute("lang") || root.dataset.netsocLang) {
+        root.setAttribute("lang", lang);
+        root.dataset.netsocLang = "1";
+      }
+    } else if (tries++ < 100) {
+      setTimeout(apply, 50);
+    }
+  };
+  apply();
+}
+function uid(prefix) {
+  return prefix + Math.random().toString(36).slice(2, 10);
+}
+"""
+
+_RADIO_ESM = _LANG_JS + """
+function render({ model, el }) {
+  const id = uid("netsoc-rg-");
+  el.classList.add("netsoc-question");
+  const fieldset = document.createElement("fieldset");
+  fieldset.className = "netsoc-fieldset";
+  const legend = document.createElement("legend");
+  legend.id = id + "-legend";
+  legend.className = "netsoc-qtext";
+  const num = document.createElement("span");
+  num.className = "netsoc-qnum";
+  num.setAttribute("aria-hidden", "true");
+  const text = document.createElement("span");
+  legend.append(num, text);
+  const group = document.createElement("div");
+  group.className = "netsoc-options";
+  group.setAttribute("role", "radiogroup");
+  group.setAttribute("aria-labelledby", legend.id);
+  const error = document.createElement("p");
+  error.id = id + "-error";
+  error.className = "netsoc-error";
+  fieldset.append(legend, group, error);
+  el.replaceChildren(fieldset);
+  let inputs = [];
+
+  function drawOptions() {
+    group.replaceChildren();
+    inputs = model.get("options").map(([code, label], k) => {
+      const lab = document.createElement("label");
+      lab.className = "netsoc-option";
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = id;
+      input.id = id + "-" + k;
+      input.value = String(code);
+      input.addEventListener("change", () => {
+        if (input.checked) {
+          model.set("value", code);
+          model.save_changes();
+        }
+      });
+      const span = document.createElement("span");
+      span.textContent = label;
+      lab.append(input, span);
+      group.append(lab);
+      return input;
+    });
+  }
+  function drawValue() {
+    const v = model.get("value");
+    for (const input of inputs) input.checked = v !== null && input.value === String(v);
+  }
+  function drawText() {
+    num.textContent = model.get("number");
+    text.textContent = model.get("statement");
+    if (model.get("required")) group.setAttribute("aria-required", "true");
+    else group.removeAttribute("aria-required");
+    applyLang(el, model.get("lang"));
+  }
+  function drawError() {
+    const msg = model.get("error");
+    error.textContent = msg;
+    error.hidden = !msg;
+    el.classList.toggle("netsoc-invalid", !!msg);
+    if (msg) {
+      group.setAttribute("aria-invalid", "true");
+      group.setAttribute("aria-describedby", error.id);
+    } else {
+      group.removeAttribute("aria-invalid");
+      group.removeAttribute("aria-describedby");
+    }
+  }
+  function focus() {
+    const target = inputs.find((i) => i.checked) || inputs[0];
+    if (target) {
+      target.focus();
+      el.scrollIntoView({ block: "center" });
+    }
+  }
+  drawOptions(); drawValue(); drawText(); drawError();
+  model.on("change:options", () => { drawOptions(); drawValue(); });
+  model.on("change:value", drawValue);
+  model.on("change:statement", drawText);
+  model.on("change:number", drawText);
+  model.on("change:lang", drawText);
+  model.on("change:error", drawError);
+  const views = pendingFocus.get(model);
+  if (views) {
+    views.add(focus);
+    if (views.pending) {
+      views.pending = false;
+      setTimeout(focus, 0);  // a focus asked for before this view existed
+    }
+  }
+  return () => { if (views) views.delete(focus); };
+}
+// A focus request can arrive while the page's views are still being created
+// (Submit jumps to an incomplete page): it is kept until a view renders.
+const pendingFocus = new WeakMap();
+function initialize({ model }) {
+  const views = new Set();
+  views.pending = false;
+  pendingFocus.set(model, views);
+  model.on("msg:custom", (msg) => {
+    if (!msg || msg.do !== "focus") return;
+    if (views.size) for (const f of views) f();
+    else views.pending = true;
+  });
+}
+export default { initialize, render };
+"""
+
+_CHROME_ESM = _LANG_JS + """
+function render({ model, el }) {
+  const id = uid("netsoc-pc-");
+  const h1 = document.createElement("h1");
+  h1.className = "netsoc-title";
+  const h2 = document.createElement("h2");
+  h2.className = "netsoc-page-heading";
+  h2.tabIndex = -1;
+  const progress = document.createElement("div");
+  progress.className = "netsoc-progress";
+  const label = document.createElement("span");
+  label.id = id + "-label";
+  label.className = "netsoc-progress-label";
+  const bar = document.createElement("div");
+  bar.className = "netsoc-progressbar";
+  bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-labelledby", label.id);
+  const fill = document.createElement("div");
+  fill.className = "netsoc-progressbar-fill";
+  bar.append(fill);
+  progress.append(label, bar);
+  el.replaceChildren(h1, h2, progress);
+
+  function draw() {
+    h1.textContent = model.get("title");
+    h2.textContent = model.get("heading");
+    h2.hidden = !model.get("heading");
+    const k = model.get("value"), n = model.get("max");
+    progress.hidden = !model.get("show_progress");
+    label.textContent = model.get("progress_text");
+    bar.setAttribute("aria-valuemin", "1");
+    bar.setAttribute("aria-valuemax", String(n));
+    bar.setAttribute("aria-valuenow", String(k));
+    bar.setAttribute("aria-valuetext", model.get("progress_text"));
+    fill.style.width = (n > 0 ? Math.round(100 * k / n) : 0) + "%";
+    applyLang(el, model.get("lang"));
+  }
+  draw();
+  for (const name of ["title", "heading", "value", "max", "show_progress", "progress_text", "lang"])
+    model.on("change:" + name, draw);
+  model.on("msg:custom", (msg) => {
+    if (msg && msg.do === "focus") {
+      draw();
+      h2.focus();
+      el.scrollIntoView({ block: "start" });
+    }
+  });
+}
+export default { render };
+"""
+
+_LIVE_ESM = _LANG_JS + """
+function render({ model, el }) {
+  const box = document.createElement("div");
+  const assertive = model.get("politeness") === "assertive";
+  if (assertive) box.setAttribute("role", "alert");
+  else box.setAttribute("role", "status");
+  box.setAttribute("aria-live", assertive ? "assertive" : "polite");
+  box.setAttribute("aria-atomic", "true");
+  box.className = "netsoc-live";
+  el.replaceChildren(box);
+  function draw() {
+    box.textContent = model.get("text");
+    el.classList.toggle("netsoc-live-empty", !model.get("text"));
+    applyLang(el, model.get("lang"));
+  }
+  draw();
+  model.on("change:text", draw);
+  model.on("change:lang", draw);
+}
+export default { render };
+"""
+
+_RESUME_ESM = _LANG_JS + """
+function render({ model, el }) {
+  const intro = document.createElement("p");
+  const code = document.createElement("code");
+  code.className = "netsoc-resume-code";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "netsoc-copy";
+  const status = document.createElement("span");
+  status.setAttribute("role", "status");
+  status.className = "netsoc-copy-status";
+  const line = document.createElement("p");
+  line.append(code, " ", button, " ", status);
+  el.replaceChildren(intro, line);
+  function draw() {
+    intro.textContent = model.get("intro");
+    code.textContent = model.get("code");
+    button.textContent = model.get("copy_label");
+    status.textContent = "";
+    el.hidden = !model.get("code");
+    applyLang(el, model.get("lang"));
+  }
+  async function copy() {
+    const value = model.get("code");
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(value);
+      ok = true;
+    } catch (e) {
+      const area = document.createElement("textarea");
+      area.value = value;
+      area.setAttribute("readonly", "");
+      area.style.position = "absolute";
+      area.style.left = "-9999px";
+      document.body.append(area);
+      area.select();
+      try { ok = document.execCommand("copy"); } catch (e2) { ok = false; }
+      area.remove();
+    }
+    status.textContent = ok ? model.get("copied_label") : model.get("copy_failed_label");
+  }
+  button.addEventListener("click", copy);
+  draw();
+  for (const name of ["intro", "code", "copy_label", "lang"]) model.on("change:" + name, draw);
+}
+export default { render };
+"""
+
+_TOKEN_ESM = """
+const KEY = "netsoc-browser-token";
+function fresh() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+function render({ model, el }) {
+  el.hidden = true;
+  let token = null;
+  try {
+    token = window.localStorage.getItem(KEY);
+    if (!token || !/^[0-9a-f]{32}$/.test(token)) {
+      token = fresh();
+      window.localStorage.setItem(KEY, token);
+    }
+  } catch (e) {
+    token = fresh();
+  }
+  if (model.get("token") !== token) {
+    model.set("token", token);
+    model.save_changes();
+  }
+}
+export default { render };
+"""
+
+
+class _Focusable(anywidget.AnyWidget):
+    def focus(self) -> None:
+        """Move the keyboard focus to this widget in every open view."""
+        self.send({"do": "focus"})
+
+
+class RadioGroup(_Focusable):
+    """One statement answered on a scale: a labelled group of native radios.
+
+    Traits
+    ------
+    value : int or None
+        The chosen answer code (``None`` until one is chosen).
+    options : list of [code, label]
+    statement : str
+        The group's accessible name (the fieldset's legend).
+    number : str
+        A visible number before the statement (hidden from the name).
+    required : bool
+    error : str
+        The validation message; non-empty marks the group invalid and ties
+        the message to it (``aria-describedby``).
+    lang : str
+        BCP 47 tag of the texts.
+    """
+
+    _esm = _RADIO_ESM
+    value = t.Int(None, allow_none=True).tag(sync=True)
+    options = t.List().tag(sync=True)
+    statement = t.Unicode("").tag(sync=True)
+    number = t.Unicode("").tag(sync=True)
+    required = t.Bool(True).tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+    lang = t.Unicode("").tag(sync=True)
+
+    @t.validate("value")
+    def _known_code(self, proposal: dict[str, Any]) -> Any:
+        value = proposal["value"]
+        codes = [code for code, _label in self.options]
+        if value is not None and codes and value not in codes:
+            raise t.TraitError(f"value: expected one of {codes}, got {value!r}")
+        return value
+
+
+class PageChrome(_Focusable):
+    """The survey title (h1), the page heading (h2) and the progress bar.
+
+    ``focus()`` moves the keyboard focus to the page heading.
+    """
+
+    _esm = _CHROME_ESM
+    title = t.Unicode("").tag(sync=True)
+    heading = t.Unicode("").tag(sync=True)
+    value = t.Int(0).tag(sync=True)
+    max = t.Int(1).tag(sync=True)
+    show_progress = t.Bool(False).tag(sync=True)
+    progress_text = t.Unicode("").tag(sync=True)
+    lang = t.Unicode("").tag(sync=True)
+
+
+class LiveRegion(anywidget.AnyWidget):
+    """A text that assistive technology announces whenever it changes.
+
+    ``politeness`` is ``"polite"`` (role status) or ``"assertive"`` (role
+    alert); it is fixed when the widget is created.
+    """
+
+    _esm = _LIVE_ESM
+    text = t.Unicode("").tag(sync=True)
+    politeness = t.Enum(["polite", "assertive"], default_value="polite").tag(sync=True)
+    lang = t.Unicode("").tag(sync=True)
+
+
+class ResumeCode(anywidget.AnyWidget):
+    """The resume code with a Copy button; hidden while ``code`` is empty."""
+
+    _esm = _RESUME_ESM
+    code = t.Unicode("").tag(sync=True)
+    intro = t.Unicode("").tag(sync=True)
+    copy_label = t.Unicode("Copy").tag(sync=True)
+    copied_label = t.Unicode("Copied.").tag(sync=True)
+    copy_failed_label = t.Unicode("").tag(sync=True)
+    lang = t.Unicode("").tag(sync=True)
+
+
+class BrowserToken(anywidget.AnyWidget):
+    """A random id that the browser keeps in localStorage, sent to Python.
+
+    ``token`` stays empty where no browser renders the widget (nbval, tests
+    driving the widgets from Python).
+    """
+
+    _esm = _TOKEN_ESM
+    token = t.Unicode("").tag(sync=True)
+
+    @t.validate("token")
+    def _hex(self, proposal: dict[str, Any]) -> str:
+        token = proposal["value"]
+        if token and (len(token) != 32 or any(c not in "0123456789abcdef" for c in token)):
+            raise t.TraitError(f"token: expected 32 hexadecimal digits, got {token[:40]!r}")
+        return token
