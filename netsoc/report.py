@@ -19,7 +19,10 @@ ids: every row is rendered as one CSV line (the instrument's columns in
 instrument order, ``respondent_id`` left out, integer codes as integers,
 timestamps in UTC ISO-8601 with microseconds, missing values empty), the lines
 are sorted and joined with ``\\n``, and the UTF-8 bytes are hashed.  When the
-input is a file, its byte hash is stamped as well (``file_sha256``).
+input is a file, its byte hash is stamped as well (``file_sha256``).  The
+``language`` column counts only when some response is in a language other than
+the instrument's default: data collected before languages were recorded (or a
+file without the column) keep the hash they had.
 
 Reproducibility
 ---------------
@@ -152,9 +155,13 @@ def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None
 
 def canonical_lines(responses: pd.DataFrame, instrument: Instrument) -> list[str]:
     """The rows of the canonical table as sorted CSV lines (see the module docstring)."""
-    from survey.validate import answer_columns
+    from survey.validate import answer_columns, default_language
 
-    cols = [c for c in (*_META[1:], *answer_columns(instrument)) if c in responses.columns]
+    meta, default = list(_META[1:]), default_language(instrument)
+    if "language" in responses.columns and (
+            responses["language"].astype("string").fillna(default) != default).any():
+        meta.append("language")  # only then: all-default data keep their earlier hash
+    cols = [c for c in (*meta, *answer_columns(instrument)) if c in responses.columns]
     out = pd.DataFrame(index=responses.index)
     question = set(instrument.question_ids)
     for c in cols:

@@ -338,6 +338,7 @@ def _codebook_labels(instrument: Instrument) -> tuple[dict[str, str], dict[str, 
         "respondent_id": "Random respondent code", "cohort": "Cohort (workshop or study code)",
         "instrument_id": "Instrument id", "instrument_version": "Instrument version",
         "started_at": "Started (UTC)", "submitted_at": "Submitted (UTC)",
+        "language": "Language answered in (BCP 47 tag)",
     })
     value_labels: dict[str, dict[Any, str]] = {}
     for var in instrument.question_ids:

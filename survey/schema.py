@@ -24,10 +24,11 @@ __all__ = [
     "normalise_code",
 ]
 
-#: Metadata columns of the wide table, in order (DESIGN.md "Data").
+#: Metadata columns of the wide table, in order (DESIGN.md "Data").  ``language``
+#: is the BCP 47 tag of the questionnaire's language the participant answered in.
 META_COLUMNS: tuple[str, ...] = (
     "respondent_id", "cohort", "instrument_id", "instrument_version",
-    "started_at", "submitted_at",
+    "started_at", "submitted_at", "language",
 )
 #: Respondent ids (also the resume codes): Crockford base32, no I, L, O, U.
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -32,6 +32,8 @@ __all__ = [
     "MAX_LISTED",
     "answer_columns",
     "field_columns",
+    "default_language",
+    "language_tags",
     "validate_answers",
     "validate_frame",
     "format_rows",
@@ -66,6 +68,25 @@ def field_columns(instrument: Instrument) -> list[str]:
     reserves those names.)
     """
     return [f for f in instrument.field_ids if f not in META_COLUMNS]
+
+
+def default_language(instrument: Instrument) -> str:
+    """The language a response is in when nobody says otherwise.
+
+    The language of the instrument's texts: its default language, unless the
+    instrument was localized (:meth:`~survey.instrument.Instrument.localized`).
+    """
+    return (getattr(instrument, "language", None) or getattr(instrument, "default_language", None)
+            or "en")
+
+
+def language_tags(instrument: Instrument) -> dict[str, str]:
+    """``{tag.casefold(): tag}`` for every language the instrument offers.
+
+    BCP 47 tags are case-insensitive: ``"DE"`` is read as the instrument's ``"de"``.
+    """
+    tags = list(getattr(instrument, "languages", None) or ()) or [default_language(instrument)]
+    return {str(t).casefold(): str(t) for t in tags}
 
 
 def answer_columns(instrument: Instrument) -> list[str]:
@@ -385,6 +406,23 @@ def _texts(col: pd.Series, max_length: int, pattern: str | None, name: str,
     return text
 
 
+def _languages(col: pd.Series | None, instrument: Instrument, rows: np.ndarray,
+               problems: list[Problem], index: pd.Index) -> pd.Series:
+    """Language tags as the instrument spells them; empty cells get the default language."""
+    default = default_language(instrument)
+    if col is None:
+        return pd.Series(default, index=index, dtype="string")
+    text = _as_text(col)
+    tags = language_tags(instrument)
+    canonical = text.str.casefold().map(tags, na_action="ignore").astype("string")
+    bad = (text.notna() & canonical.isna()).to_numpy(dtype=bool)
+    if bad.any():
+        problems.append(column_problem(
+            "language", f"not one of the instrument's languages {list(tags.values())}",
+            rows[bad], text[bad].tolist()))
+    return canonical.fillna(default)
+
+
 def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
                    row_numbers: Sequence[int] | None = None,
                    source: str = "table") -> pd.DataFrame:
@@ -413,7 +451,9 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         Columns ``respondent_id`` (string, NA when absent), ``cohort``
         (string), ``instrument_id``, ``instrument_version`` (string),
         ``started_at``, ``submitted_at`` (UTC timestamps to the
-        millisecond), the question
+        millisecond), ``language`` (string: a tag the instrument lists,
+        matched case-insensitively; the default language where the table has
+        no such column or an empty cell), the question
         columns (``Int64``), the choice fields (categorical, categories = the
         option codes in instrument order), text fields and the comment
         (``string``).  Index ``0..n-1``.
@@ -504,6 +544,8 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         else:
             out[ts] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
 
+    out["language"] = _languages(df["language"] if "language" in df else None, instrument,
+                                 rows, problems, df.index)
     for qid in instrument.question_ids:
         lo, hi = instrument.response_range(qid)
         out[qid] = _codes(df[qid], instrument.value_labels(qid), lo, hi, qid, rows, problems)

@@ -14,7 +14,7 @@ import pytest
 from netsoc.cli import main
 from survey.errors import DataError, ResponseValidationError
 from survey.io import neutralise, read_responses, unneutralise, write_responses
-from survey.store import open_store
+from survey.store import SCHEMA_VERSION, open_store
 
 TRICKY = ["=1+1", "+SUM(A1)", "-5 points", "@cmd", "'=already quoted", "plain, with comma",
           'quote "inside"', "line\nbreak", "Ünïcødé ✓", "\ttab first"]
@@ -39,7 +39,7 @@ def filled(tmp_path, instrument, rng):
             continue
         store.submit(answers, cohort=["A", "B-2", None][i % 3],
                      started_at=pd.Timestamp("2026-05-01 10:00:00.123", tz="UTC")
-                     + pd.Timedelta(seconds=i))
+                     + pd.Timedelta(seconds=i), language=["en", "de"][i % 2])
     store.save_draft(None, {"consent": True, instrument.question_ids[0]: 2})
     # imported historic rows: missing items, no timestamps, no cohort
     old = pd.DataFrame(rng.integers(1, 6, size=(3, len(instrument.question_ids))),
@@ -75,6 +75,7 @@ def _good_rows(instrument, n, rng):
 def test_import_export_import_is_lossless(filled, tmp_path, instrument, fmt):
     original = filled.to_frame()
     assert len(original) == 37
+    assert original["language"].value_counts().to_dict() == {"de": 17, "en": 20}
     assert original[instrument.question_ids].isna().sum().sum() == 6
     first = tmp_path / f"first.{fmt}"
     write_responses(original, first, instrument, with_ids=True)
@@ -152,6 +153,16 @@ def test_spss_file_carries_codebook_labels(filled, tmp_path, instrument):
     assert meta.variable_value_labels[item.id] == {
         float(k): v for k, v in instrument.value_labels(item.id).items()}
     assert meta.variable_value_labels["role"] == instrument.choice_fields["role"].options
+    assert labels["language"] == "Language answered in (BCP 47 tag)"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet", "sav"])
+def test_exports_carry_the_language_after_the_metadata(filled, tmp_path, instrument, fmt):
+    out = write_responses(filled.to_frame(), tmp_path / f"lang.{fmt}", instrument)
+    back = read_responses(out, instrument, validate=False)
+    assert list(back.columns[:6]) == ["cohort", "instrument_id", "instrument_version",
+                                      "started_at", "submitted_at", "language"]
+    assert back["language"].tolist() == filled.to_frame()["language"].tolist()
 
 
 @pytest.mark.fault("export: existing or bad target file", expect="DataError, existing file untouched")
@@ -384,7 +395,7 @@ def test_erase_command(tmp_path, instrument, capsys):
     assert main(["erase", rid, "--db", db]) == 1
     assert "nothing was erased" in capsys.readouterr().err
     assert main(["db-info", "--db", db]) == 0
-    assert "schema version: 2" in capsys.readouterr().out
+    assert f"schema version: {SCHEMA_VERSION}" in capsys.readouterr().out
 
 
 def test_numpy_integer_frame_imports(tmp_path, instrument, rng):

@@ -265,3 +265,14 @@ def test_regression_formula_uses_the_same_minimum_group_size(demo_csv):
     formula = report.regression_formula(study, min_group_size=150)
     expected = [f"C({g})" for g in ("role", "work_mode") if data[g].nunique() >= 2]
     assert formula == "balance ~ " + (" + ".join(expected) or "1")
+
+
+def test_data_hash_counts_the_language_only_when_some_response_is_not_default(demo, instrument):
+    """Data from before languages were recorded keep their hash; a German answer changes it."""
+    h = report.data_hash(demo.drop(columns="language", errors="ignore"), instrument)
+    all_default = demo.assign(language=instrument.default_language)
+    assert report.data_hash(all_default, instrument) == h
+    mixed = all_default.copy()
+    mixed.loc[0, "language"] = "de"
+    assert report.data_hash(mixed, instrument) != h
+    assert "language" in report.canonical_lines(mixed, instrument)[0].split(",")

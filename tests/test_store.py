@@ -98,13 +98,14 @@ def test_to_frame_columns_and_dtypes(store, instrument, rng):
     df = store.to_frame()
     fields = instrument.field_ids
     assert list(df.columns) == ["respondent_id", "cohort", "instrument_id", "instrument_version",
-                                "started_at", "submitted_at", *instrument.question_ids,
-                                *fields, "comment"]
+                                "started_at", "submitted_at", "language",
+                                *instrument.question_ids, *fields, "comment"]
     assert (df[instrument.question_ids].dtypes == "Int64").all()
     for f in fields:
         assert isinstance(df[f].dtype, pd.CategoricalDtype)
         assert list(df[f].cat.categories) == list(instrument.choice_fields[f].options)
-    for c in ("respondent_id", "cohort", "instrument_id", "instrument_version", "comment"):
+    for c in ("respondent_id", "cohort", "instrument_id", "instrument_version", "language",
+              "comment"):
         assert df[c].dtype == "string"
     assert str(df["submitted_at"].dtype) == "datetime64[us, UTC]"
     # an empty store has the same columns and dtypes
@@ -362,3 +363,84 @@ def test_reads_from_a_broken_database_are_store_errors(tmp_path):
         with pytest.raises(StoreError, match="cannot be read"):
             read()
     store.close()
+
+
+# ---------------------------------------------------------------- language
+def test_every_response_stores_its_language(store, instrument, rng):
+    assert instrument.default_language == "en" and "de" in instrument.languages
+    en = store.submit(complete(instrument, rng))  # no language: the instrument's default
+    de = store.submit(complete(instrument, rng), language="de")
+    typed = store.submit(complete(instrument, rng), language="DE")  # tags are case-insensitive
+    draft = store.save_draft(None, {"consent": True}, language="de")
+    kept = store.submit(complete(instrument, rng), respondent_id=draft)  # the draft's language
+    switched = store.save_draft(None, {"consent": True}, language="de")
+    store.submit(complete(instrument, rng), respondent_id=switched, language="en")
+    df = store.to_frame().set_index("respondent_id")
+    assert df.loc[[en, de, typed, kept, switched], "language"].tolist() == ["en", "de", "de", "de", "en"]
+    assert df["language"].dtype == "string"
+
+
+@pytest.mark.fault("submit payload: unknown language", expect="ResponseValidationError; nothing stored")
+@pytest.mark.parametrize("language", ["fr", "xx-YY", "", 7, "de" * 40])
+def test_languages_the_instrument_lacks_are_refused(store, instrument, rng, language):
+    with pytest.raises(ResponseValidationError, match="language: expected one of the instrument's "
+                                                      r"languages \['en', 'de'\]") as info:
+        store.submit(complete(instrument, rng), language=language)
+    assert [p.field for p in info.value.problems] == ["language"]
+    with pytest.raises(ResponseValidationError, match="language: expected"):
+        store.save_draft(None, {"consent": True}, language=language)
+    assert store.count(include_drafts=True) == 0
+
+
+def test_import_keeps_or_defaults_the_language(store, instrument, rng):
+    df = pd.DataFrame([complete(instrument, rng) for _ in range(3)]).drop(columns="consent")
+    assert store.import_frame(df) == 3  # a file without a language column
+    df["language"] = ["de", None, " EN "]
+    assert store.import_frame(df) == 3
+    assert store.to_frame()["language"].tolist() == ["en"] * 3 + ["de", "en", "en"]
+    df["language"] = ["de", "klingon", "fr"]
+    with pytest.raises(ResponseValidationError) as info:
+        store.import_frame(df)
+    [problem] = info.value.problems
+    assert (problem.field, problem.rows) == ("language", (2, 3))
+    assert str(problem) == ("column 'language': not one of the instrument's languages "
+                            "['en', 'de'] in rows 2 ('klingon'), 3 ('fr')")
+    assert store.count() == 6
+
+
+def _schema_2_database(path, instrument):
+    """A SQLite file as netsoc wrote it at schema version 2 (before languages)."""
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                             "applied_at DATETIME NOT NULL)"))
+        for version in (1, 2):
+            MIGRATIONS[version](conn)
+            conn.execute(sa.text("INSERT INTO schema_version VALUES (:v, '2025-06-01 00:00:00')"),
+                         {"v": version})
+        conn.execute(sa.text(
+            "INSERT INTO respondents (respondent_id, status, cohort, instrument_id, "
+            "instrument_version, submitted_at, updated_at, seq, answers, randomization_seed) "
+            "VALUES ('V2', 'submitted', 'W1', :i, :v, '2025-06-02 10:00:00', "
+            "'2025-06-02 10:00:00', 1, :a, 7)"),
+            dict(i=instrument.id, v=instrument.version,
+                 a=json.dumps({q: 4 for q in instrument.question_ids})))
+    engine.dispose()
+
+
+def test_schema_2_database_gains_the_language_column(tmp_path, instrument, rng):
+    path = tmp_path / "v2.sqlite"
+    _schema_2_database(path, instrument)
+    with open_store(path, instrument=instrument) as s:
+        assert s.schema_version() == SCHEMA_VERSION == 3
+        with s.engine.connect() as conn:
+            columns = [c["name"] for c in sa.inspect(conn).get_columns("respondents")]
+            assert columns[-1] == "language"
+            assert conn.execute(sa.text("SELECT language FROM respondents")).scalar() is None
+        old = s.to_frame()
+        assert old["respondent_id"].tolist() == ["V2"]
+        assert old["language"].tolist() == ["en"]  # answered when netsoc spoke only English
+        assert old[instrument.question_ids].eq(4).all().all()
+        new = s.submit(complete(instrument, rng), language="de")
+        assert s.to_frame()["language"].tolist() == ["en", "de"]
+        assert s.to_frame().iloc[1]["respondent_id"] == new

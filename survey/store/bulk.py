@@ -21,7 +21,7 @@ from survey.validate import column_problem
 __all__ = ["insert_frame", "apply_cohort"]
 
 _COLUMNS = ["respondent_id", "status", "cohort", "instrument_id", "instrument_version",
-            "started_at", "submitted_at", "updated_at", "seq", "answers"]
+            "started_at", "submitted_at", "updated_at", "seq", "answers", "language"]
 _CHUNK = 500  # ids per IN (...) query
 
 
@@ -90,6 +90,7 @@ def insert_frame(db: Database, instrument: Instrument, clean: pd.DataFrame,
     started, submitted = ts("started_at"), ts("submitted_at")
     cohorts = clean["cohort"].astype("object").where(clean["cohort"].notna(), None).tolist()
     versions = clean["instrument_version"].astype("object").tolist()
+    languages = clean["language"].astype("object").tolist()  # validate_frame filled every row
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
     def work(conn: Connection) -> int:
@@ -113,7 +114,7 @@ def insert_frame(db: Database, instrument: Instrument, clean: pd.DataFrame,
         base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0))).scalar()
         records = list(zip(new_ids, ["submitted"] * n, cohorts, [instrument.id] * n,
                            versions, started, submitted, [stamp] * n,
-                           range(base + 1, base + n + 1), payload))
+                           range(base + 1, base + n + 1), payload, languages))
         if not records:
             return 0
         if sqlite:  # plain DB-API executemany: 3x faster than Core for 100k rows

@@ -17,10 +17,10 @@ import pandas as pd
 
 from survey.errors import Problem, ResponseValidationError
 from survey.instrument import Instrument
-from survey.validate import shown
+from survey.validate import language_tags, shown
 
 __all__ = ["MAX_NOTE_LENGTH", "utcnow", "as_utc", "check_note", "check_seed", "check_id",
-           "check_cohort"]
+           "check_cohort", "check_language"]
 
 MAX_NOTE_LENGTH = 500
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
@@ -94,3 +94,15 @@ def check_cohort(cohort: Any, instrument: Instrument) -> str | None:
         raise _refuse("cohort", f"expected a code of at most {spec.max_length} characters "
                                 f"matching {spec.pattern}, got {shown(cohort)}")
     return cohort
+
+
+def check_language(language: Any, instrument: Instrument) -> str | None:
+    """A BCP 47 tag the instrument offers, spelled as the instrument spells it, or ``None``."""
+    if language is None:
+        return None
+    tags = language_tags(instrument)
+    tag = tags.get(language.casefold()) if isinstance(language, str) else None
+    if tag is None:
+        raise _refuse("language", f"expected one of the instrument's languages "
+                                  f"{list(tags.values())}, got {shown(language)}")
+    return tag

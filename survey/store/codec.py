@@ -20,7 +20,7 @@ import pandas as pd
 
 from survey.errors import StoreError
 from survey.instrument import Instrument
-from survey.validate import answer_columns, field_columns
+from survey.validate import answer_columns, default_language, field_columns
 
 __all__ = ["encode_answers", "encode_frame", "decode_frame"]
 
@@ -86,7 +86,7 @@ def decode_frame(raw: pd.DataFrame, instrument: Instrument, include_drafts: bool
     Parameters
     ----------
     raw : pandas.DataFrame
-        The metadata columns, ``status`` and ``answers`` (JSON text), one row
+        The metadata columns (:data:`survey.schema.META_COLUMNS`), ``status`` and ``answers`` (JSON text), one row
         per respondent.
     instrument : Instrument
         Supplies the answer columns and their types.
@@ -99,6 +99,8 @@ def decode_frame(raw: pd.DataFrame, instrument: Instrument, include_drafts: bool
         out[c] = raw[c].astype("string")
     for c in ("started_at", "submitted_at"):
         out[c] = pd.to_datetime(raw[c], utc=True).astype("datetime64[us, UTC]")
+    # rows stored before the language was recorded were in the default language
+    out["language"] = raw["language"].astype("string").fillna(default_language(instrument))
     if include_drafts:
         out["status"] = raw["status"].astype("string")
     for q in instrument.question_ids:

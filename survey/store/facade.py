@@ -75,7 +75,7 @@ class ResponseStore:
 
     # ---------------------------------------------------------- writing
     def _response(self, status: str, clean: dict[str, Any], *, respondent_id: Any,
-                  cohort: Any, started_at: Any, randomization_seed: Any,
+                  cohort: Any, started_at: Any, randomization_seed: Any, language: Any,
                   note: Any = None) -> Response:
         """Check the arguments besides the answers and bundle them for :func:`upsert`."""
         return Response(
@@ -84,11 +84,13 @@ class ResponseStore:
             cohort=checks.check_cohort(cohort, self.instrument),
             started_at=checks.as_utc(started_at, "started_at"),
             randomization_seed=checks.check_seed(randomization_seed),
+            language=checks.check_language(language, self.instrument),
             note=checks.check_note(note))
 
     def submit(self, answers: Mapping[str, Any], *, cohort: str | None = None,
                started_at: Any = None, respondent_id: str | None = None,
-               note: str | None = None, randomization_seed: int | None = None) -> str:
+               note: str | None = None, randomization_seed: int | None = None,
+               language: str | None = None) -> str:
         """Validate and store one complete response.
 
         Parameters
@@ -108,6 +110,11 @@ class ResponseStore:
             A note from the client (e.g. the form version).
         randomization_seed : int, optional
             Seed the form used to order the items.
+        language : str, optional
+            BCP 47 tag of the language the participant answered in; one of
+            ``instrument.languages`` (case-insensitive).  Default: the
+            draft's, else the instrument's language
+            (:func:`survey.validate.default_language`).
 
         Returns
         -------
@@ -127,12 +134,13 @@ class ResponseStore:
         clean.pop(self.instrument.consent.id, None)
         response = self._response("submitted", clean, respondent_id=respondent_id,
                                   cohort=cohort, started_at=started_at,
-                                  randomization_seed=randomization_seed, note=note)
+                                  randomization_seed=randomization_seed, language=language,
+                                  note=note)
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 
     def save_draft(self, respondent_id: str | None, answers: Mapping[str, Any], *,
                    cohort: str | None = None, started_at: Any = None,
-                   randomization_seed: int | None = None) -> str:
+                   randomization_seed: int | None = None, language: str | None = None) -> str:
         """Save unfinished answers so the participant can resume later.
 
         Parameters
@@ -143,7 +151,7 @@ class ResponseStore:
             The answers so far; every given value is validated, required ones
             may be missing.  Consent must be ``True``: nothing is stored for
             someone who has not agreed.
-        cohort, started_at, randomization_seed
+        cohort, started_at, randomization_seed, language
             As for :meth:`submit`; kept from the earlier draft when omitted.
 
         Returns
@@ -165,7 +173,8 @@ class ResponseStore:
             raise ResponseValidationError("1 problem(s) in the answers", [Problem(
                 consent, "consent is missing; drafts are stored only after the participant agreed")])
         response = self._response("draft", clean, respondent_id=respondent_id, cohort=cohort,
-                                  started_at=started_at, randomization_seed=randomization_seed)
+                                  started_at=started_at, randomization_seed=randomization_seed,
+                                  language=language)
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 
     def load_draft(self, respondent_id: str) -> dict[str, Any]:
@@ -352,7 +361,8 @@ class ResponseStore:
             One row per respondent in order of arrival, columns:
             ``respondent_id``, ``cohort``, ``instrument_id``,
             ``instrument_version`` (``string``), ``started_at``,
-            ``submitted_at`` (``datetime64[us, UTC]``), ``status``
+            ``submitted_at`` (``datetime64[us, UTC]``), ``language``
+            (``string``, a BCP 47 tag), ``status``
             (``string``, only with ``include_drafts``), one ``Int64`` column
             per item and attention check (``instrument.question_ids``), one
             column per demographic field (choice fields categorical with the

@@ -10,8 +10,11 @@ Schema (version :data:`SCHEMA_VERSION`)
     ``status`` (``draft`` or ``submitted``), ``cohort``, ``instrument_id``,
     ``instrument_version``, ``started_at``, ``submitted_at``, ``updated_at``
     (UTC), ``note`` (an optional client note), ``randomization_seed`` (for
-    the form's item order), ``seq`` (arrival order) and ``answers``: the
-    validated answers as one JSON object ``{variable: code or text}``.
+    the form's item order), ``seq`` (arrival order), ``answers``: the
+    validated answers as one JSON object ``{variable: code or text}``, and
+    ``language``: the BCP 47 tag of the language the participant answered in
+    (``NULL`` for rows stored before version 3, read as the instrument's
+    default language: netsoc spoke one language then).
 
 A database is brought forward one version at a time by :func:`migrate`; a
 database with a newer version than this netsoc knows is refused.
@@ -30,7 +33,7 @@ from survey.errors import StoreError
 __all__ = ["SCHEMA_VERSION", "MIGRATIONS", "metadata", "schema_version", "respondents",
            "migrate", "current_version"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -52,6 +55,7 @@ respondents = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("answers", sa.Text, nullable=False),
     sa.Column("randomization_seed", sa.BigInteger),
+    sa.Column("language", sa.String(35)),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
 )
 
@@ -80,8 +84,18 @@ def _migrate_2(conn: Connection) -> None:
     conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN randomization_seed BIGINT"))
 
 
+def _migrate_3(conn: Connection) -> None:
+    """Version 3: ``language``, the BCP 47 tag the participant answered in.
+
+    Existing rows keep ``NULL``: they were answered in the instrument's only
+    (default) language, and are read so.
+    """
+    conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN language VARCHAR(35)"))
+
+
 #: Forward migrations: version -> function bringing the schema to it.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2,
+                                                       3: _migrate_3}
 
 
 def current_version(conn: Connection) -> int:

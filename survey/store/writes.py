@@ -24,6 +24,7 @@ from survey.instrument import Instrument
 from survey.schema import new_respondent_id
 from survey.store.checks import utcnow
 from survey.store.tables import respondents
+from survey.validate import default_language
 
 __all__ = ["Response", "upsert", "lookup"]
 
@@ -48,6 +49,7 @@ class Response:
     cohort: str | None = None
     started_at: dt.datetime | None = None
     randomization_seed: int | None = None
+    language: str | None = None  # a new row without one gets the instrument's
     note: str | None = None  # submissions only; replaces a draft's
 
 
@@ -85,10 +87,12 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
                 "response is never overwritten (erase it first to replace it)")
         raise StoreError(f"respondent {rid} has already submitted; the draft was not saved")
     kept = {"cohort": r.cohort, "started_at": r.started_at,
-            "randomization_seed": r.randomization_seed}
+            "randomization_seed": r.randomization_seed, "language": r.language}
     if existing is None:
         if kept["started_at"] is None and r.status == "draft":
             kept["started_at"] = now
+        if kept["language"] is None:
+            kept["language"] = default_language(instrument)
         values = kept
     else:
         values = {k: v for k, v in kept.items() if v is not None}
