@@ -105,3 +105,62 @@ def test_sigkill_mid_loop_leaves_only_whole_responses(tmp_path, instrument):
     for a in instrument.attention_checks:
         expected[instrument.question_ids.index(a.id)] = a.expected
     assert (df[instrument.question_ids].to_numpy() == expected).all()
+
+
+# ------------------------------------------------------------------ threads
+from tests.test_store import complete, pg_engine, store_url  # noqa: E402,F401 - shared fixtures
+
+N_THREADS = 16
+PER_THREAD = 20
+
+
+@pytest.mark.fault("store: 16 threads of one server process write at once",
+                   expect="every acknowledged response stored exactly once")
+@pytest.mark.slow
+def test_threads_of_one_process_lose_and_double_nothing(store_url, instrument, rng):
+    """Sixteen form sessions in one process, as a many-sessions server runs them.
+
+    Half the threads share one store object (one engine, one pool), half open
+    their own store on the same database; each saves a draft, resumes it into a
+    submission and retries that submission (a double click), 20 times.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared = open_store(store_url, instrument=instrument)
+    base = complete(instrument, rng)
+    start = threading.Barrier(N_THREADS)
+
+    def session(worker: int) -> list[tuple[str, str]]:
+        store = shared if worker % 2 == 0 else open_store(store_url, instrument=instrument)
+        done = []
+        try:
+            start.wait(timeout=120)
+            for i in range(PER_THREAD):
+                tag = f"t{worker}-{i}"
+                answers = dict(base, comment=tag)
+                code = store.save_draft(None, {"consent": True, "comment": tag},
+                                        cohort=f"c{worker}", language=["en", "de"][i % 2])
+                rid = store.submit(answers, respondent_id=code)
+                assert store.submit(answers, respondent_id=code) == rid  # retried: stored once
+                done.append((rid, tag))
+        finally:
+            if store is not shared:
+                store.close()
+        return done
+
+    with ThreadPoolExecutor(N_THREADS) as pool:
+        acknowledged = [pair for part in pool.map(session, range(N_THREADS)) for pair in part]
+    try:
+        df = shared.to_frame(include_drafts=True)
+    finally:
+        shared.close()
+    assert len(acknowledged) == N_THREADS * PER_THREAD
+    assert len(df) == N_THREADS * PER_THREAD
+    assert (df["status"] == "submitted").all()
+    assert df["respondent_id"].is_unique and df["comment"].is_unique
+    assert dict(zip(df["respondent_id"], df["comment"])) == dict(acknowledged)
+    for w in range(N_THREADS):  # each session's rows carry its own cohort, in its language
+        mine = df[df["cohort"] == f"c{w}"]
+        assert sorted(mine["comment"]) == sorted(f"t{w}-{i}" for i in range(PER_THREAD))
+        assert (mine["language"].value_counts() == PER_THREAD // 2).all()
