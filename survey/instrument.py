@@ -642,12 +642,14 @@ def _with_shipped_ui(raw: dict[str, Any], origin: str) -> dict[str, Any]:
     return raw
 
 
-def _language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[str, Any], list[str]]:
+def _language_problems(raw: dict[str, Any]
+                       ) -> tuple[str, tuple[str, ...], dict[str, LanguageInfo], list[str]]:
     """Check ``default_language``, ``languages`` and every translatable text.
 
     Returns
     -------
     (default, tags, info, problems)
+        ``info`` maps each listed tag to its metadata.
     """
     problems: list[str] = []
     default = raw.get("default_language", raw.get("language", "en"))
@@ -662,10 +664,17 @@ def _language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[
         problems.append("languages: expected a mapping of language tags to "
                         "{name, translator, date, review_status}")
         listed = {default: {"name": default}}
-    for tag in listed:
+    info: dict[str, LanguageInfo] = {}
+    for tag, meta in listed.items():
         if not is_language_tag(tag):
             problems.append(f"languages: {tag!r} is not a BCP 47 language tag "
                             "(expected e.g. 'en', 'de' or 'pt-BR')")
+        try:
+            info[tag] = LanguageInfo.model_validate(meta)
+        except ValidationError as exc:
+            info[tag] = LanguageInfo(name=str(tag))
+            problems += [f"languages.{tag}.{p}".replace(".<top level>", "")
+                         for p in _pydantic_problems(meta, exc)]
     if default not in listed:
         problems.append(f"languages: the default language {default!r} is not listed "
                         f"(listed: {', '.join(map(str, listed))})")
@@ -699,7 +708,7 @@ def _language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[
                             f"{sorted(placeholders(value[t]))}, the {default!r} text {sorted(want)}")
             except ValueError as exc:
                 problems.append(f"{slot.id}: unbalanced braces ({exc})")
-    return default, tags, listed, problems
+    return default, tags, info, problems
 
 
 def _resolved(raw: dict[str, Any], tag: str, default: str) -> dict[str, Any]:
@@ -731,25 +740,24 @@ def instrument_from_dict(raw: Any, *, origin: str = "<instrument>") -> Instrumen
         raise InstrumentError(
             f"{origin}: expected a mapping of sections at the top level, got {type(raw).__name__}")
     raw = _with_shipped_ui(dict(raw), origin)
-    default, tags, listed, problems = _language_problems(raw)
-    if problems:
-        raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument", problems)
+    default, tags, listed, language_problems = _language_problems(raw)
     raw.pop("language", None)
     raw.pop("languages", None)
     raw["default_language"] = default
+    info = {t: listed[t] for t in tags if t in listed}
     versions = _Versions()
     for tag in tags:
         data = {**_resolved(raw, tag, default), "language": tag, "languages": tags,
-                "language_info": {t: listed[t] for t in tags}, "source_path": origin}
+                "language_info": info, "source_path": origin}
         try:
             inst = Instrument.model_validate(data)
         except ValidationError as exc:
-            problems = _pydantic_problems(raw, exc)
+            problems = language_problems + _pydantic_problems(raw, exc)
             where = "" if tag == default else f" (the {tag!r} version)"
             raise InstrumentError(
                 f"{origin}: {len(problems)} problem(s) in the instrument{where}", problems) from None
         if tag == default:
-            problems = _consistency_problems(inst)
+            problems = language_problems + _consistency_problems(inst)
             if problems:
                 raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument",
                                       problems)

@@ -6,6 +6,8 @@ import copy
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -174,3 +176,214 @@ def test_codebook_command(tmp_path, capsys):
     out = tmp_path / "codebook.csv"
     assert main(["codebook", "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("variable,kind,text")
+
+
+# ------------------------------------------------------------------ languages
+from survey.instrument import negotiate_language  # noqa: E402
+from survey.languages import parse_accept_language, text_slots  # noqa: E402
+
+
+def test_shipped_instrument_offers_english_and_german(instrument):
+    assert instrument.default_language == "en" and instrument.language == "en"
+    assert instrument.languages[0] == "en" and "de" in instrument.languages
+    de = instrument.localized("de")
+    assert de.language == "de" and de.languages == instrument.languages
+    meta = instrument.language_info["de"]
+    assert meta.name == "Deutsch" and meta.translator and meta.date
+    assert meta.review_status == "machine-assisted, needs native review"
+    # existing consumers: plain English strings, exactly as before
+    assert instrument.title == "Networking and socializing balance"
+    assert instrument.value_labels("net_purpose_1")[5] == "Strongly agree"
+    assert de.value_labels("net_purpose_1")[5] == "Stimme voll und ganz zu"
+    assert de.consent.text.startswith("In diesem Fragebogen")
+
+
+def test_a_language_version_changes_texts_only(instrument):
+    de = instrument.localized("de")
+    assert de.item_ids == instrument.item_ids and de.question_ids == instrument.question_ids
+    assert de.field_ids == instrument.field_ids
+    for f in instrument.choice_fields:
+        assert list(de.choice_fields[f].options) == list(instrument.choice_fields[f].options)
+    assert [(i.scale, i.facet, i.keying, i.source) for i in de.items] == \
+        [(i.scale, i.facet, i.keying, i.source) for i in instrument.items]  # seeds stay traceable
+    assert de.scoring.model_dump(exclude={"engagement_levels": {"__all__": {"label"}},
+                                          "intentionality_levels": {"__all__": {"label"}}}) == \
+        instrument.scoring.model_dump(exclude={"engagement_levels": {"__all__": {"label"}},
+                                               "intentionality_levels": {"__all__": {"label"}}})
+    assert set(de.ui) == set(instrument.ui)
+    differ = sum(a.text != b.text for a, b in zip(instrument.items, de.items))
+    assert differ == len(instrument.items)  # every statement is translated, none left in English
+    for key, text in instrument.ui.items():  # the program fills the same placeholders
+        assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", de.ui[key])), key
+
+
+def test_attention_checks_name_the_label_of_their_expected_answer(instrument):
+    for tag in instrument.languages:
+        inst = instrument.localized(tag)
+        for a in inst.attention_checks:
+            label = inst.value_labels(a.id)[a.expected]
+            assert label in a.text, (tag, a.id, label)
+
+
+def test_localized_copies_are_cached_and_shared(instrument):
+    de = instrument.localized("de")
+    assert instrument.localized("de") is de
+    assert de.localized("en") is instrument and instrument.localized("en") is instrument
+    assert instrument.localized("DE") is de
+    assert load_instrument().localized("de") is de  # one load, one set of copies
+    assert de.ui["progress"].format(page=2, pages=7) == "Seite 2 von 7"
+    assert instrument.ui["next"] == "Next" and de.ui["next"] == "Weiter"
+
+
+def test_unknown_language_names_it_and_the_offered_ones(instrument):
+    with pytest.raises(InstrumentError, match=r"'fr' is not offered .*en, de"):
+        instrument.localized("fr")
+
+
+LANG_CASES = {
+    "missing text": (lambda r: r["items"][0]["text"].pop("de"),
+                     r"items\.net_purpose_1\.text: no text in 'de' \(Deutsch\)"),
+    "plain string in a two-language file": (
+        lambda r: r["fields"][0].update(label="Your role?"),
+        r"fields\.role\.label: no text in 'de'"),
+    "empty text": (lambda r: r["consent"]["agree_label"].update(de="  "),
+                   r"consent\.agree_label: no text in 'de'"),
+    "missing option label": (lambda r: r["fields"][1]["options"]["mid"].pop("de"),
+                             r"fields\.career_stage\.options\.mid: no text in 'de'"),
+    "missing ui word": (lambda r: r["ui"]["next"].pop("de"), r"ui\.next: no text in 'de'"),
+    "missing answer label": (lambda r: r["response_scales"]["agree5"]["values"][3].pop("de"),
+                             r"response_scales\.agree5\.values\.3: no text in 'de'"),
+    "missing profile text": (lambda r: r["profiles"][1]["advice"].pop("de"),
+                             r"profiles\.socializer\.advice: no text in 'de'"),
+    "missing feedback text": (lambda r: r["feedback"]["intentionality"]["low"].pop("de"),
+                              r"feedback\.intentionality\.low: no text in 'de'"),
+    "language not listed": (lambda r: r["items"][2]["text"].update(fr="Je cherche la compagnie."),
+                            r"items\.soc_purpose_1\.text: has a text in 'fr', which is not listed"),
+    "invalid tag in a text map": (lambda r: r["title"].update(deutsch="Titel"),
+                                  r"title: 'deutsch' is not a BCP 47 language tag"),
+    "invalid tag in languages": (lambda r: r["languages"].update({"EN_us": {"name": "x"}}),
+                                 r"languages: 'EN_us' is not a BCP 47 language tag"),
+    "invalid default language": (lambda r: r.update(default_language="english"),
+                                 r"default_language: 'english' is not a BCP 47"),
+    "default language not listed": (lambda r: r["languages"].pop("en"),
+                                    r"languages: the default language 'en' is not listed"),
+    "language without a name": (lambda r: r["languages"]["de"].pop("name"),
+                                r"languages\.de\.name: required key is missing"),
+    "placeholder changed": (lambda r: r["ui"]["progress"].update(de="Seite {seite} von {pages}"),
+                            r"ui\.progress: the 'de' text has placeholders \['pages', 'seite'\]"),
+    "too short in one language": (lambda r: r["items"][0]["text"].update(de="Ja"),
+                                  r"the 'de' version.*items\[0\] \(id 'net_purpose_1'\)\.text"),
+}
+
+
+@pytest.mark.fault("instrument file: a language incomplete or inconsistent",
+                   expect="error naming the item or field and the language")
+@pytest.mark.parametrize("case", sorted(LANG_CASES))
+def test_each_language_problem_is_named(tmp_path, case):
+    fn, pattern = LANG_CASES[case]
+    path = write(tmp_path, mutated(fn))
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    assert str(path) in str(info.value)
+    assert re.search(pattern, str(info.value), re.S), str(info.value)
+
+
+def test_structure_problems_are_listed_with_language_problems(tmp_path):
+    def two(r):
+        r["items"][0]["text"].pop("de")
+        r["items"][1]["keying"] = "sideways"
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(write(tmp_path, mutated(two)))
+    text = "\n".join(map(str, info.value.problems))
+    assert "net_purpose_1.text: no text in 'de'" in text and "keying" in text
+
+
+def test_validate_instrument_prints_every_missing_text(tmp_path, capsys):
+    def strip_german(r):
+        for item in r["items"]:
+            item["text"].pop("de")
+    path = write(tmp_path, mutated(strip_german))
+    assert main(["validate-instrument", str(path)]) == 1
+    out = capsys.readouterr().out
+    for item in RAW["items"]:  # all 37, not only the first few
+        assert f"items.{item['id']}.text: no text in 'de' (Deutsch)" in out
+    assert main(["validate-instrument"]) == 0
+    out = capsys.readouterr().out
+    assert "de (Deutsch): machine-assisted, needs native review" in out
+
+
+def test_single_language_files_and_the_old_language_key_still_load(tmp_path):
+    def english_only(r):
+        r.pop("languages")
+        r.pop("default_language")
+        r["language"] = "en"
+        for slot in list(text_slots(r)):
+            if isinstance(slot.value, dict):
+                slot.container[slot.key] = slot.value["en"]
+        r.pop("ui")  # UI words come from the shipped questionnaire
+    inst = load_instrument(write(tmp_path, mutated(english_only)))
+    assert inst.languages == ("en",) and inst.language == "en"
+    assert inst.ui["next"] == "Next" and inst.title == RAW["title"]["en"]
+
+
+def test_a_file_in_another_language_gets_the_shipped_ui_words_of_that_language(tmp_path):
+    def german_only(r):
+        r["default_language"] = "de"
+        r["languages"].pop("en")
+        for slot in list(text_slots(r)):
+            if isinstance(slot.value, dict):
+                slot.container[slot.key] = slot.value["de"]
+        r.pop("ui")
+    inst = load_instrument(write(tmp_path, mutated(german_only)))
+    assert inst.languages == ("de",) and inst.ui["next"] == "Weiter"
+
+
+def test_norms_may_be_a_path_next_to_the_instrument(tmp_path):
+    inst = load_instrument(write(tmp_path, mutated(lambda r: r.update(norms="norms/ref.yaml"))))
+    assert inst.norms_path == tmp_path / "norms" / "ref.yaml"
+    assert load_instrument().norms_path is None
+
+
+@pytest.mark.parametrize("requested, header, expected", [
+    ("de", None, "de"),
+    ("DE", "en", "de"),
+    ("de-AT", None, "de"),                      # region cut back to the language
+    ("xx", "de-CH,de;q=0.9,en;q=0.8", "de"),    # unknown ?lang ignored, browser next
+    (None, "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7", "en"),
+    (None, "fr, de;q=0.5, en;q=0.4", "de"),
+    (None, "en;q=0.2, de;q=0.9", "de"),         # q-values, not header order
+    (None, "de;q=0, en", "en"),                 # q=0 means "not acceptable"
+    (None, "fr, *;q=0.5", "en"),                # anything: the default
+    (None, "ja", "en"),
+    (None, ";;;,q=1,,", "en"),                  # malformed header
+    ("", "", "en"),
+    (None, None, "en"),
+])
+def test_negotiate_language(instrument, requested, header, expected):
+    assert negotiate_language(instrument, requested, header) == expected
+
+
+def test_accept_language_parsing():
+    assert parse_accept_language("de-CH,de;q=0.9,en;q=0.8,fr;q=0") == ["de-CH", "de", "en"]
+    assert parse_accept_language("en;q=0.5, de") == ["de", "en"]
+    assert parse_accept_language("x" * 100) == []
+    assert parse_accept_language(None) == []
+
+
+def test_a_stored_response_scores_the_same_in_every_language(tmp_path, instrument):
+    from analysis.scoring import score
+    from survey.store import open_store
+
+    rng = np.random.default_rng(15)
+    store = open_store(f"sqlite:///{tmp_path / 'x.sqlite'}", instrument=instrument)
+    answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
+    answers.update(consent=True, role="sales", comment="ok")
+    for tag in instrument.languages:
+        store.submit(answers, language=tag, cohort="WS")
+    frame = store.to_frame()
+    assert sorted(frame["language"]) == sorted(instrument.languages)
+    scored = {tag: score(frame[frame["language"] == tag].reset_index(drop=True),
+                         instrument.localized(tag)) for tag in instrument.languages}
+    en = scored[instrument.default_language].drop(columns=["respondent_id"], errors="ignore")
+    for tag, result in scored.items():
+        pd.testing.assert_frame_equal(result.drop(columns=["respondent_id"], errors="ignore"), en)
