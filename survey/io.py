@@ -4,7 +4,9 @@
   oversized, badly encoded, empty or malformed files with a message that
   names the rows and columns.
 - :func:`write_responses` writes a wide table, with value labels in SPSS
-  files and spreadsheet formula injection neutralised in CSV and Excel.
+  files and spreadsheet formula injection neutralised in CSV, Excel and SPSS
+  (text cells, variable labels and value labels: a .sav file is often
+  converted to a spreadsheet).
 
 Formula neutralisation is reversible: a text cell starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return (after any number of ``'``) gets one
@@ -19,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -67,6 +70,11 @@ def neutralise(text: pd.Series) -> pd.Series:
     s = text.astype("string")
     hit = s.str.contains(_TRIGGER, regex=True).fillna(False)
     return s.mask(hit, "'" + s)
+
+
+def _neutral(text: str) -> str:
+    """:func:`neutralise` for one label."""
+    return "'" + text if re.match(_TRIGGER, text) else text
 
 
 def unneutralise(text: pd.Series) -> pd.Series:
@@ -286,7 +294,7 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
         df, first = _read_sav(p, encoding), 1
     if len(df) == 0:
         raise DataError(f"{p}: the file has no data rows")
-    if fmt in ("csv", "xlsx"):
+    if fmt in ("csv", "xlsx", "sav"):
         for col in range(df.shape[1]):
             s = df.iloc[:, col]
             if pd.api.types.infer_dtype(s, skipna=True) == "string" and \
@@ -359,12 +367,13 @@ def _write_sav(df: pd.DataFrame, path: Path, instrument: Instrument) -> None:
         elif pd.api.types.is_integer_dtype(s.dtype):
             out[c] = s.astype("Float64").astype("float64")
         else:
-            out[c] = s.astype("string").fillna("").astype(object)
+            out[c] = neutralise(s.astype("string")).fillna("").astype(object)
     col_labels, value_labels = _codebook_labels(instrument)
     pyreadstat.write_sav(
         out, str(path),
-        column_labels={c: col_labels.get(c, c)[:255] for c in out.columns},
-        variable_value_labels={c: v for c, v in value_labels.items() if c in out.columns},
+        column_labels={c: _neutral(col_labels.get(c, c))[:255] for c in out.columns},
+        variable_value_labels={c: {k: _neutral(str(label)) for k, label in v.items()}
+                               for c, v in value_labels.items() if c in out.columns},
     )
 
 

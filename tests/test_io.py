@@ -470,3 +470,34 @@ def test_import_validates_each_cell_once(filled, tmp_path, instrument, monkeypat
     assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--out", str(out)]) == 0
     assert main(["import", str(out), "--db", str(tmp_path / "dst.sqlite")]) == 0
     assert calls == [str(out)]
+
+
+@pytest.mark.fault("export: formula-like text in an SPSS file", expect="neutralised as in CSV and xlsx, read back unchanged")
+def test_spss_export_neutralises_formulas_in_cells_and_labels(filled, tmp_path, instrument):
+    """A .sav file is often opened in or converted to a spreadsheet: cells and labels are escaped."""
+    import yaml
+
+    from survey.instrument import DEFAULT_INSTRUMENT, instrument_from_dict
+
+    raw = yaml.safe_load(DEFAULT_INSTRUMENT.read_text(encoding="utf-8"))
+    raw["fields"][0]["options"]["sales"]["en"] = '=HYPERLINK("http://evil.example","Sales")'
+    raw["response_scales"]["agree5"]["values"][1]["en"] = "@SUM(1+1)"
+    raw["items"][0]["text"]["en"] = "+cmd|' /C calc'!A0"
+    hostile = instrument_from_dict(raw, origin="hostile")
+    df = filled.to_frame()
+    out = write_responses(df, tmp_path / "x.sav", hostile)
+
+    data, meta = pyreadstat.read_sav(str(out), apply_value_formats=False)
+    comments = set(data["comment"]) - {""}
+    assert {"'=1+1", "'+SUM(A1)", "'-5 points", "'@cmd", "''=already quoted"} <= comments
+    assert not any(c[0] in "=+-@\t\r" for c in comments)
+    role = meta.variable_value_labels["role"]
+    assert role["sales"] == "'=HYPERLINK(\"http://evil.example\",\"Sales\")"
+    item = hostile.items[0].id
+    assert meta.variable_value_labels[item][1.0] == "'@SUM(1+1)"
+    assert dict(zip(meta.column_names, meta.column_labels))[item] == "'+cmd|' /C calc'!A0"
+    every_label = [label for labels in meta.variable_value_labels.values() for label in labels.values()]
+    assert not any(label[0] in "=+-@\t\r" for label in [*every_label, *meta.column_labels] if label)
+    # read back through netsoc, the text is exactly what was stored
+    back = read_responses(out, hostile)
+    pd.testing.assert_series_equal(back["comment"], df["comment"], check_names=False)
