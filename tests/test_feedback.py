@@ -1,22 +1,28 @@
-"""The feedback page: words from the instrument, figures, warnings, escaping."""
+"""The feedback page: words from the instrument, SVG charts with text alternatives, norms with
+their uncertainty, coarse workshop bands that resist probing, escaping."""
 
 from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+import pytest
+from scipy import stats
 
-from netsoc.feedback import (
-    facet_figure,
-    feedback_data,
-    feedback_html,
-    feedback_view,
-    gauge_figure,
-    scores_figure,
-)
+from analysis.individual import COARSE_BINS, cohort_band
+from analysis.scoring import score
+from netsoc.feedback import feedback_data, feedback_html, feedback_view, page_html
+from netsoc.feedback.charts import NET_COLOR, SOC_COLOR
+from netsoc.feedback.texts import DEFAULTS, ordinal
+from survey.store import open_store
 from tests.helpers import keyed_answers
 
 REL = {"networking": 0.9, "socializing": 0.9, "balance": 0.8, "intentionality": 0.7}
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def answers(instrument, net, soc, intent=4, attn_ok=True):
@@ -24,6 +30,47 @@ def answers(instrument, net, soc, intent=4, attn_ok=True):
                          consent=True)
 
 
+def svgs(html: str) -> list[ET.Element]:
+    return [ET.fromstring(m) for m in re.findall(r"<svg.*?</svg>", html, flags=re.S)]
+
+
+class Tables(HTMLParser):
+    """Tables of a page: id -> caption, header cells (with scope) and body rows."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tables: dict[str, dict] = {}
+        self._t = self._cell = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._t = self.tables.setdefault(a["id"], {"caption": "", "th": [], "rows": []})
+        elif self._t is not None and tag == "tr":
+            self._t["rows"].append([])
+        elif self._t is not None and tag in ("th", "td", "caption"):
+            self._cell = [tag, a.get("scope"), ""]
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[2] += data
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._t = None
+        elif self._cell is not None and tag == self._cell[0]:
+            kind, scope, text = self._cell
+            if kind == "caption":
+                self._t["caption"] = text
+            else:
+                self._t["rows"][-1].append(text)
+                if kind == "th":
+                    self._t["th"].append(scope)
+            self._cell = None
+
+
+# ------------------------------------------------------------------ words
 def test_networker_gets_the_networker_texts(instrument):
     data = feedback_data(answers(instrument, 5, 2), instrument, reliability=REL)
     text = feedback_html(data, instrument)
@@ -32,38 +79,217 @@ def test_networker_gets_the_networker_texts(instrument):
     assert "Networking." in text["explanations"] and "Socializing." in text["explanations"]
     assert "Clear intention" in text["explanations"]  # intentionality 4 -> high
     assert text["warning"] == ""
-    assert "no workshop code given" in text["table"]
+    assert "no workshop code given" in text["scores"]
+    assert text["heading"].startswith("<h2")
 
 
-def test_failed_checks_warn_and_cohort_is_escaped(instrument):
+def test_failed_checks_warn_and_cohort_is_escaped_and_no_count_is_shown(instrument):
     peers = pd.DataFrame([answers(instrument, 3, 3)] * 3).drop(columns="consent")
     data = feedback_data(answers(instrument, 2, 4, attn_ok=False), instrument,
                          peers=peers, cohort="<i>W</i>", reliability=REL)
-    text = feedback_html(data, instrument)
-    assert instrument.feedback.attention_warning.split()[0] in text["warning"]
-    assert "&lt;i&gt;W&lt;/i&gt;" in text["table"] and "<i>W" not in text["table"]
-    assert "once 5 others have answered (3 so far)" in text["table"]
+    page = "".join(feedback_html(data, instrument).values())
+    assert instrument.feedback.attention_warning.split()[0] in page
+    assert "&lt;i&gt;W&lt;/i&gt;" in page and "<i>W" not in page
+    assert "shown once enough people of your workshop have answered" in page
+    assert "so far" not in page and "of 3" not in page and "(3" not in page
     assert data["profile"].id == "socializer"
 
 
-def test_figures_show_the_numbers(instrument):
+def test_every_fixed_word_comes_from_the_instrument(instrument):
+    """A ui: override (as a translation gives) replaces the page's words."""
+    keys = list(DEFAULTS)
+    ui = {key: f"[K{i}]" + "".join(f" {{{n}}}" for n in re.findall(r"{(\w+)}", DEFAULTS[key]))
+          for i, key in enumerate(keys)}
+    other = instrument.model_copy(update={"ui": ui})
+    page = page_html(feedback_data(answers(instrument, 4, 2), other, cohort="W", reliability=REL),
+                     other)
+    visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    for word in ("Your results", "Compared with", "likely", "percentile", "workshop",
+                 "socializing and networking", "The numbers are in the table"):
+        assert word not in visible, word
+    assert f"[K{keys.index('results_heading')}]" in visible
+    assert f"[K{keys.index('percentile')}] 86th" in visible
+
+
+def test_ordinals():
+    assert [ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 62, 103)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "62nd", "103rd"]
+    assert ordinal(62, "de") == "62." and ordinal(62, "fr") == "62e"
+
+
+# ------------------------------------------------------------------- norms
+def test_norm_percentiles_come_with_their_interval_and_the_sample_is_named(instrument):
+    data = feedback_data(answers(instrument, 4, 2), instrument)  # the norms' own reliabilities
+    page = page_html(data, instrument)
+    # networking 4: sem = 0.74 * sqrt(1 - 0.93); band 4 -/+ 1.96 sem; R: round(100 * pnorm(...))
+    sem = 0.74 * np.sqrt(1 - 0.93)
+    z = stats.norm.ppf(0.975)
+    pct = [round(100 * stats.norm.cdf((v - 3.19) / 0.74)) for v in (4, 4 - z * sem, 4 + z * sem)]
+    assert pct == [86, 72, 95]
+    assert "about the 86th percentile (95% interval 72 to 95)" in page
+    assert "synthetic demo sample (netsoc.demo, seed 2026, n = 600)" in page
+    assert "illustrations from a synthetic sample, not real norms" in page
+    assert data["reference"].n == 600 and data["reference"].synthetic
+
+
+def test_without_norms_the_page_says_so(instrument):
+    bare = instrument.model_copy(update={"norms": None})
+    page = page_html(feedback_data(answers(instrument, 4, 2), bare, reliability=REL), bare)
+    assert "No reference sample is available" in page and "percentile" not in page
+
+
+# ------------------------------------------------------------------ charts
+def test_charts_are_svg_that_show_the_numbers(instrument):
     data = feedback_data(answers(instrument, 4, 2), instrument, reliability=REL)
-    fig = scores_figure(data["scores"])
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Networking", "Socializing", "Intentionality"]
-    dots = [ln.get_xdata()[0] for ln in ax.lines if ln.get_marker() == "o"]
-    assert dots == [4, 2, 4]
-    gauge = gauge_figure(0.5, 0.3, 0.7)
-    assert any(t.get_text() == "+0.50" for t in gauge.axes[0].texts)
-    ff = facet_figure(data["facets"])
-    nets = next(ln for ln in ff.axes[0].lines if ln.get_label() == "networking")
-    assert np.allclose(nets.get_xdata(), 4) and len(nets.get_xdata()) == len(instrument.facets)
+    page = page_html(data, instrument)
+    balance, scores, facets = svgs(page)
+    for svg in (balance, scores, facets):
+        assert svg.get("role") == "img" and svg.get("aria-label")
+        assert "viewBox" in svg.attrib and svg.get("width") == "100%"
+    # the score dots sit at 112 + (score - 1) / 4 * 276 (axis from x=112 to 388)
+    dots = [(c.get("fill"), float(c.get("cx"))) for c in scores.iter(f"{SVG}circle")
+            if c.get("cx")]
+    assert dots == [(NET_COLOR, 112 + 3 / 4 * 276), (SOC_COLOR, 112 + 1 / 4 * 276),
+                    ("#1a1a1a", 112 + 3 / 4 * 276)]
+    texts = [t.text for t in scores.iter(f"{SVG}text")]
+    assert texts[:3] == ["Networking", "Socializing", "Intentionality"]
+    assert {"you", "likely range", "reference average"} <= set(texts)
+    # balance +0.50: diamond at 30 + 1.5 / 2 * 340 = 285, value printed, both ends named
+    assert "M285.0" in " ".join(p.get("d") for p in balance.iter(f"{SVG}path"))
+    btexts = [t.text for t in balance.iter(f"{SVG}text")]
+    assert "+0.50" in btexts and any("socializing" in t for t in btexts)
+    # facets: a blue circle at 4 and an orange square at 2 on every facet, shapes in the legend
+    circles = [float(c.get("cx")) for c in facets.iter(f"{SVG}circle") if c.get("cx")]
+    squares = [float(r.get("x")) + 6 for r in facets.iter(f"{SVG}rect")
+               if r.get("fill") == SOC_COLOR and r.get("x") and float(r.get("x")) > 0]
+    assert circles == pytest.approx([16 + 3 / 4 * 368] * len(instrument.facets))
+    assert squares == pytest.approx([16 + 1 / 4 * 368] * len(instrument.facets))
 
 
-def test_view_has_the_hook_and_alt_texts(instrument):
+def test_each_chart_has_a_summary_and_a_table_of_its_numbers(instrument):
+    data = feedback_data(answers(instrument, 4, 2), instrument, reliability=REL)
+    page = page_html(data, instrument)
+    tables = Tables(page).tables
+    for svg in svgs(page):
+        table = tables[svg.get("aria-describedby")]
+        assert table["caption"] and set(table["th"]) == {"col", "row"}
+    scores_table = tables[svgs(page)[0].get("aria-describedby")]
+    assert [r[0] for r in scores_table["rows"][1:]] == [
+        "Networking", "Socializing", "Balance", "Intentionality"]
+    # sem = 0.74 * sqrt(1 - 0.9) = 0.234, 1.96 sem = 0.459; balance 0.22 * sqrt(0.2) * 1.96 = 0.193
+    assert scores_table["rows"][1][1] == "4.00 (likely 3.54 to 4.46)"
+    assert scores_table["rows"][3][1] == "+0.50 (likely +0.31 to +0.69)"
+    facet_table = tables[svgs(page)[2].get("aria-describedby")]
+    assert facet_table["rows"][1] == [instrument.facets[next(iter(instrument.facets))].label,
+                                      "4.00", "2.00"]
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    assert len(captions) == 3
+    assert "Your balance is +0.50 (likely +0.31 to +0.69)" in re.sub("<[^>]+>", "", captions[0])
+    assert "Networking is higher than socializing on 8 of 8 facets" in captions[2]
+    # nothing scrolls on its own; no colour-only legend
+    assert "overflow:auto" not in page and "overflow: auto" not in page
+
+
+def test_view_has_the_hook_and_one_html_child(instrument):
     data = feedback_data(answers(instrument, 3, 3), instrument, reliability=REL)
     box = feedback_view(data, instrument)
     assert isinstance(box, widgets.VBox) and "netsoc-feedback" in box._dom_classes
-    html = "".join(c.value for c in box.children)
-    assert html.count("<img") == 3 and html.count('alt="') == 3
-    assert "Balance gauge: +0.00" in html
+    (child,) = box.children
+    assert child.value.count("<svg") == 3 and child.value.count('role="img"') == 3
+    assert "Your balance is +0.00" in child.value and "evenly balanced" in child.value
+
+
+# ----------------------------------------------------------- workshop band
+def test_workshop_band_with_ten_responses(instrument):
+    peers = pd.DataFrame([answers(instrument, v, 3) for v in (1, 2, 3, 4, 5, 1, 2, 3, 4)])
+    data = feedback_data(answers(instrument, 5, 3), instrument, peers=peers, cohort="W")
+    page = page_html(data, instrument)
+    assert "in the upper third of your workshop" in page  # networking
+    assert "in the middle third of your workshop" in page  # socializing: everyone 3
+    fewer = page_html(feedback_data(answers(instrument, 5, 3), instrument, peers=peers[:8],
+                                    cohort="W"), instrument)
+    assert "third of your workshop" not in fewer
+    assert fewer.count("shown once enough people of your workshop have answered") == 4
+
+
+def _answers_with_totals(instrument, net_total: int, soc_total: int) -> dict:
+    """Answers whose keyed networking / socializing items sum to the given totals."""
+    out = keyed_answers(instrument, 1, 1, 3, consent=True)
+    for scale, total in (("networking", net_total), ("socializing", soc_total)):
+        items = instrument.scale_items(scale)
+        base, extra = divmod(total, len(items))
+        for k, item in enumerate(items):
+            keyed = base + (k < extra)
+            out[item.id] = 6 - keyed if item.keying == "reverse" else keyed
+    return out
+
+
+def test_probing_attack_cannot_locate_a_hidden_score(tmp_path, instrument, rng):
+    """Issue 12: 1 hidden response, 4 known ones, then probes from fresh sessions.
+
+    Each probe is submitted to a real SQLite store and gets its feedback as the
+    form computes it (the cohort's other submitted responses as peers).  An
+    ideal attacker then keeps every hidden score that would have produced the
+    same bands; that set must span at least one band (a quarter of the range).
+    The same observations with exact mid-rank percentiles pin the score down.
+    """
+    cohort = "WS-K"
+    n_items = len(instrument.scale_items("networking"))
+    store = open_store(tmp_path / "probe.sqlite", instrument=instrument)
+    hidden = _answers_with_totals(instrument, 54, 41)  # networking 3.375, socializing 2.5625
+    hidden_id = store.submit(hidden, cohort=cohort)
+    for net, soc in rng.integers(n_items, 5 * n_items + 1, size=(4, 2)):
+        store.submit(_answers_with_totals(instrument, int(net), int(soc)), cohort=cohort)
+
+    grid = np.arange(n_items, 5 * n_items + 1) / n_items  # every possible scale score
+    observed = []  # (peers' scores without the hidden one, probe's scores, probe's bands)
+    for total in [t for t in range(n_items, 5 * n_items + 1)] * 2:  # sweep networking twice
+        probe = _answers_with_totals(instrument, total, int(rng.integers(n_items, 5 * n_items + 1)))
+        rid = store.submit(probe, cohort=cohort)  # a fresh session each time
+        frame = store.to_frame(cohort=cohort)
+        peers = frame[frame["respondent_id"] != rid].reset_index(drop=True)
+        data = feedback_data(probe, instrument, peers=peers, cohort=cohort)
+        page = page_html(data, instrument)
+        assert "percentile" not in page.split("Your workshop")[-1].split("</table>")[0]
+        bands = {r["score"]: r["cohort_band"] for r in data["scores"]}
+        everyone = score(peers, instrument)
+        known = everyone[peers["respondent_id"] != hidden_id]
+        own = score(pd.DataFrame([probe]), instrument).iloc[0]
+        for name, band in bands.items():  # the page shows what the band rule gives
+            assert band == cohort_band(own[name], everyone[name].to_numpy(float),
+                                       *((-1, 1) if name == "balance" else (1, 5)))
+        observed.append((known, own, everyone))
+    store.close()
+    assert sum(b is not None for b in bands.values()) == 4
+
+    def consistent(name: str, candidates: np.ndarray, lo: float, hi: float, rule) -> np.ndarray:
+        """Hidden scores that give every probe the answer the true cohort gave."""
+        keep = np.ones(len(candidates), dtype=bool)
+        for known, own, everyone in observed:
+            shown = rule(own[name], everyone[name].to_numpy(float), lo, hi)
+            others = known[name].to_numpy(float)
+            for j, h in enumerate(candidates):
+                if keep[j]:
+                    keep[j] = rule(own[name], np.append(others, h), lo, hi) == shown
+        return candidates[keep]
+
+    def coarse(v, peers, lo, hi):
+        return cohort_band(v, peers, lo, hi)
+
+    truth = score(pd.DataFrame([hidden]), instrument).iloc[0]
+    width = 4 / COARSE_BINS
+    step = 1 / n_items
+    for name in ("networking", "socializing"):
+        left = consistent(name, grid, 1, 5, coarse)
+        assert truth[name] in left
+        assert left.max() - left.min() + step >= width, (name, left)
+    bal_grid = np.unique((grid[:, None] - grid[None, :]).ravel() / 4)
+    left = consistent("balance", bal_grid, -1, 1, coarse)
+    assert truth["balance"] in left and left.max() - left.min() + step / 4 >= 2 / COARSE_BINS
+
+    # the same probes against exact mid-rank percentiles (the old page) pin it down
+    def exact(v, peers, lo, hi):
+        return stats.percentileofscore(peers, v, kind="mean") if len(peers) >= 5 else None
+
+    pinned = consistent("networking", grid, 1, 5, exact)
+    assert truth["networking"] in pinned and pinned.max() - pinned.min() < width / 2

@@ -1,0 +1,111 @@
+"""The feedback page's fixed words, taken from the (localized) instrument's ``ui:`` section.
+
+Every key the page uses has an English default here, so an instrument file
+without a ``ui:`` section (or an older one) still gives a readable page; the
+shipped questionnaire defines them all, in every language it lists.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from survey.instrument import Instrument
+
+__all__ = ["DEFAULTS", "text", "esc_text", "ordinal", "fmt_number", "fmt_percent"]
+
+#: English defaults of the ``ui:`` keys the feedback page uses.
+DEFAULTS: dict[str, str] = {
+    "results_heading": "Your results",
+    "please_note": "Please note:",
+    "profile_heading": "Your profile: {profile}",
+    "next_step": "A next step:",
+    "no_profile": "Too few questions were answered to describe a profile.",
+    "scores_caption": "Your scores. The likely range reflects measurement error ({level} band).",
+    "column_score": "Score",
+    "column_you": "You",
+    "column_reference": "Compared with the reference sample",
+    "column_workshop": "Your workshop",
+    "column_workshop_code": "Your workshop ({cohort})",
+    "balance": "Balance",
+    "not_scored": "not enough answers to score",
+    "likely_range": "likely {low} to {high}",
+    "no_cohort": "no workshop code given",
+    "orientations_heading": "What each orientation is for",
+    "balance_heading": "Balance",
+    "intention_heading": "Clear intention",
+    "gauge_socializing": "socializing",
+    "gauge_networking": "networking",
+    # added by the feedback page (issue 12, 13, 16)
+    "percentile": "about the {ordinal} percentile ({level} interval {low} to {high})",
+    "band_lower": "in the lower third of your workshop",
+    "band_middle": "in the middle third of your workshop",
+    "band_upper": "in the upper third of your workshop",
+    "cohort_waiting": "shown once enough people of your workshop have answered",
+    "reference_line": "Compared with {n} participants of {population}, collected {dates}.",
+    "reference_line_short": "Compared with {population}.",
+    "reference_synthetic": ("These reference percentiles are illustrations from a synthetic "
+                            "sample, not real norms."),
+    "no_reference": "No reference sample is available for this questionnaire.",
+    "balance_chart_title": "Your balance between socializing and networking",
+    "balance_summary": ("Your balance is {balance} (likely {low} to {high}) on a scale from "
+                        "-1 (all socializing) to +1 (all networking): {side}."),
+    "lean_networking": "leaning to networking",
+    "lean_socializing": "leaning to socializing",
+    "lean_none": "evenly balanced",
+    "scores_chart_title": "Your scores with their likely ranges",
+    "scores_summary": "Your scores on a scale from {lo} to {hi}: {scores}.",
+    "score_entry": "{label} {value} (likely {low} to {high})",
+    "legend_you": "you",
+    "legend_range": "likely range",
+    "legend_reference": "reference average",
+    "facets_chart_title": "Networking and socializing on each facet",
+    "facets_summary": ("Networking is higher than socializing on {more} of {total} facets "
+                       "and lower on {less}."),
+    "facets_caption": "Your networking and socializing on each facet (from {lo} to {hi})",
+    "column_facet": "Facet",
+    "table_hint": "The numbers are in the table below.",
+}
+
+
+def text(instrument: Instrument, key: str, **values: Any) -> str:
+    """The instrument's UI text for ``key`` (English default), formatted with ``values``.
+
+    Values are inserted as given: escape the result with :func:`esc_text`
+    when it goes into HTML.
+    """
+    ui = getattr(instrument, "ui", None) or {}
+    template = ui.get(key) or DEFAULTS[key]
+    return template.format(**values) if values else template
+
+
+def esc_text(instrument: Instrument, key: str, **values: Any) -> str:
+    """:func:`text`, HTML-escaped (values included)."""
+    return html.escape(text(instrument, key, **values))
+
+
+def ordinal(n: int, language: str) -> str:
+    """``n`` as an ordinal number in ``language`` (62nd, 62., 62.º, 62e)."""
+    lang = (language or "en").split("-")[0].lower()
+    if lang == "en":
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+    if lang == "fr":
+        return f"{n}e" if n != 1 else "1er"
+    if lang in ("es", "pt", "it"):
+        return f"{n}.º"
+    return f"{n}."
+
+
+def fmt_number(x: float, language: str, digits: int = 2, sign: bool = False) -> str:
+    """A number with ``digits`` decimals; a decimal comma outside English."""
+    s = f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+    s = s.replace("-", "\u2212")  # a real minus sign
+    lang = (language or "en").split("-")[0].lower()
+    return s if lang == "en" else s.replace(".", ",")
+
+
+def fmt_percent(p: float, language: str) -> str:
+    """A share as whole percent (``95 %`` spacing follows the language)."""
+    lang = (language or "en").split("-")[0].lower()
+    return f"{p:.0%}" if lang == "en" else f"{100 * p:.0f}\u00a0%"
