@@ -554,7 +554,7 @@ def _consistency_problems(inst: Instrument) -> list[str]:
             problems.append(f"{section}: duplicate id {qid!r} (already used in {seen[qid]})")
         seen.setdefault(qid, section)
     reserved = {"respondent_id", "instrument_id", "instrument_version", "started_at",
-                "submitted_at", "status", "note", "cohort"}
+                "submitted_at", "status", "note", "cohort", "language"}
     for section, qid in every:
         if qid in reserved:
             problems.append(f"{section}: id {qid!r} is reserved for response metadata")

@@ -271,6 +271,8 @@ LANG_CASES = {
                                 r"languages\.de\.name: required key is missing"),
     "placeholder changed": (lambda r: r["ui"]["progress"].update(de="Seite {seite} von {pages}"),
                             r"ui\.progress: the 'de' text has placeholders \['pages', 'seite'\]"),
+    "a field named language": (lambda r: r["fields"][2].update(id="language"),
+                               r"fields: id 'language' is reserved for response metadata"),
     "too short in one language": (lambda r: r["items"][0]["text"].update(de="Ja"),
                                   r"the 'de' version.*items\[0\] \(id 'net_purpose_1'\)\.text"),
 }
