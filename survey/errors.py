@@ -27,6 +27,7 @@ __all__ = [
     "DataError",
     "StoreError",
     "DraftNotFound",
+    "AlreadySubmitted",
 ]
 
 #: At most this many problems are listed in one error message (all are kept
@@ -145,4 +146,18 @@ class DraftNotFound(StoreError):
     def __init__(self, code: str, *, submitted: bool, message: str) -> None:
         self.code = code
         self.submitted = submitted
+        super().__init__(message)
+
+
+class AlreadySubmitted(StoreError):
+    """This browser has already submitted a response; another one is not stored.
+
+    Parameters
+    ----------
+    respondent_id : str
+        The id the refused submission was made under.
+    """
+
+    def __init__(self, respondent_id: str, message: str) -> None:
+        self.respondent_id = respondent_id
         super().__init__(message)

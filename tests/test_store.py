@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from survey.errors import ResponseValidationError, StoreError
+from survey.errors import AlreadySubmitted, DraftNotFound, ResponseValidationError, StoreError
 from survey.store import (
     ID_ALPHABET,
     MIGRATIONS,
@@ -432,10 +432,10 @@ def test_schema_2_database_gains_the_language_column(tmp_path, instrument, rng):
     path = tmp_path / "v2.sqlite"
     _schema_2_database(path, instrument)
     with open_store(path, instrument=instrument) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         with s.engine.connect() as conn:
             columns = [c["name"] for c in sa.inspect(conn).get_columns("respondents")]
-            assert columns[-1] == "language"
+            assert columns[-2:] == ["language", "browser_hash"]
             assert conn.execute(sa.text("SELECT language FROM respondents")).scalar() is None
         old = s.to_frame()
         assert old["respondent_id"].tolist() == ["V2"]
@@ -444,3 +444,71 @@ def test_schema_2_database_gains_the_language_column(tmp_path, instrument, rng):
         new = s.submit(complete(instrument, rng), language="de")
         assert s.to_frame()["language"].tolist() == ["en", "de"]
         assert s.to_frame().iloc[1]["respondent_id"] == new
+
+
+# -------------------------------------------------- one submission per browser
+@pytest.mark.fault("submit: second response from the same browser", expect="AlreadySubmitted; nothing stored")
+def test_one_submission_per_browser(store, instrument, rng):
+    token = secrets.token_urlsafe(16)
+    assert not store.submitted_from(token)
+    draft = store.save_draft(None, {"consent": True})
+    answers = complete(instrument, rng)
+    rid = store.submit(answers, respondent_id=draft, browser=token)
+    assert store.submit(answers, respondent_id=rid, browser=token) == rid  # a double click
+    assert store.submitted_from(token) and not store.submitted_from(token + "x")
+    with pytest.raises(AlreadySubmitted, match="this browser has already submitted") as info:
+        store.submit(complete(instrument, rng), browser=token)
+    assert isinstance(info.value, StoreError) and info.value.respondent_id != rid
+    other = store.save_draft(None, {"consent": True})
+    with pytest.raises(AlreadySubmitted):
+        store.submit(complete(instrument, rng), respondent_id=other, browser=token)
+    assert store.to_frame()["respondent_id"].tolist() == [rid]
+    assert store.load_draft(other) == {"consent": True}  # the refused draft is kept
+    store.submit(complete(instrument, rng), browser=secrets.token_urlsafe(16))  # another browser
+    store.submit(complete(instrument, rng))  # and a client without a token
+    assert store.count() == 3
+    with store.engine.connect() as conn:  # the token itself is never stored
+        rows = conn.execute(sa.text("SELECT * FROM respondents")).all()
+    assert token not in repr(rows)
+    store.erase(rid)  # erased (withdrawn): the browser may take part again
+    assert not store.submitted_from(token)
+
+
+@pytest.mark.fault("submit payload: bad browser token", expect="ResponseValidationError; nothing stored")
+@pytest.mark.parametrize("token", ["short", "x" * 257, 12345678, b"bytes-token"])
+def test_bad_browser_tokens_are_refused(store, instrument, rng, token):
+    with pytest.raises(ResponseValidationError, match="browser: expected a token of 8-256"):
+        store.submit(complete(instrument, rng), browser=token)
+    with pytest.raises(ResponseValidationError, match="browser: expected a token"):
+        store.submitted_from(token)
+    assert store.count(include_drafts=True) == 0
+
+
+@pytest.mark.fault("submit: two tabs of one browser submit at once", expect="exactly one stored")
+def test_racing_tabs_of_one_browser_store_one_response(store, instrument, rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = secrets.token_urlsafe(16)
+    tabs = [complete(instrument, rng, comment=f"tab {i}") for i in range(8)]
+
+    def submit(answers):
+        try:
+            return store.submit(answers, browser=token)
+        except AlreadySubmitted:
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(submit, tabs))
+    stored = [rid for rid in ids if rid is not None]
+    assert len(stored) == 1
+    assert store.to_frame()["respondent_id"].tolist() == stored
+
+
+def test_unknown_draft_is_a_draft_not_found(store, instrument, rng):
+    with pytest.raises(DraftNotFound) as info:
+        store.load_draft("ZZZZZZZZZZ")
+    assert (info.value.code, info.value.submitted) == ("ZZZZZZZZZZ", False)
+    rid = store.submit(complete(instrument, rng))
+    with pytest.raises(DraftNotFound) as info:
+        store.load_draft(rid.lower())
+    assert info.value.submitted is True

@@ -20,7 +20,7 @@ from survey.instrument import Instrument
 from survey.validate import language_tags, shown
 
 __all__ = ["MAX_NOTE_LENGTH", "utcnow", "as_utc", "check_note", "check_seed", "check_id",
-           "check_cohort", "check_language"]
+           "check_cohort", "check_language", "check_browser"]
 
 MAX_NOTE_LENGTH = 500
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
@@ -106,3 +106,11 @@ def check_language(language: Any, instrument: Instrument) -> str | None:
         raise _refuse("language", f"expected one of the instrument's languages "
                                   f"{list(tags.values())}, got {shown(language)}")
     return tag
+
+
+def check_browser(browser: Any) -> str:
+    """A browser token: text of 8-256 characters (random; only its hash is kept)."""
+    if not isinstance(browser, str) or not 8 <= len(browser) <= 256:
+        what = f"{len(browser):,} characters" if isinstance(browser, str) else shown(browser)
+        raise _refuse("browser", f"expected a token of 8-256 characters, got {what}")
+    return browser

@@ -21,7 +21,7 @@ from survey.store import bulk, checks
 from survey.store.codec import decode_frame, encode_answers
 from survey.store.engine import Database, make_engine
 from survey.store.tables import current_version, migrate, respondents
-from survey.store.writes import Response, upsert
+from survey.store.writes import Response, browser_hash, submitted_from, upsert
 from survey.validate import shown, validate_answers, validate_frame
 
 __all__ = ["ResponseStore", "open_store"]
@@ -76,7 +76,7 @@ class ResponseStore:
     # ---------------------------------------------------------- writing
     def _response(self, status: str, clean: dict[str, Any], *, respondent_id: Any,
                   cohort: Any, started_at: Any, randomization_seed: Any, language: Any,
-                  note: Any = None) -> Response:
+                  note: Any = None, browser: Any = None) -> Response:
         """Check the arguments besides the answers and bundle them for :func:`upsert`."""
         return Response(
             status=status, answers=encode_answers(clean, self.instrument),
@@ -85,12 +85,13 @@ class ResponseStore:
             started_at=checks.as_utc(started_at, "started_at"),
             randomization_seed=checks.check_seed(randomization_seed),
             language=checks.check_language(language, self.instrument),
-            note=checks.check_note(note))
+            note=checks.check_note(note),
+            browser_hash=None if browser is None else browser_hash(checks.check_browser(browser)))
 
     def submit(self, answers: Mapping[str, Any], *, cohort: str | None = None,
                started_at: Any = None, respondent_id: str | None = None,
                note: str | None = None, randomization_seed: int | None = None,
-               language: str | None = None) -> str:
+               language: str | None = None, browser: str | None = None) -> str:
         """Validate and store one complete response.
 
         Parameters
@@ -115,6 +116,12 @@ class ResponseStore:
             ``instrument.languages`` (case-insensitive).  Default: the
             draft's, else the instrument's language
             (:func:`survey.validate.default_language`).
+        browser : str, optional
+            A random token the participant's browser keeps (8-256
+            characters).  Only its SHA-256 is stored; a second submission
+            under another id from the same token is refused
+            (:class:`~survey.errors.AlreadySubmitted`), race-free across
+            threads and processes.
 
         Returns
         -------
@@ -126,6 +133,8 @@ class ResponseStore:
         ------
         ResponseValidationError
             Listing every problem with the answers; nothing is stored.
+        AlreadySubmitted
+            This browser token already submitted under another id.
         StoreError
             The id was already submitted with different answers, or the
             database refused the write.
@@ -135,7 +144,7 @@ class ResponseStore:
         response = self._response("submitted", clean, respondent_id=respondent_id,
                                   cohort=cohort, started_at=started_at,
                                   randomization_seed=randomization_seed, language=language,
-                                  note=note)
+                                  note=note, browser=browser)
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 
     def save_draft(self, respondent_id: str | None, answers: Mapping[str, Any], *,
@@ -176,6 +185,18 @@ class ResponseStore:
                                   started_at=started_at, randomization_seed=randomization_seed,
                                   language=language)
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
+
+    def submitted_from(self, browser: str) -> bool:
+        """Whether the browser with this token has submitted a response to this instrument.
+
+        Raises
+        ------
+        ResponseValidationError
+            ``browser`` is not a token of 8-256 characters.
+        """
+        digest = browser_hash(checks.check_browser(browser))
+        with self._db.read() as conn:
+            return submitted_from(conn, self.instrument, digest) is not None
 
     def load_draft(self, respondent_id: str) -> dict[str, Any]:
         """The answers of a saved draft.

@@ -14,7 +14,10 @@ Schema (version :data:`SCHEMA_VERSION`)
     validated answers as one JSON object ``{variable: code or text}``, and
     ``language``: the BCP 47 tag of the language the participant answered in
     (``NULL`` for rows stored before version 3, read as the instrument's
-    default language: netsoc spoke one language then).
+    default language: netsoc spoke one language then), and ``browser_hash``:
+    the SHA-256 (hex) of the random token of the browser that submitted, if
+    the form sent one; a unique index allows one submitted response per
+    browser token and instrument.
 
 A database is brought forward one version at a time by :func:`migrate`; a
 database with a newer version than this netsoc knows is refused.
@@ -33,7 +36,7 @@ from survey.errors import StoreError
 __all__ = ["SCHEMA_VERSION", "MIGRATIONS", "metadata", "schema_version", "respondents",
            "migrate", "current_version"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -56,6 +59,7 @@ respondents = sa.Table(
     sa.Column("answers", sa.Text, nullable=False),
     sa.Column("randomization_seed", sa.BigInteger),
     sa.Column("language", sa.String(35)),
+    sa.Column("browser_hash", sa.String(64)),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
 )
 
@@ -93,9 +97,21 @@ def _migrate_3(conn: Connection) -> None:
     conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN language VARCHAR(35)"))
 
 
+def _migrate_4(conn: Connection) -> None:
+    """Version 4: ``browser_hash``, one submitted response per browser token.
+
+    The partial unique index makes the rule hold however many processes and
+    threads submit at once (both SQLite and PostgreSQL index partially).
+    """
+    conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN browser_hash VARCHAR(64)"))
+    conn.execute(sa.text(
+        "CREATE UNIQUE INDEX ux_respondents_browser ON respondents (instrument_id, browser_hash)"
+        " WHERE status = 'submitted' AND browser_hash IS NOT NULL"))
+
+
 #: Forward migrations: version -> function bringing the schema to it.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2,
-                                                       3: _migrate_3}
+                                                       3: _migrate_3, 4: _migrate_4}
 
 
 def current_version(conn: Connection) -> int:

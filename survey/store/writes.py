@@ -12,6 +12,7 @@ saved over a submitted response either.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,14 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from survey.errors import StoreError
+from survey.errors import AlreadySubmitted, StoreError
 from survey.instrument import Instrument
 from survey.schema import new_respondent_id
 from survey.store.checks import utcnow
 from survey.store.tables import respondents
 from survey.validate import default_language
 
-__all__ = ["Response", "upsert", "lookup"]
+__all__ = ["Response", "upsert", "lookup", "browser_hash", "submitted_from"]
 
 # Statements built once (cheap to execute while holding the write lock).
 _NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).scalar_subquery()
@@ -51,6 +52,23 @@ class Response:
     randomization_seed: int | None = None
     language: str | None = None  # a new row without one gets the instrument's
     note: str | None = None  # submissions only; replaces a draft's
+    browser_hash: str | None = None  # submissions only: one per browser token
+
+
+def browser_hash(browser: str) -> str:
+    """How a browser token is kept: its SHA-256, hex (the token itself is never stored)."""
+    return hashlib.sha256(browser.encode("utf-8")).hexdigest()
+
+
+def submitted_from(conn: Connection, instrument: Instrument, digest: str,
+                   other_than: str | None = None) -> str | None:
+    """The id of a response submitted from the browser with this token hash, or ``None``."""
+    r = respondents.c
+    query = sa.select(r.respondent_id).where(
+        r.instrument_id == instrument.id, r.status == "submitted", r.browser_hash == digest)
+    if other_than is not None:
+        query = query.where(r.respondent_id != other_than)
+    return conn.execute(query.limit(1)).scalar()
 
 
 def lookup(conn: Connection, rid: str) -> Any:
@@ -86,6 +104,9 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
                 f"respondent {rid} has already submitted different answers; a submitted "
                 "response is never overwritten (erase it first to replace it)")
         raise StoreError(f"respondent {rid} has already submitted; the draft was not saved")
+    if r.browser_hash is not None and submitted_from(conn, instrument, r.browser_hash, rid):
+        raise AlreadySubmitted(rid, "this browser has already submitted a response; "
+                                    "each person takes part once, so this one was not stored")
     kept = {"cohort": r.cohort, "started_at": r.started_at,
             "randomization_seed": r.randomization_seed, "language": r.language}
     if existing is None:
@@ -99,7 +120,7 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
     values.update(status=r.status, instrument_id=instrument.id,
                   instrument_version=instrument.version, updated_at=now, answers=r.answers)
     if r.status == "submitted":
-        values.update(submitted_at=now, note=r.note)
+        values.update(submitted_at=now, note=r.note, browser_hash=r.browser_hash)
     if existing is None:
         conn.execute(_INSERT, {"respondent_id": rid, **values})
     else:  # a submission takes its place in the arrival order when it is submitted
