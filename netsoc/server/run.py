@@ -63,6 +63,9 @@ def uvicorn_server(config: ServerConfig):  # noqa: ANN201
     ucfg = uvicorn.Config(build_app(config), host=config.ip, port=config.port, loop="asyncio",
                           lifespan="on", log_level="warning", access_log=False,
                           ws_max_size=WS_MAX_BYTES, ws_ping_interval=20, ws_ping_timeout=30,
+                          # compressing every widget message cost a quarter of the CPU
+                          # (py-spy, 60 participants); loopback and LANs do not need it
+                          ws_per_message_deflate=False,
                           timeout_graceful_shutdown=5, proxy_headers=False,
                           server_header=False)
     return uvicorn.Server(ucfg)
