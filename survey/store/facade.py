@@ -11,17 +11,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from survey.config import resolve_db_url
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError
 from survey.instrument import Instrument, load_instrument
-from survey.schema import META_COLUMNS, normalise_code
+from survey.schema import META_COLUMNS
 from survey.store import bulk, checks
 from survey.store.codec import decode_frame, encode_answers
 from survey.store.engine import Database, make_engine
 from survey.store.tables import current_version, migrate, respondents
-from survey.store.writes import Response, browser_hash, submitted_from, upsert
+from survey.store.writes import (
+    Response,
+    browser_hash,
+    delete_older,
+    delete_one,
+    find_code,
+    submitted_from,
+    upsert,
+)
 from survey.validate import shown, validate_answers, validate_frame
 
 __all__ = ["ResponseStore", "open_store"]
@@ -221,7 +229,7 @@ class ResponseStore:
         """
         code = str(respondent_id)
         with self._db.read() as conn:
-            row = self._find(conn, code)
+            row = find_code(conn, code)
         if row is None or row.status != "draft":
             submitted = row is not None
             state = "was already submitted" if submitted else "does not exist"
@@ -230,18 +238,6 @@ class ResponseStore:
         answers: dict[str, Any] = {self.instrument.consent.id: True}
         answers.update(json.loads(row.answers))
         return answers
-
-    @staticmethod
-    def _find(conn: Connection, code: str) -> Any:
-        """The row of a resume code as given, else as :func:`normalise_code` reads it."""
-        def get(rid: str) -> Any:
-            return conn.execute(sa.select(respondents)
-                                .where(respondents.c.respondent_id == rid)).first()
-
-        row = get(code)
-        if row is None and normalise_code(code) != code:
-            row = get(normalise_code(code))
-        return row
 
     def erase(self, respondent_id: str) -> None:
         """Remove a respondent completely (withdrawn consent).
@@ -255,9 +251,7 @@ class ResponseStore:
             No respondent has this id.
         """
         checks.check_id(respondent_id)
-        gone = self._db.write(lambda conn: conn.execute(
-            respondents.delete().where(respondents.c.respondent_id == respondent_id)).rowcount)
-        if gone == 0:
+        if self._db.write(lambda conn: delete_one(conn, respondent_id)) == 0:
             raise StoreError(f"no respondent with the id {shown(respondent_id)}; nothing was erased")
         self._db.checkpoint()
 
@@ -289,18 +283,7 @@ class ResponseStore:
         if not isinstance(older_than, dt.timedelta) or older_than <= dt.timedelta(0):
             raise StoreError(f"older_than: expected a positive time span, got {shown(older_than)}")
         cutoff = (now or checks.utcnow()).astimezone(dt.timezone.utc) - older_than
-        r = respondents.c
-
-        def work(conn: Connection) -> dict[str, int]:
-            done = {"drafts": conn.execute(respondents.delete().where(
-                r.status == "draft", r.updated_at < cutoff)).rowcount, "submitted": 0}
-            if submitted:
-                done["submitted"] = conn.execute(respondents.delete().where(
-                    r.status == "submitted",
-                    sa.func.coalesce(r.submitted_at, r.updated_at) < cutoff)).rowcount
-            return done
-
-        done = self._db.write(work)
+        done = self._db.write(lambda conn: delete_older(conn, cutoff, submitted=submitted))
         if any(done.values()):
             self._db.checkpoint()
         return done

@@ -22,12 +22,13 @@ from sqlalchemy.engine import Connection
 
 from survey.errors import AlreadySubmitted, StoreError
 from survey.instrument import Instrument
-from survey.schema import new_respondent_id
+from survey.schema import new_respondent_id, normalise_code
 from survey.store.checks import utcnow
 from survey.store.tables import respondents
 from survey.validate import default_language
 
-__all__ = ["Response", "upsert", "lookup", "browser_hash", "submitted_from"]
+__all__ = ["Response", "upsert", "lookup", "find_code", "browser_hash", "submitted_from",
+           "delete_one", "delete_older"]
 
 # Statements built once (cheap to execute while holding the write lock).
 _NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).scalar_subquery()
@@ -127,3 +128,35 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
         conn.execute(_UPDATE_AND_SEQ if r.status == "submitted" else _UPDATE,
                      {"_rid": rid, **values})
     return rid
+
+
+def find_code(conn: Connection, code: str) -> Any:
+    """The row of a resume code as given, else as :func:`~survey.schema.normalise_code` reads it."""
+    def get(rid: str) -> Any:
+        return conn.execute(sa.select(respondents)
+                            .where(respondents.c.respondent_id == rid)).first()
+
+    row = get(code)
+    if row is None and normalise_code(code) != code:
+        row = get(normalise_code(code))
+    return row
+
+
+def delete_one(conn: Connection, rid: str) -> int:
+    """Delete one respondent; returns the number of rows deleted (0 or 1)."""
+    return conn.execute(respondents.delete().where(respondents.c.respondent_id == rid)).rowcount
+
+
+def delete_older(conn: Connection, cutoff: dt.datetime, *, submitted: bool) -> dict[str, int]:
+    """Delete drafts last changed before ``cutoff`` (and, if asked, submissions before it).
+
+    Imported rows without a submission time count from when they were stored.
+    """
+    r = respondents.c
+    done = {"drafts": conn.execute(respondents.delete().where(
+        r.status == "draft", r.updated_at < cutoff)).rowcount, "submitted": 0}
+    if submitted:
+        done["submitted"] = conn.execute(respondents.delete().where(
+            r.status == "submitted",
+            sa.func.coalesce(r.submitted_at, r.updated_at) < cutoff)).rowcount
+    return done
