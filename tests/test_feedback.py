@@ -293,3 +293,69 @@ def test_probing_attack_cannot_locate_a_hidden_score(tmp_path, instrument, rng):
 
     pinned = consistent("networking", grid, 1, 5, exact)
     assert truth["networking"] in pinned and pinned.max() - pinned.min() < width / 2
+
+
+def test_feedback_in_the_participants_language(instrument):
+    data = feedback_data(answers(instrument, 4, 2), instrument, cohort="W", language="de")
+    page = page_html(data, instrument)
+    de = instrument.localized("de")
+    assert "<h2" in page and de.ui["results_heading"] in page and "lang='de'" in page
+    assert "etwa das 86. Perzentil (95\u00a0%-Intervall 72 bis 95)" in page  # 4,00 as above
+    assert "4,00 (wahrscheinlich" in page and de.profiles[-1].label in page
+    assert "Your results" not in page and "percentile" not in page and "likely" not in page
+    # the same codes score the same in every language
+    en = feedback_data(answers(instrument, 4, 2), instrument, cohort="W")
+    assert [r["estimate"] for r in en["scores"]] == [r["estimate"] for r in data["scores"]]
+
+
+# ------------------------------------------------------- in a real browser
+def static_page(body: str, lang: str) -> str:
+    """The feedback inside a minimal survey skeleton (h1 above, as the form has it)."""
+    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' "
+            "content='width=device-width, initial-scale=1'><title>Feedback</title></head><body>"
+            f"<main><h1>Networking and socializing balance</h1><div class='netsoc-feedback'>{body}"
+            "</div></main></body></html>")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
+    """axe (WCAG 2.0/2.1 A and AA) on the page at 320 px, on a desktop and at 200 % zoom;
+    nothing scrolls sideways."""
+    from tests.browser.server import CHROMIUM, block_outside, launch_chromium
+    from tests.conftest import require
+
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright / axe-playwright-python not installed (pip install -e '.[test]')")
+    peers = pd.DataFrame([answers(instrument, v, 3) for v in (1, 2, 3, 4, 5, 1, 2, 3, 4)])
+    data = feedback_data(answers(instrument, 4, 2, attn_ok=False), instrument, peers=peers,
+                         cohort="<b>W-1</b>", language=lang)
+    markup = static_page(page_html(data, instrument), lang)
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            # 320 CSS px; 1280 px; 1280 px at 200 % zoom (= 640 CSS px at scale 2)
+            for viewport, scale in (((320, 640), 1), ((1280, 800), 1), ((640, 400), 2)):
+                context = browser.new_context(viewport=dict(zip(("width", "height"), viewport)),
+                                              device_scale_factor=scale)
+                blocked = block_outside(context)
+                page = context.new_page()
+                page.set_content(markup)
+                found = Axe().run(page, options={
+                    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+                    "resultTypes": ["violations"]}).response["violations"]
+                assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found] == [], viewport
+                scroll, client = page.evaluate(
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                assert scroll <= client, (viewport, scroll, client)
+                assert page.get_by_role("img").count() == 3
+                assert page.get_by_role("table").count() == 2
+                assert page.get_by_role("heading", level=2).count() == 1
+                context.close()
+                assert not blocked
+        finally:
+            browser.close()
