@@ -138,15 +138,19 @@ class SurveyView(widgets.VBox):
     warm_up : bool, default True
         Prepare the feedback page's numbers and figures in a background
         thread after consent.
+    min_group_size : int, optional
+        Passed to the feedback page (smallest cohort it compares with).
     """
 
     def __init__(self, model: SurveyModel, *, note: str | None = None,
-                 warm_up: bool = True, **kwargs: Any) -> None:
+                 warm_up: bool = True, min_group_size: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.add_class("netsoc-app")
         self.model = model
         self._note = note
         self._warm = warm_up
+        self._min_group_size = min_group_size
         self._warm_thread: threading.Thread | None = None
         self._pages: dict[int, widgets.VBox] = {}
         self.inputs: dict[str, widgets.Widget] = {}
@@ -154,6 +158,7 @@ class SurveyView(widgets.VBox):
         self.boxes: dict[str, widgets.Box] = {}
         self.feedback: widgets.Widget | None = None
         self._shown: tuple[int, str] | None = None
+        self._browser_from_server = bool(model.browser)
 
         self.chrome = PageChrome()
         self.chrome.add_class("netsoc-chrome")
@@ -429,8 +434,11 @@ class SurveyView(widgets.VBox):
             from netsoc.feedback import feedback_data, feedback_view
 
             self._join_warm_up()
+            extra = ({} if self._min_group_size is None
+                     else {"min_group_size": self._min_group_size})
             data = feedback_data(self.model.answers, self.inst,
-                                 peers=self.model.peer_responses(), cohort=self.model.cohort)
+                                 peers=self.model.peer_responses(), cohort=self.model.cohort,
+                                 language=self.model.language, **extra)
             self.feedback = feedback_view(data, self.inst)
         return self.feedback
 
@@ -507,7 +515,8 @@ class SurveyView(widgets.VBox):
                                           else self._t("submit", "Submit"))
 
     def _on_token(self, change: Mapping[str, Any]) -> None:
-        self.model.browser = change["new"]
+        if not self._browser_from_server:
+            self.model.browser = change["new"]
 
     # ------------------------------------------------------------- buttons
     def _on_back(self, _b: Any) -> None:
@@ -532,6 +541,7 @@ class SurveyView(widgets.VBox):
 
 def survey_app(db: str | None = None, *, cohort: str | None = None,
                query: Mapping[str, str] | None = None, accept_language: str | None = None,
+               browser: str | None = None, min_group_size: int | None = None,
                environ: Mapping[str, str] | None = None, instrument: Instrument | None = None,
                randomize: bool = True, warm_up: bool = True) -> SurveyView:
     """The questionnaire, ready to display (the notebook's one call).
@@ -550,6 +560,13 @@ def survey_app(db: str | None = None, *, cohort: str | None = None,
         ``QUERY_STRING`` that Voila puts in ``environ``.
     accept_language : str, optional
         The browser's Accept-Language header.
+    browser : str, optional
+        A per-browser id known to the server (e.g. a hash of its session
+        cookie); default: the random token the page keeps in localStorage.
+        A browser that already submitted cannot submit again.
+    min_group_size : int, optional
+        Smallest cohort the feedback compares with (default: the feedback
+        page's own).
     environ : mapping, optional
         Environment to read the defaults from (default ``os.environ``).
     instrument : Instrument, optional
@@ -573,4 +590,5 @@ def survey_app(db: str | None = None, *, cohort: str | None = None,
     choice = resolve_cohort(inst.localized(language), cohort, query)
     model = SurveyModel(inst, lambda: open_store(db, instrument=inst), cohort=choice.cohort,
                         ask_cohort=choice.ask, randomize=randomize, language=language)
-    return SurveyView(model, note=choice.note, warm_up=warm_up)
+    model.browser = browser or ""
+    return SurveyView(model, note=choice.note, warm_up=warm_up, min_group_size=min_group_size)

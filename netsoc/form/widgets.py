@@ -59,6 +59,21 @@ function applyLang(el, lang) {
 function uid(prefix) {
   return prefix + Math.random().toString(36).slice(2, 10);
 }
+// Python asks for the focus by raising focus_request; the view that acts
+// acknowledges with focus_done.  A view created after the request (Submit
+// jumping to an incomplete page) still sees it, a view of a page shown
+// again later does not act twice.
+function followFocus(model, focus) {
+  const check = () => {
+    if (model.get("focus_request") > model.get("focus_done")) {
+      model.set("focus_done", model.get("focus_request"));
+      model.save_changes();
+      setTimeout(focus, 0);
+    }
+  };
+  model.on("change:focus_request", check);
+  check();
+}
 """
 
 _RADIO_ESM = _LANG_JS + """
@@ -147,30 +162,9 @@ function render({ model, el }) {
   model.on("change:number", drawText);
   model.on("change:lang", drawText);
   model.on("change:error", drawError);
-  const views = pendingFocus.get(model);
-  if (views) {
-    views.add(focus);
-    if (views.pending) {
-      views.pending = false;
-      setTimeout(focus, 0);  // a focus asked for before this view existed
-    }
-  }
-  return () => { if (views) views.delete(focus); };
+  followFocus(model, focus);
 }
-// A focus request can arrive while the page's views are still being created
-// (Submit jumps to an incomplete page): it is kept until a view renders.
-const pendingFocus = new WeakMap();
-function initialize({ model }) {
-  const views = new Set();
-  views.pending = false;
-  pendingFocus.set(model, views);
-  model.on("msg:custom", (msg) => {
-    if (!msg || msg.do !== "focus") return;
-    if (views.size) for (const f of views) f();
-    else views.pending = true;
-  });
-}
-export default { initialize, render };
+export default { render };
 """
 
 _CHROME_ESM = _LANG_JS + """
@@ -213,12 +207,10 @@ function render({ model, el }) {
   draw();
   for (const name of ["title", "heading", "value", "max", "show_progress", "progress_text", "lang"])
     model.on("change:" + name, draw);
-  model.on("msg:custom", (msg) => {
-    if (msg && msg.do === "focus") {
-      draw();
-      h2.focus();
-      el.scrollIntoView({ block: "start" });
-    }
+  followFocus(model, () => {
+    draw();
+    h2.focus();
+    el.scrollIntoView({ block: "start" });
   });
 }
 export default { render };
@@ -323,9 +315,14 @@ export default { render };
 
 
 class _Focusable(anywidget.AnyWidget):
+    #: Raised by :meth:`focus`; the browser view that moves the focus sets
+    #: ``focus_done`` to the same number (also when it renders later).
+    focus_request = t.Int(0).tag(sync=True)
+    focus_done = t.Int(0).tag(sync=True)
+
     def focus(self) -> None:
-        """Move the keyboard focus to this widget in every open view."""
-        self.send({"do": "focus"})
+        """Move the keyboard focus here (now, or when the widget is next shown)."""
+        self.focus_request = max(self.focus_request, self.focus_done) + 1
 
 
 class RadioGroup(_Focusable):

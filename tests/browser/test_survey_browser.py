@@ -1,4 +1,9 @@
-"""The survey in a real browser: Voila on 127.0.0.1, headless Chromium at phone width."""
+"""The survey in a real browser: ``netsoc survey`` on 127.0.0.1, headless Chromium at phone width.
+
+Every page aborts requests that would leave the machine (``phone_page``), so
+these tests also show that the questionnaire needs nothing from the internet.
+The helpers at the top are shared with ``test_accessibility.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,9 @@ import pytest
 
 from survey.instrument import load_instrument
 from survey.store import open_store
-from tests.browser.server import ROOT
 
 pytestmark = pytest.mark.browser
-NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
-FIRST_PAINT_MS = 60_000  # a cold Voila start can take a while on 2 cores
+FIRST_PAINT_MS = 90_000  # a cold server start can take a while on a busy 2-core machine
 
 
 def shown_ids(page):
@@ -27,22 +30,53 @@ def shown_ids(page):
     return ids
 
 
+def progress_is(page, k, old=()):
+    """Wait for page ``k``: its progress text and its own questions on screen."""
+    page.locator(".netsoc-progress").get_by_text(re.compile(rf"^Page {k} of \d+$")).wait_for()
+    page.wait_for_function(
+        """old => { const shown = [...document.querySelectorAll("[class*='netsoc-item-']")]
+                      .filter(e => e.offsetParent !== null);
+                    return shown.length > 0 && shown.every(e => !old.some(
+                      id => e.classList.contains('netsoc-item-' + id))); }""",
+        arg=list(old))
+
+
 def goto_next(page, k):
+    """Press Next on page ``k`` and wait for page ``k + 1``."""
     old = shown_ids(page)
     page.locator(".netsoc-next").click()
-    page.locator(".netsoc-progress").get_by_text(f"Page {k + 1} of").wait_for()
-    if old:
-        page.locator(f".netsoc-item-{old[0]}").wait_for(state="detached")
+    progress_is(page, k + 1, old)
 
 
-def test_full_survey_stores_exactly_what_was_clicked(phone_page, voila):
+def open_survey(page, url):
+    page.goto(url)
+    page.locator(".netsoc-consent").wait_for(timeout=FIRST_PAINT_MS)
+
+
+def choose(page, inst, qid, code):
+    """Click one option of a statement and wait until it reports itself checked."""
+    group = page.get_by_role("radiogroup", name=inst.item(qid).text, exact=True)
+    radio = group.get_by_role("radio", name=inst.value_labels(qid)[code], exact=True)
+    radio.check()
+    assert radio.is_checked()
+    return group
+
+
+def stored_row(db, inst):
+    with open_store(db, instrument=inst) as store:
+        df = store.to_frame(include_drafts=True)
+    assert len(df) == 1, df
+    return df.iloc[0]
+
+
+def test_full_survey_stores_exactly_what_was_clicked(phone_page, served):
     page = phone_page
     inst = load_instrument()
     rng = np.random.default_rng(4)
-    server = voila(NOTEBOOK)
-    page.goto(server.url + "?cohort=BROWSER-1")
-    page.locator(".netsoc-consent").click(timeout=FIRST_PAINT_MS)
-    page.locator(".netsoc-progress").get_by_text("Page 1 of 7").wait_for()
+    server = served("survey")
+    open_survey(page, server.url + "?cohort=BROWSER-1")
+    page.locator(".netsoc-consent").click()
+    progress_is(page, 1)
     clicked = {}
     for f in inst.choice_fields.values():
         code = str(rng.choice(list(f.options)))
@@ -52,19 +86,13 @@ def test_full_survey_stores_exactly_what_was_clicked(phone_page, voila):
     goto_next(page, k)
     k += 1
     while True:
-        ids = shown_ids(page)
-        for qid in ids:
+        for qid in shown_ids(page):
             if qid == inst.comment.id:
                 page.locator(f".netsoc-item-{qid} textarea").fill("Great <b>session</b> & thanks")
                 clicked[qid] = "Great <b>session</b> & thanks"
                 continue
-            labels = inst.value_labels(qid)
-            code = int(rng.choice(list(labels)))
-            button = page.locator(f".netsoc-item-{qid}").get_by_role(
-                "button", name=labels[code], exact=True)
-            button.click()
-            page.locator(f".netsoc-item-{qid} .mod-active").get_by_text(
-                labels[code], exact=True).wait_for()
+            code = int(rng.choice(list(inst.value_labels(qid))))
+            choose(page, inst, qid, code)
             clicked[qid] = code
         if page.locator(".netsoc-submit").is_visible():
             break
@@ -72,46 +100,83 @@ def test_full_survey_stores_exactly_what_was_clicked(phone_page, voila):
         k += 1
     assert set(clicked) == set(inst.question_ids) | set(inst.choice_fields) | {"comment"}
     page.locator(".netsoc-item-comment textarea").press("Tab")
-    page.wait_for_timeout(300)  # let the last text sync reach the kernel
+    page.wait_for_timeout(300)  # let the last text sync reach the server
     page.locator(".netsoc-submit").dblclick()
     feedback = page.locator(".netsoc-feedback")
-    feedback.wait_for(timeout=30_000)
+    feedback.wait_for(timeout=60_000)
     assert "Your profile" in feedback.inner_text()
-    assert feedback.locator("img").count() == 3
+    assert "so far" not in feedback.inner_text()  # no cohort sizes for participants
 
-    with open_store(server.db, instrument=inst) as store:
-        df = store.to_frame(include_drafts=True)
-    assert len(df) == 1, df  # a double click stored one response
-    row = df.iloc[0]
+    row = stored_row(server.db, inst)  # a double click stored one response
     assert row["status"] == "submitted" and row["cohort"] == "BROWSER-1"
+    assert row["language"] == "en"
     for qid, value in clicked.items():
         assert row[qid] == value, (qid, row[qid], value)
 
 
-def test_missing_required_answer_shows_the_error(phone_page, voila):
+def test_missing_required_answer_is_tied_to_its_statement(phone_page, served):
     page = phone_page
     inst = load_instrument()
-    server = voila(NOTEBOOK)
-    page.goto(server.url)
-    # keyboard only: focus the controls and press Enter / Space
-    page.locator(".netsoc-consent").wait_for(timeout=FIRST_PAINT_MS)
+    server = served("survey")
+    open_survey(page, server.url)
     page.locator(".netsoc-consent").focus()
     page.keyboard.press("Enter")
-    page.locator(".netsoc-progress").get_by_text("Page 1 of 7").wait_for()
+    progress_is(page, 1)
     goto_next(page, 1)
     ids = shown_ids(page)
     assert len(ids) == 8
     for qid in ids[:-1]:
-        page.locator(f".netsoc-item-{qid}").get_by_role("button", name="Agree", exact=True).focus()
-        page.keyboard.press("Space")
-        page.locator(f".netsoc-item-{qid} .mod-active").get_by_text("Agree", exact=True).wait_for()
+        choose(page, inst, qid, 4)
     page.locator(".netsoc-next").focus()
     page.keyboard.press("Enter")
-    error = page.locator(".netsoc-error:visible").first
-    error.wait_for()
-    assert "required" in page.locator(".netsoc-question.netsoc-invalid .netsoc-error").inner_text()
-    assert page.locator(".netsoc-question.netsoc-invalid").locator(
-        f".netsoc-item-{ids[-1]}").count() == 1
+    group = page.get_by_role("radiogroup", name=inst.item(ids[-1]).text, exact=True)
+    page.wait_for_function("() => document.activeElement && document.activeElement.type === 'radio'"
+                           " && document.activeElement.closest('.netsoc-invalid') !== null")
+    assert group.get_attribute("aria-invalid") == "true"
+    error_id = group.get_attribute("aria-describedby")
+    error = page.locator(f"#{error_id}")
+    assert "required" in error.inner_text() and "netsoc-error" in error.get_attribute("class")
+    assert page.locator(f".netsoc-item-{ids[-1]}.netsoc-invalid").count() == 1
+    summary = page.get_by_role("alert").filter(has_text="needs your attention")
+    assert summary.inner_text().startswith("1 answer on this page needs your attention")
     assert page.locator(".netsoc-progress").get_by_text("Page 2 of 7").is_visible()
     with open_store(server.db, instrument=inst) as store:
         assert store.count() == 0
+
+
+def test_the_servers_workshop_code_wins_over_the_address(phone_page, served):
+    page = phone_page
+    inst = load_instrument()
+    server = served("survey", args=["--cohort", "WS-A"])
+    open_survey(page, server.url + "?cohort=WS-B")
+    assert "this link is for another workshop" in page.locator(".netsoc-app").inner_text().lower()
+    page.locator(".netsoc-consent").click()
+    progress_is(page, 1)
+    assert page.locator(".netsoc-cohort").count() == 0 and "WS-A" in page.inner_text("body")
+    goto_next(page, 1)
+    page.locator(".netsoc-save").click()
+    page.locator(".netsoc-resume-code").wait_for()
+    assert stored_row(server.db, inst)["cohort"] == "WS-A"
+
+
+def test_german_from_the_address(phone_page, served):
+    page = phone_page
+    inst = load_instrument()
+    assert "de" in inst.languages, "the instrument has no German version"
+    de = inst.localized("de")
+    server = served("survey")
+    open_survey(page, server.url + "?lang=de")
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator(".netsoc-app").get_attribute("lang") == "de"
+    assert de.consent.text[:40] in page.inner_text("body")
+    page.get_by_role("button", name=de.consent.agree_label, exact=True).click()
+    progress_is_de = de.ui["progress"].format(page=1, pages=7)
+    page.locator(".netsoc-progress").get_by_text(progress_is_de).wait_for()
+    page.get_by_role("button", name=de.ui["next"], exact=True).click()
+    page.locator(".netsoc-progress").get_by_text(de.ui["progress"].format(page=2, pages=7)).wait_for()
+    for qid in shown_ids(page):
+        group = page.get_by_role("radiogroup", name=de.item(qid).text, exact=True)
+        group.get_by_role("radio", name=de.value_labels(qid)[3], exact=True).check()
+    page.get_by_role("button", name=de.ui["save"], exact=True).click()
+    page.locator(".netsoc-resume-code").wait_for()
+    assert stored_row(server.db, inst)["language"] == "de"
