@@ -1,14 +1,22 @@
 """The comparison sample of the feedback page: norms, their description and percentiles.
 
-:func:`reference_for` is the one place that knows where the norms come from.
-Today that is the instrument's inline ``norms:`` section (normal
-percentiles); when :mod:`survey.norms` provides a norms model (loaded from a
-norms YAML with empirical percentiles and their confidence intervals), only
-:func:`reference_for` changes.
+:func:`reference_for` is the one place that knows where the norms come from:
+
+- a norms file the instrument points at (``norms: <path>``, read by
+  :func:`survey.norms.norms_for`): empirical percentile ranks;
+- the instrument's inline ``norms:`` section: normal percentiles from mean
+  and SD.
+
+The interval shown with a percentile covers the participant's measurement
+error: it runs from the percentile of the lower end of the score's band to
+that of the upper end.  With a norms file it also covers the norm sample's
+size: the ends are the lower / upper Wilson limits of those two percentiles
+(:meth:`survey.norms.Norms.percentile`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +26,7 @@ from typing import Any, Protocol
 from analysis.individual import FEEDBACK_SCORES, per_instrument
 from survey.instrument import Instrument, Norms
 
-__all__ = ["Reference", "reference_for", "NormalNorms"]
+__all__ = ["Reference", "reference_for", "NormalNorms", "FileNorms"]
 
 _PHI = NormalDist().cdf
 
@@ -91,11 +99,39 @@ def _from_inline(norms: Norms) -> Reference:
         lookup=NormalNorms({k: (v[0], v[1]) for k, v in params.items()}))
 
 
+@dataclass(frozen=True)
+class FileNorms:
+    """Percentiles from a :class:`survey.norms.Norms` model (see the module docstring)."""
+
+    model: Any
+
+    def __call__(self, score: str, value: float, low: float, high: float
+                 ) -> tuple[float, float, float] | None:
+        if score not in self.model.scores or value != value:
+            return None
+        pct = self.model.percentile(score, value)[0]
+        lo = self.model.percentile(score, low)[1] if low == low else math.nan
+        hi = self.model.percentile(score, high)[2] if high == high else math.nan
+        return pct, lo, hi
+
+
+def _from_file(model: Any) -> Reference:
+    nan = math.nan
+    params = {name: (s.mean, s.sd, nan if s.reliability is None else s.reliability)
+              for name, s in model.scores.items() if name in FEEDBACK_SCORES}
+    return Reference(population=model.meta.population or "", n=model.n,
+                     collected=model.collected, synthetic=model.synthetic, params=params,
+                     lookup=FileNorms(model))
+
+
 def _build(instrument: Instrument) -> Reference:
     norms: Any = instrument.norms
     if isinstance(norms, Norms):
         return _from_inline(norms)
-    # a norms file (survey.norms) plugs in here
+    if isinstance(norms, str):
+        from survey.norms import norms_for
+
+        return _from_file(norms_for(instrument))
     return Reference(population="", n=None, collected=None, synthetic=False)
 
 
