@@ -77,7 +77,7 @@ def one_run(browser, url: str, seed: int) -> dict[str, float]:
     page.wait_for_timeout(500)  # let the last answers reach the kernel
     t1 = time.perf_counter()
     page.locator(".netsoc-submit").click()
-    page.locator(".netsoc-feedback img").first.wait_for(state="visible")
+    page.locator(".netsoc-feedback svg[role=img]").first.wait_for(state="visible")
     t_feedback = time.perf_counter() - t1
     context.close()
     return {"open_to_consent_s": t_consent, "open_to_first_question_s": t_first,
