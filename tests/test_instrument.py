@@ -183,7 +183,7 @@ from survey.instrument import negotiate_language  # noqa: E402
 from survey.languages import parse_accept_language, text_slots  # noqa: E402
 
 
-def test_shipped_instrument_offers_english_and_german(instrument):
+def test_shipped_instrument_offers_english_german_and_french(instrument):
     assert instrument.default_language == "en" and instrument.language == "en"
     assert instrument.languages[0] == "en" and "de" in instrument.languages
     de = instrument.localized("de")
@@ -196,10 +196,14 @@ def test_shipped_instrument_offers_english_and_german(instrument):
     assert instrument.value_labels("net_purpose_1")[5] == "Strongly agree"
     assert de.value_labels("net_purpose_1")[5] == "Stimme voll und ganz zu"
     assert de.consent.text.startswith("In diesem Fragebogen")
+    fr = instrument.localized("fr")
+    assert fr.language_info["fr"].name == "Français" and fr.ui["next"] == "Suivant"
+    assert fr.value_labels("net_purpose_1")[5] == "Tout à fait d'accord"
 
 
-def test_a_language_version_changes_texts_only(instrument):
-    de = instrument.localized("de")
+@pytest.mark.parametrize("tag", ["de", "fr"])
+def test_a_language_version_changes_texts_only(instrument, tag):
+    de = instrument.localized(tag)
     assert de.item_ids == instrument.item_ids and de.question_ids == instrument.question_ids
     assert de.field_ids == instrument.field_ids
     for f in instrument.choice_fields:
@@ -236,8 +240,8 @@ def test_localized_copies_are_cached_and_shared(instrument):
 
 
 def test_unknown_language_names_it_and_the_offered_ones(instrument):
-    with pytest.raises(InstrumentError, match=r"'fr' is not offered .*en, de"):
-        instrument.localized("fr")
+    with pytest.raises(InstrumentError, match=r"'es' is not offered .*en, de, fr"):
+        instrument.localized("es")
 
 
 LANG_CASES = {
@@ -257,8 +261,8 @@ LANG_CASES = {
                              r"profiles\.socializer\.advice: no text in 'de'"),
     "missing feedback text": (lambda r: r["feedback"]["intentionality"]["low"].pop("de"),
                               r"feedback\.intentionality\.low: no text in 'de'"),
-    "language not listed": (lambda r: r["items"][2]["text"].update(fr="Je cherche la compagnie."),
-                            r"items\.soc_purpose_1\.text: has a text in 'fr', which is not listed"),
+    "language not listed": (lambda r: r["items"][2]["text"].update(es="Busco la compañía de otros."),
+                            r"items\.soc_purpose_1\.text: has a text in 'es', which is not listed"),
     "invalid tag in a text map": (lambda r: r["title"].update(deutsch="Titel"),
                                   r"title: 'deutsch' is not a BCP 47 language tag"),
     "invalid tag in languages": (lambda r: r["languages"].update({"EN_us": {"name": "x"}}),
@@ -331,7 +335,7 @@ def test_single_language_files_and_the_old_language_key_still_load(tmp_path):
 def test_a_file_in_another_language_gets_the_shipped_ui_words_of_that_language(tmp_path):
     def german_only(r):
         r["default_language"] = "de"
-        r["languages"].pop("en")
+        r["languages"] = {"de": r["languages"]["de"]}
         for slot in list(text_slots(r)):
             if isinstance(slot.value, dict):
                 slot.container[slot.key] = slot.value["de"]
@@ -351,11 +355,13 @@ def test_norms_may_be_a_path_next_to_the_instrument(tmp_path):
     ("DE", "en", "de"),
     ("de-AT", None, "de"),                      # region cut back to the language
     ("xx", "de-CH,de;q=0.9,en;q=0.8", "de"),    # unknown ?lang ignored, browser next
-    (None, "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7", "en"),
-    (None, "fr, de;q=0.5, en;q=0.4", "de"),
+    (None, "es-MX, es;q=0.9, en;q=0.8, de;q=0.7", "en"),
+    (None, "es, de;q=0.5, en;q=0.4", "de"),
+    (None, "fr-CA", "fr"),
+    ("fr", "de", "fr"),
     (None, "en;q=0.2, de;q=0.9", "de"),         # q-values, not header order
     (None, "de;q=0, en", "en"),                 # q=0 means "not acceptable"
-    (None, "fr, *;q=0.5", "en"),                # anything: the default
+    (None, "es, *;q=0.5", "en"),                # anything: the default
     (None, "ja", "en"),
     (None, ";;;,q=1,,", "en"),                  # malformed header
     ("", "", "en"),

@@ -33,7 +33,7 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_export_has_one_row_per_text_with_stable_ids(inst_file, tmp_path):
+def test_export_has_one_row_per_text_with_stable_ids(inst_file, tmp_path):  # noqa: PLR0915
     out = tmp_path / "de.csv"
     text = export_translations("de", out, instrument=inst_file)
     rows = rows_of(out.read_text(encoding="utf-8-sig"))
@@ -67,9 +67,9 @@ def test_round_trip_is_byte_identical(inst_file, tmp_path):
 def test_a_new_language_goes_in_validated_and_round_trips(inst_file, tmp_path):
     en_before = load_instrument(inst_file)
     de_before = en_before.localized("de")
-    rows = rows_of(export_translations("fr", instrument=inst_file))
+    rows = rows_of(export_translations("es", instrument=inst_file))
     assert all(r[2] == "" for r in rows[1:])
-    filled = [rows[0]] + [[i, src, f"FR {src}"] for i, src, _ in rows[1:]]
+    filled = [rows[0]] + [[i, src, f"ES {src}"] for i, src, _ in rows[1:]]
     # texts that YAML would read as something else when written bare
     tricky = {"fields.role.options.sales": "no", "fields.role.options.other": "1.5",
               "fields.role.options.na": "2026-01-01", "fields.work_mode.options.remote": "null",
@@ -78,27 +78,27 @@ def test_a_new_language_goes_in_validated_and_round_trips(inst_file, tmp_path):
               "fields.age_band.options.18_24": "'guillemets' et \"doubles\"",
               "ui.copy": "Copier\navec saut de ligne"}
     filled = [[i, s, tricky.get(i, t)] for i, s, t in filled]
-    csv_path = write_csv(tmp_path / "fr.csv", filled)
+    csv_path = write_csv(tmp_path / "es.csv", filled)
     with pytest.raises(DataError, match="new language .* give its name"):
         import_translations(csv_path, instrument=inst_file)
-    res = import_translations(csv_path, instrument=inst_file, name="Français",
+    res = import_translations(csv_path, instrument=inst_file, name="Español",
                               translator="test", date="2026-11-28")
     assert res.written and res.added == len(filled) - 1 and res.changed == 0
     inst = load_instrument(inst_file)
-    assert inst.languages == ("en", "de", "fr")
-    assert inst.language_info["fr"].review_status == "machine-assisted, needs native review"
-    fr = inst.localized("fr")
-    assert fr.items[0].text == "FR " + en_before.items[0].text
+    assert inst.languages == ("en", "de", "fr", "es")
+    assert inst.language_info["es"].review_status == "machine-assisted, needs native review"
+    fr = inst.localized("es")
+    assert fr.items[0].text == "ES " + en_before.items[0].text
     assert fr.choice_fields["role"].options["sales"] == "no"
     assert fr.choice_fields["role"].options["other"] == "1.5"
     assert fr.choice_fields["role"].options["na"] == "2026-01-01"
     assert fr.choice_fields["work_mode"].options == {
         "remote": "null", "hybrid": "# pas un commentaire", "onsite": "- tiret: deux-points",
-        "na": "FR Prefer not to say"}
+        "na": "ES Prefer not to say"}
     assert fr.choice_fields["age_band"].options["18_24"] == "'guillemets' et \"doubles\""
     assert fr.ui["copy"] == "Copier\navec saut de ligne"
     # the other languages, the ids, the comments and the seeds are untouched
-    assert inst == en_before.model_copy(update={"languages": ("en", "de", "fr"),
+    assert inst == en_before.model_copy(update={"languages": ("en", "de", "fr", "es"),
                                                 "language_info": inst.language_info})
     assert inst.localized("de").items == de_before.items
     text = inst_file.read_text(encoding="utf-8")
@@ -106,8 +106,8 @@ def test_a_new_language_goes_in_validated_and_round_trips(inst_file, tmp_path):
     assert "source: {seed: 000, idea:" in text
     # and the new language round-trips byte for byte
     before = inst_file.read_bytes()
-    again = tmp_path / "fr2.csv"
-    export_translations("fr", again, instrument=inst_file)
+    again = tmp_path / "es2.csv"
+    export_translations("es", again, instrument=inst_file)
     assert rows_of(again.read_text(encoding="utf-8-sig")) == filled
     assert not import_translations(again, instrument=inst_file).written
     out = tmp_path / "rewritten.yaml"
