@@ -160,7 +160,6 @@ class RespondentScorer:
         sizes = self._members.sum(axis=0)
         self._need = np.ceil(np.array(shares) * sizes - 1e-9)
         self._expected = np.array([c.expected for c in inst.attention_checks], dtype=float)
-        self._profiles = [(p.id, p.balance, p.engagement) for p in inst.profiles]
         self.facets = list(inst.facets)
 
     # -------------------------------------------------------------- input
@@ -251,20 +250,20 @@ class RespondentScorer:
         out["attention_failures"] = (done & (checks != self._expected)).sum(axis=1)
         return out
 
+    @staticmethod
+    def _ids(cat: pd.Categorical) -> np.ndarray:
+        ids = np.asarray(cat.categories, dtype=object)
+        return np.where(cat.codes >= 0, ids[cat.codes], None)
+
     def _levels(self, values: np.ndarray, levels: Any) -> np.ndarray:
-        out = np.full(values.shape, None, dtype=object)
-        for lv in levels:
-            upper = (values < lv.max) | ((lv.max >= self.hi) & (values <= lv.max))
-            out[(values >= lv.min) & upper] = lv.id
-        return out
+        from analysis.scoring import _levels  # one definition of the [min, max) rule
+
+        return self._ids(_levels(values, levels, self.hi))
 
     def _profile(self, balance: np.ndarray, engagement: np.ndarray) -> np.ndarray:
-        out = np.full(balance.shape, None, dtype=object)
-        for pid, (b0, b1), (e0, e1) in self._profiles:
-            in_b = (balance >= b0) & ((balance < b1) | ((b1 >= 1.0) & (balance <= b1)))
-            in_e = (engagement >= e0) & ((engagement < e1) | ((e1 >= self.hi) & (engagement <= e1)))
-            out[in_b & in_e] = pid
-        return out
+        from analysis.scoring import _profiles
+
+        return self._ids(_profiles(balance, engagement, self.instrument, self.hi))
 
     def score_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Scores of one participant's answers dict (plain floats, ids or ``None``)."""
