@@ -161,7 +161,8 @@ def test_bad_codes(store, before, instrument, value, match):
 
 @pytest.mark.fault("submit payload: huge strings", expect="ResponseValidationError, short message; nothing stored")
 @pytest.mark.parametrize("where", ["comment", "item", "role", "cohort", "respondent_id", "note",
-                                   "started_at", "unknown key", "draft comment"])
+                                   "started_at", "language", "browser", "unknown key",
+                                   "draft comment"])
 def test_huge_strings(store, before, instrument, where):
     answers = valid(instrument)
     kw = {}
@@ -199,8 +200,32 @@ def test_huge_strings(store, before, instrument, where):
     ({"randomization_seed": -1}, "randomization_seed: expected"),
     ({"randomization_seed": 2**70}, "randomization_seed: expected"),
     ({"randomization_seed": 1.5}, "randomization_seed: expected"),
+    ({"language": "xx"}, r"language: expected one of the instrument's languages \['en', 'de'"),
+    ({"language": ["de"]}, "language: expected one of"),
+    ({"browser": "short"}, "browser: expected a token of 8-256 characters, got 5 characters"),
+    ({"browser": 12345678}, "browser: expected a token"),
 ])
 def test_bad_arguments(store, before, instrument, kw, match):
     refused(store, before, match, answers=valid(instrument), **kw)
-    if "note" not in kw:  # drafts carry no note
+    if not {"note", "browser"} & set(kw):  # drafts carry no note and no browser token
         refused(store, before, match, answers=valid(instrument), draft=True, **kw)
+
+
+@pytest.mark.fault("submit payload: unknown language", expect="ResponseValidationError naming the field; nothing stored")
+@FUZZ
+@given(language=anything)
+def test_any_language_argument(store, instrument, language):
+    before = store.to_frame(include_drafts=True)  # valid examples add rows
+    try:
+        rid = store.submit(valid(instrument), language=language)
+    except ResponseValidationError as err:
+        assert [p.field for p in err.problems] == ["language"], err.problems
+        pd.testing.assert_frame_equal(store.to_frame(include_drafts=True), before)
+        return
+    # accepted: nothing (the default) or the instrument's own tags, as the instrument spells them
+    stored = store.to_frame().set_index("respondent_id").loc[rid, "language"]
+    if language is None:
+        assert stored == instrument.default_language
+    else:
+        assert isinstance(language, str) and stored == language.casefold()
+        assert stored in instrument.languages
