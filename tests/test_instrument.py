@@ -395,3 +395,14 @@ def test_a_stored_response_scores_the_same_in_every_language(tmp_path, instrumen
     en = scored[instrument.default_language].drop(columns=["respondent_id"], errors="ignore")
     for tag, result in scored.items():
         pd.testing.assert_frame_equal(result.drop(columns=["respondent_id"], errors="ignore"), en)
+
+
+def test_codebook_in_another_language(tmp_path, capsys):
+    out = tmp_path / "codebook_de.csv"
+    assert main(["codebook", "--lang", "de", "--out", str(out)]) == 0
+    book = pd.read_csv(out)
+    row = book.set_index("variable").loc["net_purpose_1"]
+    assert row["text"].startswith("Ich gehe") and "5=Stimme voll und ganz zu" in row["value_labels"]
+    assert row["source"].startswith("seed 000:")  # the seed idea stays as written
+    assert main(["codebook", "--lang", "xx"]) == 1
+    assert "'xx' is not offered" in capsys.readouterr().err

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("codebook", help="write the codebook of an instrument as CSV")
     p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
     p.add_argument("--out", default="-", help="output CSV path, '-' for stdout (default)")
+    p.add_argument("--lang", default=None,
+                   help="language of the texts and labels (default: the instrument's default)")
     p.set_defaults(func=_codebook)
 
 
@@ -44,7 +46,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _codebook(args: argparse.Namespace) -> int:
     from survey.instrument import load_instrument
 
-    book = load_instrument(args.instrument).codebook()
+    inst = load_instrument(args.instrument)
+    book = (inst.localized(args.lang) if args.lang else inst).codebook()
     if args.out == "-":
         book.to_csv(sys.stdout, index=False)
     else:
