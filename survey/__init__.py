@@ -9,19 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 from survey.errors import (
+    AlreadySubmitted,
     DataError,
+    DraftNotFound,
     InstrumentError,
     NetsocError,
+    Problem,
     ResponseValidationError,
     StoreError,
 )
 from survey.instrument import Instrument, load_instrument
 
 __all__ = [
+    "AlreadySubmitted",
     "DataError",
+    "DraftNotFound",
     "Instrument",
     "InstrumentError",
     "NetsocError",
+    "Problem",
     "ResponseValidationError",
     "StoreError",
     "load_instrument",
