@@ -121,13 +121,17 @@ CASES = {
 @pytest.mark.fault("instrument file: inconsistent definition", expect="one error naming file, item and problem")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_bad_instrument_gives_one_clear_error(tmp_path, case):
-    fn, pattern = CASES[case]
+    assert_refused(tmp_path, *CASES[case])
+
+
+def assert_refused(tmp_path: Path, fn, pattern: str) -> None:
+    """The mutated shipped file is refused with a message naming it and matching ``pattern``."""
     path = write(tmp_path, mutated(fn))
     with pytest.raises(InstrumentError) as info:
         load_instrument(path)
     message = str(info.value)
     assert str(path) in message
-    assert re.search(pattern, message), message
+    assert re.search(pattern, message, re.S), message
 
 
 def test_all_problems_are_listed_at_once(tmp_path):
@@ -286,12 +290,7 @@ LANG_CASES = {
                    expect="error naming the item or field and the language")
 @pytest.mark.parametrize("case", sorted(LANG_CASES))
 def test_each_language_problem_is_named(tmp_path, case):
-    fn, pattern = LANG_CASES[case]
-    path = write(tmp_path, mutated(fn))
-    with pytest.raises(InstrumentError) as info:
-        load_instrument(path)
-    assert str(path) in str(info.value)
-    assert re.search(pattern, str(info.value), re.S), str(info.value)
+    assert_refused(tmp_path, *LANG_CASES[case])
 
 
 def test_structure_problems_are_listed_with_language_problems(tmp_path):
