@@ -25,6 +25,7 @@ __all__ = [
     "check_choice",
     "check_probability",
     "as_list",
+    "numeric_columns",
     "numeric_matrix",
 ]
 
@@ -84,16 +85,32 @@ def check_numeric(data: pd.DataFrame, columns: str | Sequence[str], argument: st
     return cols
 
 
+def numeric_columns(data: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
+    """The columns as float64 arrays with NaN for every missing value.
+
+    A float64 column is returned as it is stored (no copy); other dtypes
+    (nullable ``Int64`` included) are converted, one copy per column.
+    """
+    out = []
+    for c in columns:
+        s = data[c]
+        if s.dtype == np.float64:
+            out.append(s.to_numpy())
+        else:
+            out.append(s.to_numpy(dtype="float64", na_value=np.nan))
+    return out
+
+
 def numeric_matrix(data: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """The columns as a float64 array with NaN for every missing value.
+    """The columns as one float64 array with NaN for every missing value.
 
     Filled column by column into a Fortran-ordered array: one cheap copy per
     column whatever the dtypes (nullable ``Int64`` included).
     """
     cols = list(columns)
     out = np.empty((len(data), len(cols)), dtype="float64", order="F")
-    for j, c in enumerate(cols):
-        out[:, j] = data[c].to_numpy(dtype="float64", na_value=np.nan)
+    for j, values in enumerate(numeric_columns(data, cols)):
+        out[:, j] = values
     return out
 
 

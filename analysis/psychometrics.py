@@ -39,9 +39,11 @@ from analysis._checks import (
     check_min_n,
     check_numeric,
     check_probability,
+    numeric_columns,
     numeric_matrix,
 )
-from analysis._moments import listwise_rows, pairwise_moments
+from analysis._compat import renamed_parameters
+from analysis._moments import Moments, listwise_rows, pairwise_moments
 from survey.errors import DataError
 
 __all__ = [
@@ -56,46 +58,50 @@ Missing = Literal["pairwise", "listwise"]
 
 
 # ------------------------------------------------------------------ helpers
-def _prepare(items: pd.DataFrame, columns: Sequence[str] | None, missing: str,
-             *, min_items: int = 2) -> tuple[list[str], np.ndarray]:
-    check_frame(items, "items")
-    cols = list(items.columns) if columns is None else list(columns)
-    cols = check_numeric(items, cols, "items" if columns is None else "columns")
+Columns = np.ndarray | list[np.ndarray]
+
+
+def _prepare(data: pd.DataFrame, columns: Sequence[str] | None, missing: str,
+             *, min_items: int = 2) -> tuple[list[str], Columns]:
+    """Checked item columns and their values.
+
+    Pairwise: the columns as float arrays (no copy for float64 columns);
+    listwise: the matrix of complete rows.
+    """
+    check_frame(data, "data")
+    cols = list(data.columns) if columns is None else list(columns)
+    cols = check_numeric(data, cols, "data" if columns is None else "columns")
     check_choice(missing, ("pairwise", "listwise"), "missing")
     if len(cols) < min_items:
         raise DataError(
-            f"items: got {len(cols)} item column(s) {cols}; expected at least {min_items}")
-    x = numeric_matrix(items, cols)
-    if missing == "listwise":
-        x = x[listwise_rows(x)]
-        check_min_n(x.shape[0], 3, "items", "respondents")
-    else:
-        empty = np.isnan(x).all(axis=1)
-        if empty.any():
-            x = x[~empty]
-        check_min_n(x.shape[0], 3, "items", "respondents")
-    return cols, x
+            f"data: got {len(cols)} item column(s) {cols}; expected at least {min_items}")
+    if missing == "pairwise":
+        return cols, numeric_columns(data, cols)
+    x = numeric_matrix(data, cols)
+    return cols, x[listwise_rows(x)]
 
 
-def _integer(items: pd.DataFrame, cols: list[str]) -> bool:
-    return all(pd.api.types.is_integer_dtype(items[c].dtype) for c in cols)
+def _covariance(x: Columns, cols: list[str], *, corr: bool = False) -> Moments:
+    """Pairwise moments of the prepared values, checked for what alpha needs.
 
-
-def _covariance(x: np.ndarray, cols: list[str], *, corr: bool = False,
-                integer: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    cov, count, cor = pairwise_moments(x, corr=corr, integer=integer)
+    ``rows`` of the result counts respondents with at least one answer
+    (pairwise) or complete rows (listwise).
+    """
+    moments = pairwise_moments(x, corr=corr)
+    check_min_n(moments.rows, 3, "data", "respondents")
+    cov, count = moments.cov, moments.count
     if np.isnan(cov).any() or (count < 3).any():
         i, j = np.argwhere(np.isnan(cov) | (count < 3))[0]
         raise DataError(
-            f"items: columns {cols[i]!r} and {cols[j]!r} are both answered by only "
+            f"data: columns {cols[i]!r} and {cols[j]!r} are both answered by only "
             f"{int(count[i, j])} respondent(s); expected at least 3 for a covariance")
     var = np.diag(cov)
     if (var <= 0).any():
         bad = [c for c, v in zip(cols, var) if v <= 0]
         raise DataError(
-            f"items: column(s) {bad} have no variance (everyone gave the same answer); "
+            f"data: column(s) {bad} have no variance (everyone gave the same answer); "
             "drop them before computing reliability")
-    return cov, count, cor
+    return moments
 
 
 def _alpha_from_cov(C: np.ndarray) -> tuple[float, float]:
@@ -107,35 +113,38 @@ def _alpha_from_cov(C: np.ndarray) -> tuple[float, float]:
     return float(raw), float(std)
 
 
-def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+@renamed_parameters(level="ci")
+def feldt_ci(alpha: float, n: int, k: int, ci: float = 0.95) -> tuple[float, float]:
     """Feldt's exact confidence interval for coefficient alpha.
 
     ``1 - (1 - alpha) * F_{q}(n - 1, (n - 1)(k - 1))`` for
-    ``q = 1 - (1-level)/2`` (lower) and ``(1-level)/2`` (upper), as R's
+    ``q = 1 - (1-ci)/2`` (lower) and ``(1-ci)/2`` (upper), as R's
     ``psych::alpha.ci``.
     """
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    tail = (1 - level) / 2
+    tail = (1 - ci) / 2
     low = 1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)
     high = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
     return float(low), float(high)
 
 
 # ------------------------------------------------------------------ alpha
-def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *,
+@renamed_parameters(items="data")
+def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
                    columns: Sequence[str] | None = None,
                    missing: Missing = "pairwise") -> pd.DataFrame:
     """Cronbach's coefficient alpha with Feldt's confidence interval.
 
     Parameters
     ----------
-    items : pandas.DataFrame
+    data : pandas.DataFrame
         Wide table, one row per respondent, one numeric column per item
         (reverse-keyed items already reflected).  Missing answers as NA.
+        (Formerly ``items``, still accepted with a DeprecationWarning.)
     ci : float, default 0.95
         Confidence level of the interval.
     columns : list of str, optional
-        Item columns to use; default every column of ``items``.
+        Item columns to use; default every column of ``data``.
     missing : {"pairwise", "listwise"}, default "pairwise"
         ``"pairwise"``: covariances over pairwise-complete rows, as
         ``psych::alpha`` by default; respondents with no answer at all are
@@ -166,10 +175,10 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *,
         fewer than 3 respondents.
     """
     level = check_probability(ci, "ci")
-    cols, x = _prepare(items, columns, missing)
-    C, _, _ = _covariance(x, cols, integer=_integer(items, cols))
-    raw, std = _alpha_from_cov(C)
-    n, k = x.shape[0], len(cols)
+    cols, x = _prepare(data, columns, missing)
+    moments = _covariance(x, cols)
+    raw, std = _alpha_from_cov(moments.cov)
+    n, k = moments.rows, len(cols)
     low, high = feldt_ci(raw, n, k, level)
     out = pd.DataFrame({"alpha": [raw], "std_alpha": [std], "ci_low": [low],
                         "ci_high": [high], "n": [n], "k": [k]})
@@ -177,14 +186,16 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, *,
     return out
 
 
-def item_statistics(items: pd.DataFrame, *, columns: Sequence[str] | None = None,
+@renamed_parameters(items="data")
+def item_statistics(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
                     missing: Missing = "pairwise") -> pd.DataFrame:
     """Per-item statistics of a scale, as ``psych::alpha(x)$item.stats``.
 
     Parameters
     ----------
-    items : pandas.DataFrame
-        Wide table of keyed item answers (see :func:`cronbach_alpha`).
+    data : pandas.DataFrame
+        Wide table of keyed item answers (see :func:`cronbach_alpha`;
+        formerly ``items``).
     columns : list of str, optional
         Item columns; default every column.
     missing : {"pairwise", "listwise"}, default "pairwise"
@@ -213,9 +224,9 @@ def item_statistics(items: pd.DataFrame, *, columns: Sequence[str] | None = None
     DataError
         As :func:`cronbach_alpha`.
     """
-    check_frame(items, "items")
-    cols, x = _prepare(items, columns, missing)
-    C, _, _ = _covariance(x, cols)
+    cols, x = _prepare(data, columns, missing)
+    moments = _covariance(x, cols)
+    C = moments.cov
     k = len(cols)
     diag = np.diag(C)
     total = C.sum()
@@ -227,11 +238,11 @@ def item_statistics(items: pd.DataFrame, *, columns: Sequence[str] | None = None
         alpha_drop = (k - 1) / (k - 2) * (1 - tr_rest / rest)
     else:
         alpha_drop = np.full(k, np.nan)
-    raw = numeric_matrix(items, cols)
+    raw = numeric_matrix(data, cols)
     with np.errstate(invalid="ignore"):
         mean = np.nanmean(raw, axis=0)
         sd = np.nanstd(raw, axis=0, ddof=1)
-    n = (~np.isnan(x)).sum(axis=0)
+    n = np.diag(moments.count).astype(int)
     out = pd.DataFrame({"item": cols, "n": n, "mean": mean, "sd": sd,
                         "r_drop": r_drop, "alpha_if_dropped": alpha_drop})
     out.attrs.update(missing=missing)
@@ -286,16 +297,17 @@ def minres_loadings(R: np.ndarray) -> np.ndarray:
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_total(items: pd.DataFrame, *, columns: Sequence[str] | None = None,
+@renamed_parameters(items="data")
+def omega_total(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
                 missing: Missing = "pairwise") -> pd.DataFrame:
     """McDonald's omega total from a one-factor minres model.
 
     Parameters
     ----------
-    items : pandas.DataFrame
+    data : pandas.DataFrame
         Wide table of keyed item answers (reverse-keyed items reflected;
         omega is computed on the correlations as given, no automatic
-        re-keying).
+        re-keying; formerly ``items``).
     columns : list of str, optional
         Item columns; default every column.
     missing : {"pairwise", "listwise"}, default "pairwise"
@@ -318,11 +330,12 @@ def omega_total(items: pd.DataFrame, *, columns: Sequence[str] | None = None,
         Fewer than 3 items (a one-factor model of 2 items is not
         identified), or the conditions of :func:`cronbach_alpha`.
     """
-    cols, x = _prepare(items, columns, missing, min_items=3)
-    _, _, R = _covariance(x, cols, corr=True)
+    cols, x = _prepare(data, columns, missing, min_items=3)
+    moments = _covariance(x, cols, corr=True)
+    R = moments.cor
     lam = minres_loadings(R)
     omega = 1 - (1 - lam ** 2).sum() / R.sum()
-    out = pd.DataFrame({"omega_total": [float(omega)], "n": [x.shape[0]], "k": [len(cols)]})
+    out = pd.DataFrame({"omega_total": [float(omega)], "n": [moments.rows], "k": [len(cols)]})
     out.attrs.update(missing=missing, loadings=dict(zip(cols, lam.tolist())))
     return out
 
@@ -341,7 +354,8 @@ def difference_score_reliability(var_a: float, var_b: float, rel_a: float,
 
 
 # ------------------------------------------------------------------ instrument
-def reliability(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
+@renamed_parameters(responses="data")
+def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
                 ci: float = 0.95, missing: Missing = "pairwise") -> pd.DataFrame:
     """Reliability of every scale and facet of an instrument, and of the balance.
 
@@ -350,8 +364,9 @@ def reliability(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Wide response table (one row per respondent, one column per item).
+    data : pandas.DataFrame
+        Wide response table (one row per respondent, one column per item;
+        formerly ``responses``).
     instrument : Instrument, optional
         Default: the shipped instrument (``load_instrument()``).
     ci : float, default 0.95
@@ -387,9 +402,9 @@ def reliability(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     from survey.instrument import load_instrument
 
     inst = instrument if instrument is not None else load_instrument()
-    check_frame(responses, "responses")
-    check_numeric(responses, inst.item_ids, "responses")
-    keyed = keyed_items(responses, inst)
+    check_frame(data, "data")
+    check_numeric(data, inst.item_ids, "data")
+    keyed = keyed_items(data, inst)
 
     groups: list[tuple[str, str | None, list[str]]] = []
     for scale in inst.scales:
@@ -413,7 +428,7 @@ def reliability(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
 
     rel = {r["scale"]: r["alpha"] for r in rows if r["facet"] is None}
     if "networking" in rel and "socializing" in rel:
-        scores = score(responses, inst)
+        scores = score(data, inst)
         both = scores["networking"].notna() & scores["socializing"].notna()
         net, soc = scores.loc[both, "networking"], scores.loc[both, "socializing"]
         rd = difference_score_reliability(

@@ -85,7 +85,8 @@ def one_factor(rng):
 
 def test_pairwise_moments_match_pandas(one_factor):
     x = one_factor.to_numpy(dtype=float, na_value=np.nan)
-    cov, count, cor = pairwise_moments(x, corr=True)
+    cov, count, cor, rows = pairwise_moments(x, corr=True)
+    assert rows == one_factor.notna().any(axis=1).sum()
     frame = one_factor.astype(float)
     np.testing.assert_allclose(cov, frame.cov().to_numpy(), atol=1e-12)
     np.testing.assert_allclose(cor, frame.corr().to_numpy(), atol=1e-12)
@@ -200,13 +201,13 @@ def test_reliability_table_reverse_keys_and_balance(instrument, rng):
 
 # ------------------------------------------------------------------ bad input
 def test_errors_name_argument_and_value():
-    with pytest.raises(DataError, match=r"items: column 'b' is not numeric \(dtype \w+\); expected numbers"):
+    with pytest.raises(DataError, match=r"data: column 'b' is not numeric \(dtype \w+\); expected numbers"):
         cronbach_alpha(SMALL.assign(b=["x", "y", "z", "w"]))
     with pytest.raises(DataError, match=r"columns: column 'zz' not found"):
         cronbach_alpha(SMALL, columns=["a", "zz"])
-    with pytest.raises(DataError, match=r"items: got 1 item column\(s\) \['a'\]; expected at least 2"):
+    with pytest.raises(DataError, match=r"data: got 1 item column\(s\) \['a'\]; expected at least 2"):
         cronbach_alpha(SMALL[["a"]])
-    with pytest.raises(DataError, match=r"items: only 2 respondents"):
+    with pytest.raises(DataError, match=r"data: only 2 respondents"):
         cronbach_alpha(SMALL.iloc[:2])
     with pytest.raises(DataError, match=r"no variance"):
         cronbach_alpha(SMALL.assign(c=3))
@@ -228,17 +229,46 @@ def test_input_not_modified(one_factor):
     pd.testing.assert_frame_equal(one_factor, before)
 
 
-@pytest.mark.parametrize("offset, scale", [(0, 1), (0.5, 1), (0, 40)])
-def test_pairwise_moments_across_chunks_and_precisions(rng, offset, scale):
-    # 70,000 rows span two chunks; integer codes take the exact float32 path,
-    # non-integers (offset 0.5) and wide ranges (scale 40) the float64 one.
+@pytest.mark.parametrize("offset, scale", [(0, 1), (0.5, 1), (0, 40), (1e6, 1e-3)])
+def test_pairwise_moments_across_chunks(rng, offset, scale):
+    # 70,000 rows span many chunks and the centring head; a large offset with a
+    # small spread would lose digits without centring.  Reference: pandas on
+    # the data with the offset taken off first (exact here), since pandas
+    # itself loses about 7 digits on the (1e6, 1e-3) case.
     x = rng.integers(1, 6, size=(70_000, 4)).astype(float) * scale + offset
     x[rng.random(x.shape) < 0.05] = np.nan
-    frame = pd.DataFrame(x)
-    cov, count, cor = pairwise_moments(x, corr=True)
-    np.testing.assert_allclose(cov, frame.cov().to_numpy(), rtol=1e-12, atol=1e-12)
+    x[5] = np.nan                                  # an empty row
+    frame = pd.DataFrame(x - offset)
+    cov, count, cor, rows = pairwise_moments(x, corr=True)
+    np.testing.assert_allclose(cov, frame.cov().to_numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(cor, frame.corr().to_numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(count, (~np.isnan(x)).astype(int).T @ (~np.isnan(x)).astype(int))
+    assert rows == (~np.isnan(x)).any(axis=1).sum()
+    # the columns as separate arrays (as read from a DataFrame) give the same
+    by_column = pairwise_moments(list(x.T.copy()), corr=True)
+    np.testing.assert_array_equal(by_column.cov, cov)
+    np.testing.assert_array_equal(by_column.count, count)
+
+
+def test_alpha_same_for_int64_float64_and_float32_frames(one_factor):
+    expect = cronbach_alpha(one_factor.astype("float64")).iloc[0]
+    for dtype in ("Int64", "float32", "Float64"):
+        got = cronbach_alpha(one_factor.astype(dtype)).iloc[0]
+        assert got["alpha"] == pytest.approx(expect["alpha"], abs=1e-12), dtype
+        assert got["n"] == expect["n"]
+
+
+def test_old_argument_names_still_work_with_a_warning(one_factor):
+    expect = cronbach_alpha(one_factor)
+    with pytest.warns(DeprecationWarning, match="'items' is deprecated; use 'data'"):
+        got = cronbach_alpha(items=one_factor)
+    pd.testing.assert_frame_equal(got, expect)
+    with pytest.warns(DeprecationWarning, match="'items' is deprecated"):
+        item_statistics(items=one_factor)
+    with pytest.warns(DeprecationWarning, match="'items' is deprecated"):
+        omega_total(items=one_factor)
+    with pytest.raises(TypeError, match="got both 'items'"):
+        cronbach_alpha(one_factor.iloc[:0], items=one_factor, data=one_factor)
 
 
 def test_item_statistics_pairwise_from_pandas_cov(one_factor):
