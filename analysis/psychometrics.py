@@ -174,15 +174,15 @@ def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
         fewer than 3 respondents, or a pair of items answered together by
         fewer than 3 respondents.
     """
-    level = check_probability(ci, "ci")
+    ci = check_probability(ci, "ci")
     cols, x = _prepare(data, columns, missing)
     moments = _covariance(x, cols)
     raw, std = _alpha_from_cov(moments.cov)
     n, k = moments.rows, len(cols)
-    low, high = feldt_ci(raw, n, k, level)
+    low, high = feldt_ci(raw, n, k, ci)
     out = pd.DataFrame({"alpha": [raw], "std_alpha": [std], "ci_low": [low],
                         "ci_high": [high], "n": [n], "k": [k]})
-    out.attrs.update(missing=missing, ci_method="Feldt (exact F quantiles)", ci_level=level)
+    out.attrs.update(missing=missing, ci_method="Feldt (exact F quantiles)", ci_level=ci)
     return out
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis._checks import check_frame, check_numeric, numeric_matrix
+from analysis._compat import renamed_parameters
 from survey.errors import DataError
 
 __all__ = ["flag_careless", "describe_exclusions", "longstring", "irv"]
@@ -68,13 +69,13 @@ def irv(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _duration(responses: pd.DataFrame, start: str, end: str) -> pd.Series:
-    if start not in responses.columns or end not in responses.columns:
-        return pd.Series(np.nan, index=responses.index, dtype="float64")
+def _duration(data: pd.DataFrame, start: str, end: str) -> pd.Series:
+    if start not in data.columns or end not in data.columns:
+        return pd.Series(np.nan, index=data.index, dtype="float64")
     out = []
     for col, arg in ((start, "started_at"), (end, "submitted_at")):
         try:
-            out.append(pd.to_datetime(responses[col], utc=True, format="ISO8601"))
+            out.append(pd.to_datetime(data[col], utc=True, format="ISO8601"))
         except (ValueError, TypeError) as exc:
             raise DataError(
                 f"{arg}: column {col!r} holds values that are not timestamps "
@@ -95,7 +96,8 @@ def _threshold(value: Any, auto: float, argument: str) -> float | None:
     return float(value)
 
 
-def flag_careless(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
+@renamed_parameters(responses="data")
+def flag_careless(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
                   max_attention_failures: int | None = 0,
                   max_longstring: float | str | None = AUTO,
                   min_irv: float | None = None,
@@ -107,7 +109,7 @@ def flag_careless(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
 
     Parameters
     ----------
-    responses : pandas.DataFrame
+    data : pandas.DataFrame
         Wide response table (one row per respondent) with the instrument's
         item and attention-check columns; optional timestamp columns.
     instrument : Instrument, optional
@@ -134,7 +136,7 @@ def flag_careless(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     Returns
     -------
     pandas.DataFrame
-        Aligned to ``responses.index``, with columns
+        Aligned to ``data.index``, with columns
 
         - ``attention_failures`` (int): checks answered otherwise than asked;
           an unanswered check is not a failure.
@@ -161,9 +163,9 @@ def flag_careless(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     from survey.instrument import load_instrument
 
     inst = instrument if instrument is not None else load_instrument()
-    check_frame(responses, "responses")
-    items = check_numeric(responses, inst.item_ids, "responses")
-    checks = check_numeric(responses, inst.attention_ids, "responses")
+    check_frame(data, "data")
+    items = check_numeric(data, inst.item_ids, "data")
+    checks = check_numeric(data, inst.attention_ids, "data")
     n_questions = len(items) + len(checks)
 
     thr = {
@@ -182,8 +184,8 @@ def flag_careless(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     else:
         raise DataError(f"rule: got {rule!r}; expected 'any', 'all' or a number of flags from 1 to 4")
 
-    x = numeric_matrix(responses, items)
-    a = numeric_matrix(responses, checks)
+    x = numeric_matrix(data, items)
+    a = numeric_matrix(data, checks)
     expected = np.array([c.expected for c in inst.attention_checks], dtype="float64")
     answered = ~np.isnan(a)
     failures = (answered & (a != expected)).sum(axis=1)
@@ -193,8 +195,8 @@ def flag_careless(responses: pd.DataFrame, instrument=None, *,  # noqa: ANN001
         "attention_answered": answered.sum(axis=1).astype("int64"),
         "longstring": longstring(x),
         "irv": irv(x),
-        "duration_s": _duration(responses, started_at, submitted_at).to_numpy(),
-    }, index=responses.index)
+        "duration_s": _duration(data, started_at, submitted_at).to_numpy(),
+    }, index=data.index)
 
     def above(col: str, t: float | None) -> np.ndarray:
         v = out[col].to_numpy(dtype="float64")

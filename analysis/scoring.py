@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis._compat import renamed_parameters
 from survey.errors import DataError
 from survey.instrument import ORIENTATIONS, Instrument, Level, load_instrument
 
@@ -29,13 +30,14 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
+@renamed_parameters(responses="data")
+def item_matrix(data: pd.DataFrame, item_ids: Sequence[str],
                 lo: int, hi: int) -> np.ndarray:
     """Check item columns and return them as a float matrix (NaN = missing).
 
     Parameters
     ----------
-    responses : DataFrame
+    data : DataFrame
         Wide table, one row per respondent.
     item_ids : sequence of str
         The columns to take, in this order.
@@ -48,17 +50,17 @@ def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
         A column is missing, holds non-numeric values, non-integer numbers or
         codes outside ``lo..hi``.  Such values are never turned into NA.
     """
-    if not isinstance(responses, pd.DataFrame):
-        raise DataError(f"responses: expected a pandas DataFrame, got {type(responses).__name__}")
-    missing = [c for c in item_ids if c not in responses.columns]
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in item_ids if c not in data.columns]
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-        raise DataError(f"responses: {len(missing)} item column(s) missing: {shown}")
-    n = len(responses)
+        raise DataError(f"data: {len(missing)} item column(s) missing: {shown}")
+    n = len(data)
     x = np.empty((n, len(item_ids)), order="F")  # columns contiguous: fast fill and sums
     problems: list[str] = []
     for j, c in enumerate(item_ids):
-        col = responses[c]
+        col = data[c]
         if isinstance(col, pd.DataFrame):
             problems.append(f"column {c!r} appears more than once")
             continue
@@ -80,7 +82,7 @@ def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
         bad &= ~np.isnan(v)
         if bad.any():
             rows = np.flatnonzero(bad)
-            labels = ", ".join(str(responses.index[r]) for r in rows[:5])
+            labels = ", ".join(str(data.index[r]) for r in rows[:5])
             more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
             problems.append(
                 f"column {c!r}: {len(rows)} value(s) outside the codes {lo}..{hi} "
@@ -88,31 +90,32 @@ def item_matrix(responses: pd.DataFrame, item_ids: Sequence[str],
             continue
         x[:, j] = v
     if problems:
-        raise DataError("responses: item columns are not valid answer codes", problems)
+        raise DataError("data: item columns are not valid answer codes", problems)
     return x
 
 
-def _keyed_matrix(responses: pd.DataFrame, inst: Instrument) -> np.ndarray:
+def _keyed_matrix(data: pd.DataFrame, inst: Instrument) -> np.ndarray:
     ids = inst.item_ids
     lo, hi = inst.response_range(ids[0])
-    x = item_matrix(responses, ids, lo, hi)
+    x = item_matrix(data, ids, lo, hi)
     for j, item in enumerate(inst.items):
         if item.keying == "reverse":
             np.subtract(lo + hi, x[:, j], out=x[:, j])
     return x
 
 
-def keyed_items(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
+@renamed_parameters(responses="data")
+def keyed_items(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Scored items with reverse-keyed items flipped, as floats (NaN = missing).
 
     Returns
     -------
     DataFrame
         One column per scored item of the instrument, aligned to
-        ``responses.index``; reverse-keyed items hold ``min + max - code``.
+        ``data.index``; reverse-keyed items hold ``min + max - code``.
     """
     inst = instrument if instrument is not None else load_instrument()
-    return pd.DataFrame(_keyed_matrix(responses, inst), index=responses.index,
+    return pd.DataFrame(_keyed_matrix(data, inst), index=data.index,
                         columns=inst.item_ids)
 
 
@@ -155,12 +158,13 @@ def _profiles(balance: np.ndarray, engagement: np.ndarray, inst: Instrument,
     return pd.Categorical.from_codes(codes, categories=[p.id for p in inst.profiles])
 
 
-def score(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
+@renamed_parameters(responses="data")
+def score(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Score every respondent.
 
     Parameters
     ----------
-    responses : DataFrame
+    data : DataFrame
         Wide table with one integer-code column per scored item (extra columns
         are ignored).  Missing answers are NA.
     instrument : Instrument, optional
@@ -169,7 +173,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.D
     Returns
     -------
     DataFrame
-        Aligned to ``responses.index``, with columns
+        Aligned to ``data.index``, with columns
 
         - ``networking``, ``socializing`` : mean of the keyed items (1..5).
         - ``balance`` : ``(networking - socializing) / (max - min)``, in [-1, 1];
@@ -191,7 +195,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.D
         Item columns are missing or hold values that are not valid codes.
     """
     inst = instrument if instrument is not None else load_instrument()
-    keyed = _keyed_matrix(responses, inst)
+    keyed = _keyed_matrix(data, inst)
     answered = ~np.isnan(keyed)
     filled = np.where(answered, keyed, 0.0)
     lo, hi = inst.response_range(inst.item_ids[0])
@@ -214,7 +218,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.D
         "intentionality": means["intentionality"],
         "intentionality_level": _levels(means["intentionality"],
                                         inst.scoring.intentionality_levels, hi),
-    }, index=responses.index)
+    }, index=data.index)
     for orient in ORIENTATIONS:
         for facet, spec in inst.facets.items():
             idx = [col[i.id] for i in inst.scale_items(orient, facet)]

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis._compat import renamed_parameters
 from survey.errors import DataError
 
 __all__ = ["group_means", "profile_counts"]
@@ -51,18 +52,26 @@ def group_means(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) ->
     return out
 
 
-def profile_counts(scores: pd.DataFrame, *, profile: str = "profile") -> pd.DataFrame:
+@renamed_parameters(scores="data")
+def profile_counts(data: pd.DataFrame, *, profile: str = "profile") -> pd.DataFrame:
     """Count and share of respondents per profile (NA profiles counted as ``unscored``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Scored table (:func:`analysis.scoring.score`; formerly ``scores``).
+    profile : str, default "profile"
+        Column holding the profile of each respondent.
 
     Returns
     -------
     DataFrame
         Columns ``profile``, ``n``, ``share`` (of all rows).
     """
-    if profile not in scores.columns:
+    if profile not in data.columns:
         raise DataError(f"profile: column {profile!r} is not in the data")
-    counts = scores[profile].value_counts(sort=False, dropna=False)
+    counts = data[profile].value_counts(sort=False, dropna=False)
     out = counts.rename_axis("profile").reset_index(name="n")
     out["profile"] = out["profile"].astype("string").fillna("unscored")
-    out["share"] = out["n"] / max(len(scores), 1)
+    out["share"] = out["n"] / max(len(data), 1)
     return out

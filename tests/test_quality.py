@@ -125,9 +125,9 @@ def test_demo_careless_are_caught(instrument):
 
 def test_bad_input(instrument):
     data = _table(instrument, [], n=2)
-    with pytest.raises(DataError, match=r"responses: column 'net_purpose_1' not found"):
+    with pytest.raises(DataError, match=r"data: column 'net_purpose_1' not found"):
         flag_careless(data.drop(columns="net_purpose_1"), instrument)
-    with pytest.raises(DataError, match=r"responses: column 'attn_1' is not numeric"):
+    with pytest.raises(DataError, match=r"data: column 'attn_1' is not numeric"):
         flag_careless(data.assign(attn_1="yes"), instrument)
     with pytest.raises(DataError, match=r"max_longstring: got 'long'; expected a number"):
         flag_careless(data, instrument, max_longstring="long")

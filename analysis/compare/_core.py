@@ -71,12 +71,12 @@ def group_moments(y: np.ndarray, codes: np.ndarray, k: int
 
 # ------------------------------------------------------------------ two groups
 def welch_t(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float,
-            level: float) -> dict[str, float]:
+            ci: float) -> dict[str, float]:
     se = np.sqrt(v1 / n1 + v2 / n2)
     t = (m1 - m2) / se
     df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
     p = 2 * stats.t.sf(abs(t), df)
-    q = stats.t.ppf(1 - (1 - level) / 2, df)
+    q = stats.t.ppf(1 - (1 - ci) / 2, df)
     diff = m1 - m2
     return dict(mean_diff=diff, ci_low=diff - q * se, ci_high=diff + q * se,
                 t=t, df=df, p=p, se=se)
@@ -89,18 +89,18 @@ def hedges_j(df: float) -> float:
 
 
 def cohen_d(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float,
-            level: float | None) -> dict[str, float]:
+            ci: float | None) -> dict[str, float]:
     """Cohen's d (pooled SD) with a noncentral-t CI, and Hedges' g."""
     df = n1 + n2 - 2
     sp = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / df)
     d = (m1 - m2) / sp
     j = hedges_j(df)
     out = dict(cohen_d=d, hedges_g=d * j)
-    if level is None:
+    if ci is None:
         return out
     scale = np.sqrt(1 / n1 + 1 / n2)
     t_obs = d / scale
-    tail = (1 - level) / 2
+    tail = (1 - ci) / 2
 
     def ncp_for(prob: float) -> float:
         f = lambda ncp: stats.nct.cdf(t_obs, df, ncp) - prob  # noqa: E731

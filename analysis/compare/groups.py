@@ -66,7 +66,7 @@ def two_groups(data: pd.DataFrame, dv: str, group: str, *, ci: float = 0.95,
         Unknown or non-numeric ``dv``, unknown ``group``, not exactly two
         levels, or a group with fewer than 2 values.
     """
-    level = check_probability(ci, "ci")
+    ci = check_probability(ci, "ci")
     if levels is not None and len(list(levels)) != 2:
         raise DataError(f"levels: got {list(levels)!r}; expected exactly two levels")
     y, codes, found = _core.dv_and_groups(data, dv, group, levels=levels)
@@ -75,8 +75,8 @@ def two_groups(data: pd.DataFrame, dv: str, group: str, *, ci: float = 0.95,
             f"group: column {group!r} has {len(found)} levels {found!r}; expected exactly 2 "
             "(use many_groups, or pass levels=)")
     n, mean, var = _core.group_moments(y, codes, 2)
-    w = _core.welch_t(mean[0], mean[1], var[0], var[1], n[0], n[1], level)
-    d = _core.cohen_d(mean[0], mean[1], var[0], var[1], n[0], n[1], level)
+    w = _core.welch_t(mean[0], mean[1], var[0], var[1], n[0], n[1], ci)
+    d = _core.cohen_d(mean[0], mean[1], var[0], var[1], n[0], n[1], ci)
     mw = _core.mann_whitney(y[codes == 0], y[codes == 1])
     row = dict(dv=dv, group=group, level_1=found[0], level_2=found[1],
                n_1=int(n[0]), n_2=int(n[1]), mean_1=mean[0], mean_2=mean[1],
@@ -177,7 +177,7 @@ def posthoc(data: pd.DataFrame, dv: str, group: str, *,
         As :func:`many_groups`, or an unknown ``method``.
     """
     check_choice(method, ("tukey", "games-howell"), "method")
-    level = check_probability(ci, "ci")
+    ci = check_probability(ci, "ci")
     y, codes, found = _core.dv_and_groups(data, dv, group)
     k = len(found)
     n, mean, var = _core.group_moments(y, codes, k)
@@ -187,7 +187,7 @@ def posthoc(data: pd.DataFrame, dv: str, group: str, *,
     diff = mean[i] - mean[j]
     if method == "tukey":
         res = stats.tukey_hsd(*[y[codes == g] for g in range(k)])
-        conf = res.confidence_interval(confidence_level=level)
+        conf = res.confidence_interval(confidence_level=ci)
         df_err = len(y) - k
         mse = ((n - 1) * var).sum() / df_err
         se = np.sqrt(mse * (1 / n[i] + 1 / n[j]))
@@ -200,7 +200,7 @@ def posthoc(data: pd.DataFrame, dv: str, group: str, *,
         df = (vi + vj) ** 2 / (vi ** 2 / (n[i] - 1) + vj ** 2 / (n[j] - 1))
         q = np.abs(diff) / se * np.sqrt(2)
         p_adj = stats.studentized_range.sf(q, k, df)
-        crit = np.array([stats.studentized_range.ppf(level, k, d) for d in df]) / np.sqrt(2)
+        crit = np.array([stats.studentized_range.ppf(ci, k, d) for d in df]) / np.sqrt(2)
         low, high = diff - crit * se, diff + crit * se
     return pd.DataFrame({
         "dv": dv, "group": group,

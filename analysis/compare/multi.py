@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis._checks import as_list, check_choice, check_columns, check_frame, check_numeric
+from analysis._compat import renamed_parameters
 from analysis.compare import _core
 from survey.errors import DataError
 
@@ -57,7 +58,8 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
                 p=wa["p_welch"], effect="omega_sq", estimate=omega, name="Welch F")
 
 
-def compare_groups(scores: pd.DataFrame, dvs: str | Sequence[str], groups: str | Sequence[str],
+@renamed_parameters(scores="data")
+def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | Sequence[str],
                    correction: str = "holm", *,
                    tests: str | Sequence[str] = ("welch",),
                    min_group_size: int = 5,
@@ -67,9 +69,9 @@ def compare_groups(scores: pd.DataFrame, dvs: str | Sequence[str], groups: str |
 
     Parameters
     ----------
-    scores : pandas.DataFrame
+    data : pandas.DataFrame
         Wide table, one row per respondent (e.g. scores joined with the
-        grouping fields).
+        grouping fields; formerly ``scores``).
     dvs : str or list of str
         Numeric outcome columns.
     groups : str or list of str
@@ -124,9 +126,9 @@ def compare_groups(scores: pd.DataFrame, dvs: str | Sequence[str], groups: str |
     """
     from statsmodels.stats.multitest import multipletests
 
-    check_frame(scores, "scores")
-    dv_list = check_numeric(scores, as_list(dvs, "dvs"), "dvs")
-    group_list = check_columns(scores, as_list(groups, "groups"), "groups")
+    check_frame(data, "data")
+    dv_list = check_numeric(data, as_list(dvs, "dvs"), "dvs")
+    group_list = check_columns(data, as_list(groups, "groups"), "groups")
     both = sorted(set(dv_list) & set(group_list))
     if both:
         raise DataError(f"groups: column(s) {both} are also dvs; expected separate columns")
@@ -141,13 +143,13 @@ def compare_groups(scores: pd.DataFrame, dvs: str | Sequence[str], groups: str |
 
     rows: list[dict[str, Any]] = []
     for group in group_list:
-        g = scores[group]
+        g = data[group]
         g_ok = g.notna().to_numpy() & ~g.isin(excluded).to_numpy()
         cat = pd.Categorical(g.where(g_ok))
         all_levels = list(cat.categories)
         codes_all = cat.codes.astype(np.int64)
         for dv in dv_list:
-            yv = scores[dv].to_numpy(dtype="float64", na_value=np.nan)
+            yv = data[dv].to_numpy(dtype="float64", na_value=np.nan)
             keep = g_ok & ~np.isnan(yv)
             codes = codes_all[keep]
             counts = np.bincount(codes, minlength=len(all_levels))

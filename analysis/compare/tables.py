@@ -116,7 +116,7 @@ def regress(data: pd.DataFrame, formula: str, *, robust: Literal["HC3"] | None =
     if not isinstance(formula, str) or "~" not in formula:
         raise DataError(f"formula: got {formula!r}; expected a formula like 'y ~ x1 + x2'")
     check_choice(robust, (None, "HC3"), "robust")
-    level = check_probability(ci, "ci")
+    ci = check_probability(ci, "ci")
     try:
         model = ols(formula, data=data, missing="drop")
     except Exception as exc:  # patsy reports unknown names and syntax errors
@@ -130,7 +130,7 @@ def regress(data: pd.DataFrame, formula: str, *, robust: Literal["HC3"] | None =
             f"coefficients in {formula!r}; expected more respondents than coefficients")
     # use_t: t distribution with residual df also for HC3, as R's coeftest
     fit = model.fit(cov_type=robust or "nonrobust", use_t=True)
-    conf = fit.conf_int(alpha=1 - level)
+    conf = fit.conf_int(alpha=1 - ci)
     out = pd.DataFrame({
         "term": fit.params.index, "estimate": fit.params.to_numpy(),
         "se": fit.bse.to_numpy(), "t": fit.tvalues.to_numpy(), "p": fit.pvalues.to_numpy(),

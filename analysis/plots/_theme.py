@@ -73,7 +73,7 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axe
     return fig, fig.add_subplot()
 
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+def t_interval(values: np.ndarray, ci: float = 0.95) -> tuple[float, float]:
     """t-based confidence interval of a mean (seaborn ``errorbar`` callable).
 
     The same interval as :func:`analysis.summary.group_means`, so figures and
@@ -86,5 +86,5 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     if len(v) < 2:
         return (np.nan, np.nan)
     m, se = v.mean(), v.std(ddof=1) / np.sqrt(len(v))
-    q = stats.t.ppf(0.5 + level / 2, len(v) - 1)
+    q = stats.t.ppf(0.5 + ci / 2, len(v) - 1)
     return (float(m - q * se), float(m + q * se))
