@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from traitlets import Bool, Dict, Enum, HasTraits, Int, Unicode
 
-from survey.errors import DraftNotFound, ResponseValidationError, StoreError
+from survey.errors import AlreadySubmitted, DraftNotFound, ResponseValidationError, StoreError
 from survey.instrument import ChoiceField, Instrument
 from survey.validate import validate_answers
 
@@ -623,11 +623,7 @@ class SurveyModel(HasTraits):
         extras: dict[str, Any] = {"language": self.language}
         if submit:
             extras["browser"] = self.browser or None
-        # TEMPORARY until the store's language/browser keywords land (board 05:43)
-        import inspect
-        store = self._open_store()
-        params = inspect.signature(store.submit if submit else store.save_draft).parameters
-        return {k: v for k, v in extras.items() if k in params}
+        return extras
 
     def resume_locked(self) -> bool:
         """Whether too many failed resume attempts make this session wait."""
@@ -705,14 +701,13 @@ class SurveyModel(HasTraits):
             return None
         self.busy = True
         try:
-            if self.browser and hasattr(self._open_store(), "submitted_from") and self._store_call(
-                    lambda s: s.submitted_from(self.browser)):
-                self.message = self.text("already_submitted", ALREADY_SUBMITTED_MESSAGE)
-                return None
             rid = self._store_call(lambda s: s.submit(
                 self._answers_to_store(), cohort=self.cohort, started_at=self.started_at,
                 respondent_id=self.respondent_id, note=FORM_NOTE,
                 randomization_seed=self.seed, **self._store_extras(submit=True)))
+        except AlreadySubmitted:
+            self.message = self.text("already_submitted", ALREADY_SUBMITTED_MESSAGE)
+            return None
         except StoreError:
             self.message = self.text("store_down", STORE_DOWN_MESSAGE)
             return None

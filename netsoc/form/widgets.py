@@ -92,6 +92,7 @@ function render({ model, el }) {
   legend.append(num, text);
   const group = document.createElement("div");
   group.className = "netsoc-options";
+  group.setAttribute("data-lm-suppress-shortcuts", "true");
   group.setAttribute("role", "radiogroup");
   group.setAttribute("aria-labelledby", legend.id);
   const error = document.createElement("p");
@@ -111,12 +112,7 @@ function render({ model, el }) {
       input.name = id;
       input.id = id + "-" + k;
       input.value = String(code);
-      input.addEventListener("change", () => {
-        if (input.checked) {
-          model.set("value", code);
-          model.save_changes();
-        }
-      });
+      input.addEventListener("change", () => { if (input.checked) send(code); });
       const span = document.createElement("span");
       span.textContent = label;
       lab.append(input, span);
@@ -124,6 +120,25 @@ function render({ model, el }) {
       return input;
     });
   }
+  function send(code) {
+    if (model.get("value") === code) return;
+    model.set("value", code);
+    model.save_changes();
+  }
+  // The arrow keys move and check, as native radios do; handled here because
+  // some hosts (JupyterLab's notebook shortcuts) cancel the native action.
+  const STEP = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+  group.addEventListener("keydown", (event) => {
+    const step = STEP[event.key];
+    const k = inputs.indexOf(event.target);
+    if (!step || k < 0 || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const next = inputs[(k + step + inputs.length) % inputs.length];
+    next.checked = true;
+    next.focus();
+    send(model.get("options")[inputs.indexOf(next)][0]);
+  });
   function drawValue() {
     const v = model.get("value");
     for (const input of inputs) input.checked = v !== null && input.value === String(v);

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from survey.instrument import load_instrument
+from tests.browser.test_jupyterlab import lab  # noqa: F401 - the JupyterLab server fixture
 from tests.browser.test_survey_browser import (
     goto_next,
     open_survey,
@@ -201,3 +202,44 @@ def test_going_back_shows_each_choice_checked(phone_page, served):
         assert group.get_by_role("radio", name=inst.value_labels(qid)[2], exact=True).is_checked()
         # the group is one tab stop: only the checked radio is in the tab order
         assert group.locator("input:checked").count() == 1
+
+
+@pytest.mark.slow
+def test_radio_groups_work_inside_jupyterlab(lab, chromium_browser):
+    """The same widgets in an ordinary JupyterLab kernel (the researcher's path)."""
+    from tests.browser.server import block_outside
+
+    base, token, db = lab
+    inst = load_instrument()
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    blocked = block_outside(context)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(f"{base}/lab/tree/01_take_survey.ipynb?token={token}")
+        page.locator("#jp-main-statusbar").get_by_text("Idle").first.wait_for()
+        page.get_by_text("Run", exact=True).first.click()
+        page.get_by_text("Run All Cells", exact=True).first.click()
+        page.locator(".netsoc-consent").first.click()
+        page.locator(".netsoc-item-role").first.wait_for(state="visible")
+        page.locator(".netsoc-next").first.click()
+        first = page.locator("[role=radiogroup]").first
+        first.wait_for()
+        legend = page.locator("#" + first.get_attribute("aria-labelledby")).locator(
+            "span:not(.netsoc-qnum)").inner_text()
+        qid = next(q for q in inst.question_ids if inst.item(q).text == legend.strip())
+        group = page.get_by_role("radiogroup", name=inst.item(qid).text, exact=True)
+        assert page.get_by_role("group", name=inst.item(qid).text, exact=True).count() == 1
+        group.get_by_role("radio").first.focus()
+        page.keyboard.press("ArrowRight")
+        second = inst.value_labels(qid)[list(inst.value_labels(qid))[1]]
+        assert group.get_by_role("radio", name=second, exact=True).is_checked()
+        page.locator(".netsoc-save").first.click()
+        page.locator(".netsoc-resume-code").first.wait_for()
+    finally:
+        context.close()
+    assert not blocked, blocked[:5]
+    from survey.store import open_store
+
+    with open_store(db, instrument=inst) as store:
+        assert store.load_draft(store.to_frame(include_drafts=True)["respondent_id"][0])[qid] == 2
