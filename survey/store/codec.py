@@ -98,7 +98,7 @@ def decode_frame(raw: pd.DataFrame, instrument: Instrument, include_drafts: bool
     for c in ("respondent_id", "cohort", "instrument_id", "instrument_version"):
         out[c] = raw[c].astype("string")
     for c in ("started_at", "submitted_at"):
-        out[c] = pd.to_datetime(raw[c], utc=True).astype("datetime64[us, UTC]")
+        out[c] = pd.to_datetime(raw[c], utc=True, format="ISO8601").astype("datetime64[us, UTC]")
     # rows stored before the language was recorded were in the default language
     out["language"] = raw["language"].astype("string").fillna(default_language(instrument))
     if include_drafts:

@@ -374,14 +374,21 @@ class ResponseStore:
             ``string``), and the comment (``string``).  Only responses to this
             store's instrument id are returned.
         """
-        cols = [respondents.c[c] for c in META_COLUMNS] + [respondents.c.status,
-                                                           respondents.c.answers]
-        query = self._select(sa.select(*cols), cohort, include_drafts).order_by(
-            respondents.c.seq, respondents.c.respondent_id)
+        names = [*META_COLUMNS, "status", "answers"]
+        query = self._select(sa.select(*map(self._column, names)), cohort,
+                             include_drafts).order_by(respondents.c.seq, respondents.c.respondent_id)
         with self._db.read() as conn:
-            raw = pd.DataFrame(conn.execute(query).all(),
-                               columns=[*META_COLUMNS, "status", "answers"])
+            rows = conn.execute(query).all()
+        # column by column: pandas builds a frame from Row objects 3x slower
+        raw = pd.DataFrame(dict(zip(names, zip(*rows))) if rows else {n: [] for n in names})
         return decode_frame(raw, self.instrument, include_drafts)
+
+    def _column(self, name: str) -> Any:
+        """A column to read; SQLite timestamps as their text, parsed vectorised by pandas."""
+        col = respondents.c[name]
+        if self._db.dialect == "sqlite" and isinstance(col.type, sa.DateTime):
+            return sa.type_coerce(col, sa.Text).label(name)
+        return col
 
 
 def open_store(url: str | os.PathLike[str] | None = None, *,
