@@ -321,7 +321,7 @@ def static_page(body: str, lang: str) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("lang", ["en", "de", "fr"])
 def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
     """axe (WCAG 2.0/2.1 A and AA) on the page at 320 px, on a desktop and at 200 % zoom;
     nothing scrolls sideways."""

@@ -46,6 +46,8 @@ CSS = """<style>
 .netsoc-feedback-page{color:#1a1a1a;background:#ffffff;line-height:1.45;max-width:46rem;
   overflow-wrap:break-word;white-space:normal}
 .netsoc-feedback-page h2,.netsoc-feedback-page h3{line-height:1.25;margin:.9em 0 .4em}
+.netsoc-feedback-page p{margin:.5em 0}
+.netsoc-feedback-page strong,.netsoc-feedback-page caption{font-weight:bold}
 .netsoc-feedback-page figure{margin:1em 0}
 .netsoc-feedback-page figcaption{margin:.3em 0}
 .netsoc-feedback-page table{border-collapse:collapse;width:100%;margin:.4em 0 1em}
