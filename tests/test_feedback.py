@@ -362,3 +362,11 @@ def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
                 assert not blocked
         finally:
             browser.close()
+
+
+def test_unknown_reliability_gives_no_band_but_still_a_page(instrument):
+    rel = dict(REL, networking=float("nan"))
+    page = page_html(feedback_data(answers(instrument, 4, 2), instrument, reliability=rel),
+                     instrument)
+    assert "about the 86th percentile (95% interval \u2013 to \u2013)" in page
+    assert "4.00</strong></td>" in page  # the score, without a likely range

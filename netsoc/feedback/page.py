@@ -145,7 +145,7 @@ def _num(inst: Instrument, x: float, balance: bool = False) -> str:
 
 
 def _percentile_text(inst: Instrument, ref: tuple[float, float, float], ci: float) -> str:
-    pct, low, high = (min(max(round(v), 1), 99) for v in ref)
+    pct, low, high = (min(max(round(v), 1), 99) if v == v else "\u2013" for v in ref)
     return text(inst, "percentile", ordinal=ordinal(pct, inst.language),
                 level=fmt_percent(ci, inst.language), low=low, high=high)
 
