@@ -278,3 +278,31 @@ def test_view_is_a_vbox_and_does_not_display_itself(instrument):
 
     view = SurveyView(SurveyModel(instrument), warm_up=False)
     assert isinstance(view, widgets.VBox) and "netsoc-app" in classes(view)
+
+
+def test_language_from_the_address_and_the_switcher(tmp_path, instrument, rng):
+    db = str(tmp_path / "lang.sqlite")
+    de = instrument.localized("de")
+    view = survey_app(db, query={"lang": "de"}, environ={}, instrument=instrument, warm_up=False)
+    assert view.language == "de" and view.chrome.lang == "de" and view.chrome.title == de.title
+    assert view.next_button.description == de.ui["next"]
+    view = survey_app(db, query={}, accept_language="fr-CH,fr;q=0.9,en;q=0.5", environ={},
+                      instrument=instrument, warm_up=False)
+    assert view.language == "fr"
+    view = survey_app(db, query={"lang": "xx"}, accept_language="", environ={},
+                      instrument=instrument, warm_up=False)
+    assert view.language == instrument.default_language
+    switcher = view.inputs["language"]
+    assert "netsoc-language" in classes(switcher)
+    assert [tag for _, tag in switcher.options] == list(instrument.languages)
+    switcher.value = "de"
+    assert view.chrome.heading == de.ui["consent_heading"]
+    find(view, "netsoc-consent")[0].click()
+    view.next_button.click()
+    qid = view.model.current.ids[0]
+    assert view.inputs[qid].statement == de.item(qid).text and view.inputs[qid].lang == "de"
+    assert view.chrome.progress_text == de.ui["progress"].format(page=2, pages=7)
+    answer_shown_page(view, rng)
+    view.save_button.click()
+    with open_store(db, instrument=instrument) as s:
+        assert s.to_frame(include_drafts=True)["language"].tolist() == ["de"]

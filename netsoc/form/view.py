@@ -465,6 +465,8 @@ class SurveyView(widgets.VBox):
         self._texts()
         self._shown = None
         self._render()
+        if "language" in self.inputs:
+            self.inputs["language"].focus()  # the switcher was rebuilt under the pointer
 
     def _on_errors(self, _change: Any = None) -> None:
         errs = self.model.errors

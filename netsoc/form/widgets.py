@@ -44,12 +44,15 @@ function applyLang(el, lang) {
   const apply = () => {
     const app = el.closest(".netsoc-app");
     if (app) {
-      app.setAttribute("lang", lang);
+      // the page's own language follows the questionnaire when the page is
+      // the questionnaire (not inside JupyterLab, whose UI keeps its own)
       const root = document.documentElement;
-      if (!root.getAttribute("lang") || root.dataset.netsocLang) {
+      const before = app.getAttribute("lang");
+      if (!document.querySelector(".jp-LabShell") &&
+          (!root.getAttribute("lang") || root.getAttribute("lang") === before)) {
         root.setAttribute("lang", lang);
-        root.dataset.netsocLang = "1";
       }
+      app.setAttribute("lang", lang);
     } else if (tries++ < 100) {
       setTimeout(apply, 50);
     }

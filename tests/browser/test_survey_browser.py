@@ -30,9 +30,10 @@ def shown_ids(page):
     return ids
 
 
-def progress_is(page, k, old=()):
-    """Wait for page ``k``: its progress text and its own questions on screen."""
-    page.locator(".netsoc-progress").get_by_text(re.compile(rf"^Page {k} of \d+$")).wait_for()
+def progress_is(page, k, old=(), text=None):
+    """Wait for page ``k``: its progress text (English unless given) and its own questions."""
+    page.locator(".netsoc-progress").get_by_text(
+        text or re.compile(rf"^Page {k} of \d+$")).wait_for()
     page.wait_for_function(
         """old => { const shown = [...document.querySelectorAll("[class*='netsoc-item-']")]
                       .filter(e => e.offsetParent !== null);
@@ -170,10 +171,10 @@ def test_german_from_the_address(phone_page, served):
     assert page.locator(".netsoc-app").get_attribute("lang") == "de"
     assert de.consent.text[:40] in page.inner_text("body")
     page.get_by_role("button", name=de.consent.agree_label, exact=True).click()
-    progress_is_de = de.ui["progress"].format(page=1, pages=7)
-    page.locator(".netsoc-progress").get_by_text(progress_is_de).wait_for()
+    progress_is(page, 1, text=de.ui["progress"].format(page=1, pages=7))
+    old = shown_ids(page)
     page.get_by_role("button", name=de.ui["next"], exact=True).click()
-    page.locator(".netsoc-progress").get_by_text(de.ui["progress"].format(page=2, pages=7)).wait_for()
+    progress_is(page, 2, old, text=de.ui["progress"].format(page=2, pages=7))
     for qid in shown_ids(page):
         group = page.get_by_role("radiogroup", name=de.item(qid).text, exact=True)
         group.get_by_role("radio", name=de.value_labels(qid)[3], exact=True).check()
