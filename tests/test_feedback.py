@@ -370,3 +370,22 @@ def test_unknown_reliability_gives_no_band_but_still_a_page(instrument):
                      instrument)
     assert "about the 86th percentile (95% interval \u2013 to \u2013)" in page
     assert "4.00</strong></td>" in page  # the score, without a likely range
+
+
+def test_page_numbers_equal_analysis_score(instrument, rng):
+    """What the page shows is analysis.score of the same answers, exactly."""
+    for _ in range(40):
+        codes = rng.integers(1, 6, len(instrument.question_ids)).astype(float)
+        codes[rng.random(codes.size) < 0.15] = np.nan
+        given = {q: int(v) for q, v in zip(instrument.question_ids, codes) if v == v}
+        data = feedback_data(given, instrument)
+        ref = score(pd.DataFrame([given], columns=instrument.question_ids), instrument).iloc[0]
+        for row in data["scores"]:
+            assert (row["estimate"] == ref[row["score"]]
+                    or (np.isnan(row["estimate"]) and pd.isna(ref[row["score"]])))
+        for f in data["facets"]:
+            for o in ("networking", "socializing"):
+                want = ref[f"{o}_{f['facet']}"]
+                assert f[o] == want or (np.isnan(f[o]) and pd.isna(want))
+        assert (data["profile"].id if data["profile"] else None) == (
+            None if pd.isna(ref["profile"]) else ref["profile"])
