@@ -429,6 +429,17 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _safe_load(text: str) -> Any:
+    """Safe YAML without aliases; libyaml's C parser when present (10x faster)."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return yaml.load(text, Loader=_SafeNoAliasLoader)  # noqa: S506 - safe subclass
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in instruments", event.start_mark)
+    return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe loader
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise InstrumentError(f"{path}: instrument file not found")
@@ -444,8 +455,10 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise InstrumentError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        return yaml.load(text, Loader=_SafeNoAliasLoader)  # noqa: S506 - safe subclass
+        return _safe_load(text)
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit
+            raise InstrumentError(f"{path}: malformed YAML: nested too deeply") from None
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -672,7 +685,7 @@ def _language_problems(raw: dict[str, Any]
         try:
             info[tag] = LanguageInfo.model_validate(meta)
         except ValidationError as exc:
-            info[tag] = LanguageInfo(name=str(tag))
+            info[tag] = LanguageInfo.model_construct(name=str(tag))
             problems += [f"languages.{tag}.{p}".replace(".<top level>", "")
                          for p in _pydantic_problems(meta, exc)]
     if default not in listed:
