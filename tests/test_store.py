@@ -513,3 +513,9 @@ def test_unknown_draft_is_a_draft_not_found(store, instrument, rng):
     with pytest.raises(DraftNotFound) as info:
         store.load_draft(rid.lower())
     assert info.value.submitted is True
+
+
+def test_import_frame_old_keyword_still_works(store, instrument, rng):
+    df = pd.DataFrame([complete(instrument, rng)]).drop(columns="consent")
+    with pytest.warns(DeprecationWarning, match="use data="):
+        assert store.import_frame(df=df) == 1

@@ -16,7 +16,8 @@ The package has one module per job:
 - :mod:`~survey.store.bulk`: many responses imported at once;
 - :mod:`~survey.store.codec`: answers as JSON objects and back to the wide
   table;
-- :mod:`~survey.store.facade`: :class:`ResponseStore` and :func:`open_store`.
+- :mod:`~survey.store.facade`: :class:`ResponseStore`; :func:`open_store`
+  (here) opens one.
 
 Answers are validated once per path by :mod:`survey.validate`; respondent ids
 and resume codes come from :mod:`survey.schema`.  Timestamps are kept to the
@@ -25,6 +26,10 @@ millisecond.
 
 from __future__ import annotations
 
+import os
+
+from survey.config import resolve_db_url
+from survey.instrument import Instrument, load_instrument
 from survey.schema import (
     ID_ALPHABET,
     ID_LENGTH,
@@ -32,8 +37,8 @@ from survey.schema import (
     new_respondent_ids,
     normalise_code,
 )
-from survey.store.engine import BUSY_TIMEOUT_MS, RETRY_SECONDS
-from survey.store.facade import ResponseStore, open_store
+from survey.store.engine import BUSY_TIMEOUT_MS, RETRY_SECONDS, make_engine
+from survey.store.facade import ResponseStore
 from survey.store.tables import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
@@ -49,3 +54,35 @@ __all__ = [
     "new_respondent_ids",
     "normalise_code",
 ]
+
+
+def open_store(url: str | os.PathLike[str] | None = None, *,
+               instrument: Instrument | str | os.PathLike[str] | None = None) -> ResponseStore:
+    """Open the response store, creating or migrating its schema.
+
+    Parameters
+    ----------
+    url : str or path-like, optional
+        A SQLAlchemy URL (``postgresql+psycopg://user:pw@host/db``,
+        ``sqlite:///file``) or a path to a SQLite file.  Default: the
+        ``NETSOC_DB`` environment variable, else ``data/netsoc.sqlite``
+        (:data:`survey.config.DEFAULT_DB`).
+    instrument : Instrument or path, optional
+        The questionnaire; default the shipped one.
+
+    Returns
+    -------
+    ResponseStore
+
+    Raises
+    ------
+    StoreError
+        The database cannot be reached or has a newer schema.
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    engine = make_engine(resolve_db_url(url))
+    try:
+        return ResponseStore(engine, inst)
+    except Exception:
+        engine.dispose()
+        raise

@@ -1,10 +1,10 @@
-"""The response store's public face: :class:`ResponseStore` and :func:`open_store`."""
+"""The response store's public face: :class:`ResponseStore`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,13 +13,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from survey.config import resolve_db_url
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError
-from survey.instrument import Instrument, load_instrument
-from survey.schema import META_COLUMNS
+from survey.instrument import Instrument
 from survey.store import bulk, checks
-from survey.store.codec import decode_frame, encode_answers
-from survey.store.engine import Database, make_engine
+from survey.store.codec import decode_frame, encode_answers, stored_columns
+from survey.store.engine import Database
 from survey.store.tables import current_version, migrate, respondents
 from survey.store.writes import (
     Response,
@@ -32,7 +30,7 @@ from survey.store.writes import (
 )
 from survey.validate import shown, validate_answers, validate_frame
 
-__all__ = ["ResponseStore", "open_store"]
+__all__ = ["ResponseStore"]
 
 
 class ResponseStore:
@@ -289,8 +287,9 @@ class ResponseStore:
         return done
 
     # ------------------------------------------------------------ import
-    def import_frame(self, data: pd.DataFrame, *, cohort: str | None = None,
-                     row_numbers: Sequence[int] | None = None, source: str = "table") -> int:
+    def import_frame(self, data: pd.DataFrame | None = None, *, cohort: str | None = None,
+                     row_numbers: Sequence[int] | None = None, source: str = "table",
+                     df: pd.DataFrame | None = None) -> int:
         """Validate and store many submitted responses at once, all or nothing.
 
         Parameters
@@ -309,6 +308,8 @@ class ResponseStore:
             Row numbers used in error messages (default ``1..n``).
         source : str
             Name of the table in error messages.
+        df : pandas.DataFrame, optional
+            Deprecated name of ``data``.
 
         Returns
         -------
@@ -320,6 +321,12 @@ class ResponseStore:
         ResponseValidationError
             Any invalid cell, or an id already in the store; nothing is stored.
         """
+        if df is not None:
+            warnings.warn("import_frame(df=...) is deprecated; use data=", DeprecationWarning,
+                          stacklevel=2)
+            data = df if data is None else data
+        if data is None:
+            raise TypeError("import_frame() missing the table: data")
         clean = validate_frame(data, self.instrument, row_numbers=row_numbers, source=source)
         rows = np.asarray(row_numbers if row_numbers is not None else range(1, len(clean) + 1))
         clean = bulk.apply_cohort(clean, cohort, rows, source)
@@ -374,50 +381,9 @@ class ResponseStore:
             ``string``), and the comment (``string``).  Only responses to this
             store's instrument id are returned.
         """
-        names = [*META_COLUMNS, "status", "answers"]
-        query = self._select(sa.select(*map(self._column, names)), cohort,
+        query = self._select(sa.select(*stored_columns(self._db.dialect)), cohort,
                              include_drafts).order_by(respondents.c.seq, respondents.c.respondent_id)
         with self._db.read() as conn:
             rows = conn.execute(query).all()
-        # column by column: pandas builds a frame from Row objects 3x slower
-        raw = pd.DataFrame(dict(zip(names, zip(*rows))) if rows else {n: [] for n in names})
-        return decode_frame(raw, self.instrument, include_drafts)
+        return decode_frame(rows, self.instrument, include_drafts)
 
-    def _column(self, name: str) -> Any:
-        """A column to read; SQLite timestamps as their text, parsed vectorised by pandas."""
-        col = respondents.c[name]
-        if self._db.dialect == "sqlite" and isinstance(col.type, sa.DateTime):
-            return sa.type_coerce(col, sa.Text).label(name)
-        return col
-
-
-def open_store(url: str | os.PathLike[str] | None = None, *,
-               instrument: Instrument | str | os.PathLike[str] | None = None) -> ResponseStore:
-    """Open the response store, creating or migrating its schema.
-
-    Parameters
-    ----------
-    url : str or path-like, optional
-        A SQLAlchemy URL (``postgresql+psycopg://user:pw@host/db``,
-        ``sqlite:///file``) or a path to a SQLite file.  Default: the
-        ``NETSOC_DB`` environment variable, else ``data/netsoc.sqlite``
-        (:data:`survey.config.DEFAULT_DB`).
-    instrument : Instrument or path, optional
-        The questionnaire; default the shipped one.
-
-    Returns
-    -------
-    ResponseStore
-
-    Raises
-    ------
-    StoreError
-        The database cannot be reached or has a newer schema.
-    """
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    engine = make_engine(resolve_db_url(url))
-    try:
-        return ResponseStore(engine, inst)
-    except Exception:
-        engine.dispose()
-        raise
