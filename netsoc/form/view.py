@@ -544,6 +544,7 @@ class SurveyView(widgets.VBox):
 def survey_app(db: str | None = None, *, cohort: str | None = None,
                query: Mapping[str, str] | None = None, accept_language: str | None = None,
                browser: str | None = None, min_group_size: int | None = None,
+               store: Any = None,
                environ: Mapping[str, str] | None = None, instrument: Instrument | None = None,
                randomize: bool = True, warm_up: bool = True) -> SurveyView:
     """The questionnaire, ready to display (the notebook's one call).
@@ -569,6 +570,10 @@ def survey_app(db: str | None = None, *, cohort: str | None = None,
     min_group_size : int, optional
         Smallest cohort the feedback compares with (default: the feedback
         page's own).
+    store : ResponseStore, optional
+        An open store to use instead of opening ``db`` for this participant:
+        a server shares one store (it is thread-safe) across its sessions,
+        so no session pays for opening the database.
     environ : mapping, optional
         Environment to read the defaults from (default ``os.environ``).
     instrument : Instrument, optional
@@ -590,7 +595,8 @@ def survey_app(db: str | None = None, *, cohort: str | None = None,
         query = query_from_environ(env)
     language = negotiate_language(inst, query.get("lang"), accept_language)
     choice = resolve_cohort(inst.localized(language), cohort, query)
-    model = SurveyModel(inst, lambda: open_store(db, instrument=inst), cohort=choice.cohort,
+    source = store if store is not None else (lambda: open_store(db, instrument=inst))
+    model = SurveyModel(inst, source, cohort=choice.cohort,
                         ask_cohort=choice.ask, randomize=randomize, language=language)
     model.browser = browser or ""
     return SurveyView(model, note=choice.note, warm_up=warm_up, min_group_size=min_group_size)
