@@ -202,3 +202,19 @@ def test_cli_round_trip_and_errors(inst_file, tmp_path, capsys):
     assert "Traceback" not in err and inst_file.read_bytes() == before
     assert main(["translations", "export", "--lang", "de"]) == 0  # stdout, shipped file
     assert capsys.readouterr().out.startswith("id,en,de\n")
+
+
+# Texts that are the same word in the other language (loanwords, cognates).
+SAME_AS_ENGLISH = {
+    "de": {"scales.networking.label", "fields.work_mode.options.remote",
+           "fields.work_mode.options.hybrid", "ui.workshop", "ui.balance", "ui.balance_heading"},
+    "fr": {"facets.collaboration.label", "ui.column_score"},
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SAME_AS_ENGLISH))
+def test_shipped_translations_leave_nothing_in_english(lang):
+    rows = rows_of(export_translations(lang))
+    same = {i for i, src, tr in rows[1:] if src == tr}
+    assert same == SAME_AS_ENGLISH[lang]
+    assert all(tr.strip() for _, _, tr in rows[1:])
