@@ -184,6 +184,7 @@ def test_codebook_command(tmp_path, capsys):
 
 # ------------------------------------------------------------------ languages
 from survey.instrument import negotiate_language  # noqa: E402
+from tests.test_store import pg_engine, store_url  # noqa: E402,F401 - SQLite and PostgreSQL stores
 from survey.languages import parse_accept_language, text_slots  # noqa: E402
 
 
@@ -377,12 +378,13 @@ def test_accept_language_parsing():
     assert parse_accept_language(None) == []
 
 
-def test_a_stored_response_scores_the_same_in_every_language(tmp_path, instrument):
+def test_a_stored_response_scores_the_same_in_every_language(store_url, instrument):
+    """Same codes stored under each language (SQLite and PostgreSQL) -> identical scores."""
     from analysis.scoring import score
     from survey.store import open_store
 
     rng = np.random.default_rng(15)
-    store = open_store(f"sqlite:///{tmp_path / 'x.sqlite'}", instrument=instrument)
+    store = open_store(store_url, instrument=instrument)
     answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
     answers.update(consent=True, role="sales", comment="ok")
     for tag in instrument.languages:
@@ -394,6 +396,7 @@ def test_a_stored_response_scores_the_same_in_every_language(tmp_path, instrumen
     en = scored[instrument.default_language].drop(columns=["respondent_id"], errors="ignore")
     for tag, result in scored.items():
         pd.testing.assert_frame_equal(result.drop(columns=["respondent_id"], errors="ignore"), en)
+    store.close()
 
 
 def test_codebook_in_another_language(tmp_path, capsys):
