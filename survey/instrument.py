@@ -6,8 +6,16 @@ profile and feedback text.  :func:`load_instrument` reads it with a safe
 loader, checks its structure with pydantic and its internal consistency with
 :func:`_consistency_problems`, and returns a frozen :class:`Instrument`.
 
+Languages: the file names its ``default_language`` and ``languages``; any
+visible text may be a map ``{tag: text}`` (see :mod:`survey.languages`).
+The loader checks that every listed language has every text, then builds
+and validates one :class:`Instrument` per language whose texts are plain
+strings; :func:`load_instrument` returns the default-language one and
+:meth:`Instrument.localized` the others.  :func:`negotiate_language` picks a
+participant's language.
+
 This is the lowest layer of netsoc: it imports nothing of ours except the
-exception types.
+exception types and :mod:`survey.languages`.
 """
 
 from __future__ import annotations
