@@ -32,7 +32,7 @@ __all__ = ["Moments", "pairwise_moments", "listwise_rows"]
 
 _CHUNK = 4_096    # rows per product: the chunk buffers stay in a core's L2 cache
 _HEAD = 65_536    # rows that set the centre of each column
-_WORKERS = min(2, os.cpu_count() or 1)
+_WORKERS = min(4, os.cpu_count() or 1)
 
 
 class Moments(NamedTuple):

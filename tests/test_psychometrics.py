@@ -19,6 +19,7 @@ from analysis._moments import pairwise_moments
 from analysis.psychometrics import (
     cronbach_alpha,
     difference_score_reliability,
+    feldt_ci,
     item_statistics,
     minres_loadings,
     omega_total,
@@ -269,6 +270,8 @@ def test_old_argument_names_still_work_with_a_warning(one_factor):
         omega_total(items=one_factor)
     with pytest.raises(TypeError, match="got both 'items'"):
         cronbach_alpha(one_factor.iloc[:0], items=one_factor, data=one_factor)
+    with pytest.warns(DeprecationWarning, match="'level' is deprecated; use 'ci'"):
+        assert feldt_ci(15 / 17, 4, 3, level=0.9) == feldt_ci(15 / 17, 4, 3, ci=0.9)
 
 
 def test_item_statistics_pairwise_from_pandas_cov(one_factor):
