@@ -8,7 +8,7 @@ Environment variables
     Default: :data:`DEFAULT_DB`, ``data/netsoc.sqlite`` under the current folder.
 ``NETSOC_SQLITE_SYNC``
     SQLite ``synchronous`` level, ``FULL`` (default) or ``NORMAL``; see
-    :mod:`survey.store` for the trade-off.
+    :mod:`survey.store.engine` for the trade-off.
 ``NETSOC_MAX_IMPORT_MB``
     Largest file ``netsoc import`` reads, in megabytes (default 200).
 """
