@@ -87,6 +87,7 @@ def test_every_statement_is_a_radio_group_named_by_its_statement(app, instrument
                     assert w.statement == instrument.item(qid).text
                     assert w.options == [[k, v] for k, v in instrument.value_labels(qid).items()]
                     assert w.number == f"{len(seen) + 1}." and w.required and w.lang == "en"
+                    assert w.position == f"Question {len(seen) + 1} of 39"
                     seen.append(qid)
         answer_shown_page(view, rng)
         view.next_button.click()

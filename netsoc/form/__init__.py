@@ -11,8 +11,8 @@ from typing import Any
 
 from netsoc.form.model import Page, SurveyModel, build_pages, cohort_from_environ, resolve_cohort
 
-__all__ = ["Page", "SurveyModel", "SurveyView", "build_pages", "cohort_from_environ", "resolve_cohort",
-           "survey_app"]
+__all__ = ["Page", "SurveyModel", "SurveyView", "build_pages", "cohort_from_environ",
+           "resolve_cohort", "survey_app"]
 
 
 def __getattr__(name: str) -> Any:

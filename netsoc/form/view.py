@@ -57,6 +57,8 @@ CSS = """<style>
 .netsoc-app .netsoc-page-heading:focus-visible { outline: 3px solid #1a56db; }
 .netsoc-app .netsoc-question { border-left: 4px solid transparent; padding: 4px 0 8px 8px;
   margin-bottom: 6px; width: 100%; box-sizing: border-box; }
+.netsoc-app .netsoc-sr-only { position: absolute; width: 1px; height: 1px; padding: 0;
+  margin: -1px; overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .netsoc-app .netsoc-fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
 .netsoc-app .netsoc-qtext { font-weight: 600; padding: 0; margin-bottom: 6px; }
 .netsoc-app .netsoc-qnum { margin-right: 0.3em; }
@@ -210,12 +212,14 @@ class SurveyView(widgets.VBox):
         return self.model.text(key, default, **values)
 
     # ------------------------------------------------------------ building
-    def _question(self, qid: str, number: int) -> RadioGroup:
+    def _question(self, qid: str, number: int, total: int) -> RadioGroup:
         q = self.inst.item(qid)
         labels = self.inst.value_labels(qid)
         group = RadioGroup(options=[[int(code), lab] for code, lab in labels.items()],
                            value=self.model.answers.get(qid), statement=q.text,
                            number=f"{number}.", required=self.model.is_required(qid),
+                           position=self._t("question_of", "Question {number} of {total}",
+                                            number=number, total=total),
                            lang=self.language)
         group.add_class(f"netsoc-item-{qid}")
         group.observe(self._answer_handler(qid), names="value")
@@ -232,8 +236,8 @@ class SurveyView(widgets.VBox):
                 description=field.label,
                 style={"description_width": "initial"}, layout=widgets.Layout(width="100%"))
         else:
-            w = widgets.Text(value=self.model.answers.get(field.id) or "", description=field.label,
-                             style={"description_width": "initial"},
+            w = widgets.Text(continuous_update=False, value=self.model.answers.get(field.id) or "",
+                             description=field.label, style={"description_width": "initial"},
                              layout=widgets.Layout(width="100%"))
         w.add_class(f"netsoc-item-{field.id}")
         w.add_class("netsoc-field")
@@ -248,6 +252,9 @@ class SurveyView(widgets.VBox):
         self.inputs[qid], self.errors[qid], self.boxes[qid] = control, err, box
         return box
 
+    # Text boxes sync when they lose the focus (continuous_update=False): one
+    # message with the whole text, sent before the click that follows, where
+    # per-keystroke updates can be queued behind the click and lost.
     def _answer_handler(self, qid: str) -> Any:
         def handler(change: Mapping[str, Any]) -> None:
             self.model.set_answer(qid, change["new"])
@@ -292,7 +299,8 @@ class SurveyView(widgets.VBox):
         _show(consent_err, False)
         self.errors[c.id] = consent_err
         self.inputs[c.id] = agree
-        code = widgets.Text(placeholder=self._t("resume_placeholder", "e.g. {code}",
+        code = widgets.Text(continuous_update=False,
+                            placeholder=self._t("resume_placeholder", "e.g. {code}",
                                                 code="7K2M9QX4PT"),
                             description=self._t("resume_label", "Resume code"),
                             style={"description_width": "initial"})
@@ -317,7 +325,8 @@ class SurveyView(widgets.VBox):
         parts += [self._field(f) for f in self.inst.fields]
         if self.model.asks_cohort():
             spec = self.inst.cohort
-            w = widgets.Text(value=self.model.cohort or "", description=spec.label,
+            w = widgets.Text(continuous_update=False, value=self.model.cohort or "",
+                             description=spec.label,
                              placeholder=self._t("optional", "optional"),
                              style={"description_width": "initial"},
                              layout=widgets.Layout(width="100%"))
@@ -333,13 +342,14 @@ class SurveyView(widgets.VBox):
         order = {q: k for k, q in enumerate(
             q for p in self.model.pages if p.kind == "items" for q in p.ids)}
         page = self.model.pages[index]
-        return widgets.VBox([self._question(qid, order[qid] + 1) for qid in page.ids])
+        return widgets.VBox([self._question(qid, order[qid] + 1, len(order)) for qid in page.ids])
 
     def _comment_page(self) -> widgets.VBox:
         parts: list[widgets.Widget] = []
         cm = self.inst.comment
         if cm is not None:
-            w = widgets.Textarea(value=self.model.answers.get(cm.id) or "", description=cm.label,
+            w = widgets.Textarea(continuous_update=False,
+                                 value=self.model.answers.get(cm.id) or "", description=cm.label,
                                  placeholder=self._t("optional", "optional"),
                                  style={"description_width": "initial"},
                                  layout=widgets.Layout(width="100%"))

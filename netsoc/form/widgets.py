@@ -101,7 +101,10 @@ function render({ model, el }) {
   const error = document.createElement("p");
   error.id = id + "-error";
   error.className = "netsoc-error";
-  fieldset.append(legend, group, error);
+  const position = document.createElement("span");
+  position.id = id + "-position";
+  position.className = "netsoc-sr-only";
+  fieldset.append(legend, position, group, error);
   el.replaceChildren(fieldset);
   let inputs = [];
 
@@ -149,6 +152,8 @@ function render({ model, el }) {
   function drawText() {
     num.textContent = model.get("number");
     text.textContent = model.get("statement");
+    position.textContent = model.get("position");
+    describe();
     if (model.get("required")) group.setAttribute("aria-required", "true");
     else group.removeAttribute("aria-required");
     applyLang(el, model.get("lang"));
@@ -158,13 +163,16 @@ function render({ model, el }) {
     error.textContent = msg;
     error.hidden = !msg;
     el.classList.toggle("netsoc-invalid", !!msg);
-    if (msg) {
-      group.setAttribute("aria-invalid", "true");
-      group.setAttribute("aria-describedby", error.id);
-    } else {
-      group.removeAttribute("aria-invalid");
-      group.removeAttribute("aria-describedby");
-    }
+    if (msg) group.setAttribute("aria-invalid", "true");
+    else group.removeAttribute("aria-invalid");
+    describe();
+  }
+  function describe() {
+    const ids = [];
+    if (model.get("position")) ids.push(position.id);
+    if (model.get("error")) ids.push(error.id);
+    if (ids.length) group.setAttribute("aria-describedby", ids.join(" "));
+    else group.removeAttribute("aria-describedby");
   }
   function focus() {
     const target = inputs.find((i) => i.checked) || inputs[0];
@@ -179,6 +187,7 @@ function render({ model, el }) {
   model.on("change:statement", drawText);
   model.on("change:number", drawText);
   model.on("change:lang", drawText);
+  model.on("change:position", drawText);
   model.on("change:error", drawError);
   followFocus(model, focus);
 }
@@ -355,6 +364,8 @@ class RadioGroup(_Focusable):
         The group's accessible name (the fieldset's legend).
     number : str
         A visible number before the statement (hidden from the name).
+    position : str
+        Read out as the group's description ("Question 3 of 39"), not shown.
     required : bool
     error : str
         The validation message; non-empty marks the group invalid and ties
@@ -368,6 +379,7 @@ class RadioGroup(_Focusable):
     options = t.List().tag(sync=True)
     statement = t.Unicode("").tag(sync=True)
     number = t.Unicode("").tag(sync=True)
+    position = t.Unicode("").tag(sync=True)
     required = t.Bool(True).tag(sync=True)
     error = t.Unicode("").tag(sync=True)
     lang = t.Unicode("").tag(sync=True)

@@ -134,7 +134,8 @@ def test_missing_required_answer_is_tied_to_its_statement(phone_page, served):
     page.wait_for_function("() => document.activeElement && document.activeElement.type === 'radio'"
                            " && document.activeElement.closest('.netsoc-invalid') !== null")
     assert group.get_attribute("aria-invalid") == "true"
-    error_id = group.get_attribute("aria-describedby")
+    position_id, error_id = group.get_attribute("aria-describedby").split()
+    assert page.locator(f"#{position_id}").text_content() == "Question 8 of 39"
     error = page.locator(f"#{error_id}")
     assert "required" in error.inner_text() and "netsoc-error" in error.get_attribute("class")
     assert page.locator(f".netsoc-item-{ids[-1]}.netsoc-invalid").count() == 1
