@@ -164,3 +164,28 @@ def test_threads_of_one_process_lose_and_double_nothing(store_url, instrument, r
         mine = df[df["cohort"] == f"c{w}"]
         assert sorted(mine["comment"]) == sorted(f"t{w}-{i}" for i in range(PER_THREAD))
         assert (mine["language"].value_counts() == PER_THREAD // 2).all()
+
+
+
+@pytest.mark.fault("store: more sessions than pooled connections",
+                   expect="writers wait for a connection; none fails")
+def test_writers_wait_for_a_free_pooled_connection(store_url, instrument, rng):
+    """More sessions than pooled connections (PostgreSQL has no writers' queue): none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sqlalchemy as sa
+
+    from survey.config import resolve_db_url
+    from survey.store import ResponseStore
+
+    url = resolve_db_url(store_url)
+    extra = {"connect_args": {"check_same_thread": False}} if url.startswith("sqlite") else {}
+    small = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.001, **extra)
+    store = ResponseStore(small, instrument)
+    try:
+        answers = complete(instrument, rng)
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(lambda i: store.submit(dict(answers, comment=f"s{i}")), range(40)))
+        assert len(set(ids)) == 40 and store.count() == 40
+    finally:
+        store.close()

@@ -251,6 +251,10 @@ class Database:
             except sa.exc.DBAPIError as exc:
                 if not is_retryable(exc) or time.monotonic() > deadline:
                     raise StoreError(f"{self.url}: the database refused the write: {exc.orig}") from exc
+            except sa.exc.TimeoutError as exc:  # every pooled connection busy (many sessions)
+                if time.monotonic() > deadline:
+                    raise StoreError(f"{self.url}: no database connection became free "
+                                     f"within {RETRY_SECONDS:.0f} s") from exc
             time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter only
             delay = min(delay * 2, 0.5)
 
