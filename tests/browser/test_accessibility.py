@@ -126,6 +126,15 @@ def test_page_structure_lang_headings_progress_and_targets(phone_page, served):
     for loc in (page.locator(".netsoc-option"), page.locator(".netsoc-nav button")):
         for box in [b for b in (e.bounding_box() for e in loc.all()) if b]:
             assert box["width"] >= 44 and box["height"] >= 44, box
+    # keyboard focus is visible: the focused option's box gets a 3 px outline
+    page.keyboard.press("Tab")
+    outline = page.evaluate("""() => { const l = document.activeElement.closest('.netsoc-option');
+        const st = getComputedStyle(l); return [st.outlineStyle, st.outlineWidth]; }""")
+    assert outline == ["solid", "3px"], outline
+    # reflow: at 320 px nothing scrolls sideways
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
 def test_keyboard_only_participant_completes_the_survey(phone_page, served):
