@@ -262,16 +262,32 @@ def test_page_changes_reuse_widgets_and_stay_cheap(app, rng):
 
 
 def test_two_views_share_nothing(tmp_path, instrument, rng):
+    """Two participants in one process: answers, cohorts and languages stay apart."""
     db = str(tmp_path / "iso.sqlite")
-    a = survey_app(db, query={"cohort": "A1"}, environ={}, instrument=instrument, warm_up=False)
-    b = survey_app(db, query={"cohort": "B2"}, environ={}, instrument=instrument, warm_up=False)
+    a = survey_app(db, query={"cohort": "A1", "lang": "de"}, environ={}, instrument=instrument,
+                   warm_up=False)
+    b = survey_app(db, query={"cohort": "B2", "lang": "fr"}, environ={}, instrument=instrument,
+                   warm_up=False)
     find(a, "netsoc-consent")[0].click()
     a.next_button.click()
     qid = a.model.current.ids[0]
     a.inputs[qid].value = 5
     assert qid not in b.model.answers and b.model.page == 0
     assert a.model.respondent_id != b.model.respondent_id
-    assert a.chrome is not b.chrome and a.model.cohort == "A1" and b.model.cohort == "B2"
+    assert a.chrome is not b.chrome and a.chrome.title != b.chrome.title
+    given_b = finish(b, rng)
+    given_a = answer_shown_page(a, rng)
+    while not a.model.is_last:
+        a.next_button.click()
+        given_a |= answer_shown_page(a, rng)
+    a.submit_button.click()
+    b.submit_button.click()
+    with open_store(db, instrument=instrument) as s:
+        df = s.to_frame().set_index("respondent_id")
+    for view, given, cohort, lang in ((a, given_a, "A1", "de"), (b, given_b, "B2", "fr")):
+        row = df.loc[view.model.respondent_id]
+        assert (row["cohort"], row["language"]) == (cohort, lang)
+        assert all(row[q] == v for q, v in given.items() if q in instrument.question_ids)
 
 
 def test_view_is_a_vbox_and_does_not_display_itself(instrument):

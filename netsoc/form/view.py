@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import threading
+from types import MappingProxyType
 from collections.abc import Mapping
 from typing import Any
 
@@ -108,8 +109,9 @@ CSS = """<style>
 </style>"""
 
 #: Language names shown in the switcher when the instrument gives none.
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español",
-                  "it": "Italiano", "nl": "Nederlands", "pt": "Português"}
+LANGUAGE_NAMES = MappingProxyType({
+    "en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "it": "Italiano",
+    "nl": "Nederlands", "pt": "Português"})
 
 def _html(text: str = "", *classes: str) -> widgets.HTML:
     w = widgets.HTML(text)
