@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import math
 import threading
-import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
@@ -53,6 +52,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from analysis._compat import renamed_parameters
 from survey.errors import DataError
 from survey.instrument import ORIENTATIONS, Instrument, Norms, load_instrument
 
@@ -106,11 +106,6 @@ def per_instrument(name: str, instrument: Instrument, build: Callable[[Instrumen
     with _CACHE_LOCK:
         _CACHES[key] = (weakref.ref(instrument, lambda _r, k=key: _CACHES.pop(k, None)), value)
     return value
-
-
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"the keyword {old!r} is deprecated; use {new!r}", DeprecationWarning,
-                  stacklevel=3)
 
 
 # ------------------------------------------------------------------ scoring
@@ -467,11 +462,11 @@ def score_rows(own: Mapping[str, Any], instrument: Instrument, *,
     return rows
 
 
+@renamed_parameters(respondent="data", cohort="peers", level="ci")
 def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, *,
                       peers: pd.DataFrame | None = None,
                       reliability: pd.Series | Mapping[str, float] | None = None,
-                      ci: float = 0.95, min_group_size: int = MIN_GROUP_SIZE,
-                      **deprecated: Any) -> pd.DataFrame:
+                      ci: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """One respondent's scores with an error band, a norm percentile and a coarse cohort band.
 
     Parameters
@@ -504,14 +499,6 @@ def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, 
         - ``cohort_band``: ``"lower"``/``"middle"``/``"upper"`` third of the
           cohort (:func:`cohort_band`), or ``None``.
     """
-    if "cohort" in deprecated:
-        _deprecated("cohort", "peers")
-        peers = deprecated.pop("cohort")
-    if "level" in deprecated:
-        _deprecated("level", "ci")
-        ci = deprecated.pop("level")
-    if deprecated:
-        raise TypeError(f"individual_scores() got unexpected keyword(s) {sorted(deprecated)}")
     inst = instrument if instrument is not None else load_instrument()
     if not isinstance(data, pd.DataFrame) or len(data) != 1:
         raise DataError(f"data: expected a DataFrame with exactly one row, got "
@@ -539,6 +526,7 @@ def facet_rows(own: Mapping[str, Any], instrument: Instrument) -> list[dict[str,
     return rows
 
 
+@renamed_parameters(respondent="data")
 def facet_profile(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Networking and socializing on each facet for one respondent.
 
@@ -555,6 +543,7 @@ def facet_profile(data: pd.DataFrame, instrument: Instrument | None = None) -> p
     return pd.DataFrame(facet_rows({k: v[0] for k, v in s.items()}, inst))
 
 
+@renamed_parameters(respondent="data")
 def attention_result(data: pd.DataFrame, instrument: Instrument | None = None) -> dict[str, Any]:
     """Attention checks of one respondent.
 

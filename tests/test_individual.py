@@ -131,9 +131,9 @@ def test_old_keywords_still_work_with_a_deprecation_warning(instrument):
     me = answers_frame(keyed_answers(instrument, 3, 3), instrument)
     peers = pd.concat([answers_frame(keyed_answers(instrument, 3, 3), instrument)] * 9)
     new = individual_scores(me, instrument, peers=peers, ci=0.9, reliability=REL)
-    with pytest.warns(DeprecationWarning, match="'cohort' is deprecated; use 'peers'"):
+    with pytest.warns(DeprecationWarning, match="argument 'cohort' is deprecated; use 'peers'"):
         old = individual_scores(me, instrument, cohort=peers, ci=0.9, reliability=REL)
-    with pytest.warns(DeprecationWarning, match="'level' is deprecated; use 'ci'"):
+    with pytest.warns(DeprecationWarning, match="argument 'level' is deprecated; use 'ci'"):
         older = individual_scores(me, instrument, peers=peers, level=0.9, reliability=REL)
     pd.testing.assert_frame_equal(new, old)
     pd.testing.assert_frame_equal(new, older)
