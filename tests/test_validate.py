@@ -27,7 +27,8 @@ def complete(instrument, rng) -> dict:
 def with_text_field():
     """The shipped instrument plus a text field with a pattern."""
     raw = yaml.safe_load(DEFAULT_INSTRUMENT.read_text(encoding="utf-8"))
-    raw["fields"].append({"id": "team", "label": {"en": "Team code", "de": "Teamcode"}, "type": "text",
+    label = {tag: f"Team code ({tag})" for tag in raw["languages"]}  # every listed language
+    raw["fields"].append({"id": "team", "label": label, "type": "text",
                           "max_length": 6, "pattern": "^[A-Z]+$"})
     return instrument_from_dict(raw, origin="test")
 
