@@ -8,7 +8,9 @@ all use them, so a value is judged the same way wherever it comes from.
   converts text labels such as ``"Agree"`` into their codes.
 
 Both collect *every* problem and raise one
-:class:`~survey.errors.ResponseValidationError` listing them all.
+:class:`~survey.errors.ResponseValidationError` carrying them all as
+:class:`~survey.errors.Problem` records (the field, the message and, for
+tables, the file rows), so a form can show each beside its question.
 """
 
 from __future__ import annotations
