@@ -323,3 +323,13 @@ def test_language_from_the_address_and_the_switcher(tmp_path, instrument, rng):
     view.save_button.click()
     with open_store(db, instrument=instrument) as s:
         assert s.to_frame(include_drafts=True)["language"].tolist() == ["de"]
+
+
+def test_widget_scripts_write_text_never_html():
+    """Statements, labels, messages and codes reach the page through textContent only."""
+    from netsoc.form import widgets as w
+
+    for cls in (w.RadioGroup, w.PageChrome, w.LiveRegion, w.ResumeCode, w.BrowserToken):
+        esm = cls._esm if isinstance(cls._esm, str) else str(cls._esm)
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in esm, (cls.__name__, sink)

@@ -182,3 +182,36 @@ def test_german_from_the_address(phone_page, served):
     page.get_by_role("button", name=de.ui["save"], exact=True).click()
     page.locator(".netsoc-resume-code").wait_for()
     assert stored_row(server.db, inst)["language"] == "de"
+
+
+def answer_everything(page, inst, code=3):
+    """From the consent page to the feedback page, every statement answered with ``code``."""
+    page.locator(".netsoc-consent").click()
+    progress_is(page, 1)
+    k = 1
+    goto_next(page, k)
+    k += 1
+    while not page.locator(".netsoc-submit").is_visible():
+        for qid in shown_ids(page):
+            page.get_by_role("radiogroup", name=inst.item(qid).text, exact=True).get_by_role(
+                "radio", name=inst.value_labels(qid)[code], exact=True).check()
+        goto_next(page, k)
+        k += 1
+    page.locator(".netsoc-submit").click()
+
+
+def test_one_submission_per_browser(phone_page, served):
+    page = phone_page
+    inst = load_instrument()
+    server = served("survey", args=["--cohort", "ONCE"])
+    open_survey(page, server.url)
+    answer_everything(page, inst)
+    page.locator(".netsoc-feedback").wait_for(timeout=60_000)
+    # the same browser (same localStorage and cookies), a fresh page
+    open_survey(page, server.url)
+    answer_everything(page, inst, code=4)
+    page.get_by_role("status").filter(has_text="already been submitted").wait_for()
+    assert page.locator(".netsoc-feedback").count() == 0
+    with open_store(server.db, instrument=inst) as store:
+        df = store.to_frame()
+    assert len(df) == 1 and (df[[q for q in inst.item_ids]] == 3).all(axis=None)
