@@ -79,7 +79,8 @@ def pairwise_moments(x: np.ndarray | Sequence[np.ndarray], *, corr: bool = False
     mu = _centre(columns)
     blocks = 3 if corr else 2
     starts = list(range(0, n, _CHUNK))
-    workers = max(1, min(_WORKERS, len(starts)))
+    # a thread only pays for itself with a few dozen chunks to do
+    workers = max(1, min(_WORKERS, len(starts) // 16))
 
     def work(part: list[int]) -> tuple[np.ndarray, int]:
         acc = _Accumulator(columns, mu, blocks, min(_CHUNK, max(n, 1)))
