@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
@@ -58,7 +59,6 @@ from survey.instrument import ORIENTATIONS, Instrument, Norms, load_instrument
 
 __all__ = [
     "MIN_GROUP_SIZE",
-    "MIN_COHORT",
     "COARSE_BINS",
     "BANDS",
     "FEEDBACK_SCORES",
@@ -78,8 +78,6 @@ __all__ = [
 
 #: Smallest group shown anywhere (k); the cohort comparison needs twice this.
 MIN_GROUP_SIZE = 5
-#: Deprecated name of :data:`MIN_GROUP_SIZE`.
-MIN_COHORT = MIN_GROUP_SIZE
 #: Bins of a score's range that cohort comparisons coarsen every score to.
 COARSE_BINS = 4
 #: The cohort bands, lowest first.
@@ -90,6 +88,14 @@ FEEDBACK_SCORES: tuple[str, ...] = ("networking", "socializing", "balance", "int
 _T = TypeVar("_T")
 _CACHE_LOCK = threading.Lock()
 _CACHES: dict[tuple[str, int], tuple[weakref.ref, Any]] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MIN_COHORT":  # the former name of MIN_GROUP_SIZE
+        warnings.warn("analysis.individual.MIN_COHORT is deprecated; use MIN_GROUP_SIZE",
+                      DeprecationWarning, stacklevel=2)
+        return MIN_GROUP_SIZE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def per_instrument(name: str, instrument: Instrument, build: Callable[[Instrument], _T]) -> _T:

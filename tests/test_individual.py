@@ -161,6 +161,10 @@ def test_cohort_band_by_hand():
     with pytest.raises(DataError, match="min_group_size: expected a whole number >= 1, got 0"):
         cohort_band(3.0, peers, 1, 5, min_group_size=0)
     assert BANDS == ("lower", "middle", "upper") and COARSE_BINS == 4 and MIN_GROUP_SIZE == 5
+    import analysis.individual as individual
+
+    with pytest.warns(DeprecationWarning, match="MIN_COHORT is deprecated; use MIN_GROUP_SIZE"):
+        assert individual.MIN_COHORT == MIN_GROUP_SIZE
 
 
 def test_individual_scores_band_needs_ten_responses(instrument):
