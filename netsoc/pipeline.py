@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.individual import MIN_GROUP_SIZE
+
 __all__ = ["run_demo", "terminal_summary", "summary_html"]
 
-
-MIN_GROUP_SIZE = 5
 
 
 def _balance_by_role(responses: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
