@@ -19,7 +19,6 @@ from analysis.individual import MIN_GROUP_SIZE
 __all__ = ["run_demo", "terminal_summary", "summary_html"]
 
 
-
 def _balance_by_role(responses: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Mean balance per role; roles with fewer than MIN_GROUP_SIZE people are left out."""
     from analysis.summary import group_means
