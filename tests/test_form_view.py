@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import pytest
 
 from netsoc.form.view import SurveyView, survey_app
-from netsoc.form.widgets import BrowserToken, PageChrome, RadioGroup
+from netsoc.form.widgets import BrowserToken, PageChrome, RadioGroup, ResumeForm
 from survey.store import open_store
 
 
@@ -64,7 +64,7 @@ def finish(view, rng):
 
 def test_every_statement_is_a_radio_group_named_by_its_statement(app, instrument, rng):
     view, _ = app
-    assert find(view, "netsoc-consent") and find(view, "netsoc-resume-input")
+    assert find(view, "netsoc-consent") and isinstance(view.inputs["resume"], ResumeForm)
     assert isinstance(view.chrome, PageChrome) and view.chrome.title == instrument.title
     assert view.chrome.heading == "Consent" and not view.chrome.show_progress
     find(view, "netsoc-consent")[0].click()
@@ -228,16 +228,16 @@ def test_resume_code_shown_once_with_copy_and_resume_warns(tmp_path, instrument,
     code = first.resume_code.code
     assert len(code) == 10 and code == first.model.respondent_id
     assert code not in first.message.text and "password" in first.message.text
-    assert first.resume_code.copy_label == "Copy" and "netsoc-resume" in classes(first.resume_code)
+    assert first.resume_code.copy_label == "Copy" and "netsoc-resume-box" in classes(first.resume_code)
     first.back_button.click()
     assert first.resume_code.code == "" and first.resume_code.layout.display == "none"
 
     again = survey_app(db, environ={}, instrument=instrument, warm_up=False)
-    again.inputs["resume"].value = "nonsense"
-    find(again, "netsoc-resume")[0].click()
-    assert "No unfinished answers" in again.errors["resume"].value
-    again.inputs["resume"].value = code.lower()
-    find(again, "netsoc-resume")[0].click()
+    form = again.inputs["resume"]
+    assert isinstance(form, ResumeForm) and form.label == "Resume code"
+    form._handle_custom_msg({"do": "resume", "code": "nonsense"}, [])  # as the browser sends it
+    assert "No unfinished answers" in form.error and form.focus_request == 1
+    form._handle_custom_msg({"do": "resume", "code": code.lower()}, [])
     assert again.model.page == 3 and "restored" in again.message.text  # page 2 was complete
     assert "replaces the answers saved there" in again.message.text
     again.back_button.click()
@@ -329,7 +329,21 @@ def test_widget_scripts_write_text_never_html():
     """Statements, labels, messages and codes reach the page through textContent only."""
     from netsoc.form import widgets as w
 
-    for cls in (w.RadioGroup, w.PageChrome, w.LiveRegion, w.ResumeCode, w.BrowserToken):
+    for cls in (w.RadioGroup, w.PageChrome, w.LiveRegion, w.ResumeCode, w.ResumeForm,
+                w.BrowserToken):
         esm = cls._esm if isinstance(cls._esm, str) else str(cls._esm)
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in esm, (cls.__name__, sink)
+
+
+def test_a_choice_arrives_as_a_message_and_forged_ones_change_nothing(app):
+    view, _ = app
+    find(view, "netsoc-consent")[0].click()
+    view.next_button.click()
+    qid = view.model.current.ids[0]
+    group = view.inputs[qid]
+    group._handle_custom_msg({"do": "choose", "value": 4}, [])
+    assert view.model.answers[qid] == 4
+    for forged in ({"do": "choose", "value": 99}, {"do": "choose", "value": "4; drop"}, ["x"]):
+        group._handle_custom_msg(forged, [])
+    assert group.value == 4 and view.model.answers[qid] == 4

@@ -19,7 +19,8 @@ choice field, the Textarea of the comment), ``netsoc-consent`` /
 ``netsoc-decline``, ``netsoc-next``, ``netsoc-back``, ``netsoc-submit``,
 ``netsoc-save``, ``netsoc-error`` on validation messages, ``netsoc-progress``,
 ``netsoc-feedback`` on the feedback page, ``netsoc-resume-code`` on the shown
-resume code, ``netsoc-resume-input`` / ``netsoc-resume``, ``netsoc-cohort``,
+resume code, ``netsoc-resume-input`` / ``netsoc-resume`` (the box and button of the
+resume form), ``netsoc-cohort``,
 ``netsoc-language``, ``netsoc-message`` on status messages.
 """
 
@@ -34,7 +35,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from netsoc.form.model import SurveyModel, query_from_environ, resolve_cohort
-from netsoc.form.widgets import BrowserToken, LiveRegion, PageChrome, RadioGroup, ResumeCode
+from netsoc.form.widgets import (
+    BrowserToken,
+    LiveRegion,
+    PageChrome,
+    RadioGroup,
+    ResumeCode,
+    ResumeForm,
+)
 from survey.instrument import ChoiceField, Instrument
 
 __all__ = ["SurveyView", "survey_app", "CSS"]
@@ -78,8 +86,7 @@ CSS = """<style>
 .netsoc-app .netsoc-field, .netsoc-app .netsoc-cohort, .netsoc-app .netsoc-language {
   flex-wrap: wrap; width: auto !important; height: auto !important; }
 .netsoc-app .netsoc-field .widget-label, .netsoc-app .netsoc-cohort .widget-label,
-.netsoc-app .netsoc-language .widget-label, .netsoc-app .netsoc-item-comment .widget-label,
-.netsoc-app .netsoc-resume-input .widget-label {
+.netsoc-app .netsoc-language .widget-label, .netsoc-app .netsoc-item-comment .widget-label {
   width: 100% !important; max-width: 100%; white-space: normal; text-align: left; }
 .netsoc-app .netsoc-field select, .netsoc-app .netsoc-cohort input,
 .netsoc-app .netsoc-language select { width: 100%;
@@ -101,7 +108,13 @@ CSS = """<style>
 .netsoc-app .netsoc-message { color: #1d4f91; }
 .netsoc-app .netsoc-resume-code { font-family: monospace; font-size: 1.2em; font-weight: 700;
   letter-spacing: 0.08em; }
-.netsoc-app .netsoc-copy { min-height: 44px; min-width: 44px; font-size: 16px; padding: 0 14px; }
+.netsoc-app .netsoc-resume-form { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+.netsoc-app .netsoc-resume-form label { flex: 1 1 100%; }
+.netsoc-app .netsoc-resume-form input { min-height: 44px; font-size: 16px; flex: 1 1 200px;
+  max-width: 420px; box-sizing: border-box; padding: 0 8px; border: 1px solid #6b6b6b; }
+.netsoc-app .netsoc-resume-form .netsoc-error { flex: 1 1 100%; }
+.netsoc-app .netsoc-resume, .netsoc-app .netsoc-copy { min-height: 44px; min-width: 44px;
+  font-size: 16px; padding: 0 14px; }
 @media (max-width: 600px) {
   .netsoc-app .netsoc-option { flex: 1 1 100%; }
   .netsoc-app .netsoc-scores { font-size: 14px; }
@@ -180,7 +193,7 @@ class SurveyView(widgets.VBox):
                                  self.save_button])
         self.nav.add_class("netsoc-nav")
         self.resume_code = ResumeCode()
-        self.resume_code.add_class("netsoc-resume")
+        self.resume_code.add_class("netsoc-resume-box")
 
         self.back_button.on_click(self._on_back)
         self.next_button.on_click(self._on_next)
@@ -301,23 +314,16 @@ class SurveyView(widgets.VBox):
         _show(consent_err, False)
         self.errors[c.id] = consent_err
         self.inputs[c.id] = agree
-        code = widgets.Text(continuous_update=False,
-                            placeholder=self._t("resume_placeholder", "e.g. {code}",
-                                                code="7K2M9QX4PT"),
-                            description=self._t("resume_label", "Resume code"),
-                            style={"description_width": "initial"})
-        code.add_class("netsoc-resume-input")
-        resume = _button(self._t("resume_button", "Continue where I left off"), "netsoc-resume")
-        resume.on_click(lambda _b: self.model.resume(code.value) or self._focus_first_error())
-        resume_err = _html("", "netsoc-error")
-        _show(resume_err, False)
-        self.errors["resume"] = resume_err
-        self.inputs["resume"] = code
+        resume = ResumeForm(
+            label=self._t("resume_label", "Resume code"),
+            placeholder=self._t("resume_placeholder", "e.g. {code}", code="7K2M9QX4PT"),
+            button_label=self._t("resume_button", "Continue where I left off"),
+            error=self.model.errors.get("resume", ""), lang=self.language)
+        resume.on_resume(lambda code: self.model.resume(code) or self._focus_first_error())
+        self.inputs["resume"] = self.boxes["resume"] = resume
         started = html.escape(self._t("resume_heading", "Started already?"))
         enter = html.escape(self._t("resume_hint", "Enter the resume code you were given."))
-        parts += [consent_box, consent_err, _html(f"<h3>{started}</h3><p>{enter}</p>"),
-                  widgets.HBox([code, resume], layout=widgets.Layout(flex_flow="row wrap")),
-                  resume_err]
+        parts += [consent_box, consent_err, _html(f"<h3>{started}</h3><p>{enter}</p>"), resume]
         return widgets.VBox(parts)
 
     def _fields_page(self) -> widgets.VBox:
@@ -483,7 +489,7 @@ class SurveyView(widgets.VBox):
     def _on_errors(self, _change: Any = None) -> None:
         errs = self.model.errors
         for qid, box in self.boxes.items():
-            if isinstance(box, RadioGroup):
+            if isinstance(box, (RadioGroup, ResumeForm)):
                 box.error = errs.get(qid, "")
         for qid, w in self.errors.items():
             msg = errs.get(qid)

@@ -18,6 +18,8 @@ widgets fill those gaps; each ships its JavaScript as an ES module string
 - :class:`LiveRegion` - a persistent ``aria-live`` text (status messages,
   the validation summary), so changes are announced.
 - :class:`ResumeCode` - the resume code with a Copy button.
+- :class:`ResumeForm` - the box to type a resume code and its button, sent
+  as one request.
 - :class:`BrowserToken` - a random id kept in the browser's localStorage and
   sent to Python (one submission per browser).
 
@@ -32,7 +34,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-__all__ = ["RadioGroup", "PageChrome", "LiveRegion", "ResumeCode", "BrowserToken"]
+__all__ = ["RadioGroup", "PageChrome", "LiveRegion", "ResumeCode", "ResumeForm", "BrowserToken"]
 
 # Shared by the widgets below: set the language on the enclosing app once the
 # element is attached, and on the page itself when the host page has none.
@@ -126,10 +128,15 @@ function render({ model, el }) {
       return input;
     });
   }
+  // A choice travels as a state sync and as a message: ipywidgets holds back a
+  // model's second state update until the first is acknowledged, so quick
+  // arrow presses followed by Next could reach Python after the Next click;
+  // the message keeps its order with the button clicks (both set the same value).
   function send(code) {
     if (model.get("value") === code) return;
     model.set("value", code);
     model.save_changes();
+    model.send({ do: "choose", value: code });
   }
   // The arrow keys move and check, as native radios do; handled here because
   // some hosts (JupyterLab's notebook shortcuts) cancel the native action.
@@ -313,6 +320,60 @@ function render({ model, el }) {
 export default { render };
 """
 
+_RESUME_FORM_ESM = _LANG_JS + """
+function render({ model, el }) {
+  const id = uid("netsoc-rf-");
+  const form = document.createElement("form");
+  form.className = "netsoc-resume-form";
+  form.noValidate = true;
+  const label = document.createElement("label");
+  label.htmlFor = id + "-code";
+  const input = document.createElement("input");
+  input.type = "text";
+  input.id = id + "-code";
+  input.className = "netsoc-resume-input";
+  input.autocomplete = "off";
+  input.spellcheck = false;
+  input.maxLength = 40;
+  input.setAttribute("autocapitalize", "characters");
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.className = "netsoc-resume";
+  const error = document.createElement("p");
+  error.id = id + "-error";
+  error.className = "netsoc-error";
+  form.append(label, input, button, error);
+  el.replaceChildren(form);
+  // the code travels with the request itself: no separate value sync that a
+  // quick click could overtake
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    model.send({ do: "resume", code: input.value });
+  });
+  function draw() {
+    label.textContent = model.get("label");
+    input.placeholder = model.get("placeholder");
+    button.textContent = model.get("button_label");
+    const msg = model.get("error");
+    error.textContent = msg;
+    error.hidden = !msg;
+    if (msg) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", error.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+    applyLang(el, model.get("lang"));
+  }
+  draw();
+  for (const name of ["label", "placeholder", "button_label", "error", "lang"])
+    model.on("change:" + name, draw);
+  followFocus(model, () => { input.focus(); input.select(); });
+}
+export default { render };
+"""
+
 _TOKEN_ESM = """
 const KEY = "netsoc-browser-token";
 function fresh() {
@@ -384,6 +445,22 @@ class RadioGroup(_Focusable):
     error = t.Unicode("").tag(sync=True)
     lang = t.Unicode("").tag(sync=True)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_msg(self._on_choice)
+
+    def _on_choice(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """A choice from the browser (``{"do": "choose", "value": code}``)."""
+        if isinstance(content, dict) and content.get("do") == "choose":
+            value = content.get("value")
+            try:
+                # the browser already shows it: no update back (it could
+                # overtake a newer choice and make the display flicker)
+                with self._lock_property(value=value):
+                    self.value = value
+            except t.TraitError:
+                pass  # not one of the offered codes: a forged message changes nothing
+
     @t.validate("value")
     def _known_code(self, proposal: dict[str, Any]) -> Any:
         value = proposal["value"]
@@ -432,6 +509,37 @@ class ResumeCode(anywidget.AnyWidget):
     copied_label = t.Unicode("Copied.").tag(sync=True)
     copy_failed_label = t.Unicode("").tag(sync=True)
     lang = t.Unicode("").tag(sync=True)
+
+
+class ResumeForm(_Focusable):
+    """The resume-code box and its button, sent together as one request.
+
+    ``on_resume(callback)`` registers ``callback(code)`` for each request;
+    ``error`` is shown under the box and tied to it (``aria-describedby``).
+    """
+
+    _esm = _RESUME_FORM_ESM
+    label = t.Unicode("Resume code").tag(sync=True)
+    placeholder = t.Unicode("").tag(sync=True)
+    button_label = t.Unicode("Continue").tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+    lang = t.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._callbacks: list[Any] = []
+        self.on_msg(self._on_request)
+
+    def on_resume(self, callback: Any) -> None:
+        """Call ``callback(code)`` whenever the participant asks to resume."""
+        self._callbacks.append(callback)
+
+    def _on_request(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("do") == "resume":
+            code = content.get("code")
+            code = code[:40] if isinstance(code, str) else ""
+            for callback in self._callbacks:
+                callback(code)
 
 
 class BrowserToken(anywidget.AnyWidget):

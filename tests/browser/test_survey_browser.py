@@ -156,9 +156,69 @@ def test_the_servers_workshop_code_wins_over_the_address(phone_page, served):
     progress_is(page, 1)
     assert page.locator(".netsoc-cohort").count() == 0 and "WS-A" in page.inner_text("body")
     goto_next(page, 1)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.locator(".netsoc-save").click()
-    page.locator(".netsoc-resume-code").wait_for()
-    assert stored_row(server.db, inst)["cohort"] == "WS-A"
+    code = page.locator(".netsoc-resume-code")
+    code.wait_for()
+    row = stored_row(server.db, inst)
+    assert row["cohort"] == "WS-A" and code.inner_text() == row["respondent_id"]
+    # shown once, apart from the message, with a Copy button that copies it
+    assert row["respondent_id"] not in page.get_by_role("status").first.inner_text()
+    page.get_by_role("button", name="Copy", exact=True).click()
+    page.get_by_text("Copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == row["respondent_id"]
+
+
+def test_resume_on_another_device_warns_and_wrong_codes_are_slowed(phone_page, served):
+    from tests.browser.server import block_outside
+
+    page = phone_page
+    inst = load_instrument()
+    server = served("survey")
+    open_survey(page, server.url)
+    page.locator(".netsoc-consent").click()
+    progress_is(page, 1)
+    goto_next(page, 1)
+    first = shown_ids(page)[0]
+    page.get_by_role("radiogroup", name=inst.item(first).text, exact=True).get_by_role(
+        "radio", name=inst.value_labels(first)[5], exact=True).check()
+    page.locator(".netsoc-save").click()
+    shown = page.locator(".netsoc-resume-code")
+    shown.wait_for()  # visible once the code has arrived
+    code = shown.inner_text()
+    assert len(code) == 10
+
+    other = page.context.browser.new_context(viewport={"width": 375, "height": 812})
+    blocked = block_outside(other)
+    try:
+        phone = other.new_page()
+        phone.set_default_timeout(30_000)
+        open_survey(phone, server.url)
+        box = phone.get_by_role("textbox", name="Resume code")
+        for _ in range(5):  # the server handles them in order
+            box.fill("ZZZZZZZZZZ")
+            phone.locator(".netsoc-resume").click()
+        phone.get_by_text("No unfinished answers").wait_for()
+        box.fill(code.lower())
+        phone.locator(".netsoc-resume").click()
+        phone.get_by_text("wait a minute").wait_for()  # five misses: this session waits
+    finally:
+        other.close()
+    assert not blocked
+
+    again = page.context.browser.new_context(viewport={"width": 375, "height": 812})
+    try:
+        tablet = again.new_page()
+        tablet.set_default_timeout(30_000)
+        open_survey(tablet, server.url)
+        tablet.get_by_role("textbox", name="Resume code").fill(code.lower())
+        tablet.locator(".netsoc-resume").click()
+        tablet.get_by_role("status").filter(has_text="replaces the answers saved there").wait_for()
+        progress_is(tablet, 2)  # the first page with unanswered statements
+        group = tablet.get_by_role("radiogroup", name=inst.item(first).text, exact=True)
+        assert group.get_by_role("radio", name=inst.value_labels(first)[5], exact=True).is_checked()
+    finally:
+        again.close()
 
 
 def test_german_from_the_address(phone_page, served):
