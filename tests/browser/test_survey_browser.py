@@ -275,3 +275,21 @@ def test_one_submission_per_browser(phone_page, served):
     with open_store(server.db, instrument=inst) as store:
         df = store.to_frame()
     assert len(df) == 1 and (df[[q for q in inst.item_ids]] == 3).all(axis=None)
+
+
+def test_language_switcher_on_the_consent_page(phone_page, served):
+    page = phone_page
+    inst = load_instrument()
+    fr = inst.localized("fr")
+    server = served("survey")
+    page.set_extra_http_headers({"Accept-Language": "de-CH,de;q=0.9"})
+    open_survey(page, server.url)
+    de = inst.localized("de")
+    page.get_by_role("button", name=de.consent.agree_label, exact=True).wait_for()
+    switcher = page.get_by_role("combobox", name=de.ui["language"])
+    switcher.select_option(label=fr.language_info["fr"].name)
+    page.get_by_role("button", name=fr.consent.agree_label, exact=True).wait_for()
+    assert page.locator(".netsoc-app").get_attribute("lang") == "fr"
+    page.wait_for_function("() => document.documentElement.lang === 'fr'")
+    page.get_by_role("button", name=fr.consent.agree_label, exact=True).click()
+    page.locator(".netsoc-progress").get_by_text(fr.ui["progress"].format(page=1, pages=7)).wait_for()
