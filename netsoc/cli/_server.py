@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+from collections.abc import Callable
 
 from netsoc.server.config import ServerConfig
 
@@ -28,7 +29,7 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, port: int) -> None:
 
 
 def run_server(args: argparse.Namespace, kind: str, *, message: str, query: str = "",
-               **settings: object) -> int:
+               echo: Callable[[str], None] = print, **settings: object) -> int:
     """Check the arguments and serve ``kind`` in the foreground until Ctrl-C."""
     from survey.config import resolve_db_url
     from survey.errors import NetsocError
@@ -42,5 +43,5 @@ def run_server(args: argparse.Namespace, kind: str, *, message: str, query: str 
     from netsoc.server.run import serve, serve_workers
 
     if args.workers == 1:
-        return serve(config, open_message=message, query=query)
-    return serve_workers(config, args.workers, open_message=message, query=query)
+        return serve(config, open_message=message, query=query, echo=echo)
+    return serve_workers(config, args.workers, open_message=message, query=query, echo=echo)

@@ -29,4 +29,12 @@ def _survey(args: argparse.Namespace) -> int:
                               f"expected {spec.pattern}")
     return run_server(args, "survey", cohort=args.cohort, min_group_size=args.min_group_size,
                       query=f"cohort={args.cohort}" if args.cohort else "",
-                      message="netsoc survey is running at {url}  (Ctrl-C to stop)")
+                      message="netsoc survey is running at {url}  (Ctrl-C to stop)",
+                      echo=_echo_with_qr if args.public else print)
+
+
+def _echo_with_qr(line: str) -> None:
+    """Print the start-up line, then the join address and its QR code (``--public``)."""
+    from netsoc.qr import echo_with_qr
+
+    echo_with_qr(line)

@@ -1,0 +1,139 @@
+"""QR codes of the survey address: every output form decodes back to the address.
+
+The decoder is zbarimg (Debian's zbar-tools, installed by .ci/run), an
+independent implementation; the SVG and the terminal drawing are turned back
+into a module matrix and written as a plain PGM image for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from netsoc.qr import echo_with_qr, qr_svg, qr_terminal, short_address, survey_address
+from survey.errors import DataError
+
+ZBAR = shutil.which("zbarimg")
+needs_zbar = pytest.mark.skipif(ZBAR is None and os.environ.get("CI") != "true",
+                                reason="zbarimg (zbar-tools) not installed")
+
+URL = "http://192.0.2.7:8866/?cohort=WS-2026&token=Ab_3-x"
+
+
+def decode_matrix(matrix: np.ndarray, tmp_path: Path, scale: int = 6) -> str:
+    """zbarimg's reading of a 0/1 module matrix (1 = dark), drawn with a quiet zone."""
+    m = np.pad(matrix.astype(bool), 4)
+    img = np.where(np.kron(m, np.ones((scale, scale), dtype=bool)), 0, 255).astype(np.uint8)
+    path = tmp_path / "qr.pgm"
+    path.write_bytes(f"P5 {img.shape[1]} {img.shape[0]} 255\n".encode() + img.tobytes())
+    assert ZBAR is not None, "zbarimg missing (apt-get install zbar-tools)"
+    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.rstrip("\n")
+
+
+def svg_matrix(svg: str) -> np.ndarray:
+    """Module matrix from segno's SVG path (``M x y`` then ``h n`` strokes and ``m dx dy`` moves)."""
+    size = int(re.search(r'd="M0 0h(\d+)v', svg).group(1))
+    d = re.search(r'class="qrline"[^>]*d="([^"]+)"', svg).group(1)
+    m = np.zeros((size, size), dtype=bool)
+    x = y = 0.0
+    for cmd, args in re.findall(r"([Mmh])([-\d. ]+)", d):
+        nums = [float(v) for v in args.split()]
+        if cmd == "M":
+            x, y = nums
+        elif cmd == "m":
+            x, y = x + nums[0], y + nums[1]
+        else:
+            m[int(y), int(x):int(x + nums[0])] = True
+            x += nums[0]
+    return m
+
+
+def terminal_matrix(text: str) -> np.ndarray:
+    """Module matrix from the compact terminal drawing (two rows per character line)."""
+    top = {"█": 1, "▀": 1, "▄": 0, " ": 0}
+    bottom = {"█": 1, "▀": 0, "▄": 1, " ": 0}
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    rows = []
+    for ln in lines:
+        rows.append([top[c] for c in ln])
+        rows.append([bottom[c] for c in ln])
+    # segno draws light modules as the block (dark background terminal): invert
+    return ~np.array(rows, dtype=bool)
+
+
+@needs_zbar
+def test_svg_decodes_to_the_address(tmp_path: Path) -> None:
+    svg = qr_svg(URL)
+    assert svg.startswith('<svg role="img" aria-label="QR code: http://192.0.2.7:8866/?cohort=WS-2026&amp;')
+    assert "<?xml" not in svg and "<img" not in svg and "data:" not in svg
+    assert decode_matrix(svg_matrix(svg), tmp_path) == URL
+
+
+@needs_zbar
+def test_terminal_drawing_decodes_to_the_address(tmp_path: Path) -> None:
+    assert decode_matrix(terminal_matrix(qr_terminal(URL)), tmp_path) == URL
+
+
+@needs_zbar
+def test_segno_png_decodes(tmp_path: Path) -> None:
+    """Reference: segno's own PNG writer (no Pillow) read by zbarimg directly."""
+    import segno
+
+    path = tmp_path / "qr.png"
+    segno.make_qr(URL, error="m").save(str(path), scale=5)
+    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True, timeout=120)
+    assert out.stdout.rstrip("\n") == URL
+
+
+def test_address_carries_the_cohort_and_keeps_the_token() -> None:
+    assert survey_address("http://127.0.0.1:8866/", "WS-2026") == "http://127.0.0.1:8866/?cohort=WS-2026"
+    assert survey_address("http://127.0.0.1:8866/?token=t1", "WS 2") == \
+        "http://127.0.0.1:8866/?token=t1&cohort=WS+2"
+    wild = survey_address("http://0.0.0.0:8866/?cohort=A")
+    assert "0.0.0.0" not in wild and wild.endswith(":8866/?cohort=A")
+    assert short_address("https://www.example.org/?cohort=A") == "example.org?cohort=A"
+    assert short_address("https://example.org/survey/") == "example.org/survey/"
+
+
+def test_bad_address_is_refused() -> None:
+    with pytest.raises(DataError, match="url: expected a non-empty address"):
+        qr_svg("")
+
+
+@needs_zbar
+def test_echo_prints_address_and_qr(tmp_path: Path) -> None:
+    lines: list[str] = []
+    echo_with_qr(f"netsoc survey is running at {URL}  (Ctrl-C to stop)", echo=lines.append)
+    assert lines[0].endswith("(Ctrl-C to stop)")
+    assert lines[1] == f"Participants join at: {URL}"
+    assert decode_matrix(terminal_matrix(lines[2]), tmp_path) == URL
+    assert lines[3] == f"(short: {short_address(URL)})"
+
+
+def test_survey_public_passes_the_qr_echo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``netsoc survey --public`` hands the QR printer to the server start-up."""
+    from netsoc.cli import build_parser, survey_cmd
+
+    seen: dict[str, object] = {}
+
+    def fake_run_server(args: argparse.Namespace, kind: str, **kw: object) -> int:
+        seen.update(kw)
+        return 0
+
+    monkeypatch.setattr(survey_cmd, "run_server", fake_run_server)
+    args = build_parser().parse_args(["survey", "--public", "--cohort", "WS-2026"])
+    assert args.func(args) == 0
+    assert seen["echo"] is survey_cmd._echo_with_qr
+    args = build_parser().parse_args(["survey"])
+    args.func(args)
+    assert seen["echo"] is print
