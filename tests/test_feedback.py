@@ -118,9 +118,22 @@ def test_ordinals():
 
 
 # ------------------------------------------------------------------- norms
+INLINE_NORMS = {
+    "source": "synthetic demo sample (netsoc.demo, seed 2026, n = 600); provisional",
+    "networking": {"mean": 3.19, "sd": 0.74, "reliability": 0.93},
+    "socializing": {"mean": 2.87, "sd": 0.74, "reliability": 0.92},
+    "balance": {"mean": 0.08, "sd": 0.22, "reliability": 0.90},
+    "intentionality": {"mean": 3.02, "sd": 0.80, "reliability": 0.80},
+}
+
+
 def test_norm_percentiles_come_with_their_interval_and_the_sample_is_named(instrument):
-    data = feedback_data(answers(instrument, 4, 2), instrument)  # the norms' own reliabilities
-    page = page_html(data, instrument)
+    """Inline norms (mean, SD): normal percentiles, the interval from the score's band."""
+    from survey.instrument import Norms
+
+    inline = instrument.model_copy(update={"norms": Norms.model_validate(INLINE_NORMS)})
+    data = feedback_data(answers(instrument, 4, 2), inline)  # the norms' own reliabilities
+    page = page_html(data, inline)
     # networking 4: sem = 0.74 * sqrt(1 - 0.93); band 4 -/+ 1.96 sem; R: round(100 * pnorm(...))
     sem = 0.74 * np.sqrt(1 - 0.93)
     z = stats.norm.ppf(0.975)
@@ -389,3 +402,62 @@ def test_page_numbers_equal_analysis_score(instrument, rng):
                 assert f[o] == want or (np.isnan(f[o]) and pd.isna(want))
         assert (data["profile"].id if data["profile"] else None) == (
             None if pd.isna(ref["profile"]) else ref["profile"])
+
+
+def test_a_norms_file_names_its_sample_and_gives_intervals(tmp_path, instrument):
+    """With a norms file (survey.norms): empirical ranks, Wilson limits, the sample named."""
+    import yaml
+
+    deciles = [5, 10, 25, 50, 75, 90, 95]
+    table = {  # score -> (min, values at deciles, max)
+        "networking": (1.0, [2.0, 2.4, 2.8, 3.2, 3.6, 4.0, 4.4], 5.0),
+        "socializing": (1.0, [1.8, 2.2, 2.5, 2.9, 3.3, 3.7, 4.0], 5.0),
+        "balance": (-0.8, [-0.3, -0.2, -0.05, 0.08, 0.2, 0.35, 0.45], 0.9),
+        "intentionality": (1.0, [1.8, 2.2, 2.6, 3.0, 3.4, 3.8, 4.2], 5.0),
+    }
+    scores = {name: {"n": 1240, "mean": vals[3], "sd": 0.7, "reliability": 0.9, "min": lo,
+                     "max": hi, "percentiles": [{"p": p, "value": v, "low": v, "high": v}
+                                                for p, v in zip(deciles, vals)]}
+              for name, (lo, vals, hi) in table.items()}
+    (tmp_path / "norms.yaml").write_text(yaml.safe_dump({
+        "format": "netsoc-norms/1",
+        "meta": {"instrument_id": instrument.id, "instrument_version": instrument.version,
+                 "n": 1240, "population": "career workshops in Berlin",
+                 "collected_from": "2026-01-05", "collected_to": "2026-03-30"},
+        "scores": scores}), encoding="utf-8")
+    inst = instrument.model_copy(update={"norms": "norms.yaml",
+                                         "source_path": str(tmp_path / "netsoc.yaml")})
+    data = feedback_data(answers(instrument, 4, 2), inst, reliability=REL)
+    page = page_html(data, inst)
+    assert ("Compared with 1,240 participants of career workshops in Berlin, collected "
+            "2026-01-05 to 2026-03-30.") in page
+    assert "synthetic" not in page
+    # networking 4.0 is the 90th percentile; its band 3.54..4.46 (sem 0.7 sqrt(0.1)) ranks
+    # 75 + 15 * (3.54 - 3.6) / ... -> interpolate: 3.5408 lies between 3.2 (50) and 3.6 (75)
+    z = stats.norm.ppf(0.975)
+    low_x, high_x = 4 - z * 0.7 * np.sqrt(0.1), 4 + z * 0.7 * np.sqrt(0.1)
+    rank_low = 50 + 25 * (low_x - 3.2) / 0.4
+    rank_high = 90 + 5 * (high_x - 4.0) / 0.4
+
+    def wilson(p, n=1240):  # Wilson (1927) score interval of a proportion
+        c = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        h = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+        return c - h, c + h
+
+    low = round(100 * wilson(rank_low / 100)[0])
+    high = round(100 * wilson(rank_high / 100)[1])
+    assert f"about the 90th percentile (95% interval {low} to {high})" in page
+
+
+def test_the_shipped_norms_file_is_named_and_called_illustrations(instrument):
+    from survey.instrument import DEFAULT_INSTRUMENT
+    from survey.norms import load_norms
+
+    shipped = instrument.model_copy(update={"norms": "netsoc-norms.yaml",
+                                            "source_path": str(DEFAULT_INSTRUMENT)})
+    norms = load_norms(DEFAULT_INSTRUMENT.parent / "netsoc-norms.yaml", shipped)
+    page = page_html(feedback_data(answers(instrument, 4, 2), shipped), shipped)
+    assert f"Compared with {norms.n:,} participants of {norms.meta.population}, collected " \
+           f"{norms.collected}." in page
+    assert "illustrations from a synthetic sample, not real norms" in page
+    assert f"about the {ordinal(round(norms.rank('networking', 4.0)), 'en')} percentile" in page
