@@ -178,7 +178,8 @@ def percentile_table(data: pd.DataFrame, instrument: Instrument | None = None, *
     """
     check_frame(data, "data")
     scores = norm_scores(data, instrument)
-    levels = np.asarray(percentiles, dtype="float64") / 100
+    pcts = np.asarray(percentiles, dtype="float64")
+    levels = pcts / 100
     frames = []
     for name in scores.columns:  # one pass per score (~20), vectorised over respondents
         x = np.sort(scores[name].dropna().to_numpy())
@@ -186,7 +187,7 @@ def percentile_table(data: pd.DataFrame, instrument: Instrument | None = None, *
             continue
         lo, hi, cov = quantile_ci(len(x), levels, ci)
         frames.append(pd.DataFrame({
-            "score": name, "p": levels * 100, "value": np.quantile(x, levels, method="linear"),
+            "score": name, "p": pcts, "value": np.quantile(x, levels, method="linear"),
             "low": x[lo - 1], "high": x[hi - 1], "coverage": cov, "n": len(x)}))
     if not frames:
         raise DataError("data: no respondent has any score; norms need scored responses")

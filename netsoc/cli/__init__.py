@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "netsoc.cli.survey_cmd",
     "netsoc.cli.store_cmd",
     "netsoc.cli.report_cmd",
+    "netsoc.cli.norms_cmd",
     "netsoc.cli.dashboard_cmd",
 )
 EXIT_ERROR = 1
