@@ -339,6 +339,10 @@ def reference_reliability(reference: pd.DataFrame | None = None,
 
     inst = instrument if instrument is not None else load_instrument()
     if reference is None:
+        if not isinstance(inst.norms, Norms):
+            raise DataError("reference: the instrument has no inline norms to take reliabilities "
+                            "from; pass a reference sample (or read its norms file with "
+                            "survey.norms)")
         return pd.Series({name: getattr(inst.norms, name).reliability for name in FEEDBACK_SCORES},
                          dtype=float, name="reliability").rename_axis("scale")
     rel = reliability(reference, inst)
@@ -472,6 +476,7 @@ def score_rows(own: Mapping[str, Any], instrument: Instrument, *,
 def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, *,
                       peers: pd.DataFrame | None = None,
                       reliability: pd.Series | Mapping[str, float] | None = None,
+                      norms: Mapping[str, tuple[float, float, float]] | None = None,
                       ci: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
     """One respondent's scores with an error band, a norm percentile and a coarse cohort band.
 
@@ -484,7 +489,12 @@ def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, 
         Wide table of the *other* respondents of the participant's cohort.
         (``cohort=`` is a deprecated alias.)
     reliability : Series or mapping, optional
-        Reliability per score; default :func:`reference_reliability`.
+        Reliability per score; default the norms'.
+    norms : mapping, optional
+        Score -> ``(mean, sd, reliability)`` of the reference sample; default
+        the instrument's inline ``norms:`` section (NaN when the instrument
+        names a norms file instead: read it with :mod:`survey.norms` and pass
+        its values here).
     ci : float, default 0.95
         Confidence level of the band.  (``level=`` is a deprecated alias.)
     min_group_size : int, default :data:`MIN_GROUP_SIZE`
@@ -515,8 +525,8 @@ def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, 
     others = scorer.score_frame(peers) if peers is not None and len(peers) else None
     if peers is not None and others is None:
         others = {name: np.empty(0) for name in FEEDBACK_SCORES}
-    out = pd.DataFrame(score_rows(own, inst, peers=others, reliability=reliability, ci=ci,
-                                  min_group_size=min_group_size))
+    out = pd.DataFrame(score_rows(own, inst, peers=others, reliability=reliability, norms=norms,
+                                  ci=ci, min_group_size=min_group_size))
     out.attrs.update(ci=ci, z=NormalDist().inv_cdf(0.5 + ci / 2), min_group_size=min_group_size,
                      norms_source=getattr(inst.norms, "source", None))
     return out

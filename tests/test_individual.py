@@ -29,6 +29,9 @@ from survey.errors import DataError
 from tests.helpers import keyed_answers
 
 REL = {"networking": 0.91, "socializing": 0.84, "balance": 0.75, "intentionality": 0.64}
+#: The provisional inline norms (mean, sd, reliability) the hand-worked numbers use.
+NORMS = {"networking": (3.19, 0.74, 0.93), "socializing": (2.87, 0.74, 0.92),
+         "balance": (0.08, 0.22, 0.90), "intentionality": (3.02, 0.80, 0.80)}
 
 
 # ------------------------------------------------------ scorer == score()
@@ -98,7 +101,7 @@ def test_answers_frame_is_one_row_of_codes(instrument):
 
 def test_band_and_norm_percentile_by_hand(instrument):
     row = answers_frame(keyed_answers(instrument, 4, 2, 3), instrument)
-    out = individual_scores(row, instrument, reliability=REL).set_index("score")
+    out = individual_scores(row, instrument, reliability=REL, norms=NORMS).set_index("score")
     net = out.loc["networking"]
     # networking = 4; norms mean 3.19, sd 0.74; sem = 0.74 * sqrt(0.09) = 0.222
     assert net["estimate"] == 4
@@ -116,13 +119,14 @@ def test_band_and_norm_percentile_by_hand(instrument):
         100 * 0.5 * (1 + math.erf((3 - 3.02) / 0.80 / math.sqrt(2))))
     assert out["cohort_band"].isna().all()  # no peers given
     # R: qnorm(0.95) = 1.644854 for a 90 % band
-    ninety = individual_scores(row, instrument, reliability=REL, ci=0.90).set_index("score")
+    ninety = individual_scores(row, instrument, reliability=REL, norms=NORMS,
+                               ci=0.90).set_index("score")
     assert ninety.loc["networking", "ci_low"] == pytest.approx(4 - 1.644854 * 0.222, abs=1e-6)
 
 
 def test_band_is_cut_to_the_score_range(instrument):
     row = answers_frame(keyed_answers(instrument, 5, 1, 5), instrument)
-    out = individual_scores(row, instrument, reliability=REL).set_index("score")
+    out = individual_scores(row, instrument, reliability=REL, norms=NORMS).set_index("score")
     assert out.loc["networking", "ci_high"] == 5 and out.loc["socializing", "ci_low"] == 1
     assert out.loc["balance", "estimate"] == 1 and out.loc["balance", "ci_high"] == 1
 
@@ -185,11 +189,16 @@ def test_default_reliability_matches_alpha_from_an_independent_route(instrument)
     from analysis.demo import read_demo_csv
     from tests.conftest import ROOT
 
-    rel = reference_reliability(None, instrument)
+    from survey.instrument import Norms
+
+    inline = instrument.model_copy(update={"norms": Norms.model_validate(
+        {"source": "provisional"} | {k: dict(zip(("mean", "sd", "reliability"), v))
+                                     for k, v in NORMS.items()})})
+    rel = reference_reliability(None, inline)
     assert list(rel.index) == ["networking", "socializing", "balance", "intentionality"]
     df = read_demo_csv(str(ROOT / "data" / "demo" / "responses.csv"), instrument)
     # the values stored in the instrument's norms are those of the reference sample
-    recomputed = reference_reliability(df, instrument)
+    recomputed = reference_reliability(df, inline)
     np.testing.assert_allclose(rel.to_numpy(), recomputed.to_numpy(), atol=0.006)
     # alpha by hand: k/(k-1) * (1 - sum of item variances / variance of the total),
     # on the keyed networking items of complete cases
@@ -226,5 +235,7 @@ def test_errors_name_the_argument(instrument):
         individual_scores(answers_frame({}, instrument), instrument, ci=95)
     with pytest.raises(DataError, match="whole numbers"):
         answers_frame({"net_purpose_1": 2.5}, instrument)
+    with pytest.raises(DataError, match="reference: the instrument has no inline norms"):
+        reference_reliability(None, instrument.model_copy(update={"norms": "netsoc-norms.yaml"}))
     with pytest.raises(TypeError, match="unexpected keyword"):
         individual_scores(answers_frame({}, instrument), instrument, peer=None)
