@@ -5,7 +5,8 @@ consecutive ports sharing ``--db``) on 127.0.0.1 with a throw-away SQLite
 store unless ``--db`` names one, and lets ``N`` simulated participants arrive
 evenly within ``--arrival`` seconds.  Each speaks Solara's widget protocol
 over one websocket (:mod:`tests.browser.protocol`, no browser): agrees,
-answers every page with its own seed, writes a comment naming itself,
+answers every page with its own seed (and, with ``--think``, reads each page
+for a few seconds first, as people do), writes a comment naming itself,
 submits and waits for the feedback.  Everything is loopback, bounded (each
 step ``--step-timeout``, the whole run ``--deadline``) and stops by itself.
 
@@ -97,13 +98,13 @@ class Sampler:
 
 
 async def _room(urls: list[str], n: int, arrival: float, seed: int, step_timeout: float,
-                deadline: float) -> list[Outcome]:
+                deadline: float, think: float) -> list[Outcome]:
     gaps = arrival / max(n, 1)
 
     async def one(i: int) -> Outcome:
         await asyncio.sleep(i * gaps)
         p = ProtocolParticipant(urls[i % len(urls)], i, seed=seed + i, query=f"cohort={COHORT}",
-                                comment=f"room-{i}", timeout=step_timeout)
+                                comment=f"room-{i}", timeout=step_timeout, think=think)
         return await p.run()
 
     tasks = [asyncio.create_task(one(i)) for i in range(n)]
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds over which they arrive")
     ap.add_argument("--workers", type=int, default=1, help="server processes")
     ap.add_argument("--db", help="store URL shared by the workers (default: throw-away SQLite)")
+    ap.add_argument("--think", type=float, default=0.0 if QUICK else 5.0,
+                    help="mean seconds a participant reads each page before Next (0.5x-1.5x, "
+                    "seeded); 0 = as fast as the server answers")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--step-timeout", type=float, default=60.0)
     ap.add_argument("--deadline", type=float, default=600.0)
@@ -161,12 +165,18 @@ def main(argv: list[str] | None = None) -> int:
                                        timeout=120)
             asyncio.run(warm.run())
         sampler = Sampler([s.process.pid for s in servers])
+        # one participant alone: the server CPU of each step
+        cs = sampler.cpu()
+        solo = asyncio.run(ProtocolParticipant(
+            servers[0].url, -2, seed=1, query="cohort=SOLO", comment="solo", timeout=120,
+            cpu_probe=sampler.cpu).run())
+        solo_cpu = sampler.cpu() - cs
         cpu0 = sampler.cpu()
         rss0 = sampler.rss()
         t0 = time.perf_counter()
         with sampler:
             people = asyncio.run(_room([s.url for s in servers], args.n, args.arrival, args.seed,
-                                       args.step_timeout, args.deadline))
+                                       args.step_timeout, args.deadline, args.think))
         wall = time.perf_counter() - t0
         cpu = sampler.cpu() - cpu0
         rows, once = stored_once(db, args.n)
@@ -179,8 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {"participants": n, "arrival_s": args.arrival, "workers": args.workers,
              "wall_s": round(wall, 1), "stored_rows": rows, "stored_exactly_once": once,
              "errors": len(errors), "first_errors": [p.error for p in errors[:5]],
-             "baseline_rss_mb": round(rss0 / 2**20, 1)}
+             "baseline_rss_mb": round(rss0 / 2**20, 1), "solo_error": solo.error,
+             "think_s": args.think}
     figures = [
+        Figure("one participant alone: server CPU per page change (median)",
+               float(np.median(solo.page_cpu)) * 1000 if solo.page_cpu else float("nan"), "ms",
+               target=20, note=f"max {max(solo.page_cpu, default=float('nan')) * 1000:.0f} ms"),
+        Figure("one participant alone: server CPU open to first question",
+               solo.open_cpu * 1000, "ms"),
+        Figure("one participant alone: server CPU submit and feedback", solo.submit_cpu * 1000, "ms"),
+        Figure("one participant alone: server CPU, whole questionnaire", solo_cpu, "s", target=0.3),
         Figure(f"room {n}: errors", len(errors), "participants", target=0),
         Figure(f"room {n}: responses not stored exactly once", n - once, "participants", target=0,
                note=f"{rows} rows for {n} participants"),

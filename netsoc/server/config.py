@@ -61,6 +61,10 @@ class ServerConfig:
         Live sessions at most; the next visitor gets "the room is full" (503).
     session_timeout : float
         Seconds a session survives after its page disconnected.
+    lang : str or None
+        The dashboard's language (``netsoc dashboard --lang``; None: the default).
+    survey_url : str or None
+        The survey address the dashboard shows as a QR code (``--survey-url``).
     """
 
     kind: str = "survey"
@@ -75,6 +79,8 @@ class ServerConfig:
     token: str | None = None
     max_sessions: int = 400
     session_timeout: float = 60.0
+    lang: str | None = None
+    survey_url: str | None = None
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""

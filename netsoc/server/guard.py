@@ -284,7 +284,10 @@ class NetsocGuard:
         q = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         from survey.instrument import negotiate_language
 
-        lang = negotiate_language(self.instrument, (q.get("lang") or [None])[0], accept)
+        if self.config.kind == "dashboard":  # the facilitator's language (--lang)
+            lang = self.config.lang or self.instrument.default_language
+        else:
+            lang = negotiate_language(self.instrument, (q.get("lang") or [None])[0], accept)
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 

@@ -21,7 +21,7 @@ import solara.lab
 
 from netsoc.server.config import ServerConfig, get_config
 
-__all__ = ["SurveyPage", "DashboardPage", "visitor_query", "make_survey", "make_dashboard"]
+__all__ = ["SurveyPage", "DashboardPage", "Layout", "visitor_query", "make_survey", "make_dashboard"]
 
 
 def visitor_query(search: str | None) -> dict[str, str]:
@@ -64,29 +64,34 @@ def make_survey(config: ServerConfig, query: Mapping[str, str],
 
 def make_dashboard(config: ServerConfig, query: Mapping[str, str]) -> Any:
     """The dashboard widget for one viewer (the server's cohort wins over ``?cohort=``)."""
-    from netsoc.dashboard import Dashboard, DashboardSettings
+    from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_cohort
     from netsoc.dashboard_view import DashboardView
-    from survey.instrument import load_instrument
 
-    cohort = config.cohort
-    if cohort is None and query.get("cohort") and load_instrument().cohort.accepts(
-            query["cohort"]):
-        cohort = query["cohort"]
-    settings = DashboardSettings(db=config.db, cohort=cohort,
+    settings = DashboardSettings(db=config.db, cohort=dashboard_cohort(config.cohort, query),
                                  min_group_size=config.min_group_size,
-                                 group_field=config.group_field, interval=config.interval)
+                                 group_field=config.group_field, interval=config.interval,
+                                 lang=config.lang, survey_url=config.survey_url)
     return DashboardView(Dashboard.open(settings)).start()
 
 
 @solara.component
-def SurveyPage() -> None:
+def Layout(children: list | None = None) -> Any:
+    """Solara's layout for these pages: nothing around the app (no app bar, no sidebar).
+
+    Solara's default app layout costs a dozen extra widgets per visitor.
+    """
+    return solara.Div(children=children or [])
+
+
+@solara.component
+def SurveyPage() -> Any:
     """One participant's questionnaire."""
     router = solara.use_router()
     headers = solara.lab.headers.value
     view = solara.use_memo(
         lambda: make_survey(get_config(), visitor_query(router.search), _accept_language(headers)),
         dependencies=[])
-    solara.display(view)
+    return solara.Div(children=[view])
 
 
 @solara.component
@@ -96,4 +101,4 @@ def DashboardPage() -> None:
     view = solara.use_memo(lambda: make_dashboard(get_config(), visitor_query(router.search)),
                            dependencies=[])
     solara.use_effect(lambda: view.stop, dependencies=[])
-    solara.display(view)
+    return solara.Div(children=[view])

@@ -33,6 +33,7 @@ def _configure_solara(config: ServerConfig) -> None:
 
     ss.main.mode = "production"
     ss.main.timing = False
+    ss.main.experimental_performance = True  # batch websocket sends every 50 ms
     ss.kernel.cull_timeout = f"{int(config.session_timeout)}s"
     ss.kernel.threaded = True  # each page's messages are handled in its own thread
     ss.theme.loader = "plain"

@@ -66,6 +66,9 @@ class Outcome:
     submit_s: float = float("nan")
     feedback_text: str = ""
     error: str | None = None
+    open_cpu: float = float("nan")
+    page_cpu: list[float] = field(default_factory=list)
+    submit_cpu: float = float("nan")
 
 
 class ProtocolParticipant:
@@ -73,13 +76,16 @@ class ProtocolParticipant:
 
     def __init__(self, base_url: str, index: int, *, seed: int, query: str = "",
                  comment: str | None = None, timeout: float = 120.0,
-                 accept_language: str = "en") -> None:
+                 accept_language: str = "en", cpu_probe: Any = None,
+                 think: float = 0.0) -> None:
         self.base = base_url.rstrip("/")
         self.query = query
         self.rng = np.random.default_rng(seed)
         self.comment = comment if comment is not None else f"room-{index}"
         self.timeout = timeout
         self.accept_language = accept_language
+        self.think = think  # mean seconds a person reads a page before Next / Submit
+        self.cpu = cpu_probe or (lambda: float("nan"))  # server CPU seconds, for solo runs
         self.out = Outcome(index)
         self.widgets: dict[str, dict] = {}
         self.root: str | None = None
@@ -225,7 +231,7 @@ class ProtocolParticipant:
 
         o = self.out
         try:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), self.cpu()
             req = urllib.request.Request(f"{self.base}/?{self.query}",
                                          headers={"Accept-Language": self.accept_language})
             resp = await asyncio.to_thread(urllib.request.urlopen, req, timeout=self.timeout)
@@ -252,21 +258,30 @@ class ProtocolParticipant:
                     await self.click(consent[0])
                     k, n = await self.wait(lambda: (p := self.page()) and p[0] >= 1 and p, "page 1")
                     o.open_s = time.perf_counter() - t0
+                    o.open_cpu = self.cpu() - c0
                     while True:
                         await self.answer_page()
                         if k == n:
                             break
-                        t = time.perf_counter()
+                        if self.think:
+                            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+                        t, c = time.perf_counter(), self.cpu()
                         nxt = await self.wait(lambda: self.find("netsoc-next"), "the next button")
                         await self.click(nxt[0])
                         k, n = await self.wait(lambda: (p := self.page()) and p[0] == k + 1 and p,
                                                f"page {k + 1}")
                         o.page_s.append(time.perf_counter() - t)
-                    t = time.perf_counter()
+                        await asyncio.sleep(0.05)  # let the server finish the page's updates
+                        o.page_cpu.append(self.cpu() - c)
+                    if self.think:
+                        await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+                    t, c = time.perf_counter(), self.cpu()
                     sub = await self.wait(lambda: self.find("netsoc-submit"), "the submit button")
                     await self.click(sub[0])
                     fb = await self.wait(lambda: self.find("netsoc-feedback"), "the feedback")
                     o.submit_s = time.perf_counter() - t
+                    await asyncio.sleep(0.05)
+                    o.submit_cpu = self.cpu() - c
                     o.feedback_text = " ".join(str(v) for w in fb for v in self.widgets[w].values()
                                                if isinstance(v, str))[:5000]
                 finally:
