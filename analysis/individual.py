@@ -109,8 +109,13 @@ def per_instrument(name: str, instrument: Instrument, build: Callable[[Instrumen
     if hit is not None and hit[0]() is instrument:
         return hit[1]
     value = build(instrument)
+    caches = _CACHES  # bound now: module globals may be gone when the callback runs at exit
+
+    def forget(_ref: weakref.ref, k: tuple[str, int] = key) -> None:
+        caches.pop(k, None)
+
     with _CACHE_LOCK:
-        _CACHES[key] = (weakref.ref(instrument, lambda _r, k=key: _CACHES.pop(k, None)), value)
+        _CACHES[key] = (weakref.ref(instrument, forget), value)
     return value
 
 
