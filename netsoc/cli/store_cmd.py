@@ -26,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export submitted responses to a file")
     p.add_argument("--format", choices=["csv", "xlsx", "parquet", "sav"], default=None,
                    help="file format (default: from the --out suffix)")
-    p.add_argument("--out", required=True, help="output file")
+    p.add_argument("--out", default=None, help="output file")
+    p.add_argument("--bundle", default=None, metavar="ZIP",
+                   help="instead of --out: a study bundle (.zip) with a Frictionless Data Package "
+                   "(responses, codebook), the instrument, the executed analysis notebook, its "
+                   "HTML report and an RO-Crate record of the run")
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.add_argument("--cohort", default=None, help="only this cohort")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -76,7 +80,11 @@ def _export(args: argparse.Namespace) -> int:
     from survey.io import format_of, write_responses
     from survey.store import open_store
 
+    if (args.out is None) == (args.bundle is None):
+        raise DataError("export: give one of --out FILE or --bundle ZIP")
     inst = load_instrument(args.instrument)
+    if args.bundle is not None:
+        return _export_bundle(args, inst)
     fmt = args.format or format_of(args.out)
     with open_store(args.db, instrument=inst) as store:
         df = store.to_frame(cohort=args.cohort)
@@ -87,6 +95,18 @@ def _export(args: argparse.Namespace) -> int:
                                with_ids=args.with_ids)
     ids = "with" if args.with_ids else "without"
     print(f"exported {len(df)} responses ({ids} respondent ids) to {path}")
+    return 0
+
+
+def _export_bundle(args: argparse.Namespace, inst) -> int:  # noqa: ANN001
+    from netsoc.bundle import build_bundle
+    from survey.config import resolve_db_url
+
+    info = build_bundle(args.bundle, db=resolve_db_url(args.db), cohort=args.cohort,
+                        force=args.force, instrument=inst)
+    print(f"wrote study bundle {info['out']} ({info['n_responses']} responses, instrument "
+          f"{info['instrument_id']} {info['instrument_version']}, data sha256 "
+          f"{info['data_sha256'][:12]})")
     return 0
 
 
