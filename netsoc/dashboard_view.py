@@ -1,10 +1,18 @@
-"""The live dashboard's widgets (Voila): a thin view over :class:`netsoc.dashboard.Dashboard`.
+"""The live dashboard's widgets: a thin view over :class:`netsoc.dashboard.Dashboard`.
 
-A daemon thread in the kernel checks the store every ``interval`` seconds
-(one ``COUNT`` query) and, when the count changed, re-reads the cohort and
-replaces the PNGs of the :class:`ipywidgets.Image` panels.  Widget updates
-from a kernel thread reach the page over the open comm, so the page never
+A daemon thread checks the store every ``interval`` seconds (one ``COUNT``
+query) and, when the count changed, takes the cohort's rendering from the
+process-wide cache (:data:`netsoc.dashboard.SHARED`, one computation however
+many viewers) and puts it into HTML widgets: every chart is inline SVG text
+with its summary and numbers, so no refresh sends binary buffers.  Widget
+updates from a thread reach the page over the open comm; the page never
 reloads.
+
+Accessibility: one ``h1``; a heading per panel; each chart an
+``<svg role="img">`` named by its visible summary sentence, with its numbers
+in a table; the count in a polite live region (:class:`LiveHTML`, a node that
+stays in the page so screen readers announce its changes); native, labelled
+controls.
 """
 
 from __future__ import annotations
@@ -14,116 +22,172 @@ import html
 import threading
 import time
 
+import anywidget
 import ipywidgets as widgets
+import traitlets as t
 
-from netsoc.dashboard import PANELS, Dashboard, DashboardSettings, Snapshot, settings_from_env
+from netsoc.dashboard import PANELS, Dashboard, DashboardSettings, Rendered, settings_from_env
 
-__all__ = ["DashboardView", "launch"]
+__all__ = ["DashboardView", "LiveHTML", "launch"]
 
 CSS = """<style>
-.netsoc-dash {font-size: 22px;}
-.netsoc-dash .widget-html-content {font-size: 26px; line-height: 1.3;}
-.netsoc-dash .netsoc-count {font-size: 80px; line-height: 1.1; font-weight: 700; color: #0072B2;}
-.netsoc-dash .widget-image {height: auto; object-fit: contain;}
-.netsoc-dash .netsoc-status, .netsoc-dash .netsoc-note {font-size: 20px; color: #333;}
+.netsoc-dash {font-size: 20px; color: #1a1a1a; max-width: 100%;}
+.netsoc-dash h1 {font-size: 34px; margin: .2em 0; line-height: 1.2;}
+.netsoc-dash h2 {font-size: 26px; margin: .3em 0; line-height: 1.2;}
+.netsoc-dash .widget-html-content {font-size: 20px; line-height: 1.35;}
+.netsoc-dash .netsoc-headline {font-size: 30px; margin: 0; font-weight: 600;}
+.netsoc-dash .netsoc-count {font-size: 80px; line-height: 1.1; font-weight: 700; color: #005a8c;}
+.netsoc-dash .netsoc-status, .netsoc-dash .netsoc-note, .netsoc-dash .netsoc-wait
+  {font-size: 20px; color: #333;}
 .netsoc-dash .netsoc-comments li {font-size: 24px; margin: .3em 0;}
+.netsoc-dash .netsoc-panel-box {flex: 1 1 560px; min-width: 0; max-width: 100%;}
+.netsoc-dash .netsoc-figure {margin: 0;}
+.netsoc-dash .widget-hbox {gap: 12px;}
+.netsoc-dash svg.netsoc-chart {width: 100%; height: auto; display: block;}
+.netsoc-dash .netsoc-summary {font-size: 18px; color: #333; margin: .3em 0;}
+.netsoc-dash .netsoc-numbers summary {cursor: pointer; font-size: 18px; color: #004f7a;
+  text-decoration: underline;}
+.netsoc-dash .netsoc-numbers table {border-collapse: collapse; font-size: 18px; margin: .4em 0;}
+.netsoc-dash .netsoc-numbers th, .netsoc-dash .netsoc-numbers td
+  {border: 1px solid #767676; padding: .15em .5em; text-align: left; color: #1a1a1a;}
+.netsoc-dash .netsoc-numbers caption {text-align: left; font-weight: 600;}
+.netsoc-dash .netsoc-qr svg {width: 240px; height: 240px;}
+.netsoc-dash .netsoc-join-address {font-size: 30px; font-weight: 700; word-break: break-all;}
+.netsoc-dash .netsoc-join-address a, .netsoc-dash a.netsoc-download {color: #004f7a;}
+.netsoc-dash :focus-visible {outline: 3px solid #005a8c; outline-offset: 2px;}
 .netsoc-dash .widget-button, .netsoc-dash .widget-dropdown select,
-.netsoc-dash .widget-toggle-button {font-size: 18px; height: auto;}
+.netsoc-dash .widget-toggle-button {font-size: 18px; height: auto; min-height: 44px;}
+.netsoc-dash .widget-label {font-size: 18px; color: #1a1a1a;}
 </style>"""
+
+_LIVE_ESM = """
+function render({ model, el }) {
+  const box = document.createElement("div");
+  box.setAttribute("role", "status");
+  box.setAttribute("aria-live", "polite");
+  box.setAttribute("aria-atomic", "true");
+  box.className = "netsoc-live";
+  el.replaceChildren(box);
+  function draw() {
+    box.innerHTML = model.get("html");   // built and escaped on the server
+    const lang = model.get("lang");
+    const dash = el.closest(".netsoc-dash");
+    if (lang && dash) dash.setAttribute("lang", lang);
+    if (lang) el.setAttribute("lang", lang);
+  }
+  draw();
+  model.on("change:html", draw);
+  model.on("change:lang", draw);
+}
+export default { render };
+"""
+
+
+class LiveHTML(anywidget.AnyWidget):
+    """Server-built, escaped HTML inside one lasting ``role="status"`` ``aria-live="polite"``
+    node, so assistive technology announces each change; it also sets the
+    dashboard's ``lang``."""
+
+    _esm = _LIVE_ESM
+    html = t.Unicode("").tag(sync=True)
+    lang = t.Unicode("").tag(sync=True)
 
 
 class DashboardView(widgets.VBox):
-    """The dashboard page: count, status, panels, group choice, comments, export."""
+    """The dashboard page: heading, count, join code, controls, panels, comments, export."""
 
     def __init__(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
-        self.snapshot: Snapshot | None = None
+        self.rendered: Rendered | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pngs: dict[str, bytes] = {}
-        self.count = widgets.HTML(layout=widgets.Layout(margin="0"))
+        d, e = dashboard, html.escape
+        inst = d.instrument
+        self.heading = widgets.HTML(
+            f"<h1>{e(d.t('dashboard_heading', title=inst.title))}</h1>")
+        self.count = LiveHTML(lang=d.language)
         self.status = widgets.HTML()
-        self.images = {name: widgets.Image(format="png", layout=widgets.Layout(
-            width="48%", min_width="420px", height="auto", object_fit="contain",
-            display="none")) for name in PANELS}
-        fields = dashboard.instrument.choice_fields
+        self.join = widgets.HTML(d.join_html())
+        self.panels = {name: widgets.HTML(layout=widgets.Layout(display="none")) for name in PANELS}
+        fields = inst.choice_fields
         self.group = widgets.Dropdown(
-            options=[("no comparison", None)] + [(f.label, fid) for fid, f in fields.items()],
-            value=dashboard.group_field, description="Compare by",
-            style={"description_width": "initial"}, layout=widgets.Layout(width="480px"))
+            options=[(d.t("no_comparison"), None)] + [(f.label, fid) for fid, f in fields.items()],
+            value=d.group_field, description=d.t("compare_by"),
+            style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
         self.group_note = widgets.HTML()
-        self.reveal = widgets.ToggleButton(value=False, description="Reveal comments",
-                                           icon="eye", tooltip="Show the free-text comments",
+        self.reveal = widgets.ToggleButton(value=False, description=d.t("reveal_comments"),
+                                           tooltip=d.t("reveal_tooltip"),
                                            layout=widgets.Layout(width="auto"))
         self.comments = widgets.HTML()
-        self.png_button = widgets.Button(description="Export PNG", icon="image")
-        self.slides_button = widgets.Button(description="Export slides", icon="desktop")
+        self.png_button = widgets.Button(description=d.t("export_png"),
+                                         layout=widgets.Layout(width="auto"))
+        self.slides_button = widgets.Button(description=d.t("export_slides"),
+                                            layout=widgets.Layout(width="auto"))
         self.download = widgets.HTML()
         self.group.observe(self._on_group, names="value")
         self.reveal.observe(self._on_reveal, names="value")
         self.png_button.on_click(lambda _b: self.export("png"))
         self.slides_button.on_click(lambda _b: self.export("slides"))
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
         super().__init__([
-            widgets.HTML(CSS), self.count, self.status,
-            widgets.HBox([self.group, self.reveal, self.png_button, self.slides_button]),
+            widgets.HTML(CSS), self.heading,
+            widgets.HBox([widgets.VBox([self.count, self.status]), self.join], layout=wrap),
+            widgets.HBox([self.group, self.reveal, self.png_button, self.slides_button],
+                         layout=wrap),
             self.download,
-            widgets.HBox(list(self.images.values()),
-                         layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")),
+            widgets.HBox(list(self.panels.values()), layout=wrap),
             self.group_note, self.comments,
         ])
         self.add_class("netsoc-dash")
-        for name, img in self.images.items():      # CSS hooks for tests and styling
-            img.add_class(f"netsoc-panel-{name}")
+        for name, panel in self.panels.items():      # CSS hooks for tests and styling
+            panel.add_class(f"netsoc-panel-{name}")
+            panel.add_class("netsoc-panel-box")
         for w, cls in ((self.reveal, "netsoc-reveal"), (self.comments, "netsoc-comments-box"),
                        (self.group_note, "netsoc-group-note"), (self.group, "netsoc-group"),
-                       (self.png_button, "netsoc-export-png"),
-                       (self.slides_button, "netsoc-export-slides")):
+                       (self.png_button, "netsoc-export-png"), (self.join, "netsoc-join-box"),
+                       (self.slides_button, "netsoc-export-slides"), (self.count, "netsoc-live-box")):
             w.add_class(cls)
         self.refresh(force=True)
 
+    @property
+    def snapshot(self):  # noqa: ANN201
+        """The snapshot on screen (None before the first draw)."""
+        return None if self.rendered is None else self.rendered.snapshot
+
     # ------------------------------------------------------------ updates
     def refresh(self, *, force: bool = False) -> bool:
-        """Re-read the store if the count changed (or ``force``); True if redrawn."""
+        """Redraw if the count changed (or ``force``); True if redrawn."""
         with self._lock:
             d = self.dashboard
-            if not force and self.snapshot is not None and d.count() == self.snapshot.n:
+            n = d.count()
+            if not force and self.rendered is not None and n == self.rendered.snapshot.n:
                 return False
-            snap = d.snapshot()
-            self.snapshot = snap
-            self._draw(snap)
+            self.rendered = d.current(n)
+            self._draw(self.rendered)
             return True
 
-    def _draw(self, snap: Snapshot) -> None:
-        from analysis.plots import to_png
-
-        d = self.dashboard
-        where = f" in {html.escape(d.settings.cohort)}" if d.settings.cohort else ""
-        self.count.value = (f"<div class='netsoc-headline'><span class='netsoc-count' "
-                            f"id='netsoc-count' data-n='{snap.n}'>{snap.n}</span> "
-                            f"responses{where}</div>")
-        self.status.value = f"<p class='netsoc-status'>{html.escape(d.status(snap))}</p>"
-        figs = d.figures(snap)
-        self._pngs = {name: to_png(fig, dpi=80) for name, fig in figs.items()}
-        for name, img in self.images.items():
-            if name in self._pngs:
-                img.value = self._pngs[name]
-                img.layout.display = "block"
-            else:
-                img.layout.display = "none"
-        note = d.group_note(snap)
-        self.group_note.value = f"<p class='netsoc-note'>{html.escape(note)}</p>" if note else ""
-        self.comments.value = d.comments_html(snap)
+    def _draw(self, r: Rendered) -> None:
+        self.count.html = r.headline
+        self.status.value = f"<p class='netsoc-status'>{html.escape(r.status)}</p>"
+        for name, box in self.panels.items():
+            panel = r.panels.get(name)
+            box.value = panel.html() if panel is not None else ""
+            box.layout.display = "block" if panel is not None else "none"
+        self.group_note.value = (f"<p class='netsoc-note'>{html.escape(r.group_note)}</p>"
+                                 if r.group_note else "")
+        self.comments.value = self.dashboard.comments_html(r.snapshot)
 
     def _on_group(self, change: dict) -> None:
         self.dashboard.set_group_field(change["new"])
         self.refresh(force=True)
 
     def _on_reveal(self, change: dict) -> None:
-        self.dashboard.reveal_comments(change["new"])
-        self.reveal.description = "Hide comments" if change["new"] else "Reveal comments"
-        if self.snapshot is not None:
-            self.comments.value = self.dashboard.comments_html(self.snapshot)
+        d = self.dashboard
+        d.reveal_comments(change["new"])
+        self.reveal.description = d.t("hide_comments" if change["new"] else "reveal_comments")
+        if self.rendered is not None:
+            self.comments.value = d.comments_html(self.rendered.snapshot)
 
     # ------------------------------------------------------------- export
     def export_png(self) -> bytes:
@@ -134,9 +198,9 @@ class DashboardView(widgets.VBox):
         return to_png(self.dashboard.view_figure(snap), dpi=100)
 
     def export_slides(self) -> str:
-        """The current view as reveal.js slides (HTML)."""
-        snap = self.snapshot or self.dashboard.snapshot()
-        return self.dashboard.slides(snap, self._pngs)
+        """The current view as reveal.js slides (HTML, charts as inline SVG)."""
+        r = self.rendered or self.dashboard.current()
+        return self.dashboard.slides(r.snapshot, r.panels)
 
     def export(self, kind: str) -> None:
         """Offer the export as a download link (a data: URL, nothing written on the server)."""
@@ -147,8 +211,9 @@ class DashboardView(widgets.VBox):
             data, mime, name = self.export_slides().encode("utf-8"), "text/html", \
                 f"netsoc-slides-{stamp}.html"
         b64 = base64.b64encode(data).decode("ascii")
+        label = html.escape(self.dashboard.t("download", name=name))
         self.download.value = (f"<a class='netsoc-download' download='{name}' "
-                               f"href='data:{mime};base64,{b64}'>Download {html.escape(name)}</a>")
+                               f"href='data:{mime};base64,{b64}'>{label}</a>")
 
     # ------------------------------------------------------------- thread
     def start(self) -> DashboardView:
@@ -168,16 +233,19 @@ class DashboardView(widgets.VBox):
             try:
                 self.refresh()
             except Exception as exc:  # keep the room's view alive; say what failed
-                self.status.value = (f"<p class='netsoc-status'>Refresh failed: "
-                                     f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")
+                error = f"{type(exc).__name__}: {exc}"
+                self.status.value = (f"<p class='netsoc-status'>"
+                                     f"{html.escape(self.dashboard.t('refresh_failed', error=error))}"
+                                     "</p>")
 
 
 def launch(*, db: str | None = None, cohort: str | None = None, min_group_size: int | None = None,
            group_field: str | None = None, interval: float | None = None,
+           lang: str | None = None, survey_url: str | None = None,
            auto_refresh: bool = True) -> DashboardView:
     """Open the store, build the view and start refreshing (the notebook's one call)."""
     settings: DashboardSettings = settings_from_env(
         db=db, cohort=cohort, min_group_size=min_group_size, group_field=group_field,
-        interval=interval)
+        interval=interval, lang=lang, survey_url=survey_url)
     view = DashboardView(Dashboard.open(settings))
     return view.start() if auto_refresh else view

@@ -15,6 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="k: nothing is shown for a room or group below this size (default 5)")
     p.add_argument("--group", default="role", help="field to compare groups by (default role)")
     p.add_argument("--interval", type=float, default=3.0, help="seconds between refreshes (default 3)")
+    p.add_argument("--lang", help="the dashboard's language, a tag the instrument lists "
+                   "(default: its default language)")
+    p.add_argument("--survey-url", help="the survey address shown as a QR code and as text "
+                   "(default: http://<this machine's address>:8866/?cohort=<cohort>; give the "
+                   "address netsoc survey printed, with its token, when it differs)")
     add_server_arguments(p, port=8867)
     p.set_defaults(func=_dashboard)
 
@@ -32,9 +37,18 @@ def _dashboard(args: argparse.Namespace) -> int:
     if args.cohort is not None and not spec.accepts(args.cohort):
         raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
                           f"expected {spec.pattern}")
+    if args.lang is not None:
+        load_instrument().localized(args.lang)  # InstrumentError names the known tags
+    from netsoc.qr import survey_address
+
+    survey_url = args.survey_url or survey_address(
+        f"http://{'0.0.0.0' if args.ip in ('127.0.0.1', 'localhost', '::1') else args.ip}:8866/",
+        args.cohort)
     # validate here so mistakes are one line on the terminal, not an error page
     DashboardSettings(cohort=args.cohort, min_group_size=args.min_group_size,
-                      group_field=args.group, interval=args.interval)
+                      group_field=args.group, interval=args.interval, lang=args.lang,
+                      survey_url=survey_url)
     return run_server(args, "dashboard", cohort=args.cohort, min_group_size=args.min_group_size,
-                      group_field=args.group, interval=args.interval,
+                      group_field=args.group, interval=args.interval, lang=args.lang,
+                      survey_url=survey_url,
                       message="netsoc dashboard is running at {url}  (Ctrl-C to stop)")
