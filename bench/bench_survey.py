@@ -68,7 +68,7 @@ def one_run(browser, url: str, seed: int) -> dict[str, float]:
         for qid in ids:
             labels = inst.value_labels(qid)
             page.locator(f".netsoc-item-{qid}").get_by_role(
-                "button", name=labels[int(rng.choice(list(labels)))], exact=True).click()
+                "radio", name=labels[int(rng.choice(list(labels)))], exact=True).check()
         page.locator(".netsoc-next").click()
         k += 1
         page.locator(".netsoc-progress").get_by_text(f"Page {k} of").wait_for()
@@ -105,7 +105,7 @@ def main() -> int:
                       flush=True)
         browser.close()
     median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    note = f"median of {args.runs} page loads (each a new kernel), 375 px, headless Chromium"
+    note = f"median of {args.runs} page loads (each a new session), 375 px, headless Chromium"
     figures = [Figure("survey: server listening after start", startup, "s", note="TCP connect")]
     figures += [Figure(f"survey: {k.removesuffix('_s').replace('_', ' ')}", v, "s",
                        target=TARGETS.get(k), note=note) for k, v in median.items()]

@@ -1,7 +1,8 @@
-"""Many simulated participants taking the survey through Voila at the same time.
+"""Many real-browser participants taking the survey at the same time.
 
 :func:`run_load` drives ``n`` browser contexts of one headless Chromium
-concurrently (Playwright's async API) against a Voila server on 127.0.0.1:
+concurrently (Playwright's async API) against ``netsoc survey`` on 127.0.0.1
+(every request that would leave the machine is aborted and reported):
 each participant agrees, answers every page with a seeded random choice,
 writes a comment naming itself (``load-<i>``), submits and waits for the
 feedback.  It returns what each participant clicked and how long each page
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from survey.instrument import Instrument
-from tests.browser.server import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, is_local
 
 PHONE = {"width": 375, "height": 812}
 
@@ -52,6 +53,8 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
                        timeout_ms: int) -> None:
     rng = np.random.default_rng(seed)
     context = await browser.new_context(viewport=PHONE)
+    blocked: list[str] = []
+    await context.route("**/*", lambda route: _local_only(route, blocked))
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
     try:
@@ -79,9 +82,7 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
                     labels = inst.value_labels(qid)
                     code = int(rng.choice(list(labels)))
                     await page.locator(f".netsoc-item-{qid}").get_by_role(
-                        "button", name=labels[code], exact=True).click()
-                    await page.locator(f".netsoc-item-{qid} .mod-active").get_by_text(
-                        labels[code], exact=True).wait_for()
+                        "radio", name=labels[code], exact=True).check()
                     p.clicked[qid] = code
             if k == total:  # the last page carries the submit button
                 await page.locator(".netsoc-submit").wait_for(state="visible")
@@ -99,10 +100,20 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
         await page.locator(".netsoc-submit").click()
         await page.locator(".netsoc-feedback").wait_for()
         p.submit_seconds = time.perf_counter() - t
+        if blocked:
+            raise RuntimeError(f"the page tried to leave the machine: {blocked[:3]}")
     except Exception as exc:  # reported to the caller, which fails the test
         p.error = f"{type(exc).__name__}: {str(exc)[:500]}"
     finally:
         await context.close()
+
+
+async def _local_only(route, blocked: list[str]) -> None:  # noqa: ANN001
+    if is_local(route.request.url):
+        await route.continue_()
+    else:
+        blocked.append(route.request.url)
+        await route.abort()
 
 
 async def _run(url: str, inst: Instrument, n: int, seed: int, timeout_ms: int,

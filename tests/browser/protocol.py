@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
+NUMBERS_RE = re.compile(r"(\d+)\D{1,20}?(\d+)")
 
 
 def _msg(kind: str, content: dict, session: str) -> str:
@@ -157,7 +158,13 @@ class ProtocolParticipant:
         return [w for w in self.visible() if css in (self.widgets[w].get("_dom_classes") or [])]
 
     def page(self) -> tuple[int, int] | None:
+        """(k, n) from the progress text ("Page k of n", or its translation)."""
         for w in self.visible():
+            text = self.widgets[w].get("progress_text")
+            if isinstance(text, str):
+                m = NUMBERS_RE.search(text)
+                if m:
+                    return int(m.group(1)), int(m.group(2))
             for v in self.widgets[w].values():
                 if isinstance(v, str) and "Page " in v:
                     m = PAGE_RE.search(v)
