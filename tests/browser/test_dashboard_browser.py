@@ -2,7 +2,12 @@
 
 The page is opened once; responses are added to the store behind its back and
 the count and the plots must change within the refresh period, without a
-reload.  Screenshots are kept in test-artifacts/.
+reload.  A second test serves the dashboard in German with a survey address:
+axe-core finds no WCAG 2.0/2.1 A or AA violation with every panel and a group
+comparison shown, the headings are German, the count sits in a polite live
+region, the comments are revealed from the keyboard, and a screenshot of the
+QR code decodes (zbarimg) back to the address.  Screenshots are kept in
+test-artifacts/.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from analysis.demo import make_demo
 from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.browser.server import ROOT, block_outside
+from tests.browser.test_accessibility import axe_violations
 
 pytestmark = pytest.mark.browser
 NOTEBOOK = ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
@@ -61,10 +67,10 @@ def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_p
     count.wait_for(timeout=FIRST_PAINT_MS)
     assert count.get_attribute("data-n") == "8"
     assert count.inner_text() == "8"
-    balance = page.locator(".netsoc-panel-balance")
+    balance = page.locator(".netsoc-panel-balance svg[role=img]")
     balance.wait_for()
-    before = balance.get_attribute("src")
-    groups_before = page.locator(".netsoc-panel-groups").get_attribute("src")
+    before = page.locator(".netsoc-panel-balance").inner_html()
+    groups_before = page.locator(".netsoc-panel-groups").inner_html()
     note = page.locator(".netsoc-group-note")
     assert "fewer than 5 respondents are not shown: Research or academia" in note.inner_text()
     # comments stay hidden until the facilitator reveals them
@@ -78,7 +84,7 @@ def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_p
     for panel, old in ((".netsoc-panel-balance", before), (".netsoc-panel-groups", groups_before)):
         page.wait_for_function(
             "([sel, old]) => { const i = document.querySelector(sel);"
-            " return i && i.getAttribute('src') !== old; }", arg=[panel, old], timeout=UPDATE_MS)
+            " return i && i.innerHTML !== old; }", arg=[panel, old], timeout=UPDATE_MS)
     # research now has 5 respondents and is shown; no suppression note any more
     page.wait_for_function(
         "() => !document.querySelector('.netsoc-group-note').innerText.includes('Research')",
@@ -98,3 +104,61 @@ def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_p
     link = page.locator("a.netsoc-download")
     link.wait_for(timeout=UPDATE_MS)
     assert link.get_attribute("href").startswith("data:image/png;base64,")
+
+
+def test_german_dashboard_is_accessible_and_shows_the_join_code(desktop_page, served, tmp_path,
+                                                                artifacts):
+    import json
+    import subprocess
+
+    from tests.test_qr import ZBAR
+
+    page = desktop_page
+    db = tmp_path / "room.sqlite"
+    _add(db, 12, seed=3, roles=["sales"] * 6 + ["research"] * 5 + ["student"], comment=PWNED)
+    url = "http://192.0.2.7:8866/?cohort=ROOM1"
+    server = served("dashboard", db=db, args=["--cohort", "ROOM1", "--lang", "de",
+                                              "--survey-url", url, "--interval", "1"])
+    page.goto(server.url + "?cohort=OTHER-1")           # the server's code wins
+    count = page.locator("#netsoc-count")
+    count.wait_for(timeout=FIRST_PAINT_MS)
+    assert count.get_attribute("data-n") == "12"
+    for name in ("balance", "quadrant", "profiles", "groups", "norms"):
+        page.locator(f".netsoc-panel-{name} svg[role=img]").wait_for()
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert "der Raum, live" in page.get_by_role("heading", level=1).inner_text()
+    for title in ("Wo der Raum steht", "Profile im Raum", "Nach Gruppen",
+                  "Der Raum und die Vergleichsstichprobe", "An der Umfrage teilnehmen"):
+        assert page.get_by_role("heading", level=2, name=title).is_visible(), title
+    # the count is announced politely; every chart is an image named by its summary
+    live = page.get_by_role("status").filter(has=page.locator("#netsoc-count"))
+    assert live.get_attribute("aria-live") == "polite"
+    assert "12 Antworten in ROOM1" in live.inner_text()
+    charts = page.locator(".netsoc-dash svg.netsoc-chart")
+    assert charts.count() == 5
+    for i in range(5):
+        label = page.locator("#" + charts.nth(i).get_attribute("aria-labelledby"))
+        assert len(label.inner_text()) > 20
+    page.locator(".netsoc-panel-groups summary").click()   # the numbers, as a table
+    assert page.locator(".netsoc-panel-groups table tbody tr").count() == 2  # student (n=1) hidden
+    found = {"dashboard": axe_violations(page)}
+    # keyboard: Tab reaches the reveal button, Space reveals the comments
+    page.locator(".netsoc-group select").focus()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.netsoc-reveal') !== null"):
+            break
+    page.keyboard.press("Space")
+    page.locator(".netsoc-comments-box").get_by_text("loved it", exact=False).wait_for()
+    found["comments revealed"] = axe_violations(page)
+    assert not {k: v for k, v in found.items() if v}, json.dumps(found)
+    # the QR code on screen decodes to the survey address
+    shot = artifacts / "dashboard-qr.png"
+    page.locator(".netsoc-qr svg").screenshot(path=str(shot))
+    assert ZBAR is not None, "zbarimg missing (apt-get install zbar-tools)"
+    out = subprocess.run([ZBAR, "--raw", "-q", str(shot)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == url, out.stderr
+    assert page.locator(".netsoc-join-address").inner_text() == "192.0.2.7:8866?cohort=ROOM1"
+    page.screenshot(path=str(artifacts / "dashboard-de.png"), full_page=True)
