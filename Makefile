@@ -12,16 +12,17 @@ export MPLBACKEND := agg
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help demo test lab survey dashboard report bench bench-quick clean
+.PHONY: help demo test lab survey dashboard report bench bench-quick bench-room clean
 
 help:
 	@echo "make demo       create .venv if needed, install netsoc, run the demo pipeline"
 	@echo "make test       install the test extras and run the whole test suite"
 	@echo "make lab        JupyterLab on notebooks/"
-	@echo "make survey     serve the questionnaire with Voila (COHORT=code PORT=n)"
-	@echo "make dashboard  serve the live workshop dashboard with Voila (COHORT=code DASHBOARD_PORT=n)"
+	@echo "make survey     serve the questionnaire, many participants per process (COHORT=code PORT=n)"
+	@echo "make dashboard  serve the live workshop dashboard (COHORT=code DASHBOARD_PORT=n)"
 	@echo "make report     write the full analysis report for the demo store"
 	@echo "make bench      run every benchmark under bench/ (bench-quick: tiny sizes)"
+	@echo "make bench-room N participants at the protocol level against one server (N=200)"
 
 $(BIN)/python:
 	@echo ">> creating virtual environment in $(VENV)"
@@ -67,6 +68,10 @@ bench: $(VENV)/.installed-bench
 
 bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python bench/run_all.py --quick
+
+N ?= 200
+bench-room: $(VENV)/.installed-bench
+	$(BIN)/python bench/bench_room.py --n $(N)
 
 clean:
 	rm -rf reports .pytest_cache .hypothesis
