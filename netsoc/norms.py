@@ -62,7 +62,8 @@ def build_norms(data: pd.DataFrame, instrument: Instrument | None = None, *,
     instrument : Instrument, optional
         Default: the shipped instrument.
     population : str
-        Who the respondents are, in words (stored in the file).
+        Who the respondents are, read after "participants of" (e.g. "12 career
+        workshops in Berlin, 2026").
     cohort : str, optional
         The workshop code ``data`` was restricted to (metadata only).
     ci : float, default 0.95
@@ -142,5 +143,5 @@ def synthetic_norms(n: int = 600, seed: int = 2026, instrument: Instrument | Non
     inst = instrument if instrument is not None else load_instrument()
     data = make_demo(n, seed, inst)
     return build_norms(
-        data, inst, population=f"synthetic demo respondents (analysis.make_demo, seed {seed})",
+        data, inst, population=f"a synthetic demo sample (analysis.make_demo, seed {seed})",
         synthetic=True, seed=seed, created=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))

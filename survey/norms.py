@@ -9,7 +9,7 @@ A norms file describes one reference sample of one instrument version:
       instrument_id: netsoc
       instrument_version: 1.0.0
       n: 600                       # respondents after exclusions
-      population: synthetic demo sample (netsoc.demo)
+      population: a synthetic demo sample (analysis.make_demo, seed 2026)
       collected_from: 2026-01-05   # min / max submitted_at
       collected_to: 2026-03-30
       exclusions: "careless responding: exclude if any of ..."
@@ -176,7 +176,8 @@ class NormsMeta(_Model):
     n : int
         Respondents in the norm sample (after exclusions).
     population : str
-        Who they are, in words ("participants of ... workshops").
+        Who they are, as a noun phrase after "participants of"
+        ("12 career workshops in Berlin").
     collected_from, collected_to : str or None
         First and last submission date (ISO 8601).
     cohort : str or None
@@ -293,11 +294,12 @@ class Norms(_Model):
     def describe(self) -> str:
         """One line naming the sample, e.g. for the feedback page's small print.
 
-        ``"compared with 1,240 participants of ..., collected 2026-01-05 to
-        2026-03-30"``, followed by ``" - illustrations, not real norms"``
+        ``"compared with 1,240 participants of <population>, collected
+        2026-01-05 to 2026-03-30"``, followed by ``" - illustrations, not real norms"``
         for synthetic norms and ``" - too small: ..."`` when so marked.
         """
-        text = f"compared with {self.n:,} {self.meta.population or 'respondents'}"
+        who = f"participants of {self.meta.population}" if self.meta.population else "participants"
+        text = f"compared with {self.n:,} {who}"
         if self.collected:
             text += f", collected {self.collected}"
         if self.synthetic:

@@ -55,6 +55,7 @@ def test_bundle_contents(bundle: Path) -> None:
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
     assert names == {"datapackage.json", "ro-crate-metadata.json", "README.txt",
                      "data/responses.csv", "data/codebook.csv", "instrument/netsoc.yaml",
+                     "instrument/netsoc-norms.yaml",
                      "report/report.html", "report/02_analysis.ipynb"}
     header = (bundle / "data" / "responses.csv").read_text(encoding="utf-8").splitlines()[0]
     assert "respondent_id" not in header  # no ids in an archive

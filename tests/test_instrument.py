@@ -347,7 +347,8 @@ def test_a_file_in_another_language_gets_the_shipped_ui_words_of_that_language(t
 def test_norms_may_be_a_path_next_to_the_instrument(tmp_path):
     inst = load_instrument(write(tmp_path, mutated(lambda r: r.update(norms="norms/ref.yaml"))))
     assert inst.norms_path == tmp_path / "norms" / "ref.yaml"
-    assert load_instrument().norms_path is None
+    shipped = load_instrument()
+    assert shipped.norms_path == Path(shipped.source_path).parent / "netsoc-norms.yaml"
 
 
 @pytest.mark.parametrize("requested, header, expected", [

@@ -141,7 +141,7 @@ def test_rank_and_percentile_hand_worked() -> None:
 
 def test_describe_names_the_sample() -> None:
     norms = _tiny_norms(n=1240, collected_from="2026-01-05", collected_to="2026-03-30",
-                        population="participants of career workshops")
+                        population="career workshops")
     assert norms.describe() == ("compared with 1,240 participants of career workshops, "
                                 "collected 2026-01-05 to 2026-03-30")
     assert _tiny_norms(synthetic=True).describe().endswith(f" - {SYNTHETIC_NOTE}")
@@ -169,10 +169,10 @@ def test_file_round_trip_and_bad_files(tmp_path: Path) -> None:
 def test_norms_for_another_instrument_version_is_refused(tmp_path: Path) -> None:
     src = Path(load_instrument().source_path)
     text = src.read_text(encoding="utf-8")
-    start = text.index("\nnorms:\n")
-    end = text.index("\n\n", start + 1)
+    assert "\nnorms: netsoc-norms.yaml\n" in text  # the shipped instrument points at its norms
     inst_path = tmp_path / "inst.yaml"
-    inst_path.write_text(text[:start] + "\nnorms: my-norms.yaml" + text[end:], encoding="utf-8")
+    inst_path.write_text(text.replace("\nnorms: netsoc-norms.yaml\n", "\nnorms: my-norms.yaml\n"),
+                         encoding="utf-8")
     inst = load_instrument(inst_path)
     dump_norms(_tiny_norms(instrument_version="0.9.0"), tmp_path / "my-norms.yaml")
     with pytest.raises(InstrumentError, match="norms are for instrument 'netsoc' version '0.9.0'; "
@@ -182,7 +182,8 @@ def test_norms_for_another_instrument_version_is_refused(tmp_path: Path) -> None
         load_norms(tmp_path / "my-norms.yaml", inst)
     dump_norms(_tiny_norms(), tmp_path / "my-norms.yaml")
     assert norms_for(inst).n == 100
-    assert norms_for(load_instrument()) is None or isinstance(norms_for(load_instrument()), Norms)
+    shipped = norms_for(load_instrument())
+    assert isinstance(shipped, Norms) and shipped.synthetic and shipped.source_path == str(SHIPPED)
 
 
 def test_shipped_synthetic_norms_are_reproducible() -> None:

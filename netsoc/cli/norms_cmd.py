@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.add_argument("--cohort", default=None, help="only this cohort")
     p.add_argument("--population", default="",
-                   help='who the respondents are, e.g. "participants of 12 career workshops, '
-                   'Berlin"')
+                   help='who the respondents are, read after "participants of", e.g. '
+                   '"12 career workshops in Berlin, 2026"')
     p.add_argument("--min-n", type=int, default=100,
                    help="fewest respondents after exclusions (default 100)")
     p.add_argument("--allow-small", action="store_true",
