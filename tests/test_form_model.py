@@ -301,3 +301,21 @@ def test_store_errors_are_store_errors(tmp_path, instrument):
     m = SurveyModel(instrument, lambda: open_store(tmp_path / "nope" / "x.sqlite", instrument=instrument))
     with pytest.raises(StoreError):
         m._store_call(lambda s: s.count())
+
+
+def test_autosave_writes_only_what_changed(instrument, store, rng, monkeypatch):
+    writes = []
+    real = store.save_draft
+    monkeypatch.setattr(store, "save_draft", lambda *a, **k: writes.append(1) or real(*a, **k))
+    m = SurveyModel(instrument, store, randomize=False)
+    m.consent(True)
+    m.next()
+    answer_page(m, rng)
+    assert m.next() and len(writes) == 2
+    assert m.back() and m.next() and len(writes) == 2  # nothing new: no write
+    m.back()
+    qid = m.current.ids[0]
+    m.set_answer(qid, 1 if m.answers[qid] != 1 else 2)
+    assert m.next() and len(writes) == 3
+    assert store.load_draft(m.respondent_id)[qid] == m.answers[qid]
+    assert m.save_draft() and len(writes) == 4  # asked for: always written

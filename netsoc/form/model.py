@@ -354,6 +354,7 @@ class SurveyModel(HasTraits):
         self._store: Any = None
         self._clock = clock
         self._resume_failures: list[float] = []
+        self._saved: tuple[Any, ...] | None = None  # what the last draft save wrote
         self.cohort_locked = not (cohort is None if ask_cohort is None else ask_cohort)
         if cohort is not None and not instrument.cohort.accepts(cohort):
             raise ValueError(f"cohort: {cohort!r} does not match {instrument.cohort.pattern}")
@@ -582,7 +583,8 @@ class SurveyModel(HasTraits):
         Parameters
         ----------
         quiet : bool
-            Do not announce success in :attr:`message` (autosave).
+            Do not announce success in :attr:`message` (autosave); an
+            autosave with nothing new since the last save writes nothing.
 
         Returns
         -------
@@ -595,14 +597,19 @@ class SurveyModel(HasTraits):
         if self._store_source is None:
             return False
         cohort = self.cohort if self.page_problems(1).get("cohort") is None else None
+        answers = self._valid_partial()
+        snapshot = (self.respondent_id, answers, cohort, self.language)
+        if quiet and self.draft_saved and snapshot == self._saved:
+            return True
         try:
             self._store_call(lambda s: s.save_draft(
-                self.respondent_id, self._valid_partial(), cohort=cohort,
+                self.respondent_id, answers, cohort=cohort,
                 started_at=self.started_at, randomization_seed=self.seed,
                 **self._store_extras()))
         except (StoreError, ResponseValidationError):
             self.message = self._save_failed()
             return False
+        self._saved = snapshot
         self.draft_saved = True
         if quiet:
             if self.message == self._save_failed():

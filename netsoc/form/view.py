@@ -176,6 +176,9 @@ class SurveyView(widgets.VBox):
         self.feedback: widgets.Widget | None = None
         self._shown: tuple[int, str] | None = None
         self._browser_from_server = bool(model.browser)
+        # every radio group shares one Layout: one widget instead of one per
+        # statement (they are never hidden one by one)
+        self._group_layout = widgets.Layout()
 
         self.chrome = PageChrome()
         self.chrome.add_class("netsoc-chrome")
@@ -230,7 +233,8 @@ class SurveyView(widgets.VBox):
     def _question(self, qid: str, number: int, total: int) -> RadioGroup:
         q = self.inst.item(qid)
         labels = self.inst.value_labels(qid)
-        group = RadioGroup(options=[[int(code), lab] for code, lab in labels.items()],
+        group = RadioGroup(layout=self._group_layout,
+                           options=[[int(code), lab] for code, lab in labels.items()],
                            value=self.model.answers.get(qid), statement=q.text,
                            number=f"{number}.", required=self.model.is_required(qid),
                            position=self._t("question_of", "Question {number} of {total}",
