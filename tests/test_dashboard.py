@@ -276,12 +276,15 @@ def test_german_dashboard_has_german_headings_and_controls(store):
     assert view.reveal.description == "Kommentare ausblenden"
 
 
-def test_dashboard_command_rejects_unknown_language(capsys):
+def test_dashboard_command_rejects_unknown_language_and_bad_address(capsys):
     from netsoc.cli import main
 
     assert main(["dashboard", "--lang", "xx"]) == 1
     err = capsys.readouterr().err
     assert "'xx'" in err and "en, de, fr" in err and err.count("\n") == 1
+    assert main(["dashboard", "--survey-url", "javascript:alert(1)"]) == 1
+    err = capsys.readouterr().err
+    assert "survey_url" in err and "http://" in err and err.count("\n") == 1
 
 
 # ------------------------------------------------ issue 13: text alternatives; issue 12: no buffers

@@ -17,9 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--interval", type=float, default=3.0, help="seconds between refreshes (default 3)")
     p.add_argument("--lang", help="the dashboard's language, a tag the instrument lists "
                    "(default: its default language)")
-    p.add_argument("--survey-url", help="the survey address shown as a QR code and as text "
-                   "(default: http://<this machine's address>:8866/?cohort=<cohort>; give the "
-                   "address netsoc survey printed, with its token, when it differs)")
+    p.add_argument("--survey-url", help="the survey address shown as a QR code and as text, "
+                   "with ?cohort= set to --cohort (default: http://<this machine's "
+                   "address>:8866/; give the address netsoc survey printed, with its token, "
+                   "when it differs)")
     add_server_arguments(p, port=8867)
     p.set_defaults(func=_dashboard)
 
@@ -41,9 +42,9 @@ def _dashboard(args: argparse.Namespace) -> int:
         load_instrument().localized(args.lang)  # InstrumentError names the known tags
     from netsoc.qr import survey_address
 
-    survey_url = args.survey_url or survey_address(
-        f"http://{'0.0.0.0' if args.ip in ('127.0.0.1', 'localhost', '::1') else args.ip}:8866/",
-        args.cohort)
+    # participants' phones need this machine's network address, not loopback
+    host = "0.0.0.0" if args.ip in ("127.0.0.1", "localhost", "::1") else args.ip
+    survey_url = survey_address(args.survey_url or f"http://{host}:8866/", args.cohort)
     # validate here so mistakes are one line on the terminal, not an error page
     DashboardSettings(cohort=args.cohort, min_group_size=args.min_group_size,
                       group_field=args.group, interval=args.interval, lang=args.lang,

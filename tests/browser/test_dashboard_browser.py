@@ -75,6 +75,9 @@ def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_p
     assert "fewer than 5 respondents are not shown: Research or academia" in note.inner_text()
     # comments stay hidden until the facilitator reveals them
     assert "loved it" not in page.locator(".netsoc-comments-box").inner_text()
+    # no --survey-url: the join address is this machine's, on the survey's port, with the code
+    address = page.locator(".netsoc-join-address").inner_text()
+    assert address.endswith(":8866?cohort=ROOM1") and not address.startswith("127."), address
     page.screenshot(path=str(artifacts / "dashboard-8-responses.png"), full_page=True)
 
     # more people answer; the page is not reloaded
