@@ -23,6 +23,7 @@ HTTP request and websocket:
 - **Language.**  The page's ``<html lang>`` is the visitor's language, as
   the form negotiates it (:func:`survey.instrument.negotiate_language`:
   ``?lang=``, else the best ``Accept-Language`` match, else the default).
+- **Zoom.**  The page's viewport allows zooming (Solara's template forbids it).
 - Security headers on every response (no sniffing, no referrer, no framing
   by other sites).
 """
@@ -301,6 +302,8 @@ class NetsocGuard:
                     if start.get("status") == 200:
                         body = body.replace(b"<html>", f'<html lang="{html.escape(lang)}">'.encode(),
                                             1)
+                        # let people zoom (WCAG 1.4.4): Solara's template forbids it
+                        body = body.replace(b", maximum-scale=1, user-scalable=no, minimal-ui", b"", 1)
                     hdrs = [(k, v) for k, v in start.get("headers", [])
                             if k.lower() != b"content-length"]
                     hdrs += [(b"content-length", str(len(body)).encode()), *SECURITY_HEADERS,

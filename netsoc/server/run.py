@@ -36,6 +36,9 @@ def _configure_solara(config: ServerConfig) -> None:
     ss.main.experimental_performance = True  # batch websocket sends every 50 ms
     ss.kernel.cull_timeout = f"{int(config.session_timeout)}s"
     ss.kernel.threaded = True  # each page's messages are handled in its own thread
+    # one thread per open page, so threads are bounded like sessions (the guard refuses
+    # new sessions at max_sessions; this is Solara's own limit behind it)
+    ss.kernel.max_count = config.max_sessions + max(10, config.max_sessions // 10)
     ss.theme.loader = "plain"
     ss.theme.title = "netsoc"
     ss.telemetry.mixpanel_enable = False
