@@ -251,3 +251,12 @@ def test_public_mode_requires_the_token(netsoc_server):
                            "parent_header": {}, "metadata": {}, "channel": "shell",
                            "content": {}, "buffers": []}))
         assert "kernel_info_reply" in "".join(str(c.recv(timeout=60)) for _ in range(2))
+
+
+@pytest.mark.slow
+def test_workers_start_one_process_per_port(netsoc_server):
+    port = netsoc_server("survey", "--workers", "2", "--cohort", "W2")
+    wait_for_port(port + 1, timeout=120)
+    for p in (port, port + 1):
+        assert _get(f"http://127.0.0.1:{p}/")[0] == 200
+        assert _listening(p) and set(_listening(p)) == {"0100007F"}
