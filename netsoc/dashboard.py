@@ -503,10 +503,24 @@ class Dashboard:
             figs["norms"] = room_over_norms_figure(bins, context=context,
                                                    room_label=self.t("norms_room"),
                                                    norm_label=self.t("norms_reference"))
-        for fig in figs.values():  # the panel's heading names it, in the page's language
-            for ax in fig.axes:
-                ax.set_title("")
+        self._localize_axes(figs)
         return figs
+
+    def _localize_axes(self, figs: Mapping[str, Figure]) -> None:
+        """Axis labels in the dashboard's language; no titles (the panel's heading names it)."""
+        def cap(text: str) -> str:
+            return text[:1].upper() + text[1:]
+
+        people, balance = self.t("table_people"), self.t("axis_balance")
+        labels = {"balance": (balance, people),
+                  "quadrant": (cap(self.t("gauge_socializing")), cap(self.t("gauge_networking"))),
+                  "profiles": ("", people), "groups": (self.t("table_mean_balance"), ""),
+                  "norms": (balance, self.t("axis_share_pct"))}
+        for name, fig in figs.items():
+            ax = fig.axes[0]
+            ax.set_title("")
+            ax.set_xlabel(labels[name][0])
+            ax.set_ylabel(labels[name][1])
 
     def panels(self, snap: Snapshot) -> dict[str, Panel]:
         """Each figure as inline SVG with its summary sentence and its numbers."""
