@@ -137,3 +137,46 @@ def test_survey_public_passes_the_qr_echo(monkeypatch: pytest.MonkeyPatch) -> No
     args = build_parser().parse_args(["survey"])
     args.func(args)
     assert seen["echo"] is print
+
+
+@pytest.mark.slow
+@needs_zbar
+def test_netsoc_survey_public_prints_a_decodable_qr(tmp_path: Path) -> None:
+    """The real command: start ``netsoc survey --public``, read its start-up output, stop it."""
+    import socket
+    import sys
+    import threading
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "netsoc", "survey", "--public", "--port", str(port),
+           "--cohort", "WS-2026", "--db", str(tmp_path / "s.sqlite")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    lines: list[str] = []
+    done = threading.Event()
+
+    def read() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line.rstrip("\n"))
+            if line.startswith("(short:"):
+                done.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert done.wait(240), f"no QR code printed; output so far: {lines[:3]}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    join = next(ln for ln in lines if ln.startswith("Participants join at: "))
+    url = join.removeprefix("Participants join at: ")
+    assert url.startswith(f"http://127.0.0.1:{port}/?cohort=WS-2026&token=")
+    start = lines.index(join) + 1
+    drawing = "\n".join(lines[start:lines.index(lines[-1])])
+    assert decode_matrix(terminal_matrix(drawing), tmp_path) == url
+    assert lines[-1] == f"(short: {short_address(url)})"
