@@ -190,7 +190,9 @@ def test_shipped_synthetic_norms_are_reproducible() -> None:
     shipped = load_norms(SHIPPED, load_instrument())
     assert shipped.synthetic and shipped.meta.seed == 2026 and not shipped.meta.too_small
     assert SYNTHETIC_NOTE in shipped.describe()
-    assert dump_norms(synthetic_norms()) == SHIPPED.read_text(encoding="utf-8")
+    assert dump_norms(synthetic_norms()) == SHIPPED.read_text(encoding="utf-8"), (
+        "regenerate: python -c 'from netsoc.norms import synthetic_norms; from survey.norms import "
+        "dump_norms; dump_norms(synthetic_norms(), \"survey/instruments/netsoc-norms.yaml\")'")
 
 
 # ------------------------------------------------------------ room over norms
