@@ -424,7 +424,26 @@ class Instrument(_Model):
 
 
 # ---------------------------------------------------------------- loading
-class _SafeNoAliasLoader(yaml.SafeLoader):
+class _NoDuplicateKeys:
+    """Refuse a mapping that names one key twice (YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _StrictCLoader(_NoDuplicateKeys, *((yaml.CSafeLoader,) if getattr(yaml, "__with_libyaml__", False)
+                                          else (yaml.SafeLoader,))):
+    """libyaml's safe loader (10x faster), refusing duplicate keys."""
+
+
+class _SafeNoAliasLoader(_NoDuplicateKeys, yaml.SafeLoader):
     """A safe loader that refuses anchors/aliases (no alias bombs)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
@@ -445,7 +464,7 @@ def _safe_load(text: str) -> Any:
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in instruments", event.start_mark)
-    return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe loader
+    return yaml.load(text, Loader=_StrictCLoader)  # noqa: S506 - the safe loader
 
 
 def _read_yaml(path: Path) -> Any:
