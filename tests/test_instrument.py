@@ -409,3 +409,12 @@ def test_codebook_in_another_language(tmp_path, capsys):
     assert row["source"].startswith("seed 000:")  # the seed idea stays as written
     assert main(["codebook", "--lang", "xx"]) == 1
     assert "'xx' is not offered" in capsys.readouterr().err
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    # YAML keeps the last of two equal keys silently; an instrument must not
+    text = DEFAULT_INSTRUMENT.read_text(encoding="utf-8") + "\nui:\n  next: Weiter\n"
+    path = tmp_path / "twice.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"duplicate key 'ui'"):
+        load_instrument(path)
