@@ -208,7 +208,7 @@ def test_cli_round_trip_and_errors(inst_file, tmp_path, capsys):
 SAME_AS_ENGLISH = {
     "de": {"scales.networking.label", "fields.work_mode.options.remote",
            "fields.work_mode.options.hybrid", "ui.workshop", "ui.balance", "ui.balance_heading"},
-    "fr": {"facets.collaboration.label", "ui.column_score"},
+    "fr": {"facets.collaboration.label", "ui.column_score", "ui.table_score"},
 }
 
 
