@@ -266,6 +266,12 @@ class _Shared:
 SHARED = _Shared()
 
 
+#: Stores opened by :meth:`Dashboard.open`, shared by every viewer of the process
+#: (the store is thread-safe), so a new viewer does not open the database again.
+_STORES: dict[str | None, object] = {}
+_STORES_LOCK = threading.Lock()
+
+
 def figure_svg(fig: Figure, *, label_id: str, salt: str) -> str:
     """A matplotlib figure as inline SVG named by the element ``label_id``.
 
@@ -334,10 +340,14 @@ class Dashboard:
 
     @classmethod
     def open(cls, settings: DashboardSettings) -> Dashboard:
-        """Open the store named by the settings."""
+        """A dashboard on the store named by the settings (one open store per process and URL)."""
         from survey.store import open_store
 
-        return cls(open_store(settings.db), settings)
+        with _STORES_LOCK:
+            store = _STORES.get(settings.db)
+            if store is None:
+                store = _STORES[settings.db] = open_store(settings.db)
+        return cls(store, settings)
 
     # ------------------------------------------------------------ reading
     @property
@@ -541,8 +551,8 @@ class Dashboard:
         summary = self.t("alt_balance", n=n, mean=_num(b.mean()), networking=_pct(net),
                          socializing=_pct(soc))
         rows = [[self.t("table_people"), str(n)], [self.t("room_mean"), _num(b.mean())],
-                [self.t("table_sd"), _num(b.std())], [self.t("lean_networking"), _pct(net)],
-                [self.t("lean_even"), _pct(even)], [self.t("lean_socializing"), _pct(soc)]]
+                [self.t("table_sd"), _num(b.std())], [self.t("room_lean_networking"), _pct(net)],
+                [self.t("room_lean_even"), _pct(even)], [self.t("room_lean_socializing"), _pct(soc)]]
         return summary, self._numbers("balance", [self.t("table_measure"),
                                                   self.t("table_value")], rows)
 
