@@ -12,6 +12,7 @@ the page's own address (``?cohort=``, ``?lang=``: Solara's router) and the
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -38,6 +39,26 @@ def _accept_language(headers: Mapping[str, Any] | None) -> str | None:
     return values[0] if values else None
 
 
+_STORES: dict[str | None, Any] = {}
+_STORE_LOCK = threading.Lock()
+
+
+def shared_store(db: str | None) -> Any:
+    """One response store per process and database, shared by every session.
+
+    A store per session meant a connection pool per participant: 1,000
+    participants over two processes exhausted PostgreSQL's connection slots
+    (bench_room, 293 of 1,000 stored).  The store is opened on first use, so an
+    unreachable database does not stop the form from showing.
+    """
+    with _STORE_LOCK:
+        if db not in _STORES:
+            from survey.store import open_store
+
+            _STORES[db] = open_store(db)
+        return _STORES[db]
+
+
 def make_survey(config: ServerConfig, query: Mapping[str, str],
                 accept_language: str | None) -> Any:
     """The questionnaire widget for one visitor."""
@@ -51,6 +72,8 @@ def make_survey(config: ServerConfig, query: Mapping[str, str],
             kwargs["accept_language"] = accept_language
         if "min_group_size" in params:
             kwargs["min_group_size"] = config.min_group_size
+        if "store" in params:
+            kwargs["store"] = lambda: shared_store(config.db)
         kwargs["cohort"] = config.cohort
     else:  # older form: the query string as Voila passed it
         from urllib.parse import urlencode
