@@ -7,7 +7,8 @@ and ``netsoc survey`` (its page fetched over HTTP).
 
 To keep this affordable, the new environment borrows the third-party packages of
 the running one (a ``.pth`` line naming its site-packages, which does not run
-the editable-install hook found there; ``JUPYTER_PATH`` names its data files),
+the editable-install hook found there; ``JUPYTER_PATH`` and ``JUPYTER_CONFIG_PATH`` name its data and
+configuration files),
 while netsoc itself comes only from the
 wheel: the test checks that ``netsoc``, ``survey`` and ``analysis`` are imported
 from the new environment and that nothing of the checkout is on the path.
@@ -69,7 +70,8 @@ def _env(tmp: Path) -> dict[str, str]:
                JUPYTER_CONFIG_DIR=str(tmp / ".jupyter"), JUPYTER_DATA_DIR=str(tmp / ".jd"),
                JUPYTER_RUNTIME_DIR=str(tmp / ".jr"), IPYTHONDIR=str(tmp / ".ipython"),
                # the borrowed packages' data files (nbconvert templates, kernel specs)
-               JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"))
+               JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
+               JUPYTER_CONFIG_PATH=str(Path(sys.prefix) / "etc" / "jupyter"))
     return env
 
 

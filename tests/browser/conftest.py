@@ -23,9 +23,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 375, "height": 812}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_browser():
-    """A headless Chromium for the whole session."""
+    """A headless Chromium for the browser tests.
+
+    Package scope, not session: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, which would break every later test that
+    runs its own loop (asyncio.run, another sync_playwright).
+    """
     require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
