@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -54,15 +55,18 @@ def one_run(browser, url: str, seed: int) -> dict[str, float]:
     page.locator(".netsoc-consent").click(trial=True)
     t_consent = time.perf_counter() - t0
     page.locator(".netsoc-consent").click()
-    first = next(iter(inst.choice_fields))
-    page.locator(f".netsoc-item-{first} select").click(trial=True)
+    page.locator(".netsoc-progress").get_by_text("Page 1 of").wait_for()
     t_first = time.perf_counter() - t0
+    for f in inst.choice_fields.values():  # answer the page-1 fields, as a participant does
+        code = str(rng.choice(list(f.options)))
+        page.locator(f".netsoc-item-{f.id} select").select_option(label=f.options[code])
     k = 1
     while not page.locator(".netsoc-submit").is_visible():
         ids = []
         for cls in page.locator("[class*='netsoc-item-']:visible").evaluate_all(
                 "els => els.map(e => e.className)"):
-            qid = cls.split("netsoc-item-")[1].split()[0]
+            m = re.search(r"netsoc-item-([a-z0-9_]+)", cls)
+            qid = m.group(1) if m else ""
             if qid in inst.question_ids and qid not in ids:
                 ids.append(qid)
         for qid in ids:
