@@ -13,6 +13,7 @@ compare            :func:`two_groups`, :func:`many_groups`, :func:`posthoc`,
                    :func:`crosstab`, :func:`regress`, :func:`compare_groups`
 summary            :func:`group_means`, :func:`profile_counts`
 demo               :func:`make_demo`
+structure          :func:`cfa`, :func:`invariance`, :func:`instrument_model`
 =================  ============================================================
 """
 
@@ -38,6 +39,9 @@ _EXPORTS = {
     "group_means": "analysis.summary",
     "profile_counts": "analysis.summary",
     "make_demo": "analysis.demo",
+    "cfa": "analysis.structure",
+    "invariance": "analysis.structure",
+    "instrument_model": "analysis.structure",
 }
 
 __all__ = sorted(_EXPORTS)

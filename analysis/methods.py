@@ -129,6 +129,7 @@ def _regression_sentence(reg: pd.DataFrame, alpha: float) -> str:
 
 def methods_paragraph(*, instrument, n_total: int, n_excluded: int, exclusion_rule: str,  # noqa: ANN001
                       reliability: pd.DataFrame | None = None,
+                      structure: str | None = None,
                       comparisons: pd.DataFrame | None = None,
                       regression: pd.DataFrame | None = None, alpha: float = 0.05,
                       seed: int | None = None, data_sha256: str | None = None,
@@ -145,6 +146,9 @@ def methods_paragraph(*, instrument, n_total: int, n_excluded: int, exclusion_ru
         The rule in words (``flag_careless(...).attrs["rule"]``).
     reliability : DataFrame, optional
         :func:`analysis.psychometrics.reliability`.
+    structure : str, optional
+        The CFA and invariance sentences
+        (:func:`analysis.structure.structure_methods`).
     comparisons : DataFrame, optional
         :func:`analysis.compare.compare_groups` (its ``attrs`` carry the
         correction and minimum group size).
@@ -180,6 +184,8 @@ def methods_paragraph(*, instrument, n_total: int, n_excluded: int, exclusion_ru
     ]
     if reliability is not None and len(reliability):
         parts.append(_reliability_sentence(reliability))
+    if structure:
+        parts.append(structure)
     if comparisons is not None:
         parts.append(_comparison_sentences(comparisons, alpha))
     if regression is not None:

@@ -61,6 +61,7 @@ __all__ = [
     "NOTEBOOK", "PACKAGES", "DEFAULT_GROUPS", "DEFAULT_OUTCOMES",
     "language_counts", "reliability_by_language", "invariance_by_language", "language_note",
     "LANGUAGE_MIN_N", "INVARIANCE_MIN_N",
+    "structure_fit", "structure_ladders", "structure_note", "structure_methods",
 ]
 
 NOTEBOOK = notebook_path(ANALYSIS_NOTEBOOK)
@@ -500,24 +501,100 @@ def invariance_by_language(study: Study, *, min_group_size: int = 5) -> pd.DataF
     Returns
     -------
     DataFrame or None
-        The ladder; ``None`` when fewer than two languages are large enough,
-        or while ``analysis.invariance`` does not exist yet (the hook the
-        report calls either way).
+        The ladder; ``None`` when fewer than two languages have enough
+        complete responses (see :func:`_ladder`).
     """
+    if "language" not in study.included.columns:
+        return None
+    language = (study.included["language"].astype("string")
+                .fillna(study.instrument.default_language).astype(object))
+    return _ladder(study, "language", language, min_group_size=min_group_size)
+
+
+# -------------------------------------------------------------- structure
+def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a CFA function with its CFAWarning silenced (the report states
+    ``converged`` and the problems in words instead)."""
+    import warnings
+
+    from analysis.structure import CFAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CFAWarning)
+        return func(*args, **kwargs)
+
+
+def _ladder(study: Study, field: str, values: pd.Series, *,
+            min_group_size: int = 5) -> pd.DataFrame | None:
+    """The invariance ladder of the instrument's model across ``values``.
+
+    Only groups with at least ``max(min_group_size, INVARIANCE_MIN_N)``
+    complete responses (and at least the free parameters of one group's
+    model) take part, and "na" (prefer not to say) is never a group; ``None``
+    when fewer than two groups qualify.
+    """
+    from analysis.structure import instrument_model, invariance, invariance_groups
+
+    data, factors = instrument_model(study.included, study.instrument)
+    data[field] = values.where(values.astype("string") != "na")
+    keep = invariance_groups(data, factors, field,
+                             min_n=max(int(min_group_size), INVARIANCE_MIN_N))
+    if len(keep) < 2:
+        return None
+    data = data[data[field].isin(list(keep))].reset_index(drop=True)
+    data[field] = data[field].astype(object)
+    return _quiet(invariance, data, factors, field)
+
+
+def structure_fit(study: Study) -> Any:
+    """The CFA of the instrument's model (networking and socializing, correlated)
+    on the analysed responses; ``None`` when too few are complete."""
+    from analysis.structure import cfa, instrument_model
+
+    data, factors = instrument_model(study.included, study.instrument)
     try:
-        from analysis import invariance
-    except ImportError:  # the CFA work (issue 14) has not landed
+        return _quiet(cfa, data, factors)
+    except DataError:
         return None
-    inst = study.instrument
-    keep = _languages_with(study, max(int(min_group_size), INVARIANCE_MIN_N))
-    if len(keep) < 2 or "language" not in study.included.columns:
-        return None
-    factors = {o: [i.id for i in inst.scale_items(o)] for o in ("networking", "socializing")}
-    items = [q for qs in factors.values() for q in qs]
-    data = study.included.loc[study.included["language"].astype("string").isin(keep),
-                              [*items, "language"]]
-    data = data.astype({q: "float64" for q in items}).astype({"language": "object"})
-    return invariance(data.reset_index(drop=True), factors, "language")
+
+
+def structure_ladders(study: Study, *, min_group_size: int = 5) -> dict[str, pd.DataFrame | None]:
+    """The invariance ladder for every grouping field of the study (None: too few cases)."""
+    return {f: _ladder(study, f, study.included[f], min_group_size=min_group_size)
+            for f in study.groups if f in study.included.columns}
+
+
+def structure_note(study: Study, fit: Any, ladders: dict[str, pd.DataFrame | None], *,
+                   min_group_size: int = 5) -> str:
+    """Markdown: the CFA in one sentence, then one sentence per grouping field
+    on whether comparing its means is warranted."""
+    from analysis.structure import fit_sentence, invariance_sentence
+
+    minimum = max(int(min_group_size), INVARIANCE_MIN_N)
+    if fit is None:
+        lines = ["Too few complete responses for a confirmatory factor analysis of the "
+                 "instrument's model."]
+    else:
+        lines = [f"Two correlated factors, networking and socializing: {fit_sentence(fit)} "
+                 f"(n = {int(fit.fit.n.iloc[0])} complete responses)."]
+        if not fit.converged:
+            lines.append("**The solution is not trustworthy:** " + md_text("; ".join(fit.problems))
+                         + ".")
+    for field, ladder in ladders.items():
+        if ladder is None:
+            lines.append(f"- **{md_text(field)}**: no invariance ladder - it needs two groups "
+                         f"with at least {minimum} complete responses each; compare its means "
+                         "with caution.")
+        else:
+            lines.append(f"- **{md_text(field)}**: " + md_text(invariance_sentence(ladder, field)))
+    return "\n".join(lines)
+
+
+def structure_methods(fit: Any, ladders: dict[str, pd.DataFrame | None]) -> str:
+    """The structure sentences of the methods paragraph."""
+    from analysis.structure import structure_methods as sentences
+
+    return sentences(fit, ladders)
 
 
 def language_note(study: Study, *, min_group_size: int = 5) -> str:
@@ -585,13 +662,14 @@ def comparison_table(comparisons: pd.DataFrame, alpha: float = 0.05) -> pd.DataF
 
 def methods(study: Study, *, reliability: pd.DataFrame | None = None,
             comparisons: pd.DataFrame | None = None, regression: pd.DataFrame | None = None,
-            alpha: float = 0.05) -> str:
-    """:func:`analysis.methods.methods_paragraph` for this study."""
+            alpha: float = 0.05, structure: str | None = None) -> str:
+    """:func:`analysis.methods.methods_paragraph` for this study
+    (``structure``: :func:`structure_methods`)."""
     from analysis.methods import methods_paragraph
 
     return methods_paragraph(instrument=study.instrument, n_total=study.n_total,
                              n_excluded=study.n_excluded, exclusion_rule=study.exclusion_rule,
-                             reliability=reliability, comparisons=comparisons,
+                             reliability=reliability, structure=structure, comparisons=comparisons,
                              regression=regression, alpha=alpha, seed=study.seed,
                              data_sha256=study.data_sha256, packages=package_versions())
 

@@ -1,0 +1,345 @@
+"""Confirmatory factor analysis: :func:`cfa` and its result."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from analysis._checks import check_columns, check_frame, numeric_matrix
+from analysis._moments import listwise_rows
+from analysis.structure._engine import EQUALITY, Layout, Moments, estimate, implied, layout, matrices
+from survey.errors import DataError
+
+__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning"]
+
+#: The columns of :attr:`CFAResult.fit`, in order.
+FIT_COLUMNS = ("n", "chi2", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low",
+               "rmsea_ci_high", "srmr", "aic", "bic")
+
+
+class CFAWarning(UserWarning):
+    """A CFA did not converge or has an improper solution (a Heywood case)."""
+
+
+@dataclass
+class CFAResult:
+    """The fit of a CFA (see :func:`cfa`).
+
+    Attributes
+    ----------
+    fit : DataFrame
+        One row: :data:`FIT_COLUMNS`, plus ``npar``, ``loglik``,
+        ``baseline_chi2`` and ``baseline_df``.
+    loadings : DataFrame
+        ``group`` (only when grouped), ``factor``, ``item``, ``estimate``,
+        ``se``, ``z``, ``p``, ``std_all``; a marker loading is fixed to 1 and
+        has NaN ``se``, ``z`` and ``p``.
+    factor_correlations : DataFrame
+        ``group`` (when grouped), ``factor``, ``other``, ``covariance``,
+        ``correlation``.
+    residual_variances : DataFrame
+        ``group`` (when grouped), ``item``, ``estimate``, ``se``, ``std_all``.
+    converged : bool
+        False when the optimiser did not converge or the solution is improper
+        (a negative residual variance, a factor covariance matrix that is not
+        positive definite, a standardized loading beyond 1); see ``problems``.
+    problems : list of str
+        What went wrong, in words (empty when all is well).
+    groups : list
+        The group labels in model order (first appearance in the data).
+    iterations : int
+        Fisher-scoring iterations.
+    """
+
+    fit: pd.DataFrame
+    loadings: pd.DataFrame
+    factor_correlations: pd.DataFrame
+    residual_variances: pd.DataFrame
+    converged: bool
+    problems: list[str] = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    iterations: int = 0
+
+    def __repr__(self) -> str:
+        row = self.fit.iloc[0]
+        state = "converged" if self.converged else "NOT converged: " + "; ".join(self.problems)
+        return (f"CFAResult(n={int(row.n)}, chi2={row.chi2:.3f}, df={int(row.df)}, "
+                f"cfi={row.cfi:.3f}, rmsea={row.rmsea:.3f}, srmr={row.srmr:.3f}, {state})")
+
+
+# ----------------------------------------------------------------- input
+def _check_factors(data: pd.DataFrame, factors: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    if not isinstance(factors, Mapping) or not factors:
+        raise DataError("factors: expected a non-empty mapping {factor: [item, ...]}, "
+                        f"got {factors!r}")
+    out: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for name, items in factors.items():
+        items = [items] if isinstance(items, str) else list(items)
+        if len(items) < 2:
+            raise DataError(
+                f"factors: factor {name!r} has {len(items)} item(s) {items!r}; expected at least 2. "
+                "The factor's scale is set by fixing its first loading to 1, so with one item "
+                "the factor variance and that item's residual variance share one observed "
+                "variance and are not identified")
+        for item in items:
+            if item in owner:
+                where = ("twice in factor " + repr(name) if owner[item] == name
+                         else f"in factors {owner[item]!r} and {name!r}")
+                raise DataError(f"factors: item {item!r} appears {where}; expected each item in "
+                                "exactly one factor (simple structure)")
+            owner[item] = name
+        out[str(name)] = items
+    items = list(owner)
+    check_columns(data, items, "factors")
+    for c in items:
+        col = data[c]
+        if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
+            raise DataError(f"data: item column {c!r} is not numeric (dtype {col.dtype}); "
+                            "expected numbers (convert answer labels to codes first)")
+    return out
+
+
+def _check_equal(equal: str | Iterable[str], group: str | None) -> tuple[str, ...]:
+    eq = (equal,) if isinstance(equal, str) else tuple(equal)
+    bad = [e for e in eq if e not in EQUALITY]
+    if bad:
+        raise DataError(f"equal: got {bad!r}; expected a subset of {list(EQUALITY)}")
+    if eq and group is None:
+        raise DataError(f"equal: {list(eq)!r} constrains parameters across groups; "
+                        "expected group= to name the grouping column")
+    return tuple(e for e in EQUALITY if e in eq)
+
+
+def _moments(x: np.ndarray, label: object, items: list[str]) -> Moments:
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    xc = x - mean
+    cov = xc.T @ xc / n
+    sign, logdet = np.linalg.slogdet(cov)
+    if sign <= 0:
+        flat = [items[j] for j in np.flatnonzero(np.diag(cov) <= 1e-12)]
+        why = (f"item(s) {flat} do not vary" if flat
+               else "some items are linear combinations of others")
+        raise DataError(f"data: the covariance matrix of the items in group {label!r} is "
+                        f"singular ({why}); a CFA needs positive-definite covariances")
+    return Moments(n, cov, mean, float(logdet))
+
+
+def _groups(data: pd.DataFrame, group: str, keep: np.ndarray) -> tuple[list, np.ndarray]:
+    check_columns(data, group, "group")
+    values = data[group]
+    if isinstance(values, pd.DataFrame):
+        raise DataError(f"group: column {group!r} appears more than once")
+    keep &= values.notna().to_numpy()
+    present = list(pd.unique(values.dropna()))  # first appearance, as lavaan's group.label
+    if len(present) < 2:
+        raise DataError(f"group: column {group!r} has {len(present)} level(s) "
+                        f"{list(present)!r}; expected at least 2 groups")
+    codes = pd.Categorical(values, categories=present).codes
+    return list(present), np.where(keep, codes, -1)
+
+
+# ------------------------------------------------------------ fit indices
+def _rmsea_ci(chi2: float, df: float, n: int, groups: int, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's interval: invert the noncentral chi-square cdf in its noncentrality."""
+    def cdf(lam: float) -> float:
+        return stats.chi2.cdf(chi2, df) if lam <= 0 else stats.ncx2.cdf(chi2, df, lam)
+
+    hi_p, lo_p = 1 - (1 - level) / 2, (1 - level) / 2
+    lower = upper = 0.0
+    if df >= 1 and cdf(0) >= hi_p:
+        lam = optimize.brentq(lambda v: cdf(v) - hi_p, 0, chi2, xtol=1e-12)
+        lower = np.sqrt(lam / (n * df)) * np.sqrt(groups)
+    top = max(n, 4 * chi2)
+    if df >= 1 and cdf(top) <= lo_p and cdf(0) >= lo_p:
+        lam = optimize.brentq(lambda v: cdf(v) - lo_p, 0, top, xtol=1e-12)
+        upper = np.sqrt(lam / (n * df)) * np.sqrt(groups)
+    return float(lower), float(upper)
+
+
+def _srmr(lay: Layout, x: np.ndarray, moments: list[Moments]) -> float:
+    """Bentler's SRMR per group, residual means included with a mean structure,
+    averaged with weights ``N_g / N`` (lavaan's ``srmr``)."""
+    n_total = sum(m.n for m in moments)
+    total = 0.0
+    for g, m in enumerate(moments):
+        sigma, mu = implied(lay, x, g)
+        sd = np.sqrt(np.diag(m.cov))
+        r = (m.cov - sigma) / np.outer(sd, sd)
+        sq = r[np.tril_indices_from(r)] ** 2
+        if mu is not None:
+            sq = np.concatenate([sq, ((m.mean - mu) / sd) ** 2])
+        total += m.n / n_total * np.sqrt(sq.mean())
+    return float(total)
+
+
+def _fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> dict[str, float]:
+    n = sum(m.n for m in moments)
+    p = lay.factor_of.size
+    groups = len(moments)
+    ms = lay.nu is not None
+    df = groups * (p * (p + 1) // 2 + (p if ms else 0)) - lay.npar
+    chi2 = n * f
+    base = sum(m.n * (np.log(np.diag(m.cov)).sum() - m.logdet) for m in moments)
+    base_df = groups * p * (p - 1) // 2
+    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
+    denom = max(d_model, d_base)
+    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
+    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
+    rmsea = np.sqrt(max(chi2 / n / df - 1.0 / n, 0.0)) * np.sqrt(groups) if df > 0 else 0.0
+    low, high = _rmsea_ci(chi2, df, n, groups)
+    sat = sum(-m.n / 2 * (p * np.log(2 * np.pi) + m.logdet + p) for m in moments)
+    loglik = sat - chi2 / 2
+    return {"n": n, "chi2": chi2, "df": df, "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+            "cfi": cfi, "tli": tli, "rmsea": rmsea, "rmsea_ci_low": low, "rmsea_ci_high": high,
+            "srmr": _srmr(lay, x, moments), "aic": -2 * loglik + 2 * lay.npar,
+            "bic": -2 * loglik + lay.npar * np.log(n), "npar": lay.npar, "loglik": loglik,
+            "baseline_chi2": base, "baseline_df": base_df}
+
+
+# ------------------------------------------------------------- estimates
+def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items: list[str],
+            labels: list, grouped: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    p = len(items)
+    load_rows, cor_rows, res_rows, problems = [], [], [], []
+    take_se = lambda idx: se[idx] if idx >= 0 else np.nan  # noqa: E731
+    for g, label in enumerate(labels):
+        lam, phi, theta, _, _ = matrices(lay, x, g)
+        sigma, _ = implied(lay, x, g)
+        sd_item, sd_fac = np.sqrt(np.diag(sigma)), np.sqrt(np.clip(np.diag(phi), 0, None))
+        where = f" in group {label!r}" if grouped else ""
+        for i in range(p):
+            j = lay.factor_of[i]
+            est = lam[i, j]
+            s = take_se(lay.lam[g, i])
+            std = est * sd_fac[j] / sd_item[i]
+            load_rows.append({"group": label, "factor": names[j], "item": items[i],
+                              "estimate": est, "se": s, "z": est / s, "std_all": std})
+            res_rows.append({"group": label, "item": items[i], "estimate": theta[i],
+                             "se": take_se(lay.theta[g, i]), "std_all": theta[i] / sigma[i, i]})
+            if theta[i] < 0:
+                problems.append(f"item {items[i]!r} has a negative residual variance "
+                                f"({theta[i]:.4g}){where} (a Heywood case)")
+            if abs(std) > 1:
+                problems.append(f"item {items[i]!r} has a standardized loading of {std:.3f}{where}")
+        for a in range(lay.k):
+            for b in range(a):
+                corr = phi[a, b] / (sd_fac[a] * sd_fac[b]) if sd_fac[a] * sd_fac[b] > 0 else np.nan
+                cor_rows.append({"group": label, "factor": names[b], "other": names[a],
+                                 "covariance": phi[a, b], "correlation": corr})
+        if np.linalg.eigvalsh(phi)[0] <= 0:
+            problems.append(f"the factor covariance matrix{where} is not positive definite "
+                            "(a factor variance is negative or a correlation is beyond ±1)")
+    load = pd.DataFrame(load_rows)
+    load["p"] = 2 * stats.norm.sf(np.abs(load["z"]))
+    load = load[["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]]
+    cors = pd.DataFrame(cor_rows, columns=["group", "factor", "other", "covariance", "correlation"])
+    res = pd.DataFrame(res_rows)
+    if not grouped:
+        load, cors, res = (t.drop(columns="group") for t in (load, cors, res))
+    return load, cors, res, problems
+
+
+def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
+        equal: str | Iterable[str] = ()) -> CFAResult:
+    """Maximum-likelihood confirmatory factor analysis, as lavaan's ``cfa()``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Wide table, one row per respondent, one numeric column per item
+        (already keyed: reverse-keyed items reflected, see
+        :func:`~analysis.structure.instrument_model`).  Rows with a missing
+        item (or group) are left out (complete cases, lavaan's listwise).
+    factors : mapping of str to list of str
+        ``{factor: [item, ...]}``; every item in exactly one factor, at least
+        2 items per factor.  The first item of each factor is its marker.
+    group : str, optional
+        A grouping column: a multi-group model with a mean structure, groups
+        in order of first appearance (lavaan's ``group=``).
+    equal : str or iterable of str
+        Equal across groups (lavaan's ``group.equal``): any of
+        ``"loadings"``, ``"intercepts"`` (latent means then free in every
+        group but the first) and ``"residuals"``.
+
+    Returns
+    -------
+    CFAResult
+        ``fit``, ``loadings``, ``factor_correlations``,
+        ``residual_variances``, ``converged`` and ``problems``.
+
+    Raises
+    ------
+    DataError
+        A missing or non-numeric item column, a factor with fewer than two
+        items, an item in two factors, an unknown equality, fewer than two
+        groups, a group (or the sample) with fewer complete cases than the
+        free parameters its model has, a model with more free parameters
+        than moments, or items that do not vary.
+
+    Warns
+    -----
+    CFAWarning
+        When the optimiser does not converge or the solution is improper;
+        ``converged`` is then False.
+
+    Examples
+    --------
+    >>> from analysis import cfa, instrument_model, make_demo
+    >>> data, factors = instrument_model(make_demo(600, seed=1))
+    >>> fit = cfa(data, factors)
+    >>> fit.fit[["chi2", "df", "cfi", "rmsea", "srmr"]]  # doctest: +SKIP
+    """
+    data = check_frame(data)
+    factors = _check_factors(data, factors)
+    eq = _check_equal(equal, group)
+    names = list(factors)
+    items = [i for f in factors.values() for i in f]
+    factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
+    x = numeric_matrix(data, items)
+    keep = listwise_rows(x)
+    if group is None:
+        labels, codes = [None], np.where(keep, 0, -1)
+    else:
+        labels, codes = _groups(data, group, keep)
+    lay = layout(factor_of, len(names), len(labels), group is not None, eq)
+    p = len(items)
+    moments_count = len(labels) * (p * (p + 1) // 2 + (p if group is not None else 0))
+    if lay.npar > moments_count:
+        raise DataError(f"factors: the model has {lay.npar} free parameters but the data give only "
+                        f"{moments_count} moments; the model is not identified (add items)")
+    moments = []
+    for g, label in enumerate(labels):
+        rows = x[codes == g]
+        need = lay.group_npar(g)
+        if rows.shape[0] < need:
+            where = f"group {label!r} of {group!r}" if group is not None else "the data"
+            raise DataError(f"data: {where} has {rows.shape[0]} complete case(s); expected at least "
+                            f"{need}, the number of free parameters of its model")
+        moments.append(_moments(rows, label if group is not None else "all", items))
+    est = estimate(lay, moments)
+    problems = [] if est.converged else [est.message]
+    n_total = sum(m.n for m in moments)
+    try:
+        vcov = np.linalg.inv(n_total * est.info)
+        se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    except np.linalg.LinAlgError:
+        se = np.full(lay.npar, np.nan)
+        problems.append("the information matrix is singular: no standard errors")
+    load, cors, res, improper = _tables(lay, est.x, se, names, items, labels, group is not None)
+    problems += improper
+    fit = pd.DataFrame([_fit_row(lay, est.x, est.f, moments)])
+    for c in ("n", "df", "npar", "baseline_df"):
+        fit[c] = fit[c].astype("int64")
+    if problems:
+        warnings.warn("cfa: " + "; ".join(problems) + "; the estimates are not trustworthy",
+                      CFAWarning, stacklevel=2)
+    return CFAResult(fit=fit, loadings=load, factor_correlations=cors, residual_variances=res,
+                     converged=not problems, problems=problems,
+                     groups=labels if group is not None else [], iterations=est.iterations)

@@ -1,0 +1,182 @@
+"""Measurement invariance: the configural-metric-scalar-strict ladder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.structure.cfa import cfa
+
+__all__ = ["invariance", "invariance_groups", "invariance_level", "invariance_sentence", "STEPS",
+           "DELTA_CFI", "DELTA_RMSEA", "DELTA_SRMR", "RULE"]
+
+#: The ladder: each step adds equality constraints across groups to the one before.
+STEPS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
+#: Chen (2007): a step is not supported when CFI drops by 0.010 or more ...
+DELTA_CFI = 0.010
+#: ... together with RMSEA rising by 0.015 or more ...
+DELTA_RMSEA = 0.015
+#: ... or SRMR rising by this much or more (0.030 for loadings, 0.010 beyond).
+DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
+RULE = ("Chen (2007): a step is not supported when CFI drops by 0.010 or more together with "
+        "RMSEA rising by 0.015 or more or SRMR rising by 0.030 or more (metric; 0.010 for "
+        "scalar and strict)")
+
+_WHAT = {"configural": "the same factor structure", "metric": "equal loadings",
+         "scalar": "equal loadings and intercepts",
+         "strict": "equal loadings, intercepts and residual variances"}
+
+
+def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
+               group: str) -> pd.DataFrame:
+    """Fit the measurement-invariance ladder across the groups of ``group``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Wide table: the (keyed) item columns and the grouping column.
+    factors : mapping of str to list of str
+        ``{factor: [item, ...]}`` as for :func:`~analysis.structure.cfa`.
+    group : str
+        The grouping column (two or more groups).
+
+    Returns
+    -------
+    DataFrame
+        One row per step, index ``step``: ``configural``; ``metric``
+        (loadings equal); ``scalar`` (intercepts equal too, latent means free
+        in all groups but the first); ``strict`` (residual variances equal
+        too).  Columns ``chi2``, ``df``, ``p``, ``cfi``, ``tli``, ``rmsea``,
+        ``srmr``; the change from the step before: ``delta_chi2``,
+        ``delta_df``, ``delta_p`` (the chi-square difference test),
+        ``delta_cfi``, ``delta_rmsea``, ``delta_srmr``; ``supported`` and
+        ``converged``.  ``supported`` follows Chen (2007): a step is *not*
+        supported when CFI drops by :data:`DELTA_CFI` (0.010) or more together
+        with RMSEA rising by :data:`DELTA_RMSEA` (0.015) or more, or SRMR
+        rising by :data:`DELTA_SRMR` (0.030 for metric, 0.010 for scalar and
+        strict) or more; it is NA for the configural row (judge that by its
+        own fit) and when either model did not converge.  ``attrs``:
+        ``groups`` (labels in model order), ``n`` (complete cases per group)
+        and ``rule``.
+
+    Raises
+    ------
+    DataError
+        As :func:`~analysis.structure.cfa`.
+
+    Examples
+    --------
+    >>> from analysis import instrument_model, invariance, make_demo
+    >>> data, factors = instrument_model(make_demo(3000, seed=1), group="work_mode")
+    >>> invariance(data[data.work_mode != "na"], factors, "work_mode")  # doctest: +SKIP
+    """
+    rows, fits = [], []
+    for step, equal in STEPS.items():
+        fit = cfa(data, factors, group=group, equal=equal)
+        fits.append(fit)
+        row = fit.fit.iloc[0]
+        rows.append({"step": step, **{c: row[c] for c in ("chi2", "df", "p", "cfi", "tli",
+                                                         "rmsea", "srmr")},
+                     "converged": fit.converged})
+    out = pd.DataFrame(rows).set_index("step")
+    out["df"] = out["df"].astype("int64")
+    prev = out.shift(1)
+    out["delta_chi2"] = out["chi2"] - prev["chi2"]
+    out["delta_df"] = (out["df"] - prev["df"]).astype("Int64")
+    out["delta_p"] = [np.nan if np.isnan(d) else float(stats.chi2.sf(max(d, 0.0), k))
+                      for d, k in zip(out["delta_chi2"], out["delta_df"].fillna(0))]
+    out["delta_cfi"] = out["cfi"] - prev["cfi"]
+    out["delta_rmsea"] = out["rmsea"] - prev["rmsea"]
+    out["delta_srmr"] = out["srmr"] - prev["srmr"]
+    srmr_cut = pd.Series(DELTA_SRMR).reindex(out.index)
+    worse = (out["delta_cfi"] <= -DELTA_CFI) & ((out["delta_rmsea"] >= DELTA_RMSEA)
+                                                | (out["delta_srmr"] >= srmr_cut))
+    both = out["converged"] & prev["converged"].fillna(False).astype(bool)
+    out["supported"] = pd.array([pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i]
+                                 for i in range(len(out))], dtype="boolean")
+    out = out[["chi2", "df", "p", "cfi", "tli", "rmsea", "srmr", "delta_chi2", "delta_df",
+               "delta_p", "delta_cfi", "delta_rmsea", "delta_srmr", "supported", "converged"]]
+    out.attrs.update(groups=[str(g) for g in fits[0].groups],
+                     n=dict(zip(map(str, fits[0].groups), _group_n(data, factors, group))),
+                     rule=RULE)
+    return out
+
+
+def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, *,
+                      min_n: int = 0) -> dict[object, int]:
+    """The levels of ``group`` with enough complete cases for the ladder.
+
+    A level qualifies with at least ``max(min_n, q)`` complete cases over the
+    items, ``q`` being the free parameters of one group's configural model
+    (loadings, factor (co)variances, residual variances and intercepts).
+
+    Returns
+    -------
+    dict
+        ``{level: complete cases}`` in order of first appearance, qualifying
+        levels only.
+    """
+    items = [i for f in factors.values() for i in f]
+    p, k = len(items), len(factors)
+    need = max(int(min_n), 3 * p - k + k * (k + 1) // 2)
+    counts = data.dropna(subset=[*items, group])[group].value_counts(sort=False)
+    return {level: int(counts.get(level, 0)) for level in pd.unique(data[group].dropna())
+            if counts.get(level, 0) >= need}
+
+
+def _group_n(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str) -> list[int]:
+    items = [i for f in factors.values() for i in f]
+    complete = data.dropna(subset=[*items, group])
+    return [int(n) for n in complete[group].value_counts(sort=False)
+            .reindex(pd.unique(data[group].dropna())).fillna(0)]
+
+
+def invariance_level(ladder: pd.DataFrame) -> str | None:
+    """The highest step reached with every step up to it supported.
+
+    ``"configural"`` when its model converged (its fit is for the reader to
+    judge), ``None`` when even that did not converge.
+    """
+    if not bool(ladder.loc["configural", "converged"]):
+        return None
+    level = "configural"
+    for step in list(STEPS)[1:]:
+        ok = ladder.loc[step, "supported"]
+        if pd.isna(ok) or not bool(ok):
+            break
+        level = step
+    return level
+
+
+def invariance_sentence(ladder: pd.DataFrame, field: str) -> str:
+    """One sentence: is comparing the factor means across ``field`` warranted?
+
+    Warranted when scalar invariance holds (:func:`invariance_level` is
+    ``"scalar"`` or ``"strict"``); otherwise only with caution, naming the
+    step that failed.
+    """
+    level = invariance_level(ladder)
+    groups = ", ".join(ladder.attrs.get("groups", []))
+    across = f"{field} ({groups})" if groups else field
+    if level is None:
+        return (f"Comparing means across {across} can be made only with caution: the configural "
+                "model did not converge, so measurement invariance could not be checked.")
+    if level in ("scalar", "strict"):
+        return (f"Comparing means across {across} is warranted: {level} invariance holds "
+                f"({_WHAT[level]}, by the rule of Chen 2007).")
+    failed = list(STEPS)[list(STEPS).index(level) + 1]
+    why = ("its model did not converge" if pd.isna(ladder.loc[failed, "supported"])
+           else f"CFI changed by {ladder.loc[failed, 'delta_cfi']:+.3f}, RMSEA by "
+                f"{ladder.loc[failed, 'delta_rmsea']:+.3f} and SRMR by "
+                f"{ladder.loc[failed, 'delta_srmr']:+.3f}")
+    return (f"Comparing means across {across} can be made only with caution: {failed} "
+            f"invariance ({_WHAT[failed]}) is not supported ({why}), so a difference in means "
+            "may come from the items rather than from the people.")
