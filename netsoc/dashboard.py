@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from netsoc.resources import asset_text
 from survey.errors import NetsocError
 
 __all__ = ["DashboardSettings", "Snapshot", "Panel", "Rendered", "Dashboard", "settings_from_env",
@@ -680,18 +681,14 @@ class Dashboard:
                            comments_title=self.t("your_comments"), lang=self.language)
 
 
-REVEAL_CDN = "https://cdn.jsdelivr.net/npm/reveal.js@5.1.0/dist"
-
-
 def slides_html(*, title: str, count: str, panels: Mapping[str, Panel],
                 comments: list[str] | None = None, note: str = "", status: str = "",
                 comments_title: str = "Your comments", lang: str = "en") -> str:
     """A reveal.js slide deck with the charts embedded as inline SVG.
 
-    reveal.js itself is linked from a CDN; without network access the deck
-    still opens as a plain page with one section per slide (the charts and
-    their summaries are embedded, nothing else is needed).  All text is
-    HTML-escaped.
+    reveal.js 5.1.0 (shipped with netsoc, :func:`netsoc.resources.asset_text`)
+    is embedded too, so the file is self-contained and opens offline: nothing
+    is fetched from a CDN.  All text is HTML-escaped.
     """
     e = html.escape
     sections = [f"<section><h1>{e(title)}</h1><p class='big'>{e(count)}</p>"
@@ -707,8 +704,8 @@ def slides_html(*, title: str, count: str, panels: Mapping[str, Panel],
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
 <html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<link rel="stylesheet" href="{REVEAL_CDN}/reveal.css">
-<link rel="stylesheet" href="{REVEAL_CDN}/theme/white.css">
+<style>{asset_text("reveal", "reveal.css")}</style>
+<style>{asset_text("reveal", "white.css")}</style>
 <style>
 body{{font-family:system-ui,sans-serif}} svg.netsoc-chart{{max-width:95%;max-height:62vh;height:auto}}
 figcaption{{font-size:.5em}} .big{{font-size:3em;font-weight:bold}} .note{{font-size:.6em;color:#555}}
@@ -718,7 +715,7 @@ html:not(.reveal-full-page) .slides>section{{display:block;margin:2rem auto;max-
 <body><div class="reveal"><div class="slides">
 {body}
 </div></div>
-<script src="{REVEAL_CDN}/reveal.js"></script>
+<script>{asset_text("reveal", "reveal.js")}</script>
 <script>if (window.Reveal) {{ Reveal.initialize({{hash: true}}); }}</script>
 </body></html>
 """

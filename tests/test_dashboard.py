@@ -4,6 +4,8 @@ reveal and escaped), refresh on new responses, and the exports."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -164,6 +166,13 @@ def test_slides_html_escapes_everything():
                        status="<s>")
     assert "<b>W</b>" not in text and "&lt;b&gt;W&lt;/b&gt;" in text
     assert "&lt;i&gt;x&lt;/i&gt;" in text and "<i>x</i>" not in text
+
+
+def test_slides_carry_reveal_js_and_fetch_nothing():
+    text = slides_html(title="W", count="3", panels={})
+    assert "Reveal.initialize" in text and "function" in text  # reveal.js embedded
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "a remote reference"
+    assert "cdn" not in text.lower() and "@import" not in text
 
 
 def test_settings_from_env_and_query_string():

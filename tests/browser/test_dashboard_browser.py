@@ -165,3 +165,15 @@ def test_german_dashboard_is_accessible_and_shows_the_join_code(desktop_page, se
     assert out.stdout.strip() == url, out.stderr
     assert page.locator(".netsoc-join-address").inner_text() == "192.0.2.7:8866?cohort=ROOM1"
     page.screenshot(path=str(artifacts / "dashboard-de.png"), full_page=True)
+
+
+def test_exported_slides_run_offline(desktop_page):
+    # the deck carries reveal.js itself: with every outside request aborted
+    # (desktop_page fails on any attempt) it still becomes a running slide show
+    from netsoc.dashboard import slides_html
+
+    deck = slides_html(title="Room", count="12 responses", panels={}, comments=["fine"],
+                       status="live")
+    desktop_page.set_content(deck)
+    desktop_page.wait_for_function("window.Reveal && Reveal.isReady()")
+    assert desktop_page.evaluate("Reveal.getTotalSlides()") == 2
