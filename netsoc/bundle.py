@@ -23,7 +23,6 @@ a temporary name and renames it, so a failure leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -34,24 +33,16 @@ from typing import Any
 
 import pandas as pd
 
+from netsoc.report import sha256_file
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
-__all__ = ["build_bundle", "table_schema", "sha256_file", "DATETIME_FORMAT"]
+__all__ = ["build_bundle", "table_schema", "DATETIME_FORMAT"]
 
 #: How survey.io writes timestamps in CSV (``2026-03-23T11:22:55.000000+0000``).
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
 _META_TYPES = {"cohort": "string", "instrument_id": "string", "instrument_version": "string",
                "language": "string", "respondent_id": "string"}
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 (hex) of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def table_schema(columns: list[str], instrument: Instrument) -> dict[str, Any]:

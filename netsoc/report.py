@@ -50,12 +50,13 @@ from typing import Any
 
 import pandas as pd
 
+from analysis._compat import renamed_parameters
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
 __all__ = [
-    "Study", "load_responses", "canonical_lines", "data_hash", "prepare", "stamp",
+    "Study", "load_responses", "canonical_lines", "data_hash", "sha256_file", "prepare", "stamp",
     "stamp_markdown", "descriptives", "likert_figures", "group_figures", "comparison_table",
     "methods", "regression_data", "score_columns", "regression_formula", "build_report",
     "NOTEBOOK", "PACKAGES", "DEFAULT_GROUPS", "DEFAULT_OUTCOMES",
@@ -156,19 +157,20 @@ def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None
     return frame, source
 
 
-def canonical_lines(responses: pd.DataFrame, instrument: Instrument) -> list[str]:
+@renamed_parameters(responses="data")
+def canonical_lines(data: pd.DataFrame, instrument: Instrument) -> list[str]:
     """The rows of the canonical table as sorted CSV lines (see the module docstring)."""
     from survey.validate import answer_columns, default_language
 
     meta, default = list(_META[1:]), default_language(instrument)
-    if "language" in responses.columns and (
-            responses["language"].astype("string").fillna(default) != default).any():
+    if "language" in data.columns and (
+            data["language"].astype("string").fillna(default) != default).any():
         meta.append("language")  # only then: all-default data keep their earlier hash
-    cols = [c for c in (*meta, *answer_columns(instrument)) if c in responses.columns]
-    out = pd.DataFrame(index=responses.index)
+    cols = [c for c in (*meta, *answer_columns(instrument)) if c in data.columns]
+    out = pd.DataFrame(index=data.index)
     question = set(instrument.question_ids)
     for c in cols:
-        s = responses[c]
+        s = data[c]
         if c in question:
             s = pd.to_numeric(s.astype("object"), errors="coerce").astype("Float64").astype("Int64")
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -179,12 +181,14 @@ def canonical_lines(responses: pd.DataFrame, instrument: Instrument) -> list[str
     return [header] + sorted(text.splitlines())
 
 
-def data_hash(responses: pd.DataFrame, instrument: Instrument) -> str:
+@renamed_parameters(responses="data")
+def data_hash(data: pd.DataFrame, instrument: Instrument) -> str:
     """SHA-256 (hex) of the canonical response table (module docstring)."""
-    return hashlib.sha256("\n".join(canonical_lines(responses, instrument)).encode("utf-8")).hexdigest()
+    return hashlib.sha256("\n".join(canonical_lines(data, instrument)).encode("utf-8")).hexdigest()
 
 
-def _file_hash(path: str | os.PathLike[str]) -> str:
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes (stamped as ``file_sha256``)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -310,7 +314,7 @@ def prepare(*, data: str | os.PathLike[str] | None = None, db: str | None = None
     return Study(instrument=inst, responses=responses, flags=flags, included=included,
                  scores=scores, groups=groups, outcomes=outs, exclusion=exclusion, seed=seed,
                  source=source or read_from, data_sha256=digest, cohort=cohort,
-                 file_sha256=file_sha256 or (_file_hash(data) if data is not None and
+                 file_sha256=file_sha256 or (sha256_file(data) if data is not None and
                                              source is None else None),
                  parameters=dict(cohort=cohort, group_fields=groups, outcomes=outs,
                                  exclusion=exclusion, seed=seed))
@@ -758,7 +762,7 @@ def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
         raise DataError(f"alpha: got {alpha!r}; expected a significance level between 0 and 1")
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
-    file_digest = _file_hash(data) if data is not None else None
+    file_digest = sha256_file(data) if data is not None else None
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="netsoc-report-") as tmp:

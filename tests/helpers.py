@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+import struct
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -22,3 +28,41 @@ def keyed_answers(instrument: Any, net: int, soc: int, intent: int = 3, *,
     if consent:
         out["consent"] = True
     return out
+
+
+def widget_msg(kind: str, content: dict, channel: str = "shell") -> dict:
+    """A Jupyter message as a widget front end sends it over the websocket."""
+    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": kind, "session": "s",
+                       "username": "", "version": "5.2", "date": ""}, "parent_header": {},
+            "metadata": {}, "channel": channel, "content": content, "buffers": []}
+
+
+def binary_frame(msg: dict, *buffers: bytes, count: int | None = None) -> bytes:
+    """A frame in Solara's binary layout (count, offsets, JSON, buffers).
+
+    ``count`` overrides the declared number of parts (hostile frames).
+    """
+    parts = [json.dumps(msg).encode(), *buffers]
+    n = len(parts)
+    offsets = [4 * (n + 1)]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part))
+    return struct.pack(f"!{n + 1}I", n if count is None else count, *offsets) + b"".join(parts)
+
+
+@contextmanager
+def pg_schema(engine: Any, url: str, prefix: str = "t") -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test; yields a URL whose search path is it.
+
+    The schema and everything in it are dropped afterwards.
+    """
+    import sqlalchemy as sa
+
+    schema = f"{prefix}_{secrets.token_hex(6)}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))

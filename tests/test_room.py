@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import struct
 import threading
 import time
@@ -33,38 +32,28 @@ from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.browser.protocol import ProtocolParticipant
 from tests.browser.server import run_server
-from tests.conftest import require
+from tests.helpers import binary_frame, pg_schema, widget_msg
+from tests.test_store import pg_engine  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 PG_URL = os.environ.get("NETSOC_TEST_PG_URL")
 
 
-def _msg(kind: str, content: dict) -> dict:
-    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": kind, "session": "x",
-                       "username": "", "version": "5.2", "date": ""}, "parent_header": {},
-            "metadata": {}, "channel": "shell", "content": content, "buffers": []}
 
 
-def _binary(msg: dict, *buffers: bytes, count: int | None = None) -> bytes:
-    parts = [json.dumps(msg).encode(), *buffers]
-    n = len(parts)
-    offsets = [4 * (n + 1)]
-    for part in parts[:-1]:
-        offsets.append(offsets[-1] + len(part))
-    return struct.pack(f"!{n + 1}I", n if count is None else count, *offsets) + b"".join(parts)
 
 
 def _hostile_frames() -> list[bytes | str]:
-    image = _msg("comm_open", {"comm_id": "evil", "target_name": "jupyter.widget", "data": {
+    image = widget_msg("comm_open", {"comm_id": "evil", "target_name": "jupyter.widget", "data": {
         "state": {"_model_name": "ImageModel", "_model_module": "@jupyter-widgets/controls",
                   "_model_module_version": "2.0.0", "_view_name": "ImageView", "value": {}},
         "buffer_paths": [["value"]]}})
-    request_state = _msg("comm_msg", {"comm_id": "evil", "data": {"method": "request_state"}})
-    return [_binary(image, b"\x89PNG" + os.urandom(200_000)), json.dumps(request_state),
-            _binary(request_state), _binary(request_state, count=0x7FFFFFFF),
-            _binary(request_state, count=0xFFFFFFFF), _binary(request_state, b"abc")[:-20],
+    request_state = widget_msg("comm_msg", {"comm_id": "evil", "data": {"method": "request_state"}})
+    return [binary_frame(image, b"\x89PNG" + os.urandom(200_000)), json.dumps(request_state),
+            binary_frame(request_state), binary_frame(request_state, count=0x7FFFFFFF),
+            binary_frame(request_state, count=0xFFFFFFFF), binary_frame(request_state, b"abc")[:-20],
             struct.pack("!I", 3), b"\x00\x00\x00\x02" + os.urandom(64), "{not json",
-            json.dumps(_msg("execute_request", {"code": "import os; os._exit(1)"}))]
+            json.dumps(widget_msg("execute_request", {"code": "import os; os._exit(1)"}))]
 
 
 @pytest.mark.fault("server: one visitor's websocket stalls everyone (issue 12)",
@@ -87,7 +76,7 @@ def test_hostile_websocket_client_cannot_stall_the_server(tmp_path):
                         with connect(f"{ws_base}{uuid.uuid4()}/channels?session_id=x",
                                      open_timeout=30, max_size=None) as c:
                             c.send(frame)
-                            c.send(_binary(_msg("comm_msg", {"comm_id": "evil", "data": {
+                            c.send(binary_frame(widget_msg("comm_msg", {"comm_id": "evil", "data": {
                                 "method": "request_state"}}), count=0x7FFFFFFF))
                             try:
                                 c.recv(timeout=0.5)
@@ -157,18 +146,9 @@ def test_two_participants_at_once_stay_apart(tmp_path):
 
 
 @pytest.fixture
-def pg_url():
-    require(bool(PG_URL), "no PostgreSQL server: set NETSOC_TEST_PG_URL (see .ci/postgres.sh)")
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(PG_URL)
-    schema = f"room_{secrets.token_hex(6)}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+def pg_url(pg_engine):
+    with pg_schema(pg_engine, PG_URL, prefix="room") as url:
+        yield url
 
 
 @pytest.mark.postgres

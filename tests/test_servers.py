@@ -19,7 +19,7 @@ from netsoc.server import ServerConfig, free_port, wait_for_port
 from netsoc.server.guard import MAX_TEXT_BYTES, FrameRefused, check_frame
 from netsoc.server.run import server_command
 from survey.errors import NetsocError
-
+from tests.helpers import binary_frame, widget_msg
 
 
 # ------------------------------------------------------------------ pure
@@ -70,55 +70,43 @@ def test_bad_settings(field, value, match):
         ServerConfig(**{field: value}).check()
 
 
-def _binary(msg: dict, *buffers: bytes, count: int | None = None) -> bytes:
-    """A frame in Solara's binary layout (count, offsets, JSON, buffers)."""
-    parts = [json.dumps(msg).encode(), *buffers]
-    n = len(parts)
-    offsets = [4 * (n + 1)]
-    for part in parts[:-1]:
-        offsets.append(offsets[-1] + len(part))
-    return struct.pack(f"!{n + 1}I", n if count is None else count, *offsets) + b"".join(parts)
 
 
-def _msg(kind: str, content: dict, channel: str = "shell") -> dict:
-    return {"header": {"msg_id": "m", "msg_type": kind, "session": "s", "username": "",
-                       "version": "5.2", "date": ""}, "parent_header": {}, "metadata": {},
-            "channel": channel, "content": content, "buffers": []}
 
 
-IMAGE_OPEN = _msg("comm_open", {"comm_id": "evil", "target_name": "jupyter.widget",
+IMAGE_OPEN = widget_msg("comm_open", {"comm_id": "evil", "target_name": "jupyter.widget",
                                 "data": {"state": {"_model_name": "ImageModel",
                                                    "_model_module": "@jupyter-widgets/controls",
                                                    "value": {}}, "buffer_paths": [["value"]]}})
-REQUEST_STATE = _msg("comm_msg", {"comm_id": "evil", "data": {"method": "request_state"}})
+REQUEST_STATE = widget_msg("comm_msg", {"comm_id": "evil", "data": {"method": "request_state"}})
 
 
 def test_frames_from_the_widget_front_end_pass():
-    click = _msg("comm_msg", {"comm_id": "abc", "data": {"method": "custom",
+    click = widget_msg("comm_msg", {"comm_id": "abc", "data": {"method": "custom",
                                                         "content": {"event": "click"}}})
     check_frame({"text": json.dumps(click)})
-    check_frame({"text": json.dumps(_msg("kernel_info_request", {}))})
-    check_frame({"text": json.dumps(_msg("comm_open", {"comm_id": "c", "target_name": "solara.control",
+    check_frame({"text": json.dumps(widget_msg("kernel_info_request", {}))})
+    check_frame({"text": json.dumps(widget_msg("comm_open", {"comm_id": "c", "target_name": "solara.control",
                                                        "data": {}}))})
-    check_frame({"bytes": _binary(click, b"\x00" * 10)})
+    check_frame({"bytes": binary_frame(click, b"\x00" * 10)})
 
 
 @pytest.mark.fault("server: malformed or hostile websocket frames (issue 12)",
                    expect="refused before Solara parses them")
 @pytest.mark.parametrize("frame", [
-    {"bytes": _binary(IMAGE_OPEN, b"\x89PNG" + b"\x00" * 100)},         # widget with buffers
+    {"bytes": binary_frame(IMAGE_OPEN, b"\x89PNG" + b"\x00" * 100)},         # widget with buffers
     {"text": json.dumps(IMAGE_OPEN)},                                   # opening a widget
-    {"bytes": _binary(REQUEST_STATE, count=0x7FFFFFFF)},                # huge buffer count
-    {"bytes": _binary(REQUEST_STATE, count=0xFFFFFFFF)},                # negative when signed
-    {"bytes": _binary(REQUEST_STATE)[:6]},                              # truncated header
-    {"bytes": _binary(REQUEST_STATE, b"abc")[:-30]},                    # truncated body
+    {"bytes": binary_frame(REQUEST_STATE, count=0x7FFFFFFF)},                # huge buffer count
+    {"bytes": binary_frame(REQUEST_STATE, count=0xFFFFFFFF)},                # negative when signed
+    {"bytes": binary_frame(REQUEST_STATE)[:6]},                              # truncated header
+    {"bytes": binary_frame(REQUEST_STATE, b"abc")[:-30]},                    # truncated body
     {"bytes": struct.pack("!3I", 2, 12, 2**31)},                        # offsets beyond the frame
     {"bytes": b"\x00\x01\x02 not the layout at all"},
     {"text": "{not json"}, {"text": json.dumps([1, 2])},
-    {"text": json.dumps(_msg("execute_request", {"code": "import os"}))},
-    {"text": json.dumps(_msg("shutdown_request", {}))},
-    {"text": json.dumps(_msg("comm_msg", {"comm_id": "x", "data": {}}, channel="iopub"))},
-    {"text": json.dumps(_msg("comm_msg", {"data": {}}))},
+    {"text": json.dumps(widget_msg("execute_request", {"code": "import os"}))},
+    {"text": json.dumps(widget_msg("shutdown_request", {}))},
+    {"text": json.dumps(widget_msg("comm_msg", {"comm_id": "x", "data": {}}, channel="iopub"))},
+    {"text": json.dumps(widget_msg("comm_msg", {"data": {}}))},
     {"text": "x" * (MAX_TEXT_BYTES + 1)},
     {"type": "websocket.receive"},
 ])

@@ -26,6 +26,7 @@ from survey.store import (
     open_store,
 )
 from tests.conftest import require
+from tests.helpers import pg_schema
 
 PG_URL = os.environ.get("NETSOC_TEST_PG_URL")
 
@@ -55,13 +56,8 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "store.sqlite")
         return
-    engine = request.getfixturevalue("pg_engine")
-    schema = f"t_{secrets.token_hex(6)}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    with pg_schema(request.getfixturevalue("pg_engine"), PG_URL) as url:
+        yield url
 
 
 @pytest.fixture
