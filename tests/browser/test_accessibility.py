@@ -28,6 +28,7 @@ from tests.browser.test_survey_browser import (
     open_survey,
     progress_is,
     shown_ids,
+    start_survey,
     stored_row,
 )
 
@@ -195,9 +196,7 @@ def test_going_back_shows_each_choice_checked(phone_page, served):
     page = phone_page
     inst = load_instrument()
     server = served("survey")
-    open_survey(page, server.url)
-    page.locator(".netsoc-consent").click()
-    progress_is(page, 1)
+    start_survey(page, server.url)
     goto_next(page, 1)
     ids = shown_ids(page)
     for qid in ids:

@@ -54,6 +54,13 @@ def open_survey(page, url):
     page.locator(".netsoc-consent").wait_for(timeout=FIRST_PAINT_MS)
 
 
+def start_survey(page, url):
+    """Open the survey, consent with a click and wait for page 1."""
+    open_survey(page, url)
+    page.locator(".netsoc-consent").click()
+    progress_is(page, 1)
+
+
 def choose(page, inst, qid, code):
     """Click one option of a statement and wait until it reports itself checked."""
     group = page.get_by_role("radiogroup", name=inst.item(qid).text, exact=True)
@@ -75,9 +82,7 @@ def test_full_survey_stores_exactly_what_was_clicked(phone_page, served):
     inst = load_instrument()
     rng = np.random.default_rng(4)
     server = served("survey")
-    open_survey(page, server.url + "?cohort=BROWSER-1")
-    page.locator(".netsoc-consent").click()
-    progress_is(page, 1)
+    start_survey(page, server.url + "?cohort=BROWSER-1")
     clicked = {}
     for f in inst.choice_fields.values():
         code = str(rng.choice(list(f.options)))
@@ -175,9 +180,7 @@ def test_resume_on_another_device_warns_and_wrong_codes_are_slowed(phone_page, s
     page = phone_page
     inst = load_instrument()
     server = served("survey")
-    open_survey(page, server.url)
-    page.locator(".netsoc-consent").click()
-    progress_is(page, 1)
+    start_survey(page, server.url)
     goto_next(page, 1)
     first = shown_ids(page)[0]
     page.get_by_role("radiogroup", name=inst.item(first).text, exact=True).get_by_role(
