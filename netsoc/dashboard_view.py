@@ -26,6 +26,7 @@ import anywidget
 import ipywidgets as widgets
 import traitlets as t
 
+from netsoc.keep_listening import KEEP_LISTENING_JS
 from netsoc.dashboard import PANELS, Dashboard, DashboardSettings, Rendered, settings_from_env
 
 __all__ = ["DashboardView", "LiveHTML", "launch"]
@@ -60,7 +61,7 @@ CSS = """<style>
 .netsoc-dash .widget-label {font-size: 18px; color: #1a1a1a;}
 </style>"""
 
-_LIVE_ESM = """
+_LIVE_ESM = KEEP_LISTENING_JS + """
 function render({ model, el }) {
   const box = document.createElement("div");
   box.setAttribute("role", "status");
@@ -79,7 +80,7 @@ function render({ model, el }) {
   model.on("change:html", draw);
   model.on("change:lang", draw);
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
 

@@ -34,11 +34,13 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from netsoc.keep_listening import KEEP_LISTENING_JS
+
 __all__ = ["RadioGroup", "PageChrome", "LiveRegion", "ResumeCode", "ResumeForm", "BrowserToken"]
 
 # Shared by the widgets below: set the language on the enclosing app once the
 # element is attached, and on the page itself when the host page has none.
-_LANG_JS = """
+_LANG_JS = KEEP_LISTENING_JS + """
 function applyLang(el, lang) {
   if (!lang) return;
   el.setAttribute("lang", lang);
@@ -198,7 +200,7 @@ function render({ model, el }) {
   model.on("change:error", drawError);
   followFocus(model, focus);
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
 _CHROME_ESM = _LANG_JS + """
@@ -247,7 +249,7 @@ function render({ model, el }) {
     el.scrollIntoView({ block: "start" });
   });
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
 _LIVE_ESM = _LANG_JS + """
@@ -269,7 +271,7 @@ function render({ model, el }) {
   model.on("change:text", draw);
   model.on("change:lang", draw);
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
 _RESUME_ESM = _LANG_JS + """
@@ -317,7 +319,7 @@ function render({ model, el }) {
   draw();
   for (const name of ["intro", "code", "copy_label", "lang"]) model.on("change:" + name, draw);
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
 _RESUME_FORM_ESM = _LANG_JS + """
@@ -371,10 +373,10 @@ function render({ model, el }) {
     model.on("change:" + name, draw);
   followFocus(model, () => { input.focus(); input.select(); });
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
-_TOKEN_ESM = """
+_TOKEN_ESM = KEEP_LISTENING_JS + """
 const KEY = "netsoc-browser-token";
 function fresh() {
   const bytes = new Uint8Array(16);
@@ -398,7 +400,7 @@ function render({ model, el }) {
     model.save_changes();
   }
 }
-export default { render };
+export default { initialize: keepListening, render };
 """
 
 

@@ -37,7 +37,6 @@ class Participant:
     open_seconds: float = float("nan")
     submit_seconds: float = float("nan")
     error: str | None = None
-    retries: int = 0
 
 
 async def _shown_ids(page) -> list[str]:  # noqa: ANN001
@@ -58,6 +57,7 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
     await context.route("**/*", lambda route: _local_only(route, blocked))
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
+    events = _watch(page)
     try:
         t0 = time.perf_counter()
         await page.goto(url)
@@ -92,15 +92,7 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
             t = time.perf_counter()
             await page.locator(".netsoc-next").click()
             k += 1
-            # a participant whose Next seems ignored for two minutes clicks it again
-            # (known issue: under heavy load one Next in ~30 participants is lost)
-            try:
-                await page.locator(".netsoc-progress").get_by_text(f"Page {k} of").wait_for(
-                    timeout=120_000)
-            except Exception:  # noqa: BLE001 - retried once, then the normal timeout applies
-                p.retries += 1
-                await page.locator(".netsoc-next").click()
-                await page.locator(".netsoc-progress").get_by_text(f"Page {k} of").wait_for()
+            await page.locator(".netsoc-progress").get_by_text(f"Page {k} of").wait_for()
             if old:
                 await page.locator(f".netsoc-item-{old}").wait_for(state="detached")
             p.page_seconds.append(time.perf_counter() - t)
@@ -112,9 +104,39 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
         if blocked:
             raise RuntimeError(f"the page tried to leave the machine: {blocked[:3]}")
     except Exception as exc:  # reported to the caller, which fails the test
-        p.error = f"{type(exc).__name__}: {str(exc)[:500]}"
+        p.error = (f"{type(exc).__name__}: {str(exc)[:500]}\n"
+                   f"page shows: {await _visible_state(page)}\nbrowser events: {events[-20:]}")
     finally:
         await context.close()
+
+
+def _watch(page) -> list[str]:  # noqa: ANN001
+    """Console errors and websocket closes of one page, for the failure report."""
+    events: list[str] = []
+    start = time.perf_counter()
+
+    def note(text: str) -> None:
+        events.append(f"{time.perf_counter() - start:.1f}s {text[:300]}")
+
+    page.on("console", lambda m: note(f"console.{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: note(f"pageerror: {e}"))
+    page.on("websocket", lambda ws: (note(f"websocket open {ws.url}"),
+                                     ws.on("close", lambda _ws: note("websocket closed"))))
+    return events
+
+
+async def _visible_state(page) -> str:  # noqa: ANN001
+    """What a participant stuck on a page would see: progress, heading, errors."""
+    try:
+        return await page.evaluate("""() => [
+          ".netsoc-progress", ".netsoc-page-heading", ".netsoc-live", ".netsoc-error:not([hidden])",
+          ".netsoc-next"]
+          .map(s => s + ": " + Array.from(document.querySelectorAll(s))
+               .map(e => (e.innerText || "").trim()).filter(Boolean).join(" | "))
+          .join("; ")""")
+    except Exception as exc:  # noqa: BLE001 - the page may be gone
+        return f"(unreadable: {type(exc).__name__})"
 
 
 async def _local_only(route, blocked: list[str]) -> None:  # noqa: ANN001

@@ -37,6 +37,8 @@ def test_thirty_participants_at_once(served, artifacts):
     people = run_load(server.url + "?cohort=LOAD", inst, N, seed=7000,
                       timeout_ms=480_000, deadline_s=1500)
     errors = {p.index: p.error for p in people if p.error}
+    for index, error in errors.items():  # in full: pytest shortens the assertion message
+        print(f"participant {index}: {error}")
     assert not errors, (errors, server.log_text()[-3000:])
 
     with open_store(server.db, instrument=inst) as store:
