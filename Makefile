@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 PORT   ?= 8866
 DASHBOARD_PORT ?= 8867
 COHORT ?=
+DASHBOARD_LANG ?=
+SURVEY_URL ?=
 
 export MPLBACKEND := agg
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
@@ -58,7 +60,8 @@ survey: $(VENV)/.installed
 	$(BIN)/netsoc survey --port $(PORT) $(if $(COHORT),--cohort $(COHORT))
 
 dashboard: $(VENV)/.installed
-	$(BIN)/netsoc dashboard --port $(DASHBOARD_PORT) $(if $(COHORT),--cohort $(COHORT))
+	$(BIN)/netsoc dashboard --port $(DASHBOARD_PORT) $(if $(COHORT),--cohort $(COHORT)) \
+	  $(if $(DASHBOARD_LANG),--lang $(DASHBOARD_LANG)) $(if $(SURVEY_URL),--survey-url $(SURVEY_URL))
 
 report: $(VENV)/.installed
 	$(BIN)/netsoc report --db sqlite:///data/demo/demo.sqlite --out reports/report.html

@@ -55,9 +55,9 @@ def table_schema(columns: list[str], instrument: Instrument) -> dict[str, Any]:
     cell is missing.  Every field carries its codebook text as
     ``description``.
     """
-    from survey.io import _codebook_labels
+    from survey.io import codebook_labels
 
-    col_labels, _ = _codebook_labels(instrument)
+    col_labels, _ = codebook_labels(instrument)
     questions = set(instrument.question_ids)
     fields = []
     for c in columns:

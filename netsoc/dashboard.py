@@ -263,7 +263,7 @@ class _Shared:
 
 #: The process-wide cache of renderings (issue 11: the cost of a refresh does
 #: not grow with the number of viewers).  Keyed by store, cohort, k, comparison
-#: field, language, survey address and the response count.
+#: field, language, survey address and the responses' :meth:`Dashboard.version`.
 SHARED = _Shared()
 
 
@@ -383,12 +383,22 @@ class Dashboard:
             comments = sorted(c[c != ""].tolist())
         return Snapshot(n=len(frame), scores=sc, comments=comments)
 
-    def current(self, count: int | None = None) -> Rendered:
-        """The rendering at the store's current count, shared with every viewer (:data:`SHARED`)."""
-        n = self.count() if count is None else count
+    def version(self) -> tuple[int, str | None]:
+        """Count and time of the latest change of the cohort's submitted responses."""
+        return self.store.version(self.settings.cohort)
+
+    def current(self, version: tuple[int, str | None] | None = None) -> Rendered:
+        """The rendering of the store's current responses, shared with every viewer (:data:`SHARED`).
+
+        Parameters
+        ----------
+        version : tuple, optional
+            :meth:`version`, when the caller has just read it.
+        """
+        v = self.version() if version is None else version
         s = self.settings
         key = (self.store.url, s.cohort, s.min_group_size, self.group_field, self.language,
-               s.survey_url, n)
+               s.survey_url, v)
         return SHARED.get(key, lambda: self.render(self.snapshot()))
 
     def reveal_comments(self, reveal: bool = True) -> None:

@@ -1,7 +1,7 @@
 """The live dashboard's widgets: a thin view over :class:`netsoc.dashboard.Dashboard`.
 
-A daemon thread checks the store every ``interval`` seconds (one ``COUNT``
-query) and, when the count changed, takes the cohort's rendering from the
+A daemon thread checks the store every ``interval`` seconds (one query for
+the count and the latest change) and, when either changed, takes the cohort's rendering from the
 process-wide cache (:data:`netsoc.dashboard.SHARED`, one computation however
 many viewers) and puts it into HTML widgets: every chart is inline SVG text
 with its summary and numbers, so no refresh sends binary buffers.  Widget
@@ -100,6 +100,7 @@ class DashboardView(widgets.VBox):
     def __init__(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard
         self.rendered: Rendered | None = None
+        self._version: tuple[int, str | None] | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -158,13 +159,13 @@ class DashboardView(widgets.VBox):
 
     # ------------------------------------------------------------ updates
     def refresh(self, *, force: bool = False) -> bool:
-        """Redraw if the count changed (or ``force``); True if redrawn."""
+        """Redraw if the responses changed (or ``force``); True if redrawn."""
         with self._lock:
             d = self.dashboard
-            n = d.count()
-            if not force and self.rendered is not None and n == self.rendered.snapshot.n:
+            v = d.version()
+            if not force and self.rendered is not None and v == self._version:
                 return False
-            self.rendered = d.current(n)
+            self.rendered, self._version = d.current(v), v
             self._draw(self.rendered)
             return True
 

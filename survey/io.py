@@ -36,6 +36,7 @@ from survey.validate import META_COLUMNS, answer_columns, validate_frame
 
 __all__ = [
     "FORMATS",
+    "codebook_labels",
     "format_of",
     "neutralise",
     "unneutralise",
@@ -339,7 +340,16 @@ def _to_sheet(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _codebook_labels(instrument: Instrument) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
+def codebook_labels(instrument: Instrument) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
+    """Labels for every exported column and the value labels of the coded ones.
+
+    Returns
+    -------
+    column_labels : dict
+        Column name -> label (statement text, or the meaning of a metadata column).
+    value_labels : dict
+        Column name -> {code: label} for answers with a scale or options.
+    """
     book = instrument.codebook()
     col_labels = dict(zip(book["variable"], book["text"].astype(str)))
     col_labels.update({
@@ -368,7 +378,7 @@ def _write_sav(df: pd.DataFrame, path: Path, instrument: Instrument) -> None:
             out[c] = s.astype("Float64").astype("float64")
         else:
             out[c] = neutralise(s.astype("string")).fillna("").astype(object)
-    col_labels, value_labels = _codebook_labels(instrument)
+    col_labels, value_labels = codebook_labels(instrument)
     pyreadstat.write_sav(
         out, str(path),
         column_labels={c: _neutral(col_labels.get(c, c))[:255] for c in out.columns},

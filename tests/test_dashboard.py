@@ -109,7 +109,7 @@ def test_comments_only_after_reveal_and_escaped(store, instrument, rng):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; great session" in shown
 
 
-def test_view_refreshes_only_when_the_count_changes(store, instrument, rng):
+def test_view_refreshes_only_when_the_responses_change(store, instrument, rng):
     from netsoc.dashboard_view import DashboardView
 
     _fill(store, 6)
@@ -123,6 +123,12 @@ def test_view_refreshes_only_when_the_count_changes(store, instrument, rng):
     assert view.refresh() is True
     assert 'data-n=\'9\'' in view.count.html
     assert view.panels["balance"].value != first
+    # one response erased while another arrives: same count, new picture
+    drawn = view.panels["balance"].value
+    store.erase(store.to_frame(cohort="W1")["respondent_id"].iloc[0])
+    store.submit(_answers(instrument, rng), cohort="W1")
+    assert view.refresh() is True
+    assert 'data-n=\'9\'' in view.count.html and view.panels["balance"].value != drawn
 
 
 def test_view_hides_panels_below_k_and_reveal_button(store, instrument, rng):

@@ -219,6 +219,19 @@ def test_erase_removes_the_person(store, instrument, rng):
         store.erase(gone)
 
 
+def test_version_follows_submitted_responses_only(store, instrument, rng):
+    assert store.version() == (0, None)
+    first = store.submit(complete(instrument, rng), cohort="V1")
+    one = store.version("V1")
+    assert one[0] == 1 and one[1] is not None and store.version("OTHER") == (0, None)
+    store.save_draft(None, {"consent": True}, cohort="V1")  # a draft is not a response yet
+    assert store.version("V1") == one
+    store.erase(first)  # erased while another arrives: the count stays, the version not
+    store.submit(complete(instrument, rng), cohort="V1")
+    two = store.version("V1")
+    assert two[0] == 1 and two != one
+
+
 def test_erased_text_is_not_left_in_the_sqlite_file(tmp_path, instrument, rng):
     path = tmp_path / "erase.sqlite"
     with open_store(path, instrument=instrument) as s:

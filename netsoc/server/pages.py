@@ -11,7 +11,6 @@ the page's own address (``?cohort=``, ``?lang=``: Solara's router) and the
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -61,28 +60,12 @@ def shared_store(db: str | None) -> Any:
 
 def make_survey(config: ServerConfig, query: Mapping[str, str],
                 accept_language: str | None) -> Any:
-    """The questionnaire widget for one visitor."""
+    """The questionnaire widget for one visitor (the server's cohort wins over ``?cohort=``)."""
     from netsoc.form import survey_app
 
-    params = inspect.signature(survey_app).parameters
-    kwargs: dict[str, Any] = {}
-    if "query" in params:  # the form's per-visitor interface
-        kwargs["query"] = dict(query)
-        if "accept_language" in params:
-            kwargs["accept_language"] = accept_language
-        if "min_group_size" in params:
-            kwargs["min_group_size"] = config.min_group_size
-        if "store" in params:
-            kwargs["store"] = lambda: shared_store(config.db)
-        kwargs["cohort"] = config.cohort
-    else:  # older form: the query string as Voila passed it
-        from urllib.parse import urlencode
-
-        env = {"QUERY_STRING": urlencode(dict(query))}
-        if config.cohort:
-            env["NETSOC_COHORT"] = config.cohort
-        kwargs["environ"] = env
-    return survey_app(config.db, **kwargs)
+    return survey_app(config.db, cohort=config.cohort, query=dict(query),
+                      accept_language=accept_language, min_group_size=config.min_group_size,
+                      store=lambda: shared_store(config.db))
 
 
 def make_dashboard(config: ServerConfig, query: Mapping[str, str]) -> Any:

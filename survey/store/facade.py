@@ -348,6 +348,24 @@ class ResponseStore:
         with self._db.read() as conn:
             return int(conn.execute(query).scalar())
 
+    def version(self, cohort: str | None = None) -> tuple[int, str | None]:
+        """What a live view compares to know whether the submitted responses changed.
+
+        One query: the number of submitted responses and the time of the latest
+        change among them.  A response erased while another arrives leaves the
+        count alone but not the time.
+
+        Returns
+        -------
+        tuple of (int, str or None)
+            Count and the latest ``updated_at`` (ISO text; None when empty).
+        """
+        query = self._select(sa.select(sa.func.count(), sa.func.max(respondents.c.updated_at))
+                             .select_from(respondents), cohort, False)
+        with self._db.read() as conn:
+            n, last = conn.execute(query).one()
+        return int(n), None if last is None else str(last)
+
     def cohorts(self) -> list[str]:
         """Cohorts with at least one submitted response, sorted."""
         query = (sa.select(respondents.c.cohort).distinct()
