@@ -10,14 +10,18 @@ stuck on a page that way).
 :data:`KEEP_LISTENING_JS` is prepended to each netsoc ES module and exported
 as its ``initialize``.  The first netsoc model to start, once per page:
 
-- lets a message whose wait ended in that time-out be applied all the same
-  (netsoc widgets only; other anywidgets keep anywidget's behaviour);
-- asks Python for the state of every netsoc widget that already exists
-  (``request_state``), in case an update was dropped before the fix was in.
+- makes netsoc models handle messages from Python at once, with ipywidgets'
+  own handler, instead of waiting for anywidget's start-up (a netsoc module
+  registers no message handlers in ``initialize`` and its views read the
+  state when drawn, so there is nothing to wait for); other anywidgets keep
+  anywidget's behaviour;
+- gives the netsoc models that already exist that handler too, and has them
+  ask Python for their state again (``request_state``), in case an update
+  was dropped before.
 
-It reaches into ``widget_manager._models`` and the model class's
-``_handle_comm_msg``; when a future anywidget or ipywidgets changes those,
-it does nothing.
+It reaches into ``widget_manager._models``, ``comm.on_msg`` and the model
+class's ``_handle_comm_msg``; when a future anywidget or ipywidgets changes
+those, it does nothing.
 """
 
 from __future__ import annotations
@@ -33,34 +37,32 @@ function keepListening({ model }) {
   const manager = model.widget_manager;
   if (!manager || !manager._models || manager.__netsocListening) return;
   manager.__netsocListening = true;
-  // not awaited: anywidget waits for initialize before the model is ready
-  listenAgain(manager).catch((error) => console.warn("[netsoc] keepListening:", error));
+  // each model on its own, never waiting for all (one may be slow to load);
+  // nothing awaited here: anywidget waits for initialize before the model is ready
+  for (const promise of Object.values(manager._models)) {
+    Promise.resolve(promise).then((m) => {
+      if (!m || !isNetsoc(m) || !m.comm) return;
+      const direct = patchModelClass(Object.getPrototypeOf(m));
+      if (!direct) return;
+      // the model bound its handler when it was made: bind the direct one instead
+      m.comm.on_msg((msg) => direct.call(m, msg));
+      m.comm.send({ method: "request_state" });
+    }, () => {});
+  }
 }
-async function listenAgain(manager) {
-  const settled = await Promise.allSettled(Object.values(manager._models));
-  const ours = settled.filter((r) => r.status === "fulfilled" && r.value && isNetsoc(r.value))
-    .map((r) => r.value);
-  if (!ours.length) return;
-  const proto = Object.getPrototypeOf(ours[0]);
-  const base = Object.getPrototypeOf(proto)._handle_comm_msg;
-  if (!proto.__netsocListening && typeof base === "function") {
+// Models made from now on handle their messages at once (ipywidgets' own
+// handler), without anywidget's wait for the module: a netsoc module adds no
+// message handlers in initialize, and its views read the state when drawn.
+function patchModelClass(proto) {
+  const direct = Object.getPrototypeOf(proto)._handle_comm_msg;
+  if (typeof direct !== "function") return null;
+  if (!proto.__netsocListening) {
     const original = proto._handle_comm_msg;
-    proto._handle_comm_msg = async function (...msg) {
-      try {
-        return await original.apply(this, msg);
-      } catch (error) {
-        if (!isNetsoc(this) || !String(error && error.message).includes("Failed to initialize model"))
-          throw error;
-        if (!this.__netsocLate) {
-          this.__netsocLate = true;
-          console.warn("[netsoc] a widget started after anywidget's time-out; its updates are applied");
-        }
-        return base.apply(this, msg);
-      }
+    proto._handle_comm_msg = function (...msg) {
+      return (isNetsoc(this) ? direct : original).apply(this, msg);
     };
     proto.__netsocListening = true;
   }
-  for (const m of ours) if (m.comm) m.comm.send({ method: "request_state" });
+  return direct;
 }
 """
-
