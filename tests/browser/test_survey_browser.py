@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from survey.instrument import load_instrument
 from survey.store import open_store
@@ -50,8 +51,11 @@ def goto_next(page, k):
 
 
 def open_survey(page, url):
+    """Open the survey and wait until it is drawn: consent button, and the app's language set."""
     page.goto(url)
     page.locator(".netsoc-consent").wait_for(timeout=FIRST_PAINT_MS)
+    # the widgets set the lang attribute once they are attached (a moment after the buttons show)
+    page.locator(".netsoc-app[lang]").wait_for(state="attached", timeout=FIRST_PAINT_MS)
 
 
 def start_survey(page, url):
@@ -292,7 +296,7 @@ def test_language_switcher_on_the_consent_page(phone_page, served):
     switcher = page.get_by_role("combobox", name=de.ui["language"])
     switcher.select_option(label=fr.language_info["fr"].name)
     page.get_by_role("button", name=fr.consent.agree_label, exact=True).wait_for()
-    assert page.locator(".netsoc-app").get_attribute("lang") == "fr"
+    expect(page.locator(".netsoc-app")).to_have_attribute("lang", "fr")
     page.wait_for_function("() => document.documentElement.lang === 'fr'")
     page.get_by_role("button", name=fr.consent.agree_label, exact=True).click()
     page.locator(".netsoc-progress").get_by_text(fr.ui["progress"].format(page=1, pages=7)).wait_for()
