@@ -29,7 +29,7 @@ def fmt_num(x: float, digits: int = 2, *, leading_zero: bool = True) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "NA"
     s = f"{x:.{digits}f}"
-    if not leading_zero:
+    if not leading_zero and abs(x) < 1:
         s = s.replace("0.", ".", 1)
     return s
 

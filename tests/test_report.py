@@ -153,6 +153,17 @@ def test_methods_paragraph_states_the_numbers_of_the_run(demo_csv):
     assert "version 1.0.0" in text and study.data_sha256[:16] in text
 
 
+def test_apa_numbers_drop_the_leading_zero_only_below_one():
+    from analysis.methods import fmt_num
+
+    assert fmt_num(0.5, 3, leading_zero=False) == ".500"
+    assert fmt_num(-0.25, 3, leading_zero=False) == "-.250"
+    assert fmt_num(1.0, 3, leading_zero=False) == "1.000"
+    assert fmt_num(10.5, 3, leading_zero=False) == "10.500"  # not "1.500"
+    assert fmt_num(-10.5, 2, leading_zero=False) == "-10.50"
+    assert fmt_num(0.5, 2) == "0.50"
+
+
 def test_methods_paragraph_hand_built_tables(instrument):
     from analysis.methods import fmt_p, methods_paragraph
 

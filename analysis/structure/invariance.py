@@ -105,7 +105,8 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     out = out[["chi2", "df", "p", "cfi", "tli", "rmsea", "srmr", "delta_chi2", "delta_df",
                "delta_p", "delta_cfi", "delta_rmsea", "delta_srmr", "supported", "converged"]]
     out.attrs.update(groups=[str(g) for g in fits[0].groups],
-                     n=dict(zip(map(str, fits[0].groups), _group_n(data, factors, group))),
+                     n=dict(zip(map(str, fits[0].groups),
+                                      _complete_counts(data, factors, group).tolist())),
                      rule=RULE)
     return out
 
@@ -124,19 +125,19 @@ def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], 
         ``{level: complete cases}`` in order of first appearance, qualifying
         levels only.
     """
-    items = [i for f in factors.values() for i in f]
-    p, k = len(items), len(factors)
+    p, k = sum(len(f) for f in factors.values()), len(factors)
     need = max(int(min_n), 3 * p - k + k * (k + 1) // 2)
-    counts = data.dropna(subset=[*items, group])[group].value_counts(sort=False)
-    return {level: int(counts.get(level, 0)) for level in pd.unique(data[group].dropna())
-            if counts.get(level, 0) >= need}
+    counts = _complete_counts(data, factors, group)
+    return {level: int(n) for level, n in counts.items() if n >= need}
 
 
-def _group_n(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str) -> list[int]:
+def _complete_counts(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
+                     group: str) -> pd.Series:
+    """Complete cases over the items per level of ``group``, levels in order of first appearance."""
     items = [i for f in factors.values() for i in f]
     complete = data.dropna(subset=[*items, group])
-    return [int(n) for n in complete[group].value_counts(sort=False)
-            .reindex(pd.unique(data[group].dropna())).fillna(0)]
+    return (complete[group].value_counts(sort=False)
+            .reindex(pd.unique(data[group].dropna())).fillna(0).astype(int))
 
 
 def invariance_level(ladder: pd.DataFrame) -> str | None:

@@ -6,23 +6,23 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from analysis.methods import fmt_num, fmt_p
 from analysis.structure.cfa import CFAResult
 from analysis.structure.invariance import invariance_level
 
 __all__ = ["fit_sentence", "structure_methods"]
 
 
-def _num(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}f}".replace("0.", ".", 1) if abs(x) < 1 else f"{x:.{digits}f}"
-
-
 def fit_sentence(result: CFAResult) -> str:
     """``chi2(df) = ..., p ..., CFI = ..., TLI = ..., RMSEA = ... [90 % CI], SRMR = ...``."""
     f = result.fit.iloc[0]
-    p = "p < .001" if f.p < 0.001 else f"p = {_num(f.p)}"
-    return (f"\u03c7\u00b2({int(f.df)}) = {f.chi2:.2f}, {p}, CFI = {_num(f.cfi)}, "
-            f"TLI = {_num(f.tli)}, RMSEA = {_num(f.rmsea)} [90 % CI {_num(f.rmsea_ci_low)}, "
-            f"{_num(f.rmsea_ci_high)}], SRMR = {_num(f.srmr)}")
+
+    def num(x: float) -> str:
+        return fmt_num(x, 3, leading_zero=False)
+
+    return (f"\u03c7\u00b2({int(f.df)}) = {f.chi2:.2f}, {fmt_p(f.p)}, CFI = {num(f.cfi)}, "
+            f"TLI = {num(f.tli)}, RMSEA = {num(f.rmsea)} [90 % CI {num(f.rmsea_ci_low)}, "
+            f"{num(f.rmsea_ci_high)}], SRMR = {num(f.srmr)}")
 
 
 def structure_methods(result: CFAResult | None,
