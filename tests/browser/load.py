@@ -25,6 +25,10 @@ from survey.instrument import Instrument
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, is_local
 
 PHONE = {"width": 375, "height": 812}
+#: True once every question of the page is drawn (a busy browser draws some late;
+#: a participant answers those too, so the test waits for them before answering).
+ALL_DRAWN = """() => [...document.querySelectorAll("[class*='netsoc-item-']")]
+                 .every(e => e.querySelector("fieldset, input, select, textarea"))"""
 
 
 @dataclass
@@ -72,6 +76,7 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
         total = int(re.search(r"Page 1 of (\d+)", text).group(1))
         k = 1
         while True:
+            await page.wait_for_function(ALL_DRAWN)
             ids = await _shown_ids(page)
             for qid in ids:
                 if qid == inst.comment.id:
