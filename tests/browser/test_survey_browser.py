@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from survey.instrument import load_instrument
 from survey.store import open_store
+from tests.browser.load import ALL_DRAWN
 
 pytestmark = pytest.mark.browser
 FIRST_PAINT_MS = 90_000  # a cold server start can take a while on a busy 2-core machine
@@ -41,6 +42,7 @@ def progress_is(page, k, old=(), text=None):
                     return shown.length > 0 && shown.every(e => !old.some(
                       id => e.classList.contains('netsoc-item-' + id))); }""",
         arg=list(old))
+    page.wait_for_function(ALL_DRAWN)  # a busy browser draws some questions late
 
 
 def goto_next(page, k):
