@@ -88,6 +88,11 @@ FORMAT = "netsoc-norms/1"
 SYNTHETIC_NOTE = "illustrations, not real norms"
 #: What norms below the minimum sample size are, in words for people.
 TOO_SMALL_NOTE = "too small: fewer respondents than the minimum for norms"
+#: Significant digits of every real number a norms file holds.  Six is far more
+#: than a norm from a few hundred people is known to, and far fewer than the
+#: 15-16 digits where machines differ (BLAS kernels chosen per CPU change the last
+#: one or two), so the same data give the same text on any machine.
+SIGNIFICANT_DIGITS = 6
 
 
 class _Model(BaseModel):
@@ -452,12 +457,42 @@ def load_norms(path: str | Path, instrument: Any = None) -> Norms:
     return norms
 
 
+def round_significant(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
+    """``value`` rounded to ``digits`` significant digits (NaN and infinities unchanged).
+
+    Examples
+    --------
+    >>> round_significant(0.9319084976165695)
+    0.931908
+    >>> round_significant(1234.56789, 3)
+    1230.0
+    """
+    if not math.isfinite(value) or value == 0:
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def _rounded(data: Any) -> Any:
+    """Every float in a nested dict/list structure rounded by :func:`round_significant`."""
+    if isinstance(data, float):
+        return round_significant(data)
+    if isinstance(data, dict):
+        return {key: _rounded(item) for key, item in data.items()}
+    if isinstance(data, list):
+        return [_rounded(item) for item in data]
+    return data
+
+
 def dump_norms(norms: Norms, path: str | Path | None = None) -> str:
     """Norms as YAML text; written to ``path`` when given.
 
+    Every real number is written rounded to :data:`SIGNIFICANT_DIGITS`
+    significant digits, so the text does not depend on the machine that
+    computed it.
+
     The caller decides about overwriting (the CLI refuses without --force).
     """
-    data = norms.model_dump(mode="json")
+    data = _rounded(norms.model_dump(mode="json"))
     text = f"# netsoc reference norms ({FORMAT}); written by {norms.meta.software or 'netsoc'}\n"
     if norms.meta.synthetic:
         text += f"# SYNTHETIC: {SYNTHETIC_NOTE}\n"

@@ -5,6 +5,7 @@ SQLite store, bad input included (nothing written)."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,8 @@ from netsoc.cli import main
 from netsoc.norms import build_norms, synthetic_norms
 from survey.errors import DataError, InstrumentError
 from survey.instrument import load_instrument
-from survey.norms import (SYNTHETIC_NOTE, Norms, dump_norms, load_norms, norms_for, norms_from_dict,
-                          wilson_interval)
+from survey.norms import (SIGNIFICANT_DIGITS, SYNTHETIC_NOTE, Norms, dump_norms, load_norms, norms_for,
+                          norms_from_dict, round_significant, wilson_interval)
 from survey.store import open_store
 
 SHIPPED = Path(__file__).resolve().parents[1] / "survey" / "instruments" / "netsoc-norms.yaml"
@@ -151,9 +152,15 @@ def test_describe_names_the_sample() -> None:
 def test_file_round_trip_and_bad_files(tmp_path: Path) -> None:
     norms = _tiny_norms(synthetic=True, seed=3)
     path = tmp_path / "n.yaml"
-    dump_norms(norms, path)
+    text = dump_norms(norms, path)
     back = load_norms(path)
-    assert back.model_dump() == norms.model_dump()
+    # written rounded to SIGNIFICANT_DIGITS: the same numbers to that precision, and the
+    # text is a fixed point (writing what was read gives the same file)
+    assert dump_norms(back) == text
+    for name, score in norms.scores.items():
+        assert back.scores[name].mean == pytest.approx(score.mean, rel=1e-5)
+        assert [q.value for q in back.scores[name].percentiles] == pytest.approx(
+            [q.value for q in score.percentiles], rel=1e-5)
     assert "SYNTHETIC" in path.read_text()
     (tmp_path / "bad.yaml").write_text("format: netsoc-norms/1\nmeta: {n: 3}\nscores: {}\n")
     with pytest.raises(DataError, match="not a valid norms file") as exc:
@@ -193,6 +200,38 @@ def test_shipped_synthetic_norms_are_reproducible() -> None:
     assert dump_norms(synthetic_norms()) == SHIPPED.read_text(encoding="utf-8"), (
         "regenerate: python -c 'from netsoc.norms import synthetic_norms; from survey.norms import "
         "dump_norms; dump_norms(synthetic_norms(), \"survey/instruments/netsoc-norms.yaml\")'")
+
+
+def _perturbed(data: object, relative: float) -> object:
+    """Every float of a nested structure multiplied by ``1 + relative`` (order kept)."""
+    if isinstance(data, float):
+        return data * (1 + relative)
+    if isinstance(data, dict):
+        return {key: _perturbed(item, relative) for key, item in data.items()}
+    if isinstance(data, list):
+        return [_perturbed(item, relative) for item in data]
+    return data
+
+
+def test_norms_text_does_not_depend_on_the_last_digits() -> None:
+    # machines differ in the last one or two of 16 digits (BLAS kernels per CPU);
+    # the written file must not: every float moved by 1e-12 relative gives the same text
+    norms = synthetic_norms()
+    text = dump_norms(norms)
+    for relative in (1e-12, -1e-12, 3e-13):
+        moved = norms_from_dict(_perturbed(norms.model_dump(mode="json"), relative))
+        assert dump_norms(moved) == text
+    # and the numbers are written to SIGNIFICANT_DIGITS, not 16
+    assert "0.9319084976" not in text
+    numbers = re.findall(r"(?<![\w.-])-?\d+\.\d+(?:e-?\d+)?", text)
+    assert numbers and all(len(n.lstrip("-").replace(".", "").lstrip("0").split("e")[0])
+                           <= SIGNIFICANT_DIGITS for n in numbers)
+
+
+def test_round_significant() -> None:
+    assert round_significant(0.9319084976165695) == round_significant(0.9319084976164519) == 0.931908
+    assert round_significant(-1234.5678, 3) == -1230.0
+    assert round_significant(0.0) == 0.0 and math.isnan(round_significant(float("nan")))
 
 
 # ------------------------------------------------------------ room over norms
@@ -239,7 +278,10 @@ def test_cli_writes_norms(store_db: str, tmp_path: Path, capsys: pytest.CaptureF
         data = store.to_frame()
     ref = build_norms(data, population="demo people")
     assert norms.n == ref.n and norms.meta.n_excluded == ref.meta.n_excluded > 0
-    assert norms.scores["balance"].percentiles == ref.scores["balance"].percentiles
+    for got, want in zip(norms.scores["balance"].percentiles, ref.scores["balance"].percentiles,
+                         strict=True):  # the file holds SIGNIFICANT_DIGITS digits
+        assert [got.p, got.value, got.low, got.high] == pytest.approx(
+            [want.p, want.value, want.low, want.high], rel=1e-5, abs=1e-9)
     assert norms.meta.collected_from == pd.to_datetime(data["submitted_at"]).min().date().isoformat()
     assert "careless" in norms.meta.exclusions and norms.meta.population == "demo people"
     assert not norms.synthetic
