@@ -34,7 +34,11 @@ A norms file describes one reference sample of one instrument version:
           - {p: 5, value: -0.28, low: -0.31, high: -0.25}
           ...
 
-:func:`load_norms` reads and validates one; :func:`dump_norms` writes one;
+:func:`load_norms` reads and validates one; :func:`dump_norms` writes one,
+with every real number rounded to :data:`SIGNIFICANT_DIGITS` (6) significant
+digits: a norm from a few hundred people is not known to more, and the last of
+16 digits differs between machines (numpy's BLAS kernels are chosen per CPU), so
+the same data and seed give the same file everywhere;
 :meth:`Norms.percentile` gives a participant's percentile rank in the
 reference sample with its 95 % interval; :func:`norms_for` loads (cached) the
 norms file an instrument points at.
