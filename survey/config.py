@@ -5,7 +5,13 @@ Environment variables
 ``NETSOC_DB``
     Where responses are stored: a path to a SQLite file, or any SQLAlchemy
     URL (``sqlite:///...``, ``postgresql+psycopg://user:pw@host/db``).
-    Default: :data:`DEFAULT_DB`, ``data/netsoc.sqlite`` under the current folder.
+    Default: ``netsoc.sqlite`` in the per-user data directory
+    (:func:`user_data_dir`), never under the current folder.
+``NETSOC_DATA_DIR``
+    The per-user data directory itself.  Default: platformdirs'
+    ``user_data_dir("netsoc")``: ``~/.local/share/netsoc`` on Linux (or
+    ``$XDG_DATA_HOME/netsoc``), ``~/Library/Application Support/netsoc`` on
+    macOS, ``%LOCALAPPDATA%\\netsoc`` on Windows.
 ``NETSOC_SQLITE_SYNC``
     SQLite ``synchronous`` level, ``FULL`` (default) or ``NORMAL``; see
     :mod:`survey.store.engine` for the trade-off.
@@ -18,25 +24,49 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 __all__ = [
     "DATA_DIR",
-    "DEFAULT_DB",
+    "DEFAULT_DB_NAME",
     "DB_ENV",
+    "DATA_DIR_ENV",
+    "user_data_dir",
+    "default_db_path",
     "default_db_url",
     "resolve_db_url",
     "max_import_bytes",
 ]
 
-#: Where netsoc keeps its files unless told otherwise: ``data/`` under the
-#: current folder (the repository root for ``make`` targets).
+#: Where the demo pipeline writes its files: ``data/`` under the current
+#: folder (the repository root for ``make`` targets).  Live responses never go
+#: here by default: see :func:`default_db_path`.
 DATA_DIR = Path("data")
-DEFAULT_DB = DATA_DIR / "netsoc.sqlite"
+#: File name of the default store inside :func:`user_data_dir`.
+DEFAULT_DB_NAME = "netsoc.sqlite"
 DB_ENV = "NETSOC_DB"
+DATA_DIR_ENV = "NETSOC_DATA_DIR"
 DEFAULT_MAX_IMPORT_MB = 200
 
 
 def _is_url(text: str) -> bool:
     return "://" in text
+
+
+def user_data_dir() -> Path:
+    """The per-user folder where netsoc keeps the default store (not created here).
+
+    ``NETSOC_DATA_DIR`` if set, else platformdirs' ``user_data_dir("netsoc")``.
+    """
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser().resolve()
+    return Path(platformdirs.user_data_dir("netsoc", appauthor=False))
+
+
+def default_db_path() -> Path:
+    """The default store: ``netsoc.sqlite`` in :func:`user_data_dir`."""
+    return user_data_dir() / DEFAULT_DB_NAME
 
 
 def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
@@ -46,7 +76,7 @@ def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
     ----------
     db : str or path-like, optional
         A SQLAlchemy URL, or a path to a SQLite file.  ``None`` means the
-        ``NETSOC_DB`` environment variable, else :data:`DEFAULT_DB`.
+        ``NETSOC_DB`` environment variable, else :func:`default_db_path`.
 
     Returns
     -------
@@ -54,7 +84,7 @@ def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
         A SQLAlchemy URL; SQLite paths are made absolute.
     """
     if db is None:
-        db = os.environ.get(DB_ENV) or DEFAULT_DB
+        db = os.environ.get(DB_ENV) or default_db_path()
     text = os.fspath(db)
     if _is_url(text):
         return text

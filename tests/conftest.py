@@ -63,3 +63,27 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(home / ".ipython"))
     monkeypatch.setenv("MPLBACKEND", "agg")
 
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    """An engine on the PostgreSQL server of ``NETSOC_TEST_PG_URL`` (required in CI)."""
+    import sqlalchemy as sa
+
+    url = os.environ.get("NETSOC_TEST_PG_URL")
+    require(bool(url), "no PostgreSQL server: set NETSOC_TEST_PG_URL (see .ci/postgres.sh)")
+    engine = sa.create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_store_url(request, tmp_path):
+    """URL of a fresh, empty store: a new SQLite file, then a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.sqlite")
+        return
+    from tests.helpers import pg_schema
+
+    with pg_schema(request.getfixturevalue("pg_engine"), os.environ["NETSOC_TEST_PG_URL"]) as url:
+        yield url

@@ -65,8 +65,8 @@ def open_store(url: str | os.PathLike[str] | None = None, *,
     url : str or path-like, optional
         A SQLAlchemy URL (``postgresql+psycopg://user:pw@host/db``,
         ``sqlite:///file``) or a path to a SQLite file.  Default: the
-        ``NETSOC_DB`` environment variable, else ``data/netsoc.sqlite``
-        (:data:`survey.config.DEFAULT_DB`).
+        ``NETSOC_DB`` environment variable, else ``netsoc.sqlite`` in the
+        per-user data directory (:func:`survey.config.default_db_path`).
     instrument : Instrument or path, optional
         The questionnaire; default the shipped one.
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError
 from survey.instrument import Instrument
 from survey.store import bulk, checks
+from survey.store.cohorts import CohortMethods
 from survey.store.codec import decode_frame, encode_answers, stored_columns
 from survey.store.engine import Database
 from survey.store.tables import current_version, migrate, respondents
@@ -33,8 +34,11 @@ from survey.validate import shown, validate_answers, validate_frame
 __all__ = ["ResponseStore"]
 
 
-class ResponseStore:
+class ResponseStore(CohortMethods):
     """Durable storage of responses to one instrument.
+
+    The per-cohort controls (collection open, activity, codes, clearing) are
+    methods from :class:`survey.store.cohorts.CohortMethods`.
 
     Use :func:`open_store` rather than the constructor.  One store may be
     shared by many threads (the sessions of one server process) and used by

@@ -18,6 +18,12 @@ Schema (version :data:`SCHEMA_VERSION`)
     the SHA-256 (hex) of the random token of the browser that submitted, if
     the form sent one; a unique index allows one submitted response per
     browser token and instrument.
+``cohort_settings``
+    One row per workshop code a facilitator has set something for:
+    ``cohort`` (primary key; ``''`` stands for responses without a code),
+    ``collection_open`` (whether new drafts and submissions are accepted;
+    a cohort without a row is open) and ``updated_at``.  Read and written by
+    :mod:`survey.store.cohorts`.
 
 A database is brought forward one version at a time by :func:`migrate`; a
 database with a newer version than this netsoc knows is refused.
@@ -34,9 +40,9 @@ from sqlalchemy.engine import Connection
 from survey.errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "MIGRATIONS", "metadata", "schema_version", "respondents",
-           "migrate", "current_version"]
+           "cohort_settings", "migrate", "current_version"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -61,6 +67,12 @@ respondents = sa.Table(
     sa.Column("language", sa.String(35)),
     sa.Column("browser_hash", sa.String(64)),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
+)
+cohort_settings = sa.Table(
+    "cohort_settings", metadata,
+    sa.Column("cohort", sa.String(64), primary_key=True),
+    sa.Column("collection_open", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -109,9 +121,22 @@ def _migrate_4(conn: Connection) -> None:
         " WHERE status = 'submitted' AND browser_hash IS NOT NULL"))
 
 
+def _migrate_5(conn: Connection) -> None:
+    """Version 5: ``cohort_settings``, the facilitator's per-cohort switches (collection open).
+
+    Every existing cohort stays open (no row means open).
+    """
+    conn.execute(sa.text(
+        "CREATE TABLE cohort_settings ("
+        " cohort VARCHAR(64) NOT NULL PRIMARY KEY,"
+        " collection_open BOOLEAN NOT NULL,"
+        f" updated_at {_ts(conn)} NOT NULL)"))
+
+
 #: Forward migrations: version -> function bringing the schema to it.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2,
-                                                       3: _migrate_3, 4: _migrate_4}
+                                                       3: _migrate_3, 4: _migrate_4,
+                                                       5: _migrate_5}
 
 
 def current_version(conn: Connection) -> int:
