@@ -17,7 +17,7 @@ from analysis.demo import make_demo
 from analysis.norms import (norm_cdf, percentile_table, quantile_ci, room_over_norms,
                             room_over_norms_figure, score_summary)
 from netsoc.cli import main
-from netsoc.norms import build_norms, synthetic_norms
+from netsoc.report.norms import build_norms, synthetic_norms
 from survey.errors import DataError, InstrumentError
 from survey.instrument import load_instrument
 from survey.norms import (SIGNIFICANT_DIGITS, SYNTHETIC_NOTE, Norms, dump_norms, load_norms, norms_for,
@@ -198,7 +198,7 @@ def test_shipped_synthetic_norms_are_reproducible() -> None:
     assert shipped.synthetic and shipped.meta.seed == 2026 and not shipped.meta.too_small
     assert SYNTHETIC_NOTE in shipped.describe()
     assert dump_norms(synthetic_norms()) == SHIPPED.read_text(encoding="utf-8"), (
-        "regenerate: python -c 'from netsoc.norms import synthetic_norms; from survey.norms import "
+        "regenerate: python -c 'from netsoc.report.norms import synthetic_norms; from survey.norms import "
         "dump_norms; dump_norms(synthetic_norms(), \"survey/instruments/netsoc-norms.yaml\")'")
 
 

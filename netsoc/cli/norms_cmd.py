@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _norms(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from netsoc.norms import build_norms
+    from netsoc.report.norms import build_norms
     from survey.errors import DataError, NetsocError
     from survey.instrument import load_instrument
     from survey.norms import dump_norms

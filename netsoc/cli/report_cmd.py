@@ -6,7 +6,10 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``report`` subcommand."""
+    """Add the ``report`` subcommand (its defaults come from :class:`ReportOptions`)."""
+    from netsoc.report.options import CORRECTIONS, EXCLUSION_RULES, MISSING, ReportOptions
+
+    d = ReportOptions()
     p = sub.add_parser("report", help="write the full analysis report (self-contained HTML)",
                        description="Execute notebooks/02_analysis.ipynb on a file or a store "
                                    "and write a self-contained HTML report stamped with the "
@@ -17,27 +20,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--db", metavar="URL", help="store URL or SQLite path")
     p.add_argument("--cohort", help="only this cohort")
     p.add_argument("--out", default="reports/report.html", help="HTML file (default reports/report.html)")
-    p.add_argument("--groups", default="role, career_stage, work_mode",
-                   help="grouping fields, comma-separated (default: role, career_stage, work_mode)")
-    p.add_argument("--exclusion", choices=("any", "all", "none"), default="any",
+    groups = ", ".join(d.group_fields)
+    p.add_argument("--groups", default=groups,
+                   help=f"grouping fields, comma-separated (default: {groups})")
+    p.add_argument("--exclusion", choices=EXCLUSION_RULES, default=d.exclusion,
                    help="exclude careless responses when any/all flags are raised, or none")
-    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    p.add_argument("--correction", choices=("holm", "fdr_bh", "bonferroni"), default="holm")
-    p.add_argument("--min-group-size", type=int, default=5,
-                   help="smallest group shown or tested (default 5)")
-    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--alpha", type=float, default=d.alpha,
+                   help=f"significance level (default {d.alpha})")
+    p.add_argument("--correction", choices=CORRECTIONS, default=d.correction)
+    p.add_argument("--min-group-size", type=int, default=d.min_group_size,
+                   help=f"smallest group shown or tested (default {d.min_group_size})")
+    p.add_argument("--missing", choices=MISSING, default=d.missing,
+                   help="missing answers in the factor models: ml (full information, every "
+                        f"response used) or listwise (default {d.missing})")
+    p.add_argument("--lang", default=d.lang,
+                   help="language of labels in the report (default: the instrument's)")
+    p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--show-code", action="store_true", help="include the code cells")
     p.add_argument("--notebook-out", metavar="FILE", help="also keep the executed notebook")
     p.set_defaults(func=_report)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from netsoc.report import build_report
+    from netsoc.report import ReportOptions, build_report
 
+    options = ReportOptions(group_fields=args.groups, exclusion=args.exclusion, alpha=args.alpha,
+                            correction=args.correction, min_group_size=args.min_group_size,
+                            missing=args.missing, lang=args.lang, seed=args.seed)
     info = build_report(out=args.out, data=args.data, db=args.db, cohort=args.cohort,
-                        group_fields=args.groups, exclusion=args.exclusion, alpha=args.alpha,
-                        correction=args.correction, min_group_size=args.min_group_size,
-                        seed=args.seed, show_code=args.show_code, keep_notebook=args.notebook_out)
+                        options=options, show_code=args.show_code,
+                        keep_notebook=args.notebook_out)
     print(f"wrote {info['out']} ({info['n_responses']} responses, instrument "
           f"{info['instrument_id']} {info['instrument_version']}, data sha256 "
           f"{info['data_sha256'][:12]})")

@@ -99,7 +99,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _export_bundle(args: argparse.Namespace, inst) -> int:  # noqa: ANN001
-    from netsoc.bundle import build_bundle
+    from netsoc.report.bundle import build_bundle
     from survey.config import resolve_db_url
 
     info = build_bundle(args.bundle, db=resolve_db_url(args.db), cohort=args.cohort,

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from netsoc.report import sha256_file
+from netsoc.report.inputs import sha256_file
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
@@ -227,8 +227,9 @@ def build_bundle(out: str | os.PathLike[str], *, db: str | None = None,
         the report cannot use, or a Data Package that does not validate;
         nothing is written then.
     """
-    from netsoc.norms import software
-    from netsoc.report import build_report, load_responses
+    from netsoc.report.norms import software
+    from netsoc.report.build import build_report
+    from netsoc.report.inputs import load_responses
     from survey.io import write_responses
 
     out_path = Path(out)

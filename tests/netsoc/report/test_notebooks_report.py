@@ -10,7 +10,7 @@ import pytest
 
 from analysis.demo import make_demo
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _outputs(nb, kind: str) -> list[str]:

@@ -1,0 +1,158 @@
+"""``build_report``: execute the analysis notebook on a snapshot of the input
+and write one self-contained HTML file.
+
+The input is read once, hashed and frozen as a snapshot (parquet) in a
+temporary folder; the notebook runs there with papermill, over Unix sockets
+(no open port).  The stamp stored in the HTML is the one the notebook built
+and showed (:func:`netsoc.report.show_stamp`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from netsoc.report.inputs import data_hash, load_responses, sha256_file
+from netsoc.report.options import ReportOptions
+from netsoc.report.study import STAMP_MIME
+from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
+from survey.errors import DataError
+from survey.instrument import load_instrument
+
+__all__ = ["build_report", "NOTEBOOK"]
+
+NOTEBOOK = notebook_path(ANALYSIS_NOTEBOOK)
+
+_SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
+_CDN_MODULE = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>",
+                         re.S | re.I)
+
+
+def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    # self-contained: drop scripts from CDNs (require.js, MathJax); nothing needs them
+    body = _CDN_MODULE.sub("", _SCRIPT_SRC.sub("", body))
+    tag = (f'<script type="application/json" id="netsoc-stamp">{stamp_json}</script>')
+    return body.replace("</head>", tag + "\n</head>", 1)
+
+
+def _take_stamp(notebook: Any) -> dict[str, Any]:
+    """The stamp the notebook built (and remove its hand-over output)."""
+    found = None
+    for cell in notebook.cells:
+        outputs = cell.get("outputs", [])
+        for out in list(outputs):
+            if STAMP_MIME in out.get("data", {}):
+                found = out["data"][STAMP_MIME]
+                outputs.remove(out)
+    if found is None:
+        raise DataError("report: the analysis notebook showed no stamp "
+                        "(it must call report.show_stamp(study))")
+    return dict(found)
+
+
+def _ipc_kernel_manager() -> type:
+    """A kernel manager talking to its kernel over Unix sockets in the run's
+    temporary folder instead of loopback TCP (no open port).  The kernel's own
+    log lines (stderr) are dropped so the command prints only its result;
+    errors in cells still arrive through papermill."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super().start_kernel(**kw)
+
+    return IPCKernelManager
+
+
+def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
+                 db: str | None = None, cohort: str | None = None,
+                 options: ReportOptions | None = None, show_code: bool = False,
+                 timeout: int = 600, notebook: str | os.PathLike[str] = NOTEBOOK,
+                 keep_notebook: str | os.PathLike[str] | None = None,
+                 **option_values: Any) -> dict[str, Any]:
+    """Execute the analysis notebook on a snapshot of the input and write HTML.
+
+    Parameters
+    ----------
+    out : path
+        The HTML file to write (its folder is created).
+    data, db, cohort
+        The input, as :func:`netsoc.report.load_responses`.
+    options : ReportOptions, optional
+        The run's options; keyword ``option_values`` (``group_fields=``,
+        ``exclusion=``, ``alpha=``, ``correction=``, ``min_group_size=``,
+        ``seed=``, ``missing=``, ``lang=``) change single ones.
+    show_code : bool
+        Include the code cells (hidden by default).
+    timeout : int
+        Seconds allowed per notebook cell.
+    keep_notebook : path, optional
+        Also save the executed notebook here.
+
+    Returns
+    -------
+    dict
+        The stamp (:func:`netsoc.report.stamp`) plus ``out``, the path written.
+
+    Raises
+    ------
+    DataError
+        Bad options or input, or the notebook failed (the message names the
+        failing cell's error).
+    """
+    import nbformat
+    import papermill as pm
+    from survey.io import write_responses
+
+    opts = (options or ReportOptions()).replace(**option_values) if option_values else (
+        options or ReportOptions())
+    inst = load_instrument()
+    responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
+    digest = data_hash(responses, inst)
+    file_digest = sha256_file(data) if data is not None else None
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="netsoc-report-") as tmp:
+        snapshot = write_responses(responses, Path(tmp) / "responses.parquet", inst)
+        executed = Path(tmp) / "executed.ipynb"
+        params = dict(data=str(snapshot), db=None, cohort=None, source=source,
+                      expected_sha256=digest, file_sha256=file_digest, **opts.parameters())
+        try:
+            pm.execute_notebook(str(notebook), str(executed), parameters=params,
+                                kernel_name="python3", progress_bar=False, cwd=tmp,
+                                execution_timeout=timeout, log_output=False,
+                                kernel_manager_class=_ipc_kernel_manager())
+        except pm.PapermillExecutionError as exc:
+            raise DataError(f"report: the analysis notebook failed in cell {exc.cell_index}: "
+                            f"{exc.ename}: {exc.evalue}") from None
+        nb = nbformat.read(executed, as_version=4)
+        for i, cell in enumerate(nb.cells):   # papermill's injected cell gets a random id
+            cell["id"] = f"cell-{i}"
+        info = _take_stamp(nb)
+        if keep_notebook is not None:
+            nbformat.write(nb, keep_notebook)
+    title = f"netsoc report - {inst.id} {inst.version}"
+    text = _html(nb, show_code=show_code, title=title,
+                 stamp_json=json.dumps(info, sort_keys=True).replace("</", "<\\/"))
+    partial = out_path.with_name(out_path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out_path)
+    info["out"] = str(out_path)
+    return info

@@ -1,0 +1,143 @@
+"""Reading the responses and hashing them.
+
+The data hash
+-------------
+``data_sha256`` is the SHA-256 of the *canonical* response table, not of file
+bytes, so the same responses give the same hash whether they come from a CSV,
+an Excel file or a database, in any row order, with or without respondent
+ids: every row is rendered as one CSV line (the instrument's columns in
+instrument order, ``respondent_id`` left out, integer codes as integers,
+timestamps in UTC ISO-8601 with microseconds, missing values empty), the lines
+are sorted and joined with ``\\n``, and the UTF-8 bytes are hashed.  When the
+input is a file, its byte hash is stamped as well (``file_sha256``).  The
+``language`` column counts only when some response is in a language other than
+the instrument's default: data collected before languages were recorded (or a
+file without the column) keep the hash they had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from analysis._compat import renamed_parameters
+from survey.errors import DataError
+from survey.instrument import Instrument, load_instrument
+
+__all__ = ["load_responses", "canonical_lines", "data_hash", "sha256_file"]
+
+_META = ("respondent_id", "cohort", "instrument_id", "instrument_version",
+         "started_at", "submitted_at")
+
+
+def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None = None,
+                   cohort: str | None = None, instrument: Instrument | None = None
+                   ) -> tuple[pd.DataFrame, str]:
+    """Read the wide response table from a file or a store.
+
+    Parameters
+    ----------
+    data : path, optional
+        A response file (csv, xlsx, parquet, sav) read with
+        :func:`survey.io.read_responses`.
+    db : str, optional
+        A store URL or SQLite path (:func:`survey.open_store`).
+    cohort : str, optional
+        Keep only this cohort.
+    instrument : Instrument, optional
+        Default: the shipped questionnaire.
+
+    Returns
+    -------
+    (DataFrame, str)
+        The validated wide table and a description of where it came from.
+
+    With neither ``data`` nor ``db``, the store named by ``NETSOC_DB`` is read,
+    else the shipped demo set ``data/demo/responses.csv``; the returned
+    description names the source, and the report's stamp shows it.
+
+    Raises
+    ------
+    DataError
+        Both ``data`` and ``db`` given, or no responses left.
+    """
+    inst = instrument if instrument is not None else load_instrument()
+    if data is not None and db is not None:
+        raise DataError(f"data/db: give one of a data file or a store URL, not both "
+                        f"(got data={data!r}, db={db!r})")
+    if data is None and db is None:
+        # Opened as is (JupyterLab, nbval): the store named by NETSOC_DB, else
+        # the shipped demo set -- and the stamp says which.
+        from survey.config import DATA_DIR, DB_ENV
+
+        if os.environ.get(DB_ENV):
+            db = os.environ[DB_ENV]
+        elif (DATA_DIR / "demo" / "responses.csv").is_file():
+            data = DATA_DIR / "demo" / "responses.csv"
+        else:  # an installed netsoc outside a checkout: draw the same demo set
+            from analysis.demo import make_demo
+
+            frame = make_demo(n=600, seed=2026, instrument=inst)
+            return frame, "synthetic demo sample (analysis.make_demo, seed 2026, n = 600)"
+    if data is not None:
+        from survey.io import read_responses
+
+        frame = read_responses(data, inst)
+        source = f"file {Path(data).name}"
+        if cohort is not None:
+            if "cohort" not in frame.columns:
+                raise DataError(f"cohort: {cohort!r} given but {data} has no cohort column")
+            frame = frame[frame["cohort"].astype("string") == cohort].reset_index(drop=True)
+    else:
+        from survey.store import open_store
+
+        with open_store(db, instrument=inst) as store:
+            frame = store.to_frame(cohort=cohort)
+        source = "response store"
+    if cohort is not None:
+        source += f", cohort {cohort}"
+    if len(frame) == 0:
+        raise DataError(f"{source}: no responses" + (f" for cohort {cohort!r}" if cohort else ""))
+    return frame, source
+
+
+@renamed_parameters(responses="data")
+def canonical_lines(data: pd.DataFrame, instrument: Instrument) -> list[str]:
+    """The rows of the canonical table as sorted CSV lines (see the module docstring)."""
+    from survey.validate import answer_columns, default_language
+
+    meta, default = list(_META[1:]), default_language(instrument)
+    if "language" in data.columns and (
+            data["language"].astype("string").fillna(default) != default).any():
+        meta.append("language")  # only then: all-default data keep their earlier hash
+    cols = [c for c in (*meta, *answer_columns(instrument)) if c in data.columns]
+    out = pd.DataFrame(index=data.index)
+    question = set(instrument.question_ids)
+    for c in cols:
+        s = data[c]
+        if c in question:
+            s = pd.to_numeric(s.astype("object"), errors="coerce").astype("Float64").astype("Int64")
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        out[c] = s.astype("string")
+    text = out.to_csv(index=False, header=False, na_rep="", lineterminator="\n")
+    header = ",".join(cols)
+    return [header] + sorted(text.splitlines())
+
+
+@renamed_parameters(responses="data")
+def data_hash(data: pd.DataFrame, instrument: Instrument) -> str:
+    """SHA-256 (hex) of the canonical response table (module docstring)."""
+    return hashlib.sha256("\n".join(canonical_lines(data, instrument)).encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes (stamped as ``file_sha256``)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
