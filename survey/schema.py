@@ -14,6 +14,8 @@ import secrets
 
 import numpy as np
 
+from survey.errors import DataError
+
 __all__ = [
     "META_COLUMNS",
     "ID_ALPHABET",
@@ -22,6 +24,8 @@ __all__ = [
     "new_respondent_id",
     "new_respondent_ids",
     "normalise_code",
+    "MIN_GROUP_SIZE",
+    "check_min_group_size",
 ]
 
 #: Metadata columns of the wide table, in order (DESIGN.md "Data").  ``language``
@@ -30,6 +34,42 @@ META_COLUMNS: tuple[str, ...] = (
     "respondent_id", "cohort", "instrument_id", "instrument_version",
     "started_at", "submitted_at", "language",
 )
+#: The minimum group size (k): no group, room or cohort smaller than this is
+#: broken down, shown or compared anywhere (dashboard, report, feedback).
+MIN_GROUP_SIZE = 5
+
+
+def check_min_group_size(value: object) -> int:
+    """``value`` as a minimum group size, or a clear error.
+
+    Parameters
+    ----------
+    value : int
+        The smallest group for which anything is shown.
+
+    Returns
+    -------
+    int
+        ``value`` itself.
+
+    Raises
+    ------
+    DataError
+        ``value`` is not a whole number of at least 2 (a group of one would
+        show a person's own answers).  ``DataError`` is a ``ValueError``.
+
+    Examples
+    --------
+    >>> check_min_group_size(MIN_GROUP_SIZE)
+    5
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2:
+        raise DataError(f"min_group_size: got {value!r}; expected a whole number of at "
+                        "least 2 (the smallest group shown; default "
+                        f"{MIN_GROUP_SIZE})")
+    return int(value)
+
+
 #: Respondent ids (also the resume codes): Crockford base32, no I, L, O, U.
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_LENGTH = 10
