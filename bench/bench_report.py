@@ -49,7 +49,7 @@ def bench_report(tmp: Path) -> Figure:
 
 def bench_dashboard(tmp: Path) -> list[Figure]:
     from netsoc.dashboard import Dashboard, settings_from_env
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     inst = load_instrument()
     db = f"sqlite:///{tmp / 'dash.sqlite'}"

@@ -153,7 +153,7 @@ def test_dashboard_comments_and_slides_show_text(hostile_store):
 @pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
 def test_dashboard_view_shows_comments_as_text(hostile_store):
     from netsoc.dashboard import Dashboard, settings_from_env
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     d = Dashboard(hostile_store, settings_from_env({}, cohort="W1", min_group_size=5))
     view = DashboardView(d)

@@ -71,7 +71,7 @@ def make_survey(config: ServerConfig, query: Mapping[str, str],
 def make_dashboard(config: ServerConfig, query: Mapping[str, str]) -> Any:
     """The dashboard widget for one viewer (the server's cohort wins over ``?cohort=``)."""
     from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_cohort
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     settings = DashboardSettings(db=config.db, cohort=dashboard_cohort(config.cohort, query),
                                  min_group_size=config.min_group_size,

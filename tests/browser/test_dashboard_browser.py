@@ -114,7 +114,7 @@ def test_german_dashboard_is_accessible_and_shows_the_join_code(desktop_page, se
     import json
     import subprocess
 
-    from tests.test_qr import ZBAR
+    from tests.helpers import ZBAR
 
     page = desktop_page
     db = tmp_path / "room.sqlite"

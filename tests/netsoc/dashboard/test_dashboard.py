@@ -1,4 +1,4 @@
-"""netsoc.dashboard (model) and netsoc.dashboard_view (widgets) without a browser:
+"""netsoc.dashboard (model) and netsoc.dashboard.view (widgets) without a browser:
 the privacy rules (k threshold, small-group suppression, comments only after
 reveal and escaped), refresh on new responses, and the exports."""
 
@@ -12,7 +12,7 @@ import pytest
 from analysis.demo import make_demo
 from netsoc.dashboard import Dashboard, settings_from_env, slides_html
 from survey.errors import NetsocError
-from tests.test_qr import needs_zbar
+from tests.helpers import needs_zbar
 
 SCRIPT = "<script>alert('x')</script> great session"
 
@@ -110,7 +110,7 @@ def test_comments_only_after_reveal_and_escaped(store, instrument, rng):
 
 
 def test_view_refreshes_only_when_the_responses_change(store, instrument, rng):
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     _fill(store, 6)
     view = DashboardView(_dash(store))
@@ -132,7 +132,7 @@ def test_view_refreshes_only_when_the_responses_change(store, instrument, rng):
 
 
 def test_view_hides_panels_below_k_and_reveal_button(store, instrument, rng):
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     store.submit(_answers(instrument, rng, comment=SCRIPT), cohort="W1")
     view = DashboardView(_dash(store))
@@ -149,7 +149,7 @@ def test_view_hides_panels_below_k_and_reveal_button(store, instrument, rng):
 
 
 def test_exports_png_and_slides(store, instrument, rng):
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     _fill(store, 8)
     store.submit(_answers(instrument, rng, comment=SCRIPT), cohort="W1")
@@ -275,7 +275,7 @@ def test_solara_dashboard_page_follows_the_same_rule(tmp_path, instrument):
 
 # ------------------------------------------------ issue 15: the facilitator's language
 def test_german_dashboard_has_german_headings_and_controls(store):
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     _fill(store, 8)
     view = DashboardView(_dash(store, lang="de"))
@@ -308,7 +308,7 @@ def test_every_chart_has_a_summary_and_its_numbers(store):
 
     import numpy as np
 
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     df = _fill(store, 12)
     view = DashboardView(_dash(store))
@@ -327,7 +327,7 @@ def test_every_chart_has_a_summary_and_its_numbers(store):
     bal = snap.scores["balance"].astype(float)
     assert np.allclose(bal, (snap.scores["networking"] - snap.scores["socializing"]) / (hi - lo))
     table = view.panels["balance"].value
-    assert f"<th scope='row'>People</th><td>12</td>" in table
+    assert "<th scope='row'>People</th><td>12</td>" in table
     assert f"<th scope='row'>Room mean</th><td>{bal.mean():.2f}".replace("-", "\u2212") in table
     counts = snap.scores["profile"].value_counts()
     for p in inst.profiles:
@@ -339,7 +339,7 @@ def test_refreshes_send_no_binary_buffers(store, instrument, rng):
     import ipywidgets as widgets
     from ipywidgets.widgets.widget import _remove_buffers
 
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     _fill(store, 8)
     view = DashboardView(_dash(store))
@@ -358,7 +358,7 @@ def test_refreshes_send_no_binary_buffers(store, instrument, rng):
 
 def test_viewers_of_one_cohort_share_one_rendering(store, instrument, rng):
     from netsoc.dashboard import SHARED
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     _fill(store, 8)
     before = SHARED.builds
@@ -377,7 +377,7 @@ def test_viewers_of_one_cohort_share_one_rendering(store, instrument, rng):
 def test_room_over_norms_hides_small_bins(store):
     import numpy as np
 
-    from netsoc.dashboard_view import DashboardView
+    from netsoc.dashboard.view import DashboardView
 
     _fill(store, 9)
     d = _dash(store, min_group_size=5)
@@ -404,8 +404,8 @@ def test_room_over_norms_hides_small_bins(store):
 def test_join_panel_qr_decodes_to_the_survey_address(store, tmp_path):
     import re
 
-    from netsoc.dashboard_view import DashboardView
-    from tests.test_qr import decode_matrix, svg_matrix
+    from netsoc.dashboard.view import DashboardView
+    from tests.helpers import decode_matrix, svg_matrix
 
     url = "http://192.0.2.7:8866/?cohort=W1&token=Ab_3-x"
     view = DashboardView(_dash(store, survey_url=url))

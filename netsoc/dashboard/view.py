@@ -1,8 +1,8 @@
-"""The live dashboard's widgets: a thin view over :class:`netsoc.dashboard.Dashboard`.
+"""The notebook dashboard's widgets: a thin view over :class:`netsoc.dashboard.model.Dashboard`.
 
 A daemon thread checks the store every ``interval`` seconds (one query for
 the count and the latest change) and, when either changed, takes the cohort's rendering from the
-process-wide cache (:data:`netsoc.dashboard.SHARED`, one computation however
+process-wide cache (:data:`netsoc.dashboard.model.SHARED`, one computation however
 many viewers) and puts it into HTML widgets: every chart is inline SVG text
 with its summary and numbers, so no refresh sends binary buffers.  Widget
 updates from a thread reach the page over the open comm; the page never
@@ -26,62 +26,16 @@ import anywidget
 import ipywidgets as widgets
 import traitlets as t
 
+from netsoc.dashboard.model import Dashboard, Rendered
+from netsoc.dashboard.settings import PANELS, DashboardSettings, settings_from_env
 from netsoc.keep_listening import KEEP_LISTENING_JS
-from netsoc.dashboard import PANELS, Dashboard, DashboardSettings, Rendered, settings_from_env
+from netsoc.resources import asset_text
 
 __all__ = ["DashboardView", "LiveHTML", "launch"]
 
-CSS = """<style>
-.netsoc-dash {font-size: 20px; color: #1a1a1a; max-width: 100%;}
-.netsoc-dash h1 {font-size: 34px; margin: .2em 0; line-height: 1.2;}
-.netsoc-dash h2 {font-size: 26px; margin: .3em 0; line-height: 1.2;}
-.netsoc-dash .widget-html-content {font-size: 20px; line-height: 1.35;}
-.netsoc-dash .netsoc-headline {font-size: 30px; margin: 0; font-weight: 600;}
-.netsoc-dash .netsoc-count {font-size: 80px; line-height: 1.1; font-weight: 700; color: #005a8c;}
-.netsoc-dash .netsoc-status, .netsoc-dash .netsoc-note, .netsoc-dash .netsoc-wait
-  {font-size: 20px; color: #333;}
-.netsoc-dash .netsoc-comments li {font-size: 24px; margin: .3em 0;}
-.netsoc-dash .netsoc-panel-box {flex: 1 1 560px; min-width: 0; max-width: 100%;}
-.netsoc-dash .netsoc-figure {margin: 0;}
-.netsoc-dash .widget-hbox {gap: 12px;}
-.netsoc-dash svg.netsoc-chart {width: 100%; height: auto; display: block;}
-.netsoc-dash .netsoc-summary {font-size: 18px; color: #333; margin: .3em 0;}
-.netsoc-dash .netsoc-numbers summary {cursor: pointer; font-size: 18px; color: #004f7a;
-  text-decoration: underline;}
-.netsoc-dash .netsoc-numbers table {border-collapse: collapse; font-size: 18px; margin: .4em 0;}
-.netsoc-dash .netsoc-numbers th, .netsoc-dash .netsoc-numbers td
-  {border: 1px solid #767676; padding: .15em .5em; text-align: left; color: #1a1a1a;}
-.netsoc-dash .netsoc-numbers caption {text-align: left; font-weight: 600;}
-.netsoc-dash .netsoc-qr svg {width: 240px; height: 240px;}
-.netsoc-dash .netsoc-join-address {font-size: 30px; font-weight: 700; word-break: break-all;}
-.netsoc-dash .netsoc-join-address a, .netsoc-dash a.netsoc-download {color: #004f7a;}
-.netsoc-dash :focus-visible {outline: 3px solid #005a8c; outline-offset: 2px;}
-.netsoc-dash .widget-button, .netsoc-dash .widget-dropdown select,
-.netsoc-dash .widget-toggle-button {font-size: 18px; height: auto; min-height: 44px;}
-.netsoc-dash .widget-label {font-size: 18px; color: #1a1a1a;}
-</style>"""
+CSS = "<style>" + asset_text("dashboard", "widget.css") + "</style>"
 
-_LIVE_ESM = KEEP_LISTENING_JS + """
-function render({ model, el }) {
-  const box = document.createElement("div");
-  box.setAttribute("role", "status");
-  box.setAttribute("aria-live", "polite");
-  box.setAttribute("aria-atomic", "true");
-  box.className = "netsoc-live";
-  el.replaceChildren(box);
-  function draw() {
-    box.innerHTML = model.get("html");   // built and escaped on the server
-    const lang = model.get("lang");
-    const dash = el.closest(".netsoc-dash");
-    if (lang && dash) dash.setAttribute("lang", lang);
-    if (lang) el.setAttribute("lang", lang);
-  }
-  draw();
-  model.on("change:html", draw);
-  model.on("change:lang", draw);
-}
-export default { initialize: keepListening, render };
-"""
+_LIVE_ESM = KEEP_LISTENING_JS + asset_text("dashboard", "live.js")
 
 
 class LiveHTML(anywidget.AnyWidget):

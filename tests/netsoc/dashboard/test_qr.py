@@ -9,66 +9,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from netsoc.qr import echo_with_qr, qr_svg, qr_terminal, short_address, survey_address
 from survey.errors import DataError
-
-ZBAR = shutil.which("zbarimg")
-needs_zbar = pytest.mark.skipif(ZBAR is None and os.environ.get("CI") != "true",
-                                reason="zbarimg (zbar-tools) not installed")
+from tests.helpers import ZBAR, decode_matrix, needs_zbar, svg_matrix, terminal_matrix
 
 URL = "http://192.0.2.7:8866/?cohort=WS-2026&token=Ab_3-x"
-
-
-def decode_matrix(matrix: np.ndarray, tmp_path: Path, scale: int = 6) -> str:
-    """zbarimg's reading of a 0/1 module matrix (1 = dark), drawn with a quiet zone."""
-    m = np.pad(matrix.astype(bool), 4)
-    img = np.where(np.kron(m, np.ones((scale, scale), dtype=bool)), 0, 255).astype(np.uint8)
-    path = tmp_path / "qr.pgm"
-    path.write_bytes(f"P5 {img.shape[1]} {img.shape[0]} 255\n".encode() + img.tobytes())
-    assert ZBAR is not None, "zbarimg missing (apt-get install zbar-tools)"
-    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.rstrip("\n")
-
-
-def svg_matrix(svg: str) -> np.ndarray:
-    """Module matrix from segno's SVG path (``M x y`` then ``h n`` strokes and ``m dx dy`` moves)."""
-    size = int(re.search(r'd="M0 0h(\d+)v', svg).group(1))
-    d = re.search(r'class="qrline"[^>]*d="([^"]+)"', svg).group(1)
-    m = np.zeros((size, size), dtype=bool)
-    x = y = 0.0
-    for cmd, args in re.findall(r"([Mmh])([-\d. ]+)", d):
-        nums = [float(v) for v in args.split()]
-        if cmd == "M":
-            x, y = nums
-        elif cmd == "m":
-            x, y = x + nums[0], y + nums[1]
-        else:
-            m[int(y), int(x):int(x + nums[0])] = True
-            x += nums[0]
-    return m
-
-
-def terminal_matrix(text: str) -> np.ndarray:
-    """Module matrix from the compact terminal drawing (two rows per character line)."""
-    top = {"█": 1, "▀": 1, "▄": 0, " ": 0}
-    bottom = {"█": 1, "▀": 0, "▄": 1, " ": 0}
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    rows = []
-    for ln in lines:
-        rows.append([top[c] for c in ln])
-        rows.append([bottom[c] for c in ln])
-    # segno draws light modules as the block (dark background terminal): invert
-    return ~np.array(rows, dtype=bool)
 
 
 @needs_zbar
