@@ -19,6 +19,7 @@ from survey.store import bulk, checks
 from survey.store.cohorts import CohortMethods
 from survey.store.codec import decode_frame, encode_answers, stored_columns
 from survey.store.engine import Database
+from survey.store.moderation import ModerationMethods
 from survey.store.tables import current_version, migrate, respondents
 from survey.store.writes import (
     Response,
@@ -34,11 +35,13 @@ from survey.validate import shown, validate_answers, validate_frame
 __all__ = ["ResponseStore"]
 
 
-class ResponseStore(CohortMethods):
+class ResponseStore(CohortMethods, ModerationMethods):
     """Durable storage of responses to one instrument.
 
     The per-cohort controls (collection open, activity, codes, clearing) are
-    methods from :class:`survey.store.cohorts.CohortMethods`.
+    methods from :class:`survey.store.cohorts.CohortMethods`; comment moderation
+    (hide, release, read the released) from
+    :class:`survey.store.moderation.ModerationMethods`.
 
     Use :func:`open_store` rather than the constructor.  One store may be
     shared by many threads (the sessions of one server process) and used by

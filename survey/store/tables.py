@@ -24,6 +24,14 @@ Schema (version :data:`SCHEMA_VERSION`)
     ``collection_open`` (whether new drafts and submissions are accepted;
     a cohort without a row is open) and ``updated_at``.  Read and written by
     :mod:`survey.store.cohorts`.
+``comment_moderation``
+    The facilitator's decisions on free-text comments, one row per comment
+    decided on: ``respondent_id`` (primary key; the row goes when the
+    response is erased or cleared: readers join ``respondents``), ``cohort``
+    (``''`` for no code), ``state`` (``hidden`` or ``released``), ``batch``
+    (the release it belongs to, 1, 2, ...), ``position`` (its random place
+    within the batch) and ``updated_at``.  Read and written by
+    :mod:`survey.store.moderation`.
 
 A database is brought forward one version at a time by :func:`migrate`; a
 database with a newer version than this netsoc knows is refused.
@@ -40,9 +48,9 @@ from sqlalchemy.engine import Connection
 from survey.errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "MIGRATIONS", "metadata", "schema_version", "respondents",
-           "cohort_settings", "migrate", "current_version"]
+           "cohort_settings", "comment_moderation", "migrate", "current_version"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -73,6 +81,16 @@ cohort_settings = sa.Table(
     sa.Column("cohort", sa.String(64), primary_key=True),
     sa.Column("collection_open", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+comment_moderation = sa.Table(
+    "comment_moderation", metadata,
+    sa.Column("respondent_id", sa.String(64), primary_key=True),
+    sa.Column("cohort", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(8), nullable=False),
+    sa.Column("batch", sa.Integer),
+    sa.Column("position", sa.Integer),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state IN ('hidden', 'released')", name="ck_moderation_state"),
 )
 
 
@@ -133,10 +151,23 @@ def _migrate_5(conn: Connection) -> None:
         f" updated_at {_ts(conn)} NOT NULL)"))
 
 
+def _migrate_6(conn: Connection) -> None:
+    """Version 6: ``comment_moderation``, the facilitator's hidden and released comments."""
+    conn.execute(sa.text(
+        "CREATE TABLE comment_moderation ("
+        " respondent_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+        " cohort VARCHAR(64) NOT NULL,"
+        " state VARCHAR(8) NOT NULL CONSTRAINT ck_moderation_state"
+        "   CHECK (state IN ('hidden', 'released')),"
+        " batch INTEGER, position INTEGER,"
+        f" updated_at {_ts(conn)} NOT NULL)"))
+    conn.execute(sa.text("CREATE INDEX ix_moderation_cohort ON comment_moderation (cohort)"))
+
+
 #: Forward migrations: version -> function bringing the schema to it.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2,
                                                        3: _migrate_3, 4: _migrate_4,
-                                                       5: _migrate_5}
+                                                       5: _migrate_5, 6: _migrate_6}
 
 
 def current_version(conn: Connection) -> int:

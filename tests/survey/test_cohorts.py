@@ -112,7 +112,7 @@ def test_schema_5_migrates_a_version_4_store(tmp_path, instrument):
     engine.dispose()
     s = open_store(path, instrument=instrument)
     try:
-        assert SCHEMA_VERSION == 5 and s.schema_version() == 5
+        assert s.schema_version() == SCHEMA_VERSION >= 5
         s.set_collection_open("WS-1", False)
         assert not s.collection_open("WS-1")
     finally:
