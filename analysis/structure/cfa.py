@@ -15,7 +15,10 @@ from analysis._moments import listwise_rows
 from analysis.structure._engine import EQUALITY, Layout, Moments, estimate, implied, layout, matrices
 from survey.errors import DataError
 
-__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning"]
+__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING"]
+
+#: How :func:`cfa` treats missing answers: complete cases, or full-information ML.
+MISSING = ("listwise", "ml")
 
 #: The columns of :attr:`CFAResult.fit`, in order.
 FIT_COLUMNS = ("n", "chi2", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low",
@@ -247,7 +250,7 @@ def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items:
 
 
 def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
-        equal: str | Iterable[str] = ()) -> CFAResult:
+        equal: str | Iterable[str] = (), missing: str = "listwise") -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as lavaan's ``cfa()``.
 
     Parameters
@@ -267,6 +270,12 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         Equal across groups (lavaan's ``group.equal``): any of
         ``"loadings"``, ``"intercepts"`` (latent means then free in every
         group but the first) and ``"residuals"``.
+    missing : {"listwise", "ml"}
+        ``"listwise"``: complete cases only (lavaan's default).  ``"ml"``:
+        full-information maximum likelihood, every row with an answer used
+        (lavaan's ``missing = "ml"``: a mean structure, the saturated model by
+        EM for the test, observed-information standard errors); see
+        :mod:`analysis.structure.fiml`.
 
     Returns
     -------
@@ -296,6 +305,12 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     >>> fit = cfa(data, factors)
     >>> fit.fit[["chi2", "df", "cfi", "rmsea", "srmr"]]  # doctest: +SKIP
     """
+    if missing not in MISSING:
+        raise DataError(f"missing: got {missing!r}; expected one of {list(MISSING)}")
+    if missing == "ml":
+        from analysis.structure.fiml import cfa_fiml
+
+        return cfa_fiml(data, factors, group=group, equal=equal)
     data = check_frame(data)
     factors = _check_factors(data, factors)
     eq = _check_equal(equal, group)

@@ -36,7 +36,7 @@ _WHAT = {"configural": "the same factor structure", "metric": "equal loadings",
 
 
 def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
-               group: str) -> pd.DataFrame:
+               group: str, *, missing: str = "listwise") -> pd.DataFrame:
     """Fit the measurement-invariance ladder across the groups of ``group``.
 
     Parameters
@@ -47,6 +47,8 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
         ``{factor: [item, ...]}`` as for :func:`~analysis.structure.cfa`.
     group : str
         The grouping column (two or more groups).
+    missing : {"listwise", "ml"}
+        As :func:`~analysis.structure.cfa`: complete cases, or full-information ML.
 
     Returns
     -------
@@ -64,8 +66,9 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
         rising by :data:`DELTA_SRMR` (0.030 for metric, 0.010 for scalar and
         strict) or more; it is NA for the configural row (judge that by its
         own fit) and when either model did not converge.  ``attrs``:
-        ``groups`` (labels in model order), ``n`` (complete cases per group)
-        and ``rule``.
+        ``groups`` (labels in model order), ``n`` (responses per group as the
+        estimator uses them: complete cases, or with ``missing="ml"`` every
+        response with an answer), ``missing`` and ``rule``.
 
     Raises
     ------
@@ -80,7 +83,12 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     """
     rows, fits = [], []
     for step, equal in STEPS.items():
-        fit = cfa(data, factors, group=group, equal=equal)
+        if missing == "ml":   # the ladder shows fit only: no standard errors needed
+            from analysis.structure.fiml import cfa_fiml
+
+            fit = cfa_fiml(data, factors, group=group, equal=equal, se=False)
+        else:
+            fit = cfa(data, factors, group=group, equal=equal, missing=missing)
         fits.append(fit)
         row = fit.fit.iloc[0]
         rows.append({"step": step, **{c: row[c] for c in ("chi2", "df", "p", "cfi", "tli",
@@ -106,17 +114,18 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
                "delta_p", "delta_cfi", "delta_rmsea", "delta_srmr", "supported", "converged"]]
     out.attrs.update(groups=[str(g) for g in fits[0].groups],
                      n=dict(zip(map(str, fits[0].groups),
-                                      _complete_counts(data, factors, group).tolist())),
-                     rule=RULE)
+                                      _used_counts(data, factors, group, missing).tolist())),
+                     missing=missing, rule=RULE)
     return out
 
 
 def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, *,
-                      min_n: int = 0) -> dict[object, int]:
-    """The levels of ``group`` with enough complete cases for the ladder.
+                      min_n: int = 0, missing: str = "listwise") -> dict[object, int]:
+    """The levels of ``group`` with enough responses for the ladder.
 
-    A level qualifies with at least ``max(min_n, q)`` complete cases over the
-    items, ``q`` being the free parameters of one group's configural model
+    A level qualifies with at least ``max(min_n, q)`` responses as the
+    estimator uses them (complete cases over the items, or with
+    ``missing="ml"`` responses with at least one answer), ``q`` being the free parameters of one group's configural model
     (loadings, factor (co)variances, residual variances and intercepts).
 
     Returns
@@ -127,14 +136,19 @@ def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], 
     """
     p, k = sum(len(f) for f in factors.values()), len(factors)
     need = max(int(min_n), 3 * p - k + k * (k + 1) // 2)
-    counts = _complete_counts(data, factors, group)
+    counts = _used_counts(data, factors, group, missing)
     return {level: int(n) for level, n in counts.items() if n >= need}
 
 
-def _complete_counts(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
-                     group: str) -> pd.Series:
-    """Complete cases over the items per level of ``group``, levels in order of first appearance."""
+def _used_counts(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str,
+                 missing: str = "listwise") -> pd.Series:
+    """Responses the estimator uses per level of ``group`` (complete cases, or
+    with ``missing="ml"`` those with an answer), levels in order of first appearance."""
     items = [i for f in factors.values() for i in f]
+    if missing == "ml":
+        from analysis.structure.fiml import used_counts
+
+        return used_counts(data, items, group)
     complete = data.dropna(subset=[*items, group])
     return (complete[group].value_counts(sort=False)
             .reindex(pd.unique(data[group].dropna())).fillna(0).astype(int))

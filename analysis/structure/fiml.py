@@ -1,0 +1,358 @@
+"""Full-information maximum likelihood: a CFA that uses every response.
+
+``cfa(..., missing="ml")`` and ``invariance(..., missing="ml")`` land here.
+The conventions are those of ``lavaan::cfa(missing = "ml")`` (0.6):
+
+Data
+    Every row with at least one observed item (and, when grouped, a group)
+    is used; rows missing every item are dropped, as lavaan does.
+Likelihood
+    Casewise: each row contributes the normal log-density of its observed
+    items under the model's ``mu`` and ``Sigma`` restricted to them; the
+    model always has a mean structure (free intercepts, latent means 0 or,
+    with equal intercepts, free beyond the first group).
+Estimation
+    ``-2 logL`` is minimised by scoring with the complete-data expected
+    information as the metric (steps halved until ``logL`` rises), until a
+    step changes ``-2 logL`` by less than 1e-10 and the gradient's norm is
+    below 1e-6 per respondent.
+h1 and fit
+    The saturated model (free means and covariances) is fitted by EM; the
+    test statistic is ``chi2 = 2 (logL_h1 - logL_h0)``, the baseline the
+    independence model (free means and variances; its likelihood separates
+    by item), and CFI, TLI, RMSEA (N = the rows used) follow from them as in
+    the complete-data case.  SRMR compares the model's moments with the EM
+    estimates of h1, means included.  ``AIC``/``BIC`` count the intercepts.
+Standard errors
+    From the observed information (lavaan's default for ``missing = "ml"``):
+    the inverse Hessian of ``-logL``, by central differences of the analytic
+    gradient.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from analysis._checks import check_frame, numeric_matrix
+from analysis.structure._engine import (
+    Layout,
+    Moments,
+    _derivatives,
+    discrepancy,
+    group_params,
+    implied,
+    layout,
+    start_values,
+)
+from survey.errors import DataError
+
+__all__ = ["cfa_fiml", "used_counts", "LOG2PI"]
+
+LOG2PI = float(np.log(2 * np.pi))
+_MAX_ITER = 1000
+_EM_MAX_ITER = 20000
+
+
+@dataclass
+class _Pattern:
+    """The rows sharing one pattern of answered items: their sufficient statistics."""
+
+    o: np.ndarray          # indices of the answered items
+    n: int
+    mean: np.ndarray       # means of the answered items
+    scatter: np.ndarray    # sum of (x - mean)(x - mean)' over the rows
+
+
+@dataclass
+class _Group:
+    """The rows of one group by pattern, and h1 (EM) and baseline ``-2 logL``."""
+
+    n: int
+    patterns: list[_Pattern]
+    h1: Moments
+    h1_m2ll: float
+    base_m2ll: float
+
+
+def _patterns(x: np.ndarray) -> list[_Pattern]:
+    obs = ~np.isnan(x)
+    masks, inverse = np.unique(obs, axis=0, return_inverse=True)
+    out = []
+    for k, mask in enumerate(masks):
+        rows = x[np.asarray(inverse).ravel() == k][:, mask]
+        mean = rows.mean(axis=0)
+        dev = rows - mean
+        out.append(_Pattern(np.flatnonzero(mask), rows.shape[0], mean, dev.T @ dev))
+    return out
+
+
+def _m2ll(patterns: list[_Pattern], sigma: np.ndarray, mu: np.ndarray, *,
+          gradient: bool = False) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """``-2 logL`` of the rows under ``N(mu, Sigma)`` (answered items only), and
+    its derivatives with respect to ``Sigma`` (as a symmetric matrix) and ``mu``.
+
+    Raises ``np.linalg.LinAlgError`` when a submatrix is not positive definite.
+    """
+    p = sigma.shape[0]
+    total = 0.0
+    d_sigma = np.zeros((p, p)) if gradient else None
+    d_mu = np.zeros(p) if gradient else None
+    for pat in patterns:
+        o = pat.o
+        s_oo = sigma[np.ix_(o, o)]
+        chol = np.linalg.cholesky(s_oo)
+        inv = np.linalg.inv(s_oo)
+        d = pat.mean - mu[o]
+        c = pat.scatter + pat.n * np.outer(d, d)
+        total += pat.n * (o.size * LOG2PI + 2.0 * np.log(np.diag(chol)).sum()) + np.sum(inv * c)
+        if gradient:
+            d_sigma[np.ix_(o, o)] += pat.n * inv - inv @ c @ inv
+            d_mu[o] -= 2.0 * pat.n * (inv @ d)
+    return total, d_sigma, d_mu
+
+
+def _em(patterns: list[_Pattern], n: int, x: np.ndarray, label: object,
+        items: list[str]) -> tuple[Moments, float]:
+    """The saturated model by EM: means and covariances (divisor N) and its ``-2 logL``."""
+    p = x.shape[1]
+    counts = (~np.isnan(x)).sum(axis=0)
+    thin = [items[j] for j in np.flatnonzero(counts < 2)]
+    if thin:
+        raise DataError(f"data: item(s) {thin} have fewer than 2 answers in group {label!r}; "
+                        "full-information ML needs every item answered at least twice")
+    mu = np.nanmean(x, axis=0)
+    sigma = np.diag(np.nanvar(x, axis=0))
+    if np.any(np.diag(sigma) <= 1e-12):
+        flat = [items[j] for j in np.flatnonzero(np.diag(sigma) <= 1e-12)]
+        raise DataError(f"data: item(s) {flat} do not vary in group {label!r}; "
+                        "a CFA needs positive-definite covariances")
+    for _ in range(_EM_MAX_ITER):
+        t1 = np.zeros(p)
+        t2 = np.zeros((p, p))
+        for pat in patterns:
+            o = pat.o
+            b = sigma[:, o] @ np.linalg.inv(sigma[np.ix_(o, o)])   # regression of all on o
+            d = pat.mean - mu[o]
+            mean_hat = mu + b @ d                                   # mean of E[x | x_o]
+            t1 += pat.n * mean_hat
+            t2 += (pat.n * np.outer(mean_hat, mean_hat) + b @ pat.scatter @ b.T
+                   + pat.n * (sigma - b @ sigma[o, :]))
+        mu_new = t1 / n
+        sigma_new = t2 / n - np.outer(mu_new, mu_new)
+        sigma_new = (sigma_new + sigma_new.T) / 2
+        change = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
+        mu, sigma = mu_new, sigma_new
+        if change < 1e-12:
+            break
+    sign, logdet = np.linalg.slogdet(sigma)
+    if sign <= 0:
+        raise DataError(f"data: the EM covariance matrix of the items in group {label!r} is "
+                        "singular (some items are linear combinations of others)")
+    m2ll, _, _ = _m2ll(patterns, sigma, mu)
+    return Moments(n, sigma, mu, float(logdet)), m2ll
+
+
+def _baseline(x: np.ndarray) -> float:
+    """``-2 logL`` of the independence model: item by item, ML mean and variance."""
+    total = 0.0
+    for j in range(x.shape[1]):
+        v = x[~np.isnan(x[:, j]), j]
+        total += v.size * (LOG2PI + np.log(v.var()) + 1.0)
+    return float(total)
+
+
+_H1_CACHE: dict[str, _Group] = {}
+
+
+def _group(x: np.ndarray, label: object, items: list[str]) -> _Group:
+    key = hashlib.sha256(np.ascontiguousarray(x).tobytes() + str(x.shape).encode()).hexdigest()
+    if key not in _H1_CACHE:   # the steps of a ladder share their groups' h1
+        if len(_H1_CACHE) > 64:
+            _H1_CACHE.clear()
+        patterns = _patterns(x)
+        h1, h1_m2ll = _em(patterns, x.shape[0], x, label, items)
+        _H1_CACHE[key] = _Group(x.shape[0], patterns, h1, h1_m2ll, _baseline(x))
+    return _H1_CACHE[key]
+
+
+def _objective(lay: Layout, theta: np.ndarray, groups: list[_Group], *,
+               gradient: bool = False) -> tuple[float, np.ndarray | None]:
+    """``-2 logL`` of the model at ``theta`` (inf when a Sigma is not positive definite)."""
+    total = 0.0
+    grad = np.zeros(lay.npar) if gradient else None
+    for g, grp in enumerate(groups):
+        sigma, mu = implied(lay, theta, g)
+        try:
+            m2ll, d_sigma, d_mu = _m2ll(grp.patterns, sigma, mu, gradient=gradient)
+        except np.linalg.LinAlgError:
+            return np.inf, None
+        total += m2ll
+        if gradient:
+            own = group_params(lay, g)
+            dsig, dmu = _derivatives(lay, theta, g)
+            grad[own] += np.tensordot(dsig, d_sigma, axes=([1, 2], [0, 1])) + dmu @ d_mu
+    return total, grad
+
+
+def _estimate(lay: Layout, groups: list[_Group]) -> tuple[np.ndarray, float, int, bool, str]:
+    """Minimise ``-2 logL`` from lavaan-like start values (see the module docstring)."""
+    moments = [grp.h1 for grp in groups]
+    n_total = sum(grp.n for grp in groups)
+    theta = start_values(lay, moments)
+    f, grad = _objective(lay, theta, groups, gradient=True)
+    if not np.isfinite(f):
+        return theta, f, 0, False, "the starting values give no positive-definite model"
+    for it in range(1, _MAX_ITER + 1):
+        _, _, info = discrepancy(lay, theta, moments, derivatives=True)
+        metric = 2.0 * n_total * info if info is not None else np.eye(lay.npar)
+        try:
+            step = -np.linalg.solve(metric, grad)
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(metric, grad, rcond=None)[0]
+        t = 1.0
+        while True:
+            f_new, _ = _objective(lay, theta + t * step, groups)
+            if f_new <= f or t < 1e-10:
+                break
+            t /= 2
+        if not np.isfinite(f_new) or (f_new > f and t < 1e-10):
+            small = np.linalg.norm(grad) / n_total < 1e-6
+            return theta, f, it, bool(small), ("converged" if small else
+                                                "no step decreases -2 logL")
+        theta = theta + t * step
+        change = f - f_new
+        f, grad = _objective(lay, theta, groups, gradient=True)
+        if abs(change) < 1e-10 and np.linalg.norm(grad) / n_total < 1e-6:
+            return theta, f, it, True, "converged"
+    return theta, f, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations"
+
+
+def _observed_vcov(lay: Layout, theta: np.ndarray, groups: list[_Group]) -> np.ndarray:
+    """Inverse of the observed information (Hessian of ``-logL``), by central
+    differences of the analytic gradient."""
+    hess = np.zeros((lay.npar, lay.npar))
+    for a in range(lay.npar):
+        h = 1e-5 * max(1.0, abs(theta[a]))
+        up, down = theta.copy(), theta.copy()
+        up[a] += h
+        down[a] -= h
+        _, g_up = _objective(lay, up, groups, gradient=True)
+        _, g_down = _objective(lay, down, groups, gradient=True)
+        hess[a] = (g_up - g_down) / (4.0 * h)   # d2(-logL) = d2(-2 logL) / 2
+    hess = (hess + hess.T) / 2
+    return np.linalg.inv(hess)
+
+
+def used_counts(data: pd.DataFrame, items: Sequence[str], group: str | None = None) -> pd.Series:
+    """Rows that full-information ML uses (at least one item answered), per group
+    level in order of first appearance (one entry ``"all"`` without ``group``)."""
+    answered = data[list(items)].notna().any(axis=1)
+    if group is None:
+        return pd.Series({"all": int(answered.sum())})
+    ok = answered & data[group].notna()
+    counts = data.loc[ok, group].value_counts(sort=False)
+    return counts.reindex(pd.unique(data[group].dropna())).fillna(0).astype(int)
+
+
+def cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
+             group: str | None = None, equal: str | Iterable[str] = (),
+             se: bool = True):  # noqa: ANN201
+    """:func:`analysis.structure.cfa` with ``missing="ml"`` (module docstring).
+
+    Returns a :class:`~analysis.structure.CFAResult` whose ``fit`` row also has
+    ``unrestricted_loglik`` (h1) and whose ``n`` counts the rows used.
+    ``se=False`` skips the standard errors (NaN; the numerical Hessian is the
+    costly part), for callers that show fit only.
+    """
+    from analysis.structure.cfa import (
+        CFAResult,
+        CFAWarning,
+        _check_equal,
+        _check_factors,
+        _groups,
+        _rmsea_ci,
+        _srmr,
+        _tables,
+    )
+
+    data = check_frame(data)
+    factors = _check_factors(data, factors)
+    eq = _check_equal(equal, group)
+    names = list(factors)
+    items = [i for f in factors.values() for i in f]
+    factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
+    x = numeric_matrix(data, items)
+    keep = ~np.isnan(x).all(axis=1)
+    if group is None:
+        labels, codes = [None], np.where(keep, 0, -1)
+    else:
+        labels, codes = _groups(data, group, keep)
+    lay = layout(factor_of, len(names), len(labels), True, eq)
+    p = len(items)
+    moments_count = len(labels) * (p * (p + 1) // 2 + p)
+    if lay.npar > moments_count:
+        raise DataError(f"factors: the model has {lay.npar} free parameters but the data give only "
+                        f"{moments_count} moments; the model is not identified (add items)")
+    with threadpool_limits(limits=1, user_api="blas"):
+        groups = []
+        for g, label in enumerate(labels):
+            rows = x[codes == g]
+            need = lay.group_npar(g)
+            if rows.shape[0] < need:
+                where = f"group {label!r} of {group!r}" if group is not None else "the data"
+                raise DataError(f"data: {where} has {rows.shape[0]} response(s) with an answer; "
+                                f"expected at least {need}, the free parameters of its model")
+            groups.append(_group(rows, label if group is not None else "all", items))
+        theta, m2ll, iterations, converged, message = _estimate(lay, groups)
+        problems = [] if converged else [message]
+        ses = np.full(lay.npar, np.nan)
+        if se:
+            try:
+                ses = np.sqrt(np.clip(np.diag(_observed_vcov(lay, theta, groups)), 0, None))
+            except np.linalg.LinAlgError:
+                problems.append("the information matrix is singular: no standard errors")
+    load, cors, res, improper = _tables(lay, theta, ses, names, items, labels, group is not None)
+    problems += improper
+    fit = pd.DataFrame([_fit_row(lay, theta, m2ll, groups, _rmsea_ci, _srmr)])
+    for c in ("n", "df", "npar", "baseline_df"):
+        fit[c] = fit[c].astype("int64")
+    if problems:
+        warnings.warn("cfa: " + "; ".join(problems) + "; the estimates are not trustworthy",
+                      CFAWarning, stacklevel=3)
+    return CFAResult(fit=fit, loadings=load, factor_correlations=cors, residual_variances=res,
+                     converged=not problems, problems=problems,
+                     groups=labels if group is not None else [], iterations=iterations)
+
+
+def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group],
+             rmsea_ci, srmr) -> dict[str, float]:  # noqa: ANN001
+    n = sum(grp.n for grp in groups)
+    p = lay.factor_of.size
+    ng = len(groups)
+    df = ng * (p * (p + 1) // 2 + p) - lay.npar
+    h1 = sum(grp.h1_m2ll for grp in groups)
+    chi2 = max(m2ll - h1, 0.0)
+    base = sum(grp.base_m2ll for grp in groups) - h1
+    base_df = ng * p * (p - 1) // 2
+    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
+    denom = max(d_model, d_base)
+    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
+    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
+    rmsea = np.sqrt(max(chi2 / n / df - 1.0 / n, 0.0)) * np.sqrt(ng) if df > 0 else 0.0
+    low, high = rmsea_ci(chi2, df, n, ng)
+    loglik = -m2ll / 2
+    return {"n": n, "chi2": chi2, "df": df,
+            "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+            "cfi": cfi, "tli": tli, "rmsea": rmsea, "rmsea_ci_low": low, "rmsea_ci_high": high,
+            "srmr": srmr(lay, theta, [grp.h1 for grp in groups]),
+            "aic": -2 * loglik + 2 * lay.npar, "bic": -2 * loglik + lay.npar * np.log(n),
+            "npar": lay.npar, "loglik": loglik, "baseline_chi2": base, "baseline_df": base_df,
+            "unrestricted_loglik": -h1 / 2}
