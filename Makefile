@@ -14,11 +14,13 @@ export MPLBACKEND := agg
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help demo test lab survey dashboard report bench bench-quick bench-room clean
+.PHONY: help demo test lint format lab survey dashboard report bench bench-quick bench-room clean
 
 help:
 	@echo "make demo       create .venv if needed, install netsoc, run the demo pipeline"
-	@echo "make test       install the test extras and run the whole test suite"
+	@echo "make test       install the test extras, run make lint, then the whole test suite"
+	@echo "make lint       ruff (lint + format check) and mypy, as CI and pre-commit run them"
+	@echo "make format     let ruff format the code and fix what it can"
 	@echo "make lab        JupyterLab on notebooks/"
 	@echo "make survey     serve the questionnaire, many participants per process (COHORT=code PORT=n)"
 	@echo "make dashboard  serve the live workshop dashboard (COHORT=code DASHBOARD_PORT=n)"
@@ -51,7 +53,18 @@ demo: $(VENV)/.installed
 
 # the suite includes a quick smoke run of the benchmarks, which compares with pingouin
 test: $(VENV)/.installed-bench
+	$(MAKE) lint
 	NETSOC_RELIABILITY_DOC=docs/reliability.md $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the same checks as .pre-commit-config.yaml; configured in pyproject.toml
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/
