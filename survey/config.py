@@ -36,6 +36,7 @@ __all__ = [
     "default_db_url",
     "resolve_db_url",
     "max_import_bytes",
+    "instrument_path",
 ]
 
 #: Where the demo pipeline writes its files: ``data/`` under the current
@@ -101,3 +102,30 @@ def max_import_bytes() -> int:
     raw = os.environ.get("NETSOC_MAX_IMPORT_MB")
     mb = float(raw) if raw else DEFAULT_MAX_IMPORT_MB
     return int(mb * 1024 * 1024)
+
+
+def instrument_path(version: str | None = None) -> Path:
+    """The shipped questionnaire file, or the file of an earlier shipped version.
+
+    Parameters
+    ----------
+    version : str, optional
+        ``None`` for the current questionnaire (``netsoc.yaml``); an earlier
+        version such as ``"1.0.0"`` for its kept file (``netsoc-1.0.0.yaml``),
+        so responses stored under it can be read with its own items.
+
+    Raises
+    ------
+    FileNotFoundError
+        No shipped file has this version.
+    """
+    from importlib import resources
+
+    folder = Path(str(resources.files("survey") / "instruments"))
+    path = folder / ("netsoc.yaml" if version is None else f"netsoc-{version}.yaml")
+    if version is not None and not path.is_file():
+        kept = sorted(p.stem.removeprefix("netsoc-") for p in folder.glob("netsoc-[0-9]*.yaml"))
+        raise FileNotFoundError(f"no shipped questionnaire of version {version!r}; kept earlier "
+                                f"versions: {', '.join(kept) or 'none'} (the current one is "
+                                f"netsoc.yaml)")
+    return path

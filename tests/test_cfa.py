@@ -19,6 +19,7 @@ import pytest
 from scipy import stats
 
 from analysis import cfa, instrument_model, invariance
+from survey.config import instrument_path
 from analysis.structure import (
     CFAWarning,
     FIT_COLUMNS,
@@ -57,7 +58,7 @@ def demo() -> tuple[pd.DataFrame, dict[str, list[str]]]:
     scoring code also checks are added as unanswered.
     """
     raw = pd.read_csv(REF_DIR / "demo_lavaan.csv")
-    inst = load_instrument()
+    inst = load_instrument(instrument_path("1.0.0"))  # the file was drawn under version 1.0.0
     for item in inst.item_ids:
         if item not in raw.columns:
             raw[item] = np.nan
