@@ -19,11 +19,12 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, port: int) -> None:
                         help="allow a non-loopback --ip; visitors then need the printed token")
     parser.add_argument("--token", help="token visitors must give (default: random with --public)")
     parser.add_argument("--workers", type=int, default=1,
-                        help="server processes on ports PORT..PORT+N-1 (put a reverse proxy with "
-                        "sticky sessions in front; use a PostgreSQL --db) (default 1)")
+                        help="server processes (survey: uvicorn workers on one port, no sticky "
+                        "sessions needed; dashboard: ports PORT..PORT+N-1); use a PostgreSQL "
+                        "--db with several (default 1)")
     parser.add_argument("--max-sessions", type=int, default=400,
-                        help="live sessions per process; the next visitor is told the room is "
-                        "full (default 400)")
+                        help="survey: requests in flight per process; dashboard: live sessions "
+                        "per process; beyond it visitors are told to wait (default 400)")
     parser.add_argument("--session-timeout", type=float, default=60.0,
                         help="seconds a closed page's session is kept (default 60)")
 

@@ -1,10 +1,10 @@
-"""``netsoc survey``: serve the questionnaire (many participants per process) and print its address."""
+"""``netsoc survey``: serve the questionnaire to phones (stateless; any number of workers)."""
 
 from __future__ import annotations
 
 import argparse
 
-from netsoc.cli._server import add_server_arguments, run_server
+from netsoc.cli._server import add_server_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,11 +14,25 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(without it, participants can use ?cohort=CODE in the address)")
     p.add_argument("--min-group-size", type=int, default=5,
                    help="k: the feedback compares with the workshop only from this size (default 5)")
+    p.add_argument("--create", action="store_true",
+                   help="create the --db store if it does not exist yet")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy (address or network, e.g. 127.0.0.1) whose "
+                   "X-Forwarded-For names the client; repeat for several (default: none, the "
+                   "connection's peer is the client)")
+    p.add_argument("--client-rate", type=float, default=20.0,
+                   help="budget units a second per client (a message costs 4, the page 2, a file "
+                   "1; ten seconds' worth can be saved up); 0 turns it off (default 20)")
     add_server_arguments(p, port=8866)
     p.set_defaults(func=_survey)
 
 
 def _survey(args: argparse.Namespace) -> int:
+    import secrets
+
+    from netsoc.server.config import ServerConfig
+    from netsoc.server.serve import serve_survey
+    from netsoc.startup import check_store
     from survey.errors import NetsocError
     from survey.instrument import load_instrument
 
@@ -27,10 +41,17 @@ def _survey(args: argparse.Namespace) -> int:
         if not spec.accepts(args.cohort):
             raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
                               f"expected {spec.pattern}")
-    return run_server(args, "survey", cohort=args.cohort, min_group_size=args.min_group_size,
-                      query=f"cohort={args.cohort}" if args.cohort else "",
-                      message="netsoc survey is running at {url}  (Ctrl-C to stop)",
-                      echo=_echo_with_qr if args.public else print)
+    if not 1 <= args.workers <= 64:
+        raise NetsocError(f"--workers: expected 1 to 64 processes, got {args.workers}")
+    db = check_store(args.db, create=args.create)
+    token = args.token or (secrets.token_urlsafe(16) if args.public else None)
+    config = ServerConfig(kind="survey", db=db, port=args.port, ip=args.ip, public=args.public,
+                          token=token, max_sessions=args.max_sessions, cohort=args.cohort,
+                          min_group_size=args.min_group_size,
+                          trusted_proxies=tuple(args.trusted_proxy),
+                          client_rate=args.client_rate).check()
+    return serve_survey(config, workers=args.workers,
+                        echo=_echo_with_qr if args.public else print)
 
 
 def _echo_with_qr(line: str) -> None:

@@ -68,6 +68,10 @@ ALREADY_SUBMITTED_MESSAGE = (
     "A response from this browser has already been submitted, so this one was not "
     "stored. Each person takes part once - thank you!"
 )
+#: Shown when the resume code's draft was submitted from another device.
+TAKEN_MESSAGE = (
+    "These answers were already submitted from another device, so nothing more was stored "
+    "here. You can keep a copy of the answers you gave on this device.")
 #: Failed resume attempts before the session has to wait.
 RESUME_ATTEMPTS = 5
 #: Seconds a session waits after too many failed resume attempts.
@@ -354,6 +358,12 @@ class SurveyModel(HasTraits):
         self._store: Any = None
         self._clock = clock
         self._resume_failures: list[float] = []
+        #: Why the last resume failed (``resume_empty``, ``resume_locked``,
+        #: ``resume_not_found``, ``store_down``), else "".
+        self.resume_error = ""
+        #: The draft was submitted from another device (the resume code's
+        #: other holder); this one can no longer submit.
+        self.taken = False
         self._saved: tuple[Any, ...] | None = None  # what the last draft save wrote
         self.cohort_locked = not (cohort is None if ask_cohort is None else ask_cohort)
         if cohort is not None and not instrument.cohort.accepts(cohort):
@@ -569,13 +579,16 @@ class SurveyModel(HasTraits):
         return out
 
     def _valid_partial(self) -> dict[str, Any]:
-        """Answers without the values that would not validate (for drafts)."""
+        """Answers without the values that would not validate (for drafts).
+
+        One validation of all the answers (not one per page).
+        """
         answers = self._answers_to_store()
-        bad = set()
-        for index in range(1, len(self.pages)):
-            bad |= {k for k, msg in self.page_problems(index).items()
-                    if msg != self.text("required", REQUIRED_MESSAGE)}
-        return {k: v for k, v in answers.items() if k not in bad}
+        try:
+            validate_answers(answers, self.instrument, partial=True)
+        except ResponseValidationError as exc:
+            return {k: v for k, v in answers.items() if k not in exc.fields}
+        return answers
 
     def save_draft(self, *, quiet: bool = False) -> bool:
         """Store the answers so far under the resume code.
@@ -647,11 +660,14 @@ class SurveyModel(HasTraits):
         from survey.store import normalise_code
 
         code = (code or "").strip()
+        self.resume_error = ""
         if not code:
+            self.resume_error = "resume_empty"
             self.errors = {"resume": self.text("resume_empty",
                                                "Please enter the resume code you were given.")}
             return False
         if self.resume_locked():
+            self.resume_error = "resume_locked"
             self.errors = {"resume": self.text(
                 "resume_locked", "Too many codes were tried. Please wait a minute before "
                 "trying again.")}
@@ -661,10 +677,12 @@ class SurveyModel(HasTraits):
         except StoreError as exc:
             if isinstance(exc, DraftNotFound):
                 self._resume_failures.append(self._clock())
+                self.resume_error = "resume_not_found"
                 self.errors = {"resume": self.text(
                     "resume_not_found", "No unfinished answers were found for this code. "
                     "Check the code, or start a new survey.")}
             else:
+                self.resume_error = "store_down"
                 self.errors = {"resume": self.text("store_down", STORE_DOWN_MESSAGE)}
             return False
         self.respondent_id = normalise_code(code)
@@ -716,7 +734,11 @@ class SurveyModel(HasTraits):
             self.message = self.text("already_submitted", ALREADY_SUBMITTED_MESSAGE)
             return None
         except StoreError:
-            self.message = self.text("store_down", STORE_DOWN_MESSAGE)
+            if self.submitted_elsewhere():
+                self.taken = True
+                self.message = self.text("taken_text", TAKEN_MESSAGE)
+            else:
+                self.message = self.text("store_down", STORE_DOWN_MESSAGE)
             return None
         except ResponseValidationError as exc:
             self.message = self.text("not_stored", "The answers could not be stored: {problems}",
@@ -729,6 +751,17 @@ class SurveyModel(HasTraits):
         self.message = ""
         self.state = "submitted"
         return rid
+
+    def submitted_elsewhere(self) -> bool:
+        """Whether this respondent id was submitted already (from another device
+        that used the resume code), so this device can no longer submit."""
+        try:
+            self._store_call(lambda s: s.load_draft(self.respondent_id))
+        except DraftNotFound as exc:
+            return bool(exc.submitted)
+        except StoreError:
+            return False
+        return False
 
     def peer_responses(self) -> Any:
         """Submitted responses of the same cohort, without this respondent.

@@ -65,6 +65,16 @@ class ServerConfig:
         The dashboard's language (``netsoc dashboard --lang``; None: the default).
     survey_url : str or None
         The survey address the dashboard shows as a QR code (``--survey-url``).
+    secret : str or None
+        The survey server's token-signing secret, the same in every worker
+        (random at start when not given; never on a command line).
+    trusted_proxies : tuple of str
+        Addresses or networks of reverse proxies whose ``X-Forwarded-For``
+        names the client (``--trusted-proxy``); empty: the peer is the client.
+    client_rate : float
+        Budget units a second each client earns (a message costs 4, the
+        page 2, a file 1; a client can save up ten seconds' worth); 0 turns
+        the per-client budget off.
     """
 
     kind: str = "survey"
@@ -81,6 +91,9 @@ class ServerConfig:
     session_timeout: float = 60.0
     lang: str | None = None
     survey_url: str | None = None
+    secret: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    client_rate: float = 20.0
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""
@@ -102,6 +115,15 @@ class ServerConfig:
         if not 1 <= float(self.session_timeout) <= 3600:
             raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, "
                               f"got {self.session_timeout!r}")
+        if not 0 <= float(self.client_rate) <= 10_000:
+            raise NetsocError(f"client_rate: expected 0 to 10000 units a second, "
+                              f"got {self.client_rate!r}")
+        from netsoc.server.limits import parse_proxies
+
+        try:
+            parse_proxies(self.trusted_proxies)
+        except ValueError as exc:
+            raise NetsocError(str(exc)) from exc
         return self
 
     def to_json(self) -> str:
@@ -110,6 +132,8 @@ class ServerConfig:
     @classmethod
     def from_json(cls, text: str) -> ServerConfig:
         raw = json.loads(text)
+        if isinstance(raw.get("trusted_proxies"), list):
+            raw["trusted_proxies"] = tuple(raw["trusted_proxies"])
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - known)
         if unknown:

@@ -1,23 +1,14 @@
-"""A participant without a browser: speaks Solara's widget protocol over one websocket.
+"""A participant without a browser: fetches what a phone fetches, then speaks the form's messages.
 
-What a real page does (recorded with Playwright's ``page.on("websocket")``):
-
-1. ``GET /`` (sets the ``solara-session-id`` cookie);
-2. open ``/jupyter/api/kernels/<new uuid>/channels?session_id=<new uuid>``;
-3. send ``kernel_info_request``, ``comm_open`` for target ``solara.control``
-   and a ``comm_msg`` ``{"method": "run", "args": {"path": "/?cohort=..."}}``;
-4. the server answers with one ``comm_open`` per widget (its full state) and
-   ``comm_msg`` updates; ``{"method": "finished", "widget_id": ...}`` names
-   the root widget;
-5. the page changes a widget with ``comm_msg {"method": "update", "state":
-   {...}}`` and clicks a button with ``{"method": "custom", "content":
-   {"event": "click"}}``.
-
-:class:`ProtocolParticipant` keeps the widget states, finds widgets by their
-CSS hooks (``_dom_classes``) among those reachable from the root and not
-hidden, answers with a seeded rng, pages, submits and waits for the
-feedback, timing each step.  Used by ``bench/bench_room.py`` and the server
-tests; loopback only.
+:class:`HttpParticipant` opens the survey page, reads from it every file a
+browser with an empty cache loads (the stylesheet and adapter named in the
+page, then what the adapter loads: the form module and the instrument
+description named in the page's boot data), and then answers the
+questionnaire with the form's JSON messages (:mod:`netsoc.form.protocol`),
+as ``page.js`` sends them.  It counts requests and bytes on the wire
+(compressed bodies plus headers) and times each step.  Used by the server
+tests (in process, through httpx's ASGI transport) and by bench/bench_room.py
+(over TCP).
 """
 
 from __future__ import annotations
@@ -26,273 +17,194 @@ import asyncio
 import json
 import re
 import time
-import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import numpy as np
 
-PAGE_RE = re.compile(r"Page (\d+) of (\d+)")
-NUMBERS_RE = re.compile(r"(\d+)\D{1,20}?(\d+)")
+__all__ = ["HttpParticipant", "Outcome", "page_files", "boot_data"]
+
+_ATTR = re.compile(r"""<(?:link|script)\b[^>]*?\b(?:href|src)=['"]([^'"]+)['"]""", re.I)
+_BOOT = re.compile(r"<script type='application/json' id='netsoc-boot'>(.*?)</script>", re.S)
 
 
-def _msg(kind: str, content: dict, session: str) -> str:
-    return json.dumps({"header": {"msg_id": uuid.uuid4().hex, "msg_type": kind, "session": session,
-                                  "username": "", "version": "5.2", "date": ""},
-                       "parent_header": {}, "metadata": {}, "channel": "shell",
-                       "content": content, "buffers": []})
+def boot_data(page: str) -> dict[str, Any]:
+    """The page's boot data block (first state, token, file addresses)."""
+    m = _BOOT.search(page)
+    if m is None:
+        raise AssertionError("the survey page has no netsoc-boot data block")
+    return json.loads(m.group(1))
 
 
-def _refs(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value[10:]] if value.startswith("IPY_MODEL_") else []
-    if isinstance(value, list):
-        return [r for v in value for r in _refs(v)]
-    if isinstance(value, dict):  # an Output widget's displayed widget
-        view = (value.get("data") or {}).get("application/vnd.jupyter.widget-view+json")
-        return [view["model_id"]] if isinstance(view, dict) and "model_id" in view else []
-    return []
+def page_files(page: str) -> list[str]:
+    """Every file a browser loads for the page: linked in the HTML (except data: URLs),
+    then what the adapter loads (the form module, the description of the page's language)."""
+    boot = boot_data(page)
+    files = [u for u in _ATTR.findall(page) if not u.startswith("data:")]
+    return files + [boot["form"], boot["specs"][boot["lang"]]]
 
 
 @dataclass
 class Outcome:
-    """What one participant did and how long each step took (seconds)."""
+    """What one participant saw and paid."""
 
-    index: int
-    cohort: str | None = None
-    clicked: dict = field(default_factory=dict)
-    open_s: float = float("nan")
-    page_s: list[float] = field(default_factory=list)
-    submit_s: float = float("nan")
-    feedback_text: str = ""
-    error: str | None = None
-    open_cpu: float = float("nan")
-    page_cpu: list[float] = field(default_factory=list)
-    submit_cpu: float = float("nan")
+    respondent_id: str | None = None
+    comment: str = ""
+    errors: list[str] = field(default_factory=list)
+    open_s: float = float("nan")       # page request until the first question page is shown
+    page_s: list[float] = field(default_factory=list)   # each Next until the next page
+    feedback_s: float = float("nan")   # Submit until the feedback
+    requests: int = 0
+    bytes: int = 0
+    retries: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.respondent_id is not None
 
 
-class ProtocolParticipant:
-    """One simulated participant (see the module docstring)."""
+class HttpParticipant:
+    """One simulated participant.
 
-    def __init__(self, base_url: str, index: int, *, seed: int, query: str = "",
-                 comment: str | None = None, timeout: float = 120.0,
-                 accept_language: str = "en", cpu_probe: Any = None,
-                 think: float = 0.0) -> None:
-        self.base = base_url.rstrip("/")
-        self.query = query
+    Parameters
+    ----------
+    client : httpx.AsyncClient
+        Shared or own (an own client has an own cache: nothing is reused).
+    url : str
+        The survey address.
+    seed : int
+        Answers are drawn from it.
+    forwarded_for : str, optional
+        Sent as ``X-Forwarded-For`` (a server that trusts this client as a
+        proxy then charges the budget to that address).
+    think : float
+        Seconds of reading per page.
+    lang : str, optional
+        ``Accept-Language``.
+    max_retries : int
+        Resends of a message the server could not take (503/429).
+    """
+
+    def __init__(self, client: Any, url: str, *, seed: int, forwarded_for: str | None = None,
+                 think: float = 0.0, lang: str | None = None, max_retries: int = 30,
+                 comment: str | None = None) -> None:
+        self.client, self.url, self.seed = client, url, seed
         self.rng = np.random.default_rng(seed)
-        self.comment = comment if comment is not None else f"room-{index}"
-        self.timeout = timeout
-        self.accept_language = accept_language
-        self.think = think  # mean seconds a person reads a page before Next / Submit
-        self.cpu = cpu_probe or (lambda: float("nan"))  # server CPU seconds, for solo runs
-        self.out = Outcome(index)
-        self.widgets: dict[str, dict] = {}
-        self.root: str | None = None
-        self.changed = asyncio.Event()
-        self.session = str(uuid.uuid4())
-        self.ws: Any = None
+        self.headers = {"Accept-Encoding": "br, gzip"}
+        if forwarded_for:
+            self.headers["X-Forwarded-For"] = forwarded_for
+        if lang:
+            self.headers["Accept-Language"] = lang
+        self.think, self.max_retries = think, max_retries
+        self.out = Outcome(comment=comment if comment is not None else f"participant {seed}")
+        self.token = ""
+        self.seq = 0
+        self.spec: dict[str, Any] = {}
+        self.state: dict[str, Any] = {}
 
-    # ----------------------------------------------------------- protocol
-    async def _receive(self) -> None:
-        async for raw in self.ws:
-            if isinstance(raw, bytes):
-                n = int.from_bytes(raw[:4], "big")
-                off = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(n)]
-                raw = raw[off[0]:off[1] if n > 1 else len(raw)]
-            msg = json.loads(raw)
-            kind = msg.get("msg_type") or msg["header"]["msg_type"]
-            content = msg.get("content", {})
-            if kind == "comm_open":
-                data = content.get("data", {})
-                self.widgets[content["comm_id"]] = dict(data.get("state", {}))
-            elif kind == "comm_msg":
-                data = content.get("data", {})
-                method = data.get("method")
-                if method == "update":
-                    w = self.widgets.setdefault(content["comm_id"], {})
-                    w.update(data.get("state", {}))
-                elif method == "finished":
-                    self.root = data.get("widget_id")
-            elif kind == "comm_close":
-                self.widgets.pop(content.get("comm_id"), None)
-            self.changed.set()
+    def _count(self, r: Any) -> None:
+        self.out.requests += 1
+        head = sum(len(k) + len(v) + 4 for k, v in r.headers.raw) + 20
+        self.out.bytes += head + r.num_bytes_downloaded
 
-    async def _send(self, kind: str, content: dict) -> None:
-        await self.ws.send(_msg(kind, content, self.session))
+    async def get(self, path: str) -> Any:
+        r = await self.client.get(urljoin(self.url, path), headers=self.headers)
+        self._count(r)
+        if r.status_code != 200:
+            raise AssertionError(f"GET {path}: {r.status_code}")
+        return r
 
-    async def update(self, comm_id: str, state: dict) -> None:
-        self.widgets.setdefault(comm_id, {}).update(state)
-        await self._send("comm_msg", {"comm_id": comm_id, "data": {
-            "method": "update", "state": state, "buffer_paths": []}})
+    async def open(self) -> dict[str, Any]:
+        """Fetch the page and every file it loads; return the first state."""
+        page = (await self.get(self.url)).text
+        boot = boot_data(page)
+        for path in page_files(page):
+            r = await self.get(path)
+            if path == boot["specs"][boot["lang"]]:
+                self.spec = r.json()
+        self.token = boot["state"]["token"]
+        self.state = boot["state"]
+        return self.state
 
-    async def click(self, comm_id: str) -> None:
-        await self._send("comm_msg", {"comm_id": comm_id, "data": {
-            "method": "custom", "content": {"event": "click"}}})
+    async def send(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """One message (seq and token added), resent while the server is busy."""
+        self.seq += 1
+        body = {**msg, "seq": self.seq, "token": self.token, "lang": self.spec.get("lang")}
+        for attempt in range(self.max_retries + 1):
+            r = await self.client.post(urljoin(self.url, "api/message"), json=body,
+                                       headers=self.headers)
+            self._count(r)
+            if r.status_code == 200:
+                reply = r.json()
+                self.token = reply["token"]
+                self.state = reply
+                return reply
+            if r.status_code not in (429, 503) or attempt == self.max_retries:
+                raise AssertionError(f"message {msg.get('type')}: {r.status_code} {r.text[:200]}")
+            self.out.retries += 1
+            await asyncio.sleep(float(r.headers.get("retry-after", "1")))
+        raise AssertionError("unreachable")
 
-    # ------------------------------------------------------------ queries
-    def visible(self) -> list[str]:
-        """Ids of widgets reachable from the root and not hidden (``display: none``)."""
-        if self.root is None:
-            return []
-        seen, stack, out = set(), [self.root], []
-        while stack:
-            wid = stack.pop()
-            if wid in seen or wid not in self.widgets:
-                continue
-            seen.add(wid)
-            st = self.widgets[wid]
-            lay = _refs(st.get("layout"))
-            if lay and self.widgets.get(lay[0], {}).get("display") == "none":
-                continue
-            if st.get("hidden") is True:
-                continue
-            out.append(wid)
-            for key, value in st.items():
-                if key not in ("layout", "style"):
-                    stack.extend(_refs(value))
+    def _answers(self, kind: str, ids: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for qid in ids:
+            if kind == "items":
+                opts = self.spec["questions"][qid]["options"]
+                out[qid] = opts[int(self.rng.integers(len(opts)))][0]
+            elif kind == "fields":
+                f = next(f for f in self.spec["fields"] if f["id"] == qid)
+                if f.get("options"):
+                    out[qid] = f["options"][int(self.rng.integers(len(f["options"])))][0]
+            elif kind == "comment":
+                out[qid] = self.out.comment
         return out
 
-    def find(self, css: str) -> list[str]:
-        return [w for w in self.visible() if css in (self.widgets[w].get("_dom_classes") or [])]
+    async def page(self, go: str = "next", *, submit: bool = False) -> dict[str, Any]:
+        """Answer the page shown and go on (or submit)."""
+        k = self.state["page"]
+        kind, ids = self.pages[k]
+        answers = self._answers(kind, ids)
+        self.out.answers.update(answers)
+        msg: dict[str, Any] = {"type": "submit" if submit else "page", "page": k,
+                               "answers": answers, "go": go}
+        if k == 1:
+            msg["consent"] = True
+        return await self.send(msg)
 
-    def page(self) -> tuple[int, int] | None:
-        """(k, n) from the progress text ("Page k of n", or its translation)."""
-        for w in self.visible():
-            text = self.widgets[w].get("progress_text")
-            if isinstance(text, str):
-                m = NUMBERS_RE.search(text)
-                if m:
-                    return int(m.group(1)), int(m.group(2))
-            for v in self.widgets[w].values():
-                if isinstance(v, str) and "Page " in v:
-                    m = PAGE_RE.search(v)
-                    if m:
-                        return int(m.group(1)), int(m.group(2))
-        return None
-
-    async def wait(self, predicate: Any, what: str) -> Any:
-        end = time.monotonic() + self.timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            left = end - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"waited {self.timeout:.0f} s for {what}")
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), timeout=min(left, 5.0))
-            except asyncio.TimeoutError:
-                pass
-
-    # ------------------------------------------------------------ answers
-    def unanswered(self) -> list[str]:
-        """Visible question widgets not answered yet."""
-        out = []
-        for wid in self.visible():
-            qid = next((c[len("netsoc-item-"):] for c in self.widgets[wid].get("_dom_classes") or []
-                        if c.startswith("netsoc-item-")), None)
-            if qid is not None and qid not in self.out.clicked:
-                out.append(wid)
-        return out
-
-    async def answer_page(self) -> None:
-        await self.wait(self.unanswered, "the page's questions")
-        for wid in self.visible():
-            st = self.widgets[wid]
-            qid = next((c[len("netsoc-item-"):] for c in st.get("_dom_classes") or []
-                        if c.startswith("netsoc-item-")), None)
-            if qid is None or qid in self.out.clicked:
-                continue
-            model = st.get("_model_name", "")
-            if isinstance(st.get("options"), list) and "value" in st and st["options"] \
-                    and isinstance(st["options"][0], list):           # radio group
-                code = int(self.rng.choice([o[0] for o in st["options"]]))
-                await self.update(wid, {"value": code})
-                self.out.clicked[qid] = code
-            elif model == "DropdownModel":
-                labels = st.get("_options_labels") or []
-                choices = [i for i, lab in enumerate(labels) if lab and not lab.startswith(("—", "-", "("))]
-                i = int(self.rng.choice(choices))
-                await self.update(wid, {"index": i})
-                self.out.clicked[qid] = labels[i]
-            elif model == "ToggleButtonsModel":
-                labels = st.get("_options_labels") or []
-                i = int(self.rng.integers(len(labels)))
-                await self.update(wid, {"index": i})
-                self.out.clicked[qid] = labels[i]
-            elif model in ("TextareaModel", "TextModel"):
-                await self.update(wid, {"value": self.comment})
-                self.out.clicked[qid] = self.comment
-
-    async def _browser_token(self) -> None:
-        for wid, st in list(self.widgets.items()):
-            if "token" in st and not st.get("token") and st.get("_esm") is not None:
-                await self.update(wid, {"token": uuid.uuid4().hex})
-
-    # --------------------------------------------------------------- run
     async def run(self) -> Outcome:
-        import websockets
-
-        o = self.out
+        """The whole questionnaire: open, agree, every page, submit, feedback."""
+        t0 = time.perf_counter()
         try:
-            t0, c0 = time.perf_counter(), self.cpu()
-            req = urllib.request.Request(f"{self.base}/?{self.query}",
-                                         headers={"Accept-Language": self.accept_language})
-            resp = await asyncio.to_thread(urllib.request.urlopen, req, timeout=self.timeout)
-            cookies = "; ".join(c.split(";")[0] for c in resp.headers.get_all("Set-Cookie") or [])
-            resp.read()
-            kernel = str(uuid.uuid4())
-            url = (self.base.replace("http://", "ws://")
-                   + f"/jupyter/api/kernels/{kernel}/channels?session_id={self.session}")
-            async with websockets.connect(url, additional_headers={
-                    "Cookie": cookies, "Accept-Language": self.accept_language},
-                    max_size=None, open_timeout=self.timeout) as ws:
-                self.ws = ws
-                reader = asyncio.create_task(self._receive())
-                try:
-                    await self._send("kernel_info_request", {})
-                    control = uuid.uuid4().hex
-                    await self._send("comm_open", {"comm_id": control, "target_name": "solara.control",
-                                                   "data": {}})
-                    await self._send("comm_msg", {"comm_id": control, "data": {
-                        "method": "run", "args": {"path": f"/?{self.query}", "dark": False,
-                                                  "themes": {}, "appName": None}}})
-                    consent = await self.wait(lambda: self.find("netsoc-consent"), "the consent button")
-                    await self._browser_token()
-                    await self.click(consent[0])
-                    k, n = await self.wait(lambda: (p := self.page()) and p[0] >= 1 and p, "page 1")
-                    o.open_s = time.perf_counter() - t0
-                    o.open_cpu = self.cpu() - c0
-                    while True:
-                        await self.answer_page()
-                        if k == n:
-                            break
-                        if self.think:
-                            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
-                        t, c = time.perf_counter(), self.cpu()
-                        nxt = await self.wait(lambda: self.find("netsoc-next"), "the next button")
-                        await self.click(nxt[0])
-                        k, n = await self.wait(lambda: (p := self.page()) and p[0] == k + 1 and p,
-                                               f"page {k + 1}")
-                        o.page_s.append(time.perf_counter() - t)
-                        await asyncio.sleep(0.05)  # let the server finish the page's updates
-                        o.page_cpu.append(self.cpu() - c)
-                    if self.think:
-                        await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
-                    t, c = time.perf_counter(), self.cpu()
-                    sub = await self.wait(lambda: self.find("netsoc-submit"), "the submit button")
-                    await self.click(sub[0])
-                    fb = await self.wait(lambda: self.find("netsoc-feedback"), "the feedback")
-                    o.submit_s = time.perf_counter() - t
-                    await asyncio.sleep(0.05)
-                    o.submit_cpu = self.cpu() - c
-                    o.feedback_text = " ".join(str(v) for w in fb for v in self.widgets[w].values()
-                                               if isinstance(v, str))[:5000]
-                finally:
-                    reader.cancel()
-        except Exception as exc:  # reported to the caller
-            o.error = f"{type(exc).__name__}: {str(exc)[:300]}"
-        return o
+            first = await self.open()
+            self.pages = first["pages"]
+            self.state = {**first, "page": 1}   # agreeing needs no round trip
+            await asyncio.sleep(self.think)
+            reply = await self.page()
+            self.out.open_s = time.perf_counter() - t0
+            while reply["page"] < len(self.pages) - 1:
+                if reply["errors"]:
+                    raise AssertionError(f"refused on page {reply['page']}: {reply['errors']}")
+                await asyncio.sleep(self.think)
+                t = time.perf_counter()
+                before = reply["page"]
+                reply = await self.page()
+                if reply["page"] != before + 1:
+                    raise AssertionError(f"Next on page {before} gave page {reply['page']}")
+                self.out.page_s.append(time.perf_counter() - t)
+            await asyncio.sleep(self.think)
+            t = time.perf_counter()
+            reply = await self.page("stay", submit=True)
+            if reply["state"] != "submitted" or "feedback" not in reply:
+                raise AssertionError(f"submit gave {reply['state']}: {reply.get('message')}")
+            self.out.feedback_s = time.perf_counter() - t
+            self.out.respondent_id = None if self.out.errors else self._rid()
+        except Exception as exc:  # noqa: BLE001 - a participant's failure is reported, not raised
+            self.out.errors.append(f"{type(exc).__name__}: {exc}")
+        return self.out
+
+    def _rid(self) -> str:
+        from netsoc.server.tokens import _unb64
+
+        return json.loads(_unb64(self.token.split(".")[0]))["r"]

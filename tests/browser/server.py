@@ -77,7 +77,9 @@ def run_server(kind: str, workdir: Path, *, db: Path | str | None = None,
     db = db or workdir / "netsoc.sqlite"
     port = port or free_port()
     log = workdir / f"{kind}-{port}.log"
-    cmd = [sys.executable, "-m", "netsoc", kind, "--port", str(port), "--db", str(db), *args]
+    create = ["--create"] if kind == "survey" else []
+    cmd = [sys.executable, "-m", "netsoc", kind, "--port", str(port), "--db", str(db), *create,
+           *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=isolated_env(workdir, db, env), stdout=out,
                                 stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)

@@ -1,0 +1,96 @@
+// netsoc phone host: the form module (form.js) on an ordinary page, speaking JSON over HTTP.
+//
+// It gives the form what anywidget gives it in JupyterLab (model.get/set/on/off/send/
+// save_changes): `send` POSTs one message to the server with the signed token this browser
+// keeps, and the reply comes back as "msg:custom".  A message that cannot be delivered
+// (no network, server busy) is sent again until it is; the token and the form's
+// unacknowledged answers live in localStorage, so a reload or a lost network loses nothing.
+
+const boot = JSON.parse(document.getElementById("netsoc-boot").textContent);
+const KEY = boot.storage;
+const listeners = {};
+const values = { spec: null, state: null, storage: KEY, online: true };
+const specCache = {};
+
+const stored = (() => { try { return JSON.parse(localStorage.getItem(KEY + ":host") || "{}"); } catch { return {}; } })();
+let token = stored.token || boot.state.token;
+const keep = () => { try { localStorage.setItem(KEY + ":host", JSON.stringify({ token })); } catch { /* private mode */ } };
+
+function emit(name, payload) { for (const cb of listeners[name] || []) cb(payload); }
+
+function set(name, value) {
+  values[name] = value;
+  emit(`change:${name}`, value);
+}
+
+async function spec(lang) {
+  if (!specCache[lang]) {
+    const r = await fetch(boot.specs[lang] || boot.specs[boot.lang]);
+    specCache[lang] = await r.json();
+  }
+  return specCache[lang];
+}
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+let queue = Promise.resolve();
+
+async function deliver(msg) {
+  let wait = 1000;
+  for (;;) {
+    let r = null;
+    try {
+      r = await fetch(boot.api, { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ...msg, token }), cache: "no-store" });
+    } catch { r = null; }
+    if (r && r.ok) {
+      const reply = await r.json();
+      if (reply.token) { token = reply.token; keep(); }
+      if (!values.online) set("online", true);
+      return reply;
+    }
+    if (r && (r.status === 403 || r.status === 422 || r.status === 413)) {
+      // A token this server cannot read (a new server secret): start again from the page's.
+      if (r.status === 403 && token !== boot.state.token) { token = boot.state.token; keep(); continue; }
+      return { type: "state", seq: msg.seq, state: values.lastState || "active", page: values.lastPage || 0,
+        errors: {}, message: values.spec ? values.spec.ui.rejected : "" };
+    }
+    if (values.online) set("online", false);
+    const after = r && Number(r.headers.get("Retry-After"));
+    await sleep(after ? after * 1000 : wait);
+    wait = Math.min(wait * 2, 8000);
+  }
+}
+
+const model = {
+  get: (name) => values[name],
+  set: (name, value) => set(name, value),
+  save_changes: () => {},
+  on: (name, cb) => { (listeners[name] ||= []).push(cb); },
+  off: (name, cb) => { listeners[name] = (listeners[name] || []).filter((f) => f !== cb); },
+  send: (msg) => {
+    if (msg.type === "describe") {
+      spec(msg.lang).then((s) => { document.documentElement.lang = s.lang; set("spec", s); });
+      return;
+    }
+    queue = queue.then(() => deliver(msg)).then((reply) => {
+      values.lastState = reply.state;
+      values.lastPage = reply.page;
+      emit("msg:custom", reply);
+    });
+  },
+};
+
+async function start() {
+  const root = document.getElementById("netsoc-root");
+  const reopened = stored.token && stored.token !== boot.state.token;
+  const first = reopened ? null : boot.state;
+  if (!reopened) keep();
+  values.spec = await spec(boot.lang);
+  values.state = first;
+  const { render } = await import(boot.form);
+  root.replaceChildren();
+  render({ model, el: root });
+  if (reopened) model.send({ type: "hello", seq: 0 });
+}
+
+start();

@@ -1,0 +1,264 @@
+"""The survey server: an ordinary Starlette (ASGI) app, stateless, for phones.
+
+Routes
+------
+``GET /``
+    A small page (no inline script) that loads ``page.js`` (the adapter), the
+    form module and its stylesheet by fingerprinted URLs, with the visit's
+    first state and token in a JSON data block.  ``?lang=`` or
+    ``Accept-Language`` choose the language; ``?cohort=`` counts only when the
+    server has no ``--cohort``.
+``GET /static/<name>``
+    Fingerprinted, pre-compressed, immutable files (:mod:`netsoc.server.assets`),
+    including the instrument description per language.
+``POST /api/message``
+    One form message (JSON, schema-checked), answered with the new state and
+    token (:mod:`netsoc.server.participant`).
+``GET /_netsoc/health``
+    Loopback or the access token only.
+
+Every response carries the security headers (:data:`SECURITY_HEADERS`,
+with a Content-Security-Policy that allows no inline script).
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import json
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from netsoc.form.protocol import describe, state_reply
+from netsoc.server.assets import AssetStore
+from netsoc.server.config import ServerConfig, is_loopback
+from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, parse_proxies
+from netsoc.server.messages import MAX_BODY_BYTES, ValidationError, parse_message
+from netsoc.server.participant import Participants
+from netsoc.server.tokens import TokenError, new_secret
+
+__all__ = ["survey_app", "SECURITY_HEADERS", "TOKEN_COOKIE"]
+
+log = logging.getLogger("netsoc.server")
+
+TOKEN_COOKIE = "netsoc-token"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+       "frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+#: What a request costs from its client's budget, by path.
+COSTS = {"/api/message": 4.0, "/": 2.0}
+_PAGE_TEXT = {
+    "noscript": "This questionnaire needs JavaScript. Please turn it on, or ask the facilitator "
+                "for help.",
+    "need_token": "This page needs the link the facilitator gave you (it carries an access "
+                  "token). Please scan the QR code again or type the whole address.",
+    "full": "The survey is very busy just now. Please wait a moment and reload this page.",
+}
+
+
+def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any]) -> str:
+    data = json.dumps(boot, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    return (f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(title)}</title><link rel='icon' href='data:,'>"
+            f"<link rel='stylesheet' href='{css}'>"
+            f"<script type='module' src='{js}'></script>"
+            f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
+            f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
+            f"{html.escape(_PAGE_TEXT['noscript'])}</p></noscript></main></body></html>")
+
+
+def _plain_page(lang: str, text: str, status: int) -> HTMLResponse:
+    body = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width, initial-scale=1'><title>netsoc</title></head><body>"
+            f"<main><h1>{html.escape(text)}</h1></main></body></html>")
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class Guard:
+    """ASGI middleware: access token, budgets per client and per process, headers.
+
+    Everything is decided when the request arrives, before its body is read.
+    """
+
+    def __init__(self, app: ASGIApp, config: ServerConfig, budgets: ClientBudgets,
+                 refusals: RefusalLog) -> None:
+        self.app, self.config, self.budgets, self.refusals = app, config, budgets, refusals
+        self.proxies = parse_proxies(config.trusted_proxies)
+        self.in_flight = 0
+
+    def _token_ok(self, request: Request) -> tuple[bool, bool]:
+        token = self.config.token
+        if not token:
+            return True, False
+        given = request.query_params.get("token", "")
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return True, True
+        c = request.cookies.get(TOKEN_COOKIE, "")
+        return bool(c) and hmac.compare_digest(c.encode(), token.encode()), False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        peer = scope.get("client")[0] if scope.get("client") else None
+        client = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
+        path = scope["path"]
+        extra: list[tuple[bytes, bytes]] = [
+            (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        ok, in_query = self._token_ok(request)
+        if path.startswith("/_netsoc/") and not (is_loopback(peer or "") or
+                                                  (self.config.token and ok)):
+            await self._refuse(scope, receive, send, client, 404, "private path", extra)
+            return
+        if not ok:
+            await self._refuse(scope, receive, send, client, 403, "no token", extra)
+            return
+        if in_query:
+            extra.append((b"set-cookie", f"{TOKEN_COOKIE}={self.config.token}; Path=/; "
+                          "HttpOnly; SameSite=Lax".encode()))
+        cost = COSTS.get(path, 1.0)
+        why = self.budgets.charge(client, cost)
+        if why is not None:
+            await self._refuse(scope, receive, send, client, 429, why, extra,
+                               retry=self.budgets.retry_after(client, cost))
+            return
+        try:
+            if self.in_flight >= self.config.max_sessions:
+                await self._refuse(scope, receive, send, client, 503, "server full", extra,
+                                   retry=2)
+                return
+            self.in_flight += 1
+            try:
+                async def send_with_headers(message: Message) -> None:
+                    if message["type"] == "http.response.start":
+                        message = {**message, "headers": [*message.get("headers", []), *extra]}
+                    await send(message)
+
+                await self.app(scope, receive, send_with_headers)
+            finally:
+                self.in_flight -= 1
+        finally:
+            self.budgets.release(client)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, client: str, status: int,
+                      why: str, extra: list[tuple[bytes, bytes]], retry: int | None = None
+                      ) -> None:
+        self.refusals.refuse(client, why, scope["path"][:80])
+        text = {403: _PAGE_TEXT["need_token"], 503: _PAGE_TEXT["full"]}.get(status, why)
+        if scope["path"] == "/" or status == 403:
+            response: Response = _plain_page("en", text, status)
+        else:
+            response = JSONResponse({"type": "refused", "reason": why}, status_code=status)
+        if retry is not None:
+            response.headers["Retry-After"] = str(retry)
+        for k, v in extra:
+            response.raw_headers.append((k, v))
+        await response(scope, receive, send)
+
+
+def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = None) -> Starlette:
+    """The survey server as an ASGI app.
+
+    Parameters
+    ----------
+    config : ServerConfig
+        ``cohort``, ``db``, ``token``, ``secret`` (token signing; random when
+        not given, so give it to every worker), ``max_sessions`` (requests in
+        flight), ``client_rate``, ``trusted_proxies``, ``min_group_size``.
+    instrument : Instrument, optional
+        Default: the shipped questionnaire.
+    store : ResponseStore, optional
+        Default: the process's shared store for ``config.db``.
+
+    Returns
+    -------
+    Starlette
+    """
+    from netsoc.session import choose_cohort, shared_store
+    from survey.instrument import load_instrument, negotiate_language
+
+    inst = instrument if instrument is not None else load_instrument()
+    get_store = (lambda: store) if store is not None else (lambda: shared_store(config.db))
+    people = Participants(inst, get_store, config.secret or new_secret(), cohort=config.cohort,
+                          min_group_size=config.min_group_size)
+    assets = AssetStore()
+    assets.add_package_files()
+    specs = {lang: assets.add(f"spec-{lang}.json", json.dumps(
+        describe(inst, lang), ensure_ascii=False, separators=(",", ":")).encode())
+        for lang in inst.languages}
+
+    async def page(request: Request) -> Response:
+        query = dict(request.query_params)
+        lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
+        choice = choose_cohort(inst.localized(lang), config.cohort, query)
+        claims = people.new_claims(lang, choice.cohort, choice.ask)
+        model = people.model(claims)
+        reply = state_reply(model, full=True, note=choice.note)
+        reply["token"] = people.token(claims)
+        boot = {"state": reply, "specs": specs, "lang": lang, "api": "/api/message",
+                "form": assets.url("form.js"), "storage": f"netsoc:{inst.id}"}
+        body = _page(lang, inst.localized(lang).title, assets.url("form.css"),
+                     assets.url("page.js"), boot)
+        return HTMLResponse(body, headers={"Cache-Control": "no-store", "Vary": "Accept-Language"})
+
+    async def static(request: Request) -> Response:
+        return assets.response(request, request.path_params["name"])
+
+    async def message(request: Request) -> Response:
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                guard.refusals.refuse(request.client.host if request.client else "?", "too large")
+                return JSONResponse({"type": "refused", "reason": "too large"}, status_code=413)
+        try:
+            msg = parse_message(body)
+        except ValidationError as exc:
+            guard.refusals.refuse(request.client.host if request.client else "?", "invalid",
+                                  f"{exc.error_count()} schema error(s)")
+            return JSONResponse({"type": "refused", "reason": "invalid"}, status_code=422)
+        try:
+            reply = await run_in_threadpool(people.handle, msg)
+        except TokenError:
+            guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
+            return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)
+        return JSONResponse(reply, headers={"Cache-Control": "no-store"})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True, "in_flight": guard.in_flight},
+                            headers={"Cache-Control": "no-store"})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return Response("Not found", status_code=404, media_type="text/plain")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("error serving %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        return JSONResponse({"type": "refused", "reason": "server"}, status_code=500)
+
+    routes = [Route("/", page), Route("/static/{name}", static),
+              Route("/api/message", message, methods=["POST"]),
+              Route("/_netsoc/health", health)]
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error})
+    guard = Guard(app, config, ClientBudgets(config.client_rate, config.client_rate * 10),
+                  RefusalLog())
+    app.state.guard = guard
+    app.state.participants = people
+    app.state.assets = assets
+    return guard  # type: ignore[return-value]

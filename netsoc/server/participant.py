@@ -1,0 +1,192 @@
+"""One participant's request, served by any worker: token in, model rebuilt, reply and token out.
+
+Nothing about a participant is kept in a server process between requests.
+The signed token (:mod:`netsoc.server.tokens`) says who they are and where
+they stand (respondent id = resume code, browser id, cohort, language, page,
+last sequence number); their answers are the draft in the store.  Each
+message rebuilds a :class:`~netsoc.form.model.SurveyModel` from both, lets
+:func:`netsoc.form.protocol.handle` apply it, and returns the reply with the
+new token.
+
+Claims: ``r`` respondent id, ``b`` browser id, ``c`` cohort, ``a`` whether the
+form asks for the cohort, ``l`` language, ``p`` page, ``s`` last sequence number,
+``st`` state (``a`` active, ``d`` declined, ``s`` submitted), ``d`` whether a
+draft was saved, ``t`` start time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from netsoc.form.model import SurveyModel
+from netsoc.form.protocol import feedback_payload, state_reply
+from netsoc.form import protocol
+from netsoc.server.tokens import TokenError, sign, verify
+from survey.errors import DraftNotFound, StoreError
+from survey.instrument import Instrument
+
+__all__ = ["Participants", "PEERS_TTL"]
+
+#: Seconds the cohort's responses are reused for the feedback's workshop comparison.
+PEERS_TTL = 10.0
+_STATES = {"a": "active", "d": "declined", "s": "submitted"}
+
+
+class Participants:
+    """Serves participants' messages for one process (shared, read-only state only).
+
+    Parameters
+    ----------
+    instrument : Instrument
+    store : callable
+        Returns the process's shared store (:func:`netsoc.session.shared_store`).
+    secret : str
+        The token signing secret (the same in every worker).
+    cohort : str, optional
+        The server's workshop code (``--cohort``), which wins.
+    min_group_size : int, optional
+        k for the feedback's workshop comparison.
+    """
+
+    def __init__(self, instrument: Instrument, store: Callable[[], Any], secret: str, *,
+                 cohort: str | None = None, min_group_size: int | None = None) -> None:
+        self.instrument = instrument
+        self.store = store
+        self.secret = secret
+        self.cohort = cohort
+        self.min_group_size = min_group_size
+        self._peers: dict[str | None, tuple[float, Any]] = {}
+        self._peers_lock = threading.Lock()
+
+    # ------------------------------------------------------------- tokens
+    def new_claims(self, lang: str, cohort: str | None, ask: bool) -> dict[str, Any]:
+        """Claims of a new visitor (a fresh respondent and browser id)."""
+        from survey.store import new_respondent_id
+
+        return {"r": new_respondent_id(), "b": secrets.token_urlsafe(12), "c": cohort,
+                "a": ask, "l": lang, "p": 0, "s": 0, "st": "a", "d": False, "t": None}
+
+    def token(self, claims: Mapping[str, Any]) -> str:
+        return sign(dict(claims), self.secret)
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """Verified claims (raises :class:`TokenError`)."""
+        c = verify(token, self.secret)
+        for key in ("r", "b", "l", "p", "s", "st"):
+            if key not in c:
+                raise TokenError(f"token without {key!r}")
+        return c
+
+    # -------------------------------------------------------------- model
+    def model(self, claims: Mapping[str, Any]) -> SurveyModel:
+        """The participant's model as the token and the store say."""
+        lang = claims["l"] if claims["l"] in self.instrument.languages else None
+        m = SurveyModel(self.instrument, self.store, cohort=claims.get("c"),
+                        ask_cohort=bool(claims.get("a")), respondent_id=claims["r"],
+                        language=lang)
+        m.browser = claims["b"]
+        m.started_at = dt.datetime.fromisoformat(claims["t"]) if claims.get("t") else None
+        state = _STATES.get(claims["st"], "active")
+        page = int(claims["p"])
+        if not 0 <= page < len(m.pages):
+            page = 0
+        if state == "active" and page >= 1:
+            consent = self.instrument.consent.id
+            answers: dict[str, Any] = {consent: True}
+            if claims.get("d"):
+                try:
+                    answers = m._store_call(lambda s: s.load_draft(claims["r"]))
+                    m.draft_saved = True
+                except DraftNotFound as exc:
+                    if exc.submitted:
+                        m.taken = True
+            m.answers = answers
+        m.page = page
+        m.state = state
+        return m
+
+    def claims_of(self, m: SurveyModel, old: Mapping[str, Any], seq: int) -> dict[str, Any]:
+        """The token claims after a message."""
+        return {**old, "r": m.respondent_id, "c": m.cohort, "l": m.language, "p": m.page,
+                "s": max(seq, int(old.get("s", 0))),
+                "st": {"active": "a", "declined": "d", "submitted": "s"}[m.state],
+                "d": bool(m.draft_saved or old.get("d")),
+                "t": m.started_at.isoformat() if m.started_at else None}
+
+    # ---------------------------------------------------------- messages
+    def collection_open(self, cohort: str | None) -> bool:
+        """Whether the cohort takes answers (the facilitator may close it)."""
+        store = self.store()
+        check = getattr(store, "collection_open", None)
+        return True if check is None else bool(check(cohort))
+
+    def peers(self, m: SurveyModel) -> Any:
+        """The cohort's other responses, reused for :data:`PEERS_TTL` seconds."""
+        if m.cohort is None:
+            return None
+        now = time.monotonic()
+        with self._peers_lock:
+            hit = self._peers.get(m.cohort)
+        if hit is None or now - hit[0] > PEERS_TTL:
+            try:
+                frame = m._store_call(lambda s: s.to_frame(cohort=m.cohort))
+            except StoreError:
+                return None
+            hit = (now, frame)
+            with self._peers_lock:
+                self._peers[m.cohort] = hit
+                while len(self._peers) > 64:
+                    self._peers.pop(next(iter(self._peers)))
+        frame = hit[1]
+        return frame[frame["respondent_id"] != m.respondent_id].reset_index(drop=True)
+
+    def feedback(self, m: SurveyModel) -> dict[str, Any]:
+        return feedback_payload(m, peers=self.peers(m), min_group_size=self.min_group_size)
+
+    def handle(self, msg: Any) -> dict[str, Any]:
+        """Serve one validated message (see :mod:`netsoc.server.messages`).
+
+        Returns
+        -------
+        dict
+            The reply with its new ``token``.
+
+        Raises
+        ------
+        TokenError
+            The message's token is forged or malformed.
+        """
+        claims = self.claims(msg.token)
+        m = self.model(claims)
+        data = msg.model_dump()
+        if data.get("lang") not in self.instrument.languages:
+            data.pop("lang", None)
+        seq = int(data.get("seq") or 0)
+        if msg.type == "hello" or (seq and seq <= int(claims.get("s", 0))):
+            # A reopened page, or a message already carried out (its reply was lost).
+            reply = state_reply(m, seq=seq, full=True)
+        elif m.taken:
+            reply = state_reply(m, seq=seq, full=True, state="taken")
+            reply["message"] = m.text("taken_text", protocol.UI_DEFAULTS["taken_text"])
+        elif m.state == "submitted":
+            reply = state_reply(m, seq=seq, full=True)
+        elif ((msg.type == "submit" or data.get("consent") or msg.type == "resume")
+              and not self._open(m)):
+            reply = state_reply(m, seq=seq, full=True, state="closed")
+        else:
+            reply = protocol.handle(m, data, feedback=self.feedback)
+        new = self.claims_of(m, claims, seq)
+        reply["token"] = self.token(new)
+        reply["last"] = new["s"]
+        return reply
+
+    def _open(self, m: SurveyModel) -> bool:
+        try:
+            return self.collection_open(m.cohort)
+        except StoreError:
+            return True  # the submit itself reports an unreachable store truthfully
