@@ -10,13 +10,23 @@ field, a message, the rows of a table), so that a form can show each message
 beside its question and a program can react to a kind of error by its type
 (:class:`DraftNotFound`): no code needs to parse an error message.
 
+The helpers at the end write the parts of messages every reader shares: a
+value cut to a readable length (:func:`shown`), a list of rows
+(:func:`format_rows`), a column's problem (:func:`column_problem`) and
+pydantic's errors located in the input (:func:`pydantic_problems`).
+
 This module imports nothing of ours; every other module may import it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import reprlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = [
     "MAX_LISTED",
@@ -28,6 +38,11 @@ __all__ = [
     "StoreError",
     "DraftNotFound",
     "AlreadySubmitted",
+    "shown",
+    "format_rows",
+    "column_problem",
+    "describe_location",
+    "pydantic_problems",
 ]
 
 #: At most this many problems are listed in one error message (all are kept
@@ -161,3 +176,74 @@ class AlreadySubmitted(StoreError):
     def __init__(self, respondent_id: str, message: str) -> None:
         self.respondent_id = respondent_id
         super().__init__(message)
+
+
+# ------------------------------------------------------- message helpers
+#: At most this many rows are named in one problem's message.
+_ROWS_SHOWN = 8
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxlong, _REPR.maxother = 60, 40, 60
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = 4
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to about 60 characters, for error messages.
+
+    A 5 MB string sent as an answer must not become a 5 MB error message.
+    """
+    return _REPR.repr(value)
+
+
+def format_rows(rows: Sequence[int], values: Sequence[Any] | None = None) -> str:
+    """``rows 3, 7 ('x'), ... and 12 more`` for error messages."""
+    items = []
+    for i, r in enumerate(rows[:_ROWS_SHOWN]):
+        items.append(f"{r} ({shown(values[i])})" if values is not None else str(r))
+    word = "row" if len(rows) == 1 else "rows"
+    text = f"{word} " + ", ".join(items)
+    if len(rows) > _ROWS_SHOWN:
+        text += f" and {len(rows) - _ROWS_SHOWN} more"
+    return text
+
+
+def column_problem(name: str, what: str, rows: Sequence[int],
+                   values: Sequence[Any] | None = None) -> Problem:
+    """A problem of some cells of one column: ``column 'q1': <what> in rows 3 ('x'), ...``."""
+    return Problem(name, f"{what} in {format_rows(rows, values)}",
+                   rows=tuple(int(r) for r in rows), where=f"column {name!r}")
+
+
+def describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic location into ``items[3] (id 'x').keying``."""
+    parts: list[str] = []
+    node = raw
+    for part in loc:
+        if isinstance(part, int):
+            label = f"[{part}]"
+            if isinstance(node, list) and part < len(node):
+                node = node[part]
+                if isinstance(node, dict) and "id" in node:
+                    label += f" (id {node['id']!r})"
+            parts.append(label)
+        else:
+            if part in ("ChoiceField", "TextField") or str(part).startswith("function-"):
+                continue
+            parts.append(("." if parts else "") + str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(parts) or "<top level>"
+
+
+def pydantic_problems(raw: Any, exc: ValidationError) -> list[str]:
+    """One message per error of a pydantic validation, located in ``raw`` (the input)."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        value = err.get("input")
+        got = "" if err["type"] == "missing" or isinstance(value, (dict, list)) else f" (got {value!r})"
+        problems.append(f"{describe_location(raw, loc)}: {msg}{got}")
+    return problems

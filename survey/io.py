@@ -25,10 +25,10 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from survey.codebook import codebook_labels
 from survey.config import max_import_bytes
 from survey.errors import DataError
 from survey.instrument import Instrument
@@ -36,7 +36,6 @@ from survey.validate import META_COLUMNS, answer_columns, validate_frame
 
 __all__ = [
     "FORMATS",
-    "codebook_labels",
     "format_of",
     "neutralise",
     "unneutralise",
@@ -338,32 +337,6 @@ def _to_sheet(df: pd.DataFrame) -> pd.DataFrame:
     for c in _text_columns(out):
         out[c] = neutralise(out[c].astype("string"))
     return out
-
-
-def codebook_labels(instrument: Instrument) -> tuple[dict[str, str], dict[str, dict[Any, str]]]:
-    """Labels for every exported column and the value labels of the coded ones.
-
-    Returns
-    -------
-    column_labels : dict
-        Column name -> label (statement text, or the meaning of a metadata column).
-    value_labels : dict
-        Column name -> {code: label} for answers with a scale or options.
-    """
-    book = instrument.codebook()
-    col_labels = dict(zip(book["variable"], book["text"].astype(str)))
-    col_labels.update({
-        "respondent_id": "Random respondent code", "cohort": "Cohort (workshop or study code)",
-        "instrument_id": "Instrument id", "instrument_version": "Instrument version",
-        "started_at": "Started (UTC)", "submitted_at": "Submitted (UTC)",
-        "language": "Language answered in (BCP 47 tag)",
-    })
-    value_labels: dict[str, dict[Any, str]] = {}
-    for var in instrument.question_ids:
-        value_labels[var] = {float(k): v for k, v in instrument.value_labels(var).items()}
-    for var, field in instrument.choice_fields.items():
-        value_labels[var] = dict(field.options)
-    return col_labels, value_labels
 
 
 def _write_sav(df: pd.DataFrame, path: Path, instrument: Instrument) -> None:

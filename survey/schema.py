@@ -24,6 +24,7 @@ __all__ = [
     "new_respondent_id",
     "new_respondent_ids",
     "normalise_code",
+    "RESERVED_IDS",
     "MIN_GROUP_SIZE",
     "check_min_group_size",
 ]
@@ -31,9 +32,18 @@ __all__ = [
 #: Metadata columns of the wide table, in order (DESIGN.md "Data").  ``language``
 #: is the BCP 47 tag of the questionnaire's language the participant answered in.
 META_COLUMNS: tuple[str, ...] = (
-    "respondent_id", "cohort", "instrument_id", "instrument_version",
-    "started_at", "submitted_at", "language",
+    "respondent_id",
+    "cohort",
+    "instrument_id",
+    "instrument_version",
+    "started_at",
+    "submitted_at",
+    "language",
 )
+#: Ids an instrument may not give a question: the metadata columns and the
+#: store's own fields.
+RESERVED_IDS: frozenset[str] = frozenset({*META_COLUMNS, "status", "note"})
+
 #: The minimum group size (k): no group, room or cohort smaller than this is
 #: broken down, shown or compared anywhere (dashboard, report, feedback).
 MIN_GROUP_SIZE = 5
@@ -64,9 +74,11 @@ def check_min_group_size(value: object) -> int:
     5
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 2:
-        raise DataError(f"min_group_size: got {value!r}; expected a whole number of at "
-                        "least 2 (the smallest group shown; default "
-                        f"{MIN_GROUP_SIZE})")
+        raise DataError(
+            f"min_group_size: got {value!r}; expected a whole number of at "
+            "least 2 (the smallest group shown; default "
+            f"{MIN_GROUP_SIZE})"
+        )
     return int(value)
 
 

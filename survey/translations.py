@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from survey.errors import DataError, InstrumentError
-from survey.instrument import DEFAULT_INSTRUMENT, _read_yaml, instrument_from_dict, load_instrument
+from survey.instrument import DEFAULT_INSTRUMENT, instrument_from_dict, load_instrument, read_yaml
 from survey.languages import is_language_tag, text_slots
 
 __all__ = [
@@ -117,7 +117,7 @@ def export_translations(lang: str, out: str | Path | None = None, *,
     """
     inst = load_instrument(instrument)
     _check_target(lang, inst.default_language)
-    raw = _read_yaml(Path(inst.source_path or DEFAULT_INSTRUMENT))
+    raw = read_yaml(Path(inst.source_path or DEFAULT_INSTRUMENT))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["id", inst.default_language, lang])
@@ -237,7 +237,7 @@ def import_translations(path: str | Path, *, instrument: str | Path | None = Non
                         f"default language is {default!r}")
     _check_target(lang, default)
     original = src.read_text(encoding="utf-8")
-    raw = _read_yaml(src)
+    raw = read_yaml(src)
     expected = {sid: (source, old) for sid, source, old in _texts(raw, default, lang)}
 
     problems: list[str] = []
