@@ -1,22 +1,20 @@
-"""A room of participants at the protocol level: ``make bench-room N=200``.
+"""A room of phones, paying what a phone pays: ``make bench-room N=200``.
 
-Starts ``netsoc survey`` (one process, or ``--workers`` processes on
-consecutive ports sharing ``--db``) on 127.0.0.1 with a throw-away SQLite
-store unless ``--db`` names one, and lets ``N`` simulated participants arrive
-evenly within ``--arrival`` seconds.  Each speaks Solara's widget protocol
-over one websocket (:mod:`tests.browser.protocol`, no browser): agrees,
-answers every page with its own seed (and, with ``--think``, reads each page
-for a few seconds first, as people do), writes a comment naming itself,
-submits and waits for the feedback.  Everything is loopback, bounded (each
-step ``--step-timeout``, the whole run ``--deadline``) and stops by itself.
+Starts ``netsoc survey`` on 127.0.0.1 (a throw-away SQLite store unless
+``--db``); with ``--workers W`` > 1 it starts W servers sharing one signing
+secret and store behind nginx (round robin, no sticky sessions), as README's
+set-up.  Each simulated participant (:class:`tests.browser.protocol.HttpParticipant`,
+its own connection and empty cache) fetches the page and every file the page
+names (read from the served page, compressed as a browser accepts), then
+answers the questionnaire with the form's JSON messages, reading each page for
+``--think`` seconds (0.5x-1.5x, seeded), and waits for the feedback.
 
-Reports p50/p95/p99 of open-to-first-question (page request to the first
-question page), page change (Next to the next page) and submit-to-feedback,
-errors, whether every response is stored exactly once, and the server's CPU
-seconds per participant and peak memory (psutil on the server processes,
-sampled every 0.2 s).  Targets from issue 11: 200 participants within 60 s,
-0 errors, p95 page change < 0.5 s, p95 open < 3 s, p95 feedback < 1 s,
-memory < 1.5 GB.
+Reported against issue 20's targets: one participant alone (transfer and
+requests on a first visit and on a visit with the files cached, server CPU for
+the whole questionnaire and per page change); the room (errors, stored
+exactly once, p95 page change, open-to-first-question, submit-to-feedback,
+server peak memory, server CPU); and the load generator's own CPU apart from
+the server's.  Loopback only, bounded (``--deadline``), stops by itself.
 """
 
 from __future__ import annotations
@@ -24,13 +22,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
+import secrets
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import httpx
 import numpy as np
 import psutil
 
@@ -39,19 +42,42 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import QUICK, Figure, emit  # noqa: E402
-from tests.browser.protocol import Outcome, ProtocolParticipant  # noqa: E402
+from netsoc.server import free_port, wait_for_port  # noqa: E402
+from tests.browser.protocol import HttpParticipant, Outcome  # noqa: E402
 from tests.browser.server import run_server  # noqa: E402
 
 COHORT = "ROOM"
+NGINX_CONF = """worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  client_header_timeout 10s; client_body_timeout 10s; keepalive_timeout 15s;
+  client_max_body_size 32k;
+  upstream netsoc {{ {servers} keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://netsoc;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
+  }}
+}}
+"""
 
 
 class Sampler:
-    """Peak memory (RSS of the processes and their children) every ``period`` seconds."""
+    """Peak memory and CPU of the server processes (and their children), every 0.2 s."""
 
     def __init__(self, pids: list[int], period: float = 0.2) -> None:
         self.procs = [psutil.Process(p) for p in pids]
-        self.period = period
-        self.peak = 0
+        self.period, self.peak = period, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -64,24 +90,20 @@ class Sampler:
                 pass
         return out
 
-    def rss(self) -> int:
-        total = 0
+    def _sum(self, fn) -> float:  # noqa: ANN001
+        total = 0.0
         for p in self._tree():
             try:
-                total += p.memory_info().rss
+                total += fn(p)
             except psutil.NoSuchProcess:
                 pass
         return total
 
+    def rss(self) -> float:
+        return self._sum(lambda p: p.memory_info().rss)
+
     def cpu(self) -> float:
-        total = 0.0
-        for p in self._tree():
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
+        return self._sum(lambda p: sum(p.cpu_times()[:2]))
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
@@ -97,31 +119,77 @@ class Sampler:
         self._thread.join()
 
 
-async def _room(urls: list[str], n: int, arrival: float, seed: int, step_timeout: float,
-                deadline: float, think: float) -> list[Outcome]:
-    gaps = arrival / max(n, 1)
+def own_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
-    async def one(i: int) -> Outcome:
-        await asyncio.sleep(i * gaps)
-        p = ProtocolParticipant(urls[i % len(urls)], i, seed=seed + i, query=f"cohort={COHORT}",
-                                comment=f"room-{i}", timeout=step_timeout, think=think)
+
+@contextmanager
+def nginx(ports: list[int], tmp: Path):
+    """nginx on a free loopback port, round robin over ``ports``."""
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = free_port()
+    conf = tmp / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, servers=" ".join(
+        f"server 127.0.0.1:{p};" for p in ports)))
+    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(tmp), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, process=proc, timeout=20)
+        yield f"http://127.0.0.1:{port}/", proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def _one(url: str, i: int, *, seed: int, think: float, cache: dict | None = None,
+               timeout: float = 60.0) -> Outcome:
+    rng = np.random.default_rng(seed + i)
+    pause = think * float(rng.uniform(0.5, 1.5)) if think else 0.0
+    limits = httpx.Limits(max_connections=1)
+    async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+        p = HttpParticipant(client, url + f"?cohort={COHORT}", seed=seed + i, think=pause,
+                            forwarded_for=f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+                            comment=f"room-{i}", cache=cache)
         return await p.run()
 
-    tasks = [asyncio.create_task(one(i)) for i in range(n)]
+
+async def _room(url: str, n: int, arrival: float, seed: int, think: float,
+                deadline: float) -> list[Outcome]:
+    gap = arrival / max(n, 1)
+
+    async def later(i: int) -> Outcome:
+        await asyncio.sleep(i * gap)
+        return await _one(url, i, seed=seed, think=think)
+
+    tasks = [asyncio.create_task(later(i)) for i in range(n)]
     done, pending = await asyncio.wait(tasks, timeout=deadline)
     for t in pending:
         t.cancel()
     out = []
-    for i, t in enumerate(tasks):
+    for t in tasks:
         if t in done and not t.cancelled() and t.exception() is None:
             out.append(t.result())
         else:
-            out.append(Outcome(i, error=f"not finished within the {deadline:.0f} s limit"))
+            out.append(Outcome(errors=[f"not finished within the {deadline:.0f} s limit"]))
     return out
 
 
+async def _page_changes(url: str, count: int) -> tuple[HttpParticipant, int]:
+    """A participant who goes back and forth between two item pages ``count`` times."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        p = HttpParticipant(client, url + "?cohort=SOLO", seed=7, forwarded_for="10.200.0.1")
+        first = await p.open()
+        p.pages, p.state = first["pages"], {**first, "page": 1}
+        await p.page()
+        await p.page()
+        for k in range(count):
+            await p.page("next" if k % 2 == 0 else "back")
+        return p, count
+
+
 def stored_once(db: str, n: int) -> tuple[int, int]:
-    """(responses stored for the room, participants whose comment appears exactly once)."""
+    """(responses stored for the room, participants whose comment is stored exactly once)."""
     from survey.instrument import load_instrument
     from survey.store import open_store
 
@@ -138,87 +206,99 @@ def pct(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=5 if QUICK else 200, help="participants")
+    ap.add_argument("--n", type=int, default=20 if QUICK else 200, help="participants")
     ap.add_argument("--arrival", type=float, default=5.0 if QUICK else 60.0,
                     help="seconds over which they arrive")
-    ap.add_argument("--workers", type=int, default=1, help="server processes")
-    ap.add_argument("--db", help="store URL shared by the workers (default: throw-away SQLite)")
-    ap.add_argument("--think", type=float, default=0.0 if QUICK else 5.0,
-                    help="mean seconds a participant reads each page before Next (0.5x-1.5x, "
-                    "seeded); 0 = as fast as the server answers")
+    ap.add_argument("--think", type=float, default=0.5 if QUICK else 5.0,
+                    help="mean seconds of reading per page (0.5x-1.5x, seeded)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="servers behind nginx (round robin); 1: no proxy")
+    ap.add_argument("--db", help="store URL shared by the servers (default: throw-away SQLite)")
     ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--step-timeout", type=float, default=60.0)
-    ap.add_argument("--deadline", type=float, default=600.0)
+    ap.add_argument("--deadline", type=float, default=900.0)
     ap.add_argument("--name", default="room", help="results file name (bench/results/<name>.json)")
     args = ap.parse_args(argv)
-    if not 1 <= args.n <= 5000 or not 1 <= args.workers <= 16:
-        ap.error("--n must be 1..5000 and --workers 1..16")
+    if not 1 <= args.n <= 10_000 or not 1 <= args.workers <= 16:
+        ap.error("--n must be 1..10000 and --workers 1..16")
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        db = args.db or f"sqlite:///{Path(tmp) / 'room.sqlite'}"
-        servers = [stack.enter_context(run_server(
-            "survey", Path(tmp) / f"w{i}", db=db,
-            args=["--max-sessions", str(args.n + 50), "--session-timeout", "60"]))
-            for i in range(args.workers)]
-        for s in servers:  # warm each process (imports, instrument) before timing
-            warm = ProtocolParticipant(s.url, -1, seed=0, query="cohort=WARMUP", comment="warm-up",
-                                       timeout=120)
-            asyncio.run(warm.run())
+        tmpdir = Path(tmp)
+        db = args.db or f"sqlite:///{tmpdir / 'room.sqlite'}"
+        secret = tmpdir / "secret"
+        server_args = ["--trusted-proxy", "127.0.0.1", "--secret-file", str(secret),
+                       "--max-sessions", "400"]
+        servers = [stack.enter_context(run_server("survey", tmpdir / f"s{i}", db=db,
+                                                  args=server_args))
+                   for i in range(args.workers)]
+        if args.workers > 1:
+            (tmpdir / "ng").mkdir()
+            url, proxy = stack.enter_context(nginx([s.port for s in servers], tmpdir / "ng"))
+        else:
+            url = servers[0].url
         sampler = Sampler([s.process.pid for s in servers])
-        # one participant alone: the server CPU of each step
-        cs = sampler.cpu()
-        solo = asyncio.run(ProtocolParticipant(
-            servers[0].url, -2, seed=1, query="cohort=SOLO", comment="solo", timeout=120,
-            cpu_probe=sampler.cpu).run())
-        solo_cpu = sampler.cpu() - cs
-        cpu0 = sampler.cpu()
-        rss0 = sampler.rss()
+        asyncio.run(_one(url, 10_000_000, seed=0, think=0))  # warm imports and caches
+
+        c0 = sampler.cpu()
+        browser_cache: dict = {}
+        solo = asyncio.run(_one(url, 10_000_001, seed=1, think=0, cache=browser_cache))
+        solo_cpu = sampler.cpu() - c0
+        cached = asyncio.run(_one(url, 10_000_002, seed=2, think=0, cache=browser_cache))
+        c0 = sampler.cpu()
+        p, changes = asyncio.run(_page_changes(url, 200))
+        change_cpu = (sampler.cpu() - c0) / (changes + 2)
+
+        cpu0, own0, rss0 = sampler.cpu(), own_cpu(), sampler.rss()
         t0 = time.perf_counter()
         with sampler:
-            people = asyncio.run(_room([s.url for s in servers], args.n, args.arrival, args.seed,
-                                       args.step_timeout, args.deadline, args.think))
+            people = asyncio.run(_room(url, args.n, args.arrival, args.seed, args.think,
+                                       args.deadline))
         wall = time.perf_counter() - t0
-        cpu = sampler.cpu() - cpu0
+        cpu, gen_cpu = sampler.cpu() - cpu0, own_cpu() - own0
         rows, once = stored_once(db, args.n)
+        logs = [s.log_text()[-2000:] for s in servers]
 
-    errors = [p for p in people if p.error]
-    opens = [p.open_s for p in people]
-    pages = [s for p in people for s in p.page_s]
-    submits = [p.submit_s for p in people]
     n = args.n
-    sizes = {"participants": n, "arrival_s": args.arrival, "workers": args.workers,
+    errors = [o for o in people if o.errors]
+    opens = [o.open_s for o in people]
+    pages = [s for o in people for s in o.page_s]
+    feedback = [o.feedback_s for o in people]
+    sizes = {"participants": n, "arrival_s": args.arrival, "think_s": args.think,
+             "servers": args.workers, "proxy": "nginx round robin" if args.workers > 1 else None,
+             "store": "postgresql" if db.startswith("postgres") else "sqlite",
              "wall_s": round(wall, 1), "stored_rows": rows, "stored_exactly_once": once,
-             "errors": len(errors), "first_errors": [p.error for p in errors[:5]],
-             "baseline_rss_mb": round(rss0 / 2**20, 1), "solo_error": solo.error,
-             "think_s": args.think}
+             "errors": len(errors), "first_errors": [o.errors[0] for o in errors[:5]],
+             "retries": sum(o.retries for o in people), "solo_errors": solo.errors,
+             "baseline_rss_mb": round(rss0 / 2**20, 1), "server_log_tail": logs if errors else []}
     figures = [
-        Figure("one participant alone: server CPU per page change (median)",
-               float(np.median(solo.page_cpu)) * 1000 if solo.page_cpu else float("nan"), "ms",
-               target=20, note=f"max {max(solo.page_cpu, default=float('nan')) * 1000:.0f} ms"),
-        Figure("one participant alone: server CPU open to first question",
-               solo.open_cpu * 1000, "ms"),
-        Figure("one participant alone: server CPU submit and feedback", solo.submit_cpu * 1000, "ms"),
-        Figure("one participant alone: server CPU, whole questionnaire", solo_cpu, "s", target=0.3),
+        Figure("one participant, first visit: transferred", solo.bytes / 1024, "KB", target=150),
+        Figure("one participant, first visit: requests", solo.requests, "requests", target=12),
+        Figure("one participant, files cached: transferred", cached.bytes / 1024, "KB",
+               target=20, note=f"{cached.requests} requests"),
+        Figure("one participant: server CPU, whole questionnaire with feedback", solo_cpu * 1000,
+               "ms", target=30),
+        Figure("one participant: server CPU per page change", change_cpu * 1000, "ms", target=3,
+               note=f"mean of {changes + 2} page messages"),
         Figure(f"room {n}: errors", len(errors), "participants", target=0),
-        Figure(f"room {n}: responses not stored exactly once", n - once, "participants", target=0,
-               note=f"{rows} rows for {n} participants"),
-        Figure(f"room {n}: open to first question p50", pct(opens, 50), "s"),
-        Figure(f"room {n}: open to first question p95", pct(opens, 95), "s", target=3.0),
-        Figure(f"room {n}: open to first question p99", pct(opens, 99), "s"),
-        Figure(f"room {n}: page change p50", pct(pages, 50), "s"),
-        Figure(f"room {n}: page change p95", pct(pages, 95), "s", target=0.5),
-        Figure(f"room {n}: page change p99", pct(pages, 99), "s"),
-        Figure(f"room {n}: submit to feedback p50", pct(submits, 50), "s"),
-        Figure(f"room {n}: submit to feedback p95", pct(submits, 95), "s", target=1.0),
-        Figure(f"room {n}: submit to feedback p99", pct(submits, 99), "s"),
-        Figure(f"room {n}: server CPU per participant", cpu / n, "s", target=0.3,
-               note=f"{cpu:.1f} s over {args.workers} process(es)"),
-        Figure(f"room {n}: server peak memory", sampler.peak / 2**20, "MB", target=1536,
-               note=f"baseline {rss0 / 2**20:.0f} MB; "
-                    f"{(sampler.peak - rss0) / 2**20 / n:.1f} MB per participant"),
+        Figure(f"room {n}: responses not stored exactly once", n - once, "participants",
+               target=0, note=f"{rows} rows for {n} participants"),
+        Figure(f"room {n}: page change p50", pct(pages, 50) * 1000, "ms"),
+        Figure(f"room {n}: page change p95", pct(pages, 95) * 1000, "ms", target=100),
+        Figure(f"room {n}: open to first question p95", pct(opens, 95) * 1000, "ms", target=500,
+               note=f"p50 {pct(opens, 50) * 1000:.0f} ms; page, files and the first page's "
+                    "answers (consent travels with them)"),
+        Figure(f"room {n}: submit to feedback p95", pct(feedback, 95) * 1000, "ms", target=300,
+               note=f"p50 {pct(feedback, 50) * 1000:.0f} ms"),
+        Figure(f"room {n}: server peak memory", sampler.peak / 2**20, "MB", target=400,
+               note=f"baseline {rss0 / 2**20:.0f} MB over {args.workers} server(s)"),
+        Figure(f"room {n}: server CPU per participant", cpu / n * 1000, "ms",
+               note=f"{cpu:.1f} s in all"),
+        Figure(f"room {n}: load generator CPU per participant", gen_cpu / n * 1000, "ms",
+               note=f"{gen_cpu:.1f} s in all (not the server's)"),
     ]
     emit(args.name, figures, sizes=sizes)
-    print(json.dumps(sizes))
+    print(json.dumps({k: v for k, v in sizes.items() if k != "server_log_tail"}))
+    if errors:
+        print("\n".join(logs)[-3000:], file=sys.stderr)
     return 0 if not errors and once == n else 1
 
 

@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--client-rate", type=float, default=20.0,
                    help="budget units a second per client (a message costs 4, the page 2, a file "
                    "1; ten seconds' worth can be saved up); 0 turns it off (default 20)")
+    p.add_argument("--secret-file", metavar="PATH",
+                   help="file holding the secret that signs participants' tokens (created, "
+                   "readable by its owner only, if missing); give every server behind one load "
+                   "balancer the same file (default: a new secret each start)")
     add_server_arguments(p, port=8866)
     p.set_defaults(func=_survey)
 
@@ -49,9 +53,40 @@ def _survey(args: argparse.Namespace) -> int:
                           token=token, max_sessions=args.max_sessions, cohort=args.cohort,
                           min_group_size=args.min_group_size,
                           trusted_proxies=tuple(args.trusted_proxy),
-                          client_rate=args.client_rate).check()
+                          client_rate=args.client_rate,
+                          secret=_secret(args.secret_file)).check()
     return serve_survey(config, workers=args.workers,
                         echo=_echo_with_qr if args.public else print)
+
+
+def _secret(path: str | None) -> str | None:
+    """The signing secret from ``--secret-file`` (made, mode 0600, when missing)."""
+    import os
+    from pathlib import Path
+
+    from netsoc.server.tokens import new_secret
+    from survey.errors import NetsocError
+
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.exists():
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise NetsocError(f"--secret-file: cannot create {p}: {exc.strerror}") from exc
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(new_secret())
+    if p.stat().st_mode & 0o077:
+        raise NetsocError(f"--secret-file: {p} is readable by others; chmod 600 {p}")
+    text = p.read_text().strip()
+    if len(text) < 16:
+        raise NetsocError(f"--secret-file: {p} holds fewer than 16 characters; delete it to "
+                          "make a new one")
+    return text
 
 
 def _echo_with_qr(line: str) -> None:

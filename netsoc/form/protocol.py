@@ -25,7 +25,6 @@ Replies: ``{"type": "state", "seq": n, "state": "active"|"declined"|"submitted"|
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -292,8 +291,9 @@ def feedback_payload(model: SurveyModel, *, peers: Any = None,
     Returns
     -------
     dict
-        ``html`` (escaped fragment), ``result_html`` (a whole page the
-        participant can download; no script) and ``filename``.
+        ``html`` (escaped fragment, styles included), ``title`` and
+        ``filename``: the form wraps ``html`` into a page the participant can
+        download (no script; nothing is sent anywhere).
     """
     from netsoc.feedback import feedback_data, page_html
 
@@ -301,9 +301,6 @@ def feedback_payload(model: SurveyModel, *, peers: Any = None,
     data = feedback_data(model.answers, model.instrument,
                          peers=model.peer_responses() if peers is None else peers,
                          cohort=model.cohort, language=model.language, **extra)
-    body = page_html(data, model.instrument)
-    title = html.escape(f"{model.instrument.title} - {model.text('results_heading', 'Results')}")
-    result = (f"<!doctype html><html lang='{html.escape(model.language)}'><head>"
-              f"<meta charset='utf-8'><meta name='viewport' content='width=device-width, "
-              f"initial-scale=1'><title>{title}</title></head><body>{body}</body></html>")
-    return {"html": body, "result_html": result, "filename": f"{model.instrument.id}-result.html"}
+    title = f"{model.instrument.title} - {model.text('results_heading', 'Results')}"
+    return {"html": page_html(data, model.instrument), "title": title,
+            "filename": f"{model.instrument.id}-result.html"}

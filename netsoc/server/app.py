@@ -31,6 +31,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -255,7 +257,9 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
     routes = [Route("/", page), Route("/static/{name}", static),
               Route("/api/message", message, methods=["POST"]),
               Route("/_netsoc/health", health)]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error})
+    # Replies are compressed when large (the feedback page); static files come compressed.
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error},
+                    middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)])
     guard = Guard(app, config, ClientBudgets(config.client_rate, config.client_rate * 10),
                   RefusalLog())
     app.state.guard = guard

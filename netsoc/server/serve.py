@@ -34,7 +34,7 @@ def uvicorn_settings(config: ServerConfig) -> dict[str, object]:
     header (no version to fingerprint), no access log (one line per refusal
     comes from :mod:`netsoc.server.limits`).
     """
-    return dict(host=config.ip, port=config.port, loop="asyncio", http="h11", lifespan="off",
+    return dict(host=config.ip, port=config.port, loop="auto", http="auto", lifespan="off",
                 log_level="warning", access_log=False, proxy_headers=False,
                 server_header=False, date_header=True, timeout_keep_alive=5,
                 limit_concurrency=max(64, 4 * config.max_sessions), backlog=2048,

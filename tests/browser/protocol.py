@@ -52,7 +52,7 @@ class Outcome:
     respondent_id: str | None = None
     comment: str = ""
     errors: list[str] = field(default_factory=list)
-    open_s: float = float("nan")       # page request until the first question page is shown
+    open_s: float = float("nan")       # page request until the page and its files are loaded
     page_s: list[float] = field(default_factory=list)   # each Next until the next page
     feedback_s: float = float("nan")   # Submit until the feedback
     requests: int = 0
@@ -85,11 +85,16 @@ class HttpParticipant:
         ``Accept-Language``.
     max_retries : int
         Resends of a message the server could not take (503/429).
+    comment : str, optional
+        The comment written on the last page.
+    cache : dict, optional
+        A browser cache shared between visits: files (immutable, fingerprinted)
+        found in it are not fetched again; fetched ones are added.
     """
 
     def __init__(self, client: Any, url: str, *, seed: int, forwarded_for: str | None = None,
                  think: float = 0.0, lang: str | None = None, max_retries: int = 30,
-                 comment: str | None = None) -> None:
+                 comment: str | None = None, cache: dict[str, Any] | None = None) -> None:
         self.client, self.url, self.seed = client, url, seed
         self.rng = np.random.default_rng(seed)
         self.headers = {"Accept-Encoding": "br, gzip"}
@@ -103,6 +108,7 @@ class HttpParticipant:
         self.seq = 0
         self.spec: dict[str, Any] = {}
         self.state: dict[str, Any] = {}
+        self.cache = {} if cache is None else cache
 
     def _count(self, r: Any) -> None:
         self.out.requests += 1
@@ -121,9 +127,10 @@ class HttpParticipant:
         page = (await self.get(self.url)).text
         boot = boot_data(page)
         for path in page_files(page):
-            r = await self.get(path)
+            if path not in self.cache:
+                self.cache[path] = (await self.get(path)).content
             if path == boot["specs"][boot["lang"]]:
-                self.spec = r.json()
+                self.spec = json.loads(self.cache[path])
         self.token = boot["state"]["token"]
         self.state = boot["state"]
         return self.state
@@ -178,20 +185,22 @@ class HttpParticipant:
         t0 = time.perf_counter()
         try:
             first = await self.open()
-            self.pages = first["pages"]
-            self.state = {**first, "page": 1}   # agreeing needs no round trip
-            await asyncio.sleep(self.think)
-            reply = await self.page()
+            # The consent page can be drawn now; agreeing shows the first questions
+            # without a round trip (consent travels with the first page's answers).
             self.out.open_s = time.perf_counter() - t0
+            self.pages = first["pages"]
+            reply = {**first, "page": 1, "errors": {}}
             while reply["page"] < len(self.pages) - 1:
                 if reply["errors"]:
                     raise AssertionError(f"refused on page {reply['page']}: {reply['errors']}")
+                self.state = reply
                 await asyncio.sleep(self.think)
                 t = time.perf_counter()
                 before = reply["page"]
                 reply = await self.page()
                 if reply["page"] != before + 1:
-                    raise AssertionError(f"Next on page {before} gave page {reply['page']}")
+                    raise AssertionError(f"Next on page {before} gave page {reply['page']}: "
+                                         f"{reply['errors']}")
                 self.out.page_s.append(time.perf_counter() - t)
             await asyncio.sleep(self.think)
             t = time.perf_counter()

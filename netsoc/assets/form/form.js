@@ -420,7 +420,7 @@ class Form {
     const page = h("div", { class: "netsoc-feedback-body" });
     page.innerHTML = fb.html;  // built and escaped by the server (netsoc.feedback)
     const keep = h("button", { type: "button", class: "netsoc-keep-result", onclick: () =>
-      download(fb.filename || "result.html", fb.result_html, "text/html") }, this.t("keep_result"));
+      download(fb.filename || "result.html", resultPage(this.spec.lang, fb), "text/html") }, this.t("keep_result"));
     box.append(h("div", { class: "netsoc-keep" }, keep, h("p", { class: "netsoc-hint", text: this.t("keep_result_hint") })), page);
     return box;
   }
@@ -440,6 +440,15 @@ class Form {
       h("button", { type: "button", class: "netsoc-keep-answers", onclick: () =>
         download(`${this.spec.id}-my-answers.txt`, lines.join("\n"), "text/plain") }, this.t("keep_answers"))];
   }
+}
+
+// The feedback as a page of its own to keep: the server's escaped HTML, no script.
+function resultPage(lang, fb) {
+  const title = document.createElement("title");
+  title.textContent = fb.title || "";
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">${title.outerHTML}</head>` +
+    `<body>${fb.html}</body></html>`;
 }
 
 function download(name, text, type) {
