@@ -1,271 +1,26 @@
-"""Check answers against an instrument: one response (a dict) or a table.
+"""Check a whole wide table at once (vectorised), converting text labels into codes.
 
-Pure functions, no SQL and no widgets: the store, the importer and the form
-all use them, so a value is judged the same way wherever it comes from.
-
-- :func:`validate_answers` checks one response (the dict the form builds).
-- :func:`validate_frame` checks a whole wide table at once (vectorised) and
-  converts text labels such as ``"Agree"`` into their codes.
-
-Both collect *every* problem and raise one
-:class:`~survey.errors.ResponseValidationError` carrying them all as
-:class:`~survey.errors.Problem` records (the field, the message and, for
-tables, the file rows), so a form can show each beside its question.
+:func:`validate_frame` reads what importers and the store hand it: codes as
+numbers or text, labels such as ``"Agree"``, choice labels, free text and
+language tags.  Every problem names the column and the file rows.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import re
-import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from survey.errors import MAX_LISTED, Problem, ResponseValidationError
-from survey.instrument import ChoiceField, Instrument, TextField
+from survey.errors import Problem, ResponseValidationError, column_problem
+from survey.instrument import ChoiceField, Instrument
 from survey.schema import META_COLUMNS
+from survey.validate.columns import answer_columns, default_language, is_missing, language_tags
 
-__all__ = [
-    "META_COLUMNS",
-    "MAX_LISTED",
-    "answer_columns",
-    "field_columns",
-    "default_language",
-    "language_tags",
-    "validate_answers",
-    "validate_frame",
-    "format_rows",
-    "column_problem",
-    "shown",
-]
-
-_ROWS_SHOWN = 8
-
-
-_REPR = reprlib.Repr()
-_REPR.maxstring, _REPR.maxlong, _REPR.maxother = 60, 40, 60
-_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = 4
-
-
-def shown(value: Any) -> str:
-    """``repr(value)`` cut to about 60 characters, for error messages.
-
-    A 5 MB string sent as an answer must not become a 5 MB error message.
-    """
-    return _REPR.repr(value)
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT
-
-
-def field_columns(instrument: Instrument) -> list[str]:
-    """Demographic field ids that get their own column.
-
-    (Field ids never clash with the metadata columns; the instrument
-    reserves those names.)
-    """
-    return [f for f in instrument.field_ids if f not in META_COLUMNS]
-
-
-def default_language(instrument: Instrument) -> str:
-    """The language a response is in when nobody says otherwise.
-
-    The language of the instrument's texts: its default language, unless the
-    instrument was localized (:meth:`~survey.instrument.Instrument.localized`).
-    """
-    return (getattr(instrument, "language", None) or getattr(instrument, "default_language", None)
-            or "en")
-
-
-def language_tags(instrument: Instrument) -> dict[str, str]:
-    """``{tag.casefold(): tag}`` for every language the instrument offers.
-
-    BCP 47 tags are case-insensitive: ``"DE"`` is read as the instrument's ``"de"``.
-    """
-    tags = list(getattr(instrument, "languages", None) or ()) or [default_language(instrument)]
-    return {str(t).casefold(): str(t) for t in tags}
-
-
-def answer_columns(instrument: Instrument) -> list[str]:
-    """Answer columns of the wide table: questions, fields, then the comment."""
-    cols = instrument.question_ids + field_columns(instrument)
-    if instrument.comment is not None:
-        cols.append(instrument.comment.id)
-    return cols
-
-
-def _check_int(value: Any, lo: int, hi: int) -> tuple[int | None, str | None]:
-    """``(code, None)`` for a valid integer code, else ``(None, message)``."""
-    if isinstance(value, (bool, np.bool_)):
-        return None, f"expected an integer code {lo}..{hi}, got the boolean {bool(value)!r}"
-    if isinstance(value, numbers.Integral):
-        code = int(value)
-    elif isinstance(value, numbers.Real):
-        f = float(value)
-        if math.isnan(f) or math.isinf(f):
-            return None, (f"expected an integer code {lo}..{hi}, got {f!r} "
-                          "(use None for no answer)")
-        if not f.is_integer():
-            return None, f"expected an integer code {lo}..{hi}, got the fraction {f!r}"
-        code = int(f)
-    else:
-        return None, (f"expected an integer code {lo}..{hi}, "
-                      f"got {type(value).__name__} {shown(value)}")
-    if not lo <= code <= hi:
-        return None, f"{code} is outside the response scale {lo}..{hi}"
-    return code, None
-
-
-def _check_text(value: Any, max_length: int,
-                pattern: str | None) -> tuple[str | None, str | None]:
-    """``(stripped text or None, None)`` for valid text, else ``(None, message)``."""
-    if not isinstance(value, str):
-        return None, f"expected text, got {type(value).__name__} {shown(value)}"
-    text = value.strip()
-    if len(text) > max_length:
-        return None, f"text is {len(text)} characters long, at most {max_length} allowed"
-    if text and pattern is not None and re.fullmatch(pattern, text) is None:
-        return None, f"{shown(text)} does not match the required pattern {pattern}"
-    return (text or None), None
-
-
-_RANGES: dict[int, tuple[Instrument, dict[str, tuple[int, int]]]] = {}
-
-
-def _ranges(instrument: Instrument) -> dict[str, tuple[int, int]]:
-    """Response range of every question, computed once per instrument."""
-    hit = _RANGES.get(id(instrument))
-    if hit is None or hit[0] is not instrument:
-        hit = (instrument, {q: instrument.response_range(q) for q in instrument.question_ids})
-        if len(_RANGES) > 32:
-            _RANGES.clear()
-        _RANGES[id(instrument)] = hit
-    return hit[1]
-
-
-def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
-                     partial: bool = False) -> dict[str, Any]:
-    """Check one response against the instrument and normalise it.
-
-    Parameters
-    ----------
-    answers : mapping
-        ``{item or attention-check id: int code, choice field id: option code,
-        text field id: str, comment id: str, consent id: True}``.  ``None`` (or
-        ``pandas.NA``) means "no answer".  Integer codes may be Python or numpy
-        integers, or floats with an integral value; booleans, NaN, infinity,
-        fractions and strings are rejected.
-    instrument : Instrument
-        The questionnaire the answers belong to.
-    partial : bool, default False
-        ``True`` for drafts: required answers and consent may still be
-        missing; every value that *is* given is checked.
-
-    Returns
-    -------
-    dict
-        The answers that were given, normalised: ``int`` codes, option codes,
-        stripped text (empty text counts as no answer), and the consent id
-        mapped to ``True`` when consent was given.  Missing answers are left
-        out.
-
-    Raises
-    ------
-    ResponseValidationError
-        Listing every problem found (``error.problems``): unknown ids, values
-        outside the scale, wrong types, text too long or not matching its
-        pattern, missing required answers, consent absent.
-    """
-    if not isinstance(answers, Mapping):
-        raise ResponseValidationError(
-            f"answers must be a mapping of question id to answer, got {type(answers).__name__}")
-    problems: list[Problem] = []
-    clean: dict[str, Any] = {}
-    questions = {q.id: q for q in [*instrument.items, *instrument.attention_checks]}
-    ranges = _ranges(instrument)
-    fields = {f.id: f for f in instrument.fields}
-    comment = instrument.comment
-    consent_id = instrument.consent.id
-    known = set(questions) | set(fields) | {consent_id}
-    if comment is not None:
-        known.add(comment.id)
-
-    unknown = [k for k in answers if k not in known]
-    for key in unknown:
-        name = key if isinstance(key, str) and len(key) <= 64 else shown(key)
-        problems.append(Problem(name, f"not a question, field or comment of instrument "
-                                f"{instrument.id} {instrument.version}", where=shown(key)))
-
-    for key, value in answers.items():
-        if key in unknown or _is_missing(value):
-            continue
-        if key in questions:
-            lo, hi = ranges[key]
-            code, problem = _check_int(value, lo, hi)
-        elif key == consent_id:
-            if value is True or (isinstance(value, np.bool_) and bool(value)):
-                code, problem = True, None
-            else:
-                code, problem = None, (f"consent must be True to store answers, "
-                                       f"got {shown(value)}")
-        elif key in fields and isinstance(fields[key], ChoiceField):
-            options = fields[key].options
-            if isinstance(value, str) and value in options:
-                code, problem = value, None
-            else:
-                code, problem = None, (f"{shown(value)} is not one of the options "
-                                       f"{list(options)}")
-        elif key in fields:
-            tf: TextField = fields[key]  # type: ignore[assignment]
-            code, problem = _check_text(value, tf.max_length, tf.pattern)
-        else:  # the comment
-            limit = comment.max_length if comment is not None else 0
-            code, problem = _check_text(value, limit, None)
-        if problem is not None:
-            problems.append(Problem(key, problem))
-        elif code is not None:
-            clean[key] = code
-
-    if not partial:
-        faulty = {p.field for p in problems}
-        if clean.get(consent_id) is not True and consent_id not in faulty:
-            problems.append(Problem(consent_id, "consent is missing; answers are stored only "
-                                    "after the participant agreed"))
-        for qid, q in questions.items():
-            if q.required and qid not in clean and (
-                    qid not in answers or _is_missing(answers.get(qid))):
-                problems.append(Problem(qid, "required answer is missing"))
-        for fid, f in fields.items():
-            if f.required and fid not in clean and fid not in faulty:
-                problems.append(Problem(fid, "required answer is missing"))
-    if problems:
-        raise ResponseValidationError(f"{len(problems)} problem(s) in the answers", problems)
-    return clean
-
-
-# ------------------------------------------------------------------ tables
-def format_rows(rows: Sequence[int], values: Sequence[Any] | None = None) -> str:
-    """``rows 3, 7 ('x'), ... and 12 more`` for error messages."""
-    items = []
-    for i, r in enumerate(rows[:_ROWS_SHOWN]):
-        items.append(f"{r} ({shown(values[i])})" if values is not None else str(r))
-    word = "row" if len(rows) == 1 else "rows"
-    text = f"{word} " + ", ".join(items)
-    if len(rows) > _ROWS_SHOWN:
-        text += f" and {len(rows) - _ROWS_SHOWN} more"
-    return text
-
-
-def column_problem(name: str, what: str, rows: Sequence[int],
-                   values: Sequence[Any] | None = None) -> Problem:
-    """A problem of some cells of one column: ``column 'q1': <what> in rows 3 ('x'), ...``."""
-    return Problem(name, f"{what} in {format_rows(rows, values)}",
-                   rows=tuple(int(r) for r in rows), where=f"column {name!r}")
+__all__ = ["validate_frame"]
 
 
 def _label_map(labels: Mapping[Any, str]) -> dict[str, Any]:
@@ -278,7 +33,7 @@ def _label_map(labels: Mapping[Any, str]) -> dict[str, Any]:
 
 
 def _cell_text(value: Any) -> Any:
-    if _is_missing(value) or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value) or (isinstance(value, float) and math.isnan(value)):
         return pd.NA
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
@@ -373,7 +128,7 @@ def _choices(col: pd.Series, options: Mapping[str, str], name: str,
     lookup = _label_map(options)
 
     def convert(value: Any) -> Any:
-        if _is_missing(value) or (isinstance(value, float) and math.isnan(value)):
+        if is_missing(value) or (isinstance(value, float) and math.isnan(value)):
             return None
         text = _cell_text(value)
         if text is pd.NA or text == "":
