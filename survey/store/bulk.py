@@ -9,14 +9,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from survey.errors import ResponseValidationError, StoreError
+from survey.errors import ResponseValidationError, StoreError, column_problem
 from survey.instrument import Instrument
 from survey.schema import new_respondent_ids
 from survey.store.checks import utcnow
 from survey.store.codec import encode_frame
 from survey.store.engine import Database, is_duplicate_key
 from survey.store.tables import respondents
-from survey.validate import column_problem
 
 __all__ = ["insert_frame", "apply_cohort"]
 

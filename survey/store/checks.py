@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.errors import Problem, ResponseValidationError
+from survey.errors import Problem, ResponseValidationError, shown
 from survey.instrument import Instrument
-from survey.validate import language_tags, shown
+from survey.validate import language_tags
 
 __all__ = ["MAX_NOTE_LENGTH", "utcnow", "as_utc", "check_note", "check_seed", "check_id",
            "check_cohort", "check_language", "check_browser"]

@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError
+from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError, shown
 from survey.instrument import Instrument
 from survey.store import bulk, checks
 from survey.store.cohorts import CohortMethods
@@ -30,7 +30,7 @@ from survey.store.writes import (
     submitted_from,
     upsert,
 )
-from survey.validate import shown, validate_answers, validate_frame
+from survey.validate import validate_answers, validate_frame
 
 __all__ = ["ResponseStore"]
 
