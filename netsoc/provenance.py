@@ -30,12 +30,20 @@ if TYPE_CHECKING:
 
     from survey.instrument import Instrument
 
-__all__ = ["PACKAGES", "canonical_lines", "data_hash", "file_hash", "package_versions",
-           "netsoc_version"]
+__all__ = ["PACKAGES", "canonical_lines", "data_hash", "file_hash", "package_versions", "netsoc_version"]
 
 #: The packages whose versions a stamp records (with Python's).
-PACKAGES: tuple[str, ...] = ("netsoc", "pandas", "numpy", "scipy", "statsmodels", "seaborn",
-                             "matplotlib", "papermill", "nbconvert")
+PACKAGES: tuple[str, ...] = (
+    "netsoc",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "seaborn",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+)
 #: Metadata columns of the canonical table (``language`` is added when it matters).
 _CANONICAL_META = tuple(c for c in META_COLUMNS if c not in ("respondent_id", "language"))
 
@@ -59,8 +67,7 @@ def canonical_lines(data: pd.DataFrame, instrument: Instrument) -> list[str]:
     from survey.validate import answer_columns, default_language
 
     meta, default = list(_CANONICAL_META), default_language(instrument)
-    if "language" in data.columns and (
-            data["language"].astype("string").fillna(default) != default).any():
+    if "language" in data.columns and (data["language"].astype("string").fillna(default) != default).any():
         meta.append("language")
     cols = [c for c in (*meta, *answer_columns(instrument)) if c in data.columns]
     out = pd.DataFrame(index=data.index)

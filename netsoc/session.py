@@ -28,20 +28,28 @@ if TYPE_CHECKING:
     from survey.instrument import Instrument
     from survey.store import ResponseStore
 
-__all__ = ["CohortChoice", "parse_query", "choose_cohort", "resolve_cohort",
-           "shared_store", "close_shared_stores"]
+__all__ = [
+    "CohortChoice",
+    "parse_query",
+    "choose_cohort",
+    "resolve_cohort",
+    "shared_store",
+    "close_shared_stores",
+]
 
 #: English defaults of the two notices :func:`choose_cohort` writes.
 _COHORT_NOTES = {
-    "cohort_elsewhere": ("This link is for another workshop, so your answers are counted "
-                         "for this one: {cohort}."),
-    "cohort_ignored": ("The workshop code {code} in the address is not valid (letters, "
-                       "digits, - and _ only) and was ignored."),
+    "cohort_elsewhere": (
+        "This link is for another workshop, so your answers are counted for this one: {cohort}."
+    ),
+    "cohort_ignored": (
+        "The workshop code {code} in the address is not valid (letters, "
+        "digits, - and _ only) and was ignored."
+    ),
 }
 
 
-def parse_query(query: str | Mapping[str, Any] | None, *, drop: Iterable[str] = ()
-                ) -> dict[str, str]:
+def parse_query(query: str | Mapping[str, Any] | None, *, drop: Iterable[str] = ()) -> dict[str, str]:
     """A page's query parameters as a plain dict of strings.
 
     Parameters
@@ -107,8 +115,9 @@ class CohortChoice:
     note: str | None
 
 
-def choose_cohort(instrument: Instrument | None, server: str | None = None,
-                  query: str | Mapping[str, Any] | None = None) -> CohortChoice:
+def choose_cohort(
+    instrument: Instrument | None, server: str | None = None, query: str | Mapping[str, Any] | None = None
+) -> CohortChoice:
     """Decide the workshop code from the server's setting and the page's address.
 
     The server's code (``--cohort``) always wins: a different ``?cohort=`` is
@@ -142,26 +151,36 @@ def choose_cohort(instrument: Instrument | None, server: str | None = None,
         instrument = load_instrument()
     spec = instrument.cohort
     if server is not None and not spec.accepts(server):
-        raise ValueError(f"cohort: {server!r} does not match {spec.pattern} "
-                         f"(at most {spec.max_length} characters)")
+        raise ValueError(
+            f"cohort: {server!r} does not match {spec.pattern} (at most {spec.max_length} characters)"
+        )
     given = parse_query(query).get("cohort")
     if server is not None:
         if given is not None and given != server:
-            return CohortChoice(server, False, ui_text(
-                instrument, "cohort_elsewhere", default=_COHORT_NOTES["cohort_elsewhere"],
-                cohort=server))
+            return CohortChoice(
+                server,
+                False,
+                ui_text(
+                    instrument, "cohort_elsewhere", default=_COHORT_NOTES["cohort_elsewhere"], cohort=server
+                ),
+            )
         return CohortChoice(server, False, None)
     if given is None:
         return CohortChoice(None, True, None)
     if not spec.accepts(given):
-        return CohortChoice(None, False, ui_text(
-            instrument, "cohort_ignored", default=_COHORT_NOTES["cohort_ignored"],
-            code=repr(given[:40])))
+        return CohortChoice(
+            None,
+            False,
+            ui_text(
+                instrument, "cohort_ignored", default=_COHORT_NOTES["cohort_ignored"], code=repr(given[:40])
+            ),
+        )
     return CohortChoice(given, False, None)
 
 
-def resolve_cohort(instrument: Instrument | None, server: str | None = None,
-                   query: str | Mapping[str, Any] | None = None) -> str | None:
+def resolve_cohort(
+    instrument: Instrument | None, server: str | None = None, query: str | Mapping[str, Any] | None = None
+) -> str | None:
     """The workshop code a visit counts for (:func:`choose_cohort`'s ``cohort``).
 
     Returns

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,8 +27,16 @@ if TYPE_CHECKING:
 
     from survey.instrument import Instrument
 
-__all__ = ["escape", "html_table", "svg_figure", "fmt_number", "fmt_percent", "ui_text",
-           "decimal_comma", "MISSING"]
+__all__ = [
+    "escape",
+    "html_table",
+    "svg_figure",
+    "fmt_number",
+    "fmt_percent",
+    "ui_text",
+    "decimal_comma",
+    "MISSING",
+]
 
 #: What a table shows for a number that is not there (not applicable, not computed).
 MISSING = "\u2013"
@@ -76,8 +83,14 @@ def _missing(x: object) -> bool:
         return False
 
 
-def fmt_number(x: float | None, lang: str | None = "en", digits: int = 2, sign: bool = False,
-               *, leading_zero: bool = True) -> str:
+def fmt_number(
+    x: float | None,
+    lang: str | None = "en",
+    digits: int = 2,
+    sign: bool = False,
+    *,
+    leading_zero: bool = True,
+) -> str:
     """A number with ``digits`` decimals as a reader of ``lang`` writes it.
 
     A real minus sign (U+2212), a decimal comma outside the decimal-point
@@ -142,10 +155,19 @@ def _cell(value: object, lang: str | None, digits: int) -> str:
     return escape(value)
 
 
-def html_table(df: pd.DataFrame, *, caption: str | None = None, lang: str | None = "en",
-               digits: int = 2, row_headers: bool = True, table_id: str | None = None,
-               classes: Sequence[str] = (), details: str | None = None,
-               stack: bool = False, cells_are_html: bool = False) -> str:
+def html_table(
+    df: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    lang: str | None = "en",
+    digits: int = 2,
+    row_headers: bool = True,
+    table_id: str | None = None,
+    classes: Sequence[str] = (),
+    details: str | None = None,
+    stack: bool = False,
+    cells_are_html: bool = False,
+) -> str:
     """A data frame as an accessible HTML table (no index column).
 
     Column names become ``<th scope='col'>``; with ``row_headers`` the first
@@ -184,13 +206,17 @@ def html_table(df: pd.DataFrame, *, caption: str | None = None, lang: str | None
     Examples
     --------
     >>> import pandas as pd
-    >>> print(html_table(pd.DataFrame({"group": ["a<b"], "mean": [0.5]}), lang="de"))
-    <table><thead><tr><th scope='col'>group</th><th scope='col'>mean</th></tr></thead><tbody><tr><th scope='row'>a&lt;b</th><td>0,50</td></tr></tbody></table>
+    >>> table = html_table(pd.DataFrame({"group": ["a<b"], "mean": [0.5]}), lang="de")
+    >>> print(table)  # doctest: +ELLIPSIS
+    <table><thead><tr><th scope='col'>group</th>...<th scope='row'>a&lt;b</th><td>0,50</td>...
     """
     role = (lambda r: f" role='{r}'") if stack else (lambda r: "")
     cls = [*classes, *(["netsoc-stack"] if stack else [])]
-    attrs = (f" id='{escape(table_id)}'" if table_id else "") + \
-        (f" class='{escape(' '.join(cls))}'" if cls else "") + role("table")
+    attrs = (
+        (f" id='{escape(table_id)}'" if table_id else "")
+        + (f" class='{escape(' '.join(cls))}'" if cls else "")
+        + role("table")
+    )
     names = [escape(c) for c in df.columns]
     head = "".join(f"<th scope='col'{role('columnheader')}>{n}</th>" for n in names)
     rows = []
@@ -205,15 +231,23 @@ def html_table(df: pd.DataFrame, *, caption: str | None = None, lang: str | None
                 out.append(f"<td{role('cell')}{label}>{cell}</td>")
         rows.append(f"<tr{role('row')}>{''.join(out)}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    table = (f"<table{attrs}>{cap}<thead{role('rowgroup')}><tr{role('row')}>{head}</tr></thead>"
-             f"<tbody{role('rowgroup')}>{''.join(rows)}</tbody></table>")
+    table = (
+        f"<table{attrs}>{cap}<thead{role('rowgroup')}><tr{role('row')}>{head}</tr></thead>"
+        f"<tbody{role('rowgroup')}>{''.join(rows)}</tbody></table>"
+    )
     if details is not None:
         return f"<details class='netsoc-numbers'><summary>{escape(details)}</summary>{table}</details>"
     return table
 
 
-def svg_figure(fig: Figure, alt: str, *, label_id: str | None = None, salt: str = "netsoc",
-               css_class: str = "netsoc-chart") -> str:
+def svg_figure(
+    fig: Figure,
+    alt: str,
+    *,
+    label_id: str | None = None,
+    salt: str = "netsoc",
+    css_class: str = "netsoc-chart",
+) -> str:
     """A matplotlib figure as inline SVG with a text alternative.
 
     Text stays text (``svg.fonttype: none``), the size follows the page (no
@@ -241,23 +275,24 @@ def svg_figure(fig: Figure, alt: str, *, label_id: str | None = None, salt: str 
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None,
-                                                 "Format": None, "Type": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
-    text = re.sub(r"<metadata>.*?</metadata>", "", text[text.index("<svg"):], flags=re.S)
-    name = (f"aria-labelledby='{escape(label_id)}'" if label_id
-            else f"aria-label='{escape(alt)}'")
+    text = re.sub(r"<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
+    name = f"aria-labelledby='{escape(label_id)}'" if label_id else f"aria-label='{escape(alt)}'"
 
     def root(m: re.Match[str]) -> str:
         attrs = re.sub(r'\s(width|height)="[^"]*"', "", m.group(1))
-        return (f"<svg{attrs} role='img' {name} focusable='false' class='{escape(css_class)}'>"
-                f"<title>{escape(alt)}</title>")
+        return (
+            f"<svg{attrs} role='img' {name} focusable='false' class='{escape(css_class)}'>"
+            f"<title>{escape(alt)}</title>"
+        )
 
     return re.sub(r"<svg([^>]*)>", root, text, count=1)
 
 
-def ui_text(instrument: Instrument, key: str, lang: str | None = None,
-            default: str | None = None, **values: Any) -> str:
+def ui_text(
+    instrument: Instrument, key: str, lang: str | None = None, default: str | None = None, **values: Any
+) -> str:
     """A fixed word of the user interface, in the participant's language.
 
     The one lookup of the instrument's ``ui:`` section for every app (form,
@@ -302,7 +337,9 @@ def ui_text(instrument: Instrument, key: str, lang: str | None = None,
     ui = getattr(instrument, "ui", None) or {}
     template = ui.get(key) or default
     if template is None:
-        raise KeyError(f"ui text {key!r}: instrument {getattr(instrument, 'id', '?')!r} "
-                       f"({getattr(instrument, 'language', '?')}) has no such text and no "
-                       "default was given; add it to the instrument's ui: section")
+        raise KeyError(
+            f"ui text {key!r}: instrument {getattr(instrument, 'id', '?')!r} "
+            f"({getattr(instrument, 'language', '?')}) has no such text and no "
+            "default was given; add it to the instrument's ui: section"
+        )
     return template.format(**values) if values else template

@@ -19,9 +19,10 @@ def test_data_hash_ignores_order_ids_and_format(instrument):
     renamed = data.assign(respondent_id=[f"X{i}" for i in range(len(data))])
     assert data_hash(renamed, instrument) == digest
     item = instrument.item_ids[0]
-    as_text = data.assign(**{item: data[item].astype("object").map(
-        lambda v: None if pd.isna(v) else str(int(v)))})
-    assert data_hash(as_text, instrument) == digest       # "3" and 3 are the same answer
+    as_text = data.assign(
+        **{item: data[item].astype("object").map(lambda v: None if pd.isna(v) else str(int(v)))}
+    )
+    assert data_hash(as_text, instrument) == digest  # "3" and 3 are the same answer
 
 
 def test_data_hash_changes_with_one_answer(instrument):
@@ -42,7 +43,7 @@ def test_canonical_lines_header_and_sorting(instrument):
 
 def test_file_hash(tmp_path):
     path = tmp_path / "x.bin"
-    payload = bytes(range(256)) * 5000                   # more than one block
+    payload = bytes(range(256)) * 5000  # more than one block
     path.write_bytes(payload)
     assert file_hash(path) == hashlib.sha256(payload).hexdigest()
 

@@ -20,19 +20,22 @@ def test_escape_leaves_no_markup():
     assert escape(None) == "" and escape(3) == "3"
 
 
-@pytest.mark.parametrize(("x", "lang", "kw", "expected"), [
-    (3.456, "en", {}, "3.46"),
-    (3.456, "de", {}, "3,46"),
-    (3.456, "fr-CH", {"digits": 1}, "3,5"),
-    (-0.5, "en", {}, "\u22120.50"),                      # a real minus sign
-    (0.25, "de", {"sign": True}, "+0,25"),
-    (-0.853, "en", {"leading_zero": False}, "\u2212.85"),
-    (1.5, "en", {"leading_zero": False}, "1.50"),         # only below 1
-    (float("nan"), "en", {}, MISSING),
-    (None, "de", {}, MISSING),
-    (pd.NA, "de", {}, MISSING),
-    (np.float64(2.0), "es", {"digits": 0}, "2"),
-])
+@pytest.mark.parametrize(
+    ("x", "lang", "kw", "expected"),
+    [
+        (3.456, "en", {}, "3.46"),
+        (3.456, "de", {}, "3,46"),
+        (3.456, "fr-CH", {"digits": 1}, "3,5"),
+        (-0.5, "en", {}, "\u22120.50"),  # a real minus sign
+        (0.25, "de", {"sign": True}, "+0,25"),
+        (-0.853, "en", {"leading_zero": False}, "\u2212.85"),
+        (1.5, "en", {"leading_zero": False}, "1.50"),  # only below 1
+        (float("nan"), "en", {}, MISSING),
+        (None, "de", {}, MISSING),
+        (pd.NA, "de", {}, MISSING),
+        (np.float64(2.0), "es", {"digits": 0}, "2"),
+    ],
+)
 def test_fmt_number(x, lang, kw, expected):
     assert fmt_number(x, lang, **kw) == expected
 
@@ -51,7 +54,7 @@ def _parse(table: str) -> ET.Element:
 def test_html_table_is_escaped_formatted_and_well_formed():
     df = pd.DataFrame({"group <b>": [HOSTILE, "b"], "n": [12, 3], "mean": [0.5, np.nan]})
     out = html_table(df, caption="Means & <SDs>", lang="de", table_id="t1", classes=["x"])
-    root = _parse(out)                                   # well-formed XML: nothing leaked
+    root = _parse(out)  # well-formed XML: nothing leaked
     assert root.get("id") == "t1" and root.get("class") == "x"
     assert root.find("caption").text == "Means & <SDs>"
     assert [th.text for th in root.find("thead").iter("th")] == ["group <b>", "n", "mean"]
@@ -89,9 +92,9 @@ def test_svg_figure_is_named_scalable_and_reproducible():
     svg = svg_figure(fig, alt="A line from <0> to 1", salt="s1")
     root = ET.fromstring(svg)
     assert root.get("role") == "img" and root.get("aria-label") == "A line from <0> to 1"
-    assert root.get("width") is None and root.get("height") is None   # follows the page
+    assert root.get("width") is None and root.get("height") is None  # follows the page
     assert root.find("{http://www.w3.org/2000/svg}title").text == "A line from <0> to 1"
-    assert "Balance" in svg                               # text stays text
+    assert "Balance" in svg  # text stays text
     assert "<metadata>" not in svg and not re.search(r"\d{4}-\d\d-\d\dT", svg)
     assert svg_figure(fig, alt="A line from <0> to 1", salt="s1") == svg
     labelled = ET.fromstring(svg_figure(fig, alt="x", label_id="cap1"))
@@ -107,8 +110,9 @@ def test_ui_text_reads_the_instrument_in_each_language(instrument):
 
 
 def test_ui_text_fills_values_and_falls_back_to_the_default(instrument):
-    assert ui_text(instrument, "cohort_elsewhere", cohort="WS-A") == \
-        instrument.ui["cohort_elsewhere"].format(cohort="WS-A")
+    assert ui_text(instrument, "cohort_elsewhere", cohort="WS-A") == instrument.ui["cohort_elsewhere"].format(
+        cohort="WS-A"
+    )
     assert ui_text(instrument, "not_a_key", default="Hi {who}", who="Ada") == "Hi Ada"
 
 
