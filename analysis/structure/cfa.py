@@ -56,7 +56,10 @@ class CFAResult:
     groups : list
         The group labels in model order (first appearance in the data).
     iterations : int
-        Fisher-scoring iterations.
+        Fisher-scoring iterations (Gauss-Newton for WLSMV).
+    thresholds : DataFrame or None
+        WLSMV only (``ordered=``): ``group`` (when grouped), ``item``,
+        ``threshold`` (1, 2, ...), ``estimate``, ``se``; None for ML.
     """
 
     fit: pd.DataFrame
@@ -67,6 +70,7 @@ class CFAResult:
     problems: list[str] = field(default_factory=list)
     groups: list = field(default_factory=list)
     iterations: int = 0
+    thresholds: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         row = self.fit.iloc[0]
@@ -250,7 +254,8 @@ def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items:
 
 
 def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
-        equal: str | Iterable[str] = (), missing: str = "listwise") -> CFAResult:
+        equal: str | Iterable[str] = (), ordered: bool | Sequence[str] = False,
+        missing: str = "listwise") -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as lavaan's ``cfa()``.
 
     Parameters
@@ -270,6 +275,14 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         Equal across groups (lavaan's ``group.equal``): any of
         ``"loadings"``, ``"intercepts"`` (latent means then free in every
         group but the first) and ``"residuals"``.
+    ordered : bool or list of str
+        True (or a list naming every item of the model): the items are
+        ordinal and the model is fitted as lavaan's ``cfa(ordered=)`` does,
+        by WLSMV on polychoric correlations and thresholds (delta
+        parameterization; see :mod:`analysis.structure.ordinal_cfa`).  The
+        fit table then adds :data:`~analysis.structure.ordinal_cfa.SCALED_COLUMNS`
+        and ``thresholds`` is filled.  Equalities across groups for ordinal
+        items: use :func:`~analysis.structure.invariance` with ``ordered=True``.
     missing : {"listwise", "ml"}
         ``"listwise"``: complete cases only (lavaan's default).  ``"ml"``:
         full-information maximum likelihood, every row with an answer used
@@ -307,6 +320,13 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     """
     if missing not in MISSING:
         raise DataError(f"missing: got {missing!r}; expected one of {list(MISSING)}")
+    if ordered is not False:
+        if missing != "listwise" or _check_equal(equal, group):
+            raise DataError("ordered: WLSMV uses complete cases and no equality constraints here; "
+                            "use invariance(..., ordered=True) for the ordinal invariance ladder")
+        from analysis.structure.ordinal_cfa import cfa_ordinal
+
+        return cfa_ordinal(data, factors, group=group, ordered=ordered)
     if missing == "ml":
         from analysis.structure.fiml import cfa_fiml
 

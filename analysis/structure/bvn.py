@@ -1,0 +1,116 @@
+"""The standard bivariate normal distribution, vectorised over any number of points.
+
+:func:`bvn_cdf` is Genz's BVND algorithm (Genz 2004, "Numerical computation of
+rectangular bivariate and trivariate normal and t probabilities", Statistics
+and Computing 14, 251-260; the algorithm of Fortran TVPACK, R's ``pbivnorm`` and
+``mnormt``), written with numpy so that one call evaluates every cell of every
+pair of items: Drezner and Wesolowsky's integral in ``asin(r)`` for
+``|r| < 0.925`` and Genz's series with a Gauss-Legendre correction otherwise.
+This version uses the 20-point Gauss-Legendre rule throughout (Genz switches
+to fewer points for small ``|r|``), which is accurate to about 1e-15.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+__all__ = ["bvn_cdf", "bvn_pdf"]
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(20)
+_X = _NODES[_NODES < 0]  # Genz's half rule: the negative nodes and their weights
+_W = _WEIGHTS[_NODES < 0]
+_TWOPI = 2.0 * np.pi
+
+
+def bvn_pdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Density of the standard bivariate normal with correlation ``r`` at ``(h, k)``.
+
+    Infinite arguments give 0.
+    """
+    h, k, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, r)))
+    one = 1.0 - r * r
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.exp(-(h * h - 2.0 * r * h * k + k * k) / (2.0 * one)) / (_TWOPI * np.sqrt(one))
+    return np.where(np.isfinite(h) & np.isfinite(k), out, 0.0)
+
+
+def bvn_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``P(X < h, Y < k)`` for standard bivariate normal ``(X, Y)`` with correlation ``r``.
+
+    Parameters
+    ----------
+    h, k : array_like
+        Upper limits (``-inf`` and ``inf`` allowed); broadcast together with ``r``.
+    r : array_like
+        Correlations, ``|r| < 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, shaped as the broadcast arguments.
+    """
+    h, k, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, r)))
+    out = np.empty(h.shape)
+    fin = np.isfinite(h) & np.isfinite(k)
+    # an infinite limit reduces the probability to a univariate one (or 0 / 1)
+    hh, kk = np.where(np.isnan(h), 0, h), np.where(np.isnan(k), 0, k)
+    out[~fin] = np.where((hh == -np.inf) | (kk == -np.inf), 0.0,
+                         np.where(hh == np.inf, ndtr(kk), ndtr(hh)))[~fin]
+    out[fin] = _bvnu(-h[fin], -k[fin], r[fin])
+    return out
+
+
+def _bvnu(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Genz's BVNU: ``P(X > h, Y > k)`` for finite one-dimensional ``h``, ``k``, ``r``."""
+    out = np.empty(h.shape)
+    hk = h * k
+    low = np.abs(r) < 0.925
+    if low.any():
+        hl, kl, rl, hkl = h[low], k[low], r[low], hk[low]
+        hs = (hl * hl + kl * kl) / 2.0
+        asr = np.arcsin(rl)[:, None]
+        total = np.zeros(hl.shape)
+        for sign in (-1.0, 1.0):
+            sn = np.sin(asr * (1.0 + sign * _X) / 2.0)
+            total += (_W * np.exp((sn * hkl[:, None] - hs[:, None]) / (1.0 - sn * sn))).sum(axis=1)
+        out[low] = total * asr[:, 0] / (2.0 * _TWOPI) + ndtr(-hl) * ndtr(-kl)
+    high = ~low
+    if high.any():
+        out[high] = _bvnu_high(h[high], k[high], r[high], hk[high])
+    return out
+
+
+def _bvnu_high(h: np.ndarray, k: np.ndarray, r: np.ndarray, hk: np.ndarray) -> np.ndarray:
+    """BVNU for ``|r| >= 0.925`` (Genz's series and its Gauss-Legendre correction)."""
+    neg = r < 0
+    k = np.where(neg, -k, k)
+    hk = np.where(neg, -hk, hk)
+    bvn = np.zeros(h.shape)
+    inner = np.abs(r) < 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        as_ = (1.0 - r) * (1.0 + r)
+        a = np.sqrt(as_)
+        bs = (h - k) ** 2
+        c = (4.0 - hk) / 8.0
+        d = (12.0 - hk) / 16.0
+        val = a * np.exp(-(bs / as_ + hk) / 2.0) * (
+            1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
+        b = np.sqrt(bs)
+        tail = (np.exp(-hk / 2.0) * np.sqrt(_TWOPI) * ndtr(-b / a) * b
+                * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0))
+        val = np.where(hk > -160.0, val - tail, val)
+        half = (a / 2.0)[:, None]
+        for sign in (-1.0, 1.0):
+            xs = (half * (sign * _X + 1.0)) ** 2
+            rs = np.sqrt(1.0 - xs)
+            asr = -(bs[:, None] / xs + hk[:, None]) / 2.0
+            term = half * _W * np.exp(asr) * (
+                np.exp(-hk[:, None] * xs / (2.0 * (1.0 + rs) ** 2)) / rs
+                - (1.0 + c[:, None] * xs * (1.0 + d[:, None] * xs)))
+            val = val + np.where(asr > -100.0, term, 0.0).sum(axis=1)
+        bvn = np.where(inner, -val / _TWOPI, 0.0)
+    mx = np.maximum(h, k)
+    pos_part = bvn + ndtr(-mx)
+    neg_part = -bvn + np.maximum(0.0, ndtr(-h) - ndtr(-k))
+    return np.where(neg, neg_part, pos_part)

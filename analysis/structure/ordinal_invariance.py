@@ -1,0 +1,131 @@
+"""Measurement invariance of ordinal items: the Wu & Estabrook (2016) ladder by WLSMV.
+
+The steps are ``semTools::measEq.syntax(ID.fac = "std.lv", ID.cat =
+"Wu.Estabrook.2016", parameterization = "delta", group.equal = ...)`` with
+``""``, ``"thresholds"``, ``c("thresholds", "loadings")`` and
+``c("thresholds", "loadings", "intercepts")`` (see
+:func:`analysis.structure.ordinal_model.ladder_layout`).  Each step is
+compared with the one before by ``lavaan::lavTestLRT``'s default for WLSMV:
+Satorra's (2000) scaled-shifted difference test with ``A.method = "delta"``
+(lavaan's ``lav_test_diff_Satorra2000``):
+
+* ``H = Delta_1^+ Delta_0`` (the Jacobians of the freer model ``1`` and the
+  constrained model ``0``, groups stacked), ``A`` the orthogonal complement
+  of ``H``'s columns, ``P`` model 1's unit information;
+* ``U = V Delta_1 P^-1 A' (A P^-1 A')^+ A P^-1 Delta_1' V`` with ``V``
+  block-diagonal in the groups' DWLS weights and ``Gamma`` in ``f_g Gamma_g``;
+* ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``, ``delta_chi2
+  = a (T_0 - T_1) + b`` on ``m = df_0 - df_1`` degrees of freedom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+from threadpoolctl import threadpool_limits
+
+from analysis.structure.ordinal_cfa import OrdinalFit, ladder_fit, ordinal_input
+from analysis.structure.ordinal_model import LADDER, jacobian
+
+__all__ = ["invariance_ordinal", "scaled_difference", "ORDINAL_DELTA_SRMR", "ORDINAL_RULE"]
+
+#: SRMR rise that (with a CFI drop) marks a step as not supported, per step.
+ORDINAL_DELTA_SRMR = {"thresholds": 0.010, "loadings": 0.030, "intercepts": 0.010}
+ORDINAL_RULE = ("Chen (2007) on the scaled (WLSMV) indices: a step is not supported when the "
+                "scaled CFI drops by 0.010 or more together with the scaled RMSEA rising by "
+                "0.015 or more or SRMR rising by 0.030 or more (loadings; 0.010 for thresholds "
+                "and intercepts); the scaled difference test (p_diff) is reported beside it")
+_COLUMNS = ["chi2", "df", "p", "chi2_scaled", "df_scaled", "p_scaled", "cfi", "tli", "rmsea",
+            "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"]
+
+
+def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float]:
+    """``lavTestLRT(m1, m0)``'s scaled-shifted difference: ``(delta_chi2, delta_df, p)``.
+
+    ``m1`` is the freer model, ``m0`` the constrained one (same data).
+    """
+    m = int(m0.inference.df - m1.inference.df)
+    t_diff = m0.fit.chi2 - m1.fit.chi2
+    if m <= 0:
+        return t_diff, m, np.nan
+    groups = m1.groups
+    n_total = sum(grp.n for grp in groups)
+    fg = np.array([grp.n / n_total for grp in groups])
+    with threadpool_limits(limits=1, user_api="blas"):
+        pi = [jacobian(m1.layout, m1.fit.x, g) for g in range(len(groups))]
+        d0 = [jacobian(m0.layout, m0.fit.x, g) for g in range(len(groups))]
+        info = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, pi, groups))
+        p_inv = np.linalg.inv(info)
+        h = np.linalg.pinv(np.vstack(pi)) @ np.vstack(d0)
+        a = linalg.null_space(h.T).T
+        papa = p_inv @ a.T @ np.linalg.pinv(a @ p_inv @ a.T) @ a @ p_inv
+        vpi = np.vstack([grp.weight[:, None] * d for d, grp in zip(pi, groups)])
+        u = vpi @ papa @ vpi.T
+        sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
+        ug = np.hstack([u[:, lo:hi] @ (f * grp.gamma)
+                        for lo, hi, f, grp in zip(sizes[:-1], sizes[1:], fg, groups)])
+    tr1, tr2 = float(np.trace(ug)), float(np.sum(ug * ug.T))
+    scale = np.sqrt(m / tr2)
+    stat = t_diff * scale + (m - scale * tr1)
+    return float(stat), m, float(stats.chi2.sf(stat, m))
+
+
+def invariance_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, *,
+                       ordered: bool | Sequence[str] = True) -> pd.DataFrame:
+    """The Wu & Estabrook ladder across the groups of ``group`` (see the module
+    docstring); what :func:`analysis.structure.invariance` runs with ``ordered=``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``step`` (``configural``, ``thresholds``, ``loadings``,
+        ``intercepts``); columns ``chi2``, ``df``, ``p`` (DWLS), their scaled
+        counterparts, ``cfi``, ``tli``, ``rmsea`` and the scaled ones,
+        ``srmr``; against the step before: ``delta_chi2``, ``delta_df``,
+        ``p_diff`` (the scaled difference test) and ``delta_cfi``,
+        ``delta_rmsea`` (scaled), ``delta_srmr``; ``supported`` (by
+        :data:`ORDINAL_RULE`, NA for the configural row and when a model did
+        not converge) and ``converged``.  ``attrs``: ``groups``, ``n``,
+        ``rule``, ``estimator`` and ``missing``.
+    """
+    inp = ordinal_input(data, factors, group=group, ordered=ordered)
+    cache = None
+    fits: dict[str, OrdinalFit] = {}
+    for step in LADDER:  # the sample statistics once, with the first step
+        fits[step] = ladder_fit(inp, step, cache)
+        cache = fits[step].groups
+    rows = []
+    previous = None
+    for step, fit in fits.items():
+        row = fit.result.fit.iloc[0]
+        out = {"step": step, **{c: row[c] for c in _COLUMNS}, "converged": fit.result.converged}
+        if previous is None:
+            out.update(delta_chi2=np.nan, delta_df=pd.NA, p_diff=np.nan)
+        else:
+            d_chi2, d_df, p_diff = scaled_difference(previous, fit)
+            out.update(delta_chi2=d_chi2, delta_df=d_df, p_diff=p_diff)
+        rows.append(out)
+        previous = fit
+    table = pd.DataFrame(rows).set_index("step")
+    for c in ("df", "df_scaled"):
+        table[c] = table[c].astype("int64")
+    table["delta_df"] = table["delta_df"].astype("Int64")
+    prev = table.shift(1)
+    table["delta_cfi"] = table["cfi_scaled"] - prev["cfi_scaled"]
+    table["delta_rmsea"] = table["rmsea_scaled"] - prev["rmsea_scaled"]
+    table["delta_srmr"] = table["srmr"] - prev["srmr"]
+    cut = pd.Series(ORDINAL_DELTA_SRMR).reindex(table.index)
+    worse = (table["delta_cfi"] <= -0.010) & ((table["delta_rmsea"] >= 0.015)
+                                             | (table["delta_srmr"] >= cut))
+    both = table["converged"] & prev["converged"].fillna(False).astype(bool)
+    table["supported"] = pd.array([pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i]
+                                   for i in range(len(table))], dtype="boolean")
+    table = table[_COLUMNS + ["delta_chi2", "delta_df", "p_diff", "delta_cfi", "delta_rmsea",
+                              "delta_srmr", "supported", "converged"]]
+    labels = [str(g) for g in inp.labels]
+    table.attrs.update(groups=labels, n=dict(zip(labels, [int(c.shape[0]) for c in inp.codes])),
+                       rule=ORDINAL_RULE, estimator="WLSMV", missing="listwise")
+    return table
