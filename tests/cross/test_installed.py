@@ -57,7 +57,9 @@ PACKAGE_DIRS = ("survey", "analysis", "netsoc")
 #: MANIFEST.in line that selects nothing (a file meant to ship that does not).
 BACKEND_WARNING = re.compile(
     r"deprecat|will no longer be supported|absent from the `packages` configuration"
-    r"|would be ignored|no files found matching", re.IGNORECASE)
+    r"|would be ignored|no files found matching",
+    re.IGNORECASE,
+)
 #: Folders and files of a working tree that never ship.
 NEVER_SHIPPED = re.compile(r"(^|/)(__pycache__|\.ipynb_checkpoints)(/|$)|\.py[cod]$")
 
@@ -75,10 +77,20 @@ class Build:
 
 def _source_copy(dest: Path) -> Path:
     """Copy what a fresh clone of the checkout would hold, plus new files not ignored."""
-    require(shutil.which("git") is not None and (ROOT / ".git").exists(),
-            "building the project needs a git checkout (the copy follows git's file list)")
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, check=True, capture_output=True).stdout.decode().split("\0")
+    require(
+        shutil.which("git") is not None and (ROOT / ".git").exists(),
+        "building the project needs a git checkout (the copy follows git's file list)",
+    )
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         src, out = ROOT / rel, dest / rel
         if not os.path.lexists(src):  # deleted in the working tree, not yet in git
@@ -93,9 +105,15 @@ def _source_copy(dest: Path) -> Path:
 
 def _python_build(*args: str, cwd: Path) -> str:
     """Run ``python -m build`` and return everything it printed; fail with it on error."""
-    result = subprocess.run([sys.executable, "-m", "build", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            timeout=900, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "build", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
     assert result.returncode == 0, f"python -m build {' '.join(args)} failed:\n{result.stdout[-6000:]}"
     return result.stdout
 
@@ -136,8 +154,10 @@ def _wheel_files(wheel: Path) -> tuple[set[str], zipfile.ZipFile]:
 
 def test_the_build_prints_no_backend_warning(build):
     warnings = backend_warnings(build.log)
-    assert not warnings, (f"python -m build ({build.route}) printed what the build backend "
-                          "will stop accepting or a file it did not find:\n" + "\n".join(warnings))
+    assert not warnings, (
+        f"python -m build ({build.route}) printed what the build backend "
+        "will stop accepting or a file it did not find:\n" + "\n".join(warnings)
+    )
 
 
 def test_the_warning_check_catches_what_setuptools_prints():
@@ -164,21 +184,33 @@ def test_the_wheel_holds_every_file_of_the_package_folders(build):
         "the notebooks": {f"netsoc/notebooks/{p.name}" for p in (build.source / "notebooks").glob("*.ipynb")},
     }
     assert {"survey/instruments/netsoc.yaml", "survey/instruments/netsoc-norms.yaml"} <= groups[
-        "the instrument and its norms"]
+        "the instrument and its norms"
+    ]
     assert "netsoc/assets/reveal/reveal.js" in groups["the assets"]
     assert len(groups["the notebooks"]) >= 3
     for name, files in groups.items():
         assert files <= expected, f"{name}: not found by the source listing"
-        assert not files - shipped, f"{name} missing from the wheel ({build.route}): {sorted(files - shipped)}"
+        assert not files - shipped, (
+            f"{name} missing from the wheel ({build.route}): {sorted(files - shipped)}"
+        )
     assert not expected - shipped, f"missing from the wheel ({build.route}): {sorted(expected - shipped)}"
-    assert not shipped - expected, f"not from the package folders ({build.route}): {sorted(shipped - expected)}"
+    assert not shipped - expected, (
+        f"not from the package folders ({build.route}): {sorted(shipped - expected)}"
+    )
 
 
 def test_the_sdist_carries_real_files_and_the_licence(build):
     with tarfile.open(build.sdist) as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}
-    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "PKG-INFO",
-                 "survey/instruments/netsoc.yaml", "netsoc/notebooks/02_analysis.ipynb"):
+    for name in (
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "MANIFEST.in",
+        "PKG-INFO",
+        "survey/instruments/netsoc.yaml",
+        "netsoc/notebooks/02_analysis.ipynb",
+    ):
         assert name in members, f"{name} missing from {build.sdist.name}"
         # the notebooks folder is a symbolic link in the checkout; the sdist needs the files
         assert members[name].isfile(), f"{name} is not a regular file in {build.sdist.name}"
@@ -197,8 +229,9 @@ def test_the_wheel_shows_an_index_what_it_needs(build):
     assert "netsoc/assets/reveal/LICENSE" in meta.get_all("License-File")
     classifiers = meta.get_all("Classifier")
     assert "Programming Language :: Python :: 3.11" in classifiers
-    assert not [c for c in classifiers if c.startswith("License ::")], \
+    assert not [c for c in classifiers if c.startswith("License ::")], (
         "License classifiers next to an SPDX expression are refused (PEP 639)"
+    )
     assert meta["Requires-Python"] == ">=3.11"
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     assert set(urls) == {"Homepage", "Documentation", "Issues", "Changelog"}
@@ -220,47 +253,87 @@ def installed(build, tmp_path_factory) -> dict[str, Path]:
     env_dir = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
     bin_dir = env_dir / "bin"
-    site = Path(subprocess.run(
-        [str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     # third-party packages of the running environment, after the new one's own
     (site / "zz_borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install",
-                    "--quiet", "--no-deps", "--no-index", str(build.wheel)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(bin_dir / "python"),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(build.wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     work = base / "empty"
     work.mkdir()
     return {"bin": bin_dir, "site": site, "work": work}
 
 
 def _env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PYTHONPATH", "NETSOC_DB", "NETSOC_DATA_DIR", "VIRTUAL_ENV"}}
-    env.update(HOME=str(tmp), MPLBACKEND="agg", PATH=f"{tmp}/bin:{env.get('PATH', '')}",
-               JUPYTER_CONFIG_DIR=str(tmp / ".jupyter"), JUPYTER_DATA_DIR=str(tmp / ".jd"),
-               JUPYTER_RUNTIME_DIR=str(tmp / ".jr"), IPYTHONDIR=str(tmp / ".ipython"),
-               XDG_DATA_HOME=str(tmp / ".local" / "share"),
-               # the borrowed packages' data files (nbconvert templates, kernel specs)
-               JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
-               JUPYTER_CONFIG_PATH=str(Path(sys.prefix) / "etc" / "jupyter"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTHONPATH", "NETSOC_DB", "NETSOC_DATA_DIR", "VIRTUAL_ENV"}
+    }
+    env.update(
+        HOME=str(tmp),
+        MPLBACKEND="agg",
+        PATH=f"{tmp}/bin:{env.get('PATH', '')}",
+        JUPYTER_CONFIG_DIR=str(tmp / ".jupyter"),
+        JUPYTER_DATA_DIR=str(tmp / ".jd"),
+        JUPYTER_RUNTIME_DIR=str(tmp / ".jr"),
+        IPYTHONDIR=str(tmp / ".ipython"),
+        XDG_DATA_HOME=str(tmp / ".local" / "share"),
+        # the borrowed packages' data files (nbconvert templates, kernel specs)
+        JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
+        JUPYTER_CONFIG_PATH=str(Path(sys.prefix) / "etc" / "jupyter"),
+    )
     return env
 
 
 def _run(installed, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([str(installed["bin"] / "netsoc"), *args], cwd=installed["work"],
-                          env=_env(installed["work"]), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [str(installed["bin"] / "netsoc"), *args],
+        cwd=installed["work"],
+        env=_env(installed["work"]),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_packages_come_from_the_wheel(installed):
     out = subprocess.run(
-        [str(installed["bin"] / "python"), "-c",
-         "import sys, netsoc, survey, analysis, netsoc.resources as r;"
-         "print(netsoc.__file__); print(survey.__file__); print(analysis.__file__);"
-         "print(r.notebook_path(r.ANALYSIS_NOTEBOOK));"
-         "print(any(p.rstrip('/') in (%r, %r) for p in sys.path))" % (str(ROOT), str(ROOT / "netsoc"))],
-        cwd=installed["work"], env=_env(installed["work"]), capture_output=True, text=True,
-        check=True).stdout.split("\n")
+        [
+            str(installed["bin"] / "python"),
+            "-c",
+            "import sys, netsoc, survey, analysis, netsoc.resources as r;"
+            "print(netsoc.__file__); print(survey.__file__); print(analysis.__file__);"
+            "print(r.notebook_path(r.ANALYSIS_NOTEBOOK));"
+            f"print(any(p.rstrip('/') in ({str(ROOT)!r}, {str(ROOT / 'netsoc')!r}) for p in sys.path))",
+        ],
+        cwd=installed["work"],
+        env=_env(installed["work"]),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     for line in out[:4]:
         assert line.startswith(str(installed["site"])), line
     assert out[4] == "False", "the checkout is on the installed netsoc's path"
@@ -279,8 +352,16 @@ def test_demo_then_report_from_an_empty_folder(installed):
     assert (work / "reports" / "demo_summary.html").is_file()
     assert (work / "reports" / "report.html").is_file()
     csv = work / "responses.csv"
-    export = _run(installed, "export", "--db", str(work / "data" / "demo" / "demo.sqlite"),
-                  "--format", "csv", "--out", str(csv))
+    export = _run(
+        installed,
+        "export",
+        "--db",
+        str(work / "data" / "demo" / "demo.sqlite"),
+        "--format",
+        "csv",
+        "--out",
+        str(csv),
+    )
     assert export.returncode == 0, export.stderr
     report = _run(installed, "report", "--data", str(csv), "--out", str(work / "study.html"))
     assert report.returncode == 0, report.stderr[-2000:]
@@ -291,10 +372,23 @@ def test_demo_then_report_from_an_empty_folder(installed):
 def test_survey_serves_its_page(installed):
     port = _free_port()
     work = installed["work"]
-    proc = subprocess.Popen([str(installed["bin"] / "netsoc"), "survey", "--port", str(port),
-                             "--db", str(work / "survey.sqlite"), "--create"],
-                            cwd=work, env=_env(work), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(installed["bin"] / "netsoc"),
+            "survey",
+            "--port",
+            str(port),
+            "--db",
+            str(work / "survey.sqlite"),
+            "--create",
+        ],
+        cwd=work,
+        env=_env(work),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -303,9 +397,10 @@ def test_survey_serves_its_page(installed):
                     body = page.read().decode("utf-8", "replace")
                     status = page.status
                 break
-            except OSError:
+            except OSError as err:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"survey server gave no page: {proc.stdout.read() if proc.poll() is not None else ''}")
+                    said = proc.stdout.read() if proc.poll() is not None else ""
+                    raise AssertionError(f"survey server gave no page: {said}") from err
                 time.sleep(1)
         assert status == 200 and "<html" in body.lower()
     finally:

@@ -36,11 +36,11 @@ def _folders() -> set[str]:
 def test_every_folder_of_the_packages_is_discovered():
     find = _setuptools()["packages"]["find"]
     assert find.get("namespaces", True), "data folders without __init__.py need namespace discovery"
-    discovered = set(find_namespace_packages(where=str(ROOT), include=find["include"],
-                                             exclude=find.get("exclude", ())))
+    discovered = set(
+        find_namespace_packages(where=str(ROOT), include=find["include"], exclude=find.get("exclude", ()))
+    )
     folders = _folders()
     # the folders that hold only data are among them (the test would be empty otherwise)
     assert {"survey.instruments", "netsoc.assets", "netsoc.assets.reveal", "netsoc.notebooks"} <= folders
     assert folders - discovered == set(), "folders setuptools would not ship"
     assert discovered - folders == set(), "discovered packages that are not folders of ours"
-
