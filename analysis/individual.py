@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import math
 import threading
-import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
@@ -53,12 +52,11 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from analysis._compat import renamed_parameters
 from survey.errors import DataError
 from survey.instrument import ORIENTATIONS, Instrument, Norms, load_instrument
+from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 
 __all__ = [
-    "MIN_GROUP_SIZE",
     "COARSE_BINS",
     "BANDS",
     "FEEDBACK_SCORES",
@@ -76,8 +74,6 @@ __all__ = [
     "attention_result",
 ]
 
-#: Smallest group shown anywhere (k); the cohort comparison needs twice this.
-MIN_GROUP_SIZE = 5
 #: Bins of a score's range that cohort comparisons coarsen every score to.
 COARSE_BINS = 4
 #: The cohort bands, lowest first.
@@ -88,14 +84,6 @@ FEEDBACK_SCORES: tuple[str, ...] = ("networking", "socializing", "balance", "int
 _T = TypeVar("_T")
 _CACHE_LOCK = threading.Lock()
 _CACHES: dict[tuple[str, int], tuple[weakref.ref, Any]] = {}
-
-
-def __getattr__(name: str) -> Any:
-    if name == "MIN_COHORT":  # the former name of MIN_GROUP_SIZE
-        warnings.warn("analysis.individual.MIN_COHORT is deprecated; use MIN_GROUP_SIZE",
-                      DeprecationWarning, stacklevel=2)
-        return MIN_GROUP_SIZE
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def per_instrument(name: str, instrument: Instrument, build: Callable[[Instrument], _T]) -> _T:
@@ -262,14 +250,14 @@ class RespondentScorer:
         return np.where(cat.codes >= 0, ids[cat.codes], None)
 
     def _levels(self, values: np.ndarray, levels: Any) -> np.ndarray:
-        from analysis.scoring import _levels  # one definition of the [min, max) rule
+        from analysis.scoring import assign_levels  # one definition of the [min, max) rule
 
-        return self._ids(_levels(values, levels, self.hi))
+        return self._ids(assign_levels(values, levels, self.hi))
 
     def _profile(self, balance: np.ndarray, engagement: np.ndarray) -> np.ndarray:
-        from analysis.scoring import _profiles
+        from analysis.scoring import assign_profiles
 
-        return self._ids(_profiles(balance, engagement, self.instrument, self.hi))
+        return self._ids(assign_profiles(balance, engagement, self.instrument, self.hi))
 
     def score_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Scores of one participant's answers dict (plain floats, ids or ``None``)."""
@@ -380,7 +368,7 @@ def cohort_band(value: float, peers: np.ndarray, lo: float, hi: float, *,
         The scores of the *other* members of the cohort (NaN ignored).
     lo, hi : float
         The score's possible range.
-    min_group_size : int, default :data:`MIN_GROUP_SIZE`
+    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
         The comparison needs at least ``2 * min_group_size`` scored members,
         the participant included.
     bins : int, default :data:`COARSE_BINS`
@@ -394,9 +382,7 @@ def cohort_band(value: float, peers: np.ndarray, lo: float, hi: float, *,
         below 1/3, between 1/3 and 2/3, or above 2/3.  ``None`` when the
         score is missing or the cohort is too small.
     """
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) \
-            or min_group_size < 1:
-        raise DataError(f"min_group_size: expected a whole number >= 1, got {min_group_size!r}")
+    check_min_group_size(min_group_size)
     others = np.asarray(peers, dtype=float)
     others = others[~np.isnan(others)]
     if value is None or np.isnan(value) or len(others) + 1 < 2 * min_group_size:
@@ -477,7 +463,6 @@ def score_rows(own: Mapping[str, Any], instrument: Instrument, *,
     return rows
 
 
-@renamed_parameters(respondent="data", cohort="peers", level="ci")
 def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, *,
                       peers: pd.DataFrame | None = None,
                       reliability: pd.Series | Mapping[str, float] | None = None,
@@ -492,7 +477,6 @@ def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, 
     instrument : Instrument, optional
     peers : DataFrame, optional
         Wide table of the *other* respondents of the participant's cohort.
-        (``cohort=`` is a deprecated alias.)
     reliability : Series or mapping, optional
         Reliability per score; default the norms'.
     norms : mapping, optional
@@ -501,8 +485,8 @@ def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, 
         names a norms file instead: read it with :mod:`survey.norms` and pass
         its values here).
     ci : float, default 0.95
-        Confidence level of the band.  (``level=`` is a deprecated alias.)
-    min_group_size : int, default :data:`MIN_GROUP_SIZE`
+        Confidence level of the band.
+    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
         See :func:`cohort_band`.
 
     Returns
@@ -547,7 +531,6 @@ def facet_rows(own: Mapping[str, Any], instrument: Instrument) -> list[dict[str,
     return rows
 
 
-@renamed_parameters(respondent="data")
 def facet_profile(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Networking and socializing on each facet for one respondent.
 
@@ -564,7 +547,6 @@ def facet_profile(data: pd.DataFrame, instrument: Instrument | None = None) -> p
     return pd.DataFrame(facet_rows({k: v[0] for k, v in s.items()}, inst))
 
 
-@renamed_parameters(respondent="data")
 def attention_result(data: pd.DataFrame, instrument: Instrument | None = None) -> dict[str, Any]:
     """Attention checks of one respondent.
 

@@ -42,6 +42,7 @@ from scipy import stats
 from analysis._checks import check_frame
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
+from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 
 __all__ = ["PERCENTILES", "PERCENTILE_METHOD", "CI_METHOD", "quantile_ci", "norm_scores",
            "score_summary", "percentile_table", "room_over_norms", "room_over_norms_figure",
@@ -219,7 +220,7 @@ def norm_cdf(values: np.ndarray, table: pd.DataFrame, lower: float, upper: float
 
 
 def room_over_norms(data: pd.DataFrame, table: pd.DataFrame, *, lower: float, upper: float,
-                    balance: str = "balance", bins: int = 10, min_group_size: int = 5
+                    balance: str = "balance", bins: int = 10, min_group_size: int = MIN_GROUP_SIZE
                     ) -> pd.DataFrame:
     """The room's balance distribution next to the norm sample's, per bin.
 
@@ -236,7 +237,7 @@ def room_over_norms(data: pd.DataFrame, table: pd.DataFrame, *, lower: float, up
         Column with the balance index.
     bins : int, default 10
         Equal-width bins over [-1, 1].
-    min_group_size : int, default 5
+    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
         k: the room is shown only with at least k scored respondents, and a
         bin's room share only when it holds 0 or at least k respondents;
         smaller counts are suppressed (NA) so nobody is singled out.
@@ -250,9 +251,7 @@ def room_over_norms(data: pd.DataFrame, table: pd.DataFrame, *, lower: float, up
         (``None`` when the whole room is suppressed), ``min_group_size``.
     """
     check_frame(data, "data")
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) \
-            or min_group_size < 1:
-        raise DataError(f"min_group_size: expected a whole number >= 1, got {min_group_size!r}")
+    check_min_group_size(min_group_size)
     if balance not in data.columns:
         raise DataError(f"data: expected a column {balance!r} (analysis.score), "
                         f"got {list(data.columns)[:8]}")
@@ -290,8 +289,8 @@ def room_over_norms_figure(bins: pd.DataFrame, *, context: str = "notebook",
     Figure
         Suppressed bins are left empty and the title says how many.
     """
-    from analysis.plots._theme import NEUTRAL, PALETTE, new_axes, themed
     from analysis.plots.scores import BALANCE_LABEL
+    from analysis.plots.theme import NEUTRAL, PALETTE, new_axes, themed
 
     with themed(context):
         fig, ax = new_axes(None, (8, 4.5))

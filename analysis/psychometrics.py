@@ -42,7 +42,6 @@ from analysis._checks import (
     numeric_columns,
     numeric_matrix,
 )
-from analysis._compat import renamed_parameters
 from analysis._moments import Moments, listwise_rows, pairwise_moments
 from survey.errors import DataError
 
@@ -113,7 +112,6 @@ def _alpha_from_cov(C: np.ndarray) -> tuple[float, float]:
     return float(raw), float(std)
 
 
-@renamed_parameters(level="ci")
 def feldt_ci(alpha: float, n: int, k: int, ci: float = 0.95) -> tuple[float, float]:
     """Feldt's exact confidence interval for coefficient alpha.
 
@@ -129,7 +127,6 @@ def feldt_ci(alpha: float, n: int, k: int, ci: float = 0.95) -> tuple[float, flo
 
 
 # ------------------------------------------------------------------ alpha
-@renamed_parameters(items="data")
 def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
                    columns: Sequence[str] | None = None,
                    missing: Missing = "pairwise") -> pd.DataFrame:
@@ -140,7 +137,6 @@ def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
     data : pandas.DataFrame
         Wide table, one row per respondent, one numeric column per item
         (reverse-keyed items already reflected).  Missing answers as NA.
-        (Formerly ``items``, still accepted with a DeprecationWarning.)
     ci : float, default 0.95
         Confidence level of the interval.
     columns : list of str, optional
@@ -186,7 +182,6 @@ def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
     return out
 
 
-@renamed_parameters(items="data")
 def item_statistics(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
                     missing: Missing = "pairwise") -> pd.DataFrame:
     """Per-item statistics of a scale, as ``psych::alpha(x)$item.stats``.
@@ -194,8 +189,7 @@ def item_statistics(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
     Parameters
     ----------
     data : pandas.DataFrame
-        Wide table of keyed item answers (see :func:`cronbach_alpha`;
-        formerly ``items``).
+        Wide table of keyed item answers (see :func:`cronbach_alpha`).
     columns : list of str, optional
         Item columns; default every column.
     missing : {"pairwise", "listwise"}, default "pairwise"
@@ -297,7 +291,6 @@ def minres_loadings(R: np.ndarray) -> np.ndarray:
     return lam if lam.sum() >= 0 else -lam
 
 
-@renamed_parameters(items="data")
 def omega_total(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
                 missing: Missing = "pairwise") -> pd.DataFrame:
     """McDonald's omega total from a one-factor minres model.
@@ -307,7 +300,7 @@ def omega_total(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
     data : pandas.DataFrame
         Wide table of keyed item answers (reverse-keyed items reflected;
         omega is computed on the correlations as given, no automatic
-        re-keying; formerly ``items``).
+        re-keying).
     columns : list of str, optional
         Item columns; default every column.
     missing : {"pairwise", "listwise"}, default "pairwise"
@@ -354,7 +347,6 @@ def difference_score_reliability(var_a: float, var_b: float, rel_a: float,
 
 
 # ------------------------------------------------------------------ instrument
-@renamed_parameters(responses="data")
 def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
                 ci: float = 0.95, missing: Missing = "pairwise") -> pd.DataFrame:
     """Reliability of every scale and facet of an instrument, and of the balance.
@@ -365,8 +357,7 @@ def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     Parameters
     ----------
     data : pandas.DataFrame
-        Wide response table (one row per respondent, one column per item;
-        formerly ``responses``).
+        Wide response table (one row per respondent, one column per item).
     instrument : Instrument, optional
         Default: the shipped instrument (``load_instrument()``).
     ci : float, default 0.95

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from analysis._checks import check_frame, check_numeric, numeric_matrix
-from analysis._compat import renamed_parameters
 from survey.errors import DataError
 
 __all__ = ["flag_careless", "describe_exclusions", "longstring", "irv"]
@@ -96,7 +95,6 @@ def _threshold(value: Any, auto: float, argument: str) -> float | None:
     return float(value)
 
 
-@renamed_parameters(responses="data")
 def flag_careless(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
                   max_attention_failures: int | None = 0,
                   max_longstring: float | str | None = AUTO,

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis._compat import renamed_parameters
 from survey.errors import DataError
 from survey.instrument import ORIENTATIONS, Instrument, Level, load_instrument
 
@@ -30,7 +29,6 @@ SCORE_COLUMNS: tuple[str, ...] = (
 )
 
 
-@renamed_parameters(responses="data")
 def item_matrix(data: pd.DataFrame, item_ids: Sequence[str],
                 lo: int, hi: int) -> np.ndarray:
     """Check item columns and return them as a float matrix (NaN = missing).
@@ -104,7 +102,6 @@ def _keyed_matrix(data: pd.DataFrame, inst: Instrument) -> np.ndarray:
     return x
 
 
-@renamed_parameters(responses="data")
 def keyed_items(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Scored items with reverse-keyed items flipped, as floats (NaN = missing).
 
@@ -138,7 +135,7 @@ def _mean_with_rule(filled: np.ndarray, answered: np.ndarray, idx: Sequence[int]
     return mean, n
 
 
-def _levels(values: np.ndarray, levels: Sequence[Level], top: float) -> pd.Categorical:
+def assign_levels(values: np.ndarray, levels: Sequence[Level], top: float) -> pd.Categorical:
     """Assign [min, max) levels (the top edge included) to values; NaN stays NA."""
     codes = np.full(values.shape, -1, dtype=np.int64)
     for code, lv in enumerate(levels):
@@ -147,8 +144,9 @@ def _levels(values: np.ndarray, levels: Sequence[Level], top: float) -> pd.Categ
     return pd.Categorical.from_codes(codes, categories=[lv.id for lv in levels])
 
 
-def _profiles(balance: np.ndarray, engagement: np.ndarray, inst: Instrument,
-              top: float) -> pd.Categorical:
+def assign_profiles(balance: np.ndarray, engagement: np.ndarray, inst: Instrument,
+                    top: float) -> pd.Categorical:
+    """The instrument's profile of each (balance, engagement) pair; NA where either is missing."""
     codes = np.full(balance.shape, -1, dtype=np.int64)
     for code, p in enumerate(inst.profiles):
         (b0, b1), (e0, e1) = p.balance, p.engagement
@@ -158,7 +156,6 @@ def _profiles(balance: np.ndarray, engagement: np.ndarray, inst: Instrument,
     return pd.Categorical.from_codes(codes, categories=[p.id for p in inst.profiles])
 
 
-@renamed_parameters(responses="data")
 def score(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Score every respondent.
 
@@ -213,10 +210,10 @@ def score(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFr
         "socializing": soc,
         "balance": balance,
         "engagement": engagement,
-        "engagement_level": _levels(engagement, inst.scoring.engagement_levels, hi),
-        "profile": _profiles(balance, engagement, inst, hi),
+        "engagement_level": assign_levels(engagement, inst.scoring.engagement_levels, hi),
+        "profile": assign_profiles(balance, engagement, inst, hi),
         "intentionality": means["intentionality"],
-        "intentionality_level": _levels(means["intentionality"],
+        "intentionality_level": assign_levels(means["intentionality"],
                                         inst.scoring.intentionality_levels, hi),
     }, index=data.index)
     for orient in ORIENTATIONS:

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._compat import renamed_parameters
 from survey.errors import DataError
 
 __all__ = ["group_means", "profile_counts"]
@@ -52,14 +51,13 @@ def group_means(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) ->
     return out
 
 
-@renamed_parameters(scores="data")
 def profile_counts(data: pd.DataFrame, *, profile: str = "profile") -> pd.DataFrame:
     """Count and share of respondents per profile (NA profiles counted as ``unscored``).
 
     Parameters
     ----------
     data : DataFrame
-        Scored table (:func:`analysis.scoring.score`; formerly ``scores``).
+        Scored table (:func:`analysis.scoring.score`).
     profile : str, default "profile"
         Column holding the profile of each respondent.
 

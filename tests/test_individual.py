@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from analysis.individual import (
     BANDS,
     COARSE_BINS,
-    MIN_GROUP_SIZE,
     answers_frame,
     attention_result,
     cohort_band,
@@ -26,6 +25,7 @@ from analysis.individual import (
 from analysis.quality import flag_careless
 from analysis.scoring import score
 from survey.errors import DataError
+from survey.schema import MIN_GROUP_SIZE
 from tests.helpers import keyed_answers
 
 REL = {"networking": 0.91, "socializing": 0.84, "balance": 0.75, "intentionality": 0.64}
@@ -131,20 +131,6 @@ def test_band_is_cut_to_the_score_range(instrument):
     assert out.loc["balance", "estimate"] == 1 and out.loc["balance", "ci_high"] == 1
 
 
-def test_old_keywords_still_work_with_a_deprecation_warning(instrument):
-    me = answers_frame(keyed_answers(instrument, 3, 3), instrument)
-    peers = pd.concat([answers_frame(keyed_answers(instrument, 3, 3), instrument)] * 9)
-    new = individual_scores(me, instrument, peers=peers, ci=0.9, reliability=REL)
-    with pytest.warns(DeprecationWarning, match="argument 'cohort' is deprecated; use 'peers'"):
-        old = individual_scores(me, instrument, cohort=peers, ci=0.9, reliability=REL)
-    with pytest.warns(DeprecationWarning, match="argument 'level' is deprecated; use 'ci'"):
-        older = individual_scores(me, instrument, peers=peers, level=0.9, reliability=REL)
-    pd.testing.assert_frame_equal(new, old)
-    pd.testing.assert_frame_equal(new, older)
-    assert new.attrs["ci"] == 0.9 and list(new["cohort_band"]) == ["middle"] * 4
-
-
-# ------------------------------------------------------------ cohort bands
 def test_cohort_band_by_hand():
     # 1..5 in four bins: [1,2) [2,3) [3,4) [4,5]
     peers = np.array([1.0, 1.5, 2.2, 2.9, 3.1, 3.5, 3.9, 4.4, 5.0])  # bins 0 0 1 1 2 2 2 3 3
@@ -162,13 +148,12 @@ def test_cohort_band_by_hand():
     assert cohort_band(float("nan"), peers, 1, 5) is None
     # balance: -1..1 in bins of 0.5
     assert cohort_band(0.9, np.linspace(-1, 0.4, 9), -1, 1) == "upper"
-    with pytest.raises(DataError, match="min_group_size: expected a whole number >= 1, got 0"):
+    with pytest.raises(DataError, match="min_group_size: got 0; expected a whole number of at least 2"):
         cohort_band(3.0, peers, 1, 5, min_group_size=0)
     assert BANDS == ("lower", "middle", "upper") and COARSE_BINS == 4 and MIN_GROUP_SIZE == 5
     import analysis.individual as individual
 
-    with pytest.warns(DeprecationWarning, match="MIN_COHORT is deprecated; use MIN_GROUP_SIZE"):
-        assert individual.MIN_COHORT == MIN_GROUP_SIZE
+    assert not hasattr(individual, "MIN_COHORT")  # the retired name of the minimum group size
 
 
 def test_individual_scores_band_needs_ten_responses(instrument):

@@ -74,9 +74,9 @@ def test_profile_regions_agree_with_scoring(instrument):
     lo, hi = instrument.response_range(instrument.item_ids[0])
     bal = (grid["networking"] - grid["socializing"]) / (hi - lo)
     eng = (grid["networking"] + grid["socializing"]) / 2
-    from analysis.scoring import _profiles
+    from analysis.scoring import assign_profiles
 
-    expected = np.asarray(_profiles(bal.to_numpy(), eng.to_numpy(), instrument, hi).codes)
+    expected = np.asarray(assign_profiles(bal.to_numpy(), eng.to_numpy(), instrument, hi).codes)
     np.testing.assert_array_equal(codes.ravel(), expected)
     assert labels == [p.label for p in instrument.profiles]
 

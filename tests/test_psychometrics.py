@@ -19,7 +19,6 @@ from analysis._moments import pairwise_moments
 from analysis.psychometrics import (
     cronbach_alpha,
     difference_score_reliability,
-    feldt_ci,
     item_statistics,
     minres_loadings,
     omega_total,
@@ -257,21 +256,6 @@ def test_alpha_same_for_int64_float64_and_float32_frames(one_factor):
         got = cronbach_alpha(one_factor.astype(dtype)).iloc[0]
         assert got["alpha"] == pytest.approx(expect["alpha"], abs=1e-12), dtype
         assert got["n"] == expect["n"]
-
-
-def test_old_argument_names_still_work_with_a_warning(one_factor):
-    expect = cronbach_alpha(one_factor)
-    with pytest.warns(DeprecationWarning, match="'items' is deprecated; use 'data'"):
-        got = cronbach_alpha(items=one_factor)
-    pd.testing.assert_frame_equal(got, expect)
-    with pytest.warns(DeprecationWarning, match="'items' is deprecated"):
-        item_statistics(items=one_factor)
-    with pytest.warns(DeprecationWarning, match="'items' is deprecated"):
-        omega_total(items=one_factor)
-    with pytest.raises(TypeError, match="got both 'items'"):
-        cronbach_alpha(one_factor.iloc[:0], items=one_factor, data=one_factor)
-    with pytest.warns(DeprecationWarning, match="'level' is deprecated; use 'ci'"):
-        assert feldt_ci(15 / 17, 4, 3, level=0.9) == feldt_ci(15 / 17, 4, 3, ci=0.9)
 
 
 def test_item_statistics_pairwise_from_pandas_cov(one_factor):

@@ -10,9 +10,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis._checks import as_list, check_choice, check_columns, check_frame, check_numeric
-from analysis._compat import renamed_parameters
 from analysis.compare import _core
 from survey.errors import DataError
+from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 
 __all__ = ["compare_groups", "TESTS", "CORRECTIONS"]
 
@@ -58,11 +58,10 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
                 p=wa["p_welch"], effect="omega_sq", estimate=omega, name="Welch F")
 
 
-@renamed_parameters(scores="data")
 def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | Sequence[str],
                    correction: str = "holm", *,
                    tests: str | Sequence[str] = ("welch",),
-                   min_group_size: int = 5,
+                   min_group_size: int = MIN_GROUP_SIZE,
                    exclude_levels: Sequence[Any] = ("na",),
                    seed: int = 2026) -> pd.DataFrame:
     """Test every outcome against every grouping field, with corrected p values.
@@ -71,7 +70,7 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
     ----------
     data : pandas.DataFrame
         Wide table, one row per respondent (e.g. scores joined with the
-        grouping fields; formerly ``scores``).
+        grouping fields).
     dvs : str or list of str
         Numeric outcome columns.
     groups : str or list of str
@@ -86,7 +85,7 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
         squares).  ``"anova"``: classic one-way F (effect ``omega_sq``).
         ``"rank"``: Mann-Whitney U (effect ``rank_biserial``) or
         Kruskal-Wallis H (effect ``epsilon_sq``).
-    min_group_size : int, default 5
+    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
         Levels with fewer respondents (with a value of the dv) are not tested
         and are listed in ``suppressed``; this also protects anonymity.
     exclude_levels : list, default ("na",)
@@ -136,9 +135,7 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
     test_list = as_list(tests, "tests")
     for t in test_list:
         check_choice(t, TESTS, "tests")
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) \
-            or min_group_size < 2:
-        raise DataError(f"min_group_size: got {min_group_size!r}; expected an integer of at least 2")
+    check_min_group_size(min_group_size)
     excluded = set(exclude_levels)
 
     rows: list[dict[str, Any]] = []

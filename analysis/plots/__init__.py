@@ -1,6 +1,6 @@
 """netsoc figures (seaborn).  Every function takes data and keyword-only column
 names and returns a :class:`matplotlib.figure.Figure` (never shown); all share
-one theme with a colour-blind-safe palette (:mod:`analysis.plots._theme`).
+one theme with a colour-blind-safe palette (:mod:`analysis.plots.theme`).
 
 - :func:`balance_distribution` - histogram of the balance with optional markers.
 - :func:`quadrant` - networking vs socializing with the profile regions.
@@ -12,10 +12,10 @@ one theme with a colour-blind-safe palette (:mod:`analysis.plots._theme`).
 
 from __future__ import annotations
 
-from analysis.plots._theme import PALETTE, themed
 from analysis.plots.groups import group_points, large_groups, profile_bars
 from analysis.plots.likert import likert_bars, likert_shares
 from analysis.plots.scores import balance_distribution, facet_profile, profile_regions, quadrant
+from analysis.plots.theme import PALETTE, themed
 
 __all__ = ["balance_distribution", "quadrant", "facet_profile", "likert_bars", "likert_shares",
            "group_points", "profile_bars", "large_groups", "profile_regions", "themed", "PALETTE",

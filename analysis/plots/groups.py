@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from analysis._checks import check_columns, check_frame, check_numeric
-from analysis.plots._theme import ORIENTATION_COLORS, NEUTRAL, Context, new_axes, palette, t_interval, themed
+from analysis.plots.theme import NEUTRAL, ORIENTATION_COLORS, Context, new_axes, palette, t_interval, themed
+from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 
 __all__ = ["group_points", "profile_bars", "large_groups"]
 
@@ -33,6 +34,7 @@ def large_groups(values: pd.Series, min_group_size: int,
         ``"level (n<k)"`` for every non-empty level that is too small; the
         exact count is not shown.
     """
+    check_min_group_size(min_group_size)
     counts = values[~values.isin(list(exclude))].value_counts(sort=False, dropna=True)
     if not isinstance(values.dtype, pd.CategoricalDtype):
         counts = counts.sort_index()
@@ -52,7 +54,7 @@ def _note(ax: Axes, suppressed: list[str], min_group_size: int) -> None:
 
 
 def group_points(data: pd.DataFrame, *, dv: str | Sequence[str], group: str,
-                 labels: Mapping[object, str] | None = None, min_group_size: int = 5,
+                 labels: Mapping[object, str] | None = None, min_group_size: int = MIN_GROUP_SIZE,
                  exclude: Sequence[object] = ("na",), reference: float | None = None,
                  context: Context = "notebook", ax: Axes | None = None) -> Figure:
     """Mean of one or more scores per group with t-based 95 % CIs.
@@ -67,7 +69,7 @@ def group_points(data: pd.DataFrame, *, dv: str | Sequence[str], group: str,
         Grouping column (one y position per level).
     labels : mapping, optional
         Level -> display label (e.g. ``instrument.value_labels(group)``).
-    min_group_size : int
+    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
         Levels with fewer respondents are left out and listed in a note.
     exclude : levels
         Levels that are not groups (the instrument's "prefer not to say").
@@ -115,7 +117,7 @@ def group_points(data: pd.DataFrame, *, dv: str | Sequence[str], group: str,
 
 def profile_bars(data: pd.DataFrame, *, profile: str = "profile", group: str | None = None,
                  labels: Mapping[object, str] | None = None,
-                 group_labels: Mapping[object, str] | None = None, min_group_size: int = 5,
+                 group_labels: Mapping[object, str] | None = None, min_group_size: int = MIN_GROUP_SIZE,
                  exclude: Sequence[object] = ("na",), context: Context = "notebook",
                  ax: Axes | None = None) -> Figure:
     """Respondents per profile; with ``group``, the share of each profile per group.

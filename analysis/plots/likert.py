@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from matplotlib.transforms import ScaledTranslation
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import ScaledTranslation
 
 from analysis._checks import check_frame, check_numeric
-from analysis.plots._theme import NEUTRAL, Context, new_axes, themed
+from analysis.plots.theme import NEUTRAL, Context, new_axes, themed
 
 __all__ = ["likert_shares", "likert_bars"]
 

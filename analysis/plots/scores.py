@@ -6,16 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from analysis._checks import check_frame, check_numeric
-from analysis.plots._theme import (NEUTRAL, ORIENTATION_COLORS, PALETTE, Context, new_axes,
-                                   palette, t_interval, themed)
+from analysis.plots.theme import (
+    NEUTRAL,
+    ORIENTATION_COLORS,
+    PALETTE,
+    Context,
+    new_axes,
+    palette,
+    t_interval,
+    themed,
+)
 
 __all__ = ["balance_distribution", "quadrant", "facet_profile", "profile_regions"]
 
