@@ -117,11 +117,11 @@ def _scores_template(labels: tuple[str, ...], lo: float, hi: float,
                     f'<line x1="{_S0}" x2="{_S1}" y1="{y:g}" y2="{y:g}" stroke="#d0d0d0"/>')
     axis_y = _TOP + _ROW * len(labels) + 4
     ticks = [f"{lo + i:g}" for i in range(int(hi - lo) + 1)]
-    key, bottom = _legend(axis_y + 40, [
+    key, bottom = _legend(axis_y + 40, [entry for entry in [
         (f'<circle r="6" fill="{INK}"/>', legend[0]),
         (f'<rect x="-7" y="-5" width="14" height="10" fill="none" stroke="{INK}" '
          'stroke-width="2"/>', legend[1]),
-        (f'<line y1="-8" y2="8" stroke="{INK}" stroke-width="3"/>', legend[2])])
+        (f'<line y1="-8" y2="8" stroke="{INK}" stroke-width="3"/>', legend[2])] if entry[1]])
     body = ("".join(rows)
             + f'<line x1="{_S0}" x2="{_S1}" y1="{axis_y:g}" y2="{axis_y:g}" stroke="{GREY}"/>'
             + _ticks(lo, hi, 1, _S0, _S1, axis_y, ticks)
@@ -139,6 +139,7 @@ def scores_svg(rows: Sequence[tuple[str, float, float, float, float, str]], lo: 
     lo, hi : float
         The scores' range.
     legend : (you, likely range, reference average)
+        An empty text leaves its entry out (no reference shown).
     """
     body, height = _scores_template(tuple(r[0] for r in rows), lo, hi, legend)
     marks = []

@@ -15,7 +15,7 @@ from scipy import stats
 
 from analysis.individual import COARSE_BINS, cohort_band
 from analysis.scoring import score
-from netsoc.feedback import feedback_data, feedback_html, feedback_view, page_html
+from netsoc.feedback import feedback_data, feedback_view, page_html
 from netsoc.feedback.charts import NET_COLOR, SOC_COLOR
 from netsoc.feedback.texts import DEFAULTS, ordinal
 from survey.store import open_store
@@ -73,26 +73,27 @@ class Tables(HTMLParser):
 # ------------------------------------------------------------------ words
 def test_networker_gets_the_networker_texts(instrument):
     data = feedback_data(answers(instrument, 5, 2), instrument, reliability=REL)
-    text = feedback_html(data, instrument)
+    page = page_html(data)
     prof = next(p for p in instrument.profiles if p.id == "networker")
-    assert data["profile"].id == "networker" and prof.label in text["profile"]
-    assert "Networking." in text["explanations"] and "Socializing." in text["explanations"]
-    assert "Clear intention" in text["explanations"]  # intentionality 4 -> high
-    assert text["warning"] == ""
-    assert "no workshop code given" in text["scores"]
-    assert text["heading"].startswith("<h2")
+    assert data.profile.id == "networker" and prof.label in page and prof.summary in page
+    assert "Networking: " in page and "Socializing: " in page  # what each orientation is for
+    assert data.intentionality.level == "high" and "Clear intention: High" in page
+    assert data.warning is None and "role='alert'" not in page
+    assert "Your workshop" not in page  # no cohort: no workshop section, no column
+    assert page.count("<h2") == 1
 
 
 def test_failed_checks_warn_and_cohort_is_escaped_and_no_count_is_shown(instrument):
     peers = pd.DataFrame([answers(instrument, 3, 3)] * 3).drop(columns="consent")
     data = feedback_data(answers(instrument, 2, 4, attn_ok=False), instrument,
                          peers=peers, cohort="<i>W</i>", reliability=REL)
-    page = "".join(feedback_html(data, instrument).values())
-    assert instrument.feedback.attention_warning.split()[0] in page
+    page = page_html(data)
+    assert instrument.feedback.attention_warning in page and "role='alert'" in page
+    assert page.index("role='alert'") < page.index("netsoc-profile")  # the warning comes first
     assert "&lt;i&gt;W&lt;/i&gt;" in page and "<i>W" not in page
     assert "shown once enough people of your workshop have answered" in page
     assert "so far" not in page and "of 3" not in page and "(3" not in page
-    assert data["profile"].id == "socializer"
+    assert data.profile.id == "socializer"
 
 
 def test_every_fixed_word_comes_from_the_instrument(instrument):
@@ -101,14 +102,14 @@ def test_every_fixed_word_comes_from_the_instrument(instrument):
     ui = {key: f"[K{i}]" + "".join(f" {{{n}}}" for n in re.findall(r"{(\w+)}", DEFAULTS[key]))
           for i, key in enumerate(keys)}
     other = instrument.model_copy(update={"ui": ui})
-    page = page_html(feedback_data(answers(instrument, 4, 2), other, cohort="W", reliability=REL),
-                     other)
+    page = page_html(feedback_data(answers(instrument, 4, 2), other, cohort="W", reliability=REL,
+                                   illustration_norms=True))
     visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
     for word in ("Your results", "Compared with", "likely", "percentile", "workshop",
                  "socializing and networking", "The numbers are in the table"):
         assert word not in visible, word
     assert f"[K{keys.index('results_heading')}]" in visible
-    assert f"[K{keys.index('percentile')}] 86th" in visible
+    assert f"[K{keys.index('percentile')}] 85th" in visible  # the shipped (1.1.0) norms
 
 
 def test_ordinals():
@@ -132,8 +133,9 @@ def test_norm_percentiles_come_with_their_interval_and_the_sample_is_named(instr
     from survey.instrument import Norms
 
     inline = instrument.model_copy(update={"norms": Norms.model_validate(INLINE_NORMS)})
-    data = feedback_data(answers(instrument, 4, 2), inline)  # the norms' own reliabilities
-    page = page_html(data, inline)
+    data = feedback_data(answers(instrument, 4, 2), inline,  # the norms' own reliabilities
+                         illustration_norms=True)
+    page = page_html(data)
     # networking 4: sem = 0.74 * sqrt(1 - 0.93); band 4 -/+ 1.96 sem; R: round(100 * pnorm(...))
     sem = 0.74 * np.sqrt(1 - 0.93)
     z = stats.norm.ppf(0.975)
@@ -142,19 +144,41 @@ def test_norm_percentiles_come_with_their_interval_and_the_sample_is_named(instr
     assert "about the 86th percentile (95% interval 72 to 95)" in page
     assert "synthetic demo sample (netsoc.demo, seed 2026, n = 600)" in page
     assert "illustrations from a synthetic sample, not real norms" in page
-    assert data["reference"].n == 600 and data["reference"].synthetic
 
 
-def test_without_norms_the_page_says_so(instrument):
+def test_illustration_norms_are_not_shown_to_participants_by_default(instrument):
+    """The shipped norms are synthetic: no comparison, no developer text, in any language."""
+    for lang in instrument.languages:
+        page = page_html(feedback_data(answers(instrument, 4, 2), instrument, language=lang))
+        ui = instrument.localized(lang).ui
+        for key in ("column_reference", "reference_synthetic", "legend_reference"):
+            assert ui[key] not in page, (lang, key)
+        assert "make_demo" not in page and "seed 2026" not in page and "synthetic" not in page
+        assert all(r["reference"] is None for r in feedback_data(
+            answers(instrument, 4, 2), instrument, language=lang).scores)
+
+
+def test_real_norms_are_shown(instrument):
+    from survey.instrument import Norms
+
+    real = dict(INLINE_NORMS, source="career workshops in Berlin, n = 1,240")
+    inst = instrument.model_copy(update={"norms": Norms.model_validate(real)})
+    page = page_html(feedback_data(answers(instrument, 4, 2), inst))
+    assert "about the 86th percentile (95% interval 72 to 95)" in page
+    assert "Compared with career workshops in Berlin" in page and "synthetic" not in page
+
+
+def test_without_norms_there_is_no_comparison(instrument):
     bare = instrument.model_copy(update={"norms": None})
-    page = page_html(feedback_data(answers(instrument, 4, 2), bare, reliability=REL), bare)
-    assert "No reference sample is available" in page and "percentile" not in page
+    page = page_html(feedback_data(answers(instrument, 4, 2), bare, reliability=REL))
+    assert "percentile" not in page and "reference" not in page
 
 
 # ------------------------------------------------------------------ charts
 def test_charts_are_svg_that_show_the_numbers(instrument):
-    data = feedback_data(answers(instrument, 4, 2), instrument, reliability=REL)
-    page = page_html(data, instrument)
+    data = feedback_data(answers(instrument, 4, 2), instrument, reliability=REL,
+                         illustration_norms=True)
+    page = page_html(data)
     balance, scores, facets = svgs(page)
     for svg in (balance, scores, facets):
         assert svg.get("role") == "img" and svg.get("aria-label")
@@ -183,8 +207,9 @@ def test_each_chart_has_a_summary_and_a_table_of_its_numbers(instrument):
     from survey.instrument import Norms
 
     inline = instrument.model_copy(update={"norms": Norms.model_validate(INLINE_NORMS)})
-    data = feedback_data(answers(instrument, 4, 2), inline, reliability=REL)
-    page = page_html(data, inline)
+    data = feedback_data(answers(instrument, 4, 2), inline, reliability=REL,
+                         illustration_norms=True)
+    page = page_html(data)
     tables = Tables(page).tables
     for svg in svgs(page):
         table = tables[svg.get("aria-describedby")]
@@ -199,20 +224,20 @@ def test_each_chart_has_a_summary_and_a_table_of_its_numbers(instrument):
     assert facet_table["rows"][1] == [instrument.facets[next(iter(instrument.facets))].label,
                                       "4.00", "2.00"]
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
-    assert len(captions) == 3
-    assert "Your balance is +0.50 (likely +0.31 to +0.69)" in re.sub("<[^>]+>", "", captions[0])
-    assert "Networking is higher than socializing on 8 of 8 facets" in captions[2]
+    assert len(captions) == 2  # the balance chart's words are the sentence above it
+    assert "Your balance is +0.50 on a scale from" in page
+    assert "Networking is higher than socializing on 8 of 8 facets" in captions[1]
     # nothing scrolls on its own; no colour-only legend
     assert "overflow:auto" not in page and "overflow: auto" not in page
 
 
 def test_view_has_the_hook_and_one_html_child(instrument):
     data = feedback_data(answers(instrument, 3, 3), instrument, reliability=REL)
-    box = feedback_view(data, instrument)
+    box = feedback_view(data)
     assert isinstance(box, widgets.VBox) and "netsoc-feedback" in box._dom_classes
     (child,) = box.children
     assert child.value.count("<svg") == 3 and child.value.count('role="img"') == 3
-    assert "Your balance is +0.00" in child.value and "evenly balanced" in child.value
+    assert "Your balance is +0.00" in child.value and "about even" in child.value
 
 
 # ----------------------------------------------------------- workshop band
@@ -270,7 +295,7 @@ def test_probing_attack_cannot_locate_a_hidden_score(tmp_path, instrument, rng):
         assert {row[-1] for row in table["rows"][1:]} <= {  # a band or "wait", nothing else
             DEFAULTS["band_lower"], DEFAULTS["band_middle"], DEFAULTS["band_upper"],
             DEFAULTS["cohort_waiting"]}
-        bands = {r["score"]: r["cohort_band"] for r in data["scores"]}
+        bands = {r["score"]: r["cohort_band"] for r in data.scores}
         everyone = score(peers, instrument)
         known = everyone[peers["respondent_id"] != hidden_id]
         own = score(pd.DataFrame([probe]), instrument).iloc[0]
@@ -315,8 +340,9 @@ def test_probing_attack_cannot_locate_a_hidden_score(tmp_path, instrument, rng):
 
 
 def test_feedback_in_the_participants_language(instrument):
-    data = feedback_data(answers(instrument, 4, 2), instrument, cohort="W", language="de")
-    page = page_html(data, instrument)
+    data = feedback_data(answers(instrument, 4, 2), instrument, cohort="W", language="de",
+                         illustration_norms=True)
+    page = page_html(data)
     de = instrument.localized("de")
     assert "<h2" in page and de.ui["results_heading"] in page and "lang='de'" in page
     assert re.search(r"etwa das \d\d?\. Perzentil \(95\u00a0%-Intervall \d\d? bis \d\d?\)", page)
@@ -324,7 +350,7 @@ def test_feedback_in_the_participants_language(instrument):
     assert "Your results" not in page and "percentile" not in page and "likely" not in page
     # the same codes score the same in every language
     en = feedback_data(answers(instrument, 4, 2), instrument, cohort="W")
-    assert [r["estimate"] for r in en["scores"]] == [r["estimate"] for r in data["scores"]]
+    assert [r["estimate"] for r in en.scores] == [r["estimate"] for r in data.scores]
 
 
 # ------------------------------------------------------- in a real browser
@@ -364,6 +390,7 @@ def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
                 blocked = block_outside(context)
                 page = context.new_page()
                 page.set_content(markup)
+                page.get_by_text(instrument.localized(lang).ui["details_heading"]).click()
                 found = Axe().run(page, options={
                     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
                     "resultTypes": ["violations"]}).response["violations"]
@@ -382,10 +409,10 @@ def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
 
 def test_unknown_reliability_gives_no_band_but_still_a_page(instrument):
     rel = dict(REL, networking=float("nan"))
-    page = page_html(feedback_data(answers(instrument, 4, 2), instrument, reliability=rel),
-                     instrument)
-    assert "about the 86th percentile (95% interval \u2013 to \u2013)" in page
-    assert "4.00</strong></td>" in page  # the score, without a likely range
+    page = page_html(feedback_data(answers(instrument, 4, 2), instrument, reliability=rel,
+                                   illustration_norms=True))
+    assert "about the 85th percentile (95% interval \u2013 to \u2013)" in page
+    assert "<td data-label='You'>4.00</td>" in page  # the score, without a likely range
 
 
 def test_page_numbers_equal_analysis_score(instrument, rng):
@@ -396,14 +423,14 @@ def test_page_numbers_equal_analysis_score(instrument, rng):
         given = {q: int(v) for q, v in zip(instrument.question_ids, codes) if v == v}
         data = feedback_data(given, instrument)
         ref = score(pd.DataFrame([given], columns=instrument.question_ids), instrument).iloc[0]
-        for row in data["scores"]:
+        for row in data.scores:
             assert (row["estimate"] == ref[row["score"]]
                     or (np.isnan(row["estimate"]) and pd.isna(ref[row["score"]])))
-        for f in data["facets"]:
+        for f in data.facets:
             for o in ("networking", "socializing"):
                 want = ref[f"{o}_{f['facet']}"]
                 assert f[o] == want or (np.isnan(f[o]) and pd.isna(want))
-        assert (data["profile"].id if data["profile"] else None) == (
+        assert (data.profile.id if data.profile else None) == (
             None if pd.isna(ref["profile"]) else ref["profile"])
 
 
@@ -459,7 +486,7 @@ def test_the_shipped_norms_file_is_named_and_called_illustrations(instrument):
     shipped = instrument.model_copy(update={"norms": "netsoc-norms.yaml",
                                             "source_path": str(DEFAULT_INSTRUMENT)})
     norms = load_norms(DEFAULT_INSTRUMENT.parent / "netsoc-norms.yaml", shipped)
-    page = page_html(feedback_data(answers(instrument, 4, 2), shipped), shipped)
+    page = page_html(feedback_data(answers(instrument, 4, 2), shipped, illustration_norms=True))
     assert f"Compared with {norms.n:,} participants of {norms.meta.population}, collected " \
            f"{norms.collected}." in page
     assert "illustrations from a synthetic sample, not real norms" in page

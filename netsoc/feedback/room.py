@@ -1,0 +1,97 @@
+""""Your workshop" on the feedback page: :func:`room_section`.
+
+A participant who finishes early sees "shown once enough people have
+answered"; the form asks again (every 30 s) until :func:`room_section` returns
+the room's summary.  Nothing is said about a room of fewer than
+``min_group_size`` people, and only averages are given (no counts per
+profile, no individual answers).  The summary is computed once per cohort and
+change of its responses (:meth:`survey.store.ResponseStore.version`) and
+shared by every participant who asks.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from analysis.individual import MIN_GROUP_SIZE
+from analysis.scoring import score
+from netsoc.feedback.data import localized
+from netsoc.feedback.texts import fmt_number, text
+from netsoc.feedback.words import balance_side
+from survey.instrument import Instrument
+
+__all__ = ["room_section"]
+
+_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any] | None] = OrderedDict()
+_CACHE_SIZE = 64
+_LOCK = threading.Lock()
+
+
+def _means(store: Any, cohort: str, instrument: Instrument) -> tuple[int, dict[str, float]]:
+    data = store.to_frame(cohort=cohort)
+    data = data[data["instrument_version"] == instrument.version] if len(data) else data
+    if not len(data):
+        return 0, {}
+    scored = score(data, instrument)
+    return len(data), {name: float(scored[name].mean()) for name in
+                       ("networking", "socializing", "balance", "intentionality")}
+
+
+def room_section(store: Any, cohort: str | None, instrument: Instrument, lang: str | None = None,
+                 *, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Any] | None:
+    """The room's summary for a participant's feedback, or ``None`` while it cannot be shown.
+
+    Parameters
+    ----------
+    store : ResponseStore
+        The survey's store.
+    cohort : str or None
+        The participant's workshop code; ``None`` gives ``None`` (no room).
+    instrument : Instrument
+        The questionnaire (responses of its version are summarised).
+    lang : str, optional
+        The participant's language (default: the instrument's).
+    min_group_size : int, default 5
+        k: ``None`` until at least this many have submitted.
+
+    Returns
+    -------
+    dict or None
+        ``heading``, ``summary`` (one sentence: how many answered, their mean
+        balance and its side, in the participant's words and number format),
+        ``n``, ``balance`` (mean), ``side`` and ``rows`` (``score``, ``label``,
+        ``mean``, ``text``) for networking, socializing, balance and
+        intentionality.
+    """
+    if cohort is None:
+        return None
+    inst = localized(instrument, lang)
+    key = (store.url, cohort, inst.id, inst.version, inst.language, min_group_size,
+           store.version(cohort))
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    n, means = _means(store, cohort, inst)
+    section = None
+    if n >= min_group_size and not math.isnan(means["balance"]):
+        side = balance_side(means["balance"], inst) or "even"
+        word = text(inst, {"even": "lean_none"}.get(side, f"lean_{side}"))
+        shown = fmt_number(means["balance"], inst.language, 2, sign=True)
+        labels = {name: inst.scales[name].label if name in inst.scales else text(inst, "balance")
+                  for name in means}
+        section = {
+            "heading": text(inst, "room_heading"),
+            "summary": text(inst, "room_summary", n=n, balance=shown, side=word),
+            "n": n, "balance": round(means["balance"], 4), "side": side,
+            "rows": [{"score": name, "label": labels[name], "mean": round(value, 4),
+                      "text": fmt_number(value, inst.language, 2, sign=name == "balance")}
+                     for name, value in means.items() if not math.isnan(value)]}
+    with _LOCK:
+        _CACHE[key] = section
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return section
