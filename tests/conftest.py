@@ -8,24 +8,13 @@ must never skip.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.helpers import IN_CI, ROOT, require  # noqa: F401 - kept importable from here
+
 os.environ.setdefault("MPLBACKEND", "agg")
-
-ROOT = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip (locally) or fail (in CI) when ``condition`` is false."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"CI=true, so this cannot be skipped: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture
@@ -78,7 +67,7 @@ def pg_engine():
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def any_store_url(request, tmp_path):
+def store_url(request, tmp_path):
     """URL of a fresh, empty store: a new SQLite file, then a new PostgreSQL schema."""
     if request.param == "sqlite":
         yield str(tmp_path / "store.sqlite")
@@ -87,3 +76,45 @@ def any_store_url(request, tmp_path):
 
     with pg_schema(request.getfixturevalue("pg_engine"), os.environ["NETSOC_TEST_PG_URL"]) as url:
         yield url
+
+
+@pytest.fixture
+def any_store_url(store_url):
+    """The same as :func:`store_url` (its former name)."""
+    return store_url
+
+
+@pytest.fixture
+def store(store_url, instrument):
+    """A fresh store with the shipped instrument, on SQLite and on PostgreSQL."""
+    from survey.store import open_store
+
+    s = open_store(store_url, instrument=instrument)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, instrument):
+    """A fresh SQLite store with the shipped instrument (for tests of what sits on a store)."""
+    from survey.store import open_store
+
+    s = open_store(tmp_path / "store.sqlite", instrument=instrument)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_data():
+    """The one seeded demo factory: ``demo_data(n, seed)`` -> a fresh copy of
+    :func:`analysis.make_demo`'s table (its defaults; drawn once per size and seed)."""
+    import functools
+
+    from analysis.demo import DEFAULT_N, DEFAULT_SEED, make_demo
+
+    draw = functools.lru_cache(maxsize=8)(make_demo)
+
+    def factory(n: int = DEFAULT_N, seed: int = DEFAULT_SEED):
+        return draw(n, seed).copy()
+
+    return factory

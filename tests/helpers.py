@@ -9,6 +9,7 @@ import secrets
 import shutil
 import struct
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,70 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+
+# ---------------------------------------------------------------- paths, skips, processes
+#: The repository's root folder.
+ROOT = Path(__file__).resolve().parents[1]
+#: CI=true: a test that cannot run fails instead of skipping.
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when ``condition`` is false."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true, so this cannot be skipped: {reason}")
+    pytest.skip(reason)
+
+
+#: A writer process for concurrency tests: opens the SQLite store at argv[1], prints
+#: "ready", waits for the file argv[4] to exist, then submits argv[3] responses (for
+#: ever when negative) with cohort "c<argv[2]>" and comments "w<argv[2]>-<i>", printing
+#: each acknowledged comment.
+STORE_WRITER = r"""
+import os, sys, time
+from survey.store import open_store
+
+path, worker, n, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+store = open_store(path)
+inst = store.instrument
+base = {q: 1 + (i % 5) for i, q in enumerate(inst.question_ids)}
+base.update({a.id: a.expected for a in inst.attention_checks})
+base["consent"] = True
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.005)
+i = 0
+while n < 0 or i < n:
+    tag = f"w{worker}-{i}"
+    store.submit(dict(base, comment=tag), cohort=f"c{worker}")
+    print(tag, flush=True)
+    i += 1
+"""
+
+
+def spawn_writer(path: Path | str, worker: int, n: int, go: Path | str,
+                 script: str = STORE_WRITER) -> subprocess.Popen:
+    """Start one :data:`STORE_WRITER` process (see there for its protocol)."""
+    return subprocess.Popen([sys.executable, "-c", script, str(path), str(worker), str(n), str(go)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def complete_answers(instrument: Any, rng: np.random.Generator, **extra: Any) -> dict:
+    """A valid, complete response drawn from ``rng``: every question in its
+    instrument's response range, attention checks passed, a role, consent."""
+    answers = {}
+    for q in instrument.question_ids:
+        lo, hi = instrument.response_range(q)
+        answers[q] = int(rng.integers(lo, hi + 1))
+    for a in instrument.attention_checks:
+        answers[a.id] = a.expected
+    answers["role"] = str(rng.choice(list(instrument.choice_fields["role"].options)))
+    answers["consent"] = True
+    answers.update(extra)
+    return answers
 
 
 def keyed_answers(instrument: Any, net: int, soc: int, intent: int = 3, *,
