@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import secrets
 from pathlib import Path
@@ -25,46 +24,8 @@ from survey.store import (
     normalise_code,
     open_store,
 )
-from tests.conftest import require
-from tests.helpers import pg_schema
+from tests.helpers import complete_answers as complete
 
-PG_URL = os.environ.get("NETSOC_TEST_PG_URL")
-
-
-def complete(instrument, rng, **extra) -> dict:
-    """A valid, complete response drawn from ``rng``."""
-    answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
-    for a in instrument.attention_checks:
-        answers[a.id] = a.expected
-    answers["role"] = str(rng.choice(list(instrument.choice_fields["role"].options)))
-    answers["consent"] = True
-    answers.update(extra)
-    return answers
-
-
-@pytest.fixture(scope="session")
-def pg_engine():
-    require(bool(PG_URL), "no PostgreSQL server: set NETSOC_TEST_PG_URL (see .ci/postgres.sh)")
-    engine = sa.create_engine(PG_URL)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request, tmp_path):
-    """URL of a fresh, empty database (a new SQLite file or a new PG schema)."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "store.sqlite")
-        return
-    with pg_schema(request.getfixturevalue("pg_engine"), PG_URL) as url:
-        yield url
-
-
-@pytest.fixture
-def store(store_url, instrument):
-    s = open_store(store_url, instrument=instrument)
-    yield s
-    s.close()
 
 
 # ------------------------------------------------------------------ submit

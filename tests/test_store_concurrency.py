@@ -4,50 +4,24 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
 
 from survey.store import open_store
+from tests.helpers import complete_answers as complete
+from tests.helpers import spawn_writer
 
-WORKER = r"""
-import os, sys, time
-from survey.store import open_store
-
-path, worker, n, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-store = open_store(path)
-inst = store.instrument
-base = {q: 1 + (i % 5) for i, q in enumerate(inst.question_ids)}
-base.update({a.id: a.expected for a in inst.attention_checks})
-base["consent"] = True
-print("ready", flush=True)
-while not os.path.exists(go):
-    time.sleep(0.005)
-i = 0
-while n < 0 or i < n:
-    tag = f"w{worker}-{i}"
-    store.submit(dict(base, comment=tag), cohort=f"c{worker}")
-    print(tag, flush=True)
-    i += 1
-"""
 
 N_WORKERS = 8
 PER_WORKER = 250
-
-
-def _spawn(path, worker, n, go):
-    return subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(path), str(worker), str(n), str(go)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.mark.fault("store: 8 concurrent writer processes", expect="every acknowledged response stored exactly once")
 @pytest.mark.slow
 def test_eight_processes_lose_and_double_nothing(tmp_path, instrument):
     path, go = tmp_path / "busy.sqlite", tmp_path / "go"
-    procs = [_spawn(path, w, PER_WORKER, go) for w in range(N_WORKERS)]
+    procs = [spawn_writer(path, w, PER_WORKER, go) for w in range(N_WORKERS)]
     for p in procs:
         assert p.stdout.readline().strip() == "ready", p.stderr.read()
     go.touch()
@@ -75,7 +49,7 @@ def test_eight_processes_lose_and_double_nothing(tmp_path, instrument):
 def test_sigkill_mid_loop_leaves_only_whole_responses(tmp_path, instrument):
     path, go = tmp_path / "crash.sqlite", tmp_path / "go"
     go.touch()
-    proc = _spawn(path, 0, -1, go)
+    proc = spawn_writer(path, 0, -1, go)
     assert proc.stdout.readline().strip() == "ready"
     acknowledged = []
     deadline = time.monotonic() + 120
@@ -108,8 +82,6 @@ def test_sigkill_mid_loop_leaves_only_whole_responses(tmp_path, instrument):
 
 
 # ------------------------------------------------------------------ threads
-from tests.test_store import complete, pg_engine, store_url  # noqa: E402,F401 - shared fixtures
-
 N_THREADS = 16
 PER_THREAD = 20
 
