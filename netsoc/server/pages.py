@@ -1,4 +1,5 @@
-"""The Solara pages: the questionnaire and the dashboard, one virtual session each.
+"""The Solara page of the questionnaire, one virtual session each (the dashboard is a
+Starlette app of its own: :mod:`netsoc.dashboard.app`).
 
 Each visitor's page gets its own virtual kernel inside the one server
 process.  The components below build the existing ipywidgets app once per
@@ -21,7 +22,7 @@ import solara.lab
 
 from netsoc.server.config import ServerConfig, get_config
 
-__all__ = ["SurveyPage", "DashboardPage", "Layout", "visitor_query", "make_survey", "make_dashboard"]
+__all__ = ["SurveyPage", "Layout", "visitor_query", "make_survey"]
 
 
 def visitor_query(search: str | None) -> dict[str, str]:
@@ -68,18 +69,6 @@ def make_survey(config: ServerConfig, query: Mapping[str, str],
                       store=lambda: shared_store(config.db))
 
 
-def make_dashboard(config: ServerConfig, query: Mapping[str, str]) -> Any:
-    """The dashboard widget for one viewer (the server's cohort wins over ``?cohort=``)."""
-    from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_cohort
-    from netsoc.dashboard.view import DashboardView
-
-    settings = DashboardSettings(db=config.db, cohort=dashboard_cohort(config.cohort, query),
-                                 min_group_size=config.min_group_size,
-                                 group_field=config.group_field, interval=config.interval,
-                                 lang=config.lang, survey_url=config.survey_url)
-    return DashboardView(Dashboard.open(settings)).start()
-
-
 @solara.component
 def Layout(children: list | None = None) -> Any:
     """Solara's layout for these pages: nothing around the app (no app bar, no sidebar).
@@ -97,14 +86,4 @@ def SurveyPage() -> Any:
     view = solara.use_memo(
         lambda: make_survey(get_config(), visitor_query(router.search), _accept_language(headers)),
         dependencies=[])
-    return solara.Div(children=[view])
-
-
-@solara.component
-def DashboardPage() -> None:
-    """One viewer's dashboard; its refresh thread stops when the session ends."""
-    router = solara.use_router()
-    view = solara.use_memo(lambda: make_dashboard(get_config(), visitor_query(router.search)),
-                           dependencies=[])
-    solara.use_effect(lambda: view.stop, dependencies=[])
     return solara.Div(children=[view])

@@ -1,16 +1,20 @@
-"""The live dashboard in a real browser: ``netsoc dashboard`` on 127.0.0.1 and headless Chromium.
+"""The dashboard in a real browser: ``netsoc dashboard`` on 127.0.0.1 and headless Chromium.
 
-The page is opened once; responses are added to the store behind its back and
-the count and the plots must change within the refresh period, without a
-reload.  A second test serves the dashboard in German with a survey address:
-axe-core finds no WCAG 2.0/2.1 A or AA violation with every panel and a group
-comparison shown, the headings are German, the count sits in a polite live
-region, the comments are revealed from the keyboard, and a screenshot of the
-QR code decodes (zbarimg) back to the address.  Screenshots are kept in
-test-artifacts/.
+- Presenter mode at 1280x720 in en, de and fr: every card is measured in the browser: no text
+  below 24 px, no two text boxes overlapping, nothing outside the screen; the join screen's QR
+  code takes at least 40 % of the height and decodes (zbarimg) to the join address.
+- Arrow keys and auto-advance move between cards; new answers arrive without a reload, in
+  batches of k.
+- The facilitator hides a comment and reveals the others: the hidden one is on no card.
+- axe-core finds no WCAG 2.0/2.1 A or AA violation on the presenter view or the controls.
+
+Screenshots of every card are kept in test-artifacts/.
 """
 
 from __future__ import annotations
+
+import json
+import subprocess
 
 import pandas as pd
 import pytest
@@ -18,162 +22,172 @@ import pytest
 from analysis.demo import make_demo
 from survey.instrument import load_instrument
 from survey.store import open_store
-from tests.browser.server import ROOT, block_outside
-from tests.browser.test_accessibility import axe_violations
+from tests.browser.server import block_outside
+from tests.helpers import ZBAR, axe_violations
 
 pytestmark = pytest.mark.browser
-NOTEBOOK = ROOT / "notebooks" / "03_workshop_dashboard.ipynb"
-FIRST_PAINT_MS = 90_000     # a cold start on a busy 2-core machine
-INTERVAL_S = 1.0
-UPDATE_MS = 15_000          # refresh period plus scoring and drawing, with margin
-PWNED = "<script>window.__netsoc_pwned = 1</script><b>bold?</b> loved it"
+TOKEN = "dash-browser-token"
+JOIN = "http://192.0.2.7:8866/?cohort=ROOM1&token=Ab_3-x"   # never contacted (--no-join-check)
+UPDATE_MS = 20_000
+LONG = ("Das war ein sehr langer und ausführlicher Kommentar über Netzwerke, Geselligkeit, "
+        "Gespräche und all die Dinge, die man in einem Workshop so erlebt. ") * 3
+
+# the boxes of every visible text-bearing element of the shown card: overlaps, overflow, sizes
+MEASURE = """() => {
+  const card = document.querySelector('#deck .card:not([hidden])');
+  const leaves = [...card.querySelectorAll('h2,p,li,th,td,dt,dd,caption,span,label,button')]
+    .filter(el => el.offsetParent !== null && el.innerText && el.innerText.trim()
+             && !el.closest('.visually-hidden, thead.visually-hidden'));
+  const texts = [...document.querySelectorAll('body *')].filter(el =>
+      el.offsetParent !== null && [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+      && !el.closest('.visually-hidden'));
+  const small = texts.map(el => [el.tagName, el.innerText.slice(0, 30),
+                                 parseFloat(getComputedStyle(el).fontSize)])
+                     .filter(x => x[2] < 24);
+  const boxes = leaves.map(el => { const r = el.getBoundingClientRect();
+      return {el, t: el.innerText.slice(0, 30), x: r.left, y: r.top, r: r.right, b: r.bottom}; });
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+    const w = Math.min(a.r, b.r) - Math.max(a.x, b.x), h = Math.min(a.b, b.b) - Math.max(a.y, b.y);
+    if (w > 1 && h > 1) overlaps.push([a.t, b.t]);
+  }
+  const outside = boxes.filter(x => x.x < -1 || x.y < -1 || x.r > innerWidth + 1
+                                    || x.b > innerHeight + 1).map(x => x.t);
+  const qr = card.querySelector('.qr svg');
+  return {card: card.dataset.card, small, overlaps, outside,
+          qr: qr ? qr.getBoundingClientRect().height / innerHeight : null,
+          scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight]};
+}"""
 
 
-def _add(db, n, *, seed, roles, comment=None):
+def _add(db, n, *, seed, roles=None, comments=None):
     inst = load_instrument()
     df = make_demo(n=n, seed=seed, instrument=inst)
     df["cohort"] = "ROOM1"
-    df["role"] = pd.Categorical(roles, categories=list(inst.choice_fields["role"].options))
-    if comment is not None:
-        df["comment"] = pd.array([comment] + [None] * (n - 1), dtype="string")
+    if roles is not None:
+        df["role"] = pd.Categorical(roles, categories=list(inst.choice_fields["role"].options))
+    if comments is not None:
+        df["comment"] = pd.array(comments + [None] * (n - len(comments)), dtype="string")
     with open_store(f"sqlite:///{db}", instrument=inst) as store:
         store.import_frame(df, source="browser test")
 
 
 @pytest.fixture
-def desktop_page(chromium_browser, artifacts, request):
-    context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
+def projector(chromium_browser):
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
     blocked = block_outside(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
-    try:
-        page.screenshot(path=str(artifacts / f"{request.node.name}-final.png"), full_page=True)
-    finally:
-        context.close()
+    context.close()
     assert not blocked, f"the page tried to leave the machine: {blocked[:5]}"
 
 
-def test_dashboard_updates_live_and_protects_the_room(desktop_page, voila, tmp_path, artifacts):
-    page = desktop_page
+def _serve(served, db, lang, *extra):
+    return served("dashboard", db=db, args=["--cohort", "ROOM1", "--lang", lang, "--token", TOKEN,
+                                            "--survey-url", JOIN, "--no-join-check",
+                                            "--interval", "1", *extra])
+
+
+def _walk(page, artifacts, tag):
+    """Measure every card once, moving with the arrow key; returns the problems found."""
+    problems, names = {}, []
+    page.keyboard.press("Home")
+    total = int(page.locator("#nav-pos").inner_text().split()[-1])
+    for _ in range(total):
+        m = page.evaluate(MEASURE)
+        names.append(m["card"])
+        page.screenshot(path=str(artifacts / f"dashboard-{tag}-{len(names)}-{m['card']}.png"))
+        bad = {k: m[k] for k in ("small", "overlaps", "outside") if m[k]}
+        if m["scroll"] != [1280, 720]:
+            bad["scroll"] = m["scroll"]
+        if bad:
+            problems[m["card"]] = bad
+        page.keyboard.press("ArrowRight")
+    return names, problems
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr"])
+def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang):
+    page = projector
     db = tmp_path / "room.sqlite"
-    # 6 sales + 2 research: research is below k = 5 and must not be broken out
-    _add(db, 8, seed=1, roles=["sales"] * 6 + ["research"] * 2, comment=PWNED)
-    server = voila(NOTEBOOK, db=db, env={"NETSOC_COHORT": "ROOM1",
-                                        "NETSOC_DASHBOARD_INTERVAL": str(INTERVAL_S),
-                                        "NETSOC_DASHBOARD_K": "5"})
-    page.goto(server.url)
-    count = page.locator("#netsoc-count")
-    count.wait_for(timeout=FIRST_PAINT_MS)
-    assert count.get_attribute("data-n") == "8"
-    assert count.inner_text() == "8"
-    balance = page.locator(".netsoc-panel-balance svg[role=img]")
-    balance.wait_for()
-    before = page.locator(".netsoc-panel-balance").inner_html()
-    groups_before = page.locator(".netsoc-panel-groups").inner_html()
-    note = page.locator(".netsoc-group-note")
-    assert "fewer than 5 respondents are not shown: Research or academia" in note.inner_text()
-    # comments stay hidden until the facilitator reveals them
-    assert "loved it" not in page.locator(".netsoc-comments-box").inner_text()
-    # no --survey-url: the join address is this machine's, on the survey's port, with the code
-    address = page.locator(".netsoc-join-address").inner_text()
-    assert address.endswith(":8866?cohort=ROOM1") and not address.startswith("127."), address
-    page.screenshot(path=str(artifacts / "dashboard-8-responses.png"), full_page=True)
-
-    # more people answer; the page is not reloaded
-    _add(db, 5, seed=2, roles=["research"] * 3 + ["sales"] * 2)
-    page.locator("#netsoc-count[data-n='13']").wait_for(timeout=UPDATE_MS)
-    # every panel is redrawn (panels update one after another, so wait for each)
-    for panel, old in ((".netsoc-panel-balance", before), (".netsoc-panel-groups", groups_before)):
-        page.wait_for_function(
-            "([sel, old]) => { const i = document.querySelector(sel);"
-            " return i && i.innerHTML !== old; }", arg=[panel, old], timeout=UPDATE_MS)
-    # research now has 5 respondents and is shown; no suppression note any more
-    page.wait_for_function(
-        "() => !document.querySelector('.netsoc-group-note').innerText.includes('Research')",
-        timeout=UPDATE_MS)
-
-    # reveal: the comment appears as text, its script never runs
-    page.locator(".netsoc-reveal").click()
-    box = page.locator(".netsoc-comments-box")
-    box.get_by_text("loved it", exact=False).wait_for()
-    assert PWNED in box.inner_text()
-    assert box.locator("script").count() == 0 and box.locator("b").count() == 0
-    assert page.evaluate("window.__netsoc_pwned") is None
-    page.screenshot(path=str(artifacts / "dashboard-13-responses-revealed.png"), full_page=True)
-
-    # export: a PNG download link appears
-    page.locator(".netsoc-export-png").click()
-    link = page.locator("a.netsoc-download")
-    link.wait_for(timeout=UPDATE_MS)
-    assert link.get_attribute("href").startswith("data:image/png;base64,")
-
-
-def test_german_dashboard_is_accessible_and_shows_the_join_code(desktop_page, served, tmp_path,
-                                                                artifacts):
-    import json
-    import subprocess
-
-    from tests.helpers import ZBAR
-
-    page = desktop_page
-    db = tmp_path / "room.sqlite"
-    _add(db, 12, seed=3, roles=["sales"] * 6 + ["research"] * 5 + ["student"], comment=PWNED)
-    url = "http://192.0.2.7:8866/?cohort=ROOM1"
-    server = served("dashboard", db=db, args=["--cohort", "ROOM1", "--lang", "de",
-                                              "--survey-url", url, "--interval", "1"])
-    page.goto(server.url + "?cohort=OTHER-1")           # the server's code wins
-    count = page.locator("#netsoc-count")
-    count.wait_for(timeout=FIRST_PAINT_MS)
-    assert count.get_attribute("data-n") == "12"
-    for name in ("balance", "quadrant", "profiles", "groups", "norms"):
-        page.locator(f".netsoc-panel-{name} svg[role=img]").wait_for()
-    assert page.locator("html").get_attribute("lang") == "de"
-    assert page.get_by_role("heading", level=1).count() == 1
-    assert "der Raum, live" in page.get_by_role("heading", level=1).inner_text()
-    for title in ("Wo der Raum steht", "Profile im Raum", "Nach Gruppen",
-                  "Der Raum und die Vergleichsstichprobe", "An der Umfrage teilnehmen"):
-        assert page.get_by_role("heading", level=2, name=title).is_visible(), title
-    # the count is announced politely; every chart is an image named by its summary
-    live = page.get_by_role("status").filter(has=page.locator("#netsoc-count"))
-    assert live.get_attribute("aria-live") == "polite"
-    assert "12 Antworten in ROOM1" in live.inner_text()
-    charts = page.locator(".netsoc-dash svg.netsoc-chart")
-    assert charts.count() == 5
-    for i in range(5):
-        label = page.locator("#" + charts.nth(i).get_attribute("aria-labelledby"))
-        assert len(label.inner_text()) > 20
-    page.locator(".netsoc-panel-groups summary").click()   # the numbers, as a table
-    assert page.locator(".netsoc-panel-groups table tbody tr").count() == 2  # student (n=1) hidden
-    found = {"dashboard": axe_violations(page)}
-    # keyboard: Tab reaches the reveal button, Space reveals the comments
-    page.locator(".netsoc-group select").focus()
-    for _ in range(3):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.closest('.netsoc-reveal') !== null"):
-            break
-    page.keyboard.press("Space")
-    page.locator(".netsoc-comments-box").get_by_text("loved it", exact=False).wait_for()
-    found["comments revealed"] = axe_violations(page)
-    assert not {k: v for k, v in found.items() if v}, json.dumps(found)
-    # the QR code on screen decodes to the survey address
-    shot = artifacts / "dashboard-qr.png"
-    page.locator(".netsoc-qr svg").screenshot(path=str(shot))
-    assert ZBAR is not None, "zbarimg missing (apt-get install zbar-tools)"
+    _add(db, 3, seed=1)
+    server = _serve(served, db, lang, "--advance", "0")
+    page.goto(server.url + f"?token={TOKEN}")
+    # fewer than k: the join screen alone, its QR code at least 40 % of the height
+    assert page.locator("#deck .card").count() == 1
+    m = page.evaluate(MEASURE)
+    assert m["card"] == "join" and m["qr"] >= 0.40, m
+    assert not (m["small"] or m["overlaps"] or m["outside"]), m
+    page.screenshot(path=str(artifacts / f"dashboard-{lang}-join.png"))
+    shot = artifacts / f"dashboard-{lang}-qr.png"
+    page.locator(".qr svg").screenshot(path=str(shot))
     out = subprocess.run([ZBAR, "--raw", "-q", str(shot)], capture_output=True, text=True,
                          timeout=120)
-    assert out.stdout.strip() == url, out.stderr
-    assert page.locator(".netsoc-join-address").inner_text() == "192.0.2.7:8866?cohort=ROOM1"
-    page.screenshot(path=str(artifacts / "dashboard-de.png"), full_page=True)
+    assert out.stdout.strip() == JOIN, out.stderr
+    # a room of 12, one group too small, a long comment: every card measured
+    _add(db, 9, seed=2, roles=["sales"] * 5 + ["research"] * 3 + ["student"],
+         comments=[LONG, "short one", "merci", "<b>x</b>", "fine"])
+    page.locator("#netsoc-count[data-n='12']").wait_for(state="attached", timeout=UPDATE_MS)
+    assert page.locator("html").get_attribute("lang") == lang
+    names, problems = _walk(page, artifacts, lang)
+    assert names[:3] == ["count", "profiles", "facets"] and "quadrant" in names, names
+    assert not problems, json.dumps(problems, ensure_ascii=False)[:3000]
 
 
-def test_exported_slides_run_offline(desktop_page):
+def test_keys_auto_advance_comments_and_accessibility(projector, served, tmp_path, artifacts):
+    page = projector
+    db = tmp_path / "room.sqlite"
+    _add(db, 10, seed=3, roles=["sales"] * 10,
+         comments=["keep me 1", "keep me 2", "HIDE THIS ONE", "keep me 3", "keep me 4",
+                   "keep me 5", "<script>window.__pwned = 1</script>"])
+    server = _serve(served, db, "en", "--advance", "2")
+    page.goto(server.url + f"?token={TOKEN}")
+    pos = page.locator("#nav-pos")
+    first = pos.inner_text()
+    page.wait_for_function("(t) => document.getElementById('nav-pos').innerText !== t",
+                           arg=first, timeout=UPDATE_MS)           # auto-advance
+    page.locator("#nav-pause").click()
+    assert page.locator("#nav-pause").get_attribute("aria-pressed") == "true"
+    shown = pos.inner_text()
+    page.keyboard.press("ArrowLeft")
+    assert pos.inner_text() != shown
+    page.keyboard.press("ArrowRight")
+    assert pos.inner_text() == shown
+    found = {"presenter": axe_violations(page)}
+    # the facilitator: private preview, hide one, reveal the rest
+    control = page.context.new_page()
+    control.goto(server.url + "control")
+    found["controls"] = axe_violations(control)
+    item = control.locator("ul.preview li").filter(has_text="HIDE THIS ONE")
+    item.get_by_role("button").click()
+    control.get_by_role("button", name="Reveal").click()
+    control.get_by_role("status").wait_for()
+    assert "comments revealed" in control.get_by_role("status").inner_text()
+    control.close()
+    page.wait_for_function("() => document.querySelector(\"[data-card^='comments-']\") !== null",
+                           timeout=UPDATE_MS)
+    deck = page.locator("#deck").inner_text()
+    assert "keep me 3" in deck and "<script>window.__pwned = 1</script>" in deck
+    assert "HIDE THIS ONE" not in page.content()
+    assert page.evaluate("window.__pwned") is None
+    for name in ("comments-1",):
+        card = page.locator(f"[data-card='{name}']")
+        assert "HIDE THIS ONE" not in card.inner_text()
+    slides = page.request.get(server.url + "export/slides.html").text()
+    assert "keep me 1" in slides and "HIDE THIS ONE" not in slides
+    assert not {k: v for k, v in found.items() if v}, json.dumps(found)
+
+
+def test_exported_slides_run_offline(projector):
     # the deck carries reveal.js itself: with every outside request aborted
-    # (desktop_page fails on any attempt) it still becomes a running slide show
-    from netsoc.dashboard import slides_html
+    # (projector fails on any attempt) it still becomes a running slide show
+    from netsoc.dashboard.cards import Card
+    from netsoc.dashboard.export import slides_html
 
-    deck = slides_html(title="Room", count="12 responses", panels={}, comments=["fine"],
-                       status="live")
-    desktop_page.set_content(deck)
-    desktop_page.wait_for_function("window.Reveal && Reveal.isReady()")
-    assert desktop_page.evaluate("Reveal.getTotalSlides()") == 2
+    deck = slides_html(title="Room", cards=[Card("x", "A card", "<p>fine</p>")])
+    projector.set_content(deck)
+    projector.wait_for_function("window.Reveal && Reveal.isReady()")
+    assert projector.evaluate("Reveal.getTotalSlides()") == 2
