@@ -80,7 +80,7 @@ def _qr(url: str) -> segno.QRCode:
     return segno.make_qr(url, error="m")
 
 
-def qr_svg(url: str, *, scale: int = 8, title: str | None = None) -> str:
+def qr_svg(url: str, *, scale: int = 8, title: str | None = None, fit: bool = False) -> str:
     """An inline SVG of the QR code of ``url``, accessible as an image.
 
     Parameters
@@ -91,6 +91,9 @@ def qr_svg(url: str, *, scale: int = 8, title: str | None = None) -> str:
         Pixels per module.
     title : str, optional
         Accessible name (default ``"QR code: <url>"``).
+    fit : bool, default False
+        Leave out the fixed width and height (a ``viewBox`` only), so the code
+        grows with the size the page gives it (the projector's join screen).
 
     Returns
     -------
@@ -100,7 +103,7 @@ def qr_svg(url: str, *, scale: int = 8, title: str | None = None) -> str:
     """
     buf = io.BytesIO()
     _qr(url).save(buf, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
-                  nl=False, dark="#000", light="#fff")
+                  nl=False, dark="#000", light="#fff", omitsize=fit)
     svg = buf.getvalue().decode("utf-8")
     label = html.escape(title if title is not None else f"QR code: {url}", quote=True)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import uuid
+from html.parser import HTMLParser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,3 +189,57 @@ def terminal_matrix(text: str) -> np.ndarray:
         rows.append([bottom[c] for c in ln])
     # segno draws light modules as the block (dark background terminal): invert
     return ~np.array(rows, dtype=bool)
+
+
+# ---------------------------------------------------------------- typed text stays text
+#: Strings someone might type to inject markup (comments, codes, file names).
+HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+           "[x](javascript:alert(1))", "**bold** _it_", "$\\alert{x}$ $$x^2$$",
+           "</li></ul><a href='http://evil'>click</a>"]
+#: Tags typed text must never produce.
+FORBIDDEN = {"script", "img", "a", "strong", "em", "iframe", "svg", "math", "mjx-container"}
+
+
+class Tags(HTMLParser):
+    """Collects every tag and attribute of an HTML fragment, and its text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def assert_inert(markup: str, typed: list[str], *, allowed: set[str] = frozenset()) -> None:
+    """No forbidden tag (beyond ``allowed``) or handler in ``markup``; every typed string
+    readable as text."""
+    parsed = Tags(markup)
+    assert not (FORBIDDEN - set(allowed)) & set(parsed.tags), set(parsed.tags)
+    assert not [a for a, _ in parsed.attrs if a.startswith("on")]
+    assert not [v for _, v in parsed.attrs if v and "javascript:" in v]
+    text = "".join(parsed.text)
+    for t in typed:
+        assert t in text, (t, text[:500])
+
+
+# ---------------------------------------------------------------- accessibility (axe-core)
+#: The WCAG levels axe-core checks in the browser tests.
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[tuple[str, str, list[Any]]]:
+    """WCAG 2.0/2.1 A and AA violations on a Playwright page as (rule, impact, targets) tuples."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG},
+                                       "resultTypes": ["violations"]})
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
+            for v in results.response["violations"]]

@@ -117,66 +117,7 @@ def test_feedback_page_shows_a_cohort_as_text(instrument):
     assert_inert(markup.replace("<svg", "<x-svg").replace("<strong", "<x-strong"), [code])
 
 
-# --------------------------------------------------------------- dashboard
-@pytest.fixture
-def hostile_store(tmp_path, instrument):
-    """A cohort of 8 whose comments are hostile: half submitted, half imported from a CSV."""
-    from survey.io import read_responses
-
-    store = open_store(tmp_path / "d.sqlite", instrument=instrument)
-    for i, text in enumerate(HOSTILE[:3]):
-        store.submit(_answers(instrument, i) | {"comment": text}, cohort="W1")
-    df = make_demo(n=5, seed=3, instrument=instrument).drop(columns=["respondent_id"])
-    df["cohort"] = "W1"
-    df["comment"] = HOSTILE[3:] + ["=1+1", "plain"]
-    path = tmp_path / "in.csv"
-    df.to_csv(path, index=False)
-    store.import_frame(read_responses(path, instrument), source=str(path))
-    yield store
-    store.close()
-
-
-@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
-def test_dashboard_comments_and_slides_show_text(hostile_store):
-    from netsoc.dashboard import Dashboard, settings_from_env
-
-    d = Dashboard(hostile_store, settings_from_env({}, cohort="W1", min_group_size=5))
-    snap = d.snapshot()
-    assert snap.n == 8 and sorted(snap.comments) == sorted(HOSTILE + ["=1+1", "plain"])
-    assert_inert(d.comments_html(snap), [])  # hidden until revealed
-    d.reveal_comments()
-    assert_inert(d.comments_html(snap), HOSTILE)
-    slides = d.slides(snap, {})
-    assert_inert(slides.split("<body>", 1)[1].rsplit("<script", 2)[0], HOSTILE)
-    assert slides.count("<script") == 2  # only reveal.js and its initialisation
-
-
-@pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")
-def test_dashboard_view_shows_comments_as_text(hostile_store):
-    from netsoc.dashboard import Dashboard, settings_from_env
-    from netsoc.dashboard.view import DashboardView
-
-    d = Dashboard(hostile_store, settings_from_env({}, cohort="W1", min_group_size=5))
-    view = DashboardView(d)
-    view.refresh(force=True)
-    # the charts are server-drawn SVG holding no typed text; every other HTML must be inert
-    panels = [id(p) for p in view.panels.values()]
-    assert not any(t in "".join(p.value for p in view.panels.values()) for t in HOSTILE)
-
-    def texts() -> str:
-        out, stack = [view.count.html], [view]
-        while stack:
-            w = stack.pop()
-            if isinstance(w, widgets.HTML) and id(w) not in panels:
-                out.append(w.value)
-            stack.extend(getattr(w, "children", ()))
-        return "\n".join(out)
-
-    assert_inert(texts(), [])
-    view.reveal.value = True  # the facilitator's click
-    shown = texts()
-    assert_inert(shown, HOSTILE)
-    assert "8</span> responses in W1" in shown
+# The dashboard's escaping tests live in tests/netsoc/dashboard/test_dashboard_escaping.py.
 
 
 # ------------------------------------------------------------------ report

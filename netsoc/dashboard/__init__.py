@@ -1,26 +1,21 @@
-"""The live, anonymous workshop dashboard.
+"""The live, anonymous workshop dashboard (a small Starlette app).
 
 - :mod:`netsoc.dashboard.settings` - what one dashboard shows (:class:`DashboardSettings`).
-- :mod:`netsoc.dashboard.model` - :class:`Dashboard`: the cohort's anonymous aggregates.
-- :mod:`netsoc.dashboard.panels` - each chart as inline SVG with its summary and numbers.
-- :mod:`netsoc.dashboard.export` - the PNG of the view and the reveal.js slides.
-- :mod:`netsoc.dashboard.view` - the notebook's widgets (:func:`netsoc.dashboard.view.launch`).
+- :mod:`netsoc.dashboard.release` - the privacy rules: batches of k, binned counts, rounded means.
+- :mod:`netsoc.dashboard.room` - the published room's numbers (:class:`RoomState`).
+- :mod:`netsoc.dashboard.model` - :class:`Dashboard`: reading, choices, comment moderation.
+- :mod:`netsoc.dashboard.cards` - the presenter's cards as HTML.
+- :mod:`netsoc.dashboard.view` - the presenter page and the facilitator's controls.
+- :mod:`netsoc.dashboard.export` - PNG pages and reveal.js slides.
+- :mod:`netsoc.dashboard.join` - whether the join address can work.
+- :mod:`netsoc.dashboard.app` - :func:`dashboard_app` (ASGI) and :func:`serve_dashboard`.
 """
 
 from __future__ import annotations
 
-from netsoc.dashboard.export import slides_html
-from netsoc.dashboard.model import SHARED, Dashboard, Rendered, Snapshot
-from netsoc.dashboard.panels import Panel, figure_svg
-from netsoc.dashboard.settings import (
-    DEFAULT_INTERVAL,
-    DEFAULT_K,
-    PANELS,
-    DashboardSettings,
-    dashboard_cohort,
-    settings_from_env,
-)
+from netsoc.dashboard.app import dashboard_app, serve_dashboard
+from netsoc.dashboard.model import SHARED, Dashboard
+from netsoc.dashboard.settings import DashboardSettings, settings_from_env
 
-__all__ = ["DashboardSettings", "Snapshot", "Panel", "Rendered", "Dashboard", "settings_from_env",
-           "dashboard_cohort", "slides_html", "figure_svg", "SHARED", "DEFAULT_K",
-           "DEFAULT_INTERVAL", "PANELS"]
+__all__ = ["DashboardSettings", "Dashboard", "SHARED", "settings_from_env", "dashboard_app",
+           "serve_dashboard"]

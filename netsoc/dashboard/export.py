@@ -1,103 +1,181 @@
-"""The dashboard's exports: one PNG of every panel, and a reveal.js slide deck.
+"""The dashboard's exports: PNG pages and a reveal.js slide deck, with every released comment.
 
-Both are built from the same snapshot the page shows; all text is escaped.
+Both are built from what the projector shows (the published room, the
+released comments, the join QR code), in the dashboard's language; all text is
+escaped (slides) or drawn as text (PNG).
+
+- :func:`slides_html` - a self-contained reveal.js deck: one slide per
+  presenter card, comments paginated, the join code; reveal.js is embedded,
+  nothing is fetched.
+- :func:`png_page` - page ``i`` of the PNG export: page 1 the room (count,
+  profiles, facets, the QR code), then the comments, paginated.  Each figure
+  is closed after drawing, so an export keeps no memory; the bytes are
+  cached per dashboard version (:data:`PNG_CACHE`).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping
+import io
+import textwrap
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-
+from netsoc.dashboard.model import _Shared
 from netsoc.resources import asset_text
+from netsoc.web import escape as e
 
 if TYPE_CHECKING:
-    from netsoc.dashboard.model import Dashboard, Snapshot
-    from netsoc.dashboard.panels import Panel
+    from netsoc.dashboard.cards import Card
+    from netsoc.dashboard.model import Dashboard
 
-__all__ = ["view_figure", "slides", "slides_html"]
+__all__ = ["slides_html", "png_page", "png_comment_pages", "PNG_CACHE", "PNG_LINES"]
 
-
-def view_figure(d: Dashboard, snap: Snapshot) -> Figure:
-    """All panels in one figure with the response count (the PNG export)."""
-    from analysis import plots
-    from analysis.plots._theme import themed
-
-    with themed("talk"):
-        fig = Figure(figsize=(18, 14), layout="constrained")
-        cohort = d.settings.cohort
-        title = (d.t("dashboard_responses_in", n=snap.n, cohort=cohort) if cohort
-                 else d.t("dashboard_responses", n=snap.n))
-        fig.suptitle(title, fontsize=30, fontweight="bold")
-        if snap.n < d.k:
-            fig.text(0.5, 0.5, d.status(snap), ha="center", va="center", fontsize=22, wrap=True)
-            return fig
-        axes = fig.subplots(2, 2)
-        s, inst = snap.scores, d.instrument
-        plots.balance_distribution(s, group_mean=float(s["balance"].mean()),
-                                   group_label=d.t("room_mean"), context="talk",
-                                   ax=axes[0, 0])
-        plots.quadrant(s, instrument=inst, context="talk", ax=axes[0, 1])
-        plots.profile_bars(s, labels={p.id: p.label for p in inst.profiles}, context="talk",
-                           ax=axes[1, 0])
-        if d.group_field is not None:
-            plots.group_points(s, dv="balance", group=d.group_field,
-                               labels=inst.value_labels(d.group_field),
-                               min_group_size=d.k, reference=0.0, context="talk",
-                               ax=axes[1, 1])
-        else:
-            axes[1, 1].set_axis_off()
-        for name, ax in zip(("balance", "quadrant", "profiles", "groups"), axes.flat):
-            if ax.axison:
-                ax.set_title(d.t(f"panel_{name}"))
-    return fig
-
-def slides(d: Dashboard, snap: Snapshot, panels: Mapping[str, Panel] | None = None) -> str:
-    """reveal.js slides of the current view (see :func:`slides_html`)."""
-    if panels is None:
-        panels = d.panels(snap)
-    comments = snap.comments if (d.comments_revealed and snap.n >= d.k) else None
-    title = d.instrument.title + (f" - {d.settings.cohort}" if d.settings.cohort else "")
-    cohort = d.settings.cohort
-    count = (d.t("dashboard_responses_in", n=snap.n, cohort=cohort) if cohort
-             else d.t("dashboard_responses", n=snap.n))
-    return slides_html(title=title, count=count, panels=panels, comments=comments,
-                       note=d.group_note(snap), status=d.status(snap),
-                       comments_title=d.t("your_comments"), lang=d.language)
+#: Lines per PNG page of comments, blank lines between comments included (a 1,000-character
+#: comment takes about 10).
+PNG_LINES = 20
+_WIDTH = 110
+#: PNG pages already drawn, keyed by the dashboard's version and page (a few kept).
+PNG_CACHE = _Shared(size=8)
 
 
-def slides_html(*, title: str, count: str, panels: Mapping[str, Panel],
-                comments: list[str] | None = None, note: str = "", status: str = "",
-                comments_title: str = "Your comments", lang: str = "en") -> str:
-    """A reveal.js slide deck with the charts embedded as inline SVG.
+def slides_html(*, title: str, cards: Sequence[Card], lang: str = "en") -> str:
+    """A reveal.js slide deck, one slide per card, self-contained and offline.
 
     reveal.js 5.1.0 (shipped with netsoc, :func:`netsoc.resources.asset_text`)
-    is embedded too, so the file is self-contained and opens offline: nothing
-    is fetched from a CDN.  All text is HTML-escaped.
+    is embedded, so the file opens offline: nothing is fetched from a CDN.
     """
-    e = html.escape
-    sections = [f"<section><h1>{e(title)}</h1><p class='big'>{e(count)}</p>"
-                f"<p>{e(status)}</p></section>"]
-    for name, panel in panels.items():
-        extra = f"<p class='note'>{e(note)}</p>" if name == "groups" and note else ""
-        sections.append(f"<section><h2>{e(panel.title)}</h2>"
-                        f"<figure>{panel.svg}<figcaption id='netsoc-summary-{e(name)}'>"
-                        f"{e(panel.summary)}</figcaption></figure>{extra}</section>")
-    if comments:
-        items = "".join(f"<li>{e(c)}</li>" for c in comments)
-        sections.append(f"<section><h2>{e(comments_title)}</h2><ul>{items}</ul></section>")
+    sections = [f"<section><h1>{e(title)}</h1></section>"]
+    sections += [f"<section>{card.html()}</section>" for card in cards]
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
 <html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>{asset_text("reveal", "reveal.css")}</style>
 <style>{asset_text("reveal", "white.css")}</style>
+<style>{asset_text("dashboard", "dashboard.css")}</style>
 <style>{asset_text("dashboard", "slides.css")}</style></head>
-<body><div class="reveal"><div class="slides">
+<body class="slides-export"><div class="reveal"><div class="slides">
 {body}
 </div></div>
 <script>{asset_text("reveal", "reveal.js")}</script>
 <script>if (window.Reveal) {{ Reveal.initialize({{hash: true}}); }}</script>
 </body></html>
 """
+
+
+def _wrap(comment: str) -> str:
+    return "\u2022 " + textwrap.fill(comment, _WIDTH, subsequent_indent="  ")
+
+
+def png_comment_pages(comments: Sequence[str]) -> list[list[str]]:
+    """The comments split into PNG pages of at most :data:`PNG_LINES` wrapped lines (each page
+    holds at least one comment; every comment is on a page)."""
+    pages: list[list[str]] = []
+    used = PNG_LINES + 1
+    for c in comments:
+        lines = _wrap(c).count("\n") + 2  # its lines and a blank one
+        if used + lines > PNG_LINES:
+            pages.append([])
+            used = 0
+        pages[-1].append(c)
+        used += lines
+    return pages
+
+
+def png_page(d: Dashboard, page: int, *, key: tuple) -> bytes:
+    """Page ``page`` (1-based) of the PNG export, from the cache when ``key`` was drawn before.
+
+    Raises
+    ------
+    IndexError
+        No such page.
+    """
+    pages = png_comment_pages(d.released_comments())
+    if not 1 <= page <= 1 + len(pages):
+        raise IndexError(page)
+    return PNG_CACHE.get((key, page), lambda: _draw(d, page, pages))
+
+
+def _draw(d: Dashboard, page: int, pages: list[list[str]]) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(16, 9), dpi=100)
+    FigureCanvasAgg(fig)
+    try:
+        if page == 1:
+            _room_page(d, fig)
+        else:
+            _comments_page(d, fig, pages[page - 2], page, 1 + len(pages))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+    finally:
+        fig.clear()
+
+
+def _room_page(d: Dashboard, fig: object) -> None:
+    import numpy as np
+    import segno
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    whole = FuncFormatter(lambda x, _pos: d.t.num(x, 0))
+    t, state, activity = d.t, d.state(), d.activity()
+    cohort = d.settings.cohort
+    head = (t("dashboard_responses_in", n=activity["submitted"], cohort=cohort) if cohort
+            else t("dashboard_responses", n=activity["submitted"]))
+    fig.suptitle(f"{d.instrument.title} \u2013 {head}", fontsize=26, fontweight="bold")
+    grid = fig.add_gridspec(1, 3, width_ratios=[1.2, 1.4, 1], left=0.16, right=0.96,
+                            wspace=0.55, bottom=0.16, top=0.82)
+    if state.n_shown >= d.k:
+        ax = fig.add_subplot(grid[0, 0])
+        hidden = f" ({t('cell_hidden', k=d.k)})"
+        labels = [textwrap.fill(b.label + ("" if b.value is not None else hidden), 16)
+                  for b in state.profiles]
+        ax.barh(labels, [b.value or 0 for b in state.profiles], color="#005a8c")
+        ax.invert_yaxis()
+        ax.set_title(t("panel_profiles"), fontsize=18)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(whole)
+        ax.tick_params(labelsize=14)
+        ax = fig.add_subplot(grid[0, 1])
+        y = np.arange(len(state.facets))
+        ax.barh(y - 0.2, [b.value for b in state.facets], 0.4, color="#005a8c",
+                label=t("gauge_networking"))
+        ax.barh(y + 0.2, [b.second for b in state.facets], 0.4, color="#b35900",
+                label=t("gauge_socializing"))
+        ax.set_yticks(y, [textwrap.fill(b.label, 18) for b in state.facets])
+        ax.set_xlim(*d.response_range)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(whole)
+        ax.invert_yaxis()
+        ax.legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2,
+                  frameon=False)
+        ax.set_title(t("panel_facets"), fontsize=18)
+        ax.tick_params(labelsize=14)
+    else:
+        fig.text(0.3, 0.5, t("join_progress", n=activity["submitted"], k=d.k), fontsize=20,
+                 ha="center", wrap=True)
+    if d.settings.survey_url:
+        from netsoc.qr import short_address
+
+        ax = fig.add_subplot(grid[0, 2])
+        matrix = np.array([list(row) for row in segno.make_qr(d.settings.survey_url,
+                                                               error="m").matrix], dtype=bool)
+        ax.imshow(np.pad(~matrix, 4, constant_values=True), cmap="gray", interpolation="nearest")
+        ax.set_axis_off()
+        ax.set_title(textwrap.fill(t("panel_join"), 22), fontsize=18)
+        ax.text(0.5, -0.08, short_address(d.settings.survey_url), transform=ax.transAxes,
+                ha="center", va="top", fontsize=15, wrap=True)
+
+
+def _comments_page(d: Dashboard, fig: object, comments: Sequence[str], page: int,
+                   pages: int) -> None:
+    t = d.t
+    fig.suptitle(t("your_comments"), fontsize=26, fontweight="bold")
+    y = 0.86
+    for c in comments:
+        text = _wrap(c)
+        lines = text.count("\n") + 1
+        fig.text(0.05, y, text, fontsize=15, va="top")
+        y -= 0.036 * (lines + 1)
+    fig.text(0.95, 0.03, t("export_page", i=page, n=pages), fontsize=13, ha="right")

@@ -1,90 +1,52 @@
-"""The live workshop dashboard: the model (no widgets, no HTTP).
+"""The live workshop dashboard: the model (no HTTP).
 
-:class:`Dashboard` reads one cohort from the response store and turns it into
-anonymous aggregates and figures.  The views only display what this package
-returns, so all privacy rules live here and are tested without a browser:
+:class:`Dashboard` reads one cohort from the response store and turns it
+into what the projector may show; every privacy rule lives below this class
+(:mod:`netsoc.dashboard.release`) and is tested without a browser:
 
-- Nothing is shown until the room has at least ``min_group_size`` (k)
-  responses; the status says how many are still needed.
-- A breakdown by a grouping field leaves out every group with fewer than k
-  respondents and the answer "prefer not to say", and says so.
-- No respondent ids; points in the quadrant carry no labels.
-- Free-text comments are returned only after :meth:`Dashboard.reveal_comments`
-  was called (the facilitator's explicit action), always HTML-escaped, and sorted
-  alphabetically rather than in arrival order, so the newest comment cannot be
-  tied to the person who just submitted.
+- nothing but the join screen and the count until the room has k answers;
+- the charts change in whole batches of k answers, from binned counts with
+  cells under k suppressed and means to one decimal;
+- groups under k are left out without being named;
+- comments reach the projector only when the facilitator releases them, in
+  batches of at least k, as a snapshot in random order, minus the hidden ones
+  (kept in the store: :mod:`survey.store.moderation`).
 
-Every fixed word comes from the instrument's ``ui`` texts in the
-facilitator's language (``lang``).  The rendering of one cohort is shared by
-every viewer with the same settings (:data:`SHARED`): it is redone only when
-the responses change, whatever the number of open dashboards.
+The room's numbers are computed once per change of the store and shared by
+every viewer of the process (:data:`SHARED`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import html
+import hashlib
+import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
-import pandas as pd
-from matplotlib.figure import Figure
-
-from netsoc.dashboard import export, panels as _panels
-from netsoc.dashboard.panels import Panel
+from netsoc.dashboard.room import RoomState, room_state
 from netsoc.dashboard.settings import DashboardSettings
+from netsoc.dashboard.texts import Texts
 from survey.errors import NetsocError
 
-__all__ = ["Snapshot", "Rendered", "Dashboard", "SHARED"]
+__all__ = ["Dashboard", "Choices", "Pending", "SHARED"]
 
-
-@dataclass
-class Snapshot:
-    """The room at one moment: anonymous scores and (maybe) comments.
-
-    Attributes
-    ----------
-    n : int
-        Responses counted.
-    scores : DataFrame
-        ``networking``, ``socializing``, ``balance``, ``engagement``,
-        ``profile`` and the choice fields; no ids, rows in random order.
-    comments : list of str
-        Non-empty comments, raw (escape before display).
-    taken_at : datetime (UTC)
-    """
-
-    n: int
-    scores: pd.DataFrame
-    comments: list[str] = field(default_factory=list)
-    taken_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
-
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """Everything viewers of one cohort share at one count (see :data:`SHARED`)."""
-
-    snapshot: Snapshot
-    panels: dict[str, Panel]
-    headline: str
-    status: str
-    group_note: str
+T = TypeVar("T")
 
 
 class _Shared:
-    """Renderings shared by every viewer: one computation per key, the newest few kept."""
+    """Values shared by every viewer: one computation per key, the newest few kept."""
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
-        self._items: OrderedDict[tuple, Rendered] = OrderedDict()
-        self._locks: dict[tuple, threading.Lock] = {}
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._locks: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
         self.builds = 0
 
-    def get(self, key: tuple, build: Callable[[], Rendered]) -> Rendered:
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -109,195 +71,161 @@ class _Shared:
             self._locks.clear()
 
 
-#: The process-wide cache of renderings (issue 11: the cost of a refresh does
-#: not grow with the number of viewers).  Keyed by store, cohort, k, comparison
-#: field, language, survey address and the responses' :meth:`Dashboard.version`.
+#: The process-wide cache of room states (the cost of a refresh does not grow
+#: with the number of viewers).
 SHARED = _Shared()
 
 
-#: Stores opened by :meth:`Dashboard.open`, shared by every viewer of the process
-#: (the store is thread-safe), so a new viewer does not open the database again.
-_STORES: dict[str | None, object] = {}
-_STORES_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class Choices:
+    """What the facilitator chose to show: one statement, an earlier workshop."""
+
+    statement: str | None = None
+    compare_cohort: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A comment in the private preview: an opaque handle, the text, hidden or not."""
+
+    handle: str
+    text: str
+    hidden: bool
 
 
 class Dashboard:
-    """Aggregates of one cohort for the live dashboard.
+    """What the projector and the facilitator see of one cohort.
 
     Parameters
     ----------
     store : ResponseStore
-        An open store (:func:`survey.open_store`).
+        An open store (:func:`netsoc.session.shared_store`).
     settings : DashboardSettings
     """
 
-    def __init__(self, store, settings: DashboardSettings) -> None:  # noqa: ANN001
+    def __init__(self, store: Any, settings: DashboardSettings) -> None:
         self.store = store
         self.settings = settings
         base = store.instrument
         #: the instrument in the facilitator's language (same ids and codes)
         self.instrument = base.localized(settings.lang) if settings.lang else base
         self.language = self.instrument.language
-        self.comments_revealed = False
+        self.t = Texts(self.instrument)
         fields = self.instrument.choice_fields
         if settings.group_field is not None and settings.group_field not in fields:
             raise NetsocError(f"group_field: {settings.group_field!r} is not a choice field "
                               f"(expected one of {', '.join(fields)})")
-        self.group_field = settings.group_field
+        self.choices = Choices()
+        self._lock = threading.Lock()
+        self._salt = secrets.token_bytes(16)  # comment handles mean nothing outside this process
 
     @classmethod
     def open(cls, settings: DashboardSettings) -> Dashboard:
         """A dashboard on the store named by the settings (one open store per process and URL)."""
-        from survey.store import open_store
+        from netsoc.session import shared_store
 
-        with _STORES_LOCK:
-            store = _STORES.get(settings.db)
-            if store is None:
-                store = _STORES[settings.db] = open_store(settings.db)
-        return cls(store, settings)
+        return cls(shared_store(settings.db), settings)
 
-    # ------------------------------------------------------------ reading
     @property
     def k(self) -> int:
+        """The minimum group size."""
         return self.settings.min_group_size
 
-    def t(self, key: str, **values: object) -> str:
-        """The ui text ``key`` in the dashboard's language, filled in (plain text)."""
-        text = self.instrument.ui[key]
-        return text.format(**values) if values else text
+    @property
+    def response_range(self) -> tuple[int, int]:
+        """The lowest and highest answer code of the statements."""
+        return self.instrument.response_range(self.instrument.item_ids[0])
 
-    def count(self) -> int:
-        """Submitted responses of the cohort (one cheap query)."""
-        return self.store.count(self.settings.cohort)
-
-    def snapshot(self) -> Snapshot:
-        """Read and score the cohort now."""
-        from analysis.scoring import score
-
-        frame = self.store.to_frame(cohort=self.settings.cohort)
-        inst = self.instrument
-        if len(frame):
-            sc = score(frame, inst)[["networking", "socializing", "balance", "engagement", "profile"]]
-            sc = sc.join(frame[[f for f in inst.choice_fields if f in frame.columns]])
-            sc = sc.sample(frac=1.0, random_state=len(sc)).reset_index(drop=True)
-        else:
-            sc = pd.DataFrame(columns=["networking", "socializing", "balance", "engagement",
-                                       "profile", *inst.choice_fields])
-        comments: list[str] = []
-        if inst.comment is not None and inst.comment.id in frame.columns:
-            c = frame[inst.comment.id].dropna().astype(str).str.strip()
-            comments = sorted(c[c != ""].tolist())
-        return Snapshot(n=len(frame), scores=sc, comments=comments)
+    # ------------------------------------------------------------ reading
+    def activity(self) -> dict[str, Any]:
+        """Submitted, answering now, arrivals per minute, collection open (one read)."""
+        return self.store.activity(self.settings.cohort)
 
     def version(self) -> tuple[int, str | None]:
         """Count and time of the latest change of the cohort's submitted responses."""
         return self.store.version(self.settings.cohort)
 
-    def current(self, version: tuple[int, str | None] | None = None) -> Rendered:
-        """The rendering of the store's current responses, shared with every viewer (:data:`SHARED`).
-
-        Parameters
-        ----------
-        version : tuple, optional
-            :meth:`version`, when the caller has just read it.
-        """
+    def state(self, version: tuple[int, str | None] | None = None) -> RoomState:
+        """The published numbers, shared by every viewer with the same settings and choices."""
         v = self.version() if version is None else version
-        s = self.settings
-        key = (self.store.url, s.cohort, s.min_group_size, self.group_field, self.language,
-               s.survey_url, v)
-        return SHARED.get(key, lambda: self.render(self.snapshot()))
+        s, c = self.settings, self.choices
+        other = self.store.version(c.compare_cohort) if c.compare_cohort else None
+        key = (self.store.url, s.cohort, s.min_group_size, s.group_field, self.language,
+               c.statement, c.compare_cohort, v, other)
+        return SHARED.get(key, lambda: room_state(
+            self.store, self.instrument, cohort=s.cohort, min_group_size=self.k,
+            group_field=s.group_field, statement=c.statement, compare_cohort=c.compare_cohort))
 
-    def reveal_comments(self, reveal: bool = True) -> None:
-        """The facilitator's explicit decision to show (or hide again) the comments."""
-        self.comments_revealed = bool(reveal)
+    def released_comments(self) -> list[str]:
+        """The comments on the projector: released, not hidden, in release order (raw text)."""
+        return self.store.released_comments(self.settings.cohort)
 
-    def set_group_field(self, name: str | None) -> None:
-        """Choose the comparison field (a choice field or None)."""
-        if name is not None and name not in self.instrument.choice_fields:
-            raise NetsocError(f"group_field: {name!r} is not a choice field")
-        self.group_field = name
+    # ------------------------------------------------------------ choices
+    def choose(self, *, statement: str | None = None, compare_cohort: str | None = None) -> Choices:
+        """Set the statement and the earlier workshop shown (None: none); returns the choices."""
+        if statement is not None and statement not in self.instrument.item_ids:
+            raise NetsocError(f"statement: {statement!r} is not a statement of the questionnaire")
+        if compare_cohort is not None:
+            if compare_cohort == self.settings.cohort:
+                raise NetsocError("compare: choose a workshop other than this one")
+            if compare_cohort not in self.store.cohorts():
+                raise NetsocError(f"compare: no workshop {compare_cohort!r} in the store")
+        with self._lock:
+            self.choices = replace(self.choices, statement=statement, compare_cohort=compare_cohort)
+            return self.choices
 
-    # ------------------------------------------------------------- texts
-    def status(self, snap: Snapshot) -> str:
-        """One line for the facilitator (plain text)."""
-        if snap.n < self.k:
-            return self.t("dashboard_waiting", k=self.k, need=self.k - snap.n)
-        return self.t("dashboard_updated", time=snap.taken_at.astimezone().strftime("%H:%M:%S"))
+    # ------------------------------------------------------------ moderation
+    def _handle(self, respondent_id: str) -> str:
+        return hashlib.sha256(self._salt + respondent_id.encode()).hexdigest()[:16]
 
-    def headline(self, snap: Snapshot) -> str:
-        """The count as HTML (``#netsoc-count`` with ``data-n``), and the wait below k."""
-        count = (f"<span class='netsoc-count' id='netsoc-count' data-n='{snap.n}'>"
-                 f"{snap.n}</span>")
-        cohort = self.settings.cohort
-        key = "dashboard_responses_in" if cohort else "dashboard_responses"
-        line = html.escape(self.instrument.ui[key]).format(
-            n=count, cohort=html.escape(cohort or ""))
-        wait = (f"<p class='netsoc-wait'>{html.escape(self.status(snap))}</p>"
-                if snap.n < self.k else "")
-        return f"<p class='netsoc-headline'>{line}</p>{wait}"
+    def _comments_of(self, state: RoomState) -> dict[str, tuple[str, str]]:
+        """``{handle: (respondent_id, text)}`` of the published responses with a comment."""
+        comment = self.instrument.comment
+        if comment is None or not state.published_ids:
+            return {}
+        frame = self.store.to_frame(cohort=self.settings.cohort)
+        frame = frame[frame["respondent_id"].astype(str).isin(state.published_ids)]
+        out = {}
+        for rid, text in zip(frame["respondent_id"].astype(str), frame[comment.id]):
+            if isinstance(text, str) and text.strip():
+                out[self._handle(rid)] = (rid, text.strip())
+        return out
 
-    def comments_html(self, snap: Snapshot) -> str:
-        """The comments as escaped HTML, or a note that they are hidden."""
-        e = html.escape
-        if not self.comments_revealed:
-            return (f"<p class='netsoc-note'>{e(self.t('comments_hidden', n=len(snap.comments)))}"
-                    "</p>" if snap.comments else "")
-        if snap.n < self.k:
-            return f"<p class='netsoc-note'>{e(self.t('comments_wait'))}</p>"
-        items = "".join(f"<li>{e(c)}</li>" for c in snap.comments)
-        heading = f"<h2>{e(self.t('your_comments'))}</h2>"
-        return heading + (f"<ul class='netsoc-comments'>{items}</ul>" if items else
-                          f"<p class='netsoc-note'>{e(self.t('comments_none'))}</p>")
+    def pending(self) -> list[Pending]:
+        """The private preview: published comments not released yet, hidden ones marked."""
+        states = self.store.moderation_states(self.settings.cohort)
+        items = [Pending(h, text, states.get(rid) == "hidden")
+                 for h, (rid, text) in self._comments_of(self.state()).items()
+                 if states.get(rid) != "released"]
+        return sorted(items, key=lambda p: p.handle)  # not arrival order
 
-    def group_note(self, snap: Snapshot) -> str:
-        """Which groups of the comparison field are not shown, and why (plain text)."""
-        from analysis.plots import large_groups
+    def hide(self, handle: str, hidden: bool = True) -> None:
+        """Hide (or show again) the comment with this preview handle."""
+        found = self._comments_of(self.state()).get(handle)
+        if found is None:
+            raise NetsocError("comment: not found (the page may be out of date; reload it)")
+        if hidden:
+            self.store.hide_comment(self.settings.cohort, found[0])
+        else:
+            self.store.unhide_comment(self.settings.cohort, found[0])
 
-        if self.group_field is None or snap.n < self.k:
-            return ""
-        kept, small = large_groups(snap.scores[self.group_field], self.k)
-        labels = self.instrument.value_labels(self.group_field)
-        small_names = [labels.get(s.split(" (")[0], s) for s in small]
-        field_label = self.instrument.choice_fields[self.group_field].label
-        if not kept:
-            return self.t("groups_none", field=field_label, k=self.k)
-        if small_names:
-            return self.t("groups_hidden", k=self.k, groups=", ".join(small_names))
-        return ""
+    def release(self) -> int:
+        """Release the approved (not hidden) pending comments; at least k of them.
 
-    # ------------------------------------------------------------ figures
+        Returns
+        -------
+        int
+            How many comments were released.
 
-    # ------------------------------------------------------------ figures
-    def norms_reference(self) -> tuple[pd.DataFrame, float, float, str] | None:
-        """The norm sample's balance percentiles (:func:`netsoc.dashboard.panels.norms_reference`)."""
-        return _panels.norms_reference(self)
-
-    def room_over_norms(self, snap: Snapshot) -> pd.DataFrame | None:
-        """The room's balance per bin over the norm sample's (k-suppressed), or None."""
-        return _panels.room_over_norms(self, snap)
-
-    def figures(self, snap: Snapshot, *, context: str = "talk") -> dict[str, Figure]:
-        """The chart panels; empty while the room has fewer than k responses."""
-        return _panels.figures(self, snap, context=context)
-
-    def panels(self, snap: Snapshot) -> dict[str, Panel]:
-        """Each figure as inline SVG with its summary sentence and its numbers."""
-        return _panels.panels(self, snap)
-
-    def join_html(self) -> str:
-        """The join panel: QR code and short address of the survey ('' without ``survey_url``)."""
-        return _panels.join_html(self)
-
-    def render(self, snap: Snapshot) -> Rendered:
-        """Panels and texts of ``snap`` (what every viewer of this cohort shares)."""
-        return Rendered(snapshot=snap, panels=self.panels(snap), headline=self.headline(snap),
-                        status=self.status(snap), group_note=self.group_note(snap))
-
-
-    def view_figure(self, snap: Snapshot) -> Figure:
-        """All panels in one figure with the response count (the PNG export)."""
-        return export.view_figure(self, snap)
-
-    def slides(self, snap: Snapshot, panels: Mapping[str, Panel] | None = None) -> str:
-        """reveal.js slides of the current view (:func:`netsoc.dashboard.export.slides_html`)."""
-        return export.slides(self, snap, panels)
+        Raises
+        ------
+        NetsocError
+            Fewer than k comments are waiting.
+        """
+        states = self.store.moderation_states(self.settings.cohort)
+        ids = [rid for rid, _ in self._comments_of(self.state()).values() if rid not in states]
+        if len(ids) < self.k:
+            raise NetsocError(self.t("release_wait", k=self.k, n=len(ids)))
+        self.store.release_comments(self.settings.cohort, sorted(ids),
+                                    seed=secrets.randbits(32))
+        return len(ids)

@@ -1,207 +1,182 @@
-"""The notebook dashboard's widgets: a thin view over :class:`netsoc.dashboard.model.Dashboard`.
+"""The dashboard's pages as HTML: the presenter view (the projector) and the facilitator's controls.
 
-A daemon thread checks the store every ``interval`` seconds (one query for
-the count and the latest change) and, when either changed, takes the cohort's rendering from the
-process-wide cache (:data:`netsoc.dashboard.model.SHARED`, one computation however
-many viewers) and puts it into HTML widgets: every chart is inline SVG text
-with its summary and numbers, so no refresh sends binary buffers.  Widget
-updates from a thread reach the page over the open comm; the page never
-reloads.
-
-Accessibility: one ``h1``; a heading per panel; each chart an
-``<svg role="img">`` named by its visible summary sentence, with its numbers
-in a table; the count in a polite live region (:class:`LiveHTML`, a node that
-stays in the page so screen readers announce its changes); native, labelled
-controls.
+Server-built and escaped; no inline script or style (the page's module and
+styles are files under ``netsoc/assets/dashboard``), so the pages run under a
+strict Content-Security-Policy.  One ``h1`` per page, native buttons and
+forms, the live count in a polite status region.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import threading
-import time
+from netsoc.dashboard.cards import Card, comment_pages, count_card, join_card, room_cards
+from netsoc.dashboard.join import JoinCheck
+from netsoc.dashboard.model import Dashboard
+from netsoc.web import escape as e
 
-import anywidget
-import ipywidgets as widgets
-import traitlets as t
-
-from netsoc.dashboard.model import Dashboard, Rendered
-from netsoc.dashboard.settings import PANELS, DashboardSettings, settings_from_env
-from netsoc.keep_listening import KEEP_LISTENING_JS
-from netsoc.resources import asset_text
-
-__all__ = ["DashboardView", "LiveHTML", "launch"]
-
-CSS = "<style>" + asset_text("dashboard", "widget.css") + "</style>"
-
-_LIVE_ESM = KEEP_LISTENING_JS + asset_text("dashboard", "live.js")
+__all__ = ["deck", "presenter_page", "control_page", "message_page", "confirm_clear_page",
+           "counts", "join_warning"]
 
 
-class LiveHTML(anywidget.AnyWidget):
-    """Server-built, escaped HTML inside one lasting ``role="status"`` ``aria-live="polite"``
-    node, so assistive technology announces each change; it also sets the
-    dashboard's ``lang``."""
+def _qr(d: Dashboard) -> tuple[str, str]:
+    from netsoc.qr import qr_svg, short_address
 
-    _esm = _LIVE_ESM
-    html = t.Unicode("").tag(sync=True)
-    lang = t.Unicode("").tag(sync=True)
-
-
-class DashboardView(widgets.VBox):
-    """The dashboard page: heading, count, join code, controls, panels, comments, export."""
-
-    def __init__(self, dashboard: Dashboard) -> None:
-        self.dashboard = dashboard
-        self.rendered: Rendered | None = None
-        self._version: tuple[int, str | None] | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        d, e = dashboard, html.escape
-        inst = d.instrument
-        self.heading = widgets.HTML(
-            f"<h1>{e(d.t('dashboard_heading', title=inst.title))}</h1>")
-        self.count = LiveHTML(lang=d.language)
-        self.status = widgets.HTML()
-        self.join = widgets.HTML(d.join_html())
-        self.panels = {name: widgets.HTML(layout=widgets.Layout(display="none")) for name in PANELS}
-        fields = inst.choice_fields
-        self.group = widgets.Dropdown(
-            options=[(d.t("no_comparison"), None)] + [(f.label, fid) for fid, f in fields.items()],
-            value=d.group_field, description=d.t("compare_by"),
-            style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
-        self.group_note = widgets.HTML()
-        self.reveal = widgets.ToggleButton(value=False, description=d.t("reveal_comments"),
-                                           tooltip=d.t("reveal_tooltip"),
-                                           layout=widgets.Layout(width="auto"))
-        self.comments = widgets.HTML()
-        self.png_button = widgets.Button(description=d.t("export_png"),
-                                         layout=widgets.Layout(width="auto"))
-        self.slides_button = widgets.Button(description=d.t("export_slides"),
-                                            layout=widgets.Layout(width="auto"))
-        self.download = widgets.HTML()
-        self.group.observe(self._on_group, names="value")
-        self.reveal.observe(self._on_reveal, names="value")
-        self.png_button.on_click(lambda _b: self.export("png"))
-        self.slides_button.on_click(lambda _b: self.export("slides"))
-        wrap = widgets.Layout(flex_flow="row wrap", align_items="flex-start")
-        super().__init__([
-            widgets.HTML(CSS), self.heading,
-            widgets.HBox([widgets.VBox([self.count, self.status]), self.join], layout=wrap),
-            widgets.HBox([self.group, self.reveal, self.png_button, self.slides_button],
-                         layout=wrap),
-            self.download,
-            widgets.HBox(list(self.panels.values()), layout=wrap),
-            self.group_note, self.comments,
-        ])
-        self.add_class("netsoc-dash")
-        for name, panel in self.panels.items():      # CSS hooks for tests and styling
-            panel.add_class(f"netsoc-panel-{name}")
-            panel.add_class("netsoc-panel-box")
-        for w, cls in ((self.reveal, "netsoc-reveal"), (self.comments, "netsoc-comments-box"),
-                       (self.group_note, "netsoc-group-note"), (self.group, "netsoc-group"),
-                       (self.png_button, "netsoc-export-png"), (self.join, "netsoc-join-box"),
-                       (self.slides_button, "netsoc-export-slides"), (self.count, "netsoc-live-box")):
-            w.add_class(cls)
-        self.refresh(force=True)
-
-    @property
-    def snapshot(self):  # noqa: ANN201
-        """The snapshot on screen (None before the first draw)."""
-        return None if self.rendered is None else self.rendered.snapshot
-
-    # ------------------------------------------------------------ updates
-    def refresh(self, *, force: bool = False) -> bool:
-        """Redraw if the responses changed (or ``force``); True if redrawn."""
-        with self._lock:
-            d = self.dashboard
-            v = d.version()
-            if not force and self.rendered is not None and v == self._version:
-                return False
-            self.rendered, self._version = d.current(v), v
-            self._draw(self.rendered)
-            return True
-
-    def _draw(self, r: Rendered) -> None:
-        self.count.html = r.headline
-        self.status.value = f"<p class='netsoc-status'>{html.escape(r.status)}</p>"
-        for name, box in self.panels.items():
-            panel = r.panels.get(name)
-            box.value = panel.html() if panel is not None else ""
-            box.layout.display = "block" if panel is not None else "none"
-        self.group_note.value = (f"<p class='netsoc-note'>{html.escape(r.group_note)}</p>"
-                                 if r.group_note else "")
-        self.comments.value = self.dashboard.comments_html(r.snapshot)
-
-    def _on_group(self, change: dict) -> None:
-        self.dashboard.set_group_field(change["new"])
-        self.refresh(force=True)
-
-    def _on_reveal(self, change: dict) -> None:
-        d = self.dashboard
-        d.reveal_comments(change["new"])
-        self.reveal.description = d.t("hide_comments" if change["new"] else "reveal_comments")
-        if self.rendered is not None:
-            self.comments.value = d.comments_html(self.rendered.snapshot)
-
-    # ------------------------------------------------------------- export
-    def export_png(self) -> bytes:
-        """The current view (all panels and the count) as one PNG."""
-        from analysis.plots import to_png
-
-        snap = self.snapshot or self.dashboard.snapshot()
-        return to_png(self.dashboard.view_figure(snap), dpi=100)
-
-    def export_slides(self) -> str:
-        """The current view as reveal.js slides (HTML, charts as inline SVG)."""
-        r = self.rendered or self.dashboard.current()
-        return self.dashboard.slides(r.snapshot, r.panels)
-
-    def export(self, kind: str) -> None:
-        """Offer the export as a download link (a data: URL, nothing written on the server)."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        if kind == "png":
-            data, mime, name = self.export_png(), "image/png", f"netsoc-dashboard-{stamp}.png"
-        else:
-            data, mime, name = self.export_slides().encode("utf-8"), "text/html", \
-                f"netsoc-slides-{stamp}.html"
-        b64 = base64.b64encode(data).decode("ascii")
-        label = html.escape(self.dashboard.t("download", name=name))
-        self.download.value = (f"<a class='netsoc-download' download='{name}' "
-                               f"href='data:{mime};base64,{b64}'>{label}</a>")
-
-    # ------------------------------------------------------------- thread
-    def start(self) -> DashboardView:
-        """Refresh every ``settings.interval`` seconds in a daemon thread."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="netsoc-dashboard", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the refresh thread."""
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.dashboard.settings.interval):
-            try:
-                self.refresh()
-            except Exception as exc:  # keep the room's view alive; say what failed
-                error = f"{type(exc).__name__}: {exc}"
-                self.status.value = (f"<p class='netsoc-status'>"
-                                     f"{html.escape(self.dashboard.t('refresh_failed', error=error))}"
-                                     "</p>")
+    url = d.settings.survey_url
+    if not url:
+        return "", ""
+    short = short_address(url)
+    return qr_svg(url, scale=1, fit=True, title=d.t("join_qr_alt", address=short)), short
 
 
-def launch(*, db: str | None = None, cohort: str | None = None, min_group_size: int | None = None,
-           group_field: str | None = None, interval: float | None = None,
-           lang: str | None = None, survey_url: str | None = None,
-           auto_refresh: bool = True) -> DashboardView:
-    """Open the store, build the view and start refreshing (the notebook's one call)."""
-    settings: DashboardSettings = settings_from_env(
-        db=db, cohort=cohort, min_group_size=min_group_size, group_field=group_field,
-        interval=interval, lang=lang, survey_url=survey_url)
-    view = DashboardView(Dashboard.open(settings))
-    return view.start() if auto_refresh else view
+def join_warning(d: Dashboard, check: JoinCheck) -> str | None:
+    """The projector's warning about the join address, in the dashboard's language."""
+    problem = check.problem()
+    return None if problem is None else d.t(problem[0], address=problem[1])
+
+
+def deck(d: Dashboard, check: JoinCheck) -> list[Card]:
+    """The presenter's cards: the join screen alone below k, else count, charts, comments, join."""
+    activity = d.activity()
+    state = d.state()
+    qr, short = _qr(d)
+    join = join_card(d.t, url=d.settings.survey_url, qr=qr, short=short,
+                     submitted=int(activity["submitted"]), k=d.k, warning=join_warning(d, check))
+    if state.n_shown < d.k:
+        return [join]
+    low, high = d.response_range
+    return ([count_card(activity, d.t, n_shown=state.n_shown, k=d.k)]
+            + room_cards(state, d.t, k=d.k, low=low, high=high, cohort=d.settings.cohort)
+            + comment_pages(d.released_comments(), d.t) + [join])
+
+
+def _page(d: Dashboard, title: str, body: str, *, cls: str, data: str = "",
+          script: bool = False) -> str:
+    module = "<script type='module' src='assets/presenter.js'></script>" if script else ""
+    return (f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{e(title)}</title><link rel='stylesheet' href='assets/dashboard.css'>"
+            f"</head><body class='{cls}'{data}>{body}{module}</body></html>")
+
+
+def presenter_page(d: Dashboard, cards: list[Card]) -> str:
+    """The projector's page: one card at a time, keyboard and auto-advance (presenter.js)."""
+    t = d.t
+    title = t("dashboard_heading", title=d.instrument.title)
+    data = (f" data-interval='{d.settings.interval:g}' data-advance='{d.settings.advance:g}'"
+            f" data-of='{e(t('card_of', i='{i}', n='{n}'))}' data-pause='{e(t('nav_pause'))}'"
+            f" data-play='{e(t('nav_play'))}'")
+    nav = (f"<nav class='controls' aria-label='{e(t('presenter_label'))}'>"
+           f"<button type='button' id='nav-prev'>\u2190 {e(t('nav_previous'))}</button>"
+           f"<span id='nav-pos' aria-live='off'></span>"
+           f"<button type='button' id='nav-pause' aria-pressed='false'>{e(t('nav_pause'))}</button>"
+           f"<button type='button' id='nav-next'>{e(t('nav_next'))} \u2192</button>"
+           f"<button type='button' id='nav-full'>{e(t('nav_fullscreen'))}</button></nav>")
+    body = (f"<h1 class='visually-hidden'>{e(title)}</h1>"
+            f"<main id='deck'>{''.join(c.html() for c in cards)}</main>{nav}"
+            "<p id='live' class='visually-hidden' role='status' aria-live='polite'></p>")
+    return _page(d, title, body, cls="presenter", data=data, script=True)
+
+
+def message_page(d: Dashboard, text: str) -> str:
+    """A page with one sentence (refusals, errors): never a traceback."""
+    body = f"<main class='message'><h1>{e(d.instrument.title)}</h1><p>{e(text)}</p></main>"
+    return _page(d, d.instrument.title, body, cls="plain")
+
+
+def _form(action: str, button: str, fields: dict[str, str] | None = None, *,
+          cls: str = "") -> str:
+    hidden = "".join(f"<input type='hidden' name='{e(k)}' value='{e(v)}'>"
+                     for k, v in (fields or {}).items())
+    return (f"<form method='post' action='{e(action)}' class='inline {cls}'>{hidden}"
+            f"<button type='submit'>{e(button)}</button></form>")
+
+
+def _select(name: str, label: str, options: list[tuple[str, str]], chosen: str | None) -> str:
+    opts = "".join(f"<option value='{e(v)}'{' selected' if v == (chosen or '') else ''}>{e(text)}"
+                   "</option>" for v, text in options)
+    return (f"<p><label for='{e(name)}'>{e(label)}</label> "
+            f"<select id='{e(name)}' name='{e(name)}'>{opts}</select></p>")
+
+
+def control_page(d: Dashboard, *, message: str = "", pages: int = 1) -> str:
+    """The facilitator's controls (behind the dashboard's token, never on the survey's server)."""
+    t = d.t
+    activity = d.activity()
+    cohort = d.settings.cohort or "-"
+    is_open = bool(activity.get("collection_open", True))
+    parts = [f"<h1>{e(t('control_heading'))} \u2013 {e(cohort)}</h1>"]
+    if message:
+        parts.append(f"<p class='flash' role='status'>{e(message)}</p>")
+    parts.append(f"<p><a href='./'>{e(t('control_presenter'))}</a></p>")
+    # collection
+    parts.append(f"<section aria-labelledby='c-coll'><h2 id='c-coll'>{e(t('control_collection'))}"
+                 f"</h2><p>{e(t('collection_is_open' if is_open else 'collection_is_closed'))}</p>"
+                 + _form("control/collection",
+                         t("collection_close" if is_open else "collection_open"),
+                         {"open": "0" if is_open else "1"}) + "</section>")
+    # what the projector shows
+    items = [("", t("statement_off"))] + [(i.id, _short(i.text)) for i in d.instrument.items]
+    others = [("", t("compare_off"))] + [(c, c) for c in d.store.cohorts()
+                                          if c != d.settings.cohort]
+    parts.append(f"<section aria-labelledby='c-show'><h2 id='c-show'>{e(t('control_show'))}</h2>"
+                 "<form method='post' action='control/show'>"
+                 + _select("statement", t("statement_choose"), items, d.choices.statement)
+                 + _select("compare", t("compare_choose"), others, d.choices.compare_cohort)
+                 + f"<button type='submit'>{e(t('apply'))}</button></form></section>")
+    parts.append(_comments_section(d))
+    # exports
+    links = [f"<li><a href='export/slides.html' download>{e(t('export_slides'))}</a></li>"]
+    links += [f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}</a></li>"
+              for i in range(1, pages + 1)]
+    parts.append(f"<section aria-labelledby='c-exp'><h2 id='c-exp'>{e(t('exports_heading'))}</h2>"
+                 f"<ul>{''.join(links)}</ul></section>")
+    if d.settings.cohort:  # clearing needs a workshop code: never "everything"
+        n, drafts = counts(d)
+        parts.append(f"<section aria-labelledby='c-clear'><h2 id='c-clear'>"
+                     f"{e(t('clear_heading'))}</h2>"
+                     + _form("control/clear", t("clear_button", n=n, d=drafts, cohort=cohort))
+                     + "</section>")
+    title = t("control_heading")
+    return _page(d, title, "<main class='control'>" + "".join(parts) + "</main>", cls="plain")
+
+
+def _comments_section(d: Dashboard) -> str:
+    t, k = d.t, d.k
+    pending = d.pending()
+    rows = []
+    for p in pending:
+        action = t("comment_unhide") if p.hidden else t("comment_hide")
+        mark = f" <em>({e(t('comment_hidden'))})</em>" if p.hidden else ""
+        rows.append(f"<li><span class='comment-text'>{e(p.text)}</span>{mark} "
+                    + _form("control/comment", action,
+                            {"handle": p.handle, "hide": "0" if p.hidden else "1"}) + "</li>")
+    approved = sum(not p.hidden for p in pending)
+    release = (_form("control/release", t("release_button", n=approved)) if approved >= k
+               else f"<p>{e(t('release_wait', k=k, n=approved))}</p>")
+    listing = (f"<ul class='preview'>{''.join(rows)}</ul>" if rows
+               else f"<p>{e(t('preview_none'))}</p>")
+    return (f"<section aria-labelledby='c-com'><h2 id='c-com'>{e(t('preview_heading'))}</h2>"
+            f"<p>{e(t('preview_hint'))}</p>{listing}{release}</section>")
+
+
+def counts(d: Dashboard) -> tuple[int, int]:
+    """Submitted responses and drafts of the cohort."""
+    total = d.store.count(d.settings.cohort, include_drafts=True)
+    submitted = d.store.count(d.settings.cohort)
+    return submitted, total - submitted
+
+
+def confirm_clear_page(d: Dashboard) -> str:
+    """The confirmation step before the cohort's responses are deleted, with the counts."""
+    t = d.t
+    n, drafts = counts(d)
+    cohort = d.settings.cohort or "-"
+    body = (f"<main class='control'><h1>{e(t('clear_heading'))}</h1>"
+            f"<p>{e(t('clear_confirm', n=n, d=drafts, cohort=cohort))}</p>"
+            + _form("control/clear/confirm", t("clear_yes"), {"n": str(n), "d": str(drafts)},
+                    cls="danger")
+            + f"<p><a href='control'>{e(t('clear_no'))}</a></p></main>")
+    return _page(d, t("clear_heading"), body, cls="plain")
+
+
+def _short(text: str, size: int = 90) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "\u2026"

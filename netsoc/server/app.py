@@ -122,7 +122,6 @@ class Guard:
         peer = scope.get("client")[0] if scope.get("client") else None
         client = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
         path = scope["path"]
-        scope.setdefault("state", {})["client"] = client
         extra: list[tuple[bytes, bytes]] = [
             (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
         ok, in_query = self._token_ok(request)
@@ -213,9 +212,7 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
-        is_open = await run_in_threadpool(people.is_open, choice.cohort)
-        reply = state_reply(model, full=True, note=choice.note,
-                            state=None if is_open else "closed")
+        reply = state_reply(model, full=True, note=choice.note)
         reply["token"] = people.token(claims)
         boot = {"state": reply, "specs": specs, "lang": lang, "api": "/api/message",
                 "form": assets.url("form.js"), "storage": f"netsoc:{inst.id}"}
@@ -240,7 +237,7 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
                                   f"{exc.error_count()} schema error(s)")
             return JSONResponse({"type": "refused", "reason": "invalid"}, status_code=422)
         try:
-            reply = await run_in_threadpool(people.handle, msg, request.state.client)
+            reply = await run_in_threadpool(people.handle, msg)
         except TokenError:
             guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
             return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)

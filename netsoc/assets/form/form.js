@@ -60,10 +60,6 @@ class Form {
     model.on("change:spec", this.onSpec);
     model.on("change:online", this.onOnline);
     this.root = h("div", { class: "netsoc-app" });
-    // One live region and one error summary for the form's life: screen readers announce
-    // changes of a region they know, not a region that was just replaced.
-    this.live = h("p", { class: "netsoc-message netsoc-live", role: "status" });
-    this.summary = h("div", { class: "netsoc-error-summary", role: "alert", tabindex: "-1", hidden: true });
     el.append(this.root);
     const first = model.get("state");
     if (first) this.reply(first);
@@ -95,7 +91,6 @@ class Form {
 
   // ----------------------------------------------------------- messages
   send(msg) {
-    if (this.online) this.notice = "";
     this.seq += 1;
     const out = { ...msg, seq: this.seq, lang: this.spec.lang };
     this.waiting = out;
@@ -128,8 +123,7 @@ class Form {
     }
     const moved = msg.page !== this.page || msg.state !== this.state;
     if (msg.pages) this.pages = msg.pages;
-    // "taken": the store no longer has this device's answers; keep the ones shown here
-    if (msg.answers && msg.state !== "taken") this.answers = { ...msg.answers, ...this.pending };
+    if (msg.answers) this.answers = { ...msg.answers, ...this.pending };
     if (msg.cohort) this.cohort = msg.cohort;
     this.page = msg.page;
     this.state = msg.state;
@@ -149,8 +143,7 @@ class Form {
   setOnline(online) {
     if (online === this.online) return;
     this.online = online;
-    this.notice = this.t(online ? "back_online" : "offline");  // kept until the next message
-    this.status(this.notice);
+    this.status(this.t(online ? "back_online" : "offline"));
   }
 
   // ------------------------------------------------------------ drawing
@@ -173,11 +166,11 @@ class Form {
     this.title = h("h1", { class: "netsoc-title", text: spec.title });
     this.h2 = h("h2", { class: "netsoc-page-heading", tabindex: "-1", id: `${this.uid}-h`,
       text: this.state === "loading" ? spec.title : this.heading() });
-    const said = this.message || this.notice || "";
-    if (this.live.textContent !== said) this.live.textContent = said;
+    this.live = h("p", { class: "netsoc-message netsoc-live", role: "status" },
+      this.message);
     this.root.append(this.title, this.h2);
     if (this.state === "active" && this.page > 0) this.root.append(this.progress());
-    if (this.state !== "active") this.summary.hidden = true;
+    this.summary = h("div", { class: "netsoc-error-summary", role: "alert", tabindex: "-1", hidden: true });
     this.root.append(this.summary, this.live);
     const body = h("div", { class: "netsoc-body" });
     this.root.append(body);
@@ -190,14 +183,14 @@ class Form {
     } else if (this.state === "submitted") body.append(this.results());
     else if (this.state === "declined") body.append(h("p", { text: this.t("declined_text") }));
     else if (this.state === "closed") body.append(h("p", { class: "netsoc-closed", text: this.t("closed_text") }));
-    else if (this.state === "taken") body.append(...this.taken());
+    else if (this.state === "taken") body.append(this.taken());
     if (moved) this.h2.focus();
   }
 
   status(text) { if (this.live) this.live.textContent = text; }
 
   drawBusy() {
-    for (const b of this.root.querySelectorAll(".netsoc-nav button, .netsoc-resume"))
+    for (const b of this.root.querySelectorAll(".netsoc-nav button, .netsoc-consent-box button"))
       b.setAttribute("aria-disabled", "true");
     const s = this.root.querySelector(".netsoc-submit");
     if (s && this.waiting && this.waiting.type === "submit") s.textContent = this.t("sending");

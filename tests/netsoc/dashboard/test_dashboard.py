@@ -1,26 +1,31 @@
-"""netsoc.dashboard (model) and netsoc.dashboard.view (widgets) without a browser:
-the privacy rules (k threshold, small-group suppression, comments only after
-reveal and escaped), refresh on new responses, and the exports."""
+"""netsoc.dashboard without a browser: the privacy rules (k, batches, binned cells, rounded means,
+unnamed small groups), comment moderation, the facilitator's controls behind the dashboard's own
+token, the join-address checks, the exports and the command line."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
+from starlette.testclient import TestClient
 
 from analysis.demo import make_demo
-from netsoc.dashboard import Dashboard, settings_from_env, slides_html
+from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_app, settings_from_env
+from netsoc.dashboard.release import grid_counts, published
+from netsoc.dashboard.view import deck
+from netsoc.dashboard.join import JoinCheck, join_problem
 from survey.errors import NetsocError
-from tests.helpers import needs_zbar
+from survey.store import open_store
+from tests.helpers import keyed_answers
 
+TOKEN = "dash-token-123"
 SCRIPT = "<script>alert('x')</script> great session"
 
 
 @pytest.fixture
 def store(tmp_path, instrument):
-    from survey.store import open_store
-
     with open_store(f"sqlite:///{tmp_path / 'd.sqlite'}", instrument=instrument) as s:
         yield s
 
@@ -29,392 +34,286 @@ def _fill(store, n, *, seed=1, cohort="W1", **fields):
     df = make_demo(n=n, seed=seed, instrument=store.instrument)
     df["cohort"] = cohort
     for k, v in fields.items():
-        df[k] = pd.Categorical([v] * n, categories=df[k].cat.categories) if not callable(v) else v(n)
+        df[k] = v(n) if callable(v) else pd.Categorical([v] * n, categories=df[k].cat.categories)
     store.import_frame(df, source="test")
     return df
 
 
-def _answers(instrument, rng, **extra):
-    a = {q: int(rng.integers(1, 6)) for q in instrument.item_ids}
-    a.update({c.id: c.expected for c in instrument.attention_checks})
-    a[instrument.consent.id] = True
-    a.update(extra)
-    return a
+def _submit(store, net, soc, *, cohort="W1", **extra):
+    answers = keyed_answers(store.instrument, net, soc, consent=True) | extra
+    return store.submit(answers, cohort=cohort)
 
 
-def _dash(store, **kw):
-    return Dashboard(store, settings_from_env({}, cohort="W1", **kw))
+def _settings(store, **kw):
+    base = dict(db=store.url, cohort="W1", token=TOKEN, check_join=False)
+    return DashboardSettings(**(base | kw))
 
 
-def test_nothing_is_shown_below_k(store, instrument, rng):
+def _client(store, **kw):
+    d = Dashboard(store, _settings(store, **kw))
+    client = TestClient(dashboard_app(d.settings, dashboard=d), raise_server_exceptions=False)
+    assert client.get(f"/?token={TOKEN}").status_code == 200
+    return d, client
+
+
+def _cards(client):
+    return client.get("/deck").json()["html"]
+
+
+# --------------------------------------------------------------- issue 22 p1: never one person
+def test_batches_of_k_from_the_earliest_responses(store):
+    _fill(store, 13)
+    frame = store.to_frame(cohort="W1")
+    shown = published(frame, 5)
+    assert len(shown) == 10
+    first = set(frame.sort_values(["submitted_at", "respondent_id"])["respondent_id"][:10])
+    assert set(shown["respondent_id"]) == first
+    assert len(published(frame.iloc[:4], 5)) == 0
+
+
+def test_nothing_but_the_join_screen_below_k(store):
+    for i in range(4):
+        _submit(store, 4, 2, comment="hi")
+    d, client = _client(store, survey_url="http://127.0.0.1:9/?cohort=W1")
+    html = _cards(client)
+    assert re.findall(r"data-card='([^']+)'", html) == ["join"]
+    assert "4 of 5 answers" in html and "early bird" not in html
+    _submit(store, 4, 2)
+    names = re.findall(r"data-card='([^']+)'", _cards(client))
+    assert names[:3] == ["count", "profiles", "facets"] and names[-1] == "join"
+
+
+def test_the_attack_one_newcomer_in_a_known_room_cannot_be_told(store, instrument):
+    """A viewer knows the room (10 people, every answer) and sees the dashboard before and after
+    one more person submits, with extreme scores, a role nobody else has and a comment."""
+    roles = lambda n: pd.Categorical(["sales"] * n, categories=list(  # noqa: E731
+        instrument.choice_fields["role"].options))
+    _fill(store, 10, role=roles)
+    d, client = _client(store)
+    for _ in range(5):
+        _submit(store, 3, 3, comment="room comment", role="sales")
+    d.release()
+    before = (_cards(client), client.get("/export/slides.html").text)
+    newcomer = _submit(store, 5, 1, role="research", comment="newcomer was here")
+    after_cards = _cards(client)
+    # the charts are the same batch: the count moved, nothing else did
+    strip = lambda h: re.sub(r"<div><dt>.*?</dl>|<p class='big-count'>.*?</p>|"  # noqa: E731
+                             r"<p class='note'>The charts show.*?</p>", "", h)
+    assert strip(after_cards) == strip(before[0])
+    assert "data-n='16'" in after_cards
+    assert "newcomer was here" not in after_cards
+    assert all(p.text != "newcomer was here" for p in d.pending())  # not even in the preview
+    # four more complete the batch: the five newcomers are shown together, never one alone
     for _ in range(4):
-        store.submit(_answers(instrument, rng, comment="hi"), cohort="W1")
-    d = _dash(store, min_group_size=5)
-    snap = d.snapshot()
-    assert snap.n == 4 and d.count() == 4
-    assert d.figures(snap) == {}
-    assert "at least 5 responses" in d.status(snap) and "1 more needed" in d.status(snap)
-    d.reveal_comments()
-    assert "hi" not in d.comments_html(snap)
-    store.submit(_answers(instrument, rng), cohort="W1")
-    snap = d.snapshot()
-    assert set(d.figures(snap)) == {"balance", "quadrant", "profiles", "groups", "norms"}
+        _submit(store, 3, 3, role="sales")
+    state = d.state()
+    assert state.n_shown == 20 and newcomer in state.published_ids
+    cards = _cards(client)
+    research = instrument.value_labels("role")["research"]
+    assert research not in cards  # a group of one is not shown, nor named
+    assert "Groups with fewer than 5 people are not shown." in cards
+    # the newcomer's extreme cell (networking 5, socializing 1) holds one person: suppressed
+    cells = state.quadrant
+    lone = cells[cells["suppressed"]]
+    assert len(lone) >= 1 and lone["count"].isna().all()
+    top = len(state.grid_edges) - 2
+    top_left = cells[(cells["col"] == 0) & (cells["row"] == top)].iloc[0]
+    assert top_left["suppressed"] and pd.isna(top_left["count"])
+    # means to one decimal only
+    facets = cards.split("data-card='facets'")[1].split("</section>")[0]
+    assert not re.search(r"\d[.,]\d\d", re.sub(r"<[^>]+>", " ", facets))
+    # the comment waits for a batch of k; the viewer cannot single it out
+    assert "newcomer was here" not in cards
+    with pytest.raises(NetsocError, match="at least 5"):
+        d.release()
 
 
-def test_snapshot_is_anonymous_and_only_the_cohort(store):
-    _fill(store, 12, cohort="W1")
-    _fill(store, 7, seed=2, cohort="W2")
-    d = _dash(store)
-    snap = d.snapshot()
-    assert snap.n == 12
-    assert "respondent_id" not in snap.scores.columns
-    assert not any("id" == c or c.endswith("_id") for c in snap.scores.columns)
+def test_grid_counts_suppress_cells_under_k():
+    x = pd.Series([1.0] * 6 + [5.0])
+    y = pd.Series([1.0] * 6 + [5.0])
+    cells = grid_counts(x, y, np.linspace(1, 5, 5), 5)
+    assert cells.loc[(cells.col == 0) & (cells.row == 0), "count"].item() == 6
+    corner = cells[(cells.col == 3) & (cells.row == 3)].iloc[0]
+    assert corner["suppressed"] and pd.isna(corner["count"])
 
 
-def test_small_groups_are_suppressed_in_the_comparison(store):
-    roles = lambda n: pd.Categorical(["sales"] * 8 + ["research"] * 3 + ["na"] * (n - 11),  # noqa: E731
-                                     categories=list(store.instrument.choice_fields["role"].options))
-    _fill(store, 15, role=roles)
-    d = _dash(store, min_group_size=5, group_field="role")
-    snap = d.snapshot()
-    fig = d.figures(snap)["groups"]
-    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert ticks == ["Sales or business development"]
-    assert fig.netsoc_suppressed == ["research (n<5)"]
-    note = d.group_note(snap)
-    assert "fewer than 5 respondents are not shown" in note and "Research or academia" in note
-    # with k = 3 the research group appears
-    d3 = _dash(store, min_group_size=3, group_field="role")
-    ticks = [t.get_text() for t in d3.figures(d3.snapshot())["groups"].axes[0].get_yticklabels()]
-    assert ticks == ["Sales or business development", "Research or academia"]
+# --------------------------------------------------------------- comments: preview, hide, release
+def test_hidden_comment_is_never_shown_and_release_is_random_and_escaped(store):
+    texts = [f"comment number {i}" for i in range(6)] + [SCRIPT]
+    for text in texts:
+        _submit(store, 4, 2, comment=text)
+    _fill(store, 3)  # 10 responses: all published
+    d, client = _client(store)
+    control = client.get("/control").text
+    assert "&lt;script&gt;" in control and "<script>alert" not in control  # private preview
+    assert all(t not in _cards(client) for t in texts[:6])  # nothing projected yet
+    secret = next(p for p in d.pending() if p.text == "comment number 3")
+    assert client.post("/control/comment", data={"handle": secret.handle, "hide": "1"},
+                       follow_redirects=False).status_code == 303
+    assert client.post("/control/release").status_code == 200
+    shown = d.released_comments()
+    assert sorted(shown) == sorted(t for t in texts if t != "comment number 3")
+    cards = _cards(client)
+    assert "comment number 3" not in cards and "comment number 5" in cards
+    assert "&lt;script&gt;alert" in cards and "<script>alert" not in cards
+    assert "comment number 3" not in client.get("/export/slides.html").text
+    # a new comment alone cannot be released (fewer than k)
+    _submit(store, 2, 4, comment="late")
+    assert "late" not in _cards(client)
 
 
-def test_no_group_large_enough_says_so(store):
-    _fill(store, 6, work_mode=lambda n: pd.Categorical(
-        ["remote", "hybrid", "onsite"] * 2, categories=["remote", "hybrid", "onsite", "na"]))
-    d = _dash(store, group_field="work_mode")
-    assert "no comparison is shown" in d.group_note(d.snapshot())
-
-
-def test_comments_only_after_reveal_and_escaped(store, instrument, rng):
+# --------------------------------------------------------------- controls behind the token
+def test_every_page_needs_the_dashboards_token(store):
     _fill(store, 6)
-    store.submit(_answers(instrument, rng, comment=SCRIPT), cohort="W1")
-    d = _dash(store)
-    snap = d.snapshot()
-    hidden = d.comments_html(snap)
-    assert "script" not in hidden and "hidden" in hidden
-    d.reveal_comments()
-    shown = d.comments_html(snap)
-    assert "<script>" not in shown
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; great session" in shown
+    d = Dashboard(store, _settings(store))
+    client = TestClient(dashboard_app(d.settings, dashboard=d))
+    for path in ("/", "/deck", "/control", "/export/slides.html", "/export/page-1.png"):
+        r = client.get(path)
+        assert r.status_code == 403 and "Traceback" not in r.text, path
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert client.post("/control/collection", data={"open": "0"}).status_code == 403
+    assert client.get("/?token=the-survey-token").status_code == 403
+    r = client.get(f"/control?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303 and "token" not in r.headers["location"]
+    assert "httponly" in r.headers["set-cookie"].lower()
+    assert "samesite=strict" in r.headers["set-cookie"].lower()
+    assert client.get("/control").status_code == 200
+    # a form posted from another site is refused
+    r = client.post("/control/collection", data={"open": "0"},
+                    headers={"origin": "http://evil.example"})
+    assert r.status_code == 403 and store.collection_open("W1")
 
 
-def test_view_refreshes_only_when_the_responses_change(store, instrument, rng):
-    from netsoc.dashboard.view import DashboardView
+def test_collection_choices_and_clearing_with_confirmation(store):
+    _fill(store, 7)
+    _fill(store, 5, seed=2, cohort="W0")
+    store.save_draft(None, {"comment": "draft", "consent": True}, cohort="W1")
+    d, client = _client(store)
+    client.post("/control/collection", data={"open": "0"})
+    assert not store.collection_open("W1")
+    assert "Collection is closed" in _cards(client)
+    client.post("/control/collection", data={"open": "1"})
+    assert store.collection_open("W1")
+    statement = store.instrument.item_ids[0]
+    client.post("/control/show", data={"statement": statement, "compare": "W0"})
+    names = re.findall(r"data-card='([^']+)'", _cards(client))
+    assert "statement" in names and "compare" in names
+    r = client.post("/control/show", data={"statement": "nope", "compare": ""})
+    assert r.status_code == 400 and "not a statement" in r.text
+    # clearing: a confirmation with the counts first, and nothing deleted if they changed
+    page = client.post("/control/clear").text
+    assert "Delete 7 submitted responses and 1 drafts of W1?" in page
+    _submit(store, 3, 3)
+    r = client.post("/control/clear/confirm", data={"n": "7", "d": "1"})
+    assert "nothing was deleted" in r.text and store.count("W1") == 8
+    r = client.post("/control/clear/confirm", data={"n": "8", "d": "1"})
+    assert "8 responses and 1 drafts deleted." in r.text
+    assert store.count("W1", include_drafts=True) == 0 and store.count("W0") == 5
 
+
+def test_errors_are_a_sentence_never_a_traceback(store, caplog):
     _fill(store, 6)
-    view = DashboardView(_dash(store))
-    assert 'data-n=\'6\'' in view.count.html
-    first = view.panels["balance"].value
-    assert "<svg" in first and view.panels["balance"].layout.display == "block"
-    assert view.refresh() is False
-    for _ in range(3):
-        store.submit(_answers(instrument, rng), cohort="W1")
-    assert view.refresh() is True
-    assert 'data-n=\'9\'' in view.count.html
-    assert view.panels["balance"].value != first
-    # one response erased while another arrives: same count, new picture
-    drawn = view.panels["balance"].value
-    store.erase(store.to_frame(cohort="W1")["respondent_id"].iloc[0])
-    store.submit(_answers(instrument, rng), cohort="W1")
-    assert view.refresh() is True
-    assert 'data-n=\'9\'' in view.count.html and view.panels["balance"].value != drawn
+    d, client = _client(store)
+    import sqlalchemy as sa
+
+    with store.engine.begin() as conn:  # the database breaks under the dashboard
+        conn.execute(sa.text("ALTER TABLE respondents RENAME TO gone"))
+    r = client.get("/deck")
+    assert r.status_code == 500 and "Traceback" not in r.text
+    assert "could not read the answers" in r.text
+    assert [rec for rec in caplog.records if "dashboard error" in rec.getMessage()]
 
 
-def test_view_hides_panels_below_k_and_reveal_button(store, instrument, rng):
-    from netsoc.dashboard.view import DashboardView
+# --------------------------------------------------------------- the join address
+def test_join_problems_are_named(tmp_path):
+    import socket
 
-    store.submit(_answers(instrument, rng, comment=SCRIPT), cohort="W1")
-    view = DashboardView(_dash(store))
-    assert all(p.layout.display == "none" and not p.value for p in view.panels.values())
-    assert "Waiting for at least 5 responses" in view.status.value
-    assert "Waiting for at least 5 responses" in view.count.html  # announced politely
-    _fill(store, 5)
-    view.refresh()
-    assert "script" not in view.comments.value
-    view.reveal.value = True
-    assert "&lt;script&gt;" in view.comments.value and "<script>" not in view.comments.value
-    view.group.value = "work_mode"
-    assert view.dashboard.group_field == "work_mode"
-
-
-def test_exports_png_and_slides(store, instrument, rng):
-    from netsoc.dashboard.view import DashboardView
-
-    _fill(store, 8)
-    store.submit(_answers(instrument, rng, comment=SCRIPT), cohort="W1")
-    view = DashboardView(_dash(store))
-    png = view.export_png()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    slides = view.export_slides()
-    assert slides.count("<svg") == 5 and "9 responses in W1" in slides
-    assert "<img" not in slides
-    assert "Your comments" not in slides             # not revealed
-    view.reveal.value = True
-    slides = view.export_slides()
-    assert "&lt;script&gt;" in slides and "<script>alert" not in slides
-    view.export("png")
-    assert "download='netsoc-dashboard-" in view.download.value
+    assert join_problem(None) == ("join_warning_none", "")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        assert join_problem(f"http://127.0.0.1:{port}/")[0] == "join_warning_unreachable"
+        s.listen()
+        assert join_problem(f"http://127.0.0.1:{port}/") == ("join_warning_loopback",
+                                                             f"127.0.0.1:{port}")
+        assert join_problem(f"http://127.0.0.1:{port}/", own_port=port)[0] == \
+            "join_warning_unreachable"
 
 
-def test_slides_html_escapes_everything():
-    text = slides_html(title="<b>W</b>", count="3", panels={}, comments=["<i>x</i>"], note="",
-                       status="<s>")
-    assert "<b>W</b>" not in text and "&lt;b&gt;W&lt;/b&gt;" in text
-    assert "&lt;i&gt;x&lt;/i&gt;" in text and "<i>x</i>" not in text
+def test_the_projector_warns_about_a_loopback_join_address(store):
+    import socket
+
+    _fill(store, 3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/?cohort=W1"
+        d = Dashboard(store, _settings(store, survey_url=url, check_join=True, lang="de"))
+        html = "".join(c.html() for c in deck(d, JoinCheck(url)))
+    assert "funktioniert nur auf diesem Computer" in html and "role='alert'" in html
 
 
-def test_slides_carry_reveal_js_and_fetch_nothing():
-    text = slides_html(title="W", count="3", panels={})
-    assert "Reveal.initialize" in text and "function" in text  # reveal.js embedded
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "a remote reference"
-    assert "cdn" not in text.lower() and "@import" not in text
+# --------------------------------------------------------------- languages and numbers
+@pytest.mark.parametrize(("lang", "words"), [("de", ["Profile im Raum", "Zweck"]),
+                                             ("fr", ["But", "réseautage"])])
+def test_every_text_in_the_dashboard_language_with_local_numbers(store, lang, words):
+    _fill(store, 10)
+    d, client = _client(store, lang=lang)
+    html = _cards(client)
+    for w in words:
+        assert w in html
+    facets = re.sub(r"<[^>]+>", " ", html.split("data-card='facets'")[1].split("</section>")[0])
+    assert re.search(r"\d,\d", facets) and not re.search(r"\d\.\d", facets)
+    english = ["People per", "Groups with", "answers", "arrivals per minute", "fewer than"]
+    assert not [w for w in english if w in html]
 
 
+# --------------------------------------------------------------- settings and command line
 def test_settings_from_env_and_query_string():
     s = settings_from_env({"NETSOC_COHORT": "WS-A", "NETSOC_DASHBOARD_K": "7",
                            "NETSOC_DASHBOARD_INTERVAL": "1.5", "QUERY_STRING": "cohort=WS-B&x=1"})
-    # the server's code wins over the address (issue 12): WS-B is not adopted
     assert (s.cohort, s.min_group_size, s.interval, s.group_field) == ("WS-A", 7, 1.5, "role")
-    assert settings_from_env({"NETSOC_COHORT": "WS-A"}, cohort="WS-C").cohort == "WS-C"
-    assert settings_from_env({"QUERY_STRING": "cohort=WS-B"}, cohort="WS-C").cohort == "WS-C"
-    # without a server code the address may choose, but only a valid code
     assert settings_from_env({"QUERY_STRING": "cohort=WS-B"}).cohort == "WS-B"
     assert settings_from_env({"QUERY_STRING": "cohort=%3Cscript%3E"}).cohort is None
-    assert settings_from_env({}).cohort is None
     with pytest.raises(NetsocError, match="min_group_size: got 1"):
         settings_from_env({}, min_group_size=1)
-    with pytest.raises(NetsocError, match="interval: got 0"):
-        settings_from_env({}, interval=0)
+    with pytest.raises(NetsocError, match="survey_url"):
+        DashboardSettings(survey_url="javascript:alert(1)")
+    with pytest.raises(NetsocError, match="needs its own token"):
+        dashboard_app(DashboardSettings())
 
 
-def test_unknown_group_field(store):
-    with pytest.raises(NetsocError, match="group_field: 'shoe' is not a choice field"):
-        _dash(store, group_field="shoe")
-
-
-def test_dashboard_command_rejects_bad_group(capsys):
+def test_dashboard_command_refuses_clearly(capsys, tmp_path):
     from netsoc.cli import main
 
     assert main(["dashboard", "--group", "shoe"]) == 1
     assert "--group: 'shoe' is not a choice field" in capsys.readouterr().err
+    assert main(["dashboard", "--lang", "xx"]) == 1
+    err = capsys.readouterr().err
+    assert "'xx'" in err and err.count("\n") == 1
+    assert main(["dashboard", "--survey-url", "javascript:alert(1)"]) == 1
+    assert "survey_url" in capsys.readouterr().err
+    missing = tmp_path / "nowhere" / "typo.sqlite"
+    assert main(["dashboard", "--db", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert "typo.sqlite" in err and "Traceback" not in err and err.count("\n") == 1
 
 
 def test_dashboard_notebook_runs_with_papermill(tmp_path, instrument):
     import nbformat
     import papermill as pm
 
-    from survey.store import open_store
+    from tests.conftest import ROOT
 
     db = f"sqlite:///{tmp_path / 'nb.sqlite'}"
     with open_store(db, instrument=instrument) as s:
         _fill(s, 9, cohort="NB")
     out = tmp_path / "dash.ipynb"
-    from tests.conftest import ROOT
-
     pm.execute_notebook(str(ROOT / "notebooks" / "03_workshop_dashboard.ipynb"), str(out),
-                        parameters=dict(db=db, cohort="NB", auto_refresh=False),
+                        parameters=dict(db=db, cohort="NB", serve=False),
                         kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
     nb = nbformat.read(out, as_version=4)
     outs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outs if o.get("name") == "stderr" or o["output_type"] == "error"]
-    widget = [o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert len(widget) == 1
-    # the widget state nbclient saved holds the count the page showed
-    import json
-
-    state = json.dumps(nb.metadata["widgets"])
-    assert "data-n='9'" in state and "9</span> responses in NB" in state
-
-
-# ------------------------------------------------ issue 12: the server's workshop code wins
-@pytest.mark.parametrize(("server", "query", "expected"), [
-    ("WS-A", {"cohort": "WS-B"}, "WS-A"),        # a different code is not adopted
-    ("WS-A", {"cohort": "WS-A"}, "WS-A"),
-    ("WS-A", {"cohort": "<b>x"}, "WS-A"),        # an invalid one changes nothing either
-    ("WS-A", {}, "WS-A"),
-    (None, {"cohort": "WS-B"}, "WS-B"),          # no server code: a valid ?cohort= counts
-    (None, {"cohort": "<b>x"}, None),            # ... an invalid one never does
-    (None, {}, None),
-    (None, "cohort=WS-B&lang=de", "WS-B"),       # the raw query string works the same
-])
-def test_server_cohort_wins_over_the_address(server, query, expected, instrument):
-    from netsoc.dashboard import dashboard_cohort
-
-    assert dashboard_cohort(server, query, instrument) == expected
-
-
-def test_solara_dashboard_page_follows_the_same_rule(tmp_path, instrument):
-    from netsoc.server.config import ServerConfig
-    from netsoc.server.pages import make_dashboard
-    from survey.store import open_store
-
-    db = f"sqlite:///{tmp_path / 'p.sqlite'}"
-    with open_store(db, instrument=instrument) as s:
-        _fill(s, 6, cohort="WS-A")
-        _fill(s, 7, seed=2, cohort="WS-B")
-    views = []
-    for cohort, query, shown in (("WS-A", {"cohort": "WS-B"}, ("WS-A", 6)),
-                                 (None, {"cohort": "WS-B"}, ("WS-B", 7)),
-                                 (None, {"cohort": "not a code!"}, (None, 13))):
-        view = make_dashboard(ServerConfig(kind="dashboard", db=db, cohort=cohort), query)
-        views.append(view)
-        view.stop()
-        assert (view.dashboard.settings.cohort, view.snapshot.n) == shown
-
-
-# ------------------------------------------------ issue 15: the facilitator's language
-def test_german_dashboard_has_german_headings_and_controls(store):
-    from netsoc.dashboard.view import DashboardView
-
-    _fill(store, 8)
-    view = DashboardView(_dash(store, lang="de"))
-    de = store.instrument.localized("de").ui
-    assert "<h1>" in view.heading.value and "der Raum, live" in view.heading.value
-    assert "<h2 id='netsoc-h-balance'>Wo der Raum steht</h2>" in view.panels["balance"].value
-    assert "Nach Gruppen" in view.panels["groups"].value
-    assert "8</span> Antworten in W1" in view.count.html and view.count.lang == "de"
-    assert (view.group.description, view.reveal.description, view.png_button.description) == \
-        (de["compare_by"], de["reveal_comments"], de["export_png"])
-    assert "Die Zahlen" in view.panels["balance"].value
-    view.reveal.value = True
-    assert view.reveal.description == "Kommentare ausblenden"
-
-
-def test_dashboard_command_rejects_unknown_language_and_bad_address(capsys):
-    from netsoc.cli import main
-
-    assert main(["dashboard", "--lang", "xx"]) == 1
-    err = capsys.readouterr().err
-    assert "'xx'" in err and "en, de, fr" in err and err.count("\n") == 1
-    assert main(["dashboard", "--survey-url", "javascript:alert(1)"]) == 1
-    err = capsys.readouterr().err
-    assert "survey_url" in err and "http://" in err and err.count("\n") == 1
-
-
-# ------------------------------------------------ issue 13: text alternatives; issue 12: no buffers
-def test_every_chart_has_a_summary_and_its_numbers(store):
-    import re
-
-    import numpy as np
-
-    from netsoc.dashboard.view import DashboardView
-
-    df = _fill(store, 12)
-    view = DashboardView(_dash(store))
-    snap = view.snapshot
-    for name, box in view.panels.items():
-        markup = box.value
-        assert markup.count("<h2") == 1, name
-        svg = re.search(r"<svg[^>]*>", markup).group(0)
-        assert "role='img'" in svg and f"aria-labelledby='netsoc-summary-{name}'" in svg
-        assert f"<figcaption id='netsoc-summary-{name}'" in markup
-        assert "<table>" in markup and "<th scope='col'>" in markup
-    # the balance numbers are the room's, worked out here from the scores' definition
-    inst = store.instrument
-    lo, hi = inst.response_range(inst.item_ids[0])
-    assert len(df) == snap.n == 12
-    bal = snap.scores["balance"].astype(float)
-    assert np.allclose(bal, (snap.scores["networking"] - snap.scores["socializing"]) / (hi - lo))
-    table = view.panels["balance"].value
-    assert "<th scope='row'>People</th><td>12</td>" in table
-    assert f"<th scope='row'>Room mean</th><td>{bal.mean():.2f}".replace("-", "\u2212") in table
-    counts = snap.scores["profile"].value_counts()
-    for p in inst.profiles:
-        assert f"<th scope='row'>{p.label}</th><td>{int(counts.get(p.id, 0))}</td>" in \
-            view.panels["profiles"].value
-
-
-def test_refreshes_send_no_binary_buffers(store, instrument, rng):
-    import ipywidgets as widgets
-    from ipywidgets.widgets.widget import _remove_buffers
-
-    from netsoc.dashboard.view import DashboardView
-
-    _fill(store, 8)
-    view = DashboardView(_dash(store))
-    store.submit(_answers(instrument, rng), cohort="W1")
-    assert view.refresh() is True
-    stack, seen = [view], 0
-    while stack:
-        w = stack.pop()
-        assert not isinstance(w, widgets.Image)
-        _state, _paths, buffers = _remove_buffers(w.get_state())
-        assert buffers == [], type(w).__name__
-        seen += 1
-        stack.extend(getattr(w, "children", ()))
-    assert seen > 10
-
-
-def test_viewers_of_one_cohort_share_one_rendering(store, instrument, rng):
-    from netsoc.dashboard import SHARED
-    from netsoc.dashboard.view import DashboardView
-
-    _fill(store, 8)
-    before = SHARED.builds
-    views = [DashboardView(_dash(store)) for _ in range(5)]
-    assert SHARED.builds == before + 1
-    store.submit(_answers(instrument, rng), cohort="W1")
-    assert all(v.refresh() for v in views)
-    assert SHARED.builds == before + 2
-    assert len({v.panels["balance"].value for v in views}) == 1
-    # a viewer that changes the comparison gets its own rendering, the others keep theirs
-    views[0].group.value = "work_mode"
-    assert SHARED.builds == before + 3 and views[1].dashboard.group_field == "role"
-
-
-# ------------------------------------------------ issue 16: room over norms, QR code
-def test_room_over_norms_hides_small_bins(store):
-    import numpy as np
-
-    from netsoc.dashboard.view import DashboardView
-
-    _fill(store, 9)
-    d = _dash(store, min_group_size=5)
-    view = DashboardView(d)
-    snap = view.snapshot
-    bins = d.room_over_norms(snap)
-    counts, _ = np.histogram(snap.scores["balance"].astype(float).clip(-1, 1),
-                             bins=np.linspace(-1, 1, 11))
-    small = (counts > 0) & (counts < 5)
-    assert small.any()  # the test needs a bin to hide
-    assert bins["suppressed"].tolist() == small.tolist()
-    shown = ~small
-    assert np.allclose(bins["room_share"].to_numpy()[shown], counts[shown] / 9)
-    markup = view.panels["norms"].value
-    assert markup.count("hidden (fewer than 5)") == int(small.sum())
-    assert f"{int(small.sum())} band(s) with fewer than 5 people" in markup
-    assert abs(bins["norm_share"].sum() - 1) < 1e-9
-    # below k there is no norms panel at all
-    d9 = _dash(store, min_group_size=10)
-    assert d9.room_over_norms(d9.snapshot()) is None and "norms" not in d9.figures(d9.snapshot())
-
-
-@needs_zbar
-def test_join_panel_qr_decodes_to_the_survey_address(store, tmp_path):
-    import re
-
-    from netsoc.dashboard.view import DashboardView
-    from tests.helpers import decode_matrix, svg_matrix
-
-    url = "http://192.0.2.7:8866/?cohort=W1&token=Ab_3-x"
-    view = DashboardView(_dash(store, survey_url=url))
-    join = view.join.value
-    assert "<h2 id='netsoc-h-join'>Join the survey</h2>" in join
-    assert "192.0.2.7:8866?cohort=W1&amp;token=Ab_3-x" in join  # the short address, as text
-    svg = re.search(r"<svg.*?</svg>", join, re.S).group(0)
-    assert 'role="img"' in svg and "QR code of the survey address" in svg
-    assert decode_matrix(svg_matrix(svg), tmp_path) == url
-    assert DashboardView(_dash(store)).join.value == ""  # no address, no panel
-    with pytest.raises(NetsocError, match="survey_url"):
-        _dash(store, survey_url="javascript:alert(1)")
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in outs)
+    assert "data-n='9'" in shown and "9 responses in NB" in shown

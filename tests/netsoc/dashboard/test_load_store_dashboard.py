@@ -1,8 +1,8 @@
 """The store under 8 concurrent writer processes while a dashboard reads.
 
 Eight processes submit as fast as they can to one SQLite file; meanwhile the
-dashboard model (``netsoc.dashboard``) counts and snapshots the room again
-and again.  No reader or writer may fail, the counts the dashboard sees only
+dashboard model (``netsoc.dashboard``) counts the room and computes its published
+numbers again and again.  No reader or writer may fail, the counts the dashboard sees only
 grow, every snapshot is internally consistent, and the final count is exact.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from netsoc.dashboard import Dashboard, settings_from_env
+from netsoc.dashboard import Dashboard, DashboardSettings
 from survey.store import open_store
-from tests.test_store_concurrency import _spawn
+from tests.helpers import spawn_writer
 
 pytestmark = pytest.mark.slow
 WRITERS = 8
@@ -23,27 +23,29 @@ PER_WRITER = 60
                    expect="no errors, counts only grow, final count exact")
 def test_dashboard_reads_while_eight_processes_write(tmp_path, instrument):
     path, go = tmp_path / "live.sqlite", tmp_path / "go"
-    procs = [_spawn(path, w, PER_WRITER, go) for w in range(WRITERS)]
+    procs = [spawn_writer(path, w, PER_WRITER, go) for w in range(WRITERS)]
     for p in procs:
         assert p.stdout.readline().strip() == "ready", p.stderr.read()
     with open_store(path, instrument=instrument) as store:
-        dash = Dashboard(store, settings_from_env({}, cohort=None, min_group_size=5))
+        dash = Dashboard(store, DashboardSettings(cohort=None, min_group_size=5))
         counts, snaps = [], 0
         go.touch()
         while any(p.poll() is None for p in procs):
-            counts.append(dash.count())
-            snap = dash.snapshot()
+            counts.append(store.count())
+            state = dash.state()
             snaps += 1
-            assert snap.n == len(snap.scores) >= counts[-1]
-            counts.append(snap.n)
-            if snap.n >= 5:
-                assert dash.figures(snap)  # the panels render mid-write
+            assert state.n_shown % 5 == 0 and state.n_shown <= store.count()
+            assert len(state.published_ids) == state.n_shown
+            if state.n_shown >= 5:  # the numbers are whole mid-write
+                assert sum(b.value for b in state.profiles) == state.n_shown
         for p in procs:
             out, err = p.communicate(timeout=120)
             assert p.returncode == 0, err
             assert len(out.split()) == PER_WRITER
-        final = dash.snapshot()
+        final = dash.state()
+        total = store.count()
+        comments = store.to_frame()["comment"].dropna()
     assert counts == sorted(counts), "the dashboard saw the count go down"
     assert snaps >= 2
-    assert final.n == dash.count() == WRITERS * PER_WRITER
-    assert len(set(final.comments)) == WRITERS * PER_WRITER
+    assert final.n_shown == total == WRITERS * PER_WRITER
+    assert len(set(comments)) == WRITERS * PER_WRITER

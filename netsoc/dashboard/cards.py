@@ -1,0 +1,233 @@
+"""The presenter view's cards: one full-screen panel each, as server-built HTML.
+
+Every chart is a real ``<table>`` (a row per label: the label in a header
+cell, the value as text, and a bar drawn as a tiny SVG with presentation
+attributes only, so the page needs no inline style under its
+Content-Security-Policy).  Labels are HTML text that wraps, so they never
+overlap, whatever the language.  Every word comes from
+:class:`netsoc.dashboard.texts.Texts`, every typed text is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from netsoc.dashboard.room import Bar, RoomState
+from netsoc.dashboard.texts import Texts
+from netsoc.web import escape as e
+
+__all__ = ["Card", "room_cards", "join_card", "count_card", "comment_pages", "COMMENT_PAGE_CHARS"]
+
+#: Characters of comments per projected page (a page holds at least one comment).
+COMMENT_PAGE_CHARS = 420
+
+
+@dataclass(frozen=True)
+class Card:
+    """One presenter card: ``name`` (a stable hook), its heading and its HTML body."""
+
+    name: str
+    title: str
+    body: str
+
+    def html(self) -> str:
+        """The card as a ``<section>`` named by its heading."""
+        return (f"<section class='card' data-card='{e(self.name)}' "
+                f"aria-labelledby='h-{e(self.name)}'>"
+                f"<h2 id='h-{e(self.name)}'>{e(self.title)}</h2>{self.body}</section>")
+
+
+def _bar_svg(share: float | None, cls: str = "bar-a", *, centre: bool = False, y: float = 1,
+             h: float = 8) -> str:
+    """A bar of ``share`` (0..1; -1..1 drawn from the middle when ``centre``)."""
+    if share is None or share != share:
+        return ""
+    if centre:
+        x, w = (50.0, 50 * share) if share >= 0 else (50 + 50 * share, -50 * share)
+        axis = "<line x1='50' x2='50' y1='0' y2='10' class='bar-axis'/>"
+    else:
+        x, w, axis = 0.0, 100 * max(0.0, min(1.0, share)), ""
+    return f"<rect x='{x:.2f}' y='{y}' width='{w:.2f}' height='{h}' class='{cls}'/>{axis}"
+
+
+def _svg(inner: str) -> str:
+    return (f"<svg class='bar' viewBox='0 0 100 10' preserveAspectRatio='none' aria-hidden='true' "
+            f"focusable='false'>{inner}</svg>")
+
+
+def _table(caption: str, head: Sequence[str], rows: Sequence[tuple[str, str, str]]) -> str:
+    th = "".join(f"<th scope='col'>{e(h)}</th>" for h in head)
+    body = "".join(f"<tr><th scope='row'>{e(label)}</th><td class='bar-cell'>{svg}</td>"
+                   f"<td class='num'>{value}</td></tr>" for label, svg, value in rows)
+    return (f"<table class='bars'><caption class='summary'>{e(caption)}</caption>"
+            f"<thead class='visually-hidden'><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def _count_rows(bars: Sequence[Bar], t: Texts, k: int) -> list[tuple[str, str, str]]:
+    top = max([b.value or 0 for b in bars] + [1])
+    return [(b.label, _svg(_bar_svg((b.value or 0) / top)),
+             e(t.num(b.value, 0) if b.value is not None else t("cell_hidden", k=k))) for b in bars]
+
+
+def _legend(t: Texts) -> str:
+    return ("<p class='legend' aria-hidden='true'>"
+            f"<span class='key key-a'></span>{e(t('gauge_networking'))} "
+            f"<span class='key key-b'></span>{e(t('gauge_socializing'))}</p>")
+
+
+def _profiles(s: RoomState, t: Texts, k: int) -> Card:
+    head = [t("table_profile"), "", t("table_people")]
+    return Card("profiles", t("panel_profiles"),
+                _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k)))
+
+
+def _facets(s: RoomState, t: Texts, low: int, high: int) -> Card:
+    span = high - low
+    rows = [(b.label,
+             _svg(_bar_svg(((b.value or low) - low) / span, y=0.5, h=4)
+                  + _bar_svg(((b.second or low) - low) / span, "bar-b", y=5.5, h=4)),
+             f"{e(t.num(b.value))} / {e(t.num(b.second))}") for b in s.facets]
+    head = [t("column_facet"), "", f"{t('gauge_networking')} / {t('gauge_socializing')}"]
+    return Card("facets", t("panel_facets"),
+                _legend(t) + _table(t("room_facets_summary", low=low, high=high), head, rows))
+
+
+def _statement(s: RoomState, t: Texts, k: int) -> Card:
+    head = [t("table_value"), "", t("table_people")]
+    return Card("statement", t("panel_statement"),
+                f"<p class='statement'>{e(s.statement_text)}</p>"
+                + _table(t("statement_summary", text=s.statement_text), head,
+                         _count_rows(s.statement, t, k)))
+
+
+def _balance(s: RoomState, t: Texts, k: int) -> Card:
+    bins = s.balance
+    assert bins is not None
+    total = sum(int(c) for c in bins["count"].dropna()) or 1
+    rows = []
+    for r in bins.itertuples():
+        label = t("balance_band", low=t.num(r.low, 2), high=t.num(r.high, 2))
+        if r.suppressed:
+            rows.append((label, "", e(t("cell_hidden", k=k))))
+        else:
+            rows.append((label, _svg(_bar_svg(r.count / total)), e(t.num(r.count, 0))))
+    head = [t("table_balance_band"), "", t("table_people")]
+    return Card("balance", t("panel_balance"),
+                f"<p class='axis-note'>{e(t('axis_balance'))}</p>"
+                + _table(t("room_balance_summary", k=k), head, rows))
+
+
+def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Card:
+    cells = s.quadrant
+    assert cells is not None
+    edges = s.grid_edges
+    size = len(edges) - 1
+    biggest = max([int(c) for c in cells["count"].dropna()] + [1])
+    band = [f"{t.num(edges[i], 0)}\u2013{t.num(edges[i + 1], 0)}" for i in range(size)]
+    head = "".join(f"<th scope='col'>{e(b)}</th>" for b in band)
+    body = []
+    for row in reversed(range(size)):
+        tds = []
+        for col in range(size):
+            c = cells[(cells["col"] == col) & (cells["row"] == row)].iloc[0]
+            if c["suppressed"] or not c["count"]:
+                tds.append("<td class='cell cell-0'></td>")
+            else:
+                level = 1 + min(3, int(3 * int(c["count"]) / biggest))
+                tds.append(f"<td class='cell cell-{level}'>{e(t.num(c['count'], 0))}</td>")
+        body.append(f"<tr><th scope='row'>{e(band[row])}</th>{''.join(tds)}</tr>")
+    caption = t("quadrant_summary", low=low, high=high, k=k)
+    return Card("quadrant", t("panel_quadrant"),
+                f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
+                f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
+                f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>")
+
+
+def _groups(s: RoomState, t: Texts, k: int) -> Card:
+    rows = [(b.label, _svg(_bar_svg(b.value, centre=True)), e(t.num(b.value)))
+            for b in s.groups]
+    note = f"<p class='note'>{e(t('groups_hidden_any', k=k))}</p>" if s.groups_hidden else ""
+    head = [t("table_group"), "", t("table_mean_balance")]
+    return Card("groups", t("panel_groups"),
+                _table(t("groups_summary", field=s.group_field_label), head, rows) + note)
+
+
+def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | None) -> Card:
+    other = s.compare_cohort or ""
+    title = t("panel_compare", other=other)
+    if not s.compare_n:
+        return Card("compare", title, f"<p class='note'>{e(t('compare_waiting', other=other, k=k))}</p>")
+    span = high - low
+    rows = [(b.label,
+             _svg(_bar_svg((b.value or 0) / span, centre=True, y=0.5, h=4)
+                  + _bar_svg((b.second or 0) / span, "bar-c", centre=True, y=5.5, h=4)),
+             f"{e(t.num(b.value))} / {e(t.num(b.second))}") for b in s.compare]
+    legend = ("<p class='legend' aria-hidden='true'>"
+              f"<span class='key key-a'></span>{e(cohort or '')} "
+              f"<span class='key key-c'></span>{e(other)}</p>")
+    head = [t("column_facet"), "", f"{cohort or ''} / {other}"]
+    return Card("compare", title,
+                legend + _table(t("compare_summary", low=low, high=high), head, rows))
+
+
+def room_cards(s: RoomState, t: Texts, *, k: int, low: int, high: int,
+               cohort: str | None) -> list[Card]:
+    """The chart cards of a published room (empty below k)."""
+    if s.n_shown < k:
+        return []
+    cards = [_profiles(s, t, k), _facets(s, t, low, high)]
+    if s.statement:
+        cards.append(_statement(s, t, k))
+    cards += [_balance(s, t, k), _quadrant(s, t, k, low, high)]
+    if s.groups or s.groups_hidden:
+        cards.append(_groups(s, t, k))
+    if s.compare_cohort:
+        cards.append(_compare(s, t, k, low, high, cohort))
+    return cards
+
+
+def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> Card:
+    """The live count: answers, arrivals per minute, answering now, and the batch note."""
+    closed = ("" if activity.get("collection_open", True)
+              else f"<p class='alert'>{e(t('collection_closed'))}</p>")
+    batch = (f"<p class='note'>{e(t('shown_batch', m=n_shown, k=k))}</p>"
+             if n_shown and n_shown != activity["submitted"] else "")
+    body = (f"<p class='big-count'><span id='netsoc-count' data-n='{int(activity['submitted'])}'>"
+            f"{e(t.num(activity['submitted'], 0))}</span> {e(t('count_answers'))}</p>"
+            "<dl class='activity'>"
+            f"<div><dt>{e(t('count_rate'))}</dt><dd>{e(t.num(activity['arrivals_per_minute']))}</dd></div>"
+            f"<div><dt>{e(t('count_answering'))}</dt><dd>{e(t.num(activity['open_drafts'], 0))}</dd>"
+            f"</div></dl>{closed}{batch}")
+    return Card("count", t("count_heading"), body)
+
+
+def join_card(t: Texts, *, url: str | None, qr: str, short: str, submitted: int, k: int,
+              warning: str | None) -> Card:
+    """The join screen: the QR code (most of the height), the short address and the progress to k."""
+    warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
+    if not url:
+        return Card("join", t("panel_join"), warn)
+    progress = (t("join_progress", n=submitted, k=k) if submitted < k else t("join_open_more"))
+    body = (f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
+            f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"
+            f"<p class='join-progress'>{e(progress)}</p>{warn}</div></div>")
+    return Card("join", t("panel_join"), body)
+
+
+def comment_pages(comments: Sequence[str], t: Texts) -> list[Card]:
+    """The released comments, every one of them, on as many cards as they need."""
+    pages: list[list[str]] = []
+    size = COMMENT_PAGE_CHARS + 1
+    for c in comments:
+        if size + len(c) > COMMENT_PAGE_CHARS:
+            pages.append([])
+            size = 0
+        pages[-1].append(c)
+        size += len(c)
+    n = len(pages)
+    return [Card(f"comments-{i}", t("comments_page", i=i, n=n),
+                 "<ul class='comments'>" + "".join(f"<li>{e(c)}</li>" for c in page) + "</ul>")
+            for i, page in enumerate(pages, start=1)]

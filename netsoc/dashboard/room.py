@@ -1,0 +1,183 @@
+"""The room's numbers for the projector, computed once per batch and shared by every viewer.
+
+:func:`room_state` reads the cohort, keeps the published batches only
+(:func:`netsoc.dashboard.release.published`), scores them and returns a
+:class:`RoomState`: plain numbers and labels in the dashboard's language, no
+respondent ids and nothing per person.  :mod:`netsoc.dashboard.cards` turns it
+into HTML, :mod:`netsoc.dashboard.export` into PNG pages and slides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netsoc.dashboard.release import BALANCE_EDGES, binned_counts, grid_counts, published, safe_mean
+
+__all__ = ["RoomState", "Bar", "room_state", "score_published", "grid_size"]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One labelled row of a chart: a count (None: suppressed) or a mean."""
+
+    label: str
+    value: float | None
+    second: float | None = None
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """What the projector may show of one cohort at one batch.
+
+    Attributes
+    ----------
+    n_shown : int
+        Responses in the published batches (a multiple of k).
+    profiles, facets, statement, groups, compare : list of Bar
+        Counts per profile; per facet the networking and socializing means;
+        the chosen statement's counts per answer; mean balance per group of k
+        or more; per facet this cohort's and the compared cohort's lean
+        (networking minus socializing mean).
+    balance : DataFrame
+        :func:`netsoc.dashboard.release.binned_counts` of the balance index.
+    quadrant : DataFrame
+        :func:`netsoc.dashboard.release.grid_counts` of socializing x networking.
+    groups_hidden : bool
+        Some group has fewer than k people (not named).
+    statement_text : str
+    compare_cohort : str or None
+    compare_n : int
+        Published responses of the compared cohort (0: too few to compare).
+    """
+
+    n_shown: int
+    profiles: list[Bar] = field(default_factory=list)
+    facets: list[Bar] = field(default_factory=list)
+    statement: list[Bar] = field(default_factory=list)
+    statement_text: str = ""
+    balance: pd.DataFrame | None = None
+    quadrant: pd.DataFrame | None = None
+    grid_edges: tuple[float, ...] = ()
+    groups: list[Bar] = field(default_factory=list)
+    groups_hidden: bool = False
+    group_field_label: str = ""
+    compare: list[Bar] = field(default_factory=list)
+    compare_cohort: str | None = None
+    compare_n: int = 0
+    published_ids: frozenset[str] = frozenset()
+
+
+def _count(count: float, k: int) -> float | None:
+    """A count for the projector: None (suppressed) when 1 to k - 1 people."""
+    return None if 0 < count < k else float(count)
+
+
+def grid_size(n: int) -> int:
+    """Cells per side of the networking x socializing grid: coarse while the room is small
+    (2 x 2 below 30 people, 3 x 3 below 80, then 4 x 4), so cells reach k."""
+    return 2 if n < 30 else 3 if n < 80 else 4
+
+
+def score_published(store: Any, instrument: Any, cohort: str | None,
+                    min_group_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The published responses of ``cohort`` and their scores (same row order)."""
+    from analysis.scoring import score
+
+    frame = published(store.to_frame(cohort=cohort), min_group_size)
+    if not len(frame):
+        return frame, pd.DataFrame()
+    return frame, score(frame, instrument)
+
+
+def _facet_means(scores: pd.DataFrame, instrument: Any) -> list[tuple[str, str, float, float]]:
+    out = []
+    for fid, facet in instrument.facets.items():
+        net, soc = f"networking_{fid}", f"socializing_{fid}"
+        if net in scores and soc in scores:
+            out.append((fid, facet.label, safe_mean(scores[net]), safe_mean(scores[soc])))
+    return out
+
+
+def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_size: int,
+               group_field: str | None = None, statement: str | None = None,
+               compare_cohort: str | None = None) -> RoomState:
+    """The cohort's published numbers (see :class:`RoomState`).
+
+    Parameters
+    ----------
+    store : ResponseStore
+    instrument : Instrument
+        In the dashboard's language (labels come from it).
+    cohort : str or None
+    min_group_size : int
+        k.
+    group_field : str, optional
+        Choice field for the comparison by group.
+    statement : str, optional
+        Item id whose answer distribution is shown.
+    compare_cohort : str, optional
+        An earlier workshop to compare with (its published batches only).
+    """
+    k = min_group_size
+    frame, scores = score_published(store, instrument, cohort, k)
+    n = len(frame)
+    if n == 0:
+        return RoomState(n_shown=0, compare_cohort=compare_cohort)
+    counts = scores["profile"].value_counts()
+    profiles = [Bar(p.label, _count(counts.get(p.id, 0), k)) for p in instrument.profiles]
+    facets = [Bar(label, net, soc) for _, label, net, soc in _facet_means(scores, instrument)]
+    lo, hi = instrument.response_range(instrument.item_ids[0])
+    edges = np.linspace(lo, hi, grid_size(n) + 1)
+    state: dict[str, Any] = {
+        "n_shown": n, "profiles": profiles, "facets": facets,
+        "balance": binned_counts(scores["balance"], BALANCE_EDGES, k),
+        "quadrant": grid_counts(scores["socializing"], scores["networking"], edges, k),
+        "grid_edges": tuple(float(e) for e in edges),
+        "published_ids": frozenset(frame["respondent_id"].astype(str)),
+        "compare_cohort": compare_cohort,
+    }
+    if statement and statement in frame.columns:
+        labels = instrument.value_labels(statement)
+        answers = pd.to_numeric(frame[statement], errors="coerce").value_counts()
+        state["statement"] = [Bar(text, _count(answers.get(code, 0), k))
+                              for code, text in labels.items()]
+        state["statement_text"] = next(i.text for i in instrument.items if i.id == statement)
+    if group_field and group_field in frame.columns:
+        state.update(_groups(frame, scores, instrument, group_field, k))
+    if compare_cohort:
+        state.update(_compare(store, instrument, compare_cohort, k, scores))
+    return RoomState(**state)
+
+
+def _groups(frame: pd.DataFrame, scores: pd.DataFrame, instrument: Any, field_id: str,
+            k: int) -> dict[str, Any]:
+    labels = instrument.value_labels(field_id)
+    values = frame[field_id].astype("string")
+    bars, hidden = [], False
+    for code, label in labels.items():
+        if code == "na":  # "prefer not to say" is never a group on the projector
+            continue
+        mask = (values == str(code)).fillna(False).to_numpy(dtype=bool)
+        size = int(mask.sum())
+        if size >= k:
+            bars.append(Bar(label, safe_mean(scores.loc[mask, "balance"]) if size else None))
+        elif size:
+            hidden = True
+    return {"groups": bars, "groups_hidden": hidden,
+            "group_field_label": instrument.choice_fields[field_id].label}
+
+
+def _compare(store: Any, instrument: Any, other: str, k: int,
+             scores: pd.DataFrame) -> dict[str, Any]:
+    other_frame, other_scores = score_published(store, instrument, other, k)
+    if not len(other_frame):
+        return {"compare_n": 0}
+    mine = {fid: net - soc for fid, _, net, soc in _facet_means(scores, instrument)}
+    theirs = {fid: net - soc for fid, _, net, soc in _facet_means(other_scores, instrument)}
+    bars = [Bar(facet.label, round(mine[fid], 1), round(theirs[fid], 1))
+            for fid, facet in instrument.facets.items() if fid in mine and fid in theirs]
+    return {"compare": bars, "compare_n": len(other_frame)}
