@@ -13,7 +13,8 @@ compare            :func:`two_groups`, :func:`many_groups`, :func:`posthoc`,
                    :func:`crosstab`, :func:`regress`, :func:`compare_groups`
 summary            :func:`group_means`, :func:`profile_counts`
 demo               :func:`make_demo`
-structure          :func:`cfa`, :func:`invariance`, :func:`instrument_model`
+structure          :func:`cfa`, :func:`invariance`, :func:`instrument_model`,
+                   :func:`polychoric`, :func:`omega_categorical`, :func:`ordinal_alpha`
 =================  ============================================================
 """
 
@@ -42,6 +43,9 @@ _EXPORTS = {
     "cfa": "analysis.structure",
     "invariance": "analysis.structure",
     "instrument_model": "analysis.structure",
+    "polychoric": "analysis.structure",
+    "omega_categorical": "analysis.structure",
+    "ordinal_alpha": "analysis.structure",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -230,6 +230,34 @@ def assert_inert(markup: str, typed: list[str], *, allowed: set[str] = frozenset
         assert t in text, (t, text[:500])
 
 
+ORDINAL_GROUPS = {"spi": "sex", "bfi": "gender", "demo": "work_mode"}
+_DEMO_REVERSED = ("net_purpose_2", "soc_purpose_2", "net_context_2", "soc_context_2",
+                  "soc_interaction_2", "soc_outcome_2", "net_online_2", "soc_online_2",
+                  "net_sharing_2", "soc_sharing_2", "net_bound_2", "soc_bound_2")
+
+
+def ordinal_reference() -> dict:
+    """lavaan / semTools / psych's numbers for the ordinal tests
+    (tests/reference/ordinal_lavaan.R wrote them)."""
+    path = Path(__file__).parent / "reference" / "ordinal_lavaan.json"
+    return json.loads(path.read_text())
+
+
+def ordinal_data(name: str) -> Any:
+    """The data of one ordinal reference case as R read it: ``"spi"``, ``"bfi"``
+    (complete cases, keyed) or ``"demo"`` (demo_lavaan.csv keyed as 6 - code,
+    complete cases)."""
+    import pandas as pd
+
+    folder = Path(__file__).parent / "reference"
+    if name == "demo":
+        data = pd.read_csv(folder / "demo_lavaan.csv")
+        for item in _DEMO_REVERSED:
+            data[item] = 6 - data[item]
+        return data.dropna().reset_index(drop=True)
+    return pd.read_csv(folder / f"ordinal_{name}.csv")
+
+
 # ---------------------------------------------------------------- accessibility (axe-core)
 #: The WCAG levels axe-core checks in the browser tests.
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

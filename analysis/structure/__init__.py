@@ -58,6 +58,13 @@ Invariance
     (metric) or 0.010 (scalar, strict) or more (Chen 2007, sample sizes
     above 300; with small groups the cut-offs are lenient).
     Comparing means is warranted when scalar invariance holds.
+Ordinal items (``ordered=True``)
+    :func:`polychoric` (lavaan's two-step estimate or psych's),
+    ``cfa(..., ordered=True)`` by WLSMV and ``invariance(..., ordered=True)``
+    by Wu & Estabrook's (2016) ladder, as lavaan 0.6.14 and semTools 0.5.6
+    compute them (see :mod:`analysis.structure.ordinal_cfa` and
+    :mod:`analysis.structure.ordinal_invariance`);
+    :func:`omega_categorical` (Green & Yang 2009) and :func:`ordinal_alpha`.
 """
 
 from analysis.structure.cfa import FIT_COLUMNS, CFAResult, CFAWarning, cfa
@@ -69,8 +76,11 @@ from analysis.structure.invariance import (
     invariance_sentence,
 )
 from analysis.structure.model import instrument_model
+from analysis.structure.ordinal_reliability import omega_categorical, ordinal_alpha
+from analysis.structure.polychoric import PolychoricResult, polychoric
 from analysis.structure.summary import fit_sentence, structure_methods
 
 __all__ = ["cfa", "CFAResult", "CFAWarning", "FIT_COLUMNS", "invariance", "invariance_groups",
            "invariance_level", "fit_sentence", "structure_methods",
-           "invariance_sentence", "instrument_model", "STEPS"]
+           "invariance_sentence", "instrument_model", "STEPS", "polychoric", "PolychoricResult",
+           "omega_categorical", "ordinal_alpha"]

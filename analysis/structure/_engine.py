@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+from analysis.structure._threads import one_blas_thread
 
 EQUALITY = ("loadings", "intercepts", "residuals")
 _MAX_ITER = 500
@@ -242,7 +243,7 @@ class Estimate:
 def estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Estimate:
     """Minimise ``F`` with one BLAS thread (the matrices are small: more
     threads only contend); see :func:`_estimate`."""
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _estimate(lay, moments, tol=tol)
 
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import linalg, optimize, special, stats
 
 from analysis._checks import check_columns, check_frame, numeric_matrix
 from analysis._moments import listwise_rows
 from analysis.structure._engine import EQUALITY, Layout, Moments, estimate, implied, layout, matrices
+from analysis.structure._threads import one_blas_thread, single_blas
 from survey.errors import DataError
 
 __all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING"]
@@ -124,10 +125,15 @@ def _check_equal(equal: str | Iterable[str], group: str | None) -> tuple[str, ..
 
 
 def _moments(x: np.ndarray, label: object, items: list[str]) -> Moments:
+    """The sample moments, computed once from the data (the estimation then
+    works on them alone): one pass for the means, one symmetric rank-N update
+    of the centred data on one BLAS thread."""
     n = x.shape[0]
     mean = x.mean(axis=0)
-    xc = x - mean
-    cov = xc.T @ xc / n
+    with one_blas_thread():
+        xc = np.asfortranarray(x - mean)
+        cov = linalg.blas.dsyrk(1.0 / n, xc, trans=1)
+    cov = np.triu(cov) + np.triu(cov, 1).T
     sign, logdet = np.linalg.slogdet(cov)
     if sign <= 0:
         flat = [items[j] for j in np.flatnonzero(np.diag(cov) <= 1e-12)]
@@ -155,8 +161,8 @@ def _groups(data: pd.DataFrame, group: str, keep: np.ndarray) -> tuple[list, np.
 # ------------------------------------------------------------ fit indices
 def _rmsea_ci(chi2: float, df: float, n: int, groups: int, level: float = 0.90) -> tuple[float, float]:
     """lavaan's interval: invert the noncentral chi-square cdf in its noncentrality."""
-    def cdf(lam: float) -> float:
-        return stats.chi2.cdf(chi2, df) if lam <= 0 else stats.ncx2.cdf(chi2, df, lam)
+    def cdf(lam: float) -> float:  # scipy's ncx2.cdf without its per-call overhead
+        return float(special.chndtr(chi2, df, max(lam, 0.0)))
 
     hi_p, lo_p = 1 - (1 - level) / 2, (1 - level) / 2
     lower = upper = 0.0
@@ -253,6 +259,7 @@ def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items:
     return load, cors, res, problems
 
 
+@single_blas
 def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
         equal: str | Iterable[str] = (), ordered: bool | Sequence[str] = False,
         missing: str = "listwise") -> CFAResult:
@@ -351,7 +358,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
                         f"{moments_count} moments; the model is not identified (add items)")
     moments = []
     for g, label in enumerate(labels):
-        rows = x[codes == g]
+        rows = x if (len(labels) == 1 and keep.all()) else x[codes == g]  # no copy when all rows count
         need = lay.group_npar(g)
         if rows.shape[0] < need:
             where = f"group {label!r} of {group!r}" if group is not None else "the data"

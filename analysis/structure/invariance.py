@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.structure._threads import single_blas
 from analysis.structure.cfa import cfa
+from survey.errors import DataError
 
 __all__ = ["invariance", "invariance_groups", "invariance_level", "invariance_sentence", "STEPS",
            "DELTA_CFI", "DELTA_RMSEA", "DELTA_SRMR", "RULE"]
@@ -32,11 +34,18 @@ RULE = ("Chen (2007): a step is not supported when CFI drops by 0.010 or more to
 
 _WHAT = {"configural": "the same factor structure", "metric": "equal loadings",
          "scalar": "equal loadings and intercepts",
-         "strict": "equal loadings, intercepts and residual variances"}
+         "strict": "equal loadings, intercepts and residual variances",
+         # the ordinal (Wu & Estabrook 2016) ladder
+         "thresholds": "equal thresholds", "loadings": "equal thresholds and loadings",
+         "intercepts": "equal thresholds, loadings and intercepts"}
+#: The steps after which comparing means is warranted (scalar invariance or beyond).
+_MEANS_OK = ("scalar", "strict", "intercepts")
 
 
+@single_blas
 def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
-               group: str, *, missing: str = "listwise") -> pd.DataFrame:
+               group: str, *, ordered: bool | Sequence[str] = False,
+               missing: str = "listwise") -> pd.DataFrame:
     """Fit the measurement-invariance ladder across the groups of ``group``.
 
     Parameters
@@ -47,6 +56,12 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
         ``{factor: [item, ...]}`` as for :func:`~analysis.structure.cfa`.
     group : str
         The grouping column (two or more groups).
+    ordered : bool or list of str
+        True (or a list naming every item): ordinal items, and the ladder is
+        Wu & Estabrook's (2016) by WLSMV -- steps ``configural``,
+        ``thresholds``, ``loadings``, ``intercepts``, with scaled fit and the
+        scaled difference test (``delta_chi2``, ``delta_df``, ``p_diff``);
+        see :func:`analysis.structure.ordinal_invariance.invariance_ordinal`.
     missing : {"listwise", "ml"}
         As :func:`~analysis.structure.cfa`: complete cases, or full-information ML.
 
@@ -81,6 +96,13 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     >>> data, factors = instrument_model(make_demo(3000, seed=1), group="work_mode")
     >>> invariance(data[data.work_mode != "na"], factors, "work_mode")  # doctest: +SKIP
     """
+    if ordered is not False:
+        if missing != "listwise":
+            raise DataError("missing: the ordinal (WLSMV) ladder uses complete cases; "
+                            "expected missing='listwise' with ordered=")
+        from analysis.structure.ordinal_invariance import invariance_ordinal
+
+        return invariance_ordinal(data, factors, group, ordered=ordered)
     rows, fits = [], []
     for step, equal in STEPS.items():
         if missing == "ml":   # the ladder shows fit only: no standard errors needed
@@ -163,7 +185,7 @@ def invariance_level(ladder: pd.DataFrame) -> str | None:
     if not bool(ladder.loc["configural", "converged"]):
         return None
     level = "configural"
-    for step in list(STEPS)[1:]:
+    for step in list(ladder.index)[1:]:
         ok = ladder.loc[step, "supported"]
         if pd.isna(ok) or not bool(ok):
             break
@@ -184,10 +206,11 @@ def invariance_sentence(ladder: pd.DataFrame, field: str) -> str:
     if level is None:
         return (f"Comparing means across {across} can be made only with caution: the configural "
                 "model did not converge, so measurement invariance could not be checked.")
-    if level in ("scalar", "strict"):
+    if level in _MEANS_OK:
         return (f"Comparing means across {across} is warranted: {level} invariance holds "
                 f"({_WHAT[level]}, by the rule of Chen 2007).")
-    failed = list(STEPS)[list(STEPS).index(level) + 1]
+    steps = list(ladder.index)
+    failed = steps[steps.index(level) + 1]
     why = ("its model did not converge" if pd.isna(ladder.loc[failed, "supported"])
            else f"CFI changed by {ladder.loc[failed, 'delta_cfi']:+.3f}, RMSEA by "
                 f"{ladder.loc[failed, 'delta_rmsea']:+.3f} and SRMR by "

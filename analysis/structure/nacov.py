@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg.blas import dsyrk
 from scipy.special import ndtr
-from threadpoolctl import threadpool_limits
 
+from analysis.structure._threads import one_blas_thread
 from analysis.structure.bvn import bvn_pdf
 from analysis.structure.ordinal_data import OrdinalSample, pair_index
 from analysis.structure.polychoric import _edges, cell_grid
@@ -129,7 +129,7 @@ def _inner(sample: OrdinalSample, sc: Scores) -> np.ndarray:
     m = t + first.size
     inner = np.zeros((m, m))
     buf = np.empty((_CHUNK, m), order="F")
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         for start in range(0, codes.shape[0], _CHUNK):
             block = codes[start:start + _CHUNK]
             rows = block.shape[0]
@@ -146,5 +146,5 @@ def nacov(sample: OrdinalSample, rho: np.ndarray) -> np.ndarray:
     item by item, then the correlations in :func:`pair_index` order)."""
     sc = scores(sample, rho)
     binv = _b_inverse(sc)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return sample.n * (binv @ _inner(sample, sc) @ binv.T)

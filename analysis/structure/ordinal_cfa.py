@@ -14,6 +14,7 @@ averaged with weights ``N_g / N``.  There is no likelihood, so ``aic``,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from scipy import stats
 
 from analysis._checks import check_frame, numeric_matrix
 from analysis._moments import listwise_rows
-from analysis.structure.cfa import CFAResult, _check_factors, _groups, _rmsea_ci
+from analysis.structure.cfa import CFAResult, CFAWarning, _check_factors, _groups, _rmsea_ci
 from analysis.structure.ordinal_data import category_levels, recode
 from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, marker_layout, values
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
@@ -231,6 +232,9 @@ def fit_ordinal(inp: OrdinalInput, lay: OrdLayout,
                         "identified by these data (too few categories or items?)") from None
     tables, improper = _tables(lay, fit.x, inf.se, inp)
     problems += improper
+    if problems:
+        warnings.warn("cfa (WLSMV): " + "; ".join(problems) + "; the estimates are not "
+                      "trustworthy", CFAWarning, stacklevel=3)
     row = pd.DataFrame([_fit_row(lay, fit, inf, groups)])
     for c in ("n", "df", "df_scaled", "npar", "baseline_df"):
         row[c] = row[c].astype("int64")

@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
-from threadpoolctl import threadpool_limits
 
+from analysis.structure._threads import one_blas_thread
 from analysis.structure.ordinal_cfa import OrdinalFit, ladder_fit, ordinal_input
 from analysis.structure.ordinal_model import LADDER, jacobian
 
@@ -54,7 +54,7 @@ def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float
     groups = m1.groups
     n_total = sum(grp.n for grp in groups)
     fg = np.array([grp.n / n_total for grp in groups])
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         pi = [jacobian(m1.layout, m1.fit.x, g) for g in range(len(groups))]
         d0 = [jacobian(m0.layout, m0.fit.x, g) for g in range(len(groups))]
         info = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, pi, groups))

@@ -23,6 +23,7 @@ import pandas as pd
 
 from analysis._checks import check_choice, check_frame, check_numeric, numeric_matrix
 from analysis._moments import listwise_rows
+from analysis.structure._threads import single_blas
 from analysis.structure.bvn import bvn_cdf, bvn_pdf
 from analysis.structure.ordinal_data import OrdinalSample, category_levels, ordinal_sample, pair_index, recode
 from survey.errors import DataError
@@ -108,9 +109,10 @@ def cell_grid(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray, *, second: bool =
 def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
     """lavaan's two-step polychoric correlations of every pair, all at once.
 
-    Newton steps on the bivariate log-likelihoods with the thresholds fixed
-    (Fisher scoring when the curvature is not negative), from 0, within
-    ``[-0.999, 0.999]``, until every step is below ``tol``.
+    Fisher scoring, then Newton steps once within 1e-3, on the bivariate
+    log-likelihoods with the thresholds fixed, from the codes' Pearson
+    correlation, inside a bracket of the maximum and within ``[-0.999,
+    0.999]``, until every step is below ``tol``.
     """
     first, second = pair_index(sample.ncat.size)
     freq = sample.tables.copy()
@@ -118,8 +120,9 @@ def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 2
     _zero_add_2x2(freq, binary)
     t1, t2 = sample.thresholds[first], sample.thresholds[second]
     n = freq.sum(axis=(1, 2))
-    rho = np.zeros(first.size)
+    rho = np.clip(_pearson(freq), -0.9, 0.9)   # a close start: the correlation of the codes
     lo, hi = np.full(first.size, -RHO_BOUND), np.full(first.size, RHO_BOUND)
+    moved = np.ones(first.size)
     for _ in range(max_iter):
         pi, dpi, d2pi = cell_grid(t1, t2, rho, second=True)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -130,11 +133,12 @@ def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 2
         # the score falls through 0 at the maximum: keep a bracket around it
         lo = np.where(score > 0, np.maximum(lo, rho), lo)
         hi = np.where(score < 0, np.minimum(hi, rho), hi)
-        newton = np.isfinite(curv) & (curv < 0)
+        # Fisher scoring while far (robust), Newton once close (fast)
+        newton = np.isfinite(curv) & (curv < 0) & (moved < 1e-3)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(newton, -score / np.where(newton, curv, 1.0), score / fisher)
         new = rho + step
-        outside = ~np.isfinite(new) | (new <= lo) | (new >= hi)
+        outside = ~np.isfinite(new) | (new < lo) | (new > hi)
         new = np.where(outside, (lo + hi) / 2.0, new)
         # at a bound with the likelihood still rising there: lavaan's estimate is the bound
         new = np.where((rho == RHO_BOUND) & (score > 0), RHO_BOUND, new)
@@ -147,6 +151,20 @@ def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 2
     indep = binary & (freq[:, 0, 0] * freq[:, 1, 1] == freq[:, 0, 1] * freq[:, 1, 0])
     rho[indep] = 0.0
     return rho
+
+
+def _pearson(freq: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the category codes of every table."""
+    c = freq.shape[1]
+    a = np.arange(c, dtype=float)
+    n = freq.sum(axis=(1, 2))
+    pr, pc = freq.sum(axis=2) / n[:, None], freq.sum(axis=1) / n[:, None]
+    mr, mc = pr @ a, pc @ a
+    vr, vc = pr @ a ** 2 - mr ** 2, pc @ a ** 2 - mc ** 2
+    cov = np.einsum("qab,a,b->q", freq, a, a) / n - mr * mc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.sqrt(vr * vc)
+    return np.where(np.isfinite(r), r, 0.0)
 
 
 def _zero_add_2x2(freq: np.ndarray, binary: np.ndarray) -> None:
@@ -172,6 +190,7 @@ def _threshold_table(items: Sequence[str], thresholds: np.ndarray, ncat: np.ndar
     return pd.DataFrame(rows, columns=["item", "threshold", "value"])
 
 
+@single_blas
 def polychoric(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
                method: str = "lavaan") -> PolychoricResult:
     """Polychoric correlations and thresholds of ordinal items.

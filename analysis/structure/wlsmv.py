@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from analysis.structure._threads import one_blas_thread
 from analysis.structure.nacov import nacov
 from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
 from analysis.structure.ordinal_model import OrdLayout, implied, jacobian, start_values
@@ -52,9 +52,10 @@ class OrdGroup:
 
 def group_stats(codes: np.ndarray, ncat: np.ndarray) -> OrdGroup:
     """Thresholds, polychorics and their NACOV of one group's category codes."""
-    sample = ordinal_sample(codes, ncat)
-    rho = two_step_rho(sample)
-    gamma = nacov(sample, rho)
+    with one_blas_thread():  # small products: threads only contend
+        sample = ordinal_sample(codes, ncat)
+        rho = two_step_rho(sample)
+        gamma = nacov(sample, rho)
     return OrdGroup(sample, np.concatenate([sample.flat_thresholds, rho]), gamma,
                     1.0 / np.diag(gamma), rho)
 
@@ -84,7 +85,7 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup]) -> Fit:
     cors = [correlation_matrix(grp.rho, grp.sample.ncat.size) for grp in groups]
     ths = [grp.sample.flat_thresholds for grp in groups]
     x = start_values(lay, ths, cors)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         stat = _stat(lay, x, groups)
         for it in range(1, _MAX_ITER + 1):
             info = np.zeros((lay.npar, lay.npar))
@@ -142,7 +143,7 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
     """Sandwich standard errors, ``U Gamma`` traces, scaled test and baseline."""
     n_total = sum(grp.n for grp in groups)
     fg = np.array([grp.n / n_total for grp in groups])
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         deltas = [jacobian(lay, fit.x, g) for g in range(len(groups))]
         e = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, deltas, groups))
         e_inv = np.linalg.inv(e)
