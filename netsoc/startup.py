@@ -24,7 +24,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from survey.config import DB_ENV, default_db_path, resolve_db_url
+from survey.config import DB_ENV, resolve_db_url
 from survey.errors import NetsocError
 
 __all__ = ["StartupError", "check_store", "check_port", "cohort_note", "sqlite_path"]
@@ -39,7 +39,7 @@ def sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
     if not url.startswith(prefix):
         return None
-    rest = url[len(prefix):].split("?", 1)[0]
+    rest = url[len(prefix) :].split("?", 1)[0]
     return None if rest in ("", ":memory:") else Path(rest)
 
 
@@ -49,30 +49,40 @@ def _ensure_folder(folder: Path, what: str) -> None:
     except OSError as exc:
         raise StartupError(
             f"{what}: cannot create the folder {folder} ({exc.strerror or exc}); "
-            f"give a store you can write with --db PATH (or set {DB_ENV})") from None
+            f"give a store you can write with --db PATH (or set {DB_ENV})"
+        ) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise StartupError(f"{what}: the folder {folder} is not writable; give a store you can "
-                           f"write with --db PATH (or set {DB_ENV})")
+        raise StartupError(
+            f"{what}: the folder {folder} is not writable; give a store you can "
+            f"write with --db PATH (or set {DB_ENV})"
+        )
 
 
 def _check_sqlite(path: Path, *, explicit: bool, create: bool) -> None:
     what = f"store {path}"
     if path.is_dir():
-        raise StartupError(f"{what}: this is a folder; give a file name such as "
-                           f"{path / 'netsoc.sqlite'}")
+        raise StartupError(f"{what}: this is a folder; give a file name such as {path / 'netsoc.sqlite'}")
     if path.exists():
         if not os.access(path, os.R_OK | os.W_OK):
-            raise StartupError(f"{what}: the file is not readable and writable by you; fix its "
-                               f"permissions or give another store with --db PATH")
+            raise StartupError(
+                f"{what}: the file is not readable and writable by you; fix its "
+                f"permissions or give another store with --db PATH"
+            )
         if not os.access(path.parent, os.W_OK | os.X_OK):
-            raise StartupError(f"{what}: its folder {path.parent} is not writable (SQLite keeps "
-                               f"its journal beside the file); give another store with --db PATH")
+            raise StartupError(
+                f"{what}: its folder {path.parent} is not writable (SQLite keeps "
+                f"its journal beside the file); give another store with --db PATH"
+            )
         return
     if explicit and not create:
-        hint = (f"; did you mean one of: {', '.join(sorted(p.name for p in _siblings(path)))}"
-                if _siblings(path) else "")
-        raise StartupError(f"{what}: no such store{hint}. Check the path, or add --create to "
-                           f"start a new, empty store there")
+        hint = (
+            f"; did you mean one of: {', '.join(sorted(p.name for p in _siblings(path)))}"
+            if _siblings(path)
+            else ""
+        )
+        raise StartupError(
+            f"{what}: no such store{hint}. Check the path, or add --create to start a new, empty store there"
+        )
     _ensure_folder(path.parent, what)
 
 
@@ -123,8 +133,9 @@ def check_store(url: str | os.PathLike[str] | None, *, create: bool = False) -> 
     except NetsocError as exc:
         raise StartupError(f"store {_shown(resolved)}: {exc}") from None
     except Exception as exc:  # a driver's own error: name the store, not the stack
-        raise StartupError(f"store {_shown(resolved)}: cannot be opened "
-                           f"({type(exc).__name__}: {exc}); check --db") from None
+        raise StartupError(
+            f"store {_shown(resolved)}: cannot be opened ({type(exc).__name__}: {exc}); check --db"
+        ) from None
     try:
         store.count()
     finally:
@@ -161,8 +172,7 @@ def check_port(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise StartupError(f"--ip: {host!r} is not an address this machine knows ({exc.strerror})"
-                           ) from None
+        raise StartupError(f"--ip: {host!r} is not an address this machine knows ({exc.strerror})") from None
     try:
         _bind(infos[0])
     except OSError as exc:
@@ -172,8 +182,9 @@ def check_port(host: str, port: int) -> None:
                 f"program); stop it, or choose a free port with --port {_suggest(infos, port)}"
             ) from None
         if exc.errno == errno.EACCES:
-            raise StartupError(f"port {port} needs administrator rights; choose one above "
-                               f"1023 with --port") from None
+            raise StartupError(
+                f"port {port} needs administrator rights; choose one above 1023 with --port"
+            ) from None
         if exc.errno == errno.EADDRNOTAVAIL:
             raise StartupError(f"--ip: {host} is not an address of this machine") from None
         raise StartupError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
@@ -222,5 +233,7 @@ def cohort_note(store: Any, cohort: str | None) -> str | None:
 
     known = [c for c in cohort_codes(store) if c != cohort]
     listed = ", ".join(known) if known else "none yet"
-    return (f"cohort {cohort}: no responses yet (fine for a new workshop). "
-            f"Codes with responses in this store: {listed}")
+    return (
+        f"cohort {cohort}: no responses yet (fine for a new workshop). "
+        f"Codes with responses in this store: {listed}"
+    )

@@ -125,7 +125,9 @@ def instrument_path(version: str | None = None) -> Path:
     path = folder / ("netsoc.yaml" if version is None else f"netsoc-{version}.yaml")
     if version is not None and not path.is_file():
         kept = sorted(p.stem.removeprefix("netsoc-") for p in folder.glob("netsoc-[0-9]*.yaml"))
-        raise FileNotFoundError(f"no shipped questionnaire of version {version!r}; kept earlier "
-                                f"versions: {', '.join(kept) or 'none'} (the current one is "
-                                f"netsoc.yaml)")
+        raise FileNotFoundError(
+            f"no shipped questionnaire of version {version!r}; kept earlier "
+            f"versions: {', '.join(kept) or 'none'} (the current one is "
+            f"netsoc.yaml)"
+        )
     return path

@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "netsoc.cli.report_cmd",
     "netsoc.cli.norms_cmd",
     "netsoc.cli.dashboard_cmd",
+    "netsoc.cli.workshop_cmd",
 )
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -28,7 +28,23 @@ from netsoc.feedback.result import result_filename, result_html
 from netsoc.feedback.room import room_section
 from netsoc.feedback.words import balance_side
 
-__all__ = ["FeedbackData", "ProfileView", "BalanceView", "TryView", "IntentionView",
-           "DetailBlock", "feedback_data", "feedback_css", "feedback_view", "page_html",
-           "sections_html", "warm_up", "result_html", "result_filename", "room_section",
-           "balance_side", "Reference", "reference_for"]
+__all__ = [
+    "FeedbackData",
+    "ProfileView",
+    "BalanceView",
+    "TryView",
+    "IntentionView",
+    "DetailBlock",
+    "feedback_data",
+    "feedback_css",
+    "feedback_view",
+    "page_html",
+    "sections_html",
+    "warm_up",
+    "result_html",
+    "result_filename",
+    "room_section",
+    "balance_side",
+    "Reference",
+    "reference_for",
+]

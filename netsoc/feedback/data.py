@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.individual import FEEDBACK_SCORES, MIN_GROUP_SIZE, facet_rows, respondent_scorer
@@ -32,13 +33,30 @@ from netsoc.feedback.texts import fmt_number, text
 from netsoc.feedback.words import balance_side, largest_gaps
 from survey.instrument import Instrument
 
-__all__ = ["FeedbackData", "ProfileView", "BalanceView", "TryView", "IntentionView",
-           "DetailBlock", "feedback_data", "localized"]
+__all__ = [
+    "FeedbackData",
+    "ProfileView",
+    "BalanceView",
+    "TryView",
+    "IntentionView",
+    "DetailBlock",
+    "feedback_data",
+    "localized",
+]
 
 #: Headings and labels the form needs besides the sections (``ui:`` keys).
-TEXT_KEYS = ("results_heading", "balance_heading", "try_heading", "details_heading",
-             "keep_heading", "keep_hint", "keep_download", "keep_print", "room_heading",
-             "please_note")
+TEXT_KEYS = (
+    "results_heading",
+    "balance_heading",
+    "try_heading",
+    "details_heading",
+    "keep_heading",
+    "keep_hint",
+    "keep_download",
+    "keep_print",
+    "room_heading",
+    "please_note",
+)
 
 
 @dataclass(frozen=True)
@@ -190,13 +208,19 @@ def _balance(inst: Instrument, value: float, table_id: str) -> BalanceView | Non
     word = text(inst, {"even": "lean_none"}.get(side, f"lean_{side}"))
     shown = _num(inst, value, True)
     sentence = text(inst, "balance_plain", balance=shown, side=word)
-    ticks = ["0" if t == 0 else fmt_number(t, inst.language, 1, sign=True)
-             for t in (-1, -0.5, 0, 0.5, 1)]
-    svg = balance_svg(value, math.nan, math.nan, left=text(inst, "gauge_socializing"),
-                      right=text(inst, "gauge_networking"), value_text=shown,
-                      tick_labels=ticks, label=sentence, described_by=table_id)
-    return BalanceView(value=value, value_text=shown, side=side, word=word, sentence=sentence,
-                       svg=svg)
+    ticks = ["0" if t == 0 else fmt_number(t, inst.language, 1, sign=True) for t in (-1, -0.5, 0, 0.5, 1)]
+    svg = balance_svg(
+        value,
+        math.nan,
+        math.nan,
+        left=text(inst, "gauge_socializing"),
+        right=text(inst, "gauge_networking"),
+        value_text=shown,
+        tick_labels=ticks,
+        label=sentence,
+        described_by=table_id,
+    )
+    return BalanceView(value=value, value_text=shown, side=side, word=word, sentence=sentence, svg=svg)
 
 
 def _tries(inst: Instrument, facets: list[dict[str, Any]]) -> tuple[TryView, ...]:
@@ -204,33 +228,59 @@ def _tries(inst: Instrument, facets: list[dict[str, Any]]) -> tuple[TryView, ...
     for f in largest_gaps(facets):
         values = {o: _num(inst, f[o]) for o in ("networking", "socializing")}
         labels = {o: text(inst, f"gauge_{o}") for o in values}
-        summary = text(inst, "try_gap", facet=f["label"], stronger=labels[f["stronger"]],
-                       high=values[f["stronger"]], weaker=labels[f["weaker"]],
-                       low=values[f["weaker"]])
-        out.append(TryView(facet=f["facet"], label=f["label"], networking=f["networking"],
-                           socializing=f["socializing"], gap=f["gap"], stronger=f["stronger"],
-                           weaker=f["weaker"], summary=summary,
-                           tip=text(inst, f"try_{f['facet']}_{f['weaker']}")))
+        summary = text(
+            inst,
+            "try_gap",
+            facet=f["label"],
+            stronger=labels[f["stronger"]],
+            high=values[f["stronger"]],
+            weaker=labels[f["weaker"]],
+            low=values[f["weaker"]],
+        )
+        out.append(
+            TryView(
+                facet=f["facet"],
+                label=f["label"],
+                networking=f["networking"],
+                socializing=f["socializing"],
+                gap=f["gap"],
+                stronger=f["stronger"],
+                weaker=f["weaker"],
+                summary=summary,
+                tip=text(inst, f"try_{f['facet']}_{f['weaker']}"),
+            )
+        )
     return tuple(out)
 
 
 def _intention(inst: Instrument, value: float, level: Any) -> IntentionView | None:
     fb = inst.feedback
-    if level is None or (isinstance(level, float) and math.isnan(level)) \
-            or level not in fb.intentionality:
+    if level is None or (isinstance(level, float) and math.isnan(level)) or level not in fb.intentionality:
         return None
     label = next(lv.label for lv in inst.scoring.intentionality_levels if lv.id == level)
-    return IntentionView(value=value, level=str(level), label=label,
-                         heading=text(inst, "intention_level", level=label),
-                         text=fb.intentionality[level])
+    return IntentionView(
+        value=value,
+        level=str(level),
+        label=label,
+        heading=text(inst, "intention_level", level=label),
+        text=fb.intentionality[level],
+    )
 
 
-def feedback_data(answers: Mapping[str, Any], instrument: Instrument, *,
-                  peers: pd.DataFrame | None = None, cohort: str | None = None,
-                  reliability: Any = None, language: str | None = None, ci: float = 0.95,
-                  min_group_size: int = MIN_GROUP_SIZE, illustration_norms: bool = False,
-                  room: Mapping[str, Any] | None = None,
-                  today: dt.date | None = None) -> FeedbackData:
+def feedback_data(
+    answers: Mapping[str, Any],
+    instrument: Instrument,
+    *,
+    peers: pd.DataFrame | None = None,
+    cohort: str | None = None,
+    reliability: Any = None,
+    language: str | None = None,
+    ci: float = 0.95,
+    min_group_size: int = MIN_GROUP_SIZE,
+    illustration_norms: bool = False,
+    room: Mapping[str, Any] | None = None,
+    today: dt.date | None = None,
+) -> FeedbackData:
     """Compute one participant's feedback (scored once, with numpy).
 
     Parameters
@@ -270,40 +320,68 @@ def feedback_data(answers: Mapping[str, Any], instrument: Instrument, *,
     own = scorer.score_answers(answers)
     others = None
     if peers is not None:
-        others = (scorer.score_frame(peers) if len(peers)
-                  else {name: [] for name in FEEDBACK_SCORES})
+        others = (
+            scorer.score_frame(peers)
+            if len(peers)
+            else {name: np.array([], dtype=float) for name in FEEDBACK_SCORES}
+        )
     ref = reference_for(inst)
     show_reference = ref.lookup is not None and (not ref.synthetic or illustration_norms)
-    rows = _score_rows(own, inst, peers=others, reliability=reliability,
-                       norms=ref.params or None, ci=ci, min_group_size=min_group_size)
+    rows = _score_rows(
+        own,
+        inst,
+        peers=others,
+        reliability=reliability,
+        norms=ref.params or None,
+        ci=ci,
+        min_group_size=min_group_size,
+    )
     for r in rows:
-        r["reference"] = (ref.percentile(r["score"], r["estimate"], r["ci_low"], r["ci_high"])
-                          if show_reference and not math.isnan(r["estimate"]) else None)
+        r["reference"] = (
+            ref.percentile(r["score"], r["estimate"], r["ci_low"], r["ci_high"])
+            if show_reference and not math.isnan(r["estimate"])
+            else None
+        )
     facets = facet_rows(own, inst)
     p = next((p for p in inst.profiles if p.id == own["profile"]), None)
-    profile = None if p is None else ProfileView(
-        id=p.id, label=p.label, heading=text(inst, "profile_heading", profile=p.label),
-        summary=p.summary, advice=p.advice)
+    profile = (
+        None
+        if p is None
+        else ProfileView(
+            id=p.id,
+            label=p.label,
+            heading=text(inst, "profile_heading", profile=p.label),
+            summary=p.summary,
+            advice=p.advice,
+        )
+    )
     tries = _tries(inst, facets)
     table_id = SCORES_TABLE_ID
-    answered_on = (today or dt.datetime.now(dt.timezone.utc).date()).isoformat()
+    answered_on = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     texts = {k: text(inst, k) for k in TEXT_KEYS}
     texts["result_title"] = text(inst, "result_title", title=inst.title)
     texts["result_saved"] = text(inst, "result_saved", version=inst.version, date=answered_on)
     if cohort:
         texts["room_heading"] = text(inst, "column_workshop_code", cohort=cohort)
     return FeedbackData(
-        language=inst.language, title=inst.title, instrument_id=inst.id,
-        instrument_version=inst.version, answered_on=answered_on, cohort=cohort, texts=texts,
+        language=inst.language,
+        title=inst.title,
+        instrument_id=inst.id,
+        instrument_version=inst.version,
+        answered_on=answered_on,
+        cohort=cohort,
+        texts=texts,
         warning=inst.feedback.attention_warning if own["attention_failures"] > 0 else None,
-        profile=profile, no_profile=None if profile else text(inst, "no_profile"),
+        profile=profile,
+        no_profile=None if profile else text(inst, "no_profile"),
         balance=_balance(inst, float(own["balance"]), table_id),
-        tries=tries, try_none=None if tries else text(inst, "try_none"),
-        intentionality=_intention(inst, float(own["intentionality"]),
-                                  own["intentionality_level"]),
-        details=detail_blocks(inst, rows, facets, p, ref if show_reference else None,
-                              cohort=cohort, ci=ci),
+        tries=tries,
+        try_none=None if tries else text(inst, "try_none"),
+        intentionality=_intention(inst, float(own["intentionality"]), own["intentionality_level"]),
+        details=detail_blocks(inst, rows, facets, p, ref if show_reference else None, cohort=cohort, ci=ci),
         room_waiting=(text(inst, "room_waiting", k=min_group_size) if cohort else None),
         room=dict(room) if room is not None else None,
-        scores=tuple(dict(r) for r in rows), facets=tuple(dict(f) for f in facets),
-        min_group_size=min_group_size)
+        scores=tuple(dict(r) for r in rows),
+        facets=tuple(dict(f) for f in facets),
+        min_group_size=min_group_size,
+    )

@@ -59,8 +59,14 @@ def _label(inst: Instrument, score: str) -> str:
 
 def _percentile(inst: Instrument, ref: tuple[float, float, float], ci: float) -> str:
     pct, low, high = (min(max(round(v), 1), 99) if v == v else _DASH for v in ref)
-    return text(inst, "percentile", ordinal=ordinal(pct, inst.language),  # type: ignore[arg-type]
-                level=fmt_percent(ci, inst.language), low=low, high=high)
+    return text(
+        inst,
+        "percentile",
+        ordinal=ordinal(pct, inst.language),  # type: ignore[arg-type]
+        level=fmt_percent(ci, inst.language),
+        low=low,
+        high=high,
+    )
 
 
 def _workshop(inst: Instrument, row: Mapping[str, Any], cohort: str | None) -> str:
@@ -71,15 +77,15 @@ def _workshop(inst: Instrument, row: Mapping[str, Any], cohort: str | None) -> s
 
 def _reference_note(inst: Instrument, ref: Reference) -> str:
     if ref.n is not None and ref.collected:
-        line = text(inst, "reference_line", n=f"{ref.n:,}", population=ref.population,
-                    dates=ref.collected)
+        line = text(inst, "reference_line", n=f"{ref.n:,}", population=ref.population, dates=ref.collected)
     else:
         line = text(inst, "reference_line_short", population=ref.population)
     return line + (" " + text(inst, "reference_synthetic") if ref.synthetic else "")
 
 
-def _scores(inst: Instrument, rows: Sequence[Mapping[str, Any]], ref: Reference | None,
-            cohort: str | None, ci: float) -> list[DetailBlock]:
+def _scores(
+    inst: Instrument, rows: Sequence[Mapping[str, Any]], ref: Reference | None, cohort: str | None, ci: float
+) -> list[DetailBlock]:
     columns = [text(inst, "column_score"), text(inst, "column_you")]
     if ref is not None:
         columns.append(text(inst, "column_reference"))
@@ -89,13 +95,17 @@ def _scores(inst: Instrument, rows: Sequence[Mapping[str, Any]], ref: Reference 
     for r in rows:
         bal = r["score"] == "balance"
         if math.isnan(r["estimate"]):
-            table.append((_label(inst, r["score"]), text(inst, "not_scored"),
-                          *[_DASH] * (len(columns) - 2)))
+            table.append((_label(inst, r["score"]), text(inst, "not_scored"), *[_DASH] * (len(columns) - 2)))
             continue
         you = _num(inst, r["estimate"], bal)
         if not math.isnan(r["ci_low"]):
-            you += " (" + text(inst, "likely_range", low=_num(inst, r["ci_low"], bal),
-                               high=_num(inst, r["ci_high"], bal)) + ")"
+            you += (
+                " ("
+                + text(
+                    inst, "likely_range", low=_num(inst, r["ci_low"], bal), high=_num(inst, r["ci_high"], bal)
+                )
+                + ")"
+            )
         cells = [_label(inst, r["score"]), you]
         if ref is not None:
             cells.append(_percentile(inst, r["reference"], ci) if r["reference"] else _DASH)
@@ -104,23 +114,56 @@ def _scores(inst: Instrument, rows: Sequence[Mapping[str, Any]], ref: Reference 
         table.append(tuple(cells))
     plain = [r for r in rows if r["score"] != "balance"]
     lo, hi = score_range(inst, "networking")
-    entries = [text(inst, "score_entry", label=_label(inst, r["score"]),
-                    value=_num(inst, r["estimate"]), low=_num(inst, r["ci_low"]),
-                    high=_num(inst, r["ci_high"]))
-               for r in plain if not math.isnan(r["estimate"]) and not math.isnan(r["ci_low"])]
+    entries = [
+        text(
+            inst,
+            "score_entry",
+            label=_label(inst, r["score"]),
+            value=_num(inst, r["estimate"]),
+            low=_num(inst, r["ci_low"]),
+            high=_num(inst, r["ci_high"]),
+        )
+        for r in plain
+        if not math.isnan(r["estimate"]) and not math.isnan(r["ci_low"])
+    ]
     summary = text(inst, "scores_summary", lo=f"{lo:g}", hi=f"{hi:g}", scores="; ".join(entries))
     colors = {"networking": NET_COLOR, "socializing": SOC_COLOR}
-    svg = scores_svg([(_label(inst, r["score"]), r["estimate"], r["ci_low"], r["ci_high"],
-                       r["norm_mean"] if ref is not None else math.nan,
-                       colors.get(r["score"], "#1a1a1a")) for r in plain], lo, hi,
-                     legend=(text(inst, "legend_you"), text(inst, "legend_range"),
-                             text(inst, "legend_reference") if ref is not None else ""),
-                     label=summary, described_by=SCORES_TABLE_ID)
-    blocks = [DetailBlock(kind="figure", svg=svg, caption=(
-                  f"{text(inst, 'scores_chart_title')}. {summary} {text(inst, 'table_hint')}")),
-              DetailBlock(kind="table", id=SCORES_TABLE_ID, columns=tuple(columns),
-                          rows=tuple(table), caption=text(
-                              inst, "scores_caption", level=fmt_percent(ci, inst.language)))]
+    svg = scores_svg(
+        [
+            (
+                _label(inst, r["score"]),
+                r["estimate"],
+                r["ci_low"],
+                r["ci_high"],
+                r["norm_mean"] if ref is not None else math.nan,
+                colors.get(r["score"], "#1a1a1a"),
+            )
+            for r in plain
+        ],
+        lo,
+        hi,
+        legend=(
+            text(inst, "legend_you"),
+            text(inst, "legend_range"),
+            text(inst, "legend_reference") if ref is not None else "",
+        ),
+        label=summary,
+        described_by=SCORES_TABLE_ID,
+    )
+    blocks = [
+        DetailBlock(
+            kind="figure",
+            svg=svg,
+            caption=(f"{text(inst, 'scores_chart_title')}. {summary} {text(inst, 'table_hint')}"),
+        ),
+        DetailBlock(
+            kind="table",
+            id=SCORES_TABLE_ID,
+            columns=tuple(columns),
+            rows=tuple(table),
+            caption=text(inst, "scores_caption", level=fmt_percent(ci, inst.language)),
+        ),
+    ]
     if ref is not None:
         blocks.append(DetailBlock(kind="text", paragraphs=(_reference_note(inst, ref),)))
     return blocks
@@ -129,24 +172,50 @@ def _scores(inst: Instrument, rows: Sequence[Mapping[str, Any]], ref: Reference 
 def _facets(inst: Instrument, facets: Sequence[Mapping[str, Any]]) -> list[DetailBlock]:
     lo, hi = score_range(inst, "networking")
     diffs = [f["difference"] for f in facets if not math.isnan(f["difference"])]
-    summary = text(inst, "facets_summary", more=sum(d > 0 for d in diffs), total=len(facets),
-                   less=sum(d < 0 for d in diffs))
+    summary = text(
+        inst,
+        "facets_summary",
+        more=sum(d > 0 for d in diffs),
+        total=len(facets),
+        less=sum(d < 0 for d in diffs),
+    )
     net, soc = inst.scales["networking"].label, inst.scales["socializing"].label
-    svg = facets_svg([(f["label"], f["networking"], f["socializing"]) for f in facets], lo, hi,
-                     legend=(net, soc), label=summary, described_by=FACETS_TABLE_ID)
-    return [DetailBlock(kind="figure", svg=svg, caption=(
-                f"{text(inst, 'facets_chart_title')}. {summary} {text(inst, 'table_hint')}")),
-            DetailBlock(kind="table", id=FACETS_TABLE_ID,
-                        caption=text(inst, "facets_caption", lo=f"{lo:g}", hi=f"{hi:g}"),
-                        columns=(text(inst, "column_facet"), net, soc),
-                        rows=tuple((f["label"], _num(inst, f["networking"]),
-                                    _num(inst, f["socializing"])) for f in facets))]
+    svg = facets_svg(
+        [(f["label"], f["networking"], f["socializing"]) for f in facets],
+        lo,
+        hi,
+        legend=(net, soc),
+        label=summary,
+        described_by=FACETS_TABLE_ID,
+    )
+    return [
+        DetailBlock(
+            kind="figure",
+            svg=svg,
+            caption=(f"{text(inst, 'facets_chart_title')}. {summary} {text(inst, 'table_hint')}"),
+        ),
+        DetailBlock(
+            kind="table",
+            id=FACETS_TABLE_ID,
+            caption=text(inst, "facets_caption", lo=f"{lo:g}", hi=f"{hi:g}"),
+            columns=(text(inst, "column_facet"), net, soc),
+            rows=tuple(
+                (f["label"], _num(inst, f["networking"]), _num(inst, f["socializing"])) for f in facets
+            ),
+        ),
+    ]
 
 
-def detail_blocks(inst: Instrument, rows: Sequence[Mapping[str, Any]],
-                  facets: Sequence[Mapping[str, Any]], profile: Profile | None,
-                  reference: Reference | None, *, cohort: str | None,
-                  ci: float) -> tuple[DetailBlock, ...]:
+def detail_blocks(
+    inst: Instrument,
+    rows: Sequence[Mapping[str, Any]],
+    facets: Sequence[Mapping[str, Any]],
+    profile: Profile | None,
+    reference: Reference | None,
+    *,
+    cohort: str | None,
+    ci: float,
+) -> tuple[DetailBlock, ...]:
     """The "more detail" blocks, in order.
 
     Parameters
@@ -166,14 +235,23 @@ def detail_blocks(inst: Instrument, rows: Sequence[Mapping[str, Any]],
     fb = inst.feedback
     blocks: list[DetailBlock] = []
     if profile is not None:
-        blocks.append(DetailBlock(kind="text", heading=text(inst, "profile_heading",
-                                                            profile=profile.label),
-                                  paragraphs=(profile.interpretation,)))
+        blocks.append(
+            DetailBlock(
+                kind="text",
+                heading=text(inst, "profile_heading", profile=profile.label),
+                paragraphs=(profile.interpretation,),
+            )
+        )
     blocks += _scores(inst, rows, reference, cohort, ci)
     blocks += _facets(inst, facets)
-    blocks.append(DetailBlock(kind="text", heading=text(inst, "orientations_heading"),
-                              paragraphs=tuple(f"{inst.scales[o].label}: {fb.orientations[o]}"
-                                               for o in ("networking", "socializing"))))
-    blocks.append(DetailBlock(kind="text", heading=text(inst, "balance_heading"),
-                              paragraphs=(fb.balance,)))
+    blocks.append(
+        DetailBlock(
+            kind="text",
+            heading=text(inst, "orientations_heading"),
+            paragraphs=tuple(
+                f"{inst.scales[o].label}: {fb.orientations[o]}" for o in ("networking", "socializing")
+            ),
+        )
+    )
+    blocks.append(DetailBlock(kind="text", heading=text(inst, "balance_heading"), paragraphs=(fb.balance,)))
     return tuple(blocks)

@@ -38,12 +38,20 @@ def _block(b: DetailBlock) -> str:
     if b.kind == "table":
         head = "".join(f"<th scope='col'>{_esc(c)}</th>" for c in b.columns)
         body = "".join(
-            "<tr><th scope='row'>" + _esc(r[0]) + "</th>"
-            + "".join(f"<td data-label='{_esc(c, quote=True)}'>{_esc(v)}</td>"
-                      for c, v in zip(b.columns[1:], r[1:])) + "</tr>" for r in b.rows)
-        return (f"<table class='netsoc-stack' id='{_esc(b.id or '')}'><caption>"
-                f"{_esc(b.caption or '')}</caption><thead><tr>{head}</tr></thead>"
-                f"<tbody>{body}</tbody></table>")
+            "<tr><th scope='row'>"
+            + _esc(r[0])
+            + "</th>"
+            + "".join(
+                f"<td data-label='{_esc(c, quote=True)}'>{_esc(v)}</td>" for c, v in zip(b.columns[1:], r[1:])
+            )
+            + "</tr>"
+            for r in b.rows
+        )
+        return (
+            f"<table class='netsoc-stack' id='{_esc(b.id or '')}'><caption>"
+            f"{_esc(b.caption or '')}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
     heading = f"<h4>{_esc(b.heading)}</h4>" if b.heading else ""
     return heading + "".join(f"<p>{_esc(p)}</p>" for p in b.paragraphs)
 
@@ -54,10 +62,15 @@ def room_html(room: dict[str, Any] | None, waiting: str | None, heading: str) ->
     Empty without a cohort (``room`` and ``waiting`` both ``None``)."""
     if room is None and waiting is None:
         return ""
-    body = (f"<p>{_esc(room['summary'])}</p>" if room is not None
-            else f"<p class='netsoc-muted'>{_esc(waiting or '')}</p>")
-    return (f"<section class='netsoc-room' aria-labelledby='netsoc-fb-room'>"
-            f"<h3 id='netsoc-fb-room'>{_esc(heading)}</h3>{body}</section>")
+    body = (
+        f"<p>{_esc(room['summary'])}</p>"
+        if room is not None
+        else f"<p class='netsoc-muted'>{_esc(waiting or '')}</p>"
+    )
+    return (
+        f"<section class='netsoc-room' aria-labelledby='netsoc-fb-room'>"
+        f"<h3 id='netsoc-fb-room'>{_esc(heading)}</h3>{body}</section>"
+    )
 
 
 def sections_html(data: FeedbackData, *, kept: bool = False) -> str:
@@ -73,35 +86,45 @@ def sections_html(data: FeedbackData, *, kept: bool = False) -> str:
     t = data.texts
     out = []
     if data.warning:
-        out.append(f"<div class='netsoc-attention-warning' role='alert'><strong>"
-                   f"{_esc(t['please_note'])}</strong> {_esc(data.warning)}</div>")
+        out.append(
+            f"<div class='netsoc-attention-warning' role='alert'><strong>"
+            f"{_esc(t['please_note'])}</strong> {_esc(data.warning)}</div>"
+        )
     p = data.profile
     if p is not None:
-        out.append(f"<section class='netsoc-profile' aria-labelledby='netsoc-fb-profile'>"
-                   f"<h3 id='netsoc-fb-profile'>{_esc(p.heading)}</h3>"
-                   f"<p class='netsoc-lead'>{_esc(p.summary)}</p><p>{_esc(p.advice)}</p></section>")
+        out.append(
+            f"<section class='netsoc-profile' aria-labelledby='netsoc-fb-profile'>"
+            f"<h3 id='netsoc-fb-profile'>{_esc(p.heading)}</h3>"
+            f"<p class='netsoc-lead'>{_esc(p.summary)}</p><p>{_esc(p.advice)}</p></section>"
+        )
     else:
         out.append(f"<p>{_esc(data.no_profile or '')}</p>")
     b = data.balance
     if b is not None:
-        out.append(f"<section class='netsoc-balance' aria-labelledby='netsoc-fb-balance'>"
-                   f"<h3 id='netsoc-fb-balance'>{_esc(t['balance_heading'])}</h3>"
-                   f"<p>{_esc(b.sentence)}</p>{b.svg}</section>")
-    tries = "".join(f"<li><strong>{_esc(x.summary)}.</strong> {_esc(x.tip)}</li>"
-                    for x in data.tries)
-    out.append(f"<section class='netsoc-try' aria-labelledby='netsoc-fb-try'>"
-               f"<h3 id='netsoc-fb-try'>{_esc(t['try_heading'])}</h3>"
-               + (f"<ol>{tries}</ol>" if tries else f"<p>{_esc(data.try_none or '')}</p>")
-               + "</section>")
+        out.append(
+            f"<section class='netsoc-balance' aria-labelledby='netsoc-fb-balance'>"
+            f"<h3 id='netsoc-fb-balance'>{_esc(t['balance_heading'])}</h3>"
+            f"<p>{_esc(b.sentence)}</p>{b.svg}</section>"
+        )
+    tries = "".join(f"<li><strong>{_esc(x.summary)}.</strong> {_esc(x.tip)}</li>" for x in data.tries)
+    out.append(
+        f"<section class='netsoc-try' aria-labelledby='netsoc-fb-try'>"
+        f"<h3 id='netsoc-fb-try'>{_esc(t['try_heading'])}</h3>"
+        + (f"<ol>{tries}</ol>" if tries else f"<p>{_esc(data.try_none or '')}</p>")
+        + "</section>"
+    )
     i = data.intentionality
     if i is not None:
-        out.append(f"<section class='netsoc-intention' aria-labelledby='netsoc-fb-intention'>"
-                   f"<h3 id='netsoc-fb-intention'>{_esc(i.heading)}</h3>"
-                   f"<p>{_esc(i.text)}</p></section>")
+        out.append(
+            f"<section class='netsoc-intention' aria-labelledby='netsoc-fb-intention'>"
+            f"<h3 id='netsoc-fb-intention'>{_esc(i.heading)}</h3>"
+            f"<p>{_esc(i.text)}</p></section>"
+        )
     out.append(room_html(data.room, None if kept else data.room_waiting, t["room_heading"]))
-    out.append(f"<details class='netsoc-more'{' open' if kept else ''}><summary>"
-               f"{_esc(t['details_heading'])}</summary>"
-               + "".join(_block(x) for x in data.details) + "</details>")
+    out.append(
+        f"<details class='netsoc-more'{' open' if kept else ''}><summary>"
+        f"{_esc(t['details_heading'])}</summary>" + "".join(_block(x) for x in data.details) + "</details>"
+    )
     return "".join(out)
 
 
@@ -111,10 +134,12 @@ def page_html(data: FeedbackData, instrument: Instrument | None = None) -> str:
     ``instrument`` is accepted for older callers and not needed: the data
     carries every text.
     """
-    return (f"<style>{feedback_css()}</style><section class='netsoc-feedback-page' "
-            f"aria-labelledby='netsoc-fb-h' lang='{_esc(data.language, quote=True)}'>"
-            f"<h2 id='netsoc-fb-h'>{_esc(data.texts['results_heading'])}</h2>"
-            f"{sections_html(data)}</section>")
+    return (
+        f"<style>{feedback_css()}</style><section class='netsoc-feedback-page' "
+        f"aria-labelledby='netsoc-fb-h' lang='{_esc(data.language, quote=True)}'>"
+        f"<h2 id='netsoc-fb-h'>{_esc(data.texts['results_heading'])}</h2>"
+        f"{sections_html(data)}</section>"
+    )
 
 
 def feedback_view(data: FeedbackData, instrument: Instrument | None = None) -> Any:

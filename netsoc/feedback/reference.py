@@ -32,8 +32,9 @@ _PHI = NormalDist().cdf
 
 
 class PercentileLookup(Protocol):
-    def __call__(self, score: str, value: float, low: float, high: float
-                 ) -> tuple[float, float, float] | None: ...
+    def __call__(
+        self, score: str, value: float, low: float, high: float
+    ) -> tuple[float, float, float] | None: ...
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class NormalNorms:
 
     params: Mapping[str, tuple[float, float]]  # score -> (mean, sd)
 
-    def __call__(self, score: str, value: float, low: float, high: float
-                 ) -> tuple[float, float, float] | None:
+    def __call__(
+        self, score: str, value: float, low: float, high: float
+    ) -> tuple[float, float, float] | None:
         if score not in self.params or value != value:
             return None
         mean, sd = self.params[score]
@@ -82,8 +84,9 @@ class Reference:
     params: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
     lookup: PercentileLookup | None = None
 
-    def percentile(self, score: str, value: float, low: float, high: float
-                   ) -> tuple[float, float, float] | None:
+    def percentile(
+        self, score: str, value: float, low: float, high: float
+    ) -> tuple[float, float, float] | None:
         """Percentile of ``value`` with its interval, or ``None`` without norms."""
         return None if self.lookup is None else self.lookup(score, value, low, high)
 
@@ -91,12 +94,18 @@ class Reference:
 def _from_inline(norms: Norms) -> Reference:
     source = norms.source
     m = re.search(r"\bn\s*=\s*([\d,]+)", source)
-    params = {name: (getattr(norms, name).mean, getattr(norms, name).sd,
-                     getattr(norms, name).reliability) for name in FEEDBACK_SCORES}
+    params = {
+        name: (getattr(norms, name).mean, getattr(norms, name).sd, getattr(norms, name).reliability)
+        for name in FEEDBACK_SCORES
+    }
     return Reference(
-        population=source, n=int(m.group(1).replace(",", "")) if m else None, collected=None,
-        synthetic="synthetic" in source.lower(), params=params,
-        lookup=NormalNorms({k: (v[0], v[1]) for k, v in params.items()}))
+        population=source,
+        n=int(m.group(1).replace(",", "")) if m else None,
+        collected=None,
+        synthetic="synthetic" in source.lower(),
+        params=params,
+        lookup=NormalNorms({k: (v[0], v[1]) for k, v in params.items()}),
+    )
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,9 @@ class FileNorms:
 
     model: Any
 
-    def __call__(self, score: str, value: float, low: float, high: float
-                 ) -> tuple[float, float, float] | None:
+    def __call__(
+        self, score: str, value: float, low: float, high: float
+    ) -> tuple[float, float, float] | None:
         if score not in self.model.scores or value != value:
             return None
         pct = self.model.percentile(score, value)[0]
@@ -117,11 +127,19 @@ class FileNorms:
 
 def _from_file(model: Any) -> Reference:
     nan = math.nan
-    params = {name: (s.mean, s.sd, nan if s.reliability is None else s.reliability)
-              for name, s in model.scores.items() if name in FEEDBACK_SCORES}
-    return Reference(population=model.meta.population or "", n=model.n,
-                     collected=model.collected, synthetic=model.synthetic, params=params,
-                     lookup=FileNorms(model))
+    params = {
+        name: (s.mean, s.sd, nan if s.reliability is None else s.reliability)
+        for name, s in model.scores.items()
+        if name in FEEDBACK_SCORES
+    }
+    return Reference(
+        population=model.meta.population or "",
+        n=model.n,
+        collected=model.collected,
+        synthetic=model.synthetic,
+        params=params,
+        lookup=FileNorms(model),
+    )
 
 
 def _build(instrument: Instrument) -> Reference:

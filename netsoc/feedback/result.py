@@ -46,4 +46,5 @@ def result_html(data: FeedbackData) -> str:
         f"<style>{feedback_css()}</style></head><body>"
         f"<main class='netsoc-result netsoc-feedback-page'><h1>{esc(title)}</h1>"
         f"<p class='netsoc-result-note'>{esc(note)}</p>"
-        f"{sections_html(data, kept=True)}</main></body></html>\n")
+        f"{sections_html(data, kept=True)}</main></body></html>\n"
+    )

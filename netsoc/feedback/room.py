@@ -1,4 +1,4 @@
-""""Your workshop" on the feedback page: :func:`room_section`.
+""" "Your workshop" on the feedback page: :func:`room_section`.
 
 A participant who finishes early sees "shown once enough people have
 answered"; the form asks again (every 30 s) until :func:`room_section` returns
@@ -36,12 +36,20 @@ def _means(store: Any, cohort: str, instrument: Instrument) -> tuple[int, dict[s
     if not len(data):
         return 0, {}
     scored = score(data, instrument)
-    return len(data), {name: float(scored[name].mean()) for name in
-                       ("networking", "socializing", "balance", "intentionality")}
+    return len(data), {
+        name: float(scored[name].mean())
+        for name in ("networking", "socializing", "balance", "intentionality")
+    }
 
 
-def room_section(store: Any, cohort: str | None, instrument: Instrument, lang: str | None = None,
-                 *, min_group_size: int = MIN_GROUP_SIZE) -> dict[str, Any] | None:
+def room_section(
+    store: Any,
+    cohort: str | None,
+    instrument: Instrument,
+    lang: str | None = None,
+    *,
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> dict[str, Any] | None:
     """The room's summary for a participant's feedback, or ``None`` while it cannot be shown.
 
     Parameters
@@ -69,8 +77,7 @@ def room_section(store: Any, cohort: str | None, instrument: Instrument, lang: s
     if cohort is None:
         return None
     inst = localized(instrument, lang)
-    key = (store.url, cohort, inst.id, inst.version, inst.language, min_group_size,
-           store.version(cohort))
+    key = (store.url, cohort, inst.id, inst.version, inst.language, min_group_size, store.version(cohort))
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -81,15 +88,26 @@ def room_section(store: Any, cohort: str | None, instrument: Instrument, lang: s
         side = balance_side(means["balance"], inst) or "even"
         word = text(inst, {"even": "lean_none"}.get(side, f"lean_{side}"))
         shown = fmt_number(means["balance"], inst.language, 2, sign=True)
-        labels = {name: inst.scales[name].label if name in inst.scales else text(inst, "balance")
-                  for name in means}
+        labels = {
+            name: inst.scales[name].label if name in inst.scales else text(inst, "balance") for name in means
+        }
         section = {
             "heading": text(inst, "room_heading"),
             "summary": text(inst, "room_summary", n=n, balance=shown, side=word),
-            "n": n, "balance": round(means["balance"], 4), "side": side,
-            "rows": [{"score": name, "label": labels[name], "mean": round(value, 4),
-                      "text": fmt_number(value, inst.language, 2, sign=name == "balance")}
-                     for name, value in means.items() if not math.isnan(value)]}
+            "n": n,
+            "balance": round(means["balance"], 4),
+            "side": side,
+            "rows": [
+                {
+                    "score": name,
+                    "label": labels[name],
+                    "mean": round(value, 4),
+                    "text": fmt_number(value, inst.language, 2, sign=name == "balance"),
+                }
+                for name, value in means.items()
+                if not math.isnan(value)
+            ],
+        }
     with _LOCK:
         _CACHE[key] = section
         while len(_CACHE) > _CACHE_SIZE:

@@ -44,12 +44,15 @@ DEFAULTS: dict[str, str] = {
     "cohort_waiting": "shown once enough people of your workshop have answered",
     "reference_line": "Compared with {n} participants of {population}, collected {dates}.",
     "reference_line_short": "Compared with {population}.",
-    "reference_synthetic": ("These reference percentiles are illustrations from a synthetic "
-                            "sample, not real norms."),
+    "reference_synthetic": (
+        "These reference percentiles are illustrations from a synthetic sample, not real norms."
+    ),
     "no_reference": "No reference sample is available for this questionnaire.",
     "balance_chart_title": "Your balance between socializing and networking",
-    "balance_summary": ("Your balance is {balance} (likely {low} to {high}) on a scale from "
-                        "-1 (all socializing) to +1 (all networking): {side}."),
+    "balance_summary": (
+        "Your balance is {balance} (likely {low} to {high}) on a scale from "
+        "-1 (all socializing) to +1 (all networking): {side}."
+    ),
     "lean_networking": "leaning to networking",
     "lean_socializing": "leaning to socializing",
     "lean_none": "about even",
@@ -60,76 +63,85 @@ DEFAULTS: dict[str, str] = {
     "legend_range": "likely range",
     "legend_reference": "reference average",
     "facets_chart_title": "Networking and socializing on each facet",
-    "facets_summary": ("Networking is higher than socializing on {more} of {total} facets "
-                       "and lower on {less}."),
+    "facets_summary": (
+        "Networking is higher than socializing on {more} of {total} facets and lower on {less}."
+    ),
     "facets_caption": "Your networking and socializing on each facet (from {lo} to {hi})",
     "column_facet": "Facet",
     "table_hint": "The numbers are in the table below.",
     # added for the plain feedback of questionnaire 1.1.0 (issue 21)
-    "try_heading": 'Two things to try',
-    'balance_plain': (
-        'Your balance is {balance} on a scale from −1 (all socializing) to +1 (all '
-        'networking): {side}.'),
-    'try_gap': '{facet}: {stronger} {high}, {weaker} {low}',
-    'try_none': (
-        'Your networking and socializing are close on every facet, so there is no single '
-        'gap to work on.'),
-    'details_heading': 'More detail',
-    'intention_level': 'Clear intention: {level}',
-    'keep_heading': 'Keep my result',
-    'keep_hint': 'Save this page as a file on your device, or print it. Nothing is sent anywhere.',
-    'keep_download': 'Download my result',
-    'keep_print': 'Print',
-    'result_title': '{title} - my result',
-    'result_saved': (
-        'Questionnaire version {version}, answered on {date}. This file stays on your '
-        'device.'),
-    'room_heading': 'Your workshop',
-    'room_summary': (
-        '{n} people of your workshop have answered. Their average balance is {balance}: '
-        '{side}.'),
-    'room_waiting': (
+    "try_heading": "Two things to try",
+    "balance_plain": (
+        "Your balance is {balance} on a scale from −1 (all socializing) to +1 (all networking): {side}."
+    ),
+    "try_gap": "{facet}: {stronger} {high}, {weaker} {low}",
+    "try_none": (
+        "Your networking and socializing are close on every facet, so there is no single gap to work on."
+    ),
+    "details_heading": "More detail",
+    "intention_level": "Clear intention: {level}",
+    "keep_heading": "Keep my result",
+    "keep_hint": "Save this page as a file on your device, or print it. Nothing is sent anywhere.",
+    "keep_download": "Download my result",
+    "keep_print": "Print",
+    "result_title": "{title} - my result",
+    "result_saved": ("Questionnaire version {version}, answered on {date}. This file stays on your device."),
+    "room_heading": "Your workshop",
+    "room_summary": (
+        "{n} people of your workshop have answered. Their average balance is {balance}: {side}."
+    ),
+    "room_waiting": (
         "Your workshop's results appear here once at least {k} people have answered. This"
-        ' page checks again by itself.'),
-    'try_purpose_networking': (
-        'Name one professional aim, such as a skill to learn or a person to meet, and let'
-        ' it guide your next conversation.'),
-    'try_purpose_socializing': (
-        'Plan one meeting with no goal at all - just for the company and the fun of it.'),
-    'try_context_networking': (
-        'Pick one conference, workshop or industry event in your field and go with a plan'
-        ' of whom to meet.'),
-    'try_context_socializing': (
-        'Say yes to one casual get-together, such as a party or a meal with friends, that'
-        ' has nothing to do with work.'),
-    'try_interaction_networking': (
-        'In your next talk with someone from your field, ask what they are working on and'
-        ' what would help them.'),
-    'try_interaction_socializing': (
-        'In your next chat, let the conversation wander and tell a personal story instead'
-        ' of steering it.'),
-    'try_outcome_networking': (
-        'Follow up with one contact this week with a thank-you, an introduction or an '
-        'article that could help them.'),
-    'try_outcome_socializing': 'Make time for a friend this week just to unwind together.',
-    'try_online_networking': (
-        'Update your profile on a professional platform and get back in touch with one '
-        'person from your field.'),
-    'try_online_socializing': 'Join one online group about a hobby you enjoy.',
-    'try_sharing_networking': (
-        'Pass on one useful resource or piece of know-how to someone in your professional'
-        ' circle.'),
-    'try_sharing_socializing': (
-        'Tell someone you trust about something you have been through and how it felt.'),
-    'try_collaboration_networking': (
-        'Look for one small project or task you could take on together with a contact.'),
-    'try_collaboration_socializing': 'Suggest an outing or a group activity with people you like.',
-    'try_boundaries_networking': (
-        'Decide what you are happy to show professional contacts online, then connect '
-        'with one new person in your field.'),
-    'try_boundaries_socializing': (
-        'Tell one new acquaintance what you are comfortable with, then accept one '
-        'invitation from them.'),
+        " page checks again by itself."
+    ),
+    "try_purpose_networking": (
+        "Name one professional aim, such as a skill to learn or a person to meet, and let"
+        " it guide your next conversation."
+    ),
+    "try_purpose_socializing": (
+        "Plan one meeting with no goal at all - just for the company and the fun of it."
+    ),
+    "try_context_networking": (
+        "Pick one conference, workshop or industry event in your field and go with a plan of whom to meet."
+    ),
+    "try_context_socializing": (
+        "Say yes to one casual get-together, such as a party or a meal with friends, that"
+        " has nothing to do with work."
+    ),
+    "try_interaction_networking": (
+        "In your next talk with someone from your field, ask what they are working on and"
+        " what would help them."
+    ),
+    "try_interaction_socializing": (
+        "In your next chat, let the conversation wander and tell a personal story instead of steering it."
+    ),
+    "try_outcome_networking": (
+        "Follow up with one contact this week with a thank-you, an introduction or an "
+        "article that could help them."
+    ),
+    "try_outcome_socializing": "Make time for a friend this week just to unwind together.",
+    "try_online_networking": (
+        "Update your profile on a professional platform and get back in touch with one "
+        "person from your field."
+    ),
+    "try_online_socializing": "Join one online group about a hobby you enjoy.",
+    "try_sharing_networking": (
+        "Pass on one useful resource or piece of know-how to someone in your professional circle."
+    ),
+    "try_sharing_socializing": (
+        "Tell someone you trust about something you have been through and how it felt."
+    ),
+    "try_collaboration_networking": (
+        "Look for one small project or task you could take on together with a contact."
+    ),
+    "try_collaboration_socializing": "Suggest an outing or a group activity with people you like.",
+    "try_boundaries_networking": (
+        "Decide what you are happy to show professional contacts online, then connect "
+        "with one new person in your field."
+    ),
+    "try_boundaries_socializing": (
+        "Tell one new acquaintance what you are comfortable with, then accept one invitation from them."
+    ),
 }
 
 

@@ -51,8 +51,9 @@ def balance_side(value: float, instrument: Instrument) -> str | None:
     return "socializing" if value < low else "networking" if value >= high else "even"
 
 
-def largest_gaps(facets: Sequence[Mapping[str, Any]], *, count: int = TRY_COUNT,
-                 min_gap: float = TRY_MIN_GAP) -> list[dict[str, Any]]:
+def largest_gaps(
+    facets: Sequence[Mapping[str, Any]], *, count: int = TRY_COUNT, min_gap: float = TRY_MIN_GAP
+) -> list[dict[str, Any]]:
     """The facets with the largest networking-socializing gap, largest first.
 
     Parameters
@@ -80,7 +81,12 @@ def largest_gaps(facets: Sequence[Mapping[str, Any]], *, count: int = TRY_COUNT,
         if gap < min_gap:
             break
         net_ahead = f["difference"] > 0
-        out.append({**f, "gap": gap,
-                    "stronger": "networking" if net_ahead else "socializing",
-                    "weaker": "socializing" if net_ahead else "networking"})
+        out.append(
+            {
+                **f,
+                "gap": gap,
+                "stronger": "networking" if net_ahead else "socializing",
+                "weaker": "socializing" if net_ahead else "networking",
+            }
+        )
     return out

@@ -29,8 +29,16 @@ from survey.store.tables import cohort_settings, respondents
 if TYPE_CHECKING:  # pragma: no cover
     from survey.store.facade import ResponseStore
 
-__all__ = ["CohortMethods", "set_collection_open", "collection_open", "activity",
-           "cohort_codes", "clear_cohort", "DRAFT_OPEN_MINUTES", "ARRIVAL_WINDOW_MINUTES"]
+__all__ = [
+    "CohortMethods",
+    "set_collection_open",
+    "collection_open",
+    "activity",
+    "cohort_codes",
+    "clear_cohort",
+    "DRAFT_OPEN_MINUTES",
+    "ARRIVAL_WINDOW_MINUTES",
+]
 
 #: A draft changed within this many minutes counts as someone answering now.
 DRAFT_OPEN_MINUTES = 20
@@ -76,8 +84,9 @@ def set_collection_open(store: ResponseStore, cohort: str | None, is_open: bool)
 
     def work(conn: Connection) -> None:
         values = {"collection_open": is_open, "updated_at": utcnow()}
-        done = conn.execute(cohort_settings.update()
-                            .where(cohort_settings.c.cohort == key).values(**values)).rowcount
+        done = conn.execute(
+            cohort_settings.update().where(cohort_settings.c.cohort == key).values(**values)
+        ).rowcount
         if not done:
             conn.execute(cohort_settings.insert().values(cohort=key, **values))
 
@@ -93,8 +102,7 @@ def collection_open(store: ResponseStore, cohort: str | None) -> bool:
     return True if value is None else bool(value)
 
 
-def activity(store: ResponseStore, cohort: str | None, *,
-             now: dt.datetime | None = None) -> dict[str, Any]:
+def activity(store: ResponseStore, cohort: str | None, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The room's activity in one read, for the facilitator's live count.
 
     Parameters
@@ -115,29 +123,34 @@ def activity(store: ResponseStore, cohort: str | None, *,
         :data:`ARRIVAL_WINDOW_MINUTES` minutes; ``collection_open`` (bool).
     """
     _key(store, cohort)  # checks the code
-    now = (now or utcnow()).astimezone(dt.timezone.utc)
+    now = (now or utcnow()).astimezone(dt.UTC)
     r = respondents.c
     drafts_since = now - dt.timedelta(minutes=DRAFT_OPEN_MINUTES)
     arrivals_since = now - dt.timedelta(minutes=ARRIVAL_WINDOW_MINUTES)
     submitted = r.status == "submitted"
-    query = (sa.select(
-        sa.func.count().filter(submitted),
-        sa.func.count().filter(r.status == "draft", r.updated_at >= drafts_since),
-        sa.func.count().filter(submitted, r.submitted_at >= arrivals_since, r.submitted_at <= now))
+    query = (
+        sa.select(
+            sa.func.count().filter(submitted),
+            sa.func.count().filter(r.status == "draft", r.updated_at >= drafts_since),
+            sa.func.count().filter(submitted, r.submitted_at >= arrivals_since, r.submitted_at <= now),
+        )
         .select_from(respondents)
-        .where(r.instrument_id == store.instrument.id, _of_cohort(cohort)))
+        .where(r.instrument_id == store.instrument.id, _of_cohort(cohort))
+    )
     with store._db.read() as conn:
         n_submitted, n_drafts, n_recent = conn.execute(query).one()
-    return {"submitted": int(n_submitted), "open_drafts": int(n_drafts),
-            "arrivals_per_minute": round(int(n_recent) / ARRIVAL_WINDOW_MINUTES, 2),
-            "collection_open": collection_open(store, cohort)}
+    return {
+        "submitted": int(n_submitted),
+        "open_drafts": int(n_drafts),
+        "arrivals_per_minute": round(int(n_recent) / ARRIVAL_WINDOW_MINUTES, 2),
+        "collection_open": collection_open(store, cohort),
+    }
 
 
 def cohort_codes(store: ResponseStore) -> list[str]:
     """Every workshop code in the store: with responses (drafts too) or with settings, sorted."""
     r = respondents.c
-    answered = (sa.select(r.cohort).where(r.instrument_id == store.instrument.id,
-                                          r.cohort.is_not(None)))
+    answered = sa.select(r.cohort).where(r.instrument_id == store.instrument.id, r.cohort.is_not(None))
     configured = sa.select(cohort_settings.c.cohort).where(cohort_settings.c.cohort != _NO_CODE)
     query = sa.union(answered, configured)
     with store._db.read() as conn:
@@ -161,8 +174,10 @@ def clear_cohort(store: ResponseStore, cohort: str | None) -> dict[str, int]:
     mine = sa.and_(r.instrument_id == store.instrument.id, _of_cohort(cohort))
 
     def work(conn: Connection) -> dict[str, int]:
-        return {name: conn.execute(respondents.delete().where(mine, r.status == status)).rowcount
-                for status, name in (("draft", "drafts"), ("submitted", "submitted"))}
+        return {
+            name: conn.execute(respondents.delete().where(mine, r.status == status)).rowcount
+            for status, name in (("draft", "drafts"), ("submitted", "submitted"))
+        }
 
     done = store._db.write(work)
     if any(done.values()):

@@ -25,8 +25,7 @@ def _answers(instrument, net=4, soc=2):
     return out
 
 
-def test_collection_switch_is_per_cohort_and_seen_by_another_process_handle(store, any_store_url,
-                                                                            instrument):
+def test_collection_switch_is_per_cohort_and_seen_by_another_process_handle(store, any_store_url, instrument):
     assert store.collection_open("WS-1") and store.collection_open(None)
     store.set_collection_open("WS-1", False)
     other = open_store(any_store_url, instrument=instrument)  # another worker's handle
@@ -58,11 +57,14 @@ def test_activity_counts_submitted_open_drafts_and_arrivals(store, instrument):
     store.save_draft(None, draft, cohort="WS-1")
     store.save_draft(None, draft, cohort="WS-1")
     store.save_draft(None, draft, cohort="WS-2")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     act = store.activity("WS-1", now=now)
-    assert act == {"submitted": 3, "open_drafts": 2,
-                   "arrivals_per_minute": round(3 / ARRIVAL_WINDOW_MINUTES, 2),
-                   "collection_open": True}
+    assert act == {
+        "submitted": 3,
+        "open_drafts": 2,
+        "arrivals_per_minute": round(3 / ARRIVAL_WINDOW_MINUTES, 2),
+        "collection_open": True,
+    }
     assert store.activity(None, now=now)["submitted"] == 1
     later = now + dt.timedelta(minutes=max(DRAFT_OPEN_MINUTES, ARRIVAL_WINDOW_MINUTES) + 1)
     act = store.activity("WS-1", now=later)
@@ -107,8 +109,7 @@ def test_schema_5_migrates_a_version_4_store(tmp_path, instrument):
         schema_version.create(conn)
         for v in range(1, 5):
             MIGRATIONS[v](conn)
-            conn.execute(schema_version.insert().values(
-                version=v, applied_at=dt.datetime.now(dt.timezone.utc)))
+            conn.execute(schema_version.insert().values(version=v, applied_at=dt.datetime.now(dt.UTC)))
     engine.dispose()
     s = open_store(path, instrument=instrument)
     try:

@@ -10,8 +10,14 @@ from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.helpers import keyed_answers
 
-REWORDED = ("net_interaction_1", "net_interaction_2", "soc_online_1", "soc_online_2", "int_2",
-            "net_purpose_2")
+REWORDED = (
+    "net_interaction_1",
+    "net_interaction_2",
+    "soc_online_1",
+    "soc_online_2",
+    "int_2",
+    "net_purpose_2",
+)
 
 
 def _item(inst, item_id):
@@ -57,10 +63,12 @@ def test_privacy_facet_keys_holding_back_against_the_orientation(old, new):
     """Caution no longer raises networking: holding back is reverse, opening up forward."""
     assert _item(old, "net_bound_1").keying == "forward"  # caution counted as networking
     bound = {i.id: (i.scale, i.keying) for i in new.items if i.facet == "boundaries"}
-    assert bound == {"net_bound_3": ("networking", "reverse"),
-                     "net_bound_4": ("networking", "forward"),
-                     "soc_bound_1": ("socializing", "forward"),
-                     "soc_bound_3": ("socializing", "reverse")}
+    assert bound == {
+        "net_bound_3": ("networking", "reverse"),
+        "net_bound_4": ("networking", "forward"),
+        "soc_bound_1": ("socializing", "forward"),
+        "soc_bound_3": ("socializing", "reverse"),
+    }
     notes = open(new.source_path, encoding="utf-8").read().split("\nid: netsoc", 1)[0]
     assert "Privacy and boundaries" in notes and "net_bound_3" in notes
 

@@ -26,8 +26,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def answers(instrument, net, soc, intent=4, attn_ok=True):
-    return keyed_answers(instrument, net, soc, intent, checks=True if attn_ok else "fail",
-                         consent=True)
+    return keyed_answers(instrument, net, soc, intent, checks=True if attn_ok else "fail", consent=True)
 
 
 def svgs(html: str) -> list[ET.Element]:
@@ -85,8 +84,9 @@ def test_networker_gets_the_networker_texts(instrument):
 
 def test_failed_checks_warn_and_cohort_is_escaped_and_no_count_is_shown(instrument):
     peers = pd.DataFrame([answers(instrument, 3, 3)] * 3).drop(columns="consent")
-    data = feedback_data(answers(instrument, 2, 4, attn_ok=False), instrument,
-                         peers=peers, cohort="<i>W</i>", reliability=REL)
+    data = feedback_data(
+        answers(instrument, 2, 4, attn_ok=False), instrument, peers=peers, cohort="<i>W</i>", reliability=REL
+    )
     page = page_html(data)
     assert instrument.feedback.attention_warning in page and "role='alert'" in page
     assert page.index("role='alert'") < page.index("netsoc-profile")  # the warning comes first
@@ -99,14 +99,24 @@ def test_failed_checks_warn_and_cohort_is_escaped_and_no_count_is_shown(instrume
 def test_every_fixed_word_comes_from_the_instrument(instrument):
     """A ui: override (as a translation gives) replaces the page's words."""
     keys = list(DEFAULTS)
-    ui = {key: f"[K{i}]" + "".join(f" {{{n}}}" for n in re.findall(r"{(\w+)}", DEFAULTS[key]))
-          for i, key in enumerate(keys)}
+    ui = {
+        key: f"[K{i}]" + "".join(f" {{{n}}}" for n in re.findall(r"{(\w+)}", DEFAULTS[key]))
+        for i, key in enumerate(keys)
+    }
     other = instrument.model_copy(update={"ui": ui})
-    page = page_html(feedback_data(answers(instrument, 4, 2), other, cohort="W", reliability=REL,
-                                   illustration_norms=True))
+    page = page_html(
+        feedback_data(answers(instrument, 4, 2), other, cohort="W", reliability=REL, illustration_norms=True)
+    )
     visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
-    for word in ("Your results", "Compared with", "likely", "percentile", "workshop",
-                 "socializing and networking", "The numbers are in the table"):
+    for word in (
+        "Your results",
+        "Compared with",
+        "likely",
+        "percentile",
+        "workshop",
+        "socializing and networking",
+        "The numbers are in the table",
+    ):
         assert word not in visible, word
     assert f"[K{keys.index('results_heading')}]" in visible
     assert f"[K{keys.index('percentile')}] 85th" in visible  # the shipped (1.1.0) norms
@@ -114,7 +124,18 @@ def test_every_fixed_word_comes_from_the_instrument(instrument):
 
 def test_ordinals():
     assert [ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 62, 103)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "62nd", "103rd"]
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "62nd",
+        "103rd",
+    ]
     assert ordinal(62, "de") == "62." and ordinal(62, "fr") == "62e"
 
 
@@ -133,8 +154,11 @@ def test_norm_percentiles_come_with_their_interval_and_the_sample_is_named(instr
     from survey.instrument import Norms
 
     inline = instrument.model_copy(update={"norms": Norms.model_validate(INLINE_NORMS)})
-    data = feedback_data(answers(instrument, 4, 2), inline,  # the norms' own reliabilities
-                         illustration_norms=True)
+    data = feedback_data(
+        answers(instrument, 4, 2),
+        inline,  # the norms' own reliabilities
+        illustration_norms=True,
+    )
     page = page_html(data)
     # networking 4: sem = 0.74 * sqrt(1 - 0.93); band 4 -/+ 1.96 sem; R: round(100 * pnorm(...))
     sem = 0.74 * np.sqrt(1 - 0.93)
@@ -154,8 +178,10 @@ def test_illustration_norms_are_not_shown_to_participants_by_default(instrument)
         for key in ("column_reference", "reference_synthetic", "legend_reference"):
             assert ui[key] not in page, (lang, key)
         assert "make_demo" not in page and "seed 2026" not in page and "synthetic" not in page
-        assert all(r["reference"] is None for r in feedback_data(
-            answers(instrument, 4, 2), instrument, language=lang).scores)
+        assert all(
+            r["reference"] is None
+            for r in feedback_data(answers(instrument, 4, 2), instrument, language=lang).scores
+        )
 
 
 def test_real_norms_are_shown(instrument):
@@ -176,18 +202,19 @@ def test_without_norms_there_is_no_comparison(instrument):
 
 # ------------------------------------------------------------------ charts
 def test_charts_are_svg_that_show_the_numbers(instrument):
-    data = feedback_data(answers(instrument, 4, 2), instrument, reliability=REL,
-                         illustration_norms=True)
+    data = feedback_data(answers(instrument, 4, 2), instrument, reliability=REL, illustration_norms=True)
     page = page_html(data)
     balance, scores, facets = svgs(page)
     for svg in (balance, scores, facets):
         assert svg.get("role") == "img" and svg.get("aria-label")
         assert "viewBox" in svg.attrib and svg.get("width") == "100%"
     # the score dots sit at 112 + (score - 1) / 4 * 276 (axis from x=112 to 388)
-    dots = [(c.get("fill"), float(c.get("cx"))) for c in scores.iter(f"{SVG}circle")
-            if c.get("cx")]
-    assert dots == [(NET_COLOR, 112 + 3 / 4 * 276), (SOC_COLOR, 112 + 1 / 4 * 276),
-                    ("#1a1a1a", 112 + 3 / 4 * 276)]
+    dots = [(c.get("fill"), float(c.get("cx"))) for c in scores.iter(f"{SVG}circle") if c.get("cx")]
+    assert dots == [
+        (NET_COLOR, 112 + 3 / 4 * 276),
+        (SOC_COLOR, 112 + 1 / 4 * 276),
+        ("#1a1a1a", 112 + 3 / 4 * 276),
+    ]
     texts = [t.text for t in scores.iter(f"{SVG}text")]
     assert texts[:3] == ["Networking", "Socializing", "Intentionality"]
     assert {"you", "likely range", "reference average"} <= set(texts)
@@ -197,8 +224,11 @@ def test_charts_are_svg_that_show_the_numbers(instrument):
     assert "+0.50" in btexts and any("socializing" in t for t in btexts)
     # facets: a blue circle at 4 and an orange square at 2 on every facet, shapes in the legend
     circles = [float(c.get("cx")) for c in facets.iter(f"{SVG}circle") if c.get("cx")]
-    squares = [float(r.get("x")) + 6 for r in facets.iter(f"{SVG}rect")
-               if r.get("fill") == SOC_COLOR and r.get("x") and float(r.get("x")) > 0]
+    squares = [
+        float(r.get("x")) + 6
+        for r in facets.iter(f"{SVG}rect")
+        if r.get("fill") == SOC_COLOR and r.get("x") and float(r.get("x")) > 0
+    ]
     assert circles == pytest.approx([16 + 3 / 4 * 368] * len(instrument.facets))
     assert squares == pytest.approx([16 + 1 / 4 * 368] * len(instrument.facets))
 
@@ -207,8 +237,7 @@ def test_each_chart_has_a_summary_and_a_table_of_its_numbers(instrument):
     from survey.instrument import Norms
 
     inline = instrument.model_copy(update={"norms": Norms.model_validate(INLINE_NORMS)})
-    data = feedback_data(answers(instrument, 4, 2), inline, reliability=REL,
-                         illustration_norms=True)
+    data = feedback_data(answers(instrument, 4, 2), inline, reliability=REL, illustration_norms=True)
     page = page_html(data)
     tables = Tables(page).tables
     for svg in svgs(page):
@@ -216,13 +245,16 @@ def test_each_chart_has_a_summary_and_a_table_of_its_numbers(instrument):
         assert table["caption"] and set(table["th"]) == {"col", "row"}
     scores_table = tables[svgs(page)[0].get("aria-describedby")]
     assert [r[0] for r in scores_table["rows"][1:]] == [
-        "Networking", "Socializing", "Balance", "Intentionality"]
+        "Networking",
+        "Socializing",
+        "Balance",
+        "Intentionality",
+    ]
     # sem = 0.74 * sqrt(1 - 0.9) = 0.234, 1.96 sem = 0.459; balance 0.22 * sqrt(0.2) * 1.96 = 0.193
     assert scores_table["rows"][1][1] == "4.00 (likely 3.54 to 4.46)"
     assert scores_table["rows"][3][1] == "+0.50 (likely +0.31 to +0.69)"
     facet_table = tables[svgs(page)[2].get("aria-describedby")]
-    assert facet_table["rows"][1] == [instrument.facets[next(iter(instrument.facets))].label,
-                                      "4.00", "2.00"]
+    assert facet_table["rows"][1] == [instrument.facets[next(iter(instrument.facets))].label, "4.00", "2.00"]
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
     assert len(captions) == 2  # the balance chart's words are the sentence above it
     assert "Your balance is +0.50 on a scale from" in page
@@ -247,8 +279,9 @@ def test_workshop_band_with_ten_responses(instrument):
     page = page_html(data, instrument)
     assert "in the upper third of your workshop" in page  # networking
     assert "in the middle third of your workshop" in page  # socializing: everyone 3
-    fewer = page_html(feedback_data(answers(instrument, 5, 3), instrument, peers=peers[:8],
-                                    cohort="W"), instrument)
+    fewer = page_html(
+        feedback_data(answers(instrument, 5, 3), instrument, peers=peers[:8], cohort="W"), instrument
+    )
     assert "third of your workshop" not in fewer
     assert fewer.count("shown once enough people of your workshop have answered") == 4
 
@@ -293,15 +326,19 @@ def test_probing_attack_cannot_locate_a_hidden_score(tmp_path, instrument, rng):
         page = page_html(data, instrument)
         table = Tables(page).tables[svgs(page)[0].get("aria-describedby")]
         assert {row[-1] for row in table["rows"][1:]} <= {  # a band or "wait", nothing else
-            DEFAULTS["band_lower"], DEFAULTS["band_middle"], DEFAULTS["band_upper"],
-            DEFAULTS["cohort_waiting"]}
+            DEFAULTS["band_lower"],
+            DEFAULTS["band_middle"],
+            DEFAULTS["band_upper"],
+            DEFAULTS["cohort_waiting"],
+        }
         bands = {r["score"]: r["cohort_band"] for r in data.scores}
         everyone = score(peers, instrument)
         known = everyone[peers["respondent_id"] != hidden_id]
         own = score(pd.DataFrame([probe]), instrument).iloc[0]
         for name, band in bands.items():  # the page shows what the band rule gives
-            assert band == cohort_band(own[name], everyone[name].to_numpy(float),
-                                       *((-1, 1) if name == "balance" else (1, 5)))
+            assert band == cohort_band(
+                own[name], everyone[name].to_numpy(float), *((-1, 1) if name == "balance" else (1, 5))
+            )
         observed.append((known, own, everyone))
     store.close()
     assert sum(b is not None for b in bands.values()) == 4
@@ -340,8 +377,9 @@ def test_probing_attack_cannot_locate_a_hidden_score(tmp_path, instrument, rng):
 
 
 def test_feedback_in_the_participants_language(instrument):
-    data = feedback_data(answers(instrument, 4, 2), instrument, cohort="W", language="de",
-                         illustration_norms=True)
+    data = feedback_data(
+        answers(instrument, 4, 2), instrument, cohort="W", language="de", illustration_norms=True
+    )
     page = page_html(data)
     de = instrument.localized("de")
     assert "<h2" in page and de.ui["results_heading"] in page and "lang='de'" in page
@@ -356,10 +394,12 @@ def test_feedback_in_the_participants_language(instrument):
 # ------------------------------------------------------- in a real browser
 def static_page(body: str, lang: str) -> str:
     """The feedback inside a minimal survey skeleton (h1 above, as the form has it)."""
-    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' "
-            "content='width=device-width, initial-scale=1'><title>Feedback</title></head><body>"
-            f"<main><h1>Networking and socializing balance</h1><div class='netsoc-feedback'>{body}"
-            "</div></main></body></html>")
+    return (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' "
+        "content='width=device-width, initial-scale=1'><title>Feedback</title></head><body>"
+        f"<main><h1>Networking and socializing balance</h1><div class='netsoc-feedback'>{body}"
+        "</div></main></body></html>"
+    )
 
 
 @pytest.mark.browser
@@ -377,26 +417,40 @@ def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
     except ImportError:
         require(False, "playwright / axe-playwright-python not installed (pip install -e '.[test]')")
     peers = pd.DataFrame([answers(instrument, v, 3) for v in (1, 2, 3, 4, 5, 1, 2, 3, 4)])
-    data = feedback_data(answers(instrument, 4, 2, attn_ok=False), instrument, peers=peers,
-                         cohort="<b>W-1</b>", language=lang)
+    data = feedback_data(
+        answers(instrument, 4, 2, attn_ok=False), instrument, peers=peers, cohort="<b>W-1</b>", language=lang
+    )
     markup = static_page(page_html(data, instrument), lang)
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         try:
             # 320 CSS px; 1280 px; 1280 px at 200 % zoom (= 640 CSS px at scale 2)
             for viewport, scale in (((320, 640), 1), ((1280, 800), 1), ((640, 400), 2)):
-                context = browser.new_context(viewport=dict(zip(("width", "height"), viewport)),
-                                              device_scale_factor=scale)
+                context = browser.new_context(
+                    viewport=dict(zip(("width", "height"), viewport)), device_scale_factor=scale
+                )
                 blocked = block_outside(context)
                 page = context.new_page()
                 page.set_content(markup)
                 page.get_by_text(instrument.localized(lang).ui["details_heading"]).click()
-                found = Axe().run(page, options={
-                    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-                    "resultTypes": ["violations"]}).response["violations"]
+                found = (
+                    Axe()
+                    .run(
+                        page,
+                        options={
+                            "runOnly": {
+                                "type": "tag",
+                                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+                            },
+                            "resultTypes": ["violations"],
+                        },
+                    )
+                    .response["violations"]
+                )
                 assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in found] == [], viewport
                 scroll, client = page.evaluate(
-                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+                )
                 assert scroll <= client, (viewport, scroll, client)
                 assert page.get_by_role("img").count() == 3
                 assert page.get_by_role("table").count() == 2
@@ -409,8 +463,9 @@ def test_axe_finds_nothing_and_the_page_reflows(instrument, lang):
 
 def test_unknown_reliability_gives_no_band_but_still_a_page(instrument):
     rel = dict(REL, networking=float("nan"))
-    page = page_html(feedback_data(answers(instrument, 4, 2), instrument, reliability=rel,
-                                   illustration_norms=True))
+    page = page_html(
+        feedback_data(answers(instrument, 4, 2), instrument, reliability=rel, illustration_norms=True)
+    )
     assert "about the 85th percentile (95% interval \u2013 to \u2013)" in page
     assert "<td data-label='You'>4.00</td>" in page  # the score, without a likely range
 
@@ -424,14 +479,16 @@ def test_page_numbers_equal_analysis_score(instrument, rng):
         data = feedback_data(given, instrument)
         ref = score(pd.DataFrame([given], columns=instrument.question_ids), instrument).iloc[0]
         for row in data.scores:
-            assert (row["estimate"] == ref[row["score"]]
-                    or (np.isnan(row["estimate"]) and pd.isna(ref[row["score"]])))
+            assert row["estimate"] == ref[row["score"]] or (
+                np.isnan(row["estimate"]) and pd.isna(ref[row["score"]])
+            )
         for f in data.facets:
             for o in ("networking", "socializing"):
                 want = ref[f"{o}_{f['facet']}"]
                 assert f[o] == want or (np.isnan(f[o]) and pd.isna(want))
         assert (data.profile.id if data.profile else None) == (
-            None if pd.isna(ref["profile"]) else ref["profile"])
+            None if pd.isna(ref["profile"]) else ref["profile"]
+        )
 
 
 def test_a_norms_file_names_its_sample_and_gives_intervals(tmp_path, instrument):
@@ -445,22 +502,41 @@ def test_a_norms_file_names_its_sample_and_gives_intervals(tmp_path, instrument)
         "balance": (-0.8, [-0.3, -0.2, -0.05, 0.08, 0.2, 0.35, 0.45], 0.9),
         "intentionality": (1.0, [1.8, 2.2, 2.6, 3.0, 3.4, 3.8, 4.2], 5.0),
     }
-    scores = {name: {"n": 1240, "mean": vals[3], "sd": 0.7, "reliability": 0.9, "min": lo,
-                     "max": hi, "percentiles": [{"p": p, "value": v, "low": v, "high": v}
-                                                for p, v in zip(deciles, vals)]}
-              for name, (lo, vals, hi) in table.items()}
-    (tmp_path / "norms.yaml").write_text(yaml.safe_dump({
-        "format": "netsoc-norms/1",
-        "meta": {"instrument_id": instrument.id, "instrument_version": instrument.version,
-                 "n": 1240, "population": "career workshops in Berlin",
-                 "collected_from": "2026-01-05", "collected_to": "2026-03-30"},
-        "scores": scores}), encoding="utf-8")
-    inst = instrument.model_copy(update={"norms": "norms.yaml",
-                                         "source_path": str(tmp_path / "netsoc.yaml")})
+    scores = {
+        name: {
+            "n": 1240,
+            "mean": vals[3],
+            "sd": 0.7,
+            "reliability": 0.9,
+            "min": lo,
+            "max": hi,
+            "percentiles": [{"p": p, "value": v, "low": v, "high": v} for p, v in zip(deciles, vals)],
+        }
+        for name, (lo, vals, hi) in table.items()
+    }
+    (tmp_path / "norms.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "format": "netsoc-norms/1",
+                "meta": {
+                    "instrument_id": instrument.id,
+                    "instrument_version": instrument.version,
+                    "n": 1240,
+                    "population": "career workshops in Berlin",
+                    "collected_from": "2026-01-05",
+                    "collected_to": "2026-03-30",
+                },
+                "scores": scores,
+            }
+        ),
+        encoding="utf-8",
+    )
+    inst = instrument.model_copy(update={"norms": "norms.yaml", "source_path": str(tmp_path / "netsoc.yaml")})
     data = feedback_data(answers(instrument, 4, 2), inst, reliability=REL)
     page = page_html(data, inst)
-    assert ("Compared with 1,240 participants of career workshops in Berlin, collected "
-            "2026-01-05 to 2026-03-30.") in page
+    assert (
+        "Compared with 1,240 participants of career workshops in Berlin, collected 2026-01-05 to 2026-03-30."
+    ) in page
     assert "synthetic" not in page
     # networking 4.0 is the 90th percentile; its band 3.54..4.46 (sem 0.7 sqrt(0.1)) ranks
     # 75 + 15 * (3.54 - 3.6) / ... -> interpolate: 3.5408 lies between 3.2 (50) and 3.6 (75)
@@ -483,11 +559,14 @@ def test_the_shipped_norms_file_is_named_and_called_illustrations(instrument):
     from survey.instrument import DEFAULT_INSTRUMENT
     from survey.norms import load_norms
 
-    shipped = instrument.model_copy(update={"norms": "netsoc-norms.yaml",
-                                            "source_path": str(DEFAULT_INSTRUMENT)})
+    shipped = instrument.model_copy(
+        update={"norms": "netsoc-norms.yaml", "source_path": str(DEFAULT_INSTRUMENT)}
+    )
     norms = load_norms(DEFAULT_INSTRUMENT.parent / "netsoc-norms.yaml", shipped)
     page = page_html(feedback_data(answers(instrument, 4, 2), shipped, illustration_norms=True))
-    assert f"Compared with {norms.n:,} participants of {norms.meta.population}, collected " \
-           f"{norms.collected}." in page
+    assert (
+        f"Compared with {norms.n:,} participants of {norms.meta.population}, collected "
+        f"{norms.collected}." in page
+    )
     assert "illustrations from a synthetic sample, not real norms" in page
     assert f"about the {ordinal(round(norms.rank('networking', 4.0)), 'en')} percentile" in page

@@ -32,8 +32,7 @@ class _Refs(HTMLParser):
 @pytest.fixture
 def data(instrument):
     answers = keyed_answers(instrument, 4, 2, consent=True)
-    return feedback_data(answers, instrument, cohort="<b>WS-1</b>", language="fr",
-                         today=dt.date(2026, 12, 7))
+    return feedback_data(answers, instrument, cohort="<b>WS-1</b>", language="fr", today=dt.date(2026, 12, 7))
 
 
 def test_result_is_one_self_contained_page_without_script(data):
@@ -42,8 +41,11 @@ def test_result_is_one_self_contained_page_without_script(data):
     assert page.startswith("<!doctype html>") and "<html lang='fr'>" in page
     assert "script" not in refs.tags and "link" not in refs.tags and "img" not in refs.tags
     assert refs.refs == []  # no src, no href, no on* handler: nothing is loaded or sent
-    assert "url(" not in page and "@import" not in page and "http" not in page.replace(
-        "http://www.w3.org/2000/svg", "")
+    assert (
+        "url(" not in page
+        and "@import" not in page
+        and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+    )
     assert feedback_css() in page  # the stylesheet file, inlined
     assert "@media print" in feedback_css()
     assert page.count("<h1>") == 1 and "mon résultat" in page
@@ -78,10 +80,19 @@ def test_result_opens_offline_and_prints(data, tmp_path, instrument):
             page.goto(path.as_uri())
             assert requests == [path.as_uri()]  # the file itself, nothing else
             scroll, client = page.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
             assert scroll <= client
-            found = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
-                "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).response["violations"]
+            found = (
+                Axe()
+                .run(
+                    page,
+                    options={
+                        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+                    },
+                )
+                .response["violations"]
+            )
             assert [v["id"] for v in found] == []
             assert page.get_by_role("heading", level=1).count() == 1
             assert page.get_by_role("img").count() == 3 and page.get_by_role("table").count() == 2

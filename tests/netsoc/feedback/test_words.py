@@ -3,6 +3,7 @@ wording by level, two things to try, JSON for the form, and "Your workshop" (roo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -35,7 +36,13 @@ def _grid_answers(instrument, net: float, soc: float, intent: float, rng) -> dic
 def test_balance_band_is_the_balanced_profile(instrument):
     assert balance_band(instrument) == (-0.15, 0.15)
     assert [balance_side(v, instrument) for v in (-0.16, -0.15, 0.0, 0.149, 0.15, 1.0)] == [
-        "socializing", "even", "even", "even", "networking", "networking"]
+        "socializing",
+        "even",
+        "even",
+        "even",
+        "networking",
+        "networking",
+    ]
     assert balance_side(float("nan"), instrument) is None
 
 
@@ -45,8 +52,11 @@ def test_balance_words_never_contradict_the_profile_over_a_grid(instrument, lang
     the intentionality text is its level's text."""
     inst = instrument.localized(lang)
     ui = inst.ui
-    words = {"socializing": ui["lean_socializing"], "even": ui["lean_none"],
-             "networking": ui["lean_networking"]}
+    words = {
+        "socializing": ui["lean_socializing"],
+        "even": ui["lean_none"],
+        "networking": ui["lean_networking"],
+    }
     grid = np.arange(1.0, 5.01, 0.25)
     seen = set()
     for net in grid:
@@ -79,14 +89,16 @@ def test_intentionality_wording_follows_its_level(instrument):
 def test_two_largest_gaps_get_one_tip_each_on_the_weaker_side(instrument):
     a = keyed_answers(instrument, 3, 3, consent=True)
     for item in instrument.items:  # purpose: networking 5 vs socializing 1; online: 2 vs 5
-        keyed = {("networking", "purpose"): 5, ("socializing", "purpose"): 1,
-                 ("networking", "online"): 2, ("socializing", "online"): 5}.get(
-                     (item.scale, item.facet))
+        keyed = {
+            ("networking", "purpose"): 5,
+            ("socializing", "purpose"): 1,
+            ("networking", "online"): 2,
+            ("socializing", "online"): 5,
+        }.get((item.scale, item.facet))
         if keyed is not None:
             a[item.id] = 6 - keyed if item.keying == "reverse" else keyed
     d = feedback_data(a, instrument)
-    assert [(t.facet, t.weaker) for t in d.tries] == [("purpose", "socializing"),
-                                                      ("online", "networking")]
+    assert [(t.facet, t.weaker) for t in d.tries] == [("purpose", "socializing"), ("online", "networking")]
     assert d.tries[0].tip == instrument.ui["try_purpose_socializing"]
     assert d.tries[1].tip == instrument.ui["try_online_networking"]
     assert d.tries[0].summary == "Purpose: networking 5.00, socializing 1.00"
@@ -105,22 +117,31 @@ def test_every_facet_and_side_has_a_tip_in_every_language(instrument):
 
 
 def test_largest_gaps_skips_small_gaps_and_missing_facets():
-    rows = [dict(facet=f, label=f, networking=n, socializing=s, difference=n - s)
-            for f, n, s in (("a", 3.0, 2.8), ("b", float("nan"), 3.0), ("c", 2.0, 4.0),
-                            ("d", 4.0, 3.4))]
-    assert [(r["facet"], r["weaker"]) for r in largest_gaps(rows)] == [("c", "networking"),
-                                                                     ("d", "socializing")]
+    rows = [
+        dict(facet=f, label=f, networking=n, socializing=s, difference=n - s)
+        for f, n, s in (("a", 3.0, 2.8), ("b", float("nan"), 3.0), ("c", 2.0, 4.0), ("d", 4.0, 3.4))
+    ]
+    assert [(r["facet"], r["weaker"]) for r in largest_gaps(rows)] == [
+        ("c", "networking"),
+        ("d", "socializing"),
+    ]
     assert largest_gaps(rows, min_gap=1.0) == largest_gaps(rows)[:1]
 
 
 def test_page_order_is_profile_balance_tries_then_folded_details(instrument):
     a = keyed_answers(instrument, 5, 2, consent=True)
     page = page_html(feedback_data(a, instrument, cohort="WS-1"))
-    marks = ["netsoc-profile", "netsoc-balance", "netsoc-try", "netsoc-intention", "netsoc-room",
-             "<details class='netsoc-more'>"]
+    marks = [
+        "netsoc-profile",
+        "netsoc-balance",
+        "netsoc-try",
+        "netsoc-intention",
+        "netsoc-room",
+        "<details class='netsoc-more'>",
+    ]
     positions = [page.index(m) for m in marks]
     assert positions == sorted(positions)
-    main = page[:page.index("<details")]
+    main = page[: page.index("<details")]
     # the part shown at first is short and plain: no statistics words
     for word in ("percentile", "likely", "interval", "reliab", "<table", "<figure"):
         assert word not in main, word
@@ -135,13 +156,12 @@ def test_to_json_is_json_safe_and_in_order(instrument):
     j = d.to_json()
     text = json.dumps(j, allow_nan=False)  # no NaN anywhere
     keys = list(j)
-    assert keys.index("profile") < keys.index("balance") < keys.index("tries") < \
-        keys.index("details")
+    assert keys.index("profile") < keys.index("balance") < keys.index("tries") < keys.index("details")
     assert j["intentionality"] is None and j["language"] == "fr"
     assert j["texts"]["details_heading"] == "Plus de détails"
     assert {b["kind"] for b in j["details"]} == {"text", "table", "figure"}
     assert json.loads(text)["balance"]["value_text"] == "+0,50"
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         d.language = "en"  # frozen
 
 
@@ -149,7 +169,7 @@ def test_room_section_waits_for_k_then_summarises(tmp_path, instrument):
     store = open_store(tmp_path / "room.sqlite", instrument=instrument)
     try:
         assert room_section(store, None, instrument) is None
-        for i in range(4):
+        for _ in range(4):
             store.submit(keyed_answers(instrument, 4, 2, consent=True), cohort="WS-R")
         store.submit(keyed_answers(instrument, 2, 4, consent=True), cohort="OTHER")
         assert room_section(store, "WS-R", instrument) is None  # 4 < k
@@ -158,15 +178,25 @@ def test_room_section_waits_for_k_then_summarises(tmp_path, instrument):
         # balance: four of +0.5 and one of 0 -> mean +0.40
         assert room["n"] == 5 and room["balance"] == pytest.approx(0.4)
         assert room["side"] == "networking"
-        assert room["summary"] == ("5 Personen Ihres Workshops haben geantwortet. Ihre mittlere "
-                                   "Balance liegt bei +0,40: mit Neigung zum Networking.")
-        assert [r["score"] for r in room["rows"]] == ["networking", "socializing", "balance",
-                                                       "intentionality"]
+        assert room["summary"] == (
+            "5 Personen Ihres Workshops haben geantwortet. Ihre mittlere "
+            "Balance liegt bei +0,40: mit Neigung zum Networking."
+        )
+        assert [r["score"] for r in room["rows"]] == [
+            "networking",
+            "socializing",
+            "balance",
+            "intentionality",
+        ]
         assert room_section(store, "WS-R", instrument, "de") == room  # cached, same answer
         store.submit(keyed_answers(instrument, 1, 5, consent=True), cohort="WS-R")
         assert room_section(store, "WS-R", instrument)["n"] == 6  # a new response is seen
-        data = feedback_data(keyed_answers(instrument, 4, 2, consent=True), instrument,
-                             cohort="WS-R", room=room_section(store, "WS-R", instrument))
+        data = feedback_data(
+            keyed_answers(instrument, 4, 2, consent=True),
+            instrument,
+            cohort="WS-R",
+            room=room_section(store, "WS-R", instrument),
+        )
         assert "6 people of your workshop have answered" in page_html(data)
     finally:
         store.close()

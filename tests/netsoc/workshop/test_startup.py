@@ -14,8 +14,7 @@ from survey.store import open_store
 from tests.helpers import keyed_answers
 
 
-def test_default_store_lives_in_the_user_data_dir_and_its_folder_is_created(tmp_path,
-                                                                             monkeypatch):
+def test_default_store_lives_in_the_user_data_dir_and_its_folder_is_created(tmp_path, monkeypatch):
     monkeypatch.delenv("NETSOC_DB", raising=False)
     monkeypatch.delenv("NETSOC_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
@@ -76,18 +75,20 @@ def test_busy_port_fails_with_a_hint():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        with pytest.raises(StartupError,
-                           match=rf"port {port} on 127.0.0.1 is already in use.*--port \d+"):
+        with pytest.raises(StartupError, match=rf"port {port} on 127.0.0.1 is already in use.*--port \d+"):
             check_port("127.0.0.1", port)
     check_port("127.0.0.1", port)  # free again once closed
 
 
-@pytest.mark.parametrize("host, port, expected", [
-    ("127.0.0.1", 0, "expected a port from 1 to 65535"),
-    ("127.0.0.1", 70000, "expected a port from 1 to 65535"),
-    ("no-such-host.invalid", 8866, "not an address this machine knows"),
-    ("192.0.2.1", 8866, "not an address of this machine"),
-])
+@pytest.mark.parametrize(
+    "host, port, expected",
+    [
+        ("127.0.0.1", 0, "expected a port from 1 to 65535"),
+        ("127.0.0.1", 70000, "expected a port from 1 to 65535"),
+        ("no-such-host.invalid", 8866, "not an address this machine knows"),
+        ("192.0.2.1", 8866, "not an address of this machine"),
+    ],
+)
 def test_bad_address_or_port_is_named(host, port, expected):
     with pytest.raises(StartupError, match=expected):
         check_port(host, port)

@@ -1,0 +1,267 @@
+"""``netsoc workshop``: the survey for phones and the dashboard for the projector, together.
+
+One command for a room: it checks the store and both ports before printing
+anything, starts the dashboard (loopback, behind its own token) and the survey
+(every network interface, behind a token) in one process, and prints one
+block: the join address with its QR code, the dashboard address, where the
+responses go and how to stop.  The dashboard's QR code and short address are
+made from the survey's real address, port and token, so the projected code
+leads where participants can answer.
+
+``netsoc survey`` and ``netsoc dashboard`` still start the two on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from survey.schema import MIN_GROUP_SIZE
+
+__all__ = ["register", "workshop_block"]
+
+#: Every interface: phones reach the survey on this machine's network address,
+#: and the facilitator (and tests) on loopback.
+SURVEY_BIND = "0.0.0.0"
+DASHBOARD_BIND = "127.0.0.1"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``workshop`` subcommand."""
+    p = sub.add_parser(
+        "workshop",
+        help="run a workshop: the survey for phones and the live "
+        "dashboard for the projector, with one QR code that works",
+    )
+    p.add_argument(
+        "--cohort",
+        required=True,
+        help="the workshop code stored with every response (letters, digits, - and _), e.g. WS-2026-03",
+    )
+    p.add_argument(
+        "--db", help="store path or URL (default: NETSOC_DB, else netsoc.sqlite in your user data folder)"
+    )
+    p.add_argument("--create", action="store_true", help="create the --db store if it does not exist yet")
+    p.add_argument("--port", type=int, default=8866, help="the survey's port (default 8866)")
+    p.add_argument(
+        "--dashboard-port", type=int, default=8867, help="the dashboard's port on this machine (default 8867)"
+    )
+    p.add_argument(
+        "--host",
+        help="the address phones use to reach this machine (default: its "
+        "address on the network it uses, detected)",
+    )
+    p.add_argument("--lang", help="the dashboard's language, a tag the questionnaire lists")
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        default=MIN_GROUP_SIZE,
+        help=f"k: nothing is shown for fewer people (default {MIN_GROUP_SIZE})",
+    )
+    p.add_argument("--group", default="role", help="field the dashboard compares groups by (default role)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="survey processes on the same port (default 1; use a PostgreSQL --db for more than one)",
+    )
+    p.set_defaults(func=_workshop)
+
+
+def workshop_block(
+    *, cohort: str, join: str, dashboard: str, store: str, qr: str, note: str | None = None
+) -> str:
+    """The one block ``netsoc workshop`` prints once both servers listen.
+
+    Parameters
+    ----------
+    cohort : str
+    join : str
+        The survey's join address (host, port, ``?cohort=`` and ``token=``).
+    dashboard : str
+        The dashboard's address with its own token.
+    store : str
+        Where responses go (a path or a URL with the password hidden).
+    qr : str
+        The join address's QR code drawn for the terminal.
+    note : str, optional
+        A line about the cohort (e.g. the codes that already have responses).
+    """
+    from netsoc.qr import short_address
+
+    lines = [
+        f"netsoc workshop {cohort} is running.",
+        "",
+        f"  Participants join at:  {join}",
+        f"                         (short: {short_address(join)}; the QR code below and on the dashboard)",
+        qr.rstrip("\n"),
+        f"  Dashboard (projector): {dashboard}",
+        "                         keep this address to yourself: it opens the facilitator's controls",
+        f"  Responses go to:       {store}  (workshop code {cohort})",
+    ]
+    if note:
+        lines.append(f"                         {note}")
+    lines += ["  To stop:               press Ctrl-C here (responses already sent are kept)", ""]
+    return "\n".join(lines)
+
+
+def _check(args: argparse.Namespace) -> tuple[Any, str, str]:
+    """Every check before anything starts; returns (instrument, store URL, host)."""
+    from netsoc.qr import reachable_host
+    from netsoc.server.config import is_loopback
+    from netsoc.startup import StartupError, check_port, check_store
+    from survey.instrument import load_instrument
+
+    inst = load_instrument()
+    if not inst.cohort.accepts(args.cohort):
+        raise StartupError(
+            f"--cohort: {args.cohort!r} is not a valid workshop code; expected "
+            f"up to {inst.cohort.max_length} letters, digits, - or _"
+        )
+    if args.group not in inst.choice_fields:
+        raise StartupError(
+            f"--group: {args.group!r} is not a choice field; expected one of {', '.join(inst.choice_fields)}"
+        )
+    if args.lang is not None:
+        inst.localized(args.lang)  # InstrumentError names the languages offered
+    if not 1 <= args.workers <= 64:
+        raise StartupError(f"--workers: expected 1 to 64 processes, got {args.workers}")
+    if args.port == args.dashboard_port:
+        raise StartupError(f"--port and --dashboard-port are both {args.port}; give two different ports")
+    url = check_store(args.db, create=args.create)
+    if args.workers > 1 and url.startswith("sqlite"):
+        raise StartupError(
+            "--workers above 1 needs a PostgreSQL --db (SQLite is one file on "
+            "one machine, written by one process at a time)"
+        )
+    check_port(SURVEY_BIND, args.port)
+    check_port(DASHBOARD_BIND, args.dashboard_port)
+    host = args.host or reachable_host()
+    if is_loopback(host):
+        raise StartupError(
+            f"this machine's network address is {host} (loopback), which phones "
+            "cannot reach; connect to the room's network, or give the address "
+            "phones should use with --host"
+        )
+    return inst, url, host
+
+
+class _Dashboard:
+    """The dashboard's uvicorn server in a thread of this process."""
+
+    def __init__(self, settings: Any, port: int) -> None:
+        import uvicorn
+
+        from netsoc.dashboard.app import dashboard_app
+
+        config = uvicorn.Config(
+            dashboard_app(settings),
+            host=DASHBOARD_BIND,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+            limit_concurrency=200,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=3,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="netsoc-dashboard", daemon=True)
+
+    def start(self, port: int) -> None:
+        from netsoc.server.net import wait_for_port
+        from netsoc.startup import StartupError
+
+        self.thread.start()
+        try:
+            wait_for_port(port, DASHBOARD_BIND, timeout=30)
+        except Exception as exc:
+            self.stop()
+            raise StartupError(f"the dashboard did not start on port {port}: {exc}") from None
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+
+
+def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
+    from dataclasses import replace
+
+    from netsoc.dashboard.settings import DashboardSettings
+    from netsoc.qr import qr_terminal
+    from netsoc.server.config import ServerConfig
+    from netsoc.server.serve import join_url, serve_survey
+    from netsoc.startup import cohort_note, sqlite_path
+    from survey.store import open_store
+
+    inst, url, host = _check(args)
+    survey = ServerConfig(
+        kind="survey",
+        db=url,
+        cohort=args.cohort,
+        port=args.port,
+        ip=SURVEY_BIND,
+        public=True,
+        token=secrets.token_urlsafe(16),
+        min_group_size=args.min_group_size,
+    ).check()
+    join = join_url(replace(survey, ip=host))
+    dash_token = secrets.token_urlsafe(16)
+    settings = DashboardSettings(
+        db=url,
+        cohort=args.cohort,
+        min_group_size=args.min_group_size,
+        group_field=args.group,
+        lang=args.lang,
+        survey_url=join,
+        token=dash_token,
+        port=args.dashboard_port,
+    )
+    with open_store(url, instrument=inst) as store:
+        note = cohort_note(store, args.cohort)
+    path = sqlite_path(url)
+    block = workshop_block(
+        cohort=args.cohort,
+        join=join,
+        qr=qr_terminal(join),
+        note=note,
+        dashboard=f"http://{DASHBOARD_BIND}:{args.dashboard_port}/?token={dash_token}",
+        store=str(path) if path is not None else _hide_password(url),
+    )
+    dashboard = _Dashboard(settings, args.dashboard_port)
+    dashboard.start(args.dashboard_port)
+    _stop_on_sigterm()
+    try:
+        status = serve_survey(
+            survey, workers=args.workers, echo=echo, message=block.replace("{", "{{").replace("}", "}}")
+        )
+    finally:
+        dashboard.stop()
+    echo(f"netsoc workshop {args.cohort} stopped; the responses are in the store.")
+    return status
+
+
+def _stop_on_sigterm() -> None:
+    """Let SIGTERM stop the workshop as Ctrl-C does (both servers, then the last line).
+
+    uvicorn catches the signal while it serves and raises it again once it has
+    shut down; this handler turns it into :class:`KeyboardInterrupt` there.
+    """
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,211 @@
+"""``netsoc workshop``: one command, one printed block, a QR code that leads to the survey.
+
+The printed QR code is decoded with zbarimg; the address it holds is opened from a
+phone-sized Chromium context with its host replaced by 127.0.0.1 (tests send traffic to
+loopback only, never to this machine's network address).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import pytest
+
+from netsoc.cli import main
+from netsoc.cli.workshop_cmd import workshop_block
+from netsoc.server.net import free_port
+from tests.conftest import require
+from tests.helpers import ZBAR, decode_matrix, terminal_matrix
+
+START_TIMEOUT = 120.0
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(
+        os.environ,
+        HOME=str(tmp_path / "home"),
+        NETSOC_DATA_DIR=str(tmp_path / "data"),
+        PYTHONUNBUFFERED="1",
+        MPLBACKEND="agg",
+    )
+    env.pop("NETSOC_DB", None)
+    return env
+
+
+class Workshop:
+    """``netsoc workshop`` in a process group of its own; its printed block once it is up."""
+
+    def __init__(self, tmp_path: Path, *args: str) -> None:
+        self.port, self.dashboard_port = free_port(), free_port()
+        self.log = tmp_path / "workshop.log"
+        cmd = [
+            sys.executable,
+            "-m",
+            "netsoc",
+            "workshop",
+            "--cohort",
+            "WS-X",
+            "--port",
+            str(self.port),
+            "--dashboard-port",
+            str(self.dashboard_port),
+            *args,
+        ]
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                cmd,
+                env=_env(tmp_path),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp_path,
+                start_new_session=True,
+            )
+
+    def block(self) -> str:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+            if "To stop:" in text:
+                return text
+            if self.proc.poll() is not None:
+                raise AssertionError(f"netsoc workshop exited ({self.proc.returncode}):\n{text}")
+            time.sleep(0.2)
+        raise AssertionError(f"no start-up block after {START_TIMEOUT} s:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def _field(block: str, name: str) -> str:
+    match = re.search(rf"^  {re.escape(name)}:\s+(\S+)", block, flags=re.M)
+    assert match, (name, block)
+    return match.group(1)
+
+
+def _qr_text(block: str) -> str:
+    return "\n".join(ln for ln in block.splitlines() if ln and set(ln) <= set("█▀▄ "))
+
+
+def _loopback(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
+
+
+def test_block_names_join_dashboard_store_and_stop():
+    text = workshop_block(
+        cohort="WS-1",
+        join="http://10.0.0.5:8866/?cohort=WS-1&token=abc",
+        dashboard="http://127.0.0.1:8867/?token=def",
+        store="/x/y.sqlite",
+        qr="QR\n",
+        note="cohort WS-1: no responses yet",
+    )
+    lines = text.splitlines()
+    assert lines[0] == "netsoc workshop WS-1 is running."
+    order = [
+        "Participants join at:",
+        "QR",
+        "Dashboard (projector):",
+        "Responses go to:",
+        "cohort WS-1: no responses yet",
+        "To stop:",
+    ]
+    found = [next(i for i, ln in enumerate(lines) if key in ln) for key in order]
+    assert found == sorted(found)
+    assert "10.0.0.5:8866?cohort=WS-1&token=abc" in text and "Ctrl-C" in text
+
+
+def test_refusals_come_before_anything_is_printed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NETSOC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NETSOC_DB", raising=False)
+    missing = tmp_path / "typo.sqlite"
+    assert main(["workshop", "--cohort", "WS-X", "--db", str(missing)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and f"store {missing}: no such store" in err and "--create" in err
+    assert not missing.exists()
+    assert main(["workshop", "--cohort", "no spaces"]) == 1
+    assert "is not a valid workshop code" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert (
+            main(["workshop", "--cohort", "WS-X", "--port", str(port), "--dashboard-port", str(free_port())])
+            == 1
+        )
+    out, err = capsys.readouterr()
+    assert out == "" and f"port {port} on 0.0.0.0 is already in use" in err and "--port" in err
+    assert main(["workshop", "--cohort", "WS-X", "--port", "9000", "--dashboard-port", "9000"]) == 1
+    assert "two different ports" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
+    from tests.browser.form import start_survey
+    from tests.browser.server import CHROMIUM, block_outside, launch_chromium
+
+    require(ZBAR is not None, "zbarimg is missing (apt-get install zbar-tools)")
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ws = Workshop(tmp_path)
+    try:
+        block = ws.block()
+        join = _field(block, "Participants join at")
+        dashboard = _field(block, "Dashboard (projector)")
+        store = _field(block, "Responses go to")
+        # the default store lives in the per-user data folder, created for it
+        assert Path(store) == tmp_path / "data" / "netsoc.sqlite" and Path(store).is_file()
+        decoded = decode_matrix(terminal_matrix(_qr_text(block)), tmp_path)
+        assert decoded == join
+        parts = urlsplit(join)
+        query = parse_qs(parts.query)
+        assert parts.port == ws.port and query["cohort"] == ["WS-X"] and query["token"][0]
+        assert parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0")  # phones can reach it
+        assert urlsplit(dashboard).port == ws.dashboard_port and "token=" in dashboard
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            try:
+                phone = browser.new_context(
+                    viewport={"width": 390, "height": 844},
+                    device_scale_factor=3,
+                    is_mobile=True,
+                    has_touch=True,
+                )
+                blocked = block_outside(phone)
+                page = phone.new_page()
+                start_survey(page, _loopback(join))  # the consent page, agreed: page 1
+                assert "WS-X" in page.locator("body").inner_text()  # the workshop is named
+                assert not blocked
+                # the dashboard (facilitator's token) shows the same join address
+                desk = browser.new_context(viewport={"width": 1280, "height": 720})
+                block_outside(desk, blocked)
+                screen = desk.new_page()
+                response = screen.goto(dashboard)
+                assert response is not None and response.ok
+                screen.wait_for_load_state("networkidle")
+                html = screen.content()
+                assert parts.netloc in html  # the survey's real host and port
+                assert not blocked
+            finally:
+                browser.close()
+    finally:
+        status = ws.stop()
+    log = ws.log.read_text(encoding="utf-8")
+    assert status == 0 and "netsoc workshop WS-X stopped" in log
+    assert "Traceback" not in log
