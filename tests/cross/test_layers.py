@@ -1,0 +1,311 @@
+"""The layer test: imports point down (survey <- analysis <- netsoc), apps meet only
+through the kit, private names stay private, modules stay small.
+
+:func:`layer_problems` is the one predicate.  It judges a mapping of module paths
+to what they import (:class:`Module`); :func:`scan` builds that mapping for the
+real tree, and ``test_the_rules_catch_*`` run the same predicate on made-up
+modules, so a broken rule fails here, not silently.
+
+Rules
+-----
+- survey imports nothing above it (analysis, netsoc, plotting, UI and servers);
+- analysis uses only the instrument model, the data's shape and the errors of
+  survey; no database, no UI, no environment variables;
+- nothing outside netsoc imports netsoc;
+- netsoc's apps (its subpackages) import the kit (netsoc's top-level modules:
+  session, web, provenance, ...) and the lower layers, never each other, except
+  the pairs in :data:`APP_EDGES`; the commands (netsoc.cli) start any app; the kit
+  imports no app;
+- nothing outside analysis imports an ``analysis._*`` module, and no module
+  imports another module's private name (``from x import _y``);
+- no module is longer than :data:`MAX_LINES` lines.
+
+Offenders that are being fixed are listed in :data:`ALLOWED` with their owner; an
+entry that no longer happens fails the test too, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from tests.helpers import ROOT
+
+#: Longest module allowed (lines).
+MAX_LINES = 400
+#: Modules that only the top layer (netsoc) may import: UI, servers, notebook engines.
+UI_AND_ENGINES = (
+    "ipywidgets",
+    "anywidget",
+    "solara",
+    "voila",
+    "jupyter_server",
+    "tornado",
+    "starlette",
+    "uvicorn",
+    "IPython",
+    "traitlets",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "jupyter_client",
+)
+#: What analysis may use of survey: the instrument model, the data's shape, the errors.
+ANALYSIS_MAY_USE = ("survey.instrument", "survey.errors", "survey.schema")
+#: netsoc's commands: they start apps (``netsoc workshop`` starts the survey and the dashboard).
+COMMANDS = ("cli", "__main__", "pipeline")
+#: The only app -> app imports, and why.
+APP_EDGES = {
+    ("form", "feedback"): "the form shows the participant's feedback",
+    ("server", "form"): "the survey server serves the form",
+}
+#: Known offenders being fixed: (path, rule) -> owner.  Empty it; never grow it.
+ALLOWED: dict[tuple[str, str], str] = {
+    ("netsoc/form/model.py", "size"): "room",
+    ("netsoc/form/view.py", "size"): "room",
+    ("netsoc/form/widgets.py", "size"): "room",
+    ("analysis/individual.py", "size"): "kit",
+    ("analysis/psychometrics.py", "size"): "kit",
+    ("survey/norms.py", "size"): "kit + lead (dump)",
+    ("survey/io.py", "size"): "kit",
+    ("survey/store/facade.py", "size"): "kit",
+    ("analysis/structure/nacov.py", "private-name"): "ord",
+    ("analysis/structure/ordinal_cfa.py", "private-name"): "ord",
+    ("netsoc/dashboard/export.py", "private-name"): "dash",
+    ("analysis/structure/fiml.py", "private-name"): "rep",
+}
+
+
+@dataclass(frozen=True)
+class Module:
+    """What the layer rules need to know of one module."""
+
+    imports: frozenset[str] = frozenset()
+    #: ``(module, name)`` of every ``from module import name``.
+    names: frozenset[tuple[str, str]] = frozenset()
+    lines: int = 0
+    reads_environment: bool = False
+    #: Module paths (``a/b/_c.py``) that exist, to tell a private module from a private name.
+    tree: frozenset[str] = field(default=frozenset(), compare=False)
+
+
+def _starts(name: str, prefixes: Iterable[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _dotted(path: str) -> str:
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def parse_module(path: str, source: str, tree: frozenset[str] = frozenset()) -> Module:
+    """A :class:`Module` from a module's source text (``path`` like ``netsoc/web.py``)."""
+    syntax = ast.parse(source)
+    package = _dotted(path) if path.endswith("__init__.py") else _dotted(path).rpartition(".")[0]
+    imports, names = set(), set()
+    for node in ast.walk(syntax):
+        if isinstance(node, ast.Import):
+            imports |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([base] if base else [])])
+            imports.add(base)
+            names |= {(base, a.name) for a in node.names}
+    env = any(
+        isinstance(n, ast.Attribute)
+        and n.attr in {"environ", "getenv"}
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "os"
+        for n in ast.walk(syntax)
+    )
+    return Module(frozenset(imports), frozenset(names), len(source.splitlines()), env, tree)
+
+
+def _app(path: str) -> str | None:
+    """netsoc's app of a module path (its subpackage), or None for the kit's modules."""
+    parts = path.split("/")
+    if parts[0] != "netsoc":
+        return None
+    if len(parts) > 2:
+        return parts[1]
+    name = parts[1].removesuffix(".py")
+    return name if name in COMMANDS else None
+
+
+def _app_of(name: str, tree: frozenset[str]) -> str | None:
+    """The app (or command) a dotted module name belongs to; None for the kit and outside netsoc."""
+    parts = name.split(".")
+    if parts[0] != "netsoc" or len(parts) < 2:
+        return None
+    if f"netsoc/{parts[1]}/__init__.py" in tree:
+        return parts[1]
+    return parts[1] if parts[1] in COMMANDS else None
+
+
+def layer_problems(modules: Mapping[str, Module]) -> list[tuple[str, str, str]]:
+    """Every breach of the rules (module docstring) as ``(path, rule, message)``."""
+    out: list[tuple[str, str, str]] = []
+    for path, m in sorted(modules.items()):
+        top = path.split("/")[0]
+        if top in ("survey", "analysis", "netsoc") and m.lines > MAX_LINES:
+            out.append((path, "size", f"{m.lines} lines (at most {MAX_LINES})"))
+        if top == "survey":
+            wrong = {
+                n
+                for n in m.imports
+                if _starts(n, ("analysis", "netsoc", "matplotlib", "seaborn", *UI_AND_ENGINES))
+            }
+            if wrong:
+                out.append((path, "layer", f"imports {sorted(wrong)}: survey is the bottom layer"))
+        if top == "analysis":
+            wrong = {
+                n
+                for n in m.imports
+                if _starts(n, ("netsoc", "sqlalchemy", "psycopg", "sqlite3", *UI_AND_ENGINES))
+                or (_starts(n, ("survey",)) and n != "survey" and not _starts(n, ANALYSIS_MAY_USE))
+            }
+            if wrong:
+                out.append((path, "layer", f"imports {sorted(wrong)}: analysis is pure statistics"))
+            if m.reads_environment:
+                out.append((path, "layer", "reads environment variables: analysis takes arguments"))
+        if top in ("survey", "analysis") and any(_starts(n, ("netsoc",)) for n in m.imports):
+            out.append((path, "layer", "imports netsoc: only netsoc is above survey and analysis"))
+        if top == "netsoc":
+            mine = _app(path)
+            for n in sorted(m.imports):
+                other = _app_of(n, m.tree)
+                if other is None or other == mine or mine in COMMANDS:
+                    continue  # the kit, the app itself, or a command starting apps
+                if mine is None:
+                    out.append((path, "app-imports-app", f"the kit imports {n} (an app or command)"))
+                elif other in COMMANDS or (mine, other) not in APP_EDGES:
+                    out.append(
+                        (path, "app-imports-app", f"the {mine} app imports {n} (apps meet through the kit)")
+                    )
+        if top != "analysis":
+            private = sorted(
+                n
+                for n in m.imports
+                if n.startswith("analysis.") and any(p.startswith("_") for p in n.split(".")[1:])
+            )
+            if private:
+                out.append((path, "private-module", f"imports {private}: private to analysis"))
+        for module, name in sorted(m.names):
+            if (
+                not name.startswith("_")
+                or name.startswith("__")
+                or not _starts(module, ("survey", "analysis", "netsoc"))
+            ):
+                continue
+            as_module = module.replace(".", "/") + f"/{name}.py"
+            if as_module in m.tree and (_starts(_dotted(path), (module,))):
+                continue  # a package's own private module
+            if as_module in m.tree and top == "analysis" and module.startswith("analysis"):
+                continue  # analysis's private modules are analysis's
+            out.append((path, "private-name", f"imports the private name {module}.{name}"))
+    return out
+
+
+def scan(folders: Iterable[str] = ("survey", "analysis", "netsoc", "bench")) -> dict[str, Module]:
+    """The :class:`Module` of every Python file under ``folders`` (not notebooks or assets)."""
+    files = [
+        p
+        for folder in folders
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if not {"notebooks", "assets", "__pycache__"} & set(p.relative_to(ROOT).parts)
+    ]
+    tree = frozenset(str(p.relative_to(ROOT)) for p in files)
+    return {
+        str(p.relative_to(ROOT)): parse_module(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8"), tree)
+        for p in files
+    }
+
+
+# ------------------------------------------------------------------ the tree
+def test_the_tree_keeps_the_layers():
+    found = layer_problems(scan())
+    new = [f"{path}: {msg}" for path, rule, msg in found if (path, rule) not in ALLOWED]
+    assert not new, "layer rules broken:\n" + "\n".join(new)
+    happening = {(path, rule) for path, rule, _ in found}
+    fixed = sorted(k for k in ALLOWED if k not in happening)
+    assert not fixed, f"fixed, so take them off ALLOWED: {fixed}"
+
+
+# ------------------------------------------------------------ the rules can fail
+def _tree(*paths: str) -> frozenset[str]:
+    return frozenset(paths)
+
+
+def _rules(modules: dict[str, str]) -> set[tuple[str, str]]:
+    tree = _tree(
+        *modules,
+        "analysis/_checks.py",
+        "analysis/compare/_core.py",
+        *(f"netsoc/{app}/__init__.py" for app in ("form", "feedback", "dashboard", "server", "cli")),
+    )
+    return {
+        (p, r) for p, r, _ in layer_problems({p: parse_module(p, src, tree) for p, src in modules.items()})
+    }
+
+
+def test_the_rules_catch_upward_imports():
+    assert _rules({"survey/x.py": "import analysis.scoring"}) == {("survey/x.py", "layer")}
+    assert _rules({"survey/x.py": "from matplotlib import pyplot"}) == {("survey/x.py", "layer")}
+    assert _rules({"survey/x.py": "import ipywidgets"}) == {("survey/x.py", "layer")}
+    assert _rules({"analysis/x.py": "from survey.store import open_store"}) == {("analysis/x.py", "layer")}
+    assert _rules({"analysis/x.py": "import os\nos.environ['X']"}) == {("analysis/x.py", "layer")}
+    assert _rules({"analysis/x.py": "import solara"}) == {("analysis/x.py", "layer")}
+    assert _rules({"survey/x.py": "from netsoc.web import escape"}) == {("survey/x.py", "layer")}
+
+
+def test_the_rules_catch_apps_importing_each_other():
+    assert _rules({"netsoc/dashboard/x.py": "from netsoc.form.model import SurveyModel"}) == {
+        ("netsoc/dashboard/x.py", "app-imports-app")
+    }
+    assert _rules({"netsoc/feedback/x.py": "import netsoc.form"}) == {
+        ("netsoc/feedback/x.py", "app-imports-app")
+    }  # the allowed pair is one-way
+    assert _rules({"netsoc/web.py": "from netsoc.dashboard import model"}) == {
+        ("netsoc/web.py", "app-imports-app")
+    }  # the kit imports no app
+    assert _rules({"netsoc/session.py": "from netsoc.cli import main"}) == {
+        ("netsoc/session.py", "app-imports-app")
+    }
+
+
+def test_the_rules_catch_private_names_and_modules():
+    assert _rules({"netsoc/x.py": "from analysis._checks import check_frame"}) == {
+        ("netsoc/x.py", "private-module")
+    }
+    assert _rules({"bench/x.py": "import analysis.plots._theme"}) == {("bench/x.py", "private-module")}
+    assert _rules({"netsoc/x.py": "from analysis.scoring import _levels"}) == {
+        ("netsoc/x.py", "private-name")
+    }
+    assert _rules({"analysis/x.py": "from analysis.scoring import _levels"}) == {
+        ("analysis/x.py", "private-name")
+    }
+
+
+def test_the_rules_catch_long_modules():
+    long = "x = 1\n" * (MAX_LINES + 1)
+    assert _rules({"netsoc/web.py": long}) == {("netsoc/web.py", "size")}
+    assert _rules({"netsoc/web.py": "x = 1\n" * MAX_LINES}) == set()
+
+
+def test_the_rules_let_the_right_imports_pass():
+    ok = {
+        "survey/x.py": "from survey.errors import DataError\nimport numpy",
+        "analysis/y.py": "from survey.instrument import Instrument\nfrom analysis._checks import check_frame\n"
+        "from analysis.compare import _core",
+        "netsoc/form/z.py": "from netsoc.feedback import feedback_data\nfrom netsoc.web import escape",
+        "netsoc/server/w.py": "from netsoc.form.model import SurveyModel\nfrom netsoc.session import parse_query",
+        "netsoc/cli/v.py": "from netsoc.dashboard import app\nfrom netsoc.server import serve_survey",
+        "netsoc/dashboard/u.py": "from analysis.plots import themed\nfrom netsoc.provenance import data_hash",
+        "netsoc/web.py": "from netsoc.session import parse_query\nfrom survey.schema import random_ids as _ids",
+        "netsoc/cli/t.py": "from netsoc import __version__",
+        "bench/s.py": "from netsoc.report import build_report",
+    }
+    assert _rules(ok) == set()
