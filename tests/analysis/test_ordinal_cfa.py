@@ -10,6 +10,8 @@ import pytest
 from analysis import cfa, invariance, omega_categorical, ordinal_alpha
 from analysis.structure import FIT_COLUMNS, invariance_level, invariance_sentence
 from analysis.structure.ordinal_cfa import SCALED_COLUMNS
+from analysis.structure.summary import (ORDINAL_REFERENCES, fit_sentence, ml_comparison_sentence,
+                                        structure_methods)
 from survey.errors import DataError
 from tests.helpers import ORDINAL_GROUPS, ordinal_data, ordinal_reference
 
@@ -169,3 +171,17 @@ def test_ordinal_with_equal_or_fiml_is_refused(small: pd.DataFrame) -> None:
         cfa(small, FACTORS, ordered=True, group="g", equal="loadings")
     with pytest.raises(DataError, match="listwise"):
         invariance(small, FACTORS, "g", ordered=True, missing="ml")
+
+
+def test_sentences_name_the_estimator_and_the_ladder() -> None:
+    data, factors = ordinal_data("spi"), REF["spi"]["factors"]
+    wlsmv, ml = cfa(data, factors, ordered=True), cfa(data, factors)
+    ladder = invariance(data, factors, "sex", ordered=True)
+    sentence = fit_sentence(wlsmv)
+    assert sentence.startswith("scaled \u03c7\u00b2(34) = 445.92")  # lavaan: chisq.scaled 445.9198
+    assert "CFI = .969" in sentence  # cfi.scaled 0.96861
+    assert ml_comparison_sentence(ml).startswith("Treating the answers as continuous")
+    text = structure_methods(wlsmv, {"sex": ladder})
+    assert "WLSMV" in text and "Wu and Estabrook's (2016)" in text and "Satorra 2000" in text
+    assert "intercept (scalar) invariance held across sex" in text
+    assert any(ref.startswith("Wu, H., & Estabrook") for ref in ORDINAL_REFERENCES)
