@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survey.schema import random_ids as _random_ids
+from survey.codebook import codebook
 from survey.instrument import Instrument, load_instrument
+from survey.schema import random_ids as _random_ids
 
 __all__ = [
     "make_demo",
@@ -233,7 +234,7 @@ def write_demo_set(directory: str, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     out.mkdir(parents=True, exist_ok=True)
     df = make_demo(n=n, seed=seed, instrument=inst)
     df.to_csv(out / "responses.csv", index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
-    inst.codebook().to_csv(out / "codebook.csv", index=False)
+    codebook(inst).to_csv(out / "codebook.csv", index=False)
     return df
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.individual import FEEDBACK_SCORES, MIN_GROUP_SIZE, facet_rows, respondent_scorer
+from analysis.individual import FEEDBACK_SCORES, facet_rows, respondent_scorer
 from analysis.individual import score_rows as _score_rows
 from netsoc.feedback.charts import balance_svg
 from netsoc.feedback.details import SCORES_TABLE_ID, DetailBlock, detail_blocks
@@ -32,6 +32,7 @@ from netsoc.feedback.reference import reference_for
 from netsoc.feedback.texts import fmt_number, text
 from netsoc.feedback.words import balance_side, largest_gaps
 from survey.instrument import Instrument
+from survey.schema import MIN_GROUP_SIZE
 
 __all__ = [
     "FeedbackData",

@@ -16,12 +16,12 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from analysis.individual import MIN_GROUP_SIZE
 from analysis.scoring import score
 from netsoc.feedback.data import localized
 from netsoc.feedback.texts import fmt_number, text
 from netsoc.feedback.words import balance_side
 from survey.instrument import Instrument
+from survey.schema import MIN_GROUP_SIZE
 
 __all__ = ["room_section"]
 

@@ -7,12 +7,12 @@ shipped questionnaire defines them all, in every language it lists.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
+from netsoc.web import fmt_number, fmt_percent, ui_text
 from survey.instrument import Instrument
 
-__all__ = ["DEFAULTS", "text", "esc_text", "ordinal", "fmt_number", "fmt_percent"]
+__all__ = ["DEFAULTS", "text", "ordinal", "fmt_number", "fmt_percent"]
 
 #: English defaults of the ``ui:`` keys the feedback page uses.
 DEFAULTS: dict[str, str] = {
@@ -148,17 +148,10 @@ DEFAULTS: dict[str, str] = {
 def text(instrument: Instrument, key: str, **values: Any) -> str:
     """The instrument's UI text for ``key`` (English default), formatted with ``values``.
 
-    Values are inserted as given: escape the result with :func:`esc_text`
-    when it goes into HTML.
+    :func:`netsoc.web.ui_text` with :data:`DEFAULTS` as the fallback.  Values
+    are inserted as given: escape the result when it goes into HTML.
     """
-    ui = getattr(instrument, "ui", None) or {}
-    template = ui.get(key) or DEFAULTS[key]
-    return template.format(**values) if values else template
-
-
-def esc_text(instrument: Instrument, key: str, **values: Any) -> str:
-    """:func:`text`, HTML-escaped (values included)."""
-    return html.escape(text(instrument, key, **values))
+    return ui_text(instrument, key, default=DEFAULTS.get(key), **values)
 
 
 def ordinal(n: int, language: str) -> str:
@@ -172,17 +165,3 @@ def ordinal(n: int, language: str) -> str:
     if lang in ("es", "pt", "it"):
         return f"{n}.º"
     return f"{n}."
-
-
-def fmt_number(x: float, language: str, digits: int = 2, sign: bool = False) -> str:
-    """A number with ``digits`` decimals; a decimal comma outside English."""
-    s = f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-    s = s.replace("-", "\u2212")  # a real minus sign
-    lang = (language or "en").split("-")[0].lower()
-    return s if lang == "en" else s.replace(".", ",")
-
-
-def fmt_percent(p: float, language: str) -> str:
-    """A share as whole percent (``95 %`` spacing follows the language)."""
-    lang = (language or "en").split("-")[0].lower()
-    return f"{p:.0%}" if lang == "en" else f"{100 * p:.0f}\u00a0%"
