@@ -116,7 +116,7 @@ def _tiny_norms(**meta: object) -> Norms:
                                                                      for p in range(25, 100, 5)]]
     return norms_from_dict({
         "format": "netsoc-norms/1",
-        "meta": {"instrument_id": "netsoc", "instrument_version": "1.0.0", "n": 100,
+        "meta": {"instrument_id": "netsoc", "instrument_version": load_instrument().version, "n": 100,
                  "population": "test people", **meta},
         "scores": {"networking": {"n": 100, "mean": 2.5, "sd": 0.5, "reliability": 0.9,
                                   "min": 0.9, "max": 3.5, "percentiles": pct}}})
