@@ -14,6 +14,7 @@ The package has one module per job:
 - :mod:`~survey.store.writes`: one response written (drafts and submissions
   share one insert-or-update path);
 - :mod:`~survey.store.bulk`: many responses imported at once;
+- :mod:`~survey.store.source`: :class:`ResponseSource`, what a reader needs of a store;
 - :mod:`~survey.store.codec`: answers as JSON objects and back to the wide
   table;
 - :mod:`~survey.store.facade`: :class:`ResponseStore`; :func:`open_store`
@@ -39,6 +40,7 @@ from survey.schema import (
 )
 from survey.store.engine import BUSY_TIMEOUT_MS, RETRY_SECONDS, make_engine
 from survey.store.facade import ResponseStore
+from survey.store.source import ResponseSource
 from survey.store.tables import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "RETRY_SECONDS",
     "ResponseStore",
+    "ResponseSource",
     "open_store",
     "new_respondent_id",
     "new_respondent_ids",
