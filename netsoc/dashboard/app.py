@@ -48,7 +48,7 @@ EXPORT_EVERY = 5.0
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 _HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff",
-            "referrer-policy": "no-referrer", "cache-control": "no-store",
+            "referrer-policy": "same-origin", "cache-control": "no-store",
             "x-frame-options": "DENY"}
 _ASSETS = {"presenter.js": "text/javascript; charset=utf-8",
            "dashboard.css": "text/css; charset=utf-8"}
@@ -205,8 +205,8 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         LOG.warning("dashboard cleared cohort %s: %s", d.settings.cohort, done)
         return back(request, d.t("cleared", n=done["submitted"], d=done["drafts"]))
 
-    def throttled(request: Request) -> Response | None:
-        who = f"{_client(request)}"
+    def throttled(request: Request, kind: str) -> Response | None:
+        who = f"{_client(request)} {kind}"
         now = time.monotonic()
         wait = EXPORT_EVERY - (now - exports.get(who, -1e9))
         if wait > 0:
@@ -217,7 +217,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         return None
 
     async def export_slides(request: Request) -> Response:
-        refused = throttled(request)
+        refused = throttled(request, "slides")
         if refused is not None:
             return refused
         title = d.t("dashboard_heading", title=d.instrument.title)
@@ -231,14 +231,13 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
     async def export_png(request: Request) -> Response:
         page = int(request.path_params["page"])
-        refused = throttled(request)
+        if not 1 <= page <= _pages():
+            return refuse(request, "a missing export page", 404, d.t("refused", reason=str(page)))
+        refused = throttled(request, "png")
         if refused is not None:
             return refused
         key = (d.version(), d.choices, tuple(d.released_comments()), d.language)
-        try:
-            data = png_page(d, page, key=key)
-        except IndexError:
-            return refuse(request, "a missing export page", 404, d.t("refused", reason=str(page)))
+        data = png_page(d, page, key=key)
         return Response(data, media_type="image/png", headers={
             "content-disposition": f"attachment; filename=netsoc-dashboard-{page}.png"})
 

@@ -9,8 +9,9 @@ escaped (slides) or drawn as text (PNG).
   nothing is fetched.
 - :func:`png_page` - page ``i`` of the PNG export: page 1 the room (count,
   profiles, facets, the QR code), then the comments, paginated.  Each figure
-  is closed after drawing, so an export keeps no memory; the bytes are
-  cached per dashboard version (:data:`PNG_CACHE`).
+  is cleared after drawing and the freed memory handed back to the system
+  (:func:`_give_back`), so an export keeps no memory; the bytes are cached per
+  dashboard version (:data:`PNG_CACHE`).
 """
 
 from __future__ import annotations
@@ -111,6 +112,28 @@ def _draw(d: Dashboard, page: int, pages: list[list[str]]) -> bytes:
         return buf.getvalue()
     finally:
         fig.clear()
+        del fig
+        _give_back()
+
+
+def _give_back() -> None:
+    """Free the figure's cycles and hand the freed memory back to the system.
+
+    A figure leaves no Python objects behind (tracemalloc: +0.15 MB after 40
+    pages), but glibc keeps the freed arenas: the process grew by ~70 MB over
+    40 exports until ``malloc_trim`` returned them (then ~10 MB).
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name and "libc.so" in name:
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc: nothing to trim
+            pass
 
 
 def _room_page(d: Dashboard, fig: object) -> None:
