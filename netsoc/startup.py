@@ -81,7 +81,8 @@ def _check_sqlite(path: Path, *, explicit: bool, create: bool) -> None:
             else ""
         )
         raise StartupError(
-            f"{what}: no such store{hint}. Check the path, or add --create to start a new, empty store there"
+            f"{what}: no such store{hint}. Check the path; to start a new, empty store there, "
+            f"add --create (netsoc survey, workshop, dashboard)"
         )
     _ensure_folder(path.parent, what)
 
