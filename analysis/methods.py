@@ -90,7 +90,8 @@ def _comparison_sentences(cmp: pd.DataFrame, alpha: float) -> str:
     sig = tested[tested["p_adj"] < alpha]
     if len(sig):
         parts = [f"{r.dv} by {r.group} ({_stat(r)}, {fmt_p(r.p_adj).replace('p', 'p_adj', 1)}, "
-                 f"{_EFFECT_NAMES.get(r.effect, r.effect)} = {fmt_num(r.estimate)})"
+                 f"{_EFFECT_NAMES.get(r.effect, r.effect)} = "
+                 f"{fmt_num(r.estimate, leading_zero=r.effect in ('hedges_g', 'cohen_d'))})"
                  for r in sig.itertuples()]
         text += f" After correction, {len(sig)} of {len(tested)} differences were significant: " \
                 + "; ".join(parts) + "."

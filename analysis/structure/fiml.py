@@ -52,6 +52,16 @@ from analysis.structure._engine import (
     layout,
     start_values,
 )
+from analysis.structure.cfa import (
+    CFAResult,
+    CFAWarning,
+    _check_equal,
+    _check_factors,
+    _groups,
+    _rmsea_ci,
+    _srmr,
+    _tables,
+)
 from survey.errors import DataError
 
 __all__ = ["cfa_fiml", "used_counts", "LOG2PI"]
@@ -65,10 +75,10 @@ _EM_MAX_ITER = 20000
 class _Pattern:
     """The rows sharing one pattern of answered items: their sufficient statistics."""
 
-    o: np.ndarray          # indices of the answered items
+    o: np.ndarray  # indices of the answered items
     n: int
-    mean: np.ndarray       # means of the answered items
-    scatter: np.ndarray    # sum of (x - mean)(x - mean)' over the rows
+    mean: np.ndarray  # means of the answered items
+    scatter: np.ndarray  # sum of (x - mean)(x - mean)' over the rows
 
 
 @dataclass
@@ -94,8 +104,9 @@ def _patterns(x: np.ndarray) -> list[_Pattern]:
     return out
 
 
-def _m2ll(patterns: list[_Pattern], sigma: np.ndarray, mu: np.ndarray, *,
-          gradient: bool = False) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+def _m2ll(
+    patterns: list[_Pattern], sigma: np.ndarray, mu: np.ndarray, *, gradient: bool = False
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
     """``-2 logL`` of the rows under ``N(mu, Sigma)`` (answered items only), and
     its derivatives with respect to ``Sigma`` (as a symmetric matrix) and ``mu``.
 
@@ -119,32 +130,39 @@ def _m2ll(patterns: list[_Pattern], sigma: np.ndarray, mu: np.ndarray, *,
     return total, d_sigma, d_mu
 
 
-def _em(patterns: list[_Pattern], n: int, x: np.ndarray, label: object,
-        items: list[str]) -> tuple[Moments, float]:
+def _em(
+    patterns: list[_Pattern], n: int, x: np.ndarray, label: object, items: list[str]
+) -> tuple[Moments, float]:
     """The saturated model by EM: means and covariances (divisor N) and its ``-2 logL``."""
     p = x.shape[1]
     counts = (~np.isnan(x)).sum(axis=0)
     thin = [items[j] for j in np.flatnonzero(counts < 2)]
     if thin:
-        raise DataError(f"data: item(s) {thin} have fewer than 2 answers in group {label!r}; "
-                        "full-information ML needs every item answered at least twice")
+        raise DataError(
+            f"data: item(s) {thin} have fewer than 2 answers in group {label!r}; "
+            "full-information ML needs every item answered at least twice"
+        )
     mu = np.nanmean(x, axis=0)
     sigma = np.diag(np.nanvar(x, axis=0))
     if np.any(np.diag(sigma) <= 1e-12):
         flat = [items[j] for j in np.flatnonzero(np.diag(sigma) <= 1e-12)]
-        raise DataError(f"data: item(s) {flat} do not vary in group {label!r}; "
-                        "a CFA needs positive-definite covariances")
+        raise DataError(
+            f"data: item(s) {flat} do not vary in group {label!r}; a CFA needs positive-definite covariances"
+        )
     for _ in range(_EM_MAX_ITER):
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
         for pat in patterns:
             o = pat.o
-            b = sigma[:, o] @ np.linalg.inv(sigma[np.ix_(o, o)])   # regression of all on o
+            b = sigma[:, o] @ np.linalg.inv(sigma[np.ix_(o, o)])  # regression of all on o
             d = pat.mean - mu[o]
-            mean_hat = mu + b @ d                                   # mean of E[x | x_o]
+            mean_hat = mu + b @ d  # mean of E[x | x_o]
             t1 += pat.n * mean_hat
-            t2 += (pat.n * np.outer(mean_hat, mean_hat) + b @ pat.scatter @ b.T
-                   + pat.n * (sigma - b @ sigma[o, :]))
+            t2 += (
+                pat.n * np.outer(mean_hat, mean_hat)
+                + b @ pat.scatter @ b.T
+                + pat.n * (sigma - b @ sigma[o, :])
+            )
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
         sigma_new = (sigma_new + sigma_new.T) / 2
@@ -154,8 +172,10 @@ def _em(patterns: list[_Pattern], n: int, x: np.ndarray, label: object,
             break
     sign, logdet = np.linalg.slogdet(sigma)
     if sign <= 0:
-        raise DataError(f"data: the EM covariance matrix of the items in group {label!r} is "
-                        "singular (some items are linear combinations of others)")
+        raise DataError(
+            f"data: the EM covariance matrix of the items in group {label!r} is "
+            "singular (some items are linear combinations of others)"
+        )
     m2ll, _, _ = _m2ll(patterns, sigma, mu)
     return Moments(n, sigma, mu, float(logdet)), m2ll
 
@@ -174,7 +194,7 @@ _H1_CACHE: dict[str, _Group] = {}
 
 def _group(x: np.ndarray, label: object, items: list[str]) -> _Group:
     key = hashlib.sha256(np.ascontiguousarray(x).tobytes() + str(x.shape).encode()).hexdigest()
-    if key not in _H1_CACHE:   # the steps of a ladder share their groups' h1
+    if key not in _H1_CACHE:  # the steps of a ladder share their groups' h1
         if len(_H1_CACHE) > 64:
             _H1_CACHE.clear()
         patterns = _patterns(x)
@@ -183,8 +203,9 @@ def _group(x: np.ndarray, label: object, items: list[str]) -> _Group:
     return _H1_CACHE[key]
 
 
-def _objective(lay: Layout, theta: np.ndarray, groups: list[_Group], *,
-               gradient: bool = False) -> tuple[float, np.ndarray | None]:
+def _objective(
+    lay: Layout, theta: np.ndarray, groups: list[_Group], *, gradient: bool = False
+) -> tuple[float, np.ndarray | None]:
     """``-2 logL`` of the model at ``theta`` (inf when a Sigma is not positive definite)."""
     total = 0.0
     grad = np.zeros(lay.npar) if gradient else None
@@ -225,8 +246,7 @@ def _estimate(lay: Layout, groups: list[_Group]) -> tuple[np.ndarray, float, int
             t /= 2
         if not np.isfinite(f_new) or (f_new > f and t < 1e-10):
             small = np.linalg.norm(grad) / n_total < 1e-6
-            return theta, f, it, bool(small), ("converged" if small else
-                                                "no step decreases -2 logL")
+            return theta, f, it, bool(small), ("converged" if small else "no step decreases -2 logL")
         theta = theta + t * step
         change = f - f_new
         f, grad = _objective(lay, theta, groups, gradient=True)
@@ -246,7 +266,7 @@ def _observed_vcov(lay: Layout, theta: np.ndarray, groups: list[_Group]) -> np.n
         down[a] -= h
         _, g_up = _objective(lay, up, groups, gradient=True)
         _, g_down = _objective(lay, down, groups, gradient=True)
-        hess[a] = (g_up - g_down) / (4.0 * h)   # d2(-logL) = d2(-2 logL) / 2
+        hess[a] = (g_up - g_down) / (4.0 * h)  # d2(-logL) = d2(-2 logL) / 2
     hess = (hess + hess.T) / 2
     return np.linalg.inv(hess)
 
@@ -262,9 +282,14 @@ def used_counts(data: pd.DataFrame, items: Sequence[str], group: str | None = No
     return counts.reindex(pd.unique(data[group].dropna())).fillna(0).astype(int)
 
 
-def cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
-             group: str | None = None, equal: str | Iterable[str] = (),
-             se: bool = True):  # noqa: ANN201
+def cfa_fiml(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    *,
+    group: str | None = None,
+    equal: str | Iterable[str] = (),
+    se: bool = True,
+) -> CFAResult:
     """:func:`analysis.structure.cfa` with ``missing="ml"`` (module docstring).
 
     Returns a :class:`~analysis.structure.CFAResult` whose ``fit`` row also has
@@ -272,16 +297,6 @@ def cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
     ``se=False`` skips the standard errors (NaN; the numerical Hessian is the
     costly part), for callers that show fit only.
     """
-    from analysis.structure.cfa import (
-        CFAResult,
-        CFAWarning,
-        _check_equal,
-        _check_factors,
-        _groups,
-        _rmsea_ci,
-        _srmr,
-        _tables,
-    )
 
     data = check_frame(data)
     factors = _check_factors(data, factors)
@@ -299,8 +314,10 @@ def cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
     p = len(items)
     moments_count = len(labels) * (p * (p + 1) // 2 + p)
     if lay.npar > moments_count:
-        raise DataError(f"factors: the model has {lay.npar} free parameters but the data give only "
-                        f"{moments_count} moments; the model is not identified (add items)")
+        raise DataError(
+            f"factors: the model has {lay.npar} free parameters but the data give only "
+            f"{moments_count} moments; the model is not identified (add items)"
+        )
     with threadpool_limits(limits=1, user_api="blas"):
         groups = []
         for g, label in enumerate(labels):
@@ -308,8 +325,10 @@ def cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
             need = lay.group_npar(g)
             if rows.shape[0] < need:
                 where = f"group {label!r} of {group!r}" if group is not None else "the data"
-                raise DataError(f"data: {where} has {rows.shape[0]} response(s) with an answer; "
-                                f"expected at least {need}, the free parameters of its model")
+                raise DataError(
+                    f"data: {where} has {rows.shape[0]} response(s) with an answer; "
+                    f"expected at least {need}, the free parameters of its model"
+                )
             groups.append(_group(rows, label if group is not None else "all", items))
         theta, m2ll, iterations, converged, message = _estimate(lay, groups)
         problems = [] if converged else [message]
@@ -321,19 +340,26 @@ def cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
                 problems.append("the information matrix is singular: no standard errors")
     load, cors, res, improper = _tables(lay, theta, ses, names, items, labels, group is not None)
     problems += improper
-    fit = pd.DataFrame([_fit_row(lay, theta, m2ll, groups, _rmsea_ci, _srmr)])
+    fit = pd.DataFrame([_fit_row(lay, theta, m2ll, groups)])
     for c in ("n", "df", "npar", "baseline_df"):
         fit[c] = fit[c].astype("int64")
     if problems:
-        warnings.warn("cfa: " + "; ".join(problems) + "; the estimates are not trustworthy",
-                      CFAWarning, stacklevel=3)
-    return CFAResult(fit=fit, loadings=load, factor_correlations=cors, residual_variances=res,
-                     converged=not problems, problems=problems,
-                     groups=labels if group is not None else [], iterations=iterations)
+        warnings.warn(
+            "cfa: " + "; ".join(problems) + "; the estimates are not trustworthy", CFAWarning, stacklevel=3
+        )
+    return CFAResult(
+        fit=fit,
+        loadings=load,
+        factor_correlations=cors,
+        residual_variances=res,
+        converged=not problems,
+        problems=problems,
+        groups=labels if group is not None else [],
+        iterations=iterations,
+    )
 
 
-def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group],
-             rmsea_ci, srmr) -> dict[str, float]:  # noqa: ANN001
+def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group]) -> dict[str, float]:
     n = sum(grp.n for grp in groups)
     p = lay.factor_of.size
     ng = len(groups)
@@ -347,12 +373,24 @@ def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group],
     cfi = 1.0 - d_model / denom if denom > 0 else 1.0
     tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
     rmsea = np.sqrt(max(chi2 / n / df - 1.0 / n, 0.0)) * np.sqrt(ng) if df > 0 else 0.0
-    low, high = rmsea_ci(chi2, df, n, ng)
+    low, high = _rmsea_ci(chi2, df, n, ng)
     loglik = -m2ll / 2
-    return {"n": n, "chi2": chi2, "df": df,
-            "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
-            "cfi": cfi, "tli": tli, "rmsea": rmsea, "rmsea_ci_low": low, "rmsea_ci_high": high,
-            "srmr": srmr(lay, theta, [grp.h1 for grp in groups]),
-            "aic": -2 * loglik + 2 * lay.npar, "bic": -2 * loglik + lay.npar * np.log(n),
-            "npar": lay.npar, "loglik": loglik, "baseline_chi2": base, "baseline_df": base_df,
-            "unrestricted_loglik": -h1 / 2}
+    return {
+        "n": n,
+        "chi2": chi2,
+        "df": df,
+        "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+        "cfi": cfi,
+        "tli": tli,
+        "rmsea": rmsea,
+        "rmsea_ci_low": low,
+        "rmsea_ci_high": high,
+        "srmr": _srmr(lay, theta, [grp.h1 for grp in groups]),
+        "aic": -2 * loglik + 2 * lay.npar,
+        "bic": -2 * loglik + lay.npar * np.log(n),
+        "npar": lay.npar,
+        "loglik": loglik,
+        "baseline_chi2": base,
+        "baseline_df": base_df,
+        "unrestricted_loglik": -h1 / 2,
+    }

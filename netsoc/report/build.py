@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from netsoc.report.export import parts, strip_hand_over, write_docx, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
-from netsoc.report.options import ReportOptions
+from netsoc.report.options import FORMATS, ReportOptions
 from netsoc.report.study import STAMP_MIME
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
@@ -28,19 +29,21 @@ __all__ = ["build_report", "NOTEBOOK"]
 NOTEBOOK = notebook_path(ANALYSIS_NOTEBOOK)
 
 _SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
-_CDN_MODULE = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>",
-                         re.S | re.I)
+_CDN_MODULE = re.compile(
+    r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S | re.I
+)
 
 
 def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str:
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+    exporter = HTMLExporter(
+        exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True
+    )
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
     # self-contained: drop scripts from CDNs (require.js, MathJax); nothing needs them
     body = _CDN_MODULE.sub("", _SCRIPT_SRC.sub("", body))
-    tag = (f'<script type="application/json" id="netsoc-stamp">{stamp_json}</script>')
+    tag = f'<script type="application/json" id="netsoc-stamp">{stamp_json}</script>'
     return body.replace("</head>", tag + "\n</head>", 1)
 
 
@@ -54,8 +57,9 @@ def _take_stamp(notebook: Any) -> dict[str, Any]:
                 found = out["data"][STAMP_MIME]
                 outputs.remove(out)
     if found is None:
-        raise DataError("report: the analysis notebook showed no stamp "
-                        "(it must call report.show_stamp(study))")
+        raise DataError(
+            "report: the analysis notebook showed no stamp (it must call report.show_stamp(study))"
+        )
     return dict(found)
 
 
@@ -81,18 +85,28 @@ def _ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
-def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
-                 db: str | None = None, cohort: str | None = None,
-                 options: ReportOptions | None = None, show_code: bool = False,
-                 timeout: int = 600, notebook: str | os.PathLike[str] = NOTEBOOK,
-                 keep_notebook: str | os.PathLike[str] | None = None,
-                 **option_values: Any) -> dict[str, Any]:
+def build_report(
+    *,
+    out: str | os.PathLike[str],
+    data: str | os.PathLike[str] | None = None,
+    db: str | None = None,
+    cohort: str | None = None,
+    options: ReportOptions | None = None,
+    show_code: bool = False,
+    timeout: int = 600,
+    notebook: str | os.PathLike[str] = NOTEBOOK,
+    keep_notebook: str | os.PathLike[str] | None = None,
+    format: str = "html",
+    tables: str | os.PathLike[str] | None = None,
+    **option_values: Any,
+) -> dict[str, Any]:
     """Execute the analysis notebook on a snapshot of the input and write HTML.
 
     Parameters
     ----------
     out : path
-        The HTML file to write (its folder is created).
+        The file to write (its folder is created): one self-contained HTML file,
+        or with ``format="docx"`` a Word document.
     data, db, cohort
         The input, as :func:`netsoc.report.load_responses`.
     options : ReportOptions, optional
@@ -105,6 +119,10 @@ def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
         Seconds allowed per notebook cell.
     keep_notebook : path, optional
         Also save the executed notebook here.
+    format : {"html", "docx"}
+        HTML (self-contained) or Word (real tables, figures with alternative text).
+    tables : path, optional
+        Also write every table to this folder as CSV (the numbers) and LaTeX.
 
     Returns
     -------
@@ -119,10 +137,16 @@ def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     """
     import nbformat
     import papermill as pm
+
     from survey.io import write_responses
 
-    opts = (options or ReportOptions()).replace(**option_values) if option_values else (
-        options or ReportOptions())
+    opts = (
+        (options or ReportOptions()).replace(**option_values)
+        if option_values
+        else (options or ReportOptions())
+    )
+    if format not in FORMATS:
+        raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
     inst = load_instrument()
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
@@ -132,27 +156,53 @@ def build_report(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     with tempfile.TemporaryDirectory(prefix="netsoc-report-") as tmp:
         snapshot = write_responses(responses, Path(tmp) / "responses.parquet", inst)
         executed = Path(tmp) / "executed.ipynb"
-        params = dict(data=str(snapshot), db=None, cohort=None, source=source,
-                      expected_sha256=digest, file_sha256=file_digest, **opts.parameters())
+        params = dict(
+            data=str(snapshot),
+            db=None,
+            cohort=None,
+            source=source,
+            expected_sha256=digest,
+            file_sha256=file_digest,
+            **opts.parameters(),
+        )
         try:
-            pm.execute_notebook(str(notebook), str(executed), parameters=params,
-                                kernel_name="python3", progress_bar=False, cwd=tmp,
-                                execution_timeout=timeout, log_output=False,
-                                kernel_manager_class=_ipc_kernel_manager())
+            pm.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=params,
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=tmp,
+                execution_timeout=timeout,
+                log_output=False,
+                kernel_manager_class=_ipc_kernel_manager(),
+            )
         except pm.PapermillExecutionError as exc:
-            raise DataError(f"report: the analysis notebook failed in cell {exc.cell_index}: "
-                            f"{exc.ename}: {exc.evalue}") from None
+            raise DataError(
+                f"report: the analysis notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
+            ) from None
         nb = nbformat.read(executed, as_version=4)
-        for i, cell in enumerate(nb.cells):   # papermill's injected cell gets a random id
+        for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id
             cell["id"] = f"cell-{i}"
         info = _take_stamp(nb)
+        items = parts(nb)
+        strip_hand_over(nb)
         if keep_notebook is not None:
             nbformat.write(nb, keep_notebook)
     title = f"netsoc report - {inst.id} {inst.version}"
-    text = _html(nb, show_code=show_code, title=title,
-                 stamp_json=json.dumps(info, sort_keys=True).replace("</", "<\\/"))
-    partial = out_path.with_name(out_path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(out_path)
+    if tables is not None:
+        info["tables"] = [str(p) for p in write_tables(items, tables)]
+    if format == "docx":
+        write_docx(items, out_path, title=title)
+    else:
+        text = _html(
+            nb,
+            show_code=show_code,
+            title=title,
+            stamp_json=json.dumps(info, sort_keys=True).replace("</", "<\\/"),
+        )
+        partial = out_path.with_name(out_path.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out_path)
     info["out"] = str(out_path)
     return info

@@ -33,137 +33,122 @@ from typing import Any
 
 import pandas as pd
 
+from netsoc.report.datapackage import DATETIME_FORMAT, table_schema, write_datapackage
 from netsoc.report.inputs import sha256_file
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
 __all__ = ["build_bundle", "table_schema", "DATETIME_FORMAT"]
 
-#: How survey.io writes timestamps in CSV (``2026-03-23T11:22:55.000000+0000``).
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
-_META_TYPES = {"cohort": "string", "instrument_id": "string", "instrument_version": "string",
-               "language": "string", "respondent_id": "string"}
 
-
-def table_schema(columns: list[str], instrument: Instrument) -> dict[str, Any]:
-    """Frictionless Table Schema of the responses CSV.
-
-    Items and attention checks are integers whose allowed codes are an
-    ``enum`` constraint and whose value labels are ``categories``
-    (Data Package v2) with ``categoriesOrdered``; choice fields are strings
-    with their option codes likewise; timestamps are datetimes; an empty
-    cell is missing.  Every field carries its codebook text as
-    ``description``.
-    """
-    from survey.io import codebook_labels
-
-    col_labels, _ = codebook_labels(instrument)
-    questions = set(instrument.question_ids)
-    fields = []
-    for c in columns:
-        f: dict[str, Any] = {"name": c, "description": col_labels.get(c, c)}
-        if c in questions:
-            labels = instrument.value_labels(c)
-            f.update(type="integer", constraints={"enum": [int(k) for k in labels]},
-                     categories=[{"value": int(k), "label": v} for k, v in labels.items()],
-                     categoriesOrdered=True)
-        elif c in instrument.choice_fields:
-            labels = dict(instrument.choice_fields[c].options)
-            f.update(type="string", constraints={"enum": [str(k) for k in labels]},
-                     categories=[{"value": str(k), "label": v} for k, v in labels.items()])
-        elif c in ("started_at", "submitted_at"):
-            f.update(type="datetime", format=DATETIME_FORMAT)
-        else:
-            f.update(type=_META_TYPES.get(c, "string"))
-        fields.append(f)
-    return {"fields": fields, "missingValues": [""]}
-
-
-def _codebook_schema(book: pd.DataFrame) -> dict[str, Any]:
-    types = {"required": "boolean"}
-    return {"fields": [{"name": c, "type": types.get(c, "string")} for c in book.columns],
-            "missingValues": [""], "primaryKey": ["variable"]}
-
-
-def _datapackage(stage: Path, columns: list[str], book: pd.DataFrame, instrument: Instrument,
-                 instrument_files: dict[str, str], created: str, software: str) -> None:
-    from frictionless import Package, validate
-
-    descriptor = {
-        "name": f"{instrument.id}-study",
-        "title": f"{instrument.title} - responses",
-        "description": (f"Submitted responses to {instrument.id} {instrument.version}, "
-                        "without respondent ids, with the codebook generated from the "
-                        "instrument file."),
-        "created": created,
-        "resources": [
-            {"name": "responses", "path": "data/responses.csv", "profile": "tabular-data-resource",
-             "description": "One row per respondent (integer answer codes; empty = missing)",
-             "schema": table_schema(columns, instrument)},
-            {"name": "codebook", "path": "data/codebook.csv", "profile": "tabular-data-resource",
-             "description": "One row per variable of the responses",
-             "schema": _codebook_schema(book)},
-        ],
-        "netsoc:instrument": {"id": instrument.id, "version": instrument.version,
-                              "files": [{"path": p, "sha256": h}
-                                        for p, h in instrument_files.items()]},
-        "netsoc:software": software,
-    }
-    package = Package.from_descriptor(descriptor, basepath=str(stage))
-    package.to_json(str(stage / "datapackage.json"))
-    report = validate(str(stage / "datapackage.json"))
-    if not report.valid:
-        problems = [f"{row[0]}: {row[1]}" for row in report.flatten(["type", "note"])]
-        raise DataError("bundle: the Data Package does not validate", problems)
-
-
-def _ro_crate(stage: Path, final: Path, *, instrument: Instrument, info: dict[str, Any],
-              instrument_files: dict[str, str], started: str, ended: str) -> None:
+def _ro_crate(
+    stage: Path,
+    final: Path,
+    *,
+    instrument: Instrument,
+    info: dict[str, Any],
+    instrument_files: dict[str, str],
+    started: str,
+    ended: str,
+) -> None:
     from rocrate.model.contextentity import ContextEntity
     from rocrate.rocrate import ROCrate
 
     crate = ROCrate()
     crate.name = f"{instrument.title}: study bundle"
-    crate.description = ("Responses, codebook, instrument, executed analysis notebook and "
-                         "report of one netsoc analysis run.")
+    crate.description = (
+        "Responses, codebook, instrument, executed analysis notebook and report of one netsoc analysis run."
+    )
     crate.root_dataset["datePublished"] = ended
     crate.root_dataset["license"] = "https://creativecommons.org/licenses/by/4.0/"
 
     def add(rel: str, name: str, fmt: str, **props: Any):  # noqa: ANN202
         src = stage / rel
-        return crate.add_file(src, dest_path=rel, properties={
-            "name": name, "encodingFormat": fmt, "contentSize": str(src.stat().st_size),
-            "sha256": sha256_file(src), **props})
+        return crate.add_file(
+            src,
+            dest_path=rel,
+            properties={
+                "name": name,
+                "encodingFormat": fmt,
+                "contentSize": str(src.stat().st_size),
+                "sha256": sha256_file(src),
+                **props,
+            },
+        )
 
-    responses = add("data/responses.csv", "Responses", "text/csv",
-                    conformsTo={"@id": "https://specs.frictionlessdata.io/tabular-data-resource/"})
+    responses = add(
+        "data/responses.csv",
+        "Responses",
+        "text/csv",
+        conformsTo={"@id": "https://specs.frictionlessdata.io/tabular-data-resource/"},
+    )
     codebook = add("data/codebook.csv", "Codebook", "text/csv")
-    package = add("datapackage.json", "Frictionless Data Package", "application/json",
-                  conformsTo={"@id": "https://specs.frictionlessdata.io/data-package/"})
+    package = add(
+        "datapackage.json",
+        "Frictionless Data Package",
+        "application/json",
+        conformsTo={"@id": "https://specs.frictionlessdata.io/data-package/"},
+    )
     readme = add("README.txt", "How to read and reproduce this bundle", "text/plain")
-    inst_entities = [add(rel, f"Instrument file {Path(rel).name}", "application/yaml",
-                         version=instrument.version) for rel in instrument_files]
+    inst_entities = [
+        add(rel, f"Instrument file {Path(rel).name}", "application/yaml", version=instrument.version)
+        for rel in instrument_files
+    ]
     report = add("report/report.html", "Analysis report", "text/html")
-    notebook = add("report/02_analysis.ipynb", "Executed analysis notebook",
-                   "application/x-ipynb+json")
+    notebook = add("report/02_analysis.ipynb", "Executed analysis notebook", "application/x-ipynb+json")
     packages = info.get("packages", {})
-    deps = [crate.add(ContextEntity(crate, f"#software-{name}", properties={
-        "@type": "SoftwareApplication", "name": name, "version": ver}))
-        for name, ver in sorted(packages.items()) if name != "netsoc"]
-    netsoc = crate.add(ContextEntity(crate, "#netsoc", properties={
-        "@type": "SoftwareApplication", "name": "netsoc",
-        "version": packages.get("netsoc", info.get("software", "")),
-        "description": "Networking vs socializing survey toolkit", "softwareRequirements": deps}))
-    params = [crate.add(ContextEntity(crate, f"#parameter-{k}", properties={
-        "@type": "PropertyValue", "name": k, "value": json.dumps(v) if not isinstance(v, str) else v}))
-        for k, v in sorted(info.get("parameters", {}).items())]
-    crate.add_action(netsoc, identifier="#analysis-run", object=[responses, *inst_entities, *params],
-                     result=[report, notebook], properties={
-                         "name": "netsoc report: analysis of the responses",
-                         "startTime": started, "endTime": ended,
-                         "description": (f"data sha256 {info['data_sha256']}; "
-                                         f"{info['n_responses']} responses; "
-                                         f"seed {info['seed']}")})
+    deps = [
+        crate.add(
+            ContextEntity(
+                crate,
+                f"#software-{name}",
+                properties={"@type": "SoftwareApplication", "name": name, "version": ver},
+            )
+        )
+        for name, ver in sorted(packages.items())
+        if name != "netsoc"
+    ]
+    netsoc = crate.add(
+        ContextEntity(
+            crate,
+            "#netsoc",
+            properties={
+                "@type": "SoftwareApplication",
+                "name": "netsoc",
+                "version": packages.get("netsoc", info.get("software", "")),
+                "description": "Networking vs socializing survey toolkit",
+                "softwareRequirements": deps,
+            },
+        )
+    )
+    params = [
+        crate.add(
+            ContextEntity(
+                crate,
+                f"#parameter-{k}",
+                properties={
+                    "@type": "PropertyValue",
+                    "name": k,
+                    "value": json.dumps(v) if not isinstance(v, str) else v,
+                },
+            )
+        )
+        for k, v in sorted(info.get("parameters", {}).items())
+    ]
+    crate.add_action(
+        netsoc,
+        identifier="#analysis-run",
+        object=[responses, *inst_entities, *params],
+        result=[report, notebook],
+        properties={
+            "name": "netsoc report: analysis of the responses",
+            "startTime": started,
+            "endTime": ended,
+            "description": (
+                f"data sha256 {info['data_sha256']}; {info['n_responses']} responses; seed {info['seed']}"
+            ),
+        },
+    )
     for e in (codebook, package, readme):
         e["about"] = responses
     crate.write(final)
@@ -191,10 +176,17 @@ data sha256 (netsoc's canonical table hash): {digest}
 """
 
 
-def build_bundle(out: str | os.PathLike[str], *, db: str | None = None,
-                 data: str | os.PathLike[str] | None = None, cohort: str | None = None,
-                 force: bool = False, instrument: Instrument | None = None,
-                 timeout: int = 600, **report_options: Any) -> dict[str, Any]:
+def build_bundle(
+    out: str | os.PathLike[str],
+    *,
+    db: str | None = None,
+    data: str | os.PathLike[str] | None = None,
+    cohort: str | None = None,
+    force: bool = False,
+    instrument: Instrument | None = None,
+    timeout: int = 600,
+    **report_options: Any,
+) -> dict[str, Any]:
     """Write a study bundle (zip) of the submitted responses.
 
     Parameters
@@ -227,23 +219,24 @@ def build_bundle(out: str | os.PathLike[str], *, db: str | None = None,
         the report cannot use, or a Data Package that does not validate;
         nothing is written then.
     """
-    from netsoc.report.norms import software
     from netsoc.report.build import build_report
     from netsoc.report.inputs import load_responses
+    from netsoc.report.norms import software
     from survey.io import write_responses
 
     out_path = Path(out)
     if out_path.suffix.lower() != ".zip":
         raise DataError(f"bundle: expected a .zip file name, got {str(out_path)!r}")
     if out_path.exists() and not force:
-        raise DataError(f"bundle: {out_path} exists; use --force to overwrite it "
-                        "(nothing was written)")
+        raise DataError(f"bundle: {out_path} exists; use --force to overwrite it (nothing was written)")
     shipped = load_instrument()
     inst = instrument if instrument is not None else shipped
     if (inst.id, inst.version) != (shipped.id, shipped.version):
-        raise DataError(f"instrument: {inst.id} {inst.version} given, but the analysis report "
-                        f"runs on the shipped {shipped.id} {shipped.version}; nothing was written")
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        raise DataError(
+            f"instrument: {inst.id} {inst.version} given, but the analysis report "
+            f"runs on the shipped {shipped.id} {shipped.version}; nothing was written"
+        )
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     with tempfile.TemporaryDirectory(prefix="netsoc-bundle-") as tmp:
         stage, final = Path(tmp) / "stage", Path(tmp) / "final"
@@ -262,29 +255,52 @@ def build_bundle(out: str | os.PathLike[str], *, db: str | None = None,
         if not instrument_files:
             raise DataError("instrument: it has no source file to bundle (source_path is empty)")
         columns = list(pd.read_csv(csv, nrows=0).columns)
-        created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        _datapackage(stage, columns, book, inst, instrument_files, created, software())
-        info = build_report(out=stage / "report" / "report.html", data=str(csv),
-                            keep_notebook=stage / "report" / "02_analysis.ipynb",
-                            timeout=timeout, **report_options)
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        write_datapackage(stage, columns, book, inst, instrument_files, created, software())
+        info = build_report(
+            out=stage / "report" / "report.html",
+            data=str(csv),
+            keep_notebook=stage / "report" / "02_analysis.ipynb",
+            timeout=timeout,
+            **report_options,
+        )
         info["packages"] = {**info.get("packages", {}), "netsoc": software().split(" ", 1)[-1]}
-        ended = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        inst_lines = "\n".join(f"{rel:<26}questionnaire file, sha256 {h}"
-                               for rel, h in instrument_files.items())
-        (stage / "README.txt").write_text(_README.format(
-            title=inst.title, inst_id=inst.id, version=inst.version, n=len(responses),
-            when=ended, inst_lines=inst_lines, netsoc_version=info["packages"]["netsoc"],
-            digest=info["data_sha256"]), encoding="utf-8")
-        _ro_crate(stage, final, instrument=inst, info={**info, "software": software()},
-                  instrument_files=instrument_files, started=started, ended=ended)
-        files = {p.relative_to(final).as_posix(): sha256_file(p)
-                 for p in sorted(final.rglob("*")) if p.is_file()}
+        ended = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        inst_lines = "\n".join(
+            f"{rel:<26}questionnaire file, sha256 {h}" for rel, h in instrument_files.items()
+        )
+        (stage / "README.txt").write_text(
+            _README.format(
+                title=inst.title,
+                inst_id=inst.id,
+                version=inst.version,
+                n=len(responses),
+                when=ended,
+                inst_lines=inst_lines,
+                netsoc_version=info["packages"]["netsoc"],
+                digest=info["data_sha256"],
+            ),
+            encoding="utf-8",
+        )
+        _ro_crate(
+            stage,
+            final,
+            instrument=inst,
+            info={**info, "software": software()},
+            instrument_files=instrument_files,
+            started=started,
+            ended=ended,
+        )
+        files = {
+            p.relative_to(final).as_posix(): sha256_file(p) for p in sorted(final.rglob("*")) if p.is_file()
+        }
         out_path.parent.mkdir(parents=True, exist_ok=True)
         partial = out_path.with_name(out_path.name + ".partial")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for rel in files:
                 zf.write(final / rel, rel)
         partial.replace(out_path)
-    info.update(out=str(out_path), files=files, source=source,
-                instrument_sha256=next(iter(instrument_files.values())))
+    info.update(
+        out=str(out_path), files=files, source=source, instrument_sha256=next(iter(instrument_files.values()))
+    )
     return info

@@ -17,25 +17,28 @@ file without the column) keep the hash they had.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from analysis._compat import renamed_parameters
+from netsoc.provenance import canonical_lines, data_hash
+from netsoc.provenance import file_hash as sha256_file
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
 __all__ = ["load_responses", "canonical_lines", "data_hash", "sha256_file"]
 
-_META = ("respondent_id", "cohort", "instrument_id", "instrument_version",
-         "started_at", "submitted_at")
+_META = ("respondent_id", "cohort", "instrument_id", "instrument_version", "started_at", "submitted_at")
 
 
-def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None = None,
-                   cohort: str | None = None, instrument: Instrument | None = None
-                   ) -> tuple[pd.DataFrame, str]:
+def load_responses(
+    *,
+    data: str | os.PathLike[str] | None = None,
+    db: str | None = None,
+    cohort: str | None = None,
+    instrument: Instrument | None = None,
+) -> tuple[pd.DataFrame, str]:
     """Read the wide response table from a file or a store.
 
     Parameters
@@ -66,8 +69,9 @@ def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None
     """
     inst = instrument if instrument is not None else load_instrument()
     if data is not None and db is not None:
-        raise DataError(f"data/db: give one of a data file or a store URL, not both "
-                        f"(got data={data!r}, db={db!r})")
+        raise DataError(
+            f"data/db: give one of a data file or a store URL, not both (got data={data!r}, db={db!r})"
+        )
     if data is None and db is None:
         # Opened as is (JupyterLab, nbval): the store named by NETSOC_DB, else
         # the shipped demo set -- and the stamp says which.
@@ -102,42 +106,3 @@ def load_responses(*, data: str | os.PathLike[str] | None = None, db: str | None
     if len(frame) == 0:
         raise DataError(f"{source}: no responses" + (f" for cohort {cohort!r}" if cohort else ""))
     return frame, source
-
-
-@renamed_parameters(responses="data")
-def canonical_lines(data: pd.DataFrame, instrument: Instrument) -> list[str]:
-    """The rows of the canonical table as sorted CSV lines (see the module docstring)."""
-    from survey.validate import answer_columns, default_language
-
-    meta, default = list(_META[1:]), default_language(instrument)
-    if "language" in data.columns and (
-            data["language"].astype("string").fillna(default) != default).any():
-        meta.append("language")  # only then: all-default data keep their earlier hash
-    cols = [c for c in (*meta, *answer_columns(instrument)) if c in data.columns]
-    out = pd.DataFrame(index=data.index)
-    question = set(instrument.question_ids)
-    for c in cols:
-        s = data[c]
-        if c in question:
-            s = pd.to_numeric(s.astype("object"), errors="coerce").astype("Float64").astype("Int64")
-        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
-            s = pd.to_datetime(s, utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-        out[c] = s.astype("string")
-    text = out.to_csv(index=False, header=False, na_rep="", lineterminator="\n")
-    header = ",".join(cols)
-    return [header] + sorted(text.splitlines())
-
-
-@renamed_parameters(responses="data")
-def data_hash(data: pd.DataFrame, instrument: Instrument) -> str:
-    """SHA-256 (hex) of the canonical response table (module docstring)."""
-    return hashlib.sha256("\n".join(canonical_lines(data, instrument)).encode("utf-8")).hexdigest()
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """SHA-256 (hex) of a file's bytes (stamped as ``file_sha256``)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

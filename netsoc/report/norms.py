@@ -48,11 +48,20 @@ def _dates(data: pd.DataFrame) -> tuple[str | None, str | None]:
     return at.min().date().isoformat(), at.max().date().isoformat()
 
 
-def build_norms(data: pd.DataFrame, instrument: Instrument | None = None, *,
-                population: str = "", cohort: str | None = None, ci: float = 0.95,
-                min_n: int = DEFAULT_MIN_N, allow_small: bool = False,
-                exclude_careless: bool = True, synthetic: bool = False,
-                seed: int | None = None, created: dt.datetime | None = None) -> Norms:
+def build_norms(
+    data: pd.DataFrame,
+    instrument: Instrument | None = None,
+    *,
+    population: str = "",
+    cohort: str | None = None,
+    ci: float = 0.95,
+    min_n: int = DEFAULT_MIN_N,
+    allow_small: bool = False,
+    exclude_careless: bool = True,
+    synthetic: bool = False,
+    seed: int | None = None,
+    created: dt.datetime | None = None,
+) -> Norms:
     """Norms of every score from a wide response table.
 
     Parameters
@@ -89,13 +98,17 @@ def build_norms(data: pd.DataFrame, instrument: Instrument | None = None, *,
 
     inst = instrument if instrument is not None else load_instrument()
     if len(data) == 0:
-        raise DataError("data: no responses; norms need at least "
-                        f"{min_n} respondents (the store is empty or the cohort has none)")
+        raise DataError(
+            "data: no responses; norms need at least "
+            f"{min_n} respondents (the store is empty or the cohort has none)"
+        )
     if "instrument_version" in data.columns:
         other = sorted(set(data["instrument_version"].dropna().astype(str)) - {inst.version})
         if other:
-            raise DataError(f"instrument_version: responses of version(s) {', '.join(other)}; "
-                            f"expected only {inst.version!r} (compute norms per version)")
+            raise DataError(
+                f"instrument_version: responses of version(s) {', '.join(other)}; "
+                f"expected only {inst.version!r} (compute norms per version)"
+            )
     exclusions, n_excluded = "none", 0
     if exclude_careless:
         flags = flag_careless(data, inst)
@@ -105,9 +118,11 @@ def build_norms(data: pd.DataFrame, instrument: Instrument | None = None, *,
     n = len(data)
     too_small = n < min_n
     if too_small and not allow_small:
-        raise DataError(f"data: {n} respondent(s) after exclusions ({n_excluded} excluded); "
-                        f"norms need at least min_n = {min_n} (lower --min-n, or --allow-small "
-                        "to write norms marked too small)")
+        raise DataError(
+            f"data: {n} respondent(s) after exclusions ({n_excluded} excluded); "
+            f"norms need at least min_n = {min_n} (lower --min-n, or --allow-small "
+            "to write norms marked too small)"
+        )
     summary = score_summary(data, inst)
     table = percentile_table(data, inst, ci=ci)
     scores = {}
@@ -116,20 +131,39 @@ def build_norms(data: pd.DataFrame, instrument: Instrument | None = None, *,
         if rows.empty:
             continue
         scores[row.score] = {
-            "n": int(row.n), "mean": float(row.mean), "sd": float(row.sd),
-            "reliability": float(row.reliability), "omega": float(row.omega),
-            "min": float(row.min), "max": float(row.max),
-            "percentiles": rows[["p", "value", "low", "high"]].to_dict("records")}
+            "n": int(row.n),
+            "mean": float(row.mean),
+            "sd": float(row.sd),
+            "reliability": float(row.reliability),
+            "omega": float(row.omega),
+            "min": float(row.min),
+            "max": float(row.max),
+            "percentiles": rows[["p", "value", "low", "high"]].to_dict("records"),
+        }
     first, last = _dates(data)
     meta = NormsMeta(
-        instrument_id=inst.id, instrument_version=inst.version, n=n, population=population,
-        collected_from=first, collected_to=last, cohort=cohort, exclusions=exclusions,
-        n_excluded=n_excluded, synthetic=synthetic, seed=seed, too_small=too_small, min_n=min_n,
-        ci=ci, percentile_method=PERCENTILE_METHOD, ci_method=CI_METHOD,
-        created=(created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat(),
-        software=software())
-    return norms_from_dict({"format": "netsoc-norms/1", "meta": meta.model_dump(), "scores": scores},
-                           origin="computed norms")
+        instrument_id=inst.id,
+        instrument_version=inst.version,
+        n=n,
+        population=population,
+        collected_from=first,
+        collected_to=last,
+        cohort=cohort,
+        exclusions=exclusions,
+        n_excluded=n_excluded,
+        synthetic=synthetic,
+        seed=seed,
+        too_small=too_small,
+        min_n=min_n,
+        ci=ci,
+        percentile_method=PERCENTILE_METHOD,
+        ci_method=CI_METHOD,
+        created=(created or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
+        software=software(),
+    )
+    return norms_from_dict(
+        {"format": "netsoc-norms/1", "meta": meta.model_dump(), "scores": scores}, origin="computed norms"
+    )
 
 
 def synthetic_norms(n: int = 600, seed: int = 2026, instrument: Instrument | None = None) -> Norms:
@@ -143,5 +177,10 @@ def synthetic_norms(n: int = 600, seed: int = 2026, instrument: Instrument | Non
     inst = instrument if instrument is not None else load_instrument()
     data = make_demo(n, seed, inst)
     return build_norms(
-        data, inst, population=f"a synthetic demo sample (analysis.make_demo, seed {seed})",
-        synthetic=True, seed=seed, created=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        data,
+        inst,
+        population=f"a synthetic demo sample (analysis.make_demo, seed {seed})",
+        synthetic=True,
+        seed=seed,
+        created=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )

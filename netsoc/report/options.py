@@ -17,8 +17,16 @@ from typing import Any
 from analysis.individual import MIN_GROUP_SIZE
 from survey.errors import DataError
 
-__all__ = ["ReportOptions", "DEFAULT_GROUPS", "DEFAULT_OUTCOMES", "EXCLUSION_RULES",
-           "CORRECTIONS", "MISSING", "FORMATS", "names"]
+__all__ = [
+    "ReportOptions",
+    "DEFAULT_GROUPS",
+    "DEFAULT_OUTCOMES",
+    "EXCLUSION_RULES",
+    "CORRECTIONS",
+    "MISSING",
+    "FORMATS",
+    "names",
+]
 
 DEFAULT_GROUPS = ("role", "career_stage", "work_mode")
 DEFAULT_OUTCOMES = ("balance", "networking", "socializing", "intentionality")
@@ -81,22 +89,18 @@ class ReportOptions:
         set_(self, "group_fields", names(self.group_fields))
         set_(self, "outcomes", names(self.outcomes))
         if self.exclusion not in EXCLUSION_RULES:
-            raise DataError(f"exclusion: got {self.exclusion!r}; expected one of "
-                            f"{list(EXCLUSION_RULES)}")
+            raise DataError(f"exclusion: got {self.exclusion!r}; expected one of {list(EXCLUSION_RULES)}")
         try:
             alpha = float(self.alpha)
         except (TypeError, ValueError):
             alpha = float("nan")
         if not 0 < alpha < 1:
-            raise DataError(f"alpha: got {self.alpha!r}; expected a significance level "
-                            "between 0 and 1")
+            raise DataError(f"alpha: got {self.alpha!r}; expected a significance level between 0 and 1")
         set_(self, "alpha", alpha)
         if self.correction not in CORRECTIONS:
-            raise DataError(f"correction: got {self.correction!r}; expected one of "
-                            f"{list(CORRECTIONS)}")
+            raise DataError(f"correction: got {self.correction!r}; expected one of {list(CORRECTIONS)}")
         if isinstance(self.min_group_size, bool) or int(self.min_group_size) < 2:
-            raise DataError(f"min_group_size: got {self.min_group_size!r}; expected an "
-                            "integer of at least 2")
+            raise DataError(f"min_group_size: got {self.min_group_size!r}; expected an integer of at least 2")
         set_(self, "min_group_size", int(self.min_group_size))
         set_(self, "seed", int(self.seed))
         if self.missing not in MISSING:

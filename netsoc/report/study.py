@@ -14,26 +14,35 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import re
 import string
-from dataclasses import dataclass
-from importlib import metadata
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from netsoc.provenance import PACKAGES as PROVENANCE_PACKAGES
+from netsoc.provenance import package_versions as provenance_versions
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import ReportOptions
+from netsoc.report.tables import Numbering, ReportFigure, ReportTable
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
-__all__ = ["Study", "prepare", "package_versions", "stamp", "stamp_markdown", "show_stamp",
-           "md_text", "PACKAGES", "STAMP_MIME"]
+__all__ = [
+    "Study",
+    "prepare",
+    "package_versions",
+    "stamp",
+    "stamp_markdown",
+    "show_stamp",
+    "md_text",
+    "PACKAGES",
+    "STAMP_MIME",
+]
 
 #: Packages whose versions are stamped on every report.
-PACKAGES = ("netsoc", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-            "papermill", "nbconvert", "great_tables")
+PACKAGES = (*PROVENANCE_PACKAGES, "great_tables", "python-docx")
 #: The MIME type under which the notebook hands its stamp to build_report.
 STAMP_MIME = "application/vnd.netsoc.stamp+json"
 
@@ -72,6 +81,32 @@ class Study:
     data_sha256: str
     file_sha256: str | None = None
     cohort: str | None = None
+    numbering: Numbering = field(default_factory=Numbering)
+
+    @property
+    def labels(self) -> Instrument:
+        """The instrument in the report's language (labels as participants see them)."""
+        lang = self.options.lang
+        if lang is None or lang == self.instrument.default_language:
+            return self.instrument
+        return self.instrument.localized(lang)
+
+    def table(
+        self, frame: pd.DataFrame, caption: str, note: str = "", data: pd.DataFrame | None = None
+    ) -> ReportTable:
+        """The next numbered table."""
+        return ReportTable(self.numbering.next_table(), caption, frame, note, data)
+
+    def figure(self, fig: Any, caption: str, alt: str) -> ReportFigure:
+        """The next numbered figure (the matplotlib figure is closed)."""
+        import io
+
+        import matplotlib.pyplot as plt
+
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        return ReportFigure(self.numbering.next_figure(), caption, alt, buf.getvalue())
 
     @property
     def groups(self) -> list[str]:
@@ -109,11 +144,18 @@ class Study:
         return str(self.flags.attrs.get("rule", ""))
 
 
-def prepare(*, data: str | os.PathLike[str] | None = None, db: str | None = None,
-            cohort: str | None = None, options: ReportOptions | None = None,
-            expected_sha256: str | None = None, source: str | None = None,
-            file_sha256: str | None = None, instrument: Instrument | None = None,
-            **option_values: Any) -> Study:
+def prepare(
+    *,
+    data: str | os.PathLike[str] | None = None,
+    db: str | None = None,
+    cohort: str | None = None,
+    options: ReportOptions | None = None,
+    expected_sha256: str | None = None,
+    source: str | None = None,
+    file_sha256: str | None = None,
+    instrument: Instrument | None = None,
+    **option_values: Any,
+) -> Study:
     """Load, flag, exclude and score: the first step of the analysis notebook.
 
     Parameters
@@ -144,15 +186,20 @@ def prepare(*, data: str | os.PathLike[str] | None = None, db: str | None = None
     responses, read_from = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
     if expected_sha256 is not None and digest != expected_sha256:
-        raise DataError(f"data: hash {digest[:12]}... differs from the expected "
-                        f"{expected_sha256[:12]}...; the input changed")
+        raise DataError(
+            f"data: hash {digest[:12]}... differs from the expected "
+            f"{expected_sha256[:12]}...; the input changed"
+        )
     unknown = [g for g in opts.group_fields if g not in inst.choice_fields]
     if unknown:
-        raise DataError(f"group_fields: {unknown} are not choice fields of the instrument "
-                        f"(expected some of {list(inst.choice_fields)})")
+        raise DataError(
+            f"group_fields: {unknown} are not choice fields of the instrument "
+            f"(expected some of {list(inst.choice_fields)})"
+        )
     if opts.lang is not None and opts.lang not in inst.languages:
-        raise DataError(f"lang: got {opts.lang!r}; expected one of the instrument's languages "
-                        f"{list(inst.languages)}")
+        raise DataError(
+            f"lang: got {opts.lang!r}; expected one of the instrument's languages {list(inst.languages)}"
+        )
     exclusion = opts.exclusion
     flags = flag_careless(responses, inst, rule="any" if exclusion == "none" else exclusion)
     keep = ~flags["exclude"].to_numpy() if exclusion != "none" else slice(None)
@@ -161,29 +208,31 @@ def prepare(*, data: str | os.PathLike[str] | None = None, db: str | None = None
     scores = scores.join(included[[g for g in inst.choice_fields if g in included.columns]])
     missing = [o for o in opts.outcomes if o not in scores.columns]
     if missing:
-        raise DataError(f"outcomes: {missing} are not score columns "
-                        f"(expected some of {list(scores.columns[:8])})")
-    return Study(instrument=inst, responses=responses, flags=flags, included=included,
-                 scores=scores, options=opts, source=source or read_from, data_sha256=digest,
-                 cohort=cohort,
-                 file_sha256=file_sha256 or (sha256_file(data) if data is not None and
-                                             source is None else None))
+        raise DataError(
+            f"outcomes: {missing} are not score columns (expected some of {list(scores.columns[:8])})"
+        )
+    return Study(
+        instrument=inst,
+        responses=responses,
+        flags=flags,
+        included=included,
+        scores=scores,
+        options=opts,
+        source=source or read_from,
+        data_sha256=digest,
+        cohort=cohort,
+        file_sha256=file_sha256 or (sha256_file(data) if data is not None and source is None else None),
+    )
 
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and of :data:`PACKAGES` (``"not installed"`` if absent)."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return provenance_versions(PACKAGES)
 
 
 def stamp(study: Study, *, time: dt.datetime | None = None) -> dict[str, Any]:
     """What produced this report: instrument, data hash, packages, seed, options, time."""
-    when = (time or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    when = (time or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     return {
         "instrument_id": study.instrument.id,
         "instrument_version": study.instrument.version,
@@ -229,9 +278,11 @@ def stamp_markdown(study: Study | dict[str, Any], *, time: dt.datetime | None = 
     ]
     if s["file_sha256"]:
         lines.append(f"**File SHA-256** `{s['file_sha256']}`")
-    lines.append(f"**Seed** {s['seed']} · **Exclusion** {md_text(opts['exclusion'])} · "
-                 f"**Groups** {md_text(', '.join(opts['group_fields'])) or 'none'} · "
-                 f"**Run** {s['time']}")
+    lines.append(
+        f"**Seed** {s['seed']} · **Exclusion** {md_text(opts['exclusion'])} · "
+        f"**Groups** {md_text(', '.join(opts['group_fields'])) or 'none'} · "
+        f"**Run** {s['time']}"
+    )
     lines.append(f"**Packages** {pk}")
     return "  \n".join(lines)
 

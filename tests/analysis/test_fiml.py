@@ -24,10 +24,22 @@ from survey.errors import DataError
 REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "fiml_lavaan.json").read_text())
 FACTORS = REF["factors"]
-RELATIVE = {"chi2": "chisq", "aic": "aic", "bic": "bic", "loglik": "logl",
-            "unrestricted_loglik": "unrestricted.logl", "baseline_chi2": "baseline.chisq"}
-ABSOLUTE = {"cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "rmsea_ci_low": "rmsea.ci.lower",
-            "rmsea_ci_high": "rmsea.ci.upper", "srmr": "srmr"}
+RELATIVE = {
+    "chi2": "chisq",
+    "aic": "aic",
+    "bic": "bic",
+    "loglik": "logl",
+    "unrestricted_loglik": "unrestricted.logl",
+    "baseline_chi2": "baseline.chisq",
+}
+ABSOLUTE = {
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea_ci_low": "rmsea.ci.lower",
+    "rmsea_ci_high": "rmsea.ci.upper",
+    "srmr": "srmr",
+}
 EXACT = {"n": "ntotal", "df": "df", "npar": "npar", "baseline_df": "baseline.df"}
 
 
@@ -65,13 +77,13 @@ def test_fiml_cfa_matches_lavaan(bfi):
     # observed-information standard errors (lavaan's default for missing = "ml")
     free = result.loadings["se"].notna()
     np.testing.assert_allclose(result.loadings.loc[free, "se"], load.loc[free, "se"], rtol=1e-4)
-    res = params[(params.op == "~~") & (params.lhs == params.rhs)
-                 & params.lhs.isin(result.residual_variances["item"])].reset_index(drop=True)
+    res = params[
+        (params.op == "~~") & (params.lhs == params.rhs) & params.lhs.isin(result.residual_variances["item"])
+    ].reset_index(drop=True)
     np.testing.assert_allclose(result.residual_variances["estimate"], res["est"], rtol=1e-5)
     np.testing.assert_allclose(result.residual_variances["se"], res["se"], rtol=1e-4)
     cors = params[(params.op == "~~") & (params.lhs != params.rhs)].reset_index(drop=True)
-    np.testing.assert_allclose(result.factor_correlations["correlation"], cors["std.all"],
-                               atol=1e-6)
+    np.testing.assert_allclose(result.factor_correlations["correlation"], cors["std.all"], atol=1e-6)
 
 
 def test_fiml_uses_every_row_with_an_answer(bfi):
@@ -129,7 +141,7 @@ def test_fiml_nonconvergence_warns_and_says_so(bfi):
     from analysis.structure import CFAWarning
 
     tiny = bfi.head(60).copy()
-    tiny["A1"] = tiny["A2"] * 2 + 0.001 * np.arange(60)   # nearly collinear: improper solution
+    tiny["A1"] = tiny["A2"] * 2 + 0.001 * np.arange(60)  # nearly collinear: improper solution
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = cfa(tiny, FACTORS, missing="ml")

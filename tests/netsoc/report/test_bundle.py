@@ -35,7 +35,7 @@ def _stamp(html: str) -> dict:
 def store_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = str(tmp_path_factory.mktemp("bundle-db") / "s.sqlite")
     data = make_demo(160, seed=8)
-    data.loc[data.index[:3], "comment"] = ["=HYPERLINK(\"x\")", "plain, with comma", "line\nbreak"]
+    data.loc[data.index[:3], "comment"] = ['=HYPERLINK("x")', "plain, with comma", "line\nbreak"]
     with open_store(db) as store:
         store.import_frame(data.drop(columns=["respondent_id"]), source="test")
     return db
@@ -53,10 +53,17 @@ def bundle(store_db: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_bundle_contents(bundle: Path) -> None:
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
-    assert names == {"datapackage.json", "ro-crate-metadata.json", "README.txt",
-                     "data/responses.csv", "data/codebook.csv", "instrument/netsoc.yaml",
-                     "instrument/netsoc-norms.yaml",
-                     "report/report.html", "report/02_analysis.ipynb"}
+    assert names == {
+        "datapackage.json",
+        "ro-crate-metadata.json",
+        "README.txt",
+        "data/responses.csv",
+        "data/codebook.csv",
+        "instrument/netsoc.yaml",
+        "instrument/netsoc-norms.yaml",
+        "report/report.html",
+        "report/02_analysis.ipynb",
+    }
     header = (bundle / "data" / "responses.csv").read_text(encoding="utf-8").splitlines()[0]
     assert "respondent_id" not in header  # no ids in an archive
 
@@ -73,8 +80,7 @@ def test_datapackage_validates_with_frictionless(bundle: Path) -> None:
     item = inst.item_ids[0]
     assert fields[item].type == "integer"
     desc = fields[item].to_descriptor()
-    assert desc["categories"] == [{"value": int(k), "label": v}
-                                  for k, v in inst.value_labels(item).items()]
+    assert desc["categories"] == [{"value": int(k), "label": v} for k, v in inst.value_labels(item).items()]
     assert desc["constraints"]["enum"] == [int(k) for k in inst.value_labels(item)]
     role = fields["role"].to_descriptor()
     assert [c["value"] for c in role["categories"]] == list(inst.choice_fields["role"].options)
@@ -100,8 +106,12 @@ def test_ro_crate_describes_the_run(bundle: Path) -> None:
     run = crate.get("#analysis-run")
     assert run.type == "CreateAction" and run["startTime"] <= run["endTime"]
     objects = {e.id for e in run["object"]}
-    assert {"data/responses.csv", "instrument/netsoc.yaml", "#parameter-seed",
-            "#parameter-exclusion"} <= objects
+    assert {
+        "data/responses.csv",
+        "instrument/netsoc.yaml",
+        "#parameter-seed",
+        "#parameter-exclusion",
+    } <= objects
     assert {e.id for e in run["result"]} == {"report/report.html", "report/02_analysis.ipynb"}
     software = run["instrument"]
     assert software["name"] == "netsoc" and software["version"]
@@ -110,8 +120,10 @@ def test_ro_crate_describes_the_run(bundle: Path) -> None:
 
     assert versions["pandas"] == pandas.__version__ and "python" in versions
     inst_file = crate.get("instrument/netsoc.yaml")
-    assert inst_file["sha256"] == hashlib.sha256(
-        (bundle / "instrument" / "netsoc.yaml").read_bytes()).hexdigest()
+    assert (
+        inst_file["sha256"]
+        == hashlib.sha256((bundle / "instrument" / "netsoc.yaml").read_bytes()).hexdigest()
+    )
     stamp = _stamp((bundle / "report" / "report.html").read_text(encoding="utf-8"))
     assert stamp["data_sha256"] in run["description"]
     assert crate.get("#parameter-seed")["value"] == str(stamp["seed"])
@@ -119,8 +131,7 @@ def test_ro_crate_describes_the_run(bundle: Path) -> None:
 
 def test_report_on_the_unpacked_bundle_reproduces_it(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.html"
-    assert main(["report", "--data", str(bundle / "data" / "responses.csv"),
-                 "--out", str(again)]) == 0
+    assert main(["report", "--data", str(bundle / "data" / "responses.csv"), "--out", str(again)]) == 0
     first = (bundle / "report" / "report.html").read_text(encoding="utf-8")
     second = again.read_text(encoding="utf-8")
     s1, s2 = _stamp(first), _stamp(second)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netsoc import report
 from analysis.demo import make_demo
+from netsoc import report
 from survey.errors import DataError
 from survey.store import open_store
 
@@ -36,8 +36,9 @@ def test_data_hash_ignores_row_order_and_ids_but_not_answers(demo, instrument):
     assert report.data_hash(shuffled, instrument) == h
     assert report.data_hash(demo.drop(columns="respondent_id"), instrument) == h
     changed = demo.copy()
-    changed.loc[3, "net_purpose_1"] = 6 - changed.loc[3, "net_purpose_1"] if \
-        changed.loc[3, "net_purpose_1"] != 3 else 4
+    changed.loc[3, "net_purpose_1"] = (
+        6 - changed.loc[3, "net_purpose_1"] if changed.loc[3, "net_purpose_1"] != 3 else 4
+    )
     assert report.data_hash(changed, instrument) != h
 
 
@@ -119,8 +120,6 @@ def test_descriptives_match_pandas(demo_csv):
     assert "networking_purpose" in d.index
 
 
-
-
 # ---------------------------------------------------------------- methods
 def _tables(study):
     from analysis.compare import compare_groups, regress
@@ -146,11 +145,12 @@ def test_methods_paragraph_states_the_numbers_of_the_run(demo_csv):
     assert f"({tested} tests" in text
     assert "Holm's step-down method" in text and "\u03b1 = .05" in text
     n_sig = int((cmp["p_adj"] < 0.05).sum())
-    assert (f"{n_sig} of {tested} differences were significant" in text) or \
-        (n_sig == 0 and f"none of the {tested} differences" in text)
+    assert (f"{n_sig} of {tested} differences were significant" in text) or (
+        n_sig == 0 and f"none of the {tested} differences" in text
+    )
     assert f"on n = {int(reg['n'].iloc[0])} respondents" in text
     assert f"R\u00b2 = {reg['r2'].iloc[0]:.3f}".replace("0.", ".") in text
-    assert "version 1.0.0" in text and study.data_sha256[:16] in text
+    assert f"version {study.instrument.version}" in text and study.data_sha256[:16] in text
 
 
 def test_apa_numbers_drop_the_leading_zero_only_below_one():
@@ -167,22 +167,40 @@ def test_apa_numbers_drop_the_leading_zero_only_below_one():
 def test_methods_paragraph_hand_built_tables(instrument):
     from analysis.methods import fmt_p, methods_paragraph
 
-    cmp = pd.DataFrame({
-        "dv": ["balance", "balance"], "group": ["role", "work_mode"],
-        "test": ["Welch F", "Welch t"], "k": [3, 2], "n": [50, 40],
-        "statistic": [5.123, 1.0], "df1": [2.0, 37.5], "df2": [30.25, np.nan],
-        "p": [0.004, 0.3], "p_adj": [0.008, 0.3], "effect": ["omega_sq", "hedges_g"],
-        "estimate": [0.12, 0.31], "tested": [True, True],
-    })
+    cmp = pd.DataFrame(
+        {
+            "dv": ["balance", "balance"],
+            "group": ["role", "work_mode"],
+            "test": ["Welch F", "Welch t"],
+            "k": [3, 2],
+            "n": [50, 40],
+            "statistic": [5.123, 1.0],
+            "df1": [2.0, 37.5],
+            "df2": [30.25, np.nan],
+            "p": [0.004, 0.3],
+            "p_adj": [0.008, 0.3],
+            "effect": ["omega_sq", "hedges_g"],
+            "estimate": [0.12, 0.31],
+            "tested": [True, True],
+        }
+    )
     cmp.attrs.update(correction="bonferroni", min_group_size=7)
-    text = methods_paragraph(instrument=instrument, n_total=50, n_excluded=0,
-                             exclusion_rule="no criterion used", comparisons=cmp, alpha=0.01)
+    text = methods_paragraph(
+        instrument=instrument,
+        n_total=50,
+        n_excluded=0,
+        exclusion_rule="no criterion used",
+        comparisons=cmp,
+        alpha=0.01,
+    )
     assert "Of N = 50 responses none were excluded" in text
     assert "Welch's ANOVA and Welch's t test (2 tests)" in text
     assert "Bonferroni correction" in text and "\u03b1 = .01" in text
     assert "fewer than 7 respondents" in text
-    assert "1 of 2 differences were significant: balance by role " \
-           "(F(2, 30.2) = 5.12, p_adj = .008, \u03c9\u00b2 = 0.12)" in text
+    assert (
+        "1 of 2 differences were significant: balance by role "
+        "(F(2, 30.2) = 5.12, p_adj = .008, \u03c9\u00b2 = 0.12)" in text
+    )
     assert fmt_p(0.0004) == "p < .001" and fmt_p(0.0456) == "p = .046"
 
 
@@ -194,8 +212,22 @@ def two_reports(demo_csv, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     paths = [out / "a.html", out / "b.html"]
     for p in paths:
-        assert main(["report", "--data", str(demo_csv), "--out", str(p),
-                     "--groups", "role,work_mode", "--seed", "11"]) == 0
+        assert (
+            main(
+                [
+                    "report",
+                    "--data",
+                    str(demo_csv),
+                    "--out",
+                    str(p),
+                    "--groups",
+                    "role,work_mode",
+                    "--seed",
+                    "11",
+                ]
+            )
+            == 0
+        )
     return paths
 
 
@@ -210,14 +242,14 @@ def test_report_is_stamped_and_self_contained(two_reports, demo, instrument):
     stamp = _stamp(text)
     assert stamp["instrument_id"] == "netsoc" and stamp["instrument_version"] == instrument.version
     assert stamp["data_sha256"] == report.data_hash(demo, instrument)
-    assert stamp["data_sha256"] in text            # also visible at the top of the report
+    assert stamp["data_sha256"] in text  # also visible at the top of the report
     assert stamp["seed"] == 11 and stamp["n_responses"] == 120
     assert {"pandas", "numpy", "scipy", "statsmodels", "seaborn", "netsoc"} <= set(stamp["packages"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stamp["time"])
     # self-contained: images inline, no script loaded from elsewhere
     assert text.count('src="data:image/png;base64,') >= 8
     assert not re.search(r'<script[^>]+src="https?://', text)
-    assert "import(\"https://" not in text
+    assert 'import("https://' not in text
     # code hidden by default, no respondent ids anywhere
     assert "report.prepare(" not in text
     assert not any(rid in text for rid in demo["respondent_id"])
@@ -229,7 +261,7 @@ def test_report_rerun_reproduces_every_number(two_reports):
     when = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
     assert _stamp(a)["data_sha256"] == _stamp(b)["data_sha256"]
     assert when.sub("TIME", a) == when.sub("TIME", b)
-    assert a.count("<table") >= 6       # exclusions, descriptives, profiles, reliability, ...
+    assert a.count("<table") >= 6  # exclusions, descriptives, profiles, reliability, ...
 
 
 def test_report_from_store_with_cohort(tmp_path, instrument):
@@ -242,8 +274,7 @@ def test_report_from_store_with_cohort(tmp_path, instrument):
     with open_store(db, instrument=instrument) as store:
         store.import_frame(df, source="test")
     out = tmp_path / "r.html"
-    assert main(["report", "--db", db, "--cohort", "WS1", "--out", str(out),
-                 "--groups", "work_mode"]) == 0
+    assert main(["report", "--db", db, "--cohort", "WS1", "--out", str(out), "--groups", "work_mode"]) == 0
     stamp = _stamp(out.read_text(encoding="utf-8"))
     assert stamp["n_responses"] == 50 and stamp["source"] == "response store, cohort WS1"
     assert stamp["data_sha256"] == report.data_hash(df[df.cohort == "WS1"], instrument)
@@ -252,8 +283,7 @@ def test_report_from_store_with_cohort(tmp_path, instrument):
 def test_report_command_errors_are_one_line(tmp_path, capsys):
     from netsoc.cli import main
 
-    assert main(["report", "--data", str(tmp_path / "missing.csv"),
-                 "--out", str(tmp_path / "r.html")]) == 1
+    assert main(["report", "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "r.html")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("netsoc report: error:") and "not found" in err
     assert not (tmp_path / "r.html").exists()

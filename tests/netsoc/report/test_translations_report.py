@@ -69,12 +69,15 @@ def test_one_language_only_gives_no_per_language_rows(demo_file, tmp_path):
     assert "one language" in report.language_note(study)
 
 
-def test_invariance_across_languages_needs_enough_complete_responses(study, tmp_path):
-    # the 600-row demo has too few complete German responses (about 60) for the ladder
-    assert report.invariance_by_language(study) is None
-    path = tmp_path / "big.csv"
-    make_demo(n=2500, seed=2026).to_csv(path, index=False)
-    ladder = report.invariance_by_language(report.prepare(data=path))
+def test_invariance_across_languages_counts_responses_as_the_estimator_uses_them(demo_file):
+    # full-information ML (the default) uses every analysed response with an answer: the
+    # 600-row demo's German group qualifies; complete cases alone (about 60) do not
+    study = report.prepare(data=demo_file)
+    ladder = report.invariance_by_language(study)
     assert ladder is not None and list(ladder.index) == ["configural", "metric", "scalar", "strict"]
-    assert set(ladder.attrs["groups"]) == {"en", "de"}
+    assert set(ladder.attrs["groups"]) == {"en", "de"} and ladder.attrs["missing"] == "ml"
+    counts = report.language_counts(study)
+    assert ladder.attrs["n"] == {t: int(counts[t]) for t in ("en", "de")}
     assert min(ladder.attrs["n"].values()) >= report.INVARIANCE_MIN_N
+    listwise = report.prepare(data=demo_file, missing="listwise")
+    assert report.invariance_by_language(listwise) is None
