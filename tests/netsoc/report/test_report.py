@@ -199,7 +199,7 @@ def test_methods_paragraph_hand_built_tables(instrument):
     assert "fewer than 7 respondents" in text
     assert (
         "1 of 2 differences were significant: balance by role "
-        "(F(2, 30.2) = 5.12, p_adj = .008, \u03c9\u00b2 = 0.12)" in text
+        "(F(2, 30.2) = 5.12, p_adj = .008, \u03c9\u00b2 = .12)" in text
     )
     assert fmt_p(0.0004) == "p < .001" and fmt_p(0.0456) == "p = .046"
 
