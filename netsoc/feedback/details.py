@@ -150,12 +150,11 @@ def _scores(
         label=summary,
         described_by=SCORES_TABLE_ID,
     )
-    blocks = [
-        DetailBlock(
-            kind="figure",
-            svg=svg,
-            caption=(f"{text(inst, 'scores_chart_title')}. {summary} {text(inst, 'table_hint')}"),
-        ),
+    blocks = _chart_with_table(
+        inst,
+        "scores_chart_title",
+        summary,
+        svg,
         DetailBlock(
             kind="table",
             id=SCORES_TABLE_ID,
@@ -163,10 +162,18 @@ def _scores(
             rows=tuple(table),
             caption=text(inst, "scores_caption", level=fmt_percent(ci, inst.language)),
         ),
-    ]
+    )
     if ref is not None:
         blocks.append(DetailBlock(kind="text", paragraphs=(_reference_note(inst, ref),)))
     return blocks
+
+
+def _chart_with_table(
+    inst: Instrument, title_key: str, summary: str, svg: str, table: DetailBlock
+) -> list[DetailBlock]:
+    """A chart (captioned by its title and summary sentence) and the table of its numbers."""
+    caption = f"{text(inst, title_key)}. {summary} {text(inst, 'table_hint')}"
+    return [DetailBlock(kind="figure", svg=svg, caption=caption), table]
 
 
 def _facets(inst: Instrument, facets: Sequence[Mapping[str, Any]]) -> list[DetailBlock]:
@@ -188,12 +195,11 @@ def _facets(inst: Instrument, facets: Sequence[Mapping[str, Any]]) -> list[Detai
         label=summary,
         described_by=FACETS_TABLE_ID,
     )
-    return [
-        DetailBlock(
-            kind="figure",
-            svg=svg,
-            caption=(f"{text(inst, 'facets_chart_title')}. {summary} {text(inst, 'table_hint')}"),
-        ),
+    return _chart_with_table(
+        inst,
+        "facets_chart_title",
+        summary,
+        svg,
         DetailBlock(
             kind="table",
             id=FACETS_TABLE_ID,
@@ -203,7 +209,7 @@ def _facets(inst: Instrument, facets: Sequence[Mapping[str, Any]]) -> list[Detai
                 (f["label"], _num(inst, f["networking"]), _num(inst, f["socializing"])) for f in facets
             ),
         ),
-    ]
+    )
 
 
 def detail_blocks(
