@@ -9,7 +9,7 @@
   distribution, with small-group suppression (for the dashboard).
 - :func:`room_over_norms_figure` - the same as a figure.
 
-:mod:`netsoc.norms` assembles these into a :class:`survey.norms.Norms` with its
+:mod:`netsoc.report.norms` assembles these into a :class:`survey.norms.NormsFile` with its
 metadata and writes the file.
 
 Order-statistic interval

@@ -39,7 +39,7 @@ with every real number rounded to :data:`SIGNIFICANT_DIGITS` (6) significant
 digits: a norm from a few hundred people is not known to more, and the last of
 16 digits differs between machines (numpy's BLAS kernels are chosen per CPU), so
 the same data and seed give the same file everywhere;
-:meth:`Norms.percentile` gives a participant's percentile rank in the
+:meth:`NormsFile.percentile` gives a participant's percentile rank in the
 reference sample with its 95 % interval; :func:`norms_for` loads (cached) the
 norms file an instrument points at.
 
@@ -82,7 +82,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from survey.errors import DataError, InstrumentError
 
 __all__ = [
-    "FORMAT", "SYNTHETIC_NOTE", "TOO_SMALL_NOTE", "Percentile", "ScoreNorms", "NormsMeta", "Norms",
+    "FORMAT", "SYNTHETIC_NOTE", "TOO_SMALL_NOTE", "Percentile", "ScoreNorms", "NormsMeta", "NormsFile",
     "load_norms", "dump_norms", "norms_for", "wilson_interval",
 ]
 
@@ -267,7 +267,7 @@ def wilson_interval(rank: float, n: int, ci: float = 0.95) -> tuple[float, float
     return 100 * max(centre - half, 0.0), 100 * min(centre + half, 1.0)
 
 
-class Norms(_Model):
+class NormsFile(_Model):
     """A reference sample: metadata and one :class:`ScoreNorms` per score.
 
     Scores are named as :func:`analysis.score` names them: ``networking``,
@@ -400,7 +400,7 @@ class Norms(_Model):
 
 
 # ---------------------------------------------------------------- file I/O
-def norms_from_dict(data: Any, *, origin: str = "norms") -> Norms:
+def norms_from_dict(data: Any, *, origin: str = "norms") -> NormsFile:
     """Validate a parsed norms mapping.
 
     Raises
@@ -414,14 +414,14 @@ def norms_from_dict(data: Any, *, origin: str = "norms") -> Norms:
     if data.get("format") != FORMAT:
         raise DataError(f"{origin}: format: expected {FORMAT!r}, got {data.get('format')!r}")
     try:
-        return Norms.model_validate({**data, "source_path": origin})
+        return NormsFile.model_validate({**data, "source_path": origin})
     except ValidationError as exc:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise DataError(f"{origin}: not a valid norms file", problems) from None
 
 
 @functools.lru_cache(maxsize=16)
-def _load_cached(path: str, mtime_ns: int, size: int) -> Norms:
+def _load_cached(path: str, mtime_ns: int, size: int) -> NormsFile:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -429,7 +429,7 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Norms:
     return norms_from_dict(data, origin=path)
 
 
-def load_norms(path: str | Path, instrument: Any = None) -> Norms:
+def load_norms(path: str | Path, instrument: Any = None) -> NormsFile:
     """Load and validate a norms file.
 
     Parameters
@@ -441,7 +441,7 @@ def load_norms(path: str | Path, instrument: Any = None) -> Norms:
 
     Returns
     -------
-    Norms
+    NormsFile
         Immutable; cached per file (path, modification time, size).
 
     Raises
@@ -487,7 +487,7 @@ def _rounded(data: Any) -> Any:
     return data
 
 
-def dump_norms(norms: Norms, path: str | Path | None = None) -> str:
+def dump_norms(norms: NormsFile, path: str | Path | None = None) -> str:
     """Norms as YAML text; written to ``path`` when given.
 
     Every real number is written rounded to :data:`SIGNIFICANT_DIGITS`
@@ -508,7 +508,7 @@ def dump_norms(norms: Norms, path: str | Path | None = None) -> str:
     return text
 
 
-def norms_for(instrument: Any) -> Norms | None:
+def norms_for(instrument: Any) -> NormsFile | None:
     """The norms file an instrument points at (``norms: <path>``), loaded and checked.
 
     Returns ``None`` when the instrument names no norms file (inline

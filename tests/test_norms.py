@@ -20,7 +20,7 @@ from netsoc.cli import main
 from netsoc.report.norms import build_norms, synthetic_norms
 from survey.errors import DataError, InstrumentError
 from survey.instrument import load_instrument
-from survey.norms import (SIGNIFICANT_DIGITS, SYNTHETIC_NOTE, Norms, dump_norms, load_norms, norms_for,
+from survey.norms import (SIGNIFICANT_DIGITS, SYNTHETIC_NOTE, NormsFile, dump_norms, load_norms, norms_for,
                           norms_from_dict, round_significant, wilson_interval)
 from survey.store import open_store
 
@@ -110,7 +110,7 @@ def test_score_summary_matches_reliability_and_pandas(demo: pd.DataFrame) -> Non
 
 
 # -------------------------------------------------------------- the model
-def _tiny_norms(**meta: object) -> Norms:
+def _tiny_norms(**meta: object) -> NormsFile:
     pct = [{"p": p, "value": v, "low": v, "high": v}
            for p, v in [(5, 1.0), (10, 1.0), (15, 1.2), (20, 1.4)] + [(p, 1.4 + (p - 20) / 50)
                                                                      for p in range(25, 100, 5)]]
@@ -190,7 +190,7 @@ def test_norms_for_another_instrument_version_is_refused(tmp_path: Path) -> None
     dump_norms(_tiny_norms(), tmp_path / "my-norms.yaml")
     assert norms_for(inst).n == 100
     shipped = norms_for(load_instrument())
-    assert isinstance(shipped, Norms) and shipped.synthetic and shipped.source_path == str(SHIPPED)
+    assert isinstance(shipped, NormsFile) and shipped.synthetic and shipped.source_path == str(SHIPPED)
 
 
 def test_shipped_synthetic_norms_are_reproducible() -> None:

@@ -11,7 +11,7 @@ The interval shown with a percentile covers the participant's measurement
 error: it runs from the percentile of the lower end of the score's band to
 that of the upper end.  With a norms file it also covers the norm sample's
 size: the ends are the lower / upper Wilson limits of those two percentiles
-(:meth:`survey.norms.Norms.percentile`).
+(:meth:`survey.norms.NormsFile.percentile`).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _from_inline(norms: Norms) -> Reference:
 
 @dataclass(frozen=True)
 class FileNorms:
-    """Percentiles from a :class:`survey.norms.Norms` model (see the module docstring)."""
+    """Percentiles from a :class:`survey.norms.NormsFile` model (see the module docstring)."""
 
     model: Any
 

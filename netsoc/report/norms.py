@@ -3,13 +3,13 @@
 :func:`build_norms` applies the careless-responding exclusions
 (:func:`analysis.flag_careless`), computes every score's summary and
 percentile table (:mod:`analysis.norms`) and wraps them, with the sample's
-metadata, into a :class:`survey.norms.Norms`.  :func:`synthetic_norms` does
+metadata, into a :class:`survey.norms.NormsFile`.  :func:`synthetic_norms` does
 the same for the demo generator's data (the norms shipped with netsoc).
 
 Minimum sample size: with fewer than ``min_n`` respondents (default 100)
 after exclusions :func:`build_norms` refuses (:class:`survey.errors.DataError`);
 with ``allow_small=True`` (``netsoc norms --allow-small``) it writes the norms
-marked ``too_small: true`` - :meth:`survey.norms.Norms.describe` then says
+marked ``too_small: true`` - :meth:`survey.norms.NormsFile.describe` then says
 so, and they are meant for trying the workflow only.
 """
 
@@ -23,7 +23,7 @@ import pandas as pd
 from analysis.norms import CI_METHOD, PERCENTILE_METHOD, percentile_table, score_summary
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
-from survey.norms import Norms, NormsMeta, norms_from_dict
+from survey.norms import NormsFile, NormsMeta, norms_from_dict
 
 __all__ = ["DEFAULT_MIN_N", "build_norms", "synthetic_norms", "software"]
 
@@ -61,7 +61,7 @@ def build_norms(
     synthetic: bool = False,
     seed: int | None = None,
     created: dt.datetime | None = None,
-) -> Norms:
+) -> NormsFile:
     """Norms of every score from a wide response table.
 
     Parameters
@@ -166,7 +166,7 @@ def build_norms(
     )
 
 
-def synthetic_norms(n: int = 600, seed: int = 2026, instrument: Instrument | None = None) -> Norms:
+def synthetic_norms(n: int = 600, seed: int = 2026, instrument: Instrument | None = None) -> NormsFile:
     """The illustration norms shipped with netsoc: :func:`analysis.make_demo` data.
 
     Marked ``synthetic`` (illustrations, not real norms); their time stamp
