@@ -29,7 +29,7 @@ __all__ = [
     "check_min_group_size",
 ]
 
-#: Metadata columns of the wide table, in order (DESIGN.md "Data").  ``language``
+#: Metadata columns of the wide table, in order (docs/architecture.md).  ``language``
 #: is the BCP 47 tag of the questionnaire's language the participant answered in.
 META_COLUMNS: tuple[str, ...] = (
     "respondent_id",

@@ -382,7 +382,7 @@ class ResponseStore(CohortMethods, ModerationMethods):
             return list(conn.execute(query).scalars())
 
     def to_frame(self, cohort: str | None = None, include_drafts: bool = False) -> pd.DataFrame:
-        """The wide response table (DESIGN.md "Data").
+        """The wide response table: :data:`survey.schema.META_COLUMNS`, then the answers.
 
         Parameters
         ----------

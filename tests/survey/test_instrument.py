@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from netsoc.cli import main
-from tests.conftest import require
+from tests.helpers import ROOT, require
 from survey.errors import InstrumentError
 from survey.instrument import DEFAULT_INSTRUMENT, ORIENTATIONS, load_instrument
 
@@ -53,14 +53,14 @@ def test_every_item_names_a_seed_and_an_idea(instrument):
     for item in instrument.items:
         assert item.source.seed in {"000", "001"}, item.id
         assert len(item.source.idea.split()) >= 3, item.id
-    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    seeds = ROOT.parent / "shared" / "seeds"
     if seeds.is_dir():  # beside the repo on developer machines and in CI
         prefixes = {p.name[:3] for p in seeds.iterdir()}
         assert {i.source.seed for i in instrument.items} <= prefixes
 
 
 def test_item_wording_is_our_own_not_copied_from_the_seeds(instrument):
-    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    seeds = ROOT.parent / "shared" / "seeds"
     require(seeds.is_dir(), "shared/seeds is not beside this checkout")
     text = " ".join(p.read_text(encoding="utf-8").lower() for p in seeds.iterdir())
     for item in instrument.items:
@@ -184,7 +184,6 @@ def test_codebook_command(tmp_path, capsys):
 
 # ------------------------------------------------------------------ languages
 from survey.instrument import negotiate_language  # noqa: E402
-from tests.test_store import pg_engine, store_url  # noqa: E402,F401 - SQLite and PostgreSQL stores
 from survey.languages import parse_accept_language, text_slots  # noqa: E402
 
 

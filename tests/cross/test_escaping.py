@@ -9,11 +9,9 @@ typed text itself is still readable (unescaped, it equals what was typed).
 
 from __future__ import annotations
 
-import html
 from html.parser import HTMLParser
 
 import ipywidgets as widgets
-import pandas as pd
 import pytest
 
 from analysis.demo import make_demo

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,8 +29,9 @@ from analysis.structure import (
 from analysis.structure import _engine
 from survey.errors import DataError
 from survey.instrument import load_instrument
+from tests.helpers import ROOT
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = ROOT / "tests" / "reference"
 REF = json.loads((REF_DIR / "lavaan_cfa.json").read_text())
 HS_FACTORS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
               "speed": ["x7", "x8", "x9"]}

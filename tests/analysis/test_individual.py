@@ -172,7 +172,7 @@ def test_individual_scores_band_needs_ten_responses(instrument):
 # ------------------------------------------------------------------ rest
 def test_default_reliability_matches_alpha_from_an_independent_route(instrument):
     from analysis.demo import read_demo_csv
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     from survey.instrument import Norms
 

@@ -16,7 +16,7 @@ import pytest
 
 from analysis.demo import make_demo
 from survey.store import open_store
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
