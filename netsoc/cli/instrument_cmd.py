@@ -44,10 +44,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _codebook(args: argparse.Namespace) -> int:
+    from survey.codebook import codebook
     from survey.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
-    book = (inst.localized(args.lang) if args.lang else inst).codebook()
+    book = codebook(inst.localized(args.lang) if args.lang else inst)
     if args.out == "-":
         book.to_csv(sys.stdout, index=False)
     else:

@@ -71,7 +71,9 @@ def test_item_wording_is_our_own_not_copied_from_the_seeds(instrument):
 
 
 def test_codebook_has_one_row_per_variable(instrument):
-    book = instrument.codebook()
+    from survey.codebook import codebook
+
+    book = codebook(instrument)
     expected = instrument.question_ids + instrument.field_ids + [instrument.comment.id]
     assert book["variable"].tolist() == expected
     row = book.set_index("variable").loc["net_purpose_2"]
