@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: its default language)")
     p.add_argument("--survey-url", help="the join address netsoc survey printed (with its "
                    "token); shown as a QR code, with ?cohort= set to --cohort")
+    p.add_argument("--illustration-norms", action="store_true",
+                   help="compare the room with the shipped synthetic norms too (for the demo; "
+                   "real norms from netsoc norms are always shown)")
     p.add_argument("--no-join-check", action="store_true",
                    help="do not check that the join address answers")
     p.add_argument("--port", type=int, default=8867, help="port (default 8867)")
@@ -64,7 +67,8 @@ def dashboard_settings(args: argparse.Namespace, *, survey_url: str | None,
     return DashboardSettings(db=db, cohort=args.cohort, min_group_size=args.min_group_size,
                              group_field=args.group, interval=args.interval, lang=args.lang,
                              survey_url=survey_url, token=token, advance=args.advance,
-                             check_join=not args.no_join_check, port=args.port)
+                             check_join=not args.no_join_check, port=args.port,
+                             illustration_norms=args.illustration_norms)
 
 
 def _dashboard(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 from netsoc.dashboard.room import Bar, RoomState
 from netsoc.dashboard.texts import Texts
 from netsoc.web import escape as e
+from netsoc.web import fmt_percent
 
 __all__ = ["Card", "room_cards", "join_card", "count_card", "comment_pages", "COMMENT_PAGE_CHARS"]
 
@@ -173,6 +174,27 @@ def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | 
                 legend + _table(t("compare_summary", low=low, high=high), head, rows))
 
 
+def _norms(s: RoomState, t: Texts, k: int) -> Card:
+    bins = s.norms
+    assert bins is not None
+    top = max([float(x) for x in bins["norm_share"]] + [float(x) for x in
+              bins["room_share"].dropna()] + [0.01])
+    rows = []
+    for r in bins.itertuples():
+        label = t("balance_band", low=t.num(r.bin_low, 2), high=t.num(r.bin_high, 2))
+        room = None if r.suppressed else float(r.room_share)
+        bars = (_bar_svg(None if room is None else room / top, y=0.5, h=4)
+                + _bar_svg(float(r.norm_share) / top, "bar-c", y=5.5, h=4))
+        shown = t("cell_hidden", k=k) if room is None else fmt_percent(room, t.lang)
+        rows.append((label, _svg(bars), f"{e(shown)} / {e(fmt_percent(r.norm_share, t.lang))}"))
+    legend = ("<p class='legend' aria-hidden='true'>"
+              f"<span class='key key-a'></span>{e(t('norms_room'))} "
+              f"<span class='key key-c'></span>{e(t('norms_reference'))}</p>")
+    head = [t("table_balance_band"), "", f"{t('norms_room')} / {t('norms_reference')}"]
+    return Card("norms", t("panel_norms"),
+                legend + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows))
+
+
 def room_cards(s: RoomState, t: Texts, *, k: int, low: int, high: int,
                cohort: str | None) -> list[Card]:
     """The chart cards of a published room (empty below k)."""
@@ -186,6 +208,8 @@ def room_cards(s: RoomState, t: Texts, *, k: int, low: int, high: int,
         cards.append(_groups(s, t, k))
     if s.compare_cohort:
         cards.append(_compare(s, t, k, low, high, cohort))
+    if s.norms is not None:
+        cards.append(_norms(s, t, k))
     return cards
 
 

@@ -151,10 +151,11 @@ class Dashboard:
         s, c = self.settings, self.choices
         other = self.store.version(c.compare_cohort) if c.compare_cohort else None
         key = (self.store.url, s.cohort, s.min_group_size, s.group_field, self.language,
-               c.statement, c.compare_cohort, v, other)
+               c.statement, c.compare_cohort, v, other, s.illustration_norms)
         return SHARED.get(key, lambda: room_state(
             self.store, self.instrument, cohort=s.cohort, min_group_size=self.k,
-            group_field=s.group_field, statement=c.statement, compare_cohort=c.compare_cohort))
+            group_field=s.group_field, statement=c.statement, compare_cohort=c.compare_cohort,
+            illustration_norms=s.illustration_norms))
 
     def released_comments(self) -> list[str]:
         """The comments on the projector: released, not hidden, in release order (raw text)."""

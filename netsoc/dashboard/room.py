@@ -52,6 +52,11 @@ class RoomState:
     compare_cohort : str or None
     compare_n : int
         Published responses of the compared cohort (0: too few to compare).
+    norms : DataFrame or None
+        :func:`analysis.norms.room_over_norms` of the room's balance (bands under
+        k suppressed), only with real norms (or ``illustration_norms``).
+    norms_n : int
+        People in the norm sample.
     """
 
     n_shown: int
@@ -68,6 +73,8 @@ class RoomState:
     compare: list[Bar] = field(default_factory=list)
     compare_cohort: str | None = None
     compare_n: int = 0
+    norms: pd.DataFrame | None = None
+    norms_n: int = 0
     published_ids: frozenset[str] = frozenset()
 
 
@@ -104,7 +111,7 @@ def _facet_means(scores: pd.DataFrame, instrument: Any) -> list[tuple[str, str, 
 
 def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_size: int,
                group_field: str | None = None, statement: str | None = None,
-               compare_cohort: str | None = None) -> RoomState:
+               compare_cohort: str | None = None, illustration_norms: bool = False) -> RoomState:
     """The cohort's published numbers (see :class:`RoomState`).
 
     Parameters
@@ -121,6 +128,9 @@ def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_siz
         Item id whose answer distribution is shown.
     compare_cohort : str, optional
         An earlier workshop to compare with (its published batches only).
+    illustration_norms : bool
+        Compare with the shipped synthetic norms too (the demo and tests); by
+        default only real norms are shown to the room.
     """
     k = min_group_size
     frame, scores = score_published(store, instrument, cohort, k)
@@ -150,7 +160,22 @@ def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_siz
         state.update(_groups(frame, scores, instrument, group_field, k))
     if compare_cohort:
         state.update(_compare(store, instrument, compare_cohort, k, scores))
+    state.update(_norms(scores, instrument, k, illustration_norms))
     return RoomState(**state)
+
+
+def _norms(scores: pd.DataFrame, instrument: Any, k: int, illustration: bool) -> dict[str, Any]:
+    from analysis.norms import room_over_norms
+    from survey.norms import norms_for
+
+    norms = norms_for(instrument)
+    if norms is None or "balance" not in norms.scores or (norms.synthetic and not illustration):
+        return {}
+    b = norms.scores["balance"]
+    table = pd.DataFrame([q.model_dump() for q in b.percentiles])
+    bins = room_over_norms(scores, table, lower=float(b.min), upper=float(b.max), bins=8,
+                           min_group_size=k)
+    return {"norms": bins, "norms_n": int(norms.n)}
 
 
 def _groups(frame: pd.DataFrame, scores: pd.DataFrame, instrument: Any, field_id: str,

@@ -61,6 +61,9 @@ class DashboardSettings:
         warn on the projector.
     port : int or None
         The dashboard's own port (a join address on it is refused).
+    illustration_norms : bool
+        Show the room over the shipped synthetic norms too (the demo); by
+        default only real norms (``netsoc norms``) are projected.
     """
 
     db: str | None = None
@@ -74,6 +77,7 @@ class DashboardSettings:
     advance: float = DEFAULT_ADVANCE
     check_join: bool = True
     port: int | None = None
+    illustration_norms: bool = False
 
     def __post_init__(self) -> None:
         check_min_group_size(self.min_group_size)

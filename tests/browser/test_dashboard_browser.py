@@ -114,7 +114,7 @@ def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang
     page = projector
     db = tmp_path / "room.sqlite"
     _add(db, 3, seed=1)
-    server = _serve(served, db, lang, "--advance", "0")
+    server = _serve(served, db, lang, "--advance", "0", "--illustration-norms")
     page.goto(server.url + f"?token={TOKEN}")
     # fewer than k: the join screen alone, its QR code at least 40 % of the height
     assert page.locator("#deck .card").count() == 1
@@ -137,7 +137,7 @@ def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang
     assert page.locator("html").get_attribute("lang") == lang
     names, problems = _walk(page, artifacts, lang)
     assert names[:3] == ["count", "profiles", "facets"] and "quadrant" in names, names
-    assert "comments-1" in names and "comments-2" in names, names
+    assert "comments-1" in names and "comments-2" in names and "norms" in names, names
     assert not problems, json.dumps(problems, ensure_ascii=False)[:3000]
 
 

@@ -268,6 +268,24 @@ def test_every_text_in_the_dashboard_language_with_local_numbers(store, lang, wo
     assert not [w for w in english if w in html]
 
 
+def test_room_over_norms_only_with_real_norms_and_in_the_dashboard_language(store, instrument):
+    from survey.norms import norms_for
+
+    assert norms_for(instrument).synthetic  # the shipped norms are an illustration
+    _fill(store, 12)
+    d, client = _client(store, lang="de")
+    assert "data-card='norms'" not in _cards(client)      # not projected by default
+    d, client = _client(store, lang="de", illustration_norms=True)
+    card = _cards(client).split("data-card='norms'")[1].split("</section>")[0]
+    text = re.sub(r"<[^>]+>", " ", card)
+    assert "Der Raum und die Vergleichsstichprobe" in text and "Vergleichsstichprobe (" in text
+    assert "weniger als 5" in text or "\u00a0%" in text
+    for english in ("room", "reference", "sample", "fewer", "synthetic", "(n<"):
+        assert english not in text.lower(), english
+    bins = d.state().norms
+    assert bins is not None and bins["suppressed"].any() == ("weniger als 5" in text)
+
+
 # --------------------------------------------------------------- settings and command line
 def test_settings_from_env_and_query_string():
     s = settings_from_env({"NETSOC_COHORT": "WS-A", "NETSOC_DASHBOARD_K": "7",
