@@ -159,6 +159,14 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
         check, one categorical column per choice field, and ``comment``.
         ``attrs["careless"]`` holds the boolean mask of planted careless
         respondents (not a column: it would not exist in real data).
+
+    Examples
+    --------
+    >>> data = make_demo(50, seed=3)
+    >>> len(data), list(data.columns[:2])
+    (50, ['respondent_id', 'cohort'])
+    >>> data.equals(make_demo(50, seed=3))  # the same seed, the same respondents
+    True
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n: expected a positive whole number of respondents, got {n!r}")
@@ -191,7 +199,8 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     seconds = np.where(careless, rng.uniform(60, 150, size=n),
                        rng.lognormal(np.log(420), 0.35, size=n)).round()
     has_comment = rng.random(n) < 0.08
-    comment = np.where(has_comment, rng.choice(np.array(_COMMENTS), size=n), None)
+    comment = rng.choice(np.array(_COMMENTS, dtype=object), size=n)
+    comment[~has_comment] = None
 
     data: dict[str, Any] = {
         "respondent_id": random_ids(n, rng),

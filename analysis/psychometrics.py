@@ -169,6 +169,15 @@ def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
         Fewer than 2 items, a non-numeric item, an item without variance,
         fewer than 3 respondents, or a pair of items answered together by
         fewer than 3 respondents.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 5, 3],
+    ...                       "c": [1, 3, 3, 4, 4, 2]})
+    >>> cronbach_alpha(items)[["alpha", "ci_low", "ci_high", "n", "k"]].round(3)
+       alpha  ci_low  ci_high  n  k
+    0  0.946   0.771    0.992  6  3
     """
     ci = check_probability(ci, "ci")
     cols, x = _prepare(data, columns, missing)
@@ -217,6 +226,17 @@ def item_statistics(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
     ------
     DataError
         As :func:`cronbach_alpha`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 5, 3],
+    ...                       "c": [1, 3, 3, 4, 4, 2]})
+    >>> item_statistics(items).round(2)
+      item  n  mean    sd  r_drop  alpha_if_dropped
+    0    a  6  3.00  1.41    0.94              0.88
+    1    b  6  3.33  1.37    0.90              0.91
+    2    c  6  2.83  1.17    0.83              0.96
     """
     cols, x = _prepare(data, columns, missing)
     moments = _covariance(x, cols)
@@ -322,6 +342,15 @@ def omega_total(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
     DataError
         Fewer than 3 items (a one-factor model of 2 items is not
         identified), or the conditions of :func:`cronbach_alpha`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 5, 3],
+    ...                       "c": [1, 3, 3, 4, 4, 2]})
+    >>> omega_total(items).round(3)
+       omega_total  n  k
+    0        0.949  6  3
     """
     cols, x = _prepare(data, columns, missing, min_items=3)
     moments = _covariance(x, cols, corr=True)
@@ -388,6 +417,16 @@ def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
         - ``omega_total``: one-factor minres omega (NA for fewer than 3
           items and for the balance row).
         - ``method``: ``"alpha"`` or ``"difference score"``.
+
+    Examples
+    --------
+    >>> from analysis import make_demo
+    >>> from survey.instrument import load_instrument
+    >>> table = reliability(make_demo(300, seed=1), load_instrument())
+    >>> table.loc[table["facet"].isna(), "scale"].tolist()
+    ['networking', 'socializing', 'intentionality', 'balance']
+    >>> bool(table["alpha"].between(0, 1).all())
+    True
     """
     from analysis.scoring import keyed_items, score
     from survey.instrument import load_instrument

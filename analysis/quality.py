@@ -157,6 +157,16 @@ def flag_careless(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     DataError
         Missing or non-numeric item / check columns, unparseable timestamps,
         bad thresholds or rule.
+
+    Examples
+    --------
+    >>> from analysis import make_demo
+    >>> from survey.instrument import load_instrument
+    >>> instrument = load_instrument()
+    >>> data = make_demo(200, seed=1)
+    >>> flags = flag_careless(data, instrument)
+    >>> len(flags) == len(data), str(flags["exclude"].dtype)
+    (True, 'bool')
     """
     from survey.instrument import load_instrument
 
@@ -250,6 +260,18 @@ def describe_exclusions(flags: pd.DataFrame) -> pd.DataFrame:
           ``exclude`` the whole rule.
         - ``n_flagged``: respondents flagged; ``n``: respondents;
           ``share``: ``n_flagged / n``.
+
+    Examples
+    --------
+    >>> from analysis import make_demo
+    >>> from survey.instrument import load_instrument
+    >>> instrument = load_instrument()
+    >>> data = make_demo(200, seed=1)
+    >>> table = describe_exclusions(flag_careless(data, instrument))
+    >>> table["criterion"].tolist()
+    ['attention', 'longstring', 'irv', 'speed', 'exclude']
+    >>> list(table.columns)
+    ['criterion', 'rule', 'n_flagged', 'n', 'share']
     """
     check_frame(flags, "flags")
     needed = ["flag_attention", "flag_longstring", "flag_irv", "flag_speed", "exclude"]

@@ -190,6 +190,18 @@ def score(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFr
     ------
     DataError
         Item columns are missing or hold values that are not valid codes.
+
+    Examples
+    --------
+    >>> from analysis import make_demo
+    >>> from survey.instrument import load_instrument
+    >>> instrument = load_instrument()
+    >>> data = make_demo(200, seed=1)
+    >>> scores = score(data, instrument)
+    >>> list(scores.columns[:6])
+    ['networking', 'socializing', 'balance', 'engagement', 'engagement_level', 'profile']
+    >>> bool(scores["balance"].dropna().between(-1, 1).all())
+    True
     """
     inst = instrument if instrument is not None else load_instrument()
     keyed = _keyed_matrix(data, inst)

@@ -33,6 +33,16 @@ def group_means(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) ->
         One row per group: ``group`` (the level), ``n``, ``mean``, ``sd``,
         ``ci_low``, ``ci_high``.  Groups with ``n == 1`` have NaN ``sd`` and
         interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"balance": [0.2, 0.4, -0.1, 0.0, 0.3, -0.2],
+    ...                      "mode": ["x", "x", "x", "y", "y", "y"]})
+    >>> group_means(data, dv="balance", group="mode").round(2)
+      group  n  mean    sd  ci_low  ci_high
+    0     x  3  0.17  0.25   -0.46     0.79
+    1     y  3  0.03  0.25   -0.59     0.66
     """
     for arg, col in (("dv", dv), ("group", group)):
         if col not in data.columns:
@@ -65,6 +75,18 @@ def profile_counts(data: pd.DataFrame, *, profile: str = "profile") -> pd.DataFr
     -------
     DataFrame
         Columns ``profile``, ``n``, ``share`` (of all rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> kinds = ["reserved", "socializer", "balanced", "networker"]
+    >>> scores = pd.DataFrame({"profile": pd.Categorical(["balanced", "networker", "balanced"], kinds)})
+    >>> profile_counts(scores).round(3)
+          profile  n  share
+    0    reserved  0  0.000
+    1  socializer  0  0.000
+    2    balanced  2  0.667
+    3   networker  1  0.333
     """
     if profile not in data.columns:
         raise DataError(f"profile: column {profile!r} is not in the data")

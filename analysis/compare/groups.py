@@ -65,6 +65,16 @@ def two_groups(data: pd.DataFrame, dv: str, group: str, *, ci: float = 0.95,
     DataError
         Unknown or non-numeric ``dv``, unknown ``group``, not exactly two
         levels, or a group with fewer than 2 values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
+    ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
+    >>> two = two_groups(data[data["group"] != "c"], dv="score", group="group")
+    >>> two[["level_1", "level_2", "mean_diff", "t", "df", "p", "hedges_g"]].round(3)
+      level_1 level_2  mean_diff      t     df      p  hedges_g
+    0       a       b     -0.825 -3.667  4.745  0.016    -2.252
     """
     ci = check_probability(ci, "ci")
     if levels is not None and len(list(levels)) != 2:
@@ -123,6 +133,15 @@ def many_groups(data: pd.DataFrame, dv: str, group: str) -> pd.DataFrame:
     DataError
         Unknown or non-numeric ``dv``, unknown ``group``, fewer than two
         levels, or a level with fewer than 2 values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
+    ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
+    >>> many_groups(data, dv="score", group="group")[["k", "n", "welch_f", "p_welch", "omega_sq"]].round(3)
+       k   n  welch_f  p_welch  omega_sq
+    0  3  12   32.884    0.001      0.82
     """
     y, codes, found = _core.dv_and_groups(data, dv, group)
     k = len(found)
@@ -175,6 +194,17 @@ def posthoc(data: pd.DataFrame, dv: str, group: str, *,
     ------
     DataError
         As :func:`many_groups`, or an unknown ``method``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
+    ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
+    >>> posthoc(data, dv="score", group="group")[["level_1", "level_2", "mean_diff", "p_adj"]].round(3)
+      level_1 level_2  mean_diff  p_adj
+    0       a       b     -0.825  0.016
+    1       a       c      0.925  0.008
+    2       b       c      1.750  0.000
     """
     check_choice(method, ("tukey", "games-howell"), "method")
     ci = check_probability(ci, "ci")

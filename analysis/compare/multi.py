@@ -122,6 +122,16 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
     DataError
         Unknown or non-numeric dvs, unknown groups, a column used both as dv
         and group, an unknown correction or test, a bad ``min_group_size``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
+    ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
+    >>> result = compare_groups(data, "score", "group", min_group_size=4)
+    >>> result[["test", "k", "n", "statistic", "p_adj", "effect", "estimate"]].round(3)
+          test  k   n  statistic  p_adj    effect  estimate
+    0  Welch F  3  12     32.884  0.001  omega_sq      0.82
     """
     from statsmodels.stats.multitest import multipletests
 

@@ -48,6 +48,14 @@ def crosstab(data: pd.DataFrame, a: str, b: str, *, min_expected: float = 5.0) -
     -----
     Rows with a missing ``a`` or ``b`` are dropped; unused categories are
     dropped from the table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"profile": ["a", "b"] * 20 + ["a"] * 10, "mode": ["x"] * 25 + ["y"] * 25})
+    >>> crosstab(data, "profile", "mode")[["n", "test", "chi2", "df", "p", "cramer_v"]].round(3)
+        n                test  chi2  df      p  cramer_v
+    0  50  chi-square (Yates)  0.75   1  0.386     0.163
     """
     check_frame(data, "data")
     check_columns(data, a, "a")
@@ -109,6 +117,15 @@ def regress(data: pd.DataFrame, formula: str, *, robust: Literal["HC3"] | None =
     -----
     Rows with a missing value in any variable of the formula are dropped
     (listwise), as R's ``lm``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"y": [1.0, 2.1, 2.9, 4.2, 5.1, 5.8, 7.2, 8.1], "x": range(1, 9)})
+    >>> regress(data, "y ~ x")[["term", "estimate", "se", "p", "r2", "n"]].round(3)
+            term  estimate     se      p     r2  n
+    0  Intercept     0.007  0.117  0.953  0.997  8
+    1          x     1.010  0.023  0.000  0.997  8
     """
     from statsmodels.formula.api import ols
 

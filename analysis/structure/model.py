@@ -43,6 +43,16 @@ def instrument_model(data: pd.DataFrame, instrument: Instrument | None = None, *
     ------
     DataError
         Item columns are missing or hold invalid codes; ``group`` is missing.
+
+    Examples
+    --------
+    >>> from analysis import make_demo
+    >>> from survey.instrument import load_instrument
+    >>> instrument = load_instrument()
+    >>> data = make_demo(200, seed=1)
+    >>> items, factors = instrument_model(data, instrument)
+    >>> list(factors), len(items) == len(data)
+    (['networking', 'socializing'], True)
     """
     data = check_frame(data)
     inst = instrument if instrument is not None else load_instrument()
