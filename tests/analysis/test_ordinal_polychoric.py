@@ -118,3 +118,14 @@ def test_unknown_method_and_single_column() -> None:
         polychoric(frame, method="spearman")
     with pytest.raises(DataError, match="at least two"):
         polychoric(frame, ["a"])
+
+
+def test_nacov_in_single_precision_chunks_agrees_with_double() -> None:
+    data = ordinal_data("bfi")[_items("bfi")].to_numpy(float)
+    levels = category_levels(data, _items("bfi"))
+    sample = ordinal_sample(recode(data, levels), np.array([lv.size for lv in levels]))
+    rho = two_step_rho(sample)
+    double, single = nacov(sample, rho, single=False), nacov(sample, rho, single=True)
+    scale = np.sqrt(np.outer(np.diag(double), np.diag(double)))
+    assert np.abs(single - double).max() / scale.max() < 1e-5
+    assert np.abs((single - double) / scale).max() < 1e-5
