@@ -152,7 +152,7 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     Returns
     -------
     DataFrame
-        The wide response table of DESIGN.md: ``respondent_id``, ``cohort``,
+        The wide response table (:data:`survey.schema.META_COLUMNS` first): ``respondent_id``, ``cohort``,
         ``instrument_id``, ``instrument_version``, ``started_at``,
         ``submitted_at`` (UTC), ``language`` (the tag each respondent
         answered in, see :data:`LANGUAGE_SHARES`), one ``Int64`` column per item and attention

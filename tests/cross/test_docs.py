@@ -25,7 +25,6 @@ ALLOWED = {
     "docs/architecture.md: tests/browser/test_sessions.py": "room (serving section)",
     "docs/security.md: tests/test_room.py": "room",
     "docs/security.md: tests/browser/test_sessions.py": "room",
-    "analysis/demo.py: DESIGN.md": "work",
     "netsoc/form/protocol.py: :mod:`netsoc.form.messages`": "room",
 }
 #: Files that never existed here but were cited (issue 25): always wrong.
