@@ -39,7 +39,7 @@ from netsoc.dashboard.settings import DashboardSettings
 from netsoc.resources import asset_text
 from survey.errors import NetsocError
 
-__all__ = ["dashboard_app", "serve_dashboard", "CSP", "COOKIE", "EXPORT_EVERY"]
+__all__ = ["dashboard_app", "dashboard_server", "serve_dashboard", "CSP", "COOKIE", "EXPORT_EVERY"]
 
 LOG = logging.getLogger("netsoc.dashboard")
 COOKIE = "netsoc_dashboard"
@@ -92,7 +92,7 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = None) -> Starlette:
+def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = None) -> Any:
     """The dashboard's ASGI app for ``settings`` (its ``token`` is required).
 
     Parameters
@@ -294,16 +294,23 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def serve_dashboard(settings: DashboardSettings, *, host: str, port: int) -> None:
-    """Serve :func:`dashboard_app` with uvicorn in the foreground until Ctrl-C.
+def dashboard_server(settings: DashboardSettings, *, host: str, port: int,
+                     dashboard: Dashboard | None = None) -> Any:
+    """A uvicorn server for :func:`dashboard_app` (not started): the one place of its settings.
 
-    Connection cap, keep-alive time-out, no server header and no access log
-    (refusals are logged by the app, one line each).
+    Connection cap, keep-alive time-out, no server header, no proxy headers and no
+    access log (refusals are logged by the app, one line each).
     """
     import uvicorn
 
-    config = uvicorn.Config(dashboard_app(settings), host=host, port=port, log_level="warning",
+    config = uvicorn.Config(dashboard_app(settings, dashboard=dashboard), host=host, port=port,
+                            log_level="warning",
                             access_log=False, server_header=False, proxy_headers=False,
                             limit_concurrency=200, timeout_keep_alive=5,
                             timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run()
+    return uvicorn.Server(config)
+
+
+def serve_dashboard(settings: DashboardSettings, *, host: str, port: int) -> None:
+    """Serve :func:`dashboard_app` in the foreground until Ctrl-C (:func:`dashboard_server`)."""
+    dashboard_server(settings, host=host, port=port).run()

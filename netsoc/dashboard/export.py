@@ -21,7 +21,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from netsoc.dashboard.model import _Shared
+from netsoc.dashboard.model import SharedCache
 from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
@@ -36,7 +36,7 @@ __all__ = ["slides_html", "png_page", "png_comment_pages", "PNG_CACHE", "PNG_LIN
 PNG_LINES = 20
 _WIDTH = 110
 #: PNG pages already drawn, keyed by the dashboard's version and page (a few kept).
-PNG_CACHE = _Shared(size=8)
+PNG_CACHE = SharedCache(size=8)
 
 
 def slides_html(*, title: str, cards: Sequence[Card], lang: str = "en") -> str:

@@ -31,12 +31,12 @@ from netsoc.dashboard.settings import DashboardSettings
 from netsoc.dashboard.texts import Texts
 from survey.errors import NetsocError
 
-__all__ = ["Dashboard", "Choices", "Pending", "SHARED"]
+__all__ = ["Dashboard", "Choices", "Pending", "SharedCache", "SHARED"]
 
 T = TypeVar("T")
 
 
-class _Shared:
+class SharedCache:
     """Values shared by every viewer: one computation per key, the newest few kept."""
 
     def __init__(self, size: int = 32) -> None:
@@ -73,7 +73,7 @@ class _Shared:
 
 #: The process-wide cache of room states (the cost of a refresh does not grow
 #: with the number of viewers).
-SHARED = _Shared()
+SHARED = SharedCache()
 
 
 @dataclass(frozen=True)

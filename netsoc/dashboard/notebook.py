@@ -13,7 +13,7 @@ import secrets
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netsoc.dashboard.model import Dashboard
 from netsoc.dashboard.settings import DashboardSettings, settings_from_env
@@ -75,17 +75,15 @@ def launch(*, db: str | None = None, cohort: str | None = None,
         db=db, cohort=cohort, min_group_size=min_group_size, group_field=group_field,
         interval=interval, lang=lang, survey_url=survey_url,
         token=secrets.token_urlsafe(16), port=port)
+    from netsoc.startup import check_store
+
+    settings = replace(settings, db=check_store(settings.db))  # a clear refusal, before anything
     dashboard = Dashboard.open(settings)
     if not serve:
         return NotebookDashboard(dashboard)
-    import uvicorn
+    from netsoc.dashboard.app import dashboard_server
 
-    from netsoc.dashboard.app import dashboard_app
-
-    config = uvicorn.Config(dashboard_app(settings, dashboard=dashboard), host="127.0.0.1",
-                            port=port, log_level="warning", access_log=False,
-                            server_header=False, limit_concurrency=50, timeout_keep_alive=5)
-    server = uvicorn.Server(config)
+    server = dashboard_server(settings, host="127.0.0.1", port=port, dashboard=dashboard)
     threading.Thread(target=server.run, name="netsoc-dashboard", daemon=True).start()
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:

@@ -73,7 +73,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("survey/store/facade.py", "size"): "kit",
     ("analysis/structure/nacov.py", "private-name"): "ord",
     ("analysis/structure/ordinal_cfa.py", "private-name"): "ord",
-    ("netsoc/dashboard/export.py", "private-name"): "dash",
     ("analysis/structure/fiml.py", "private-name"): "rep",
 }
 

@@ -7,7 +7,6 @@ into a module matrix and written as a plain PGM image for it.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 from pathlib import Path
@@ -70,21 +69,24 @@ def test_echo_prints_address_and_qr(tmp_path: Path) -> None:
     assert lines[3] == f"(short: {short_address(URL)})"
 
 
-def test_survey_public_passes_the_qr_echo(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_survey_public_passes_the_qr_echo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``netsoc survey --public`` hands the QR printer to the server start-up."""
+    import netsoc.server.serve as serve
     from netsoc.cli import build_parser, survey_cmd
 
     seen: dict[str, object] = {}
 
-    def fake_run_server(args: argparse.Namespace, kind: str, **kw: object) -> int:
+    def fake_serve_survey(config: object, **kw: object) -> int:
         seen.update(kw)
         return 0
 
-    monkeypatch.setattr(survey_cmd, "run_server", fake_run_server)
-    args = build_parser().parse_args(["survey", "--public", "--cohort", "WS-2026"])
+    monkeypatch.setattr(serve, "serve_survey", fake_serve_survey)
+    db = str(tmp_path / "s.sqlite")
+    args = build_parser().parse_args(["survey", "--public", "--cohort", "WS-2026", "--db", db,
+                                      "--create"])
     assert args.func(args) == 0
     assert seen["echo"] is survey_cmd._echo_with_qr
-    args = build_parser().parse_args(["survey"])
+    args = build_parser().parse_args(["survey", "--db", db])
     args.func(args)
     assert seen["echo"] is print
 
@@ -101,7 +103,7 @@ def test_netsoc_survey_public_prints_a_decodable_qr(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "netsoc", "survey", "--public", "--port", str(port),
-           "--cohort", "WS-2026", "--db", str(tmp_path / "s.sqlite")]
+           "--cohort", "WS-2026", "--db", str(tmp_path / "s.sqlite"), "--create"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     lines: list[str] = []
