@@ -17,11 +17,13 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+import numpy as np
 import pytest
 
 from netsoc.cli import main
 from netsoc.cli.workshop_cmd import workshop_block
 from netsoc.server.net import free_port
+from survey.instrument import load_instrument
 from tests.conftest import require
 from tests.helpers import ZBAR, decode_matrix, terminal_matrix
 
@@ -156,7 +158,7 @@ def test_refusals_come_before_anything_is_printed(tmp_path, monkeypatch, capsys)
 
 @pytest.mark.browser
 def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
-    from tests.browser.form import start_survey
+    from tests.browser.form import finish, run_to_comment, start_survey
     from tests.browser.server import CHROMIUM, block_outside, launch_chromium
 
     require(ZBAR is not None, "zbarimg is missing (apt-get install zbar-tools)")
@@ -191,6 +193,28 @@ def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
                 page = phone.new_page()
                 start_survey(page, _loopback(join))  # the consent page, agreed: page 1
                 assert "WS-X" in page.locator("body").inner_text()  # the workshop is named
+                # answer everything, submit, and keep the result
+                inst = load_instrument()
+                run_to_comment(page, inst, np.random.default_rng(7))
+                finish(page)
+                feedback = page.locator(".netsoc-feedback")
+                text = feedback.inner_text()
+                order = [
+                    text.index(w)
+                    for w in (
+                        inst.ui["profile_heading"].split("{")[0],
+                        inst.ui["try_heading"],
+                        inst.ui["details_heading"],
+                    )
+                ]
+                assert order == sorted(order)  # profile, then what to try, then more detail
+                assert "percentile" not in text and "synthetic" not in text
+                with page.expect_download() as info:
+                    page.get_by_role("button", name=inst.ui["keep_result"]).click()
+                kept = Path(info.value.path()).read_text(encoding="utf-8")
+                assert kept.lstrip().lower().startswith("<!doctype html>")
+                assert "<script" not in kept.lower() and "http://127.0.0.1" not in kept
+                assert inst.ui["try_heading"] in kept
                 assert not blocked
                 # the dashboard (facilitator's token) shows the same join address
                 desk = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -206,6 +230,10 @@ def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
                 browser.close()
     finally:
         status = ws.stop()
+    from survey.store import open_store
+
+    with open_store(store) as kept_store:
+        assert kept_store.count("WS-X") == 1  # the phone's answers, under the workshop code
     log = ws.log.read_text(encoding="utf-8")
     assert status == 0 and "netsoc workshop WS-X stopped" in log
     assert "Traceback" not in log
