@@ -13,7 +13,8 @@ Satorra's (2000) scaled-shifted difference test with ``A.method = "delta"``
   constrained model ``0``, groups stacked), ``A`` the orthogonal complement
   of ``H``'s columns, ``P`` model 1's unit information;
 * ``U = V Delta_1 P^-1 A' (A P^-1 A')^+ A P^-1 Delta_1' V`` with ``V``
-  block-diagonal in the groups' DWLS weights and ``Gamma`` in ``f_g Gamma_g``;
+  block-diagonal in the groups' DWLS weights and ``Gamma`` in ``f_g Gamma_g``
+  (``U`` has rank ``m``: its traces come from an ``m``-column factor);
 * ``a = sqrt(m / tr((U Gamma)^2))``, ``b = m - a tr(U Gamma)``, ``delta_chi2
   = a (T_0 - T_1) + b`` on ``m = df_0 - df_1`` degrees of freedom.
 """
@@ -29,6 +30,7 @@ from scipy import linalg, stats
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.ordinal_cfa import OrdinalFit, ladder_fit, ordinal_input
 from analysis.structure.ordinal_model import LADDER, jacobian
+from analysis.structure.wlsmv import u_gamma_traces
 
 __all__ = ["invariance_ordinal", "scaled_difference", "ORDINAL_DELTA_SRMR", "ORDINAL_RULE"]
 
@@ -61,13 +63,13 @@ def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float
         p_inv = np.linalg.inv(info)
         h = np.linalg.pinv(np.vstack(pi)) @ np.vstack(d0)
         a = linalg.null_space(h.T).T
-        papa = p_inv @ a.T @ np.linalg.pinv(a @ p_inv @ a.T) @ a @ p_inv
-        vpi = np.vstack([grp.weight[:, None] * d for d, grp in zip(pi, groups)])
-        u = vpi @ papa @ vpi.T
-        sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
-        ug = np.hstack([u[:, lo:hi] @ (f * grp.gamma)
-                        for lo, hi, f, grp in zip(sizes[:-1], sizes[1:], fg, groups)])
-    tr1, tr2 = float(np.trace(ug)), float(np.sum(ug * ug.T))
+        # U = K K' with K = V Pi P^-1 A' (A P^-1 A')^-1/2 (rank m): traces without forming U
+        vals, vecs = np.linalg.eigh(a @ p_inv @ a.T)
+        keep = vals > vals.max() * 1e-12
+        k = p_inv @ a.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
+        low = [grp.weight[:, None] * d @ k for d, grp in zip(pi, groups)]
+        tr1, tr2 = u_gamma_traces(None, low, [f * grp.gamma for f, grp in zip(fg, groups)])
+        tr1 = -tr1
     scale = np.sqrt(m / tr2)
     stat = t_diff * scale + (m - scale * tr1)
     return float(stat), m, float(stats.chi2.sf(stat, m))

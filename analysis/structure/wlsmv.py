@@ -30,7 +30,8 @@ from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
 from analysis.structure.ordinal_model import OrdLayout, implied, jacobian, start_values
 from analysis.structure.polychoric import correlation_matrix, two_step_rho
 
-__all__ = ["OrdGroup", "group_stats", "Fit", "estimate", "Inference", "inference"]
+__all__ = ["OrdGroup", "group_stats", "Fit", "estimate", "Inference", "inference",
+           "u_gamma_traces"]
 
 _MAX_ITER = 500
 
@@ -139,6 +140,27 @@ def _scaled(chi2: float, df: float, tr1: float, tr2: float) -> tuple[float, floa
     return a * chi2 + shift, 1.0 / a, shift
 
 
+def u_gamma_traces(diag: list[np.ndarray] | None, low: list[np.ndarray],
+                   gammas: list[np.ndarray]) -> tuple[float, float]:
+    """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` for ``U = D - L L'`` (``D`` = the
+    blocks of ``diag``, none when None: ``U = -L L'``, only traces of ``L L'``
+    are then wanted and the sign is dropped) and block-diagonal ``Gamma``,
+    without forming ``U``: with ``G = Gamma L`` and ``H = L' G``,
+    ``tr(U Gamma) = sum d_i Gamma_ii - tr H`` and ``tr((U Gamma)^2) =
+    ||D^1/2 Gamma D^1/2||^2 - 2 sum_i d_i ||G_i||^2 + tr(H^2)``; every product
+    is ``m^2 k`` (``k`` the columns of ``L``) instead of ``m^3``."""
+    g = [gam @ part for gam, part in zip(gammas, low)]
+    h = sum(part.T @ gp for part, gp in zip(low, g))
+    tr1, tr2 = -float(np.trace(h)), float(np.sum(h * h.T))
+    if diag is not None:
+        for d, gam, gp in zip(diag, gammas, g):
+            tr1 += float(d @ np.diag(gam))
+            root = np.sqrt(d)
+            tr2 += float(np.sum((root[:, None] * gam * root[None, :]) ** 2))
+            tr2 -= 2.0 * float(d @ np.sum(gp * gp, axis=1))
+    return tr1, tr2
+
+
 def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
     """Sandwich standard errors, ``U Gamma`` traces, scaled test and baseline."""
     n_total = sum(grp.n for grp in groups)
@@ -151,16 +173,13 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
                    for f, d, grp in zip(fg, deltas, groups))
         vcov = e_inv @ meat @ e_inv / (n_total - len(groups))
         se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-        # U = V - V Delta E^-1 Delta' V over the stacked groups
-        vd = np.vstack([f * grp.weight[:, None] * d for f, d, grp in zip(fg, deltas, groups)])
-        u = -(vd @ e_inv @ vd.T)
-        v_all = np.concatenate([f * grp.weight for f, grp in zip(fg, groups)])
-        u[np.diag_indices_from(u)] += v_all
-        sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
-        ug = np.hstack([u[:, a:b] @ (grp.gamma / f)
-                        for a, b, f, grp in zip(sizes[:-1], sizes[1:], fg, groups)])
-    tr1 = float(np.trace(ug))
-    tr2 = float(np.sum(ug * ug.T))
+        # U = D - L L' over the stacked groups (D = f_g V_g, L L' = V Delta E^-1 Delta' V)
+        chol = np.linalg.cholesky(e_inv)
+        blocks = [f * grp.weight[:, None] * d for f, d, grp in zip(fg, deltas, groups)]
+        gammas = [grp.gamma / f for f, grp in zip(fg, groups)]
+        weights = [f * grp.weight for f, grp in zip(fg, groups)]
+        tr1, tr2 = u_gamma_traces(weights, [b @ chol for b in blocks], gammas)
+    sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
     df = int(sizes[-1] - lay.npar)
     chi2_s, scaling, shift = _scaled(fit.chi2, df, tr1, tr2) if df > 0 else (fit.chi2, np.nan, np.nan)
     # baseline: thresholds free, correlations 0
