@@ -25,7 +25,7 @@ from netsoc.cli.workshop_cmd import workshop_block
 from netsoc.server.net import free_port
 from survey.instrument import load_instrument
 from tests.conftest import require
-from tests.helpers import ZBAR, decode_matrix, terminal_matrix
+from tests.helpers import ZBAR, decode_matrix, svg_matrix, terminal_matrix
 
 START_TIMEOUT = 120.0
 
@@ -225,6 +225,9 @@ def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
                 screen.wait_for_load_state("networkidle")
                 html = screen.content()
                 assert parts.netloc in html  # the survey's real host and port
+                qr = re.search(r'<svg[^>]*class="segno".*?</svg>', html, flags=re.S)
+                assert qr, "no QR code on the dashboard"
+                assert decode_matrix(svg_matrix(qr.group(0)), tmp_path) == join  # same token too
                 assert not blocked
             finally:
                 browser.close()
