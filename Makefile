@@ -14,7 +14,7 @@ export MPLBACKEND := agg
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help demo test lint format lab survey dashboard report bench bench-quick bench-room clean
+.PHONY: help demo test lint format lab workshop survey dashboard report bench bench-quick bench-room clean
 
 help:
 	@echo "make demo       create .venv if needed, install netsoc, run the demo pipeline"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint       ruff (lint + format check) and mypy, as CI and pre-commit run them"
 	@echo "make format     let ruff format the code and fix what it can"
 	@echo "make lab        JupyterLab on notebooks/"
+	@echo "make workshop   survey + dashboard for a room, one QR code (COHORT=code required)"
 	@echo "make survey     serve the questionnaire, many participants per process (COHORT=code PORT=n)"
 	@echo "make dashboard  serve the live workshop dashboard (COHORT=code DASHBOARD_PORT=n)"
 	@echo "make report     write the full analysis report for the demo store"
@@ -68,6 +69,11 @@ format: $(VENV)/.installed-test
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab notebooks/
+
+workshop: $(VENV)/.installed
+	@test -n "$(COHORT)" || { echo "make workshop needs a workshop code: make workshop COHORT=WS-MAR"; exit 2; }
+	$(BIN)/netsoc workshop --cohort $(COHORT) --port $(PORT) --dashboard-port $(DASHBOARD_PORT) \
+	  $(if $(DASHBOARD_LANG),--lang $(DASHBOARD_LANG))
 
 survey: $(VENV)/.installed
 	$(BIN)/netsoc survey --port $(PORT) $(if $(COHORT),--cohort $(COHORT))
