@@ -99,7 +99,7 @@ def _statement(s: RoomState, t: Texts, k: int) -> Card:
     head = [t("table_value"), "", t("table_people")]
     return Card("statement", t("panel_statement"),
                 f"<p class='statement'>{e(s.statement_text)}</p>"
-                + _table(t("statement_summary", text=s.statement_text), head,
+                + _table(t("statement_summary"), head,
                          _count_rows(s.statement, t, k)))
 
 
@@ -161,17 +161,17 @@ def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | 
     title = t("panel_compare", other=other)
     if not s.compare_n:
         return Card("compare", title, f"<p class='note'>{e(t('compare_waiting', other=other, k=k))}</p>")
-    span = high - low
+    span = (high - low) / 2  # a lean of half the answer range fills the half bar
     rows = [(b.label,
-             _svg(_bar_svg((b.value or 0) / span, centre=True, y=0.5, h=4)
-                  + _bar_svg((b.second or 0) / span, "bar-c", centre=True, y=5.5, h=4)),
+             _svg(_bar_svg(max(-1.0, min(1.0, (b.value or 0) / span)), centre=True, y=0.5, h=4)
+                  + _bar_svg(max(-1.0, min(1.0, (b.second or 0) / span)), "bar-c", centre=True,
+                             y=5.5, h=4)),
              f"{e(t.num(b.value))} / {e(t.num(b.second))}") for b in s.compare]
     legend = ("<p class='legend' aria-hidden='true'>"
               f"<span class='key key-a'></span>{e(cohort or '')} "
               f"<span class='key key-c'></span>{e(other)}</p>")
     head = [t("column_facet"), "", f"{cohort or ''} / {other}"]
-    return Card("compare", title,
-                legend + _table(t("compare_summary", low=low, high=high), head, rows))
+    return Card("compare", title, legend + _table(t("compare_summary"), head, rows))
 
 
 def _norms(s: RoomState, t: Texts, k: int) -> Card:

@@ -62,10 +62,10 @@ MEASURE = """() => {
 }"""
 
 
-def _add(db, n, *, seed, roles=None, comments=None):
+def _add(db, n, *, seed, roles=None, comments=None, cohort="ROOM1"):
     inst = load_instrument()
     df = make_demo(n=n, seed=seed, instrument=inst)
-    df["cohort"] = "ROOM1"
+    df["cohort"] = cohort
     if roles is not None:
         df["role"] = pd.Categorical(roles, categories=list(inst.choice_fields["role"].options))
     if comments is not None:
@@ -133,11 +133,16 @@ def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang
                    "ok", "good"])
     page.locator("#netsoc-count[data-n='12']").wait_for(state="attached", timeout=UPDATE_MS)
     assert page.request.post(server.url + "control/release").ok      # the facilitator reveals
+    _add(db, 6, seed=5, cohort="EARLIER-1")                           # an earlier workshop
+    longest = max(load_instrument().items, key=lambda i: len(i.text)).id
+    assert page.request.post(server.url + "control/show",
+                             form={"statement": longest, "compare": "EARLIER-1"}).ok
+    page.locator("[data-card='compare']").wait_for(state="attached", timeout=UPDATE_MS)
     page.locator("[data-card='comments-2']").wait_for(state="attached", timeout=UPDATE_MS)
     assert page.locator("html").get_attribute("lang") == lang
     names, problems = _walk(page, artifacts, lang)
     assert names[:3] == ["count", "profiles", "facets"] and "quadrant" in names, names
-    assert "comments-1" in names and "comments-2" in names and "norms" in names, names
+    assert {"comments-1", "comments-2", "norms", "statement", "compare"} <= set(names), names
     assert not problems, json.dumps(problems, ensure_ascii=False)[:3000]
 
 
