@@ -59,8 +59,9 @@ def lavaan_times(data: pd.DataFrame, body: str, *, timeout: float = 1800.0) -> d
         script = Path(tmp) / "time.R"
         script.write_text(_PRELUDE + body + _EPILOGUE)
         try:
-            out = subprocess.run([exe, str(script), str(csv)], capture_output=True, text=True,
-                                 timeout=timeout, check=False)
+            out = subprocess.run(
+                [exe, str(script), str(csv)], capture_output=True, text=True, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
             WHY["reason"] = f"lavaan did not finish within {timeout:.0f} s"
             return {"timeout": float("inf")}

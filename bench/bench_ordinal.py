@@ -45,11 +45,13 @@ SEED = 24
 N_BIG = 2_000 if QUICK else 100_000
 TIMEOUT = float(os.environ.get("NETSOC_BENCH_LAVAAN_TIMEOUT", "900"))
 BFI = Path(__file__).resolve().parent.parent / "tests" / "reference" / "ordinal_bfi.csv"
-BFI_FACTORS = {"agreeableness": ["A2", "A1", "A3", "A4", "A5"],
-               "conscientiousness": ["C1", "C2", "C3", "C4", "C5"],
-               "extraversion": ["E3", "E1", "E2", "E4", "E5"],
-               "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
-               "openness": ["O1", "O2", "O3", "O4", "O5"]}
+BFI_FACTORS = {
+    "agreeableness": ["A2", "A1", "A3", "A4", "A5"],
+    "conscientiousness": ["C1", "C2", "C3", "C4", "C5"],
+    "extraversion": ["E3", "E1", "E2", "E4", "E5"],
+    "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
+    "openness": ["O1", "O2", "O3", "O4", "O5"],
+}
 
 _FIT_R = 'timed("fit", cfa(model, data = d, ordered = items))\n'
 _LADDER_R = """timed("ladder", {
@@ -66,8 +68,9 @@ _LADDER_R = """timed("ladder", {
 def instrument_data(n: int) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The first ``n`` complete synthetic respondents: keyed items + language."""
     inst = load_instrument()
-    factors = {s: [i.id for i in inst.scale_items(s)]
-               for s in ("networking", "socializing", "intentionality")}
+    factors = {
+        s: [i.id for i in inst.scale_items(s)] for s in ("networking", "socializing", "intentionality")
+    }
     items = [i for f in factors.values() for i in f]
     raw = make_demo(int(n * 3.2) + 1_000, seed=SEED)  # about 1 in 3 rows is complete
     keyed = keyed_items(raw, inst)[items].astype("float64")
@@ -83,16 +86,24 @@ def lavaan(data: pd.DataFrame, factors: dict[str, list[str]], group: str, what: 
         WHY["reason"] = "quick run: lavaan not timed"
         return None
     items = [i for f in factors.values() for i in f]
-    head = (f'model <- "{model_syntax(factors)}"\n'
-            f"items <- c({', '.join(repr(i) for i in items)})\ngroup <- {group!r}\n")
+    head = (
+        f'model <- "{model_syntax(factors)}"\n'
+        f"items <- c({', '.join(repr(i) for i in items)})\ngroup <- {group!r}\n"
+    )
     times = lavaan_times(data, head + (_FIT_R if what == "fit" else _LADDER_R), timeout=TIMEOUT)
     if times is None:
         return None
     return times.get(what, float("inf"))
 
 
-def figures_for(label: str, data: pd.DataFrame, factors: dict[str, list[str]], group: str,
-                repeat: int, fit_target: float | None) -> list[Figure]:
+def figures_for(
+    label: str,
+    data: pd.DataFrame,
+    factors: dict[str, list[str]],
+    group: str,
+    repeat: int,
+    fit_target: float | None,
+) -> list[Figure]:
     fit = cfa(data, factors, ordered=True)
     ladder = invariance(data, factors, group, ordered=True)
     if not (fit.converged and ladder["converged"].all()):
@@ -103,31 +114,57 @@ def figures_for(label: str, data: pd.DataFrame, factors: dict[str, list[str]], g
     row = fit.fit.iloc[0]
     out = []
     for what, ours, peer, note in (
-            ("WLSMV cfa", t_fit, peer_fit,
-             f"scaled chi2({int(row.df)}) = {row.chi2_scaled:.1f}, CFI {row.cfi_scaled:.3f}; "
-             f"best of {repeat}"),
-            ("Wu & Estabrook ladder (4 WLSMV fits + 3 scaled difference tests)", t_ladder,
-             peer_ladder, f"by {group}; one run")):
+        (
+            "WLSMV cfa",
+            t_fit,
+            peer_fit,
+            f"scaled chi2({int(row.df)}) = {row.chi2_scaled:.1f}, CFI {row.cfi_scaled:.3f}; best of {repeat}",
+        ),
+        (
+            "Wu & Estabrook ladder (4 WLSMV fits + 3 scaled difference tests)",
+            t_ladder,
+            peer_ladder,
+            f"by {group}; one run",
+        ),
+    ):
         lower = peer is not None and not np.isfinite(peer)
         value = TIMEOUT if lower else peer
-        note += (f"; lavaan stopped after {TIMEOUT:.0f} s (ratio is a lower bound)" if lower else "")
+        note += f"; lavaan stopped after {TIMEOUT:.0f} s (ratio is a lower bound)" if lower else ""
         note += "" if peer is not None else f"; {WHY.get('reason', 'lavaan not timed')}"
-        out.append(Figure(f"{what}, {label}", ours, "s",
-                          target=value / 10 if value else None, peer="lavaan 0.6.14" if value else None,
-                          peer_value=value, note=note + "; target: 10x faster than lavaan"))
+        out.append(
+            Figure(
+                f"{what}, {label}",
+                ours,
+                "s",
+                target=value / 10 if value else None,
+                peer="lavaan 0.6.14" if value else None,
+                peer_value=value,
+                note=note + "; target: 10x faster than lavaan",
+            )
+        )
     if fit_target is not None:
-        out.append(Figure(f"WLSMV cfa, {label} (absolute)", t_fit, "s", target=fit_target,
-                          note="issue 24: under 5 s"))
+        out.append(
+            Figure(
+                f"WLSMV cfa, {label} (absolute)", t_fit, "s", target=fit_target, note="issue 24: under 5 s"
+            )
+        )
     return out
 
 
 def main() -> None:
     bfi = pd.read_csv(BFI)
-    figures = figures_for("psych::bfi 25 items x 2,436 rows, 5 factors", bfi, BFI_FACTORS,
-                          "gender", repeat=3, fit_target=None)
+    figures = figures_for(
+        "psych::bfi 25 items x 2,436 rows, 5 factors", bfi, BFI_FACTORS, "gender", repeat=3, fit_target=None
+    )
     big, factors = instrument_data(N_BIG)
-    figures += figures_for(f"instrument 37 items x {N_BIG:,} rows, 3 factors", big, factors,
-                           "language", repeat=2 if not QUICK else 3, fit_target=5.0)
+    figures += figures_for(
+        f"instrument 37 items x {N_BIG:,} rows, 3 factors",
+        big,
+        factors,
+        "language",
+        repeat=2 if not QUICK else 3,
+        fit_target=5.0,
+    )
     emit("ordinal", figures, sizes={"bfi_rows": len(bfi), "synthetic_rows": N_BIG, "items": 37})
 
 

@@ -13,6 +13,7 @@ to fewer points for small ``|r|``), which is accurate to about 1e-15.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 __all__ = ["bvn_cdf", "bvn_pdf"]
@@ -23,7 +24,7 @@ _W = _WEIGHTS[_NODES < 0]
 _TWOPI = 2.0 * np.pi
 
 
-def bvn_pdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+def bvn_pdf(h: ArrayLike, k: ArrayLike, r: ArrayLike) -> np.ndarray:
     """Density of the standard bivariate normal with correlation ``r`` at ``(h, k)``.
 
     Infinite arguments give 0.
@@ -35,7 +36,7 @@ def bvn_pdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(h) & np.isfinite(k), out, 0.0)
 
 
-def bvn_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+def bvn_cdf(h: ArrayLike, k: ArrayLike, r: ArrayLike) -> np.ndarray:
     """``P(X < h, Y < k)`` for standard bivariate normal ``(X, Y)`` with correlation ``r``.
 
     Parameters
@@ -55,8 +56,9 @@ def bvn_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     fin = np.isfinite(h) & np.isfinite(k)
     # an infinite limit reduces the probability to a univariate one (or 0 / 1)
     hh, kk = np.where(np.isnan(h), 0, h), np.where(np.isnan(k), 0, k)
-    out[~fin] = np.where((hh == -np.inf) | (kk == -np.inf), 0.0,
-                         np.where(hh == np.inf, ndtr(kk), ndtr(hh)))[~fin]
+    out[~fin] = np.where((hh == -np.inf) | (kk == -np.inf), 0.0, np.where(hh == np.inf, ndtr(kk), ndtr(hh)))[
+        ~fin
+    ]
     out[fin] = _bvnu(-h[fin], -k[fin], r[fin])
     return out
 
@@ -94,20 +96,34 @@ def _bvnu_high(h: np.ndarray, k: np.ndarray, r: np.ndarray, hk: np.ndarray) -> n
         bs = (h - k) ** 2
         c = (4.0 - hk) / 8.0
         d = (12.0 - hk) / 16.0
-        val = a * np.exp(-(bs / as_ + hk) / 2.0) * (
-            1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
+        val = (
+            a
+            * np.exp(-(bs / as_ + hk) / 2.0)
+            * (1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
+        )
         b = np.sqrt(bs)
-        tail = (np.exp(-hk / 2.0) * np.sqrt(_TWOPI) * ndtr(-b / a) * b
-                * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0))
+        tail = (
+            np.exp(-hk / 2.0)
+            * np.sqrt(_TWOPI)
+            * ndtr(-b / a)
+            * b
+            * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0)
+        )
         val = np.where(hk > -160.0, val - tail, val)
         half = (a / 2.0)[:, None]
         for sign in (-1.0, 1.0):
             xs = (half * (sign * _X + 1.0)) ** 2
             rs = np.sqrt(1.0 - xs)
             asr = -(bs[:, None] / xs + hk[:, None]) / 2.0
-            term = half * _W * np.exp(asr) * (
-                np.exp(-hk[:, None] * xs / (2.0 * (1.0 + rs) ** 2)) / rs
-                - (1.0 + c[:, None] * xs * (1.0 + d[:, None] * xs)))
+            term = (
+                half
+                * _W
+                * np.exp(asr)
+                * (
+                    np.exp(-hk[:, None] * xs / (2.0 * (1.0 + rs) ** 2)) / rs
+                    - (1.0 + c[:, None] * xs * (1.0 + d[:, None] * xs))
+                )
+            )
             val = val + np.where(asr > -100.0, term, 0.0).sum(axis=1)
         bvn = np.where(inner, -val / _TWOPI, 0.0)
     mx = np.maximum(h, k)

@@ -42,24 +42,24 @@ SINGLE_ABOVE = 1e10
 class Scores:
     """Per-cell scores and the blocks of ``B`` (see the module docstring)."""
 
-    uni: list[np.ndarray]      # per item: (K, K-1) threshold scores of each category
-    ratio: np.ndarray          # (pairs, C, C) correlation score of each cell
+    uni: list[np.ndarray]  # per item: (K, K-1) threshold scores of each category
+    ratio: np.ndarray  # (pairs, C, C) correlation score of each cell
     a11_inv: list[np.ndarray]  # per item: (K-1, K-1)
-    a21: np.ndarray            # (pairs, T) sparse in effect: the pair's two items only
-    a22: np.ndarray            # (pairs,)
-    th_start: np.ndarray       # first threshold column of each item
+    a21: np.ndarray  # (pairs, T) sparse in effect: the pair's two items only
+    a22: np.ndarray  # (pairs,)
+    th_start: np.ndarray  # first threshold column of each item
 
 
 def _univariate(sample: OrdinalSample) -> tuple[list[np.ndarray], list[np.ndarray]]:
     uni, a11_inv = [], []
     for i, k in enumerate(sample.ncat):
-        th = sample.thresholds[i, :k - 1]
+        th = sample.thresholds[i, : k - 1]
         edges = np.concatenate([[-np.inf], th, [np.inf]])
         prob = np.diff(ndtr(edges))
-        dens = np.exp(-th ** 2 / 2) / np.sqrt(2 * np.pi)
+        dens = np.exp(-(th**2) / 2) / np.sqrt(2 * np.pi)
         s = np.zeros((k, k - 1))
-        s[np.arange(k - 1), np.arange(k - 1)] = dens / prob[:-1]      # upper cut of category a
-        s[np.arange(1, k), np.arange(k - 1)] -= dens / prob[1:]       # lower cut of category a
+        s[np.arange(k - 1), np.arange(k - 1)] = dens / prob[:-1]  # upper cut of category a
+        s[np.arange(1, k), np.arange(k - 1)] -= dens / prob[1:]  # lower cut of category a
         counts = np.bincount(sample.codes[:, i], minlength=k).astype(float)
         a11 = (s * counts[:, None]).T @ s
         uni.append(s)
@@ -83,14 +83,24 @@ def scores(sample: OrdinalSample, rho: np.ndarray) -> Scores:
     hh, kk = h[:, :, None], k[:, None, :]
     with np.errstate(invalid="ignore"):
         # d Phi2(h_a, k_b) / d h_a and / d k_b at the interior cut points
-        d1 = np.where(np.isfinite(hh), bvn_pdf(hh, 0.0, 0.0) * np.sqrt(2 * np.pi)
-                      * ndtr((kk - r * np.where(np.isfinite(hh), hh, 0.0)) / s), 0.0)
-        d2 = np.where(np.isfinite(kk), bvn_pdf(0.0, kk, 0.0) * np.sqrt(2 * np.pi)
-                      * ndtr((hh - r * np.where(np.isfinite(kk), kk, 0.0)) / s), 0.0)
+        d1 = np.where(
+            np.isfinite(hh),
+            bvn_pdf(hh, 0.0, 0.0)
+            * np.sqrt(2 * np.pi)
+            * ndtr((kk - r * np.where(np.isfinite(hh), hh, 0.0)) / s),
+            0.0,
+        )
+        d2 = np.where(
+            np.isfinite(kk),
+            bvn_pdf(0.0, kk, 0.0)
+            * np.sqrt(2 * np.pi)
+            * ndtr((hh - r * np.where(np.isfinite(kk), kk, 0.0)) / s),
+            0.0,
+        )
     c = n.shape[1]
-    g1 = d1[:, 1:c, 1:] - d1[:, 1:c, :-1]          # (pairs, C-1 cuts, C cells of item 2)
-    g2 = d2[:, 1:, 1:c] - d2[:, :-1, 1:c]          # (pairs, C cells of item 1, C-1 cuts)
-    a21_first = (g1 * (q[:, :-1, :] - q[:, 1:, :])).sum(axis=2)   # (pairs, C-1)
+    g1 = d1[:, 1:c, 1:] - d1[:, 1:c, :-1]  # (pairs, C-1 cuts, C cells of item 2)
+    g2 = d2[:, 1:, 1:c] - d2[:, :-1, 1:c]  # (pairs, C cells of item 1, C-1 cuts)
+    a21_first = (g1 * (q[:, :-1, :] - q[:, 1:, :])).sum(axis=2)  # (pairs, C-1)
     a21_second = (g2 * (q[:, :, :-1] - q[:, :, 1:])).sum(axis=1)  # (pairs, C-1)
     uni, a11_inv = _univariate(sample)
     th_start = np.concatenate([[0], np.cumsum(sample.ncat - 1)])
@@ -101,7 +111,7 @@ def scores(sample: OrdinalSample, rho: np.ndarray) -> Scores:
         rows = np.repeat(np.arange(first.size), valid.sum(axis=1))
         cols = (th_start[item_of][:, None] + cut[None, :])[valid]
         a21[rows, cols] = part[valid]
-    a22 = (n * ratio ** 2).sum(axis=(1, 2))
+    a22 = (n * ratio**2).sum(axis=(1, 2))
     return Scores(uni, ratio, a11_inv, a21, a22, th_start[:-1])
 
 
@@ -109,7 +119,7 @@ def _b_inverse(sc: Scores) -> np.ndarray:
     t = sum(a.shape[0] for a in sc.a11_inv)
     a11_inv = np.zeros((t, t))
     for start, block in zip(sc.th_start, sc.a11_inv):
-        a11_inv[start:start + block.shape[0], start:start + block.shape[0]] = block
+        a11_inv[start : start + block.shape[0], start : start + block.shape[0]] = block
     pstar = sc.a22.size
     binv = np.zeros((t + pstar, t + pstar))
     binv[:t, :t] = a11_inv
@@ -137,11 +147,11 @@ def _inner(sample: OrdinalSample, sc: Scores, single: bool) -> np.ndarray:
     buf = np.empty((_CHUNK, m), order="F", dtype=dtype)
     with one_blas_thread():
         for start in range(0, codes.shape[0], _CHUNK):
-            block = codes[start:start + _CHUNK]
+            block = codes[start : start + _CHUNK]
             rows = block.shape[0]
             a = buf[:rows]
             for i, u in enumerate(uni):
-                a[:, sc.th_start[i]:sc.th_start[i] + u.shape[1]] = u[block[:, i]]
+                a[:, sc.th_start[i] : sc.th_start[i] + u.shape[1]] = u[block[:, i]]
             a[:, t:] = flat_ratio[base + block[:, first] * c + block[:, second]]
             inner += syrk(1.0, a, trans=1, lower=0)
     return np.triu(inner) + np.triu(inner, 1).T

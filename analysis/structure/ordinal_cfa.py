@@ -30,12 +30,27 @@ from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, 
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
 from survey.errors import DataError, Problem
 
-__all__ = ["cfa_ordinal", "OrdinalFit", "ordinal_input", "OrdinalInput", "fit_ordinal",
-           "ladder_fit", "SCALED_COLUMNS"]
+__all__ = [
+    "cfa_ordinal",
+    "OrdinalFit",
+    "ordinal_input",
+    "OrdinalInput",
+    "fit_ordinal",
+    "ladder_fit",
+    "SCALED_COLUMNS",
+]
 
 #: The scaled (WLSMV) columns the fit table adds to :data:`~analysis.structure.FIT_COLUMNS`.
-SCALED_COLUMNS = ("chi2_scaled", "df_scaled", "p_scaled", "cfi_scaled", "tli_scaled",
-                  "rmsea_scaled", "rmsea_ci_low_scaled", "rmsea_ci_high_scaled")
+SCALED_COLUMNS = (
+    "chi2_scaled",
+    "df_scaled",
+    "p_scaled",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "rmsea_ci_low_scaled",
+    "rmsea_ci_high_scaled",
+)
 
 
 @dataclass
@@ -65,15 +80,24 @@ class OrdinalFit:
 def _check_ordered(ordered: bool | Sequence[str], items: list[str]) -> None:
     if ordered is True:
         return
+    if ordered is False:  # not reached through cfa()/invariance(), which dispatch on it
+        raise DataError("ordered: WLSMV needs ordered=True or the list of ordinal items")
     names = [ordered] if isinstance(ordered, str) else list(ordered)
     left = [i for i in items if i not in names]
     if left:
-        raise DataError(f"ordered: the model's items {left} are not listed as ordered; WLSMV "
-                        "here treats every item of the model as ordinal (pass ordered=True)")
+        raise DataError(
+            f"ordered: the model's items {left} are not listed as ordered; WLSMV "
+            "here treats every item of the model as ordinal (pass ordered=True)"
+        )
 
 
-def ordinal_input(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
-                  group: str | None = None, ordered: bool | Sequence[str] = True) -> OrdinalInput:
+def ordinal_input(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    *,
+    group: str | None = None,
+    ordered: bool | Sequence[str] = True,
+) -> OrdinalInput:
     """Check the data and recode every item to categories ``0 .. K-1``.
 
     Raises
@@ -105,16 +129,20 @@ def ordinal_input(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
                 absent = [v for v in levels[j] if v not in seen]
                 if absent:
                     shown = ", ".join(f"{v:g}" for v in absent)
-                    problems.append(Problem(item, f"category {shown} is observed in other groups "
-                                            f"but not in group {label!r} of {group!r}; thresholds "
-                                            "cannot be compared (merge rare categories or drop "
-                                            "the group)", where=f"item {item!r}"))
+                    problems.append(
+                        Problem(
+                            item,
+                            f"category {shown} is observed in other groups "
+                            f"but not in group {label!r} of {group!r}; thresholds "
+                            "cannot be compared (merge rare categories or drop "
+                            "the group)",
+                            where=f"item {item!r}",
+                        )
+                    )
         codes.append(recode(rows, levels))
     if problems:
-        raise DataError("data: the ordinal items do not have the same categories in every group",
-                        problems)
-    return OrdinalInput(names, items, factor_of, labels, codes,
-                        np.array([lv.size for lv in levels]), group)
+        raise DataError("data: the ordinal items do not have the same categories in every group", problems)
+    return OrdinalInput(names, items, factor_of, labels, codes, np.array([lv.size for lv in levels]), group)
 
 
 def _cfi_tli(chi2: float, df: float, base: float, base_df: float) -> tuple[float, float]:
@@ -144,21 +172,43 @@ def _fit_row(lay: OrdLayout, fit: Fit, inf: Inference, groups: list[OrdGroup]) -
     for g, grp in enumerate(groups):
         t = grp.sample.flat_thresholds.size
         resid = grp.rho - implied(lay, fit.x, g)[t:]
-        srmr += grp.n / n * np.sqrt((resid ** 2).sum() / (resid.size + grp.sample.ncat.size))
-    p = (lambda s: float(stats.chi2.sf(s, df)) if df > 0 else np.nan)  # noqa: E731
-    return {"n": n, "chi2": chi2, "df": df, "p": p(chi2), "cfi": cfi, "tli": tli,
-            "rmsea": _rmsea(chi2, df, n_rmsea, g_count), "rmsea_ci_low": low, "rmsea_ci_high": high,
-            "srmr": float(srmr), "aic": np.nan, "bic": np.nan,
-            "chi2_scaled": chi2_s, "df_scaled": df, "p_scaled": p(chi2_s), "cfi_scaled": cfi_s,
-            "tli_scaled": tli_s, "rmsea_scaled": _rmsea(chi2_s, df, n_rmsea, g_count),
-            "rmsea_ci_low_scaled": low_s, "rmsea_ci_high_scaled": high_s,
-            "scaling_factor": inf.scaling, "shift": inf.shift, "npar": lay.npar,
-            "loglik": np.nan, "baseline_chi2": inf.baseline_chi2, "baseline_df": inf.baseline_df,
-            "baseline_chi2_scaled": inf.baseline_chi2_scaled, "estimator": "WLSMV"}
+        srmr += grp.n / n * np.sqrt((resid**2).sum() / (resid.size + grp.sample.ncat.size))
+    p = lambda s: float(stats.chi2.sf(s, df)) if df > 0 else np.nan  # noqa: E731
+    return {
+        "n": n,
+        "chi2": chi2,
+        "df": df,
+        "p": p(chi2),
+        "cfi": cfi,
+        "tli": tli,
+        "rmsea": _rmsea(chi2, df, n_rmsea, g_count),
+        "rmsea_ci_low": low,
+        "rmsea_ci_high": high,
+        "srmr": float(srmr),
+        "aic": np.nan,
+        "bic": np.nan,
+        "chi2_scaled": chi2_s,
+        "df_scaled": df,
+        "p_scaled": p(chi2_s),
+        "cfi_scaled": cfi_s,
+        "tli_scaled": tli_s,
+        "rmsea_scaled": _rmsea(chi2_s, df, n_rmsea, g_count),
+        "rmsea_ci_low_scaled": low_s,
+        "rmsea_ci_high_scaled": high_s,
+        "scaling_factor": inf.scaling,
+        "shift": inf.shift,
+        "npar": lay.npar,
+        "loglik": np.nan,
+        "baseline_chi2": inf.baseline_chi2,
+        "baseline_df": inf.baseline_df,
+        "baseline_chi2_scaled": inf.baseline_chi2_scaled,
+        "estimator": "WLSMV",
+    }
 
 
-def _tables(lay: OrdLayout, x: np.ndarray, se: np.ndarray, inp: OrdinalInput
-            ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+def _tables(
+    lay: OrdLayout, x: np.ndarray, se: np.ndarray, inp: OrdinalInput
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
     take_se = lambda idx: se[idx] if idx >= 0 else np.nan  # noqa: E731
     load, cors, res, ths, problems = [], [], [], [], []
     grouped = inp.group is not None
@@ -172,80 +222,133 @@ def _tables(lay: OrdLayout, x: np.ndarray, se: np.ndarray, inp: OrdinalInput
         for i, item in enumerate(inp.items):
             est, s = lam[i], take_se(lay.idx["lam"][g, i])
             std = est * sd_fac[f[i]] * delta[i]
-            load.append({"group": label, "factor": inp.names[f[i]], "item": item, "estimate": est,
-                         "se": s, "z": est / s, "std_all": std})
-            theta = 1.0 / delta[i] ** 2 - est ** 2 * psi[f[i], f[i]]
-            res.append({"group": label, "item": item, "estimate": theta, "se": np.nan,
-                        "std_all": theta * delta[i] ** 2})
+            load.append(
+                {
+                    "group": label,
+                    "factor": inp.names[f[i]],
+                    "item": item,
+                    "estimate": est,
+                    "se": s,
+                    "z": est / s,
+                    "std_all": std,
+                }
+            )
+            theta = 1.0 / delta[i] ** 2 - est**2 * psi[f[i], f[i]]
+            res.append(
+                {
+                    "group": label,
+                    "item": item,
+                    "estimate": theta,
+                    "se": np.nan,
+                    "std_all": theta * delta[i] ** 2,
+                }
+            )
             if theta < 0:
-                problems.append(f"item {item!r} has a negative residual variance ({theta:.4g})"
-                                f"{where} (a Heywood case)")
+                problems.append(
+                    f"item {item!r} has a negative residual variance ({theta:.4g}){where} (a Heywood case)"
+                )
             if abs(std) > 1:
                 problems.append(f"item {item!r} has a standardized loading of {std:.3f}{where}")
         counter = np.zeros(len(inp.items), dtype=int)
         for t, i in enumerate(item_of_th):
             counter[i] += 1
-            ths.append({"group": label, "item": inp.items[i], "threshold": int(counter[i]),
-                        "estimate": v["tau"][t], "se": take_se(lay.idx["tau"][g, t])})
+            ths.append(
+                {
+                    "group": label,
+                    "item": inp.items[i],
+                    "threshold": int(counter[i]),
+                    "estimate": v["tau"][t],
+                    "se": take_se(lay.idx["tau"][g, t]),
+                }
+            )
         for a in range(lay.k):
             for b in range(a):
                 den = sd_fac[a] * sd_fac[b]
-                cors.append({"group": label, "factor": inp.names[b], "other": inp.names[a],
-                             "covariance": psi[a, b],
-                             "correlation": psi[a, b] / den if den > 0 else np.nan})
+                cors.append(
+                    {
+                        "group": label,
+                        "factor": inp.names[b],
+                        "other": inp.names[a],
+                        "covariance": psi[a, b],
+                        "correlation": psi[a, b] / den if den > 0 else np.nan,
+                    }
+                )
         if np.linalg.eigvalsh(psi)[0] <= 0:
-            problems.append(f"the factor covariance matrix{where} is not positive definite "
-                            "(a factor variance is negative or a correlation is beyond ±1)")
-    out = {"loadings": pd.DataFrame(load), "factor_correlations": pd.DataFrame(
-        cors, columns=["group", "factor", "other", "covariance", "correlation"]),
-        "residual_variances": pd.DataFrame(res), "thresholds": pd.DataFrame(ths)}
+            problems.append(
+                f"the factor covariance matrix{where} is not positive definite "
+                "(a factor variance is negative or a correlation is beyond ±1)"
+            )
+    out = {
+        "loadings": pd.DataFrame(load),
+        "factor_correlations": pd.DataFrame(
+            cors, columns=["group", "factor", "other", "covariance", "correlation"]
+        ),
+        "residual_variances": pd.DataFrame(res),
+        "thresholds": pd.DataFrame(ths),
+    }
     out["loadings"]["p"] = 2 * stats.norm.sf(np.abs(out["loadings"]["z"]))
-    out["loadings"] = out["loadings"][["group", "factor", "item", "estimate", "se", "z", "p",
-                                       "std_all"]]
+    out["loadings"] = out["loadings"][["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]]
     if not grouped:
         out = {k: t.drop(columns="group") for k, t in out.items()}
     return out, problems
 
 
-def fit_ordinal(inp: OrdinalInput, lay: OrdLayout,
-                stats_cache: list[OrdGroup] | None = None) -> OrdinalFit:
+def fit_ordinal(inp: OrdinalInput, lay: OrdLayout, stats_cache: list[OrdGroup] | None = None) -> OrdinalFit:
     """Fit ``lay`` to the checked data by WLSMV (``stats_cache``: the groups'
     sample statistics when already computed, e.g. along the ladder)."""
-    where = (lambda label: f"group {label!r} of {inp.group!r}"  # noqa: E731
-             if inp.group is not None else "the data")
+
+    def where(label: object) -> str:
+        return f"group {label!r} of {inp.group!r}" if inp.group is not None else "the data"
+
     for g, label in enumerate(inp.labels):
         # thresholds are pinned down by each item's margins (every category is
         # observed, checked above); the rest of the model needs a row per parameter
         need = lay.group_npar(g, thresholds=False)
         if inp.codes[g].shape[0] < need:
-            raise DataError(f"data: {where(label)} has {inp.codes[g].shape[0]} complete case(s); "
-                            f"expected at least {need}, the number of free parameters of its "
-                            "model besides the thresholds")
-    groups = stats_cache if stats_cache is not None else [group_stats(c, inp.ncat)
-                                                          for c in inp.codes]
+            raise DataError(
+                f"data: {where(label)} has {inp.codes[g].shape[0]} complete case(s); "
+                f"expected at least {need}, the number of free parameters of its "
+                "model besides the thresholds"
+            )
+    groups = stats_cache if stats_cache is not None else [group_stats(c, inp.ncat) for c in inp.codes]
     fit = estimate(lay, groups)
     problems = [] if fit.converged else [fit.message]
     try:
         inf = inference(lay, fit, groups)
     except np.linalg.LinAlgError:
-        raise DataError("data: the model's information matrix is singular, so it is not "
-                        "identified by these data (too few categories or items?)") from None
+        raise DataError(
+            "data: the model's information matrix is singular, so it is not "
+            "identified by these data (too few categories or items?)"
+        ) from None
     tables, improper = _tables(lay, fit.x, inf.se, inp)
     problems += improper
     if problems:
-        warnings.warn("cfa (WLSMV): " + "; ".join(problems) + "; the estimates are not "
-                      "trustworthy", CFAWarning, stacklevel=3)
+        warnings.warn(
+            "cfa (WLSMV): " + "; ".join(problems) + "; the estimates are not trustworthy",
+            CFAWarning,
+            stacklevel=3,
+        )
     row = pd.DataFrame([_fit_row(lay, fit, inf, groups)])
     for c in ("n", "df", "df_scaled", "npar", "baseline_df"):
         row[c] = row[c].astype("int64")
-    result = CFAResult(fit=row, converged=not problems, problems=problems,
-                       groups=list(inp.labels) if inp.group is not None else [],
-                       iterations=fit.iterations, **tables)
+    result = CFAResult(
+        fit=row,
+        converged=not problems,
+        problems=problems,
+        groups=list(inp.labels) if inp.group is not None else [],
+        iterations=fit.iterations,
+        **tables,
+    )
     return OrdinalFit(result, lay, fit, inf, groups)
 
 
-def cfa_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
-                group: str | None = None, ordered: bool | Sequence[str] = True) -> CFAResult:
+def cfa_ordinal(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    *,
+    group: str | None = None,
+    ordered: bool | Sequence[str] = True,
+) -> CFAResult:
     """WLSMV CFA of ordinal items with lavaan's defaults (delta parameterization,
     each factor scaled by its first item; with ``group``, thresholds,
     loadings and factor covariances free in every group).  See
@@ -255,8 +358,7 @@ def cfa_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *,
     return fit_ordinal(inp, lay).result
 
 
-def ladder_fit(inp: OrdinalInput, step: str, stats_cache: list[OrdGroup] | None = None
-               ) -> OrdinalFit:
+def ladder_fit(inp: OrdinalInput, step: str, stats_cache: list[OrdGroup] | None = None) -> OrdinalFit:
     """One step of the Wu & Estabrook ladder (see :func:`~.ordinal_model.ladder_layout`)."""
     lay = ladder_layout(inp.factor_of, len(inp.names), inp.ncat, len(inp.labels), step)
     return fit_ordinal(inp, lay, stats_cache)

@@ -52,7 +52,7 @@ class OrdinalSample:
     @property
     def flat_thresholds(self) -> np.ndarray:
         """The thresholds item by item, without padding (lavaan's ``th`` order)."""
-        return np.concatenate([self.thresholds[i, :k - 1] for i, k in enumerate(self.ncat)])
+        return np.concatenate([self.thresholds[i, : k - 1] for i, k in enumerate(self.ncat)])
 
 
 def pair_index(p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,13 +77,23 @@ def category_levels(x: np.ndarray, items: Sequence[str], where: str = "") -> lis
         values = np.unique(col)
         bad = values[values != np.round(values)]
         if bad.size:
-            problems.append(Problem(item, f"holds {bad[:3].tolist()}{where}; an ordinal item needs "
-                                          "whole-number category codes", where=f"item {item!r}"))
+            problems.append(
+                Problem(
+                    item,
+                    f"holds {bad[:3].tolist()}{where}; an ordinal item needs whole-number category codes",
+                    where=f"item {item!r}",
+                )
+            )
         elif values.size < 2:
             shown = values.tolist() if values.size else "no values"
-            problems.append(Problem(item, f"is constant ({shown}){where}; an ordinal item needs at "
-                                          "least two observed categories (drop it)",
-                                    where=f"item {item!r}"))
+            problems.append(
+                Problem(
+                    item,
+                    f"is constant ({shown}){where}; an ordinal item needs at "
+                    "least two observed categories (drop it)",
+                    where=f"item {item!r}",
+                )
+            )
         levels.append(values)
     if problems:
         raise DataError("data: the ordinal items cannot be used as they are", problems)
@@ -105,7 +115,7 @@ def _onehot_gram(codes: np.ndarray, ncat: np.ndarray) -> np.ndarray:
     gram = np.zeros((total, total))
     cols = codes.astype(np.int64) + offsets[:-1]
     for start in range(0, codes.shape[0], _CHUNK):
-        block = cols[start:start + _CHUNK]
+        block = cols[start : start + _CHUNK]
         onehot = np.zeros((block.shape[0], total), dtype=np.float32)
         np.put_along_axis(onehot, block, 1.0, axis=1)
         gram += (onehot.T @ onehot).astype(np.float64)  # exact: integers below 2**24
@@ -119,7 +129,7 @@ def ordinal_sample(codes: np.ndarray, ncat: np.ndarray) -> OrdinalSample:
     gram = _onehot_gram(codes, ncat)
     offsets = np.concatenate([[0], np.cumsum(ncat)])
     cat = np.arange(c)
-    valid = cat < ncat[:, None]                                  # (p, c)
+    valid = cat < ncat[:, None]  # (p, c)
     idx = np.minimum(offsets[:-1, None] + cat, offsets[-1] - 1)  # (p, c) one-hot column
     counts = np.where(valid, np.diag(gram)[idx], 0.0)
     cum = np.cumsum(counts, axis=1)[:, :-1] / n

@@ -36,12 +36,27 @@ __all__ = ["invariance_ordinal", "scaled_difference", "ORDINAL_DELTA_SRMR", "ORD
 
 #: SRMR rise that (with a CFI drop) marks a step as not supported, per step.
 ORDINAL_DELTA_SRMR = {"thresholds": 0.010, "loadings": 0.030, "intercepts": 0.010}
-ORDINAL_RULE = ("Chen (2007) on the scaled (WLSMV) indices: a step is not supported when the "
-                "scaled CFI drops by 0.010 or more together with the scaled RMSEA rising by "
-                "0.015 or more or SRMR rising by 0.030 or more (loadings; 0.010 for thresholds "
-                "and intercepts); the scaled difference test (p_diff) is reported beside it")
-_COLUMNS = ["chi2", "df", "p", "chi2_scaled", "df_scaled", "p_scaled", "cfi", "tli", "rmsea",
-            "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"]
+ORDINAL_RULE = (
+    "Chen (2007) on the scaled (WLSMV) indices: a step is not supported when the "
+    "scaled CFI drops by 0.010 or more together with the scaled RMSEA rising by "
+    "0.015 or more or SRMR rising by 0.030 or more (loadings; 0.010 for thresholds "
+    "and intercepts); the scaled difference test (p_diff) is reported beside it"
+)
+_COLUMNS = [
+    "chi2",
+    "df",
+    "p",
+    "chi2_scaled",
+    "df_scaled",
+    "p_scaled",
+    "cfi",
+    "tli",
+    "rmsea",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "srmr",
+]
 
 
 def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float]:
@@ -75,8 +90,13 @@ def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float
     return float(stat), m, float(stats.chi2.sf(stat, m))
 
 
-def invariance_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, *,
-                       ordered: bool | Sequence[str] = True) -> pd.DataFrame:
+def invariance_ordinal(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    group: str,
+    *,
+    ordered: bool | Sequence[str] = True,
+) -> pd.DataFrame:
     """The Wu & Estabrook ladder across the groups of ``group`` (see the module
     docstring); what :func:`analysis.structure.invariance` runs with ``ordered=``.
 
@@ -120,14 +140,31 @@ def invariance_ordinal(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     table["delta_rmsea"] = table["rmsea_scaled"] - prev["rmsea_scaled"]
     table["delta_srmr"] = table["srmr"] - prev["srmr"]
     cut = pd.Series(ORDINAL_DELTA_SRMR).reindex(table.index)
-    worse = (table["delta_cfi"] <= -0.010) & ((table["delta_rmsea"] >= 0.015)
-                                             | (table["delta_srmr"] >= cut))
+    worse = (table["delta_cfi"] <= -0.010) & ((table["delta_rmsea"] >= 0.015) | (table["delta_srmr"] >= cut))
     both = table["converged"] & prev["converged"].fillna(False).astype(bool)
-    table["supported"] = pd.array([pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i]
-                                   for i in range(len(table))], dtype="boolean")
-    table = table[_COLUMNS + ["delta_chi2", "delta_df", "p_diff", "delta_cfi", "delta_rmsea",
-                              "delta_srmr", "supported", "converged"]]
+    table["supported"] = pd.array(
+        [pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i] for i in range(len(table))],
+        dtype="boolean",
+    )
+    table = table[
+        _COLUMNS
+        + [
+            "delta_chi2",
+            "delta_df",
+            "p_diff",
+            "delta_cfi",
+            "delta_rmsea",
+            "delta_srmr",
+            "supported",
+            "converged",
+        ]
+    ]
     labels = [str(g) for g in inp.labels]
-    table.attrs.update(groups=labels, n=dict(zip(labels, [int(c.shape[0]) for c in inp.codes])),
-                       rule=ORDINAL_RULE, estimator="WLSMV", missing="listwise")
+    table.attrs.update(
+        groups=labels,
+        n=dict(zip(labels, [int(c.shape[0]) for c in inp.codes])),
+        rule=ORDINAL_RULE,
+        estimator="WLSMV",
+        missing="listwise",
+    )
     return table

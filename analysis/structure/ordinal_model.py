@@ -25,8 +25,16 @@ import numpy as np
 
 from analysis.structure.ordinal_data import pair_index
 
-__all__ = ["OrdLayout", "marker_layout", "ladder_layout", "LADDER", "values", "implied",
-           "jacobian", "start_values"]
+__all__ = [
+    "OrdLayout",
+    "marker_layout",
+    "ladder_layout",
+    "LADDER",
+    "values",
+    "implied",
+    "jacobian",
+    "start_values",
+]
 
 #: The Wu & Estabrook ladder: what is equal across groups at each step.
 LADDER: dict[str, tuple[str, ...]] = {
@@ -74,8 +82,14 @@ class OrdLayout:
 
 def _empty(factor_of: np.ndarray, k: int, ncat: np.ndarray, groups: int) -> tuple[dict, dict]:
     p, t = factor_of.size, int((ncat - 1).sum())
-    shapes = {"lam": (groups, p), "psi": (groups, k, k), "tau": (groups, t), "nu": (groups, p),
-              "alpha": (groups, k), "delta": (groups, p)}
+    shapes = {
+        "lam": (groups, p),
+        "psi": (groups, k, k),
+        "tau": (groups, t),
+        "nu": (groups, p),
+        "alpha": (groups, k),
+        "delta": (groups, p),
+    }
     idx = {b: np.full(s, -1) for b, s in shapes.items()}
     fixed = {b: np.zeros(s) for b, s in shapes.items()}
     fixed["delta"][:] = 1.0
@@ -106,8 +120,7 @@ def marker_layout(factor_of: np.ndarray, k: int, ncat: np.ndarray, groups: int =
     return OrdLayout(factor_of, k, np.asarray(ncat), idx, fixed, next(counter))
 
 
-def ladder_layout(factor_of: np.ndarray, k: int, ncat: np.ndarray, groups: int,
-                  step: str) -> OrdLayout:
+def ladder_layout(factor_of: np.ndarray, k: int, ncat: np.ndarray, groups: int, step: str) -> OrdLayout:
     """One step of the Wu & Estabrook (2016) ladder, identified as semTools does
     with ``ID.fac = "std.lv"`` and ``ID.cat = "Wu.Estabrook.2016"`` (delta
     parameterization).
@@ -153,8 +166,9 @@ def ladder_layout(factor_of: np.ndarray, k: int, ncat: np.ndarray, groups: int,
 def values(lay: OrdLayout, x: np.ndarray, g: int) -> dict:
     """The matrices of group ``g`` at ``x``: ``lam`` (p,), ``psi``, ``tau``, ``nu``,
     ``alpha``, ``delta``."""
-    return {b: np.where(lay.idx[b][g] >= 0, x[np.maximum(lay.idx[b][g], 0)], lay.fixed[b][g])
-            for b in _BLOCKS}
+    return {
+        b: np.where(lay.idx[b][g] >= 0, x[np.maximum(lay.idx[b][g], 0)], lay.fixed[b][g]) for b in _BLOCKS
+    }
 
 
 def implied(lay: OrdLayout, x: np.ndarray, g: int) -> np.ndarray:
@@ -164,8 +178,7 @@ def implied(lay: OrdLayout, x: np.ndarray, g: int) -> np.ndarray:
     first, second = pair_index(f.size)
     item = lay.item_of_th
     lam = v["lam"]
-    rho = (v["delta"][first] * v["delta"][second] * lam[first] * lam[second]
-           * v["psi"][f[first], f[second]])
+    rho = v["delta"][first] * v["delta"][second] * lam[first] * lam[second] * v["psi"][f[first], f[second]]
     th = (v["tau"] - v["nu"][item] - lam[item] * v["alpha"][f[item]]) * v["delta"][item]
     return np.concatenate([th, rho])
 
@@ -201,8 +214,7 @@ def jacobian(lay: OrdLayout, x: np.ndarray, g: int) -> np.ndarray:
     sigma = lam[first] * lam[second] * ps
     add(rows_c, lay.idx["delta"][g][first], dl[second] * sigma)
     add(rows_c, lay.idx["delta"][g][second], dl[first] * sigma)
-    add(rows_t, lay.idx["delta"][g][item],
-        v["tau"] - v["nu"][item] - lam[item] * v["alpha"][f[item]])
+    add(rows_t, lay.idx["delta"][g][item], v["tau"] - v["nu"][item] - lam[item] * v["alpha"][f[item]])
     return jac
 
 
@@ -234,8 +246,11 @@ def start_values(lay: OrdLayout, thresholds: list[np.ndarray], cors: list[np.nda
         lam = load / scale[f]
         free = lay.idx["lam"][g] >= 0
         x[lay.idx["lam"][g][free]] = lam[free]
-        fvar = np.where(lay.idx["psi"][g][np.arange(lay.k), np.arange(lay.k)] >= 0, scale ** 2,
-                        lay.fixed["psi"][g][np.arange(lay.k), np.arange(lay.k)])
+        fvar = np.where(
+            lay.idx["psi"][g][np.arange(lay.k), np.arange(lay.k)] >= 0,
+            scale**2,
+            lay.fixed["psi"][g][np.arange(lay.k), np.arange(lay.k)],
+        )
         for a in range(lay.k):
             for b in range(a + 1):
                 pid = lay.idx["psi"][g, a, b]
@@ -248,7 +263,7 @@ def start_values(lay: OrdLayout, thresholds: list[np.ndarray], cors: list[np.nda
                 ratio = r[np.ix_(ia, ib)] / np.outer(load[ia], load[ib])
                 x[pid] = np.clip(np.median(ratio), -0.9, 0.9) * np.sqrt(fvar[a] * fvar[b])
         x[lay.idx["tau"][g]] = thresholds[g]
-        for b, start in (("nu", 0.0), ("alpha", 0.0), ("delta", 1.0)):
-            ids = lay.idx[b][g]
+        for block, start in (("nu", 0.0), ("alpha", 0.0), ("delta", 1.0)):
+            ids = lay.idx[block][g]
             x[ids[ids >= 0]] = start
     return x

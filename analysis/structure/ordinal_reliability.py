@@ -36,7 +36,7 @@ def _green_yang(common: np.ndarray, total: np.ndarray, thresholds: list[np.ndarr
     th = np.zeros((len(thresholds), width))
     valid = np.zeros(th.shape)
     for i, t in enumerate(thresholds):
-        th[i, :t.size], valid[i, :t.size] = t, 1.0
+        th[i, : t.size], valid[i, : t.size] = t, 1.0
     mask = valid[:, None, :, None] * valid[None, :, None, :]
     h, k = th[:, None, :, None], th[None, :, None, :]
     marg = (ndtr(th) * valid).sum(axis=1)
@@ -88,15 +88,22 @@ def omega_categorical(data: pd.DataFrame, factors: Mapping[str, Sequence[str]]) 
         idx = np.flatnonzero(inp.factor_of == f)
         lam = v["lam"][idx]
         common = np.outer(lam, lam) * v["psi"][f, f]
-        ths = [v["tau"][starts[i]:starts[i + 1]] for i in idx]
-        rows.append({"factor": name, "omega_categorical": _green_yang(
-            common, total[np.ix_(idx, idx)], ths), "items": idx.size, "n": grp.n})
+        ths = [v["tau"][starts[i] : starts[i + 1]] for i in idx]
+        rows.append(
+            {
+                "factor": name,
+                "omega_categorical": _green_yang(common, total[np.ix_(idx, idx)], ths),
+                "items": idx.size,
+                "n": grp.n,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @single_blas
-def ordinal_alpha(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
-                  method: str = "psych") -> pd.DataFrame:
+def ordinal_alpha(
+    data: pd.DataFrame, columns: Sequence[str] | None = None, *, method: str = "psych"
+) -> pd.DataFrame:
     """Coefficient alpha on the polychoric correlations ("ordinal alpha").
 
     Parameters
@@ -130,7 +137,8 @@ def ordinal_alpha(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
     r = poly.rho.to_numpy()
     k = r.shape[0]
     if not np.isfinite(r).all():
-        raise DataError("columns: a polychoric correlation could not be estimated; "
-                        "ordinal alpha needs every pair")
+        raise DataError(
+            "columns: a polychoric correlation could not be estimated; ordinal alpha needs every pair"
+        )
     alpha = k / (k - 1) * (1.0 - np.trace(r) / r.sum())
     return pd.DataFrame([{"alpha": float(alpha), "items": k, "n": poly.n}])

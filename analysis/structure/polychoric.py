@@ -28,8 +28,7 @@ from analysis.structure.bvn import bvn_cdf, bvn_pdf
 from analysis.structure.ordinal_data import OrdinalSample, category_levels, ordinal_sample, pair_index, recode
 from survey.errors import DataError
 
-__all__ = ["polychoric", "PolychoricResult", "cell_grid", "two_step_rho", "correlation_matrix",
-           "METHODS"]
+__all__ = ["polychoric", "PolychoricResult", "cell_grid", "two_step_rho", "correlation_matrix", "METHODS"]
 
 METHODS = ("lavaan", "psych")
 RHO_BOUND = 0.999  # lavaan's bounds for the two-step estimate
@@ -72,8 +71,9 @@ def _cells(grid: np.ndarray) -> np.ndarray:
     return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
 
 
-def cell_grid(t1: np.ndarray, t2: np.ndarray, rho: np.ndarray, *, second: bool = False
-              ) -> tuple[np.ndarray, ...]:
+def cell_grid(
+    t1: np.ndarray, t2: np.ndarray, rho: np.ndarray, *, second: bool = False
+) -> tuple[np.ndarray, ...]:
     """Cell probabilities of every pair's table and their derivatives in ``rho``.
 
     Parameters
@@ -120,7 +120,7 @@ def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 2
     _zero_add_2x2(freq, binary)
     t1, t2 = sample.thresholds[first], sample.thresholds[second]
     n = freq.sum(axis=(1, 2))
-    rho = np.clip(_pearson(freq), -0.9, 0.9)   # a close start: the correlation of the codes
+    rho = np.clip(_pearson(freq), -0.9, 0.9)  # a close start: the correlation of the codes
     lo, hi = np.full(first.size, -RHO_BOUND), np.full(first.size, RHO_BOUND)
     moved = np.ones(first.size)
     for _ in range(max_iter):
@@ -128,8 +128,8 @@ def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 2
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(freq > 0, dpi / pi, 0.0)
             score = (freq * ratio).sum(axis=(1, 2))
-            curv = (freq * (np.where(freq > 0, d2pi / pi, 0.0) - ratio ** 2)).sum(axis=(1, 2))
-            fisher = n * np.where(pi > 0, dpi ** 2 / pi, 0.0).sum(axis=(1, 2))
+            curv = (freq * (np.where(freq > 0, d2pi / pi, 0.0) - ratio**2)).sum(axis=(1, 2))
+            fisher = n * np.where(pi > 0, dpi**2 / pi, 0.0).sum(axis=(1, 2))
         # the score falls through 0 at the maximum: keep a bracket around it
         lo = np.where(score > 0, np.maximum(lo, rho), lo)
         hi = np.where(score < 0, np.minimum(hi, rho), hi)
@@ -160,7 +160,7 @@ def _pearson(freq: np.ndarray) -> np.ndarray:
     n = freq.sum(axis=(1, 2))
     pr, pc = freq.sum(axis=2) / n[:, None], freq.sum(axis=1) / n[:, None]
     mr, mc = pr @ a, pc @ a
-    vr, vc = pr @ a ** 2 - mr ** 2, pc @ a ** 2 - mc ** 2
+    vr, vc = pr @ a**2 - mr**2, pc @ a**2 - mc**2
     cov = np.einsum("qab,a,b->q", freq, a, a) / n - mr * mc
     with np.errstate(invalid="ignore", divide="ignore"):
         r = cov / np.sqrt(vr * vc)
@@ -185,14 +185,18 @@ def correlation_matrix(rho: np.ndarray, p: int) -> np.ndarray:
 
 
 def _threshold_table(items: Sequence[str], thresholds: np.ndarray, ncat: np.ndarray) -> pd.DataFrame:
-    rows = [{"item": item, "threshold": c + 1, "value": float(thresholds[i, c])}
-            for i, item in enumerate(items) for c in range(int(ncat[i]) - 1)]
+    rows = [
+        {"item": item, "threshold": c + 1, "value": float(thresholds[i, c])}
+        for i, item in enumerate(items)
+        for c in range(int(ncat[i]) - 1)
+    ]
     return pd.DataFrame(rows, columns=["item", "threshold", "value"])
 
 
 @single_blas
-def polychoric(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
-               method: str = "lavaan") -> PolychoricResult:
+def polychoric(
+    data: pd.DataFrame, columns: Sequence[str] | None = None, *, method: str = "lavaan"
+) -> PolychoricResult:
     """Polychoric correlations and thresholds of ordinal items.
 
     Parameters
@@ -238,6 +242,7 @@ def polychoric(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
     x = numeric_matrix(data, items)
     if method == "psych":
         from analysis.structure.polychoric_psych import psych_polychoric
+
         rho, th, ncat, n = psych_polychoric(x, items)
         thresholds = _threshold_table(items, th, ncat)
         empty: list[tuple[str, str]] = []
@@ -258,5 +263,4 @@ def polychoric(data: pd.DataFrame, columns: Sequence[str] | None = None, *,
         has_zero = ((sample.tables == 0) & inside).any(axis=(1, 2))
         empty = [(items[first[q]], items[second[q]]) for q in np.flatnonzero(has_zero)]
     frame = pd.DataFrame(rho, index=items, columns=items)
-    return PolychoricResult(rho=frame, thresholds=thresholds, n=int(n), method=method,
-                            empty_cells=empty)
+    return PolychoricResult(rho=frame, thresholds=thresholds, n=int(n), method=method, empty_cells=empty)

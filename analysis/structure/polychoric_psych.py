@@ -38,8 +38,9 @@ CORRECT = 0.5
 _TOL = np.finfo(float).eps ** 0.25
 
 
-def brent_fmin(f: Callable[[np.ndarray], np.ndarray], lower: float, upper: float, size: int,
-               tol: float = _TOL) -> np.ndarray:
+def brent_fmin(
+    f: Callable[[np.ndarray], np.ndarray], lower: float, upper: float, size: int, tol: float = _TOL
+) -> np.ndarray:
     """R's ``optimize(f, c(lower, upper))$minimum`` for ``size`` functions at once.
 
     ``f`` maps a vector of ``size`` arguments to their ``size`` values; each
@@ -128,8 +129,7 @@ def _cuts(prop: np.ndarray) -> np.ndarray:
     return ndtri(np.cumsum(prop, axis=-1)[..., :-1])
 
 
-def psych_polychoric(x: np.ndarray, items: Sequence[str]
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def psych_polychoric(x: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """``psych::polychoric(x)``: ``(rho, tau, ncat, rows)``.
 
     ``tau`` is ``(p, nvalues - 1)``; ``ncat`` is ``nvalues`` for every item
@@ -140,8 +140,10 @@ def psych_polychoric(x: np.ndarray, items: Sequence[str]
     lo, hi = np.nanmin(x), np.nanmax(x)
     nvalues = int(hi - lo + 1)
     if nvalues > MAX_CATEGORIES:
-        raise DataError(f"data: the codes span {nvalues} values ({lo:g} to {hi:g}); psych's "
-                        f"polychoric refuses more than {MAX_CATEGORIES} categories")
+        raise DataError(
+            f"data: the codes span {nvalues} values ({lo:g} to {hi:g}); psych's "
+            f"polychoric refuses more than {MAX_CATEGORIES} categories"
+        )
     codes = np.where(present, x - lo, -1).astype(np.int64)
     p = x.shape[1]
     freq = np.stack([np.bincount(codes[present[:, j], j], minlength=nvalues) for j in range(p)])
@@ -152,7 +154,7 @@ def psych_polychoric(x: np.ndarray, items: Sequence[str]
     rows, cols = np.nonzero(present)
     onehot[rows, cols * nvalues + codes[rows, cols]] = 1.0
     gram = (onehot.T @ onehot).reshape(p, nvalues, p, nvalues)
-    tables = gram[first, :, second, :]                      # (pairs, C, C)
+    tables = gram[first, :, second, :]  # (pairs, C, C)
     tot = tables.sum(axis=(1, 2))
     tab = tables / tot[:, None, None]
     same_max = np.nanmax(x, axis=0)
@@ -160,11 +162,13 @@ def psych_polychoric(x: np.ndarray, items: Sequence[str]
         t1, t2 = tau[first], tau[second]
     else:
         tab, t1, t2 = _local_tables(tab, tot)
+
     def objective(rho: np.ndarray) -> np.ndarray:
         pi = cell_grid(t1, t2, rho)[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             lp = np.where(pi > 0, np.log(np.where(pi > 0, pi, 1.0)), 0.0)
         return -(tab * lp).sum(axis=(1, 2))
+
     rho = brent_fmin(objective, -1.0, 1.0, first.size)
     mat = np.eye(p)
     mat[first, second] = mat[second, first] = rho
@@ -187,8 +191,9 @@ def _local_tables(tab: np.ndarray, tot: np.ndarray) -> tuple[np.ndarray, np.ndar
     moved = np.take_along_axis(tab, order_r[:, :, None], axis=1)
     moved = np.take_along_axis(moved, order_c[:, None, :], axis=2)
     nr, nc = keep_r.sum(axis=1), keep_c.sum(axis=1)
-    inside = (np.arange(c)[None, :, None] < nr[:, None, None]) & (np.arange(c)[None, None, :]
-                                                                  < nc[:, None, None])
+    inside = (np.arange(c)[None, :, None] < nr[:, None, None]) & (
+        np.arange(c)[None, None, :] < nc[:, None, None]
+    )
     moved = np.where(inside & (moved == 0), CORRECT / tot[:, None, None], moved)
     out = np.where(inside, moved, 0.0)
     rcum = np.cumsum(out.sum(axis=2), axis=1)[:, :-1]

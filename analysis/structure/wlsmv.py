@@ -30,8 +30,7 @@ from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
 from analysis.structure.ordinal_model import OrdLayout, implied, jacobian, start_values
 from analysis.structure.polychoric import correlation_matrix, two_step_rho
 
-__all__ = ["OrdGroup", "group_stats", "Fit", "estimate", "Inference", "inference",
-           "u_gamma_traces"]
+__all__ = ["OrdGroup", "group_stats", "Fit", "estimate", "Inference", "inference", "u_gamma_traces"]
 
 _MAX_ITER = 500
 
@@ -41,9 +40,9 @@ class OrdGroup:
     """One group's sample statistics for WLSMV."""
 
     sample: OrdinalSample
-    obs: np.ndarray      # thresholds then polychorics
-    gamma: np.ndarray    # NACOV
-    weight: np.ndarray   # 1 / diag(NACOV)
+    obs: np.ndarray  # thresholds then polychorics
+    gamma: np.ndarray  # NACOV
+    weight: np.ndarray  # 1 / diag(NACOV)
     rho: np.ndarray
 
     @property
@@ -57,8 +56,7 @@ def group_stats(codes: np.ndarray, ncat: np.ndarray) -> OrdGroup:
         sample = ordinal_sample(codes, ncat)
         rho = two_step_rho(sample)
         gamma = nacov(sample, rho)
-    return OrdGroup(sample, np.concatenate([sample.flat_thresholds, rho]), gamma,
-                    1.0 / np.diag(gamma), rho)
+    return OrdGroup(sample, np.concatenate([sample.flat_thresholds, rho]), gamma, 1.0 / np.diag(gamma), rho)
 
 
 @dataclass
@@ -124,8 +122,8 @@ class Inference:
     df: int
     trace_ug: float
     trace_ug2: float
-    scaling: float      # 1 / a
-    shift: float        # b
+    scaling: float  # 1 / a
+    shift: float  # b
     chi2_scaled: float
     baseline_chi2: float
     baseline_df: int
@@ -140,8 +138,9 @@ def _scaled(chi2: float, df: float, tr1: float, tr2: float) -> tuple[float, floa
     return a * chi2 + shift, 1.0 / a, shift
 
 
-def u_gamma_traces(diag: list[np.ndarray] | None, low: list[np.ndarray],
-                   gammas: list[np.ndarray]) -> tuple[float, float]:
+def u_gamma_traces(
+    diag: list[np.ndarray] | None, low: list[np.ndarray], gammas: list[np.ndarray]
+) -> tuple[float, float]:
     """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` for ``U = D - L L'`` (``D`` = the
     blocks of ``diag``, none when None: ``U = -L L'``, only traces of ``L L'``
     are then wanted and the sign is dropped) and block-diagonal ``Gamma``,
@@ -169,8 +168,10 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
         deltas = [jacobian(lay, fit.x, g) for g in range(len(groups))]
         e = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, deltas, groups))
         e_inv = np.linalg.inv(e)
-        meat = sum(f * (grp.weight[:, None] * d).T @ grp.gamma @ (grp.weight[:, None] * d)
-                   for f, d, grp in zip(fg, deltas, groups))
+        meat = sum(
+            f * (grp.weight[:, None] * d).T @ grp.gamma @ (grp.weight[:, None] * d)
+            for f, d, grp in zip(fg, deltas, groups)
+        )
         vcov = e_inv @ meat @ e_inv / (n_total - len(groups))
         se = np.sqrt(np.clip(np.diag(vcov), 0, None))
         # U = D - L L' over the stacked groups (D = f_g V_g, L L' = V Delta E^-1 Delta' V)

@@ -10,8 +10,12 @@ import pytest
 from analysis import cfa, invariance, omega_categorical, ordinal_alpha
 from analysis.structure import FIT_COLUMNS, invariance_level, invariance_sentence
 from analysis.structure.ordinal_cfa import SCALED_COLUMNS
-from analysis.structure.summary import (ORDINAL_REFERENCES, fit_sentence, ml_comparison_sentence,
-                                        structure_methods)
+from analysis.structure.summary import (
+    ORDINAL_REFERENCES,
+    fit_sentence,
+    ml_comparison_sentence,
+    structure_methods,
+)
 from survey.errors import DataError
 from tests.helpers import ORDINAL_GROUPS, ordinal_data, ordinal_reference
 
@@ -19,13 +23,24 @@ REF = ordinal_reference()
 CASES = ("spi", "bfi", "demo")
 STEPS = ("configural", "thresholds", "loadings", "intercepts")
 # ours -> lavaan's fitMeasures: chi-squares relative 1e-5, indices absolute 1e-5
-CHI2 = {"chi2": "chisq", "chi2_scaled": "chisq.scaled", "baseline_chi2": "baseline.chisq",
-        "baseline_chi2_scaled": "baseline.chisq.scaled"}
-INDICES = {"cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "cfi_scaled": "cfi.scaled",
-           "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
-           "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled",
-           "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled", "srmr": "srmr",
-           "p_scaled": "pvalue.scaled"}
+CHI2 = {
+    "chi2": "chisq",
+    "chi2_scaled": "chisq.scaled",
+    "baseline_chi2": "baseline.chisq",
+    "baseline_chi2_scaled": "baseline.chisq.scaled",
+}
+INDICES = {
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "cfi_scaled": "cfi.scaled",
+    "tli_scaled": "tli.scaled",
+    "rmsea_scaled": "rmsea.scaled",
+    "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled",
+    "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled",
+    "srmr": "srmr",
+    "p_scaled": "pvalue.scaled",
+}
 
 
 @pytest.fixture(scope="module", params=CASES)
@@ -54,7 +69,7 @@ def test_wlsmv_fit_matches_lavaan(fitted) -> None:
     name, res = fitted
     ref = REF[name]["cfa"]
     row = res.fit.iloc[0]
-    assert list(res.fit.columns[:len(FIT_COLUMNS)]) == list(FIT_COLUMNS)
+    assert list(res.fit.columns[: len(FIT_COLUMNS)]) == list(FIT_COLUMNS)
     assert set(SCALED_COLUMNS) <= set(res.fit.columns)
     _check_fit(row, ref["fit"])
     assert row["n"] == ref["fit"]["ntotal"] and row["npar"] == ref["fit"]["npar"]
@@ -77,8 +92,9 @@ def test_wlsmv_estimates_match_lavaan(fitted) -> None:
     np.testing.assert_allclose(res.thresholds["se"], th["se"], rtol=1e-3)
     cov = pd.DataFrame(ref["factor_cov"])
     between = cov[cov["lhs"] != cov["rhs"]]
-    np.testing.assert_allclose(np.sort(res.factor_correlations["correlation"]),
-                               np.sort(between["std.all"]), atol=1e-4)
+    np.testing.assert_allclose(
+        np.sort(res.factor_correlations["correlation"]), np.sort(between["std.all"]), atol=1e-4
+    )
 
 
 def test_wu_estabrook_ladder_matches_semtools_and_lavtestlrt(case) -> None:
@@ -97,8 +113,8 @@ def test_wu_estabrook_ladder_matches_semtools_and_lavtestlrt(case) -> None:
         assert int(row["delta_df"]) == lrt["delta_df"]
         assert row["p_diff"] == pytest.approx(lrt["p_diff"], rel=1e-4, abs=1e-8)
         assert row["delta_cfi"] == pytest.approx(
-            ref[step]["fit"]["cfi.scaled"] - ref[STEPS[STEPS.index(step) - 1]]["fit"]["cfi.scaled"],
-            abs=1e-5)
+            ref[step]["fit"]["cfi.scaled"] - ref[STEPS[STEPS.index(step) - 1]]["fit"]["cfi.scaled"], abs=1e-5
+        )
         assert isinstance(row["supported"], (bool, np.bool_))
     assert ladder.attrs["estimator"] == "WLSMV" and "Chen" in ladder.attrs["rule"]
     level = invariance_level(ladder)
@@ -124,8 +140,9 @@ def test_omega_categorical_and_ordinal_alpha(case) -> None:
 def small() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     latent = rng.normal(size=400)
-    data = pd.DataFrame({f"i{j}": np.digitize(latent + rng.normal(size=400), [-1, 0, 1]) + 1
-                         for j in range(6)})
+    data = pd.DataFrame(
+        {f"i{j}": np.digitize(latent + rng.normal(size=400), [-1, 0, 1]) + 1 for j in range(6)}
+    )
     data["g"] = np.where(np.arange(400) % 2, "a", "b")
     return data
 

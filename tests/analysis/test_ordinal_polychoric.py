@@ -52,8 +52,7 @@ def test_psych_polychorics(name: str) -> None:
 
 def test_sparse_case_the_two_methods_differ_and_each_matches_its_reference() -> None:
     ref = REF["sparse"]["polychoric"]
-    data = pd.DataFrame(np.array(ref_data := REF["sparse"]["data"], dtype=float),
-                        columns=ref["items"])
+    data = pd.DataFrame(np.array(ref_data := REF["sparse"]["data"], dtype=float), columns=ref["items"])
     assert data.isna().sum().sum() == 1 and len(ref_data) == 40
     lav = polychoric(data, method="lavaan")
     psy = polychoric(data, method="psych")
@@ -70,24 +69,25 @@ def test_nacov_matches_lavaan_gamma() -> None:
     levels = category_levels(data, _items("spi"))
     sample = ordinal_sample(recode(data, levels), np.array([lv.size for lv in levels]))
     rho = two_step_rho(sample)
-    np.testing.assert_allclose(np.concatenate([sample.flat_thresholds, rho]),
-                               ref["lavaan_wls_obs"], atol=TOL)
+    np.testing.assert_allclose(np.concatenate([sample.flat_thresholds, rho]), ref["lavaan_wls_obs"], atol=TOL)
     gamma = nacov(sample, rho)
     np.testing.assert_allclose(np.diag(gamma), ref["lavaan_nacov_diag"], rtol=1e-6)
     rows = np.array(ref["lavaan_nacov_rows"]["index"]) - 1
-    np.testing.assert_allclose(gamma[rows], np.array(ref["lavaan_nacov_rows"]["rows"]),
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gamma[rows], np.array(ref["lavaan_nacov_rows"]["rows"]), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gamma, gamma.T)
 
 
 def test_bivariate_normal_against_scipy() -> None:
     rng = np.random.default_rng(24)
     h, k = rng.normal(scale=1.5, size=(2, 200))
-    r = np.concatenate([rng.uniform(-0.92, 0.92, 100), rng.uniform(0.925, 0.999, 50),
-                        -rng.uniform(0.925, 0.999, 50)])
+    r = np.concatenate(
+        [rng.uniform(-0.92, 0.92, 100), rng.uniform(0.925, 0.999, 50), -rng.uniform(0.925, 0.999, 50)]
+    )
     ours = bvn_cdf(h, k, r)
-    ref = [multivariate_normal.cdf([a, b], cov=[[1, c], [c, 1]], abseps=1e-13, releps=1e-13)
-           for a, b, c in zip(h, k, r)]
+    ref = [
+        multivariate_normal.cdf([a, b], cov=[[1, c], [c, 1]], abseps=1e-13, releps=1e-13)
+        for a, b, c in zip(h, k, r)
+    ]
     np.testing.assert_allclose(ours, ref, atol=1e-12)
     assert bvn_cdf(np.inf, 0.3, 0.5) == pytest.approx(0.617911409)
     assert bvn_cdf(-np.inf, 0.3, 0.5) == 0.0
@@ -102,11 +102,14 @@ def test_binary_items_follow_lavaan_2x2_rules() -> None:
     assert polychoric(one_empty).rho.loc["a", "b"] == pytest.approx(0.820019650, abs=1e-6)
 
 
-@pytest.mark.parametrize(("frame", "needle"), [
-    (pd.DataFrame({"a": [1, 2, 3, 2], "b": [1.5, 2, 3, 1]}), "'b'"),
-    (pd.DataFrame({"a": [1, 2, 3, 2], "b": [2, 2, 2, 2]}), "constant"),
-    (pd.DataFrame({"a": [1, 2, 3, 2], "b": ["x", "y", "x", "y"]}), "not numeric"),
-])
+@pytest.mark.parametrize(
+    ("frame", "needle"),
+    [
+        (pd.DataFrame({"a": [1, 2, 3, 2], "b": [1.5, 2, 3, 1]}), "'b'"),
+        (pd.DataFrame({"a": [1, 2, 3, 2], "b": [2, 2, 2, 2]}), "constant"),
+        (pd.DataFrame({"a": [1, 2, 3, 2], "b": ["x", "y", "x", "y"]}), "not numeric"),
+    ],
+)
 def test_bad_items_raise_data_error_naming_the_item(frame: pd.DataFrame, needle: str) -> None:
     with pytest.raises(DataError, match=needle):
         polychoric(frame)
