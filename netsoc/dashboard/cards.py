@@ -229,9 +229,11 @@ def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> C
 
 
 def join_card(t: Texts, *, url: str | None, qr: str, short: str, submitted: int, k: int,
-              warning: str | None) -> Card:
+              warning: str | None, is_open: bool = True) -> Card:
     """The join screen: the QR code (most of the height), the short address and the progress to k."""
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
+    if not is_open:
+        warn = f"<p class='alert'>{e(t('collection_closed'))}</p>" + warn
     if not url:
         return Card("join", t("panel_join"), warn)
     progress = (t("join_progress", n=submitted, k=k) if submitted < k else t("join_open_more"))

@@ -39,7 +39,8 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Card]:
     state = d.state()
     qr, short = _qr(d)
     join = join_card(d.t, url=d.settings.survey_url, qr=qr, short=short,
-                     submitted=int(activity["submitted"]), k=d.k, warning=join_warning(d, check))
+                     submitted=int(activity["submitted"]), k=d.k, warning=join_warning(d, check),
+                     is_open=bool(activity.get("collection_open", True)))
     if state.n_shown < d.k:
         return [join]
     low, high = d.response_range

@@ -191,13 +191,19 @@ def test_collection_choices_and_clearing_with_confirmation(store):
     d, client = _client(store)
     client.post("/control/collection", data={"open": "0"})
     assert not store.collection_open("W1")
-    assert "Collection is closed" in _cards(client)
+    cards = _cards(client)
+    assert "Collection is closed" in cards.split("data-card='count'")[1].split("</section>")[0]
+    assert "Collection is closed" in cards.split("data-card='join'")[1]
     client.post("/control/collection", data={"open": "1"})
     assert store.collection_open("W1")
     statement = store.instrument.item_ids[0]
     client.post("/control/show", data={"statement": statement, "compare": "W0"})
     names = re.findall(r"data-card='([^']+)'", _cards(client))
     assert "statement" in names and "compare" in names
+    _fill(store, 4, seed=3, cohort="W2")   # too small to compare: said so, nothing shown
+    client.post("/control/show", data={"statement": "", "compare": "W2"})
+    compare = _cards(client).split("data-card='compare'")[1].split("</section>")[0]
+    assert "W2 has fewer than 5 answers" in compare and "<table" not in compare
     r = client.post("/control/show", data={"statement": "nope", "compare": ""})
     assert r.status_code == 400 and "not a statement" in r.text
     # clearing: a confirmation with the counts first, and nothing deleted if they changed
