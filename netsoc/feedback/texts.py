@@ -90,10 +90,7 @@ DEFAULTS: dict[str, str] = {
     "room_summary": (
         "{n} people of your workshop have answered. Their average balance is {balance}: {side}."
     ),
-    "room_waiting": (
-        "Your workshop's results appear here once at least {k} people have answered. This"
-        " page checks again by itself."
-    ),
+    "room_waiting": "Your workshop's results appear here once at least {k} people have answered.",
     "try_purpose_networking": (
         "Name one professional aim, such as a skill to learn or a person to meet, and let"
         " it guide your next conversation."

@@ -52,7 +52,7 @@ def test_result_is_one_self_contained_page_without_script(data):
     assert "Version 1.1.0 du questionnaire, rempli le 2026-12-07" in page
     assert "<b>WS-1" not in page  # typed text never becomes markup
     assert "<details class='netsoc-more' open>" in page  # unfolded for reading later
-    assert "vérifie d'elle-même" not in page  # a kept file does not poll for the room
+    assert data.room_waiting and data.room_waiting not in page  # a kept file does not wait
     assert result_filename(data) == "netsoc-result-2026-12-07.html"
 
 
