@@ -106,16 +106,17 @@ def _patterns(x: np.ndarray) -> list[_Pattern]:
 
 def _m2ll(
     patterns: list[_Pattern], sigma: np.ndarray, mu: np.ndarray, *, gradient: bool = False
-) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+) -> tuple[float, np.ndarray, np.ndarray]:
     """``-2 logL`` of the rows under ``N(mu, Sigma)`` (answered items only), and
-    its derivatives with respect to ``Sigma`` (as a symmetric matrix) and ``mu``.
+    its derivatives with respect to ``Sigma`` (as a symmetric matrix) and ``mu``
+    (zeros unless ``gradient``).
 
     Raises ``np.linalg.LinAlgError`` when a submatrix is not positive definite.
     """
     p = sigma.shape[0]
     total = 0.0
-    d_sigma = np.zeros((p, p)) if gradient else None
-    d_mu = np.zeros(p) if gradient else None
+    d_sigma = np.zeros((p, p))
+    d_mu = np.zeros(p)
     for pat in patterns:
         o = pat.o
         s_oo = sigma[np.ix_(o, o)]
@@ -205,20 +206,25 @@ def _group(x: np.ndarray, label: object, items: list[str]) -> _Group:
 
 def _objective(
     lay: Layout, theta: np.ndarray, groups: list[_Group], *, gradient: bool = False
-) -> tuple[float, np.ndarray | None]:
-    """``-2 logL`` of the model at ``theta`` (inf when a Sigma is not positive definite)."""
+) -> tuple[float, np.ndarray]:
+    """``-2 logL`` of the model at ``theta`` (inf when a Sigma is not positive definite)
+    and its gradient (zeros unless ``gradient``)."""
     total = 0.0
-    grad = np.zeros(lay.npar) if gradient else None
+    grad = np.zeros(lay.npar)
     for g, grp in enumerate(groups):
         sigma, mu = implied(lay, theta, g)
+        if mu is None:
+            raise RuntimeError("fiml: the layout has no mean structure")
         try:
             m2ll, d_sigma, d_mu = _m2ll(grp.patterns, sigma, mu, gradient=gradient)
         except np.linalg.LinAlgError:
-            return np.inf, None
+            return np.inf, grad
         total += m2ll
         if gradient:
             own = group_params(lay, g)
             dsig, dmu = _derivatives(lay, theta, g)
+            if dmu is None:
+                raise RuntimeError("fiml: the layout has no mean structure")
             grad[own] += np.tensordot(dsig, d_sigma, axes=([1, 2], [0, 1])) + dmu @ d_mu
     return total, grad
 

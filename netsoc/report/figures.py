@@ -75,7 +75,7 @@ def quadrant_figure(study: Study) -> ReportFigure:
 def profile_figure(study: Study) -> ReportFigure:
     from analysis.plots import profile_bars
 
-    labels = {p.id: p.label for p in study.labels.profiles}
+    labels: dict[object, str] = {p.id: p.label for p in study.labels.profiles}
     fig = profile_bars(study.scores, labels=labels)
     fig.axes[0].set_title("")
     counts = study.scores["profile"].value_counts()

@@ -30,6 +30,21 @@ REFERENCES: dict[str, str] = {
     "Games & Howell, 1976": "Games, P. A., & Howell, J. F. (1976). Pairwise multiple comparison "
     "procedures with unequal n's and/or variances: A Monte Carlo study. *Journal of Educational "
     "Statistics, 1*(2), 113–125.",
+    "Green & Yang, 2009": "Green, S. B., & Yang, Y. (2009). Reliability of summed item scores "
+    "using structural equation modeling: An alternative to coefficient alpha. *Psychometrika, "
+    "74*(1), 155–167.",
+    "Li, 2016": "Li, C.-H. (2016). Confirmatory factor analysis with ordinal data: Comparing "
+    "robust maximum likelihood and diagonally weighted least squares. *Behavior Research "
+    "Methods, 48*(3), 936–949.",
+    "Muthén et al., 1997": "Muthén, B. O., du Toit, S. H. C., & Spisic, D. (1997). *Robust "
+    "inference using weighted least squares and quadratic estimating equations in latent "
+    "variable modeling with categorical and continuous outcomes* [Unpublished technical report].",
+    "Satorra, 2000": "Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample "
+    "analysis of moment structures. In R. D. H. Heijmans, D. S. G. Pollock, & A. Satorra (Eds.), "
+    "*Innovations in multivariate statistical analysis* (pp. 233–247). Kluwer.",
+    "Wu & Estabrook, 2016": "Wu, H., & Estabrook, R. (2016). Identification of confirmatory "
+    "factor analysis models of different levels of invariance for ordered categorical outcomes. "
+    "*Psychometrika, 81*(4), 1014–1045.",
     "Hedges, 1981": "Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect "
     "size and related estimators. *Journal of Educational Statistics, 6*(2), 107–128.",
     "Holm, 1979": "Holm, S. (1979). A simple sequentially rejective multiple test procedure. "

@@ -43,7 +43,7 @@ def sample_flow(study: Study) -> ReportTable:
     """From responses collected to responses analysed, each exclusion rule counted."""
     flags, n = study.flags, study.n_total
     criteria = flags.attrs.get("criteria", {})
-    rows = [("Responses collected", "all submitted responses read", n)]
+    rows: list[tuple[str, str, int | None]] = [("Responses collected", "all submitted responses read", n)]
     for col, label in _CRITERIA.items():
         rule = criteria.get(col)
         rows.append(
@@ -183,8 +183,11 @@ def _short(text: str, limit: int = 70) -> str:
     return cut + "\u2026"
 
 
-def reliability_table(study: Study, rel: pd.DataFrame) -> ReportTable:
-    """Cronbach's alpha (Feldt 95 % CI) and McDonald's omega per scale and facet."""
+def reliability_table(
+    study: Study, rel: pd.DataFrame, omega_categorical: dict[str, float] | None = None
+) -> ReportTable:
+    """Cronbach's alpha (Feldt 95 % CI), McDonald's omega and (when given) categorical
+    omega per scale and facet."""
     inst = study.instrument
     facets = {f: getattr(spec, "label", f) for f, spec in getattr(inst, "facets", {}).items()}
     rows = rel.copy()
@@ -217,6 +220,17 @@ def reliability_table(study: Study, rel: pd.DataFrame) -> ReportTable:
         "reliability of the difference score (networking − socializing). A dash: not "
         "computable for this row (e.g. two-item facets have no omega)."
     )
+    if omega_categorical:
+        whole = rows["facet"].isna().to_numpy()
+        raw["ω(cat)"] = [
+            omega_categorical.get(str(s), float("nan")) if w else float("nan")
+            for s, w in zip(rows["scale"], whole)
+        ]
+        shown["ω(cat)"] = [apa.bounded(v) for v in raw["ω(cat)"]]
+        note += (
+            " ω(cat) = categorical omega (Green & Yang, 2009) of the whole scale from the "
+            "ordinal (WLSMV) factor model, on the complete responses."
+        )
     return study.table(shown, "Reliability of the scales and facets", note, raw)
 
 

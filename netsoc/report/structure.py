@@ -100,10 +100,8 @@ def ladder_reason(
     study: Study, field: str, values: pd.Series, labels: dict[str, str], *, min_group_size: int | None = None
 ) -> str:
     """Why a field has no ladder, in plain words (the groups and their sizes)."""
-    from analysis.structure import invariance_groups
-
     data, factors = _field_data(study, field, values)
-    counts = invariance_groups(data, factors, field, missing=study.options.missing, min_n=0)
+    counts = group_sizes(data, factors, field, study.options.missing)
     minimum = max(_k(study, min_group_size), INVARIANCE_MIN_N)
     sizes = ", ".join(
         f"{labels.get(str(g), g)} {n}" for g, n in sorted(counts.items(), key=lambda kv: -kv[1])
@@ -114,6 +112,18 @@ def ladder_reason(
         f"each, and {big or 'none'} {'has' if big == 1 else 'have'} that many "
         f"({sizes or 'no responses'}); compare its means with caution."
     )
+
+
+def group_sizes(data: pd.DataFrame, factors: dict, field: str, missing: str) -> dict[object, int]:
+    """Responses per group as the estimator uses them: with an answer (``"ml"``) or complete."""
+    from analysis.structure.fiml import used_counts
+
+    items = [i for f in factors.values() for i in f]
+    if missing == "ml":
+        counts = used_counts(data, items, field)
+    else:
+        counts = data.dropna(subset=[*items, field])[field].value_counts()
+    return {g: int(n) for g, n in counts.items() if n > 0}
 
 
 def structure_fit(study: Study) -> Any:
@@ -271,24 +281,26 @@ def fit_table(study: Study, fit: Any) -> ReportTable:
     return study.table(pd.DataFrame([row]), "Confirmatory factor analysis: model fit", note, fit.fit)
 
 
-def loadings_table(study: Study, fit: Any) -> ReportTable:
-    """Loadings (unstandardized with SE, and standardized) of every item."""
-    from analysis.scoring import keyed_items  # noqa: F401  (keying stated in the note)
-
+def loadings_table(study: Study, fit: Any, ordinal: Any = None) -> ReportTable:
+    """Loadings (unstandardized with SE, and standardized) of every item; with an
+    ordinal fit, its standardized loadings beside them."""
     inst = study.instrument
     text = {i.id: " ".join(str(i.text).split()) for name in inst.scales for i in inst.scale_items(name)}
+    wlsmv = dict(zip(ordinal.loadings["item"], ordinal.loadings["std_all"])) if ordinal else {}
     rows = []
     for r in fit.loadings.itertuples():
-        rows.append(
-            {
-                "Factor": str(r.factor).capitalize(),
-                "Item": r.item,
-                "Statement": text.get(r.item, "")[:70] + ("…" if len(text.get(r.item, "")) > 70 else ""),
-                "λ": apa.number(r.estimate),
-                "SE": apa.number(r.se),
-                "λ (std.)": apa.bounded(r.std_all),
-            }
-        )
+        statement = text.get(r.item, "")
+        row = {
+            "Factor": str(r.factor).capitalize(),
+            "Item": r.item,
+            "Statement": statement[:70] + ("…" if len(statement) > 70 else ""),
+            "λ": apa.number(r.estimate),
+            "SE": apa.number(r.se),
+            "λ (std.)": apa.bounded(r.std_all),
+        }
+        if wlsmv:
+            row["λ (std.), WLSMV"] = apa.bounded(wlsmv.get(r.item))
+        rows.append(row)
     cors = fit.factor_correlations
     latent = (
         f" The latent correlation of networking and socializing is "
@@ -296,19 +308,17 @@ def loadings_table(study: Study, fit: Any) -> ReportTable:
         if len(cors)
         else ""
     )
+    info = "observed" if study.options.missing == "ml" else "expected"
     note = (
-        (
-            "λ = unstandardized loading (the first item of each factor is fixed to 1 and has no "
-            "SE); λ (std.) = completely standardized loading; reverse-keyed items are reflected "
-            "first; SE from the observed information"
-            if study.options.missing == "ml"
-            else "λ = unstandardized loading (the first item of each factor is fixed to 1 and has no "
-            "SE); λ (std.) = completely standardized loading; reverse-keyed items are reflected "
-            "first; SE from the expected information"
-        )
-        + "."
-        + latent
+        "Maximum likelihood: λ = unstandardized loading (the first item of each factor is "
+        "fixed to 1 and has no SE); λ (std.) = completely standardized loading; SE from the "
+        f"{info} information; reverse-keyed items are reflected first." + latent
     )
+    if wlsmv:
+        note += (
+            " λ (std.), WLSMV = standardized loading of the ordinal model (complete "
+            "responses), for comparison."
+        )
     return study.table(pd.DataFrame(rows), "Confirmatory factor analysis: loadings", note, fit.loadings)
 
 

@@ -17,7 +17,7 @@ import os
 import re
 import string
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -201,7 +201,8 @@ def prepare(
             f"lang: got {opts.lang!r}; expected one of the instrument's languages {list(inst.languages)}"
         )
     exclusion = opts.exclusion
-    flags = flag_careless(responses, inst, rule="any" if exclusion == "none" else exclusion)
+    rule: Literal["any", "all"] = "all" if exclusion == "all" else "any"
+    flags = flag_careless(responses, inst, rule=rule)
     keep = ~flags["exclude"].to_numpy() if exclusion != "none" else slice(None)
     included = responses.loc[keep].reset_index(drop=True)
     scores = score(included, inst)

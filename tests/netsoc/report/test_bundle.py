@@ -145,10 +145,16 @@ def test_report_on_the_unpacked_bundle_reproduces_it(bundle: Path, tmp_path: Pat
 
 
 def test_export_bundle_bad_input(store_db: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from survey.store import open_store
+
     out = tmp_path / "study.zip"
+    with open_store(tmp_path / "empty.sqlite"):
+        pass  # an existing store without responses
     assert main(["export", "--db", str(tmp_path / "empty.sqlite"), "--bundle", str(out)]) == 1
     err = capsys.readouterr().err
     assert "no responses" in err and err.count("\n") == 1 and not out.exists()
+    assert main(["export", "--db", str(tmp_path / "missing.sqlite"), "--bundle", str(out)]) == 1
+    assert "no such store" in capsys.readouterr().err and not out.exists()
     assert not list(tmp_path.glob("*.zip*"))
     out.write_bytes(b"keep")
     assert main(["export", "--db", store_db, "--bundle", str(out)]) == 1
