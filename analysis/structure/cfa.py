@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,40 @@ def _groups(data: pd.DataFrame, group: str, keep: np.ndarray) -> tuple[list, np.
                         f"{list(present)!r}; expected at least 2 groups")
     codes = pd.Categorical(values, categories=present).codes
     return list(present), np.where(keep, codes, -1)
+
+
+class ModelData(NamedTuple):
+    """The checked data of a simple-structure CFA (see :func:`model_data`)."""
+
+    names: list[str]
+    items: list[str]
+    factor_of: np.ndarray
+    x: np.ndarray
+    keep: np.ndarray
+    labels: list
+    codes: np.ndarray
+
+
+def model_data(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
+               group: str | None) -> ModelData:
+    """Check ``data`` and ``factors`` and lay the items out for a CFA.
+
+    Returns the factor names, the items in model order, each item's factor,
+    the items as a float matrix (NaN missing), the complete rows, the group
+    labels (``[None]`` without ``group``) and each row's group (-1: left out).
+    """
+    data = check_frame(data)
+    factors = _check_factors(data, factors)
+    names = list(factors)
+    items = [i for f in factors.values() for i in f]
+    factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
+    x = numeric_matrix(data, items)
+    keep = listwise_rows(x)
+    if group is None:
+        labels, codes = [None], np.where(keep, 0, -1)
+    else:
+        labels, codes = _groups(data, group, keep)
+    return ModelData(names, items, factor_of, x, keep, labels, codes)
 
 
 # ------------------------------------------------------------ fit indices
@@ -338,18 +373,8 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         from analysis.structure.fiml import cfa_fiml
 
         return cfa_fiml(data, factors, group=group, equal=equal)
-    data = check_frame(data)
-    factors = _check_factors(data, factors)
     eq = _check_equal(equal, group)
-    names = list(factors)
-    items = [i for f in factors.values() for i in f]
-    factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
-    x = numeric_matrix(data, items)
-    keep = listwise_rows(x)
-    if group is None:
-        labels, codes = [None], np.where(keep, 0, -1)
-    else:
-        labels, codes = _groups(data, group, keep)
+    names, items, factor_of, x, keep, labels, codes = model_data(data, factors, group)
     lay = layout(factor_of, len(names), len(labels), group is not None, eq)
     p = len(items)
     moments_count = len(labels) * (p * (p + 1) // 2 + (p if group is not None else 0))

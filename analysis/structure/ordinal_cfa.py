@@ -22,9 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis._checks import check_frame, numeric_matrix
-from analysis._moments import listwise_rows
-from analysis.structure.cfa import CFAResult, CFAWarning, _check_factors, _groups, _rmsea_ci
+from analysis.structure.cfa import CFAResult, CFAWarning, _rmsea_ci, model_data
 from analysis.structure.ordinal_data import category_levels, recode
 from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, marker_layout, values
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
@@ -107,18 +105,8 @@ def ordinal_input(
         are not whole numbers, a constant item, or (with ``group``) a category
         observed in one group but not in another, naming the item and the group.
     """
-    data = check_frame(data)
-    factors = _check_factors(data, factors)
-    names = list(factors)
-    items = [i for f in factors.values() for i in f]
+    names, items, factor_of, x, _, labels, gcodes = model_data(data, factors, group)
     _check_ordered(ordered, items)
-    factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
-    x = numeric_matrix(data, items)
-    keep = listwise_rows(x)
-    if group is None:
-        labels, gcodes = [None], np.where(keep, 0, -1)
-    else:
-        labels, gcodes = _groups(data, group, keep)
     levels = category_levels(x[gcodes >= 0], items)
     codes, problems = [], []
     for g, label in enumerate(labels):
