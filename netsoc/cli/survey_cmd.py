@@ -20,9 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a reverse proxy (address or network, e.g. 127.0.0.1) whose "
                    "X-Forwarded-For names the client; repeat for several (default: none, the "
                    "connection's peer is the client)")
-    p.add_argument("--client-rate", type=float, default=20.0,
-                   help="budget units a second per client (a message costs 4, the page 2, a file "
-                   "1; ten seconds' worth can be saved up); 0 turns it off (default 20)")
+    p.add_argument("--client-rate", type=float, default=50.0,
+                   help="budget units a second per client address (a message costs 2, the page "
+                   "1, a file 0.2; twenty seconds' worth can be saved up); phones behind one "
+                   "venue address share it; 0 turns it off (default 50)")
     p.add_argument("--secret-file", metavar="PATH",
                    help="file holding the secret that signs participants' tokens (created, "
                    "readable by its owner only, if missing); give every server behind one load "

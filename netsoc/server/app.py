@@ -62,8 +62,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-#: What a request costs from its client's budget, by path.
-COSTS = {"/api/message": 4.0, "/": 2.0}
+#: What a request costs from its client's budget, by path (anything else, i.e. a file
+#: served from memory, costs 0.2): many phones behind one venue address must fit.
+COSTS = {"/api/message": 2.0, "/": 1.0}
 _PAGE_TEXT = {
     "noscript": "This questionnaire needs JavaScript. Please turn it on, or ask the facilitator "
                 "for help.",
@@ -122,6 +123,7 @@ class Guard:
         peer = scope.get("client")[0] if scope.get("client") else None
         client = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
         path = scope["path"]
+        scope.setdefault("state", {})["client"] = client
         extra: list[tuple[bytes, bytes]] = [
             (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
         ok, in_query = self._token_ok(request)
@@ -135,7 +137,7 @@ class Guard:
         if in_query:
             extra.append((b"set-cookie", f"{TOKEN_COOKIE}={self.config.token}; Path=/; "
                           "HttpOnly; SameSite=Lax".encode()))
-        cost = COSTS.get(path, 1.0)
+        cost = COSTS.get(path, 0.2)
         why = self.budgets.charge(client, cost)
         if why is not None:
             await self._refuse(scope, receive, send, client, 429, why, extra,
@@ -212,7 +214,9 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
-        reply = state_reply(model, full=True, note=choice.note)
+        is_open = await run_in_threadpool(people.is_open, choice.cohort)
+        reply = state_reply(model, full=True, note=choice.note,
+                            state=None if is_open else "closed")
         reply["token"] = people.token(claims)
         boot = {"state": reply, "specs": specs, "lang": lang, "api": "/api/message",
                 "form": assets.url("form.js"), "storage": f"netsoc:{inst.id}"}
@@ -237,7 +241,7 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
                                   f"{exc.error_count()} schema error(s)")
             return JSONResponse({"type": "refused", "reason": "invalid"}, status_code=422)
         try:
-            reply = await run_in_threadpool(people.handle, msg)
+            reply = await run_in_threadpool(people.handle, msg, request.state.client)
         except TokenError:
             guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
             return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)
@@ -260,7 +264,8 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
     # Replies are compressed when large (the feedback page); static files come compressed.
     app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error},
                     middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)])
-    guard = Guard(app, config, ClientBudgets(config.client_rate, config.client_rate * 10),
+    guard = Guard(app, config, ClientBudgets(config.client_rate, config.client_rate * 20,
+                                             max_in_flight=32),
                   RefusalLog())
     app.state.guard = guard
     app.state.participants = people

@@ -72,9 +72,10 @@ class ServerConfig:
         Addresses or networks of reverse proxies whose ``X-Forwarded-For``
         names the client (``--trusted-proxy``); empty: the peer is the client.
     client_rate : float
-        Budget units a second each client earns (a message costs 4, the
-        page 2, a file 1; a client can save up ten seconds' worth); 0 turns
-        the per-client budget off.
+        Budget units a second each client earns (a message costs 2, the
+        page 1, a file 0.2; a client can save up twenty seconds' worth); 0
+        turns the per-client budget off.  Phones behind one venue address
+        (NAT) share one budget: raise it for such rooms.
     """
 
     kind: str = "survey"
@@ -93,7 +94,7 @@ class ServerConfig:
     survey_url: str | None = None
     secret: str | None = None
     trusted_proxies: tuple[str, ...] = ()
-    client_rate: float = 20.0
+    client_rate: float = 50.0
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""

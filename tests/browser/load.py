@@ -14,7 +14,6 @@ and ``bench/bench_load.py``; everything is bounded by timeouts.
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,10 +24,6 @@ from survey.instrument import Instrument
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, is_local
 
 PHONE = {"width": 375, "height": 812}
-#: True once every question of the page is drawn (a busy browser draws some late;
-#: a participant answers those too, so the test waits for them before answering).
-ALL_DRAWN = """() => [...document.querySelectorAll("[class*='netsoc-item-']")]
-                 .every(e => e.querySelector("fieldset, input, select, textarea"))"""
 
 
 @dataclass
@@ -44,13 +39,8 @@ class Participant:
 
 
 async def _shown_ids(page) -> list[str]:  # noqa: ANN001
-    ids: list[str] = []
-    for cls in await page.locator("[class*='netsoc-item-']:visible").evaluate_all(
-            "els => els.map(e => e.className)"):
-        m = re.search(r"netsoc-item-([a-z0-9_]+)", cls)
-        if m and m.group(1) not in ids:
-            ids.append(m.group(1))
-    return ids
+    return [q for q in await page.locator(".netsoc-body [data-qid]").evaluate_all(
+        "els => els.map(e => e.dataset.qid)") if q != "resume"]
 
 
 async def _participant(browser, url: str, inst: Instrument, p: Participant, seed: int,  # noqa: ANN001
@@ -66,42 +56,34 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
         t0 = time.perf_counter()
         await page.goto(url)
         await page.locator(".netsoc-consent").click()
-        await page.locator(".netsoc-progress").get_by_text("Page 1 of").wait_for()
+        await page.locator(".netsoc-progressbar[value='1']").wait_for()
         p.open_seconds = time.perf_counter() - t0
-        for f in inst.choice_fields.values():
-            code = str(rng.choice(list(f.options)))
-            await page.locator(f".netsoc-item-{f.id} select").select_option(label=f.options[code])
-            p.clicked[f.id] = code
-        text = await page.locator(".netsoc-progress").inner_text()
-        total = int(re.search(r"Page 1 of (\d+)", text).group(1))
         k = 1
         while True:
-            await page.wait_for_function(ALL_DRAWN)
             ids = await _shown_ids(page)
             for qid in ids:
                 if qid == inst.comment.id:
                     text = f"load-{p.index}"
-                    await page.locator(f".netsoc-item-{qid} textarea").fill(text)
-                    await page.locator(f".netsoc-item-{qid} textarea").press("Tab")
+                    await page.locator("textarea").fill(text)
                     p.clicked[qid] = text
+                elif qid in inst.choice_fields:
+                    f = inst.choice_fields[qid]
+                    code = str(rng.choice(list(f.options)))
+                    await page.locator(f".netsoc-item-{qid}").select_option(code)
+                    p.clicked[qid] = code
                 elif qid in inst.question_ids:
                     labels = inst.value_labels(qid)
                     code = int(rng.choice(list(labels)))
                     await page.locator(f".netsoc-item-{qid}").get_by_role(
                         "radio", name=labels[code], exact=True).check()
                     p.clicked[qid] = code
-            if k == total:  # the last page carries the submit button
-                await page.locator(".netsoc-submit").wait_for(state="visible")
+            if await page.locator(".netsoc-submit").count():
                 break
-            old = ids[0] if ids else None
             t = time.perf_counter()
             await page.locator(".netsoc-next").click()
             k += 1
-            await page.locator(".netsoc-progress").get_by_text(f"Page {k} of").wait_for()
-            if old:
-                await page.locator(f".netsoc-item-{old}").wait_for(state="detached")
+            await page.locator(f".netsoc-progressbar[value='{k}']").wait_for()
             p.page_seconds.append(time.perf_counter() - t)
-        await page.wait_for_timeout(300)  # let the last text sync reach the kernel
         t = time.perf_counter()
         await page.locator(".netsoc-submit").click()
         await page.locator(".netsoc-feedback").wait_for()
@@ -116,7 +98,7 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
 
 
 def _watch(page) -> list[str]:  # noqa: ANN001
-    """Console errors and websocket closes of one page, for the failure report."""
+    """Console errors and failed requests of one page, for the failure report."""
     events: list[str] = []
     start = time.perf_counter()
 
@@ -126,8 +108,7 @@ def _watch(page) -> list[str]:  # noqa: ANN001
     page.on("console", lambda m: note(f"console.{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: note(f"pageerror: {e}"))
-    page.on("websocket", lambda ws: (note(f"websocket open {ws.url}"),
-                                     ws.on("close", lambda _ws: note("websocket closed"))))
+    page.on("requestfailed", lambda r: note(f"request failed: {r.url}"))
     return events
 
 

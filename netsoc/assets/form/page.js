@@ -23,15 +23,18 @@ function set(name, value) {
   emit(`change:${name}`, value);
 }
 
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
 async function spec(lang) {
-  if (!specCache[lang]) {
-    const r = await fetch(boot.specs[lang] || boot.specs[boot.lang]);
-    specCache[lang] = await r.json();
+  for (let wait = 500; !specCache[lang]; wait = Math.min(wait * 2, 8000)) {
+    try {
+      const r = await fetch(boot.specs[lang] || boot.specs[boot.lang]);
+      if (r.ok) specCache[lang] = await r.json();
+    } catch { /* no network yet: try again */ }
+    if (!specCache[lang]) await sleep(wait);
   }
   return specCache[lang];
 }
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 let queue = Promise.resolve();
 
 async function deliver(msg) {
