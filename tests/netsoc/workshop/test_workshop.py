@@ -154,6 +154,11 @@ def test_refusals_come_before_anything_is_printed(tmp_path, monkeypatch, capsys)
     assert out == "" and f"port {port} on 0.0.0.0 is already in use" in err and "--port" in err
     assert main(["workshop", "--cohort", "WS-X", "--port", "9000", "--dashboard-port", "9000"]) == 1
     assert "two different ports" in capsys.readouterr().err
+    free = ["--port", str(free_port()), "--dashboard-port", str(free_port())]
+    assert main(["workshop", "--cohort", "WS-X", "--host", "127.0.0.1", *free]) == 1
+    assert "(loopback), which phones cannot reach" in capsys.readouterr().err
+    assert main(["workshop", "--cohort", "WS-X", "--workers", "2", *free]) == 1
+    assert "needs a PostgreSQL --db" in capsys.readouterr().err
 
 
 @pytest.mark.browser
