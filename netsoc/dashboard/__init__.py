@@ -4,7 +4,7 @@
 - :mod:`netsoc.dashboard.release` - the privacy rules: batches of k, binned counts, rounded means.
 - :mod:`netsoc.dashboard.room` - the published room's numbers (:class:`RoomState`).
 - :mod:`netsoc.dashboard.model` - :class:`Dashboard`: reading, choices, comment moderation.
-- :mod:`netsoc.dashboard.cards` - the presenter's cards as HTML.
+- :mod:`netsoc.dashboard.panels` - the presenter's panels (one card on screen each) as HTML.
 - :mod:`netsoc.dashboard.view` - the presenter page and the facilitator's controls.
 - :mod:`netsoc.dashboard.export` - PNG pages and reveal.js slides.
 - :mod:`netsoc.dashboard.join` - whether the join address can work.

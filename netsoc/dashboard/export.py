@@ -26,7 +26,7 @@ from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
 if TYPE_CHECKING:
-    from netsoc.dashboard.cards import Card
+    from netsoc.dashboard.panels import Panel
     from netsoc.dashboard.model import Dashboard
 
 __all__ = ["slides_html", "png_page", "png_comment_pages", "PNG_CACHE", "PNG_LINES"]
@@ -39,7 +39,7 @@ _WIDTH = 110
 PNG_CACHE = SharedCache(size=8)
 
 
-def slides_html(*, title: str, cards: Sequence[Card], lang: str = "en") -> str:
+def slides_html(*, title: str, cards: Sequence[Panel], lang: str = "en") -> str:
     """A reveal.js slide deck, one slide per card, self-contained and offline.
 
     reveal.js 5.1.0 (shipped with netsoc, :func:`netsoc.resources.asset_text`)

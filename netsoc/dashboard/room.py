@@ -3,7 +3,7 @@
 :func:`room_state` reads the cohort, keeps the published batches only
 (:func:`netsoc.dashboard.release.published`), scores them and returns a
 :class:`RoomState`: plain numbers and labels in the dashboard's language, no
-respondent ids and nothing per person.  :mod:`netsoc.dashboard.cards` turns it
+respondent ids and nothing per person.  :mod:`netsoc.dashboard.panels` turns it
 into HTML, :mod:`netsoc.dashboard.export` into PNG pages and slides.
 """
 

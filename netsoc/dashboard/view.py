@@ -8,7 +8,7 @@ forms, the live count in a polite status region.
 
 from __future__ import annotations
 
-from netsoc.dashboard.cards import Card, comment_pages, count_card, join_card, room_cards
+from netsoc.dashboard.panels import Panel, comment_pages, count_card, join_card, room_panels
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
 from netsoc.web import escape as e
@@ -33,7 +33,7 @@ def join_warning(d: Dashboard, check: JoinCheck) -> str | None:
     return None if problem is None else d.t(problem[0], address=problem[1])
 
 
-def deck(d: Dashboard, check: JoinCheck) -> list[Card]:
+def deck(d: Dashboard, check: JoinCheck) -> list[Panel]:
     """The presenter's cards: the join screen alone below k, else count, charts, comments, join."""
     activity = d.activity()
     state = d.state()
@@ -45,7 +45,7 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Card]:
         return [join]
     low, high = d.response_range
     return ([count_card(activity, d.t, n_shown=state.n_shown, k=d.k)]
-            + room_cards(state, d.t, k=d.k, low=low, high=high, cohort=d.settings.cohort)
+            + room_panels(state, d.t, k=d.k, low=low, high=high, cohort=d.settings.cohort)
             + comment_pages(d.released_comments(), d.t) + [join])
 
 
@@ -58,7 +58,7 @@ def _page(d: Dashboard, title: str, body: str, *, cls: str, data: str = "",
             f"</head><body class='{cls}'{data}>{body}{module}</body></html>")
 
 
-def presenter_page(d: Dashboard, cards: list[Card]) -> str:
+def presenter_page(d: Dashboard, cards: list[Panel]) -> str:
     """The projector's page: one card at a time, keyboard and auto-advance (presenter.js)."""
     t = d.t
     title = t("dashboard_heading", title=d.instrument.title)

@@ -194,10 +194,10 @@ def test_keys_auto_advance_comments_and_accessibility(projector, served, tmp_pat
 def test_exported_slides_run_offline(projector):
     # the deck carries reveal.js itself: with every outside request aborted
     # (projector fails on any attempt) it still becomes a running slide show
-    from netsoc.dashboard.cards import Card
+    from netsoc.dashboard.panels import Panel
     from netsoc.dashboard.export import slides_html
 
-    deck = slides_html(title="Room", cards=[Card("x", "A card", "<p>fine</p>")])
+    deck = slides_html(title="Room", cards=[Panel("x", "A card", "<p>fine</p>")])
     projector.set_content(deck)
     projector.wait_for_function("window.Reveal && Reveal.isReady()")
     assert projector.evaluate("Reveal.getTotalSlides()") == 2

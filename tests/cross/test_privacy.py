@@ -169,7 +169,7 @@ def test_report_breakdowns_leave_out_small_groups(small_group_study, instrument)
 @pytest.mark.fault("privacy: groups smaller than k", expect="left out of every breakdown")
 def test_dashboard_breakdowns_leave_out_small_groups(tmp_path, instrument):
     from netsoc.dashboard import Dashboard, DashboardSettings
-    from netsoc.dashboard.cards import room_cards
+    from netsoc.dashboard.panels import room_panels
 
     rng = np.random.default_rng(3)
     with open_store(tmp_path / "d.sqlite", instrument=instrument) as store:
@@ -180,7 +180,7 @@ def test_dashboard_breakdowns_leave_out_small_groups(tmp_path, instrument):
             d = Dashboard(store, DashboardSettings(cohort="W", min_group_size=5, group_field=field))
             state = d.state()
             low, high = d.response_range
-            shown = "".join(c.html() for c in room_cards(state, d.t, k=5, low=low, high=high,
+            shown = "".join(c.html() for c in room_panels(state, d.t, k=5, low=low, high=high,
                                                           cohort="W"))
             for label in instrument.choice_fields[field].options.values():
                 if field == "role" and label == instrument.value_labels("role")["sales"]:

@@ -1,4 +1,4 @@
-"""The presenter view's cards: one full-screen panel each, as server-built HTML.
+"""The presenter's panels: each one full-screen card on the projector, as server-built HTML.
 
 Every chart is a real ``<table>`` (a row per label: the label in a header
 cell, the value as text, and a bar drawn as a tiny SVG with presentation
@@ -19,14 +19,14 @@ from netsoc.dashboard.texts import Texts
 from netsoc.web import escape as e
 from netsoc.web import fmt_percent
 
-__all__ = ["Card", "room_cards", "join_card", "count_card", "comment_pages", "COMMENT_PAGE_CHARS"]
+__all__ = ["Panel", "room_panels", "join_card", "count_card", "comment_pages", "COMMENT_PAGE_CHARS"]
 
 #: Characters of comments per projected page (a page holds at least one comment).
 COMMENT_PAGE_CHARS = 420
 
 
 @dataclass(frozen=True)
-class Card:
+class Panel:
     """One presenter card: ``name`` (a stable hook), its heading and its HTML body."""
 
     name: str
@@ -78,32 +78,32 @@ def _legend(t: Texts) -> str:
             f"<span class='key key-b'></span>{e(t('gauge_socializing'))}</p>")
 
 
-def _profiles(s: RoomState, t: Texts, k: int) -> Card:
+def _profiles(s: RoomState, t: Texts, k: int) -> Panel:
     head = [t("table_profile"), "", t("table_people")]
-    return Card("profiles", t("panel_profiles"),
+    return Panel("profiles", t("panel_profiles"),
                 _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k)))
 
 
-def _facets(s: RoomState, t: Texts, low: int, high: int) -> Card:
+def _facets(s: RoomState, t: Texts, low: int, high: int) -> Panel:
     span = high - low
     rows = [(b.label,
              _svg(_bar_svg(((b.value or low) - low) / span, y=0.5, h=4)
                   + _bar_svg(((b.second or low) - low) / span, "bar-b", y=5.5, h=4)),
              f"{e(t.num(b.value))} / {e(t.num(b.second))}") for b in s.facets]
     head = [t("column_facet"), "", f"{t('gauge_networking')} / {t('gauge_socializing')}"]
-    return Card("facets", t("panel_facets"),
+    return Panel("facets", t("panel_facets"),
                 _legend(t) + _table(t("room_facets_summary", low=low, high=high), head, rows))
 
 
-def _statement(s: RoomState, t: Texts, k: int) -> Card:
+def _statement(s: RoomState, t: Texts, k: int) -> Panel:
     head = [t("table_value"), "", t("table_people")]
-    return Card("statement", t("panel_statement"),
+    return Panel("statement", t("panel_statement"),
                 f"<p class='statement'>{e(s.statement_text)}</p>"
                 + _table(t("statement_summary"), head,
                          _count_rows(s.statement, t, k)))
 
 
-def _balance(s: RoomState, t: Texts, k: int) -> Card:
+def _balance(s: RoomState, t: Texts, k: int) -> Panel:
     bins = s.balance
     assert bins is not None
     total = sum(int(c) for c in bins["count"].dropna()) or 1
@@ -115,12 +115,12 @@ def _balance(s: RoomState, t: Texts, k: int) -> Card:
         else:
             rows.append((label, _svg(_bar_svg(r.count / total)), e(t.num(r.count, 0))))
     head = [t("table_balance_band"), "", t("table_people")]
-    return Card("balance", t("panel_balance"),
+    return Panel("balance", t("panel_balance"),
                 f"<p class='axis-note'>{e(t('axis_balance'))}</p>"
                 + _table(t("room_balance_summary", k=k), head, rows))
 
 
-def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Card:
+def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
     cells = s.quadrant
     assert cells is not None
     edges = s.grid_edges
@@ -140,27 +140,27 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Card:
                 tds.append(f"<td class='cell cell-{level}'>{e(t.num(c['count'], 0))}</td>")
         body.append(f"<tr><th scope='row'>{e(band[row])}</th>{''.join(tds)}</tr>")
     caption = t("quadrant_summary", low=low, high=high, k=k)
-    return Card("quadrant", t("panel_quadrant"),
+    return Panel("quadrant", t("panel_quadrant"),
                 f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
                 f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
                 f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
                 f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>")
 
 
-def _groups(s: RoomState, t: Texts, k: int) -> Card:
+def _groups(s: RoomState, t: Texts, k: int) -> Panel:
     rows = [(b.label, _svg(_bar_svg(b.value, centre=True)), e(t.num(b.value)))
             for b in s.groups]
     note = f"<p class='note'>{e(t('groups_hidden_any', k=k))}</p>" if s.groups_hidden else ""
     head = [t("table_group"), "", t("table_mean_balance")]
-    return Card("groups", t("panel_groups"),
+    return Panel("groups", t("panel_groups"),
                 _table(t("groups_summary", field=s.group_field_label), head, rows) + note)
 
 
-def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | None) -> Card:
+def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | None) -> Panel:
     other = s.compare_cohort or ""
     title = t("panel_compare", other=other)
     if not s.compare_n:
-        return Card("compare", title, f"<p class='note'>{e(t('compare_waiting', other=other, k=k))}</p>")
+        return Panel("compare", title, f"<p class='note'>{e(t('compare_waiting', other=other, k=k))}</p>")
     span = (high - low) / 2  # a lean of half the answer range fills the half bar
     rows = [(b.label,
              _svg(_bar_svg(max(-1.0, min(1.0, (b.value or 0) / span)), centre=True, y=0.5, h=4)
@@ -171,10 +171,10 @@ def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | 
               f"<span class='key key-a'></span>{e(cohort or '')} "
               f"<span class='key key-c'></span>{e(other)}</p>")
     head = [t("column_facet"), "", f"{cohort or ''} / {other}"]
-    return Card("compare", title, legend + _table(t("compare_summary"), head, rows))
+    return Panel("compare", title, legend + _table(t("compare_summary"), head, rows))
 
 
-def _norms(s: RoomState, t: Texts, k: int) -> Card:
+def _norms(s: RoomState, t: Texts, k: int) -> Panel:
     bins = s.norms
     assert bins is not None
     top = max([float(x) for x in bins["norm_share"]] + [float(x) for x in
@@ -191,12 +191,12 @@ def _norms(s: RoomState, t: Texts, k: int) -> Card:
               f"<span class='key key-a'></span>{e(t('norms_room'))} "
               f"<span class='key key-c'></span>{e(t('norms_reference'))}</p>")
     head = [t("table_balance_band"), "", f"{t('norms_room')} / {t('norms_reference')}"]
-    return Card("norms", t("panel_norms"),
+    return Panel("norms", t("panel_norms"),
                 legend + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows))
 
 
-def room_cards(s: RoomState, t: Texts, *, k: int, low: int, high: int,
-               cohort: str | None) -> list[Card]:
+def room_panels(s: RoomState, t: Texts, *, k: int, low: int, high: int,
+               cohort: str | None) -> list[Panel]:
     """The chart cards of a published room (empty below k)."""
     if s.n_shown < k:
         return []
@@ -213,7 +213,7 @@ def room_cards(s: RoomState, t: Texts, *, k: int, low: int, high: int,
     return cards
 
 
-def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> Card:
+def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> Panel:
     """The live count: answers, arrivals per minute, answering now, and the batch note."""
     closed = ("" if activity.get("collection_open", True)
               else f"<p class='alert'>{e(t('collection_closed'))}</p>")
@@ -225,25 +225,25 @@ def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> C
             f"<div><dt>{e(t('count_rate'))}</dt><dd>{e(t.num(activity['arrivals_per_minute']))}</dd></div>"
             f"<div><dt>{e(t('count_answering'))}</dt><dd>{e(t.num(activity['open_drafts'], 0))}</dd>"
             f"</div></dl>{closed}{batch}")
-    return Card("count", t("count_heading"), body)
+    return Panel("count", t("count_heading"), body)
 
 
 def join_card(t: Texts, *, url: str | None, qr: str, short: str, submitted: int, k: int,
-              warning: str | None, is_open: bool = True) -> Card:
+              warning: str | None, is_open: bool = True) -> Panel:
     """The join screen: the QR code (most of the height), the short address and the progress to k."""
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
     if not is_open:
         warn = f"<p class='alert'>{e(t('collection_closed'))}</p>" + warn
     if not url:
-        return Card("join", t("panel_join"), warn)
+        return Panel("join", t("panel_join"), warn)
     progress = (t("join_progress", n=submitted, k=k) if submitted < k else t("join_open_more"))
     body = (f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
             f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"
             f"<p class='join-progress'>{e(progress)}</p>{warn}</div></div>")
-    return Card("join", t("panel_join"), body)
+    return Panel("join", t("panel_join"), body)
 
 
-def comment_pages(comments: Sequence[str], t: Texts) -> list[Card]:
+def comment_pages(comments: Sequence[str], t: Texts) -> list[Panel]:
     """The released comments, every one of them, on as many cards as they need."""
     pages: list[list[str]] = []
     size = COMMENT_PAGE_CHARS + 1
@@ -254,6 +254,6 @@ def comment_pages(comments: Sequence[str], t: Texts) -> list[Card]:
         pages[-1].append(c)
         size += len(c)
     n = len(pages)
-    return [Card(f"comments-{i}", t("comments_page", i=i, n=n),
+    return [Panel(f"comments-{i}", t("comments_page", i=i, n=n),
                  "<ul class='comments'>" + "".join(f"<li>{e(c)}</li>" for c in page) + "</ul>")
             for i, page in enumerate(pages, start=1)]
