@@ -33,8 +33,7 @@ __all__ = [
 def check_frame(data: Any, argument: str = "data") -> pd.DataFrame:
     """Return ``data`` if it is a non-empty DataFrame, else raise DataError."""
     if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"{argument}: expected a pandas DataFrame, got {type(data).__name__}")
+        raise DataError(f"{argument}: expected a pandas DataFrame, got {type(data).__name__}")
     if data.shape[0] == 0:
         raise DataError(f"{argument}: the table has no rows; expected at least one respondent")
     return data
@@ -50,8 +49,8 @@ def as_list(value: str | Iterable[str] | None, argument: str) -> list[str]:
         out = list(value)
     except TypeError:
         raise DataError(
-            f"{argument}: expected a column name or a list of column names, "
-            f"got {value!r}") from None
+            f"{argument}: expected a column name or a list of column names, got {value!r}"
+        ) from None
     if not out:
         raise DataError(f"{argument}: the list of columns is empty; expected at least one name")
     return out
@@ -65,9 +64,7 @@ def check_columns(data: pd.DataFrame, columns: str | Sequence[str], argument: st
         shown = ", ".join(repr(c) for c in missing)
         available = list(map(str, data.columns[:12]))
         more = " ..." if data.shape[1] > 12 else ""
-        raise DataError(
-            f"{argument}: column {shown} not found in the data "
-            f"(available: {available}{more})")
+        raise DataError(f"{argument}: column {shown} not found in the data (available: {available}{more})")
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup:
         raise DataError(f"{argument}: column(s) {dup} listed more than once")
@@ -80,8 +77,7 @@ def check_numeric(data: pd.DataFrame, columns: str | Sequence[str], argument: st
     for c in cols:
         dtype = data[c].dtype
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            raise DataError(
-                f"{argument}: column {c!r} is not numeric (dtype {dtype}); expected numbers")
+            raise DataError(f"{argument}: column {c!r} is not numeric (dtype {dtype}); expected numbers")
     return cols
 
 
@@ -114,8 +110,9 @@ def numeric_matrix(data: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return out
 
 
-def check_levels(values: pd.Series, argument: str, *, min_levels: int = 2,
-                 max_levels: int | None = None) -> list[Any]:
+def check_levels(
+    values: pd.Series, argument: str, *, min_levels: int = 2, max_levels: int | None = None
+) -> list[Any]:
     """Check the number of distinct non-missing levels of a grouping column."""
     levels = list(pd.unique(values.dropna()))
     try:
@@ -125,19 +122,20 @@ def check_levels(values: pd.Series, argument: str, *, min_levels: int = 2,
     if len(levels) < min_levels:
         raise DataError(
             f"{argument}: column {values.name!r} has {len(levels)} level(s) "
-            f"{levels!r} among non-missing values; expected at least {min_levels}")
+            f"{levels!r} among non-missing values; expected at least {min_levels}"
+        )
     if max_levels is not None and len(levels) > max_levels:
         raise DataError(
             f"{argument}: column {values.name!r} has {len(levels)} levels "
-            f"{levels!r}; expected at most {max_levels}")
+            f"{levels!r}; expected at most {max_levels}"
+        )
     return levels
 
 
 def check_min_n(n: int, minimum: int, argument: str, what: str = "respondents") -> None:
     """Raise DataError if fewer than ``minimum`` usable observations remain."""
     if n < minimum:
-        raise DataError(
-            f"{argument}: only {n} {what} with complete data; expected at least {minimum}")
+        raise DataError(f"{argument}: only {n} {what} with complete data; expected at least {minimum}")
 
 
 def check_choice(value: Any, allowed: Iterable[Any], argument: str) -> Any:

@@ -30,8 +30,8 @@ import numpy as np
 
 __all__ = ["Moments", "pairwise_moments", "listwise_rows"]
 
-_CHUNK = 4_096    # rows per product: the chunk buffers stay in a core's L2 cache
-_HEAD = 65_536    # rows that set the centre of each column
+_CHUNK = 4_096  # rows per product: the chunk buffers stay in a core's L2 cache
+_HEAD = 65_536  # rows that set the centre of each column
 _WORKERS = min(4, os.cpu_count() or 1)
 
 
@@ -49,8 +49,7 @@ def listwise_rows(x: np.ndarray) -> np.ndarray:
     return ~np.isnan(x).any(axis=1)
 
 
-def pairwise_moments(x: np.ndarray | Sequence[np.ndarray], *, corr: bool = False
-                     ) -> Moments:
+def pairwise_moments(x: np.ndarray | Sequence[np.ndarray], *, corr: bool = False) -> Moments:
     """Pairwise-complete covariance (and optionally correlation) matrix.
 
     Parameters
@@ -100,15 +99,15 @@ def pairwise_moments(x: np.ndarray | Sequence[np.ndarray], *, corr: bool = False
     rows = sum(p[1] for p in parts)
 
     P = G[:k, :k]
-    S = G[:k, k:2 * k]
-    N = G[k:2 * k, k:2 * k]
+    S = G[:k, k : 2 * k]
+    N = G[k : 2 * k, k : 2 * k]
     with np.errstate(invalid="ignore", divide="ignore"):
         dev = P - S * S.T / N
         cov = dev / (N - 1)
         cov[N < 2] = np.nan
         cor = None
         if corr:
-            Q = G[2 * k:, k:2 * k]
+            Q = G[2 * k :, k : 2 * k]
             ss = Q - S * S / N
             cor = dev / np.sqrt(ss * ss.T)
             cor[N < 2] = np.nan
@@ -135,8 +134,7 @@ def _centre(columns: list[np.ndarray]) -> np.ndarray:
 class _Accumulator:
     """Gram matrix of ``[X0, M (, X0^2)]`` summed over chunks, with reused buffers."""
 
-    def __init__(self, columns: list[np.ndarray], mu: np.ndarray, blocks: int,
-                 rows: int) -> None:
+    def __init__(self, columns: list[np.ndarray], mu: np.ndarray, blocks: int, rows: int) -> None:
         k = len(columns)
         self.columns, self.mu, self.k = columns, mu, k
         self.corr = blocks == 3
@@ -159,9 +157,9 @@ class _Accumulator:
         np.isnan(x0, out=miss)
         self.rows += m - int(np.count_nonzero(miss.all(axis=1)))
         np.copyto(x0, 0.0, where=miss)
-        np.logical_not(miss, out=a[:, k:2 * k], casting="unsafe")
+        np.logical_not(miss, out=a[:, k : 2 * k], casting="unsafe")
         if self.corr:
-            np.multiply(x0, x0, out=a[:, 2 * k:])
+            np.multiply(x0, x0, out=a[:, 2 * k :])
         self.G += a.T @ a
 
 

@@ -178,11 +178,11 @@ class RespondentScorer:
                     raise TypeError
                 f = float(v)
             except (TypeError, ValueError):
-                raise DataError(f"answers: {qid!r} must be a whole-number code {lo:g}..{hi:g}, "
-                                f"got {v!r}") from None
+                raise DataError(
+                    f"answers: {qid!r} must be a whole-number code {lo:g}..{hi:g}, got {v!r}"
+                ) from None
             if not (lo <= f <= hi) or f != math.floor(f):
-                raise DataError(f"answers: {qid!r} must be a whole-number code {lo:g}..{hi:g}, "
-                                f"got {v!r}")
+                raise DataError(f"answers: {qid!r} must be a whole-number code {lo:g}..{hi:g}, got {v!r}")
             x[j] = f
         return x
 
@@ -193,7 +193,7 @@ class RespondentScorer:
         items = item_matrix(data, self.item_ids, int(self.lo), int(self.hi))
         if not self._expected.size:
             return items
-        present = [q for q in self.question_ids[self._n_items:] if q in data.columns]
+        present = [q for q in self.question_ids[self._n_items :] if q in data.columns]
         checks = np.full((len(data), len(self._expected)), np.nan)
         if present:
             lo, hi = self._q_lo[self._n_items], self._q_hi[self._n_items]
@@ -219,7 +219,7 @@ class RespondentScorer:
             also ``attention_answered`` and ``attention_failures``.
         """
         x = np.atleast_2d(np.asarray(x, dtype=float))
-        items = x[:, :self._n_items]
+        items = x[:, : self._n_items]
         keyed = np.where(self._reverse, self.lo + self.hi - items, items)
         answered = ~np.isnan(keyed)
         totals = np.where(answered, keyed, 0.0) @ self._members
@@ -233,12 +233,11 @@ class RespondentScorer:
         out["engagement"] = (net + soc) / 2
         scoring = self.instrument.scoring
         out["engagement_level"] = self._levels(out["engagement"], scoring.engagement_levels)
-        out["intentionality_level"] = self._levels(out["intentionality"],
-                                                   scoring.intentionality_levels)
+        out["intentionality_level"] = self._levels(out["intentionality"], scoring.intentionality_levels)
         out["profile"] = self._profile(out["balance"], out["engagement"])
-        for g, name in enumerate(self._names[:self._n_scales]):
+        for g, name in enumerate(self._names[: self._n_scales]):
             out[f"n_answered_{name}"] = counts[:, g].astype(np.int64)
-        checks = x[:, self._n_items:]
+        checks = x[:, self._n_items :]
         done = ~np.isnan(checks)
         out["attention_answered"] = done.sum(axis=1)
         out["attention_failures"] = (done & (checks != self._expected)).sum(axis=1)
@@ -309,8 +308,9 @@ def answers_frame(answers: Mapping[str, Any], instrument: Instrument | None = No
     return out
 
 
-def reference_reliability(reference: pd.DataFrame | None = None,
-                          instrument: Instrument | None = None) -> pd.Series:
+def reference_reliability(
+    reference: pd.DataFrame | None = None, instrument: Instrument | None = None
+) -> pd.Series:
     """Reliability of each feedback score in a reference sample.
 
     Parameters
@@ -333,11 +333,16 @@ def reference_reliability(reference: pd.DataFrame | None = None,
     inst = instrument if instrument is not None else load_instrument()
     if reference is None:
         if not isinstance(inst.norms, Norms):
-            raise DataError("reference: the instrument has no inline norms to take reliabilities "
-                            "from; pass a reference sample (or read its norms file with "
-                            "survey.norms)")
-        return pd.Series({name: getattr(inst.norms, name).reliability for name in FEEDBACK_SCORES},
-                         dtype=float, name="reliability").rename_axis("scale")
+            raise DataError(
+                "reference: the instrument has no inline norms to take reliabilities "
+                "from; pass a reference sample (or read its norms file with "
+                "survey.norms)"
+            )
+        return pd.Series(
+            {name: getattr(inst.norms, name).reliability for name in FEEDBACK_SCORES},
+            dtype=float,
+            name="reliability",
+        ).rename_axis("scale")
     rel = reliability(reference, inst)
     whole = rel[rel["facet"].isna()].set_index("scale")["alpha"]
     return whole.reindex(list(FEEDBACK_SCORES)).astype(float).rename("reliability")
@@ -356,8 +361,15 @@ def _coarse(values: np.ndarray, lo: float, hi: float, bins: int) -> np.ndarray:
     return np.clip(np.floor((values - lo) / (hi - lo) * bins), 0, bins - 1)
 
 
-def cohort_band(value: float, peers: np.ndarray, lo: float, hi: float, *,
-                min_group_size: int = MIN_GROUP_SIZE, bins: int = COARSE_BINS) -> str | None:
+def cohort_band(
+    value: float,
+    peers: np.ndarray,
+    lo: float,
+    hi: float,
+    *,
+    min_group_size: int = MIN_GROUP_SIZE,
+    bins: int = COARSE_BINS,
+) -> str | None:
     """The third of the cohort a score lies in, on coarsened scores.
 
     Parameters
@@ -396,29 +408,38 @@ def cohort_band(value: float, peers: np.ndarray, lo: float, hi: float, *,
 
 
 # ------------------------------------------------------------- the card
-def _norm_params(inst: Instrument, reliability: Any,
-                 norms: Mapping[str, tuple[float, float, float]] | None
-                 ) -> dict[str, tuple[float, float, float]]:
+def _norm_params(
+    inst: Instrument, reliability: Any, norms: Mapping[str, tuple[float, float, float]] | None
+) -> dict[str, tuple[float, float, float]]:
     """Score -> (mean, sd, reliability) from ``norms``, else the inline norms (NaN without)."""
     nan = float("nan")
     if norms is None:
         inline = inst.norms if isinstance(inst.norms, Norms) else None
-        norms = {name: ((getattr(inline, name).mean, getattr(inline, name).sd,
-                         getattr(inline, name).reliability) if inline is not None
-                        else (nan, nan, nan)) for name in FEEDBACK_SCORES}
-    out = {name: tuple(float(v) for v in norms.get(name, (nan, nan, nan)))
-           for name in FEEDBACK_SCORES}
+        norms = {
+            name: (
+                (getattr(inline, name).mean, getattr(inline, name).sd, getattr(inline, name).reliability)
+                if inline is not None
+                else (nan, nan, nan)
+            )
+            for name in FEEDBACK_SCORES
+        }
+    out = {name: tuple(float(v) for v in norms.get(name, (nan, nan, nan))) for name in FEEDBACK_SCORES}
     if reliability is not None:
         rel = dict(reliability.items()) if hasattr(reliability, "items") else dict(reliability)
         out = {name: (m, sd, float(rel.get(name, nan))) for name, (m, sd, _r) in out.items()}
     return out  # type: ignore[return-value]
 
 
-def score_rows(own: Mapping[str, Any], instrument: Instrument, *,
-               peers: Mapping[str, np.ndarray] | None = None,
-               reliability: Mapping[str, float] | pd.Series | None = None,
-               norms: Mapping[str, tuple[float, float, float]] | None = None,
-               ci: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> list[dict[str, Any]]:
+def score_rows(
+    own: Mapping[str, Any],
+    instrument: Instrument,
+    *,
+    peers: Mapping[str, np.ndarray] | None = None,
+    reliability: Mapping[str, float] | pd.Series | None = None,
+    norms: Mapping[str, tuple[float, float, float]] | None = None,
+    ci: float = 0.95,
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> list[dict[str, Any]]:
     """The rows of :func:`individual_scores` as plain dicts, from already computed scores.
 
     Parameters
@@ -448,26 +469,41 @@ def score_rows(own: Mapping[str, Any], instrument: Instrument, *,
         sem = sd * math.sqrt(1 - rel) if rel <= 1 else float("nan")
         scored = not math.isnan(est)
         banded = scored and not math.isnan(sem)
-        band = (cohort_band(est, peers[name], lo, hi, min_group_size=min_group_size)
-                if peers is not None and scored else None)
-        rows.append(dict(
-            score=name,
-            label=instrument.scales[name].label if name in instrument.scales else "Balance",
-            estimate=est, reliability=rel, sem=sem,
-            ci_low=max(lo, est - z * sem) if banded else float("nan"),
-            ci_high=min(hi, est + z * sem) if banded else float("nan"),
-            lo=lo, hi=hi, norm_mean=mean, norm_sd=sd,
-            percentile_norm=100 * phi((est - mean) / sd) if scored and sd > 0 else float("nan"),
-            cohort_band=band,
-        ))
+        band = (
+            cohort_band(est, peers[name], lo, hi, min_group_size=min_group_size)
+            if peers is not None and scored
+            else None
+        )
+        rows.append(
+            dict(
+                score=name,
+                label=instrument.scales[name].label if name in instrument.scales else "Balance",
+                estimate=est,
+                reliability=rel,
+                sem=sem,
+                ci_low=max(lo, est - z * sem) if banded else float("nan"),
+                ci_high=min(hi, est + z * sem) if banded else float("nan"),
+                lo=lo,
+                hi=hi,
+                norm_mean=mean,
+                norm_sd=sd,
+                percentile_norm=100 * phi((est - mean) / sd) if scored and sd > 0 else float("nan"),
+                cohort_band=band,
+            )
+        )
     return rows
 
 
-def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, *,
-                      peers: pd.DataFrame | None = None,
-                      reliability: pd.Series | Mapping[str, float] | None = None,
-                      norms: Mapping[str, tuple[float, float, float]] | None = None,
-                      ci: float = 0.95, min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+def individual_scores(
+    data: pd.DataFrame,
+    instrument: Instrument | None = None,
+    *,
+    peers: pd.DataFrame | None = None,
+    reliability: pd.Series | Mapping[str, float] | None = None,
+    norms: Mapping[str, tuple[float, float, float]] | None = None,
+    ci: float = 0.95,
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> pd.DataFrame:
     """One respondent's scores with an error band, a norm percentile and a coarse cohort band.
 
     Parameters
@@ -506,18 +542,33 @@ def individual_scores(data: pd.DataFrame, instrument: Instrument | None = None, 
     """
     inst = instrument if instrument is not None else load_instrument()
     if not isinstance(data, pd.DataFrame) or len(data) != 1:
-        raise DataError(f"data: expected a DataFrame with exactly one row, got "
-                        f"{type(data).__name__} of length {len(data)}")
+        raise DataError(
+            f"data: expected a DataFrame with exactly one row, got "
+            f"{type(data).__name__} of length {len(data)}"
+        )
     scorer = respondent_scorer(inst)
     s = scorer.score_frame(data)
     own = {k: v[0] for k, v in s.items()}
     others = scorer.score_frame(peers) if peers is not None and len(peers) else None
     if peers is not None and others is None:
         others = {name: np.empty(0) for name in FEEDBACK_SCORES}
-    out = pd.DataFrame(score_rows(own, inst, peers=others, reliability=reliability, norms=norms,
-                                  ci=ci, min_group_size=min_group_size))
-    out.attrs.update(ci=ci, z=NormalDist().inv_cdf(0.5 + ci / 2), min_group_size=min_group_size,
-                     norms_source=getattr(inst.norms, "source", None))
+    out = pd.DataFrame(
+        score_rows(
+            own,
+            inst,
+            peers=others,
+            reliability=reliability,
+            norms=norms,
+            ci=ci,
+            min_group_size=min_group_size,
+        )
+    )
+    out.attrs.update(
+        ci=ci,
+        z=NormalDist().inv_cdf(0.5 + ci / 2),
+        min_group_size=min_group_size,
+        norms_source=getattr(inst.norms, "source", None),
+    )
     return out
 
 
@@ -526,8 +577,7 @@ def facet_rows(own: Mapping[str, Any], instrument: Instrument) -> list[dict[str,
     rows = []
     for f, spec in instrument.facets.items():
         net, soc = (float(own[f"{o}_{f}"]) for o in ORIENTATIONS)
-        rows.append(dict(facet=f, label=spec.label, networking=net, socializing=soc,
-                         difference=net - soc))
+        rows.append(dict(facet=f, label=spec.label, networking=net, socializing=soc, difference=net - soc))
     return rows
 
 

@@ -8,20 +8,34 @@ from the analysis it describes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
+
 __all__ = ["methods_paragraph", "fmt_p", "fmt_num"]
 
-_CORRECTION_NAMES = {"holm": "Holm's step-down method", "fdr_bh": "the Benjamini-Hochberg "
-                     "false discovery rate procedure", "bonferroni": "the Bonferroni correction"}
-_TEST_NAMES = {"Welch t": "Welch's t test", "Welch F": "Welch's ANOVA",
-               "one-way ANOVA F": "one-way ANOVA", "Mann-Whitney U": "the Mann-Whitney U test",
-               "Kruskal-Wallis H": "the Kruskal-Wallis test"}
-_EFFECT_NAMES = {"hedges_g": "Hedges' g", "omega_sq": "\u03c9\u00b2",
-                 "rank_biserial": "the rank-biserial correlation", "epsilon_sq": "\u03b5\u00b2"}
+_CORRECTION_NAMES = {
+    "holm": "Holm's step-down method",
+    "fdr_bh": "the Benjamini-Hochberg false discovery rate procedure",
+    "bonferroni": "the Bonferroni correction",
+}
+_TEST_NAMES = {
+    "Welch t": "Welch's t test",
+    "Welch F": "Welch's ANOVA",
+    "one-way ANOVA F": "one-way ANOVA",
+    "Mann-Whitney U": "the Mann-Whitney U test",
+    "Kruskal-Wallis H": "the Kruskal-Wallis test",
+}
+_EFFECT_NAMES = {
+    "hedges_g": "Hedges' g",
+    "omega_sq": "\u03c9\u00b2",
+    "rank_biserial": "the rank-biserial correlation",
+    "epsilon_sq": "\u03b5\u00b2",
+}
 
 
 def fmt_num(x: float, digits: int = 2, *, leading_zero: bool = True) -> str:
@@ -52,21 +66,30 @@ def _reliability_sentence(rel: pd.DataFrame) -> str:
     parts = []
     for r in rows.itertuples():
         if r.method == "alpha":
-            om = f", \u03c9t = {fmt_num(r.omega_total, leading_zero=False)}" \
-                if not np.isnan(r.omega_total) else ""
-            parts.append(f"{r.scale} (k = {r.k}, \u03b1 = {fmt_num(r.alpha, leading_zero=False)}, "
-                         f"95 % CI [{fmt_num(r.ci_low, leading_zero=False)}, "
-                         f"{fmt_num(r.ci_high, leading_zero=False)}]{om})")
+            om = (
+                f", \u03c9t = {fmt_num(r.omega_total, leading_zero=False)}"
+                if not np.isnan(r.omega_total)
+                else ""
+            )
+            parts.append(
+                f"{r.scale} (k = {r.k}, \u03b1 = {fmt_num(r.alpha, leading_zero=False)}, "
+                f"95 % CI [{fmt_num(r.ci_low, leading_zero=False)}, "
+                f"{fmt_num(r.ci_high, leading_zero=False)}]{om})"
+            )
         else:
-            parts.append(f"the balance difference score (reliability "
-                         f"{fmt_num(r.alpha, leading_zero=False)})")
+            parts.append(f"the balance difference score (reliability {fmt_num(r.alpha, leading_zero=False)})")
     facets = rel[rel["facet"].notna() & (rel["method"] == "alpha")]
     text = "Internal consistency was " + _join(parts) + "."
     if len(facets):
-        text += (f" Facet reliabilities ranged from {fmt_num(facets['alpha'].min(), leading_zero=False)}"
-                 f" to {fmt_num(facets['alpha'].max(), leading_zero=False)}"
-                 + (f" ({facets['k'].min()} items each)." if facets['k'].min() == facets['k'].max()
-                    else f" ({facets['k'].min()}-{facets['k'].max()} items per facet)."))
+        text += (
+            f" Facet reliabilities ranged from {fmt_num(facets['alpha'].min(), leading_zero=False)}"
+            f" to {fmt_num(facets['alpha'].max(), leading_zero=False)}"
+            + (
+                f" ({facets['k'].min()} items each)."
+                if facets["k"].min() == facets["k"].max()
+                else f" ({facets['k'].min()}-{facets['k'].max()} items per facet)."
+            )
+        )
     return text
 
 
@@ -80,21 +103,28 @@ def _comparison_sentences(cmp: pd.DataFrame, alpha: float) -> str:
     effects = [_EFFECT_NAMES.get(e, str(e)) for e in dict.fromkeys(tested["effect"].dropna())]
     corr = _CORRECTION_NAMES.get(cmp.attrs.get("correction", ""), str(cmp.attrs.get("correction")))
     k_min = cmp.attrs.get("min_group_size", "")
-    text = (f"Group differences in {_join(dvs)} by {_join(groups)} were tested with "
-            f"{_join(tests) or 'no test'} ({len(tested)} tests"
-            + (f"; {len(cmp) - len(tested)} comparisons could not be tested" if len(tested) < len(cmp) else "")
-            + f"), with effect sizes reported as {_join(effects) or 'NA'}. "
-            f"Levels with fewer than {k_min} respondents and the answer \u201cprefer not to say\u201d "
-            f"were left out of the comparisons. p values were adjusted for multiple comparisons with "
-            f"{corr} and compared with \u03b1 = {fmt_num(alpha, 3, leading_zero=False).rstrip('0')}.")
+    text = (
+        f"Group differences in {_join(dvs)} by {_join(groups)} were tested with "
+        f"{_join(tests) or 'no test'} ({len(tested)} tests"
+        + (f"; {len(cmp) - len(tested)} comparisons could not be tested" if len(tested) < len(cmp) else "")
+        + f"), with effect sizes reported as {_join(effects) or 'NA'}. "
+        f"Levels with fewer than {k_min} respondents and the answer \u201cprefer not to say\u201d "
+        f"were left out of the comparisons. p values were adjusted for multiple comparisons with "
+        f"{corr} and compared with \u03b1 = {fmt_num(alpha, 3, leading_zero=False).rstrip('0')}."
+    )
     sig = tested[tested["p_adj"] < alpha]
     if len(sig):
-        parts = [f"{r.dv} by {r.group} ({_stat(r)}, {fmt_p(r.p_adj).replace('p', 'p_adj', 1)}, "
-                 f"{_EFFECT_NAMES.get(r.effect, r.effect)} = "
-                 f"{fmt_num(r.estimate, leading_zero=r.effect in ('hedges_g', 'cohen_d'))})"
-                 for r in sig.itertuples()]
-        text += f" After correction, {len(sig)} of {len(tested)} differences were significant: " \
-                + "; ".join(parts) + "."
+        parts = [
+            f"{r.dv} by {r.group} ({_stat(r)}, {fmt_p(r.p_adj).replace('p', 'p_adj', 1)}, "
+            f"{_EFFECT_NAMES.get(r.effect, r.effect)} = "
+            f"{fmt_num(r.estimate, leading_zero=r.effect in ('hedges_g', 'cohen_d'))})"
+            for r in sig.itertuples()
+        ]
+        text += (
+            f" After correction, {len(sig)} of {len(tested)} differences were significant: "
+            + "; ".join(parts)
+            + "."
+        )
     else:
         text += f" After correction, none of the {len(tested)} differences was significant."
     return text
@@ -120,21 +150,31 @@ def _regression_sentence(reg: pd.DataFrame, alpha: float) -> str:
     se = " with HC3 heteroscedasticity-consistent standard errors" if robust == "HC3" else ""
     terms = reg[reg["term"] != "Intercept"]
     sig = terms[terms["p"] < alpha]
-    text = (f"An ordinary least squares regression ({formula}){se} on n = {int(r0['n'])} "
-            f"respondents explained R\u00b2 = {fmt_num(r0['r2'], 3, leading_zero=False)} "
-            f"(adjusted {fmt_num(r0['r2_adj'], 3, leading_zero=False)}) of the variance; "
-            f"{len(sig)} of {len(terms)} coefficients had p < "
-            f"{fmt_num(alpha, 3, leading_zero=False).rstrip('0')} (not adjusted).")
+    text = (
+        f"An ordinary least squares regression ({formula}){se} on n = {int(r0['n'])} "
+        f"respondents explained R\u00b2 = {fmt_num(r0['r2'], 3, leading_zero=False)} "
+        f"(adjusted {fmt_num(r0['r2_adj'], 3, leading_zero=False)}) of the variance; "
+        f"{len(sig)} of {len(terms)} coefficients had p < "
+        f"{fmt_num(alpha, 3, leading_zero=False).rstrip('0')} (not adjusted)."
+    )
     return text
 
 
-def methods_paragraph(*, instrument, n_total: int, n_excluded: int, exclusion_rule: str,  # noqa: ANN001
-                      reliability: pd.DataFrame | None = None,
-                      structure: str | None = None,
-                      comparisons: pd.DataFrame | None = None,
-                      regression: pd.DataFrame | None = None, alpha: float = 0.05,
-                      seed: int | None = None, data_sha256: str | None = None,
-                      packages: dict[str, str] | None = None) -> str:
+def methods_paragraph(
+    *,
+    instrument: Instrument,
+    n_total: int,
+    n_excluded: int,
+    exclusion_rule: str,
+    reliability: pd.DataFrame | None = None,
+    structure: str | None = None,
+    comparisons: pd.DataFrame | None = None,
+    regression: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    seed: int | None = None,
+    data_sha256: str | None = None,
+    packages: dict[str, str] | None = None,
+) -> str:
     """The methods paragraph for a paper, from the results of one run.
 
     Parameters
@@ -176,8 +216,9 @@ def methods_paragraph(*, instrument, n_total: int, n_excluded: int, exclusion_ru
         f"{hi - lo + 1}-point agreement scale ({lo}-{hi}), with "
         f"{len(instrument.attention_checks)} attention-check items.",
         f"Of N = {n_total} responses, {n_excluded} ({share:.1%}) were excluded as careless "
-        f"({exclusion_rule}), leaving n = {n} for analysis." if n_excluded else
-        f"Of N = {n_total} responses none were excluded ({exclusion_rule}); n = {n} were analysed.",
+        f"({exclusion_rule}), leaving n = {n} for analysis."
+        if n_excluded
+        else f"Of N = {n_total} responses none were excluded ({exclusion_rule}); n = {n} were analysed.",
         "Scale scores were the means of the answered items after reflecting reverse-keyed items; "
         "a scale was scored only when enough of its items were answered, and nothing was imputed. "
         f"The balance index is (networking \u2212 socializing) / {hi - lo}, ranging from \u22121 "
@@ -193,9 +234,12 @@ def methods_paragraph(*, instrument, n_total: int, n_excluded: int, exclusion_ru
         parts.append(_regression_sentence(regression, alpha))
     tail = []
     if packages:
-        tail.append("Analyses used netsoc " + packages.get("netsoc", "")
-                    + " with " + ", ".join(f"{p} {v}" for p, v in packages.items()
-                                          if p in ("pandas", "scipy", "statsmodels")))
+        tail.append(
+            "Analyses used netsoc "
+            + packages.get("netsoc", "")
+            + " with "
+            + ", ".join(f"{p} {v}" for p, v in packages.items() if p in ("pandas", "scipy", "statsmodels"))
+        )
     if seed is not None:
         tail.append(f"random seed {seed}")
     if data_sha256:

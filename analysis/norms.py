@@ -44,21 +44,33 @@ from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 
-__all__ = ["PERCENTILES", "PERCENTILE_METHOD", "CI_METHOD", "quantile_ci", "norm_scores",
-           "score_summary", "percentile_table", "room_over_norms", "room_over_norms_figure",
-           "norm_cdf"]
+__all__ = [
+    "PERCENTILES",
+    "PERCENTILE_METHOD",
+    "CI_METHOD",
+    "quantile_ci",
+    "norm_scores",
+    "score_summary",
+    "percentile_table",
+    "room_over_norms",
+    "room_over_norms_figure",
+    "norm_cdf",
+]
 
 #: The percentiles a norms file keeps: 5, 10, ..., 95.
 PERCENTILES: tuple[int, ...] = tuple(range(5, 100, 5))
 #: How the percentile values are computed, in words (stored in the file).
 PERCENTILE_METHOD = "sample quantile, linear interpolation between order statistics (R type 7)"
 #: How their intervals are computed, in words (stored in the file).
-CI_METHOD = ("distribution-free order-statistic interval [X_(l), X_(u)], "
-             "l = qbinom((1-ci)/2, n, p), u = qbinom(1-(1-ci)/2, n, p) + 1")
+CI_METHOD = (
+    "distribution-free order-statistic interval [X_(l), X_(u)], "
+    "l = qbinom((1-ci)/2, n, p), u = qbinom(1-(1-ci)/2, n, p) + 1"
+)
 
 
-def quantile_ci(n: int, p: float | Sequence[float] | np.ndarray, ci: float = 0.95
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quantile_ci(
+    n: int, p: float | Sequence[float] | np.ndarray, ci: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Order-statistic ranks bounding the ``p``-quantile with confidence ``ci``.
 
     Parameters
@@ -106,8 +118,7 @@ def norm_scores(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.
     return scored[names].astype("float64")
 
 
-def _reliabilities(data: pd.DataFrame, inst: Instrument, names: list[str]
-                   ) -> dict[str, tuple[float, float]]:
+def _reliabilities(data: pd.DataFrame, inst: Instrument, names: list[str]) -> dict[str, tuple[float, float]]:
     from analysis.psychometrics import reliability
 
     rel = reliability(data, inst)
@@ -140,22 +151,28 @@ def score_summary(data: pd.DataFrame, instrument: Instrument | None = None) -> p
     inst = instrument if instrument is not None else load_instrument()
     scores = norm_scores(data, inst)
     rel = _reliabilities(data, inst, list(scores.columns))
-    out = pd.DataFrame({
-        "score": scores.columns,
-        "n": scores.notna().sum().to_numpy(),
-        "mean": scores.mean().to_numpy(),
-        "sd": scores.std(ddof=1).to_numpy(),
-        "reliability": [rel[c][0] for c in scores.columns],
-        "omega": [rel[c][1] for c in scores.columns],
-        "min": scores.min().to_numpy(),
-        "max": scores.max().to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "score": scores.columns,
+            "n": scores.notna().sum().to_numpy(),
+            "mean": scores.mean().to_numpy(),
+            "sd": scores.std(ddof=1).to_numpy(),
+            "reliability": [rel[c][0] for c in scores.columns],
+            "omega": [rel[c][1] for c in scores.columns],
+            "min": scores.min().to_numpy(),
+            "max": scores.max().to_numpy(),
+        }
+    )
     return out
 
 
-def percentile_table(data: pd.DataFrame, instrument: Instrument | None = None, *,
-                     ci: float = 0.95, percentiles: Sequence[float] = PERCENTILES
-                     ) -> pd.DataFrame:
+def percentile_table(
+    data: pd.DataFrame,
+    instrument: Instrument | None = None,
+    *,
+    ci: float = 0.95,
+    percentiles: Sequence[float] = PERCENTILES,
+) -> pd.DataFrame:
     """Percentiles of every score with distribution-free intervals.
 
     Parameters
@@ -187,9 +204,19 @@ def percentile_table(data: pd.DataFrame, instrument: Instrument | None = None, *
         if len(x) == 0:
             continue
         lo, hi, cov = quantile_ci(len(x), levels, ci)
-        frames.append(pd.DataFrame({
-            "score": name, "p": pcts, "value": np.quantile(x, levels, method="linear"),
-            "low": x[lo - 1], "high": x[hi - 1], "coverage": cov, "n": len(x)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "score": name,
+                    "p": pcts,
+                    "value": np.quantile(x, levels, method="linear"),
+                    "low": x[lo - 1],
+                    "high": x[hi - 1],
+                    "coverage": cov,
+                    "n": len(x),
+                }
+            )
+        )
     if not frames:
         raise DataError("data: no respondent has any score; norms need scored responses")
     return pd.concat(frames, ignore_index=True)
@@ -215,13 +242,19 @@ def norm_cdf(values: np.ndarray, table: pd.DataFrame, lower: float, upper: float
     # collapse ties to their largest share so the points increase strictly
     xs_u, last = np.unique(xs[::-1], return_index=True)
     ps_u = ps[::-1][last]
-    return np.interp(np.asarray(values, float), xs_u, np.maximum.accumulate(ps_u),
-                     left=0.0, right=1.0)
+    return np.interp(np.asarray(values, float), xs_u, np.maximum.accumulate(ps_u), left=0.0, right=1.0)
 
 
-def room_over_norms(data: pd.DataFrame, table: pd.DataFrame, *, lower: float, upper: float,
-                    balance: str = "balance", bins: int = 10, min_group_size: int = MIN_GROUP_SIZE
-                    ) -> pd.DataFrame:
+def room_over_norms(
+    data: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    lower: float,
+    upper: float,
+    balance: str = "balance",
+    bins: int = 10,
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> pd.DataFrame:
     """The room's balance distribution next to the norm sample's, per bin.
 
     Parameters
@@ -253,8 +286,7 @@ def room_over_norms(data: pd.DataFrame, table: pd.DataFrame, *, lower: float, up
     check_frame(data, "data")
     check_min_group_size(min_group_size)
     if balance not in data.columns:
-        raise DataError(f"data: expected a column {balance!r} (analysis.score), "
-                        f"got {list(data.columns)[:8]}")
+        raise DataError(f"data: expected a column {balance!r} (analysis.score), got {list(data.columns)[:8]}")
     edges = np.linspace(-1, 1, bins + 1)
     cdf = norm_cdf(edges, table, lower, upper)
     values = pd.to_numeric(data[balance], errors="coerce").dropna().to_numpy(float)
@@ -263,16 +295,26 @@ def room_over_norms(data: pd.DataFrame, table: pd.DataFrame, *, lower: float, up
     small = (counts > 0) & (counts < min_group_size)
     whole = n < min_group_size
     shares = np.where(small | whole, np.nan, counts / n if n else np.nan)
-    out = pd.DataFrame({"bin_low": edges[:-1], "bin_high": edges[1:],
-                        "norm_share": np.diff(cdf), "room_share": shares,
-                        "suppressed": small | whole})
+    out = pd.DataFrame(
+        {
+            "bin_low": edges[:-1],
+            "bin_high": edges[1:],
+            "norm_share": np.diff(cdf),
+            "room_share": shares,
+            "suppressed": small | whole,
+        }
+    )
     out.attrs.update(n_room=None if whole else n, min_group_size=min_group_size)
     return out
 
 
-def room_over_norms_figure(bins: pd.DataFrame, *, context: str = "notebook",
-                           room_label: str = "This room", norm_label: str = "Reference sample"
-                           ) -> Figure:
+def room_over_norms_figure(
+    bins: pd.DataFrame,
+    *,
+    context: str = "notebook",
+    room_label: str = "This room",
+    norm_label: str = "Reference sample",
+) -> Figure:
     """Bars of the room's balance shares over the norm sample's as a step outline.
 
     Parameters
@@ -295,11 +337,17 @@ def room_over_norms_figure(bins: pd.DataFrame, *, context: str = "notebook",
     with themed(context):
         fig, ax = new_axes(None, (8, 4.5))
         width = (bins["bin_high"] - bins["bin_low"]).to_numpy()
-        ax.bar(bins["bin_low"], bins["room_share"].fillna(0).to_numpy() * 100, width=width,
-               align="edge", color=PALETTE[2], edgecolor="white", label=room_label)
+        ax.bar(
+            bins["bin_low"],
+            bins["room_share"].fillna(0).to_numpy() * 100,
+            width=width,
+            align="edge",
+            color=PALETTE[2],
+            edgecolor="white",
+            label=room_label,
+        )
         edges = np.append(bins["bin_low"].to_numpy(), bins["bin_high"].iloc[-1])
-        ax.stairs(bins["norm_share"].to_numpy() * 100, edges, color=PALETTE[4], lw=3,
-                  label=norm_label)
+        ax.stairs(bins["norm_share"].to_numpy() * 100, edges, color=PALETTE[4], lw=3, label=norm_label)
         ax.axvline(0, color=NEUTRAL, lw=1, ls=":")
         hidden = int(bins["suppressed"].sum())
         title = "This room over the reference sample"

@@ -27,7 +27,7 @@ a whole instrument.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,9 @@ from analysis._checks import (
 from analysis._moments import Moments, listwise_rows, pairwise_moments
 from survey.errors import DataError
 
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
+
 __all__ = [
     "cronbach_alpha",
     "item_statistics",
@@ -60,8 +63,9 @@ Missing = Literal["pairwise", "listwise"]
 Columns = np.ndarray | list[np.ndarray]
 
 
-def _prepare(data: pd.DataFrame, columns: Sequence[str] | None, missing: str,
-             *, min_items: int = 2) -> tuple[list[str], Columns]:
+def _prepare(
+    data: pd.DataFrame, columns: Sequence[str] | None, missing: str, *, min_items: int = 2
+) -> tuple[list[str], Columns]:
     """Checked item columns and their values.
 
     Pairwise: the columns as float arrays (no copy for float64 columns);
@@ -72,8 +76,7 @@ def _prepare(data: pd.DataFrame, columns: Sequence[str] | None, missing: str,
     cols = check_numeric(data, cols, "data" if columns is None else "columns")
     check_choice(missing, ("pairwise", "listwise"), "missing")
     if len(cols) < min_items:
-        raise DataError(
-            f"data: got {len(cols)} item column(s) {cols}; expected at least {min_items}")
+        raise DataError(f"data: got {len(cols)} item column(s) {cols}; expected at least {min_items}")
     if missing == "pairwise":
         return cols, numeric_columns(data, cols)
     x = numeric_matrix(data, cols)
@@ -93,13 +96,15 @@ def _covariance(x: Columns, cols: list[str], *, corr: bool = False) -> Moments:
         i, j = np.argwhere(np.isnan(cov) | (count < 3))[0]
         raise DataError(
             f"data: columns {cols[i]!r} and {cols[j]!r} are both answered by only "
-            f"{int(count[i, j])} respondent(s); expected at least 3 for a covariance")
+            f"{int(count[i, j])} respondent(s); expected at least 3 for a covariance"
+        )
     var = np.diag(cov)
     if (var <= 0).any():
         bad = [c for c, v in zip(cols, var) if v <= 0]
         raise DataError(
             f"data: column(s) {bad} have no variance (everyone gave the same answer); "
-            "drop them before computing reliability")
+            "drop them before computing reliability"
+        )
     return moments
 
 
@@ -127,9 +132,13 @@ def feldt_ci(alpha: float, n: int, k: int, ci: float = 0.95) -> tuple[float, flo
 
 
 # ------------------------------------------------------------------ alpha
-def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
-                   columns: Sequence[str] | None = None,
-                   missing: Missing = "pairwise") -> pd.DataFrame:
+def cronbach_alpha(
+    data: pd.DataFrame,
+    ci: float = 0.95,
+    *,
+    columns: Sequence[str] | None = None,
+    missing: Missing = "pairwise",
+) -> pd.DataFrame:
     """Cronbach's coefficient alpha with Feldt's confidence interval.
 
     Parameters
@@ -185,14 +194,16 @@ def cronbach_alpha(data: pd.DataFrame, ci: float = 0.95, *,
     raw, std = _alpha_from_cov(moments.cov)
     n, k = moments.rows, len(cols)
     low, high = feldt_ci(raw, n, k, ci)
-    out = pd.DataFrame({"alpha": [raw], "std_alpha": [std], "ci_low": [low],
-                        "ci_high": [high], "n": [n], "k": [k]})
+    out = pd.DataFrame(
+        {"alpha": [raw], "std_alpha": [std], "ci_low": [low], "ci_high": [high], "n": [n], "k": [k]}
+    )
     out.attrs.update(missing=missing, ci_method="Feldt (exact F quantiles)", ci_level=ci)
     return out
 
 
-def item_statistics(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
-                    missing: Missing = "pairwise") -> pd.DataFrame:
+def item_statistics(
+    data: pd.DataFrame, *, columns: Sequence[str] | None = None, missing: Missing = "pairwise"
+) -> pd.DataFrame:
     """Per-item statistics of a scale, as ``psych::alpha(x)$item.stats``.
 
     Parameters
@@ -257,8 +268,9 @@ def item_statistics(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
         mean = np.nanmean(raw, axis=0)
         sd = np.nanstd(raw, axis=0, ddof=1)
     n = np.diag(moments.count).astype(int)
-    out = pd.DataFrame({"item": cols, "n": n, "mean": mean, "sd": sd,
-                        "r_drop": r_drop, "alpha_if_dropped": alpha_drop})
+    out = pd.DataFrame(
+        {"item": cols, "n": n, "mean": mean, "sd": sd, "r_drop": r_drop, "alpha_if_dropped": alpha_drop}
+    )
     out.attrs.update(missing=missing)
     return out
 
@@ -288,20 +300,25 @@ def minres_loadings(R: np.ndarray) -> np.ndarray:
         lam = loadings(psi)
         res = R - np.outer(lam, lam)
         np.fill_diagonal(res, 0.0)
-        return float((res ** 2).sum())
+        return float((res**2).sum())
 
-    def gradient(psi: np.ndarray) -> np.ndarray:   # psych's FAgr (minres)
+    def gradient(psi: np.ndarray) -> np.ndarray:  # psych's FAgr (minres)
         lam = loadings(psi)
-        return lam ** 2 + psi - 1
+        return lam**2 + psi - 1
 
     try:
         smc = 1 - 1 / np.diag(np.linalg.inv(R))
     except np.linalg.LinAlgError:
         smc = np.full(k, 0.5)
     start = np.clip(1 - smc, 0.005, 1)
-    fit = optimize.minimize(objective, start, jac=gradient, method="L-BFGS-B",
-                            bounds=[(0.005, 1.0)] * k,
-                            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+    fit = optimize.minimize(
+        objective,
+        start,
+        jac=gradient,
+        method="L-BFGS-B",
+        bounds=[(0.005, 1.0)] * k,
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000},
+    )
     psi = fit.x
     if np.all((psi > 0.005 + 1e-8) & (psi < 1 - 1e-8)):
         polished = optimize.root(gradient, psi, method="hybr", options={"xtol": 1e-14})
@@ -311,8 +328,9 @@ def minres_loadings(R: np.ndarray) -> np.ndarray:
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_total(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
-                missing: Missing = "pairwise") -> pd.DataFrame:
+def omega_total(
+    data: pd.DataFrame, *, columns: Sequence[str] | None = None, missing: Missing = "pairwise"
+) -> pd.DataFrame:
     """McDonald's omega total from a one-factor minres model.
 
     Parameters
@@ -354,16 +372,17 @@ def omega_total(data: pd.DataFrame, *, columns: Sequence[str] | None = None,
     """
     cols, x = _prepare(data, columns, missing, min_items=3)
     moments = _covariance(x, cols, corr=True)
-    R = moments.cor
+    R = cast(np.ndarray, moments.cor)  # corr=True computes it
     lam = minres_loadings(R)
-    omega = 1 - (1 - lam ** 2).sum() / R.sum()
+    omega = 1 - (1 - lam**2).sum() / R.sum()
     out = pd.DataFrame({"omega_total": [float(omega)], "n": [moments.rows], "k": [len(cols)]})
     out.attrs.update(missing=missing, loadings=dict(zip(cols, lam.tolist())))
     return out
 
 
-def difference_score_reliability(var_a: float, var_b: float, rel_a: float,
-                                 rel_b: float, r_ab: float) -> float:
+def difference_score_reliability(
+    var_a: float, var_b: float, rel_a: float, rel_b: float, r_ab: float
+) -> float:
     """Classical reliability of a difference score ``A - B``.
 
     ``(s_a^2 rel_a + s_b^2 rel_b - 2 s_a s_b r_ab) / (s_a^2 + s_b^2 - 2 s_a s_b r_ab)``
@@ -376,8 +395,13 @@ def difference_score_reliability(var_a: float, var_b: float, rel_a: float,
 
 
 # ------------------------------------------------------------------ instrument
-def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
-                ci: float = 0.95, missing: Missing = "pairwise") -> pd.DataFrame:
+def reliability(
+    data: pd.DataFrame,
+    instrument: Instrument | None = None,
+    *,
+    ci: float = 0.95,
+    missing: Missing = "pairwise",
+) -> pd.DataFrame:
     """Reliability of every scale and facet of an instrument, and of the balance.
 
     Reverse-keyed items are reflected as ``(min + max) - x`` using the
@@ -440,10 +464,10 @@ def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     for scale in inst.scales:
         groups.append((scale, None, [i.id for i in inst.scale_items(scale)]))
     for scale in inst.scales:
-        for facet in inst.facets:
-            its = [i.id for i in inst.scale_items(scale, facet)]
+        for facet_id in inst.facets:
+            its = [i.id for i in inst.scale_items(scale, facet_id)]
             if its:
-                groups.append((scale, facet, its))
+                groups.append((scale, facet_id, its))
 
     rows = []
     for scale, facet, its in groups:
@@ -451,10 +475,20 @@ def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
         om = np.nan
         if len(its) >= 3:
             om = omega_total(keyed, columns=its, missing=missing)["omega_total"].iloc[0]
-        rows.append(dict(scale=scale, facet=facet, k=len(its), n=int(a["n"]),
-                         alpha=a["alpha"], std_alpha=a["std_alpha"],
-                         ci_low=a["ci_low"], ci_high=a["ci_high"],
-                         omega_total=om, method="alpha"))
+        rows.append(
+            dict(
+                scale=scale,
+                facet=facet,
+                k=len(its),
+                n=int(a["n"]),
+                alpha=a["alpha"],
+                std_alpha=a["std_alpha"],
+                ci_low=a["ci_low"],
+                ci_high=a["ci_high"],
+                omega_total=om,
+                method="alpha",
+            )
+        )
 
     rel = {r["scale"]: r["alpha"] for r in rows if r["facet"] is None}
     if "networking" in rel and "socializing" in rel:
@@ -462,14 +496,24 @@ def reliability(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
         both = scores["networking"].notna() & scores["socializing"].notna()
         net, soc = scores.loc[both, "networking"], scores.loc[both, "socializing"]
         rd = difference_score_reliability(
-            net.var(), soc.var(), rel["networking"], rel["socializing"],
-            float(np.corrcoef(net, soc)[0, 1]))
+            net.var(), soc.var(), rel["networking"], rel["socializing"], float(np.corrcoef(net, soc)[0, 1])
+        )
         k_bal = len(inst.scale_items("networking")) + len(inst.scale_items("socializing"))
-        rows.append(dict(scale="balance", facet=None, k=k_bal, n=int(both.sum()),
-                         alpha=rd, std_alpha=np.nan, ci_low=np.nan, ci_high=np.nan,
-                         omega_total=np.nan, method="difference score"))
+        rows.append(
+            dict(
+                scale="balance",
+                facet=None,
+                k=k_bal,
+                n=int(both.sum()),
+                alpha=rd,
+                std_alpha=np.nan,
+                ci_low=np.nan,
+                ci_high=np.nan,
+                omega_total=np.nan,
+                method="difference score",
+            )
+        )
     out = pd.DataFrame(rows)
     out["facet"] = out["facet"].astype("object")
-    out.attrs.update(missing=missing, ci_level=ci,
-                     note="reverse-keyed items reflected; no imputation")
+    out.attrs.update(missing=missing, ci_level=ci, note="reverse-keyed items reflected; no imputation")
     return out

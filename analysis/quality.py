@@ -21,7 +21,7 @@ decides whether to filter on ``exclude``.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -29,10 +29,13 @@ import pandas as pd
 from analysis._checks import check_frame, check_numeric, numeric_matrix
 from survey.errors import DataError
 
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
+
 __all__ = ["flag_careless", "describe_exclusions", "longstring", "irv"]
 
 AUTO = "auto"
-SECONDS_PER_QUESTION = 2.0   # Huang et al. 2012; Wood et al. 2017
+SECONDS_PER_QUESTION = 2.0  # Huang et al. 2012; Wood et al. 2017
 
 
 def longstring(x: np.ndarray) -> np.ndarray:
@@ -78,7 +81,8 @@ def _duration(data: pd.DataFrame, start: str, end: str) -> pd.Series:
         except (ValueError, TypeError) as exc:
             raise DataError(
                 f"{arg}: column {col!r} holds values that are not timestamps "
-                f"({exc}); expected ISO 8601 date-times") from None
+                f"({exc}); expected ISO 8601 date-times"
+            ) from None
     seconds = (out[1] - out[0]).dt.total_seconds()
     return seconds.astype("float64")
 
@@ -95,14 +99,18 @@ def _threshold(value: Any, auto: float, argument: str) -> float | None:
     return float(value)
 
 
-def flag_careless(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
-                  max_attention_failures: int | None = 0,
-                  max_longstring: float | str | None = AUTO,
-                  min_irv: float | None = None,
-                  min_seconds: float | str | None = AUTO,
-                  rule: Literal["any", "all"] | int = "any",
-                  started_at: str = "started_at",
-                  submitted_at: str = "submitted_at") -> pd.DataFrame:
+def flag_careless(
+    data: pd.DataFrame,
+    instrument: Instrument | None = None,
+    *,
+    max_attention_failures: int | None = 0,
+    max_longstring: float | str | None = AUTO,
+    min_irv: float | None = None,
+    min_seconds: float | str | None = AUTO,
+    rule: Literal["any", "all"] | int = "any",
+    started_at: str = "started_at",
+    submitted_at: str = "submitted_at",
+) -> pd.DataFrame:
     """Careless-responding indices, flags and a recommended exclusion.
 
     Parameters
@@ -198,13 +206,16 @@ def flag_careless(data: pd.DataFrame, instrument=None, *,  # noqa: ANN001
     answered = ~np.isnan(a)
     failures = (answered & (a != expected)).sum(axis=1)
 
-    out = pd.DataFrame({
-        "attention_failures": failures.astype("int64"),
-        "attention_answered": answered.sum(axis=1).astype("int64"),
-        "longstring": longstring(x),
-        "irv": irv(x),
-        "duration_s": _duration(data, started_at, submitted_at).to_numpy(),
-    }, index=data.index)
+    out = pd.DataFrame(
+        {
+            "attention_failures": failures.astype("int64"),
+            "attention_answered": answered.sum(axis=1).astype("int64"),
+            "longstring": longstring(x),
+            "irv": irv(x),
+            "duration_s": _duration(data, started_at, submitted_at).to_numpy(),
+        },
+        index=data.index,
+    )
 
     def above(col: str, t: float | None) -> np.ndarray:
         v = out[col].to_numpy(dtype="float64")
@@ -283,10 +294,12 @@ def describe_exclusions(flags: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for col in needed[:-1]:
         name = col.removeprefix("flag_")
-        rows.append(dict(criterion=name, rule=criteria.get(col) or "not used",
-                         n_flagged=int(flags[col].sum()), n=n))
-    rows.append(dict(criterion="exclude", rule=flags.attrs["rule"],
-                     n_flagged=int(flags["exclude"].sum()), n=n))
+        rows.append(
+            dict(criterion=name, rule=criteria.get(col) or "not used", n_flagged=int(flags[col].sum()), n=n)
+        )
+    rows.append(
+        dict(criterion="exclude", rule=flags.attrs["rule"], n_flagged=int(flags["exclude"].sum()), n=n)
+    )
     out = pd.DataFrame(rows)
     out["share"] = out["n_flagged"] / n
     return out

@@ -24,13 +24,18 @@ __all__ = ["score", "item_matrix", "keyed_items", "SCORE_COLUMNS"]
 
 #: Columns that :func:`score` always returns, before the facet columns.
 SCORE_COLUMNS: tuple[str, ...] = (
-    "networking", "socializing", "balance", "engagement", "engagement_level",
-    "profile", "intentionality", "intentionality_level",
+    "networking",
+    "socializing",
+    "balance",
+    "engagement",
+    "engagement_level",
+    "profile",
+    "intentionality",
+    "intentionality_level",
 )
 
 
-def item_matrix(data: pd.DataFrame, item_ids: Sequence[str],
-                lo: int, hi: int) -> np.ndarray:
+def item_matrix(data: pd.DataFrame, item_ids: Sequence[str], lo: int, hi: int) -> np.ndarray:
     """Check item columns and return them as a float matrix (NaN = missing).
 
     Parameters
@@ -72,7 +77,8 @@ def item_matrix(data: pd.DataFrame, item_ids: Sequence[str],
                 problems.append(
                     f"column {c!r}: expected integer answer codes {lo}..{hi}, found "
                     f"{col[lost].iloc[0]!r} at row {col.index[lost][0]} "
-                    f"({int(lost.sum())} such value(s)); convert labels to codes first")
+                    f"({int(lost.sum())} such value(s)); convert labels to codes first"
+                )
                 continue
             col = num
         v = col.to_numpy(dtype=float, na_value=np.nan)
@@ -84,7 +90,8 @@ def item_matrix(data: pd.DataFrame, item_ids: Sequence[str],
             more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
             problems.append(
                 f"column {c!r}: {len(rows)} value(s) outside the codes {lo}..{hi} "
-                f"(e.g. {float(v[rows[0]]):g}) at rows {labels}{more}")
+                f"(e.g. {float(v[rows[0]]):g}) at rows {labels}{more}"
+            )
             continue
         x[:, j] = v
     if problems:
@@ -112,12 +119,12 @@ def keyed_items(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.
         ``data.index``; reverse-keyed items hold ``min + max - code``.
     """
     inst = instrument if instrument is not None else load_instrument()
-    return pd.DataFrame(_keyed_matrix(data, inst), index=data.index,
-                        columns=inst.item_ids)
+    return pd.DataFrame(_keyed_matrix(data, inst), index=data.index, columns=inst.item_ids)
 
 
-def _mean_with_rule(filled: np.ndarray, answered: np.ndarray, idx: Sequence[int],
-                    share: float) -> tuple[np.ndarray, np.ndarray]:
+def _mean_with_rule(
+    filled: np.ndarray, answered: np.ndarray, idx: Sequence[int], share: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Row means over columns ``idx`` of answered values; NaN where fewer than
     ``share`` of them are answered.  ``filled`` holds 0 where not answered.
 
@@ -144,8 +151,9 @@ def assign_levels(values: np.ndarray, levels: Sequence[Level], top: float) -> pd
     return pd.Categorical.from_codes(codes, categories=[lv.id for lv in levels])
 
 
-def assign_profiles(balance: np.ndarray, engagement: np.ndarray, inst: Instrument,
-                    top: float) -> pd.Categorical:
+def assign_profiles(
+    balance: np.ndarray, engagement: np.ndarray, inst: Instrument, top: float
+) -> pd.Categorical:
     """The instrument's profile of each (balance, engagement) pair; NA where either is missing."""
     codes = np.full(balance.shape, -1, dtype=np.int64)
     for code, p in enumerate(inst.profiles):
@@ -217,22 +225,25 @@ def score(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFr
     net, soc = means["networking"], means["socializing"]
     balance = (net - soc) / (hi - lo)
     engagement = (net + soc) / 2
-    result = pd.DataFrame({
-        "networking": net,
-        "socializing": soc,
-        "balance": balance,
-        "engagement": engagement,
-        "engagement_level": assign_levels(engagement, inst.scoring.engagement_levels, hi),
-        "profile": assign_profiles(balance, engagement, inst, hi),
-        "intentionality": means["intentionality"],
-        "intentionality_level": assign_levels(means["intentionality"],
-                                        inst.scoring.intentionality_levels, hi),
-    }, index=data.index)
+    result = pd.DataFrame(
+        {
+            "networking": net,
+            "socializing": soc,
+            "balance": balance,
+            "engagement": engagement,
+            "engagement_level": assign_levels(engagement, inst.scoring.engagement_levels, hi),
+            "profile": assign_profiles(balance, engagement, inst, hi),
+            "intentionality": means["intentionality"],
+            "intentionality_level": assign_levels(
+                means["intentionality"], inst.scoring.intentionality_levels, hi
+            ),
+        },
+        index=data.index,
+    )
     for orient in ORIENTATIONS:
         for facet, spec in inst.facets.items():
             idx = [col[i.id] for i in inst.scale_items(orient, facet)]
-            result[f"{orient}_{facet}"] = _mean_with_rule(filled, answered, idx,
-                                                          spec.min_answered_share)[0]
+            result[f"{orient}_{facet}"] = _mean_with_rule(filled, answered, idx, spec.min_answered_share)[0]
     for name in inst.scales:
         result[f"n_answered_{name}"] = counts[name].astype("int64")
     return result

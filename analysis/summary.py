@@ -46,7 +46,9 @@ def group_means(data: pd.DataFrame, *, dv: str, group: str, ci: float = 0.95) ->
     """
     for arg, col in (("dv", dv), ("group", group)):
         if col not in data.columns:
-            raise DataError(f"{arg}: column {col!r} is not in the data (columns: {list(data.columns)[:12]}...)")
+            raise DataError(
+                f"{arg}: column {col!r} is not in the data (columns: {list(data.columns)[:12]}...)"
+            )
     if not pd.api.types.is_numeric_dtype(data[dv]):
         raise DataError(f"dv: column {dv!r} is not numeric (dtype {data[dv].dtype})")
     if not 0 < ci < 1:

@@ -34,32 +34,65 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
         return "; ".join(f"{k}={v}" for k, v in d.items())
 
     for i in instrument.items:
-        rows.append(dict(
-            variable=i.id, kind="item", text=i.text, scale=i.scale,
-            facet=i.facet, keying=i.keying, required=i.required,
-            value_labels=labels(instrument.value_labels(i.id)), expected=None,
-            source=f"seed {i.source.seed}: {i.source.idea}",
-        ))
+        rows.append(
+            dict(
+                variable=i.id,
+                kind="item",
+                text=i.text,
+                scale=i.scale,
+                facet=i.facet,
+                keying=i.keying,
+                required=i.required,
+                value_labels=labels(instrument.value_labels(i.id)),
+                expected=None,
+                source=f"seed {i.source.seed}: {i.source.idea}",
+            )
+        )
     for a in instrument.attention_checks:
-        rows.append(dict(
-            variable=a.id, kind="attention", text=a.text, scale=None,
-            facet=None, keying=None, required=a.required,
-            value_labels=labels(instrument.value_labels(a.id)), expected=a.expected,
-            source=None,
-        ))
+        rows.append(
+            dict(
+                variable=a.id,
+                kind="attention",
+                text=a.text,
+                scale=None,
+                facet=None,
+                keying=None,
+                required=a.required,
+                value_labels=labels(instrument.value_labels(a.id)),
+                expected=a.expected,
+                source=None,
+            )
+        )
     for f in instrument.fields:
-        rows.append(dict(
-            variable=f.id, kind="field", text=f.label, scale=None, facet=None,
-            keying=None, required=f.required,
-            value_labels=labels(f.options) if isinstance(f, ChoiceField) else None,
-            expected=None, source=None,
-        ))
+        rows.append(
+            dict(
+                variable=f.id,
+                kind="field",
+                text=f.label,
+                scale=None,
+                facet=None,
+                keying=None,
+                required=f.required,
+                value_labels=labels(f.options) if isinstance(f, ChoiceField) else None,
+                expected=None,
+                source=None,
+            )
+        )
     if instrument.comment is not None:
-        rows.append(dict(
-            variable=instrument.comment.id, kind="comment", text=instrument.comment.label,
-            scale=None, facet=None, keying=None, required=False,
-            value_labels=None, expected=None, source=None,
-        ))
+        rows.append(
+            dict(
+                variable=instrument.comment.id,
+                kind="comment",
+                text=instrument.comment.label,
+                scale=None,
+                facet=None,
+                keying=None,
+                required=False,
+                value_labels=None,
+                expected=None,
+                source=None,
+            )
+        )
     out = pd.DataFrame(rows)
     out["expected"] = out["expected"].astype("Int64")
     return out
@@ -77,12 +110,17 @@ def codebook_labels(instrument: Instrument) -> tuple[dict[str, str], dict[str, d
     """
     book = codebook(instrument)
     col_labels = dict(zip(book["variable"], book["text"].astype(str)))
-    col_labels.update({
-        "respondent_id": "Random respondent code", "cohort": "Cohort (workshop or study code)",
-        "instrument_id": "Instrument id", "instrument_version": "Instrument version",
-        "started_at": "Started (UTC)", "submitted_at": "Submitted (UTC)",
-        "language": "Language answered in (BCP 47 tag)",
-    })
+    col_labels.update(
+        {
+            "respondent_id": "Random respondent code",
+            "cohort": "Cohort (workshop or study code)",
+            "instrument_id": "Instrument id",
+            "instrument_version": "Instrument version",
+            "started_at": "Started (UTC)",
+            "submitted_at": "Submitted (UTC)",
+            "language": "Language answered in (BCP 47 tag)",
+        }
+    )
     value_labels: dict[str, dict[Any, str]] = {}
     for var in instrument.question_ids:
         value_labels[var] = {float(k): v for k, v in instrument.value_labels(var).items()}

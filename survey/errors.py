@@ -206,11 +206,14 @@ def format_rows(rows: Sequence[int], values: Sequence[Any] | None = None) -> str
     return text
 
 
-def column_problem(name: str, what: str, rows: Sequence[int],
-                   values: Sequence[Any] | None = None) -> Problem:
+def column_problem(name: str, what: str, rows: Sequence[int], values: Sequence[Any] | None = None) -> Problem:
     """A problem of some cells of one column: ``column 'q1': <what> in rows 3 ('x'), ...``."""
-    return Problem(name, f"{what} in {format_rows(rows, values)}",
-                   rows=tuple(int(r) for r in rows), where=f"column {name!r}")
+    return Problem(
+        name,
+        f"{what} in {format_rows(rows, values)}",
+        rows=tuple(int(r) for r in rows),
+        where=f"column {name!r}",
+    )
 
 
 def describe_location(raw: Any, loc: tuple[Any, ...]) -> str:

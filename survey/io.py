@@ -102,7 +102,8 @@ def read_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise DataError(f"{p}: not a readable YAML mapping ({exc})") from None
         if not isinstance(raw, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+        ):
             raise DataError(f"{p}: expected a YAML mapping of file column -> variable (text to text)")
         return dict(raw)
     try:
@@ -110,8 +111,7 @@ def read_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{p}: not a readable mapping CSV ({exc})") from None
     if list(table.columns[:2]) != ["column", "variable"]:
-        raise DataError(f"{p}: a mapping CSV needs the header 'column,variable', "
-                        f"got {list(table.columns)}")
+        raise DataError(f"{p}: a mapping CSV needs the header 'column,variable', got {list(table.columns)}")
     dup = table["column"][table["column"].duplicated()].tolist()
     if dup:
         raise DataError(f"{p}: file column(s) {dup} are mapped more than once")
@@ -125,17 +125,19 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
         except LookupError:
             raise DataError(f"{path}: unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
-            line = raw[:exc.start].count(b"\n") + 1
-            raise DataError(f"{path}: not valid {encoding} at byte {exc.start} (line {line}): "
-                            f"{exc.reason}") from None
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DataError(
+                f"{path}: not valid {encoding} at byte {exc.start} (line {line}): {exc.reason}"
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise DataError(
             f"{path}: not UTF-8 text: byte {exc.start} (line {line}) is "
-            f"{raw[exc.start:exc.start + 1]!r}; save the file as UTF-8, or name its encoding "
-            "with --encoding (e.g. --encoding cp1252 for Excel on Windows)") from None
+            f"{raw[exc.start : exc.start + 1]!r}; save the file as UTF-8, or name its encoding "
+            "with --encoding (e.g. --encoding cp1252 for Excel on Windows)"
+        ) from None
 
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
@@ -143,8 +145,14 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     try:
-        table = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                            na_values=[""], skip_blank_lines=True)
+        table = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=True,
+        )
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: not a well-formed CSV file ({exc})") from None
     return table
@@ -197,8 +205,7 @@ def _read_sav(path: Path, encoding: str | None) -> pd.DataFrame:
     import pyreadstat
 
     try:
-        df, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False,
-                                        encoding=encoding)
+        df, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False, encoding=encoding)
     except Exception as exc:  # pyreadstat.ReadstatError and friends
         raise DataError(f"{path}: not a readable SPSS .sav file ({type(exc).__name__}: {exc})") from None
     for col in df.columns:  # SPSS has no missing text: empty strings are missing
@@ -207,13 +214,15 @@ def _read_sav(path: Path, encoding: str | None) -> pd.DataFrame:
     return df
 
 
-def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str], instrument: Instrument,
-                   path: Path) -> pd.DataFrame:
+def _apply_mapping(
+    df: pd.DataFrame, mapping: Mapping[str, str], instrument: Instrument, path: Path
+) -> pd.DataFrame:
     problems = []
     absent = [c for c in mapping if c not in df.columns]
     if absent:
-        problems.append(f"mapping names column(s) {absent} that the file does not have "
-                        f"(file columns: {list(df.columns)})")
+        problems.append(
+            f"mapping names column(s) {absent} that the file does not have (file columns: {list(df.columns)})"
+        )
     known = set(META_COLUMNS) | set(answer_columns(instrument))
     bad = sorted({v for v in mapping.values() if v not in known})
     if bad:
@@ -223,11 +232,15 @@ def _apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str], instrument: Ins
     return df.rename(columns=dict(mapping))
 
 
-def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
-                   mapping: Mapping[str, str] | str | os.PathLike[str] | None = None,
-                   encoding: str | None = None,
-                   max_bytes: int | None = None,
-                   validate: bool = True) -> pd.DataFrame:
+def read_responses(
+    path: str | os.PathLike[str],
+    instrument: Instrument,
+    *,
+    mapping: Mapping[str, str] | str | os.PathLike[str] | None = None,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
+    validate: bool = True,
+) -> pd.DataFrame:
     """Read and validate a response file.
 
     Parameters
@@ -278,8 +291,10 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
     limit = max_bytes if max_bytes is not None else max_import_bytes()
     size = p.stat().st_size
     if size > limit:
-        raise DataError(f"{p}: file is {size:,} bytes, larger than the import limit of "
-                        f"{limit:,} bytes (set NETSOC_MAX_IMPORT_MB to raise it)")
+        raise DataError(
+            f"{p}: file is {size:,} bytes, larger than the import limit of "
+            f"{limit:,} bytes (set NETSOC_MAX_IMPORT_MB to raise it)"
+        )
     if size == 0:
         raise DataError(f"{p}: the file is empty")
     if fmt == "csv":
@@ -297,15 +312,16 @@ def read_responses(path: str | os.PathLike[str], instrument: Instrument, *,
     if fmt in ("csv", "xlsx", "sav"):
         for col in range(df.shape[1]):
             s = df.iloc[:, col]
-            if pd.api.types.infer_dtype(s, skipna=True) == "string" and \
-                    s.astype("string").str.startswith("'").fillna(False).any():
+            if (
+                pd.api.types.infer_dtype(s, skipna=True) == "string"
+                and s.astype("string").str.startswith("'").fillna(False).any()
+            ):
                 df.isetitem(col, unneutralise(s))
     if mapping is not None:
         mp = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         df = _apply_mapping(df, mp, instrument, p)
     if validate:
-        df = validate_frame(df, instrument, row_numbers=range(first, first + len(df)),
-                            source=str(p))
+        df = validate_frame(df, instrument, row_numbers=range(first, first + len(df)), source=str(p))
     df.attrs["first_row"] = first  # small: pandas copies attrs on every operation
     return df
 
@@ -328,8 +344,11 @@ def _export_frame(df: pd.DataFrame, instrument: Instrument, with_ids: bool) -> p
 
 
 def _text_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns
-            if isinstance(df[c].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(df[c].dtype)]
+    return [
+        c
+        for c in df.columns
+        if isinstance(df[c].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(df[c].dtype)
+    ]
 
 
 def _to_sheet(df: pd.DataFrame) -> pd.DataFrame:
@@ -353,16 +372,26 @@ def _write_sav(df: pd.DataFrame, path: Path, instrument: Instrument) -> None:
             out[c] = neutralise(s.astype("string")).fillna("").astype(object)
     col_labels, value_labels = codebook_labels(instrument)
     pyreadstat.write_sav(
-        out, str(path),
+        out,
+        str(path),
         column_labels={c: _neutral(col_labels.get(c, c))[:255] for c in out.columns},
-        variable_value_labels={c: {k: _neutral(str(label)) for k, label in v.items()}
-                               for c, v in value_labels.items() if c in out.columns},
+        variable_value_labels={
+            c: {k: _neutral(str(label)) for k, label in v.items()}
+            for c, v in value_labels.items()
+            if c in out.columns
+        },
     )
 
 
-def write_responses(df: pd.DataFrame, path: str | os.PathLike[str], instrument: Instrument, *,
-                    format: str | None = None, force: bool = False,
-                    with_ids: bool = False) -> Path:
+def write_responses(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    instrument: Instrument,
+    *,
+    format: str | None = None,
+    force: bool = False,
+    with_ids: bool = False,
+) -> Path:
     """Write a wide response table to a file.
 
     Parameters
@@ -398,8 +427,9 @@ def write_responses(df: pd.DataFrame, path: str | os.PathLike[str], instrument: 
         raise DataError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
     suffix = p.suffix.lower()
     if format is not None and suffix != "" and suffix not in FORMATS[fmt]:
-        raise DataError(f"{p}: the suffix {suffix!r} does not match --format {fmt} "
-                        f"(expected {' or '.join(FORMATS[fmt])})")
+        raise DataError(
+            f"{p}: the suffix {suffix!r} does not match --format {fmt} (expected {' or '.join(FORMATS[fmt])})"
+        )
     _check_target(p, force)
     table = _export_frame(df, instrument, with_ids)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
@@ -407,8 +437,13 @@ def write_responses(df: pd.DataFrame, path: str | os.PathLike[str], instrument: 
     tmp = Path(tmp_name)
     try:
         if fmt == "csv":
-            _to_sheet(table).to_csv(tmp, index=False, encoding="utf-8",
-                                    quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+            _to_sheet(table).to_csv(
+                tmp,
+                index=False,
+                encoding="utf-8",
+                quoting=csv.QUOTE_MINIMAL,
+                date_format="%Y-%m-%dT%H:%M:%S.%f%z",
+            )
         elif fmt == "xlsx":
             sheet = _to_sheet(table)
             for c in sheet.columns:
@@ -426,4 +461,3 @@ def write_responses(df: pd.DataFrame, path: str | os.PathLike[str], instrument: 
         if tmp.exists():
             tmp.unlink()
     return p
-

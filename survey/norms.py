@@ -82,12 +82,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from survey.errors import DataError, InstrumentError
 
 __all__ = [
-    "FORMAT", "SYNTHETIC_NOTE", "TOO_SMALL_NOTE", "Percentile", "ScoreNorms", "NormsMeta", "NormsFile",
-    "load_norms", "dump_norms", "norms_for", "wilson_interval",
+    "FORMAT",
+    "SYNTHETIC_NOTE",
+    "TOO_SMALL_NOTE",
+    "Percentile",
+    "ScoreNorms",
+    "NormsMeta",
+    "NormsFile",
+    "load_norms",
+    "dump_norms",
+    "norms_for",
+    "wilson_interval",
 ]
 
 #: The ``format`` tag every norms file carries.
-FORMAT = "netsoc-norms/1"
+FORMAT: Literal["netsoc-norms/1"] = "netsoc-norms/1"
 #: What synthetic norms are, in words for people.
 SYNTHETIC_NOTE = "illustrations, not real norms"
 #: What norms below the minimum sample size are, in words for people.
@@ -125,8 +134,10 @@ class Percentile(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Percentile:
         if not self.low <= self.value <= self.high:
-            raise ValueError(f"percentile {self.p}: expected low <= value <= high, "
-                             f"got {self.low}, {self.value}, {self.high}")
+            raise ValueError(
+                f"percentile {self.p}: expected low <= value <= high, "
+                f"got {self.low}, {self.value}, {self.high}"
+            )
         return self
 
 
@@ -322,8 +333,9 @@ class NormsFile(_Model):
         try:
             return self.scores[score]
         except KeyError:
-            raise DataError(f"score: {score!r} has no norms; expected one of "
-                            f"{', '.join(self.scores)}") from None
+            raise DataError(
+                f"score: {score!r} has no norms; expected one of {', '.join(self.scores)}"
+            ) from None
 
     def rank(self, score: str, value: float) -> float:
         """Percentile rank (0..100) of ``value`` in the reference sample.
@@ -396,7 +408,8 @@ class NormsFile(_Model):
             raise InstrumentError(
                 f"{where}norms are for instrument {got[0]!r} version {got[1]!r}; "
                 f"expected {want[0]!r} version {want[1]!r} (compute norms for this version "
-                "with netsoc norms)")
+                "with netsoc norms)"
+            )
 
 
 # ---------------------------------------------------------------- file I/O
@@ -409,8 +422,9 @@ def norms_from_dict(data: Any, *, origin: str = "norms") -> NormsFile:
         Not a norms mapping; the message names the field and the problem.
     """
     if not isinstance(data, dict):
-        raise DataError(f"{origin}: expected a mapping with format, meta and scores, "
-                        f"got {type(data).__name__}")
+        raise DataError(
+            f"{origin}: expected a mapping with format, meta and scores, got {type(data).__name__}"
+        )
     if data.get("format") != FORMAT:
         raise DataError(f"{origin}: format: expected {FORMAT!r}, got {data.get('format')!r}")
     try:

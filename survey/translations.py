@@ -84,12 +84,15 @@ def _check_target(lang: str, default: str) -> None:
     if not is_language_tag(lang):
         raise DataError(f"language {lang!r} is not a BCP 47 tag (expected e.g. 'de' or 'pt-BR')")
     if lang == default:
-        raise DataError(f"language {lang!r} is the instrument's default language, the source "
-                        "of every translation; choose another language")
+        raise DataError(
+            f"language {lang!r} is the instrument's default language, the source "
+            "of every translation; choose another language"
+        )
 
 
-def export_translations(lang: str, out: str | Path | None = None, *,
-                        instrument: str | Path | None = None, force: bool = False) -> str:
+def export_translations(
+    lang: str, out: str | Path | None = None, *, instrument: str | Path | None = None, force: bool = False
+) -> str:
     """Write the translators' CSV of one language.
 
     Parameters
@@ -154,8 +157,10 @@ def read_translations(path: str | Path) -> tuple[str, str, list[tuple[int, str, 
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or len(header) != 3 or header[0] != "id":
-        raise DataError(f"{p}: expected the header 'id,<source language>,<language>' "
-                        f"(as written by netsoc translations export), got {header!r}")
+        raise DataError(
+            f"{p}: expected the header 'id,<source language>,<language>' "
+            f"(as written by netsoc translations export), got {header!r}"
+        )
     rows = []
     problems = []
     for row in reader:
@@ -193,11 +198,17 @@ def _yaml_rt() -> Any:
     return y
 
 
-def import_translations(path: str | Path, *, instrument: str | Path | None = None,
-                        out: str | Path | None = None, force: bool = False,
-                        name: str | None = None, translator: str | None = None,
-                        review_status: str | None = None,
-                        date: str | None = None) -> ImportResult:
+def import_translations(
+    path: str | Path,
+    *,
+    instrument: str | Path | None = None,
+    out: str | Path | None = None,
+    force: bool = False,
+    name: str | None = None,
+    translator: str | None = None,
+    review_status: str | None = None,
+    date: str | None = None,
+) -> ImportResult:
     """Put a translated CSV back into the instrument file.
 
     Parameters
@@ -233,8 +244,10 @@ def import_translations(path: str | Path, *, instrument: str | Path | None = Non
     default = inst.default_language
     source_lang, lang, rows = read_translations(path)
     if source_lang != default:
-        raise DataError(f"{path}: the source column is {source_lang!r}, but the instrument's "
-                        f"default language is {default!r}")
+        raise DataError(
+            f"{path}: the source column is {source_lang!r}, but the instrument's "
+            f"default language is {default!r}"
+        )
     _check_target(lang, default)
     original = src.read_text(encoding="utf-8")
     raw = read_yaml(src)
@@ -250,24 +263,30 @@ def import_translations(path: str | Path, *, instrument: str | Path | None = Non
         elif not text.strip():
             problems.append(f"line {line}: {sid}: the {lang!r} translation is empty")
         elif source != expected[sid][0]:
-            problems.append(f"line {line}: {sid}: the {default!r} source text changed since the "
-                            "export; export again and translate the new text")
+            problems.append(
+                f"line {line}: {sid}: the {default!r} source text changed since the "
+                "export; export again and translate the new text"
+            )
         given.setdefault(sid, text)
     for sid in expected:
         if sid not in given:
             problems.append(f"{sid}: missing (every text needs a {lang!r} translation)")
     listed = lang in inst.languages
     if not listed and not (name and name.strip()):
-        problems.append(f"{lang!r} is a new language for this instrument: give its name "
-                        "(as its speakers write it, e.g. --name Deutsch)")
+        problems.append(
+            f"{lang!r} is a new language for this instrument: give its name "
+            "(as its speakers write it, e.g. --name Deutsch)"
+        )
     if problems:
         raise DataError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
 
     changed = [sid for sid, (_, old) in expected.items() if old and old != given[sid]]
     added = [sid for sid, (_, old) in expected.items() if not old]
     if changed and not force:
-        raise DataError(f"{path}: would replace {len(changed)} existing {lang!r} translation(s) "
-                        f"(first: {changed[0]}); pass --force to replace them")
+        raise DataError(
+            f"{path}: would replace {len(changed)} existing {lang!r} translation(s) "
+            f"(first: {changed[0]}); pass --force to replace them"
+        )
 
     target = Path(out) if out is not None else src
     if out is not None and target.exists() and not force and target.resolve() != src.resolve():
@@ -302,12 +321,14 @@ def import_translations(path: str | Path, *, instrument: str | Path | None = Non
         langs = doc.get("languages")
         if langs is None:
             raise InstrumentError(f"{src}: add a 'languages:' section (with {default!r}) first")
-        langs[lang] = CommentedMap([
-            ("name", _scalar(name.strip())),  # type: ignore[union-attr]
-            ("translator", _scalar(translator or "unknown")),
-            ("date", SingleQuotedScalarString(date or dt.date.today().isoformat())),
-            ("review_status", _scalar(review_status or DEFAULT_REVIEW_STATUS)),
-        ])
+        langs[lang] = CommentedMap(
+            [
+                ("name", _scalar(name.strip())),  # type: ignore[union-attr]
+                ("translator", _scalar(translator or "unknown")),
+                ("date", SingleQuotedScalarString(date or dt.date.today().isoformat())),
+                ("review_status", _scalar(review_status or DEFAULT_REVIEW_STATUS)),
+            ]
+        )
     buf = io.StringIO()
     y.dump(doc, buf)
     text = buf.getvalue()
@@ -318,8 +339,10 @@ def import_translations(path: str | Path, *, instrument: str | Path | None = Non
     got = {sid: tr for sid, _, tr in _texts(check, default, lang)}
     wrong = [sid for sid in given if got.get(sid) != given[sid]]
     if wrong or lang not in new.languages:
-        raise InstrumentError(f"{src}: the updated file would not read back the same texts "
-                              f"(first: {wrong[:1]}); nothing was written")
+        raise InstrumentError(
+            f"{src}: the updated file would not read back the same texts "
+            f"(first: {wrong[:1]}); nothing was written"
+        )
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

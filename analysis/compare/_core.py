@@ -20,10 +20,14 @@ SHAPIRO_MAX = 5000
 
 
 # ------------------------------------------------------------------ input
-def dv_and_groups(data: pd.DataFrame, dv: str, group: str, *,
-                  min_per_group: int = 2,
-                  levels: Sequence[Any] | None = None,
-                  ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+def dv_and_groups(
+    data: pd.DataFrame,
+    dv: str,
+    group: str,
+    *,
+    min_per_group: int = 2,
+    levels: Sequence[Any] | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
     """Validate and extract ``dv`` values and integer codes of ``group``.
 
     Rows with a missing ``dv`` or ``group`` are dropped (listwise for the
@@ -33,6 +37,7 @@ def dv_and_groups(data: pd.DataFrame, dv: str, group: str, *,
     check_numeric(data, dv, "dv")
     if group not in data.columns:
         from analysis._checks import check_columns
+
         check_columns(data, group, "group")
     if group == dv:
         raise DataError(f"group: column {group!r} is also the dv; expected a different column")
@@ -54,12 +59,12 @@ def dv_and_groups(data: pd.DataFrame, dv: str, group: str, *,
     if small:
         raise DataError(
             f"group: level(s) {', '.join(small)} of column {group!r} have fewer than "
-            f"{min_per_group} respondents with a value of dv {dv!r}; expected at least {min_per_group}")
+            f"{min_per_group} respondents with a value of dv {dv!r}; expected at least {min_per_group}"
+        )
     return y, codes, list(found)
 
 
-def group_moments(y: np.ndarray, codes: np.ndarray, k: int
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def group_moments(y: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-group n, mean and variance (ddof 1), vectorised with bincount."""
     n = np.bincount(codes, minlength=k).astype("float64")
     s = np.bincount(codes, weights=y, minlength=k)
@@ -70,26 +75,24 @@ def group_moments(y: np.ndarray, codes: np.ndarray, k: int
 
 
 # ------------------------------------------------------------------ two groups
-def welch_t(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float,
-            ci: float) -> dict[str, float]:
+def welch_t(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float, ci: float) -> dict[str, float]:
     se = np.sqrt(v1 / n1 + v2 / n2)
     t = (m1 - m2) / se
     df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
     p = 2 * stats.t.sf(abs(t), df)
     q = stats.t.ppf(1 - (1 - ci) / 2, df)
     diff = m1 - m2
-    return dict(mean_diff=diff, ci_low=diff - q * se, ci_high=diff + q * se,
-                t=t, df=df, p=p, se=se)
+    return dict(mean_diff=diff, ci_low=diff - q * se, ci_high=diff + q * se, t=t, df=df, p=p, se=se)
 
 
 def hedges_j(df: float) -> float:
     """Exact small-sample correction ``Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))``."""
-    return float(np.exp(special.gammaln(df / 2) - 0.5 * np.log(df / 2)
-                        - special.gammaln((df - 1) / 2)))
+    return float(np.exp(special.gammaln(df / 2) - 0.5 * np.log(df / 2) - special.gammaln((df - 1) / 2)))
 
 
-def cohen_d(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float,
-            ci: float | None) -> dict[str, float]:
+def cohen_d(
+    m1: float, m2: float, v1: float, v2: float, n1: float, n2: float, ci: float | None
+) -> dict[str, float]:
     """Cohen's d (pooled SD) with a noncentral-t CI, and Hedges' g."""
     df = n1 + n2 - 2
     sp = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / df)
@@ -106,7 +109,7 @@ def cohen_d(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float,
         f = lambda ncp: stats.nct.cdf(t_obs, df, ncp) - prob  # noqa: E731
         step = 1.0
         lo, hi = t_obs - step, t_obs + step
-        while f(lo) < 0:          # cdf falls as ncp rises: expand gently
+        while f(lo) < 0:  # cdf falls as ncp rises: expand gently
             step *= 1.5
             lo -= step
         step = 1.0
@@ -117,8 +120,9 @@ def cohen_d(m1: float, m2: float, v1: float, v2: float, n1: float, n2: float,
 
     d_low = ncp_for(1 - tail) * scale
     d_high = ncp_for(tail) * scale
-    out.update(cohen_d_ci_low=d_low, cohen_d_ci_high=d_high,
-               hedges_g_ci_low=d_low * j, hedges_g_ci_high=d_high * j)
+    out.update(
+        cohen_d_ci_low=d_low, cohen_d_ci_high=d_high, hedges_g_ci_low=d_low * j, hedges_g_ci_high=d_high * j
+    )
     return out
 
 
@@ -133,8 +137,7 @@ def mann_whitney(y1: np.ndarray, y2: np.ndarray) -> dict[str, float]:
     both = np.concatenate([y1, y2])
     ties = len(np.unique(both)) < len(both)
     method = "exact" if (n1 < 50 and n2 < 50 and not ties) else "asymptotic"
-    res = stats.mannwhitneyu(y1, y2, alternative="two-sided", use_continuity=True,
-                             method=method)
+    res = stats.mannwhitneyu(y1, y2, alternative="two-sided", use_continuity=True, method=method)
     u = float(res.statistic)
     return dict(u=u, p_u=float(res.pvalue), rank_biserial=2 * u / (n1 * n2) - 1)
 
@@ -152,9 +155,15 @@ def oneway_anova(y: np.ndarray, codes: np.ndarray, levels: list[Any]) -> dict[st
     df_b, df_w = table["df"].iloc[0], table["df"].iloc[1]
     ms_w = ss_w / df_w
     ss_t = ss_b + ss_w
-    return dict(f=float(table["F"].iloc[0]), df1=float(df_b), df2=float(df_w),
-                p=float(table["PR(>F)"].iloc[0]), eta_sq=ss_b / ss_t,
-                omega_sq=(ss_b - df_b * ms_w) / (ss_t + ms_w), resid=np.asarray(fit.resid))
+    return dict(
+        f=float(table["F"].iloc[0]),
+        df1=float(df_b),
+        df2=float(df_w),
+        p=float(table["PR(>F)"].iloc[0]),
+        eta_sq=ss_b / ss_t,
+        omega_sq=(ss_b - df_b * ms_w) / (ss_t + ms_w),
+        resid=np.asarray(fit.resid),
+    )
 
 
 def welch_anova(n: np.ndarray, mean: np.ndarray, var: np.ndarray) -> dict[str, float]:
@@ -165,11 +174,10 @@ def welch_anova(n: np.ndarray, mean: np.ndarray, var: np.ndarray) -> dict[str, f
     grand = (w * mean).sum() / wsum
     a = (w * (mean - grand) ** 2).sum() / (k - 1)
     tmp = ((1 - w / wsum) ** 2 / (n - 1)).sum()
-    b = 1 + 2 * (k - 2) / (k ** 2 - 1) * tmp
+    b = 1 + 2 * (k - 2) / (k**2 - 1) * tmp
     f = a / b
-    df2 = (k ** 2 - 1) / (3 * tmp)
-    return dict(welch_f=f, welch_df1=float(k - 1), welch_df2=df2,
-                p_welch=float(stats.f.sf(f, k - 1, df2)))
+    df2 = (k**2 - 1) / (3 * tmp)
+    return dict(welch_f=f, welch_df1=float(k - 1), welch_df2=df2, p_welch=float(stats.f.sf(f, k - 1, df2)))
 
 
 def kruskal(y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, float]:
@@ -177,8 +185,7 @@ def kruskal(y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, float]:
     samples = [y[codes == i] for i in range(k)]
     res = stats.kruskal(*samples)
     n = len(y)
-    return dict(h=float(res.statistic), p_kw=float(res.pvalue),
-                epsilon_sq=float(res.statistic) / (n - 1))
+    return dict(h=float(res.statistic), p_kw=float(res.pvalue), epsilon_sq=float(res.statistic) / (n - 1))
 
 
 # ------------------------------------------------------------------ assumptions

@@ -17,8 +17,9 @@ from survey.errors import DataError
 __all__ = ["two_groups", "many_groups", "posthoc"]
 
 
-def two_groups(data: pd.DataFrame, dv: str, group: str, *, ci: float = 0.95,
-               levels: Sequence[Any] | None = None) -> pd.DataFrame:
+def two_groups(
+    data: pd.DataFrame, dv: str, group: str, *, ci: float = 0.95, levels: Sequence[Any] | None = None
+) -> pd.DataFrame:
     """Compare ``dv`` between two groups: Welch t, Cohen's d, Hedges' g, Mann-Whitney.
 
     Parameters
@@ -83,16 +84,32 @@ def two_groups(data: pd.DataFrame, dv: str, group: str, *, ci: float = 0.95,
     if len(found) != 2:
         raise DataError(
             f"group: column {group!r} has {len(found)} levels {found!r}; expected exactly 2 "
-            "(use many_groups, or pass levels=)")
+            "(use many_groups, or pass levels=)"
+        )
     n, mean, var = _core.group_moments(y, codes, 2)
     w = _core.welch_t(mean[0], mean[1], var[0], var[1], n[0], n[1], ci)
     d = _core.cohen_d(mean[0], mean[1], var[0], var[1], n[0], n[1], ci)
     mw = _core.mann_whitney(y[codes == 0], y[codes == 1])
-    row = dict(dv=dv, group=group, level_1=found[0], level_2=found[1],
-               n_1=int(n[0]), n_2=int(n[1]), mean_1=mean[0], mean_2=mean[1],
-               sd_1=np.sqrt(var[0]), sd_2=np.sqrt(var[1]),
-               mean_diff=w["mean_diff"], ci_low=w["ci_low"], ci_high=w["ci_high"],
-               t=w["t"], df=w["df"], p=w["p"], **d, **mw)
+    row = dict(
+        dv=dv,
+        group=group,
+        level_1=found[0],
+        level_2=found[1],
+        n_1=int(n[0]),
+        n_2=int(n[1]),
+        mean_1=mean[0],
+        mean_2=mean[1],
+        sd_1=np.sqrt(var[0]),
+        sd_2=np.sqrt(var[1]),
+        mean_diff=w["mean_diff"],
+        ci_low=w["ci_low"],
+        ci_high=w["ci_high"],
+        t=w["t"],
+        df=w["df"],
+        p=w["p"],
+        **d,
+        **mw,
+    )
     return pd.DataFrame([row])
 
 
@@ -150,17 +167,30 @@ def many_groups(data: pd.DataFrame, dv: str, group: str) -> pd.DataFrame:
         flat = [lv for lv, v in zip(found, var) if v <= 0]
         raise DataError(
             f"dv: column {dv!r} has no variance within level(s) {flat!r} of {group!r}; "
-            "Welch's ANOVA needs variation in every group")
+            "Welch's ANOVA needs variation in every group"
+        )
     a = _core.oneway_anova(y, codes, found)
     a.pop("resid")
-    row = dict(dv=dv, group=group, k=k, n=len(y), **a,
-               **_core.welch_anova(n, mean, var), **_core.kruskal(y, codes, k))
+    row = dict(
+        dv=dv,
+        group=group,
+        k=k,
+        n=len(y),
+        **a,
+        **_core.welch_anova(n, mean, var),
+        **_core.kruskal(y, codes, k),
+    )
     return pd.DataFrame([row])
 
 
-def posthoc(data: pd.DataFrame, dv: str, group: str, *,
-            method: Literal["tukey", "games-howell"] = "tukey",
-            ci: float = 0.95) -> pd.DataFrame:
+def posthoc(
+    data: pd.DataFrame,
+    dv: str,
+    group: str,
+    *,
+    method: Literal["tukey", "games-howell"] = "tukey",
+    ci: float = 0.95,
+) -> pd.DataFrame:
     """All pairwise comparisons of the levels of ``group``.
 
     Parameters
@@ -227,15 +257,26 @@ def posthoc(data: pd.DataFrame, dv: str, group: str, *,
     else:
         vi, vj = var[i] / n[i], var[j] / n[j]
         se = np.sqrt(vi + vj)
-        df = (vi + vj) ** 2 / (vi ** 2 / (n[i] - 1) + vj ** 2 / (n[j] - 1))
+        df = (vi + vj) ** 2 / (vi**2 / (n[i] - 1) + vj**2 / (n[j] - 1))
         q = np.abs(diff) / se * np.sqrt(2)
         p_adj = stats.studentized_range.sf(q, k, df)
         crit = np.array([stats.studentized_range.ppf(ci, k, d) for d in df]) / np.sqrt(2)
         low, high = diff - crit * se, diff + crit * se
-    return pd.DataFrame({
-        "dv": dv, "group": group,
-        "level_1": [found[a] for a in i], "level_2": [found[b] for b in j],
-        "n_1": n[i].astype("int64"), "n_2": n[j].astype("int64"),
-        "mean_diff": diff, "se": se, "t": diff / se, "df": df,
-        "p_adj": np.clip(p_adj, 0, 1), "ci_low": low, "ci_high": high, "method": method,
-    })
+    return pd.DataFrame(
+        {
+            "dv": dv,
+            "group": group,
+            "level_1": [found[a] for a in i],
+            "level_2": [found[b] for b in j],
+            "n_1": n[i].astype("int64"),
+            "n_2": n[j].astype("int64"),
+            "mean_diff": diff,
+            "se": se,
+            "t": diff / se,
+            "df": df,
+            "p_adj": np.clip(p_adj, 0, 1),
+            "ci_low": low,
+            "ci_high": high,
+            "method": method,
+        }
+    )

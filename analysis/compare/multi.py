@@ -19,9 +19,26 @@ __all__ = ["compare_groups", "TESTS", "CORRECTIONS"]
 TESTS = ("welch", "anova", "rank")
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni")
 
-COLUMNS = ["dv", "group", "test", "k", "n", "statistic", "df1", "df2", "p", "p_adj",
-           "effect", "estimate", "levene_p", "shapiro_p", "levels", "suppressed",
-           "tested", "reason"]
+COLUMNS = [
+    "dv",
+    "group",
+    "test",
+    "k",
+    "n",
+    "statistic",
+    "df1",
+    "df2",
+    "p",
+    "p_adj",
+    "effect",
+    "estimate",
+    "levene_p",
+    "shapiro_p",
+    "levels",
+    "suppressed",
+    "tested",
+    "reason",
+]
 
 
 def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
@@ -29,12 +46,25 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
     if test == "rank":
         if k == 2:
             mw = _core.mann_whitney(y[codes == 0], y[codes == 1])
-            return dict(statistic=mw["u"], df1=np.nan, df2=np.nan, p=mw["p_u"],
-                        effect="rank_biserial", estimate=mw["rank_biserial"],
-                        name="Mann-Whitney U")
+            return dict(
+                statistic=mw["u"],
+                df1=np.nan,
+                df2=np.nan,
+                p=mw["p_u"],
+                effect="rank_biserial",
+                estimate=mw["rank_biserial"],
+                name="Mann-Whitney U",
+            )
         kw = _core.kruskal(y, codes, k)
-        return dict(statistic=kw["h"], df1=float(k - 1), df2=np.nan, p=kw["p_kw"],
-                    effect="epsilon_sq", estimate=kw["epsilon_sq"], name="Kruskal-Wallis H")
+        return dict(
+            statistic=kw["h"],
+            df1=float(k - 1),
+            df2=np.nan,
+            p=kw["p_kw"],
+            effect="epsilon_sq",
+            estimate=kw["epsilon_sq"],
+            name="Kruskal-Wallis H",
+        )
     grand = y.mean()
     ss_b = float((n * (mean - grand) ** 2).sum())
     ss_w = float(((n - 1) * var).sum())
@@ -43,27 +73,52 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
     omega = (ss_b - df_b * ms_w) / (ss_b + ss_w + ms_w)
     if test == "anova":
         f = (ss_b / df_b) / ms_w
-        return dict(statistic=f, df1=float(df_b), df2=float(df_w),
-                    p=float(stats.f.sf(f, df_b, df_w)), effect="omega_sq", estimate=omega,
-                    name="one-way ANOVA F")
+        return dict(
+            statistic=f,
+            df1=float(df_b),
+            df2=float(df_w),
+            p=float(stats.f.sf(f, df_b, df_w)),
+            effect="omega_sq",
+            estimate=omega,
+            name="one-way ANOVA F",
+        )
     if (var <= 0).any():
         raise ZeroDivisionError("a group has no variance")
     if k == 2:
         w = _core.welch_t(mean[0], mean[1], var[0], var[1], n[0], n[1], 0.95)
         d = _core.cohen_d(mean[0], mean[1], var[0], var[1], n[0], n[1], None)
-        return dict(statistic=w["t"], df1=w["df"], df2=np.nan, p=w["p"],
-                    effect="hedges_g", estimate=d["hedges_g"], name="Welch t")
+        return dict(
+            statistic=w["t"],
+            df1=w["df"],
+            df2=np.nan,
+            p=w["p"],
+            effect="hedges_g",
+            estimate=d["hedges_g"],
+            name="Welch t",
+        )
     wa = _core.welch_anova(n, mean, var)
-    return dict(statistic=wa["welch_f"], df1=wa["welch_df1"], df2=wa["welch_df2"],
-                p=wa["p_welch"], effect="omega_sq", estimate=omega, name="Welch F")
+    return dict(
+        statistic=wa["welch_f"],
+        df1=wa["welch_df1"],
+        df2=wa["welch_df2"],
+        p=wa["p_welch"],
+        effect="omega_sq",
+        estimate=omega,
+        name="Welch F",
+    )
 
 
-def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | Sequence[str],
-                   correction: str = "holm", *,
-                   tests: str | Sequence[str] = ("welch",),
-                   min_group_size: int = MIN_GROUP_SIZE,
-                   exclude_levels: Sequence[Any] = ("na",),
-                   seed: int = 2026) -> pd.DataFrame:
+def compare_groups(
+    data: pd.DataFrame,
+    dvs: str | Sequence[str],
+    groups: str | Sequence[str],
+    correction: str = "holm",
+    *,
+    tests: str | Sequence[str] = ("welch",),
+    min_group_size: int = MIN_GROUP_SIZE,
+    exclude_levels: Sequence[Any] = ("na",),
+    seed: int = 2026,
+) -> pd.DataFrame:
     """Test every outcome against every grouping field, with corrected p values.
 
     Parameters
@@ -161,8 +216,9 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
             codes = codes_all[keep]
             counts = np.bincount(codes, minlength=len(all_levels))
             big = counts >= min_group_size
-            suppressed = "; ".join(f"{lv} (n={c})" for lv, c in zip(all_levels, counts)
-                                   if 0 < c < min_group_size)
+            suppressed = "; ".join(
+                f"{lv} (n={c})" for lv, c in zip(all_levels, counts) if 0 < c < min_group_size
+            )
             levels = [lv for lv, b in zip(all_levels, big) if b]
             remap = np.full(len(all_levels), -1)
             remap[big] = np.arange(big.sum())
@@ -170,12 +226,17 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
             sel = new >= 0
             y, c = yv[keep][sel], new[sel]
             k = len(levels)
-            base = dict(dv=dv, group=group, k=k, n=int(len(y)), levels="; ".join(map(str, levels)),
-                        suppressed=suppressed)
+            base = dict(
+                dv=dv,
+                group=group,
+                k=k,
+                n=int(len(y)),
+                levels="; ".join(map(str, levels)),
+                suppressed=suppressed,
+            )
             reason = ""
             if k < 2:
-                reason = (f"{k} level(s) with at least {min_group_size} respondents; "
-                          "at least 2 needed")
+                reason = f"{k} level(s) with at least {min_group_size} respondents; at least 2 needed"
             elif np.ptp(y) == 0:
                 reason = f"dv {dv!r} is constant"
             levene_p = shapiro_p = np.nan
@@ -184,9 +245,21 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
                 means = np.bincount(c, weights=y, minlength=k) / np.bincount(c, minlength=k)
                 shapiro_p = _core.shapiro_resid(y - means[c], seed)
             for t in test_list:
-                row = dict(base, test=t, statistic=np.nan, df1=np.nan, df2=np.nan, p=np.nan,
-                           effect=None, estimate=np.nan, levene_p=levene_p,
-                           shapiro_p=shapiro_p, tested=False, reason=reason, kind=t)
+                row = dict(
+                    base,
+                    test=t,
+                    statistic=np.nan,
+                    df1=np.nan,
+                    df2=np.nan,
+                    p=np.nan,
+                    effect=None,
+                    estimate=np.nan,
+                    levene_p=levene_p,
+                    shapiro_p=shapiro_p,
+                    tested=False,
+                    reason=reason,
+                    kind=t,
+                )
                 if not reason:
                     try:
                         res = _run(t, y, c, k)
@@ -199,11 +272,9 @@ def compare_groups(data: pd.DataFrame, dvs: str | Sequence[str], groups: str | S
 
     out = pd.DataFrame(rows)
     out["p_adj"] = np.nan
-    for kind, idx in out[out["tested"]].groupby("kind").groups.items():
+    for idx in out[out["tested"]].groupby("kind").groups.values():
         if len(idx):
-            out.loc[idx, "p_adj"] = multipletests(out.loc[idx, "p"].to_numpy(),
-                                                  method=correction)[1]
+            out.loc[idx, "p_adj"] = multipletests(out.loc[idx, "p"].to_numpy(), method=correction)[1]
     out = out[COLUMNS]
-    out.attrs.update(correction=correction, min_group_size=min_group_size,
-                     exclude_levels=list(excluded))
+    out.attrs.update(correction=correction, min_group_size=min_group_size, exclude_levels=list(excluded))
     return out

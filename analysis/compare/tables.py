@@ -80,15 +80,28 @@ def crosstab(data: pd.DataFrame, a: str, b: str, *, min_expected: float = 5.0) -
     else:
         chi2, p, test = plain.statistic, plain.pvalue, "chi-square"
     v = np.sqrt(plain.statistic / (n * (min(r, c) - 1)))
-    out = pd.DataFrame([dict(a=a, b=b, n=n, test=test, chi2=float(chi2), df=int(plain.dof),
-                             p=float(p), cramer_v=float(v),
-                             min_expected=float(expected.min()))])
+    out = pd.DataFrame(
+        [
+            dict(
+                a=a,
+                b=b,
+                n=n,
+                test=test,
+                chi2=float(chi2),
+                df=int(plain.dof),
+                p=float(p),
+                cramer_v=float(v),
+                min_expected=float(expected.min()),
+            )
+        ]
+    )
     out.attrs["table"] = table
     return out
 
 
-def regress(data: pd.DataFrame, formula: str, *, robust: Literal["HC3"] | None = None,
-            ci: float = 0.95) -> pd.DataFrame:
+def regress(
+    data: pd.DataFrame, formula: str, *, robust: Literal["HC3"] | None = None, ci: float = 0.95
+) -> pd.DataFrame:
     """Ordinary least squares from an R-style formula (statsmodels).
 
     Parameters
@@ -144,15 +157,24 @@ def regress(data: pd.DataFrame, formula: str, *, robust: Literal["HC3"] | None =
     if model.nobs <= model.exog.shape[1]:
         raise DataError(
             f"formula: {int(model.nobs)} complete respondents for {model.exog.shape[1]} "
-            f"coefficients in {formula!r}; expected more respondents than coefficients")
+            f"coefficients in {formula!r}; expected more respondents than coefficients"
+        )
     # use_t: t distribution with residual df also for HC3, as R's coeftest
     fit = model.fit(cov_type=robust or "nonrobust", use_t=True)
     conf = fit.conf_int(alpha=1 - ci)
-    out = pd.DataFrame({
-        "term": fit.params.index, "estimate": fit.params.to_numpy(),
-        "se": fit.bse.to_numpy(), "t": fit.tvalues.to_numpy(), "p": fit.pvalues.to_numpy(),
-        "ci_low": conf.iloc[:, 0].to_numpy(), "ci_high": conf.iloc[:, 1].to_numpy(),
-        "r2": fit.rsquared, "r2_adj": fit.rsquared_adj, "n": int(fit.nobs),
-    })
+    out = pd.DataFrame(
+        {
+            "term": fit.params.index,
+            "estimate": fit.params.to_numpy(),
+            "se": fit.bse.to_numpy(),
+            "t": fit.tvalues.to_numpy(),
+            "p": fit.pvalues.to_numpy(),
+            "ci_low": conf.iloc[:, 0].to_numpy(),
+            "ci_high": conf.iloc[:, 1].to_numpy(),
+            "r2": fit.rsquared,
+            "r2_adj": fit.rsquared_adj,
+            "n": int(fit.nobs),
+        }
+    )
     out.attrs.update(formula=formula, robust=robust)
     return out

@@ -17,9 +17,20 @@ from analysis.plots.likert import likert_bars, likert_shares
 from analysis.plots.scores import balance_distribution, facet_profile, profile_regions, quadrant
 from analysis.plots.theme import PALETTE, themed
 
-__all__ = ["balance_distribution", "quadrant", "facet_profile", "likert_bars", "likert_shares",
-           "group_points", "profile_bars", "large_groups", "profile_regions", "themed", "PALETTE",
-           "to_png"]
+__all__ = [
+    "balance_distribution",
+    "quadrant",
+    "facet_profile",
+    "likert_bars",
+    "likert_shares",
+    "group_points",
+    "profile_bars",
+    "large_groups",
+    "profile_regions",
+    "themed",
+    "PALETTE",
+    "to_png",
+]
 
 
 def to_png(fig, *, dpi: int = 110) -> bytes:  # noqa: ANN001

@@ -34,9 +34,16 @@ def likert_shares(data: pd.DataFrame, items: Sequence[str], codes: Sequence[int]
     return pd.DataFrame(shares, index=list(items), columns=list(codes))
 
 
-def likert_bars(data: pd.DataFrame, *, items: Sequence[str], levels: Mapping[int, str],
-                item_labels: Mapping[str, str] | None = None, title: str = "Answers",
-                context: Context = "notebook", ax: Axes | None = None) -> Figure:
+def likert_bars(
+    data: pd.DataFrame,
+    *,
+    items: Sequence[str],
+    levels: Mapping[int, str],
+    item_labels: Mapping[str, str] | None = None,
+    title: str = "Answers",
+    context: Context = "notebook",
+    ax: Axes | None = None,
+) -> Figure:
     """Diverging stacked bars: disagreement left of 0, agreement right, the
     middle category split across 0.
 
@@ -70,9 +77,10 @@ def likert_bars(data: pd.DataFrame, *, items: Sequence[str], levels: Mapping[int
     mid = (k - 1) / 2
     weights = np.where(np.arange(k) < mid, 1.0, np.where(np.arange(k) == mid, 0.5, 0.0))
     left0 = -(shares * weights).sum(axis=1)
-    lefts = left0[:, None] + np.concatenate([np.zeros((len(items), 1)),
-                                             np.cumsum(shares, axis=1)[:, :-1]], axis=1)
-    colours = sns.color_palette("RdBu", k)   # diverging, colour-blind friendly
+    lefts = left0[:, None] + np.concatenate(
+        [np.zeros((len(items), 1)), np.cumsum(shares, axis=1)[:, :-1]], axis=1
+    )
+    colours = sns.color_palette("RdBu", k)  # diverging, colour-blind friendly
     if k % 2:
         colours[k // 2] = (0.82, 0.82, 0.82)
     names = dict(item_labels or {})
@@ -80,8 +88,15 @@ def likert_bars(data: pd.DataFrame, *, items: Sequence[str], levels: Mapping[int
     with themed(context):
         fig, ax = new_axes(ax, (9, 1 + 0.38 * len(items)))
         for j, code in enumerate(codes):
-            ax.barh(y, shares[:, j], left=lefts[:, j], color=colours[j], edgecolor="white",
-                    height=0.75, label=levels[code])
+            ax.barh(
+                y,
+                shares[:, j],
+                left=lefts[:, j],
+                color=colours[j],
+                edgecolor="white",
+                height=0.75,
+                label=levels[code],
+            )
         ax.axvline(0, color=NEUTRAL, lw=1)
         ax.set_yticks(y, [names.get(i, i) for i in items])
         ax.invert_yaxis()
@@ -91,7 +106,13 @@ def likert_bars(data: pd.DataFrame, *, items: Sequence[str], levels: Mapping[int
         ax.set_xticks(ticks, [f"{abs(t):.0%}" for t in ticks])
         # below the x label whatever the figure's height: offset in inches, not axes units
         below = ax.transAxes + ScaledTranslation(0, -0.6, fig.dpi_scale_trans)
-        ax.legend(ncols=min(k, 5), loc="upper center", bbox_to_anchor=(0.5, 0),
-                  bbox_transform=below, frameon=False, fontsize="small")
+        ax.legend(
+            ncols=min(k, 5),
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0),
+            bbox_transform=below,
+            frameon=False,
+            fontsize="small",
+        )
         ax.grid(axis="y", visible=False)
     return fig

@@ -4,6 +4,7 @@ quadrant with the profile regions, and the facet profile."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,16 +26,26 @@ from analysis.plots.theme import (
     themed,
 )
 
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
+
 __all__ = ["balance_distribution", "quadrant", "facet_profile", "profile_regions"]
 
 BALANCE_LABEL = "Balance  (\u2190 socializing  |  networking \u2192)"
 
 
-def balance_distribution(data: pd.DataFrame, *, balance: str = "balance",
-                         person: float | None = None, group_mean: float | None = None,
-                         person_label: str = "You", group_label: str = "Group mean",
-                         bins: int = 20, context: Context = "notebook",
-                         ax: Axes | None = None) -> Figure:
+def balance_distribution(
+    data: pd.DataFrame,
+    *,
+    balance: str = "balance",
+    person: float | None = None,
+    group_mean: float | None = None,
+    person_label: str = "You",
+    group_label: str = "Group mean",
+    bins: int = 20,
+    context: Context = "notebook",
+    ax: Axes | None = None,
+) -> Figure:
     """Histogram of the balance index on its full range [-1, 1].
 
     Parameters
@@ -65,8 +76,9 @@ def balance_distribution(data: pd.DataFrame, *, balance: str = "balance",
     values = data[balance].astype("float64").dropna()
     with themed(context):
         fig, ax = new_axes(ax, (8, 4.5))
-        sns.histplot(x=values.to_numpy(), bins=bins, binrange=(-1, 1), ax=ax,
-                     color=PALETTE[2], edgecolor="white")
+        sns.histplot(
+            x=values.to_numpy(), bins=bins, binrange=(-1, 1), ax=ax, color=PALETTE[2], edgecolor="white"
+        )
         ax.axvline(0, color=NEUTRAL, lw=1, ls=":")
         if group_mean is not None:
             ax.axvline(float(group_mean), color=PALETTE[4], lw=3, ls="--", label=group_label)
@@ -75,13 +87,15 @@ def balance_distribution(data: pd.DataFrame, *, balance: str = "balance",
         if person is not None or group_mean is not None:
             ax.legend(loc="upper left", frameon=True)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
-        ax.set(xlim=(-1, 1), xlabel=BALANCE_LABEL, ylabel="Respondents",
-               title="Balance distribution")
+        ax.set(xlim=(-1, 1), xlabel=BALANCE_LABEL, ylabel="Respondents", title="Balance distribution")
     return fig
 
 
-def profile_regions(instrument, *, resolution: int = 201  # noqa: ANN001
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def profile_regions(
+    instrument: Instrument,
+    *,
+    resolution: int = 201,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """The instrument's profiles on a grid of (socializing, networking) scores.
 
     Returns
@@ -107,10 +121,17 @@ def profile_regions(instrument, *, resolution: int = 201  # noqa: ANN001
     return axis, axis, codes, [p.label for p in instrument.profiles]
 
 
-def quadrant(data: pd.DataFrame, *, networking: str = "networking",
-             socializing: str = "socializing", hue: str | None = None,
-             instrument=None, regions: bool = True,  # noqa: ANN001
-             context: Context = "notebook", ax: Axes | None = None) -> Figure:
+def quadrant(
+    data: pd.DataFrame,
+    *,
+    networking: str = "networking",
+    socializing: str = "socializing",
+    hue: str | None = None,
+    instrument: Instrument | None = None,
+    regions: bool = True,
+    context: Context = "notebook",
+    ax: Axes | None = None,
+) -> Figure:
     """Scatter of networking (y) against socializing (x) with the profile regions.
 
     Points carry no labels or ids.  The regions are the instrument's
@@ -151,30 +172,69 @@ def quadrant(data: pd.DataFrame, *, networking: str = "networking",
             x, y, codes, labels = profile_regions(inst)
             shades = ListedColormap([(*c, 0.13) for c in palette(len(labels))])
             masked = np.ma.masked_less(codes, 0)
-            ax.imshow(masked, cmap=shades, vmin=-0.5, vmax=len(labels) - 0.5, origin="lower",
-                      extent=(lo, hi, lo, hi), interpolation="nearest", zorder=0, aspect="auto")
+            ax.imshow(
+                masked,
+                cmap=shades,
+                vmin=-0.5,
+                vmax=len(labels) - 0.5,
+                origin="lower",
+                extent=(lo, hi, lo, hi),
+                interpolation="nearest",
+                zorder=0,
+                aspect="auto",
+            )
             for i, label in enumerate(labels):
                 yy, xx = np.nonzero(codes == i)
                 if len(xx):
-                    ax.text(float(np.median(x[xx])), float(np.median(y[yy])), label,
-                            ha="center", va="center", color="0.25", fontsize="small",
-                            fontweight="bold", zorder=3,
-                            bbox=dict(facecolor="white", alpha=0.6, edgecolor="none"))
+                    ax.text(
+                        float(np.median(x[xx])),
+                        float(np.median(y[yy])),
+                        label,
+                        ha="center",
+                        va="center",
+                        color="0.25",
+                        fontsize="small",
+                        fontweight="bold",
+                        zorder=3,
+                        bbox=dict(facecolor="white", alpha=0.6, edgecolor="none"),
+                    )
         ax.plot([lo, hi], [lo, hi], color=NEUTRAL, lw=1, ls=":", zorder=1)
         if len(pts):
-            sns.scatterplot(data=pts, x=socializing, y=networking, hue=hue, ax=ax,
-                            color=None if hue else "0.15", palette=palette(
-                                pts[hue].nunique()) if hue else None,
-                            alpha=0.7, s=40, edgecolor="white", linewidth=0.5, zorder=2)
-        ax.set(xlim=(lo, hi), ylim=(lo, hi), aspect="equal", xlabel="Socializing",
-               ylabel="Networking", title="Networking vs socializing")
+            sns.scatterplot(
+                data=pts,
+                x=socializing,
+                y=networking,
+                hue=hue,
+                ax=ax,
+                color=None if hue else "0.15",
+                palette=palette(pts[hue].nunique()) if hue else None,
+                alpha=0.7,
+                s=40,
+                edgecolor="white",
+                linewidth=0.5,
+                zorder=2,
+            )
+        ax.set(
+            xlim=(lo, hi),
+            ylim=(lo, hi),
+            aspect="equal",
+            xlabel="Socializing",
+            ylabel="Networking",
+            title="Networking vs socializing",
+        )
     return fig
 
 
-def facet_profile(data: pd.DataFrame, *, facets: Sequence[str] | None = None,
-                  labels: dict[str, str] | None = None, instrument=None,  # noqa: ANN001
-                  orientations: Sequence[str] = ("networking", "socializing"),
-                  context: Context = "notebook", ax: Axes | None = None) -> Figure:
+def facet_profile(
+    data: pd.DataFrame,
+    *,
+    facets: Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+    instrument: Instrument | None = None,
+    orientations: Sequence[str] = ("networking", "socializing"),
+    context: Context = "notebook",
+    ax: Axes | None = None,
+) -> Figure:
     """Networking and socializing per facet: means with 95 % CIs (one row: the person).
 
     Parameters
@@ -213,13 +273,19 @@ def facet_profile(data: pd.DataFrame, *, facets: Sequence[str] | None = None,
     lo, hi = inst.response_range(inst.item_ids[0])
     with themed(context):
         fig, ax = new_axes(ax, (8, 6))
-        sns.pointplot(data=long, x="score", y="facet", hue="orientation",
-                      hue_order=[o.capitalize() for o in orientations],
-                      palette=[ORIENTATION_COLORS.get(o, PALETTE[i])
-                               for i, o in enumerate(orientations)],
-                      errorbar=t_interval if len(data) > 1 else None,
-                      dodge=0.3, linestyle="none", markers=["o", "s"], ax=ax)
-        ax.set(xlim=(lo - 0.1, hi + 0.1), xlabel=f"Mean score ({lo}-{hi})", ylabel="",
-               title="Facet profile")
+        sns.pointplot(
+            data=long,
+            x="score",
+            y="facet",
+            hue="orientation",
+            hue_order=[o.capitalize() for o in orientations],
+            palette=[ORIENTATION_COLORS.get(o, PALETTE[i]) for i, o in enumerate(orientations)],
+            errorbar=t_interval if len(data) > 1 else None,
+            dodge=0.3,
+            linestyle="none",
+            markers=["o", "s"],
+            ax=ax,
+        )
+        ax.set(xlim=(lo - 0.1, hi + 0.1), xlabel=f"Mean score ({lo}-{hi})", ylabel="", title="Facet profile")
         ax.legend(title=None, loc="lower right")
     return fig

@@ -25,7 +25,7 @@ __all__ = ["t_interval", "PALETTE", "ORIENTATION_COLORS", "Context", "themed", "
 PALETTE: list[tuple[float, float, float]] = sns.color_palette("colorblind")
 #: Fixed colours for the two orientations, the same in every figure.
 ORIENTATION_COLORS: dict[str, tuple[float, float, float]] = {
-    "networking": PALETTE[0],   # blue
+    "networking": PALETTE[0],  # blue
     "socializing": PALETTE[1],  # orange
 }
 NEUTRAL = (0.55, 0.55, 0.55)
@@ -57,11 +57,15 @@ def themed(context: Context = "notebook") -> Iterator[None]:
     """
     if context not in _CONTEXTS:
         raise ValueError(f"context: got {context!r}; expected one of {', '.join(_CONTEXTS)}")
-    rc = {"axes.spines.top": False, "axes.spines.right": False,
-          "axes.titleweight": "bold", "figure.dpi": 100, "savefig.dpi": 110,
-          "axes.prop_cycle": mpl.cycler(color=PALETTE)}
-    with sns.axes_style("whitegrid"), sns.plotting_context(context, font_scale=1.05), \
-            mpl.rc_context(rc):
+    rc = {
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "bold",
+        "figure.dpi": 100,
+        "savefig.dpi": 110,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    }
+    with sns.axes_style("whitegrid"), sns.plotting_context(context, font_scale=1.05), mpl.rc_context(rc):
         yield
 
 

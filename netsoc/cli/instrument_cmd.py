@@ -9,15 +9,17 @@ import sys
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the instrument subcommands."""
     p = sub.add_parser("validate-instrument", help="check an instrument YAML file")
-    p.add_argument("path", nargs="?", default=None,
-                   help="instrument YAML file (default: the shipped questionnaire)")
+    p.add_argument(
+        "path", nargs="?", default=None, help="instrument YAML file (default: the shipped questionnaire)"
+    )
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("codebook", help="write the codebook of an instrument as CSV")
     p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
     p.add_argument("--out", default="-", help="output CSV path, '-' for stdout (default)")
-    p.add_argument("--lang", default=None,
-                   help="language of the texts and labels (default: the instrument's default)")
+    p.add_argument(
+        "--lang", default=None, help="language of the texts and labels (default: the instrument's default)"
+    )
     p.set_defaults(func=_codebook)
 
 
@@ -32,9 +34,11 @@ def _validate(args: argparse.Namespace) -> int:
         for problem in exc.problems:  # every one, not only the first few
             print(f"  - {problem}")
         return 1
-    print(f"OK: {args.path or 'shipped questionnaire'} - instrument {inst.id} {inst.version}, "
-          f"{len(inst.items)} items, {len(inst.attention_checks)} attention checks, "
-          f"{len(inst.fields)} fields")
+    print(
+        f"OK: {args.path or 'shipped questionnaire'} - instrument {inst.id} {inst.version}, "
+        f"{len(inst.items)} items, {len(inst.attention_checks)} attention checks, "
+        f"{len(inst.fields)} fields"
+    )
     for tag in inst.languages:
         info = inst.language_info[tag]
         default = ", default" if tag == inst.default_language else ""

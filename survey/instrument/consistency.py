@@ -8,14 +8,13 @@ gap or overlap, norms outside the response range.
 
 from __future__ import annotations
 
-from survey.instrument.model import ORIENTATIONS, REQUIRED_SCALES, Instrument, Item, Norms
+from survey.instrument.model import ORIENTATIONS, REQUIRED_SCALES, AttentionCheck, Instrument, Item, Norms
 from survey.schema import RESERVED_IDS
 
 __all__ = ["consistency_problems", "tiling_problems", "profile_problems"]
 
 
-def tiling_problems(name: str, intervals: list[tuple[str, float, float]],
-                     lo: float, hi: float) -> list[str]:
+def tiling_problems(name: str, intervals: list[tuple[str, float, float]], lo: float, hi: float) -> list[str]:
     """Check that [min, max) intervals cover [lo, hi] with no gap or overlap."""
     problems = []
     for iid, a, b in intervals:
@@ -27,7 +26,9 @@ def tiling_problems(name: str, intervals: list[tuple[str, float, float]],
     edge = lo
     for iid, a, b in ordered:
         if a > edge + 1e-12:
-            problems.append(f"{name}: values from {edge} to {a} are not covered by any level (gap before {iid!r})")
+            problems.append(
+                f"{name}: values from {edge} to {a} are not covered by any level (gap before {iid!r})"
+            )
         elif a < edge - 1e-12:
             problems.append(f"{name} {iid!r}: starts at {a}, overlapping the level that ends at {edge}")
         edge = max(edge, b)
@@ -44,11 +45,16 @@ def profile_problems(inst: Instrument, emin: float, emax: float) -> list[str]:
     for p in inst.profiles:
         (b0, b1), (e0, e1) = p.balance, p.engagement
         if not (b0 < b1 and e0 < e1):
-            problems.append(f"profiles {p.id!r}: each range needs min below max, got balance {list(p.balance)}, engagement {list(p.engagement)}")
+            problems.append(
+                f"profiles {p.id!r}: each range needs min below max, got balance "
+                f"{list(p.balance)}, engagement {list(p.engagement)}"
+            )
         if b0 < -1 or b1 > 1:
             problems.append(f"profiles {p.id!r}: balance range {list(p.balance)} lies outside [-1, 1]")
         if e0 < emin or e1 > emax:
-            problems.append(f"profiles {p.id!r}: engagement range {list(p.engagement)} lies outside [{emin}, {emax}]")
+            problems.append(
+                f"profiles {p.id!r}: engagement range {list(p.engagement)} lies outside [{emin}, {emax}]"
+            )
     if problems:
         return problems
     bs = sorted({-1.0, 1.0, *(v for p in inst.profiles for v in p.balance)})
@@ -56,10 +62,15 @@ def profile_problems(inst: Instrument, emin: float, emax: float) -> list[str]:
     for b0, b1 in zip(bs, bs[1:]):
         for e0, e1 in zip(es, es[1:]):
             bm, em = (b0 + b1) / 2, (e0 + e1) / 2
-            hits = [p.id for p in inst.profiles
-                    if p.balance[0] <= bm < p.balance[1] and p.engagement[0] <= em < p.engagement[1]]
+            hits = [
+                p.id
+                for p in inst.profiles
+                if p.balance[0] <= bm < p.balance[1] and p.engagement[0] <= em < p.engagement[1]
+            ]
             if not hits:
-                problems.append(f"profiles: no profile covers balance {b0}..{b1} with engagement {e0}..{e1} (a gap)")
+                problems.append(
+                    f"profiles: no profile covers balance {b0}..{b1} with engagement {e0}..{e1} (a gap)"
+                )
             elif len(hits) > 1:
                 problems.append(f"profiles: {hits} overlap at balance {b0}..{b1}, engagement {e0}..{e1}")
     return problems
@@ -88,18 +99,31 @@ def consistency_problems(inst: Instrument) -> list[str]:
             problems.append(f"scales: the {s!r} scale is required by scoring but not defined")
     for q in inst.items:
         if q.scale not in inst.scales:
-            problems.append(f"items (id {q.id!r}): scale {q.scale!r} is not defined in scales (defined: {sorted(inst.scales)})")
+            problems.append(
+                f"items (id {q.id!r}): scale {q.scale!r} is not defined in scales "
+                f"(defined: {sorted(inst.scales)})"
+            )
         if q.facet is not None and q.facet not in inst.facets:
-            problems.append(f"items (id {q.id!r}): facet {q.facet!r} is not defined in facets (defined: {sorted(inst.facets)})")
+            problems.append(
+                f"items (id {q.id!r}): facet {q.facet!r} is not defined in facets "
+                f"(defined: {sorted(inst.facets)})"
+            )
         if q.scale in ORIENTATIONS and q.facet is None:
             problems.append(f"items (id {q.id!r}): {q.scale} items need a facet")
-    for q in [*inst.items, *inst.attention_checks]:
-        if q.response_scale not in inst.response_scales:
-            problems.append(f"{'items' if isinstance(q, Item) else 'attention_checks'} (id {q.id!r}): response_scale {q.response_scale!r} is not defined in response_scales")
+    questions: list[Item | AttentionCheck] = [*inst.items, *inst.attention_checks]
+    for question in questions:
+        if question.response_scale not in inst.response_scales:
+            problems.append(
+                f"{'items' if isinstance(question, Item) else 'attention_checks'} (id {question.id!r}): "
+                f"response_scale {question.response_scale!r} is not defined in response_scales"
+            )
     for a in inst.attention_checks:
         rs = inst.response_scales.get(a.response_scale)
         if rs is not None and a.expected not in rs.values:
-            problems.append(f"attention_checks (id {a.id!r}): expected answer {a.expected} is outside the response values {sorted(rs.values)}")
+            problems.append(
+                f"attention_checks (id {a.id!r}): expected answer {a.expected} is outside the "
+                f"response values {sorted(rs.values)}"
+            )
     for s in inst.scales:
         if not inst.scale_items(s):
             problems.append(f"scales {s!r}: no item measures this scale")
@@ -110,26 +134,40 @@ def consistency_problems(inst: Instrument) -> list[str]:
     if problems:
         return problems
 
-    ranges = {(inst.response_scales[q.response_scale].min, inst.response_scales[q.response_scale].max)
-              for q in inst.items}
+    ranges = {
+        (inst.response_scales[q.response_scale].min, inst.response_scales[q.response_scale].max)
+        for q in inst.items
+    }
     if len(ranges) > 1:
         return [f"items: scored items must share one response range, found {sorted(ranges)}"]
-    (lo, hi), = ranges
+    ((lo, hi),) = ranges
     problems += tiling_problems(
         "scoring.engagement_levels",
-        [(lv.id, lv.min, lv.max) for lv in inst.scoring.engagement_levels], lo, hi)
+        [(lv.id, lv.min, lv.max) for lv in inst.scoring.engagement_levels],
+        lo,
+        hi,
+    )
     problems += tiling_problems(
         "scoring.intentionality_levels",
-        [(lv.id, lv.min, lv.max) for lv in inst.scoring.intentionality_levels], lo, hi)
+        [(lv.id, lv.min, lv.max) for lv in inst.scoring.intentionality_levels],
+        lo,
+        hi,
+    )
     problems += profile_problems(inst, lo, hi)
     ids = [p.id for p in inst.profiles]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"profiles: duplicate id {dup!r}")
     want = {lv.id for lv in inst.scoring.intentionality_levels}
     if set(inst.feedback.intentionality) != want:
-        problems.append(f"feedback.intentionality: needs a text for each level {sorted(want)}, got {sorted(inst.feedback.intentionality)}")
+        problems.append(
+            f"feedback.intentionality: needs a text for each level {sorted(want)}, "
+            f"got {sorted(inst.feedback.intentionality)}"
+        )
     if set(inst.feedback.orientations) != set(ORIENTATIONS):
-        problems.append(f"feedback.orientations: needs texts for {list(ORIENTATIONS)}, got {sorted(inst.feedback.orientations)}")
+        problems.append(
+            f"feedback.orientations: needs texts for {list(ORIENTATIONS)}, "
+            f"got {sorted(inst.feedback.orientations)}"
+        )
     if isinstance(inst.norms, Norms):
         for name in ("networking", "socializing", "intentionality"):
             n = getattr(inst.norms, name)

@@ -7,6 +7,7 @@ size); :func:`instrument_from_dict` validates an already parsed mapping.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ def instrument_from_dict(raw: Any, *, origin: str = "<instrument>") -> Instrumen
     """
     if not isinstance(raw, dict):
         raise InstrumentError(
-            f"{origin}: expected a mapping of sections at the top level, got {type(raw).__name__}")
+            f"{origin}: expected a mapping of sections at the top level, got {type(raw).__name__}"
+        )
     raw = with_shipped_ui(dict(raw), origin)
     default, tags, listed, found = language_problems(raw)
     raw.pop("language", None)
@@ -47,20 +49,25 @@ def instrument_from_dict(raw: Any, *, origin: str = "<instrument>") -> Instrumen
     info = {t: listed[t] for t in tags if t in listed}
     versions = LanguageVersions()
     for tag in tags:
-        data = {**resolved(raw, tag, default), "language": tag, "languages": tags,
-                "language_info": info, "source_path": origin}
+        data = {
+            **resolved(raw, tag, default),
+            "language": tag,
+            "languages": tags,
+            "language_info": info,
+            "source_path": origin,
+        }
         try:
             inst = Instrument.model_validate(data)
         except ValidationError as exc:
             problems = found + pydantic_problems(raw, exc)
             where = "" if tag == default else f" (the {tag!r} version)"
             raise InstrumentError(
-                f"{origin}: {len(problems)} problem(s) in the instrument{where}", problems) from None
+                f"{origin}: {len(problems)} problem(s) in the instrument{where}", problems
+            ) from None
         if tag == default:
             problems = found + consistency_problems(inst)
             if problems:
-                raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument",
-                                      problems)
+                raise InstrumentError(f"{origin}: {len(problems)} problem(s) in the instrument", problems)
         inst._versions = versions
         versions.by_tag[tag] = inst
     return versions.by_tag[default]
@@ -72,7 +79,7 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Instrument:
     return instrument_from_dict(read_yaml(p), origin=str(p))
 
 
-def load_instrument(path: str | Path | None = None) -> Instrument:
+def load_instrument(path: str | os.PathLike[str] | None = None) -> Instrument:
     """Load and validate a questionnaire definition.
 
     Parameters

@@ -48,16 +48,19 @@ def with_shipped_ui(raw: dict[str, Any], origin: str) -> dict[str, Any]:
     if (ui is not None and not isinstance(ui, dict)) or Path(origin) == DEFAULT_INSTRUMENT:
         return raw
     listed = raw.get("languages")
-    tags = set(listed) if isinstance(listed, dict) else {raw.get("default_language",
-                                                              raw.get("language", "en"))}
-    shipped = {key: ({t: v for t, v in text.items() if t in tags} if isinstance(text, dict) else text)
-               for key, text in shipped_ui().items() if key not in (ui or {})}
+    tags = (
+        set(listed) if isinstance(listed, dict) else {raw.get("default_language", raw.get("language", "en"))}
+    )
+    shipped = {
+        key: ({t: v for t, v in text.items() if t in tags} if isinstance(text, dict) else text)
+        for key, text in shipped_ui().items()
+        if key not in (ui or {})
+    }
     raw["ui"] = {**shipped, **(ui or {})}
     return raw
 
 
-def language_problems(raw: dict[str, Any]
-                       ) -> tuple[str, tuple[str, ...], dict[str, LanguageInfo], list[str]]:
+def language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[str, LanguageInfo], list[str]]:
     """Check ``default_language``, ``languages`` and every translatable text.
 
     Returns
@@ -68,30 +71,37 @@ def language_problems(raw: dict[str, Any]
     problems: list[str] = []
     default = raw.get("default_language", raw.get("language", "en"))
     if not is_language_tag(default):
-        problems.append(f"default_language: {default!r} is not a BCP 47 language tag "
-                        "(expected e.g. 'en', 'de' or 'pt-BR')")
+        problems.append(
+            f"default_language: {default!r} is not a BCP 47 language tag "
+            "(expected e.g. 'en', 'de' or 'pt-BR')"
+        )
         default = "en"
     listed = raw.get("languages")
     if listed is None:
         listed = {default: {"name": default}}
     if not isinstance(listed, dict) or not listed:
-        problems.append("languages: expected a mapping of language tags to "
-                        "{name, translator, date, review_status}")
+        problems.append(
+            "languages: expected a mapping of language tags to {name, translator, date, review_status}"
+        )
         listed = {default: {"name": default}}
     info: dict[str, LanguageInfo] = {}
     for tag, meta in listed.items():
         if not is_language_tag(tag):
-            problems.append(f"languages: {tag!r} is not a BCP 47 language tag "
-                            "(expected e.g. 'en', 'de' or 'pt-BR')")
+            problems.append(
+                f"languages: {tag!r} is not a BCP 47 language tag (expected e.g. 'en', 'de' or 'pt-BR')"
+            )
         try:
             info[tag] = LanguageInfo.model_validate(meta)
         except ValidationError as exc:
             info[tag] = LanguageInfo.model_construct(name=str(tag))
-            problems += [f"languages.{tag}.{p}".replace(".<top level>", "")
-                         for p in pydantic_problems(meta, exc)]
+            problems += [
+                f"languages.{tag}.{p}".replace(".<top level>", "") for p in pydantic_problems(meta, exc)
+            ]
     if default not in listed:
-        problems.append(f"languages: the default language {default!r} is not listed "
-                        f"(listed: {', '.join(map(str, listed))})")
+        problems.append(
+            f"languages: the default language {default!r} is not listed "
+            f"(listed: {', '.join(map(str, listed))})"
+        )
     tags = (default, *(t for t in listed if t != default and is_language_tag(t)))
     names = {t: (v.get("name") if isinstance(v, dict) else None) or t for t, v in listed.items()}
     for slot in text_slots(raw):
@@ -101,25 +111,33 @@ def language_problems(raw: dict[str, Any]
         elif isinstance(value, dict):
             for t in value:
                 if not is_language_tag(t):
-                    problems.append(f"{slot.id}: {t!r} is not a BCP 47 language tag "
-                                    "(expected e.g. 'en', 'de' or 'pt-BR')")
+                    problems.append(
+                        f"{slot.id}: {t!r} is not a BCP 47 language tag (expected e.g. 'en', 'de' or 'pt-BR')"
+                    )
                 elif t not in listed:
-                    problems.append(f"{slot.id}: has a text in {t!r}, which is not listed in "
-                                    f"languages (listed: {', '.join(tags)})")
+                    problems.append(
+                        f"{slot.id}: has a text in {t!r}, which is not listed in "
+                        f"languages (listed: {', '.join(tags)})"
+                    )
             missing = [t for t in tags if not (isinstance(value.get(t), str) and value[t].strip())]
         else:
             continue  # not text at all: the structure check reports it
         for t in missing:
             problems.append(f"{slot.id}: no text in {t!r} ({names.get(t, t)})")
-        if slot.id.startswith("ui.") and isinstance(value, dict) and default in value \
-                and isinstance(value[default], str):
+        if (
+            slot.id.startswith("ui.")
+            and isinstance(value, dict)
+            and default in value
+            and isinstance(value[default], str)
+        ):
             try:
                 want = placeholders(value[default])
                 for t in tags:
                     if isinstance(value.get(t), str) and placeholders(value[t]) != want:
                         problems.append(
                             f"{slot.id}: the {t!r} text has placeholders "
-                            f"{sorted(placeholders(value[t]))}, the {default!r} text {sorted(want)}")
+                            f"{sorted(placeholders(value[t]))}, the {default!r} text {sorted(want)}"
+                        )
             except ValueError as exc:
                 problems.append(f"{slot.id}: unbalanced braces ({exc})")
     return default, tags, info, problems
@@ -135,8 +153,9 @@ def resolved(raw: dict[str, Any], tag: str, default: str) -> dict[str, Any]:
     return out
 
 
-def negotiate_language(instrument: Instrument, requested: str | None = None,
-                       accept_language: str | None = None) -> str:
+def negotiate_language(
+    instrument: Instrument, requested: str | None = None, accept_language: str | None = None
+) -> str:
     """The language to show a participant.
 
     Parameters

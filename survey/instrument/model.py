@@ -17,9 +17,27 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from survey.errors import InstrumentError
 
 __all__ = [
-    "ORIENTATIONS", "REQUIRED_SCALES", "Consent", "ResponseScale", "Scale", "Facet", "Source",
-    "Item", "AttentionCheck", "ChoiceField", "TextField", "CohortSpec", "Comment", "Level",
-    "Scoring", "Profile", "Feedback", "Norm", "Norms", "LanguageInfo", "LanguageVersions",
+    "ORIENTATIONS",
+    "REQUIRED_SCALES",
+    "Consent",
+    "ResponseScale",
+    "Scale",
+    "Facet",
+    "Source",
+    "Item",
+    "AttentionCheck",
+    "ChoiceField",
+    "TextField",
+    "CohortSpec",
+    "Comment",
+    "Level",
+    "Scoring",
+    "Profile",
+    "Feedback",
+    "Norm",
+    "Norms",
+    "LanguageInfo",
+    "LanguageVersions",
     "Instrument",
 ]
 
@@ -137,8 +155,11 @@ class CohortSpec(_Model):
 
     def accepts(self, code: object) -> bool:
         """True when ``code`` is a string no longer than ``max_length`` matching ``pattern``."""
-        return (isinstance(code, str) and len(code) <= self.max_length
-                and re.fullmatch(self.pattern, code) is not None)
+        return (
+            isinstance(code, str)
+            and len(code) <= self.max_length
+            and re.fullmatch(self.pattern, code) is not None
+        )
 
 
 class Comment(_Model):
@@ -283,7 +304,8 @@ class Instrument(_Model):
             return versions[folded[tag.lower()]]
         raise InstrumentError(
             f"language {tag!r} is not offered by instrument {self.id!r}; "
-            f"it offers {', '.join(self.languages)}")
+            f"it offers {', '.join(self.languages)}"
+        )
 
     @property
     def norms_path(self) -> Path | None:
@@ -323,17 +345,15 @@ class Instrument(_Model):
 
     def item(self, item_id: str) -> Item | AttentionCheck:
         """The item or attention check with this id."""
-        for q in [*self.items, *self.attention_checks]:
+        questions: list[Item | AttentionCheck] = [*self.items, *self.attention_checks]
+        for q in questions:
             if q.id == item_id:
                 return q
         raise KeyError(item_id)
 
     def scale_items(self, scale: str, facet: str | None = None) -> list[Item]:
         """Items of one scale, optionally restricted to one facet."""
-        return [
-            i for i in self.items
-            if i.scale == scale and (facet is None or i.facet == facet)
-        ]
+        return [i for i in self.items if i.scale == scale and (facet is None or i.facet == facet)]
 
     def response_range(self, item_id: str) -> tuple[int, int]:
         """Lowest and highest answer code of an item."""

@@ -25,30 +25,35 @@ MAX_FILE_BYTES = 1_000_000
 class _NoDuplicateKeys:
     """Refuse a mapping that names one key twice (YAML keeps the last one silently)."""
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict:  # type: ignore[override]
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict:
         seen: set[Any] = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
 
 
-class _StrictCLoader(_NoDuplicateKeys, *((yaml.CSafeLoader,) if getattr(yaml, "__with_libyaml__", False)
-                                          else (yaml.SafeLoader,))):
+class _StrictCLoader(  # the base is chosen at import time
+    _NoDuplicateKeys,
+    *((yaml.CSafeLoader,) if getattr(yaml, "__with_libyaml__", False) else (yaml.SafeLoader,)),  # type: ignore[misc]
+):
     """libyaml's safe loader (10x faster), refusing duplicate keys."""
 
 
 class _SafeNoAliasLoader(_NoDuplicateKeys, yaml.SafeLoader):
     """A safe loader that refuses anchors/aliases (no alias bombs)."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not allowed in instruments",
+                None,
+                None,
+                "YAML aliases (*name) are not allowed in instruments",
                 event.start_mark,
             )
         return super().compose_node(parent, index)
@@ -61,7 +66,8 @@ def safe_load(text: str) -> Any:
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not allowed in instruments", event.start_mark)
+                None, None, "YAML aliases (*name) are not allowed in instruments", event.start_mark
+            )
     return yaml.load(text, Loader=_StrictCLoader)  # noqa: S506 - the safe loader
 
 

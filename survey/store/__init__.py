@@ -59,8 +59,11 @@ __all__ = [
 ]
 
 
-def open_store(url: str | os.PathLike[str] | None = None, *,
-               instrument: Instrument | str | os.PathLike[str] | None = None) -> ResponseStore:
+def open_store(
+    url: str | os.PathLike[str] | None = None,
+    *,
+    instrument: Instrument | str | os.PathLike[str] | None = None,
+) -> ResponseStore:
     """Open the response store, creating or migrating its schema.
 
     Parameters

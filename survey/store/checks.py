@@ -19,8 +19,17 @@ from survey.errors import Problem, ResponseValidationError, shown
 from survey.instrument import Instrument
 from survey.validate import language_tags
 
-__all__ = ["MAX_NOTE_LENGTH", "utcnow", "as_utc", "check_note", "check_seed", "check_id",
-           "check_cohort", "check_language", "check_browser"]
+__all__ = [
+    "MAX_NOTE_LENGTH",
+    "utcnow",
+    "as_utc",
+    "check_note",
+    "check_seed",
+    "check_id",
+    "check_cohort",
+    "check_language",
+    "check_browser",
+]
 
 MAX_NOTE_LENGTH = 500
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")
@@ -32,7 +41,7 @@ def _refuse(field: str, message: str) -> ResponseValidationError:
 
 def utcnow() -> dt.datetime:
     """Now in UTC, to the millisecond (the precision kept everywhere)."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -48,8 +57,7 @@ def as_utc(value: Any, name: str) -> dt.datetime | None:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise _refuse(name, f"expected a date and time, got {shown(value)} "
-                            f"({shown(str(exc))})") from None
+        raise _refuse(name, f"expected a date and time, got {shown(value)} ({shown(str(exc))})") from None
     if ts is pd.NaT:
         return None
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -70,18 +78,19 @@ def check_seed(seed: Any) -> int | None:
     """The form's randomization seed: a whole number ``0 .. 2**63-1``, or ``None``."""
     if seed is None:
         return None
-    if (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer))
-            or not 0 <= int(seed) < 2**63):
-        raise _refuse("randomization_seed",
-                      f"expected a whole number 0..2**63-1, got {shown(seed)}")
+    if (
+        isinstance(seed, (bool, np.bool_))
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= int(seed) < 2**63
+    ):
+        raise _refuse("randomization_seed", f"expected a whole number 0..2**63-1, got {shown(seed)}")
     return int(seed)
 
 
 def check_id(respondent_id: Any) -> str:
     """A respondent id: 1-64 letters, digits or ``_.:-``."""
     if not isinstance(respondent_id, str) or not _ID.fullmatch(respondent_id):
-        raise _refuse("respondent_id",
-                      f"expected 1-64 letters, digits or _.:-, got {shown(respondent_id)}")
+        raise _refuse("respondent_id", f"expected 1-64 letters, digits or _.:-, got {shown(respondent_id)}")
     return respondent_id
 
 
@@ -91,8 +100,11 @@ def check_cohort(cohort: Any, instrument: Instrument) -> str | None:
         return None
     spec = instrument.cohort
     if not spec.accepts(cohort):
-        raise _refuse("cohort", f"expected a code of at most {spec.max_length} characters "
-                                f"matching {spec.pattern}, got {shown(cohort)}")
+        raise _refuse(
+            "cohort",
+            f"expected a code of at most {spec.max_length} characters "
+            f"matching {spec.pattern}, got {shown(cohort)}",
+        )
     return cohort
 
 
@@ -103,8 +115,10 @@ def check_language(language: Any, instrument: Instrument) -> str | None:
     tags = language_tags(instrument)
     tag = tags.get(language.casefold()) if isinstance(language, str) else None
     if tag is None:
-        raise _refuse("language", f"expected one of the instrument's languages "
-                                  f"{list(tags.values())}, got {shown(language)}")
+        raise _refuse(
+            "language",
+            f"expected one of the instrument's languages {list(tags.values())}, got {shown(language)}",
+        )
     return tag
 
 

@@ -33,8 +33,7 @@ STORED = [*META_COLUMNS, "status", "answers"]
 
 def encode_answers(clean: Mapping[str, Any], instrument: Instrument) -> str:
     """One validated response as a JSON object, in the wide table's column order."""
-    return json.dumps({k: clean[k] for k in answer_columns(instrument) if k in clean},
-                      ensure_ascii=False)
+    return json.dumps({k: clean[k] for k in answer_columns(instrument) if k in clean}, ensure_ascii=False)
 
 
 def encode_frame(clean: pd.DataFrame, instrument: Instrument) -> list[str]:
@@ -57,8 +56,9 @@ def encode_frame(clean: pd.DataFrame, instrument: Instrument) -> list[str]:
             values = pc.cast(pa.array(col.astype("Int64"), type=pa.int64()), pa.string())
         else:
             positions, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
-            escaped = np.array([json.dumps(str(u), ensure_ascii=False) for u in uniques] + [None],
-                               dtype=object)
+            escaped = np.array(
+                [json.dumps(str(u), ensure_ascii=False) for u in uniques] + [None], dtype=object
+            )
             values = pa.array(escaped[positions], type=pa.string())
         pieces.append(pc.binary_join_element_wise(key, values, ""))
     if not pieces:
@@ -101,8 +101,7 @@ def stored_columns(dialect: str) -> list[Any]:
     return out
 
 
-def decode_frame(rows: Sequence[Any], instrument: Instrument,
-                 include_drafts: bool) -> pd.DataFrame:
+def decode_frame(rows: Sequence[Any], instrument: Instrument, include_drafts: bool) -> pd.DataFrame:
     """The wide table from stored rows.
 
     Parameters

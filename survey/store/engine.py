@@ -98,8 +98,9 @@ def _sqlite_engine(url: str) -> Engine:
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise StoreError(f"cannot open the store {path}: directory {parent} does not exist")
-    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
-                                                 "check_same_thread": False})
+    engine = sa.create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -213,8 +214,9 @@ class Database:
             with self.engine.connect() as conn:
                 yield conn
         except (sa.exc.SQLAlchemyError, OSError) as exc:
-            raise StoreError(f"{self.url}: the response store cannot be read: "
-                             f"{getattr(exc, 'orig', None) or exc}") from exc
+            raise StoreError(
+                f"{self.url}: the response store cannot be read: {getattr(exc, 'orig', None) or exc}"
+            ) from exc
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:
@@ -253,8 +255,9 @@ class Database:
                     raise StoreError(f"{self.url}: the database refused the write: {exc.orig}") from exc
             except sa.exc.TimeoutError as exc:  # every pooled connection busy (many sessions)
                 if time.monotonic() > deadline:
-                    raise StoreError(f"{self.url}: no database connection became free "
-                                     f"within {RETRY_SECONDS:.0f} s") from exc
+                    raise StoreError(
+                        f"{self.url}: no database connection became free within {RETRY_SECONDS:.0f} s"
+                    ) from exc
             time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter only
             delay = min(delay * 2, 0.5)
 

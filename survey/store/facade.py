@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError, shown
 from survey.instrument import Instrument
 from survey.store import bulk, checks
-from survey.store.cohorts import CohortMethods
 from survey.store.codec import decode_frame, encode_answers, stored_columns
+from survey.store.cohorts import CohortMethods
 from survey.store.engine import Database
 from survey.store.moderation import ModerationMethods
 from survey.store.tables import current_version, migrate, respondents
@@ -87,24 +87,44 @@ class ResponseStore(CohortMethods, ModerationMethods):
             return current_version(conn)
 
     # ---------------------------------------------------------- writing
-    def _response(self, status: str, clean: dict[str, Any], *, respondent_id: Any,
-                  cohort: Any, started_at: Any, randomization_seed: Any, language: Any,
-                  note: Any = None, browser: Any = None) -> Response:
+    def _response(
+        self,
+        status: str,
+        clean: dict[str, Any],
+        *,
+        respondent_id: Any,
+        cohort: Any,
+        started_at: Any,
+        randomization_seed: Any,
+        language: Any,
+        note: Any = None,
+        browser: Any = None,
+    ) -> Response:
         """Check the arguments besides the answers and bundle them for :func:`upsert`."""
         return Response(
-            status=status, answers=encode_answers(clean, self.instrument),
+            status=status,
+            answers=encode_answers(clean, self.instrument),
             respondent_id=None if respondent_id is None else checks.check_id(respondent_id),
             cohort=checks.check_cohort(cohort, self.instrument),
             started_at=checks.as_utc(started_at, "started_at"),
             randomization_seed=checks.check_seed(randomization_seed),
             language=checks.check_language(language, self.instrument),
             note=checks.check_note(note),
-            browser_hash=None if browser is None else browser_hash(checks.check_browser(browser)))
+            browser_hash=None if browser is None else browser_hash(checks.check_browser(browser)),
+        )
 
-    def submit(self, answers: Mapping[str, Any], *, cohort: str | None = None,
-               started_at: Any = None, respondent_id: str | None = None,
-               note: str | None = None, randomization_seed: int | None = None,
-               language: str | None = None, browser: str | None = None) -> str:
+    def submit(
+        self,
+        answers: Mapping[str, Any],
+        *,
+        cohort: str | None = None,
+        started_at: Any = None,
+        respondent_id: str | None = None,
+        note: str | None = None,
+        randomization_seed: int | None = None,
+        language: str | None = None,
+        browser: str | None = None,
+    ) -> str:
         """Validate and store one complete response.
 
         Parameters
@@ -154,15 +174,29 @@ class ResponseStore(CohortMethods, ModerationMethods):
         """
         clean = validate_answers(answers, self.instrument)
         clean.pop(self.instrument.consent.id, None)
-        response = self._response("submitted", clean, respondent_id=respondent_id,
-                                  cohort=cohort, started_at=started_at,
-                                  randomization_seed=randomization_seed, language=language,
-                                  note=note, browser=browser)
+        response = self._response(
+            "submitted",
+            clean,
+            respondent_id=respondent_id,
+            cohort=cohort,
+            started_at=started_at,
+            randomization_seed=randomization_seed,
+            language=language,
+            note=note,
+            browser=browser,
+        )
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 
-    def save_draft(self, respondent_id: str | None, answers: Mapping[str, Any], *,
-                   cohort: str | None = None, started_at: Any = None,
-                   randomization_seed: int | None = None, language: str | None = None) -> str:
+    def save_draft(
+        self,
+        respondent_id: str | None,
+        answers: Mapping[str, Any],
+        *,
+        cohort: str | None = None,
+        started_at: Any = None,
+        randomization_seed: int | None = None,
+        language: str | None = None,
+    ) -> str:
         """Save unfinished answers so the participant can resume later.
 
         Parameters
@@ -192,11 +226,19 @@ class ResponseStore(CohortMethods, ModerationMethods):
         clean = validate_answers(answers, self.instrument, partial=True)
         consent = self.instrument.consent.id
         if clean.pop(consent, None) is not True:
-            raise ResponseValidationError("1 problem(s) in the answers", [Problem(
-                consent, "consent is missing; drafts are stored only after the participant agreed")])
-        response = self._response("draft", clean, respondent_id=respondent_id, cohort=cohort,
-                                  started_at=started_at, randomization_seed=randomization_seed,
-                                  language=language)
+            raise ResponseValidationError(
+                "1 problem(s) in the answers",
+                [Problem(consent, "consent is missing; drafts are stored only after the participant agreed")],
+            )
+        response = self._response(
+            "draft",
+            clean,
+            respondent_id=respondent_id,
+            cohort=cohort,
+            started_at=started_at,
+            randomization_seed=randomization_seed,
+            language=language,
+        )
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 
     def submitted_from(self, browser: str) -> bool:
@@ -238,8 +280,11 @@ class ResponseStore(CohortMethods, ModerationMethods):
         if row is None or row.status != "draft":
             submitted = row is not None
             state = "was already submitted" if submitted else "does not exist"
-            raise DraftNotFound(code, submitted=submitted, message=(
-                f"no saved draft with the code {shown(respondent_id)}: it {state}"))
+            raise DraftNotFound(
+                code,
+                submitted=submitted,
+                message=(f"no saved draft with the code {shown(respondent_id)}: it {state}"),
+            )
         answers: dict[str, Any] = {self.instrument.consent.id: True}
         answers.update(json.loads(row.answers))
         return answers
@@ -260,8 +305,9 @@ class ResponseStore(CohortMethods, ModerationMethods):
             raise StoreError(f"no respondent with the id {shown(respondent_id)}; nothing was erased")
         self._db.checkpoint()
 
-    def purge(self, older_than: dt.timedelta, *, submitted: bool = False,
-              now: dt.datetime | None = None) -> dict[str, int]:
+    def purge(
+        self, older_than: dt.timedelta, *, submitted: bool = False, now: dt.datetime | None = None
+    ) -> dict[str, int]:
         """Delete old responses (the retention rule).
 
         Parameters
@@ -287,16 +333,22 @@ class ResponseStore(CohortMethods, ModerationMethods):
         """
         if not isinstance(older_than, dt.timedelta) or older_than <= dt.timedelta(0):
             raise StoreError(f"older_than: expected a positive time span, got {shown(older_than)}")
-        cutoff = (now or checks.utcnow()).astimezone(dt.timezone.utc) - older_than
+        cutoff = (now or checks.utcnow()).astimezone(dt.UTC) - older_than
         done = self._db.write(lambda conn: delete_older(conn, cutoff, submitted=submitted))
         if any(done.values()):
             self._db.checkpoint()
         return done
 
     # ------------------------------------------------------------ import
-    def import_frame(self, data: pd.DataFrame | None = None, *, cohort: str | None = None,
-                     row_numbers: Sequence[int] | None = None, source: str = "table",
-                     df: pd.DataFrame | None = None) -> int:
+    def import_frame(
+        self,
+        data: pd.DataFrame | None = None,
+        *,
+        cohort: str | None = None,
+        row_numbers: Sequence[int] | None = None,
+        source: str = "table",
+        df: pd.DataFrame | None = None,
+    ) -> int:
         """Validate and store many submitted responses at once, all or nothing.
 
         Parameters
@@ -329,8 +381,7 @@ class ResponseStore(CohortMethods, ModerationMethods):
             Any invalid cell, or an id already in the store; nothing is stored.
         """
         if df is not None:
-            warnings.warn("import_frame(df=...) is deprecated; use data=", DeprecationWarning,
-                          stacklevel=2)
+            warnings.warn("import_frame(df=...) is deprecated; use data=", DeprecationWarning, stacklevel=2)
             data = df if data is None else data
         if data is None:
             raise TypeError("import_frame() missing the table: data")
@@ -350,10 +401,9 @@ class ResponseStore(CohortMethods, ModerationMethods):
 
     def count(self, cohort: str | None = None, *, include_drafts: bool = False) -> int:
         """Number of stored responses (submitted only, unless ``include_drafts``)."""
-        query = self._select(sa.select(sa.func.count()).select_from(respondents),
-                             cohort, include_drafts)
+        query = self._select(sa.select(sa.func.count()).select_from(respondents), cohort, include_drafts)
         with self._db.read() as conn:
-            return int(conn.execute(query).scalar())
+            return int(conn.execute(query).scalar_one())
 
     def version(self, cohort: str | None = None) -> tuple[int, str | None]:
         """What a live view compares to know whether the submitted responses changed.
@@ -367,17 +417,23 @@ class ResponseStore(CohortMethods, ModerationMethods):
         tuple of (int, str or None)
             Count and the latest ``updated_at`` (ISO text; None when empty).
         """
-        query = self._select(sa.select(sa.func.count(), sa.func.max(respondents.c.updated_at))
-                             .select_from(respondents), cohort, False)
+        query = self._select(
+            sa.select(sa.func.count(), sa.func.max(respondents.c.updated_at)).select_from(respondents),
+            cohort,
+            False,
+        )
         with self._db.read() as conn:
             n, last = conn.execute(query).one()
         return int(n), None if last is None else str(last)
 
     def cohorts(self) -> list[str]:
         """Cohorts with at least one submitted response, sorted."""
-        query = (sa.select(respondents.c.cohort).distinct()
-                 .where(respondents.c.status == "submitted", respondents.c.cohort.is_not(None))
-                 .order_by(respondents.c.cohort))
+        query = (
+            sa.select(respondents.c.cohort)
+            .distinct()
+            .where(respondents.c.status == "submitted", respondents.c.cohort.is_not(None))
+            .order_by(respondents.c.cohort)
+        )
         with self._db.read() as conn:
             return list(conn.execute(query).scalars())
 
@@ -406,9 +462,9 @@ class ResponseStore(CohortMethods, ModerationMethods):
             ``string``), and the comment (``string``).  Only responses to this
             store's instrument id are returned.
         """
-        query = self._select(sa.select(*stored_columns(self._db.dialect)), cohort,
-                             include_drafts).order_by(respondents.c.seq, respondents.c.respondent_id)
+        query = self._select(sa.select(*stored_columns(self._db.dialect)), cohort, include_drafts).order_by(
+            respondents.c.seq, respondents.c.respondent_id
+        )
         with self._db.read() as conn:
             rows = conn.execute(query).all()
         return decode_frame(rows, self.instrument, include_drafts)
-

@@ -34,8 +34,14 @@ from survey.store.tables import comment_moderation, respondents
 if TYPE_CHECKING:  # pragma: no cover
     from survey.store.facade import ResponseStore
 
-__all__ = ["ModerationMethods", "hide_comment", "unhide_comment", "release_comments",
-           "moderation_states", "released_comments"]
+__all__ = [
+    "ModerationMethods",
+    "hide_comment",
+    "unhide_comment",
+    "release_comments",
+    "moderation_states",
+    "released_comments",
+]
 
 _NO_CODE = ""
 
@@ -44,8 +50,7 @@ def _key(store: ResponseStore, cohort: str | None) -> str:
     return _NO_CODE if cohort is None else check_cohort(cohort, store.instrument)  # type: ignore[return-value]
 
 
-def _set_state(store: ResponseStore, cohort: str | None, respondent_id: str,
-               values: dict | None) -> None:
+def _set_state(store: ResponseStore, cohort: str | None, respondent_id: str, values: dict | None) -> None:
     key = _key(store, cohort)
     if not isinstance(respondent_id, str) or not respondent_id:
         raise StoreError(f"respondent_id: expected a response's id, got {respondent_id!r}")
@@ -54,8 +59,11 @@ def _set_state(store: ResponseStore, cohort: str | None, respondent_id: str,
     def work(conn: Connection) -> None:
         conn.execute(comment_moderation.delete().where(m.respondent_id == respondent_id))
         if values is not None:
-            conn.execute(comment_moderation.insert().values(
-                respondent_id=respondent_id, cohort=key, updated_at=utcnow(), **values))
+            conn.execute(
+                comment_moderation.insert().values(
+                    respondent_id=respondent_id, cohort=key, updated_at=utcnow(), **values
+                )
+            )
 
     store._db.write(work)
 
@@ -82,8 +90,9 @@ def moderation_states(store: ResponseStore, cohort: str | None) -> dict[str, str
     return {rid: state for rid, state in rows}
 
 
-def release_comments(store: ResponseStore, cohort: str | None, respondent_ids: Sequence[str], *,
-                     seed: int) -> int:
+def release_comments(
+    store: ResponseStore, cohort: str | None, respondent_ids: Sequence[str], *, seed: int
+) -> int:
     """Record one batch of released comments, in an order shuffled with ``seed``.
 
     Parameters
@@ -114,17 +123,30 @@ def release_comments(store: ResponseStore, cohort: str | None, respondent_ids: S
     m = comment_moderation.c
 
     def work(conn: Connection) -> int:
-        taken = conn.execute(sa.select(sa.func.count()).select_from(comment_moderation)
-                             .where(m.respondent_id.in_(ids))).scalar()
+        taken = conn.execute(
+            sa.select(sa.func.count()).select_from(comment_moderation).where(m.respondent_id.in_(ids))
+        ).scalar()
         if taken:
-            raise StoreError(f"release_comments: {taken} of these comments are hidden or "
-                             "released already")
-        batch = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(m.batch), 0))
-                                 .where(m.cohort == key)).scalar()) + 1
+            raise StoreError(f"release_comments: {taken} of these comments are hidden or released already")
+        last = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(m.batch), 0)).where(m.cohort == key)
+        ).scalar()
+        batch = int(last or 0) + 1
         now = utcnow()
-        conn.execute(comment_moderation.insert(), [
-            {"respondent_id": rid, "cohort": key, "state": "released", "batch": batch,
-             "position": int(pos), "updated_at": now} for rid, pos in zip(ids, order)])
+        conn.execute(
+            comment_moderation.insert(),
+            [
+                {
+                    "respondent_id": rid,
+                    "cohort": key,
+                    "state": "released",
+                    "batch": batch,
+                    "position": int(pos),
+                    "updated_at": now,
+                }
+                for rid, pos in zip(ids, order)
+            ],
+        )
         return batch
 
     return store._db.write(work)
@@ -137,10 +159,12 @@ def released_comments(store: ResponseStore, cohort: str | None) -> list[str]:
     if comment is None:
         return []
     m, r = comment_moderation.c, respondents.c
-    query = (sa.select(r.answers).select_from(
-        comment_moderation.join(respondents, m.respondent_id == r.respondent_id))
+    query = (
+        sa.select(r.answers)
+        .select_from(comment_moderation.join(respondents, m.respondent_id == r.respondent_id))
         .where(m.cohort == key, m.state == "released", r.status == "submitted")
-        .order_by(m.batch, m.position))
+        .order_by(m.batch, m.position)
+    )
     with store._db.read() as conn:
         rows = conn.execute(query).scalars().all()
     out = []
@@ -166,8 +190,7 @@ class ModerationMethods:
         """See :func:`survey.store.moderation.moderation_states`."""
         return moderation_states(self, cohort)  # type: ignore[arg-type]
 
-    def release_comments(self, cohort: str | None, respondent_ids: Sequence[str], *,
-                         seed: int) -> int:
+    def release_comments(self, cohort: str | None, respondent_ids: Sequence[str], *, seed: int) -> int:
         """See :func:`survey.store.moderation.release_comments`."""
         return release_comments(self, cohort, respondent_ids, seed=seed)  # type: ignore[arg-type]
 

@@ -47,19 +47,30 @@ from sqlalchemy.engine import Connection
 
 from survey.errors import StoreError
 
-__all__ = ["SCHEMA_VERSION", "MIGRATIONS", "metadata", "schema_version", "respondents",
-           "cohort_settings", "comment_moderation", "migrate", "current_version"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "MIGRATIONS",
+    "metadata",
+    "schema_version",
+    "respondents",
+    "cohort_settings",
+    "comment_moderation",
+    "migrate",
+    "current_version",
+]
 
 SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
-    "schema_version", metadata,
+    "schema_version",
+    metadata,
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
 )
 respondents = sa.Table(
-    "respondents", metadata,
+    "respondents",
+    metadata,
     sa.Column("respondent_id", sa.String(64), primary_key=True),
     sa.Column("status", sa.String(9), nullable=False),
     sa.Column("cohort", sa.String(64)),
@@ -77,13 +88,15 @@ respondents = sa.Table(
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
 )
 cohort_settings = sa.Table(
-    "cohort_settings", metadata,
+    "cohort_settings",
+    metadata,
     sa.Column("cohort", sa.String(64), primary_key=True),
     sa.Column("collection_open", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 comment_moderation = sa.Table(
-    "comment_moderation", metadata,
+    "comment_moderation",
+    metadata,
     sa.Column("respondent_id", sa.String(64), primary_key=True),
     sa.Column("cohort", sa.String(64), nullable=False),
     sa.Column("state", sa.String(8), nullable=False),
@@ -100,15 +113,18 @@ def _ts(conn: Connection) -> str:
 
 def _migrate_1(conn: Connection) -> None:
     """Version 1: the respondents table (without ``randomization_seed``)."""
-    conn.execute(sa.text(
-        "CREATE TABLE respondents ("
-        " respondent_id VARCHAR(64) NOT NULL PRIMARY KEY,"
-        " status VARCHAR(9) NOT NULL CONSTRAINT ck_respondents_status"
-        "   CHECK (status IN ('draft', 'submitted')),"
-        " cohort VARCHAR(64), instrument_id VARCHAR(63) NOT NULL,"
-        " instrument_version VARCHAR(32) NOT NULL,"
-        f" started_at {_ts(conn)}, submitted_at {_ts(conn)}, updated_at {_ts(conn)} NOT NULL,"
-        " note TEXT, seq BIGINT NOT NULL, answers TEXT NOT NULL)"))
+    conn.execute(
+        sa.text(
+            "CREATE TABLE respondents ("
+            " respondent_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+            " status VARCHAR(9) NOT NULL CONSTRAINT ck_respondents_status"
+            "   CHECK (status IN ('draft', 'submitted')),"
+            " cohort VARCHAR(64), instrument_id VARCHAR(63) NOT NULL,"
+            " instrument_version VARCHAR(32) NOT NULL,"
+            f" started_at {_ts(conn)}, submitted_at {_ts(conn)}, updated_at {_ts(conn)} NOT NULL,"
+            " note TEXT, seq BIGINT NOT NULL, answers TEXT NOT NULL)"
+        )
+    )
     conn.execute(sa.text("CREATE INDEX ix_respondents_cohort ON respondents (cohort)"))
     conn.execute(sa.text("CREATE INDEX ix_respondents_seq ON respondents (seq)"))
 
@@ -134,9 +150,12 @@ def _migrate_4(conn: Connection) -> None:
     threads submit at once (both SQLite and PostgreSQL index partially).
     """
     conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN browser_hash VARCHAR(64)"))
-    conn.execute(sa.text(
-        "CREATE UNIQUE INDEX ux_respondents_browser ON respondents (instrument_id, browser_hash)"
-        " WHERE status = 'submitted' AND browser_hash IS NOT NULL"))
+    conn.execute(
+        sa.text(
+            "CREATE UNIQUE INDEX ux_respondents_browser ON respondents (instrument_id, browser_hash)"
+            " WHERE status = 'submitted' AND browser_hash IS NOT NULL"
+        )
+    )
 
 
 def _migrate_5(conn: Connection) -> None:
@@ -144,30 +163,41 @@ def _migrate_5(conn: Connection) -> None:
 
     Every existing cohort stays open (no row means open).
     """
-    conn.execute(sa.text(
-        "CREATE TABLE cohort_settings ("
-        " cohort VARCHAR(64) NOT NULL PRIMARY KEY,"
-        " collection_open BOOLEAN NOT NULL,"
-        f" updated_at {_ts(conn)} NOT NULL)"))
+    conn.execute(
+        sa.text(
+            "CREATE TABLE cohort_settings ("
+            " cohort VARCHAR(64) NOT NULL PRIMARY KEY,"
+            " collection_open BOOLEAN NOT NULL,"
+            f" updated_at {_ts(conn)} NOT NULL)"
+        )
+    )
 
 
 def _migrate_6(conn: Connection) -> None:
     """Version 6: ``comment_moderation``, the facilitator's hidden and released comments."""
-    conn.execute(sa.text(
-        "CREATE TABLE comment_moderation ("
-        " respondent_id VARCHAR(64) NOT NULL PRIMARY KEY,"
-        " cohort VARCHAR(64) NOT NULL,"
-        " state VARCHAR(8) NOT NULL CONSTRAINT ck_moderation_state"
-        "   CHECK (state IN ('hidden', 'released')),"
-        " batch INTEGER, position INTEGER,"
-        f" updated_at {_ts(conn)} NOT NULL)"))
+    conn.execute(
+        sa.text(
+            "CREATE TABLE comment_moderation ("
+            " respondent_id VARCHAR(64) NOT NULL PRIMARY KEY,"
+            " cohort VARCHAR(64) NOT NULL,"
+            " state VARCHAR(8) NOT NULL CONSTRAINT ck_moderation_state"
+            "   CHECK (state IN ('hidden', 'released')),"
+            " batch INTEGER, position INTEGER,"
+            f" updated_at {_ts(conn)} NOT NULL)"
+        )
+    )
     conn.execute(sa.text("CREATE INDEX ix_moderation_cohort ON comment_moderation (cohort)"))
 
 
 #: Forward migrations: version -> function bringing the schema to it.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1, 2: _migrate_2,
-                                                       3: _migrate_3, 4: _migrate_4,
-                                                       5: _migrate_5, 6: _migrate_6}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migrate_1,
+    2: _migrate_2,
+    3: _migrate_3,
+    4: _migrate_4,
+    5: _migrate_5,
+    6: _migrate_6,
+}
 
 
 def current_version(conn: Connection) -> int:
@@ -197,8 +227,8 @@ def migrate(conn: Connection, where: str) -> None:
     if current > SCHEMA_VERSION:
         raise StoreError(
             f"{where}: the database has schema version {current}, newer than "
-            f"this netsoc understands ({SCHEMA_VERSION}); upgrade netsoc")
+            f"this netsoc understands ({SCHEMA_VERSION}); upgrade netsoc"
+        )
     for version in range(current + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[version](conn)
-        conn.execute(schema_version.insert().values(
-            version=version, applied_at=dt.datetime.now(dt.timezone.utc)))
+        conn.execute(schema_version.insert().values(version=version, applied_at=dt.datetime.now(dt.UTC)))

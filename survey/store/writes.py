@@ -27,8 +27,16 @@ from survey.store.checks import utcnow
 from survey.store.tables import respondents
 from survey.validate import default_language
 
-__all__ = ["Response", "upsert", "lookup", "find_code", "browser_hash", "submitted_from",
-           "delete_one", "delete_older"]
+__all__ = [
+    "Response",
+    "upsert",
+    "lookup",
+    "find_code",
+    "browser_hash",
+    "submitted_from",
+    "delete_one",
+    "delete_older",
+]
 
 # Statements built once (cheap to execute while holding the write lock).
 _NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).scalar_subquery()
@@ -61,12 +69,14 @@ def browser_hash(browser: str) -> str:
     return hashlib.sha256(browser.encode("utf-8")).hexdigest()
 
 
-def submitted_from(conn: Connection, instrument: Instrument, digest: str,
-                   other_than: str | None = None) -> str | None:
+def submitted_from(
+    conn: Connection, instrument: Instrument, digest: str, other_than: str | None = None
+) -> str | None:
     """The id of a response submitted from the browser with this token hash, or ``None``."""
     r = respondents.c
     query = sa.select(r.respondent_id).where(
-        r.instrument_id == instrument.id, r.status == "submitted", r.browser_hash == digest)
+        r.instrument_id == instrument.id, r.status == "submitted", r.browser_hash == digest
+    )
     if other_than is not None:
         query = query.where(r.respondent_id != other_than)
     return conn.execute(query.limit(1)).scalar()
@@ -103,13 +113,21 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
         if r.status == "submitted":
             raise StoreError(
                 f"respondent {rid} has already submitted different answers; a submitted "
-                "response is never overwritten (erase it first to replace it)")
+                "response is never overwritten (erase it first to replace it)"
+            )
         raise StoreError(f"respondent {rid} has already submitted; the draft was not saved")
     if r.browser_hash is not None and submitted_from(conn, instrument, r.browser_hash, rid):
-        raise AlreadySubmitted(rid, "this browser has already submitted a response; "
-                                    "each person takes part once, so this one was not stored")
-    kept = {"cohort": r.cohort, "started_at": r.started_at,
-            "randomization_seed": r.randomization_seed, "language": r.language}
+        raise AlreadySubmitted(
+            rid,
+            "this browser has already submitted a response; "
+            "each person takes part once, so this one was not stored",
+        )
+    kept = {
+        "cohort": r.cohort,
+        "started_at": r.started_at,
+        "randomization_seed": r.randomization_seed,
+        "language": r.language,
+    }
     if existing is None:
         if kept["started_at"] is None and r.status == "draft":
             kept["started_at"] = now
@@ -118,23 +136,27 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
         values = kept
     else:
         values = {k: v for k, v in kept.items() if v is not None}
-    values.update(status=r.status, instrument_id=instrument.id,
-                  instrument_version=instrument.version, updated_at=now, answers=r.answers)
+    values.update(
+        status=r.status,
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        updated_at=now,
+        answers=r.answers,
+    )
     if r.status == "submitted":
         values.update(submitted_at=now, note=r.note, browser_hash=r.browser_hash)
     if existing is None:
         conn.execute(_INSERT, {"respondent_id": rid, **values})
     else:  # a submission takes its place in the arrival order when it is submitted
-        conn.execute(_UPDATE_AND_SEQ if r.status == "submitted" else _UPDATE,
-                     {"_rid": rid, **values})
+        conn.execute(_UPDATE_AND_SEQ if r.status == "submitted" else _UPDATE, {"_rid": rid, **values})
     return rid
 
 
 def find_code(conn: Connection, code: str) -> Any:
     """The row of a resume code as given, else as :func:`~survey.schema.normalise_code` reads it."""
+
     def get(rid: str) -> Any:
-        return conn.execute(sa.select(respondents)
-                            .where(respondents.c.respondent_id == rid)).first()
+        return conn.execute(sa.select(respondents).where(respondents.c.respondent_id == rid)).first()
 
     row = get(code)
     if row is None and normalise_code(code) != code:
@@ -153,10 +175,16 @@ def delete_older(conn: Connection, cutoff: dt.datetime, *, submitted: bool) -> d
     Imported rows without a submission time count from when they were stored.
     """
     r = respondents.c
-    done = {"drafts": conn.execute(respondents.delete().where(
-        r.status == "draft", r.updated_at < cutoff)).rowcount, "submitted": 0}
+    done = {
+        "drafts": conn.execute(
+            respondents.delete().where(r.status == "draft", r.updated_at < cutoff)
+        ).rowcount,
+        "submitted": 0,
+    }
     if submitted:
-        done["submitted"] = conn.execute(respondents.delete().where(
-            r.status == "submitted",
-            sa.func.coalesce(r.submitted_at, r.updated_at) < cutoff)).rowcount
+        done["submitted"] = conn.execute(
+            respondents.delete().where(
+                r.status == "submitted", sa.func.coalesce(r.submitted_at, r.updated_at) < cutoff
+            )
+        ).rowcount
     return done

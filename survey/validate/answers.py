@@ -11,12 +11,12 @@ import math
 import numbers
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from survey.errors import Problem, ResponseValidationError, shown
-from survey.instrument import ChoiceField, Instrument, TextField
+from survey.instrument import AttentionCheck, ChoiceField, Instrument, Item, TextField
 from survey.validate.columns import is_missing
 
 __all__ = ["validate_answers"]
@@ -31,21 +31,18 @@ def _check_int(value: Any, lo: int, hi: int) -> tuple[int | None, str | None]:
     elif isinstance(value, numbers.Real):
         f = float(value)
         if math.isnan(f) or math.isinf(f):
-            return None, (f"expected an integer code {lo}..{hi}, got {f!r} "
-                          "(use None for no answer)")
+            return None, (f"expected an integer code {lo}..{hi}, got {f!r} (use None for no answer)")
         if not f.is_integer():
             return None, f"expected an integer code {lo}..{hi}, got the fraction {f!r}"
         code = int(f)
     else:
-        return None, (f"expected an integer code {lo}..{hi}, "
-                      f"got {type(value).__name__} {shown(value)}")
+        return None, (f"expected an integer code {lo}..{hi}, got {type(value).__name__} {shown(value)}")
     if not lo <= code <= hi:
         return None, f"{code} is outside the response scale {lo}..{hi}"
     return code, None
 
 
-def _check_text(value: Any, max_length: int,
-                pattern: str | None) -> tuple[str | None, str | None]:
+def _check_text(value: Any, max_length: int, pattern: str | None) -> tuple[str | None, str | None]:
     """``(stripped text or None, None)`` for valid text, else ``(None, message)``."""
     if not isinstance(value, str):
         return None, f"expected text, got {type(value).__name__} {shown(value)}"
@@ -71,8 +68,9 @@ def _ranges(instrument: Instrument) -> dict[str, tuple[int, int]]:
     return hit[1]
 
 
-def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
-                     partial: bool = False) -> dict[str, Any]:
+def validate_answers(
+    answers: Mapping[str, Any], instrument: Instrument, *, partial: bool = False
+) -> dict[str, Any]:
     """Check one response against the instrument and normalise it.
 
     Parameters
@@ -106,10 +104,12 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
     """
     if not isinstance(answers, Mapping):
         raise ResponseValidationError(
-            f"answers must be a mapping of question id to answer, got {type(answers).__name__}")
+            f"answers must be a mapping of question id to answer, got {type(answers).__name__}"
+        )
     problems: list[Problem] = []
     clean: dict[str, Any] = {}
-    questions = {q.id: q for q in [*instrument.items, *instrument.attention_checks]}
+    listed: list[Item | AttentionCheck] = [*instrument.items, *instrument.attention_checks]
+    questions = {q.id: q for q in listed}
     ranges = _ranges(instrument)
     fields = {f.id: f for f in instrument.fields}
     comment = instrument.comment
@@ -121,9 +121,16 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
     unknown = [k for k in answers if k not in known]
     for key in unknown:
         name = key if isinstance(key, str) and len(key) <= 64 else shown(key)
-        problems.append(Problem(name, f"not a question, field or comment of instrument "
-                                f"{instrument.id} {instrument.version}", where=shown(key)))
+        problems.append(
+            Problem(
+                name,
+                f"not a question, field or comment of instrument {instrument.id} {instrument.version}",
+                where=shown(key),
+            )
+        )
 
+    code: Any
+    problem: str | None
     for key, value in answers.items():
         if key in unknown or is_missing(value):
             continue
@@ -134,17 +141,15 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
             if value is True or (isinstance(value, np.bool_) and bool(value)):
                 code, problem = True, None
             else:
-                code, problem = None, (f"consent must be True to store answers, "
-                                       f"got {shown(value)}")
-        elif key in fields and isinstance(fields[key], ChoiceField):
-            options = fields[key].options
+                code, problem = None, (f"consent must be True to store answers, got {shown(value)}")
+        elif key in fields and isinstance(choice := fields[key], ChoiceField):
+            options = choice.options
             if isinstance(value, str) and value in options:
                 code, problem = value, None
             else:
-                code, problem = None, (f"{shown(value)} is not one of the options "
-                                       f"{list(options)}")
+                code, problem = None, (f"{shown(value)} is not one of the options {list(options)}")
         elif key in fields:
-            tf: TextField = fields[key]  # type: ignore[assignment]
+            tf = cast(TextField, fields[key])  # every other field is a choice (above)
             code, problem = _check_text(value, tf.max_length, tf.pattern)
         else:  # the comment
             limit = comment.max_length if comment is not None else 0
@@ -157,11 +162,13 @@ def validate_answers(answers: Mapping[str, Any], instrument: Instrument, *,
     if not partial:
         faulty = {p.field for p in problems}
         if clean.get(consent_id) is not True and consent_id not in faulty:
-            problems.append(Problem(consent_id, "consent is missing; answers are stored only "
-                                    "after the participant agreed"))
+            problems.append(
+                Problem(
+                    consent_id, "consent is missing; answers are stored only after the participant agreed"
+                )
+            )
         for qid, q in questions.items():
-            if q.required and qid not in clean and (
-                    qid not in answers or is_missing(answers.get(qid))):
+            if q.required and qid not in clean and (qid not in answers or is_missing(answers.get(qid))):
                 problems.append(Problem(qid, "required answer is missing"))
         for fid, f in fields.items():
             if f.required and fid not in clean and fid not in faulty:

@@ -32,8 +32,7 @@ def default_language(instrument: Instrument) -> str:
     The language of the instrument's texts: its default language, unless the
     instrument was localized (:meth:`~survey.instrument.Instrument.localized`).
     """
-    return (getattr(instrument, "language", None) or getattr(instrument, "default_language", None)
-            or "en")
+    return getattr(instrument, "language", None) or getattr(instrument, "default_language", None) or "en"
 
 
 def language_tags(instrument: Instrument) -> dict[str, str]:

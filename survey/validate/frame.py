@@ -69,16 +69,30 @@ def _factorized(col: pd.Series, convert: Any) -> tuple[np.ndarray, list[Any], np
 _BAD = object()
 
 
-def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
-           name: str, rows: np.ndarray, problems: list[Problem]) -> pd.Series:
+def _codes(
+    col: pd.Series,
+    labels: Mapping[int, str],
+    lo: int,
+    hi: int,
+    name: str,
+    rows: np.ndarray,
+    problems: list[Problem],
+) -> pd.Series:
     """Integer codes from numbers, numeric text or labels; vectorised."""
     if pd.api.types.is_bool_dtype(col.dtype):
-        problems.append(Problem(name, f"holds true/false values, expected codes {lo}..{hi}",
-                                rows=tuple(int(r) for r in rows), where=f"column {name!r}"))
+        problems.append(
+            Problem(
+                name,
+                f"holds true/false values, expected codes {lo}..{hi}",
+                rows=tuple(int(r) for r in rows),
+                where=f"column {name!r}",
+            )
+        )
         return pd.Series(pd.NA, index=col.index, dtype="Int64")
     if pd.api.types.is_numeric_dtype(col.dtype):
-        vals = pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(
-            dtype="float64", na_value=np.nan)
+        vals = (
+            pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        )
     else:
         lookup = _label_map(labels)
 
@@ -101,20 +115,27 @@ def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
             return number if math.isfinite(number) else _BAD
 
         positions, converted, bad = _factorized(col, convert)
-        table = np.array([np.nan if c is _BAD else c for c in converted] + [np.nan],
-                         dtype="float64")
+        table = np.array([np.nan if c is _BAD else c for c in converted] + [np.nan], dtype="float64")
         vals = table[positions]
         if bad.any():
             shown = col[bad].map(lambda v: str(v).strip()).tolist()
-            problems.append(column_problem(
-                name, f"not a code {lo}..{hi} or a label on the scale "
-                f"({', '.join(map(repr, labels.values()))})", rows[bad], shown))
+            problems.append(
+                column_problem(
+                    name,
+                    f"not a code {lo}..{hi} or a label on the scale "
+                    f"({', '.join(map(repr, labels.values()))})",
+                    rows[bad],
+                    shown,
+                )
+            )
     present = ~np.isnan(vals)
     with np.errstate(invalid="ignore"):
         nonint = present & (np.mod(vals, 1) != 0)
         outside = present & ~nonint & ((vals < lo) | (vals > hi))
-    for mask, what in ((nonint, f"not a whole number, expected codes {lo}..{hi}"),
-                       (outside, f"outside the response scale {lo}..{hi}")):
+    for mask, what in (
+        (nonint, f"not a whole number, expected codes {lo}..{hi}"),
+        (outside, f"outside the response scale {lo}..{hi}"),
+    ):
         if mask.any():
             shown = [int(x) if float(x).is_integer() else float(x) for x in vals[mask]]
             problems.append(column_problem(name, what, rows[mask], shown))
@@ -123,8 +144,9 @@ def _codes(col: pd.Series, labels: Mapping[int, str], lo: int, hi: int,
     return pd.Series(pd.arrays.IntegerArray(data, ~ok), index=col.index)
 
 
-def _choices(col: pd.Series, options: Mapping[str, str], name: str,
-             rows: np.ndarray, problems: list[Problem]) -> pd.Categorical:
+def _choices(
+    col: pd.Series, options: Mapping[str, str], name: str, rows: np.ndarray, problems: list[Problem]
+) -> pd.Categorical:
     lookup = _label_map(options)
 
     def convert(value: Any) -> Any:
@@ -138,33 +160,39 @@ def _choices(col: pd.Series, options: Mapping[str, str], name: str,
     positions, converted, bad = _factorized(col, convert)
     if bad.any():
         shown = col[bad].map(lambda v: str(v).strip()).tolist()
-        problems.append(column_problem(
-            name, f"not one of the options {list(options)} (codes or labels)", rows[bad], shown))
+        problems.append(
+            column_problem(
+                name, f"not one of the options {list(options)} (codes or labels)", rows[bad], shown
+            )
+        )
     categories = list(options)
     index = {c: i for i, c in enumerate(categories)}
-    table = np.array([-1 if (c is _BAD or c is None) else index[c] for c in converted] + [-1],
-                     dtype="int64")
+    table = np.array([-1 if (c is _BAD or c is None) else index[c] for c in converted] + [-1], dtype="int64")
     return pd.Categorical.from_codes(table[positions], categories=categories)
 
 
-def _texts(col: pd.Series, max_length: int, pattern: str | None, name: str,
-           rows: np.ndarray, problems: list[Problem]) -> pd.Series:
+def _texts(
+    col: pd.Series, max_length: int, pattern: str | None, name: str, rows: np.ndarray, problems: list[Problem]
+) -> pd.Series:
     text = _as_text(col)
     text = text.astype("string")
     too_long = (text.str.len() > max_length).fillna(False).to_numpy(dtype=bool)
     if too_long.any():
-        problems.append(column_problem(name, f"text longer than {max_length} characters",
-                                       rows[too_long]))
+        problems.append(column_problem(name, f"text longer than {max_length} characters", rows[too_long]))
     if pattern is not None:
         fits = text.str.fullmatch(pattern).fillna(True).to_numpy(dtype=bool)
         if (~fits).any():
-            problems.append(column_problem(name, f"does not match the pattern {pattern}",
-                                           rows[~fits], text[~fits].tolist()))
+            problems.append(
+                column_problem(
+                    name, f"does not match the pattern {pattern}", rows[~fits], text[~fits].tolist()
+                )
+            )
     return text
 
 
-def _languages(col: pd.Series | None, instrument: Instrument, rows: np.ndarray,
-               problems: list[Problem], index: pd.Index) -> pd.Series:
+def _languages(
+    col: pd.Series | None, instrument: Instrument, rows: np.ndarray, problems: list[Problem], index: pd.Index
+) -> pd.Series:
     """Language tags as the instrument spells them; empty cells get the default language."""
     default = default_language(instrument)
     if col is None:
@@ -174,15 +202,24 @@ def _languages(col: pd.Series | None, instrument: Instrument, rows: np.ndarray,
     canonical = text.str.casefold().map(tags, na_action="ignore").astype("string")
     bad = (text.notna() & canonical.isna()).to_numpy(dtype=bool)
     if bad.any():
-        problems.append(column_problem(
-            "language", f"not one of the instrument's languages {list(tags.values())}",
-            rows[bad], text[bad].tolist()))
+        problems.append(
+            column_problem(
+                "language",
+                f"not one of the instrument's languages {list(tags.values())}",
+                rows[bad],
+                text[bad].tolist(),
+            )
+        )
     return canonical.fillna(default)
 
 
-def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
-                   row_numbers: Sequence[int] | None = None,
-                   source: str = "table") -> pd.DataFrame:
+def validate_frame(
+    df: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    row_numbers: Sequence[int] | None = None,
+    source: str = "table",
+) -> pd.DataFrame:
     """Check a wide response table and convert it to the store's dtypes.
 
     Parameters
@@ -231,12 +268,22 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
     known = set(META_COLUMNS) | set(answer_columns(instrument))
     unknown = [c for c in dict.fromkeys(cols) if c not in known]
     if unknown:
-        problems.append(Problem(None, f"unknown column(s) {unknown}: not variables of instrument "
-                                f"{instrument.id} {instrument.version} (use a mapping file to rename)"))
+        problems.append(
+            Problem(
+                None,
+                f"unknown column(s) {unknown}: not variables of instrument "
+                f"{instrument.id} {instrument.version} (use a mapping file to rename)",
+            )
+        )
     missing = [q for q in instrument.question_ids if q not in cols]
     if missing:
-        problems.append(Problem(None, f"missing column(s) {missing}: every item and attention "
-                                "check needs a column (empty cells are allowed)"))
+        problems.append(
+            Problem(
+                None,
+                f"missing column(s) {missing}: every item and attention "
+                "check needs a column (empty cells are allowed)",
+            )
+        )
     if len(df) == 0:
         problems.append(Problem(None, "no data rows"))
     if problems:
@@ -253,28 +300,44 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         rid = _as_text(df["respondent_id"]).astype("string")
         bad = rid.notna() & ~rid.str.fullmatch(r"[0-9A-Za-z_.:-]{1,64}").fillna(False)
         if bad.any():
-            problems.append(column_problem("respondent_id", "ids must be 1-64 letters, digits or _.:-",
-                                           rows[bad.to_numpy()], rid[bad].tolist()))
+            problems.append(
+                column_problem(
+                    "respondent_id",
+                    "ids must be 1-64 letters, digits or _.:-",
+                    rows[bad.to_numpy()],
+                    rid[bad].tolist(),
+                )
+            )
         dup = rid.notna() & rid.duplicated(keep=False)
         if dup.any():
-            problems.append(column_problem("respondent_id", "the same id appears more than once",
-                                           rows[dup.to_numpy()], rid[dup].tolist()))
+            problems.append(
+                column_problem(
+                    "respondent_id",
+                    "the same id appears more than once",
+                    rows[dup.to_numpy()],
+                    rid[dup].tolist(),
+                )
+            )
         out["respondent_id"] = rid
     else:
         out["respondent_id"] = pd.Series(pd.NA, index=df.index, dtype="string")
     if "cohort" in df:
         spec = instrument.cohort
-        out["cohort"] = _texts(df["cohort"], spec.max_length, spec.pattern, "cohort",
-                               rows, problems)
+        out["cohort"] = _texts(df["cohort"], spec.max_length, spec.pattern, "cohort", rows, problems)
     else:
         out["cohort"] = pd.Series(pd.NA, index=df.index, dtype="string")
     if "instrument_id" in df:
         iid = _as_text(df["instrument_id"])
         bad = iid.notna() & (iid != instrument.id)
         if bad.any():
-            problems.append(column_problem(
-                "instrument_id", f"responses to another instrument (this is {instrument.id!r})",
-                rows[bad.to_numpy()], iid[bad].tolist()))
+            problems.append(
+                column_problem(
+                    "instrument_id",
+                    f"responses to another instrument (this is {instrument.id!r})",
+                    rows[bad.to_numpy()],
+                    iid[bad].tolist(),
+                )
+            )
     out["instrument_id"] = pd.Series(instrument.id, index=df.index, dtype="string")
     if "instrument_version" in df:
         ver = _as_text(df["instrument_version"]).astype("string")
@@ -285,24 +348,29 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         if ts in df:
             raw = df[ts]
             if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-                parsed = (raw.dt.tz_localize("UTC") if raw.dt.tz is None
-                          else raw.dt.tz_convert("UTC"))
+                parsed = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
                 text = None
             else:
                 text = _as_text(raw)
                 parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
                 bad = text.notna() & parsed.isna()
                 if bad.any():
-                    problems.append(column_problem(
-                        ts, "not a date and time (ISO 8601 expected)",
-                        rows[bad.to_numpy()], text[bad].tolist()))
+                    problems.append(
+                        column_problem(
+                            ts,
+                            "not a date and time (ISO 8601 expected)",
+                            rows[bad.to_numpy()],
+                            text[bad].tolist(),
+                        )
+                    )
             # milliseconds are kept; SPSS stores times as float seconds
             out[ts] = parsed.astype("datetime64[us, UTC]").dt.round("ms")
         else:
             out[ts] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
 
-    out["language"] = _languages(df["language"] if "language" in df else None, instrument,
-                                 rows, problems, df.index)
+    out["language"] = _languages(
+        df["language"] if "language" in df else None, instrument, rows, problems, df.index
+    )
     for qid in instrument.question_ids:
         lo, hi = instrument.response_range(qid)
         out[qid] = _codes(df[qid], instrument.value_labels(qid), lo, hi, qid, rows, problems)
@@ -319,7 +387,6 @@ def validate_frame(df: pd.DataFrame, instrument: Instrument, *,
         col = df[cid] if cid in df else pd.Series(pd.NA, index=df.index, dtype="object")
         out[cid] = _texts(col, instrument.comment.max_length, None, cid, rows, problems)
     if problems:
-        raise ResponseValidationError(
-            f"{source}: {len(problems)} problem(s); nothing was imported", problems)
+        raise ResponseValidationError(f"{source}: {len(problems)} problem(s); nothing was imported", problems)
     result = pd.DataFrame(out, index=pd.RangeIndex(n))
     return result

@@ -18,30 +18,39 @@ import pytest
 from scipy import stats
 
 from analysis import cfa, instrument_model, invariance
-from survey.config import instrument_path
 from analysis.structure import (
-    CFAWarning,
     FIT_COLUMNS,
+    CFAWarning,
+    _engine,
     invariance_groups,
     invariance_level,
     invariance_sentence,
 )
-from analysis.structure import _engine
+from survey.config import instrument_path
 from survey.errors import DataError
 from survey.instrument import load_instrument
 from tests.helpers import ROOT
 
 REF_DIR = ROOT / "tests" / "reference"
 REF = json.loads((REF_DIR / "lavaan_cfa.json").read_text())
-HS_FACTORS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"],
-              "speed": ["x7", "x8", "x9"]}
-STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts"),
-         "strict": ("loadings", "intercepts", "residuals")}
+HS_FACTORS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+STEPS = {
+    "configural": (),
+    "metric": ("loadings",),
+    "scalar": ("loadings", "intercepts"),
+    "strict": ("loadings", "intercepts", "residuals"),
+}
 # ours -> lavaan's fitMeasures name
-RELATIVE = {"chi2": "chisq", "aic": "aic", "bic": "bic", "loglik": "logl",
-            "baseline_chi2": "baseline.chisq"}
-ABSOLUTE = {"p": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
-            "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper", "srmr": "srmr"}
+RELATIVE = {"chi2": "chisq", "aic": "aic", "bic": "bic", "loglik": "logl", "baseline_chi2": "baseline.chisq"}
+ABSOLUTE = {
+    "p": "pvalue",
+    "cfi": "cfi",
+    "tli": "tli",
+    "rmsea": "rmsea",
+    "rmsea_ci_low": "rmsea.ci.lower",
+    "rmsea_ci_high": "rmsea.ci.upper",
+    "srmr": "srmr",
+}
 EXACT = {"n": "ntotal", "df": "df", "npar": "npar", "baseline_df": "baseline.df"}
 
 
@@ -89,22 +98,18 @@ def assert_matches_lavaan(result, ref: dict) -> None:
     np.testing.assert_allclose(result.loadings["estimate"], load["est"], rtol=1e-4, atol=1e-5)
     free = load["se"] > 0  # lavaan: se 0 for the fixed marker; ours NaN
     assert result.loadings.loc[~free.to_numpy(), "se"].isna().all()
-    np.testing.assert_allclose(result.loadings.loc[free.to_numpy(), "se"], load.loc[free, "se"],
-                               rtol=1e-4)
-    np.testing.assert_allclose(result.loadings.loc[free.to_numpy(), "z"], load.loc[free, "z"],
-                               rtol=1e-4)
+    np.testing.assert_allclose(result.loadings.loc[free.to_numpy(), "se"], load.loc[free, "se"], rtol=1e-4)
+    np.testing.assert_allclose(result.loadings.loc[free.to_numpy(), "z"], load.loc[free, "z"], rtol=1e-4)
     cors = pd.DataFrame(ref["factor_correlations"])
-    np.testing.assert_allclose(result.factor_correlations["correlation"], cors["std.all"],
-                               atol=1e-5)
-    np.testing.assert_allclose(result.factor_correlations["covariance"], cors["est"],
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(result.factor_correlations["correlation"], cors["std.all"], atol=1e-5)
+    np.testing.assert_allclose(result.factor_correlations["covariance"], cors["est"], rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["holzinger", "demo"])
 def test_single_group_cfa_matches_lavaan(name, holzinger, demo):
     data, factors, _ = _data(name, holzinger, demo)
     result = cfa(data, factors)
-    assert list(result.fit.columns[:len(FIT_COLUMNS)]) == list(FIT_COLUMNS)
+    assert list(result.fit.columns[: len(FIT_COLUMNS)]) == list(FIT_COLUMNS)
     assert "group" not in result.loadings.columns
     assert_matches_lavaan(result, REF[name]["single"])
 
@@ -117,7 +122,8 @@ def test_multi_group_cfa_matches_lavaan(name, step, holzinger, demo):
     result = cfa(data, factors, group=group, equal=STEPS[step])
     assert [str(g) for g in result.groups] == ref["groups"]
     assert list(result.loadings["group"].astype(str)) == [
-        ref["groups"][g - 1] for g in pd.DataFrame(ref["loadings"])["group"]]
+        ref["groups"][g - 1] for g in pd.DataFrame(ref["loadings"])["group"]
+    ]
     assert_matches_lavaan(result, ref)
 
 
@@ -133,9 +139,23 @@ def test_invariance_ladder_matches_lavaan_fits(name, holzinger, demo):
     data, factors, group = _data(name, holzinger, demo)
     ladder = invariance(data, factors, group)
     assert list(ladder.index) == list(STEPS)
-    assert list(ladder.columns) == ["chi2", "df", "p", "cfi", "tli", "rmsea", "srmr",
-                                    "delta_chi2", "delta_df", "delta_p", "delta_cfi",
-                                    "delta_rmsea", "delta_srmr", "supported", "converged"]
+    assert list(ladder.columns) == [
+        "chi2",
+        "df",
+        "p",
+        "cfi",
+        "tli",
+        "rmsea",
+        "srmr",
+        "delta_chi2",
+        "delta_df",
+        "delta_p",
+        "delta_cfi",
+        "delta_rmsea",
+        "delta_srmr",
+        "supported",
+        "converged",
+    ]
     for step in STEPS:
         ref = REF[name]["ladder"][step]["fit"]
         assert ladder.loc[step, "chi2"] == pytest.approx(ref["chisq"], rel=1e-6)
@@ -147,8 +167,7 @@ def test_invariance_ladder_matches_lavaan_fits(name, holzinger, demo):
         d = r1["chisq"] - r0["chisq"]
         assert ladder.loc[step, "delta_chi2"] == pytest.approx(d, rel=1e-5)
         assert ladder.loc[step, "delta_df"] == r1["df"] - r0["df"]
-        assert ladder.loc[step, "delta_p"] == pytest.approx(
-            stats.chi2.sf(d, r1["df"] - r0["df"]), abs=1e-6)
+        assert ladder.loc[step, "delta_p"] == pytest.approx(stats.chi2.sf(d, r1["df"] - r0["df"]), abs=1e-6)
         assert ladder.loc[step, "delta_cfi"] == pytest.approx(r1["cfi"] - r0["cfi"], abs=1e-6)
     assert pd.isna(ladder.loc["configural", "supported"])
     assert ladder.attrs["groups"] == REF[name]["ladder"]["configural"]["groups"]
@@ -162,8 +181,10 @@ def test_scalar_invariance_fails_across_the_holzinger_schools(holzinger):
     assert ladder.loc["scalar", "supported"] == False  # noqa: E712
     assert invariance_level(ladder) == "metric"
     sentence = invariance_sentence(ladder, "school")
-    assert sentence.startswith("Comparing means across school (Pasteur, Grant-White) can be "
-                               "made only with caution: scalar invariance")
+    assert sentence.startswith(
+        "Comparing means across school (Pasteur, Grant-White) can be "
+        "made only with caution: scalar invariance"
+    )
     assert "-0.038" in sentence
 
 
@@ -173,7 +194,8 @@ def test_a_supported_ladder_warrants_comparing_means(demo):
     assert ladder["supported"].iloc[1:].all()
     assert invariance_level(ladder) == "strict"
     assert invariance_sentence(ladder, "work mode").startswith(
-        "Comparing means across work mode (hybrid, remote) is warranted: strict invariance holds")
+        "Comparing means across work mode (hybrid, remote) is warranted: strict invariance holds"
+    )
 
 
 def test_invariance_groups_counts_complete_cases(demo):
@@ -181,10 +203,11 @@ def test_invariance_groups_counts_complete_cases(demo):
     complete = data.dropna()
     counts = complete["work_mode"].value_counts()
     assert invariance_groups(data, factors, "work_mode") == {
-        "hybrid": counts["hybrid"], "remote": counts["remote"]}
+        "hybrid": counts["hybrid"],
+        "remote": counts["remote"],
+    }
     # 3 * 32 - 2 + 3 = 97 free parameters per group; 160 is more than remote has
-    assert invariance_groups(data, factors, "work_mode", min_n=160) == {
-        "hybrid": counts["hybrid"]}
+    assert invariance_groups(data, factors, "work_mode", min_n=160) == {"hybrid": counts["hybrid"]}
 
 
 def test_instrument_model_reflects_reverse_keyed_items():
@@ -237,14 +260,21 @@ def test_a_good_fit_gives_no_warning(holzinger):
 
 
 # --------------------------------------------------------------- bad input
-@pytest.mark.parametrize("factors, match", [
-    ({"visual": ["x1", "x2", "nope"]}, r"factors: column 'nope' not found"),
-    ({"visual": ["x1"], "textual": ["x4", "x5", "x6"]},
-     r"factor 'visual' has 1 item.*expected at least 2.*not identified"),
-    ({"visual": ["x1", "x2", "x3"], "textual": ["x3", "x5", "x6"]},
-     r"item 'x3' appears in factors 'visual' and 'textual'.*exactly one factor"),
-    ({}, r"factors: expected a non-empty mapping"),
-])
+@pytest.mark.parametrize(
+    "factors, match",
+    [
+        ({"visual": ["x1", "x2", "nope"]}, r"factors: column 'nope' not found"),
+        (
+            {"visual": ["x1"], "textual": ["x4", "x5", "x6"]},
+            r"factor 'visual' has 1 item.*expected at least 2.*not identified",
+        ),
+        (
+            {"visual": ["x1", "x2", "x3"], "textual": ["x3", "x5", "x6"]},
+            r"item 'x3' appears in factors 'visual' and 'textual'.*exactly one factor",
+        ),
+        ({}, r"factors: expected a non-empty mapping"),
+    ],
+)
 def test_bad_factors_raise_data_error(holzinger, factors, match):
     with pytest.raises(DataError, match=match):
         cfa(holzinger, factors)
@@ -257,22 +287,29 @@ def test_non_numeric_items_raise_data_error(holzinger):
 
 
 def test_a_group_smaller_than_its_free_parameters_raises_data_error(holzinger):
-    small = pd.concat([holzinger[holzinger.school == "Pasteur"],
-                       holzinger[holzinger.school == "Grant-White"].head(29)])
-    with pytest.raises(DataError, match=r"group 'Grant-White' of 'school' has 29 complete "
-                                        r"case\(s\); expected at least 30, the number of free "
-                                        r"parameters"):
+    small = pd.concat(
+        [holzinger[holzinger.school == "Pasteur"], holzinger[holzinger.school == "Grant-White"].head(29)]
+    )
+    with pytest.raises(
+        DataError,
+        match=r"group 'Grant-White' of 'school' has 29 complete "
+        r"case\(s\); expected at least 30, the number of free "
+        r"parameters",
+    ):
         cfa(small, HS_FACTORS, group="school")
     # with equal loadings the group's model has the same 30 parameters (6 of them shared)
     with pytest.raises(DataError, match="expected at least 30"):
         invariance(small, HS_FACTORS, "school")
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"equal": "loadings"}, r"equal: \['loadings'\].*expected group="),
-    ({"group": "school", "equal": ["slopes"]}, r"equal: got \['slopes'\]; expected a subset"),
-    ({"group": "nope"}, r"group: column 'nope' not found"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"equal": "loadings"}, r"equal: \['loadings'\].*expected group="),
+        ({"group": "school", "equal": ["slopes"]}, r"equal: got \['slopes'\]; expected a subset"),
+        ({"group": "nope"}, r"group: column 'nope' not found"),
+    ],
+)
 def test_bad_options_raise_data_error(holzinger, kwargs, match):
     with pytest.raises(DataError, match=match):
         cfa(holzinger, HS_FACTORS, **kwargs)

@@ -19,17 +19,70 @@ from statsmodels.stats.multitest import multipletests
 from analysis.compare import compare_groups, crosstab, many_groups, posthoc, regress, two_groups
 from survey.errors import DataError
 
-SLEEP = pd.DataFrame({
-    "extra": [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0,
-              1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4],
-    "group": ["1"] * 10 + ["2"] * 10,
-})
-PLANTS = pd.DataFrame({
-    "weight": [4.17, 5.58, 5.18, 6.11, 4.50, 4.61, 5.17, 4.53, 5.33, 5.14,
-               4.81, 4.17, 4.41, 3.59, 5.87, 3.83, 6.03, 4.89, 4.32, 4.69,
-               6.31, 5.12, 5.54, 5.50, 5.37, 5.29, 4.92, 6.15, 5.80, 5.26],
-    "group": ["ctrl"] * 10 + ["trt1"] * 10 + ["trt2"] * 10,
-})
+SLEEP = pd.DataFrame(
+    {
+        "extra": [
+            0.7,
+            -1.6,
+            -0.2,
+            -1.2,
+            -0.1,
+            3.4,
+            3.7,
+            0.8,
+            0.0,
+            2.0,
+            1.9,
+            0.8,
+            1.1,
+            0.1,
+            -0.1,
+            4.4,
+            5.5,
+            1.6,
+            4.6,
+            3.4,
+        ],
+        "group": ["1"] * 10 + ["2"] * 10,
+    }
+)
+PLANTS = pd.DataFrame(
+    {
+        "weight": [
+            4.17,
+            5.58,
+            5.18,
+            6.11,
+            4.50,
+            4.61,
+            5.17,
+            4.53,
+            5.33,
+            5.14,
+            4.81,
+            4.17,
+            4.41,
+            3.59,
+            5.87,
+            3.83,
+            6.03,
+            4.89,
+            4.32,
+            4.69,
+            6.31,
+            5.12,
+            5.54,
+            5.50,
+            5.37,
+            5.29,
+            4.92,
+            6.15,
+            5.80,
+            5.26,
+        ],
+        "group": ["ctrl"] * 10 + ["trt1"] * 10 + ["trt2"] * 10,
+    }
+)
 
 
 # ------------------------------------------------------------------ two groups
@@ -111,7 +164,7 @@ def test_many_groups_plantgrowth_matches_r():
 def test_welch_anova_with_two_groups_is_welch_t_squared():
     res = many_groups(SLEEP, "extra", "group").iloc[0]
     ref = stats.ttest_ind(SLEEP.extra[:10], SLEEP.extra[10:], equal_var=False)
-    assert res["welch_f"] == pytest.approx(ref.statistic ** 2, rel=1e-12)
+    assert res["welch_f"] == pytest.approx(ref.statistic**2, rel=1e-12)
     assert res["welch_df2"] == pytest.approx(ref.df, rel=1e-12)
     assert res["p_welch"] == pytest.approx(ref.pvalue, rel=1e-10)
     # classic F against scipy's one-way
@@ -125,9 +178,11 @@ def test_tukey_plantgrowth_matches_r_and_statsmodels():
     #    trt1-ctrl -0.371 -1.0622161 0.3202161 0.3908711
     #    trt2-ctrl  0.494 -0.1972161 1.1852161 0.1979960
     #    trt2-trt1  0.865  0.1737839 1.5562161 0.0120064
-    r = {("ctrl", "trt1"): (0.371, -0.3202161, 1.0622161, 0.3908711),
-         ("ctrl", "trt2"): (-0.494, -1.1852161, 0.1972161, 0.1979960),
-         ("trt1", "trt2"): (-0.865, -1.5562161, -0.1737839, 0.0120064)}
+    r = {
+        ("ctrl", "trt1"): (0.371, -0.3202161, 1.0622161, 0.3908711),
+        ("ctrl", "trt2"): (-0.494, -1.1852161, 0.1972161, 0.1979960),
+        ("trt1", "trt2"): (-0.865, -1.5562161, -0.1737839, 0.0120064),
+    }
     for pair, (diff, low, high, p) in r.items():
         row = res.loc[pair]
         assert row["mean_diff"] == pytest.approx(diff, abs=1e-9)
@@ -156,7 +211,7 @@ def test_games_howell_three_groups_hand_worked():
     a, b = g["ctrl"], g["trt1"]
     va, vb = a.var(ddof=1) / 10, b.var(ddof=1) / 10
     se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va ** 2 / 9 + vb ** 2 / 9)
+    df = (va + vb) ** 2 / (va**2 / 9 + vb**2 / 9)
     q = abs(a.mean() - b.mean()) / se * math.sqrt(2)
     row = res.iloc[0]
     assert (row["level_1"], row["level_2"]) == ("ctrl", "trt1")
@@ -167,8 +222,12 @@ def test_games_howell_three_groups_hand_worked():
 # ------------------------------------------------------------------ crosstab
 def test_crosstab_fisher_tea_tasting():
     # R: fisher.test(matrix(c(3, 1, 1, 3), 2))  -> p-value = 0.4857
-    data = pd.DataFrame({"guess": ["milk"] * 4 + ["tea"] * 4,
-                         "truth": ["milk", "milk", "milk", "tea", "milk", "tea", "tea", "tea"]})
+    data = pd.DataFrame(
+        {
+            "guess": ["milk"] * 4 + ["tea"] * 4,
+            "truth": ["milk", "milk", "milk", "tea", "milk", "tea", "tea", "tea"],
+        }
+    )
     res = crosstab(data, "guess", "truth").iloc[0]
     assert res["test"] == "fisher"
     assert res["p"] == pytest.approx(0.4857, abs=5e-5)
@@ -180,8 +239,9 @@ def test_crosstab_fisher_tea_tasting():
 def test_crosstab_yates_2x2_hand_worked():
     # table [[20, 10], [10, 20]]: expected 15 everywhere,
     # Yates chi2 = 4 * (5 - 0.5)^2 / 15 = 5.4; uncorrected = 4 * 25 / 15
-    data = pd.DataFrame({"a": ["x"] * 30 + ["y"] * 30,
-                         "b": ["u"] * 20 + ["v"] * 10 + ["u"] * 10 + ["v"] * 20})
+    data = pd.DataFrame(
+        {"a": ["x"] * 30 + ["y"] * 30, "b": ["u"] * 20 + ["v"] * 10 + ["u"] * 10 + ["v"] * 20}
+    )
     res = crosstab(data, "a", "b").iloc[0]
     assert res["test"] == "chi-square (Yates)"
     assert res["chi2"] == pytest.approx(5.4)
@@ -208,8 +268,7 @@ def test_regress_closed_form_and_hc3(rng):
     data = pd.DataFrame({"y": y, "x": x})
     data.loc[3, "x"] = np.nan
     res = regress(data, "y ~ x")
-    assert list(res.columns) == ["term", "estimate", "se", "t", "p", "ci_low", "ci_high",
-                                 "r2", "r2_adj", "n"]
+    assert list(res.columns) == ["term", "estimate", "se", "t", "p", "ci_low", "ci_high", "r2", "r2_adj", "n"]
     d = data.dropna()
     slope = np.cov(d.x, d.y)[0, 1] / d.x.var()
     assert res.set_index("term").loc["x", "estimate"] == pytest.approx(slope)
@@ -221,7 +280,7 @@ def test_regress_closed_form_and_hc3(rng):
     e = d.y.to_numpy() - X @ beta
     xtx = np.linalg.inv(X.T @ X)
     h = np.einsum("ij,jk,ik->i", X, xtx, X)
-    cov = xtx @ (X.T * (e ** 2 / (1 - h) ** 2)) @ X @ xtx
+    cov = xtx @ (X.T * (e**2 / (1 - h) ** 2)) @ X @ xtx
     robust = regress(data, "y ~ x", robust="HC3").set_index("term")
     assert robust.loc["x", "se"] == pytest.approx(math.sqrt(cov[1, 1]), rel=1e-10)
     t = beta[1] / math.sqrt(cov[1, 1])
@@ -233,14 +292,16 @@ def test_regress_closed_form_and_hc3(rng):
 def scores(rng):
     n = 200
     g = rng.choice(["a", "b", "c"], n)
-    return pd.DataFrame({
-        "y1": rng.normal(size=n) + (g == "a") * 0.8,
-        "y2": rng.normal(size=n),
-        "g3": g,
-        "g2": rng.choice(["u", "v"], n),
-        "tiny": ["big"] * (n - 3) + ["small"] * 3,
-        "few": ["p"] * 3 + ["q"] * 2 + [None] * (n - 5),
-    })
+    return pd.DataFrame(
+        {
+            "y1": rng.normal(size=n) + (g == "a") * 0.8,
+            "y2": rng.normal(size=n),
+            "g3": g,
+            "g2": rng.choice(["u", "v"], n),
+            "tiny": ["big"] * (n - 3) + ["small"] * 3,
+            "few": ["p"] * 3 + ["q"] * 2 + [None] * (n - 5),
+        }
+    )
 
 
 def test_compare_groups_matches_single_tests(scores):
@@ -250,7 +311,7 @@ def test_compare_groups_matches_single_tests(scores):
     ref = many_groups(scores, "y1", "g3").iloc[0]
     assert row["statistic"] == pytest.approx(ref["welch_f"])
     assert row["p"] == pytest.approx(ref["p_welch"])
-    assert row["estimate"] == pytest.approx(ref["omega_sq"])   # closed form vs statsmodels
+    assert row["estimate"] == pytest.approx(ref["omega_sq"])  # closed form vs statsmodels
     classic = res[(res.dv == "y1") & (res.group == "g3") & (res.test == "one-way ANOVA F")].iloc[0]
     assert classic["statistic"] == pytest.approx(ref["f"])
     kw = res[(res.dv == "y1") & (res.group == "g3") & (res.test == "Kruskal-Wallis H")].iloc[0]

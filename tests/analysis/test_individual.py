@@ -30,8 +30,12 @@ from tests.helpers import keyed_answers
 
 REL = {"networking": 0.91, "socializing": 0.84, "balance": 0.75, "intentionality": 0.64}
 #: The provisional inline norms (mean, sd, reliability) the hand-worked numbers use.
-NORMS = {"networking": (3.19, 0.74, 0.93), "socializing": (2.87, 0.74, 0.92),
-         "balance": (0.08, 0.22, 0.90), "intentionality": (3.02, 0.80, 0.80)}
+NORMS = {
+    "networking": (3.19, 0.74, 0.93),
+    "socializing": (2.87, 0.74, 0.92),
+    "balance": (0.08, 0.22, 0.90),
+    "intentionality": (3.02, 0.80, 0.80),
+}
 
 
 # ------------------------------------------------------ scorer == score()
@@ -44,11 +48,9 @@ def assert_same_as_score(x: np.ndarray, instrument) -> None:
     for col in ref.columns:
         expected = ref[col]
         if isinstance(expected.dtype, pd.CategoricalDtype):
-            assert [None if pd.isna(v) else v for v in expected.astype(object)] == \
-                list(mine[col]), col
+            assert [None if pd.isna(v) else v for v in expected.astype(object)] == list(mine[col]), col
         else:
-            np.testing.assert_array_equal(expected.to_numpy(float), np.asarray(mine[col], float),
-                                          err_msg=col)
+            np.testing.assert_array_equal(expected.to_numpy(float), np.asarray(mine[col], float), err_msg=col)
     careless = flag_careless(frame, instrument, max_longstring=None, min_seconds=None)
     np.testing.assert_array_equal(careless["attention_failures"], mine["attention_failures"])
     np.testing.assert_array_equal(careless["attention_answered"], mine["attention_answered"])
@@ -66,8 +68,7 @@ def test_scorer_equals_score_on_many_random_answer_vectors(instrument, rng):
 @given(st.data())
 def test_scorer_equals_score_for_one_answers_dict(instrument, data):
     scorer = respondent_scorer(instrument)
-    answers = {q: data.draw(st.one_of(st.none(), st.integers(1, 5)), label=q)
-               for q in scorer.question_ids}
+    answers = {q: data.draw(st.one_of(st.none(), st.integers(1, 5)), label=q) for q in scorer.question_ids}
     own = scorer.score_answers(answers)
     ref = score(answers_frame(answers, instrument), instrument).iloc[0]
     for col, expected in ref.items():
@@ -116,11 +117,11 @@ def test_band_and_norm_percentile_by_hand(instrument):
     soc = out.loc["socializing"]
     assert soc["sem"] == pytest.approx(0.74 * 0.4)
     assert out.loc["intentionality", "percentile_norm"] == pytest.approx(
-        100 * 0.5 * (1 + math.erf((3 - 3.02) / 0.80 / math.sqrt(2))))
+        100 * 0.5 * (1 + math.erf((3 - 3.02) / 0.80 / math.sqrt(2)))
+    )
     assert out["cohort_band"].isna().all()  # no peers given
     # R: qnorm(0.95) = 1.644854 for a 90 % band
-    ninety = individual_scores(row, instrument, reliability=REL, norms=NORMS,
-                               ci=0.90).set_index("score")
+    ninety = individual_scores(row, instrument, reliability=REL, norms=NORMS, ci=0.90).set_index("score")
     assert ninety.loc["networking", "ci_low"] == pytest.approx(4 - 1.644854 * 0.222, abs=1e-6)
 
 
@@ -158,8 +159,10 @@ def test_cohort_band_by_hand():
 
 def test_individual_scores_band_needs_ten_responses(instrument):
     me = answers_frame(keyed_answers(instrument, 5, 3), instrument)
-    peers = pd.concat([answers_frame(keyed_answers(instrument, v, 3), instrument)
-                       for v in (1, 2, 3, 4, 5, 1, 2, 3, 4)], ignore_index=True)
+    peers = pd.concat(
+        [answers_frame(keyed_answers(instrument, v, 3), instrument) for v in (1, 2, 3, 4, 5, 1, 2, 3, 4)],
+        ignore_index=True,
+    )
     out = individual_scores(me, instrument, peers=peers, reliability=REL).set_index("score")
     # networking 5 (bin 3) among bins 0 1 2 3 3 0 1 2 3: 6 below, 3 ties -> 7.5 / 9 -> upper
     assert out.loc["networking", "cohort_band"] == "upper"
@@ -172,13 +175,17 @@ def test_individual_scores_band_needs_ten_responses(instrument):
 # ------------------------------------------------------------------ rest
 def test_default_reliability_matches_alpha_from_an_independent_route(instrument):
     from analysis.demo import read_demo_csv
+    from survey.instrument import Norms
     from tests.helpers import ROOT
 
-    from survey.instrument import Norms
-
-    inline = instrument.model_copy(update={"norms": Norms.model_validate(
-        {"source": "provisional"} | {k: dict(zip(("mean", "sd", "reliability"), v))
-                                     for k, v in NORMS.items()})})
+    inline = instrument.model_copy(
+        update={
+            "norms": Norms.model_validate(
+                {"source": "provisional"}
+                | {k: dict(zip(("mean", "sd", "reliability"), v)) for k, v in NORMS.items()}
+            )
+        }
+    )
     rel = reference_reliability(None, inline)
     assert list(rel.index) == ["networking", "socializing", "balance", "intentionality"]
     df = read_demo_csv(str(ROOT / "data" / "demo" / "responses.csv"), instrument)
@@ -188,9 +195,14 @@ def test_default_reliability_matches_alpha_from_an_independent_route(instrument)
     # alpha by hand: k/(k-1) * (1 - sum of item variances / variance of the total),
     # on the keyed networking items of complete cases
     items = instrument.scale_items("networking")
-    x = np.column_stack([
-        (6 - df[i.id].to_numpy(dtype=float, na_value=np.nan)) if i.keying == "reverse"
-        else df[i.id].to_numpy(dtype=float, na_value=np.nan) for i in items])
+    x = np.column_stack(
+        [
+            (6 - df[i.id].to_numpy(dtype=float, na_value=np.nan))
+            if i.keying == "reverse"
+            else df[i.id].to_numpy(dtype=float, na_value=np.nan)
+            for i in items
+        ]
+    )
     x = x[~np.isnan(x).any(axis=1)]
     k = x.shape[1]
     alpha = k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))

@@ -88,8 +88,7 @@ def test_facet_profile_means_per_facet(scored, instrument):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks == [f.label for f in instrument.facets.values()]
     net_line = ax.lines[0]
-    np.testing.assert_allclose(net_line.get_xdata(),
-                               [s[f"networking_{f}"].mean() for f in instrument.facets])
+    np.testing.assert_allclose(net_line.get_xdata(), [s[f"networking_{f}"].mean() for f in instrument.facets])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Networking", "Socializing"]
 
 
@@ -99,8 +98,9 @@ def test_facet_profile_of_one_person_has_no_intervals(scored, instrument):
     ax = fig.axes[0]
     # the two point series, no error bars
     assert [len(line.get_xdata()) for line in ax.lines if len(line.get_xdata())] == [8, 8]
-    np.testing.assert_allclose(ax.lines[1].get_xdata(),
-                               [s[f"socializing_{f}"].iloc[0] for f in instrument.facets])
+    np.testing.assert_allclose(
+        ax.lines[1].get_xdata(), [s[f"socializing_{f}"].iloc[0] for f in instrument.facets]
+    )
 
 
 def test_likert_bars_shares_and_divergence():
@@ -129,8 +129,7 @@ def test_likert_shares_ignore_missing():
 
 def test_group_points_suppresses_small_groups():
     rng = np.random.default_rng(3)
-    data = pd.DataFrame({"g": ["a"] * 10 + ["b"] * 8 + ["c"] * 3 + ["na"] * 6,
-                         "y": rng.normal(size=27)})
+    data = pd.DataFrame({"g": ["a"] * 10 + ["b"] * 8 + ["c"] * 3 + ["na"] * 6, "y": rng.normal(size=27)})
     fig = plots.group_points(data, dv="y", group="g", labels={"a": "Alpha"}, min_group_size=5)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Alpha", "b"]
@@ -140,7 +139,7 @@ def test_group_points_suppresses_small_groups():
     from analysis.summary import group_means
 
     gm = group_means(data[data.g.isin(["a", "b"])], dv="y", group="g")
-    means = ax.lines[0].get_xdata()          # the points, one per group shown
+    means = ax.lines[0].get_xdata()  # the points, one per group shown
     err = [line.get_xdata() for line in ax.lines[1:] if len(line.get_xdata())]
     np.testing.assert_allclose(means, gm["mean"])
     np.testing.assert_allclose([e[0] for e in err], gm["ci_low"])
@@ -151,13 +150,14 @@ def test_profile_bars_counts_and_shares(scored, instrument):
     _, s = scored
     fig = plots.profile_bars(s)
     heights = [p.get_height() for p in fig.axes[0].patches]
-    assert heights == s["profile"].value_counts(sort=False).reindex(
-        [p.id for p in instrument.profiles]).tolist()
+    assert (
+        heights == s["profile"].value_counts(sort=False).reindex([p.id for p in instrument.profiles]).tolist()
+    )
     fig = plots.profile_bars(s, group="work_mode", min_group_size=5)
     ax = fig.axes[0]
     shares = np.array([p.get_height() for p in ax.patches if p.get_height() == p.get_height()])
     kept = [lv for lv, c in s["work_mode"].value_counts().items() if c >= 5 and lv != "na"]
-    assert shares.sum() == pytest.approx(len(kept))   # each group's shares sum to 1
+    assert shares.sum() == pytest.approx(len(kept))  # each group's shares sum to 1
     assert ax.get_ylabel() == "Share of group"
 
 

@@ -37,7 +37,7 @@ def test_alpha_hand_worked():
     res = cronbach_alpha(SMALL)
     assert list(res.columns) == ["alpha", "std_alpha", "ci_low", "ci_high", "n", "k"]
     row = res.iloc[0]
-    assert row["alpha"] == pytest.approx(3 / 2 * (1 - 14 / 34), abs=1e-12)   # 15/17
+    assert row["alpha"] == pytest.approx(3 / 2 * (1 - 14 / 34), abs=1e-12)  # 15/17
     r12, r13, r23 = 4 / 5, 4 / math.sqrt(20), 2 / math.sqrt(20)
     sum_r = 3 + 2 * (r12 + r13 + r23)
     assert row["std_alpha"] == pytest.approx(3 / 2 * (1 - 3 / sum_r), abs=1e-12)
@@ -45,7 +45,7 @@ def test_alpha_hand_worked():
     # Feldt: 1 - (1 - alpha) F_{.975 / .025}(n - 1, (n - 1)(k - 1)) = F(3, 6)
     a = 15 / 17
     # F tables: F_.975(3, 6) = 6.5988; F_.025(3, 6) = 1 / F_.975(6, 3) = 1 / 14.7347
-    assert row["ci_low"] == pytest.approx(1 - (1 - a) * 6.598799, abs=1e-6)   # R: qf(.975, 3, 6)
+    assert row["ci_low"] == pytest.approx(1 - (1 - a) * 6.598799, abs=1e-6)  # R: qf(.975, 3, 6)
     assert row["ci_high"] == pytest.approx(1 - (1 - a) / 14.734718, abs=1e-6)  # R: qf(.025, 3, 6)
 
 
@@ -53,8 +53,7 @@ def test_alpha_ci_level_changes_interval():
     wide = cronbach_alpha(SMALL, ci=0.99).iloc[0]
     narrow = cronbach_alpha(SMALL, ci=0.80).iloc[0]
     assert wide["ci_low"] < narrow["ci_low"] < narrow["ci_high"] < wide["ci_high"]
-    assert wide["ci_low"] == pytest.approx(
-        1 - (1 - 15 / 17) * stats.f.ppf(0.995, 3, 6), abs=1e-12)
+    assert wide["ci_low"] == pytest.approx(1 - (1 - 15 / 17) * stats.f.ppf(0.995, 3, 6), abs=1e-12)
 
 
 def test_item_statistics_hand_worked():
@@ -77,7 +76,7 @@ def one_factor(rng):
     n, k = 400, 6
     f = rng.normal(size=n)
     load = np.linspace(0.4, 0.8, k)
-    x = f[:, None] * load + rng.normal(size=(n, k)) * np.sqrt(1 - load ** 2)
+    x = f[:, None] * load + rng.normal(size=(n, k)) * np.sqrt(1 - load**2)
     codes = np.clip(np.round(3 + 1.2 * x), 1, 5)
     df = pd.DataFrame(codes, columns=[f"q{j}" for j in range(k)])
     return df.mask(rng.random(df.shape) < 0.08).astype("Int64")
@@ -100,7 +99,7 @@ def test_alpha_pairwise_uses_pairwise_covariance(one_factor):
     d = np.sqrt(np.diag(C))
     res = cronbach_alpha(one_factor).iloc[0]
     assert res["alpha"] == pytest.approx(k / (k - 1) * (1 - np.trace(C) / C.sum()), abs=1e-12)
-    R = C / np.outer(d, d)   # cov2cor(C), not the pairwise correlation matrix
+    R = C / np.outer(d, d)  # cov2cor(C), not the pairwise correlation matrix
     assert res["std_alpha"] == pytest.approx(k / (k - 1) * (1 - k / R.sum()), abs=1e-12)
     assert res["n"] == len(one_factor)
 
@@ -115,7 +114,8 @@ def test_alpha_listwise(one_factor):
     # dropping q0 from the listwise C (rows are not re-selected)
     Cd = C[1:, 1:]
     assert stats_.loc["q0", "alpha_if_dropped"] == pytest.approx(
-        5 / 4 * (1 - np.trace(Cd) / Cd.sum()), abs=1e-12)
+        5 / 4 * (1 - np.trace(Cd) / Cd.sum()), abs=1e-12
+    )
 
 
 def test_alpha_if_dropped_equals_alpha_of_remaining_items(one_factor):
@@ -124,7 +124,8 @@ def test_alpha_if_dropped_equals_alpha_of_remaining_items(one_factor):
     for item in ["q0", "q3"]:
         rest = one_factor.drop(columns=item)
         assert stats_.loc[item, "alpha_if_dropped"] == pytest.approx(
-            cronbach_alpha(rest).iloc[0]["alpha"], abs=1e-12)
+            cronbach_alpha(rest).iloc[0]["alpha"], abs=1e-12
+        )
 
 
 def test_r_drop_equals_item_rest_correlation_when_complete(one_factor):
@@ -148,7 +149,7 @@ def test_minres_matches_statsmodels_principal_axis(one_factor):
     lam_sm = np.abs(sm.loadings.ravel())
     np.testing.assert_allclose(minres_loadings(R), lam_sm, atol=1e-8)
     res = omega_total(one_factor).iloc[0]
-    assert res["omega_total"] == pytest.approx(1 - (1 - lam_sm ** 2).sum() / R.sum(), abs=1e-8)
+    assert res["omega_total"] == pytest.approx(1 - (1 - lam_sm**2).sum() / R.sum(), abs=1e-8)
 
 
 def test_omega_closed_form_on_exact_structure():
@@ -157,7 +158,7 @@ def test_omega_closed_form_on_exact_structure():
     R = np.outer(lam, lam)
     np.fill_diagonal(R, 1.0)
     l_hat = minres_loadings(R)
-    assert 1 - (1 - l_hat ** 2).sum() / R.sum() == pytest.approx(lam.sum() ** 2 / R.sum(), abs=1e-9)
+    assert 1 - (1 - l_hat**2).sum() / R.sum() == pytest.approx(lam.sum() ** 2 / R.sum(), abs=1e-9)
 
 
 def test_difference_score_reliability_hand_worked():
@@ -174,24 +175,38 @@ def test_reliability_table_reverse_keys_and_balance(instrument, rng):
 
     data = make_demo(n=300, seed=7)
     table = reliability(data, instrument)
-    assert list(table.columns) == ["scale", "facet", "k", "n", "alpha", "std_alpha",
-                                   "ci_low", "ci_high", "omega_total", "method"]
-    n_facet_rows = sum(1 for s in instrument.scales for f in instrument.facets
-                       if instrument.scale_items(s, f))
+    assert list(table.columns) == [
+        "scale",
+        "facet",
+        "k",
+        "n",
+        "alpha",
+        "std_alpha",
+        "ci_low",
+        "ci_high",
+        "omega_total",
+        "method",
+    ]
+    n_facet_rows = sum(
+        1 for s in instrument.scales for f in instrument.facets if instrument.scale_items(s, f)
+    )
     assert len(table) == len(instrument.scales) + n_facet_rows + 1
     # networking alpha by hand: reflect reverse-keyed items as 6 - x
     net = instrument.scale_items("networking")
-    keyed = pd.DataFrame({i.id: (6 - data[i.id]) if i.keying == "reverse" else data[i.id]
-                          for i in net})
+    keyed = pd.DataFrame({i.id: (6 - data[i.id]) if i.keying == "reverse" else data[i.id] for i in net})
     row = table[(table["scale"] == "networking") & table["facet"].isna()].iloc[0]
     assert row["alpha"] == pytest.approx(cronbach_alpha(keyed).iloc[0]["alpha"], abs=1e-12)
-    assert row["alpha"] > 0.8   # keyed correctly; unkeyed it would collapse
+    assert row["alpha"] > 0.8  # keyed correctly; unkeyed it would collapse
     # balance row from the classical formula on the scored scales
     s = score(data, instrument).dropna(subset=["networking", "socializing"])
     soc_alpha = table[(table["scale"] == "socializing") & table["facet"].isna()]["alpha"].iloc[0]
     expect = difference_score_reliability(
-        s["networking"].var(), s["socializing"].var(), row["alpha"], soc_alpha,
-        s["networking"].corr(s["socializing"]))
+        s["networking"].var(),
+        s["socializing"].var(),
+        row["alpha"],
+        soc_alpha,
+        s["networking"].corr(s["socializing"]),
+    )
     bal = table[table["scale"] == "balance"].iloc[0]
     assert bal["alpha"] == pytest.approx(expect, abs=1e-12)
     assert bal["method"] == "difference score"
@@ -237,7 +252,7 @@ def test_pairwise_moments_across_chunks(rng, offset, scale):
     # itself loses about 7 digits on the (1e6, 1e-3) case.
     x = rng.integers(1, 6, size=(70_000, 4)).astype(float) * scale + offset
     x[rng.random(x.shape) < 0.05] = np.nan
-    x[5] = np.nan                                  # an empty row
+    x[5] = np.nan  # an empty row
     frame = pd.DataFrame(x - offset)
     cov, count, cor, rows = pairwise_moments(x, corr=True)
     np.testing.assert_allclose(cov, frame.cov().to_numpy(), rtol=1e-12, atol=1e-15)

@@ -26,32 +26,39 @@ def _table(instrument, rows: list[dict], n: int) -> pd.DataFrame:
 
 
 def test_longstring_and_irv_hand_worked():
-    x = np.array([
-        [1, 1, 1, 2, 2],            # run of three
-        [3, 3, np.nan, 3, 3],       # NA breaks the run: 2
-        [5, 5, 5, 5, 5],            # straight line: 5
-        [np.nan] * 5,               # nothing answered: 0
-        [1, 2, 3, 4, 5],            # 1
-    ], dtype=float)
+    x = np.array(
+        [
+            [1, 1, 1, 2, 2],  # run of three
+            [3, 3, np.nan, 3, 3],  # NA breaks the run: 2
+            [5, 5, 5, 5, 5],  # straight line: 5
+            [np.nan] * 5,  # nothing answered: 0
+            [1, 2, 3, 4, 5],  # 1
+        ],
+        dtype=float,
+    )
     assert longstring(x).tolist() == [3, 2, 5, 0, 1]
     v = irv(x)
     assert v[0] == pytest.approx(np.std([1, 1, 1, 2, 2], ddof=1))
     assert v[1] == 0.0 and v[2] == 0.0
     assert np.isnan(v[3])
-    assert v[4] == pytest.approx(np.sqrt(2.5))   # var(1..5) = 2.5
+    assert v[4] == pytest.approx(np.sqrt(2.5))  # var(1..5) = 2.5
 
 
 def test_flags_each_criterion(instrument):
     items = instrument.item_ids
     a1 = instrument.attention_checks[0]
     straight = {iid: 3 for iid in items}
-    data = _table(instrument, [
-        {},                                                       # 0 attentive
-        {a1.id: a1.expected % 5 + 1},                             # 1 fails one check
-        straight,                                                 # 2 straight-liner
-        {"submitted_at": pd.Timestamp("2026-03-02 10:00:30", tz="UTC")},  # 3 speeder (30 s)
-        {a1.id: pd.NA},                                           # 4 skipped a check
-    ], n=6)
+    data = _table(
+        instrument,
+        [
+            {},  # 0 attentive
+            {a1.id: a1.expected % 5 + 1},  # 1 fails one check
+            straight,  # 2 straight-liner
+            {"submitted_at": pd.Timestamp("2026-03-02 10:00:30", tz="UTC")},  # 3 speeder (30 s)
+            {a1.id: pd.NA},  # 4 skipped a check
+        ],
+        n=6,
+    )
     flags = flag_careless(data, instrument)
     assert flags.index.equals(data.index)
     assert flags["attention_failures"].tolist() == [0, 1, 0, 0, 0, 0]
@@ -63,12 +70,13 @@ def test_flags_each_criterion(instrument):
     assert flags["flag_attention"].tolist() == [False, True, False, False, False, False]
     assert flags["flag_longstring"].tolist() == [False, False, True, False, False, False]
     assert flags["flag_speed"].tolist() == [False, False, False, True, False, False]
-    assert not flags["flag_irv"].any()   # not used by default
+    assert not flags["flag_irv"].any()  # not used by default
     assert flags["exclude"].tolist() == [False, True, True, True, False, False]
     n_q = len(items) + len(instrument.attention_checks)
     assert flags.attrs["rule"] == (
         f"exclude if any of: attention failures > 0; longstring > {len(items) // 2} items; "
-        f"duration < {2 * n_q} s")
+        f"duration < {2 * n_q} s"
+    )
 
 
 def test_rule_all_and_count(instrument):
@@ -87,8 +95,9 @@ def test_rule_all_and_count(instrument):
 
 def test_all_criteria_off_excludes_nobody(instrument):
     data = _table(instrument, [{instrument.attention_ids[0]: 1}], n=2)
-    flags = flag_careless(data, instrument, max_attention_failures=None,
-                          max_longstring=None, min_seconds=None)
+    flags = flag_careless(
+        data, instrument, max_attention_failures=None, max_longstring=None, min_seconds=None
+    )
     assert not flags["exclude"].any()
     assert flags.attrs["rule"] == "no criterion used; nobody excluded"
 
@@ -133,7 +142,9 @@ def test_bad_input(instrument):
         flag_careless(data, instrument, max_longstring="long")
     with pytest.raises(DataError, match=r"rule: got 'some'"):
         flag_careless(data, instrument, rule="some")
-    with pytest.raises(DataError, match=r"started_at: column 'started_at' holds values that are not timestamps"):
+    with pytest.raises(
+        DataError, match=r"started_at: column 'started_at' holds values that are not timestamps"
+    ):
         flag_careless(data.assign(started_at="yesterday"), instrument)
     with pytest.raises(DataError, match=r"flags: expected the result of flag_careless"):
         describe_exclusions(data)

@@ -24,8 +24,11 @@ def raw_from_keyed(items, keyed):
 
 
 def row(net_keyed, soc_keyed, int_keyed=(3, 3, 3, 3, 3)):
-    answers = {**raw_from_keyed(NET, net_keyed), **raw_from_keyed(SOC, soc_keyed),
-               **raw_from_keyed(INT, int_keyed)}
+    answers = {
+        **raw_from_keyed(NET, net_keyed),
+        **raw_from_keyed(SOC, soc_keyed),
+        **raw_from_keyed(INT, int_keyed),
+    }
     return pd.DataFrame([answers], dtype="Float64").astype("Int64")
 
 
@@ -62,8 +65,8 @@ def test_all_middle_answers_give_zero_balance_and_a_low_profile():
 def test_min_answered_share_rule():
     data = pd.concat([row([4] * 16, [3] * 16)] * 2, ignore_index=True)
     net_ids = [i.id for i in NET]
-    data.loc[0, net_ids[:4]] = pd.NA    # 12 of 16 answered = 0.75 -> scored
-    data.loc[1, net_ids[:5]] = pd.NA    # 11 of 16 -> NA
+    data.loc[0, net_ids[:4]] = pd.NA  # 12 of 16 answered = 0.75 -> scored
+    data.loc[1, net_ids[:5]] = pd.NA  # 11 of 16 -> NA
     s = score(data)
     assert s.loc[0, "networking"] == 4 and s.loc[0, "n_answered_networking"] == 12
     assert pd.isna(s.loc[1, "networking"]) and s.loc[1, "n_answered_networking"] == 11
@@ -82,19 +85,31 @@ def test_output_is_aligned_to_the_input_index():
     s = score(data)
     assert list(s.index) == ["b", "a"]
     assert s.loc["a", "balance"] == -0.5
-    expected = {"networking", "socializing", "balance", "engagement", "profile", "intentionality",
-                "n_answered_networking", "n_answered_socializing", "n_answered_intentionality"}
+    expected = {
+        "networking",
+        "socializing",
+        "balance",
+        "engagement",
+        "profile",
+        "intentionality",
+        "n_answered_networking",
+        "n_answered_socializing",
+        "n_answered_intentionality",
+    }
     assert expected <= set(s.columns)
     assert {f"networking_{f}" for f in INST.facets} <= set(s.columns)
 
 
-@pytest.mark.parametrize("value, pattern", [
-    (6, r"'net_purpose_1': 1 value\(s\) outside the codes 1..5 \(e.g. 6\) at rows 0"),
-    (0, r"outside the codes 1..5"),
-    (2.5, r"outside the codes 1..5 \(e.g. 2.5\)"),
-    ("Agree", r"'net_purpose_1': expected integer answer codes 1..5, found 'Agree'"),
-    (True, r"found booleans"),
-])
+@pytest.mark.parametrize(
+    "value, pattern",
+    [
+        (6, r"'net_purpose_1': 1 value\(s\) outside the codes 1..5 \(e.g. 6\) at rows 0"),
+        (0, r"outside the codes 1..5"),
+        (2.5, r"outside the codes 1..5 \(e.g. 2.5\)"),
+        ("Agree", r"'net_purpose_1': expected integer answer codes 1..5, found 'Agree'"),
+        (True, r"found booleans"),
+    ],
+)
 def test_bad_codes_raise_and_are_never_turned_into_na(value, pattern):
     data = row([3] * 16, [3] * 16).astype(object)
     data["net_purpose_1"] = [value]

@@ -20,8 +20,14 @@ pytestmark = pytest.mark.slow
 
 def test_quick_bench_run_collects_every_figure():
     env = dict(os.environ, MPLBACKEND="agg")
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run_all.py"), "--quick"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run_all.py"), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = ROOT / "bench" / "results"
     collected = json.loads((results / "all.json").read_text(encoding="utf-8"))

@@ -18,9 +18,14 @@ from analysis.demo import make_demo
 from survey.errors import ResponseValidationError
 from survey.store import open_store
 
-HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-           "[x](javascript:alert(1))", "**bold** _it_", "$\\alert{x}$ $$x^2$$",
-           "</li></ul><a href='http://evil'>click</a>"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "**bold** _it_",
+    "$\\alert{x}$ $$x^2$$",
+    "</li></ul><a href='http://evil'>click</a>",
+]
 FORBIDDEN = {"script", "img", "a", "strong", "em", "iframe", "svg", "math", "mjx-container"}
 
 
@@ -80,8 +85,12 @@ def test_hostile_cohort_code_in_the_address(tmp_path, instrument, code):
 
     from netsoc.form.view import survey_app
 
-    view = survey_app(str(tmp_path / "s.sqlite"), environ={"QUERY_STRING": urlencode({"cohort": code})},
-                      instrument=instrument, warm_up=False)
+    view = survey_app(
+        str(tmp_path / "s.sqlite"),
+        environ={"QUERY_STRING": urlencode({"cohort": code})},
+        instrument=instrument,
+        warm_up=False,
+    )
     assert view.model.cohort is None  # refused: not a valid workshop code
     shown = html_values(view)
     assert_inert(shown, [])

@@ -31,20 +31,39 @@ def store_with_demo(tmp_path_factory):
 
 def test_there_are_three_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
-        "01_take_survey.ipynb", "02_analysis.ipynb", "03_workshop_dashboard.ipynb"]
+        "01_take_survey.ipynb",
+        "02_analysis.ipynb",
+        "03_workshop_dashboard.ipynb",
+    ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_under_nbval(notebook, store_with_demo, tmp_path):
-    env = dict(os.environ, NETSOC_DB=str(store_with_demo), MPLBACKEND="agg",
-               NETSOC_DASHBOARD_INTERVAL="1")
+    env = dict(os.environ, NETSOC_DB=str(store_with_demo), MPLBACKEND="agg", NETSOC_DASHBOARD_INTERVAL="1")
     env.pop("NETSOC_RELIABILITY_DOC", None)
     before = store_with_demo.stat().st_size
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-         "--override-ini", "addopts=", "--rootdir", str(tmp_path), str(notebook)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--override-ini",
+            "addopts=",
+            "--rootdir",
+            str(tmp_path),
+            str(notebook),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout
     with open_store(store_with_demo) as store:

@@ -76,9 +76,10 @@ def test_purge_deletes_old_drafts_and_submitted_only_when_asked(store_url, instr
     with open_store(store_url, instrument=instrument) as store:
         draft = store.save_draft(None, {"consent": True})
         done = store.submit(_answers(instrument))
-        store.import_frame(make_demo(n=4, seed=1, instrument=instrument)
-                           .drop(columns=["submitted_at"]))  # no submission time
-        now = dt.datetime.now(dt.timezone.utc)
+        store.import_frame(
+            make_demo(n=4, seed=1, instrument=instrument).drop(columns=["submitted_at"])
+        )  # no submission time
+        now = dt.datetime.now(dt.UTC)
         assert store.purge(30 * DAY) == {"drafts": 0, "submitted": 0}  # nothing old yet
         assert store.count(include_drafts=True) == 6
         later = now + 31 * DAY
@@ -86,8 +87,7 @@ def test_purge_deletes_old_drafts_and_submitted_only_when_asked(store_url, instr
         assert store.count(include_drafts=True) == 5 and store.count() == 5
         with pytest.raises(StoreError, match="no saved draft"):
             store.load_draft(draft)
-        assert store.purge(30 * DAY, now=now + 10 * DAY, submitted=True) == {
-            "drafts": 0, "submitted": 0}
+        assert store.purge(30 * DAY, now=now + 10 * DAY, submitted=True) == {"drafts": 0, "submitted": 0}
         assert store.purge(30 * DAY, now=later, submitted=True) == {"drafts": 0, "submitted": 5}
         assert store.count(include_drafts=True) == 0
         assert done  # the submitted one went only with submitted=True
@@ -130,8 +130,7 @@ def small_group_study(tmp_path, instrument):
     demo = make_demo(n=200, seed=11, instrument=instrument)
     role = demo["role"].astype("object").where(demo["role"].astype("object") != "student", "sales")
     role.iloc[:3] = "student"
-    mode = demo["work_mode"].astype("object").where(demo["work_mode"].astype("object") != "remote",
-                                                    "hybrid")
+    mode = demo["work_mode"].astype("object").where(demo["work_mode"].astype("object") != "remote", "hybrid")
     mode.iloc[3:5] = "remote"
     demo["role"] = pd.Categorical(role, categories=demo["role"].cat.categories)
     demo["work_mode"] = pd.Categorical(mode, categories=demo["work_mode"].cat.categories)
@@ -141,14 +140,15 @@ def small_group_study(tmp_path, instrument):
 
 
 def _labels_in(fig):
-    return {t.get_text() for ax in fig.axes for t in
-            [*ax.get_xticklabels(), *ax.get_yticklabels(), *ax.texts]}
+    return {
+        t.get_text() for ax in fig.axes for t in [*ax.get_xticklabels(), *ax.get_yticklabels(), *ax.texts]
+    }
 
 
 @pytest.mark.fault("privacy: groups smaller than k", expect="left out of every breakdown")
 def test_report_breakdowns_leave_out_small_groups(small_group_study, instrument):
-    from netsoc import report
     from analysis.compare import compare_groups
+    from netsoc import report
 
     study = small_group_study
     assert (study.scores["role"] == "student").sum() == 3
@@ -157,8 +157,10 @@ def test_report_breakdowns_leave_out_small_groups(small_group_study, instrument)
     for g, small in (("role", "student"), ("work_mode", "remote")):
         row = cmp[cmp["group"] == g].iloc[0]
         assert small not in row["levels"].split("; ") and small in row["suppressed"]
-    student, remote = (instrument.value_labels("role")["student"],
-                       instrument.value_labels("work_mode")["remote"])
+    student, remote = (
+        instrument.value_labels("role")["student"],
+        instrument.value_labels("work_mode")["remote"],
+    )
     for fig in report.group_figures(study, min_group_size=5):
         shown = " ".join(_labels_in(fig))
         assert student not in shown and remote not in shown
@@ -180,8 +182,7 @@ def test_dashboard_breakdowns_leave_out_small_groups(tmp_path, instrument):
             d = Dashboard(store, DashboardSettings(cohort="W", min_group_size=5, group_field=field))
             state = d.state()
             low, high = d.response_range
-            shown = "".join(c.html() for c in room_panels(state, d.t, k=5, low=low, high=high,
-                                                          cohort="W"))
+            shown = "".join(c.html() for c in room_panels(state, d.t, k=5, low=low, high=high, cohort="W"))
             for label in instrument.choice_fields[field].options.values():
                 if field == "role" and label == instrument.value_labels("role")["sales"]:
                     continue

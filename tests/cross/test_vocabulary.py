@@ -16,8 +16,7 @@ from analysis import plots
 
 # functions whose first argument is not the wide table
 NOT_A_TABLE = {"make_demo", "describe_exclusions"}
-FIGURES = ["balance_distribution", "quadrant", "facet_profile", "likert_bars",
-           "group_points", "profile_bars"]
+FIGURES = ["balance_distribution", "quadrant", "facet_profile", "likert_bars", "group_points", "profile_bars"]
 
 
 @pytest.mark.parametrize("name", sorted(set(analysis.__all__) - NOT_A_TABLE))

@@ -21,8 +21,12 @@ from survey.errors import DataError, NetsocError, ResponseValidationError
 from survey.io import read_responses
 from survey.store import open_store
 
-FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 LABELS = {"strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"}
 
 
@@ -91,7 +95,9 @@ def write_xlsx(path, rows):
 
 
 # ----------------------------------------------------------- random bytes
-@pytest.mark.fault("import file: random bytes", expect="DataError or ResponseValidationError; store unchanged")
+@pytest.mark.fault(
+    "import file: random bytes", expect="DataError or ResponseValidationError; store unchanged"
+)
 @FUZZ
 @given(data=st.binary(max_size=600), suffix=st.sampled_from([".csv", ".xlsx", ".parquet", ".sav"]))
 def test_random_bytes(tmp_path, store, before, data, suffix):
@@ -101,7 +107,9 @@ def test_random_bytes(tmp_path, store, before, data, suffix):
     assert str(path) in str(err) or "cannot import" in str(err) or "nothing was imported" in str(err)
 
 
-@pytest.mark.fault("import file: random text cells", expect="ResponseValidationError naming row and column; store unchanged")
+@pytest.mark.fault(
+    "import file: random text cells", expect="ResponseValidationError naming row and column; store unchanged"
+)
 @FUZZ
 @given(cell=st.text(min_size=1, max_size=40).filter(lambda s: not is_an_answer(s)))
 def test_random_text_in_an_item_cell(tmp_path, store, before, instrument, cell):
@@ -129,8 +137,7 @@ def test_wrong_encoding_named_explicitly(tmp_path, store, before, instrument):
     path = write_csv(tmp_path / "u8.csv", rows)
     path.write_bytes(path.read_bytes() + "Ω".encode())
     attempt(store, before, path, error=DataError, match="not valid ascii at byte", encoding="ascii")
-    attempt(store, before, path, error=DataError, match="unknown encoding 'klingon'",
-            encoding="klingon")
+    attempt(store, before, path, error=DataError, match="unknown encoding 'klingon'", encoding="klingon")
 
 
 @pytest.mark.fault("import file: encoding", expect="DataError naming the byte and line; store unchanged")
@@ -160,14 +167,17 @@ def test_byte_order_mark(tmp_path, store, before, instrument, bom, codec):
 
 # ------------------------------------------------------------ shapes
 @pytest.mark.fault("import file: empty, header only, blank", expect="DataError saying so; store unchanged")
-@pytest.mark.parametrize("content, match", [
-    (b"", "the file is empty"),
-    (b"\n\r\n   \n", "the file is empty"),
-    (codecs.BOM_UTF8, "the file is empty"),
-    (b"HEADER", "has a header but no data rows"),
-    (b"HEADER\n\n\n", "has a header but no data rows"),
-    (b",,,\n,,,\n", "no data rows|the file is empty|has a header but no data rows|missing column"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"", "the file is empty"),
+        (b"\n\r\n   \n", "the file is empty"),
+        (codecs.BOM_UTF8, "the file is empty"),
+        (b"HEADER", "has a header but no data rows"),
+        (b"HEADER\n\n\n", "has a header but no data rows"),
+        (b",,,\n,,,\n", "no data rows|the file is empty|has a header but no data rows|missing column"),
+    ],
+)
 def test_empty_and_header_only(tmp_path, store, before, instrument, content, match):
     if content.startswith(b"HEADER"):
         content = content.replace(b"HEADER", ",".join(header(instrument)).encode())
@@ -187,11 +197,18 @@ def test_duplicate_headers(tmp_path, store, before, instrument, suffix):
         write_csv(path, rows)
     else:
         write_xlsx(path, rows)
-    attempt(store, before, path, error=ResponseValidationError,
-            match=rf"duplicate column\(s\) \['{instrument.question_ids[0]}'\]")
+    attempt(
+        store,
+        before,
+        path,
+        error=ResponseValidationError,
+        match=rf"duplicate column\(s\) \['{instrument.question_ids[0]}'\]",
+    )
 
 
-@pytest.mark.fault("import file: 10,000 columns", expect="ResponseValidationError listing unknown columns; store unchanged")
+@pytest.mark.fault(
+    "import file: 10,000 columns", expect="ResponseValidationError listing unknown columns; store unchanged"
+)
 def test_ten_thousand_columns(tmp_path, store, before, instrument):
     extra = [f"x{i}" for i in range(10_000 - len(header(instrument)))]
     rows = [header(instrument) + extra, good_row(instrument) + ["1"] * len(extra)]
@@ -216,24 +233,35 @@ def test_one_gigabyte_file_refused_before_reading(tmp_path, store, before, monke
         return real_open(file, *a, **k)
 
     monkeypatch.setattr("builtins.open", spy)
-    attempt(store, before, path, error=DataError,
-            match=r"1,073,741,824 bytes, larger than the import limit of 209,715,200 bytes")
+    attempt(
+        store,
+        before,
+        path,
+        error=DataError,
+        match=r"1,073,741,824 bytes, larger than the import limit of 209,715,200 bytes",
+    )
     assert opened == []
 
 
 # ---------------------------------------------------------- cell contents
-@pytest.mark.fault("import file: formulas in cells", expect="ResponseValidationError in item cells; text kept as text")
-@pytest.mark.parametrize("formula", ["=1+1", "=HYPERLINK(\"http://x\",\"y\")", "=4", "@SUM(A1)",
-                                     "-2", "=cmd|' /C calc'!A0"])
+@pytest.mark.fault(
+    "import file: formulas in cells", expect="ResponseValidationError in item cells; text kept as text"
+)
+@pytest.mark.parametrize(
+    "formula", ["=1+1", '=HYPERLINK("http://x","y")', "=4", "@SUM(A1)", "-2", "=cmd|' /C calc'!A0"]
+)
 def test_formulas_in_item_cells(tmp_path, store, before, instrument, formula):
     row = good_row(instrument)
     row[0] = formula
     path = write_csv(tmp_path / "f.csv", [header(instrument), row])
-    attempt(store, before, path, error=ResponseValidationError,
-            match=rf"column '{instrument.question_ids[0]}'")
+    attempt(
+        store, before, path, error=ResponseValidationError, match=rf"column '{instrument.question_ids[0]}'"
+    )
 
 
-@pytest.mark.fault("import file: formulas in cells", expect="ResponseValidationError in item cells; text kept as text")
+@pytest.mark.fault(
+    "import file: formulas in cells", expect="ResponseValidationError in item cells; text kept as text"
+)
 def test_formula_in_a_comment_stays_text(tmp_path, instrument):
     row = good_row(instrument)
     row[-1] = "=1+1"
@@ -242,8 +270,19 @@ def test_formula_in_a_comment_stays_text(tmp_path, instrument):
 
 
 @pytest.mark.fault("import file: numbers as text", expect="numeric text read as codes; non-codes refused")
-@pytest.mark.parametrize("text, code", [("4", 4), (" 4 ", 4), ("4.0", 4), ("+4", 4), ("４", 4), ("agree", 4),
-                                        (" Strongly AGREE ", 5), ("", None)])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("4", 4),
+        (" 4 ", 4),
+        ("4.0", 4),
+        ("+4", 4),
+        ("４", 4),
+        ("agree", 4),
+        (" Strongly AGREE ", 5),
+        ("", None),
+    ],
+)
 def test_numbers_and_labels_as_text(tmp_path, instrument, text, code):
     row = good_row(instrument)
     row[0] = text
@@ -253,10 +292,19 @@ def test_numbers_and_labels_as_text(tmp_path, instrument, text, code):
 
 
 @pytest.mark.fault("import file: numbers as text", expect="numeric text read as codes; non-codes refused")
-@pytest.mark.parametrize("text, match", [("4,0", "not a code"), ("1e400", "outside the response scale|not a"),
-                                         ("NaN", "not a code|outside"), ("inf", "outside|not a"),
-                                         ("4.5", "not a whole number"), ("-1", "outside"),
-                                         ("0x4", "not a code"), ("-inf", "not a code")])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("4,0", "not a code"),
+        ("1e400", "outside the response scale|not a"),
+        ("NaN", "not a code|outside"),
+        ("inf", "outside|not a"),
+        ("4.5", "not a whole number"),
+        ("-1", "outside"),
+        ("0x4", "not a code"),
+        ("-inf", "not a code"),
+    ],
+)
 def test_bad_numeric_text(tmp_path, store, before, instrument, text, match):
     row = good_row(instrument)
     row[0] = text
@@ -265,7 +313,9 @@ def test_bad_numeric_text(tmp_path, store, before, instrument, text, match):
     assert instrument.question_ids[0] in {p.field for p in err.problems}
 
 
-@pytest.mark.fault("import file: dates in item columns", expect="ResponseValidationError naming row and column")
+@pytest.mark.fault(
+    "import file: dates in item columns", expect="ResponseValidationError naming row and column"
+)
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_dates_in_item_columns(tmp_path, store, before, instrument, suffix):
     rows = [header(instrument), good_row(instrument), good_row(instrument, 2)]
@@ -278,20 +328,30 @@ def test_dates_in_item_columns(tmp_path, store, before, instrument, suffix):
 
         rows[2][1] = dt.datetime(2026, 3, 4)  # a real Excel date cell
         write_xlsx(path, rows)
-    attempt(store, before, path, error=ResponseValidationError,
-            match=rf"column '{instrument.question_ids[1]}': not a code 1..5 or a label.*row 3")
+    attempt(
+        store,
+        before,
+        path,
+        error=ResponseValidationError,
+        match=rf"column '{instrument.question_ids[1]}': not a code 1..5 or a label.*row 3",
+    )
 
 
-@pytest.mark.fault("import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged")
-@pytest.mark.parametrize("column, value, match", [
-    ("respondent_id", "<script>", "ids must be 1-64"),
-    ("respondent_id", "x" * 65, "ids must be 1-64"),
-    ("cohort", "<img src=x onerror=alert(1)>", "does not match the pattern"),
-    ("cohort", "A" * 200, "text longer than"),
-    ("started_at", "yesterday", "not a date and time"),
-    ("submitted_at", "2026-13-45T99:00", "not a date and time"),
-    ("instrument_id", "other-survey", "responses to another instrument"),
-])
+@pytest.mark.fault(
+    "import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged"
+)
+@pytest.mark.parametrize(
+    "column, value, match",
+    [
+        ("respondent_id", "<script>", "ids must be 1-64"),
+        ("respondent_id", "x" * 65, "ids must be 1-64"),
+        ("cohort", "<img src=x onerror=alert(1)>", "does not match the pattern"),
+        ("cohort", "A" * 200, "text longer than"),
+        ("started_at", "yesterday", "not a date and time"),
+        ("submitted_at", "2026-13-45T99:00", "not a date and time"),
+        ("instrument_id", "other-survey", "responses to another instrument"),
+    ],
+)
 def test_hostile_metadata(tmp_path, store, before, instrument, column, value, match):
     rows = [[column, *header(instrument)], [value, *good_row(instrument)]]
     path = write_csv(tmp_path / "meta.csv", rows)
@@ -301,7 +361,10 @@ def test_hostile_metadata(tmp_path, store, before, instrument, column, value, ma
 @pytest.mark.fault("import file: ids already in the store", expect="StoreError; nothing imported")
 def test_import_of_stored_ids_changes_nothing(tmp_path, store, before, instrument):
     rid = before["respondent_id"].iloc[0]
-    rows = [["respondent_id", *header(instrument)], [rid, *good_row(instrument)],
-            ["NEWID00001", *good_row(instrument, 1)]]
+    rows = [
+        ["respondent_id", *header(instrument)],
+        [rid, *good_row(instrument)],
+        ["NEWID00001", *good_row(instrument, 1)],
+    ]
     path = write_csv(tmp_path / "again.csv", rows)
     attempt(store, before, path, match=rid)

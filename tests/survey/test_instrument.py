@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from netsoc.cli import main
-from tests.helpers import ROOT, require
 from survey.errors import InstrumentError
 from survey.instrument import DEFAULT_INSTRUMENT, ORIENTATIONS, load_instrument
+from tests.helpers import ROOT, require
 
 RAW = yaml.safe_load(DEFAULT_INSTRUMENT.read_text(encoding="utf-8"))
 
@@ -67,7 +67,7 @@ def test_item_wording_is_our_own_not_copied_from_the_seeds(instrument):
         words = re.findall(r"[a-z']+", item.text.lower())
         # no run of 8 consecutive words appears verbatim in a seed
         for k in range(len(words) - 7):
-            assert " ".join(words[k:k + 8]) not in text, item.id
+            assert " ".join(words[k : k + 8]) not in text, item.id
 
 
 def test_codebook_has_one_row_per_variable(instrument):
@@ -89,38 +89,60 @@ def test_loading_twice_returns_an_equal_instrument():
 # ------------------------------------------------------------ error cases
 CASES = {
     "unknown top-level key": (lambda r: r.update(colour="blue"), r"colour: unknown key"),
-    "unknown item key": (lambda r: r["items"][0].update(weight=2),
-                         r"items\[0\] \(id 'net_purpose_1'\)\.weight: unknown key"),
-    "duplicate id": (lambda r: r["items"][1].update(id="net_purpose_1"),
-                     r"duplicate id 'net_purpose_1'"),
-    "undefined scale": (lambda r: r["items"][2].update(scale="charisma"),
-                        r"id 'soc_purpose_1'\): scale 'charisma' is not defined"),
-    "undefined facet": (lambda r: r["items"][3].update(facet="mood"),
-                        r"id 'soc_purpose_2'\): facet 'mood' is not defined"),
-    "bad keying": (lambda r: r["items"][0].update(keying="backwards"),
-                   r"items\[0\] \(id 'net_purpose_1'\)\.keying: .*'forward' or 'reverse'.*'backwards'"),
-    "attention answer off the scale": (lambda r: r["attention_checks"][0].update(expected=7),
-                                       r"id 'attn_1'\): expected answer 7 is outside the response values"),
-    "non-consecutive codes": (lambda r: r["response_scales"]["agree5"]["values"].update({7: "Very"}),
-                              r"response_scales\.agree5\.values: .*consecutive"),
-    "undefined response scale": (lambda r: r["items"][4].update(response_scale="yesno"),
-                                 r"id 'net_context_1'\): response_scale 'yesno' is not defined"),
-    "profile gap": (lambda r: r["profiles"][2].update(balance=[-0.1, 0.15]),
-                    r"no profile covers balance -0.15..-0.1"),
-    "profile overlap": (lambda r: r["profiles"][2].update(balance=[-0.2, 0.15]),
-                        r"overlap"),
-    "engagement level gap": (lambda r: r["scoring"]["engagement_levels"][1].update(min=2.6),
-                             r"engagement_levels: values from 2.5 to 2.6 are not covered"),
+    "unknown item key": (
+        lambda r: r["items"][0].update(weight=2),
+        r"items\[0\] \(id 'net_purpose_1'\)\.weight: unknown key",
+    ),
+    "duplicate id": (lambda r: r["items"][1].update(id="net_purpose_1"), r"duplicate id 'net_purpose_1'"),
+    "undefined scale": (
+        lambda r: r["items"][2].update(scale="charisma"),
+        r"id 'soc_purpose_1'\): scale 'charisma' is not defined",
+    ),
+    "undefined facet": (
+        lambda r: r["items"][3].update(facet="mood"),
+        r"id 'soc_purpose_2'\): facet 'mood' is not defined",
+    ),
+    "bad keying": (
+        lambda r: r["items"][0].update(keying="backwards"),
+        r"items\[0\] \(id 'net_purpose_1'\)\.keying: .*'forward' or 'reverse'.*'backwards'",
+    ),
+    "attention answer off the scale": (
+        lambda r: r["attention_checks"][0].update(expected=7),
+        r"id 'attn_1'\): expected answer 7 is outside the response values",
+    ),
+    "non-consecutive codes": (
+        lambda r: r["response_scales"]["agree5"]["values"].update({7: "Very"}),
+        r"response_scales\.agree5\.values: .*consecutive",
+    ),
+    "undefined response scale": (
+        lambda r: r["items"][4].update(response_scale="yesno"),
+        r"id 'net_context_1'\): response_scale 'yesno' is not defined",
+    ),
+    "profile gap": (
+        lambda r: r["profiles"][2].update(balance=[-0.1, 0.15]),
+        r"no profile covers balance -0.15..-0.1",
+    ),
+    "profile overlap": (lambda r: r["profiles"][2].update(balance=[-0.2, 0.15]), r"overlap"),
+    "engagement level gap": (
+        lambda r: r["scoring"]["engagement_levels"][1].update(min=2.6),
+        r"engagement_levels: values from 2.5 to 2.6 are not covered",
+    ),
     "missing section": (lambda r: r.pop("feedback"), r"feedback: required key is missing"),
     "bad version": (lambda r: r.update(version="one"), r"version: .*'one'"),
-    "share out of range": (lambda r: r["scales"]["networking"].update(min_answered_share=1.5),
-                           r"scales\.networking\.min_answered_share"),
-    "missing intentionality text": (lambda r: r["feedback"]["intentionality"].pop("high"),
-                                    r"feedback\.intentionality: needs a text for each level"),
+    "share out of range": (
+        lambda r: r["scales"]["networking"].update(min_answered_share=1.5),
+        r"scales\.networking\.min_answered_share",
+    ),
+    "missing intentionality text": (
+        lambda r: r["feedback"]["intentionality"].pop("high"),
+        r"feedback\.intentionality: needs a text for each level",
+    ),
 }
 
 
-@pytest.mark.fault("instrument file: inconsistent definition", expect="one error naming file, item and problem")
+@pytest.mark.fault(
+    "instrument file: inconsistent definition", expect="one error naming file, item and problem"
+)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_bad_instrument_gives_one_clear_error(tmp_path, case):
     assert_refused(tmp_path, *CASES[case])
@@ -140,18 +162,22 @@ def test_all_problems_are_listed_at_once(tmp_path):
     def two(r):
         r["items"][0]["scale"] = "charisma"
         r["items"][5]["facet"] = "mood"
+
     with pytest.raises(InstrumentError) as info:
         load_instrument(write(tmp_path, mutated(two)))
     assert len(info.value.problems) >= 2
 
 
 @pytest.mark.fault("instrument file: malformed or unsafe YAML", expect="clear error, nothing executed")
-@pytest.mark.parametrize("text, pattern", [
-    ("id: [unclosed\n", r"malformed YAML \(line \d+, column \d+\)"),
-    ("base: &a {x: 1}\nother: *a\n", r"aliases .* are not allowed"),
-    ("- just\n- a list\n", r"expected a mapping of sections"),
-    ("!!python/object/apply:os.system ['echo hi']\n", r"malformed YAML"),
-])
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("id: [unclosed\n", r"malformed YAML \(line \d+, column \d+\)"),
+        ("base: &a {x: 1}\nother: *a\n", r"aliases .* are not allowed"),
+        ("- just\n- a list\n", r"expected a mapping of sections"),
+        ("!!python/object/apply:os.system ['echo hi']\n", r"malformed YAML"),
+    ],
+)
 def test_unsafe_or_malformed_yaml_is_refused(tmp_path, text, pattern):
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
@@ -214,12 +240,14 @@ def test_a_language_version_changes_texts_only(instrument, tag):
     assert de.field_ids == instrument.field_ids
     for f in instrument.choice_fields:
         assert list(de.choice_fields[f].options) == list(instrument.choice_fields[f].options)
-    assert [(i.scale, i.facet, i.keying, i.source) for i in de.items] == \
-        [(i.scale, i.facet, i.keying, i.source) for i in instrument.items]  # seeds stay traceable
-    assert de.scoring.model_dump(exclude={"engagement_levels": {"__all__": {"label"}},
-                                          "intentionality_levels": {"__all__": {"label"}}}) == \
-        instrument.scoring.model_dump(exclude={"engagement_levels": {"__all__": {"label"}},
-                                               "intentionality_levels": {"__all__": {"label"}}})
+    assert [(i.scale, i.facet, i.keying, i.source) for i in de.items] == [
+        (i.scale, i.facet, i.keying, i.source) for i in instrument.items
+    ]  # seeds stay traceable
+    assert de.scoring.model_dump(
+        exclude={"engagement_levels": {"__all__": {"label"}}, "intentionality_levels": {"__all__": {"label"}}}
+    ) == instrument.scoring.model_dump(
+        exclude={"engagement_levels": {"__all__": {"label"}}, "intentionality_levels": {"__all__": {"label"}}}
+    )
     assert set(de.ui) == set(instrument.ui)
     differ = sum(a.text != b.text for a, b in zip(instrument.items, de.items))
     assert differ == len(instrument.items)  # every statement is translated, none left in English
@@ -251,45 +279,78 @@ def test_unknown_language_names_it_and_the_offered_ones(instrument):
 
 
 LANG_CASES = {
-    "missing text": (lambda r: r["items"][0]["text"].pop("de"),
-                     r"items\.net_purpose_1\.text: no text in 'de' \(Deutsch\)"),
+    "missing text": (
+        lambda r: r["items"][0]["text"].pop("de"),
+        r"items\.net_purpose_1\.text: no text in 'de' \(Deutsch\)",
+    ),
     "plain string in a two-language file": (
         lambda r: r["fields"][0].update(label="Your role?"),
-        r"fields\.role\.label: no text in 'de'"),
-    "empty text": (lambda r: r["consent"]["agree_label"].update(de="  "),
-                   r"consent\.agree_label: no text in 'de'"),
-    "missing option label": (lambda r: r["fields"][1]["options"]["mid"].pop("de"),
-                             r"fields\.career_stage\.options\.mid: no text in 'de'"),
+        r"fields\.role\.label: no text in 'de'",
+    ),
+    "empty text": (
+        lambda r: r["consent"]["agree_label"].update(de="  "),
+        r"consent\.agree_label: no text in 'de'",
+    ),
+    "missing option label": (
+        lambda r: r["fields"][1]["options"]["mid"].pop("de"),
+        r"fields\.career_stage\.options\.mid: no text in 'de'",
+    ),
     "missing ui word": (lambda r: r["ui"]["next"].pop("de"), r"ui\.next: no text in 'de'"),
-    "missing answer label": (lambda r: r["response_scales"]["agree5"]["values"][3].pop("de"),
-                             r"response_scales\.agree5\.values\.3: no text in 'de'"),
-    "missing profile text": (lambda r: r["profiles"][1]["advice"].pop("de"),
-                             r"profiles\.socializer\.advice: no text in 'de'"),
-    "missing feedback text": (lambda r: r["feedback"]["intentionality"]["low"].pop("de"),
-                              r"feedback\.intentionality\.low: no text in 'de'"),
-    "language not listed": (lambda r: r["items"][2]["text"].update(es="Busco la compañía de otros."),
-                            r"items\.soc_purpose_1\.text: has a text in 'es', which is not listed"),
-    "invalid tag in a text map": (lambda r: r["title"].update(deutsch="Titel"),
-                                  r"title: 'deutsch' is not a BCP 47 language tag"),
-    "invalid tag in languages": (lambda r: r["languages"].update({"EN_us": {"name": "x"}}),
-                                 r"languages: 'EN_us' is not a BCP 47 language tag"),
-    "invalid default language": (lambda r: r.update(default_language="english"),
-                                 r"default_language: 'english' is not a BCP 47"),
-    "default language not listed": (lambda r: r["languages"].pop("en"),
-                                    r"languages: the default language 'en' is not listed"),
-    "language without a name": (lambda r: r["languages"]["de"].pop("name"),
-                                r"languages\.de\.name: required key is missing"),
-    "placeholder changed": (lambda r: r["ui"]["progress"].update(de="Seite {seite} von {pages}"),
-                            r"ui\.progress: the 'de' text has placeholders \['pages', 'seite'\]"),
-    "a field named language": (lambda r: r["fields"][2].update(id="language"),
-                               r"fields: id 'language' is reserved for response metadata"),
-    "too short in one language": (lambda r: r["items"][0]["text"].update(de="Ja"),
-                                  r"the 'de' version.*items\[0\] \(id 'net_purpose_1'\)\.text"),
+    "missing answer label": (
+        lambda r: r["response_scales"]["agree5"]["values"][3].pop("de"),
+        r"response_scales\.agree5\.values\.3: no text in 'de'",
+    ),
+    "missing profile text": (
+        lambda r: r["profiles"][1]["advice"].pop("de"),
+        r"profiles\.socializer\.advice: no text in 'de'",
+    ),
+    "missing feedback text": (
+        lambda r: r["feedback"]["intentionality"]["low"].pop("de"),
+        r"feedback\.intentionality\.low: no text in 'de'",
+    ),
+    "language not listed": (
+        lambda r: r["items"][2]["text"].update(es="Busco la compañía de otros."),
+        r"items\.soc_purpose_1\.text: has a text in 'es', which is not listed",
+    ),
+    "invalid tag in a text map": (
+        lambda r: r["title"].update(deutsch="Titel"),
+        r"title: 'deutsch' is not a BCP 47 language tag",
+    ),
+    "invalid tag in languages": (
+        lambda r: r["languages"].update({"EN_us": {"name": "x"}}),
+        r"languages: 'EN_us' is not a BCP 47 language tag",
+    ),
+    "invalid default language": (
+        lambda r: r.update(default_language="english"),
+        r"default_language: 'english' is not a BCP 47",
+    ),
+    "default language not listed": (
+        lambda r: r["languages"].pop("en"),
+        r"languages: the default language 'en' is not listed",
+    ),
+    "language without a name": (
+        lambda r: r["languages"]["de"].pop("name"),
+        r"languages\.de\.name: required key is missing",
+    ),
+    "placeholder changed": (
+        lambda r: r["ui"]["progress"].update(de="Seite {seite} von {pages}"),
+        r"ui\.progress: the 'de' text has placeholders \['pages', 'seite'\]",
+    ),
+    "a field named language": (
+        lambda r: r["fields"][2].update(id="language"),
+        r"fields: id 'language' is reserved for response metadata",
+    ),
+    "too short in one language": (
+        lambda r: r["items"][0]["text"].update(de="Ja"),
+        r"the 'de' version.*items\[0\] \(id 'net_purpose_1'\)\.text",
+    ),
 }
 
 
-@pytest.mark.fault("instrument file: a language incomplete or inconsistent",
-                   expect="error naming the item or field and the language")
+@pytest.mark.fault(
+    "instrument file: a language incomplete or inconsistent",
+    expect="error naming the item or field and the language",
+)
 @pytest.mark.parametrize("case", sorted(LANG_CASES))
 def test_each_language_problem_is_named(tmp_path, case):
     assert_refused(tmp_path, *LANG_CASES[case])
@@ -299,6 +360,7 @@ def test_structure_problems_are_listed_with_language_problems(tmp_path):
     def two(r):
         r["items"][0]["text"].pop("de")
         r["items"][1]["keying"] = "sideways"
+
     with pytest.raises(InstrumentError) as info:
         load_instrument(write(tmp_path, mutated(two)))
     text = "\n".join(map(str, info.value.problems))
@@ -309,6 +371,7 @@ def test_validate_instrument_prints_every_missing_text(tmp_path, capsys):
     def strip_german(r):
         for item in r["items"]:
             item["text"].pop("de")
+
     path = write(tmp_path, mutated(strip_german))
     assert main(["validate-instrument", str(path)]) == 1
     out = capsys.readouterr().out
@@ -328,6 +391,7 @@ def test_single_language_files_and_the_old_language_key_still_load(tmp_path):
             if isinstance(slot.value, dict):
                 slot.container[slot.key] = slot.value["en"]
         r.pop("ui")  # UI words come from the shipped questionnaire
+
     inst = load_instrument(write(tmp_path, mutated(english_only)))
     assert inst.languages == ("en",) and inst.language == "en"
     assert inst.ui["next"] == "Next" and inst.title == RAW["title"]["en"]
@@ -341,6 +405,7 @@ def test_a_file_in_another_language_gets_the_shipped_ui_words_of_that_language(t
             if isinstance(slot.value, dict):
                 slot.container[slot.key] = slot.value["de"]
         r.pop("ui")
+
     inst = load_instrument(write(tmp_path, mutated(german_only)))
     assert inst.languages == ("de",) and inst.ui["next"] == "Weiter"
 
@@ -352,23 +417,26 @@ def test_norms_may_be_a_path_next_to_the_instrument(tmp_path):
     assert shipped.norms_path == Path(shipped.source_path).parent / "netsoc-norms.yaml"
 
 
-@pytest.mark.parametrize("requested, header, expected", [
-    ("de", None, "de"),
-    ("DE", "en", "de"),
-    ("de-AT", None, "de"),                      # region cut back to the language
-    ("xx", "de-CH,de;q=0.9,en;q=0.8", "de"),    # unknown ?lang ignored, browser next
-    (None, "es-MX, es;q=0.9, en;q=0.8, de;q=0.7", "en"),
-    (None, "es, de;q=0.5, en;q=0.4", "de"),
-    (None, "fr-CA", "fr"),
-    ("fr", "de", "fr"),
-    (None, "en;q=0.2, de;q=0.9", "de"),         # q-values, not header order
-    (None, "de;q=0, en", "en"),                 # q=0 means "not acceptable"
-    (None, "es, *;q=0.5", "en"),                # anything: the default
-    (None, "ja", "en"),
-    (None, ";;;,q=1,,", "en"),                  # malformed header
-    ("", "", "en"),
-    (None, None, "en"),
-])
+@pytest.mark.parametrize(
+    "requested, header, expected",
+    [
+        ("de", None, "de"),
+        ("DE", "en", "de"),
+        ("de-AT", None, "de"),  # region cut back to the language
+        ("xx", "de-CH,de;q=0.9,en;q=0.8", "de"),  # unknown ?lang ignored, browser next
+        (None, "es-MX, es;q=0.9, en;q=0.8, de;q=0.7", "en"),
+        (None, "es, de;q=0.5, en;q=0.4", "de"),
+        (None, "fr-CA", "fr"),
+        ("fr", "de", "fr"),
+        (None, "en;q=0.2, de;q=0.9", "de"),  # q-values, not header order
+        (None, "de;q=0, en", "en"),  # q=0 means "not acceptable"
+        (None, "es, *;q=0.5", "en"),  # anything: the default
+        (None, "ja", "en"),
+        (None, ";;;,q=1,,", "en"),  # malformed header
+        ("", "", "en"),
+        (None, None, "en"),
+    ],
+)
 def test_negotiate_language(instrument, requested, header, expected):
     assert negotiate_language(instrument, requested, header) == expected
 
@@ -393,10 +461,12 @@ def test_a_stored_response_scores_the_same_in_every_language(store_url, instrume
         store.submit(answers, language=tag, cohort="WS")
     frame = store.to_frame()
     assert sorted(frame["language"]) == sorted(instrument.languages)
-    scored = {tag: score(frame[frame["language"] == tag].reset_index(drop=True),
-                         instrument.localized(tag)) for tag in instrument.languages}
+    scored = {
+        tag: score(frame[frame["language"] == tag].reset_index(drop=True), instrument.localized(tag))
+        for tag in instrument.languages
+    }
     en = scored[instrument.default_language].drop(columns=["respondent_id"], errors="ignore")
-    for tag, result in scored.items():
+    for result in scored.values():
         pd.testing.assert_frame_equal(result.drop(columns=["respondent_id"], errors="ignore"), en)
     store.close()
 

@@ -16,8 +16,18 @@ from survey.errors import DataError, ResponseValidationError
 from survey.io import neutralise, read_responses, unneutralise, write_responses
 from survey.store import SCHEMA_VERSION, open_store
 
-TRICKY = ["=1+1", "+SUM(A1)", "-5 points", "@cmd", "'=already quoted", "plain, with comma",
-          'quote "inside"', "line\nbreak", "Ünïcødé ✓", "\ttab first"]
+TRICKY = [
+    "=1+1",
+    "+SUM(A1)",
+    "-5 points",
+    "@cmd",
+    "'=already quoted",
+    "plain, with comma",
+    'quote "inside"',
+    "line\nbreak",
+    "Ünïcødé ✓",
+    "\ttab first",
+]
 
 
 @pytest.fixture
@@ -37,13 +47,17 @@ def filled(tmp_path, instrument, rng):
         if i % 7 == 3:
             store.save_draft(None, answers)  # drafts may be incomplete
             continue
-        store.submit(answers, cohort=["A", "B-2", None][i % 3],
-                     started_at=pd.Timestamp("2026-05-01 10:00:00.123", tz="UTC")
-                     + pd.Timedelta(seconds=i), language=["en", "de"][i % 2])
+        store.submit(
+            answers,
+            cohort=["A", "B-2", None][i % 3],
+            started_at=pd.Timestamp("2026-05-01 10:00:00.123", tz="UTC") + pd.Timedelta(seconds=i),
+            language=["en", "de"][i % 2],
+        )
     store.save_draft(None, {"consent": True, instrument.question_ids[0]: 2})
     # imported historic rows: missing items, no timestamps, no cohort
-    old = pd.DataFrame(rng.integers(1, 6, size=(3, len(instrument.question_ids))),
-                       columns=instrument.question_ids).astype("Int64")
+    old = pd.DataFrame(
+        rng.integers(1, 6, size=(3, len(instrument.question_ids))), columns=instrument.question_ids
+    ).astype("Int64")
     old.iloc[0, 2] = pd.NA
     old.iloc[2, :5] = pd.NA
     store.import_frame(old)
@@ -65,8 +79,7 @@ def _csv(path, header, rows, encoding="utf-8"):
 
 def _good_rows(instrument, n, rng):
     header = instrument.question_ids + ["role", "comment"]
-    rows = [[int(rng.integers(1, 6)) for _ in instrument.question_ids] + ["sales", "ok"]
-            for _ in range(n)]
+    rows = [[int(rng.integers(1, 6)) for _ in instrument.question_ids] + ["sales", "ok"] for _ in range(n)]
     return header, rows
 
 
@@ -84,8 +97,7 @@ def test_import_export_import_is_lossless(filled, tmp_path, instrument, fmt):
     pd.testing.assert_frame_equal(one.to_frame(), original)
     # and once more through the command line
     second = tmp_path / f"second.{fmt}"
-    assert main(["export", "--db", str(tmp_path / "one.sqlite"), "--out", str(second),
-                 "--with-ids"]) == 0
+    assert main(["export", "--db", str(tmp_path / "one.sqlite"), "--out", str(second), "--with-ids"]) == 0
     assert main(["import", str(second), "--db", str(tmp_path / "two.sqlite")]) == 0
     with _fresh(tmp_path, instrument, "two") as two:
         pd.testing.assert_frame_equal(two.to_frame(), original)
@@ -101,14 +113,14 @@ def test_exports_leave_ids_out_unless_asked(filled, tmp_path, instrument, capsys
     assert not any(rid in out.read_text(encoding="utf-8") for rid in ids)
     # content is otherwise the same
     back = read_responses(out, instrument)
-    pd.testing.assert_frame_equal(back.drop(columns="respondent_id"),
-                                  filled.to_frame().drop(columns="respondent_id"))
+    pd.testing.assert_frame_equal(
+        back.drop(columns="respondent_id"), filled.to_frame().drop(columns="respondent_id")
+    )
 
 
 def test_export_by_cohort(filled, tmp_path, instrument):
     out = tmp_path / "a.parquet"
-    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--out", str(out),
-                 "--cohort", "A"]) == 0
+    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--out", str(out), "--cohort", "A"]) == 0
     assert set(pd.read_parquet(out)["cohort"]) == {"A"}
 
 
@@ -119,8 +131,7 @@ def test_formula_injection_is_neutralised(filled, tmp_path, instrument):
     write_responses(df, tmp_path / "x.csv", instrument)
     raw = pd.read_csv(tmp_path / "x.csv", dtype=str, keep_default_na=False)
     comments = set(raw["comment"]) - {""}
-    assert {"'=1+1", "'+SUM(A1)", "'-5 points", "'@cmd", "''=already quoted",
-            "plain, with comma"} <= comments
+    assert {"'=1+1", "'+SUM(A1)", "'-5 points", "'@cmd", "''=already quoted", "plain, with comma"} <= comments
     assert not any(c[0] in "=+-@\t\r" for c in comments)
     # numbers are untouched
     assert raw[instrument.question_ids[0]].str.fullmatch(r"[1-5]|").all()
@@ -135,10 +146,11 @@ def test_formula_injection_is_neutralised(filled, tmp_path, instrument):
 
 
 def test_neutralise_is_reversible():
-    s = pd.Series(["=a", "'=a", "''=a", "'plain", "plain", None, "-", "@", "\tx", "\rx", "a=b"],
-                  dtype="string")
+    s = pd.Series(
+        ["=a", "'=a", "''=a", "'plain", "plain", None, "-", "@", "\tx", "\rx", "a=b"], dtype="string"
+    )
     escaped = neutralise(s)
-    assert escaped.tolist()[:5] == ["'=a", "''=a", "'" "''=a", "'plain", "plain"]
+    assert escaped.tolist()[:5] == ["'=a", "''=a", "'''=a", "'plain", "plain"]
     assert escaped.tolist()[8:] == ["'\tx", "'\rx", "a=b"]
     pd.testing.assert_series_equal(unneutralise(escaped), s)
 
@@ -151,7 +163,8 @@ def test_spss_file_carries_codebook_labels(filled, tmp_path, instrument):
     item = instrument.items[0]
     assert labels[item.id] == item.text
     assert meta.variable_value_labels[item.id] == {
-        float(k): v for k, v in instrument.value_labels(item.id).items()}
+        float(k): v for k, v in instrument.value_labels(item.id).items()
+    }
     assert meta.variable_value_labels["role"] == instrument.choice_fields["role"].options
     assert labels["language"] == "Language answered in (BCP 47 tag)"
 
@@ -160,8 +173,14 @@ def test_spss_file_carries_codebook_labels(filled, tmp_path, instrument):
 def test_exports_carry_the_language_after_the_metadata(filled, tmp_path, instrument, fmt):
     out = write_responses(filled.to_frame(), tmp_path / f"lang.{fmt}", instrument)
     back = read_responses(out, instrument, validate=False)
-    assert list(back.columns[:6]) == ["cohort", "instrument_id", "instrument_version",
-                                      "started_at", "submitted_at", "language"]
+    assert list(back.columns[:6]) == [
+        "cohort",
+        "instrument_id",
+        "instrument_version",
+        "started_at",
+        "submitted_at",
+        "language",
+    ]
     assert back["language"].tolist() == filled.to_frame()["language"].tolist()
 
 
@@ -179,11 +198,14 @@ def test_no_silent_overwrite(filled, tmp_path, capsys):
 
 
 @pytest.mark.fault("export: existing or bad target file", expect="DataError, existing file untouched")
-@pytest.mark.parametrize("target, message", [
-    ("missing_dir/x.csv", "directory .* does not exist"),
-    ("adir.csv", "is a directory"),
-    ("x.txt", "unsupported file type '.txt'"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("missing_dir/x.csv", "directory .* does not exist"),
+        ("adir.csv", "is a directory"),
+        ("x.txt", "unsupported file type '.txt'"),
+    ],
+)
 def test_bad_export_targets(filled, tmp_path, monkeypatch, capsys, target, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "adir.csv").mkdir()
@@ -233,8 +255,7 @@ def test_mapping_file_renames_columns(tmp_path, instrument, rng):
     mapping_csv = tmp_path / "map.csv"
     pd.DataFrame({"column": renamed, "variable": header}).to_csv(mapping_csv, index=False)
     mapping_yaml = tmp_path / "map.yaml"
-    mapping_yaml.write_text("\n".join(f"{a}: {b}" for a, b in zip(renamed, header)),
-                            encoding="utf-8")
+    mapping_yaml.write_text("\n".join(f"{a}: {b}" for a, b in zip(renamed, header)), encoding="utf-8")
     for mapping in (mapping_csv, mapping_yaml):
         df = read_responses(path, instrument, mapping=mapping)
         assert df[instrument.question_ids].to_numpy().tolist() == [r[:-2] for r in rows]
@@ -259,7 +280,10 @@ def _import_fails(tmp_path, args, capsys):
     return err
 
 
-@pytest.mark.fault("import file: values off the scale or unknown labels", expect="ResponseValidationError naming rows and columns; nothing imported")
+@pytest.mark.fault(
+    "import file: values off the scale or unknown labels",
+    expect="ResponseValidationError naming rows and columns; nothing imported",
+)
 def test_bad_labels_name_rows_and_columns(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 30, rng)
     for r in (4, 9, 17):
@@ -277,11 +301,14 @@ def test_bad_labels_name_rows_and_columns(tmp_path, instrument, rng, capsys):
     assert "column 'role': not one of the options" in err and "row 24 ('astronaut')" in err
 
 
-@pytest.mark.fault("import file: values off the scale or unknown labels", expect="ResponseValidationError naming rows and columns; nothing imported")
+@pytest.mark.fault(
+    "import file: values off the scale or unknown labels",
+    expect="ResponseValidationError naming rows and columns; nothing imported",
+)
 def test_long_problem_lists_are_capped(tmp_path, instrument, rng):
     header, rows = _good_rows(instrument, 30, rng)
     for r in rows:
-        r[:len(instrument.question_ids)] = [9] * len(instrument.question_ids)
+        r[: len(instrument.question_ids)] = [9] * len(instrument.question_ids)
     with pytest.raises(ResponseValidationError) as info:
         read_responses(_csv(tmp_path / "c.csv", header, rows), instrument)
     n = len(instrument.question_ids)
@@ -301,8 +328,7 @@ def test_wrong_encoding(tmp_path, instrument, rng, capsys):
     path = _csv(tmp_path / "latin.csv", header, rows, encoding="cp1252")
     err = _import_fails(tmp_path, [path], capsys)
     assert "not UTF-8 text" in err and "(line 4)" in err and "--encoding" in err
-    assert main(["import", str(path), "--encoding", "cp1252",
-                 "--db", str(tmp_path / "ok.sqlite")]) == 0
+    assert main(["import", str(path), "--encoding", "cp1252", "--db", str(tmp_path / "ok.sqlite")]) == 0
     with open_store(tmp_path / "ok.sqlite") as s:
         assert s.to_frame()["comment"].tolist()[-1] == "café"
 
@@ -315,7 +341,9 @@ def test_duplicate_columns(tmp_path, instrument, rng, capsys):
     assert "duplicate column(s) ['role']" in err
 
 
-@pytest.mark.fault("import file: missing or unknown columns", expect="ResponseValidationError naming them; nothing imported")
+@pytest.mark.fault(
+    "import file: missing or unknown columns", expect="ResponseValidationError naming them; nothing imported"
+)
 def test_missing_and_unknown_columns(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 2, rng)
     header[0] = "favourite_colour"
@@ -325,11 +353,14 @@ def test_missing_and_unknown_columns(tmp_path, instrument, rng, capsys):
 
 
 @pytest.mark.fault("import file: empty, header only, blank", expect="DataError saying so; store unchanged")
-@pytest.mark.parametrize("content, message", [
-    ("", "the file is empty"),
-    ("\n\n  \n", "the file is empty"),
-    ("HEADER_ONLY", "has a header but no data rows"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the file is empty"),
+        ("\n\n  \n", "the file is empty"),
+        ("HEADER_ONLY", "has a header but no data rows"),
+    ],
+)
 def test_empty_files(tmp_path, instrument, capsys, content, message):
     if content == "HEADER_ONLY":
         content = ",".join(instrument.question_ids) + "\n"
@@ -357,7 +388,9 @@ def test_missing_file_and_size_limit(tmp_path, instrument, rng, monkeypatch, cap
     assert "larger than the import limit of 1,048 bytes" in err
 
 
-@pytest.mark.fault("import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged")
+@pytest.mark.fault(
+    "import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged"
+)
 def test_repeated_ids_in_one_file(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 3, rng)
     header = ["respondent_id", *header]
@@ -379,7 +412,9 @@ def test_importing_the_same_file_twice_is_refused(tmp_path, filled, instrument, 
         assert s.count() == 37
 
 
-@pytest.mark.fault("import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged")
+@pytest.mark.fault(
+    "import file: hostile ids, cohorts, timestamps", expect="ResponseValidationError; store unchanged"
+)
 def test_bad_timestamps_and_other_instrument(tmp_path, instrument, rng, capsys):
     header, rows = _good_rows(instrument, 2, rng)
     header += ["submitted_at", "instrument_id"]
@@ -403,8 +438,9 @@ def test_erase_command(tmp_path, instrument, capsys):
 
 
 def test_numpy_integer_frame_imports(tmp_path, instrument, rng):
-    df = pd.DataFrame(rng.integers(1, 6, size=(4, len(instrument.question_ids))),
-                      columns=instrument.question_ids)
+    df = pd.DataFrame(
+        rng.integers(1, 6, size=(4, len(instrument.question_ids))), columns=instrument.question_ids
+    )
     with _fresh(tmp_path, instrument, "np") as s:
         assert s.import_frame(df) == 4
         got = s.to_frame()[instrument.question_ids].to_numpy(dtype=np.int64)
@@ -437,8 +473,10 @@ def test_cli_import_with_mapping_and_cohort(tmp_path, instrument, rng, capsys):
     path = _csv(tmp_path / "m.csv", renamed, rows)
     (tmp_path / "map.yaml").write_text("Job: role\n", encoding="utf-8")
     db = str(tmp_path / "m.sqlite")
-    assert main(["import", str(path), "--mapping", str(tmp_path / "map.yaml"),
-                 "--cohort", "spring", "--db", db]) == 0
+    assert (
+        main(["import", str(path), "--mapping", str(tmp_path / "map.yaml"), "--cohort", "spring", "--db", db])
+        == 0
+    )
     assert "imported 4 responses" in capsys.readouterr().out
     with open_store(db) as s:
         df = s.to_frame()
@@ -448,12 +486,23 @@ def test_cli_import_with_mapping_and_cohort(tmp_path, instrument, rng, capsys):
 @pytest.mark.fault("export: existing or bad target file", expect="DataError, existing file untouched")
 def test_format_and_suffix_must_agree(filled, tmp_path, capsys):
     out = tmp_path / "x.csv"
-    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav",
-                 "--out", str(out)]) == 1
+    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav", "--out", str(out)]) == 1
     assert "the suffix '.csv' does not match --format sav" in capsys.readouterr().err
     assert not out.exists()
-    assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--format", "sav",
-                 "--out", str(tmp_path / "x.sav")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--db",
+                str(tmp_path / "src.sqlite"),
+                "--format",
+                "sav",
+                "--out",
+                str(tmp_path / "x.sav"),
+            ]
+        )
+        == 0
+    )
 
 
 def test_import_validates_each_cell_once(filled, tmp_path, instrument, monkeypatch):
@@ -476,7 +525,9 @@ def test_import_validates_each_cell_once(filled, tmp_path, instrument, monkeypat
     assert calls == [str(out)]
 
 
-@pytest.mark.fault("export: formula-like text in an SPSS file", expect="neutralised as in CSV and xlsx, read back unchanged")
+@pytest.mark.fault(
+    "export: formula-like text in an SPSS file", expect="neutralised as in CSV and xlsx, read back unchanged"
+)
 def test_spss_export_neutralises_formulas_in_cells_and_labels(filled, tmp_path, instrument):
     """A .sav file is often opened in or converted to a spreadsheet: cells and labels are escaped."""
     import yaml
@@ -496,7 +547,7 @@ def test_spss_export_neutralises_formulas_in_cells_and_labels(filled, tmp_path, 
     assert {"'=1+1", "'+SUM(A1)", "'-5 points", "'@cmd", "''=already quoted"} <= comments
     assert not any(c[0] in "=+-@\t\r" for c in comments)
     role = meta.variable_value_labels["role"]
-    assert role["sales"] == "'=HYPERLINK(\"http://evil.example\",\"Sales\")"
+    assert role["sales"] == '\'=HYPERLINK("http://evil.example","Sales")'
     item = hostile.items[0].id
     assert meta.variable_value_labels[item][1.0] == "'@SUM(1+1)"
     assert dict(zip(meta.column_names, meta.column_labels))[item] == "'+cmd|' /C calc'!A0"

@@ -27,11 +27,10 @@ from survey.store import (
 from tests.helpers import complete_answers as complete
 
 
-
 # ------------------------------------------------------------------ submit
 def test_submit_round_trips_into_the_wide_table(store, instrument, rng):
     answers = complete(instrument, rng, comment="Great   session ", work_mode="hybrid")
-    started = dt.datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=dt.timezone.utc)
+    started = dt.datetime(2026, 3, 1, 9, 30, 15, 123000, tzinfo=dt.UTC)
     rid = store.submit(answers, cohort="WS-1", started_at=started)
     assert re.fullmatch(f"[{ID_ALPHABET}]{{10}}", rid)
     df = store.to_frame()
@@ -54,15 +53,23 @@ def test_to_frame_columns_and_dtypes(store, instrument, rng):
     store.submit(complete(instrument, rng))
     df = store.to_frame()
     fields = instrument.field_ids
-    assert list(df.columns) == ["respondent_id", "cohort", "instrument_id", "instrument_version",
-                                "started_at", "submitted_at", "language",
-                                *instrument.question_ids, *fields, "comment"]
+    assert list(df.columns) == [
+        "respondent_id",
+        "cohort",
+        "instrument_id",
+        "instrument_version",
+        "started_at",
+        "submitted_at",
+        "language",
+        *instrument.question_ids,
+        *fields,
+        "comment",
+    ]
     assert (df[instrument.question_ids].dtypes == "Int64").all()
     for f in fields:
         assert isinstance(df[f].dtype, pd.CategoricalDtype)
         assert list(df[f].cat.categories) == list(instrument.choice_fields[f].options)
-    for c in ("respondent_id", "cohort", "instrument_id", "instrument_version", "language",
-              "comment"):
+    for c in ("respondent_id", "cohort", "instrument_id", "instrument_version", "language", "comment"):
         assert df[c].dtype == "string"
     assert str(df["submitted_at"].dtype) == "datetime64[us, UTC]"
     # an empty store has the same columns and dtypes
@@ -95,7 +102,10 @@ def test_resubmitting_different_answers_is_refused(store, instrument, rng):
     assert store.to_frame().iloc[0][instrument.question_ids[0]] == answers[instrument.question_ids[0]]
 
 
-@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 def test_invalid_submission_stores_nothing(store, instrument, rng):
     answers = complete(instrument, rng)
     answers[instrument.question_ids[0]] = 17
@@ -245,16 +255,20 @@ def test_schema_version_is_recorded(store):
 def test_forward_migration_keeps_old_data(tmp_path, instrument):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'v1.sqlite'}")
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
-                             "applied_at DATETIME NOT NULL)"))
+        conn.execute(
+            sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME NOT NULL)")
+        )
         MIGRATIONS[1](conn)
         conn.execute(sa.text("INSERT INTO schema_version VALUES (1, '2025-01-01 00:00:00')"))
         answers = {q: 3 for q in instrument.question_ids}
-        conn.execute(sa.text(
-            "INSERT INTO respondents (respondent_id, status, instrument_id, instrument_version, "
-            "submitted_at, updated_at, seq, answers) VALUES ('OLD', 'submitted', :i, :v, "
-            "'2025-01-02 10:00:00', '2025-01-02 10:00:00', 1, :a)"),
-            dict(i=instrument.id, v="0.9.0", a=json.dumps(answers)))
+        conn.execute(
+            sa.text(
+                "INSERT INTO respondents (respondent_id, status, instrument_id, instrument_version, "
+                "submitted_at, updated_at, seq, answers) VALUES ('OLD', 'submitted', :i, :v, "
+                "'2025-01-02 10:00:00', '2025-01-02 10:00:00', 1, :a)"
+            ),
+            dict(i=instrument.id, v="0.9.0", a=json.dumps(answers)),
+        )
     engine.dispose()
     with open_store(tmp_path / "v1.sqlite", instrument=instrument) as s:
         assert s.schema_version() == SCHEMA_VERSION
@@ -262,11 +276,13 @@ def test_forward_migration_keeps_old_data(tmp_path, instrument):
         assert df["respondent_id"].tolist() == ["OLD"]
         assert df["instrument_version"].tolist() == ["0.9.0"]
         assert df.iloc[0]["submitted_at"] == pd.Timestamp("2025-01-02 10:00:00", tz="UTC")
-        s.submit(complete(instrument, __import__("numpy").random.default_rng(1)),
-                 randomization_seed=42)
+        s.submit(complete(instrument, __import__("numpy").random.default_rng(1)), randomization_seed=42)
         with s.engine.connect() as conn:
-            seeds = conn.execute(sa.text("SELECT randomization_seed FROM respondents "
-                                         "ORDER BY seq")).scalars().all()
+            seeds = (
+                conn.execute(sa.text("SELECT randomization_seed FROM respondents ORDER BY seq"))
+                .scalars()
+                .all()
+            )
         assert seeds == [None, 42]
 
 
@@ -305,8 +321,7 @@ def test_missing_directory_is_a_clear_error(tmp_path, instrument):
 @pytest.mark.fault("store: unreachable database", expect="StoreError naming the location")
 def test_unreachable_server_is_a_store_error(instrument):
     with pytest.raises(StoreError, match="refused|connect"):
-        open_store("postgresql+psycopg://u:p@127.0.0.1:1/db?connect_timeout=2",
-                   instrument=instrument)
+        open_store("postgresql+psycopg://u:p@127.0.0.1:1/db?connect_timeout=2", instrument=instrument)
 
 
 @pytest.mark.fault("store: double submit", expect="stored exactly once")
@@ -316,8 +331,7 @@ def test_simultaneous_double_submit_is_stored_once(store, instrument, rng):
 
     answers = complete(instrument, rng)
     with ThreadPoolExecutor(8) as pool:
-        ids = list(pool.map(lambda _: store.submit(answers, respondent_id="DOUBLECLICK"),
-                            range(8)))
+        ids = list(pool.map(lambda _: store.submit(answers, respondent_id="DOUBLECLICK"), range(8)))
     assert ids == ["DOUBLECLICK"] * 8
     assert store.count() == 1
 
@@ -354,8 +368,9 @@ def test_every_response_stores_its_language(store, instrument, rng):
 @pytest.mark.parametrize("language", ["tlh", "xx-YY", "", 7, "de" * 40])
 def test_languages_the_instrument_lacks_are_refused(store, instrument, rng, language):
     listed = re.escape(str(list(instrument.languages)))
-    with pytest.raises(ResponseValidationError,
-                       match=f"language: expected one of the instrument's languages {listed}") as info:
+    with pytest.raises(
+        ResponseValidationError, match=f"language: expected one of the instrument's languages {listed}"
+    ) as info:
         store.submit(complete(instrument, rng), language=language)
     assert [p.field for p in info.value.problems] == ["language"]
     with pytest.raises(ResponseValidationError, match="language: expected"):
@@ -374,8 +389,10 @@ def test_import_keeps_or_defaults_the_language(store, instrument, rng):
         store.import_frame(df)
     [problem] = info.value.problems
     assert (problem.field, problem.rows) == ("language", (2, 3))
-    assert str(problem) == ("column 'language': not one of the instrument's languages "
-                            f"{list(instrument.languages)} in rows 2 ('klingon'), 3 ('tlh')")
+    assert str(problem) == (
+        "column 'language': not one of the instrument's languages "
+        f"{list(instrument.languages)} in rows 2 ('klingon'), 3 ('tlh')"
+    )
     assert store.count() == 6
 
 
@@ -383,19 +400,25 @@ def _schema_2_database(path, instrument):
     """A SQLite file as netsoc wrote it at schema version 2 (before languages)."""
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
-                             "applied_at DATETIME NOT NULL)"))
+        conn.execute(
+            sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME NOT NULL)")
+        )
         for version in (1, 2):
             MIGRATIONS[version](conn)
-            conn.execute(sa.text("INSERT INTO schema_version VALUES (:v, '2025-06-01 00:00:00')"),
-                         {"v": version})
-        conn.execute(sa.text(
-            "INSERT INTO respondents (respondent_id, status, cohort, instrument_id, "
-            "instrument_version, submitted_at, updated_at, seq, answers, randomization_seed) "
-            "VALUES ('V2', 'submitted', 'W1', :i, :v, '2025-06-02 10:00:00', "
-            "'2025-06-02 10:00:00', 1, :a, 7)"),
-            dict(i=instrument.id, v=instrument.version,
-                 a=json.dumps({q: 4 for q in instrument.question_ids})))
+            conn.execute(
+                sa.text("INSERT INTO schema_version VALUES (:v, '2025-06-01 00:00:00')"), {"v": version}
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO respondents (respondent_id, status, cohort, instrument_id, "
+                "instrument_version, submitted_at, updated_at, seq, answers, randomization_seed) "
+                "VALUES ('V2', 'submitted', 'W1', :i, :v, '2025-06-02 10:00:00', "
+                "'2025-06-02 10:00:00', 1, :a, 7)"
+            ),
+            dict(
+                i=instrument.id, v=instrument.version, a=json.dumps({q: 4 for q in instrument.question_ids})
+            ),
+        )
     engine.dispose()
 
 

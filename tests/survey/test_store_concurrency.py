@@ -12,7 +12,6 @@ from survey.store import open_store
 from tests.helpers import complete_answers as complete
 from tests.helpers import spawn_writer
 
-
 #: Kept until tests/netsoc/dashboard/test_load_store_dashboard.py imports
 #: tests.helpers.spawn_writer itself (no test module should import another).
 _spawn = spawn_writer
@@ -21,7 +20,9 @@ N_WORKERS = 8
 PER_WORKER = 250
 
 
-@pytest.mark.fault("store: 8 concurrent writer processes", expect="every acknowledged response stored exactly once")
+@pytest.mark.fault(
+    "store: 8 concurrent writer processes", expect="every acknowledged response stored exactly once"
+)
 @pytest.mark.slow
 def test_eight_processes_lose_and_double_nothing(tmp_path, instrument):
     path, go = tmp_path / "busy.sqlite", tmp_path / "go"
@@ -48,7 +49,9 @@ def test_eight_processes_lose_and_double_nothing(tmp_path, instrument):
     assert not df[instrument.question_ids].isna().any().any()
 
 
-@pytest.mark.fault("store: writer killed mid-transaction", expect="acknowledged responses kept, no partial rows, file intact")
+@pytest.mark.fault(
+    "store: writer killed mid-transaction", expect="acknowledged responses kept, no partial rows, file intact"
+)
 @pytest.mark.slow
 def test_sigkill_mid_loop_leaves_only_whole_responses(tmp_path, instrument):
     path, go = tmp_path / "crash.sqlite", tmp_path / "go"
@@ -90,8 +93,10 @@ N_THREADS = 16
 PER_THREAD = 20
 
 
-@pytest.mark.fault("store: 16 threads of one server process write at once",
-                   expect="every acknowledged response stored exactly once")
+@pytest.mark.fault(
+    "store: 16 threads of one server process write at once",
+    expect="every acknowledged response stored exactly once",
+)
 @pytest.mark.slow
 def test_threads_of_one_process_lose_and_double_nothing(store_url, instrument, rng):
     """Sixteen form sessions in one process, as a many-sessions server runs them.
@@ -115,8 +120,9 @@ def test_threads_of_one_process_lose_and_double_nothing(store_url, instrument, r
             for i in range(PER_THREAD):
                 tag = f"t{worker}-{i}"
                 answers = dict(base, comment=tag)
-                code = store.save_draft(None, {"consent": True, "comment": tag},
-                                        cohort=f"c{worker}", language=["en", "de"][i % 2])
+                code = store.save_draft(
+                    None, {"consent": True, "comment": tag}, cohort=f"c{worker}", language=["en", "de"][i % 2]
+                )
                 rid = store.submit(answers, respondent_id=code)
                 assert store.submit(answers, respondent_id=code) == rid  # retried: stored once
                 done.append((rid, tag))
@@ -142,9 +148,9 @@ def test_threads_of_one_process_lose_and_double_nothing(store_url, instrument, r
         assert (mine["language"].value_counts() == PER_THREAD // 2).all()
 
 
-
-@pytest.mark.fault("store: more sessions than pooled connections",
-                   expect="writers wait for a connection; none fails")
+@pytest.mark.fault(
+    "store: more sessions than pooled connections", expect="writers wait for a connection; none fails"
+)
 def test_writers_wait_for_a_free_pooled_connection(store_url, instrument, rng):
     """More sessions than pooled connections (PostgreSQL has no writers' queue): none fails."""
     from concurrent.futures import ThreadPoolExecutor

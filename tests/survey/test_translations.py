@@ -41,6 +41,7 @@ def test_export_has_one_row_per_text_with_stable_ids(inst_file, tmp_path):  # no
     assert rows[0] == ["id", "en", "de"]
     ids = [r[0] for r in rows[1:]]
     import yaml
+
     raw = yaml.safe_load(inst_file.read_text(encoding="utf-8"))
     assert ids == [s.id for s in text_slots(raw)] and len(set(ids)) == len(ids)
     by_id = {r[0]: r[1:] for r in rows[1:]}
@@ -71,18 +72,23 @@ def test_a_new_language_goes_in_validated_and_round_trips(inst_file, tmp_path):
     assert all(r[2] == "" for r in rows[1:])
     filled = [rows[0]] + [[i, src, f"ES {src}"] for i, src, _ in rows[1:]]
     # texts that YAML would read as something else when written bare
-    tricky = {"fields.role.options.sales": "no", "fields.role.options.other": "1.5",
-              "fields.role.options.na": "2026-01-01", "fields.work_mode.options.remote": "null",
-              "fields.work_mode.options.hybrid": "# pas un commentaire",
-              "fields.work_mode.options.onsite": "- tiret: deux-points",
-              "fields.age_band.options.18_24": "'guillemets' et \"doubles\"",
-              "ui.copy": "Copier\navec saut de ligne"}
+    tricky = {
+        "fields.role.options.sales": "no",
+        "fields.role.options.other": "1.5",
+        "fields.role.options.na": "2026-01-01",
+        "fields.work_mode.options.remote": "null",
+        "fields.work_mode.options.hybrid": "# pas un commentaire",
+        "fields.work_mode.options.onsite": "- tiret: deux-points",
+        "fields.age_band.options.18_24": "'guillemets' et \"doubles\"",
+        "ui.copy": "Copier\navec saut de ligne",
+    }
     filled = [[i, s, tricky.get(i, t)] for i, s, t in filled]
     csv_path = write_csv(tmp_path / "es.csv", filled)
     with pytest.raises(DataError, match="new language .* give its name"):
         import_translations(csv_path, instrument=inst_file)
-    res = import_translations(csv_path, instrument=inst_file, name="Español",
-                              translator="test", date="2026-11-28")
+    res = import_translations(
+        csv_path, instrument=inst_file, name="Español", translator="test", date="2026-11-28"
+    )
     assert res.written and res.added == len(filled) - 1 and res.changed == 0
     inst = load_instrument(inst_file)
     assert inst.languages == ("en", "de", "fr", "es")
@@ -93,13 +99,17 @@ def test_a_new_language_goes_in_validated_and_round_trips(inst_file, tmp_path):
     assert fr.choice_fields["role"].options["other"] == "1.5"
     assert fr.choice_fields["role"].options["na"] == "2026-01-01"
     assert fr.choice_fields["work_mode"].options == {
-        "remote": "null", "hybrid": "# pas un commentaire", "onsite": "- tiret: deux-points",
-        "na": "ES Prefer not to say"}
+        "remote": "null",
+        "hybrid": "# pas un commentaire",
+        "onsite": "- tiret: deux-points",
+        "na": "ES Prefer not to say",
+    }
     assert fr.choice_fields["age_band"].options["18_24"] == "'guillemets' et \"doubles\""
     assert fr.ui["copy"] == "Copier\navec saut de ligne"
     # the other languages, the ids, the comments and the seeds are untouched
-    assert inst == en_before.model_copy(update={"languages": ("en", "de", "fr", "es"),
-                                                "language_info": inst.language_info})
+    assert inst == en_before.model_copy(
+        update={"languages": ("en", "de", "fr", "es"), "language_info": inst.language_info}
+    )
     assert inst.localized("de").items == de_before.items
     text = inst_file.read_text(encoding="utf-8")
     assert "  # ---- purpose ----\n  - id: net_purpose_1\n" in text
@@ -121,25 +131,31 @@ def _german_rows(inst_file: Path) -> list[list[str]]:
 
 BAD = {
     "missing id": (lambda rows: rows[:5] + rows[6:], r"items\.|facets\.|scales\.|: missing"),
-    "unknown id": (lambda rows: rows + [["items.nope.text", "x", "y"]],
-                   r"items\.nope\.text: unknown id"),
+    "unknown id": (lambda rows: rows + [["items.nope.text", "x", "y"]], r"items\.nope\.text: unknown id"),
     "duplicate id": (lambda rows: rows + [rows[3]], r"appears more than once"),
-    "empty translation": (lambda rows: [r if r[0] != "ui.next" else [r[0], r[1], " "] for r in rows],
-                          r"ui\.next: the 'de' translation is empty"),
-    "changed source": (lambda rows: [r if r[0] != "title" else [r[0], "Old title", r[2]] for r in rows],
-                       r"title: the 'en' source text changed since the export"),
-    "wrong header": (lambda rows: [["key", "source", "translation"]] + rows[1:],
-                     r"expected the header 'id,<source language>,<language>'"),
-    "wrong source language": (lambda rows: [["id", "fr", "de"]] + rows[1:],
-                              r"source column is 'fr'"),
-    "default language as target": (lambda rows: [["id", "en", "en"]] + rows[1:],
-                                   r"'en' is the instrument's default language"),
-    "invalid target tag": (lambda rows: [["id", "en", "German"]] + rows[1:],
-                           r"'German' is not a BCP 47 tag"),
+    "empty translation": (
+        lambda rows: [r if r[0] != "ui.next" else [r[0], r[1], " "] for r in rows],
+        r"ui\.next: the 'de' translation is empty",
+    ),
+    "changed source": (
+        lambda rows: [r if r[0] != "title" else [r[0], "Old title", r[2]] for r in rows],
+        r"title: the 'en' source text changed since the export",
+    ),
+    "wrong header": (
+        lambda rows: [["key", "source", "translation"]] + rows[1:],
+        r"expected the header 'id,<source language>,<language>'",
+    ),
+    "wrong source language": (lambda rows: [["id", "fr", "de"]] + rows[1:], r"source column is 'fr'"),
+    "default language as target": (
+        lambda rows: [["id", "en", "en"]] + rows[1:],
+        r"'en' is the instrument's default language",
+    ),
+    "invalid target tag": (lambda rows: [["id", "en", "German"]] + rows[1:], r"'German' is not a BCP 47 tag"),
     "short row": (lambda rows: rows[:3] + [["ui.next", "Next"]] + rows[3:], r"expected 3 columns"),
     "changes an existing translation": (
         lambda rows: [r if r[0] != "ui.next" else [r[0], r[1], "Vorwärts"] for r in rows],
-        r"would replace 1 existing 'de' translation\(s\) \(first: ui\.next\); pass --force"),
+        r"would replace 1 existing 'de' translation\(s\) \(first: ui\.next\); pass --force",
+    ),
 }
 
 
@@ -164,8 +180,7 @@ def test_force_replaces_existing_translations(inst_file, tmp_path):
 
 
 def test_a_translation_that_breaks_the_instrument_is_refused(inst_file, tmp_path):
-    rows = [r if r[0] != "items.net_purpose_1.text" else [r[0], r[1], "Ja"]
-            for r in _german_rows(inst_file)]
+    rows = [r if r[0] != "items.net_purpose_1.text" else [r[0], r[1], "Ja"] for r in _german_rows(inst_file)]
     path = write_csv(tmp_path / "de.csv", rows)
     before = inst_file.read_bytes()
     with pytest.raises(Exception, match=r"the 'de' version"):
@@ -182,15 +197,33 @@ def test_read_translations_reports_the_languages(inst_file, tmp_path):
 
 def test_cli_round_trip_and_errors(inst_file, tmp_path, capsys):
     out = tmp_path / "de.csv"
-    assert main(["translations", "export", "--lang", "de", "--out", str(out),
-                 "--instrument", str(inst_file)]) == 0
+    assert (
+        main(["translations", "export", "--lang", "de", "--out", str(out), "--instrument", str(inst_file)])
+        == 0
+    )
     assert "texts to translate into de" in capsys.readouterr().out
-    assert main(["translations", "export", "--lang", "de", "--out", str(out),
-                 "--instrument", str(inst_file)]) == 1
+    assert (
+        main(["translations", "export", "--lang", "de", "--out", str(out), "--instrument", str(inst_file)])
+        == 1
+    )
     err = capsys.readouterr().err
     assert "exists already; pass --force" in err and len(err.strip().splitlines()) == 1
-    assert main(["translations", "export", "--lang", "de", "--out", str(out), "--force",
-                 "--instrument", str(inst_file)]) == 0
+    assert (
+        main(
+            [
+                "translations",
+                "export",
+                "--lang",
+                "de",
+                "--out",
+                str(out),
+                "--force",
+                "--instrument",
+                str(inst_file),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     before = inst_file.read_bytes()
     assert main(["translations", "import", str(out), "--instrument", str(inst_file)]) == 0
@@ -206,8 +239,14 @@ def test_cli_round_trip_and_errors(inst_file, tmp_path, capsys):
 
 # Texts that are the same word in the other language (loanwords, cognates).
 SAME_AS_ENGLISH = {
-    "de": {"scales.networking.label", "fields.work_mode.options.remote",
-           "fields.work_mode.options.hybrid", "ui.workshop", "ui.balance", "ui.balance_heading"},
+    "de": {
+        "scales.networking.label",
+        "fields.work_mode.options.remote",
+        "fields.work_mode.options.hybrid",
+        "ui.workshop",
+        "ui.balance",
+        "ui.balance_heading",
+    },
     "fr": {"facets.collaboration.label", "ui.column_score", "ui.table_score"},
 }
 

@@ -28,8 +28,9 @@ def with_text_field():
     """The shipped instrument plus a text field with a pattern."""
     raw = yaml.safe_load(DEFAULT_INSTRUMENT.read_text(encoding="utf-8"))
     label = {tag: f"Team code ({tag})" for tag in raw["languages"]}  # every listed language
-    raw["fields"].append({"id": "team", "label": label, "type": "text",
-                          "max_length": 6, "pattern": "^[A-Z]+$"})
+    raw["fields"].append(
+        {"id": "team", "label": label, "type": "text", "max_length": 6, "pattern": "^[A-Z]+$"}
+    )
     return instrument_from_dict(raw, origin="test")
 
 
@@ -48,17 +49,23 @@ def test_complete_answers_are_normalised(instrument, rng):
     assert clean["consent"] is True
 
 
-@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
-@pytest.mark.parametrize("value, message", [
-    (True, "got the boolean True"),
-    (np.bool_(False), "got the boolean False"),
-    (float("nan"), r"got nan \(use None for no answer\)"),
-    (float("inf"), "got inf"),
-    (3.5, "got the fraction 3.5"),
-    ("4", "got str '4'"),
-    (6, "6 is outside the response scale 1..5"),
-    (0, "0 is outside the response scale 1..5"),
-])
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (True, "got the boolean True"),
+        (np.bool_(False), "got the boolean False"),
+        (float("nan"), r"got nan \(use None for no answer\)"),
+        (float("inf"), "got inf"),
+        (3.5, "got the fraction 3.5"),
+        ("4", "got str '4'"),
+        (6, "6 is outside the response scale 1..5"),
+        (0, "0 is outside the response scale 1..5"),
+    ],
+)
 def test_bad_item_values(instrument, rng, value, message):
     answers = complete(instrument, rng)
     qid = instrument.question_ids[3]
@@ -70,21 +77,28 @@ def test_bad_item_values(instrument, rng, value, message):
     assert re.search(message, problem.message)
 
 
-@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 def test_every_problem_is_listed_at_once(instrument, rng):
     answers = complete(instrument, rng)
     q = instrument.question_ids
-    answers.update({q[0]: 9, q[1]: "x", "role": "astronaut", "shoe_size": 44,
-                    "comment": "x" * 1001})
+    answers.update({q[0]: 9, q[1]: "x", "role": "astronaut", "shoe_size": 44, "comment": "x" * 1001})
     del answers[q[2]]
     del answers["consent"]
     with pytest.raises(ResponseValidationError, match="7 problem") as info:
         validate_answers(answers, instrument)
     text = "\n".join(map(str, info.value.problems))
-    for fragment in (f"{q[0]}: 9 is outside", f"{q[1]}: expected an integer",
-                     "role: 'astronaut' is not one of the options",
-                     "'shoe_size': not a question", "comment: text is 1001 characters",
-                     f"{q[2]}: required answer is missing", "consent: consent is missing"):
+    for fragment in (
+        f"{q[0]}: 9 is outside",
+        f"{q[1]}: expected an integer",
+        "role: 'astronaut' is not one of the options",
+        "'shoe_size': not a question",
+        "comment: text is 1001 characters",
+        f"{q[2]}: required answer is missing",
+        "consent: consent is missing",
+    ):
         assert fragment in text
 
 
@@ -104,7 +118,10 @@ def test_missing_optional_fields_are_fine(instrument, rng):
     assert not set(instrument.field_ids) & set(clean)
 
 
-@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 def test_partial_skips_required_but_checks_values(instrument):
     q = instrument.question_ids
     assert validate_answers({q[0]: 3}, instrument, partial=True) == {q[0]: 3}
@@ -112,7 +129,10 @@ def test_partial_skips_required_but_checks_values(instrument):
         validate_answers({q[0]: 7}, instrument, partial=True)
 
 
-@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 def test_text_field_length_and_pattern(with_text_field, rng):
     answers = complete(with_text_field, rng)
     answers["team"] = "ABC"
@@ -128,7 +148,10 @@ def test_text_field_length_and_pattern(with_text_field, rng):
         validate_answers(answers, with_text_field)
 
 
-@pytest.mark.fault("submit payload: wrong types and values", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 def test_not_a_mapping(instrument):
     with pytest.raises(ResponseValidationError, match="answers must be a mapping"):
         validate_answers([1, 2, 3], instrument)  # type: ignore[arg-type]
