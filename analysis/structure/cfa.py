@@ -5,19 +5,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, special, stats
 
-from analysis._checks import check_columns, check_frame, numeric_matrix
-from analysis._moments import listwise_rows
-from analysis.structure._engine import EQUALITY, Layout, Moments, estimate, implied, layout, matrices
+from analysis.structure._engine import Layout, Moments, estimate, implied, layout, matrices
 from analysis.structure._threads import one_blas_thread, single_blas
+from analysis.structure.inputs import check_equal, check_factors, group_codes, model_data
 from survey.errors import DataError
 
-__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING"]
+__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING", "rmsea_ci"]
 
 #: How :func:`cfa` treats missing answers: complete cases, or full-information ML.
 MISSING = ("listwise", "ml")
@@ -82,47 +80,8 @@ class CFAResult:
 
 
 # ----------------------------------------------------------------- input
-def _check_factors(data: pd.DataFrame, factors: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    if not isinstance(factors, Mapping) or not factors:
-        raise DataError("factors: expected a non-empty mapping {factor: [item, ...]}, "
-                        f"got {factors!r}")
-    out: dict[str, list[str]] = {}
-    owner: dict[str, str] = {}
-    for name, items in factors.items():
-        items = [items] if isinstance(items, str) else list(items)
-        if len(items) < 2:
-            raise DataError(
-                f"factors: factor {name!r} has {len(items)} item(s) {items!r}; expected at least 2. "
-                "The factor's scale is set by fixing its first loading to 1, so with one item "
-                "the factor variance and that item's residual variance share one observed "
-                "variance and are not identified")
-        for item in items:
-            if item in owner:
-                where = ("twice in factor " + repr(name) if owner[item] == name
-                         else f"in factors {owner[item]!r} and {name!r}")
-                raise DataError(f"factors: item {item!r} appears {where}; expected each item in "
-                                "exactly one factor (simple structure)")
-            owner[item] = name
-        out[str(name)] = items
-    items = list(owner)
-    check_columns(data, items, "factors")
-    for c in items:
-        col = data[c]
-        if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
-            raise DataError(f"data: item column {c!r} is not numeric (dtype {col.dtype}); "
-                            "expected numbers (convert answer labels to codes first)")
-    return out
-
-
-def _check_equal(equal: str | Iterable[str], group: str | None) -> tuple[str, ...]:
-    eq = (equal,) if isinstance(equal, str) else tuple(equal)
-    bad = [e for e in eq if e not in EQUALITY]
-    if bad:
-        raise DataError(f"equal: got {bad!r}; expected a subset of {list(EQUALITY)}")
-    if eq and group is None:
-        raise DataError(f"equal: {list(eq)!r} constrains parameters across groups; "
-                        "expected group= to name the grouping column")
-    return tuple(e for e in EQUALITY if e in eq)
+# the old private names, imported by fiml.py until it uses analysis.structure.inputs
+_check_factors, _check_equal, _groups = check_factors, check_equal, group_codes
 
 
 def _moments(x: np.ndarray, label: object, items: list[str]) -> Moments:
@@ -145,56 +104,8 @@ def _moments(x: np.ndarray, label: object, items: list[str]) -> Moments:
     return Moments(n, cov, mean, float(logdet))
 
 
-def _groups(data: pd.DataFrame, group: str, keep: np.ndarray) -> tuple[list, np.ndarray]:
-    check_columns(data, group, "group")
-    values = data[group]
-    if isinstance(values, pd.DataFrame):
-        raise DataError(f"group: column {group!r} appears more than once")
-    keep &= values.notna().to_numpy()
-    present = list(pd.unique(values.dropna()))  # first appearance, as lavaan's group.label
-    if len(present) < 2:
-        raise DataError(f"group: column {group!r} has {len(present)} level(s) "
-                        f"{list(present)!r}; expected at least 2 groups")
-    codes = pd.Categorical(values, categories=present).codes
-    return list(present), np.where(keep, codes, -1)
-
-
-class ModelData(NamedTuple):
-    """The checked data of a simple-structure CFA (see :func:`model_data`)."""
-
-    names: list[str]
-    items: list[str]
-    factor_of: np.ndarray
-    x: np.ndarray
-    keep: np.ndarray
-    labels: list
-    codes: np.ndarray
-
-
-def model_data(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
-               group: str | None) -> ModelData:
-    """Check ``data`` and ``factors`` and lay the items out for a CFA.
-
-    Returns the factor names, the items in model order, each item's factor,
-    the items as a float matrix (NaN missing), the complete rows, the group
-    labels (``[None]`` without ``group``) and each row's group (-1: left out).
-    """
-    data = check_frame(data)
-    factors = _check_factors(data, factors)
-    names = list(factors)
-    items = [i for f in factors.values() for i in f]
-    factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
-    x = numeric_matrix(data, items)
-    keep = listwise_rows(x)
-    if group is None:
-        labels, codes = [None], np.where(keep, 0, -1)
-    else:
-        labels, codes = _groups(data, group, keep)
-    return ModelData(names, items, factor_of, x, keep, labels, codes)
-
-
 # ------------------------------------------------------------ fit indices
-def _rmsea_ci(chi2: float, df: float, n: int, groups: int, level: float = 0.90) -> tuple[float, float]:
+def rmsea_ci(chi2: float, df: float, n: int, groups: int, level: float = 0.90) -> tuple[float, float]:
     """lavaan's interval: invert the noncentral chi-square cdf in its noncentrality."""
     def cdf(lam: float) -> float:  # scipy's ncx2.cdf without its per-call overhead
         return float(special.chndtr(chi2, df, max(lam, 0.0)))
@@ -241,7 +152,7 @@ def _fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> di
     cfi = 1.0 - d_model / denom if denom > 0 else 1.0
     tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
     rmsea = np.sqrt(max(chi2 / n / df - 1.0 / n, 0.0)) * np.sqrt(groups) if df > 0 else 0.0
-    low, high = _rmsea_ci(chi2, df, n, groups)
+    low, high = rmsea_ci(chi2, df, n, groups)
     sat = sum(-m.n / 2 * (p * np.log(2 * np.pi) + m.logdet + p) for m in moments)
     loglik = sat - chi2 / 2
     return {"n": n, "chi2": chi2, "df": df, "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
@@ -249,6 +160,9 @@ def _fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> di
             "srmr": _srmr(lay, x, moments), "aic": -2 * loglik + 2 * lay.npar,
             "bic": -2 * loglik + lay.npar * np.log(n), "npar": lay.npar, "loglik": loglik,
             "baseline_chi2": base, "baseline_df": base_df}
+
+
+_rmsea_ci = rmsea_ci  # the old private name (fiml.py)
 
 
 # ------------------------------------------------------------- estimates
@@ -363,7 +277,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     if missing not in MISSING:
         raise DataError(f"missing: got {missing!r}; expected one of {list(MISSING)}")
     if ordered is not False:
-        if missing != "listwise" or _check_equal(equal, group):
+        if missing != "listwise" or check_equal(equal, group):
             raise DataError("ordered: WLSMV uses complete cases and no equality constraints here; "
                             "use invariance(..., ordered=True) for the ordinal invariance ladder")
         from analysis.structure.ordinal_cfa import cfa_ordinal
@@ -373,7 +287,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         from analysis.structure.fiml import cfa_fiml
 
         return cfa_fiml(data, factors, group=group, equal=equal)
-    eq = _check_equal(equal, group)
+    eq = check_equal(equal, group)
     names, items, factor_of, x, keep, labels, codes = model_data(data, factors, group)
     lay = layout(factor_of, len(names), len(labels), group is not None, eq)
     p = len(items)

@@ -29,7 +29,7 @@ from scipy.special import ndtr
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.bvn import bvn_pdf
 from analysis.structure.ordinal_data import OrdinalSample, pair_index
-from analysis.structure.polychoric import _edges, cell_grid
+from analysis.structure.polychoric import cell_grid, threshold_edges
 
 __all__ = ["Scores", "scores", "nacov"]
 
@@ -77,7 +77,7 @@ def scores(sample: OrdinalSample, rho: np.ndarray) -> Scores:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(pi > 0, dpi / pi, 0.0)
         q = np.where(n > 0, n * ratio / pi, 0.0)
-    h, k = _edges(t1), _edges(t2)
+    h, k = threshold_edges(t1), threshold_edges(t2)
     s = np.sqrt(1.0 - rho * rho)[:, None, None]
     r = rho[:, None, None]
     hh, kk = h[:, :, None], k[:, None, :]

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.structure.cfa import CFAResult, CFAWarning, _rmsea_ci, model_data
+from analysis.structure.cfa import CFAResult, CFAWarning, rmsea_ci
+from analysis.structure.inputs import model_data
 from analysis.structure.ordinal_data import category_levels, recode
 from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, marker_layout, values
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
@@ -154,8 +155,8 @@ def _fit_row(lay: OrdLayout, fit: Fit, inf: Inference, groups: list[OrdGroup]) -
     cfi, tli = _cfi_tli(chi2, df, inf.baseline_chi2, inf.baseline_df)
     cfi_s, tli_s = _cfi_tli(chi2_s, df, inf.baseline_chi2_scaled, inf.baseline_df)
     n_rmsea = n - g_count  # lavaan's lav_utils_get_ntotal for a non-ML estimator
-    low, high = _rmsea_ci(chi2, df, n_rmsea, g_count)
-    low_s, high_s = _rmsea_ci(chi2_s, df, n_rmsea, g_count)
+    low, high = rmsea_ci(chi2, df, n_rmsea, g_count)
+    low_s, high_s = rmsea_ci(chi2_s, df, n_rmsea, g_count)
     srmr = 0.0
     for g, grp in enumerate(groups):
         t = grp.sample.flat_thresholds.size

@@ -28,7 +28,15 @@ from analysis.structure.bvn import bvn_cdf, bvn_pdf
 from analysis.structure.ordinal_data import OrdinalSample, category_levels, ordinal_sample, pair_index, recode
 from survey.errors import DataError
 
-__all__ = ["polychoric", "PolychoricResult", "cell_grid", "two_step_rho", "correlation_matrix", "METHODS"]
+__all__ = [
+    "polychoric",
+    "PolychoricResult",
+    "cell_grid",
+    "two_step_rho",
+    "correlation_matrix",
+    "threshold_edges",
+    "METHODS",
+]
 
 METHODS = ("lavaan", "psych")
 RHO_BOUND = 0.999  # lavaan's bounds for the two-step estimate
@@ -60,7 +68,7 @@ class PolychoricResult:
     empty_cells: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _edges(th: np.ndarray) -> np.ndarray:
+def threshold_edges(th: np.ndarray) -> np.ndarray:
     """Thresholds ``(P, C-1)`` with ``-inf`` and ``+inf`` added: ``(P, C+1)``."""
     inf = np.full((th.shape[0], 1), np.inf)
     return np.concatenate([-inf, th, inf], axis=1)
@@ -91,7 +99,7 @@ def cell_grid(
     tuple of numpy.ndarray
         ``pi``, ``dpi`` (and ``d2pi``), each ``(P, C, C)``.
     """
-    h, k = _edges(t1)[:, :, None], _edges(t2)[:, None, :]
+    h, k = threshold_edges(t1)[:, :, None], threshold_edges(t2)[:, None, :]
     r = rho[:, None, None]
     pi = _cells(bvn_cdf(h, k, r))
     dens = bvn_pdf(h, k, r)

@@ -69,10 +69,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("analysis/individual.py", "size"): "kit",
     ("analysis/psychometrics.py", "size"): "kit",
     ("survey/norms.py", "size"): "kit + lead (dump)",
-    ("survey/io.py", "size"): "kit",
     ("survey/store/facade.py", "size"): "kit",
-    ("analysis/structure/nacov.py", "private-name"): "ord",
-    ("analysis/structure/ordinal_cfa.py", "private-name"): "ord",
     ("analysis/structure/fiml.py", "private-name"): "rep",
 }
 
