@@ -170,6 +170,15 @@ def psych_polychoric(x: np.ndarray, items: Sequence[str]) -> tuple[np.ndarray, n
         return -(tab * lp).sum(axis=(1, 2))
 
     rho = brent_fmin(objective, -1.0, 1.0, first.size)
+    broken = ~np.isfinite(rho) | np.isnan(t1).any(axis=1) | np.isnan(t2).any(axis=1)
+    bad = [f"{items[first[q]]} x {items[second[q]]}" for q in np.flatnonzero(broken)]
+    if bad:  # psych 2.2.9 stops with an error on these tables too
+        raise DataError(
+            f"data: psych's polychoric cannot estimate {', '.join(bad[:5])}: the items have "
+            "different numbers of categories and the 0.5 added to empty cells pushes a "
+            "cumulative proportion past 1 (psych::polychoric stops here too); use "
+            "method='lavaan' or merge rare categories"
+        )
     mat = np.eye(p)
     mat[first, second] = mat[second, first] = rho
     return cor_smooth(mat), tau, np.full(p, nvalues), int(present.any(axis=1).sum())

@@ -132,3 +132,13 @@ def test_nacov_in_single_precision_chunks_agrees_with_double() -> None:
     scale = np.sqrt(np.outer(np.diag(double), np.diag(double)))
     assert np.abs(single - double).max() / scale.max() < 1e-5
     assert np.abs((single - double) / scale).max() < 1e-5
+
+
+def test_psych_method_refuses_tables_psych_itself_cannot_estimate() -> None:
+    # 30 rows of the bfi N items: N3 never uses category 6, so psych drops the global
+    # thresholds and its 0.5 per empty cell pushes a cumulative proportion past 1;
+    # psych::polychoric 2.2.9 stops with an error on this data (see ordinal_lavaan.R)
+    data = ordinal_data("bfi").iloc[:30][["N1", "N2", "N3", "N4", "N5"]]
+    with pytest.raises(DataError, match="N1 x N2.*method='lavaan'"):
+        polychoric(data, method="psych")
+    assert np.isfinite(polychoric(data).rho.to_numpy()).all()
