@@ -22,8 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import segno
 
-__all__ = ["survey_address", "short_address", "qr_svg", "qr_terminal", "echo_with_qr",
-           "reachable_host"]
+__all__ = ["survey_address", "short_address", "qr_svg", "qr_terminal", "echo_with_qr", "reachable_host"]
 
 _URL = re.compile(r"https?://\S+")
 _ANY = {"0.0.0.0", "::", ""}
@@ -102,8 +101,18 @@ def qr_svg(url: str, *, scale: int = 8, title: str | None = None, fit: bool = Fa
         put into HTML.
     """
     buf = io.BytesIO()
-    _qr(url).save(buf, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
-                  nl=False, dark="#000", light="#fff", omitsize=fit)
+    _qr(url).save(
+        buf,
+        kind="svg",
+        scale=scale,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        dark="#000",
+        light="#fff",
+        omitsize=fit,
+    )
     svg = buf.getvalue().decode("utf-8")
     label = html.escape(title if title is not None else f"QR code: {url}", quote=True)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)

@@ -20,25 +20,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dashboard", help="serve the live, anonymous workshop dashboard")
     p.add_argument("--cohort", help="workshop code to show (default: responses without a code)")
     p.add_argument("--db", help="store path or URL (default: NETSOC_DB, else the per-user store)")
-    p.add_argument("--create", action="store_true",
-                   help="create the store when --db names a file that does not exist")
-    p.add_argument("--min-group-size", type=int, default=MIN_GROUP_SIZE,
-                   help="k: nothing is shown for a room, batch or group below this size "
-                   f"(default {MIN_GROUP_SIZE})")
+    p.add_argument(
+        "--create", action="store_true", help="create the store when --db names a file that does not exist"
+    )
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        default=MIN_GROUP_SIZE,
+        help=f"k: nothing is shown for a room, batch or group below this size (default {MIN_GROUP_SIZE})",
+    )
     p.add_argument("--group", default="role", help="field to compare groups by (default role)")
-    p.add_argument("--interval", type=float, default=3.0,
-                   help="seconds between looks at the store (default 3)")
-    p.add_argument("--advance", type=float, default=15.0,
-                   help="seconds per presenter card, 0 for manual (default 15)")
-    p.add_argument("--lang", help="the dashboard's language, a tag the instrument lists "
-                   "(default: its default language)")
-    p.add_argument("--survey-url", help="the join address netsoc survey printed (with its "
-                   "token); shown as a QR code, with ?cohort= set to --cohort")
-    p.add_argument("--illustration-norms", action="store_true",
-                   help="compare the room with the shipped synthetic norms too (for the demo; "
-                   "real norms from netsoc norms are always shown)")
-    p.add_argument("--no-join-check", action="store_true",
-                   help="do not check that the join address answers")
+    p.add_argument(
+        "--interval", type=float, default=3.0, help="seconds between looks at the store (default 3)"
+    )
+    p.add_argument(
+        "--advance", type=float, default=15.0, help="seconds per presenter card, 0 for manual (default 15)"
+    )
+    p.add_argument(
+        "--lang", help="the dashboard's language, a tag the instrument lists (default: its default language)"
+    )
+    p.add_argument(
+        "--survey-url",
+        help="the join address netsoc survey printed (with its "
+        "token); shown as a QR code, with ?cohort= set to --cohort",
+    )
+    p.add_argument(
+        "--illustration-norms",
+        action="store_true",
+        help="compare the room with the shipped synthetic norms too (for the demo; "
+        "real norms from netsoc norms are always shown)",
+    )
+    p.add_argument("--no-join-check", action="store_true", help="do not check that the join address answers")
     p.add_argument("--port", type=int, default=8867, help="port (default 8867)")
     p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--public", action="store_true", help="allow a non-loopback --ip")
@@ -46,8 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_dashboard)
 
 
-def dashboard_settings(args: argparse.Namespace, *, survey_url: str | None,
-                       token: str) -> object:
+def dashboard_settings(args: argparse.Namespace, *, survey_url: str | None, token: str) -> object:
     """Checked :class:`netsoc.dashboard.DashboardSettings` from the command's arguments."""
     from netsoc.dashboard.settings import DashboardSettings
     from netsoc.startup import check_store
@@ -56,19 +67,30 @@ def dashboard_settings(args: argparse.Namespace, *, survey_url: str | None,
 
     inst = load_instrument()
     if args.group not in inst.choice_fields:
-        raise NetsocError(f"--group: {args.group!r} is not a choice field; expected one of "
-                          f"{', '.join(inst.choice_fields)}")
+        raise NetsocError(
+            f"--group: {args.group!r} is not a choice field; expected one of {', '.join(inst.choice_fields)}"
+        )
     if args.cohort is not None and not inst.cohort.accepts(args.cohort):
-        raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
-                          f"expected {inst.cohort.pattern}")
+        raise NetsocError(
+            f"--cohort: {args.cohort!r} is not a valid workshop code; expected {inst.cohort.pattern}"
+        )
     if args.lang is not None:
         inst.localized(args.lang)  # InstrumentError names the known tags
     db = check_store(args.db, create=args.create)
-    return DashboardSettings(db=db, cohort=args.cohort, min_group_size=args.min_group_size,
-                             group_field=args.group, interval=args.interval, lang=args.lang,
-                             survey_url=survey_url, token=token, advance=args.advance,
-                             check_join=not args.no_join_check, port=args.port,
-                             illustration_norms=args.illustration_norms)
+    return DashboardSettings(
+        db=db,
+        cohort=args.cohort,
+        min_group_size=args.min_group_size,
+        group_field=args.group,
+        interval=args.interval,
+        lang=args.lang,
+        survey_url=survey_url,
+        token=token,
+        advance=args.advance,
+        check_join=not args.no_join_check,
+        port=args.port,
+        illustration_norms=args.illustration_norms,
+    )
 
 
 def _dashboard(args: argparse.Namespace) -> int:
@@ -80,8 +102,9 @@ def _dashboard(args: argparse.Namespace) -> int:
     from survey.errors import NetsocError
 
     if not is_loopback(args.ip) and not args.public:
-        raise NetsocError(f"--ip: {args.ip!r} is not loopback; serving the dashboard to other "
-                          "machines needs --public")
+        raise NetsocError(
+            f"--ip: {args.ip!r} is not loopback; serving the dashboard to other machines needs --public"
+        )
     survey_url = survey_address(args.survey_url, args.cohort) if args.survey_url else None
     token = args.token or secrets.token_urlsafe(16)
     settings = dashboard_settings(args, survey_url=survey_url, token=token)

@@ -17,5 +17,11 @@ from netsoc.dashboard.app import dashboard_app, serve_dashboard
 from netsoc.dashboard.model import SHARED, Dashboard
 from netsoc.dashboard.settings import DashboardSettings, settings_from_env
 
-__all__ = ["DashboardSettings", "Dashboard", "SHARED", "settings_from_env", "dashboard_app",
-           "serve_dashboard"]
+__all__ = [
+    "DashboardSettings",
+    "Dashboard",
+    "SHARED",
+    "settings_from_env",
+    "dashboard_app",
+    "serve_dashboard",
+]

@@ -45,13 +45,18 @@ LOG = logging.getLogger("netsoc.dashboard")
 COOKIE = "netsoc_dashboard"
 #: Seconds between two exports of one viewer.
 EXPORT_EVERY = 5.0
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-_HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff",
-            "referrer-policy": "same-origin", "cache-control": "no-store",
-            "x-frame-options": "DENY"}
-_ASSETS = {"presenter.js": "text/javascript; charset=utf-8",
-           "dashboard.css": "text/css; charset=utf-8"}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+    "x-frame-options": "DENY",
+}
+_ASSETS = {"presenter.js": "text/javascript; charset=utf-8", "dashboard.css": "text/css; charset=utf-8"}
 
 
 class _Refusals:
@@ -132,19 +137,19 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
                 response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
                 return response
             if not allowed(request):
-                return refuse(request, "a visitor without the token", 403,
-                              d.t("refused", reason="token"))
+                return refuse(request, "a visitor without the token", 403, d.t("refused", reason="token"))
             if post:
                 origin = request.headers.get("origin")
-                if origin is not None and origin.rstrip("/") != f"{request.url.scheme}://" \
-                        f"{request.url.netloc}":
-                    return refuse(request, "a form from another site", 403,
-                                  d.t("refused", reason="origin"))
+                if (
+                    origin is not None
+                    and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}"
+                ):
+                    return refuse(request, "a form from another site", 403, d.t("refused", reason="origin"))
             try:
                 return await handler(request)
             except NetsocError as exc:
-                return HTMLResponse(view.control_page(d, message=str(exc), pages=_pages()),
-                                    status_code=400)
+                return HTMLResponse(view.control_page(d, message=str(exc), pages=_pages()), status_code=400)
+
         return endpoint
 
     def _pages() -> int:
@@ -177,8 +182,10 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
     async def show(request: Request) -> Response:
         form = await _form(request)
-        d.choose(statement=str(form.get("statement") or "") or None,
-                 compare_cohort=str(form.get("compare") or "") or None)
+        d.choose(
+            statement=str(form.get("statement") or "") or None,
+            compare_cohort=str(form.get("compare") or "") or None,
+        )
         return back(request)
 
     async def comment(request: Request) -> Response:
@@ -211,8 +218,11 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         wait = EXPORT_EVERY - (now - exports.get(who, -1e9))
         if wait > 0:
             refusals.log("an export too soon", who)
-            return HTMLResponse(view.message_page(d, d.t("too_many_exports", seconds=int(wait) + 1)),
-                                status_code=429, headers={"retry-after": str(int(wait) + 1)})
+            return HTMLResponse(
+                view.message_page(d, d.t("too_many_exports", seconds=int(wait) + 1)),
+                status_code=429,
+                headers={"retry-after": str(int(wait) + 1)},
+            )
         exports[who] = now
         return None
 
@@ -223,11 +233,16 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         title = d.t("dashboard_heading", title=d.instrument.title)
         deck_cards = view.deck(d, check)
         body = slides_html(title=title, cards=deck_cards, lang=d.language)
-        return Response(body, media_type="text/html; charset=utf-8", headers={
-            "content-disposition": "attachment; filename=netsoc-slides.html",
-            # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
-            "content-security-policy": "sandbox allow-scripts; default-src 'none'; "
-                                       "script-src 'unsafe-inline'; style-src 'unsafe-inline'"})
+        return Response(
+            body,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "content-disposition": "attachment; filename=netsoc-slides.html",
+                # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
+                "content-security-policy": "sandbox allow-scripts; default-src 'none'; "
+                "script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+            },
+        )
 
     async def export_png(request: Request) -> Response:
         page = int(request.path_params["page"])
@@ -238,15 +253,19 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
             return refused
         key = (d.version(), d.choices, tuple(d.released_comments()), d.language)
         data = png_page(d, page, key=key)
-        return Response(data, media_type="image/png", headers={
-            "content-disposition": f"attachment; filename=netsoc-dashboard-{page}.png"})
+        return Response(
+            data,
+            media_type="image/png",
+            headers={"content-disposition": f"attachment; filename=netsoc-dashboard-{page}.png"},
+        )
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in _ASSETS:
             return Response("not found", status_code=404, media_type="text/plain")
-        return Response(asset_text("dashboard", name), media_type=_ASSETS[name],
-                        headers={"cache-control": "max-age=300"})
+        return Response(
+            asset_text("dashboard", name), media_type=_ASSETS[name], headers={"cache-control": "max-age=300"}
+        )
 
     async def failed(request: Request, exc: Exception) -> Response:
         LOG.error("dashboard error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
@@ -268,7 +287,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: failed, 500: failed})
     app.state.dashboard = d
-    return _SecurityHeaders(app)  # type: ignore[return-value]
+    return _SecurityHeaders(app)
 
 
 class _SecurityHeaders:
@@ -286,16 +305,16 @@ class _SecurityHeaders:
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in _HEADERS.items()
-                         if k.encode() not in present]
+                extra = [(k.encode(), v.encode()) for k, v in _HEADERS.items() if k.encode() not in present]
                 message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
-def dashboard_server(settings: DashboardSettings, *, host: str, port: int,
-                     dashboard: Dashboard | None = None) -> Any:
+def dashboard_server(
+    settings: DashboardSettings, *, host: str, port: int, dashboard: Dashboard | None = None
+) -> Any:
     """A uvicorn server for :func:`dashboard_app` (not started): the one place of its settings.
 
     Connection cap, keep-alive time-out, no server header, no proxy headers and no
@@ -303,11 +322,18 @@ def dashboard_server(settings: DashboardSettings, *, host: str, port: int,
     """
     import uvicorn
 
-    config = uvicorn.Config(dashboard_app(settings, dashboard=dashboard), host=host, port=port,
-                            log_level="warning",
-                            access_log=False, server_header=False, proxy_headers=False,
-                            limit_concurrency=200, timeout_keep_alive=5,
-                            timeout_graceful_shutdown=3)
+    config = uvicorn.Config(
+        dashboard_app(settings, dashboard=dashboard),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        limit_concurrency=200,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=3,
+    )
     return uvicorn.Server(config)
 
 

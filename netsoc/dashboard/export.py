@@ -26,8 +26,10 @@ from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
 if TYPE_CHECKING:
-    from netsoc.dashboard.panels import Panel
+    from matplotlib.figure import Figure
+
     from netsoc.dashboard.model import Dashboard
+    from netsoc.dashboard.panels import Panel
 
 __all__ = ["slides_html", "png_page", "png_comment_pages", "PNG_CACHE", "PNG_LINES"]
 
@@ -136,7 +138,7 @@ def _give_back() -> None:
             pass
 
 
-def _room_page(d: Dashboard, fig: object) -> None:
+def _room_page(d: Dashboard, fig: Figure) -> None:
     import numpy as np
     import segno
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -144,16 +146,21 @@ def _room_page(d: Dashboard, fig: object) -> None:
     whole = FuncFormatter(lambda x, _pos: d.t.num(x, 0))
     t, state, activity = d.t, d.state(), d.activity()
     cohort = d.settings.cohort
-    head = (t("dashboard_responses_in", n=activity["submitted"], cohort=cohort) if cohort
-            else t("dashboard_responses", n=activity["submitted"]))
+    head = (
+        t("dashboard_responses_in", n=activity["submitted"], cohort=cohort)
+        if cohort
+        else t("dashboard_responses", n=activity["submitted"])
+    )
     fig.suptitle(f"{d.instrument.title} \u2013 {head}", fontsize=26, fontweight="bold")
-    grid = fig.add_gridspec(1, 3, width_ratios=[1.2, 1.4, 1], left=0.16, right=0.96,
-                            wspace=0.55, bottom=0.16, top=0.82)
+    grid = fig.add_gridspec(
+        1, 3, width_ratios=[1.2, 1.4, 1], left=0.16, right=0.96, wspace=0.55, bottom=0.16, top=0.82
+    )
     if state.n_shown >= d.k:
         ax = fig.add_subplot(grid[0, 0])
         hidden = f" ({t('cell_hidden', k=d.k)})"
-        labels = [textwrap.fill(b.label + ("" if b.value is not None else hidden), 16)
-                  for b in state.profiles]
+        labels = [
+            textwrap.fill(b.label + ("" if b.value is not None else hidden), 16) for b in state.profiles
+        ]
         ax.barh(labels, [b.value or 0 for b in state.profiles], color="#005a8c")
         ax.invert_yaxis()
         ax.set_title(t("panel_profiles"), fontsize=18)
@@ -162,37 +169,45 @@ def _room_page(d: Dashboard, fig: object) -> None:
         ax.tick_params(labelsize=14)
         ax = fig.add_subplot(grid[0, 1])
         y = np.arange(len(state.facets))
-        ax.barh(y - 0.2, [b.value for b in state.facets], 0.4, color="#005a8c",
-                label=t("gauge_networking"))
-        ax.barh(y + 0.2, [b.second for b in state.facets], 0.4, color="#b35900",
-                label=t("gauge_socializing"))
+        net = np.array([np.nan if b.value is None else b.value for b in state.facets], dtype=float)
+        soc = np.array([np.nan if b.second is None else b.second for b in state.facets], dtype=float)
+        ax.barh(y - 0.2, net, 0.4, color="#005a8c", label=t("gauge_networking"))
+        ax.barh(y + 0.2, soc, 0.4, color="#b35900", label=t("gauge_socializing"))
         ax.set_yticks(y, [textwrap.fill(b.label, 18) for b in state.facets])
         ax.set_xlim(*d.response_range)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(whole)
         ax.invert_yaxis()
-        ax.legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2,
-                  frameon=False)
+        ax.legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
         ax.set_title(t("panel_facets"), fontsize=18)
         ax.tick_params(labelsize=14)
     else:
-        fig.text(0.3, 0.5, t("join_progress", n=activity["submitted"], k=d.k), fontsize=20,
-                 ha="center", wrap=True)
+        fig.text(
+            0.3, 0.5, t("join_progress", n=activity["submitted"], k=d.k), fontsize=20, ha="center", wrap=True
+        )
     if d.settings.survey_url:
         from netsoc.qr import short_address
 
         ax = fig.add_subplot(grid[0, 2])
-        matrix = np.array([list(row) for row in segno.make_qr(d.settings.survey_url,
-                                                               error="m").matrix], dtype=bool)
+        matrix = np.array(
+            [list(row) for row in segno.make_qr(d.settings.survey_url, error="m").matrix], dtype=bool
+        )
         ax.imshow(np.pad(~matrix, 4, constant_values=True), cmap="gray", interpolation="nearest")
         ax.set_axis_off()
         ax.set_title(textwrap.fill(t("panel_join"), 22), fontsize=18)
-        ax.text(0.5, -0.08, short_address(d.settings.survey_url), transform=ax.transAxes,
-                ha="center", va="top", fontsize=15, wrap=True)
+        ax.text(
+            0.5,
+            -0.08,
+            short_address(d.settings.survey_url),
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=15,
+            wrap=True,
+        )
 
 
-def _comments_page(d: Dashboard, fig: object, comments: Sequence[str], page: int,
-                   pages: int) -> None:
+def _comments_page(d: Dashboard, fig: Figure, comments: Sequence[str], page: int, pages: int) -> None:
     t = d.t
     fig.suptitle(t("your_comments"), fontsize=26, fontweight="bold")
     y = 0.86

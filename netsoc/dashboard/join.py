@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 __all__ = ["join_problem", "JoinCheck"]
 
 
-def join_problem(url: str | None, *, own_port: int | None = None,
-                 timeout: float = 0.5) -> tuple[str, str] | None:
+def join_problem(
+    url: str | None, *, own_port: int | None = None, timeout: float = 0.5
+) -> tuple[str, str] | None:
     """What is wrong with the join address, as ``(text key, address)``, or None.
 
     Parameters
@@ -75,8 +76,9 @@ def is_loopback_or_local(host: str) -> bool:
 class JoinCheck:
     """:func:`join_problem`, re-checked at most every ``every`` seconds (thread-safe)."""
 
-    def __init__(self, url: str | None, *, own_port: int | None = None, enabled: bool = True,
-                 every: float = 10.0) -> None:
+    def __init__(
+        self, url: str | None, *, own_port: int | None = None, enabled: bool = True, every: float = 10.0
+    ) -> None:
         self.url, self.own_port, self.enabled, self.every = url, own_port, enabled, every
         self._lock = threading.Lock()
         self._at = -1e9

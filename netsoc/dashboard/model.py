@@ -113,8 +113,10 @@ class Dashboard:
         self.t = Texts(self.instrument)
         fields = self.instrument.choice_fields
         if settings.group_field is not None and settings.group_field not in fields:
-            raise NetsocError(f"group_field: {settings.group_field!r} is not a choice field "
-                              f"(expected one of {', '.join(fields)})")
+            raise NetsocError(
+                f"group_field: {settings.group_field!r} is not a choice field "
+                f"(expected one of {', '.join(fields)})"
+            )
         self.choices = Choices()
         self._lock = threading.Lock()
         self._salt = secrets.token_bytes(16)  # comment handles mean nothing outside this process
@@ -150,12 +152,31 @@ class Dashboard:
         v = self.version() if version is None else version
         s, c = self.settings, self.choices
         other = self.store.version(c.compare_cohort) if c.compare_cohort else None
-        key = (self.store.url, s.cohort, s.min_group_size, s.group_field, self.language,
-               c.statement, c.compare_cohort, v, other, s.illustration_norms)
-        return SHARED.get(key, lambda: room_state(
-            self.store, self.instrument, cohort=s.cohort, min_group_size=self.k,
-            group_field=s.group_field, statement=c.statement, compare_cohort=c.compare_cohort,
-            illustration_norms=s.illustration_norms))
+        key = (
+            self.store.url,
+            s.cohort,
+            s.min_group_size,
+            s.group_field,
+            self.language,
+            c.statement,
+            c.compare_cohort,
+            v,
+            other,
+            s.illustration_norms,
+        )
+        return SHARED.get(
+            key,
+            lambda: room_state(
+                self.store,
+                self.instrument,
+                cohort=s.cohort,
+                min_group_size=self.k,
+                group_field=s.group_field,
+                statement=c.statement,
+                compare_cohort=c.compare_cohort,
+                illustration_norms=s.illustration_norms,
+            ),
+        )
 
     def released_comments(self) -> list[str]:
         """The comments on the projector: released, not hidden, in release order (raw text)."""
@@ -195,9 +216,11 @@ class Dashboard:
     def pending(self) -> list[Pending]:
         """The private preview: published comments not released yet, hidden ones marked."""
         states = self.store.moderation_states(self.settings.cohort)
-        items = [Pending(h, text, states.get(rid) == "hidden")
-                 for h, (rid, text) in self._comments_of(self.state()).items()
-                 if states.get(rid) != "released"]
+        items = [
+            Pending(h, text, states.get(rid) == "hidden")
+            for h, (rid, text) in self._comments_of(self.state()).items()
+            if states.get(rid) != "released"
+        ]
         return sorted(items, key=lambda p: p.handle)  # not arrival order
 
     def hide(self, handle: str, hidden: bool = True) -> None:
@@ -227,6 +250,5 @@ class Dashboard:
         ids = [rid for rid, _ in self._comments_of(self.state()).values() if rid not in states]
         if len(ids) < self.k:
             raise NetsocError(self.t("release_wait", k=self.k, n=len(ids)))
-        self.store.release_comments(self.settings.cohort, sorted(ids),
-                                    seed=secrets.randbits(32))
+        self.store.release_comments(self.settings.cohort, sorted(ids), seed=secrets.randbits(32))
         return len(ids)

@@ -45,24 +45,36 @@ class NotebookDashboard:
         d = self.dashboard
         n = d.activity()["submitted"]
         cohort = d.settings.cohort
-        line = (d.t("dashboard_responses_in", n=n, cohort=cohort) if cohort
-                else d.t("dashboard_responses", n=n))
-        parts = [f"<h2>{e(d.t('dashboard_heading', title=d.instrument.title))}</h2>",
-                 f"<p class='netsoc-count' data-n='{n}'>{e(line)}</p>"]
+        line = (
+            d.t("dashboard_responses_in", n=n, cohort=cohort) if cohort else d.t("dashboard_responses", n=n)
+        )
+        parts = [
+            f"<h2>{e(d.t('dashboard_heading', title=d.instrument.title))}</h2>",
+            f"<p class='netsoc-count' data-n='{n}'>{e(line)}</p>",
+        ]
         if self.url:
             token = d.settings.token
-            parts.append(f"<ul><li><a href='{e(self.url)}?token={e(token)}' target='_blank' "
-                         f"rel='noopener'>{e(d.t('presenter_label'))}</a></li>"
-                         f"<li><a href='{e(self.url)}control?token={e(token)}' target='_blank' "
-                         f"rel='noopener'>{e(d.t('control_heading'))}</a></li></ul>")
+            parts.append(
+                f"<ul><li><a href='{e(self.url)}?token={e(token)}' target='_blank' "
+                f"rel='noopener'>{e(d.t('presenter_label'))}</a></li>"
+                f"<li><a href='{e(self.url)}control?token={e(token)}' target='_blank' "
+                f"rel='noopener'>{e(d.t('control_heading'))}</a></li></ul>"
+            )
         return "".join(parts)
 
 
-def launch(*, db: str | None = None, cohort: str | None = None,
-           min_group_size: int | None = None, group_field: str | None = None,
-           interval: float | None = None, lang: str | None = None,
-           survey_url: str | None = None, serve: bool = True,
-           port: int | None = None) -> NotebookDashboard:
+def launch(
+    *,
+    db: str | None = None,
+    cohort: str | None = None,
+    min_group_size: int | None = None,
+    group_field: str | None = None,
+    interval: float | None = None,
+    lang: str | None = None,
+    survey_url: str | None = None,
+    serve: bool = True,
+    port: int | None = None,
+) -> NotebookDashboard:
     """Open the store, build the dashboard and (``serve``) start it on 127.0.0.1.
 
     Returns
@@ -72,9 +84,16 @@ def launch(*, db: str | None = None, cohort: str | None = None,
     """
     port = port or _free_port()
     settings: DashboardSettings = settings_from_env(
-        db=db, cohort=cohort, min_group_size=min_group_size, group_field=group_field,
-        interval=interval, lang=lang, survey_url=survey_url,
-        token=secrets.token_urlsafe(16), port=port)
+        db=db,
+        cohort=cohort,
+        min_group_size=min_group_size,
+        group_field=group_field,
+        interval=interval,
+        lang=lang,
+        survey_url=survey_url,
+        token=secrets.token_urlsafe(16),
+        port=port,
+    )
     from netsoc.startup import check_store
 
     settings = replace(settings, db=check_store(settings.db))  # a clear refusal, before anything

@@ -35,13 +35,16 @@ class Panel:
 
     def html(self) -> str:
         """The card as a ``<section>`` named by its heading."""
-        return (f"<section class='card' data-card='{e(self.name)}' "
-                f"aria-labelledby='h-{e(self.name)}'>"
-                f"<h2 id='h-{e(self.name)}'>{e(self.title)}</h2>{self.body}</section>")
+        return (
+            f"<section class='card' data-card='{e(self.name)}' "
+            f"aria-labelledby='h-{e(self.name)}'>"
+            f"<h2 id='h-{e(self.name)}'>{e(self.title)}</h2>{self.body}</section>"
+        )
 
 
-def _bar_svg(share: float | None, cls: str = "bar-a", *, centre: bool = False, y: float = 1,
-             h: float = 8) -> str:
+def _bar_svg(
+    share: float | None, cls: str = "bar-a", *, centre: bool = False, y: float = 1, h: float = 8
+) -> str:
     """A bar of ``share`` (0..1; -1..1 drawn from the middle when ``centre``)."""
     if share is None or share != share:
         return ""
@@ -54,53 +57,80 @@ def _bar_svg(share: float | None, cls: str = "bar-a", *, centre: bool = False, y
 
 
 def _svg(inner: str) -> str:
-    return (f"<svg class='bar' viewBox='0 0 100 10' preserveAspectRatio='none' aria-hidden='true' "
-            f"focusable='false'>{inner}</svg>")
+    return (
+        f"<svg class='bar' viewBox='0 0 100 10' preserveAspectRatio='none' aria-hidden='true' "
+        f"focusable='false'>{inner}</svg>"
+    )
 
 
 def _table(caption: str, head: Sequence[str], rows: Sequence[tuple[str, str, str]]) -> str:
     th = "".join(f"<th scope='col'>{e(h)}</th>" for h in head)
-    body = "".join(f"<tr><th scope='row'>{e(label)}</th><td class='bar-cell'>{svg}</td>"
-                   f"<td class='num'>{value}</td></tr>" for label, svg, value in rows)
-    return (f"<table class='bars'><caption class='summary'>{e(caption)}</caption>"
-            f"<thead class='visually-hidden'><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+    body = "".join(
+        f"<tr><th scope='row'>{e(label)}</th><td class='bar-cell'>{svg}</td><td class='num'>{value}</td></tr>"
+        for label, svg, value in rows
+    )
+    return (
+        f"<table class='bars'><caption class='summary'>{e(caption)}</caption>"
+        f"<thead class='visually-hidden'><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _count_rows(bars: Sequence[Bar], t: Texts, k: int) -> list[tuple[str, str, str]]:
     top = max([b.value or 0 for b in bars] + [1])
-    return [(b.label, _svg(_bar_svg((b.value or 0) / top)),
-             e(t.num(b.value, 0) if b.value is not None else t("cell_hidden", k=k))) for b in bars]
+    return [
+        (
+            b.label,
+            _svg(_bar_svg((b.value or 0) / top)),
+            e(t.num(b.value, 0) if b.value is not None else t("cell_hidden", k=k)),
+        )
+        for b in bars
+    ]
 
 
 def _legend(t: Texts) -> str:
-    return ("<p class='legend' aria-hidden='true'>"
-            f"<span class='key key-a'></span>{e(t('gauge_networking'))} "
-            f"<span class='key key-b'></span>{e(t('gauge_socializing'))}</p>")
+    return (
+        "<p class='legend' aria-hidden='true'>"
+        f"<span class='key key-a'></span>{e(t('gauge_networking'))} "
+        f"<span class='key key-b'></span>{e(t('gauge_socializing'))}</p>"
+    )
 
 
 def _profiles(s: RoomState, t: Texts, k: int) -> Panel:
     head = [t("table_profile"), "", t("table_people")]
-    return Panel("profiles", t("panel_profiles"),
-                _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k)))
+    return Panel(
+        "profiles", t("panel_profiles"), _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k))
+    )
 
 
 def _facets(s: RoomState, t: Texts, low: int, high: int) -> Panel:
     span = high - low
-    rows = [(b.label,
-             _svg(_bar_svg(((b.value or low) - low) / span, y=0.5, h=4)
-                  + _bar_svg(((b.second or low) - low) / span, "bar-b", y=5.5, h=4)),
-             f"{e(t.num(b.value))} / {e(t.num(b.second))}") for b in s.facets]
+    rows = [
+        (
+            b.label,
+            _svg(
+                _bar_svg(((b.value or low) - low) / span, y=0.5, h=4)
+                + _bar_svg(((b.second or low) - low) / span, "bar-b", y=5.5, h=4)
+            ),
+            f"{e(t.num(b.value))} / {e(t.num(b.second))}",
+        )
+        for b in s.facets
+    ]
     head = [t("column_facet"), "", f"{t('gauge_networking')} / {t('gauge_socializing')}"]
-    return Panel("facets", t("panel_facets"),
-                _legend(t) + _table(t("room_facets_summary", low=low, high=high), head, rows))
+    return Panel(
+        "facets",
+        t("panel_facets"),
+        _legend(t) + _table(t("room_facets_summary", low=low, high=high), head, rows),
+    )
 
 
 def _statement(s: RoomState, t: Texts, k: int) -> Panel:
     head = [t("table_value"), "", t("table_people")]
-    return Panel("statement", t("panel_statement"),
-                f"<p class='statement'>{e(s.statement_text)}</p>"
-                + _table(t("statement_summary"), head,
-                         _count_rows(s.statement, t, k)))
+    return Panel(
+        "statement",
+        t("panel_statement"),
+        f"<p class='statement'>{e(s.statement_text)}</p>"
+        + _table(t("statement_summary"), head, _count_rows(s.statement, t, k)),
+    )
 
 
 def _balance(s: RoomState, t: Texts, k: int) -> Panel:
@@ -115,9 +145,12 @@ def _balance(s: RoomState, t: Texts, k: int) -> Panel:
         else:
             rows.append((label, _svg(_bar_svg(r.count / total)), e(t.num(r.count, 0))))
     head = [t("table_balance_band"), "", t("table_people")]
-    return Panel("balance", t("panel_balance"),
-                f"<p class='axis-note'>{e(t('axis_balance'))}</p>"
-                + _table(t("room_balance_summary", k=k), head, rows))
+    return Panel(
+        "balance",
+        t("panel_balance"),
+        f"<p class='axis-note'>{e(t('axis_balance'))}</p>"
+        + _table(t("room_balance_summary", k=k), head, rows),
+    )
 
 
 def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
@@ -140,20 +173,23 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
                 tds.append(f"<td class='cell cell-{level}'>{e(t.num(c['count'], 0))}</td>")
         body.append(f"<tr><th scope='row'>{e(band[row])}</th>{''.join(tds)}</tr>")
     caption = t("quadrant_summary", low=low, high=high, k=k)
-    return Panel("quadrant", t("panel_quadrant"),
-                f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
-                f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
-                f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>")
+    return Panel(
+        "quadrant",
+        t("panel_quadrant"),
+        f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
+        f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
+        f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>",
+    )
 
 
 def _groups(s: RoomState, t: Texts, k: int) -> Panel:
-    rows = [(b.label, _svg(_bar_svg(b.value, centre=True)), e(t.num(b.value)))
-            for b in s.groups]
+    rows = [(b.label, _svg(_bar_svg(b.value, centre=True)), e(t.num(b.value))) for b in s.groups]
     note = f"<p class='note'>{e(t('groups_hidden_any', k=k))}</p>" if s.groups_hidden else ""
     head = [t("table_group"), "", t("table_mean_balance")]
-    return Panel("groups", t("panel_groups"),
-                _table(t("groups_summary", field=s.group_field_label), head, rows) + note)
+    return Panel(
+        "groups", t("panel_groups"), _table(t("groups_summary", field=s.group_field_label), head, rows) + note
+    )
 
 
 def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | None) -> Panel:
@@ -162,14 +198,22 @@ def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | 
     if not s.compare_n:
         return Panel("compare", title, f"<p class='note'>{e(t('compare_waiting', other=other, k=k))}</p>")
     span = (high - low) / 2  # a lean of half the answer range fills the half bar
-    rows = [(b.label,
-             _svg(_bar_svg(max(-1.0, min(1.0, (b.value or 0) / span)), centre=True, y=0.5, h=4)
-                  + _bar_svg(max(-1.0, min(1.0, (b.second or 0) / span)), "bar-c", centre=True,
-                             y=5.5, h=4)),
-             f"{e(t.num(b.value))} / {e(t.num(b.second))}") for b in s.compare]
-    legend = ("<p class='legend' aria-hidden='true'>"
-              f"<span class='key key-a'></span>{e(cohort or '')} "
-              f"<span class='key key-c'></span>{e(other)}</p>")
+    rows = [
+        (
+            b.label,
+            _svg(
+                _bar_svg(max(-1.0, min(1.0, (b.value or 0) / span)), centre=True, y=0.5, h=4)
+                + _bar_svg(max(-1.0, min(1.0, (b.second or 0) / span)), "bar-c", centre=True, y=5.5, h=4)
+            ),
+            f"{e(t.num(b.value))} / {e(t.num(b.second))}",
+        )
+        for b in s.compare
+    ]
+    legend = (
+        "<p class='legend' aria-hidden='true'>"
+        f"<span class='key key-a'></span>{e(cohort or '')} "
+        f"<span class='key key-c'></span>{e(other)}</p>"
+    )
     head = [t("column_facet"), "", f"{cohort or ''} / {other}"]
     return Panel("compare", title, legend + _table(t("compare_summary"), head, rows))
 
@@ -177,26 +221,30 @@ def _compare(s: RoomState, t: Texts, k: int, low: int, high: int, cohort: str | 
 def _norms(s: RoomState, t: Texts, k: int) -> Panel:
     bins = s.norms
     assert bins is not None
-    top = max([float(x) for x in bins["norm_share"]] + [float(x) for x in
-              bins["room_share"].dropna()] + [0.01])
+    top = max(
+        [float(x) for x in bins["norm_share"]] + [float(x) for x in bins["room_share"].dropna()] + [0.01]
+    )
     rows = []
     for r in bins.itertuples():
         label = t("balance_band", low=t.num(r.bin_low, 2), high=t.num(r.bin_high, 2))
         room = None if r.suppressed else float(r.room_share)
-        bars = (_bar_svg(None if room is None else room / top, y=0.5, h=4)
-                + _bar_svg(float(r.norm_share) / top, "bar-c", y=5.5, h=4))
+        bars = _bar_svg(None if room is None else room / top, y=0.5, h=4) + _bar_svg(
+            float(r.norm_share) / top, "bar-c", y=5.5, h=4
+        )
         shown = t("cell_hidden", k=k) if room is None else fmt_percent(room, t.lang)
         rows.append((label, _svg(bars), f"{e(shown)} / {e(fmt_percent(r.norm_share, t.lang))}"))
-    legend = ("<p class='legend' aria-hidden='true'>"
-              f"<span class='key key-a'></span>{e(t('norms_room'))} "
-              f"<span class='key key-c'></span>{e(t('norms_reference'))}</p>")
+    legend = (
+        "<p class='legend' aria-hidden='true'>"
+        f"<span class='key key-a'></span>{e(t('norms_room'))} "
+        f"<span class='key key-c'></span>{e(t('norms_reference'))}</p>"
+    )
     head = [t("table_balance_band"), "", f"{t('norms_room')} / {t('norms_reference')}"]
-    return Panel("norms", t("panel_norms"),
-                legend + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows))
+    return Panel(
+        "norms", t("panel_norms"), legend + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows)
+    )
 
 
-def room_panels(s: RoomState, t: Texts, *, k: int, low: int, high: int,
-               cohort: str | None) -> list[Panel]:
+def room_panels(s: RoomState, t: Texts, *, k: int, low: int, high: int, cohort: str | None) -> list[Panel]:
     """The chart cards of a published room (empty below k)."""
     if s.n_shown < k:
         return []
@@ -215,31 +263,48 @@ def room_panels(s: RoomState, t: Texts, *, k: int, low: int, high: int,
 
 def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> Panel:
     """The live count: answers, arrivals per minute, answering now, and the batch note."""
-    closed = ("" if activity.get("collection_open", True)
-              else f"<p class='alert'>{e(t('collection_closed'))}</p>")
-    batch = (f"<p class='note'>{e(t('shown_batch', m=n_shown, k=k))}</p>"
-             if n_shown and n_shown != activity["submitted"] else "")
-    body = (f"<p class='big-count'><span id='netsoc-count' data-n='{int(activity['submitted'])}'>"
-            f"{e(t.num(activity['submitted'], 0))}</span> {e(t('count_answers'))}</p>"
-            "<dl class='activity'>"
-            f"<div><dt>{e(t('count_rate'))}</dt><dd>{e(t.num(activity['arrivals_per_minute']))}</dd></div>"
-            f"<div><dt>{e(t('count_answering'))}</dt><dd>{e(t.num(activity['open_drafts'], 0))}</dd>"
-            f"</div></dl>{closed}{batch}")
+    closed = (
+        "" if activity.get("collection_open", True) else f"<p class='alert'>{e(t('collection_closed'))}</p>"
+    )
+    batch = (
+        f"<p class='note'>{e(t('shown_batch', m=n_shown, k=k))}</p>"
+        if n_shown and n_shown != activity["submitted"]
+        else ""
+    )
+    body = (
+        f"<p class='big-count'><span id='netsoc-count' data-n='{int(activity['submitted'])}'>"
+        f"{e(t.num(activity['submitted'], 0))}</span> {e(t('count_answers'))}</p>"
+        "<dl class='activity'>"
+        f"<div><dt>{e(t('count_rate'))}</dt><dd>{e(t.num(activity['arrivals_per_minute']))}</dd></div>"
+        f"<div><dt>{e(t('count_answering'))}</dt><dd>{e(t.num(activity['open_drafts'], 0))}</dd>"
+        f"</div></dl>{closed}{batch}"
+    )
     return Panel("count", t("count_heading"), body)
 
 
-def join_card(t: Texts, *, url: str | None, qr: str, short: str, submitted: int, k: int,
-              warning: str | None, is_open: bool = True) -> Panel:
+def join_card(
+    t: Texts,
+    *,
+    url: str | None,
+    qr: str,
+    short: str,
+    submitted: int,
+    k: int,
+    warning: str | None,
+    is_open: bool = True,
+) -> Panel:
     """The join screen: the QR code (most of the height), the short address and the progress to k."""
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
     if not is_open:
         warn = f"<p class='alert'>{e(t('collection_closed'))}</p>" + warn
     if not url:
         return Panel("join", t("panel_join"), warn)
-    progress = (t("join_progress", n=submitted, k=k) if submitted < k else t("join_open_more"))
-    body = (f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
-            f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"
-            f"<p class='join-progress'>{e(progress)}</p>{warn}</div></div>")
+    progress = t("join_progress", n=submitted, k=k) if submitted < k else t("join_open_more")
+    body = (
+        f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
+        f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"
+        f"<p class='join-progress'>{e(progress)}</p>{warn}</div></div>"
+    )
     return Panel("join", t("panel_join"), body)
 
 
@@ -254,6 +319,11 @@ def comment_pages(comments: Sequence[str], t: Texts) -> list[Panel]:
         pages[-1].append(c)
         size += len(c)
     n = len(pages)
-    return [Panel(f"comments-{i}", t("comments_page", i=i, n=n),
-                 "<ul class='comments'>" + "".join(f"<li>{e(c)}</li>" for c in page) + "</ul>")
-            for i, page in enumerate(pages, start=1)]
+    return [
+        Panel(
+            f"comments-{i}",
+            t("comments_page", i=i, n=n),
+            "<ul class='comments'>" + "".join(f"<li>{e(c)}</li>" for c in page) + "</ul>",
+        )
+        for i, page in enumerate(pages, start=1)
+    ]

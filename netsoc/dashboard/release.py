@@ -23,8 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["published", "binned_counts", "grid_counts", "safe_mean", "MEAN_DIGITS",
-           "BALANCE_EDGES"]
+__all__ = ["published", "binned_counts", "grid_counts", "safe_mean", "MEAN_DIGITS", "BALANCE_EDGES"]
 
 #: Decimals of every mean on the dashboard (one person in a batch of k moves a
 #: 1-5 mean of 20 people by at most 0.2, so a second decimal would only add noise).
@@ -72,13 +71,18 @@ def binned_counts(values: pd.Series, edges: np.ndarray, min_group_size: int) -> 
     rows = []
     for lo, hi, c in zip(edges[:-1], edges[1:], counts):
         small = 0 < c < min_group_size
-        rows.append({"low": float(lo), "high": float(hi), "count": None if small else int(c),
-                     "suppressed": bool(small)})
+        rows.append(
+            {
+                "low": float(lo),
+                "high": float(hi),
+                "count": None if small else int(c),
+                "suppressed": bool(small),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def grid_counts(x: pd.Series, y: pd.Series, edges: np.ndarray,
-                min_group_size: int) -> pd.DataFrame:
+def grid_counts(x: pd.Series, y: pd.Series, edges: np.ndarray, min_group_size: int) -> pd.DataFrame:
     """People per cell of two scores (``x`` across, ``y`` up), cells under k suppressed.
 
     Returns
@@ -87,8 +91,9 @@ def grid_counts(x: pd.Series, y: pd.Series, edges: np.ndarray,
         ``col``, ``row`` (0 = lowest), ``count`` (None when suppressed) and
         ``suppressed``, one row per cell.
     """
-    both = pd.DataFrame({"x": pd.to_numeric(x, errors="coerce"),
-                         "y": pd.to_numeric(y, errors="coerce")}).dropna()
+    both = pd.DataFrame(
+        {"x": pd.to_numeric(x, errors="coerce"), "y": pd.to_numeric(y, errors="coerce")}
+    ).dropna()
     both = both.clip(edges[0], edges[-1])
     counts, _, _ = np.histogram2d(both["x"], both["y"], bins=[edges, edges])
     rows = []
@@ -96,8 +101,7 @@ def grid_counts(x: pd.Series, y: pd.Series, edges: np.ndarray,
         for row in range(len(edges) - 1):
             c = int(counts[col, row])
             small = 0 < c < min_group_size
-            rows.append({"col": col, "row": row, "count": None if small else c,
-                         "suppressed": bool(small)})
+            rows.append({"col": col, "row": row, "count": None if small else c, "suppressed": bool(small)})
     return pd.DataFrame(rows)
 
 

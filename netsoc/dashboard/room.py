@@ -89,8 +89,9 @@ def grid_size(n: int) -> int:
     return 2 if n < 30 else 3 if n < 80 else 4
 
 
-def score_published(store: Any, instrument: Any, cohort: str | None,
-                    min_group_size: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_published(
+    store: Any, instrument: Any, cohort: str | None, min_group_size: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The published responses of ``cohort`` and their scores (same row order)."""
     from analysis.scoring import score
 
@@ -109,9 +110,17 @@ def _facet_means(scores: pd.DataFrame, instrument: Any) -> list[tuple[str, str, 
     return out
 
 
-def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_size: int,
-               group_field: str | None = None, statement: str | None = None,
-               compare_cohort: str | None = None, illustration_norms: bool = False) -> RoomState:
+def room_state(
+    store: Any,
+    instrument: Any,
+    *,
+    cohort: str | None,
+    min_group_size: int,
+    group_field: str | None = None,
+    statement: str | None = None,
+    compare_cohort: str | None = None,
+    illustration_norms: bool = False,
+) -> RoomState:
     """The cohort's published numbers (see :class:`RoomState`).
 
     Parameters
@@ -143,7 +152,9 @@ def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_siz
     lo, hi = instrument.response_range(instrument.item_ids[0])
     edges = np.linspace(lo, hi, grid_size(n) + 1)
     state: dict[str, Any] = {
-        "n_shown": n, "profiles": profiles, "facets": facets,
+        "n_shown": n,
+        "profiles": profiles,
+        "facets": facets,
         "balance": binned_counts(scores["balance"], BALANCE_EDGES, k),
         "quadrant": grid_counts(scores["socializing"], scores["networking"], edges, k),
         "grid_edges": tuple(float(e) for e in edges),
@@ -153,8 +164,7 @@ def room_state(store: Any, instrument: Any, *, cohort: str | None, min_group_siz
     if statement and statement in frame.columns:
         labels = instrument.value_labels(statement)
         answers = pd.to_numeric(frame[statement], errors="coerce").value_counts()
-        state["statement"] = [Bar(text, _count(answers.get(code, 0), k))
-                              for code, text in labels.items()]
+        state["statement"] = [Bar(text, _count(answers.get(code, 0), k)) for code, text in labels.items()]
         state["statement_text"] = next(i.text for i in instrument.items if i.id == statement)
     if group_field and group_field in frame.columns:
         state.update(_groups(frame, scores, instrument, group_field, k))
@@ -173,13 +183,13 @@ def _norms(scores: pd.DataFrame, instrument: Any, k: int, illustration: bool) ->
         return {}
     b = norms.scores["balance"]
     table = pd.DataFrame([q.model_dump() for q in b.percentiles])
-    bins = room_over_norms(scores, table, lower=float(b.min), upper=float(b.max), bins=8,
-                           min_group_size=k)
+    bins = room_over_norms(scores, table, lower=float(b.min), upper=float(b.max), bins=8, min_group_size=k)
     return {"norms": bins, "norms_n": int(norms.n)}
 
 
-def _groups(frame: pd.DataFrame, scores: pd.DataFrame, instrument: Any, field_id: str,
-            k: int) -> dict[str, Any]:
+def _groups(
+    frame: pd.DataFrame, scores: pd.DataFrame, instrument: Any, field_id: str, k: int
+) -> dict[str, Any]:
     labels = instrument.value_labels(field_id)
     values = frame[field_id].astype("string")
     bars, hidden = [], False
@@ -192,17 +202,22 @@ def _groups(frame: pd.DataFrame, scores: pd.DataFrame, instrument: Any, field_id
             bars.append(Bar(label, safe_mean(scores.loc[mask, "balance"]) if size else None))
         elif size:
             hidden = True
-    return {"groups": bars, "groups_hidden": hidden,
-            "group_field_label": instrument.choice_fields[field_id].label}
+    return {
+        "groups": bars,
+        "groups_hidden": hidden,
+        "group_field_label": instrument.choice_fields[field_id].label,
+    }
 
 
-def _compare(store: Any, instrument: Any, other: str, k: int,
-             scores: pd.DataFrame) -> dict[str, Any]:
+def _compare(store: Any, instrument: Any, other: str, k: int, scores: pd.DataFrame) -> dict[str, Any]:
     other_frame, other_scores = score_published(store, instrument, other, k)
     if not len(other_frame):
         return {"compare_n": 0}
     mine = {fid: net - soc for fid, _, net, soc in _facet_means(scores, instrument)}
     theirs = {fid: net - soc for fid, _, net, soc in _facet_means(other_scores, instrument)}
-    bars = [Bar(facet.label, round(mine[fid], 1), round(theirs[fid], 1))
-            for fid, facet in instrument.facets.items() if fid in mine and fid in theirs]
+    bars = [
+        Bar(facet.label, round(mine[fid], 1), round(theirs[fid], 1))
+        for fid, facet in instrument.facets.items()
+        if fid in mine and fid in theirs
+    ]
     return {"compare": bars, "compare_n": len(other_frame)}

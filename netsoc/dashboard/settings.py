@@ -86,8 +86,10 @@ class DashboardSettings:
         if not self.advance >= 0:
             raise NetsocError(f"advance: got {self.advance!r}; expected seconds (0: off)")
         if self.survey_url is not None and not _URL.match(self.survey_url):
-            raise NetsocError(f"survey_url: got {self.survey_url!r}; expected an http:// or "
-                              "https:// address without spaces or quotes")
+            raise NetsocError(
+                f"survey_url: got {self.survey_url!r}; expected an http:// or "
+                "https:// address without spaces or quotes"
+            )
         if self.token is not None and not _TOKEN.match(self.token):
             raise NetsocError("token: expected 8 to 128 letters, digits, '-' or '_'")
 

@@ -8,13 +8,20 @@ forms, the live count in a polite status region.
 
 from __future__ import annotations
 
-from netsoc.dashboard.panels import Panel, comment_pages, count_card, join_card, room_panels
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
+from netsoc.dashboard.panels import Panel, comment_pages, count_card, join_card, room_panels
 from netsoc.web import escape as e
 
-__all__ = ["deck", "presenter_page", "control_page", "message_page", "confirm_clear_page",
-           "counts", "join_warning"]
+__all__ = [
+    "deck",
+    "presenter_page",
+    "control_page",
+    "message_page",
+    "confirm_clear_page",
+    "counts",
+    "join_warning",
+]
 
 
 def _qr(d: Dashboard) -> tuple[str, str]:
@@ -38,42 +45,59 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Panel]:
     activity = d.activity()
     state = d.state()
     qr, short = _qr(d)
-    join = join_card(d.t, url=d.settings.survey_url, qr=qr, short=short,
-                     submitted=int(activity["submitted"]), k=d.k, warning=join_warning(d, check),
-                     is_open=bool(activity.get("collection_open", True)))
+    join = join_card(
+        d.t,
+        url=d.settings.survey_url,
+        qr=qr,
+        short=short,
+        submitted=int(activity["submitted"]),
+        k=d.k,
+        warning=join_warning(d, check),
+        is_open=bool(activity.get("collection_open", True)),
+    )
     if state.n_shown < d.k:
         return [join]
     low, high = d.response_range
-    return ([count_card(activity, d.t, n_shown=state.n_shown, k=d.k)]
-            + room_panels(state, d.t, k=d.k, low=low, high=high, cohort=d.settings.cohort)
-            + comment_pages(d.released_comments(), d.t) + [join])
+    return (
+        [count_card(activity, d.t, n_shown=state.n_shown, k=d.k)]
+        + room_panels(state, d.t, k=d.k, low=low, high=high, cohort=d.settings.cohort)
+        + comment_pages(d.released_comments(), d.t)
+        + [join]
+    )
 
 
-def _page(d: Dashboard, title: str, body: str, *, cls: str, data: str = "",
-          script: bool = False) -> str:
+def _page(d: Dashboard, title: str, body: str, *, cls: str, data: str = "", script: bool = False) -> str:
     module = "<script type='module' src='assets/presenter.js'></script>" if script else ""
-    return (f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{e(title)}</title><link rel='stylesheet' href='assets/dashboard.css'>"
-            f"</head><body class='{cls}'{data}>{body}{module}</body></html>")
+    return (
+        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{e(title)}</title><link rel='stylesheet' href='assets/dashboard.css'>"
+        f"</head><body class='{cls}'{data}>{body}{module}</body></html>"
+    )
 
 
 def presenter_page(d: Dashboard, cards: list[Panel]) -> str:
     """The projector's page: one card at a time, keyboard and auto-advance (presenter.js)."""
     t = d.t
     title = t("dashboard_heading", title=d.instrument.title)
-    data = (f" data-interval='{d.settings.interval:g}' data-advance='{d.settings.advance:g}'"
-            f" data-of='{e(t('card_of', i='{i}', n='{n}'))}' data-pause='{e(t('nav_pause'))}'"
-            f" data-play='{e(t('nav_play'))}'")
-    nav = (f"<nav class='controls' aria-label='{e(t('presenter_label'))}'>"
-           f"<button type='button' id='nav-prev'>\u2190 {e(t('nav_previous'))}</button>"
-           f"<span id='nav-pos' aria-live='off'></span>"
-           f"<button type='button' id='nav-pause' aria-pressed='false'>{e(t('nav_pause'))}</button>"
-           f"<button type='button' id='nav-next'>{e(t('nav_next'))} \u2192</button>"
-           f"<button type='button' id='nav-full'>{e(t('nav_fullscreen'))}</button></nav>")
-    body = (f"<h1 class='visually-hidden'>{e(title)}</h1>"
-            f"<main id='deck'>{''.join(c.html() for c in cards)}</main>{nav}"
-            "<p id='live' class='visually-hidden' role='status' aria-live='polite'></p>")
+    data = (
+        f" data-interval='{d.settings.interval:g}' data-advance='{d.settings.advance:g}'"
+        f" data-of='{e(t('card_of', i='{i}', n='{n}'))}' data-pause='{e(t('nav_pause'))}'"
+        f" data-play='{e(t('nav_play'))}'"
+    )
+    nav = (
+        f"<nav class='controls' aria-label='{e(t('presenter_label'))}'>"
+        f"<button type='button' id='nav-prev'>\u2190 {e(t('nav_previous'))}</button>"
+        f"<span id='nav-pos' aria-live='off'></span>"
+        f"<button type='button' id='nav-pause' aria-pressed='false'>{e(t('nav_pause'))}</button>"
+        f"<button type='button' id='nav-next'>{e(t('nav_next'))} \u2192</button>"
+        f"<button type='button' id='nav-full'>{e(t('nav_fullscreen'))}</button></nav>"
+    )
+    body = (
+        f"<h1 class='visually-hidden'>{e(title)}</h1>"
+        f"<main id='deck'>{''.join(c.html() for c in cards)}</main>{nav}"
+        "<p id='live' class='visually-hidden' role='status' aria-live='polite'></p>"
+    )
     return _page(d, title, body, cls="presenter", data=data, script=True)
 
 
@@ -83,19 +107,23 @@ def message_page(d: Dashboard, text: str) -> str:
     return _page(d, d.instrument.title, body, cls="plain")
 
 
-def _form(action: str, button: str, fields: dict[str, str] | None = None, *,
-          cls: str = "") -> str:
-    hidden = "".join(f"<input type='hidden' name='{e(k)}' value='{e(v)}'>"
-                     for k, v in (fields or {}).items())
-    return (f"<form method='post' action='{e(action)}' class='inline {cls}'>{hidden}"
-            f"<button type='submit'>{e(button)}</button></form>")
+def _form(action: str, button: str, fields: dict[str, str] | None = None, *, cls: str = "") -> str:
+    hidden = "".join(f"<input type='hidden' name='{e(k)}' value='{e(v)}'>" for k, v in (fields or {}).items())
+    return (
+        f"<form method='post' action='{e(action)}' class='inline {cls}'>{hidden}"
+        f"<button type='submit'>{e(button)}</button></form>"
+    )
 
 
 def _select(name: str, label: str, options: list[tuple[str, str]], chosen: str | None) -> str:
-    opts = "".join(f"<option value='{e(v)}'{' selected' if v == (chosen or '') else ''}>{e(text)}"
-                   "</option>" for v, text in options)
-    return (f"<p><label for='{e(name)}'>{e(label)}</label> "
-            f"<select id='{e(name)}' name='{e(name)}'>{opts}</select></p>")
+    opts = "".join(
+        f"<option value='{e(v)}'{' selected' if v == (chosen or '') else ''}>{e(text)}</option>"
+        for v, text in options
+    )
+    return (
+        f"<p><label for='{e(name)}'>{e(label)}</label> "
+        f"<select id='{e(name)}' name='{e(name)}'>{opts}</select></p>"
+    )
 
 
 def control_page(d: Dashboard, *, message: str = "", pages: int = 1) -> str:
@@ -109,33 +137,45 @@ def control_page(d: Dashboard, *, message: str = "", pages: int = 1) -> str:
         parts.append(f"<p class='flash' role='status'>{e(message)}</p>")
     parts.append(f"<p><a href='./'>{e(t('control_presenter'))}</a></p>")
     # collection
-    parts.append(f"<section aria-labelledby='c-coll'><h2 id='c-coll'>{e(t('control_collection'))}"
-                 f"</h2><p>{e(t('collection_is_open' if is_open else 'collection_is_closed'))}</p>"
-                 + _form("control/collection",
-                         t("collection_close" if is_open else "collection_open"),
-                         {"open": "0" if is_open else "1"}) + "</section>")
+    parts.append(
+        f"<section aria-labelledby='c-coll'><h2 id='c-coll'>{e(t('control_collection'))}"
+        f"</h2><p>{e(t('collection_is_open' if is_open else 'collection_is_closed'))}</p>"
+        + _form(
+            "control/collection",
+            t("collection_close" if is_open else "collection_open"),
+            {"open": "0" if is_open else "1"},
+        )
+        + "</section>"
+    )
     # what the projector shows
     items = [("", t("statement_off"))] + [(i.id, _short(i.text)) for i in d.instrument.items]
-    others = [("", t("compare_off"))] + [(c, c) for c in d.store.cohorts()
-                                          if c != d.settings.cohort]
-    parts.append(f"<section aria-labelledby='c-show'><h2 id='c-show'>{e(t('control_show'))}</h2>"
-                 "<form method='post' action='control/show'>"
-                 + _select("statement", t("statement_choose"), items, d.choices.statement)
-                 + _select("compare", t("compare_choose"), others, d.choices.compare_cohort)
-                 + f"<button type='submit'>{e(t('apply'))}</button></form></section>")
+    others = [("", t("compare_off"))] + [(c, c) for c in d.store.cohorts() if c != d.settings.cohort]
+    parts.append(
+        f"<section aria-labelledby='c-show'><h2 id='c-show'>{e(t('control_show'))}</h2>"
+        "<form method='post' action='control/show'>"
+        + _select("statement", t("statement_choose"), items, d.choices.statement)
+        + _select("compare", t("compare_choose"), others, d.choices.compare_cohort)
+        + f"<button type='submit'>{e(t('apply'))}</button></form></section>"
+    )
     parts.append(_comments_section(d))
     # exports
     links = [f"<li><a href='export/slides.html' download>{e(t('export_slides'))}</a></li>"]
-    links += [f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}</a></li>"
-              for i in range(1, pages + 1)]
-    parts.append(f"<section aria-labelledby='c-exp'><h2 id='c-exp'>{e(t('exports_heading'))}</h2>"
-                 f"<ul>{''.join(links)}</ul></section>")
+    links += [
+        f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}</a></li>"
+        for i in range(1, pages + 1)
+    ]
+    parts.append(
+        f"<section aria-labelledby='c-exp'><h2 id='c-exp'>{e(t('exports_heading'))}</h2>"
+        f"<ul>{''.join(links)}</ul></section>"
+    )
     if d.settings.cohort:  # clearing needs a workshop code: never "everything"
         n, drafts = counts(d)
-        parts.append(f"<section aria-labelledby='c-clear'><h2 id='c-clear'>"
-                     f"{e(t('clear_heading'))}</h2>"
-                     + _form("control/clear", t("clear_button", n=n, d=drafts, cohort=cohort))
-                     + "</section>")
+        parts.append(
+            f"<section aria-labelledby='c-clear'><h2 id='c-clear'>"
+            f"{e(t('clear_heading'))}</h2>"
+            + _form("control/clear", t("clear_button", n=n, d=drafts, cohort=cohort))
+            + "</section>"
+        )
     title = t("control_heading")
     return _page(d, title, "<main class='control'>" + "".join(parts) + "</main>", cls="plain")
 
@@ -147,16 +187,22 @@ def _comments_section(d: Dashboard) -> str:
     for p in pending:
         action = t("comment_unhide") if p.hidden else t("comment_hide")
         mark = f" <em>({e(t('comment_hidden'))})</em>" if p.hidden else ""
-        rows.append(f"<li><span class='comment-text'>{e(p.text)}</span>{mark} "
-                    + _form("control/comment", action,
-                            {"handle": p.handle, "hide": "0" if p.hidden else "1"}) + "</li>")
+        rows.append(
+            f"<li><span class='comment-text'>{e(p.text)}</span>{mark} "
+            + _form("control/comment", action, {"handle": p.handle, "hide": "0" if p.hidden else "1"})
+            + "</li>"
+        )
     approved = sum(not p.hidden for p in pending)
-    release = (_form("control/release", t("release_button", n=approved)) if approved >= k
-               else f"<p>{e(t('release_wait', k=k, n=approved))}</p>")
-    listing = (f"<ul class='preview'>{''.join(rows)}</ul>" if rows
-               else f"<p>{e(t('preview_none'))}</p>")
-    return (f"<section aria-labelledby='c-com'><h2 id='c-com'>{e(t('preview_heading'))}</h2>"
-            f"<p>{e(t('preview_hint'))}</p>{listing}{release}</section>")
+    release = (
+        _form("control/release", t("release_button", n=approved))
+        if approved >= k
+        else f"<p>{e(t('release_wait', k=k, n=approved))}</p>"
+    )
+    listing = f"<ul class='preview'>{''.join(rows)}</ul>" if rows else f"<p>{e(t('preview_none'))}</p>"
+    return (
+        f"<section aria-labelledby='c-com'><h2 id='c-com'>{e(t('preview_heading'))}</h2>"
+        f"<p>{e(t('preview_hint'))}</p>{listing}{release}</section>"
+    )
 
 
 def counts(d: Dashboard) -> tuple[int, int]:
@@ -171,11 +217,12 @@ def confirm_clear_page(d: Dashboard) -> str:
     t = d.t
     n, drafts = counts(d)
     cohort = d.settings.cohort or "-"
-    body = (f"<main class='control'><h1>{e(t('clear_heading'))}</h1>"
-            f"<p>{e(t('clear_confirm', n=n, d=drafts, cohort=cohort))}</p>"
-            + _form("control/clear/confirm", t("clear_yes"), {"n": str(n), "d": str(drafts)},
-                    cls="danger")
-            + f"<p><a href='control'>{e(t('clear_no'))}</a></p></main>")
+    body = (
+        f"<main class='control'><h1>{e(t('clear_heading'))}</h1>"
+        f"<p>{e(t('clear_confirm', n=n, d=drafts, cohort=cohort))}</p>"
+        + _form("control/clear/confirm", t("clear_yes"), {"n": str(n), "d": str(drafts)}, cls="danger")
+        + f"<p><a href='control'>{e(t('clear_no'))}</a></p></main>"
+    )
     return _page(d, t("clear_heading"), body, cls="plain")
 
 

@@ -27,10 +27,12 @@ from tests.helpers import ZBAR, axe_violations
 
 pytestmark = pytest.mark.browser
 TOKEN = "dash-browser-token"
-JOIN = "http://192.0.2.7:8866/?cohort=ROOM1&token=Ab_3-x"   # never contacted (--no-join-check)
+JOIN = "http://192.0.2.7:8866/?cohort=ROOM1&token=Ab_3-x"  # never contacted (--no-join-check)
 UPDATE_MS = 20_000
-LONG = ("Das war ein sehr langer und ausführlicher Kommentar über Netzwerke, Geselligkeit, "
-        "Gespräche und all die Dinge, die man in einem Workshop so erlebt. ") * 3
+LONG = (
+    "Das war ein sehr langer und ausführlicher Kommentar über Netzwerke, Geselligkeit, "
+    "Gespräche und all die Dinge, die man in einem Workshop so erlebt. "
+) * 3
 
 # the boxes of every visible text-bearing element of the shown card: overlaps, overflow, sizes
 MEASURE = """() => {
@@ -86,9 +88,24 @@ def projector(chromium_browser):
 
 
 def _serve(served, db, lang, *extra):
-    return served("dashboard", db=db, args=["--cohort", "ROOM1", "--lang", lang, "--token", TOKEN,
-                                            "--survey-url", JOIN, "--no-join-check",
-                                            "--interval", "1", *extra])
+    return served(
+        "dashboard",
+        db=db,
+        args=[
+            "--cohort",
+            "ROOM1",
+            "--lang",
+            lang,
+            "--token",
+            TOKEN,
+            "--survey-url",
+            JOIN,
+            "--no-join-check",
+            "--interval",
+            "1",
+            *extra,
+        ],
+    )
 
 
 def _walk(page, artifacts, tag):
@@ -124,19 +141,23 @@ def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang
     page.screenshot(path=str(artifacts / f"dashboard-{lang}-join.png"))
     shot = artifacts / f"dashboard-{lang}-qr.png"
     page.locator(".qr svg").screenshot(path=str(shot))
-    out = subprocess.run([ZBAR, "--raw", "-q", str(shot)], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([ZBAR, "--raw", "-q", str(shot)], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == JOIN, out.stderr
     # a room of 12, one group too small, a long comment: every card measured
-    _add(db, 9, seed=2, roles=["sales"] * 5 + ["research"] * 3 + ["student"],
-         comments=[LONG, "short one", "merci", LONG.upper(), "<b>x</b>", "fine", LONG[::-1],
-                   "ok", "good"])
+    _add(
+        db,
+        9,
+        seed=2,
+        roles=["sales"] * 5 + ["research"] * 3 + ["student"],
+        comments=[LONG, "short one", "merci", LONG.upper(), "<b>x</b>", "fine", LONG[::-1], "ok", "good"],
+    )
     page.locator("#netsoc-count[data-n='12']").wait_for(state="attached", timeout=UPDATE_MS)
-    assert page.request.post(server.url + "control/release").ok      # the facilitator reveals
-    _add(db, 6, seed=5, cohort="EARLIER-1")                           # an earlier workshop
+    assert page.request.post(server.url + "control/release").ok  # the facilitator reveals
+    _add(db, 6, seed=5, cohort="EARLIER-1")  # an earlier workshop
     longest = max(load_instrument().items, key=lambda i: len(i.text)).id
-    assert page.request.post(server.url + "control/show",
-                             form={"statement": longest, "compare": "EARLIER-1"}).ok
+    assert page.request.post(
+        server.url + "control/show", form={"statement": longest, "compare": "EARLIER-1"}
+    ).ok
     page.locator("[data-card='compare']").wait_for(state="attached", timeout=UPDATE_MS)
     page.locator("[data-card='comments-2']").wait_for(state="attached", timeout=UPDATE_MS)
     assert page.locator("html").get_attribute("lang") == lang
@@ -149,15 +170,28 @@ def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang
 def test_keys_auto_advance_comments_and_accessibility(projector, served, tmp_path, artifacts):
     page = projector
     db = tmp_path / "room.sqlite"
-    _add(db, 10, seed=3, roles=["sales"] * 10,
-         comments=["keep me 1", "keep me 2", "HIDE THIS ONE", "keep me 3", "keep me 4",
-                   "keep me 5", "<script>window.__pwned = 1</script>"])
+    _add(
+        db,
+        10,
+        seed=3,
+        roles=["sales"] * 10,
+        comments=[
+            "keep me 1",
+            "keep me 2",
+            "HIDE THIS ONE",
+            "keep me 3",
+            "keep me 4",
+            "keep me 5",
+            "<script>window.__pwned = 1</script>",
+        ],
+    )
     server = _serve(served, db, "en", "--advance", "2")
     page.goto(server.url + f"?token={TOKEN}")
     pos = page.locator("#nav-pos")
     first = pos.inner_text()
-    page.wait_for_function("(t) => document.getElementById('nav-pos').innerText !== t",
-                           arg=first, timeout=UPDATE_MS)           # auto-advance
+    page.wait_for_function(
+        "(t) => document.getElementById('nav-pos').innerText !== t", arg=first, timeout=UPDATE_MS
+    )  # auto-advance
     page.locator("#nav-pause").click()
     assert page.locator("#nav-pause").get_attribute("aria-pressed") == "true"
     shown = pos.inner_text()
@@ -176,14 +210,15 @@ def test_keys_auto_advance_comments_and_accessibility(projector, served, tmp_pat
     control.get_by_role("status").wait_for()
     assert "comments revealed" in control.get_by_role("status").inner_text()
     control.close()
-    page.wait_for_function("() => document.querySelector(\"[data-card^='comments-']\") !== null",
-                           timeout=UPDATE_MS)
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-card^='comments-']\") !== null", timeout=UPDATE_MS
+    )
     deck = page.locator("#deck").text_content()
     assert "keep me 3" in deck and "<script>window.__pwned = 1</script>" in deck
     assert "HIDE THIS ONE" not in page.content()
     assert page.evaluate("window.__pwned") is None
     page.keyboard.press("End")
-    page.keyboard.press("ArrowLeft")                          # the comments card, on screen
+    page.keyboard.press("ArrowLeft")  # the comments card, on screen
     assert "keep me" in page.locator("[data-card='comments-1']").inner_text()
     page.screenshot(path=str(artifacts / "dashboard-comments.png"))
     slides = page.request.get(server.url + "export/slides.html").text()
@@ -194,8 +229,8 @@ def test_keys_auto_advance_comments_and_accessibility(projector, served, tmp_pat
 def test_exported_slides_run_offline(projector):
     # the deck carries reveal.js itself: with every outside request aborted
     # (projector fails on any attempt) it still becomes a running slide show
-    from netsoc.dashboard.panels import Panel
     from netsoc.dashboard.export import slides_html
+    from netsoc.dashboard.panels import Panel
 
     deck = slides_html(title="Room", cards=[Panel("x", "A card", "<p>fine</p>")])
     projector.set_content(deck)

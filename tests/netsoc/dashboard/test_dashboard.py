@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from analysis.demo import make_demo
 from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_app, settings_from_env
+from netsoc.dashboard.join import JoinCheck, join_problem
 from netsoc.dashboard.release import grid_counts, published
 from netsoc.dashboard.view import deck
-from netsoc.dashboard.join import JoinCheck, join_problem
 from survey.errors import NetsocError
 from survey.store import open_store
 from tests.helpers import keyed_answers
@@ -72,8 +72,8 @@ def test_batches_of_k_from_the_earliest_responses(store):
 
 
 def test_nothing_but_the_join_screen_below_k(store):
-    for i in range(4):
-        _submit(store, 4, 2, comment="hi")
+    for _ in range(4):
+        _submit(store, 4, 2, comment="early bird remark")
     d, client = _client(store, survey_url="http://127.0.0.1:9/?cohort=W1")
     html = _cards(client)
     assert re.findall(r"data-card='([^']+)'", html) == ["join"]
@@ -86,8 +86,10 @@ def test_nothing_but_the_join_screen_below_k(store):
 def test_the_attack_one_newcomer_in_a_known_room_cannot_be_told(store, instrument):
     """A viewer knows the room (10 people, every answer) and sees the dashboard before and after
     one more person submits, with extreme scores, a role nobody else has and a comment."""
-    roles = lambda n: pd.Categorical(["sales"] * n, categories=list(  # noqa: E731
-        instrument.choice_fields["role"].options))
+
+    def roles(n):
+        return pd.Categorical(["sales"] * n, categories=list(instrument.choice_fields["role"].options))
+
     _fill(store, 10, role=roles)
     d, client = _client(store)
     for _ in range(5):
@@ -96,9 +98,12 @@ def test_the_attack_one_newcomer_in_a_known_room_cannot_be_told(store, instrumen
     before = (_cards(client), client.get("/export/slides.html").text)
     newcomer = _submit(store, 5, 1, role="research", comment="newcomer was here")
     after_cards = _cards(client)
+
     # the charts are the same batch: the count moved, nothing else did
-    strip = lambda h: re.sub(r"<div><dt>.*?</dl>|<p class='big-count'>.*?</p>|"  # noqa: E731
-                             r"<p class='note'>The charts show.*?</p>", "", h)
+    def strip(html):
+        live = r"<div><dt>.*?</dl>|<p class='big-count'>.*?</p>|<p class='note'>The charts show.*?</p>"
+        return re.sub(live, "", html)
+
     assert strip(after_cards) == strip(before[0])
     assert "data-n='16'" in after_cards
     assert "newcomer was here" not in after_cards
@@ -148,8 +153,12 @@ def test_hidden_comment_is_never_shown_and_release_is_random_and_escaped(store):
     assert "&lt;script&gt;" in control and "<script>alert" not in control  # private preview
     assert all(t not in _cards(client) for t in texts[:6])  # nothing projected yet
     secret = next(p for p in d.pending() if p.text == "comment number 3")
-    assert client.post("/control/comment", data={"handle": secret.handle, "hide": "1"},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/control/comment", data={"handle": secret.handle, "hide": "1"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     assert client.post("/control/release").status_code == 200
     shown = d.released_comments()
     assert sorted(shown) == sorted(t for t in texts if t != "comment number 3")
@@ -179,8 +188,7 @@ def test_every_page_needs_the_dashboards_token(store):
     assert "samesite=strict" in r.headers["set-cookie"].lower()
     assert client.get("/control").status_code == 200
     # a form posted from another site is refused
-    r = client.post("/control/collection", data={"open": "0"},
-                    headers={"origin": "http://evil.example"})
+    r = client.post("/control/collection", data={"open": "0"}, headers={"origin": "http://evil.example"})
     assert r.status_code == 403 and store.collection_open("W1")
 
 
@@ -200,7 +208,7 @@ def test_collection_choices_and_clearing_with_confirmation(store):
     client.post("/control/show", data={"statement": statement, "compare": "W0"})
     names = re.findall(r"data-card='([^']+)'", _cards(client))
     assert "statement" in names and "compare" in names
-    _fill(store, 4, seed=3, cohort="W2")   # too small to compare: said so, nothing shown
+    _fill(store, 4, seed=3, cohort="W2")  # too small to compare: said so, nothing shown
     client.post("/control/show", data={"statement": "", "compare": "W2"})
     compare = _cards(client).split("data-card='compare'")[1].split("</section>")[0]
     assert "W2 has fewer than 5 answers" in compare and "<table" not in compare
@@ -240,10 +248,8 @@ def test_join_problems_are_named(tmp_path):
         port = s.getsockname()[1]
         assert join_problem(f"http://127.0.0.1:{port}/")[0] == "join_warning_unreachable"
         s.listen()
-        assert join_problem(f"http://127.0.0.1:{port}/") == ("join_warning_loopback",
-                                                             f"127.0.0.1:{port}")
-        assert join_problem(f"http://127.0.0.1:{port}/", own_port=port)[0] == \
-            "join_warning_unreachable"
+        assert join_problem(f"http://127.0.0.1:{port}/") == ("join_warning_loopback", f"127.0.0.1:{port}")
+        assert join_problem(f"http://127.0.0.1:{port}/", own_port=port)[0] == "join_warning_unreachable"
 
 
 def test_the_projector_warns_about_a_loopback_join_address(store):
@@ -260,8 +266,9 @@ def test_the_projector_warns_about_a_loopback_join_address(store):
 
 
 # --------------------------------------------------------------- languages and numbers
-@pytest.mark.parametrize(("lang", "words"), [("de", ["Profile im Raum", "Zweck"]),
-                                             ("fr", ["But", "réseautage"])])
+@pytest.mark.parametrize(
+    ("lang", "words"), [("de", ["Profile im Raum", "Zweck"]), ("fr", ["But", "réseautage"])]
+)
 def test_every_text_in_the_dashboard_language_with_local_numbers(store, lang, words):
     _fill(store, 10)
     d, client = _client(store, lang=lang)
@@ -280,7 +287,7 @@ def test_room_over_norms_only_with_real_norms_and_in_the_dashboard_language(stor
     assert norms_for(instrument).synthetic  # the shipped norms are an illustration
     _fill(store, 12)
     d, client = _client(store, lang="de")
-    assert "data-card='norms'" not in _cards(client)      # not projected by default
+    assert "data-card='norms'" not in _cards(client)  # not projected by default
     d, client = _client(store, lang="de", illustration_norms=True)
     card = _cards(client).split("data-card='norms'")[1].split("</section>")[0]
     text = re.sub(r"<[^>]+>", " ", card)
@@ -294,8 +301,14 @@ def test_room_over_norms_only_with_real_norms_and_in_the_dashboard_language(stor
 
 # --------------------------------------------------------------- settings and command line
 def test_settings_from_env_and_query_string():
-    s = settings_from_env({"NETSOC_COHORT": "WS-A", "NETSOC_DASHBOARD_K": "7",
-                           "NETSOC_DASHBOARD_INTERVAL": "1.5", "QUERY_STRING": "cohort=WS-B&x=1"})
+    s = settings_from_env(
+        {
+            "NETSOC_COHORT": "WS-A",
+            "NETSOC_DASHBOARD_K": "7",
+            "NETSOC_DASHBOARD_INTERVAL": "1.5",
+            "QUERY_STRING": "cohort=WS-B&x=1",
+        }
+    )
     assert (s.cohort, s.min_group_size, s.interval, s.group_field) == ("WS-A", 7, 1.5, "role")
     assert settings_from_env({"QUERY_STRING": "cohort=WS-B"}).cohort == "WS-B"
     assert settings_from_env({"QUERY_STRING": "cohort=%3Cscript%3E"}).cohort is None
@@ -333,9 +346,14 @@ def test_dashboard_notebook_runs_with_papermill(tmp_path, instrument):
     with open_store(db, instrument=instrument) as s:
         _fill(s, 9, cohort="NB")
     out = tmp_path / "dash.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "03_workshop_dashboard.ipynb"), str(out),
-                        parameters=dict(db=db, cohort="NB", serve=False),
-                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "03_workshop_dashboard.ipynb"),
+        str(out),
+        parameters=dict(db=db, cohort="NB", serve=False),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     nb = nbformat.read(out, as_version=4)
     outs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not [o for o in outs if o.get("name") == "stderr" or o["output_type"] == "error"]

@@ -31,7 +31,7 @@ def test_the_command_warns_when_the_join_address_cannot_work(tmp_path, instrumen
         df = make_demo(n=3, seed=1, instrument=instrument)
         df["cohort"] = "WS-1"
         store.import_frame(df, source="test")
-    with socket.socket() as s:          # a port where nothing listens
+    with socket.socket() as s:  # a port where nothing listens
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]
     args = ["--cohort", "WS-1", "--token", TOKEN, "--survey-url", f"http://127.0.0.1:{dead}/"]
@@ -41,11 +41,11 @@ def test_the_command_warns_when_the_join_address_cannot_work(tmp_path, instrumen
         assert status == 200
         cards = json.loads(body)["html"]
         assert f"Nothing answers at 127.0.0.1:{dead}" in cards and "role='alert'" in cards
-        for _ in range(5):                # five refusals of one kind from one client ...
+        for _ in range(5):  # five refusals of one kind from one client ...
             assert _get(server.port, "/control")[0] == 403
         time.sleep(0.5)
         log = server.log_text()
     assert "presenter view:  http://127.0.0.1:" in log and f"?token={TOKEN}" in log
     assert f"warning: Nothing answers at 127.0.0.1:{dead}" in log
-    assert log.count("dashboard refused a visitor without the token") == 1   # ... one line
+    assert log.count("dashboard refused a visitor without the token") == 1  # ... one line
     assert "Traceback" not in log

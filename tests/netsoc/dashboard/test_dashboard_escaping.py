@@ -21,8 +21,7 @@ TOKEN = "escape-token-1"
 def test_hostile_comments_are_text_in_preview_projector_and_slides(tmp_path, instrument):
     with open_store(tmp_path / "d.sqlite", instrument=instrument) as store:
         for text in HOSTILE + ["=1+1", "plain"]:
-            store.submit(keyed_answers(instrument, 4, 2, consent=True) | {"comment": text},
-                         cohort="W1")
+            store.submit(keyed_answers(instrument, 4, 2, consent=True) | {"comment": text}, cohort="W1")
         df = make_demo(n=2, seed=3, instrument=instrument)
         df["cohort"] = "W1"
         store.import_frame(df, source="test")

@@ -26,8 +26,7 @@ def _room(tmp_path, instrument, n=30):
     df["cohort"] = "W1"
     df["comment"] = [f"comment {i:02d} " + "words " * (i * 7 % 150) for i in range(n)]
     store.import_frame(df, source="test")
-    settings = DashboardSettings(db=store.url, cohort="W1", token=TOKEN, survey_url=JOIN,
-                                 check_join=False)
+    settings = DashboardSettings(db=store.url, cohort="W1", token=TOKEN, survey_url=JOIN, check_join=False)
     return store, Dashboard(store, settings)
 
 
@@ -43,8 +42,8 @@ def test_slides_and_png_carry_every_comment_and_the_qr_code(tmp_path, instrument
     text = slides.text
     assert all(c.strip() in text for c in comments)
     pages = re.findall(r"data-card='(comments-\d+)'", text)
-    assert len(pages) > 1                                   # paginated, none left out
-    assert 'class="segno"' in text and "192.0.2.7:8866" in text   # the join code
+    assert len(pages) > 1  # paginated, none left out
+    assert 'class="segno"' in text and "192.0.2.7:8866" in text  # the join code
     png_pages = png_comment_pages(comments)
     assert sum(len(p) for p in png_pages) == 30 and len(png_pages) > 1
     control = client.get("/control").text
@@ -67,8 +66,7 @@ def test_png_join_code_decodes(tmp_path, instrument):
     img = imread(io.BytesIO(png))[..., :3].mean(axis=2)
     path = tmp_path / "p.png"
     path.write_bytes(png)
-    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == JOIN and img.shape[0] == 900
     store.close()
 
@@ -84,7 +82,7 @@ def test_png_is_cached_per_version_and_rate_limited_per_viewer(tmp_path, instrum
     assert again.status_code == 429 and "Please wait" in again.text
     assert int(again.headers["retry-after"]) >= 1
     assert png_page(d, 1, key=(d.version(), d.choices, (), d.language)) == first.content
-    assert PNG_CACHE.builds == before + 1                   # the same version: drawn once
+    assert PNG_CACHE.builds == before + 1  # the same version: drawn once
     store.close()
 
 

@@ -19,8 +19,10 @@ WRITERS = 8
 PER_WRITER = 60
 
 
-@pytest.mark.fault("store: 8 concurrent writers while the dashboard reads",
-                   expect="no errors, counts only grow, final count exact")
+@pytest.mark.fault(
+    "store: 8 concurrent writers while the dashboard reads",
+    expect="no errors, counts only grow, final count exact",
+)
 def test_dashboard_reads_while_eight_processes_write(tmp_path, instrument):
     path, go = tmp_path / "live.sqlite", tmp_path / "go"
     procs = [spawn_writer(path, w, PER_WRITER, go) for w in range(WRITERS)]

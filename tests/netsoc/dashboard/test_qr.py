@@ -46,8 +46,10 @@ def test_segno_png_decodes(tmp_path: Path) -> None:
 
 def test_address_carries_the_cohort_and_keeps_the_token() -> None:
     assert survey_address("http://127.0.0.1:8866/", "WS-2026") == "http://127.0.0.1:8866/?cohort=WS-2026"
-    assert survey_address("http://127.0.0.1:8866/?token=t1", "WS 2") == \
-        "http://127.0.0.1:8866/?token=t1&cohort=WS+2"
+    assert (
+        survey_address("http://127.0.0.1:8866/?token=t1", "WS 2")
+        == "http://127.0.0.1:8866/?token=t1&cohort=WS+2"
+    )
     wild = survey_address("http://0.0.0.0:8866/?cohort=A")
     assert "0.0.0.0" not in wild and wild.endswith(":8866/?cohort=A")
     assert short_address("https://www.example.org/?cohort=A") == "example.org?cohort=A"
@@ -82,8 +84,7 @@ def test_survey_public_passes_the_qr_echo(monkeypatch: pytest.MonkeyPatch, tmp_p
 
     monkeypatch.setattr(serve, "serve_survey", fake_serve_survey)
     db = str(tmp_path / "s.sqlite")
-    args = build_parser().parse_args(["survey", "--public", "--cohort", "WS-2026", "--db", db,
-                                      "--create"])
+    args = build_parser().parse_args(["survey", "--public", "--cohort", "WS-2026", "--db", db, "--create"])
     assert args.func(args) == 0
     assert seen["echo"] is survey_cmd._echo_with_qr
     args = build_parser().parse_args(["survey", "--db", db])
@@ -102,10 +103,28 @@ def test_netsoc_survey_public_prints_a_decodable_qr(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "netsoc", "survey", "--public", "--port", str(port),
-           "--cohort", "WS-2026", "--db", str(tmp_path / "s.sqlite"), "--create"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "netsoc",
+        "survey",
+        "--public",
+        "--port",
+        str(port),
+        "--cohort",
+        "WS-2026",
+        "--db",
+        str(tmp_path / "s.sqlite"),
+        "--create",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     lines: list[str] = []
     done = threading.Event()
 
@@ -129,6 +148,6 @@ def test_netsoc_survey_public_prints_a_decodable_qr(tmp_path: Path) -> None:
     url = join.removeprefix("Participants join at: ")
     assert url.startswith(f"http://127.0.0.1:{port}/?cohort=WS-2026&token=")
     start = lines.index(join) + 1
-    drawing = "\n".join(lines[start:lines.index(lines[-1])])
+    drawing = "\n".join(lines[start : lines.index(lines[-1])])
     assert decode_matrix(terminal_matrix(drawing), tmp_path) == url
     assert lines[-1] == f"(short: {short_address(url)})"
