@@ -1,23 +1,23 @@
-"""Benchmark the questionnaire's server side: CPU per page change (issue 11, point 2).
+"""The survey server's work per message, in process: ``python bench/bench_form.py``.
 
-A page change may cost the server at most 20 ms of CPU.  Measured as process
-CPU time (``time.process_time``) of pressing Next in the widget view, with the
-real model, real widgets (the anywidget radio groups) and a real SQLite store
-shared by all sessions as a server shares it (``survey_app(store=...)``):
+What one form message costs the server apart from HTTP: verify the token,
+rebuild the participant's :class:`~netsoc.form.model.SurveyModel` from the
+token and the draft in the store, apply the page's answers, validate, save
+the draft, reply with a new token (:meth:`netsoc.server.participant.Participants.handle`),
+with a real SQLite store.  Process CPU time (``time.process_time``) over many
+seeded participants:
 
-1. ``Next, first visit``: validate the page, save the draft, build the next
-   page's widgets (8 radio groups) and show it - median and p95 over every page
-   of many participants with seeded answers.
-2. ``Next/Back, revisit``: a page already built (widgets are reused).
-3. ``questionnaire without feedback``: one participant from opening the form to
-   the last page (the feedback page is in ``bench_feedback.py``).
+1. a page change (Next with a page of answers): median and p95;
+2. submit with feedback (the feedback page's numbers and figures);
+3. the whole questionnaire of one participant (messages only).
 
-Run: ``.venv/bin/python bench/bench_form.py`` (``NETSOC_BENCH_QUICK=1`` for
-fewer participants).  Prints a table and writes ``bench/results/form.json``.
+The HTTP stack's share is in ``bench_room.py`` (a real server).  Prints a
+table and writes ``bench/results/form.json``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -25,61 +25,67 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import QUICK, Figure, emit  # noqa: E402
 
-PARTICIPANTS = 5 if QUICK else 40
-PAGE_TARGET_MS = 20.0
+PARTICIPANTS = 5 if QUICK else 60
 
 
-def _cpu(fn) -> float:
-    t0 = time.process_time()
-    fn()
-    return time.process_time() - t0
-
-
-def main() -> None:
-    from netsoc.form.view import survey_app
-    from netsoc.form.widgets import RadioGroup
+def main() -> int:
+    from netsoc.server.messages import parse_message
+    from netsoc.server.participant import Participants
     from survey.instrument import load_instrument
     from survey.store import open_store
 
     inst = load_instrument()
-    rng = np.random.default_rng(2026)
-    first, again, session = [], [], []
+    pages_cpu, submit_cpu, whole = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "bench.sqlite", instrument=inst)
-        survey_app(store=store, query={}, environ={}, instrument=inst, warm_up=False)  # imports
-        for _ in range(PARTICIPANTS):
-            t0 = time.process_time()
-            view = survey_app(store=store, query={"cohort": "BENCH"}, environ={},
-                              instrument=inst, warm_up=False)
-            view.model.consent(True)
-            while not view.model.is_last:
-                for qid in view.model.current.ids:
-                    w = view.inputs.get(qid)
-                    if isinstance(w, RadioGroup):
-                        w.value = w.options[int(rng.integers(len(w.options)))][0]
-                first.append(_cpu(view.next_button.click))
-            session.append(time.process_time() - t0)
-            for _ in range(3):
-                again.append(_cpu(view.back_button.click))
-                again.append(_cpu(view.next_button.click))
+        people = Participants(inst, lambda: store, "b" * 32, cohort="BENCH")
+        for i in range(PARTICIPANTS + 1):  # the first one warms caches and is not counted
+            rng = np.random.default_rng(i)
+            claims = people.new_claims("en", "BENCH", False)
+            token, pages = people.token(claims), people.model(claims).pages
+            seq, k, total = 0, 1, 0.0
+            while True:
+                seq += 1
+                kind, ids = pages[k].kind, pages[k].ids
+                answers = ({q: int(rng.integers(1, 6)) for q in ids} if kind == "items"
+                           else {"comment": f"p{i}"} if kind == "comment" else {})
+                last = k == len(pages) - 1
+                body = json.dumps({"type": "submit" if last else "page", "token": token,
+                                   "seq": seq, "page": k, "answers": answers, "go": "next",
+                                   "consent": k == 1}).encode()
+                t0 = time.process_time()
+                reply = people.handle(parse_message(body), "10.0.0.1")
+                cpu = time.process_time() - t0
+                total += cpu
+                token = reply["token"]
+                if i:
+                    (submit_cpu if last else pages_cpu).append(cpu)
+                if last:
+                    assert reply["state"] == "submitted", reply
+                    break
+                assert reply["page"] == k + 1, reply["errors"]
+                k += 1
+            if i:
+                whole.append(total)
+        assert store.count(cohort="BENCH") == PARTICIPANTS + 1
         store.close()
-    ms = 1000.0
+    ms = 1000
     figures = [
-        Figure("Next, first visit (median)", float(np.median(first)) * ms, "ms", PAGE_TARGET_MS,
-               note="validate + save draft + build 8 radio groups"),
-        Figure("Next, first visit (p95)", float(np.percentile(first, 95)) * ms, "ms",
-               PAGE_TARGET_MS),
-        Figure("Next/Back, revisit (p95)", float(np.percentile(again, 95)) * ms, "ms",
-               PAGE_TARGET_MS, note="page widgets reused"),
-        Figure("questionnaire without feedback (median)", float(np.median(session)), "s", 0.3,
-               note="open to last page; feedback: bench_feedback.py"),
+        Figure("page change (Next), median", float(np.median(pages_cpu)) * ms, "ms", target=3),
+        Figure("page change (Next), p95", float(np.percentile(pages_cpu, 95)) * ms, "ms"),
+        Figure("submit with feedback, median", float(np.median(submit_cpu)) * ms, "ms"),
+        Figure("whole questionnaire (messages), median", float(np.median(whole)) * ms, "ms",
+               target=30),
     ]
-    emit("form", figures, sizes={"participants": PARTICIPANTS, "pages": len(first)})
+    emit("form", figures, sizes={"participants": PARTICIPANTS, "store": "sqlite"})
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

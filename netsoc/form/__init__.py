@@ -1,23 +1,26 @@
-"""The participant's questionnaire: a widget-free model and a thin ipywidgets view.
+"""The participant's questionnaire: a widget-free model, its messages, and one front-end module.
 
-``SurveyModel`` (``netsoc.form.model``) holds pages, validation, navigation and
-submission and never imports ipywidgets.  ``SurveyView`` and ``survey_app``
-(``netsoc.form.view``) are imported lazily, so importing the model stays light.
+- :mod:`netsoc.form.model`: ``SurveyModel`` holds pages, validation,
+  navigation, drafts and the one submit (no widgets, no HTTP).
+- :mod:`netsoc.form.protocol`: the JSON description of the instrument and the
+  messages the front end sends, carried out on the model.
+- :mod:`netsoc.form.widget`: the form in JupyterLab (``survey_app``, an
+  anywidget); phones get the same module from ``netsoc survey``
+  (:mod:`netsoc.server.app`).  Imported lazily, so the model stays light.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from netsoc.form.model import Page, SurveyModel, build_pages, cohort_from_environ, resolve_cohort
+from netsoc.form.model import Page, SurveyModel, build_pages
 
-__all__ = ["Page", "SurveyModel", "SurveyView", "build_pages", "cohort_from_environ",
-           "resolve_cohort", "survey_app"]
+__all__ = ["Page", "SurveyModel", "SurveyForm", "build_pages", "survey_app"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("SurveyView", "survey_app"):
-        from netsoc.form import view
+    if name in ("SurveyForm", "survey_app"):
+        from netsoc.form import widget
 
-        return getattr(view, name)
+        return getattr(widget, name)
     raise AttributeError(f"module 'netsoc.form' has no attribute {name!r}")

@@ -21,18 +21,17 @@ Navigation (:meth:`SurveyModel.next`, :meth:`~SurveyModel.back`), page
 validation (:meth:`~SurveyModel.page_problems`, which reuses
 :func:`survey.validate.validate_answers`), draft saving and resuming, and
 submission exactly once all live here and are unit-tested without a browser.
-The view (:mod:`netsoc.form.view`) only renders the traits and calls these
-methods.  This module never imports ipywidgets.
+The hosts (:mod:`netsoc.form.widget` in JupyterLab, :mod:`netsoc.server` for
+phones) only carry messages (:mod:`netsoc.form.protocol`) to these methods.
+This module never imports ipywidgets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import time
-import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -48,9 +47,6 @@ __all__ = [
     "build_pages",
     "order_pages",
     "seed_for",
-    "cohort_from_environ",
-    "resolve_cohort",
-    "query_from_environ",
     "REQUIRED_MESSAGE",
     "STORE_DOWN_MESSAGE",
 ]
@@ -176,97 +172,6 @@ def seed_for(respondent_id: str) -> int:
     return int.from_bytes(hashlib.sha256(respondent_id.encode()).digest()[:4], "big") >> 1
 
 
-def query_from_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The page's query parameters as Voila passes them (``QUERY_STRING``).
-
-    The last value of a repeated parameter wins.
-    """
-    env = os.environ if environ is None else environ
-    pairs = urllib.parse.parse_qsl(env.get("QUERY_STRING", "") or "", keep_blank_values=True)
-    return dict(pairs)
-
-
-class CohortChoice(NamedTuple):
-    """Where a participant's answers are counted.
-
-    Attributes
-    ----------
-    cohort : str or None
-        The workshop code, or ``None``.
-    ask : bool
-        Whether the form asks the participant for a code (only when neither
-        the server nor the address named one).
-    note : str or None
-        A plain-text notice for the welcome page (not escaped): the code in
-        the address was ignored, and why.
-    """
-
-    cohort: str | None
-    ask: bool
-    note: str | None
-
-
-def resolve_cohort(instrument: Instrument, server: str | None = None,
-                   query: Mapping[str, str] | None = None) -> CohortChoice:
-    """Decide the workshop code from the server's setting and the address.
-
-    The server's code (``netsoc survey --cohort``) always wins: a different
-    ``?cohort=`` is reported as a link for another workshop and not adopted.
-    Without a server code a valid ``?cohort=`` is used; an invalid one is
-    ignored and does not open the free-text box either (the link named a
-    workshop, just not a valid one).  Only when neither names a code does the
-    form ask for one.
-
-    Parameters
-    ----------
-    instrument : Instrument
-    server : str, optional
-        The server's code; must be valid.
-    query : mapping, optional
-        The page's query parameters.
-
-    Returns
-    -------
-    CohortChoice
-
-    Raises
-    ------
-    ValueError
-        ``server`` is not a valid code.
-    """
-    spec = instrument.cohort
-    if server is not None and not spec.accepts(server):
-        raise ValueError(f"cohort: {server!r} does not match {spec.pattern} "
-                         f"(at most {spec.max_length} characters)")
-    given = (query or {}).get("cohort")
-    if given is not None and not given.strip():
-        given = None
-    if server is not None:
-        if given is not None and given != server:
-            note = instrument.ui.get("cohort_elsewhere") or (
-                "This link is for another workshop, so your answers are counted for this "
-                "one: {cohort}.")
-            return CohortChoice(server, False, note.format(cohort=server))
-        return CohortChoice(server, False, None)
-    if given is None:
-        return CohortChoice(None, True, None)
-    if not spec.accepts(given):
-        note = instrument.ui.get("cohort_ignored") or (
-            "The workshop code {code} in the address is not valid (letters, digits, - and _ "
-            "only) and was ignored.")
-        return CohortChoice(None, False, note.format(code=repr(given[:40])))
-    return CohortChoice(given, False, None)
-
-
-def cohort_from_environ(instrument: Instrument, environ: Mapping[str, str] | None = None
-                        ) -> CohortChoice:
-    """:func:`resolve_cohort` for Voila: the server's code in ``NETSOC_COHORT``,
-    the address in ``QUERY_STRING``."""
-    env = os.environ if environ is None else environ
-    return resolve_cohort(instrument, env.get("NETSOC_COHORT") or None,
-                          query_from_environ(env))
-
-
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -283,7 +188,7 @@ class SurveyModel(HasTraits):
         Without a store the form works but cannot save or submit.
     cohort : str, optional
         Workshop code fixed by the server or the page address (see
-        :func:`resolve_cohort`).
+        :func:`netsoc.session.choose_cohort`).
     ask_cohort : bool, optional
         Whether the fields page asks for a workshop code; default: only when
         ``cohort`` is not given.

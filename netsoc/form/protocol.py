@@ -197,7 +197,7 @@ def state_reply(model: SurveyModel, *, seq: int = 0, full: bool = False,
         "code": model.respondent_id if model.code_shown else "",
     }
     if model.taken and state is None:
-        out["state"] = "taken"
+        out["state"], out["message"] = "taken", ""  # the page itself says it
     if feedback is not None:
         out["feedback"] = dict(feedback)
     if full:

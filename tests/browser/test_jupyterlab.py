@@ -1,9 +1,11 @@
-"""The survey notebook works inside JupyterLab, not only in Voila.
+"""The survey notebook in JupyterLab: the same form module as on phones, as an anywidget.
 
 A real JupyterLab server on 127.0.0.1 (token required) opens a copy of
 ``01_take_survey.ipynb`` in headless Chromium, runs all cells from the menu,
-and the participant clicks through consent to the grouping questions.  The
-copy keeps autosave away from the committed notebook.
+and the participant clicks through consent to the grouping questions, where
+the form asks for the workshop code (none is set), then answers a page with
+the keyboard-accessible radio groups.  The copy keeps autosave away from the
+committed notebook.
 """
 
 from __future__ import annotations
@@ -57,10 +59,22 @@ def test_survey_runs_in_jupyterlab(lab, chromium_browser, artifacts):
         consent = page.locator(".netsoc-consent").first
         consent.wait_for(state="visible")
         page.screenshot(path=str(artifacts / "jupyterlab_survey.png"))
-        page.get_by_role("button", name="I agree to take part").click()
-        page.locator(".netsoc-progress").first.wait_for(state="visible")
+        consent.click()
+        page.locator(".netsoc-progressbar[value='1']").wait_for()
         page.locator(".netsoc-item-role").first.wait_for(state="visible")
-        page.screenshot(path=str(artifacts / "jupyterlab_survey_fields.png"))
+        page.locator(".netsoc-cohort").fill("LAB-1")  # asked: no workshop code is set
+        page.locator(".netsoc-next").click()
+        page.locator(".netsoc-progressbar[value='2']").wait_for()
+        first = page.locator("fieldset.netsoc-question").first
+        first.get_by_role("radio").nth(2).check()
+        assert first.get_by_role("radio").nth(2).is_checked()
+        page.screenshot(path=str(artifacts / "jupyterlab_survey_items.png"))
     finally:
         context.close()
     assert (ROOT / "notebooks" / "01_take_survey.ipynb").read_text().count('"outputs": []') >= 1
+    from survey.instrument import load_instrument
+    from survey.store import open_store
+
+    with open_store(db, instrument=load_instrument()) as store:
+        drafts = store.to_frame(include_drafts=True)
+    assert list(drafts["cohort"]) == ["LAB-1"]  # the draft saved on Next, with the typed code

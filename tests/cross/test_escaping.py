@@ -83,18 +83,13 @@ def _answers(instrument, i=0):
 def test_hostile_cohort_code_in_the_address(tmp_path, instrument, code):
     from urllib.parse import urlencode
 
-    from netsoc.form.view import survey_app
+    from netsoc.form.widget import survey_app
 
-    view = survey_app(
-        str(tmp_path / "s.sqlite"),
-        environ={"QUERY_STRING": urlencode({"cohort": code})},
-        instrument=instrument,
-        warm_up=False,
-    )
-    assert view.model.cohort is None  # refused: not a valid workshop code
-    shown = html_values(view)
-    assert_inert(shown, [])
-    assert "is not valid" in shown
+    form = survey_app(str(tmp_path / "s.sqlite"), query=urlencode({"cohort": code}),
+                      instrument=instrument)
+    assert form.model.cohort is None  # refused: not a valid workshop code
+    note = form.state["cohort"]["note"]  # drawn with textContent by form.js
+    assert "is not valid" in note and form.state["cohort"]["ask"] is False
 
 
 @pytest.mark.fault("escaping: typed text shown as markup", expect="shown as text, no tag or link")

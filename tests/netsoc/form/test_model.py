@@ -18,12 +18,10 @@ from netsoc.form.model import (
     build_pages,
     RESUME_ATTEMPTS,
     RESUME_LOCK_SECONDS,
-    CohortChoice,
-    cohort_from_environ,
     order_pages,
-    resolve_cohort,
     seed_for,
 )
+from netsoc.session import CohortChoice, choose_cohort
 from survey.store import open_store
 
 
@@ -172,7 +170,7 @@ def test_unreachable_store_keeps_answers_and_submit_can_be_retried(tmp_path, ins
     given = fill_all(m, rng)
     assert "could not be saved" in m.message  # autosave failed, navigation went on
     assert m.submit() is None
-    assert m.message == STORE_DOWN_MESSAGE and m.state == "active"
+    assert m.message == m.text("store_down", STORE_DOWN_MESSAGE) and m.state == "active"
     assert all(m.answers[k] == v for k, v in given.items())
     where[0] = tmp_path / "ok.sqlite"
     rid = m.submit()
@@ -222,7 +220,7 @@ def test_resume_with_unknown_code_explains(instrument, store):
 def test_no_store_configured_still_navigates(instrument, rng):
     m = SurveyModel(instrument)
     fill_all(m, rng)
-    assert m.submit() is None and m.message == STORE_DOWN_MESSAGE
+    assert m.submit() is None and m.message == m.text("store_down", STORE_DOWN_MESSAGE)
 
 
 def test_peer_responses_exclude_self_and_other_cohorts(instrument, store, rng):
@@ -238,41 +236,15 @@ def test_peer_responses_exclude_self_and_other_cohorts(instrument, store, rng):
     assert m.respondent_id not in set(peers["respondent_id"])
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"QUERY_STRING": "cohort=WS-7"}, ("WS-7", False)),
-    ({"QUERY_STRING": "", "NETSOC_COHORT": "W2"}, ("W2", False)),
-    ({"QUERY_STRING": "x=1&cohort=W2", "NETSOC_COHORT": "W2"}, ("W2", False)),
-    ({}, (None, True)),
-])
-def test_cohort_from_the_page_address(instrument, env, expected):
-    choice = cohort_from_environ(instrument, env)
-    assert (choice.cohort, choice.ask) == expected and choice.note is None
-
-
-def test_the_servers_workshop_code_wins_over_the_address(instrument):
-    # issue 12: `netsoc survey --cohort WS-A` opened as ?cohort=WS-B stays WS-A
-    choice = resolve_cohort(instrument, "WS-A", {"cohort": "WS-B"})
-    assert choice.cohort == "WS-A" and choice.ask is False
-    assert "link is for another workshop" in choice.note and "WS-B" not in choice.note
-    assert resolve_cohort(instrument, "WS-A", {"cohort": "WS-A"}) == CohortChoice("WS-A", False, None)
-    # an invalid ?cohort= neither drops the server's code nor opens the free-text box
-    bad = resolve_cohort(instrument, "WS-A", {"cohort": "<b>x y"})
-    assert bad.cohort == "WS-A" and bad.ask is False and "another workshop" in bad.note
-    via_env = cohort_from_environ(instrument, {"NETSOC_COHORT": "WS-A", "QUERY_STRING": "cohort=WS-B"})
-    assert via_env.cohort == "WS-A"
-    with pytest.raises(ValueError, match="cohort"):
-        resolve_cohort(instrument, "no spaces", {})
-
-
 def test_invalid_cohort_in_the_address_is_ignored_and_never_unlocks_the_box(instrument):
-    choice = resolve_cohort(instrument, None, {"cohort": "<script>"})
+    choice = choose_cohort(instrument, None, {"cohort": "<script>"})
     assert choice.cohort is None and choice.ask is False
     assert "<script>" in choice.note and "ignored" in choice.note
     m = SurveyModel(instrument, cohort=choice.cohort, ask_cohort=choice.ask)
     assert not m.asks_cohort()
     m.set_cohort("TYPED")  # a forged widget value changes nothing
     assert m.cohort is None
-    assert resolve_cohort(instrument, None, {"cohort": " "}) == CohortChoice(None, True, None)
+    assert choose_cohort(instrument, None, {"cohort": " "}) == CohortChoice(None, True, None)
     with pytest.raises(ValueError, match="cohort"):
         SurveyModel(instrument, cohort="no spaces")
 
