@@ -211,7 +211,7 @@ def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items:
 @single_blas
 def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
         equal: str | Iterable[str] = (), ordered: bool | Sequence[str] = False,
-        missing: str = "listwise") -> CFAResult:
+        missing: str = "listwise", estimator: str = "ML") -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as lavaan's ``cfa()``.
 
     Parameters
@@ -245,6 +245,12 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         (lavaan's ``missing = "ml"``: a mean structure, the saturated model by
         EM for the test, observed-information standard errors); see
         :mod:`analysis.structure.fiml`.
+    estimator : {"ML", "MLR"}
+        ``"MLR"`` (with ``missing="ml"``): lavaan's robust ML, Huber-White standard
+        errors and the Yuan-Bentler scaled test; ``fit`` then also has
+        ``chi2_scaled``, ``df_scaled``, ``p_scaled``, ``scaling_factor``,
+        ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` and ``estimator``
+        (:mod:`analysis.structure.fiml_inference`).
 
     Returns
     -------
@@ -283,10 +289,13 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         from analysis.structure.ordinal_cfa import cfa_ordinal
 
         return cfa_ordinal(data, factors, group=group, ordered=ordered)
+    if estimator not in ("ML", "MLR") or (estimator == "MLR" and missing != "ml"):
+        raise DataError(f"estimator: got {estimator!r} with missing={missing!r}; expected \"ML\", "
+                        "or \"MLR\" (robust) together with missing=\"ml\"")
     if missing == "ml":
         from analysis.structure.fiml import cfa_fiml
 
-        return cfa_fiml(data, factors, group=group, equal=equal)
+        return cfa_fiml(data, factors, group=group, equal=equal, robust=estimator == "MLR")
     eq = check_equal(equal, group)
     names, items, factor_of, x, keep, labels, codes = model_data(data, factors, group)
     lay = layout(factor_of, len(names), len(labels), group is not None, eq)

@@ -90,6 +90,7 @@ class _Group:
     h1: Moments
     h1_m2ll: float
     base_m2ll: float
+    x: np.ndarray  # the rows (NaN = missing), for casewise scores
 
 
 def _patterns(x: np.ndarray) -> list[_Pattern]:
@@ -200,7 +201,7 @@ def _group(x: np.ndarray, label: object, items: list[str]) -> _Group:
             _H1_CACHE.clear()
         patterns = _patterns(x)
         h1, h1_m2ll = _em(patterns, x.shape[0], x, label, items)
-        _H1_CACHE[key] = _Group(x.shape[0], patterns, h1, h1_m2ll, _baseline(x))
+        _H1_CACHE[key] = _Group(x.shape[0], patterns, h1, h1_m2ll, _baseline(x), x)
     return _H1_CACHE[key]
 
 
@@ -261,22 +262,6 @@ def _estimate(lay: Layout, groups: list[_Group]) -> tuple[np.ndarray, float, int
     return theta, f, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations"
 
 
-def _observed_vcov(lay: Layout, theta: np.ndarray, groups: list[_Group]) -> np.ndarray:
-    """Inverse of the observed information (Hessian of ``-logL``), by central
-    differences of the analytic gradient."""
-    hess = np.zeros((lay.npar, lay.npar))
-    for a in range(lay.npar):
-        h = 1e-5 * max(1.0, abs(theta[a]))
-        up, down = theta.copy(), theta.copy()
-        up[a] += h
-        down[a] -= h
-        _, g_up = _objective(lay, up, groups, gradient=True)
-        _, g_down = _objective(lay, down, groups, gradient=True)
-        hess[a] = (g_up - g_down) / (4.0 * h)  # d2(-logL) = d2(-2 logL) / 2
-    hess = (hess + hess.T) / 2
-    return np.linalg.inv(hess)
-
-
 def used_counts(data: pd.DataFrame, items: Sequence[str], group: str | None = None) -> pd.Series:
     """Rows that full-information ML uses (at least one item answered), per group
     level in order of first appearance (one entry ``"all"`` without ``group``)."""
@@ -295,13 +280,16 @@ def cfa_fiml(
     group: str | None = None,
     equal: str | Iterable[str] = (),
     se: bool = True,
+    robust: bool = False,
 ) -> CFAResult:
     """:func:`analysis.structure.cfa` with ``missing="ml"`` (module docstring).
 
     Returns a :class:`~analysis.structure.CFAResult` whose ``fit`` row also has
     ``unrestricted_loglik`` (h1) and whose ``n`` counts the rows used.
     ``se=False`` skips the standard errors (NaN; the numerical Hessian is the
-    costly part), for callers that show fit only.
+    costly part), for callers that show fit only.  ``robust=True`` is lavaan's
+    ``estimator = "MLR"``: Huber-White standard errors and the Yuan-Bentler scaled
+    test with scaled CFI, TLI and RMSEA (:mod:`analysis.structure.fiml_inference`).
     """
 
     data = check_frame(data)
@@ -324,6 +312,8 @@ def cfa_fiml(
             f"factors: the model has {lay.npar} free parameters but the data give only "
             f"{moments_count} moments; the model is not identified (add items)"
         )
+    from analysis.structure.fiml_inference import inference
+
     with threadpool_limits(limits=1, user_api="blas"):
         groups = []
         for g, label in enumerate(labels):
@@ -338,15 +328,15 @@ def cfa_fiml(
             groups.append(_group(rows, label if group is not None else "all", items))
         theta, m2ll, iterations, converged, message = _estimate(lay, groups)
         problems = [] if converged else [message]
-        ses = np.full(lay.npar, np.nan)
-        if se:
+        ses, scaled = np.full(lay.npar, np.nan), dict[str, object]()
+        if se or robust:
             try:
-                ses = np.sqrt(np.clip(np.diag(_observed_vcov(lay, theta, groups)), 0, None))
+                ses, scaled = inference(lay, theta, groups, m2ll, robust=robust)
             except np.linalg.LinAlgError:
                 problems.append("the information matrix is singular: no standard errors")
     load, cors, res, improper = _tables(lay, theta, ses, names, items, labels, group is not None)
     problems += improper
-    fit = pd.DataFrame([_fit_row(lay, theta, m2ll, groups)])
+    fit = pd.DataFrame([{**_fit_row(lay, theta, m2ll, groups), **scaled}])
     for c in ("n", "df", "npar", "baseline_df"):
         fit[c] = fit[c].astype("int64")
     if problems:

@@ -149,3 +149,34 @@ def test_fiml_nonconvergence_warns_and_says_so(bfi):
         pytest.fail("expected an improper solution for a collinear item")
     assert any(issubclass(w.category, CFAWarning) for w in caught)
     assert result.problems
+
+
+def test_mlr_matches_lavaan_huber_white_and_yuan_bentler(bfi):
+    ref = REF["mlr"]
+    result = cfa(bfi, FACTORS, missing="ml", estimator="MLR")
+    fit = result.fit.iloc[0]
+    assert fit["estimator"] == "MLR"
+    assert fit["chi2"] == pytest.approx(ref["fit"]["chisq"], rel=1e-6)
+    assert fit["scaling_factor"] == pytest.approx(ref["fit"]["chisq.scaling.factor"], rel=1e-6)
+    assert fit["chi2_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-6)
+    assert int(fit["df_scaled"]) == int(ref["fit"]["df.scaled"])
+    for ours, theirs in (
+        ("cfi_scaled", "cfi.scaled"),
+        ("tli_scaled", "tli.scaled"),
+        ("rmsea_scaled", "rmsea.scaled"),
+    ):
+        assert fit[ours] == pytest.approx(ref["fit"][theirs], abs=1e-6), ours
+    params = pd.DataFrame(ref["params"])
+    load = params[params.op == "=~"].reset_index(drop=True)
+    free = result.loadings["se"].notna()
+    np.testing.assert_allclose(result.loadings.loc[free, "se"], load.loc[free, "se"], rtol=1e-4)
+    np.testing.assert_allclose(result.loadings["estimate"], load["est"], rtol=1e-5, atol=1e-6)
+    # the robust SEs differ from the observed-information ones lavaan gives for plain ML
+    plain = pd.DataFrame(REF["one_group"]["params"])
+    plain_se = plain[plain.op == "=~"].reset_index(drop=True)["se"]
+    assert not np.allclose(result.loadings.loc[free, "se"], plain_se[free], rtol=1e-3)
+
+
+def test_mlr_needs_full_information(bfi):
+    with pytest.raises(DataError, match=r"estimator: got 'MLR' with missing='listwise'"):
+        cfa(bfi, FACTORS, estimator="MLR")
