@@ -105,3 +105,30 @@ def test_result_opens_offline_and_prints(data, tmp_path, instrument):
             context.close()
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_printing_the_live_page_unfolds_more_detail(data):
+    """On screen "More detail" is folded; printed, it is on paper (the print stylesheet)."""
+    from tests.browser.server import CHROMIUM, launch_chromium
+
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from netsoc.feedback import page_html
+
+    markup = (
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>t</title></head>"
+        f"<body><main><h1>t</h1>{page_html(data)}</main></body></html>"
+    )
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            page = browser.new_page()
+            page.set_content(markup)
+            table = page.locator("#netsoc-feedback-facets")
+            assert not table.is_visible()  # folded on screen
+            page.emulate_media(media="print")
+            assert table.is_visible()  # on paper
+        finally:
+            browser.close()
