@@ -507,7 +507,7 @@ def test_format_and_suffix_must_agree(filled, tmp_path, capsys):
 
 def test_import_validates_each_cell_once(filled, tmp_path, instrument, monkeypatch):
     """``netsoc import`` reads the file and the store checks it: one validate_frame call."""
-    import survey.io
+    import survey.io.reading
     import survey.store.facade
     from survey.validate import validate_frame
 
@@ -517,7 +517,7 @@ def test_import_validates_each_cell_once(filled, tmp_path, instrument, monkeypat
         calls.append(kwargs.get("source"))
         return validate_frame(*args, **kwargs)
 
-    monkeypatch.setattr(survey.io, "validate_frame", counted)
+    monkeypatch.setattr(survey.io.reading, "validate_frame", counted)
     monkeypatch.setattr(survey.store.facade, "validate_frame", counted)
     out = tmp_path / "once.csv"
     assert main(["export", "--db", str(tmp_path / "src.sqlite"), "--out", str(out)]) == 0

@@ -1,90 +1,23 @@
-"""Response files in and out: CSV, Excel (.xlsx), SPSS (.sav) and Parquet.
-
-- :func:`read_responses` reads a file into a validated wide table, refusing
-  oversized, badly encoded, empty or malformed files with a message that
-  names the rows and columns.
-- :func:`write_responses` writes a wide table, with value labels in SPSS
-  files and spreadsheet formula injection neutralised in CSV, Excel and SPSS
-  (text cells, variable labels and value labels: a .sav file is often
-  converted to a spreadsheet).
-
-Formula neutralisation is reversible: a text cell starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return (after any number of ``'``) gets one
-more leading ``'`` on export; :func:`read_responses` removes exactly one from
-such cells, so import -> export -> import gives back the same text.
-
-Respondent ids are left out of exports unless ``with_ids=True``.
-"""
+"""Reading response files (CSV, Excel, Parquet, SPSS) into a validated wide table."""
 
 from __future__ import annotations
 
-import csv
 import io
 import os
-import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from survey.codebook import codebook_labels
 from survey.config import max_import_bytes
 from survey.errors import DataError
 from survey.instrument import Instrument
+from survey.io.sheets import format_of, unneutralise
 from survey.validate import META_COLUMNS, answer_columns, validate_frame
 
-__all__ = [
-    "FORMATS",
-    "format_of",
-    "neutralise",
-    "unneutralise",
-    "read_mapping",
-    "read_responses",
-    "write_responses",
-]
-
-#: Supported formats and their file suffixes.
-FORMATS: dict[str, tuple[str, ...]] = {
-    "csv": (".csv",),
-    "xlsx": (".xlsx",),
-    "parquet": (".parquet", ".pq"),
-    "sav": (".sav",),
-}
-_TRIGGER = r"^'*[=+\-@\t\r]"
-_ESCAPED = r"^'+[=+\-@\t\r]"
+__all__ = ["read_mapping", "read_responses"]
 
 
-def format_of(path: str | os.PathLike[str]) -> str:
-    """The format of a file, from its suffix."""
-    suffix = Path(path).suffix.lower()
-    for fmt, suffixes in FORMATS.items():
-        if suffix in suffixes:
-            return fmt
-    known = ", ".join(s for ss in FORMATS.values() for s in ss)
-    raise DataError(f"{path}: unsupported file type {suffix or '(none)'!r}; use one of {known}")
-
-
-def neutralise(text: pd.Series) -> pd.Series:
-    """Prefix ``'`` to text cells a spreadsheet would run as a formula."""
-    s = text.astype("string")
-    hit = s.str.contains(_TRIGGER, regex=True).fillna(False)
-    return s.mask(hit, "'" + s)
-
-
-def _neutral(text: str) -> str:
-    """:func:`neutralise` for one label."""
-    return "'" + text if re.match(_TRIGGER, text) else text
-
-
-def unneutralise(text: pd.Series) -> pd.Series:
-    """Undo :func:`neutralise` (drop one ``'`` from escaped cells)."""
-    s = text.astype("string")
-    hit = s.str.contains(_ESCAPED, regex=True).fillna(False)
-    return s.mask(hit, s.str.slice(1))
-
-
-# ------------------------------------------------------------------ reading
 def read_mapping(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a column mapping: file column -> instrument variable.
 
@@ -324,140 +257,3 @@ def read_responses(
         df = validate_frame(df, instrument, row_numbers=range(first, first + len(df)), source=str(p))
     df.attrs["first_row"] = first  # small: pandas copies attrs on every operation
     return df
-
-
-# ------------------------------------------------------------------ writing
-def _check_target(path: Path, force: bool) -> None:
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise DataError(f"{path}: directory {path.parent} does not exist")
-    if path.exists() and not force:
-        raise DataError(f"{path}: already exists; use --force (force=True) to overwrite it")
-
-
-def _export_frame(df: pd.DataFrame, instrument: Instrument, with_ids: bool) -> pd.DataFrame:
-    cols = [c for c in [*META_COLUMNS, *answer_columns(instrument)] if c in df.columns]
-    if not with_ids:
-        cols = [c for c in cols if c != "respondent_id"]
-    return df[cols].copy()
-
-
-def _text_columns(df: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in df.columns
-        if isinstance(df[c].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(df[c].dtype)
-    ]
-
-
-def _to_sheet(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in _text_columns(out):
-        out[c] = neutralise(out[c].astype("string"))
-    return out
-
-
-def _write_sav(df: pd.DataFrame, path: Path, instrument: Instrument) -> None:
-    import pyreadstat
-
-    out = pd.DataFrame(index=df.index)
-    for c in df.columns:
-        s = df[c]
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            out[c] = s.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-        elif pd.api.types.is_integer_dtype(s.dtype):
-            out[c] = s.astype("Float64").astype("float64")
-        else:
-            out[c] = neutralise(s.astype("string")).fillna("").astype(object)
-    col_labels, value_labels = codebook_labels(instrument)
-    pyreadstat.write_sav(
-        out,
-        str(path),
-        column_labels={c: _neutral(col_labels.get(c, c))[:255] for c in out.columns},
-        variable_value_labels={
-            c: {k: _neutral(str(label)) for k, label in v.items()}
-            for c, v in value_labels.items()
-            if c in out.columns
-        },
-    )
-
-
-def write_responses(
-    df: pd.DataFrame,
-    path: str | os.PathLike[str],
-    instrument: Instrument,
-    *,
-    format: str | None = None,
-    force: bool = False,
-    with_ids: bool = False,
-) -> Path:
-    """Write a wide response table to a file.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        A table from :meth:`survey.store.ResponseStore.to_frame`.
-    path : str or path-like
-        Output file.  It is written to a temporary file beside it and moved
-        into place, so a failed export never leaves half a file.
-    instrument : Instrument
-        Supplies the SPSS variable and value labels (from the codebook).
-    format : {"csv", "xlsx", "parquet", "sav"}, optional
-        Default: from the file suffix.
-    force : bool, default False
-        Overwrite an existing file.
-    with_ids : bool, default False
-        Keep the ``respondent_id`` column (left out by default for privacy).
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-
-    Raises
-    ------
-    DataError
-        Unknown format, the file exists (without ``force``), or the
-        directory does not exist.
-    """
-    p = Path(path)
-    fmt = format or format_of(p)
-    if fmt not in FORMATS:
-        raise DataError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
-    suffix = p.suffix.lower()
-    if format is not None and suffix != "" and suffix not in FORMATS[fmt]:
-        raise DataError(
-            f"{p}: the suffix {suffix!r} does not match --format {fmt} (expected {' or '.join(FORMATS[fmt])})"
-        )
-    _check_target(p, force)
-    table = _export_frame(df, instrument, with_ids)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        if fmt == "csv":
-            _to_sheet(table).to_csv(
-                tmp,
-                index=False,
-                encoding="utf-8",
-                quoting=csv.QUOTE_MINIMAL,
-                date_format="%Y-%m-%dT%H:%M:%S.%f%z",
-            )
-        elif fmt == "xlsx":
-            sheet = _to_sheet(table)
-            for c in sheet.columns:
-                s = sheet[c]
-                if pd.api.types.is_datetime64_any_dtype(s.dtype):
-                    sheet[c] = s.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z").astype(object)
-                sheet[c] = sheet[c].astype(object).where(sheet[c].notna(), None)
-            sheet.to_excel(tmp, index=False, engine="openpyxl")
-        elif fmt == "parquet":
-            table.to_parquet(tmp, index=False)
-        else:
-            _write_sav(table, tmp, instrument)
-        os.replace(tmp, p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return p
