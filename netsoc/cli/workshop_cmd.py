@@ -153,23 +153,9 @@ class _Dashboard:
     """The dashboard's uvicorn server in a thread of this process."""
 
     def __init__(self, settings: Any, port: int) -> None:
-        import uvicorn
+        from netsoc.dashboard.app import dashboard_server
 
-        from netsoc.dashboard.app import dashboard_app
-
-        config = uvicorn.Config(
-            dashboard_app(settings),
-            host=DASHBOARD_BIND,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-            proxy_headers=False,
-            limit_concurrency=200,
-            timeout_keep_alive=5,
-            timeout_graceful_shutdown=3,
-        )
-        self.server = uvicorn.Server(config)
+        self.server = dashboard_server(settings, host=DASHBOARD_BIND, port=port)
         self.thread = threading.Thread(target=self.server.run, name="netsoc-dashboard", daemon=True)
 
     def start(self, port: int) -> None:
