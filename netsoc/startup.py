@@ -27,7 +27,7 @@ from typing import Any
 from survey.config import DB_ENV, resolve_db_url
 from survey.errors import NetsocError
 
-__all__ = ["StartupError", "check_store", "check_port", "cohort_note", "sqlite_path"]
+__all__ = ["StartupError", "check_store", "check_port", "cohort_note", "sqlite_path", "store_label"]
 
 
 class StartupError(NetsocError):
@@ -132,10 +132,10 @@ def check_store(url: str | os.PathLike[str] | None, *, create: bool = False) -> 
     try:
         store = open_store(resolved)
     except NetsocError as exc:
-        raise StartupError(f"store {_shown(resolved)}: {exc}") from None
+        raise StartupError(f"store {store_label(resolved)}: {exc}") from None
     except Exception as exc:  # a driver's own error: name the store, not the stack
         raise StartupError(
-            f"store {_shown(resolved)}: cannot be opened ({type(exc).__name__}: {exc}); check --db"
+            f"store {store_label(resolved)}: cannot be opened ({type(exc).__name__}: {exc}); check --db"
         ) from None
     try:
         store.count()
@@ -144,7 +144,8 @@ def check_store(url: str | os.PathLike[str] | None, *, create: bool = False) -> 
     return resolved
 
 
-def _shown(url: str) -> str:
+def store_label(url: str) -> str:
+    """How a store is named to a person: a SQLite file's path, else the URL without its password."""
     path = sqlite_path(url)
     if path is not None:
         return str(path)

@@ -182,7 +182,7 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
     from netsoc.qr import qr_terminal
     from netsoc.server.config import ServerConfig
     from netsoc.server.serve import join_url, serve_survey
-    from netsoc.startup import cohort_note, sqlite_path
+    from netsoc.startup import cohort_note, store_label
     from survey.store import open_store
 
     inst, url, host = _check(args)
@@ -210,14 +210,13 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
     )
     with open_store(url, instrument=inst) as store:
         note = cohort_note(store, args.cohort)
-    path = sqlite_path(url)
     block = workshop_block(
         cohort=args.cohort,
         join=join,
         qr=qr_terminal(join),
         note=note,
         dashboard=f"http://{DASHBOARD_BIND}:{args.dashboard_port}/?token={dash_token}",
-        store=str(path) if path is not None else _hide_password(url),
+        store=store_label(url),
     )
     dashboard = _Dashboard(settings, args.dashboard_port)
     dashboard.start(args.dashboard_port)
@@ -245,9 +244,3 @@ def _stop_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, interrupt)
-
-
-def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
