@@ -62,14 +62,28 @@ PLANTED_EFFECTS: dict[tuple[str, str, str], float] = {
 }
 
 FIELD_PROBABILITIES: dict[str, dict[str, float]] = {
-    "role": {"sales": 0.18, "marketing": 0.12, "engineering": 0.22, "research": 0.12,
-             "management": 0.12, "operations": 0.1, "student": 0.06, "other": 0.05, "na": 0.03},
+    "role": {
+        "sales": 0.18,
+        "marketing": 0.12,
+        "engineering": 0.22,
+        "research": 0.12,
+        "management": 0.12,
+        "operations": 0.1,
+        "student": 0.06,
+        "other": 0.05,
+        "na": 0.03,
+    },
     "career_stage": {"trainee": 0.1, "early": 0.32, "mid": 0.35, "senior": 0.2, "na": 0.03},
     "work_mode": {"remote": 0.3, "hybrid": 0.42, "onsite": 0.25, "na": 0.03},
-    "age_band": {"18_24": 0.12, "25_34": 0.33, "35_44": 0.27, "45_54": 0.17,
-                 "55_plus": 0.08, "na": 0.03},
-    "introversion": {"introvert": 0.15, "lean_introvert": 0.25, "ambivert": 0.25,
-                     "lean_extravert": 0.2, "extravert": 0.12, "na": 0.03},
+    "age_band": {"18_24": 0.12, "25_34": 0.33, "35_44": 0.27, "45_54": 0.17, "55_plus": 0.08, "na": 0.03},
+    "introversion": {
+        "introvert": 0.15,
+        "lean_introvert": 0.25,
+        "ambivert": 0.25,
+        "lean_extravert": 0.2,
+        "extravert": 0.12,
+        "na": 0.03,
+    },
 }
 
 COHORTS = {"WS-ALPHA": 0.3, "WS-BETA": 0.3, "WS-GAMMA": 0.2, "ONLINE": 0.2}
@@ -113,8 +127,7 @@ def _latent(n: int, rng: np.random.Generator, fields: dict[str, pd.Categorical])
     return traits
 
 
-def _items(n: int, rng: np.random.Generator, inst: Instrument,
-           traits: dict[str, np.ndarray]) -> np.ndarray:
+def _items(n: int, rng: np.random.Generator, inst: Instrument, traits: dict[str, np.ndarray]) -> np.ndarray:
     k = len(inst.items)
     lo, hi = inst.response_range(inst.item_ids[0])
     base = np.linspace(-1.6, 1.2, hi - lo)  # thresholds between adjacent codes
@@ -128,15 +141,17 @@ def _items(n: int, rng: np.random.Generator, inst: Instrument,
 
 def _draw_languages(n: int, rng: np.random.Generator, inst: Instrument) -> pd.arrays.StringArray:
     """The language of each respondent (drawn last, so other columns do not depend on it)."""
-    shares = {tag: p for tag, p in LANGUAGE_SHARES.items()
-              if tag in inst.languages and tag != inst.default_language}
+    shares = {
+        tag: p for tag, p in LANGUAGE_SHARES.items() if tag in inst.languages and tag != inst.default_language
+    }
     tags = np.array([inst.default_language, *shares], dtype=object)
     probs = np.array([1 - sum(shares.values()), *shares.values()])
     return pd.array(tags[rng.choice(len(tags), size=n, p=probs)], dtype="string")
 
 
-def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
-              instrument: Instrument | None = None) -> pd.DataFrame:
+def make_demo(
+    n: int = DEFAULT_N, seed: int = DEFAULT_SEED, instrument: Instrument | None = None
+) -> pd.DataFrame:
     """Draw ``n`` synthetic respondents.
 
     Parameters
@@ -182,8 +197,9 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     random_resp = careless & ~straight
     k_all = len(inst.question_ids)
     expected = np.array([a.expected for a in inst.attention_checks], dtype=float)
-    attentive_checks = np.where(rng.random((n, len(expected))) < 0.97, expected,
-                                rng.integers(lo, hi + 1, size=(n, len(expected))))
+    attentive_checks = np.where(
+        rng.random((n, len(expected))) < 0.97, expected, rng.integers(lo, hi + 1, size=(n, len(expected)))
+    )
     answers = np.column_stack([items, attentive_checks])
     constant = rng.integers(lo, hi + 1, size=n).astype(float)
     answers[straight] = constant[straight, None]
@@ -194,10 +210,14 @@ def make_demo(n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
     start = pd.Timestamp("2026-03-02 09:00", tz="UTC")
     cohort_names = list(COHORTS)
     cohort = rng.choice(len(cohort_names), size=n, p=np.array(list(COHORTS.values())))
-    started = start + pd.to_timedelta(cohort * 7, unit="D") + pd.to_timedelta(
-        rng.uniform(0, 3 * 3600, size=n).round(), unit="s")
-    seconds = np.where(careless, rng.uniform(60, 150, size=n),
-                       rng.lognormal(np.log(420), 0.35, size=n)).round()
+    started = (
+        start
+        + pd.to_timedelta(cohort * 7, unit="D")
+        + pd.to_timedelta(rng.uniform(0, 3 * 3600, size=n).round(), unit="s")
+    )
+    seconds = np.where(
+        careless, rng.uniform(60, 150, size=n), rng.lognormal(np.log(420), 0.35, size=n)
+    ).round()
     has_comment = rng.random(n) < 0.08
     comment = rng.choice(np.array(_COMMENTS, dtype=object), size=n)
     comment[~has_comment] = None
@@ -230,8 +250,9 @@ def planted_effects_table() -> pd.DataFrame:
     )
 
 
-def write_demo_set(directory: str, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
-                   instrument: Instrument | None = None) -> pd.DataFrame:
+def write_demo_set(
+    directory: str, n: int = DEFAULT_N, seed: int = DEFAULT_SEED, instrument: Instrument | None = None
+) -> pd.DataFrame:
     """Write ``responses.csv`` and ``codebook.csv`` of a demo set to ``directory``.
 
     Returns the generated table.  Timestamps are written in ISO 8601 (UTC).
@@ -250,10 +271,17 @@ def write_demo_set(directory: str, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
 def read_demo_csv(path: str, instrument: Instrument | None = None) -> pd.DataFrame:
     """Read a demo ``responses.csv`` back with the dtypes of :func:`make_demo`."""
     inst = instrument if instrument is not None else load_instrument()
-    df = pd.read_csv(path, dtype={q: "Int64" for q in inst.question_ids}
-                     | {"respondent_id": "string", "comment": "string", "instrument_version": "string",
-                        "language": "string"},
-                     keep_default_na=True)
+    df = pd.read_csv(
+        path,
+        dtype={q: "Int64" for q in inst.question_ids}
+        | {
+            "respondent_id": "string",
+            "comment": "string",
+            "instrument_version": "string",
+            "language": "string",
+        },
+        keep_default_na=True,
+    )
     for c in ("started_at", "submitted_at"):
         df[c] = pd.to_datetime(df[c], utc=True)
     for fid, f in inst.choice_fields.items():

@@ -14,8 +14,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=_positive, default=600, help="number of respondents (default 600)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     p.add_argument("--out", default="reports", help="folder for the HTML summary (default reports/)")
-    p.add_argument("--db", default=None,
-                   help="SQLite file for the demo store, recreated each run (default data/demo/demo.sqlite)")
+    p.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file for the demo store, recreated each run (default data/demo/demo.sqlite)",
+    )
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("demo-data", help="write a demo data set (responses.csv, codebook.csv)")
