@@ -1,43 +1,8 @@
-"""Numbers for one participant's feedback: scores with error bands, percentiles, coarse cohort bands.
+"""Scoring one participant fast: :class:`RespondentScorer`, built once per instrument.
 
-Scoring one respondent
-----------------------
-:class:`RespondentScorer` precomputes, once per instrument, everything
-:func:`analysis.scoring.score` derives from the instrument (reverse-keying
-mask, a 0/1 item-membership matrix per scale and facet, the minimum number
-of answered items, level and profile thresholds, attention-check codes).
-Scoring then takes a handful of numpy operations on an answer vector and
-gives exactly the values of :func:`analysis.scoring.score` (sums of integer
-codes are exact in floating point, and every later step is the same
-operation); a test checks this on many random answer vectors.
-
-Measurement error
------------------
-Each score gets a band from the classical standard error of measurement,
-``sem = sd * sqrt(1 - reliability)``, and ``estimate -/+ z * sem`` (``z``
-the normal quantile of the confidence level ``ci``, 1.96 for 95 %), cut to
-the score's range.  ``sd`` is the reference norm's standard deviation from
-the instrument's ``norms`` section, and so is ``reliability``: Cronbach's
-alpha of the scale in the reference sample the norms come from, as
-:func:`analysis.psychometrics.reliability` computes it; for the balance
-index the classical difference-score reliability.  Percentiles against the
-norms assume a normal distribution (``100 * Phi((x - mean) / sd)``).
-
-Cohort comparison (privacy)
----------------------------
-A participant is never given an exact percentile or a count within their
-cohort: with a handful of known peers and repeated probe submissions an exact
-rank pins down one unknown person's score.  :func:`cohort_band` first
-coarsens every score to a grid of :data:`COARSE_BINS` equal bins of the
-score's range (whole scale points on a 1-5 scale), then says in which third
-of the peers' coarse scores the participant's coarse score lies ("lower",
-"middle", "upper"), and only when the cohort, participant included, has at
-least ``2 * min_group_size`` responses.  The answer depends on any other
-person's score only through the bin it falls in, so no sequence of probes can
-locate a score more finely than one bin (``(hi - lo) / COARSE_BINS``).
-
-Pure functions: arrays and DataFrames in, plain values or tidy DataFrames
-out; nothing is printed.
+Also the inputs of the personal card: one answer dict as a table
+(:func:`answers_frame`), the reliabilities a card uses
+(:func:`reference_reliability`) and a score's possible range (:func:`score_range`).
 """
 
 from __future__ import annotations
@@ -46,7 +11,6 @@ import math
 import threading
 import weakref
 from collections.abc import Callable, Mapping
-from statistics import NormalDist
 from typing import Any, TypeVar
 
 import numpy as np
@@ -54,24 +18,17 @@ import pandas as pd
 
 from survey.errors import DataError
 from survey.instrument import ORIENTATIONS, Instrument, Norms, load_instrument
-from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 
 __all__ = [
     "COARSE_BINS",
     "BANDS",
     "FEEDBACK_SCORES",
+    "per_instrument",
     "RespondentScorer",
     "respondent_scorer",
-    "per_instrument",
-    "score_rows",
-    "facet_rows",
     "answers_frame",
     "reference_reliability",
     "score_range",
-    "cohort_band",
-    "individual_scores",
-    "facet_profile",
-    "attention_result",
 ]
 
 #: Bins of a score's range that cohort comparisons coarsen every score to.
@@ -354,260 +311,3 @@ def score_range(instrument: Instrument, name: str) -> tuple[float, float]:
         return -1.0, 1.0
     lo, hi = instrument.response_range(instrument.item_ids[0])
     return float(lo), float(hi)
-
-
-# ----------------------------------------------------------- cohort bands
-def _coarse(values: np.ndarray, lo: float, hi: float, bins: int) -> np.ndarray:
-    return np.clip(np.floor((values - lo) / (hi - lo) * bins), 0, bins - 1)
-
-
-def cohort_band(
-    value: float,
-    peers: np.ndarray,
-    lo: float,
-    hi: float,
-    *,
-    min_group_size: int = MIN_GROUP_SIZE,
-    bins: int = COARSE_BINS,
-) -> str | None:
-    """The third of the cohort a score lies in, on coarsened scores.
-
-    Parameters
-    ----------
-    value : float
-        The participant's score.
-    peers : array
-        The scores of the *other* members of the cohort (NaN ignored).
-    lo, hi : float
-        The score's possible range.
-    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
-        The comparison needs at least ``2 * min_group_size`` scored members,
-        the participant included.
-    bins : int, default :data:`COARSE_BINS`
-        Equal bins of ``lo..hi`` every score is coarsened to first.
-
-    Returns
-    -------
-    str or None
-        ``"lower"``, ``"middle"`` or ``"upper"``: the mid-rank share of peers
-        whose coarse score is below the participant's (ties count half) is
-        below 1/3, between 1/3 and 2/3, or above 2/3.  ``None`` when the
-        score is missing or the cohort is too small.
-    """
-    check_min_group_size(min_group_size)
-    others = np.asarray(peers, dtype=float)
-    others = others[~np.isnan(others)]
-    if value is None or np.isnan(value) or len(others) + 1 < 2 * min_group_size:
-        return None
-    own = _coarse(np.array([value]), lo, hi, bins)[0]
-    theirs = _coarse(others, lo, hi, bins)
-    share = ((theirs < own).sum() + 0.5 * (theirs == own).sum()) / len(theirs)
-    if share < 1 / 3:
-        return BANDS[0]
-    return BANDS[2] if share > 2 / 3 else BANDS[1]
-
-
-# ------------------------------------------------------------- the card
-def _norm_params(
-    inst: Instrument, reliability: Any, norms: Mapping[str, tuple[float, float, float]] | None
-) -> dict[str, tuple[float, float, float]]:
-    """Score -> (mean, sd, reliability) from ``norms``, else the inline norms (NaN without)."""
-    nan = float("nan")
-    if norms is None:
-        inline = inst.norms if isinstance(inst.norms, Norms) else None
-        norms = {
-            name: (
-                (getattr(inline, name).mean, getattr(inline, name).sd, getattr(inline, name).reliability)
-                if inline is not None
-                else (nan, nan, nan)
-            )
-            for name in FEEDBACK_SCORES
-        }
-    out = {name: tuple(float(v) for v in norms.get(name, (nan, nan, nan))) for name in FEEDBACK_SCORES}
-    if reliability is not None:
-        rel = dict(reliability.items()) if hasattr(reliability, "items") else dict(reliability)
-        out = {name: (m, sd, float(rel.get(name, nan))) for name, (m, sd, _r) in out.items()}
-    return out  # type: ignore[return-value]
-
-
-def score_rows(
-    own: Mapping[str, Any],
-    instrument: Instrument,
-    *,
-    peers: Mapping[str, np.ndarray] | None = None,
-    reliability: Mapping[str, float] | pd.Series | None = None,
-    norms: Mapping[str, tuple[float, float, float]] | None = None,
-    ci: float = 0.95,
-    min_group_size: int = MIN_GROUP_SIZE,
-) -> list[dict[str, Any]]:
-    """The rows of :func:`individual_scores` as plain dicts, from already computed scores.
-
-    Parameters
-    ----------
-    own : mapping
-        The participant's scores (:meth:`RespondentScorer.score_answers`).
-    instrument : Instrument
-    peers : mapping of arrays, optional
-        The other cohort members' scores (:meth:`RespondentScorer.score_frame`).
-    reliability, ci, min_group_size
-        As in :func:`individual_scores`.
-    norms : mapping, optional
-        Score -> ``(mean, sd, reliability)``; default the instrument's inline
-        ``norms:`` section (NaN when it has none).
-    """
-    if not 0 < ci < 1:
-        raise DataError(f"ci: expected a confidence level between 0 and 1, got {ci!r}")
-    params = _norm_params(instrument, reliability, norms)
-    z = NormalDist().inv_cdf(0.5 + ci / 2)
-    phi = NormalDist().cdf
-    rows = []
-    for name in FEEDBACK_SCORES:
-        mean, sd, rel = params[name]
-        lo, hi = score_range(instrument, name)
-        est = own.get(name)
-        est = float("nan") if est is None else float(est)
-        sem = sd * math.sqrt(1 - rel) if rel <= 1 else float("nan")
-        scored = not math.isnan(est)
-        banded = scored and not math.isnan(sem)
-        band = (
-            cohort_band(est, peers[name], lo, hi, min_group_size=min_group_size)
-            if peers is not None and scored
-            else None
-        )
-        rows.append(
-            dict(
-                score=name,
-                label=instrument.scales[name].label if name in instrument.scales else "Balance",
-                estimate=est,
-                reliability=rel,
-                sem=sem,
-                ci_low=max(lo, est - z * sem) if banded else float("nan"),
-                ci_high=min(hi, est + z * sem) if banded else float("nan"),
-                lo=lo,
-                hi=hi,
-                norm_mean=mean,
-                norm_sd=sd,
-                percentile_norm=100 * phi((est - mean) / sd) if scored and sd > 0 else float("nan"),
-                cohort_band=band,
-            )
-        )
-    return rows
-
-
-def individual_scores(
-    data: pd.DataFrame,
-    instrument: Instrument | None = None,
-    *,
-    peers: pd.DataFrame | None = None,
-    reliability: pd.Series | Mapping[str, float] | None = None,
-    norms: Mapping[str, tuple[float, float, float]] | None = None,
-    ci: float = 0.95,
-    min_group_size: int = MIN_GROUP_SIZE,
-) -> pd.DataFrame:
-    """One respondent's scores with an error band, a norm percentile and a coarse cohort band.
-
-    Parameters
-    ----------
-    data : DataFrame
-        A one-row wide table (see :func:`answers_frame`).
-    instrument : Instrument, optional
-    peers : DataFrame, optional
-        Wide table of the *other* respondents of the participant's cohort.
-    reliability : Series or mapping, optional
-        Reliability per score; default the norms'.
-    norms : mapping, optional
-        Score -> ``(mean, sd, reliability)`` of the reference sample; default
-        the instrument's inline ``norms:`` section (NaN when the instrument
-        names a norms file instead: read it with :mod:`survey.norms` and pass
-        its values here).
-    ci : float, default 0.95
-        Confidence level of the band.
-    min_group_size : int, default :data:`survey.schema.MIN_GROUP_SIZE`
-        See :func:`cohort_band`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per score in :data:`FEEDBACK_SCORES`, columns
-
-        - ``score``: name; ``label``: its label from the instrument.
-        - ``estimate``: the respondent's score (NaN if not scorable).
-        - ``reliability``, ``sem``: reliability and ``norm_sd * sqrt(1 - reliability)``.
-        - ``ci_low``, ``ci_high``: ``estimate -/+ z * sem`` cut to the range.
-        - ``lo``, ``hi``: the score's possible range.
-        - ``norm_mean``, ``norm_sd``: the reference norms.
-        - ``percentile_norm``: ``100 * Phi((estimate - mean) / sd)``.
-        - ``cohort_band``: ``"lower"``/``"middle"``/``"upper"`` third of the
-          cohort (:func:`cohort_band`), or ``None``.
-    """
-    inst = instrument if instrument is not None else load_instrument()
-    if not isinstance(data, pd.DataFrame) or len(data) != 1:
-        raise DataError(
-            f"data: expected a DataFrame with exactly one row, got "
-            f"{type(data).__name__} of length {len(data)}"
-        )
-    scorer = respondent_scorer(inst)
-    s = scorer.score_frame(data)
-    own = {k: v[0] for k, v in s.items()}
-    others = scorer.score_frame(peers) if peers is not None and len(peers) else None
-    if peers is not None and others is None:
-        others = {name: np.empty(0) for name in FEEDBACK_SCORES}
-    out = pd.DataFrame(
-        score_rows(
-            own,
-            inst,
-            peers=others,
-            reliability=reliability,
-            norms=norms,
-            ci=ci,
-            min_group_size=min_group_size,
-        )
-    )
-    out.attrs.update(
-        ci=ci,
-        z=NormalDist().inv_cdf(0.5 + ci / 2),
-        min_group_size=min_group_size,
-        norms_source=getattr(inst.norms, "source", None),
-    )
-    return out
-
-
-def facet_rows(own: Mapping[str, Any], instrument: Instrument) -> list[dict[str, Any]]:
-    """The rows of :func:`facet_profile` as plain dicts, from already computed scores."""
-    rows = []
-    for f, spec in instrument.facets.items():
-        net, soc = (float(own[f"{o}_{f}"]) for o in ORIENTATIONS)
-        rows.append(dict(facet=f, label=spec.label, networking=net, socializing=soc, difference=net - soc))
-    return rows
-
-
-def facet_profile(data: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
-    """Networking and socializing on each facet for one respondent.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per facet (instrument order), columns ``facet``, ``label``,
-        ``networking``, ``socializing`` (facet means of the keyed items,
-        NaN below the facet's answered share) and ``difference``
-        (networking minus socializing).
-    """
-    inst = instrument if instrument is not None else load_instrument()
-    s = respondent_scorer(inst).score_frame(data)
-    return pd.DataFrame(facet_rows({k: v[0] for k, v in s.items()}, inst))
-
-
-def attention_result(data: pd.DataFrame, instrument: Instrument | None = None) -> dict[str, Any]:
-    """Attention checks of one respondent.
-
-    Returns
-    -------
-    dict
-        ``n_checks`` (answered checks), ``n_failed`` (answered otherwise than
-        asked, as :func:`analysis.quality.flag_careless` counts them),
-        ``failed`` (bool).
-    """
-    inst = instrument if instrument is not None else load_instrument()
-    s = respondent_scorer(inst).score_frame(data)
-    n_failed = int(s["attention_failures"][0])
-    return dict(n_checks=int(s["attention_answered"][0]), n_failed=n_failed, failed=n_failed > 0)
