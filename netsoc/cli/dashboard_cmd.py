@@ -18,7 +18,7 @@ from survey.schema import MIN_GROUP_SIZE
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``dashboard`` subcommand."""
     p = sub.add_parser("dashboard", help="serve the live, anonymous workshop dashboard")
-    p.add_argument("--cohort", help="workshop code to show (default: responses without a code)")
+    p.add_argument("--cohort", help="workshop code to show (default: all responses)")
     p.add_argument("--db", help="store path or URL (default: NETSOC_DB, else the per-user store)")
     p.add_argument(
         "--create", action="store_true", help="create the store when --db names a file that does not exist"
@@ -111,7 +111,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     check_port(args.ip, args.port)
     note = cohort_note(shared_store(settings.db), args.cohort)  # type: ignore[attr-defined]
     shown = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
-    print(f"netsoc dashboard for {args.cohort or 'responses without a workshop code'}")
+    print(f"netsoc dashboard for {args.cohort or 'all responses (no --cohort)'}")
     print(f"  presenter view:  http://{shown}:{args.port}/?token={token}")
     print(f"  controls:        http://{shown}:{args.port}/control?token={token}")
     print(f"  join address:    {survey_url or '(none: give --survey-url, or use netsoc workshop)'}")

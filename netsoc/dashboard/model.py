@@ -140,8 +140,16 @@ class Dashboard:
 
     # ------------------------------------------------------------ reading
     def activity(self) -> dict[str, Any]:
-        """Submitted, answering now, arrivals per minute, collection open (one read)."""
-        return self.store.activity(self.settings.cohort)
+        """Submitted, answering now, arrivals per minute, collection open (one read).
+
+        Without a workshop code the dashboard shows every response, so
+        ``submitted`` counts them all (the store's activity of "no code" counts
+        only those stored without one).
+        """
+        found = self.store.activity(self.settings.cohort)
+        if self.settings.cohort is None:
+            found = {**found, "submitted": self.store.count(None)}
+        return found
 
     def version(self) -> tuple[int, str | None]:
         """Count and time of the latest change of the cohort's submitted responses."""

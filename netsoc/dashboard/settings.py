@@ -38,7 +38,7 @@ class DashboardSettings:
     db : str or None
         Store URL or path (None: ``NETSOC_DB`` / the default store).
     cohort : str or None
-        Only this workshop's responses (None: the responses without a code).
+        Only this workshop's responses (None: every response).
     min_group_size : int
         k: the smallest group (and room, and batch) for which anything is shown.
     group_field : str or None

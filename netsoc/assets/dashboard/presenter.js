@@ -77,6 +77,7 @@ async function poll() {
 }
 
 deck.dataset.html = deck.innerHTML;
+if (advance <= 0) pauseButton.hidden = true;  // nothing to pause without auto-advance
 show(0);
 setPaused(paused);
 setTimeout(poll, interval);
