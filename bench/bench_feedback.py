@@ -5,8 +5,9 @@ the feedback page should take well under 0.2 s of that.  Measured as process
 CPU time (``time.process_time``, all threads) per page, median and p95 over
 many participants with seeded random answers:
 
-1. ``feedback page, no workshop``: ``feedback_data`` + ``feedback_view``
-   (score once with numpy, three SVG charts, one HTML widget).
+1. ``feedback page, no workshop``: ``feedback_data`` + ``page_html`` +
+   ``result_html`` (score once with numpy, three SVG charts, the page and the
+   result to keep, as the survey server sends them).
 2. ``feedback page, workshop of N``: as the form does it - read the cohort's
    submitted responses from a real SQLite store (``to_frame(cohort=...)``),
    drop the participant, score the peers, band, build the page.
@@ -52,14 +53,17 @@ def _cpu(fn) -> float:
 
 def main() -> None:
     t0 = time.process_time()
-    from netsoc.feedback import feedback_data, feedback_view
+    from netsoc.feedback import feedback_data, page_html, result_html
     from survey.instrument import load_instrument
     from survey.store import open_store
 
     inst = load_instrument()
     rng = np.random.default_rng(2026)
     imports = time.process_time() - t0
-    cold = _cpu(lambda: feedback_view(feedback_data(_answers(inst, rng), inst), inst))
+    def sent(data) -> str:  # what the server sends: the page and the result to keep
+        return page_html(data) + result_html(data)
+
+    cold = _cpu(lambda: sent(feedback_data(_answers(inst, rng), inst)))
 
     figures: list[Figure] = [
         Figure("imports (once per server process)", imports, "s CPU"),
@@ -69,7 +73,7 @@ def main() -> None:
     def pages(make) -> np.ndarray:
         return np.array([_cpu(make(_answers(inst, rng))) for _ in range(N_PAGES)])
 
-    alone = pages(lambda a: lambda: feedback_view(feedback_data(a, inst), inst))
+    alone = pages(lambda a: lambda: sent(feedback_data(a, inst)))
     figures += [Figure("feedback page, no workshop: median", float(np.median(alone)), "s CPU",
                        target=TARGET),
                 Figure("feedback page, no workshop: p95", float(np.quantile(alone, 0.95)),
@@ -87,7 +91,7 @@ def main() -> None:
                 def run():
                     frame = store.to_frame(cohort=code)  # as SurveyModel.peer_responses
                     peers = frame[frame["respondent_id"] != rid].reset_index(drop=True)
-                    feedback_view(feedback_data(a, inst, peers=peers, cohort=code), inst)
+                    sent(feedback_data(a, inst, peers=peers, cohort=code))
                 return run
 
             with_cohort = pages(page)

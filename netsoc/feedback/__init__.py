@@ -5,7 +5,7 @@
 - :mod:`netsoc.feedback.words` - the rules: balance words agreeing with the
   profile, the facets with the largest gap;
 - :mod:`netsoc.feedback.details` - "more detail" (scores, facets, explanations);
-- :mod:`netsoc.feedback.page` - the HTML fragment and the JupyterLab view;
+- :mod:`netsoc.feedback.page` - the HTML fragment the form shows;
 - :mod:`netsoc.feedback.result` - :func:`result_html`, the page to keep;
 - :mod:`netsoc.feedback.room` - :func:`room_section`, "Your workshop";
 - :mod:`netsoc.feedback.charts` - the inline SVG charts;
@@ -22,7 +22,7 @@ from netsoc.feedback.data import (
     feedback_data,
 )
 from netsoc.feedback.details import DetailBlock
-from netsoc.feedback.page import feedback_css, feedback_view, page_html, sections_html, warm_up
+from netsoc.feedback.page import feedback_css, page_html, sections_html, warm_up
 from netsoc.feedback.reference import Reference, reference_for
 from netsoc.feedback.result import result_filename, result_html
 from netsoc.feedback.room import room_section
@@ -37,7 +37,6 @@ __all__ = [
     "DetailBlock",
     "feedback_data",
     "feedback_css",
-    "feedback_view",
     "page_html",
     "sections_html",
     "warm_up",

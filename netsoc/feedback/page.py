@@ -21,7 +21,7 @@ from netsoc.feedback.details import DetailBlock
 from netsoc.feedback.reference import reference_for
 from survey.instrument import Instrument
 
-__all__ = ["feedback_css", "sections_html", "page_html", "room_html", "feedback_view", "warm_up"]
+__all__ = ["feedback_css", "sections_html", "page_html", "room_html", "warm_up"]
 
 _esc = html.escape
 
@@ -140,15 +140,6 @@ def page_html(data: FeedbackData, instrument: Instrument | None = None) -> str:
         f"<h2 id='netsoc-fb-h'>{_esc(data.texts['results_heading'])}</h2>"
         f"{sections_html(data)}</section>"
     )
-
-
-def feedback_view(data: FeedbackData, instrument: Instrument | None = None) -> Any:
-    """The feedback as an ipywidgets ``VBox`` with class ``netsoc-feedback`` (one HTML child)."""
-    import ipywidgets as widgets
-
-    box = widgets.VBox([widgets.HTML(page_html(data))])
-    box.add_class("netsoc-feedback")
-    return box
 
 
 def warm_up(instrument: Instrument) -> None:
