@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError, shown
 from survey.instrument import Instrument
 from survey.store import bulk, checks
-from survey.store.codec import decode_frame, encode_answers, stored_columns
+from survey.store.codec import encode_answers
 from survey.store.cohorts import CohortMethods
 from survey.store.engine import Database
 from survey.store.moderation import ModerationMethods
-from survey.store.tables import current_version, migrate, respondents
+from survey.store.reads import ReadMethods
+from survey.store.tables import current_version, migrate
 from survey.store.writes import (
     Response,
     browser_hash,
@@ -35,7 +34,7 @@ from survey.validate import validate_answers, validate_frame
 __all__ = ["ResponseStore"]
 
 
-class ResponseStore(CohortMethods, ModerationMethods):
+class ResponseStore(ReadMethods, CohortMethods, ModerationMethods):
     """Durable storage of responses to one instrument.
 
     The per-cohort controls (collection open, activity, codes, clearing) are
@@ -347,7 +346,6 @@ class ResponseStore(CohortMethods, ModerationMethods):
         cohort: str | None = None,
         row_numbers: Sequence[int] | None = None,
         source: str = "table",
-        df: pd.DataFrame | None = None,
     ) -> int:
         """Validate and store many submitted responses at once, all or nothing.
 
@@ -367,8 +365,6 @@ class ResponseStore(CohortMethods, ModerationMethods):
             Row numbers used in error messages (default ``1..n``).
         source : str
             Name of the table in error messages.
-        df : pandas.DataFrame, optional
-            Deprecated name of ``data``.
 
         Returns
         -------
@@ -380,91 +376,9 @@ class ResponseStore(CohortMethods, ModerationMethods):
         ResponseValidationError
             Any invalid cell, or an id already in the store; nothing is stored.
         """
-        if df is not None:
-            warnings.warn("import_frame(df=...) is deprecated; use data=", DeprecationWarning, stacklevel=2)
-            data = df if data is None else data
         if data is None:
             raise TypeError("import_frame() missing the table: data")
         clean = validate_frame(data, self.instrument, row_numbers=row_numbers, source=source)
         rows = np.asarray(row_numbers if row_numbers is not None else range(1, len(clean) + 1))
         clean = bulk.apply_cohort(clean, cohort, rows, source)
         return bulk.insert_frame(self._db, self.instrument, clean, rows, source)
-
-    # ------------------------------------------------------------ reading
-    def _select(self, query: sa.Select, cohort: str | None, include_drafts: bool) -> sa.Select:
-        query = query.where(respondents.c.instrument_id == self.instrument.id)
-        if not include_drafts:
-            query = query.where(respondents.c.status == "submitted")
-        if cohort is not None:
-            query = query.where(respondents.c.cohort == cohort)
-        return query
-
-    def count(self, cohort: str | None = None, *, include_drafts: bool = False) -> int:
-        """Number of stored responses (submitted only, unless ``include_drafts``)."""
-        query = self._select(sa.select(sa.func.count()).select_from(respondents), cohort, include_drafts)
-        with self._db.read() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def version(self, cohort: str | None = None) -> tuple[int, str | None]:
-        """What a live view compares to know whether the submitted responses changed.
-
-        One query: the number of submitted responses and the time of the latest
-        change among them.  A response erased while another arrives leaves the
-        count alone but not the time.
-
-        Returns
-        -------
-        tuple of (int, str or None)
-            Count and the latest ``updated_at`` (ISO text; None when empty).
-        """
-        query = self._select(
-            sa.select(sa.func.count(), sa.func.max(respondents.c.updated_at)).select_from(respondents),
-            cohort,
-            False,
-        )
-        with self._db.read() as conn:
-            n, last = conn.execute(query).one()
-        return int(n), None if last is None else str(last)
-
-    def cohorts(self) -> list[str]:
-        """Cohorts with at least one submitted response, sorted."""
-        query = (
-            sa.select(respondents.c.cohort)
-            .distinct()
-            .where(respondents.c.status == "submitted", respondents.c.cohort.is_not(None))
-            .order_by(respondents.c.cohort)
-        )
-        with self._db.read() as conn:
-            return list(conn.execute(query).scalars())
-
-    def to_frame(self, cohort: str | None = None, include_drafts: bool = False) -> pd.DataFrame:
-        """The wide response table: :data:`survey.schema.META_COLUMNS`, then the answers.
-
-        Parameters
-        ----------
-        cohort : str, optional
-            Only this cohort.
-        include_drafts : bool, default False
-            Include unfinished drafts (and a ``status`` column).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per respondent in order of arrival, columns:
-            ``respondent_id``, ``cohort``, ``instrument_id``,
-            ``instrument_version`` (``string``), ``started_at``,
-            ``submitted_at`` (``datetime64[us, UTC]``), ``language``
-            (``string``, a BCP 47 tag), ``status``
-            (``string``, only with ``include_drafts``), one ``Int64`` column
-            per item and attention check (``instrument.question_ids``), one
-            column per demographic field (choice fields categorical with the
-            option codes, in instrument order, as categories; text fields
-            ``string``), and the comment (``string``).  Only responses to this
-            store's instrument id are returned.
-        """
-        query = self._select(sa.select(*stored_columns(self._db.dialect)), cohort, include_drafts).order_by(
-            respondents.c.seq, respondents.c.respondent_id
-        )
-        with self._db.read() as conn:
-            rows = conn.execute(query).all()
-        return decode_frame(rows, self.instrument, include_drafts)

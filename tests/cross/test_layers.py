@@ -67,7 +67,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/form/view.py", "size"): "room",
     ("netsoc/form/widgets.py", "size"): "room",
     ("survey/norms.py", "size"): "kit + lead (dump)",
-    ("survey/store/facade.py", "size"): "kit",
     ("analysis/structure/fiml.py", "private-name"): "rep",
 }
 

@@ -508,7 +508,9 @@ def test_unknown_draft_is_a_draft_not_found(store, instrument, rng):
     assert info.value.submitted is True
 
 
-def test_import_frame_old_keyword_still_works(store, instrument, rng):
+def test_import_frame_old_keyword_is_gone(store, instrument, rng):
     df = pd.DataFrame([complete(instrument, rng)]).drop(columns="consent")
-    with pytest.warns(DeprecationWarning, match="use data="):
-        assert store.import_frame(df=df) == 1
+    with pytest.raises(TypeError, match="df"):
+        store.import_frame(df=df)  # removed in 0.2.0: import_frame(data)
+    assert store.import_frame(df) == 1
+
