@@ -198,14 +198,21 @@ def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items:
         if np.linalg.eigvalsh(phi)[0] <= 0:
             problems.append(f"the factor covariance matrix{where} is not positive definite "
                             "(a factor variance is negative or a correlation is beyond ±1)")
-    load = pd.DataFrame(load_rows)
-    load["p"] = 2 * stats.norm.sf(np.abs(load["z"]))
-    load = load[["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]]
-    cors = pd.DataFrame(cor_rows, columns=["group", "factor", "other", "covariance", "correlation"])
-    res = pd.DataFrame(res_rows)
-    if not grouped:
-        load, cors, res = (t.drop(columns="group") for t in (load, cors, res))
+    pvals = 2 * stats.norm.sf(np.abs(np.array([r["z"] for r in load_rows], dtype=float)))
+    for row, pval in zip(load_rows, pvals):
+        row["p"] = pval
+    load = _frame(load_rows, ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"],
+                  grouped)
+    cors = _frame(cor_rows, ["group", "factor", "other", "covariance", "correlation"], grouped)
+    res = _frame(res_rows, ["group", "item", "estimate", "se", "std_all"], grouped)
     return load, cors, res, problems
+
+
+def _frame(rows: list[dict], columns: list[str], grouped: bool) -> pd.DataFrame:
+    """A table built column by column (several times faster than from row dicts);
+    without ``group`` when the model has one group."""
+    cols = columns if grouped else [c for c in columns if c != "group"]
+    return pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=cols)
 
 
 @single_blas
