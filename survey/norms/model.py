@@ -1,83 +1,16 @@
-"""Reference norms: the model of a norms file, its YAML form and percentile look-ups.
+"""The norms-file model: :class:`NormsFile`, its metadata and one :class:`ScoreNorms` per score.
 
-A norms file describes one reference sample of one instrument version:
-
-.. code-block:: yaml
-
-    format: netsoc-norms/1
-    meta:
-      instrument_id: netsoc
-      instrument_version: 1.0.0
-      n: 600                       # respondents after exclusions
-      population: a synthetic demo sample (analysis.make_demo, seed 2026)
-      collected_from: 2026-01-05   # min / max submitted_at
-      collected_to: 2026-03-30
-      exclusions: "careless responding: exclude if any of ..."
-      n_excluded: 12
-      synthetic: true              # illustrations, not real norms
-      seed: 2026
-      ci: 0.95
-      percentile_method: ...
-      ci_method: ...
-      created: ...
-      software: netsoc 0.1.0
-    scores:
-      balance:
-        n: 598
-        mean: 0.08
-        sd: 0.22
-        reliability: 0.90          # alpha (difference-score reliability for balance)
-        omega: null
-        min: -0.6
-        max: 0.7
-        percentiles:
-          - {p: 5, value: -0.28, low: -0.31, high: -0.25}
-          ...
-
-:func:`load_norms` reads and validates one; :func:`dump_norms` writes one,
-with every real number rounded to :data:`SIGNIFICANT_DIGITS` (6) significant
-digits: a norm from a few hundred people is not known to more, and the last of
-16 digits differs between machines (numpy's BLAS kernels are chosen per CPU), so
-the same data and seed give the same file everywhere;
-:meth:`NormsFile.percentile` gives a participant's percentile rank in the
-reference sample with its 95 % interval; :func:`norms_for` loads (cached) the
-norms file an instrument points at.
-
-Percentile rank and its interval
---------------------------------
-The rank of a value ``x`` is read off the stored percentile table by linear
-interpolation between the points ``(min, 0), (q5, 5), ..., (q95, 95),
-(max, 100)``.  Where several percentiles share the value ``x`` (discrete
-scores tie), the rank is the middle of their range (the mid-rank
-convention); below ``min`` it is 0, above ``max`` 100.
-
-The interval is the Wilson score interval of that proportion at the norm
-sample's size ``n`` (Wilson 1927; Newcombe 1998, method 3)::
-
-    p = rank / 100, z = Phi^-1(1 - (1 - ci) / 2)
-    centre = (p + z^2 / (2n)) / (1 + z^2 / n)
-    half   = z * sqrt(p (1 - p) / n + z^2 / (4 n^2)) / (1 + z^2 / n)
-
-Hand-worked: rank 50 in a sample of n = 100, ci = 0.95 (z = 1.959964):
-centre = 0.5, half = 1.959964 * sqrt(0.0025 + 0.00009604) / 1.038415 =
-0.09617, so 50 (40.4 to 59.6).  It is the sampling uncertainty of the
-reference sample's proportion below ``x``; it does not include the
-participant's own measurement error.
-
-This module is part of the lowest layer: it imports only :mod:`survey`.
+The format and the vocabulary are described in :mod:`survey.norms`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
-from pathlib import Path
 from statistics import NormalDist
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from survey.errors import DataError, InstrumentError
 
@@ -85,13 +18,11 @@ __all__ = [
     "FORMAT",
     "SYNTHETIC_NOTE",
     "TOO_SMALL_NOTE",
+    "SIGNIFICANT_DIGITS",
     "Percentile",
     "ScoreNorms",
     "NormsMeta",
     "NormsFile",
-    "load_norms",
-    "dump_norms",
-    "norms_for",
     "wilson_interval",
 ]
 
@@ -410,132 +341,3 @@ class NormsFile(_Model):
                 f"expected {want[0]!r} version {want[1]!r} (compute norms for this version "
                 "with netsoc norms)"
             )
-
-
-# ---------------------------------------------------------------- file I/O
-def norms_from_dict(data: Any, *, origin: str = "norms") -> NormsFile:
-    """Validate a parsed norms mapping.
-
-    Raises
-    ------
-    DataError
-        Not a norms mapping; the message names the field and the problem.
-    """
-    if not isinstance(data, dict):
-        raise DataError(
-            f"{origin}: expected a mapping with format, meta and scores, got {type(data).__name__}"
-        )
-    if data.get("format") != FORMAT:
-        raise DataError(f"{origin}: format: expected {FORMAT!r}, got {data.get('format')!r}")
-    try:
-        return NormsFile.model_validate({**data, "source_path": origin})
-    except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise DataError(f"{origin}: not a valid norms file", problems) from None
-
-
-@functools.lru_cache(maxsize=16)
-def _load_cached(path: str, mtime_ns: int, size: int) -> NormsFile:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({exc})") from None
-    return norms_from_dict(data, origin=path)
-
-
-def load_norms(path: str | Path, instrument: Any = None) -> NormsFile:
-    """Load and validate a norms file.
-
-    Parameters
-    ----------
-    path : str or Path
-        A norms YAML file (written by :func:`dump_norms` / ``netsoc norms``).
-    instrument : Instrument, optional
-        When given, the norms must be for its id and version.
-
-    Returns
-    -------
-    NormsFile
-        Immutable; cached per file (path, modification time, size).
-
-    Raises
-    ------
-    DataError
-        The file is missing or not a valid norms file.
-    InstrumentError
-        The norms are for another instrument or version.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{p}: norms file not found")
-    st = p.stat()
-    norms = _load_cached(str(p), st.st_mtime_ns, st.st_size)
-    if instrument is not None:
-        norms.check_instrument(instrument)
-    return norms
-
-
-def round_significant(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
-    """``value`` rounded to ``digits`` significant digits (NaN and infinities unchanged).
-
-    Examples
-    --------
-    >>> round_significant(0.9319084976165695)
-    0.931908
-    >>> round_significant(1234.56789, 3)
-    1230.0
-    """
-    if not math.isfinite(value) or value == 0:
-        return value
-    return float(f"{value:.{digits}g}")
-
-
-def _rounded(data: Any) -> Any:
-    """Every float in a nested dict/list structure rounded by :func:`round_significant`."""
-    if isinstance(data, float):
-        return round_significant(data)
-    if isinstance(data, dict):
-        return {key: _rounded(item) for key, item in data.items()}
-    if isinstance(data, list):
-        return [_rounded(item) for item in data]
-    return data
-
-
-def dump_norms(norms: NormsFile, path: str | Path | None = None) -> str:
-    """Norms as YAML text; written to ``path`` when given.
-
-    Every real number is written rounded to :data:`SIGNIFICANT_DIGITS`
-    significant digits, so the text does not depend on the machine that
-    computed it.
-
-    The caller decides about overwriting (the CLI refuses without --force).
-    """
-    data = _rounded(norms.model_dump(mode="json"))
-    text = f"# netsoc reference norms ({FORMAT}); written by {norms.meta.software or 'netsoc'}\n"
-    if norms.meta.synthetic:
-        text += f"# SYNTHETIC: {SYNTHETIC_NOTE}\n"
-    if norms.meta.too_small:
-        text += f"# {TOO_SMALL_NOTE.upper()}\n"
-    text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
-    return text
-
-
-def norms_for(instrument: Any) -> NormsFile | None:
-    """The norms file an instrument points at (``norms: <path>``), loaded and checked.
-
-    Returns ``None`` when the instrument names no norms file (inline
-    ``norms:`` or none).  Cached per file.
-
-    Raises
-    ------
-    DataError
-        The file is missing or invalid.
-    InstrumentError
-        It holds norms for another instrument or version.
-    """
-    path = getattr(instrument, "norms_path", None)
-    if path is None:
-        return None
-    return load_norms(path, instrument)
