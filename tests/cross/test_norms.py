@@ -11,20 +11,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from analysis.demo import make_demo
-from analysis.norms import (norm_cdf, percentile_table, quantile_ci, room_over_norms,
-                            room_over_norms_figure, score_summary)
+from analysis.norms import (
+    norm_cdf,
+    percentile_table,
+    quantile_ci,
+    room_over_norms,
+    room_over_norms_figure,
+    score_summary,
+)
 from netsoc.cli import main
 from netsoc.report.norms import build_norms, synthetic_norms
 from survey.errors import DataError, InstrumentError
 from survey.instrument import load_instrument
-from survey.norms import (SIGNIFICANT_DIGITS, SYNTHETIC_NOTE, NormsFile, dump_norms, load_norms, norms_for,
-                          norms_from_dict, round_significant, wilson_interval)
+from survey.norms import (
+    SIGNIFICANT_DIGITS,
+    SYNTHETIC_NOTE,
+    NormsFile,
+    dump_norms,
+    load_norms,
+    norms_for,
+    norms_from_dict,
+    round_significant,
+    wilson_interval,
+)
 from survey.store import open_store
 
-SHIPPED = Path(__file__).resolve().parents[1] / "survey" / "instruments" / "netsoc-norms.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "survey" / "instruments" / "netsoc-norms.yaml"
 
 
 # ------------------------------------------------------------------ intervals
@@ -52,7 +66,7 @@ def test_quantile_ci_equals_direct_binomial_sums(n: int) -> None:
     ps = np.arange(5, 100, 5) / 100
     lo, hi, cov = quantile_ci(n, ps)
     for p, l_, u_, c in zip(ps, lo, hi, cov):
-        cdf = np.cumsum([math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(n + 1)])
+        cdf = np.cumsum([math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)])
         ref_l = max(int(np.argmax(cdf >= 0.025 - 1e-12)), 1)
         ref_u = min(int(np.argmax(cdf >= 0.975 - 1e-12)) + 1, n)
         assert (l_, u_) == (ref_l, ref_u)
@@ -88,8 +102,14 @@ def test_percentile_table_is_type7_with_order_statistics(demo: pd.DataFrame) -> 
         lo, hi, _ = quantile_ci(n, r.p / 100)
         assert (r.low, r.high) == (bal[lo[0] - 1], bal[hi[0] - 1])
         assert r.low <= r.value <= r.high
-    assert set(table["score"]) >= {"networking", "socializing", "balance", "intentionality",
-                                   "networking_purpose", "socializing_context"}
+    assert set(table["score"]) >= {
+        "networking",
+        "socializing",
+        "balance",
+        "intentionality",
+        "networking_purpose",
+        "socializing_context",
+    }
 
 
 def test_score_summary_matches_reliability_and_pandas(demo: pd.DataFrame) -> None:
@@ -111,15 +131,34 @@ def test_score_summary_matches_reliability_and_pandas(demo: pd.DataFrame) -> Non
 
 # -------------------------------------------------------------- the model
 def _tiny_norms(**meta: object) -> NormsFile:
-    pct = [{"p": p, "value": v, "low": v, "high": v}
-           for p, v in [(5, 1.0), (10, 1.0), (15, 1.2), (20, 1.4)] + [(p, 1.4 + (p - 20) / 50)
-                                                                     for p in range(25, 100, 5)]]
-    return norms_from_dict({
-        "format": "netsoc-norms/1",
-        "meta": {"instrument_id": "netsoc", "instrument_version": load_instrument().version, "n": 100,
-                 "population": "test people", **meta},
-        "scores": {"networking": {"n": 100, "mean": 2.5, "sd": 0.5, "reliability": 0.9,
-                                  "min": 0.9, "max": 3.5, "percentiles": pct}}})
+    pct = [
+        {"p": p, "value": v, "low": v, "high": v}
+        for p, v in [(5, 1.0), (10, 1.0), (15, 1.2), (20, 1.4)]
+        + [(p, 1.4 + (p - 20) / 50) for p in range(25, 100, 5)]
+    ]
+    return norms_from_dict(
+        {
+            "format": "netsoc-norms/1",
+            "meta": {
+                "instrument_id": "netsoc",
+                "instrument_version": load_instrument().version,
+                "n": 100,
+                "population": "test people",
+                **meta,
+            },
+            "scores": {
+                "networking": {
+                    "n": 100,
+                    "mean": 2.5,
+                    "sd": 0.5,
+                    "reliability": 0.9,
+                    "min": 0.9,
+                    "max": 3.5,
+                    "percentiles": pct,
+                }
+            },
+        }
+    )
 
 
 def test_rank_and_percentile_hand_worked() -> None:
@@ -133,18 +172,23 @@ def test_rank_and_percentile_hand_worked() -> None:
     assert norms.rank("networking", 0.5) == 0.0 and norms.rank("networking", 9) == 100.0
     # q50 = 1.4 + 30/50 = 2.0 -> 50, Wilson at n = 100 (hand-worked: 40.38 .. 59.62)
     pct, low, high = norms.percentile("networking", 2.0)
-    assert pct == pytest.approx(50) and low == pytest.approx(40.383, abs=1e-3) \
+    assert (
+        pct == pytest.approx(50)
+        and low == pytest.approx(40.383, abs=1e-3)
         and high == pytest.approx(59.617, abs=1e-3)
+    )
     assert all(math.isnan(v) for v in norms.percentile("networking", float("nan")))
     with pytest.raises(DataError, match="score: 'balance' has no norms"):
         norms.percentile("balance", 0.1)
 
 
 def test_describe_names_the_sample() -> None:
-    norms = _tiny_norms(n=1240, collected_from="2026-01-05", collected_to="2026-03-30",
-                        population="career workshops")
-    assert norms.describe() == ("compared with 1,240 participants of career workshops, "
-                                "collected 2026-01-05 to 2026-03-30")
+    norms = _tiny_norms(
+        n=1240, collected_from="2026-01-05", collected_to="2026-03-30", population="career workshops"
+    )
+    assert norms.describe() == (
+        "compared with 1,240 participants of career workshops, collected 2026-01-05 to 2026-03-30"
+    )
     assert _tiny_norms(synthetic=True).describe().endswith(f" - {SYNTHETIC_NOTE}")
     assert "too small" in _tiny_norms(too_small=True).describe()
 
@@ -160,7 +204,8 @@ def test_file_round_trip_and_bad_files(tmp_path: Path) -> None:
     for name, score in norms.scores.items():
         assert back.scores[name].mean == pytest.approx(score.mean, rel=1e-5)
         assert [q.value for q in back.scores[name].percentiles] == pytest.approx(
-            [q.value for q in score.percentiles], rel=1e-5)
+            [q.value for q in score.percentiles], rel=1e-5
+        )
     assert "SYNTHETIC" in path.read_text()
     (tmp_path / "bad.yaml").write_text("format: netsoc-norms/1\nmeta: {n: 3}\nscores: {}\n")
     with pytest.raises(DataError, match="not a valid norms file") as exc:
@@ -178,12 +223,15 @@ def test_norms_for_another_instrument_version_is_refused(tmp_path: Path) -> None
     text = src.read_text(encoding="utf-8")
     assert "\nnorms: netsoc-norms.yaml\n" in text  # the shipped instrument points at its norms
     inst_path = tmp_path / "inst.yaml"
-    inst_path.write_text(text.replace("\nnorms: netsoc-norms.yaml\n", "\nnorms: my-norms.yaml\n"),
-                         encoding="utf-8")
+    inst_path.write_text(
+        text.replace("\nnorms: netsoc-norms.yaml\n", "\nnorms: my-norms.yaml\n"), encoding="utf-8"
+    )
     inst = load_instrument(inst_path)
     dump_norms(_tiny_norms(instrument_version="0.9.0"), tmp_path / "my-norms.yaml")
     expected = re.escape(f"expected 'netsoc' version '{inst.version}'")  # from the instrument
-    with pytest.raises(InstrumentError, match="norms are for instrument 'netsoc' version '0.9.0'; " + expected):
+    with pytest.raises(
+        InstrumentError, match="norms are for instrument 'netsoc' version '0.9.0'; " + expected
+    ):
         norms_for(inst)
     with pytest.raises(InstrumentError):
         load_norms(tmp_path / "my-norms.yaml", inst)
@@ -199,7 +247,8 @@ def test_shipped_synthetic_norms_are_reproducible() -> None:
     assert SYNTHETIC_NOTE in shipped.describe()
     assert dump_norms(synthetic_norms()) == SHIPPED.read_text(encoding="utf-8"), (
         "regenerate: python -c 'from netsoc.report.norms import synthetic_norms; from survey.norms import "
-        "dump_norms; dump_norms(synthetic_norms(), \"survey/instruments/netsoc-norms.yaml\")'")
+        'dump_norms; dump_norms(synthetic_norms(), "survey/instruments/netsoc-norms.yaml")\''
+    )
 
 
 def _perturbed(data: object, relative: float) -> object:
@@ -224,8 +273,9 @@ def test_norms_text_does_not_depend_on_the_last_digits() -> None:
     # and the numbers are written to SIGNIFICANT_DIGITS, not 16
     assert "0.9319084976" not in text
     numbers = re.findall(r"(?<![\w.-])-?\d+\.\d+(?:e-?\d+)?", text)
-    assert numbers and all(len(n.lstrip("-").replace(".", "").lstrip("0").split("e")[0])
-                           <= SIGNIFICANT_DIGITS for n in numbers)
+    assert numbers and all(
+        len(n.lstrip("-").replace(".", "").lstrip("0").split("e")[0]) <= SIGNIFICANT_DIGITS for n in numbers
+    )
 
 
 def test_round_significant() -> None:
@@ -278,10 +328,12 @@ def test_cli_writes_norms(store_db: str, tmp_path: Path, capsys: pytest.CaptureF
         data = store.to_frame()
     ref = build_norms(data, population="demo people")
     assert norms.n == ref.n and norms.meta.n_excluded == ref.meta.n_excluded > 0
-    for got, want in zip(norms.scores["balance"].percentiles, ref.scores["balance"].percentiles,
-                         strict=True):  # the file holds SIGNIFICANT_DIGITS digits
+    for got, want in zip(
+        norms.scores["balance"].percentiles, ref.scores["balance"].percentiles, strict=True
+    ):  # the file holds SIGNIFICANT_DIGITS digits
         assert [got.p, got.value, got.low, got.high] == pytest.approx(
-            [want.p, want.value, want.low, want.high], rel=1e-5, abs=1e-9)
+            [want.p, want.value, want.low, want.high], rel=1e-5, abs=1e-9
+        )
     assert norms.meta.collected_from == pd.to_datetime(data["submitted_at"]).min().date().isoformat()
     assert "careless" in norms.meta.exclusions and norms.meta.population == "demo people"
     assert not norms.synthetic
@@ -289,9 +341,18 @@ def test_cli_writes_norms(store_db: str, tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_cli_empty_store_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    out = tmp_path / "norms.yaml"
-    assert main(["norms", "--db", str(tmp_path / "empty.sqlite"), "--out", str(out)]) == 1
+    out, db = tmp_path / "norms.yaml", tmp_path / "empty.sqlite"
+    open_store(str(db)).close()
+    assert main(["norms", "--db", str(db), "--out", str(out)]) == 1
     assert "no submitted responses" in capsys.readouterr().err and not out.exists()
+
+
+def test_cli_missing_store_is_refused_not_created(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out, db = tmp_path / "norms.yaml", tmp_path / "typo.sqlite"
+    assert main(["norms", "--db", str(db), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "no such store" in err and err.count("\n") == 1  # one line, no traceback
+    assert not db.exists() and not out.exists()
 
 
 def test_cli_below_min_n(store_db: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -300,18 +361,20 @@ def test_cli_below_min_n(store_db: str, tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "norms need at least min_n = 100" in err and err.count("\n") == 1
     assert not out.exists() and not list(tmp_path.iterdir())
-    assert main(["norms", "--db", store_db, "--cohort", "SMALL", "--allow-small",
-                 "--out", str(out)]) == 0
+    assert main(["norms", "--db", store_db, "--cohort", "SMALL", "--allow-small", "--out", str(out)]) == 0
     small = load_norms(out)
     assert small.meta.too_small and small.meta.cohort == "SMALL" and small.n < 60
     assert "too small" in small.describe()
-    assert main(["norms", "--db", store_db, "--cohort", "SMALL", "--min-n", "20", "--force",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["norms", "--db", store_db, "--cohort", "SMALL", "--min-n", "20", "--force", "--out", str(out)])
+        == 0
+    )
     assert not load_norms(out).meta.too_small
 
 
-def test_cli_existing_output_needs_force(store_db: str, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture) -> None:
+def test_cli_existing_output_needs_force(
+    store_db: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "norms.yaml"
     out.write_text("keep me")
     assert main(["norms", "--db", store_db, "--out", str(out)]) == 1
