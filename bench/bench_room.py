@@ -23,14 +23,11 @@ import argparse
 import asyncio
 import json
 import resource
-import secrets
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -42,36 +39,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import QUICK, Figure, emit  # noqa: E402
-from netsoc.server import free_port, wait_for_port  # noqa: E402
 from tests.browser.protocol import HttpParticipant, Outcome  # noqa: E402
-from tests.browser.server import run_server  # noqa: E402
+from tests.browser.server import run_nginx, run_server  # noqa: E402
 
 COHORT = "ROOM"
-NGINX_CONF = """worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-  access_log off;
-  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
-  fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-  client_header_timeout 10s; client_body_timeout 10s; keepalive_timeout 15s;
-  client_max_body_size 32k;
-  upstream netsoc {{ {servers} keepalive 64; }}
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://netsoc;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-  }}
-}}
-"""
-
-
 class Sampler:
     """Peak memory and CPU of the server processes (and their children), every 0.2 s."""
 
@@ -122,24 +93,6 @@ class Sampler:
 def own_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
-
-
-@contextmanager
-def nginx(ports: list[int], tmp: Path):
-    """nginx on a free loopback port, round robin over ``ports``."""
-    exe = shutil.which("nginx") or "/usr/sbin/nginx"
-    port = free_port()
-    conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, servers=" ".join(
-        f"server 127.0.0.1:{p};" for p in ports)))
-    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(tmp), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, process=proc, timeout=20)
-        yield f"http://127.0.0.1:{port}/", proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 async def _one(url: str, i: int, *, seed: int, think: float, cache: dict | None = None,
@@ -231,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   args=server_args))
                    for i in range(args.workers)]
         if args.workers > 1:
-            (tmpdir / "ng").mkdir()
-            url, proxy = stack.enter_context(nginx([s.port for s in servers], tmpdir / "ng"))
+            url = stack.enter_context(run_nginx([s.port for s in servers], tmpdir / "ng"))
         else:
             url = servers[0].url
         sampler = Sampler([s.process.pid for s in servers])

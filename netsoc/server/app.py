@@ -104,6 +104,7 @@ class Guard:
         self.app, self.config, self.budgets, self.refusals = app, config, budgets, refusals
         self.proxies = parse_proxies(config.trusted_proxies)
         self.in_flight = 0
+        self.served = 0
 
     def _token_ok(self, request: Request) -> tuple[bool, bool]:
         token = self.config.token
@@ -149,6 +150,7 @@ class Guard:
                                    retry=2)
                 return
             self.in_flight += 1
+            self.served += 1
             try:
                 async def send_with_headers(message: Message) -> None:
                     if message["type"] == "http.response.start":
@@ -248,7 +250,7 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         return JSONResponse(reply, headers={"Cache-Control": "no-store"})
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "in_flight": guard.in_flight},
+        return JSONResponse({"ok": True, "in_flight": guard.in_flight, "served": guard.served},
                             headers={"Cache-Control": "no-store"})
 
     async def not_found(request: Request, exc: Exception) -> Response:

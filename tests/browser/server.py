@@ -90,6 +90,54 @@ def run_server(kind: str, workdir: Path, *, db: Path | str | None = None,
         stop_process_group(proc)
 
 
+#: nginx in front of survey servers: round robin (no sticky sessions), header and body
+#: timeouts against slow clients, the client's address appended to X-Forwarded-For.
+NGINX_CONF = """worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  client_header_timeout 10s; client_body_timeout 10s; keepalive_timeout 15s;
+  client_max_body_size 32k;
+  upstream netsoc {{ {servers} keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://netsoc;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
+  }}
+}}
+"""
+
+
+@contextmanager
+def run_nginx(ports: Sequence[int], workdir: Path) -> Iterator[str]:
+    """nginx on a free loopback port, round robin over the servers on ``ports``; yields its URL."""
+    import shutil
+
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(tmp=workdir, port=port, servers=" ".join(
+        f"server 127.0.0.1:{p};" for p in ports)))
+    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        wait_for_port(port, process=proc, timeout=20)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        stop_process_group(proc)
+
+
 def stop_process_group(proc: subprocess.Popen, timeout: float = 15.0) -> None:
     """SIGTERM a server started with ``start_new_session=True``; SIGKILL if it lingers."""
     if proc.poll() is not None:

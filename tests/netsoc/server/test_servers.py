@@ -9,6 +9,7 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -176,6 +177,7 @@ def netsoc_server(tmp_path):
         wait_for_port(port, timeout=60, process=p)
         return port
 
+    start.procs = procs
     yield start
     for p in procs:
         if p.poll() is None:
@@ -212,39 +214,57 @@ def test_survey_listens_on_loopback_only_and_serves_nothing_else(netsoc_server):
 
 
 @pytest.mark.slow
-@pytest.mark.fault("server: visitor without the token", expect="no page: refused or sent to the login form")
-def test_public_mode_requires_the_token(netsoc_server):
+@pytest.mark.fault("server: visitor without the token", expect="no page, no file, no message")
+def test_public_survey_requires_the_token_everywhere(netsoc_server):
     # --public with a token, bound to loopback so nothing leaves the machine
-    port = netsoc_server("dashboard", "--public", "--token", "only-the-facilitator-knows")
+    port = netsoc_server("survey", "--public", "--ip", "127.0.0.1",
+                         "--token", "only-the-room-knows-1")
     base = f"http://127.0.0.1:{port}/"
-    for url in (base, base + "?token=participants-link"):
-        status, location = _get(url)
-        # no page without the token: refused, or sent to the login form
-        assert status == 403 or (status == 302 and location.split("?")[0].endswith("/login")), \
-            (url, status, location)
-    assert _get(base + "?token=only-the-facilitator-knows")[0] == 200
-    assert _get(base + "static/assets/favicon.svg")[0] == 403  # static files too
-    assert _get(base + "static/assets/favicon.svg?token=only-the-facilitator-knows")[0] == 200
-    # websockets: refused without the token, accepted with the page's cookie
-    from websockets.exceptions import InvalidStatus
-    from websockets.sync.client import connect
-
-    ws = f"ws://127.0.0.1:{port}/jupyter/api/kernels/k1/channels?session_id=p1"
-    with pytest.raises(InvalidStatus):
-        connect(ws, open_timeout=60).close()
-    with connect(ws, open_timeout=60,
-                 additional_headers={"Cookie": "netsoc-token=only-the-facilitator-knows"}) as c:
-        c.send(json.dumps({"header": {"msg_id": "1", "msg_type": "kernel_info_request",
-                                      "session": "p1", "username": "", "version": "5.2"},
-                           "parent_header": {}, "metadata": {}, "channel": "shell",
-                           "content": {}, "buffers": []}))
-        assert "kernel_info_reply" in "".join(str(c.recv(timeout=60)) for _ in range(2))
+    for url in (base, base + "?token=a-guess", base + "static/form.js",
+                base + "_netsoc/health"):
+        assert _get(url)[0] in (403, 404), url
+    with _OPENER.open(base + "?token=only-the-room-knows-1", timeout=60) as r:
+        assert r.status == 200
+        cookie = r.headers["Set-Cookie"].split(";")[0]
+        page = r.read().decode()
+        assert "server" not in {k.lower() for k in r.headers}  # no version to fingerprint
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    css = page.split("rel='stylesheet' href='")[1].split("'")[0]
+    assert _get(base + css.lstrip("/"))[0] == 403
+    req = urllib.request.Request(base + css.lstrip("/"), headers={"Cookie": cookie})
+    with _OPENER.open(req, timeout=60) as r:
+        assert r.status == 200 and r.headers["Cache-Control"].endswith("immutable")
 
 
 @pytest.mark.slow
-def test_workers_start_one_process_per_port(netsoc_server):
-    port = netsoc_server("survey", "--workers", "2", "--cohort", "W2")
-    wait_for_port(port + 1, timeout=120)
-    for p in (port, port + 1):
-        assert _get(f"http://127.0.0.1:{p}/")[0] == 200
-        assert _listening(p) and set(_listening(p)) == {"0100007F"}
+@pytest.mark.fault("server: secrets on a command line", expect="workers read a 0600 file")
+def test_survey_workers_share_one_port_and_no_secret_is_on_a_command_line(netsoc_server, tmp_path):
+    secret_db = f"sqlite:///{tmp_path / 'secret-name.sqlite'}"
+    port = netsoc_server("survey", "--workers", "2", "--cohort", "W2", "--db", secret_db,
+                         "--create", "--public", "--ip", "127.0.0.1",
+                         "--token", "tok-only-in-the-file-123")
+    leader = next(p for p in netsoc_server.procs if p.poll() is None)
+    import psutil
+
+    tree = [psutil.Process(leader.pid), *psutil.Process(leader.pid).children(recursive=True)]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(
+            "multiprocessing" in " ".join(p.cmdline()) for p in tree) < 2:
+        time.sleep(0.5)
+        tree = [psutil.Process(leader.pid), *psutil.Process(leader.pid).children(recursive=True)]
+    workers = [p for p in tree if "multiprocessing" in " ".join(p.cmdline())]
+    assert len(workers) >= 2, [p.cmdline() for p in tree]
+    for p in tree[1:]:  # every process netsoc started (the first is the user's own command)
+        cmdline = open(f"/proc/{p.pid}/cmdline", "rb").read().decode(errors="replace")
+        assert "tok-only-in-the-file" not in cmdline and "secret-name" not in cmdline, cmdline
+    config = workers[0].environ()["NETSOC_SURVEY_CONFIG_FILE"]
+    assert os.stat(config).st_mode & 0o777 == 0o600
+    assert os.stat(os.path.dirname(config)).st_mode & 0o777 == 0o700
+    base = f"http://127.0.0.1:{port}/"
+    for _ in range(12):  # any worker answers, on the one port
+        assert _get(base + "?token=tok-only-in-the-file-123")[0] == 200
+    assert _listening(port) and set(_listening(port)) == {"0100007F"}
+    for p in netsoc_server.procs:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=20)
+    assert not os.path.exists(config)  # removed when the server stops
