@@ -27,7 +27,7 @@ help:
 	@echo "make dashboard  serve the live workshop dashboard (COHORT=code DASHBOARD_PORT=n)"
 	@echo "make report     write the full analysis report for the demo store"
 	@echo "make bench      run every benchmark under bench/ (bench-quick: tiny sizes)"
-	@echo "make bench-room N participants at the protocol level against one server (N=200)"
+	@echo "make bench-room N phones (files + messages) against one server (N=200; WORKERS=2 DB=postgresql://... puts 2 servers behind nginx)"
 
 $(BIN)/python:
 	@echo ">> creating virtual environment in $(VENV)"
@@ -93,7 +93,7 @@ bench-quick: $(VENV)/.installed-bench
 
 N ?= 200
 bench-room: $(VENV)/.installed-bench
-	$(BIN)/python bench/bench_room.py --n $(N)
+	$(BIN)/python bench/bench_room.py --n $(N) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DB),--db $(DB))
 
 clean:
 	rm -rf reports .pytest_cache .hypothesis
