@@ -39,7 +39,7 @@ class Moments(NamedTuple):
     """Pairwise-complete moments of a data matrix (see :func:`pairwise_moments`)."""
 
     cov: np.ndarray
-    count: np.ndarray
+    count: np.ndarray  # type: ignore[assignment]  # a field, shadowing tuple.count
     cor: np.ndarray | None
     rows: int
 
@@ -95,7 +95,7 @@ def pairwise_moments(x: np.ndarray | Sequence[np.ndarray], *, corr: bool = False
         else:
             with ThreadPoolExecutor(workers) as pool:
                 parts = list(pool.map(work, [starts[i::workers] for i in range(workers)]))
-    G = sum(p[0] for p in parts)
+    G: np.ndarray = np.sum([p[0] for p in parts], axis=0)
     rows = sum(p[1] for p in parts)
 
     P = G[:k, :k]

@@ -33,6 +33,7 @@ Hand-worked: the median of ``n = 20``: ``qbinom(0.025, 20, 0.5) = 6``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ from analysis._checks import check_frame
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 from survey.schema import MIN_GROUP_SIZE, check_min_group_size
+
+if TYPE_CHECKING:
+    from analysis.plots.theme import Context
 
 __all__ = [
     "PERCENTILES",
@@ -311,7 +315,7 @@ def room_over_norms(
 def room_over_norms_figure(
     bins: pd.DataFrame,
     *,
-    context: str = "notebook",
+    context: Context = "notebook",
     room_label: str = "This room",
     norm_label: str = "Reference sample",
 ) -> Figure:

@@ -203,7 +203,7 @@ class RespondentScorer:
     @staticmethod
     def _ids(cat: pd.Categorical) -> np.ndarray:
         ids = np.asarray(cat.categories, dtype=object)
-        return np.where(cat.codes >= 0, ids[cat.codes], None)
+        return np.asarray(np.where(cat.codes >= 0, ids[cat.codes], None))
 
     def _levels(self, values: np.ndarray, levels: Any) -> np.ndarray:
         from analysis.scoring import assign_levels  # one definition of the [min, max) rule

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -118,8 +119,9 @@ def group_points(
                 linestyle="none",
                 ax=ax,
             )
-            if len(dvs) == 1 and ax.get_legend() is not None:
-                ax.get_legend().remove()
+            legend = ax.get_legend()
+            if len(dvs) == 1 and legend is not None:
+                legend.remove()
             elif ax.get_legend() is not None:
                 ax.legend(title=None, loc="best", fontsize="small")
         else:
@@ -196,7 +198,8 @@ def profile_bars(
                 x=shown, y=counts.to_numpy(), hue=shown, palette=palette(len(order)), legend=False, ax=ax
             )
             for container in ax.containers:
-                ax.bar_label(container, fontsize="small")
+                if isinstance(container, BarContainer):
+                    ax.bar_label(container, fontsize="small")
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
             ax.set(xlabel="", ylabel="Respondents", title="Profiles")
         else:

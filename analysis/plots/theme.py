@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -57,15 +57,15 @@ def themed(context: Context = "notebook") -> Iterator[None]:
     """
     if context not in _CONTEXTS:
         raise ValueError(f"context: got {context!r}; expected one of {', '.join(_CONTEXTS)}")
-    rc = {
+    rc: dict[str, Any] = {
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titleweight": "bold",
         "figure.dpi": 100,
         "savefig.dpi": 110,
-        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),  # type: ignore[attr-defined]
     }
-    with sns.axes_style("whitegrid"), sns.plotting_context(context, font_scale=1.05), mpl.rc_context(rc):
+    with sns.axes_style("whitegrid"), sns.plotting_context(context, font_scale=1.05), mpl.rc_context(rc):  # type: ignore[arg-type]
         yield
 
 

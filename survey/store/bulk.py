@@ -128,7 +128,7 @@ def insert_frame(
         fresh = iter(set(new_respondent_ids(int(missing_id.sum()) + 16)) - set(given))
         for i in np.flatnonzero(missing_id):
             new_ids[i] = next(fresh)
-        base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0))).scalar()
+        base = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0))).scalar_one())
         records = list(
             zip(
                 new_ids,

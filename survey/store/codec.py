@@ -92,9 +92,9 @@ def stored_columns(dialect: str) -> list[Any]:
     SQLite timestamps are read as their text and parsed vectorised by pandas
     (SQLAlchemy would parse every value in Python).
     """
-    out = []
+    out: list[Any] = []
     for name in STORED:
-        col = respondents.c[name]
+        col: Any = respondents.c[name]
         if dialect == "sqlite" and isinstance(col.type, sa.DateTime):
             col = sa.type_coerce(col, sa.Text).label(name)
         out.append(col)
@@ -115,7 +115,8 @@ def decode_frame(rows: Sequence[Any], instrument: Instrument, include_drafts: bo
         Keep the ``status`` column.
     """
     # column by column: pandas builds a frame from Row objects 3x slower
-    raw = pd.DataFrame(dict(zip(STORED, zip(*rows))) if rows else {n: [] for n in STORED})
+    columns: dict[str, Any] = dict(zip(STORED, zip(*rows))) if rows else {n: [] for n in STORED}
+    raw = pd.DataFrame(columns)
     answers = _parse_answers(raw["answers"], instrument)
     out: dict[str, Any] = {}
     for c in ("respondent_id", "cohort", "instrument_id", "instrument_version"):
