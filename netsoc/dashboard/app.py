@@ -47,7 +47,7 @@ COOKIE = "netsoc_dashboard"
 EXPORT_EVERY = 5.0
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'"
 )
 _HEADERS = {
     "content-security-policy": CSP,
@@ -93,6 +93,11 @@ async def _form(request: Request) -> dict[str, str]:
     return out
 
 
+def _base(request: Request) -> str:
+    """The app's root address (``<base href>``): relative links work from any path and prefix."""
+    return str(request.url_for("presenter"))
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
 
@@ -125,7 +130,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
     def refuse(request: Request, reason: str, status: int, text: str) -> Response:
         refusals.log(reason, _client(request))
-        return HTMLResponse(view.message_page(d, text), status_code=status)
+        return HTMLResponse(view.message_page(d, text, base=_base(request)), status_code=status)
 
     def guarded(handler: Any, *, post: bool = False) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -145,10 +150,12 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
                     and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}"
                 ):
                     return refuse(request, "a form from another site", 403, d.t("refused", reason="origin"))
+            if not post:
+                return await handler(request)
             try:
                 return await handler(request)
-            except NetsocError as exc:
-                return HTMLResponse(view.control_page(d, message=str(exc), pages=_pages()), status_code=400)
+            except NetsocError as exc:  # the facilitator's mistake: back to the controls, said why
+                return back(request, str(exc))
 
         return endpoint
 
@@ -162,7 +169,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         return RedirectResponse(url, 303)
 
     async def presenter(request: Request) -> Response:
-        return HTMLResponse(view.presenter_page(d, view.deck(d, check)))
+        return HTMLResponse(view.presenter_page(d, view.deck(d, check), base=_base(request)))
 
     async def deck(request: Request) -> Response:
         cards = view.deck(d, check)
@@ -172,7 +179,9 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
     async def control(request: Request) -> Response:
         message = request.query_params.get("msg", "")[:300]
-        return HTMLResponse(view.control_page(d, message=message, pages=_pages()))
+        if request.query_params.get("step") == "clear":
+            return HTMLResponse(view.confirm_clear_page(d, base=_base(request)))
+        return HTMLResponse(view.control_page(d, message=message, pages=_pages(), base=_base(request)))
 
     async def collection(request: Request) -> Response:
         form = await _form(request)
@@ -199,7 +208,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
     async def clear(request: Request) -> Response:
         if not d.settings.cohort:
             raise NetsocError(d.t("refused", reason="no workshop code"))
-        return HTMLResponse(view.confirm_clear_page(d))
+        return RedirectResponse(request.url_for("control").include_query_params(step="clear"), 303)
 
     async def clear_confirm(request: Request) -> Response:
         form = await _form(request)
@@ -219,7 +228,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         if wait > 0:
             refusals.log("an export too soon", who)
             return HTMLResponse(
-                view.message_page(d, d.t("too_many_exports", seconds=int(wait) + 1)),
+                view.message_page(d, d.t("too_many_exports", seconds=int(wait) + 1), base=_base(request)),
                 status_code=429,
                 headers={"retry-after": str(int(wait) + 1)},
             )
@@ -269,7 +278,9 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
     async def failed(request: Request, exc: Exception) -> Response:
         LOG.error("dashboard error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-        return HTMLResponse(view.message_page(d, d.t("dash_unavailable")), status_code=500)
+        return HTMLResponse(
+            view.message_page(d, d.t("dash_unavailable"), base=_base(request)), status_code=500
+        )
 
     routes = [
         Route("/", guarded(presenter), name="presenter"),

@@ -66,17 +66,20 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Panel]:
     )
 
 
-def _page(d: Dashboard, title: str, body: str, *, cls: str, data: str = "", script: bool = False) -> str:
+def _page(
+    d: Dashboard, title: str, body: str, *, cls: str, data: str = "", script: bool = False, base: str = ""
+) -> str:
     module = "<script type='module' src='assets/presenter.js'></script>" if script else ""
+    root = f"<base href='{e(base)}'>" if base else ""  # relative links from any path or prefix
     return (
-        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>{root}"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{e(title)}</title><link rel='stylesheet' href='assets/dashboard.css'>"
         f"</head><body class='{cls}'{data}>{body}{module}</body></html>"
     )
 
 
-def presenter_page(d: Dashboard, cards: list[Panel]) -> str:
+def presenter_page(d: Dashboard, cards: list[Panel], *, base: str = "") -> str:
     """The projector's page: one card at a time, keyboard and auto-advance (presenter.js)."""
     t = d.t
     title = t("dashboard_heading", title=d.instrument.title)
@@ -98,13 +101,13 @@ def presenter_page(d: Dashboard, cards: list[Panel]) -> str:
         f"<main id='deck'>{''.join(c.html() for c in cards)}</main>{nav}"
         "<p id='live' class='visually-hidden' role='status' aria-live='polite'></p>"
     )
-    return _page(d, title, body, cls="presenter", data=data, script=True)
+    return _page(d, title, body, cls="presenter", data=data, script=True, base=base)
 
 
-def message_page(d: Dashboard, text: str) -> str:
+def message_page(d: Dashboard, text: str, *, base: str = "") -> str:
     """A page with one sentence (refusals, errors): never a traceback."""
     body = f"<main class='message'><h1>{e(d.instrument.title)}</h1><p>{e(text)}</p></main>"
-    return _page(d, d.instrument.title, body, cls="plain")
+    return _page(d, d.instrument.title, body, cls="plain", base=base)
 
 
 def _form(action: str, button: str, fields: dict[str, str] | None = None, *, cls: str = "") -> str:
@@ -126,7 +129,7 @@ def _select(name: str, label: str, options: list[tuple[str, str]], chosen: str |
     )
 
 
-def control_page(d: Dashboard, *, message: str = "", pages: int = 1) -> str:
+def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str = "") -> str:
     """The facilitator's controls (behind the dashboard's token, never on the survey's server)."""
     t = d.t
     activity = d.activity()
@@ -177,7 +180,7 @@ def control_page(d: Dashboard, *, message: str = "", pages: int = 1) -> str:
             + "</section>"
         )
     title = t("control_heading")
-    return _page(d, title, "<main class='control'>" + "".join(parts) + "</main>", cls="plain")
+    return _page(d, title, "<main class='control'>" + "".join(parts) + "</main>", cls="plain", base=base)
 
 
 def _comments_section(d: Dashboard) -> str:
@@ -212,7 +215,7 @@ def counts(d: Dashboard) -> tuple[int, int]:
     return submitted, total - submitted
 
 
-def confirm_clear_page(d: Dashboard) -> str:
+def confirm_clear_page(d: Dashboard, *, base: str = "") -> str:
     """The confirmation step before the cohort's responses are deleted, with the counts."""
     t = d.t
     n, drafts = counts(d)
@@ -223,7 +226,7 @@ def confirm_clear_page(d: Dashboard) -> str:
         + _form("control/clear/confirm", t("clear_yes"), {"n": str(n), "d": str(drafts)}, cls="danger")
         + f"<p><a href='control'>{e(t('clear_no'))}</a></p></main>"
     )
-    return _page(d, t("clear_heading"), body, cls="plain")
+    return _page(d, t("clear_heading"), body, cls="plain", base=base)
 
 
 def _short(text: str, size: int = 90) -> str:

@@ -223,6 +223,16 @@ def test_keys_auto_advance_comments_and_accessibility(projector, served, tmp_pat
     page.screenshot(path=str(artifacts / "dashboard-comments.png"))
     slides = page.request.get(server.url + "export/slides.html").text()
     assert "keep me 1" in slides and "HIDE THIS ONE" not in slides
+    # clearing the test responses: a confirmation with the count, then the empty room
+    control = page.context.new_page()
+    control.goto(server.url + "control")
+    control.get_by_role("button", name="Clear 10 responses and 0 drafts of ROOM1").click()
+    assert "Delete 10 submitted responses and 0 drafts of ROOM1?" in control.locator("main").inner_text()
+    found["confirmation"] = axe_violations(control)
+    control.get_by_role("button", name="Yes, delete them").click()
+    assert "10 responses and 0 drafts deleted." in control.get_by_role("status").inner_text()
+    control.close()
+    page.locator("#deck .card[data-card='join']:only-child").wait_for(state="attached", timeout=UPDATE_MS)
     assert not {k: v for k, v in found.items() if v}, json.dumps(found)
 
 
