@@ -1,32 +1,24 @@
 """Full-information maximum likelihood: a CFA that uses every response.
 
-``cfa(..., missing="ml")`` and ``invariance(..., missing="ml")`` land here.
-The conventions are those of ``lavaan::cfa(missing = "ml")`` (0.6):
+``cfa(..., missing="ml")`` and ``invariance(..., missing="ml")`` land here, with the
+conventions of ``lavaan::cfa(missing = "ml")`` (0.6):
 
 Data
-    Every row with at least one observed item (and, when grouped, a group)
-    is used; rows missing every item are dropped, as lavaan does.
+    Every row with an answer (and a group, when grouped); rows missing every item are dropped.
 Likelihood
-    Casewise: each row contributes the normal log-density of its observed
-    items under the model's ``mu`` and ``Sigma`` restricted to them; the
-    model always has a mean structure (free intercepts, latent means 0 or,
-    with equal intercepts, free beyond the first group).
+    Casewise normal log-density of each row's answered items under the model's ``mu`` and
+    ``Sigma`` restricted to them, summed by pattern of answered items from the patterns'
+    sufficient statistics; always a mean structure (free intercepts).
 Estimation
-    ``-2 logL`` is minimised by scoring with the complete-data expected
-    information as the metric (steps halved until ``logL`` rises), until a
-    step changes ``-2 logL`` by less than 1e-10 and the gradient's norm is
-    below 1e-6 per respondent.
+    Scoring on ``-2 logL`` with the complete-data expected information as the metric (steps
+    halved until ``logL`` rises), until a step changes ``-2 logL`` by less than 1e-10 and the
+    gradient's norm is below 1e-6 per respondent.
 h1 and fit
-    The saturated model (free means and covariances) is fitted by EM; the
-    test statistic is ``chi2 = 2 (logL_h1 - logL_h0)``, the baseline the
-    independence model (free means and variances; its likelihood separates
-    by item), and CFI, TLI, RMSEA (N = the rows used) follow from them as in
-    the complete-data case.  SRMR compares the model's moments with the EM
-    estimates of h1, means included.  ``AIC``/``BIC`` count the intercepts.
-Standard errors
-    From the observed information (lavaan's default for ``missing = "ml"``):
-    the inverse Hessian of ``-logL``, by central differences of the analytic
-    gradient.
+    The saturated model by EM; ``chi2 = 2 (logL_h1 - logL_h0)``; the baseline is the
+    independence model (its likelihood separates by item); CFI, TLI, RMSEA (N = rows used)
+    as with complete data; SRMR against the EM moments, means included; AIC/BIC count the
+    intercepts.  Standard errors (observed information) and the robust MLR variants:
+    :mod:`analysis.structure.fiml_inference`.
 """
 
 from __future__ import annotations
@@ -73,12 +65,12 @@ _EM_MAX_ITER = 20000
 
 @dataclass
 class _Pattern:
-    """The rows sharing one pattern of answered items: their sufficient statistics."""
+    """The patterns of answered items with ``k`` answers: sufficient statistics, stacked."""
 
-    o: np.ndarray  # indices of the answered items
-    n: int
-    mean: np.ndarray  # means of the answered items
-    scatter: np.ndarray  # sum of (x - mean)(x - mean)' over the rows
+    o: np.ndarray  # (m, k) indices of the answered items of each pattern
+    n: np.ndarray  # (m,) rows per pattern
+    mean: np.ndarray  # (m, k) means of the answered items
+    scatter: np.ndarray  # (m, k, k) sum of (x - mean)(x - mean)' over the rows
 
 
 @dataclass
@@ -94,15 +86,28 @@ class _Group:
 
 
 def _patterns(x: np.ndarray) -> list[_Pattern]:
+    """The rows' sufficient statistics by pattern, stacked by number of answers (so that
+    the likelihood and EM work on a few batches of small matrices)."""
     obs = ~np.isnan(x)
     masks, inverse = np.unique(obs, axis=0, return_inverse=True)
-    out = []
+    inverse = np.asarray(inverse).ravel()
+    blocks: dict[int, list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]] = {}
     for k, mask in enumerate(masks):
-        rows = x[np.asarray(inverse).ravel() == k][:, mask]
+        rows = x[inverse == k][:, mask]
         mean = rows.mean(axis=0)
         dev = rows - mean
-        out.append(_Pattern(np.flatnonzero(mask), rows.shape[0], mean, dev.T @ dev))
-    return out
+        blocks.setdefault(int(mask.sum()), []).append(
+            (np.flatnonzero(mask), rows.shape[0], mean, dev.T @ dev)
+        )
+    return [
+        _Pattern(
+            np.stack([b[0] for b in blk]),
+            np.array([b[1] for b in blk], dtype=float),
+            np.stack([b[2] for b in blk]),
+            np.stack([b[3] for b in blk]),
+        )
+        for blk in blocks.values()
+    ]
 
 
 def _m2ll(
@@ -118,17 +123,21 @@ def _m2ll(
     total = 0.0
     d_sigma = np.zeros((p, p))
     d_mu = np.zeros(p)
-    for pat in patterns:
-        o = pat.o
-        s_oo = sigma[np.ix_(o, o)]
+    for blk in patterns:
+        o, n = blk.o, blk.n
+        s_oo = sigma[o[:, :, None], o[:, None, :]]
         chol = np.linalg.cholesky(s_oo)
         inv = np.linalg.inv(s_oo)
-        d = pat.mean - mu[o]
-        c = pat.scatter + pat.n * np.outer(d, d)
-        total += pat.n * (o.size * LOG2PI + 2.0 * np.log(np.diag(chol)).sum()) + np.sum(inv * c)
+        d = blk.mean - mu[o]
+        c = blk.scatter + n[:, None, None] * d[:, :, None] * d[:, None, :]
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        total += float((n * (o.shape[1] * LOG2PI + logdet)).sum() + (inv * c).sum())
         if gradient:
-            d_sigma[np.ix_(o, o)] += pat.n * inv - inv @ c @ inv
-            d_mu[o] -= 2.0 * pat.n * (inv @ d)
+            pairs = (o[:, :, None] * p + o[:, None, :]).ravel()
+            g_sigma = n[:, None, None] * inv - inv @ c @ inv
+            d_sigma += np.bincount(pairs, weights=g_sigma.ravel(), minlength=p * p).reshape(p, p)
+            g_mu = -2.0 * n[:, None] * np.einsum("mij,mj->mi", inv, d)
+            d_mu += np.bincount(o.ravel(), weights=g_mu.ravel(), minlength=p)
     return total, d_sigma, d_mu
 
 
@@ -154,16 +163,16 @@ def _em(
     for _ in range(_EM_MAX_ITER):
         t1 = np.zeros(p)
         t2 = np.zeros((p, p))
-        for pat in patterns:
-            o = pat.o
-            b = sigma[:, o] @ np.linalg.inv(sigma[np.ix_(o, o)])  # regression of all on o
-            d = pat.mean - mu[o]
-            mean_hat = mu + b @ d  # mean of E[x | x_o]
-            t1 += pat.n * mean_hat
+        for blk in patterns:
+            o, m = blk.o, blk.n
+            b = np.swapaxes(sigma[:, o], 0, 1) @ np.linalg.inv(sigma[o[:, :, None], o[:, None, :]])
+            mean_hat = mu + np.einsum("mpk,mk->mp", b, blk.mean - mu[o])  # means of E[x | x_o]
+            t1 += m @ mean_hat
             t2 += (
-                pat.n * np.outer(mean_hat, mean_hat)
-                + b @ pat.scatter @ b.T
-                + pat.n * (sigma - b @ sigma[o, :])
+                np.einsum("m,mp,mq->pq", m, mean_hat, mean_hat)
+                + np.einsum("mpk,mkl,mql->pq", b, blk.scatter, b, optimize=True)
+                + m.sum() * sigma
+                - np.einsum("m,mpk,mkq->pq", m, b, sigma[o, :])
             )
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
@@ -184,11 +193,8 @@ def _em(
 
 def _baseline(x: np.ndarray) -> float:
     """``-2 logL`` of the independence model: item by item, ML mean and variance."""
-    total = 0.0
-    for j in range(x.shape[1]):
-        v = x[~np.isnan(x[:, j]), j]
-        total += v.size * (LOG2PI + np.log(v.var()) + 1.0)
-    return float(total)
+    answered = (~np.isnan(x)).sum(axis=0)
+    return float((answered * (LOG2PI + np.log(np.nanvar(x, axis=0)) + 1.0)).sum())
 
 
 _H1_CACHE: dict[str, _Group] = {}
