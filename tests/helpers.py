@@ -85,6 +85,12 @@ def complete_answers(instrument: Any, rng: np.random.Generator, **extra: Any) ->
     return answers
 
 
+def answer_bounds(instrument: Any, question: str) -> tuple[int, int]:
+    """``rng.integers`` bounds for one question: its response range, the top included."""
+    lo, hi = instrument.response_range(question)
+    return lo, hi + 1
+
+
 def keyed_answers(instrument: Any, net: int, soc: int, intent: int = 3, *,
                   checks: bool | str = True, consent: bool = False) -> dict[str, Any]:
     """Answer codes whose keyed value is ``net`` / ``soc`` / ``intent`` on every item.
