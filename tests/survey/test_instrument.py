@@ -14,7 +14,7 @@ import yaml
 from netsoc.cli import main
 from survey.errors import InstrumentError
 from survey.instrument import DEFAULT_INSTRUMENT, ORIENTATIONS, load_instrument
-from tests.helpers import ROOT, require
+from tests.helpers import ROOT, answer_bounds, require
 
 RAW = yaml.safe_load(DEFAULT_INSTRUMENT.read_text(encoding="utf-8"))
 
@@ -455,7 +455,7 @@ def test_a_stored_response_scores_the_same_in_every_language(store_url, instrume
 
     rng = np.random.default_rng(15)
     store = open_store(store_url, instrument=instrument)
-    answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
+    answers = {q: int(rng.integers(*answer_bounds(instrument, q))) for q in instrument.question_ids}
     answers.update(consent=True, role="sales", comment="ok")
     for tag in instrument.languages:
         store.submit(answers, language=tag, cohort="WS")

@@ -15,6 +15,7 @@ from netsoc.cli import main
 from survey.errors import DataError, ResponseValidationError
 from survey.io import neutralise, read_responses, unneutralise, write_responses
 from survey.store import SCHEMA_VERSION, open_store
+from tests.helpers import answer_bounds
 
 TRICKY = [
     "=1+1",
@@ -36,7 +37,7 @@ def filled(tmp_path, instrument, rng):
     store = open_store(tmp_path / "src.sqlite", instrument=instrument)
     options = {f: list(o.options) for f, o in instrument.choice_fields.items()}
     for i in range(40):
-        answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
+        answers = {q: int(rng.integers(*answer_bounds(instrument, q))) for q in instrument.question_ids}
         if i % 7 == 3:  # some unanswered optional bits and a missing item
             answers[instrument.question_ids[i % 10]] = None
         for f, opts in options.items():
@@ -79,7 +80,10 @@ def _csv(path, header, rows, encoding="utf-8"):
 
 def _good_rows(instrument, n, rng):
     header = instrument.question_ids + ["role", "comment"]
-    rows = [[int(rng.integers(1, 6)) for _ in instrument.question_ids] + ["sales", "ok"] for _ in range(n)]
+    rows = [
+        [int(rng.integers(*answer_bounds(instrument, q))) for q in instrument.question_ids] + ["sales", "ok"]
+        for _ in range(n)
+    ]
     return header, rows
 
 

@@ -11,11 +11,12 @@ import yaml
 from survey.errors import ResponseValidationError
 from survey.instrument import DEFAULT_INSTRUMENT, instrument_from_dict
 from survey.validate import validate_answers
+from tests.helpers import answer_bounds
 
 
 def complete(instrument, rng) -> dict:
     """A valid, complete response drawn from ``rng``."""
-    answers = {q: int(rng.integers(1, 6)) for q in instrument.question_ids}
+    answers = {q: int(rng.integers(*answer_bounds(instrument, q))) for q in instrument.question_ids}
     for a in instrument.attention_checks:
         answers[a.id] = a.expected
     answers["role"] = "research"
