@@ -370,11 +370,9 @@ def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group]) 
     chi2 = max(m2ll - h1, 0.0)
     base = sum(grp.base_m2ll for grp in groups) - h1
     base_df = ng * p * (p - 1) // 2
-    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
-    denom = max(d_model, d_base)
-    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
-    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
-    rmsea = np.sqrt(max(chi2 / n / df - 1.0 / n, 0.0)) * np.sqrt(ng) if df > 0 else 0.0
+    from analysis.structure.fiml_inference import incremental_fit
+
+    cfi, tli, rmsea = incremental_fit(chi2, df, base, base_df, n, ng)
     low, high = _rmsea_ci(chi2, df, n, ng)
     loglik = -m2ll / 2
     return {

@@ -28,7 +28,19 @@ from scipy import stats
 from analysis.structure._engine import Layout, _derivatives, group_params, implied
 from analysis.structure.fiml import _m2ll, _objective
 
-__all__ = ["inference", "observed_vcov"]
+__all__ = ["inference", "observed_vcov", "incremental_fit"]
+
+
+def incremental_fit(
+    chi2: float, df: int, base: float, base_df: int, n: int, ng: int
+) -> tuple[float, float, float]:
+    """CFI, TLI and RMSEA (lavaan's formulas, ``sqrt(G)`` for ``G`` groups)."""
+    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
+    denom = max(d_model, d_base)
+    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
+    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
+    rmsea = float(np.sqrt(max(chi2 - df, 0.0) / (df * n)) * np.sqrt(ng)) if df > 0 else 0.0
+    return cfi, tli, rmsea
 
 
 def _central_hessian(gradient: Callable[[np.ndarray], np.ndarray], vec: np.ndarray) -> np.ndarray:
@@ -119,17 +131,16 @@ def inference(
     c = (tr1 - float(np.trace(a_inv @ b0))) / df if df > 0 else np.nan
     c_base = (tr1 - tr_base) / base_df
     chi2_s, base_s = chi2 / c, base / c_base
-    d_model, d_base = max(chi2_s - df, 0.0), max(base_s - base_df, 0.0)
-    denom = max(d_model, d_base)
+    cfi_s, tli_s, rmsea_s = incremental_fit(chi2_s, df, base_s, base_df, n, ng)
     scaled = {
         "estimator": "MLR",
         "chi2_scaled": chi2_s,
         "df_scaled": df,
         "scaling_factor": c,
         "p_scaled": float(stats.chi2.sf(chi2_s, df)) if df > 0 else np.nan,
-        "cfi_scaled": 1.0 - d_model / denom if denom > 0 else 1.0,
-        "tli_scaled": (base_s / base_df - chi2_s / df) / (base_s / base_df - 1.0) if df > 0 else 1.0,
-        "rmsea_scaled": float(np.sqrt(max(chi2_s - df, 0.0) / (df * n)) * np.sqrt(ng)) if df > 0 else 0.0,
+        "cfi_scaled": cfi_s,
+        "tli_scaled": tli_s,
+        "rmsea_scaled": rmsea_s,
         "baseline_chi2_scaled": base_s,
     }
     return np.sqrt(np.clip(np.diag(vcov), 0, None)), scaled

@@ -162,6 +162,7 @@ def fit_comparison_table(study: Study, ordinal: Any, ml: Any) -> ReportTable:
 def ordinal_ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: dict[str, str]) -> ReportTable:
     """The Wu & Estabrook steps with scaled fit and the scaled difference test."""
     from netsoc.report.results import field_label
+    from netsoc.report.structure import ladder_groups, step_changes
 
     rows = []
     for step, r in lad.iterrows():
@@ -173,15 +174,10 @@ def ordinal_ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: di
                 "RMSEA": apa.bounded(r["rmsea_scaled"], 3),
                 "SRMR": apa.bounded(r["srmr"], 3),
                 "p(Δχ²)": apa.p_value(r.get("p_diff")),
-                "ΔCFI": apa.bounded(r["delta_cfi"], 3),
-                "ΔRMSEA": apa.bounded(r["delta_rmsea"], 3),
-                "ΔSRMR": apa.bounded(r["delta_srmr"], 3),
-                "Supported": (
-                    apa.DASH if pd.isna(r["supported"]) else ("yes" if bool(r["supported"]) else "no")
-                ),
+                **step_changes(r),
             }
         )
-    groups = "; ".join(f"{labels.get(str(g), g)}: n = {n}" for g, n in lad.attrs.get("n", {}).items())
+    groups = ladder_groups(lad, labels)
     note = (
         f"Groups (complete responses): {groups}. WLSMV; steps after Wu and Estabrook (2016): "
         "configural, equal thresholds, equal loadings, equal intercepts; p(Δχ²) = scaled "

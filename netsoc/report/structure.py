@@ -322,6 +322,22 @@ def loadings_table(study: Study, fit: Any, ordinal: Any = None) -> ReportTable:
     return study.table(pd.DataFrame(rows), "Confirmatory factor analysis: loadings", note, fit.loadings)
 
 
+def step_changes(r: pd.Series) -> dict[str, str]:
+    """A ladder row's changes from the step before and whether the step is supported."""
+    supported = r["supported"]
+    return {
+        "ΔCFI": apa.bounded(r["delta_cfi"], 3),
+        "ΔRMSEA": apa.bounded(r["delta_rmsea"], 3),
+        "ΔSRMR": apa.bounded(r["delta_srmr"], 3),
+        "Supported": apa.DASH if pd.isna(supported) else ("yes" if bool(supported) else "no"),
+    }
+
+
+def ladder_groups(lad: pd.DataFrame, labels: dict[str, str]) -> str:
+    """``"Hybrid: n = 221; Remote: n = 172"`` from a ladder's ``attrs["n"]``."""
+    return "; ".join(f"{labels.get(str(g), g)}: n = {n}" for g, n in lad.attrs.get("n", {}).items())
+
+
 def ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: dict[str, str]) -> ReportTable:
     """One row per invariance step with its fit and the change from the step before."""
     from netsoc.report.results import field_label
@@ -341,15 +357,10 @@ def ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: dict[str, 
                     else f"{apa.number(r['delta_chi2'])} ({apa.integer(r['delta_df'])})"
                 ),
                 "p(Δχ²)": apa.p_value(r["delta_p"]),
-                "ΔCFI": apa.bounded(r["delta_cfi"], 3),
-                "ΔRMSEA": apa.bounded(r["delta_rmsea"], 3),
-                "ΔSRMR": apa.bounded(r["delta_srmr"], 3),
-                "Supported": (
-                    apa.DASH if pd.isna(r["supported"]) else ("yes" if bool(r["supported"]) else "no")
-                ),
+                **step_changes(r),
             }
         )
-    groups = "; ".join(f"{labels.get(str(g), g)}: n = {n}" for g, n in lad.attrs.get("n", {}).items())
+    groups = ladder_groups(lad, labels)
     note = (
         f"Groups: {groups}. Estimator: {_estimator(study)}. Configural: same structure; "
         "metric: equal loadings; scalar: equal loadings and intercepts; strict: equal "
