@@ -11,15 +11,14 @@ import struct
 import subprocess
 import sys
 import uuid
-from html.parser import HTMLParser
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-
 
 # ---------------------------------------------------------------- paths, skips, processes
 #: The repository's root folder.
@@ -63,11 +62,16 @@ while n < 0 or i < n:
 """
 
 
-def spawn_writer(path: Path | str, worker: int, n: int, go: Path | str,
-                 script: str = STORE_WRITER) -> subprocess.Popen:
+def spawn_writer(
+    path: Path | str, worker: int, n: int, go: Path | str, script: str = STORE_WRITER
+) -> subprocess.Popen:
     """Start one :data:`STORE_WRITER` process (see there for its protocol)."""
-    return subprocess.Popen([sys.executable, "-c", script, str(path), str(worker), str(n), str(go)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(path), str(worker), str(n), str(go)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def complete_answers(instrument: Any, rng: np.random.Generator, **extra: Any) -> dict:
@@ -91,8 +95,9 @@ def answer_bounds(instrument: Any, question: str) -> tuple[int, int]:
     return lo, hi + 1
 
 
-def keyed_answers(instrument: Any, net: int, soc: int, intent: int = 3, *,
-                  checks: bool | str = True, consent: bool = False) -> dict[str, Any]:
+def keyed_answers(
+    instrument: Any, net: int, soc: int, intent: int = 3, *, checks: bool | str = True, consent: bool = False
+) -> dict[str, Any]:
     """Answer codes whose keyed value is ``net`` / ``soc`` / ``intent`` on every item.
 
     ``checks``: ``True`` answers the attention checks as asked, ``"fail"``
@@ -100,11 +105,14 @@ def keyed_answers(instrument: Any, net: int, soc: int, intent: int = 3, *,
     ``consent=True``.
     """
     want = {"networking": net, "socializing": soc, "intentionality": intent}
-    out: dict[str, Any] = {i.id: (6 - want[i.scale] if i.keying == "reverse" else want[i.scale])
-                           for i in instrument.items}
+    out: dict[str, Any] = {
+        i.id: (6 - want[i.scale] if i.keying == "reverse" else want[i.scale]) for i in instrument.items
+    }
     if checks:
-        out |= {a.id: (a.expected % 5) + 1 if checks == "fail" else a.expected
-                for a in instrument.attention_checks}
+        out |= {
+            a.id: (a.expected % 5) + 1 if checks == "fail" else a.expected
+            for a in instrument.attention_checks
+        }
     if consent:
         out["consent"] = True
     return out
@@ -112,9 +120,21 @@ def keyed_answers(instrument: Any, net: int, soc: int, intent: int = 3, *,
 
 def widget_msg(kind: str, content: dict, channel: str = "shell") -> dict:
     """A Jupyter message as a widget front end sends it over the websocket."""
-    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": kind, "session": "s",
-                       "username": "", "version": "5.2", "date": ""}, "parent_header": {},
-            "metadata": {}, "channel": channel, "content": content, "buffers": []}
+    return {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": kind,
+            "session": "s",
+            "username": "",
+            "version": "5.2",
+            "date": "",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": channel,
+        "content": content,
+        "buffers": [],
+    }
 
 
 def binary_frame(msg: dict, *buffers: bytes, count: int | None = None) -> bytes:
@@ -150,8 +170,10 @@ def pg_schema(engine: Any, url: str, prefix: str = "t") -> Iterator[str]:
 
 # ---------------------------------------------------------------- QR codes (zbarimg)
 ZBAR = shutil.which("zbarimg")
-needs_zbar = pytest.mark.skipif(ZBAR is None and os.environ.get("CI") != "true",
-                                reason="zbarimg (zbar-tools) not installed")
+needs_zbar = pytest.mark.skipif(
+    ZBAR is None and os.environ.get("CI") != "true", reason="zbarimg (zbar-tools) not installed"
+)
+
 
 def decode_matrix(matrix: np.ndarray, tmp_path: Path, scale: int = 6) -> str:
     """zbarimg's reading of a 0/1 module matrix (1 = dark), drawn with a quiet zone."""
@@ -160,8 +182,7 @@ def decode_matrix(matrix: np.ndarray, tmp_path: Path, scale: int = 6) -> str:
     path = tmp_path / "qr.pgm"
     path.write_bytes(f"P5 {img.shape[1]} {img.shape[0]} 255\n".encode() + img.tobytes())
     assert ZBAR is not None, "zbarimg missing (apt-get install zbar-tools)"
-    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([ZBAR, "--raw", "-q", str(path)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return out.stdout.rstrip("\n")
 
@@ -179,7 +200,7 @@ def svg_matrix(svg: str) -> np.ndarray:
         elif cmd == "m":
             x, y = x + nums[0], y + nums[1]
         else:
-            m[int(y), int(x):int(x + nums[0])] = True
+            m[int(y), int(x) : int(x + nums[0])] = True
             x += nums[0]
     return m
 
@@ -199,9 +220,14 @@ def terminal_matrix(text: str) -> np.ndarray:
 
 # ---------------------------------------------------------------- typed text stays text
 #: Strings someone might type to inject markup (comments, codes, file names).
-HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-           "[x](javascript:alert(1))", "**bold** _it_", "$\\alert{x}$ $$x^2$$",
-           "</li></ul><a href='http://evil'>click</a>"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "**bold** _it_",
+    "$\\alert{x}$ $$x^2$$",
+    "</li></ul><a href='http://evil'>click</a>",
+]
 #: Tags typed text must never produce.
 FORBIDDEN = {"script", "img", "a", "strong", "em", "iframe", "svg", "math", "mjx-container"}
 
@@ -237,9 +263,20 @@ def assert_inert(markup: str, typed: list[str], *, allowed: set[str] = frozenset
 
 
 ORDINAL_GROUPS = {"spi": "sex", "bfi": "gender", "demo": "work_mode"}
-_DEMO_REVERSED = ("net_purpose_2", "soc_purpose_2", "net_context_2", "soc_context_2",
-                  "soc_interaction_2", "soc_outcome_2", "net_online_2", "soc_online_2",
-                  "net_sharing_2", "soc_sharing_2", "net_bound_2", "soc_bound_2")
+_DEMO_REVERSED = (
+    "net_purpose_2",
+    "soc_purpose_2",
+    "net_context_2",
+    "soc_context_2",
+    "soc_interaction_2",
+    "soc_outcome_2",
+    "net_online_2",
+    "soc_online_2",
+    "net_sharing_2",
+    "soc_sharing_2",
+    "net_bound_2",
+    "soc_bound_2",
+)
 
 
 def ordinal_reference() -> dict:
@@ -273,7 +310,9 @@ def axe_violations(page: Any) -> list[tuple[str, str, list[Any]]]:
     """WCAG 2.0/2.1 A and AA violations on a Playwright page as (rule, impact, targets) tuples."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG},
-                                       "resultTypes": ["violations"]})
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
-            for v in results.response["violations"]]
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
+    )
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in results.response["violations"]
+    ]
