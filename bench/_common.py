@@ -67,8 +67,10 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
 
 def table(figures: list[Figure]) -> str:
     """A Markdown table of figures."""
-    lines = ["| figure | measured | target | peer | ratio | result |",
-             "| --- | ---: | ---: | --- | ---: | --- |"]
+    lines = [
+        "| figure | measured | target | peer | ratio | result |",
+        "| --- | ---: | ---: | --- | ---: | --- |",
+    ]
     for f in figures:
         op = "<=" if f.better == "lower" else ">="
         target = f"{op} {f.target:g} {f.unit}" if f.target is not None else ""
@@ -87,8 +89,11 @@ def emit(name: str, figures: list[Figure], *, sizes: dict | None = None) -> None
         "benchmark": name,
         "quick": QUICK,
         "sizes": sizes or {},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "figures": [f.as_dict() for f in figures],
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")

@@ -98,33 +98,67 @@ def main() -> None:
     peer_value, _ = pingouin.cronbach_alpha(as_float, nan_policy="pairwise")
     if not np.isclose(ours_value, peer_value, atol=1e-9):
         raise SystemExit(f"alpha disagrees with pingouin: {ours_value} vs {peer_value}")
-    ours_alpha, peer_alpha = alternating_medians([
-        lambda: cronbach_alpha(as_float),
-        lambda: pingouin.cronbach_alpha(as_float, nan_policy="pairwise"),
-    ])
+    ours_alpha, peer_alpha = alternating_medians(
+        [
+            lambda: cronbach_alpha(as_float),
+            lambda: pingouin.cronbach_alpha(as_float, nan_policy="pairwise"),
+        ]
+    )
 
     scores, dvs, groups = compare_table(N_COMPARE, rng)
     ours_compare = best_of(lambda: compare_groups(scores, dvs, groups), repeat=2)
 
     size = f"{N_ALPHA:,} x {answers.shape[1]}"
     figures = [
-        Figure(f"score + cronbach_alpha, {size} Int64 table, 5% missing", ours_both, "s",
-               target=2.0, note="analysis.scoring.score, then pairwise alpha over all 40 columns; "
-                                "best of 3"),
-        Figure(f"  of which score() alone, {size}", ours_score, "s",
-               note="informational: the scoring share of the figure above"),
-        Figure(f"cronbach_alpha pairwise, {size} float64", ours_alpha, "s", target=None,
-               peer="pingouin.cronbach_alpha(nan_policy='pairwise')", peer_value=peer_alpha,
-               note=f"median of 3 alternating runs each; alpha {ours_value:.9f} "
-                    f"(pingouin {peer_value:.9f})"),
-        Figure("alpha speed-up over pingouin", peer_alpha / ours_alpha, "x", target=5.0,
-               better="higher", note="ratio of the two medians above"),
-        Figure(f"compare_groups 6 dvs x 5 groupings, n={N_COMPARE:,}", ours_compare, "s",
-               target=10.0, note="Welch tests with Levene and Shapiro checks, Holm"),
+        Figure(
+            f"score + cronbach_alpha, {size} Int64 table, 5% missing",
+            ours_both,
+            "s",
+            target=2.0,
+            note="analysis.scoring.score, then pairwise alpha over all 40 columns; best of 3",
+        ),
+        Figure(
+            f"  of which score() alone, {size}",
+            ours_score,
+            "s",
+            note="informational: the scoring share of the figure above",
+        ),
+        Figure(
+            f"cronbach_alpha pairwise, {size} float64",
+            ours_alpha,
+            "s",
+            target=None,
+            peer="pingouin.cronbach_alpha(nan_policy='pairwise')",
+            peer_value=peer_alpha,
+            note=f"median of 3 alternating runs each; alpha {ours_value:.9f} (pingouin {peer_value:.9f})",
+        ),
+        Figure(
+            "alpha speed-up over pingouin",
+            peer_alpha / ours_alpha,
+            "x",
+            target=5.0,
+            better="higher",
+            note="ratio of the two medians above",
+        ),
+        Figure(
+            f"compare_groups 6 dvs x 5 groupings, n={N_COMPARE:,}",
+            ours_compare,
+            "s",
+            target=10.0,
+            note="Welch tests with Levene and Shapiro checks, Holm",
+        ),
     ]
-    emit("analysis", figures, sizes={"alpha_rows": N_ALPHA, "alpha_columns": answers.shape[1],
-                                     "missing": MISSING, "compare_rows": N_COMPARE,
-                                     "build_seconds": round(build, 2)})
+    emit(
+        "analysis",
+        figures,
+        sizes={
+            "alpha_rows": N_ALPHA,
+            "alpha_columns": answers.shape[1],
+            "missing": MISSING,
+            "compare_rows": N_COMPARE,
+            "build_seconds": round(build, 2),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -65,9 +65,14 @@ json.dump({"lat": lat, "wall": wall, "start": t0}, open(out, "w"))
 def _run_writers(path: Path, writers: int, n: int, tmp: Path) -> tuple[np.ndarray, float]:
     go = tmp / f"go-{writers}"
     outs = [tmp / f"lat-{writers}-{w}.json" for w in range(writers)]
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(path), str(n), str(go),
-                               str(outs[w]), str(w)], stdout=subprocess.PIPE, text=True)
-             for w in range(writers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(path), str(n), str(go), str(outs[w]), str(w)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(writers)
+    ]
     for p in procs:
         p.stdout.readline()
     t0 = time.perf_counter()
@@ -90,7 +95,8 @@ def _demo_table(n: int, rng: np.random.Generator) -> pd.DataFrame:
         df[fid] = rng.choice(list(field.options), size=n)
     df["cohort"] = rng.choice(["ws-a", "ws-b", "ws-c"], size=n)
     df["submitted_at"] = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(
-        rng.integers(0, 10**7, size=n), unit="s")
+        rng.integers(0, 10**7, size=n), unit="s"
+    )
     df["comment"] = np.where(rng.random(size=n) < 0.1, "a short remark", None)
     return df
 
@@ -108,8 +114,12 @@ def main() -> None:
         ]
         lat8, wall8 = _run_writers(tmp / "eight.sqlite", WRITERS, N_PER_WRITER, tmp)
         figures += [
-            Figure(f"{WRITERS} writers: submissions per second (total)",
-                   WRITERS * N_PER_WRITER / wall8, "1/s", better="higher"),
+            Figure(
+                f"{WRITERS} writers: submissions per second (total)",
+                WRITERS * N_PER_WRITER / wall8,
+                "1/s",
+                better="higher",
+            ),
             Figure(f"{WRITERS} writers: p50 latency", float(np.percentile(lat8, 50)), "ms"),
             Figure(f"{WRITERS} writers: p99 latency", float(np.percentile(lat8, 99)), "ms", 50),
         ]
@@ -124,8 +134,13 @@ def main() -> None:
         store.import_frame(df, row_numbers=range(2, 2 + len(df)))
         t_import = time.perf_counter() - t0
         figures += [
-            Figure(f"import {N_ROWS:,}-row CSV (read + validate + store)", t_import, "s", 5.0,
-                   note=f"read {t_read:.2f} s"),
+            Figure(
+                f"import {N_ROWS:,}-row CSV (read + validate + store)",
+                t_import,
+                "s",
+                5.0,
+                note=f"read {t_read:.2f} s",
+            ),
         ]
         t0 = time.perf_counter()
         frame = store.to_frame()
@@ -142,8 +157,11 @@ def main() -> None:
             Figure(f"export {N_ROWS:,} respondents: to_frame + CSV", t_frame + t_csv, "s"),
             Figure(f"export {N_ROWS:,} respondents: to_frame + Parquet", t_frame + t_pq, "s"),
         ]
-    emit("store", figures, sizes={"single": N_SINGLE, "writers": WRITERS,
-                                  "per_writer": N_PER_WRITER, "rows": N_ROWS})
+    emit(
+        "store",
+        figures,
+        sizes={"single": N_SINGLE, "writers": WRITERS, "per_writer": N_PER_WRITER, "rows": N_ROWS},
+    )
 
 
 if __name__ == "__main__":

@@ -42,10 +42,14 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(script.stem)
             continue
         collected.append(json.loads(result.read_text(encoding="utf-8")))
-    figures = [Figure(**{k: v for k, v in f.items() if k not in ("ratio", "passed")})
-               for b in collected for f in b["figures"]]
-    (RESULTS / "all.json").write_text(json.dumps({"quick": args.quick, "benchmarks": collected},
-                                                 indent=2), encoding="utf-8")
+    figures = [
+        Figure(**{k: v for k, v in f.items() if k not in ("ratio", "passed")})
+        for b in collected
+        for f in b["figures"]
+    ]
+    (RESULTS / "all.json").write_text(
+        json.dumps({"quick": args.quick, "benchmarks": collected}, indent=2), encoding="utf-8"
+    )
     md = "# netsoc benchmarks\n\n" + table(figures) + "\n"
     if failed:
         md += f"\nFailed to run: {', '.join(failed)}\n"

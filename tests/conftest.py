@@ -53,7 +53,6 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "agg")
 
 
-
 @pytest.fixture(scope="session")
 def pg_engine():
     """An engine on the PostgreSQL server of ``NETSOC_TEST_PG_URL`` (required in CI)."""

@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-_rows: dict[str, dict] = defaultdict(lambda: {"tests": 0, "passed": 0, "failed": 0,
-                                              "examples": 0, "expect": set()})
+_rows: dict[str, dict] = defaultdict(
+    lambda: {"tests": 0, "passed": 0, "failed": 0, "examples": 0, "expect": set()}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fault(kind, expect=...): a bad-input or fault case reported in docs/reliability.md")
+        "markers", "fault(kind, expect=...): a bad-input or fault case reported in docs/reliability.md"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -20,16 +20,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     i = tsub.add_parser("import", help="put a translated CSV back into the instrument YAML")
     i.add_argument("csv", help="CSV written by 'netsoc translations export' and translated")
-    i.add_argument("--instrument", default=None,
-                   help="instrument YAML to update (default: the shipped one)")
+    i.add_argument("--instrument", default=None, help="instrument YAML to update (default: the shipped one)")
     i.add_argument("--out", default=None, help="write the result here instead of in place")
-    i.add_argument("--force", action="store_true",
-                   help="replace existing translations that differ / overwrite --out")
-    i.add_argument("--name", default=None,
-                   help="name of a new language as its speakers write it (e.g. Deutsch)")
+    i.add_argument(
+        "--force", action="store_true", help="replace existing translations that differ / overwrite --out"
+    )
+    i.add_argument(
+        "--name", default=None, help="name of a new language as its speakers write it (e.g. Deutsch)"
+    )
     i.add_argument("--translator", default=None, help="who translated a new language")
-    i.add_argument("--review-status", default=None,
-                   help="review status of a new language (default: machine-assisted, needs native review)")
+    i.add_argument(
+        "--review-status",
+        default=None,
+        help="review status of a new language (default: machine-assisted, needs native review)",
+    )
     i.add_argument("--date", default=None, help="date of a new language's translation (default: today)")
     i.set_defaults(func=_import)
 
@@ -48,12 +52,21 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from survey.translations import import_translations
 
-    res = import_translations(args.csv, instrument=args.instrument, out=args.out,
-                              force=args.force, name=args.name, translator=args.translator,
-                              review_status=args.review_status, date=args.date)
+    res = import_translations(
+        args.csv,
+        instrument=args.instrument,
+        out=args.out,
+        force=args.force,
+        name=args.name,
+        translator=args.translator,
+        review_status=args.review_status,
+        date=args.date,
+    )
     if not res.written:
         print(f"{res.path}: unchanged (every {res.language} text was already there)")
     else:
-        print(f"{res.path}: {res.language}: {res.added} text(s) added, {res.changed} replaced; "
-              "the file validates")
+        print(
+            f"{res.path}: {res.language}: {res.added} text(s) added, {res.changed} replaced; "
+            "the file validates"
+        )
     return 0

@@ -513,4 +513,3 @@ def test_import_frame_old_keyword_is_gone(store, instrument, rng):
     with pytest.raises(TypeError, match="df"):
         store.import_frame(df=df)  # removed in 0.2.0: import_frame(data)
     assert store.import_frame(df) == 1
-
