@@ -155,9 +155,9 @@ def _room_page(d: Dashboard, fig: Figure) -> None:
     grid = fig.add_gridspec(
         1, 3, width_ratios=[1.2, 1.4, 1], left=0.16, right=0.96, wspace=0.55, bottom=0.16, top=0.82
     )
-    if state.n_shown >= d.k:
+    if state.n_shown >= d.min_group_size:
         ax = fig.add_subplot(grid[0, 0])
-        hidden = f" ({t('cell_hidden', k=d.k)})"
+        hidden = f" ({t('cell_hidden', k=d.min_group_size)})"
         labels = [
             textwrap.fill(b.label + ("" if b.value is not None else hidden), 16) for b in state.profiles
         ]
@@ -183,7 +183,12 @@ def _room_page(d: Dashboard, fig: Figure) -> None:
         ax.tick_params(labelsize=14)
     else:
         fig.text(
-            0.3, 0.5, t("join_progress", n=activity["submitted"], k=d.k), fontsize=20, ha="center", wrap=True
+            0.3,
+            0.5,
+            t("join_progress", n=activity["submitted"], k=d.min_group_size),
+            fontsize=20,
+            ha="center",
+            wrap=True,
         )
     if d.settings.survey_url:
         from netsoc.qr import short_address

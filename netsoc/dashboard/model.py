@@ -129,8 +129,8 @@ class Dashboard:
         return cls(shared_store(settings.db), settings)
 
     @property
-    def k(self) -> int:
-        """The minimum group size."""
+    def min_group_size(self) -> int:
+        """The minimum group size (``settings.min_group_size``)."""
         return self.settings.min_group_size
 
     @property
@@ -178,7 +178,7 @@ class Dashboard:
                 self.store,
                 self.instrument,
                 cohort=s.cohort,
-                min_group_size=self.k,
+                min_group_size=self.min_group_size,
                 group_field=s.group_field,
                 statement=c.statement,
                 compare_cohort=c.compare_cohort,
@@ -256,7 +256,7 @@ class Dashboard:
         """
         states = self.store.moderation_states(self.settings.cohort)
         ids = [rid for rid, _ in self._comments_of(self.state()).values() if rid not in states]
-        if len(ids) < self.k:
-            raise NetsocError(self.t("release_wait", k=self.k, n=len(ids)))
+        if len(ids) < self.min_group_size:
+            raise NetsocError(self.t("release_wait", k=self.min_group_size, n=len(ids)))
         self.store.release_comments(self.settings.cohort, sorted(ids), seed=secrets.randbits(32))
         return len(ids)

@@ -244,8 +244,11 @@ def _norms(s: RoomState, t: Texts, k: int) -> Panel:
     )
 
 
-def room_panels(s: RoomState, t: Texts, *, k: int, low: int, high: int, cohort: str | None) -> list[Panel]:
-    """The chart cards of a published room (empty below k)."""
+def room_panels(
+    s: RoomState, t: Texts, *, min_group_size: int, low: int, high: int, cohort: str | None
+) -> list[Panel]:
+    """The chart cards of a published room (empty below ``min_group_size``)."""
+    k = min_group_size  # the texts' {k}
     if s.n_shown < k:
         return []
     cards = [_profiles(s, t, k), _facets(s, t, low, high)]
@@ -261,8 +264,9 @@ def room_panels(s: RoomState, t: Texts, *, k: int, low: int, high: int, cohort: 
     return cards
 
 
-def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, k: int) -> Panel:
+def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, min_group_size: int) -> Panel:
     """The live count: answers, arrivals per minute, answering now, and the batch note."""
+    k = min_group_size
     closed = (
         "" if activity.get("collection_open", True) else f"<p class='alert'>{e(t('collection_closed'))}</p>"
     )
@@ -289,11 +293,13 @@ def join_card(
     qr: str,
     short: str,
     submitted: int,
-    k: int,
+    min_group_size: int,
     warning: str | None,
     is_open: bool = True,
 ) -> Panel:
-    """The join screen: the QR code (most of the height), the short address and the progress to k."""
+    """The join screen: the QR code (most of the height), the short address and the progress to
+    ``min_group_size`` answers."""
+    k = min_group_size
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
     if not is_open:
         warn = f"<p class='alert'>{e(t('collection_closed'))}</p>" + warn

@@ -1,7 +1,7 @@
 """What one dashboard shows: :class:`DashboardSettings`, from arguments or the environment.
 
 Settings come from arguments or the environment: ``NETSOC_DB``,
-``NETSOC_COHORT``, ``NETSOC_DASHBOARD_K``, ``NETSOC_DASHBOARD_GROUP``,
+``NETSOC_COHORT``, ``NETSOC_DASHBOARD_MIN_GROUP_SIZE``, ``NETSOC_DASHBOARD_GROUP``,
 ``NETSOC_DASHBOARD_INTERVAL``, ``NETSOC_DASHBOARD_LANG``,
 ``NETSOC_SURVEY_URL``.  A workshop code given by the server (``--cohort``)
 always wins: ``?cohort=`` in the page address is used only when the server
@@ -107,7 +107,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **given: object)
     env = os.environ if environ is None else environ
     values: dict[str, object] = {
         "db": env.get("NETSOC_DB") or None,
-        "min_group_size": int(env.get("NETSOC_DASHBOARD_K") or MIN_GROUP_SIZE),
+        "min_group_size": int(env.get("NETSOC_DASHBOARD_MIN_GROUP_SIZE") or MIN_GROUP_SIZE),
         "group_field": env.get("NETSOC_DASHBOARD_GROUP") or "role",
         "interval": float(env.get("NETSOC_DASHBOARD_INTERVAL") or DEFAULT_INTERVAL),
         "lang": env.get("NETSOC_DASHBOARD_LANG") or None,

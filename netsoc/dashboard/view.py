@@ -51,16 +51,18 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Panel]:
         qr=qr,
         short=short,
         submitted=int(activity["submitted"]),
-        k=d.k,
+        min_group_size=d.min_group_size,
         warning=join_warning(d, check),
         is_open=bool(activity.get("collection_open", True)),
     )
-    if state.n_shown < d.k:
+    if state.n_shown < d.min_group_size:
         return [join]
     low, high = d.response_range
     return (
-        [count_card(activity, d.t, n_shown=state.n_shown, k=d.k)]
-        + room_panels(state, d.t, k=d.k, low=low, high=high, cohort=d.settings.cohort)
+        [count_card(activity, d.t, n_shown=state.n_shown, min_group_size=d.min_group_size)]
+        + room_panels(
+            state, d.t, min_group_size=d.min_group_size, low=low, high=high, cohort=d.settings.cohort
+        )
         + comment_pages(d.released_comments(), d.t)
         + [join]
     )
@@ -184,7 +186,7 @@ def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str =
 
 
 def _comments_section(d: Dashboard) -> str:
-    t, k = d.t, d.k
+    t, k = d.t, d.min_group_size
     pending = d.pending()
     rows = []
     for p in pending:

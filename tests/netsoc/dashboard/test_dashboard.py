@@ -304,7 +304,7 @@ def test_settings_from_env_and_query_string():
     s = settings_from_env(
         {
             "NETSOC_COHORT": "WS-A",
-            "NETSOC_DASHBOARD_K": "7",
+            "NETSOC_DASHBOARD_MIN_GROUP_SIZE": "7",
             "NETSOC_DASHBOARD_INTERVAL": "1.5",
             "QUERY_STRING": "cohort=WS-B&x=1",
         }
