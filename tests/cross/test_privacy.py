@@ -182,7 +182,9 @@ def test_dashboard_breakdowns_leave_out_small_groups(tmp_path, instrument):
             d = Dashboard(store, DashboardSettings(cohort="W", min_group_size=5, group_field=field))
             state = d.state()
             low, high = d.response_range
-            shown = "".join(c.html() for c in room_panels(state, d.t, min_group_size=5, low=low, high=high, cohort="W"))
+            shown = "".join(
+                c.html() for c in room_panels(state, d.t, min_group_size=5, low=low, high=high, cohort="W")
+            )
             for label in instrument.choice_fields[field].options.values():
                 if field == "role" and label == instrument.value_labels("role")["sales"]:
                     continue
