@@ -9,53 +9,13 @@ typed text itself is still readable (unescaped, it equals what was typed).
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import ipywidgets as widgets
 import pytest
 
 from analysis.demo import make_demo
 from survey.errors import ResponseValidationError
 from survey.store import open_store
-
-HOSTILE = [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "[x](javascript:alert(1))",
-    "**bold** _it_",
-    "$\\alert{x}$ $$x^2$$",
-    "</li></ul><a href='http://evil'>click</a>",
-]
-FORBIDDEN = {"script", "img", "a", "strong", "em", "iframe", "svg", "math", "mjx-container"}
-
-
-class Tags(HTMLParser):
-    """Collects every tag and attribute of an HTML fragment, and its text."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.attrs: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
-        self.tags.append(tag)
-        self.attrs += attrs
-
-    def handle_data(self, data):  # noqa: ANN001
-        self.text.append(data)
-
-
-def assert_inert(markup: str, typed: list[str]) -> None:
-    """No forbidden tag or handler in ``markup``; every typed string readable as text."""
-    parsed = Tags(markup)
-    assert not FORBIDDEN & set(parsed.tags), set(parsed.tags)
-    assert not [a for a, _ in parsed.attrs if a.startswith("on")]
-    assert not [v for _, v in parsed.attrs if v and "javascript:" in v]
-    text = "".join(parsed.text)
-    for t in typed:
-        assert t in text, (t, text[:500])
+from tests.helpers import HOSTILE, Tags, assert_inert
 
 
 def html_values(widget) -> str:  # noqa: ANN001
@@ -85,8 +45,7 @@ def test_hostile_cohort_code_in_the_address(tmp_path, instrument, code):
 
     from netsoc.form.widget import survey_app
 
-    form = survey_app(str(tmp_path / "s.sqlite"), query=urlencode({"cohort": code}),
-                      instrument=instrument)
+    form = survey_app(str(tmp_path / "s.sqlite"), query=urlencode({"cohort": code}), instrument=instrument)
     assert form.model.cohort is None  # refused: not a valid workshop code
     note = form.state["cohort"]["note"]  # drawn with textContent by form.js
     assert "is not valid" in note and form.state["cohort"]["ask"] is False
