@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+import httpx
 import numpy as np
 
 __all__ = ["HttpParticipant", "Outcome", "page_files", "boot_data"]
@@ -116,7 +117,14 @@ class HttpParticipant:
         self.out.bytes += head + r.num_bytes_downloaded
 
     async def get(self, path: str) -> Any:
-        r = await self.client.get(urljoin(self.url, path), headers=self.headers)
+        for attempt in range(3):
+            try:
+                r = await self.client.get(urljoin(self.url, path), headers=self.headers)
+                break
+            except httpx.TransportError:  # as a browser does on a closed kept-alive connection
+                if attempt == 2:
+                    raise
+                self.out.retries += 1
         self._count(r)
         if r.status_code != 200:
             raise AssertionError(f"GET {path}: {r.status_code}")
@@ -140,8 +148,16 @@ class HttpParticipant:
         self.seq += 1
         body = {**msg, "seq": self.seq, "token": self.token, "lang": self.spec.get("lang")}
         for attempt in range(self.max_retries + 1):
-            r = await self.client.post(urljoin(self.url, "api/message"), json=body,
-                                       headers=self.headers)
+            try:
+                r = await self.client.post(urljoin(self.url, "api/message"), json=body,
+                                           headers=self.headers)
+            except httpx.TransportError:
+                # a kept-alive connection closed under the request: send again, as page.js does
+                if attempt == self.max_retries:
+                    raise
+                self.out.retries += 1
+                await asyncio.sleep(0.5)
+                continue
             self._count(r)
             if r.status_code == 200:
                 reply = r.json()
