@@ -110,7 +110,7 @@ def group_params(lay: Layout, g: int) -> np.ndarray:
     return np.unique(idx[idx >= 0])
 
 
-def _derivatives(lay: Layout, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray | None]:
+def model_derivatives(lay: Layout, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray | None]:
     """d Sigma / d x and d mu / d x of group ``g``, for the group's own
     parameters only (rows in the order of :func:`group_params`)."""
     p = lay.factor_of.size
@@ -176,7 +176,7 @@ def discrepancy(lay: Layout, x: np.ndarray, moments: list[Moments], *,
         f += w * fg
         if derivatives:
             own = group_params(lay, g)
-            dsig, dmu = _derivatives(lay, x, g)
+            dsig, dmu = model_derivatives(lay, x, g)
             resid = sigma - m.cov
             if d is not None:
                 resid = resid - np.outer(d, d)

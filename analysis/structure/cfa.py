@@ -12,10 +12,10 @@ from scipy import linalg, optimize, special, stats
 
 from analysis.structure._engine import Layout, Moments, estimate, implied, layout, matrices
 from analysis.structure._threads import one_blas_thread, single_blas
-from analysis.structure.inputs import check_equal, check_factors, group_codes, model_data
+from analysis.structure.inputs import check_equal, model_data
 from survey.errors import DataError
 
-__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING", "rmsea_ci"]
+__all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING", "rmsea_ci", "srmr", "result_tables"]
 
 #: How :func:`cfa` treats missing answers: complete cases, or full-information ML.
 MISSING = ("listwise", "ml")
@@ -80,10 +80,6 @@ class CFAResult:
 
 
 # ----------------------------------------------------------------- input
-# the old private names, imported by fiml.py until it uses analysis.structure.inputs
-_check_factors, _check_equal, _groups = check_factors, check_equal, group_codes
-
-
 def _moments(x: np.ndarray, label: object, items: list[str]) -> Moments:
     """The sample moments, computed once from the data (the estimation then
     works on them alone): one pass for the means, one symmetric rank-N update
@@ -122,7 +118,7 @@ def rmsea_ci(chi2: float, df: float, n: int, groups: int, level: float = 0.90) -
     return float(lower), float(upper)
 
 
-def _srmr(lay: Layout, x: np.ndarray, moments: list[Moments]) -> float:
+def srmr(lay: Layout, x: np.ndarray, moments: list[Moments]) -> float:
     """Bentler's SRMR per group, residual means included with a mean structure,
     averaged with weights ``N_g / N`` (lavaan's ``srmr``)."""
     n_total = sum(m.n for m in moments)
@@ -157,17 +153,14 @@ def _fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> di
     loglik = sat - chi2 / 2
     return {"n": n, "chi2": chi2, "df": df, "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
             "cfi": cfi, "tli": tli, "rmsea": rmsea, "rmsea_ci_low": low, "rmsea_ci_high": high,
-            "srmr": _srmr(lay, x, moments), "aic": -2 * loglik + 2 * lay.npar,
+            "srmr": srmr(lay, x, moments), "aic": -2 * loglik + 2 * lay.npar,
             "bic": -2 * loglik + lay.npar * np.log(n), "npar": lay.npar, "loglik": loglik,
             "baseline_chi2": base, "baseline_df": base_df}
 
 
-_rmsea_ci = rmsea_ci  # the old private name (fiml.py)
-
-
 # ------------------------------------------------------------- estimates
-def _tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items: list[str],
-            labels: list, grouped: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+def result_tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items: list[str],
+                  labels: list, grouped: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
     p = len(items)
     load_rows, cor_rows, res_rows, problems = [], [], [], []
     take_se = lambda idx: se[idx] if idx >= 0 else np.nan  # noqa: E731
@@ -329,7 +322,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     except np.linalg.LinAlgError:
         se = np.full(lay.npar, np.nan)
         problems.append("the information matrix is singular: no standard errors")
-    load, cors, res, improper = _tables(lay, est.x, se, names, items, labels, group is not None)
+    load, cors, res, improper = result_tables(lay, est.x, se, names, items, labels, group is not None)
     problems += improper
     fit = pd.DataFrame([_fit_row(lay, est.x, est.f, moments)])
     for c in ("n", "df", "npar", "baseline_df"):

@@ -37,26 +37,18 @@ from analysis._checks import check_frame, numeric_matrix
 from analysis.structure._engine import (
     Layout,
     Moments,
-    _derivatives,
     discrepancy,
     group_params,
     implied,
     layout,
+    model_derivatives,
     start_values,
 )
-from analysis.structure.cfa import (
-    CFAResult,
-    CFAWarning,
-    _check_equal,
-    _check_factors,
-    _groups,
-    _rmsea_ci,
-    _srmr,
-    _tables,
-)
+from analysis.structure.cfa import CFAResult, CFAWarning, result_tables, rmsea_ci, srmr
+from analysis.structure.inputs import check_equal, check_factors, group_codes
 from survey.errors import DataError
 
-__all__ = ["cfa_fiml", "used_counts", "LOG2PI"]
+__all__ = ["cfa_fiml", "used_counts", "minus2_loglik", "objective", "LOG2PI"]
 
 LOG2PI = float(np.log(2 * np.pi))
 _MAX_ITER = 1000
@@ -110,7 +102,7 @@ def _patterns(x: np.ndarray) -> list[_Pattern]:
     ]
 
 
-def _m2ll(
+def minus2_loglik(
     patterns: list[_Pattern], sigma: np.ndarray, mu: np.ndarray, *, gradient: bool = False
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """``-2 logL`` of the rows under ``N(mu, Sigma)`` (answered items only), and
@@ -187,7 +179,7 @@ def _em(
             f"data: the EM covariance matrix of the items in group {label!r} is "
             "singular (some items are linear combinations of others)"
         )
-    m2ll, _, _ = _m2ll(patterns, sigma, mu)
+    m2ll, _, _ = minus2_loglik(patterns, sigma, mu)
     return Moments(n, sigma, mu, float(logdet)), m2ll
 
 
@@ -211,7 +203,7 @@ def _group(x: np.ndarray, label: object, items: list[str]) -> _Group:
     return _H1_CACHE[key]
 
 
-def _objective(
+def objective(
     lay: Layout, theta: np.ndarray, groups: list[_Group], *, gradient: bool = False
 ) -> tuple[float, np.ndarray]:
     """``-2 logL`` of the model at ``theta`` (inf when a Sigma is not positive definite)
@@ -223,13 +215,13 @@ def _objective(
         if mu is None:
             raise RuntimeError("fiml: the layout has no mean structure")
         try:
-            m2ll, d_sigma, d_mu = _m2ll(grp.patterns, sigma, mu, gradient=gradient)
+            m2ll, d_sigma, d_mu = minus2_loglik(grp.patterns, sigma, mu, gradient=gradient)
         except np.linalg.LinAlgError:
             return np.inf, grad
         total += m2ll
         if gradient:
             own = group_params(lay, g)
-            dsig, dmu = _derivatives(lay, theta, g)
+            dsig, dmu = model_derivatives(lay, theta, g)
             if dmu is None:
                 raise RuntimeError("fiml: the layout has no mean structure")
             grad[own] += np.tensordot(dsig, d_sigma, axes=([1, 2], [0, 1])) + dmu @ d_mu
@@ -241,7 +233,7 @@ def _estimate(lay: Layout, groups: list[_Group]) -> tuple[np.ndarray, float, int
     moments = [grp.h1 for grp in groups]
     n_total = sum(grp.n for grp in groups)
     theta = start_values(lay, moments)
-    f, grad = _objective(lay, theta, groups, gradient=True)
+    f, grad = objective(lay, theta, groups, gradient=True)
     if not np.isfinite(f):
         return theta, f, 0, False, "the starting values give no positive-definite model"
     for it in range(1, _MAX_ITER + 1):
@@ -253,7 +245,7 @@ def _estimate(lay: Layout, groups: list[_Group]) -> tuple[np.ndarray, float, int
             step = -np.linalg.lstsq(metric, grad, rcond=None)[0]
         t = 1.0
         while True:
-            f_new, _ = _objective(lay, theta + t * step, groups)
+            f_new, _ = objective(lay, theta + t * step, groups)
             if f_new <= f or t < 1e-10:
                 break
             t /= 2
@@ -262,7 +254,7 @@ def _estimate(lay: Layout, groups: list[_Group]) -> tuple[np.ndarray, float, int
             return theta, f, it, bool(small), ("converged" if small else "no step decreases -2 logL")
         theta = theta + t * step
         change = f - f_new
-        f, grad = _objective(lay, theta, groups, gradient=True)
+        f, grad = objective(lay, theta, groups, gradient=True)
         if abs(change) < 1e-10 and np.linalg.norm(grad) / n_total < 1e-6:
             return theta, f, it, True, "converged"
     return theta, f, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations"
@@ -299,8 +291,8 @@ def cfa_fiml(
     """
 
     data = check_frame(data)
-    factors = _check_factors(data, factors)
-    eq = _check_equal(equal, group)
+    factors = check_factors(data, factors)
+    eq = check_equal(equal, group)
     names = list(factors)
     items = [i for f in factors.values() for i in f]
     factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
@@ -309,7 +301,7 @@ def cfa_fiml(
     if group is None:
         labels, codes = [None], np.where(keep, 0, -1)
     else:
-        labels, codes = _groups(data, group, keep)
+        labels, codes = group_codes(data, group, keep)
     lay = layout(factor_of, len(names), len(labels), True, eq)
     p = len(items)
     moments_count = len(labels) * (p * (p + 1) // 2 + p)
@@ -340,7 +332,7 @@ def cfa_fiml(
                 ses, scaled = inference(lay, theta, groups, m2ll, robust=robust)
             except np.linalg.LinAlgError:
                 problems.append("the information matrix is singular: no standard errors")
-    load, cors, res, improper = _tables(lay, theta, ses, names, items, labels, group is not None)
+    load, cors, res, improper = result_tables(lay, theta, ses, names, items, labels, group is not None)
     problems += improper
     fit = pd.DataFrame([{**_fit_row(lay, theta, m2ll, groups), **scaled}])
     for c in ("n", "df", "npar", "baseline_df"):
@@ -373,7 +365,7 @@ def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group]) 
     from analysis.structure.fiml_inference import incremental_fit
 
     cfi, tli, rmsea = incremental_fit(chi2, df, base, base_df, n, ng)
-    low, high = _rmsea_ci(chi2, df, n, ng)
+    low, high = rmsea_ci(chi2, df, n, ng)
     loglik = -m2ll / 2
     return {
         "n": n,
@@ -385,7 +377,7 @@ def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group]) 
         "rmsea": rmsea,
         "rmsea_ci_low": low,
         "rmsea_ci_high": high,
-        "srmr": _srmr(lay, theta, [grp.h1 for grp in groups]),
+        "srmr": srmr(lay, theta, [grp.h1 for grp in groups]),
         "aic": -2 * loglik + 2 * lay.npar,
         "bic": -2 * loglik + lay.npar * np.log(n),
         "npar": lay.npar,

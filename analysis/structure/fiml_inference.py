@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from analysis.structure._engine import Layout, _derivatives, group_params, implied
-from analysis.structure.fiml import _m2ll, _objective
+from analysis.structure._engine import Layout, group_params, implied, model_derivatives
+from analysis.structure.fiml import minus2_loglik, objective
 
 __all__ = ["inference", "observed_vcov", "incremental_fit"]
 
@@ -57,7 +57,7 @@ def _central_hessian(gradient: Callable[[np.ndarray], np.ndarray], vec: np.ndarr
 
 def observed_vcov(lay: Layout, theta: np.ndarray, groups: list[Any]) -> np.ndarray:
     """Inverse of the observed information (the Hessian of ``-logL``)."""
-    return np.linalg.inv(_central_hessian(lambda t: _objective(lay, t, groups, gradient=True)[1], theta))
+    return np.linalg.inv(_central_hessian(lambda t: objective(lay, t, groups, gradient=True)[1], theta))
 
 
 def _scores(
@@ -93,7 +93,7 @@ def _linear_trace(grp: Any, sigma: np.ndarray, mu: np.ndarray, *, diagonal: bool
 
     def gradient(v: np.ndarray) -> np.ndarray:
         s = np.tensordot(v[p:], dsig[p:], axes=1)
-        _, d_sigma, d_mu = _m2ll(grp.patterns, s, v[:p], gradient=True)
+        _, d_sigma, d_mu = minus2_loglik(grp.patterns, s, v[:p], gradient=True)
         return np.tensordot(dsig, d_sigma, axes=([1, 2], [0, 1])) + dmu @ d_mu
 
     hess = _central_hessian(gradient, vec)
@@ -112,7 +112,7 @@ def inference(
     tr1 = tr_base = 0.0
     for g, grp in enumerate(groups):
         sigma, mu = implied(lay, theta, g)
-        dsig, dmu = _derivatives(lay, theta, g)
+        dsig, dmu = model_derivatives(lay, theta, g)
         own = group_params(lay, g)
         s = _scores(grp.x, sigma, mu, dsig, dmu)  # type: ignore[arg-type]
         b0[np.ix_(own, own)] += s.T @ s

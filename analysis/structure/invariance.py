@@ -147,7 +147,8 @@ def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], 
 
     A level qualifies with at least ``max(min_n, q)`` responses as the
     estimator uses them (complete cases over the items, or with
-    ``missing="ml"`` responses with at least one answer), ``q`` being the free parameters of one group's configural model
+    ``missing="ml"`` responses with at least one answer), ``q`` being the free
+    parameters of one group's configural model
     (loadings, factor (co)variances, residual variances and intercepts).
 
     Returns

@@ -42,10 +42,10 @@ def _model(study: Study) -> tuple[pd.DataFrame, dict[str, list[str]]]:
 def ordinal_fit(study: Study) -> Any:
     """The WLSMV CFA of the instrument's model on the complete responses."""
     from analysis.structure import cfa
-    from netsoc.report.structure import _quiet
+    from netsoc.report.structure import quiet
 
     data, factors = _model(study)
-    return _quiet(cfa, data, factors, ordered=True)
+    return quiet(cfa, data, factors, ordered=True)
 
 
 def _qualifying(study: Study, field: str) -> tuple[pd.DataFrame, dict, dict]:
@@ -62,7 +62,7 @@ def ordinal_ladders(study: Study) -> dict[str, pd.DataFrame | None]:
     """The ordinal ladder per grouping field with two or more groups of at least
     ``max(min_group_size, ORDINAL_MIN_N)`` complete responses (None otherwise)."""
     from analysis.structure import invariance
-    from netsoc.report.structure import _quiet
+    from netsoc.report.structure import quiet
     from survey.errors import DataError
 
     minimum = max(study.options.min_group_size, ORDINAL_MIN_N)
@@ -79,7 +79,7 @@ def ordinal_ladders(study: Study) -> dict[str, pd.DataFrame | None]:
         sub = data[data[field].isin(keep)].reset_index(drop=True)
         sub[field] = sub[field].astype(object)
         try:
-            out[field] = _quiet(invariance, sub, factors, field, ordered=True)
+            out[field] = quiet(invariance, sub, factors, field, ordered=True)
         except DataError:
             out[field] = None
     return out
@@ -115,7 +115,7 @@ def ordinal_note(study: Study, ordinal: Any, ml: Any) -> str:
 
 def fit_comparison_table(study: Study, ordinal: Any, ml: Any) -> ReportTable:
     """One row per estimator: WLSMV (scaled indices) and ML."""
-    from netsoc.report.structure import _estimator
+    from netsoc.report.structure import estimator_text
 
     rows, raw = [], []
     for label, fit, scaled in (
@@ -148,7 +148,7 @@ def fit_comparison_table(study: Study, ordinal: Any, ml: Any) -> ReportTable:
         "WLSMV = diagonally weighted least squares with robust standard errors and the "
         "mean- and variance-adjusted (scaled-shifted) test, on polychoric correlations, delta "
         "parameterization (lavaan's defaults for ordered items; Muthén et al., 1997); its "
-        f"χ², CFI, TLI and RMSEA are the scaled ones. ML: {_estimator(study)}. Common guides: "
+        f"χ², CFI, TLI and RMSEA are the scaled ones. ML: {estimator_text(study)}. Common guides: "
         "CFI and TLI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08 (Hu & Bentler, 1999)."
     )
     return study.table(
@@ -196,10 +196,10 @@ def ordinal_ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: di
 def omega_categorical_by_scale(study: Study) -> dict[str, float]:
     """Categorical omega (Green & Yang) of networking and socializing."""
     from analysis import omega_categorical
-    from netsoc.report.structure import _quiet
+    from netsoc.report.structure import quiet
 
     data, factors = _model(study)
-    table = _quiet(omega_categorical, data, factors)
+    table = quiet(omega_categorical, data, factors)
     return {str(r.factor): float(r.omega_categorical) for r in table.itertuples()}
 
 

@@ -33,7 +33,7 @@ __all__ = [
 INVARIANCE_MIN_N = 100
 
 
-def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
+def quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a CFA function with its CFAWarning silenced (the report states
     ``converged`` and the problems in words instead)."""
     import warnings
@@ -91,7 +91,7 @@ def ladder(
     data = data[data[field].isin(list(keep))].reset_index(drop=True)
     data[field] = data[field].astype(object)
     try:
-        return _quiet(invariance, data, factors, field, missing=missing)
+        return quiet(invariance, data, factors, field, missing=missing)
     except DataError:
         return None
 
@@ -133,7 +133,7 @@ def structure_fit(study: Study) -> Any:
 
     data, factors = instrument_model(study.included, study.instrument)
     try:
-        return _quiet(cfa, data, factors, missing=study.options.missing)
+        return quiet(cfa, data, factors, missing=study.options.missing)
     except DataError:
         return None
 
@@ -147,7 +147,7 @@ def structure_ladders(study: Study, *, min_group_size: int | None = None) -> dic
     }
 
 
-def _estimator(study: Study) -> str:
+def estimator_text(study: Study) -> str:
     if study.options.missing == "ml":
         return 'maximum likelihood with every answer used (full-information ML, lavaan\'s missing = "ml")'
     return "maximum likelihood on the complete responses (listwise deletion)"
@@ -178,7 +178,7 @@ def structure_note(
         )
         lines = [
             f"Two correlated factors, networking and socializing, estimated by "
-            f"{_estimator(study)}: {fit_sentence(fit)}. It used {why}."
+            f"{estimator_text(study)}: {fit_sentence(fit)}. It used {why}."
         ]
         if not fit.converged:
             lines.append("**The solution is not trustworthy:** " + md_text("; ".join(fit.problems)) + ".")
@@ -272,7 +272,7 @@ def fit_table(study: Study, fit: Any) -> ReportTable:
         "SRMR": apa.bounded(r["srmr"], 3),
     }
     note = (
-        f"Estimator: {_estimator(study)}; n = responses used. χ² = likelihood-ratio test "
+        f"Estimator: {estimator_text(study)}; n = responses used. χ² = likelihood-ratio test "
         "against the saturated model; CFI = comparative fit index; TLI = Tucker-Lewis index; "
         "RMSEA = root mean square error of approximation; SRMR = standardized root mean "
         "square residual. Common guides: CFI and TLI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08 "
@@ -362,7 +362,7 @@ def ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: dict[str, 
         )
     groups = ladder_groups(lad, labels)
     note = (
-        f"Groups: {groups}. Estimator: {_estimator(study)}. Configural: same structure; "
+        f"Groups: {groups}. Estimator: {estimator_text(study)}. Configural: same structure; "
         "metric: equal loadings; scalar: equal loadings and intercepts; strict: equal "
         "residual variances too. A step is supported unless CFI drops by .010 or more together "
         "with RMSEA rising by .015 or more or SRMR by .030 (metric) / .010 (scalar, strict) or "

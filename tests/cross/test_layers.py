@@ -66,7 +66,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/form/model.py", "size"): "room",
     ("netsoc/form/view.py", "size"): "room",
     ("netsoc/form/widgets.py", "size"): "room",
-    ("analysis/structure/fiml.py", "private-name"): "rep",
 }
 
 
