@@ -5,7 +5,7 @@ The front end (``netsoc/assets/form/form.js``) draws every page from
 of :func:`handle`.  :class:`~netsoc.form.model.SurveyModel` holds every rule;
 this module only turns messages into calls on it and its state into replies.
 
-Messages from the form (validated by :mod:`netsoc.form.messages`):
+Messages from the form (on phones validated first by :mod:`netsoc.server.messages`):
 
 ``{"type": "page", "seq": n, "page": k, "answers": {...}, "go": "next"|"back"|"stay"|"save",
 "consent": true, "cohort": "...", "lang": "de"}``

@@ -21,11 +21,6 @@ GENERATED = ("bench/results/", "reports/", "data/responses.csv", "data/codebook.
 #: Known stale references being fixed: reference -> owner.  Empty it; never grow it
 #: (an entry that is fixed fails the test until it is removed).
 ALLOWED = {
-    "docs/architecture.md: tests/browser/test_slow_start.py": "room (serving section)",
-    "docs/architecture.md: tests/browser/test_sessions.py": "room (serving section)",
-    "docs/security.md: tests/test_room.py": "room",
-    "docs/security.md: tests/browser/test_sessions.py": "room",
-    "netsoc/form/protocol.py: :mod:`netsoc.form.messages`": "room",
 }
 #: Files that never existed here but were cited (issue 25): always wrong.
 NEVER = re.compile(r"(?<![\w/])DESIGN\.md\b")
