@@ -32,7 +32,7 @@ from netsoc.form.model import REQUIRED_MESSAGE, SurveyModel
 from survey.instrument import ChoiceField, Instrument
 
 __all__ = ["SPEC_VERSION", "UI_DEFAULTS", "LANGUAGE_NAMES", "describe", "state_reply", "handle",
-           "feedback_payload", "error_entries"]
+           "feedback_payload", "room_payload", "error_entries"]
 
 #: Bumped when the description's shape changes (the front end checks it).
 SPEC_VERSION = 1
@@ -291,16 +291,37 @@ def feedback_payload(model: SurveyModel, *, peers: Any = None,
     Returns
     -------
     dict
-        ``html`` (escaped fragment, styles included), ``title`` and
-        ``filename``: the form wraps ``html`` into a page the participant can
-        download (no script; nothing is sent anywhere).
+        ``html`` (escaped fragment, styles included: :func:`netsoc.feedback.page_html`),
+        ``result_html`` (a whole page the participant can keep, no script:
+        :func:`netsoc.feedback.result_html`), ``filename`` and ``room`` (whether
+        the form should ask for the workshop's summary: :func:`room_payload`).
     """
-    from netsoc.feedback import feedback_data, page_html
+    from netsoc.feedback import feedback_data, page_html, result_filename, result_html
 
     extra = {} if min_group_size is None else {"min_group_size": min_group_size}
     data = feedback_data(model.answers, model.instrument,
                          peers=model.peer_responses() if peers is None else peers,
                          cohort=model.cohort, language=model.language, **extra)
-    title = f"{model.instrument.title} - {model.text('results_heading', 'Results')}"
-    return {"html": page_html(data, model.instrument), "title": title,
-            "filename": f"{model.instrument.id}-result.html"}
+    return {"html": page_html(data), "result_html": result_html(data),
+            "filename": result_filename(data), "room": model.cohort is not None}
+
+
+def room_payload(model: SurveyModel, store: Any, *,
+                 min_group_size: int | None = None) -> dict[str, Any]:
+    """The reply to ``{"type": "room"}``: the workshop's summary once it can be shown.
+
+    Returns
+    -------
+    dict
+        ``{"type": "room", "section": dict or None}`` (:func:`netsoc.feedback.room_section`,
+        ``None`` until enough people of the cohort have answered; the form asks again
+        every 30 s while the feedback is open).
+    """
+    from netsoc.feedback import room_section
+
+    extra = {} if min_group_size is None else {"min_group_size": min_group_size}
+    section = None
+    if model.cohort is not None and model.state == "submitted":
+        section = room_section(store, model.cohort, model.base_instrument, model.language,
+                               **extra)
+    return {"type": "room", "section": section}

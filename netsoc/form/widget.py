@@ -19,14 +19,14 @@ import anywidget
 import traitlets
 
 from netsoc.form.model import SurveyModel
-from netsoc.form.protocol import describe, feedback_payload, handle, state_reply
+from netsoc.form.protocol import describe, feedback_payload, handle, room_payload, state_reply
 
 __all__ = ["SurveyForm", "survey_app", "ASSETS"]
 
 log = logging.getLogger("netsoc.form")
 #: The form's front-end files (the same for JupyterLab and phones).
 ASSETS = Path(str(resources.files("netsoc").joinpath("assets/form")))
-_TYPES = {"page", "submit", "resume", "decline", "describe"}
+_TYPES = {"page", "submit", "resume", "decline", "describe", "room"}
 
 
 class SurveyForm(anywidget.AnyWidget):
@@ -64,6 +64,13 @@ class SurveyForm(anywidget.AnyWidget):
             lang = content.get("lang")
             if lang in self.model.base_instrument.languages:
                 self.spec = describe(self.model.base_instrument, lang)
+            return
+        if content["type"] == "room":
+            try:
+                store = self.model._open_store()
+            except Exception:  # noqa: BLE001 - no store, no room summary; the page says it waits
+                return
+            self.send(room_payload(self.model, store, min_group_size=self.min_group_size))
             return
         if content.get("lang") not in self.model.base_instrument.languages:
             content = {k: v for k, v in content.items() if k != "lang"}

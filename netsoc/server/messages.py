@@ -12,7 +12,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-__all__ = ["PageMessage", "ResumeMessage", "DeclineMessage", "HelloMessage", "parse_message",
+__all__ = ["PageMessage", "ResumeMessage", "DeclineMessage", "HelloMessage", "RoomMessage",
+           "parse_message",
            "ValidationError", "MAX_BODY_BYTES"]
 
 #: A request body larger than this is refused (413) before it is parsed.
@@ -56,17 +57,25 @@ class ResumeMessage(_Message):
     code: Annotated[str, Field(max_length=64)]
 
 
+class RoomMessage(_Message):
+    """After the submit: is the workshop's summary ready?"""
+
+    type: Literal["room"]
+
+
 class DeclineMessage(_Message):
     """The participant does not agree to take part."""
 
     type: Literal["decline"]
 
 
-_ANY = TypeAdapter(Annotated[Union[HelloMessage, PageMessage, ResumeMessage, DeclineMessage],
+_ANY = TypeAdapter(Annotated[Union[HelloMessage, PageMessage, ResumeMessage, DeclineMessage,
+                                   RoomMessage],
                              Field(discriminator="type")])
 
 
-def parse_message(body: bytes) -> HelloMessage | PageMessage | ResumeMessage | DeclineMessage:
+def parse_message(body: bytes) -> (HelloMessage | PageMessage | ResumeMessage | DeclineMessage
+                                   | RoomMessage):
     """Validate a request body (JSON) against the message schemas.
 
     Raises

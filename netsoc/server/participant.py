@@ -20,10 +20,11 @@ import datetime as dt
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from netsoc.form.model import SurveyModel
+from netsoc.form.model import RESUME_ATTEMPTS, SurveyModel
 from netsoc.form.protocol import feedback_payload, state_reply
 from netsoc.form import protocol
 from netsoc.server.tokens import TokenError, sign, verify
@@ -62,6 +63,8 @@ class Participants:
         self.min_group_size = min_group_size
         self._peers: dict[str | None, tuple[float, Any]] = {}
         self._peers_lock = threading.Lock()
+        # failed resume codes per client (bounded), so the lockout holds across requests
+        self._resume_failures: OrderedDict[str, list[float]] = OrderedDict()
 
     # ------------------------------------------------------------- tokens
     def new_claims(self, lang: str, cohort: str | None, ask: bool) -> dict[str, Any]:
@@ -148,13 +151,27 @@ class Participants:
     def feedback(self, m: SurveyModel) -> dict[str, Any]:
         return feedback_payload(m, peers=self.peers(m), min_group_size=self.min_group_size)
 
-    def handle(self, msg: Any) -> dict[str, Any]:
+    def _failures(self, client: str) -> list[float]:
+        with self._peers_lock:
+            failures = self._resume_failures.setdefault(client, [])
+            self._resume_failures.move_to_end(client)
+            while len(self._resume_failures) > 10_000:
+                self._resume_failures.popitem(last=False)
+            del failures[:-RESUME_ATTEMPTS]
+            return failures
+
+    def handle(self, msg: Any, client: str = "?") -> dict[str, Any]:
         """Serve one validated message (see :mod:`netsoc.server.messages`).
 
         Returns
         -------
         dict
             The reply with its new ``token``.
+
+        client : str
+            The client's address: failed resume codes count per client
+            (:data:`~netsoc.form.model.RESUME_ATTEMPTS`, then a minute's wait),
+            whatever token it sends.
 
         Raises
         ------
@@ -163,20 +180,24 @@ class Participants:
         """
         claims = self.claims(msg.token)
         m = self.model(claims)
+        if msg.type == "resume":
+            m._resume_failures = self._failures(client)
         data = msg.model_dump()
         if data.get("lang") not in self.instrument.languages:
             data.pop("lang", None)
         seq = int(data.get("seq") or 0)
+        if msg.type == "room":  # no state changes: the token stays as it is
+            return {**protocol.room_payload(m, self.store(), min_group_size=self.min_group_size),
+                    "token": msg.token, "last": int(claims.get("s", 0))}
         if msg.type == "hello" or (seq and seq <= int(claims.get("s", 0))):
             # A reopened page, or a message already carried out (its reply was lost).
             reply = state_reply(m, seq=seq, full=True)
         elif m.taken:
             reply = state_reply(m, seq=seq, full=True, state="taken")
-            reply["message"] = m.text("taken_text", protocol.UI_DEFAULTS["taken_text"])
         elif m.state == "submitted":
             reply = state_reply(m, seq=seq, full=True)
         elif ((msg.type == "submit" or data.get("consent") or msg.type == "resume")
-              and not self._open(m)):
+              and not self.is_open(m.cohort)):
             reply = state_reply(m, seq=seq, full=True, state="closed")
         else:
             reply = protocol.handle(m, data, feedback=self.feedback)
@@ -185,8 +206,10 @@ class Participants:
         reply["last"] = new["s"]
         return reply
 
-    def _open(self, m: SurveyModel) -> bool:
+    def is_open(self, cohort: str | None) -> bool:
+        """Whether the cohort takes answers; an unreachable store counts as open (the
+        submit then reports it truthfully)."""
         try:
-            return self.collection_open(m.cohort)
+            return self.collection_open(cohort)
         except StoreError:
             return True  # the submit itself reports an unreachable store truthfully

@@ -60,13 +60,34 @@ class Form {
     model.on("change:spec", this.onSpec);
     model.on("change:online", this.onOnline);
     this.root = h("div", { class: "netsoc-app" });
+    // One live region and one error summary for the form's life: screen readers announce
+    // changes of a region they know, not a region that was just replaced.
+    this.live = h("p", { class: "netsoc-message netsoc-live", role: "status" });
+    this.summary = h("div", { class: "netsoc-error-summary", role: "alert", tabindex: "-1", hidden: true });
     el.append(this.root);
     const first = model.get("state");
     if (first) this.reply(first);
     else this.draw(true);
   }
 
+  // "Your workshop": ask again every 30 s while the feedback is open, until it can be shown.
+  watchRoom() {
+    if (this.roomTimer || !this.feedback || !this.feedback.room || this.roomDone) return;
+    const ask = () => this.model.send({ type: "room", seq: 0, lang: this.spec.lang });
+    this.roomTimer = setInterval(ask, 30000);
+    ask();
+  }
+
+  room(msg) {
+    if (!msg.section) return;
+    this.roomDone = true;
+    clearInterval(this.roomTimer);
+    const p = this.root.querySelector(".netsoc-room p");
+    if (p) { p.textContent = msg.section.summary; p.className = ""; }
+  }
+
   destroy() {
+    clearInterval(this.roomTimer);
     this.model.off("msg:custom", this.onReply);
     this.model.off("change:spec", this.onSpec);
     this.model.off("change:online", this.onOnline);
@@ -91,6 +112,7 @@ class Form {
 
   // ----------------------------------------------------------- messages
   send(msg) {
+    if (this.online) this.notice = "";
     this.seq += 1;
     const out = { ...msg, seq: this.seq, lang: this.spec.lang };
     this.waiting = out;
@@ -110,6 +132,7 @@ class Form {
   }
 
   reply(msg) {
+    if (msg && msg.type === "room") return this.room(msg);
     if (!msg || msg.type !== "state") return;
     if (this.waiting && msg.seq && msg.seq < this.waiting.seq) return;  // an older reply
     const acked = this.waiting && msg.seq === this.waiting.seq ? this.waiting : null;
@@ -123,7 +146,8 @@ class Form {
     }
     const moved = msg.page !== this.page || msg.state !== this.state;
     if (msg.pages) this.pages = msg.pages;
-    if (msg.answers) this.answers = { ...msg.answers, ...this.pending };
+    // "taken": the store no longer has this device's answers; keep the ones shown here
+    if (msg.answers && msg.state !== "taken") this.answers = { ...msg.answers, ...this.pending };
     if (msg.cohort) this.cohort = msg.cohort;
     this.page = msg.page;
     this.state = msg.state;
@@ -143,7 +167,8 @@ class Form {
   setOnline(online) {
     if (online === this.online) return;
     this.online = online;
-    this.status(this.t(online ? "back_online" : "offline"));
+    this.notice = this.t(online ? "back_online" : "offline");  // kept until the next message
+    this.status(this.notice);
   }
 
   // ------------------------------------------------------------ drawing
@@ -166,11 +191,11 @@ class Form {
     this.title = h("h1", { class: "netsoc-title", text: spec.title });
     this.h2 = h("h2", { class: "netsoc-page-heading", tabindex: "-1", id: `${this.uid}-h`,
       text: this.state === "loading" ? spec.title : this.heading() });
-    this.live = h("p", { class: "netsoc-message netsoc-live", role: "status" },
-      this.message);
+    const said = this.message || this.notice || "";
+    if (this.live.textContent !== said) this.live.textContent = said;
     this.root.append(this.title, this.h2);
     if (this.state === "active" && this.page > 0) this.root.append(this.progress());
-    this.summary = h("div", { class: "netsoc-error-summary", role: "alert", tabindex: "-1", hidden: true });
+    if (this.state !== "active") this.summary.hidden = true;
     this.root.append(this.summary, this.live);
     const body = h("div", { class: "netsoc-body" });
     this.root.append(body);
@@ -180,17 +205,17 @@ class Form {
       if (this.page > 0) this.root.append(this.nav());
       if (this.code) this.root.append(this.codeBox());
       this.drawSummary();
-    } else if (this.state === "submitted") body.append(this.results());
+    } else if (this.state === "submitted") { body.append(this.results()); this.watchRoom(); }
     else if (this.state === "declined") body.append(h("p", { text: this.t("declined_text") }));
     else if (this.state === "closed") body.append(h("p", { class: "netsoc-closed", text: this.t("closed_text") }));
-    else if (this.state === "taken") body.append(this.taken());
+    else if (this.state === "taken") body.append(...this.taken());
     if (moved) this.h2.focus();
   }
 
   status(text) { if (this.live) this.live.textContent = text; }
 
   drawBusy() {
-    for (const b of this.root.querySelectorAll(".netsoc-nav button, .netsoc-consent-box button"))
+    for (const b of this.root.querySelectorAll(".netsoc-nav button, .netsoc-resume"))
       b.setAttribute("aria-disabled", "true");
     const s = this.root.querySelector(".netsoc-submit");
     if (s && this.waiting && this.waiting.type === "submit") s.textContent = this.t("sending");
@@ -420,7 +445,8 @@ class Form {
     const page = h("div", { class: "netsoc-feedback-body" });
     page.innerHTML = fb.html;  // built and escaped by the server (netsoc.feedback)
     const keep = h("button", { type: "button", class: "netsoc-keep-result", onclick: () =>
-      download(fb.filename || "result.html", resultPage(this.spec.lang, fb), "text/html") }, this.t("keep_result"));
+      download(fb.filename || "result.html", fb.result_html || resultPage(this.spec.lang, fb), "text/html") },
+      this.t("keep_result"));
     box.append(h("div", { class: "netsoc-keep" }, keep, h("p", { class: "netsoc-hint", text: this.t("keep_result_hint") })), page);
     return box;
   }

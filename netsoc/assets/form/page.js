@@ -76,8 +76,7 @@ const model = {
       return;
     }
     queue = queue.then(() => deliver(msg)).then((reply) => {
-      values.lastState = reply.state;
-      values.lastPage = reply.page;
+      if (reply.type === "state") { values.lastState = reply.state; values.lastPage = reply.page; }
       emit("msg:custom", reply);
     });
   },

@@ -209,3 +209,22 @@ def test_budgets_are_per_client_and_trust_only_the_configured_proxy(store):
             assert codes[-1] == 429
 
     run(go())
+
+
+def test_your_workshop_is_sent_once_enough_people_have_answered(store):
+    app = make_app(store, cohort="ROOMX", min_group_size=2)
+
+    async def go():
+        async with client_for(app) as c:
+            first = HttpParticipant(c, "http://test/", seed=41)
+            out = await first.run()
+            assert out.ok and first.state["feedback"]["room"] is True
+            assert "<script" not in first.state["feedback"]["result_html"]
+            alone = await first.send({"type": "room"})
+            assert alone == {"type": "room", "section": None, "token": first.token,
+                             "last": alone["last"]}
+            assert (await HttpParticipant(c, "http://test/", seed=42).run()).ok
+            later = await first.send({"type": "room"})
+            assert later["section"]["n"] == 2 and later["section"]["summary"]
+
+    run(go())
