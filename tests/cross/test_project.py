@@ -90,3 +90,32 @@ def test_public_analysis_api_is_importable_from_the_package():
 
     for name in analysis.__all__:
         assert callable(getattr(analysis, name)), name
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (``tests....test_*``) that ``source`` imports."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return sorted(n for n in names if n.startswith("tests.") and n.rsplit(".", 1)[-1].startswith("test_"))
+
+
+def test_no_test_module_imports_another():
+    """Fixtures live in conftest.py, shared code in tests/helpers.py (or a helper module
+    such as tests/browser/protocol.py): a test module imports no other test module."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for name in imported_test_modules(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, "\n".join(offenders)
+    assert imported_test_modules("from tests.survey.test_store import complete") == [
+        "tests.survey.test_store"
+    ]
+    assert imported_test_modules("from tests import test_store") == ["tests.test_store"]
+    assert imported_test_modules("from tests.helpers import ROOT\nfrom tests.browser import protocol") == []

@@ -12,10 +12,6 @@ from survey.store import open_store
 from tests.helpers import complete_answers as complete
 from tests.helpers import spawn_writer
 
-#: Kept until tests/netsoc/dashboard/test_load_store_dashboard.py imports
-#: tests.helpers.spawn_writer itself (no test module should import another).
-_spawn = spawn_writer
-
 N_WORKERS = 8
 PER_WORKER = 250
 
