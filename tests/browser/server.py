@@ -93,9 +93,10 @@ def run_server(kind: str, workdir: Path, *, db: Path | str | None = None,
 #: nginx in front of survey servers: round robin (no sticky sessions), header and body
 #: timeouts against slow clients, the client's address appended to X-Forwarded-For.
 NGINX_CONF = """worker_processes 1;
+worker_rlimit_nofile 65536;
 pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
-events {{ worker_connections 8192; }}
+events {{ worker_connections 32768; }}
 http {{
   access_log off;
   client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
