@@ -1,14 +1,14 @@
-"""The netsoc servers: many participants per process on Solara's virtual kernels.
+"""The survey server for phones: a stateless Starlette (ASGI) app.
 
 - :mod:`netsoc.server.config`: :class:`ServerConfig`, the process's settings.
-- :mod:`netsoc.server.pages`: the Solara pages (questionnaire, dashboard).
-- :mod:`netsoc.server.guard`: what a visitor may reach and send (paths,
-  token, room cap, websocket frames, page language).
-- :mod:`netsoc.server.run`: start one process (:func:`serve`) or several
-  (:func:`serve_workers`).
+- :mod:`netsoc.server.app`: the app (page, fingerprinted files, form messages) and
+  its guard (token, budgets, headers).
+- :mod:`netsoc.server.participant`: one participant's message, served by any worker.
+- :mod:`netsoc.server.tokens`, :mod:`netsoc.server.messages`, :mod:`netsoc.server.limits`,
+  :mod:`netsoc.server.assets`: the signed token, the message schemas, the budgets,
+  the static files.
+- :mod:`netsoc.server.serve`: start one process or ``--workers N`` (:func:`serve_survey`).
 - :mod:`netsoc.server.net`: free ports and readiness probes.
-
-Solara is imported only by ``pages``, ``guard`` (lazily) and ``run``.
 """
 
 from netsoc.server.config import LOOPBACK, ServerConfig, is_loopback
