@@ -164,7 +164,8 @@ class HttpParticipant:
                 self.token = reply["token"]
                 self.state = reply
                 return reply
-            if r.status_code not in (429, 503) or attempt == self.max_retries:
+            # as page.js: wait and send again unless the server refused the message itself
+            if r.status_code in (403, 413, 422) or attempt == self.max_retries:
                 raise AssertionError(f"message {msg.get('type')}: {r.status_code} {r.text[:200]}")
             self.out.retries += 1
             await asyncio.sleep(float(r.headers.get("retry-after", "1")))

@@ -103,7 +103,7 @@ http {{
   fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
   client_header_timeout 10s; client_body_timeout 10s; keepalive_timeout 15s;
   client_max_body_size 32k;
-  upstream netsoc {{ {servers} keepalive 64; }}
+  upstream netsoc {{ {servers} keepalive 64; keepalive_timeout 4s; }}
   server {{
     listen 127.0.0.1:{port};
     location / {{
