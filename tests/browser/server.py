@@ -99,6 +99,7 @@ error_log {tmp}/nginx-error.log warn;
 events {{ worker_connections 32768; }}
 http {{
   access_log off;
+  server_tokens off;
   client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
   fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
   client_header_timeout 10s; client_body_timeout 10s; keepalive_timeout 15s;
