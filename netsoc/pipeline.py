@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.individual import MIN_GROUP_SIZE
+from survey.schema import MIN_GROUP_SIZE
 
 __all__ = ["run_demo", "terminal_summary", "summary_html"]
 

@@ -66,8 +66,6 @@ from analysis.individual.scorer import (
     score_range,
 )
 
-# until netsoc.pipeline and netsoc.report.options import it from survey.schema:
-from survey.schema import MIN_GROUP_SIZE  # noqa: F401
 
 __all__ = [
     "COARSE_BINS",

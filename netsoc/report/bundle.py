@@ -35,6 +35,7 @@ import pandas as pd
 
 from netsoc.report.datapackage import DATETIME_FORMAT, table_schema, write_datapackage
 from netsoc.report.inputs import sha256_file
+from survey.codebook import codebook
 from survey.errors import DataError
 from survey.instrument import Instrument, load_instrument
 
@@ -244,7 +245,7 @@ def build_bundle(
         (stage / "instrument").mkdir()
         (stage / "report").mkdir()
         csv = write_responses(responses, stage / "data" / "responses.csv", inst, with_ids=False)
-        book = inst.codebook()
+        book = codebook(inst)
         book.to_csv(stage / "data" / "codebook.csv", index=False)
         instrument_files: dict[str, str] = {}
         for src in (inst.source_path, inst.norms_path):

@@ -35,7 +35,7 @@ def table_schema(columns: list[str], instrument: Instrument) -> dict[str, Any]:
     cell is missing.  Every field carries its codebook text as
     ``description``.
     """
-    from survey.io import codebook_labels
+    from survey.codebook import codebook_labels
 
     col_labels, _ = codebook_labels(instrument)
     questions = set(instrument.question_ids)

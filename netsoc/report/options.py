@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.individual import MIN_GROUP_SIZE
+from survey.schema import MIN_GROUP_SIZE
 from survey.errors import DataError
 
 __all__ = [

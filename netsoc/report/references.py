@@ -8,6 +8,7 @@ import pandas as pd
 from netsoc.report import apa
 from netsoc.report.study import Study
 from netsoc.report.tables import ReportTable
+from survey.codebook import codebook
 
 __all__ = ["REFERENCES", "references_markdown", "contents_markdown", "codebook_table", "SECTIONS"]
 
@@ -108,7 +109,7 @@ def references_markdown(study: Study) -> str:
 
 def codebook_table(study: Study) -> ReportTable:
     """Every variable of the response table: code, kind, text, scale, keying, value labels."""
-    book = study.instrument.codebook()
+    book = codebook(study.instrument)
     raw = book[["variable", "kind", "text", "scale", "facet", "keying", "value_labels"]]
     shown = apa.format_columns(
         raw.rename(

@@ -366,12 +366,3 @@ class Instrument(_Model):
             return dict(self.choice_fields[variable].options)
         return dict(self.response_scales[self.item(variable).response_scale].values)
 
-    def codebook(self) -> Any:
-        """One row per variable of the wide table: :func:`survey.codebook.codebook`.
-
-        Kept until the report bundle and the demo call :func:`survey.codebook.codebook`
-        (issue 25); then removed.
-        """
-        from survey.codebook import codebook
-
-        return codebook(self)

@@ -21,7 +21,6 @@ The package's rooms: :mod:`~survey.io.sheets` (formats, neutralisation),
 
 from __future__ import annotations
 
-from survey.codebook import codebook_labels  # noqa: F401 - read by netsoc.report.datapackage until it imports survey.codebook
 from survey.io.reading import read_mapping, read_responses
 from survey.io.sheets import FORMATS, format_of, neutralise, unneutralise
 from survey.io.writing import write_responses
