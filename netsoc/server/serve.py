@@ -24,17 +24,72 @@ __all__ = ["serve_survey", "app_from_file", "uvicorn_settings", "CONFIG_ENV", "j
 
 #: The environment variable naming the workers' config file.
 CONFIG_ENV = "NETSOC_SURVEY_CONFIG_FILE"
+#: Seconds a connection may take to send a request's headers (from opening, or from the
+#: first byte of a later request on a kept-alive connection); then it is closed.
+HEADER_TIMEOUT = 10.0
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _HttpTools
+except ImportError:  # httptools is declared; without it uvicorn's h11 runs without the timer
+    _HttpTools = None
+
+
+if _HttpTools is not None:
+    class HeaderTimedProtocol(_HttpTools):  # type: ignore[misc, valid-type]
+        """uvicorn's httptools protocol with a header timer (uvicorn has none).
+
+        A socket that opens and sends nothing, or sends its headers a byte at a
+        time (slowloris), is closed :data:`HEADER_TIMEOUT` seconds after it opened
+        or began its request.  A module-level class, so worker processes can
+        import it.
+        """
+
+        _header_timer = None
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _too_slow(self) -> None:
+            self._header_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport):  # type: ignore[no-untyped-def]  # noqa: ANN001
+            super().connection_made(transport)
+            self._arm()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc):  # type: ignore[no-untyped-def]  # noqa: ANN001
+            self._disarm()
+            super().connection_lost(exc)
 
 
 def uvicorn_settings(config: ServerConfig) -> dict[str, object]:
     """uvicorn's settings for the survey server.
 
     A connection cap (``limit_concurrency``: beyond it uvicorn answers 503
-    at once), idle keep-alive connections closed after 5 s, no ``Server``
+    at once), idle keep-alive connections closed after 5 s, a header timer
+    (:data:`HEADER_TIMEOUT`, against silent and slow sockets), no ``Server``
     header (no version to fingerprint), no access log (one line per refusal
     comes from :mod:`netsoc.server.limits`).
     """
-    return dict(host=config.ip, port=config.port, loop="auto", http="auto", lifespan="off",
+    return dict(host=config.ip, port=config.port, loop="auto",
+                http=HeaderTimedProtocol if _HttpTools is not None else "auto",
+                lifespan="off",
                 log_level="warning", access_log=False, proxy_headers=False,
                 server_header=False, date_header=True, timeout_keep_alive=5,
                 limit_concurrency=max(64, 4 * config.max_sessions), backlog=2048,

@@ -220,3 +220,19 @@ def test_survey_workers_share_one_port_and_no_secret_is_on_a_command_line(netsoc
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(timeout=20)
     assert not os.path.exists(config)  # removed when the server stops
+
+
+@pytest.mark.slow
+@pytest.mark.fault("server: slowloris (issue 22 pt 5)", expect="silent and slow sockets closed")
+def test_silent_and_slow_sockets_are_closed_while_a_participant_is_served(netsoc_server):
+    import socket
+
+    port = netsoc_server("survey")
+    silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+    slow = socket.create_connection(("127.0.0.1", port))
+    slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the end of its headers
+    assert _get(f"http://127.0.0.1:{port}/")[0] == 200  # an honest visitor meanwhile
+    for s in [*silent, slow]:
+        s.settimeout(60)  # generous: closed by the server's header timer (10 s), not by us
+        assert s.recv(100) == b""
+        s.close()
