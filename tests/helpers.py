@@ -7,10 +7,8 @@ import os
 import re
 import secrets
 import shutil
-import struct
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -116,38 +114,6 @@ def keyed_answers(
     if consent:
         out["consent"] = True
     return out
-
-
-def widget_msg(kind: str, content: dict, channel: str = "shell") -> dict:
-    """A Jupyter message as a widget front end sends it over the websocket."""
-    return {
-        "header": {
-            "msg_id": uuid.uuid4().hex,
-            "msg_type": kind,
-            "session": "s",
-            "username": "",
-            "version": "5.2",
-            "date": "",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "channel": channel,
-        "content": content,
-        "buffers": [],
-    }
-
-
-def binary_frame(msg: dict, *buffers: bytes, count: int | None = None) -> bytes:
-    """A frame in Solara's binary layout (count, offsets, JSON, buffers).
-
-    ``count`` overrides the declared number of parts (hostile frames).
-    """
-    parts = [json.dumps(msg).encode(), *buffers]
-    n = len(parts)
-    offsets = [4 * (n + 1)]
-    for part in parts[:-1]:
-        offsets.append(offsets[-1] + len(part))
-    return struct.pack(f"!{n + 1}I", n if count is None else count, *offsets) + b"".join(parts)
 
 
 @contextmanager

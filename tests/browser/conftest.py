@@ -80,26 +80,3 @@ def served(tmp_path):
     yield start
     for cm in reversed(stack):
         cm.__exit__(None, None, None)
-
-
-#: Former Voila environment settings and the command-line options that replace them.
-_ENV_OPTIONS = {"NETSOC_COHORT": "--cohort", "NETSOC_DASHBOARD_K": "--min-group-size",
-                "NETSOC_DASHBOARD_GROUP": "--group", "NETSOC_DASHBOARD_INTERVAL": "--interval"}
-
-
-@pytest.fixture
-def voila(served):
-    """``voila(notebook, db=..., env=...)``: the server for a notebook's app (kept for older tests).
-
-    The survey notebook maps to ``netsoc survey``, the dashboard notebook to
-    ``netsoc dashboard``; the former environment settings become options.
-    """
-
-    def start(notebook, *, db=None, env=None):
-        kind = "dashboard" if "dashboard" in Path(notebook).name else "survey"
-        args = []
-        for key, value in (env or {}).items():
-            args += [_ENV_OPTIONS[key], str(value)]
-        return served(kind, db=db, args=args)
-
-    return start
