@@ -48,26 +48,36 @@ from survey.instrument import load_instrument  # noqa: E402
 SEED = 2026
 N = 5_000 if QUICK else 100_000
 BFI = Path(__file__).resolve().parent.parent / "tests" / "reference" / "ordinal_bfi.csv"
-BFI_FACTORS = {"agreeableness": ["A2", "A1", "A3", "A4", "A5"],
-               "conscientiousness": ["C1", "C2", "C3", "C4", "C5"],
-               "extraversion": ["E3", "E1", "E2", "E4", "E5"],
-               "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
-               "openness": ["O1", "O2", "O3", "O4", "O5"]}
+BFI_FACTORS = {
+    "agreeableness": ["A2", "A1", "A3", "A4", "A5"],
+    "conscientiousness": ["C1", "C2", "C3", "C4", "C5"],
+    "extraversion": ["E3", "E1", "E2", "E4", "E5"],
+    "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
+    "openness": ["O1", "O2", "O3", "O4", "O5"],
+}
 
 
 def against_lavaan(label: str, data: pd.DataFrame, factors: dict[str, list[str]]) -> Figure:
     """``cfa`` (best of 5) against ``lavaan::cfa`` on the same data."""
     fit = cfa(data, factors)
     ours = best_of(lambda: cfa(data, factors), repeat=5)
-    body = (f'model <- "{model_syntax(factors)}"\n'
-            'timed("fit", for (i in 1:3) cfa(model, data = d))\n')
+    body = f'model <- "{model_syntax(factors)}"\ntimed("fit", for (i in 1:3) cfa(model, data = d))\n'
     times = lavaan_times(data, body)
     peer = times["fit"] / 3 if times and "fit" in times else None
-    note = (f"ML; chi2({int(fit.fit.df.iloc[0])}) = {fit.fit.chi2.iloc[0]:.1f}; lavaan: mean of 3"
-            if peer else f"ML; {WHY.get('reason', 'lavaan not timed')}")
-    return Figure(f"cfa (ML) vs lavaan, {label}", ours, "s",
-                  target=peer / 5 if peer else None, peer="lavaan 0.6.14" if peer else None,
-                  peer_value=peer, note=note + "; target: 5x faster than lavaan")
+    note = (
+        f"ML; chi2({int(fit.fit.df.iloc[0])}) = {fit.fit.chi2.iloc[0]:.1f}; lavaan: mean of 3"
+        if peer
+        else f"ML; {WHY.get('reason', 'lavaan not timed')}"
+    )
+    return Figure(
+        f"cfa (ML) vs lavaan, {label}",
+        ours,
+        "s",
+        target=peer / 5 if peer else None,
+        peer="lavaan 0.6.14" if peer else None,
+        peer_value=peer,
+        note=note + "; target: 5x faster than lavaan",
+    )
 
 
 def answers(n: int, inst, rng: np.random.Generator) -> pd.DataFrame:
@@ -107,16 +117,28 @@ def main() -> None:
 
     row = fit.fit.iloc[0]
     figures = [
-        Figure(f"cfa, instrument model (2 factors, 32 items), n={N:,}", t_cfa, "s", target=2.0,
-               note=f"instrument_model + cfa from answer codes; best of 3; {fit.iterations} "
-                    f"Fisher-scoring iterations, chi2({int(row.df)}) = {row.chi2:.1f}"),
-        Figure(f"invariance ladder (4 models), 2 groups, n={N:,}", t_ladder, "s", target=10.0,
-               note="configural, metric, scalar, strict; best of 2"),
+        Figure(
+            f"cfa, instrument model (2 factors, 32 items), n={N:,}",
+            t_cfa,
+            "s",
+            target=2.0,
+            note=f"instrument_model + cfa from answer codes; best of 3; {fit.iterations} "
+            f"Fisher-scoring iterations, chi2({int(row.df)}) = {row.chi2:.1f}",
+        ),
+        Figure(
+            f"invariance ladder (4 models), 2 groups, n={N:,}",
+            t_ladder,
+            "s",
+            target=10.0,
+            note="configural, metric, scalar, strict; best of 2",
+        ),
     ]
     bfi = pd.read_csv(BFI)
     items = [i for f in factors.values() for i in f]
-    figures += [against_lavaan("psych::bfi 25 items x 2,436 rows", bfi, BFI_FACTORS),
-                against_lavaan(f"instrument 32 items x {N:,} rows", keyed[items], factors)]
+    figures += [
+        against_lavaan("psych::bfi 25 items x 2,436 rows", bfi, BFI_FACTORS),
+        against_lavaan(f"instrument 32 items x {N:,} rows", keyed[items], factors),
+    ]
     emit("cfa", figures, sizes={"rows": N, "items": 32, "groups": 2})
 
 

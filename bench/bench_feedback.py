@@ -60,6 +60,7 @@ def main() -> None:
     inst = load_instrument()
     rng = np.random.default_rng(2026)
     imports = time.process_time() - t0
+
     def sent(data) -> str:  # what the server sends: the page and the result to keep
         return page_html(data) + result_html(data)
 
@@ -74,10 +75,10 @@ def main() -> None:
         return np.array([_cpu(make(_answers(inst, rng))) for _ in range(N_PAGES)])
 
     alone = pages(lambda a: lambda: sent(feedback_data(a, inst)))
-    figures += [Figure("feedback page, no workshop: median", float(np.median(alone)), "s CPU",
-                       target=TARGET),
-                Figure("feedback page, no workshop: p95", float(np.quantile(alone, 0.95)),
-                       "s CPU", target=TARGET)]
+    figures += [
+        Figure("feedback page, no workshop: median", float(np.median(alone)), "s CPU", target=TARGET),
+        Figure("feedback page, no workshop: p95", float(np.quantile(alone, 0.95)), "s CPU", target=TARGET),
+    ]
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "bench.sqlite", instrument=inst)
@@ -92,13 +93,24 @@ def main() -> None:
                     frame = store.to_frame(cohort=code)  # as SurveyModel.peer_responses
                     peers = frame[frame["respondent_id"] != rid].reset_index(drop=True)
                     sent(feedback_data(a, inst, peers=peers, cohort=code))
+
                 return run
 
             with_cohort = pages(page)
-            figures += [Figure(f"feedback page, workshop of {n}: median",
-                               float(np.median(with_cohort)), "s CPU", target=TARGET),
-                        Figure(f"feedback page, workshop of {n}: p95",
-                               float(np.quantile(with_cohort, 0.95)), "s CPU", target=TARGET)]
+            figures += [
+                Figure(
+                    f"feedback page, workshop of {n}: median",
+                    float(np.median(with_cohort)),
+                    "s CPU",
+                    target=TARGET,
+                ),
+                Figure(
+                    f"feedback page, workshop of {n}: p95",
+                    float(np.quantile(with_cohort, 0.95)),
+                    "s CPU",
+                    target=TARGET,
+                ),
+            ]
         store.close()
 
     from analysis.individual import (
@@ -114,6 +126,7 @@ def main() -> None:
             individual_scores(row, inst)
             facet_profile(row, inst)
             attention_result(row, inst)
+
         return run
 
     route = pages(frame_route)

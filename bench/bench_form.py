@@ -53,12 +53,25 @@ def main() -> int:
             while True:
                 seq += 1
                 kind, ids = pages[k].kind, pages[k].ids
-                answers = ({q: int(rng.integers(1, 6)) for q in ids} if kind == "items"
-                           else {"comment": f"p{i}"} if kind == "comment" else {})
+                answers = (
+                    {q: int(rng.integers(1, 6)) for q in ids}
+                    if kind == "items"
+                    else {"comment": f"p{i}"}
+                    if kind == "comment"
+                    else {}
+                )
                 last = k == len(pages) - 1
-                body = json.dumps({"type": "submit" if last else "page", "token": token,
-                                   "seq": seq, "page": k, "answers": answers, "go": "next",
-                                   "consent": k == 1}).encode()
+                body = json.dumps(
+                    {
+                        "type": "submit" if last else "page",
+                        "token": token,
+                        "seq": seq,
+                        "page": k,
+                        "answers": answers,
+                        "go": "next",
+                        "consent": k == 1,
+                    }
+                ).encode()
                 t0 = time.process_time()
                 reply = people.handle(parse_message(body), "10.0.0.1")
                 cpu = time.process_time() - t0
@@ -80,8 +93,7 @@ def main() -> int:
         Figure("page change (Next), median", float(np.median(pages_cpu)) * ms, "ms", target=3),
         Figure("page change (Next), p95", float(np.percentile(pages_cpu, 95)) * ms, "ms"),
         Figure("submit with feedback, median", float(np.median(submit_cpu)) * ms, "ms"),
-        Figure("whole questionnaire (messages), median", float(np.median(whole)) * ms, "ms",
-               target=30),
+        Figure("whole questionnaire (messages), median", float(np.median(whole)) * ms, "ms", target=30),
     ]
     emit("form", figures, sizes={"participants": PARTICIPANTS, "store": "sqlite"})
     return 0

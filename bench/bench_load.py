@@ -51,23 +51,39 @@ def main() -> int:
     for p in failed:
         print(f"participant {p.index}: {p.error}", file=sys.stderr)
     if failed or stored != N:
-        print(f"bench_load: {len(failed)} participant(s) failed, {stored} of {N} stored",
-              file=sys.stderr)
+        print(f"bench_load: {len(failed)} participant(s) failed, {stored} of {N} stored", file=sys.stderr)
         return 1
     times = page_times(people)
     note = f"{N} participants at once, {os.cpu_count()} CPUs, one kernel each"
     figures = [
-        Figure(f"live survey, {N} at once: median time per page", float(np.median(times)), "s",
-               target=TARGET_MEDIAN_PAGE_S, note=note),
-        Figure(f"live survey, {N} at once: p90 time per page", float(np.quantile(times, 0.9)), "s",
-               target=TARGET_P90_PAGE_S, note=note),
-        Figure(f"live survey, {N} at once: median open to first page",
-               float(np.median([p.open_seconds for p in people])), "s", note=note),
-        Figure(f"live survey, {N} at once: median submit to feedback",
-               float(np.median([p.submit_seconds for p in people])), "s", note=note),
+        Figure(
+            f"live survey, {N} at once: median time per page",
+            float(np.median(times)),
+            "s",
+            target=TARGET_MEDIAN_PAGE_S,
+            note=note,
+        ),
+        Figure(
+            f"live survey, {N} at once: p90 time per page",
+            float(np.quantile(times, 0.9)),
+            "s",
+            target=TARGET_P90_PAGE_S,
+            note=note,
+        ),
+        Figure(
+            f"live survey, {N} at once: median open to first page",
+            float(np.median([p.open_seconds for p in people])),
+            "s",
+            note=note,
+        ),
+        Figure(
+            f"live survey, {N} at once: median submit to feedback",
+            float(np.median([p.submit_seconds for p in people])),
+            "s",
+            note=note,
+        ),
     ]
-    emit("load", figures, sizes={"participants": N, "pages_timed": int(times.size),
-                                 "stored": stored})
+    emit("load", figures, sizes={"participants": N, "pages_timed": int(times.size), "stored": stored})
     return 0
 
 

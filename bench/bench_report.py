@@ -43,8 +43,13 @@ def bench_report(tmp: Path) -> Figure:
     info = build_report(data=data, out=tmp / "report.html")
     took = time.perf_counter() - t0
     size = Path(info["out"]).stat().st_size / 1e6
-    return Figure(f"report, {N_REPORT:,} respondents", took, "s", target=60.0,
-                  note=f"HTML {size:.1f} MB, sha256 {info['data_sha256'][:12]}")
+    return Figure(
+        f"report, {N_REPORT:,} respondents",
+        took,
+        "s",
+        target=60.0,
+        note=f"HTML {size:.1f} MB, sha256 {info['data_sha256'][:12]}",
+    )
 
 
 def bench_dashboard(tmp: Path) -> list[Figure]:
@@ -64,15 +69,20 @@ def bench_dashboard(tmp: Path) -> list[Figure]:
     for _ in range(5):
         SHARED.clear()
         t0 = time.perf_counter()
-        deck(d, check)          # the room recomputed: read, score, publish, cards
+        deck(d, check)  # the room recomputed: read, score, publish, cards
         times.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     for _ in range(20):
-        deck(d, check)          # nothing changed: the shared state, cards from it
+        deck(d, check)  # nothing changed: the shared state, cards from it
     idle = (time.perf_counter() - t0) / 20
     return [
-        Figure(f"dashboard refresh, {N_DASH:,} respondents (best of 5)", min(times), "s",
-               target=1.0, note=f"median {statistics.median(times):.3f} s"),
+        Figure(
+            f"dashboard refresh, {N_DASH:,} respondents (best of 5)",
+            min(times),
+            "s",
+            target=1.0,
+            note=f"median {statistics.median(times):.3f} s",
+        ),
         Figure("dashboard poll, nothing changed", idle * 1000, "ms", note="between refreshes"),
     ]
 

@@ -40,10 +40,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import QUICK, Figure, emit  # noqa: E402
+
 from tests.browser.protocol import HttpParticipant, Outcome  # noqa: E402
 from tests.browser.server import run_nginx, run_server  # noqa: E402
 
 COHORT = "ROOM"
+
+
 class Sampler:
     """Peak memory and CPU of the server processes (and their children), every 0.2 s."""
 
@@ -101,20 +104,26 @@ def own_cpu() -> float:
 _SSL = ssl.create_default_context()
 
 
-async def _one(url: str, i: int, *, seed: int, think: float, cache: dict | None = None,
-               timeout: float = 60.0) -> Outcome:
+async def _one(
+    url: str, i: int, *, seed: int, think: float, cache: dict | None = None, timeout: float = 60.0
+) -> Outcome:
     rng = np.random.default_rng(seed + i)
     pause = think * float(rng.uniform(0.5, 1.5)) if think else 0.0
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncClient(timeout=timeout, limits=limits, verify=_SSL) as client:
-        p = HttpParticipant(client, url + f"?cohort={COHORT}", seed=seed + i, think=pause,
-                            forwarded_for=f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
-                            comment=f"room-{i}", cache=cache)
+        p = HttpParticipant(
+            client,
+            url + f"?cohort={COHORT}",
+            seed=seed + i,
+            think=pause,
+            forwarded_for=f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+            comment=f"room-{i}",
+            cache=cache,
+        )
         return await p.run()
 
 
-async def _room(url: str, n: int, arrival: float, seed: int, think: float,
-                deadline: float) -> list[Outcome]:
+async def _room(url: str, n: int, arrival: float, seed: int, think: float, deadline: float) -> list[Outcome]:
     gap = arrival / max(n, 1)
 
     async def later(i: int) -> Outcome:
@@ -166,12 +175,16 @@ def pct(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20 if QUICK else 200, help="participants")
-    ap.add_argument("--arrival", type=float, default=5.0 if QUICK else 60.0,
-                    help="seconds over which they arrive")
-    ap.add_argument("--think", type=float, default=0.5 if QUICK else 5.0,
-                    help="mean seconds of reading per page (0.5x-1.5x, seeded)")
-    ap.add_argument("--workers", type=int, default=1,
-                    help="servers behind nginx (round robin); 1: no proxy")
+    ap.add_argument(
+        "--arrival", type=float, default=5.0 if QUICK else 60.0, help="seconds over which they arrive"
+    )
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.5 if QUICK else 5.0,
+        help="mean seconds of reading per page (0.5x-1.5x, seeded)",
+    )
+    ap.add_argument("--workers", type=int, default=1, help="servers behind nginx (round robin); 1: no proxy")
     ap.add_argument("--db", help="store URL shared by the servers (default: throw-away SQLite)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--deadline", type=float, default=900.0)
@@ -184,11 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         tmpdir = Path(tmp)
         db = args.db or f"sqlite:///{tmpdir / 'room.sqlite'}"
         secret = tmpdir / "secret"
-        server_args = ["--trusted-proxy", "127.0.0.1", "--secret-file", str(secret),
-                       "--max-sessions", "400"]
-        servers = [stack.enter_context(run_server("survey", tmpdir / f"s{i}", db=db,
-                                                  args=server_args))
-                   for i in range(args.workers)]
+        server_args = ["--trusted-proxy", "127.0.0.1", "--secret-file", str(secret), "--max-sessions", "400"]
+        servers = [
+            stack.enter_context(run_server("survey", tmpdir / f"s{i}", db=db, args=server_args))
+            for i in range(args.workers)
+        ]
         if args.workers > 1:
             url = stack.enter_context(run_nginx([s.port for s in servers], tmpdir / "ng"))
         else:
@@ -208,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu0, own0, rss0 = sampler.cpu(), own_cpu(), sampler.rss()
         t0 = time.perf_counter()
         with sampler:
-            people = asyncio.run(_room(url, args.n, args.arrival, args.seed, args.think,
-                                       args.deadline))
+            people = asyncio.run(_room(url, args.n, args.arrival, args.seed, args.think, args.deadline))
         wall = time.perf_counter() - t0
         cpu, gen_cpu = sampler.cpu() - cpu0, own_cpu() - own0
         rows, once = stored_once(db, args.n)
@@ -220,38 +232,82 @@ def main(argv: list[str] | None = None) -> int:
     opens = [o.open_s for o in people]
     pages = [s for o in people for s in o.page_s]
     feedback = [o.feedback_s for o in people]
-    sizes = {"participants": n, "arrival_s": args.arrival, "think_s": args.think,
-             "servers": args.workers, "proxy": "nginx round robin" if args.workers > 1 else None,
-             "store": "postgresql" if db.startswith("postgres") else "sqlite",
-             "wall_s": round(wall, 1), "stored_rows": rows, "stored_exactly_once": once,
-             "errors": len(errors), "first_errors": [o.errors[0] for o in errors[:5]],
-             "retries": sum(o.retries for o in people), "solo_errors": solo.errors,
-             "baseline_rss_mb": round(rss0 / 2**20, 1), "server_log_tail": logs if errors else []}
+    sizes = {
+        "participants": n,
+        "arrival_s": args.arrival,
+        "think_s": args.think,
+        "servers": args.workers,
+        "proxy": "nginx round robin" if args.workers > 1 else None,
+        "store": "postgresql" if db.startswith("postgres") else "sqlite",
+        "wall_s": round(wall, 1),
+        "stored_rows": rows,
+        "stored_exactly_once": once,
+        "errors": len(errors),
+        "first_errors": [o.errors[0] for o in errors[:5]],
+        "retries": sum(o.retries for o in people),
+        "solo_errors": solo.errors,
+        "baseline_rss_mb": round(rss0 / 2**20, 1),
+        "server_log_tail": logs if errors else [],
+    }
     figures = [
         Figure("one participant, first visit: transferred", solo.bytes / 1024, "KB", target=150),
         Figure("one participant, first visit: requests", solo.requests, "requests", target=12),
-        Figure("one participant, files cached: transferred", cached.bytes / 1024, "KB",
-               target=20, note=f"{cached.requests} requests"),
-        Figure("one participant: server CPU, whole questionnaire with feedback", solo_cpu * 1000,
-               "ms", target=30),
-        Figure("one participant: server CPU per page change", change_cpu * 1000, "ms", target=3,
-               note=f"mean of {changes + 2} page messages"),
+        Figure(
+            "one participant, files cached: transferred",
+            cached.bytes / 1024,
+            "KB",
+            target=20,
+            note=f"{cached.requests} requests",
+        ),
+        Figure(
+            "one participant: server CPU, whole questionnaire with feedback", solo_cpu * 1000, "ms", target=30
+        ),
+        Figure(
+            "one participant: server CPU per page change",
+            change_cpu * 1000,
+            "ms",
+            target=3,
+            note=f"mean of {changes + 2} page messages",
+        ),
         Figure(f"room {n}: errors", len(errors), "participants", target=0),
-        Figure(f"room {n}: responses not stored exactly once", n - once, "participants",
-               target=0, note=f"{rows} rows for {n} participants"),
+        Figure(
+            f"room {n}: responses not stored exactly once",
+            n - once,
+            "participants",
+            target=0,
+            note=f"{rows} rows for {n} participants",
+        ),
         Figure(f"room {n}: page change p50", pct(pages, 50) * 1000, "ms"),
         Figure(f"room {n}: page change p95", pct(pages, 95) * 1000, "ms", target=100),
-        Figure(f"room {n}: open to first question p95", pct(opens, 95) * 1000, "ms", target=500,
-               note=f"p50 {pct(opens, 50) * 1000:.0f} ms; page, files and the first page's "
-                    "answers (consent travels with them)"),
-        Figure(f"room {n}: submit to feedback p95", pct(feedback, 95) * 1000, "ms", target=300,
-               note=f"p50 {pct(feedback, 50) * 1000:.0f} ms"),
-        Figure(f"room {n}: server peak memory", sampler.peak / 2**20, "MB", target=400,
-               note=f"baseline {rss0 / 2**20:.0f} MB over {args.workers} server(s)"),
-        Figure(f"room {n}: server CPU per participant", cpu / n * 1000, "ms",
-               note=f"{cpu:.1f} s in all"),
-        Figure(f"room {n}: load generator CPU per participant", gen_cpu / n * 1000, "ms",
-               note=f"{gen_cpu:.1f} s in all (not the server's)"),
+        Figure(
+            f"room {n}: open to first question p95",
+            pct(opens, 95) * 1000,
+            "ms",
+            target=500,
+            note=f"p50 {pct(opens, 50) * 1000:.0f} ms; page, files and the first page's "
+            "answers (consent travels with them)",
+        ),
+        Figure(
+            f"room {n}: submit to feedback p95",
+            pct(feedback, 95) * 1000,
+            "ms",
+            target=300,
+            note=f"p50 {pct(feedback, 50) * 1000:.0f} ms",
+        ),
+        Figure(
+            f"room {n}: server peak memory",
+            sampler.peak / 2**20,
+            "MB",
+            target=400,
+            note=f"baseline {rss0 / 2**20:.0f} MB over {args.workers} server(s)",
+        ),
+        Figure(f"room {n}: server CPU per participant", cpu / n * 1000, "ms", note=f"{cpu:.1f} s in all"),
+        Figure(
+            f"room {n}: load generator CPU per participant",
+            gen_cpu / n * 1000,
+            "ms",
+            note=f"{gen_cpu:.1f} s in all (not the server's)",
+        ),
     ]
     emit(args.name, figures, sizes=sizes)
     print(json.dumps({k: v for k, v in sizes.items() if k != "server_log_tail"}))

@@ -96,10 +96,15 @@ def one_run(browser, url: str, seed: int) -> dict[str, float]:  # noqa: ANN001
     page.locator(".netsoc-feedback h2").wait_for()
     page.wait_for_timeout(300)
     context.close()
-    return {"open_to_consent_s": t_consent, "open_to_first_question_s": t_first,
-            "submit_to_feedback_s": t_feedback, "first_visit_requests": first[0],
-            "first_visit_kb": first[1] / 1024, "revisit_requests": again.requests,
-            "revisit_kb": again.bytes / 1024}
+    return {
+        "open_to_consent_s": t_consent,
+        "open_to_first_question_s": t_first,
+        "submit_to_feedback_s": t_feedback,
+        "first_visit_requests": first[0],
+        "first_visit_kb": first[1] / 1024,
+        "revisit_requests": again.requests,
+        "revisit_kb": again.bytes / 1024,
+    }
 
 
 def main() -> int:
@@ -119,22 +124,34 @@ def main() -> int:
             startup = server.startup_s
             for i in range(args.runs):
                 runs.append(one_run(browser, server.url + "?cohort=BENCH", seed=i))
-                print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()),
-                      flush=True)
+                print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
         browser.close()
     median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     note = f"median of {args.runs} page loads (each a new session), 375 px, headless Chromium"
     figures = [Figure("survey: server listening after start", startup, "s", note="TCP connect")]
-    figures += [Figure(f"survey: {k.removesuffix('_s').replace('_', ' ')}", v, "s",
-                       target=TARGETS.get(k), note=note) for k, v in median.items()
-                if k.endswith("_s")]
     figures += [
-        Figure("survey in Chromium, first visit: transferred", median["first_visit_kb"], "KB",
-               target=150, note="whole questionnaire with feedback, empty cache (CDP)"),
-        Figure("survey in Chromium, first visit: requests", median["first_visit_requests"],
-               "requests", target=12),
-        Figure("survey in Chromium, reopened: transferred", median["revisit_kb"], "KB",
-               target=20, note=f"{median['revisit_requests']:.0f} requests; files from the cache"),
+        Figure(f"survey: {k.removesuffix('_s').replace('_', ' ')}", v, "s", target=TARGETS.get(k), note=note)
+        for k, v in median.items()
+        if k.endswith("_s")
+    ]
+    figures += [
+        Figure(
+            "survey in Chromium, first visit: transferred",
+            median["first_visit_kb"],
+            "KB",
+            target=150,
+            note="whole questionnaire with feedback, empty cache (CDP)",
+        ),
+        Figure(
+            "survey in Chromium, first visit: requests", median["first_visit_requests"], "requests", target=12
+        ),
+        Figure(
+            "survey in Chromium, reopened: transferred",
+            median["revisit_kb"],
+            "KB",
+            target=20,
+            note=f"{median['revisit_requests']:.0f} requests; files from the cache",
+        ),
     ]
     emit("survey", figures, sizes={"runs": args.runs, "per_run": runs})
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from netsoc.resources import asset_text
 from survey.schema import MIN_GROUP_SIZE
 
 __all__ = ["run_demo", "terminal_summary", "summary_html"]
@@ -38,8 +39,7 @@ def terminal_summary(responses: pd.DataFrame, scores: pd.DataFrame) -> str:
 
     by_role, hidden = _balance_by_role(responses, scores)
     lines = [
-        f"N = {len(responses)} respondents "
-        f"({int(scores['balance'].notna().sum())} with a balance score)",
+        f"N = {len(responses)} respondents ({int(scores['balance'].notna().sum())} with a balance score)",
         "",
         "Mean balance (networking - socializing, -1..1) by role, 95 % CI:",
         _fmt_table(by_role.rename(columns={"group": "role"})),
@@ -59,8 +59,9 @@ def _figure_png(data: pd.DataFrame) -> str:
     import seaborn as sns
 
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    sns.pointplot(data=data, y="role", x="balance", errorbar=("ci", 95),
-                  linestyle="none", ax=ax, color="#0072B2")
+    sns.pointplot(
+        data=data, y="role", x="balance", errorbar=("ci", 95), linestyle="none", ax=ax, color="#0072B2"
+    )
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set(xlabel="Balance (negative: socializing, positive: networking)", ylabel="Role")
     buf = io.BytesIO()
@@ -78,12 +79,14 @@ def summary_html(responses: pd.DataFrame, scores: pd.DataFrame, *, title: str) -
     profiles = profile_counts(scores).round(3)
     data = scores.join(responses[["role"]])
     png = _figure_png(data[data["role"].isin(by_role["group"])])
-    note = (f"<p>Not shown, fewer than {MIN_GROUP_SIZE} respondents: "
-            f"{html.escape(', '.join(hidden))}.</p>" if hidden else "")
+    note = (
+        f"<p>Not shown, fewer than {MIN_GROUP_SIZE} respondents: {html.escape(', '.join(hidden))}.</p>"
+        if hidden
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-table{{border-collapse:collapse}}td,th{{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}}</style>
+<style>{asset_text("demo", "summary.css")}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
 <p>N = {len(responses)} respondents.</p>
@@ -103,7 +106,6 @@ def _demo_db() -> Path:
     return DATA_DIR / "demo" / "demo.sqlite"
 
 
-
 def fresh_sqlite(path: Path) -> Path:
     """Delete a SQLite file and its WAL/SHM companions so the next open starts empty."""
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -112,9 +114,14 @@ def fresh_sqlite(path: Path) -> Path:
     return path
 
 
-def run_demo(*, n: int = 600, seed: int = 2026, out: Path = Path("reports"),
-             db: Path | None = None,
-             progress: Callable[[str], None] = lambda s: None) -> Path:
+def run_demo(
+    *,
+    n: int = 600,
+    seed: int = 2026,
+    out: Path = Path("reports"),
+    db: Path | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> Path:
     """Run the demo pipeline and return the path of the HTML summary.
 
     The demo respondents go into a fresh, separate SQLite store (``db``) and

@@ -19,8 +19,12 @@ from hypothesis import strategies as st
 from survey.errors import ResponseValidationError
 from survey.store import open_store
 
-FUZZ = settings(max_examples=100, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 HUGE = "x" * 5_000_000
 
 
@@ -69,17 +73,25 @@ def _is_valid_code(value, lo=1, hi=5):
 
 
 anything = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**20, 10**20),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=50),
-    st.binary(max_size=20), st.lists(st.integers(), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=50),
+    st.binary(max_size=20),
+    st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-    st.just(float("nan")), st.just(float("-inf")), st.just(HUGE),
+    st.just(float("nan")),
+    st.just(float("-inf")),
+    st.just(HUGE),
 )
 
 
 # --------------------------------------------------------------- generated
-@pytest.mark.fault("submit payload: wrong types and values",
-                   expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 @FUZZ
 @given(index=st.integers(0, 39), value=anything)
 def test_any_value_in_an_item(store, instrument, index, value):
@@ -96,7 +108,9 @@ def test_any_value_in_an_item(store, instrument, index, value):
     assert qid in {p.field for p in err.problems}, err.problems
 
 
-@pytest.mark.fault("submit payload: unknown fields", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: unknown fields", expect="ResponseValidationError naming the field; nothing stored"
+)
 @FUZZ
 @given(key=st.text(min_size=1, max_size=30), value=anything)
 def test_unknown_fields(store, before, instrument, key, value):
@@ -108,8 +122,10 @@ def test_unknown_fields(store, before, instrument, key, value):
     assert any(p.field == key and "not a question" in p.message for p in err.problems), err.problems
 
 
-@pytest.mark.fault("submit payload: wrong types and values",
-                   expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 @FUZZ
 @given(field=st.sampled_from(["role", "comment", "consent"]), value=anything)
 def test_any_value_in_a_field(store, instrument, field, value):
@@ -130,11 +146,15 @@ def test_any_value_in_a_field(store, instrument, field, value):
         assert value is None or value in instrument.choice_fields["role"].options
     else:
         assert value is None or (isinstance(value, str) and len(value.strip()) <= 1000)
-        assert (stored["comment"] is pd.NA) if not (value or "").strip() else stored["comment"] == value.strip()
+        assert (
+            (stored["comment"] is pd.NA) if not (value or "").strip() else stored["comment"] == value.strip()
+        )
 
 
-@pytest.mark.fault("submit payload: wrong types and values",
-                   expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
 @FUZZ
 @given(payload=anything)
 def test_the_payload_itself_is_not_a_mapping(store, before, payload):
@@ -144,25 +164,55 @@ def test_the_payload_itself_is_not_a_mapping(store, before, payload):
 
 
 # --------------------------------------------------------------- hand-made
-@pytest.mark.fault("submit payload: NaN, infinity, negative codes",
-                   expect="ResponseValidationError naming the field; nothing stored")
-@pytest.mark.parametrize("value, match", [
-    (float("nan"), "got nan"), (float("inf"), "got inf"), (-float("inf"), "got -inf"),
-    (np.float64("nan"), "got nan"), (-1, "-1 is outside"), (-(2**63), "outside"),
-    (2**64, "outside"), (np.int8(-3), "-3 is outside"), (0, "0 is outside"),
-    (pd.NA, "required answer is missing"), ("3", "got str '3'"), (b"3", "got bytes"),
-    ([3], "got list"), ({"v": 3}, "got dict"), (3 + 0j, "got complex"),
-    (True, "boolean True"),
-])
+@pytest.mark.fault(
+    "submit payload: NaN, infinity, negative codes",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (float("nan"), "got nan"),
+        (float("inf"), "got inf"),
+        (-float("inf"), "got -inf"),
+        (np.float64("nan"), "got nan"),
+        (-1, "-1 is outside"),
+        (-(2**63), "outside"),
+        (2**64, "outside"),
+        (np.int8(-3), "-3 is outside"),
+        (0, "0 is outside"),
+        (pd.NA, "required answer is missing"),
+        ("3", "got str '3'"),
+        (b"3", "got bytes"),
+        ([3], "got list"),
+        ({"v": 3}, "got dict"),
+        (3 + 0j, "got complex"),
+        (True, "boolean True"),
+    ],
+)
 def test_bad_codes(store, before, instrument, value, match):
     answers = valid(instrument) | {instrument.question_ids[0]: value}
     refused(store, before, rf"{instrument.question_ids[0]}: .*{match}|{match}", answers=answers)
 
 
-@pytest.mark.fault("submit payload: huge strings", expect="ResponseValidationError, short message; nothing stored")
-@pytest.mark.parametrize("where", ["comment", "item", "role", "cohort", "respondent_id", "note",
-                                   "started_at", "language", "browser", "unknown key",
-                                   "draft comment"])
+@pytest.mark.fault(
+    "submit payload: huge strings", expect="ResponseValidationError, short message; nothing stored"
+)
+@pytest.mark.parametrize(
+    "where",
+    [
+        "comment",
+        "item",
+        "role",
+        "cohort",
+        "respondent_id",
+        "note",
+        "started_at",
+        "language",
+        "browser",
+        "unknown key",
+        "draft comment",
+    ],
+)
 def test_huge_strings(store, before, instrument, where):
     answers = valid(instrument)
     kw = {}
@@ -182,36 +232,43 @@ def test_huge_strings(store, before, instrument, where):
     refused(store, before, answers=answers, **kw)
 
 
-@pytest.mark.fault("submit payload: wrong types and values",
-                   expect="ResponseValidationError naming the field; nothing stored")
-@pytest.mark.parametrize("kw, match", [
-    ({"cohort": 42}, "cohort: expected a code"),
-    ({"cohort": "<script>alert(1)</script>"}, "cohort: expected a code"),
-    ({"cohort": "W1\n"}, "cohort: expected a code"),
-    ({"respondent_id": 12345}, "respondent_id: expected"),
-    ({"respondent_id": "../../etc/passwd"}, "respondent_id: expected"),
-    ({"respondent_id": "A'; DROP TABLE respondents;--"}, "respondent_id: expected"),
-    ({"started_at": "not a time"}, "started_at: expected a date and time"),
-    ({"started_at": [2026]}, "started_at: expected a date and time"),
-    ({"started_at": "99999-01-01"}, "started_at: expected a date and time"),
-    ({"note": 7}, "note: expected text"),
-    ({"note": "n" * 501}, "note: expected text of at most 500 characters, got 501 characters"),
-    ({"randomization_seed": "7"}, "randomization_seed: expected"),
-    ({"randomization_seed": -1}, "randomization_seed: expected"),
-    ({"randomization_seed": 2**70}, "randomization_seed: expected"),
-    ({"randomization_seed": 1.5}, "randomization_seed: expected"),
-    ({"language": "xx"}, r"language: expected one of the instrument's languages \['en', 'de'"),
-    ({"language": ["de"]}, "language: expected one of"),
-    ({"browser": "short"}, "browser: expected a token of 8-256 characters, got 5 characters"),
-    ({"browser": 12345678}, "browser: expected a token"),
-])
+@pytest.mark.fault(
+    "submit payload: wrong types and values",
+    expect="ResponseValidationError naming the field; nothing stored",
+)
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"cohort": 42}, "cohort: expected a code"),
+        ({"cohort": "<script>alert(1)</script>"}, "cohort: expected a code"),
+        ({"cohort": "W1\n"}, "cohort: expected a code"),
+        ({"respondent_id": 12345}, "respondent_id: expected"),
+        ({"respondent_id": "../../etc/passwd"}, "respondent_id: expected"),
+        ({"respondent_id": "A'; DROP TABLE respondents;--"}, "respondent_id: expected"),
+        ({"started_at": "not a time"}, "started_at: expected a date and time"),
+        ({"started_at": [2026]}, "started_at: expected a date and time"),
+        ({"started_at": "99999-01-01"}, "started_at: expected a date and time"),
+        ({"note": 7}, "note: expected text"),
+        ({"note": "n" * 501}, "note: expected text of at most 500 characters, got 501 characters"),
+        ({"randomization_seed": "7"}, "randomization_seed: expected"),
+        ({"randomization_seed": -1}, "randomization_seed: expected"),
+        ({"randomization_seed": 2**70}, "randomization_seed: expected"),
+        ({"randomization_seed": 1.5}, "randomization_seed: expected"),
+        ({"language": "xx"}, r"language: expected one of the instrument's languages \['en', 'de'"),
+        ({"language": ["de"]}, "language: expected one of"),
+        ({"browser": "short"}, "browser: expected a token of 8-256 characters, got 5 characters"),
+        ({"browser": 12345678}, "browser: expected a token"),
+    ],
+)
 def test_bad_arguments(store, before, instrument, kw, match):
     refused(store, before, match, answers=valid(instrument), **kw)
     if not {"note", "browser"} & set(kw):  # drafts carry no note and no browser token
         refused(store, before, match, answers=valid(instrument), draft=True, **kw)
 
 
-@pytest.mark.fault("submit payload: unknown language", expect="ResponseValidationError naming the field; nothing stored")
+@pytest.mark.fault(
+    "submit payload: unknown language", expect="ResponseValidationError naming the field; nothing stored"
+)
 @FUZZ
 @given(language=anything)
 def test_any_language_argument(store, instrument, language):

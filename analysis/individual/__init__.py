@@ -66,7 +66,6 @@ from analysis.individual.scorer import (
     score_range,
 )
 
-
 __all__ = [
     "COARSE_BINS",
     "BANDS",

@@ -80,7 +80,21 @@ from analysis.structure.ordinal_reliability import omega_categorical, ordinal_al
 from analysis.structure.polychoric import PolychoricResult, polychoric
 from analysis.structure.summary import fit_sentence, structure_methods
 
-__all__ = ["cfa", "CFAResult", "CFAWarning", "FIT_COLUMNS", "invariance", "invariance_groups",
-           "invariance_level", "fit_sentence", "structure_methods",
-           "invariance_sentence", "instrument_model", "STEPS", "polychoric", "PolychoricResult",
-           "omega_categorical", "ordinal_alpha"]
+__all__ = [
+    "cfa",
+    "CFAResult",
+    "CFAWarning",
+    "FIT_COLUMNS",
+    "invariance",
+    "invariance_groups",
+    "invariance_level",
+    "fit_sentence",
+    "structure_methods",
+    "invariance_sentence",
+    "instrument_model",
+    "STEPS",
+    "polychoric",
+    "PolychoricResult",
+    "omega_categorical",
+    "ordinal_alpha",
+]

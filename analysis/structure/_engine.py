@@ -52,8 +52,9 @@ class Layout:
         return int(group_params(self, g).size)
 
 
-def layout(factor_of: np.ndarray, k: int, groups: int, meanstructure: bool,
-           equal: tuple[str, ...] = ()) -> Layout:
+def layout(
+    factor_of: np.ndarray, k: int, groups: int, meanstructure: bool, equal: tuple[str, ...] = ()
+) -> Layout:
     """Number the free parameters of a simple-structure CFA in ``groups`` groups."""
     p = factor_of.size
     counter = iter(range(10**9))
@@ -63,8 +64,8 @@ def layout(factor_of: np.ndarray, k: int, groups: int, meanstructure: bool,
     lam = np.full((groups, p), -1)
     phi = np.full((groups, k, k), -1)
     theta = np.full((groups, p), -1)
-    nu = np.full((groups, p), -1) if meanstructure else None
-    alpha = np.full((groups, k), -1) if meanstructure else None
+    nu = np.full((groups, p), -1)  # dropped below without a mean structure
+    alpha = np.full((groups, k), -1)
     for g in range(groups):
         if g and "loadings" in equal:
             lam[g] = lam[0]
@@ -78,6 +79,8 @@ def layout(factor_of: np.ndarray, k: int, groups: int, meanstructure: bool,
             nu[g] = nu[0] if g and "intercepts" in equal else [next(counter) for _ in range(p)]
             if g and "intercepts" in equal:
                 alpha[g] = [next(counter) for _ in range(k)]
+    if not meanstructure:
+        return Layout(factor_of, k, lam, phi, theta, None, None, next(counter))
     return Layout(factor_of, k, lam, phi, theta, nu, alpha, next(counter))
 
 
@@ -104,7 +107,7 @@ def implied(lay: Layout, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray 
 def group_params(lay: Layout, g: int) -> np.ndarray:
     """Sorted indices of the free parameters that enter group ``g``."""
     parts = [lay.lam[g], lay.phi[g].ravel(), lay.theta[g]]
-    if lay.nu is not None:
+    if lay.nu is not None and lay.alpha is not None:
         parts += [lay.nu[g], lay.alpha[g]]
     idx = np.concatenate(parts)
     return np.unique(idx[idx >= 0])
@@ -132,7 +135,7 @@ def model_derivatives(lay: Layout, x: np.ndarray, g: int) -> tuple[np.ndarray, n
             outer = np.outer(lam[:, r], lam[:, c])
             dsig[local[lay.phi[g, r, c]]] += outer if r == c else outer + outer.T
     dsig[local[lay.theta[g]], np.arange(p), np.arange(p)] += 1.0
-    if dmu is not None:
+    if dmu is not None and lay.nu is not None and lay.alpha is not None:
         dmu[local[lay.nu[g]], np.arange(p)] += 1.0
         for j in np.flatnonzero(lay.alpha[g] >= 0):
             dmu[local[lay.alpha[g, j]]] += lam[:, j]
@@ -149,8 +152,7 @@ class Moments:
     logdet: float
 
 
-def discrepancy(lay: Layout, x: np.ndarray, moments: list[Moments], *,
-                derivatives: bool = False):
+def discrepancy(lay: Layout, x: np.ndarray, moments: list[Moments], *, derivatives: bool = False):
     """``F`` (and, if asked, its gradient and the weighted unit expected information).
 
     Returns ``inf`` when an implied covariance matrix is not positive definite.
@@ -223,7 +225,7 @@ def start_values(lay: Layout, moments: list[Moments]) -> np.ndarray:
                 bound = 0.5 * np.sqrt(x[lay.phi[g, a, a]] * x[lay.phi[g, b, b]])
                 x[lay.phi[g, a, b]] = np.clip(np.median(cov), -bound, bound)
         x[lay.theta[g]] = 0.5 * np.diag(m.cov)
-        if lay.nu is not None:
+        if lay.nu is not None and lay.alpha is not None:
             x[lay.nu[g]] = m.mean
             free = lay.alpha[g] >= 0
             x[lay.alpha[g][free]] = 0.0

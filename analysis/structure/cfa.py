@@ -21,8 +21,20 @@ __all__ = ["cfa", "CFAResult", "FIT_COLUMNS", "CFAWarning", "MISSING", "rmsea_ci
 MISSING = ("listwise", "ml")
 
 #: The columns of :attr:`CFAResult.fit`, in order.
-FIT_COLUMNS = ("n", "chi2", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci_low",
-               "rmsea_ci_high", "srmr", "aic", "bic")
+FIT_COLUMNS = (
+    "n",
+    "chi2",
+    "df",
+    "p",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_low",
+    "rmsea_ci_high",
+    "srmr",
+    "aic",
+    "bic",
+)
 
 
 class CFAWarning(UserWarning):
@@ -75,8 +87,10 @@ class CFAResult:
     def __repr__(self) -> str:
         row = self.fit.iloc[0]
         state = "converged" if self.converged else "NOT converged: " + "; ".join(self.problems)
-        return (f"CFAResult(n={int(row.n)}, chi2={row.chi2:.3f}, df={int(row.df)}, "
-                f"cfi={row.cfi:.3f}, rmsea={row.rmsea:.3f}, srmr={row.srmr:.3f}, {state})")
+        return (
+            f"CFAResult(n={int(row.n)}, chi2={row.chi2:.3f}, df={int(row.df)}, "
+            f"cfi={row.cfi:.3f}, rmsea={row.rmsea:.3f}, srmr={row.srmr:.3f}, {state})"
+        )
 
 
 # ----------------------------------------------------------------- input
@@ -93,16 +107,18 @@ def _moments(x: np.ndarray, label: object, items: list[str]) -> Moments:
     sign, logdet = np.linalg.slogdet(cov)
     if sign <= 0:
         flat = [items[j] for j in np.flatnonzero(np.diag(cov) <= 1e-12)]
-        why = (f"item(s) {flat} do not vary" if flat
-               else "some items are linear combinations of others")
-        raise DataError(f"data: the covariance matrix of the items in group {label!r} is "
-                        f"singular ({why}); a CFA needs positive-definite covariances")
+        why = f"item(s) {flat} do not vary" if flat else "some items are linear combinations of others"
+        raise DataError(
+            f"data: the covariance matrix of the items in group {label!r} is "
+            f"singular ({why}); a CFA needs positive-definite covariances"
+        )
     return Moments(n, cov, mean, float(logdet))
 
 
 # ------------------------------------------------------------ fit indices
 def rmsea_ci(chi2: float, df: float, n: int, groups: int, level: float = 0.90) -> tuple[float, float]:
     """lavaan's interval: invert the noncentral chi-square cdf in its noncentrality."""
+
     def cdf(lam: float) -> float:  # scipy's ncx2.cdf without its per-call overhead
         return float(special.chndtr(chi2, df, max(lam, 0.0)))
 
@@ -151,16 +167,36 @@ def _fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> di
     low, high = rmsea_ci(chi2, df, n, groups)
     sat = sum(-m.n / 2 * (p * np.log(2 * np.pi) + m.logdet + p) for m in moments)
     loglik = sat - chi2 / 2
-    return {"n": n, "chi2": chi2, "df": df, "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
-            "cfi": cfi, "tli": tli, "rmsea": rmsea, "rmsea_ci_low": low, "rmsea_ci_high": high,
-            "srmr": srmr(lay, x, moments), "aic": -2 * loglik + 2 * lay.npar,
-            "bic": -2 * loglik + lay.npar * np.log(n), "npar": lay.npar, "loglik": loglik,
-            "baseline_chi2": base, "baseline_df": base_df}
+    return {
+        "n": n,
+        "chi2": chi2,
+        "df": df,
+        "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+        "cfi": cfi,
+        "tli": tli,
+        "rmsea": rmsea,
+        "rmsea_ci_low": low,
+        "rmsea_ci_high": high,
+        "srmr": srmr(lay, x, moments),
+        "aic": -2 * loglik + 2 * lay.npar,
+        "bic": -2 * loglik + lay.npar * np.log(n),
+        "npar": lay.npar,
+        "loglik": loglik,
+        "baseline_chi2": base,
+        "baseline_df": base_df,
+    }
 
 
 # ------------------------------------------------------------- estimates
-def result_tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], items: list[str],
-                  labels: list, grouped: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+def result_tables(
+    lay: Layout,
+    x: np.ndarray,
+    se: np.ndarray,
+    names: list[str],
+    items: list[str],
+    labels: list,
+    grouped: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
     p = len(items)
     load_rows, cor_rows, res_rows, problems = [], [], [], []
     take_se = lambda idx: se[idx] if idx >= 0 else np.nan  # noqa: E731
@@ -174,28 +210,54 @@ def result_tables(lay: Layout, x: np.ndarray, se: np.ndarray, names: list[str], 
             est = lam[i, j]
             s = take_se(lay.lam[g, i])
             std = est * sd_fac[j] / sd_item[i]
-            load_rows.append({"group": label, "factor": names[j], "item": items[i],
-                              "estimate": est, "se": s, "z": est / s, "std_all": std})
-            res_rows.append({"group": label, "item": items[i], "estimate": theta[i],
-                             "se": take_se(lay.theta[g, i]), "std_all": theta[i] / sigma[i, i]})
+            load_rows.append(
+                {
+                    "group": label,
+                    "factor": names[j],
+                    "item": items[i],
+                    "estimate": est,
+                    "se": s,
+                    "z": est / s,
+                    "std_all": std,
+                }
+            )
+            res_rows.append(
+                {
+                    "group": label,
+                    "item": items[i],
+                    "estimate": theta[i],
+                    "se": take_se(lay.theta[g, i]),
+                    "std_all": theta[i] / sigma[i, i],
+                }
+            )
             if theta[i] < 0:
-                problems.append(f"item {items[i]!r} has a negative residual variance "
-                                f"({theta[i]:.4g}){where} (a Heywood case)")
+                problems.append(
+                    f"item {items[i]!r} has a negative residual variance "
+                    f"({theta[i]:.4g}){where} (a Heywood case)"
+                )
             if abs(std) > 1:
                 problems.append(f"item {items[i]!r} has a standardized loading of {std:.3f}{where}")
         for a in range(lay.k):
             for b in range(a):
                 corr = phi[a, b] / (sd_fac[a] * sd_fac[b]) if sd_fac[a] * sd_fac[b] > 0 else np.nan
-                cor_rows.append({"group": label, "factor": names[b], "other": names[a],
-                                 "covariance": phi[a, b], "correlation": corr})
+                cor_rows.append(
+                    {
+                        "group": label,
+                        "factor": names[b],
+                        "other": names[a],
+                        "covariance": phi[a, b],
+                        "correlation": corr,
+                    }
+                )
         if np.linalg.eigvalsh(phi)[0] <= 0:
-            problems.append(f"the factor covariance matrix{where} is not positive definite "
-                            "(a factor variance is negative or a correlation is beyond ±1)")
+            problems.append(
+                f"the factor covariance matrix{where} is not positive definite "
+                "(a factor variance is negative or a correlation is beyond ±1)"
+            )
     pvals = 2 * stats.norm.sf(np.abs(np.array([r["z"] for r in load_rows], dtype=float)))
     for row, pval in zip(load_rows, pvals):
         row["p"] = pval
-    load = _frame(load_rows, ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"],
-                  grouped)
+    load = _frame(load_rows, ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"], grouped)
     cors = _frame(cor_rows, ["group", "factor", "other", "covariance", "correlation"], grouped)
     res = _frame(res_rows, ["group", "item", "estimate", "se", "std_all"], grouped)
     return load, cors, res, problems
@@ -209,9 +271,16 @@ def _frame(rows: list[dict], columns: list[str], grouped: bool) -> pd.DataFrame:
 
 
 @single_blas
-def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
-        equal: str | Iterable[str] = (), ordered: bool | Sequence[str] = False,
-        missing: str = "listwise", estimator: str = "ML") -> CFAResult:
+def cfa(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    *,
+    group: str | None = None,
+    equal: str | Iterable[str] = (),
+    ordered: bool | Sequence[str] = False,
+    missing: str = "listwise",
+    estimator: str = "ML",
+) -> CFAResult:
     """Maximum-likelihood confirmatory factor analysis, as lavaan's ``cfa()``.
 
     Parameters
@@ -284,14 +353,18 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         raise DataError(f"missing: got {missing!r}; expected one of {list(MISSING)}")
     if ordered is not False:
         if missing != "listwise" or check_equal(equal, group):
-            raise DataError("ordered: WLSMV uses complete cases and no equality constraints here; "
-                            "use invariance(..., ordered=True) for the ordinal invariance ladder")
+            raise DataError(
+                "ordered: WLSMV uses complete cases and no equality constraints here; "
+                "use invariance(..., ordered=True) for the ordinal invariance ladder"
+            )
         from analysis.structure.ordinal_cfa import cfa_ordinal
 
         return cfa_ordinal(data, factors, group=group, ordered=ordered)
     if estimator not in ("ML", "MLR") or (estimator == "MLR" and missing != "ml"):
-        raise DataError(f"estimator: got {estimator!r} with missing={missing!r}; expected \"ML\", "
-                        "or \"MLR\" (robust) together with missing=\"ml\"")
+        raise DataError(
+            f'estimator: got {estimator!r} with missing={missing!r}; expected "ML", '
+            'or "MLR" (robust) together with missing="ml"'
+        )
     if missing == "ml":
         from analysis.structure.fiml import cfa_fiml
 
@@ -302,16 +375,20 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     p = len(items)
     moments_count = len(labels) * (p * (p + 1) // 2 + (p if group is not None else 0))
     if lay.npar > moments_count:
-        raise DataError(f"factors: the model has {lay.npar} free parameters but the data give only "
-                        f"{moments_count} moments; the model is not identified (add items)")
+        raise DataError(
+            f"factors: the model has {lay.npar} free parameters but the data give only "
+            f"{moments_count} moments; the model is not identified (add items)"
+        )
     moments = []
     for g, label in enumerate(labels):
         rows = x if (len(labels) == 1 and keep.all()) else x[codes == g]  # no copy when all rows count
         need = lay.group_npar(g)
         if rows.shape[0] < need:
             where = f"group {label!r} of {group!r}" if group is not None else "the data"
-            raise DataError(f"data: {where} has {rows.shape[0]} complete case(s); expected at least "
-                            f"{need}, the number of free parameters of its model")
+            raise DataError(
+                f"data: {where} has {rows.shape[0]} complete case(s); expected at least "
+                f"{need}, the number of free parameters of its model"
+            )
         moments.append(_moments(rows, label if group is not None else "all", items))
     est = estimate(lay, moments)
     problems = [] if est.converged else [est.message]
@@ -328,8 +405,16 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     for c in ("n", "df", "npar", "baseline_df"):
         fit[c] = fit[c].astype("int64")
     if problems:
-        warnings.warn("cfa: " + "; ".join(problems) + "; the estimates are not trustworthy",
-                      CFAWarning, stacklevel=2)
-    return CFAResult(fit=fit, loadings=load, factor_correlations=cors, residual_variances=res,
-                     converged=not problems, problems=problems,
-                     groups=labels if group is not None else [], iterations=est.iterations)
+        warnings.warn(
+            "cfa: " + "; ".join(problems) + "; the estimates are not trustworthy", CFAWarning, stacklevel=2
+        )
+    return CFAResult(
+        fit=fit,
+        loadings=load,
+        factor_correlations=cors,
+        residual_variances=res,
+        converged=not problems,
+        problems=problems,
+        groups=labels if group is not None else [],
+        iterations=est.iterations,
+    )

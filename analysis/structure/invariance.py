@@ -12,8 +12,17 @@ from analysis.structure._threads import single_blas
 from analysis.structure.cfa import cfa
 from survey.errors import DataError
 
-__all__ = ["invariance", "invariance_groups", "invariance_level", "invariance_sentence", "STEPS",
-           "DELTA_CFI", "DELTA_RMSEA", "DELTA_SRMR", "RULE"]
+__all__ = [
+    "invariance",
+    "invariance_groups",
+    "invariance_level",
+    "invariance_sentence",
+    "STEPS",
+    "DELTA_CFI",
+    "DELTA_RMSEA",
+    "DELTA_SRMR",
+    "RULE",
+]
 
 #: The ladder: each step adds equality constraints across groups to the one before.
 STEPS: dict[str, tuple[str, ...]] = {
@@ -28,24 +37,35 @@ DELTA_CFI = 0.010
 DELTA_RMSEA = 0.015
 #: ... or SRMR rising by this much or more (0.030 for loadings, 0.010 beyond).
 DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
-RULE = ("Chen (2007): a step is not supported when CFI drops by 0.010 or more together with "
-        "RMSEA rising by 0.015 or more or SRMR rising by 0.030 or more (metric; 0.010 for "
-        "scalar and strict)")
+RULE = (
+    "Chen (2007): a step is not supported when CFI drops by 0.010 or more together with "
+    "RMSEA rising by 0.015 or more or SRMR rising by 0.030 or more (metric; 0.010 for "
+    "scalar and strict)"
+)
 
-_WHAT = {"configural": "the same factor structure", "metric": "equal loadings",
-         "scalar": "equal loadings and intercepts",
-         "strict": "equal loadings, intercepts and residual variances",
-         # the ordinal (Wu & Estabrook 2016) ladder
-         "thresholds": "equal thresholds", "loadings": "equal thresholds and loadings",
-         "intercepts": "equal thresholds, loadings and intercepts"}
+_WHAT = {
+    "configural": "the same factor structure",
+    "metric": "equal loadings",
+    "scalar": "equal loadings and intercepts",
+    "strict": "equal loadings, intercepts and residual variances",
+    # the ordinal (Wu & Estabrook 2016) ladder
+    "thresholds": "equal thresholds",
+    "loadings": "equal thresholds and loadings",
+    "intercepts": "equal thresholds, loadings and intercepts",
+}
 #: The steps after which comparing means is warranted (scalar invariance or beyond).
 _MEANS_OK = ("scalar", "strict", "intercepts")
 
 
 @single_blas
-def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
-               group: str, *, ordered: bool | Sequence[str] = False,
-               missing: str = "listwise") -> pd.DataFrame:
+def invariance(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    group: str,
+    *,
+    ordered: bool | Sequence[str] = False,
+    missing: str = "listwise",
+) -> pd.DataFrame:
     """Fit the measurement-invariance ladder across the groups of ``group``.
 
     Parameters
@@ -98,14 +118,16 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
     """
     if ordered is not False:
         if missing != "listwise":
-            raise DataError("missing: the ordinal (WLSMV) ladder uses complete cases; "
-                            "expected missing='listwise' with ordered=")
+            raise DataError(
+                "missing: the ordinal (WLSMV) ladder uses complete cases; "
+                "expected missing='listwise' with ordered="
+            )
         from analysis.structure.ordinal_invariance import invariance_ordinal
 
         return invariance_ordinal(data, factors, group, ordered=ordered)
     rows, fits = [], []
     for step, equal in STEPS.items():
-        if missing == "ml":   # the ladder shows fit only: no standard errors needed
+        if missing == "ml":  # the ladder shows fit only: no standard errors needed
             from analysis.structure.fiml import cfa_fiml
 
             fit = cfa_fiml(data, factors, group=group, equal=equal, se=False)
@@ -113,36 +135,70 @@ def invariance(data: pd.DataFrame, factors: Mapping[str, Sequence[str]],
             fit = cfa(data, factors, group=group, equal=equal, missing=missing)
         fits.append(fit)
         row = fit.fit.iloc[0]
-        rows.append({"step": step, **{c: row[c] for c in ("chi2", "df", "p", "cfi", "tli",
-                                                         "rmsea", "srmr")},
-                     "converged": fit.converged})
+        rows.append(
+            {
+                "step": step,
+                **{c: row[c] for c in ("chi2", "df", "p", "cfi", "tli", "rmsea", "srmr")},
+                "converged": fit.converged,
+            }
+        )
     out = pd.DataFrame(rows).set_index("step")
     out["df"] = out["df"].astype("int64")
     prev = out.shift(1)
     out["delta_chi2"] = out["chi2"] - prev["chi2"]
     out["delta_df"] = (out["df"] - prev["df"]).astype("Int64")
-    out["delta_p"] = [np.nan if np.isnan(d) else float(stats.chi2.sf(max(d, 0.0), k))
-                      for d, k in zip(out["delta_chi2"], out["delta_df"].fillna(0))]
+    out["delta_p"] = [
+        np.nan if np.isnan(d) else float(stats.chi2.sf(max(d, 0.0), k))
+        for d, k in zip(out["delta_chi2"], out["delta_df"].fillna(0))
+    ]
     out["delta_cfi"] = out["cfi"] - prev["cfi"]
     out["delta_rmsea"] = out["rmsea"] - prev["rmsea"]
     out["delta_srmr"] = out["srmr"] - prev["srmr"]
     srmr_cut = pd.Series(DELTA_SRMR).reindex(out.index)
-    worse = (out["delta_cfi"] <= -DELTA_CFI) & ((out["delta_rmsea"] >= DELTA_RMSEA)
-                                                | (out["delta_srmr"] >= srmr_cut))
+    worse = (out["delta_cfi"] <= -DELTA_CFI) & (
+        (out["delta_rmsea"] >= DELTA_RMSEA) | (out["delta_srmr"] >= srmr_cut)
+    )
     both = out["converged"] & prev["converged"].fillna(False).astype(bool)
-    out["supported"] = pd.array([pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i]
-                                 for i in range(len(out))], dtype="boolean")
-    out = out[["chi2", "df", "p", "cfi", "tli", "rmsea", "srmr", "delta_chi2", "delta_df",
-               "delta_p", "delta_cfi", "delta_rmsea", "delta_srmr", "supported", "converged"]]
-    out.attrs.update(groups=[str(g) for g in fits[0].groups],
-                     n=dict(zip(map(str, fits[0].groups),
-                                      _used_counts(data, factors, group, missing).tolist())),
-                     missing=missing, rule=RULE)
+    out["supported"] = pd.array(
+        [pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i] for i in range(len(out))],
+        dtype="boolean",
+    )
+    out = out[
+        [
+            "chi2",
+            "df",
+            "p",
+            "cfi",
+            "tli",
+            "rmsea",
+            "srmr",
+            "delta_chi2",
+            "delta_df",
+            "delta_p",
+            "delta_cfi",
+            "delta_rmsea",
+            "delta_srmr",
+            "supported",
+            "converged",
+        ]
+    ]
+    out.attrs.update(
+        groups=[str(g) for g in fits[0].groups],
+        n=dict(zip(map(str, fits[0].groups), _used_counts(data, factors, group, missing).tolist())),
+        missing=missing,
+        rule=RULE,
+    )
     return out
 
 
-def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, *,
-                      min_n: int = 0, missing: str = "listwise") -> dict[object, int]:
+def invariance_groups(
+    data: pd.DataFrame,
+    factors: Mapping[str, Sequence[str]],
+    group: str,
+    *,
+    min_n: int = 0,
+    missing: str = "listwise",
+) -> dict[object, int]:
     """The levels of ``group`` with enough responses for the ladder.
 
     A level qualifies with at least ``max(min_n, q)`` responses as the
@@ -163,8 +219,9 @@ def invariance_groups(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], 
     return {level: int(n) for level, n in counts.items() if n >= need}
 
 
-def _used_counts(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str,
-                 missing: str = "listwise") -> pd.Series:
+def _used_counts(
+    data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, missing: str = "listwise"
+) -> pd.Series:
     """Responses the estimator uses per level of ``group`` (complete cases, or
     with ``missing="ml"`` those with an answer), levels in order of first appearance."""
     items = [i for f in factors.values() for i in f]
@@ -173,8 +230,13 @@ def _used_counts(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group
 
         return used_counts(data, items, group)
     complete = data.dropna(subset=[*items, group])
-    return (complete[group].value_counts(sort=False)
-            .reindex(pd.unique(data[group].dropna())).fillna(0).astype(int))
+    return (
+        complete[group]
+        .value_counts(sort=False)
+        .reindex(pd.unique(data[group].dropna()))
+        .fillna(0)
+        .astype(int)
+    )
 
 
 def invariance_level(ladder: pd.DataFrame) -> str | None:
@@ -205,17 +267,26 @@ def invariance_sentence(ladder: pd.DataFrame, field: str) -> str:
     groups = ", ".join(ladder.attrs.get("groups", []))
     across = f"{field} ({groups})" if groups else field
     if level is None:
-        return (f"Comparing means across {across} can be made only with caution: the configural "
-                "model did not converge, so measurement invariance could not be checked.")
+        return (
+            f"Comparing means across {across} can be made only with caution: the configural "
+            "model did not converge, so measurement invariance could not be checked."
+        )
     if level in _MEANS_OK:
-        return (f"Comparing means across {across} is warranted: {level} invariance holds "
-                f"({_WHAT[level]}, by the rule of Chen 2007).")
+        return (
+            f"Comparing means across {across} is warranted: {level} invariance holds "
+            f"({_WHAT[level]}, by the rule of Chen 2007)."
+        )
     steps = list(ladder.index)
     failed = steps[steps.index(level) + 1]
-    why = ("its model did not converge" if pd.isna(ladder.loc[failed, "supported"])
-           else f"CFI changed by {ladder.loc[failed, 'delta_cfi']:+.3f}, RMSEA by "
-                f"{ladder.loc[failed, 'delta_rmsea']:+.3f} and SRMR by "
-                f"{ladder.loc[failed, 'delta_srmr']:+.3f}")
-    return (f"Comparing means across {across} can be made only with caution: {failed} "
-            f"invariance ({_WHAT[failed]}) is not supported ({why}), so a difference in means "
-            "may come from the items rather than from the people.")
+    why = (
+        "its model did not converge"
+        if pd.isna(ladder.loc[failed, "supported"])
+        else f"CFI changed by {ladder.loc[failed, 'delta_cfi']:+.3f}, RMSEA by "
+        f"{ladder.loc[failed, 'delta_rmsea']:+.3f} and SRMR by "
+        f"{ladder.loc[failed, 'delta_srmr']:+.3f}"
+    )
+    return (
+        f"Comparing means across {across} can be made only with caution: {failed} "
+        f"invariance ({_WHAT[failed]}) is not supported ({why}), so a difference in means "
+        "may come from the items rather than from the people."
+    )

@@ -11,9 +11,13 @@ from survey.instrument import ORIENTATIONS, Instrument, load_instrument
 __all__ = ["instrument_model"]
 
 
-def instrument_model(data: pd.DataFrame, instrument: Instrument | None = None, *,
-                     group: str | None = None, facets: bool = False
-                     ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def instrument_model(
+    data: pd.DataFrame,
+    instrument: Instrument | None = None,
+    *,
+    group: str | None = None,
+    facets: bool = False,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The data and factors of the instrument's model, ready for :func:`cfa`.
 
     Parameters
@@ -57,8 +61,9 @@ def instrument_model(data: pd.DataFrame, instrument: Instrument | None = None, *
     data = check_frame(data)
     inst = instrument if instrument is not None else load_instrument()
     if facets:
-        factors = {f"{o}_{f}": [i.id for i in inst.scale_items(o, f)]
-                   for o in ORIENTATIONS for f in inst.facets}
+        factors = {
+            f"{o}_{f}": [i.id for i in inst.scale_items(o, f)] for o in ORIENTATIONS for f in inst.facets
+        }
         factors = {name: items for name, items in factors.items() if items}
     else:
         factors = {o: [i.id for i in inst.scale_items(o)] for o in ORIENTATIONS}

@@ -10,15 +10,21 @@ from analysis.methods import fmt_num, fmt_p
 from analysis.structure.cfa import CFAResult
 from analysis.structure.invariance import invariance_level
 
-__all__ = ["fit_sentence", "ml_comparison_sentence", "structure_methods", "ORDINAL_REFERENCES",
-           "ORDINAL_RELIABILITY_SENTENCE"]
+__all__ = [
+    "fit_sentence",
+    "ml_comparison_sentence",
+    "structure_methods",
+    "ORDINAL_REFERENCES",
+    "ORDINAL_RELIABILITY_SENTENCE",
+]
 
 #: The methods sentence for the ordinal reliability coefficients.
 ORDINAL_RELIABILITY_SENTENCE = (
     "Reliability is reported as Cronbach's alpha beside categorical omega (Green & Yang 2009: "
     "the reliability of each scale's sum score from the ordinal factor model, as semTools' "
     "compRelSEM) and ordinal alpha (alpha on the polychoric correlations; Zumbo, Gadermann & "
-    "Zeisser 2007).")
+    "Zeisser 2007)."
+)
 
 #: The works the ordinal methods sentences cite.
 ORDINAL_REFERENCES = (
@@ -65,20 +71,23 @@ def fit_sentence(result: CFAResult) -> str:
 
     chi = "\u03c7\u00b2"
     label = f"scaled {chi}" if scaled else chi
-    return (f"{label}({int(f.df)}) = {col('chi2'):.2f}, {fmt_p(col('p'))}, CFI = {num(col('cfi'))}, "
-            f"TLI = {num(col('tli'))}, RMSEA = {num(col('rmsea'))} [90 % CI "
-            f"{num(col('rmsea_ci_low'))}, {num(col('rmsea_ci_high'))}], SRMR = {num(f.srmr)}")
+    return (
+        f"{label}({int(f.df)}) = {col('chi2'):.2f}, {fmt_p(col('p'))}, CFI = {num(col('cfi'))}, "
+        f"TLI = {num(col('tli'))}, RMSEA = {num(col('rmsea'))} [90 % CI "
+        f"{num(col('rmsea_ci_low'))}, {num(col('rmsea_ci_high'))}], SRMR = {num(f.srmr)}"
+    )
 
 
 def ml_comparison_sentence(ml: CFAResult) -> str:
     """One line: the same model by maximum likelihood, treating answers as continuous."""
-    return ("Treating the answers as continuous (maximum likelihood) gives "
-            f"{fit_sentence(ml)}; ML on Likert items understates the loadings "
-            "(Li 2016), so the ordinal fit is the one reported.")
+    return (
+        "Treating the answers as continuous (maximum likelihood) gives "
+        f"{fit_sentence(ml)}; ML on Likert items understates the loadings "
+        "(Li 2016), so the ordinal fit is the one reported."
+    )
 
 
-def structure_methods(result: CFAResult | None,
-                      ladders: Mapping[str, pd.DataFrame | None]) -> str:
+def structure_methods(result: CFAResult | None, ladders: Mapping[str, pd.DataFrame | None]) -> str:
     """Two sentences for the methods paragraph: the CFA and the invariance ladders.
 
     A WLSMV result (``cfa(..., ordered=True)``) and ordinal ladders
@@ -95,40 +104,62 @@ def structure_methods(result: CFAResult | None,
     if result is None:
         return ""
     factors = list(dict.fromkeys(result.loadings["factor"]))
-    how = ("maximum-likelihood confirmatory factor analysis" if not _wlsmv(result) else
-           "confirmatory factor analysis of the answers as ordinal categories: polychoric "
-           "correlations and thresholds, WLSMV estimation (diagonally weighted least squares "
-           "with robust standard errors and the mean- and variance-adjusted chi-square; "
-           "Muth\u00e9n, du Toit & Spisic 1997) in the delta parameterization (Rosseel 2012)")
-    text = (f"The factor structure ({len(factors)} correlated factors: {', '.join(factors)}; "
-            f"the first item of each factor as its marker) was tested by {how} on the "
-            f"n = {int(result.fit.n.iloc[0])} complete "
-            f"responses with lavaan's conventions ({fit_sentence(result)})"
-            + ("" if result.converged else "; the solution was improper or did not converge: "
-               + "; ".join(result.problems)) + ".")
+    how = (
+        "maximum-likelihood confirmatory factor analysis"
+        if not _wlsmv(result)
+        else "confirmatory factor analysis of the answers as ordinal categories: polychoric "
+        "correlations and thresholds, WLSMV estimation (diagonally weighted least squares "
+        "with robust standard errors and the mean- and variance-adjusted chi-square; "
+        "Muth\u00e9n, du Toit & Spisic 1997) in the delta parameterization (Rosseel 2012)"
+    )
+    text = (
+        f"The factor structure ({len(factors)} correlated factors: {', '.join(factors)}; "
+        f"the first item of each factor as its marker) was tested by {how} on the "
+        f"n = {int(result.fit.n.iloc[0])} complete "
+        f"responses with lavaan's conventions ({fit_sentence(result)})"
+        + (
+            ""
+            if result.converged
+            else "; the solution was improper or did not converge: " + "; ".join(result.problems)
+        )
+        + "."
+    )
     tested = {f: lad for f, lad in ladders.items() if lad is not None}
     if tested:
-        held = [f for f, lad in tested.items()
-                if invariance_level(lad) in ("scalar", "strict", "intercepts")]
+        held = [f for f, lad in tested.items() if invariance_level(lad) in ("scalar", "strict", "intercepts")]
         failed = [f for f in tested if f not in held]
         ordinal = any("thresholds" in lad.index for lad in tested.values())
-        models = ("Wu and Estabrook's (2016) models for ordinal items (configural; equal "
-                  "thresholds; equal thresholds and loadings; equal thresholds, loadings and "
-                  "intercepts), each compared with the one before by the scaled chi-square "
-                  "difference test (Satorra 2000) and, on the scaled indices, a step failing"
-                  if ordinal else
-                  "the configural, metric, scalar and strict multi-group models, a step failing")
-        text += (" Measurement invariance across " + ", ".join(tested) + " was tested with "
-                 + models + " by Chen's (2007) criteria (\u0394CFI \u2264 \u2212.010 with "
-                 "\u0394RMSEA \u2265 .015 or \u0394SRMR \u2265 .030/.010)")
+        models = (
+            "Wu and Estabrook's (2016) models for ordinal items (configural; equal "
+            "thresholds; equal thresholds and loadings; equal thresholds, loadings and "
+            "intercepts), each compared with the one before by the scaled chi-square "
+            "difference test (Satorra 2000) and, on the scaled indices, a step failing"
+            if ordinal
+            else "the configural, metric, scalar and strict multi-group models, a step failing"
+        )
+        text += (
+            " Measurement invariance across "
+            + ", ".join(tested)
+            + " was tested with "
+            + models
+            + " by Chen's (2007) criteria (\u0394CFI \u2264 \u2212.010 with "
+            "\u0394RMSEA \u2265 .015 or \u0394SRMR \u2265 .030/.010)"
+        )
         level = "intercept (scalar)" if ordinal else "scalar"
-        text += (f"; {level} invariance held across {', '.join(held)}" if held else "")
-        text += (f"; it did not hold across {', '.join(failed)}, so mean differences there "
-                 "are interpreted with caution" if failed else "")
+        text += f"; {level} invariance held across {', '.join(held)}" if held else ""
+        text += (
+            f"; it did not hold across {', '.join(failed)}, so mean differences there "
+            "are interpreted with caution"
+            if failed
+            else ""
+        )
         text += "."
     untested = [f for f, lad in ladders.items() if lad is None]
     if untested:
-        text += (" Measurement invariance could not be tested across " + ", ".join(untested)
-                 + " (too few complete responses per group), so mean differences there are "
-                 "interpreted with caution.")
+        text += (
+            " Measurement invariance could not be tested across "
+            + ", ".join(untested)
+            + " (too few complete responses per group), so mean differences there are "
+            "interpreted with caution."
+        )
     return text

@@ -10,24 +10,42 @@ from netsoc.cli._server import add_server_arguments
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``survey`` subcommand."""
     p = sub.add_parser("survey", help="serve the questionnaire on 127.0.0.1")
-    p.add_argument("--cohort", help="workshop code stored with every response "
-                   "(without it, participants can use ?cohort=CODE in the address)")
-    p.add_argument("--min-group-size", type=int, default=5,
-                   help="k: the feedback compares with the workshop only from this size (default 5)")
-    p.add_argument("--create", action="store_true",
-                   help="create the --db store if it does not exist yet")
-    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
-                   help="a reverse proxy (address or network, e.g. 127.0.0.1) whose "
-                   "X-Forwarded-For names the client; repeat for several (default: none, the "
-                   "connection's peer is the client)")
-    p.add_argument("--client-rate", type=float, default=50.0,
-                   help="budget units a second per client address (a message costs 2, the page "
-                   "1, a file 0.2; twenty seconds' worth can be saved up); phones behind one "
-                   "venue address share it; 0 turns it off (default 50)")
-    p.add_argument("--secret-file", metavar="PATH",
-                   help="file holding the secret that signs participants' tokens (created, "
-                   "readable by its owner only, if missing); give every server behind one load "
-                   "balancer the same file (default: a new secret each start)")
+    p.add_argument(
+        "--cohort",
+        help="workshop code stored with every response "
+        "(without it, participants can use ?cohort=CODE in the address)",
+    )
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        default=5,
+        help="k: the feedback compares with the workshop only from this size (default 5)",
+    )
+    p.add_argument("--create", action="store_true", help="create the --db store if it does not exist yet")
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy (address or network, e.g. 127.0.0.1) whose "
+        "X-Forwarded-For names the client; repeat for several (default: none, the "
+        "connection's peer is the client)",
+    )
+    p.add_argument(
+        "--client-rate",
+        type=float,
+        default=50.0,
+        help="budget units a second per client address (a message costs 2, the page "
+        "1, a file 0.2; twenty seconds' worth can be saved up); phones behind one "
+        "venue address share it; 0 turns it off (default 50)",
+    )
+    p.add_argument(
+        "--secret-file",
+        metavar="PATH",
+        help="file holding the secret that signs participants' tokens (created, "
+        "readable by its owner only, if missing); give every server behind one load "
+        "balancer the same file (default: a new secret each start)",
+    )
     add_server_arguments(p, port=8866)
     p.set_defaults(func=_survey)
 
@@ -44,20 +62,28 @@ def _survey(args: argparse.Namespace) -> int:
     if args.cohort is not None:
         spec = load_instrument().cohort
         if not spec.accepts(args.cohort):
-            raise NetsocError(f"--cohort: {args.cohort!r} is not a valid workshop code; "
-                              f"expected {spec.pattern}")
+            raise NetsocError(
+                f"--cohort: {args.cohort!r} is not a valid workshop code; expected {spec.pattern}"
+            )
     if not 1 <= args.workers <= 64:
         raise NetsocError(f"--workers: expected 1 to 64 processes, got {args.workers}")
     db = check_store(args.db, create=args.create)
     token = args.token or (secrets.token_urlsafe(16) if args.public else None)
-    config = ServerConfig(kind="survey", db=db, port=args.port, ip=args.ip, public=args.public,
-                          token=token, max_sessions=args.max_sessions, cohort=args.cohort,
-                          min_group_size=args.min_group_size,
-                          trusted_proxies=tuple(args.trusted_proxy),
-                          client_rate=args.client_rate,
-                          secret=_secret(args.secret_file)).check()
-    return serve_survey(config, workers=args.workers,
-                        echo=_echo_with_qr if args.public else print)
+    config = ServerConfig(
+        kind="survey",
+        db=db,
+        port=args.port,
+        ip=args.ip,
+        public=args.public,
+        token=token,
+        max_sessions=args.max_sessions,
+        cohort=args.cohort,
+        min_group_size=args.min_group_size,
+        trusted_proxies=tuple(args.trusted_proxy),
+        client_rate=args.client_rate,
+        secret=_secret(args.secret_file),
+    ).check()
+    return serve_survey(config, workers=args.workers, echo=_echo_with_qr if args.public else print)
 
 
 def _secret(path: str | None) -> str | None:
@@ -85,8 +111,7 @@ def _secret(path: str | None) -> str | None:
         raise NetsocError(f"--secret-file: {p} is readable by others; chmod 600 {p}")
     text = p.read_text().strip()
     if len(text) < 16:
-        raise NetsocError(f"--secret-file: {p} holds fewer than 16 characters; delete it to "
-                          "make a new one")
+        raise NetsocError(f"--secret-file: {p} holds fewer than 16 characters; delete it to make a new one")
     return text
 
 

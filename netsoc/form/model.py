@@ -67,7 +67,8 @@ ALREADY_SUBMITTED_MESSAGE = (
 #: Shown when the resume code's draft was submitted from another device.
 TAKEN_MESSAGE = (
     "These answers were already submitted from another device, so nothing more was stored "
-    "here. You can keep a copy of the answers you gave on this device.")
+    "here. You can keep a copy of the answers you gave on this device."
+)
 #: Failed resume attempts before the session has to wait.
 RESUME_ATTEMPTS = 5
 #: Seconds a session waits after too many failed resume attempts.
@@ -123,7 +124,7 @@ def build_pages(instrument: Instrument, *, per_page: int = 8) -> list[Page]:
     seq = _interleave(instrument.item_ids, instrument.attention_ids)
     pages = [Page("welcome", (), 0), Page("fields", tuple(instrument.field_ids), 1)]
     for start in range(0, len(seq), per_page):
-        pages.append(Page("items", tuple(seq[start:start + per_page]), len(pages)))
+        pages.append(Page("items", tuple(seq[start : start + per_page]), len(pages)))
     comment = (instrument.comment.id,) if instrument.comment is not None else ()
     pages.append(Page("comment", comment, len(pages)))
     return pages
@@ -173,7 +174,7 @@ def seed_for(respondent_id: str) -> int:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class SurveyModel(HasTraits):
@@ -245,12 +246,20 @@ class SurveyModel(HasTraits):
     language = Unicode("")
     browser = Unicode("")
 
-    def __init__(self, instrument: Instrument, store: StoreLike = None, *,
-                 cohort: str | None = None, ask_cohort: bool | None = None,
-                 randomize: bool = True, seed: int | None = None,
-                 respondent_id: str | None = None, per_page: int = 8,
-                 language: str | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        instrument: Instrument,
+        store: StoreLike = None,
+        *,
+        cohort: str | None = None,
+        ask_cohort: bool | None = None,
+        randomize: bool = True,
+        seed: int | None = None,
+        respondent_id: str | None = None,
+        per_page: int = 8,
+        language: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         from survey.store import new_respondent_id
 
@@ -305,8 +314,9 @@ class SurveyModel(HasTraits):
     def _set_order(self) -> None:
         base = build_pages(self.instrument, per_page=self.per_page)
         if self.randomize:
-            self.seed: int | None = (self._explicit_seed if self._explicit_seed is not None
-                                     else seed_for(self.respondent_id))
+            self.seed: int | None = (
+                self._explicit_seed if self._explicit_seed is not None else seed_for(self.respondent_id)
+            )
         else:
             self.seed = None
         self.pages = order_pages(base, self.instrument, self.seed)
@@ -370,8 +380,9 @@ class SurveyModel(HasTraits):
         if qid not in known:
             raise KeyError(f"{qid!r} is not a question, field or comment of the instrument")
         new = dict(self.answers)
-        if value is None or (isinstance(value, str) and not value.strip()
-                             and qid not in self.instrument.question_ids):
+        if value is None or (
+            isinstance(value, str) and not value.strip() and qid not in self.instrument.question_ids
+        ):
             new.pop(qid, None)
         else:
             new[qid] = value
@@ -405,9 +416,11 @@ class SurveyModel(HasTraits):
         page = self.pages[self.page if index is None else index]
         if page.kind == "welcome":
             consent = self.instrument.consent.id
-            return {} if self.answers.get(consent) is True else {
-                consent: self.text("consent_required",
-                                   "Please choose whether you agree to take part.")}
+            return (
+                {}
+                if self.answers.get(consent) is True
+                else {consent: self.text("consent_required", "Please choose whether you agree to take part.")}
+            )
         problems: dict[str, str] = {}
         given = {k: self.answers[k] for k in page.ids if k in self.answers}
         try:
@@ -422,9 +435,11 @@ class SurveyModel(HasTraits):
             spec = self.instrument.cohort
             if not spec.accepts(self.cohort):
                 problems["cohort"] = self.text(
-                    "cohort_invalid", "A workshop code has at most {max_length} letters, "
+                    "cohort_invalid",
+                    "A workshop code has at most {max_length} letters, "
                     "digits, - or _ (no spaces). Leave it empty if you have none.",
-                    max_length=spec.max_length)
+                    max_length=spec.max_length,
+                )
         return problems
 
     def first_incomplete(self) -> int | None:
@@ -520,10 +535,16 @@ class SurveyModel(HasTraits):
         if quiet and self.draft_saved and snapshot == self._saved:
             return True
         try:
-            self._store_call(lambda s: s.save_draft(
-                self.respondent_id, answers, cohort=cohort,
-                started_at=self.started_at, randomization_seed=self.seed,
-                **self._store_extras()))
+            self._store_call(
+                lambda s: s.save_draft(
+                    self.respondent_id,
+                    answers,
+                    cohort=cohort,
+                    started_at=self.started_at,
+                    randomization_seed=self.seed,
+                    **self._store_extras(),
+                )
+            )
         except (StoreError, ResponseValidationError):
             self.message = self._save_failed()
             return False
@@ -534,14 +555,18 @@ class SurveyModel(HasTraits):
                 self.message = ""
         else:
             self.code_shown = True
-            self.message = self.text("saved_private", (
-                "Saved. Your resume code is shown below - copy it and keep it private, "
-                "like a password."))
+            self.message = self.text(
+                "saved_private",
+                ("Saved. Your resume code is shown below - copy it and keep it private, like a password."),
+            )
         return True
 
     def _save_failed(self) -> str:
-        return self.text("save_failed", "Your progress could not be saved on the server just "
-                         "now. Your answers are kept here - you can carry on.")
+        return self.text(
+            "save_failed",
+            "Your progress could not be saved on the server just "
+            "now. Your answers are kept here - you can carry on.",
+        )
 
     def _store_extras(self, *, submit: bool = False) -> dict[str, Any]:
         """Keywords for the store's submit/save_draft beyond the answers."""
@@ -568,14 +593,17 @@ class SurveyModel(HasTraits):
         self.resume_error = ""
         if not code:
             self.resume_error = "resume_empty"
-            self.errors = {"resume": self.text("resume_empty",
-                                               "Please enter the resume code you were given.")}
+            self.errors = {
+                "resume": self.text("resume_empty", "Please enter the resume code you were given.")
+            }
             return False
         if self.resume_locked():
             self.resume_error = "resume_locked"
-            self.errors = {"resume": self.text(
-                "resume_locked", "Too many codes were tried. Please wait a minute before "
-                "trying again.")}
+            self.errors = {
+                "resume": self.text(
+                    "resume_locked", "Too many codes were tried. Please wait a minute before trying again."
+                )
+            }
             return False
         try:
             answers = self._store_call(lambda s: s.load_draft(code))
@@ -583,9 +611,13 @@ class SurveyModel(HasTraits):
             if isinstance(exc, DraftNotFound):
                 self._resume_failures.append(self._clock())
                 self.resume_error = "resume_not_found"
-                self.errors = {"resume": self.text(
-                    "resume_not_found", "No unfinished answers were found for this code. "
-                    "Check the code, or start a new survey.")}
+                self.errors = {
+                    "resume": self.text(
+                        "resume_not_found",
+                        "No unfinished answers were found for this code. "
+                        "Check the code, or start a new survey.",
+                    )
+                }
             else:
                 self.resume_error = "store_down"
                 self.errors = {"resume": self.text("store_down", STORE_DOWN_MESSAGE)}
@@ -597,10 +629,15 @@ class SurveyModel(HasTraits):
         self.draft_saved = True
         self.errors = {}
         self._resume_failures.clear()
-        self.message = " ".join((
-            self.text("resumed", "Welcome back - your earlier answers have been restored."),
-            self.text("resumed_elsewhere", "If you started on another device, submitting "
-                      "here replaces the answers saved there.")))
+        self.message = " ".join(
+            (
+                self.text("resumed", "Welcome back - your earlier answers have been restored."),
+                self.text(
+                    "resumed_elsewhere",
+                    "If you started on another device, submitting here replaces the answers saved there.",
+                ),
+            )
+        )
         incomplete = self.first_incomplete()
         self.page = incomplete if incomplete is not None else len(self.pages) - 1
         return True
@@ -627,14 +664,22 @@ class SurveyModel(HasTraits):
             self.page = incomplete
             self.errors = self.page_problems()
             self.message = self.text(
-                "incomplete", "A few answers are still missing - please complete this page.")
+                "incomplete", "A few answers are still missing - please complete this page."
+            )
             return None
         self.busy = True
         try:
-            rid = self._store_call(lambda s: s.submit(
-                self._answers_to_store(), cohort=self.cohort, started_at=self.started_at,
-                respondent_id=self.respondent_id, note=FORM_NOTE,
-                randomization_seed=self.seed, **self._store_extras(submit=True)))
+            rid = self._store_call(
+                lambda s: s.submit(
+                    self._answers_to_store(),
+                    cohort=self.cohort,
+                    started_at=self.started_at,
+                    respondent_id=self.respondent_id,
+                    note=FORM_NOTE,
+                    randomization_seed=self.seed,
+                    **self._store_extras(submit=True),
+                )
+            )
         except AlreadySubmitted:
             self.message = self.text("already_submitted", ALREADY_SUBMITTED_MESSAGE)
             return None
@@ -646,8 +691,11 @@ class SurveyModel(HasTraits):
                 self.message = self.text("store_down", STORE_DOWN_MESSAGE)
             return None
         except ResponseValidationError as exc:
-            self.message = self.text("not_stored", "The answers could not be stored: {problems}",
-                                     problems="; ".join(map(str, exc.problems)))
+            self.message = self.text(
+                "not_stored",
+                "The answers could not be stored: {problems}",
+                problems="; ".join(map(str, exc.problems)),
+            )
             return None
         finally:
             self.busy = False

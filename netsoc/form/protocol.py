@@ -30,16 +30,33 @@ from typing import Any
 
 from netsoc.form.model import REQUIRED_MESSAGE, SurveyModel
 from survey.instrument import ChoiceField, Instrument
+from survey.schema import MIN_GROUP_SIZE
 
-__all__ = ["SPEC_VERSION", "UI_DEFAULTS", "LANGUAGE_NAMES", "describe", "state_reply", "handle",
-           "feedback_payload", "room_payload", "error_entries"]
+__all__ = [
+    "SPEC_VERSION",
+    "UI_DEFAULTS",
+    "LANGUAGE_NAMES",
+    "describe",
+    "state_reply",
+    "handle",
+    "feedback_payload",
+    "room_payload",
+    "error_entries",
+]
 
 #: Bumped when the description's shape changes (the front end checks it).
 SPEC_VERSION = 1
 
 #: Language names shown in the switcher when the instrument gives none.
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español",
-                  "it": "Italiano", "nl": "Nederlands", "pt": "Português"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "nl": "Nederlands",
+    "pt": "Português",
+}
 
 #: English defaults of every interface text the front end shows; the
 #: instrument's ``ui`` section translates them.
@@ -47,46 +64,52 @@ UI_DEFAULTS = {
     "question_of": "Question {number} of {total}",
     "choose_answer": "(choose an answer)",
     "language": "Language",
-    "welcome_time": "About {minutes} minutes. You get your personal feedback straight after "
-                    "submitting.",
-    "resume_label": "Resume code", "resume_placeholder": "e.g. {code}",
-    "resume_button": "Continue where I left off", "resume_heading": "Started already?",
+    "welcome_time": "About {minutes} minutes. You get your personal feedback straight after submitting.",
+    "resume_label": "Resume code",
+    "resume_placeholder": "e.g. {code}",
+    "resume_button": "Continue where I left off",
+    "resume_heading": "Started already?",
     "resume_hint": "Enter the resume code you were given.",
-    "about_you_hint": "These questions are optional; they are used only for anonymous group "
-                      "comparisons.",
-    "optional": "optional", "workshop": "Workshop: {cohort}",
+    "about_you_hint": "These questions are optional; they are used only for anonymous group comparisons.",
+    "optional": "optional",
+    "workshop": "Workshop: {cohort}",
     "submit_hint": "Press {submit} to send your answers and see your personal feedback.",
-    "submit": "Submit", "declined_heading": "Thank you",
-    "declined_text": "You chose not to take part, so nothing has been stored. You can close "
-                     "this page.",
+    "submit": "Submit",
+    "declined_heading": "Thank you",
+    "declined_text": "You chose not to take part, so nothing has been stored. You can close this page.",
     "results_thanks": "Thank you - your answers are stored",
-    "back": "Back", "next": "Next", "save": "Save and finish later",
-    "resume_code_label": "Your resume code:", "copy": "Copy", "copied": "Copied.",
+    "back": "Back",
+    "next": "Next",
+    "save": "Save and finish later",
+    "resume_code_label": "Your resume code:",
+    "copy": "Copy",
+    "copied": "Copied.",
     "copy_failed": "Copying did not work - please write the code down.",
     "progress": "Page {page} of {pages}",
     "page_errors_one": "1 answer on this page needs your attention.",
     "page_errors_other": "{n} answers on this page need your attention.",
     "sending": "Sending...",
-    "consent_heading": "Consent", "about_you_heading": "About you",
-    "items_prompt": "How far do you agree with each statement?", "almost_done": "Almost done",
+    "consent_heading": "Consent",
+    "about_you_heading": "About you",
+    "items_prompt": "How far do you agree with each statement?",
+    "almost_done": "Almost done",
     "required": REQUIRED_MESSAGE,
     "answer_invalid": "This answer is not one of the choices - please choose again.",
     "offline": "No connection just now. Your answers are kept on this phone and will be sent "
-               "when the connection is back.",
+    "when the connection is back.",
     "back_online": "Connected again - your answers were sent.",
     "closed_heading": "This survey is closed",
     "closed_text": "The facilitator has closed this survey, so no more answers are being "
-                   "collected. Nothing you entered was stored. Thank you for your interest.",
+    "collected. Nothing you entered was stored. Thank you for your interest.",
     "taken_heading": "Already submitted",
     "taken_text": "These answers were already submitted from another device, so nothing more "
-                  "was stored here. You can keep a copy of the answers you gave on this device.",
+    "was stored here. You can keep a copy of the answers you gave on this device.",
     "keep_answers": "Keep a copy of my answers",
     "keep_result": "Keep my result",
     "keep_result_hint": "Saves this page as a file on your device; nothing is sent anywhere.",
     "busy": "The survey is very busy just now. Your answers are kept on this phone; we will "
-            "try again in a moment.",
-    "rejected": "Something in this page's answers could not be read. Please check them and "
-                "try again.",
+    "try again in a moment.",
+    "rejected": "Something in this page's answers could not be read. Please check them and try again.",
     "my_answers_title": "My answers",
 }
 
@@ -120,8 +143,11 @@ def describe(instrument: Instrument, lang: str) -> dict[str, Any]:
     questions = {}
     for qid in inst.question_ids:
         q = inst.item(qid)
-        questions[qid] = {"text": q.text, "required": bool(q.required),
-                          "options": [[int(c), lab] for c, lab in inst.value_labels(qid).items()]}
+        questions[qid] = {
+            "text": q.text,
+            "required": bool(q.required),
+            "options": [[int(c), lab] for c, lab in inst.value_labels(qid).items()],
+        }
     fields = []
     for f in inst.fields:
         entry: dict[str, Any] = {"id": f.id, "label": f.label, "required": bool(f.required)}
@@ -133,18 +159,21 @@ def describe(instrument: Instrument, lang: str) -> dict[str, Any]:
     c = inst.consent
     cm = inst.comment
     return {
-        "version": SPEC_VERSION, "id": inst.id, "lang": inst.language,
-        "languages": [[t, info[t].name if t in info else LANGUAGE_NAMES.get(t.split("-")[0], t)]
-                      for t in instrument.languages],
-        "title": inst.title, "description": inst.description,
+        "version": SPEC_VERSION,
+        "id": inst.id,
+        "lang": inst.language,
+        "languages": [
+            [t, info[t].name if t in info else LANGUAGE_NAMES.get(t.split("-")[0], t)]
+            for t in instrument.languages
+        ],
+        "title": inst.title,
+        "description": inst.description,
         "minutes": inst.estimated_minutes,
-        "consent": {"id": c.id, "text": c.text, "agree": c.agree_label,
-                    "decline": c.decline_label},
+        "consent": {"id": c.id, "text": c.text, "agree": c.agree_label, "decline": c.decline_label},
         "fields": fields,
         "cohort": {"label": inst.cohort.label, "max_length": inst.cohort.max_length},
         "questions": questions,
-        "comment": None if cm is None else {"id": cm.id, "label": cm.label,
-                                            "max_length": cm.max_length},
+        "comment": None if cm is None else {"id": cm.id, "label": cm.label, "max_length": cm.max_length},
         "ui": _ui(inst),
     }
 
@@ -170,9 +199,15 @@ def error_entries(model: SurveyModel) -> dict[str, dict[str, str]]:
     return out
 
 
-def state_reply(model: SurveyModel, *, seq: int = 0, full: bool = False,
-                feedback: Mapping[str, Any] | None = None, state: str | None = None,
-                note: str | None = None) -> dict[str, Any]:
+def state_reply(
+    model: SurveyModel,
+    *,
+    seq: int = 0,
+    full: bool = False,
+    feedback: Mapping[str, Any] | None = None,
+    state: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
     """The reply that tells the form what to show.
 
     Parameters
@@ -192,8 +227,13 @@ def state_reply(model: SurveyModel, *, seq: int = 0, full: bool = False,
     """
     k, n = model.progress
     out: dict[str, Any] = {
-        "type": "state", "seq": seq, "state": state or model.state, "page": model.page,
-        "progress": [k, n], "errors": error_entries(model), "message": model.message,
+        "type": "state",
+        "seq": seq,
+        "state": state or model.state,
+        "page": model.page,
+        "progress": [k, n],
+        "errors": error_entries(model),
+        "message": model.message,
         "code": model.respondent_id if model.code_shown else "",
     }
     if model.taken and state is None:
@@ -201,10 +241,12 @@ def state_reply(model: SurveyModel, *, seq: int = 0, full: bool = False,
     if feedback is not None:
         out["feedback"] = dict(feedback)
     if full:
-        out.update(pages=[[p.kind, list(p.ids)] for p in model.pages],
-                   answers={k: v for k, v in model.answers.items() if v is not None},
-                   cohort={"value": model.cohort, "ask": model.asks_cohort(), "note": note},
-                   lang=model.language)
+        out.update(
+            pages=[[p.kind, list(p.ids)] for p in model.pages],
+            answers={k: v for k, v in model.answers.items() if v is not None},
+            cohort={"value": model.cohort, "ask": model.asks_cohort(), "note": note},
+            lang=model.language,
+        )
     return out
 
 
@@ -225,9 +267,12 @@ def _apply_page(model: SurveyModel, msg: Mapping[str, Any]) -> None:
         model.set_cohort(msg.get("cohort"))
 
 
-def handle(model: SurveyModel, msg: Mapping[str, Any], *,
-           feedback: Callable[[SurveyModel], Mapping[str, Any]] | None = None
-           ) -> dict[str, Any]:
+def handle(
+    model: SurveyModel,
+    msg: Mapping[str, Any],
+    *,
+    feedback: Callable[[SurveyModel], Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Carry out one (already validated) message on ``model`` and say what to show.
 
     Parameters
@@ -261,8 +306,7 @@ def handle(model: SurveyModel, msg: Mapping[str, Any], *,
         if model.is_last and model.state == "active":
             model.submit()
         if model.state == "submitted":
-            return state_reply(model, seq=seq, full=True,
-                               feedback=(feedback or feedback_payload)(model))
+            return state_reply(model, seq=seq, full=True, feedback=(feedback or feedback_payload)(model))
         return state_reply(model, seq=seq, full=False)
     go = msg.get("go", "stay")
     if go == "next":
@@ -276,8 +320,9 @@ def handle(model: SurveyModel, msg: Mapping[str, Any], *,
     return state_reply(model, seq=seq)
 
 
-def feedback_payload(model: SurveyModel, *, peers: Any = None,
-                     min_group_size: int | None = None) -> dict[str, Any]:
+def feedback_payload(
+    model: SurveyModel, *, peers: Any = None, min_group_size: int | None = None
+) -> dict[str, Any]:
     """The feedback page for the form: HTML to show and a page to keep.
 
     Parameters
@@ -298,16 +343,23 @@ def feedback_payload(model: SurveyModel, *, peers: Any = None,
     """
     from netsoc.feedback import feedback_data, page_html, result_filename, result_html
 
-    extra = {} if min_group_size is None else {"min_group_size": min_group_size}
-    data = feedback_data(model.answers, model.instrument,
-                         peers=model.peer_responses() if peers is None else peers,
-                         cohort=model.cohort, language=model.language, **extra)
-    return {"html": page_html(data), "result_html": result_html(data),
-            "filename": result_filename(data), "room": model.cohort is not None}
+    data = feedback_data(
+        model.answers,
+        model.instrument,
+        peers=model.peer_responses() if peers is None else peers,
+        cohort=model.cohort,
+        language=model.language,
+        min_group_size=MIN_GROUP_SIZE if min_group_size is None else min_group_size,
+    )
+    return {
+        "html": page_html(data),
+        "result_html": result_html(data),
+        "filename": result_filename(data),
+        "room": model.cohort is not None,
+    }
 
 
-def room_payload(model: SurveyModel, store: Any, *,
-                 min_group_size: int | None = None) -> dict[str, Any]:
+def room_payload(model: SurveyModel, store: Any, *, min_group_size: int | None = None) -> dict[str, Any]:
     """The reply to ``{"type": "room"}``: the workshop's summary once it can be shown.
 
     Returns
@@ -322,6 +374,5 @@ def room_payload(model: SurveyModel, store: Any, *,
     extra = {} if min_group_size is None else {"min_group_size": min_group_size}
     section = None
     if model.cohort is not None and model.state == "submitted":
-        section = room_section(store, model.cohort, model.base_instrument, model.language,
-                               **extra)
+        section = room_section(store, model.cohort, model.base_instrument, model.language, **extra)
     return {"type": "room", "section": section}

@@ -45,15 +45,18 @@ class SurveyForm(anywidget.AnyWidget):
     _css = ASSETS / "form.css"
     spec = traitlets.Dict().tag(sync=True)
     state = traitlets.Dict().tag(sync=True)
-    storage = traitlets.Unicode("").tag(sync=True)   # the kernel keeps the answers here
+    storage = traitlets.Unicode("").tag(sync=True)  # the kernel keeps the answers here
     online = traitlets.Bool(True).tag(sync=True)
 
-    def __init__(self, model: SurveyModel, *, note: str | None = None,
-                 min_group_size: int | None = None) -> None:
+    def __init__(
+        self, model: SurveyModel, *, note: str | None = None, min_group_size: int | None = None
+    ) -> None:
         self.model = model
         self.min_group_size = min_group_size
-        super().__init__(spec=describe(model.base_instrument, model.language),
-                         state=state_reply(model, full=True, note=note))
+        super().__init__(
+            spec=describe(model.base_instrument, model.language),
+            state=state_reply(model, full=True, note=note),
+        )
         self.on_msg(self._on_msg)
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -74,15 +77,24 @@ class SurveyForm(anywidget.AnyWidget):
             return
         if content.get("lang") not in self.model.base_instrument.languages:
             content = {k: v for k, v in content.items() if k != "lang"}
-        reply = handle(self.model, content, feedback=lambda m: feedback_payload(
-            m, min_group_size=self.min_group_size))
+        reply = handle(
+            self.model, content, feedback=lambda m: feedback_payload(m, min_group_size=self.min_group_size)
+        )
         self.send(reply)
 
 
-def survey_app(db: str | None = None, *, cohort: str | None = None,
-               query: Mapping[str, str] | str | None = None, accept_language: str | None = None,
-               min_group_size: int | None = None, store: Any = None, instrument: Any = None,
-               randomize: bool = True, environ: Mapping[str, str] | None = None) -> SurveyForm:
+def survey_app(
+    db: str | None = None,
+    *,
+    cohort: str | None = None,
+    query: Mapping[str, str] | str | None = None,
+    accept_language: str | None = None,
+    min_group_size: int | None = None,
+    store: Any = None,
+    instrument: Any = None,
+    randomize: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> SurveyForm:
     """The questionnaire, ready to display (the notebook's one call).
 
     Parameters
@@ -120,11 +132,11 @@ def survey_app(db: str | None = None, *, cohort: str | None = None,
         from netsoc.startup import check_store
         from survey.store import open_store
 
-        url = check_store(db if db is not None else (env.get("NETSOC_DB") or None),
-                          create=True)
+        url = check_store(db if db is not None else (env.get("NETSOC_DB") or None), create=True)
         source: Any = lambda: open_store(url, instrument=inst)  # noqa: E731
     else:
         source = store
-    model = SurveyModel(inst, source, cohort=choice.cohort, ask_cohort=choice.ask,
-                        randomize=randomize, language=language)
+    model = SurveyModel(
+        inst, source, cohort=choice.cohort, ask_cohort=choice.ask, randomize=randomize, language=language
+    )
     return SurveyForm(model, note=choice.note, min_group_size=min_group_size)

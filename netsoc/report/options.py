@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from survey.schema import MIN_GROUP_SIZE
 from survey.errors import DataError
+from survey.schema import MIN_GROUP_SIZE
 
 __all__ = [
     "ReportOptions",

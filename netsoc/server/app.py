@@ -51,9 +51,11 @@ __all__ = ["survey_app", "SECURITY_HEADERS", "TOKEN_COOKIE"]
 log = logging.getLogger("netsoc.server")
 
 TOKEN_COOKIE = "netsoc-token"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -66,30 +68,33 @@ SECURITY_HEADERS = {
 #: served from memory, costs 0.2): many phones behind one venue address must fit.
 COSTS = {"/api/message": 2.0, "/": 1.0}
 _PAGE_TEXT = {
-    "noscript": "This questionnaire needs JavaScript. Please turn it on, or ask the facilitator "
-                "for help.",
+    "noscript": "This questionnaire needs JavaScript. Please turn it on, or ask the facilitator for help.",
     "need_token": "This page needs the link the facilitator gave you (it carries an access "
-                  "token). Please scan the QR code again or type the whole address.",
+    "token). Please scan the QR code again or type the whole address.",
     "full": "The survey is very busy just now. Please wait a moment and reload this page.",
 }
 
 
 def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any]) -> str:
     data = json.dumps(boot, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
-    return (f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title><link rel='icon' href='data:,'>"
-            f"<link rel='stylesheet' href='{css}'>"
-            f"<script type='module' src='{js}'></script>"
-            f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
-            f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
-            f"{html.escape(_PAGE_TEXT['noscript'])}</p></noscript></main></body></html>")
+    return (
+        f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><link rel='icon' href='data:,'>"
+        f"<link rel='stylesheet' href='{css}'>"
+        f"<script type='module' src='{js}'></script>"
+        f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
+        f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
+        f"{html.escape(_PAGE_TEXT['noscript'])}</p></noscript></main></body></html>"
+    )
 
 
 def _plain_page(lang: str, text: str, status: int) -> HTMLResponse:
-    body = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' "
-            f"content='width=device-width, initial-scale=1'><title>netsoc</title></head><body>"
-            f"<main><h1>{html.escape(text)}</h1></main></body></html>")
+    body = (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><meta name='viewport' "
+        f"content='width=device-width, initial-scale=1'><title>netsoc</title></head><body>"
+        f"<main><h1>{html.escape(text)}</h1></main></body></html>"
+    )
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -99,8 +104,9 @@ class Guard:
     Everything is decided when the request arrives, before its body is read.
     """
 
-    def __init__(self, app: ASGIApp, config: ServerConfig, budgets: ClientBudgets,
-                 refusals: RefusalLog) -> None:
+    def __init__(
+        self, app: ASGIApp, config: ServerConfig, budgets: ClientBudgets, refusals: RefusalLog
+    ) -> None:
         self.app, self.config, self.budgets, self.refusals = app, config, budgets, refusals
         self.proxies = parse_proxies(config.trusted_proxies)
         self.in_flight = 0
@@ -121,37 +127,43 @@ class Guard:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        peer = scope.get("client")[0] if scope.get("client") else None
+        client_addr = scope.get("client")
+        peer = client_addr[0] if client_addr else None
         client = client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
         path = scope["path"]
         scope.setdefault("state", {})["client"] = client
         extra: list[tuple[bytes, bytes]] = [
-            (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+            (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+        ]
         ok, in_query = self._token_ok(request)
-        if path.startswith("/_netsoc/") and not (is_loopback(peer or "") or
-                                                  (self.config.token and ok)):
+        if path.startswith("/_netsoc/") and not (is_loopback(peer or "") or (self.config.token and ok)):
             await self._refuse(scope, receive, send, client, 404, "private path", extra)
             return
         if not ok:
             await self._refuse(scope, receive, send, client, 403, "no token", extra)
             return
         if in_query:
-            extra.append((b"set-cookie", f"{TOKEN_COOKIE}={self.config.token}; Path=/; "
-                          "HttpOnly; SameSite=Lax".encode()))
+            extra.append(
+                (
+                    b"set-cookie",
+                    f"{TOKEN_COOKIE}={self.config.token}; Path=/; HttpOnly; SameSite=Lax".encode(),
+                )
+            )
         cost = COSTS.get(path, 0.2)
         why = self.budgets.charge(client, cost)
         if why is not None:
-            await self._refuse(scope, receive, send, client, 429, why, extra,
-                               retry=self.budgets.retry_after(client, cost))
+            await self._refuse(
+                scope, receive, send, client, 429, why, extra, retry=self.budgets.retry_after(client, cost)
+            )
             return
         try:
             if self.in_flight >= self.config.max_sessions:
-                await self._refuse(scope, receive, send, client, 503, "server full", extra,
-                                   retry=2)
+                await self._refuse(scope, receive, send, client, 503, "server full", extra, retry=2)
                 return
             self.in_flight += 1
             self.served += 1
             try:
+
                 async def send_with_headers(message: Message) -> None:
                     if message["type"] == "http.response.start":
                         message = {**message, "headers": [*message.get("headers", []), *extra]}
@@ -163,9 +175,17 @@ class Guard:
         finally:
             self.budgets.release(client)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, client: str, status: int,
-                      why: str, extra: list[tuple[bytes, bytes]], retry: int | None = None
-                      ) -> None:
+    async def _refuse(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        client: str,
+        status: int,
+        why: str,
+        extra: list[tuple[bytes, bytes]],
+        retry: int | None = None,
+    ) -> None:
         self.refusals.refuse(client, why, scope["path"][:80])
         text = {403: _PAGE_TEXT["need_token"], 503: _PAGE_TEXT["full"]}.get(status, why)
         if scope["path"] == "/" or status == 403:
@@ -202,13 +222,22 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
 
     inst = instrument if instrument is not None else load_instrument()
     get_store = (lambda: store) if store is not None else (lambda: shared_store(config.db))
-    people = Participants(inst, get_store, config.secret or new_secret(), cohort=config.cohort,
-                          min_group_size=config.min_group_size)
+    people = Participants(
+        inst,
+        get_store,
+        config.secret or new_secret(),
+        cohort=config.cohort,
+        min_group_size=config.min_group_size,
+    )
     assets = AssetStore()
     assets.add_package_files()
-    specs = {lang: assets.add(f"spec-{lang}.json", json.dumps(
-        describe(inst, lang), ensure_ascii=False, separators=(",", ":")).encode())
-        for lang in inst.languages}
+    specs = {
+        lang: assets.add(
+            f"spec-{lang}.json",
+            json.dumps(describe(inst, lang), ensure_ascii=False, separators=(",", ":")).encode(),
+        )
+        for lang in inst.languages
+    }
 
     async def page(request: Request) -> Response:
         query = dict(request.query_params)
@@ -217,13 +246,17 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
         is_open = await run_in_threadpool(people.is_open, choice.cohort)
-        reply = state_reply(model, full=True, note=choice.note,
-                            state=None if is_open else "closed")
+        reply = state_reply(model, full=True, note=choice.note, state=None if is_open else "closed")
         reply["token"] = people.token(claims)
-        boot = {"state": reply, "specs": specs, "lang": lang, "api": "/api/message",
-                "form": assets.url("form.js"), "storage": f"netsoc:{inst.id}"}
-        body = _page(lang, inst.localized(lang).title, assets.url("form.css"),
-                     assets.url("page.js"), boot)
+        boot = {
+            "state": reply,
+            "specs": specs,
+            "lang": lang,
+            "api": "/api/message",
+            "form": assets.url("form.js"),
+            "storage": f"netsoc:{inst.id}",
+        }
+        body = _page(lang, inst.localized(lang).title, assets.url("form.css"), assets.url("page.js"), boot)
         return HTMLResponse(body, headers={"Cache-Control": "no-store", "Vary": "Accept-Language"})
 
     async def static(request: Request) -> Response:
@@ -239,8 +272,11 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         try:
             msg = parse_message(body)
         except ValidationError as exc:
-            guard.refusals.refuse(request.client.host if request.client else "?", "invalid",
-                                  f"{exc.error_count()} schema error(s)")
+            guard.refusals.refuse(
+                request.client.host if request.client else "?",
+                "invalid",
+                f"{exc.error_count()} schema error(s)",
+            )
             return JSONResponse({"type": "refused", "reason": "invalid"}, status_code=422)
         try:
             reply = await run_in_threadpool(people.handle, msg, request.state.client)
@@ -250,8 +286,10 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         return JSONResponse(reply, headers={"Cache-Control": "no-store"})
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "in_flight": guard.in_flight, "served": guard.served},
-                            headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            {"ok": True, "in_flight": guard.in_flight, "served": guard.served},
+            headers={"Cache-Control": "no-store"},
+        )
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return Response("Not found", status_code=404, media_type="text/plain")
@@ -260,15 +298,24 @@ def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = Non
         log.error("error serving %s: %s: %s", request.url.path, type(exc).__name__, exc)
         return JSONResponse({"type": "refused", "reason": "server"}, status_code=500)
 
-    routes = [Route("/", page), Route("/static/{name}", static),
-              Route("/api/message", message, methods=["POST"]),
-              Route("/_netsoc/health", health)]
+    routes = [
+        Route("/", page),
+        Route("/static/{name}", static),
+        Route("/api/message", message, methods=["POST"]),
+        Route("/_netsoc/health", health),
+    ]
     # Replies are compressed when large (the feedback page); static files come compressed.
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 500: server_error},
-                    middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)])
-    guard = Guard(app, config, ClientBudgets(config.client_rate, config.client_rate * 20,
-                                             max_in_flight=32),
-                  RefusalLog())
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, 500: server_error},
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
+    )
+    guard = Guard(
+        app,
+        config,
+        ClientBudgets(config.client_rate, config.client_rate * 20, max_in_flight=32),
+        RefusalLog(),
+    )
     app.state.guard = guard
     app.state.participants = people
     app.state.assets = assets

@@ -24,8 +24,12 @@ __all__ = ["Asset", "AssetStore", "FORM_FILES", "IMMUTABLE"]
 #: The front-end files of the form (in netsoc/assets/form/).
 FORM_FILES = ("form.js", "form.css", "page.js")
 IMMUTABLE = "public, max-age=31536000, immutable"
-_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".json": "application/json", ".svg": "image/svg+xml"}
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,7 @@ class AssetStore:
         self._urls[logical] = self.prefix + name
         return self._urls[logical]
 
-    def add_package_files(self, folder: str = "assets/form",
-                          names: tuple[str, ...] = FORM_FILES) -> None:
+    def add_package_files(self, folder: str = "assets/form", names: tuple[str, ...] = FORM_FILES) -> None:
         """Add the form's JavaScript and CSS files from the installed package."""
         root = resources.files("netsoc").joinpath(folder)
         for n in names:

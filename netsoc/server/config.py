@@ -100,25 +100,27 @@ class ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""
         if self.kind not in KINDS:
             raise NetsocError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
-        if isinstance(self.port, bool) or not isinstance(self.port, int) \
-                or not 0 < self.port < 65536:
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 < self.port < 65536:
             raise NetsocError(f"port: expected a number between 1 and 65535, got {self.port!r}")
         if not is_loopback(self.ip):
             if not self.public:
-                raise NetsocError(f"ip: {self.ip!r} is not loopback; serving to other machines "
-                                  "needs --public and a token")
+                raise NetsocError(
+                    f"ip: {self.ip!r} is not loopback; serving to other machines needs --public and a token"
+                )
             if not self.token:
                 raise NetsocError(f"ip: serving on {self.ip!r} (public) requires a token")
-        if isinstance(self.max_sessions, bool) or not isinstance(self.max_sessions, int) \
-                or self.max_sessions < 1:
-            raise NetsocError(f"max_sessions: expected a whole number of at least 1, "
-                              f"got {self.max_sessions!r}")
+        if (
+            isinstance(self.max_sessions, bool)
+            or not isinstance(self.max_sessions, int)
+            or self.max_sessions < 1
+        ):
+            raise NetsocError(
+                f"max_sessions: expected a whole number of at least 1, got {self.max_sessions!r}"
+            )
         if not 1 <= float(self.session_timeout) <= 3600:
-            raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, "
-                              f"got {self.session_timeout!r}")
+            raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, got {self.session_timeout!r}")
         if not 0 <= float(self.client_rate) <= 10_000:
-            raise NetsocError(f"client_rate: expected 0 to 10000 units a second, "
-                              f"got {self.client_rate!r}")
+            raise NetsocError(f"client_rate: expected 0 to 10000 units a second, got {self.client_rate!r}")
         from netsoc.server.limits import parse_proxies
 
         try:

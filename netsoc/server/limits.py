@@ -51,8 +51,9 @@ def _trusted(addr: str, proxies: tuple[ipaddress._BaseNetwork, ...]) -> bool:
     return any(ip in net for net in proxies)
 
 
-def client_address(peer: str | None, forwarded_for: str | None,
-                   proxies: tuple[ipaddress._BaseNetwork, ...]) -> str:
+def client_address(
+    peer: str | None, forwarded_for: str | None, proxies: tuple[ipaddress._BaseNetwork, ...]
+) -> str:
     """The client a request is charged to.
 
     ``X-Forwarded-For`` is believed only when the connection comes from a
@@ -93,8 +94,15 @@ class ClientBudgets:
     clock : callable
     """
 
-    def __init__(self, rate: float = 30.0, burst: float = 300.0, *, max_in_flight: int = 12,
-                 max_clients: int = 20_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float = 30.0,
+        burst: float = 300.0,
+        *,
+        max_in_flight: int = 12,
+        max_clients: int = 20_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate, self.burst = float(rate), float(burst)
         self.max_in_flight = max_in_flight
         self.max_clients = max_clients
@@ -153,8 +161,14 @@ class RefusalLog:
     """One log line per refused request, at most once per ``every`` seconds per
     (client, reason), and at most ``cap`` lines a second in all."""
 
-    def __init__(self, every: float = 60.0, cap: int = 20, *, max_keys: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        every: float = 60.0,
+        cap: int = 20,
+        *,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.every, self.cap, self.max_keys, self.clock = every, cap, max_keys, clock
         self._last: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._second = (0, 0)  # (whole second, lines written in it)
@@ -174,6 +188,10 @@ class RefusalLog:
         self._last.move_to_end(key)
         if len(self._last) > self.max_keys:
             self._last.popitem(last=False)
-        log.warning("refused %s from %s%s (further ones for a minute not logged)",
-                    reason, client, f": {detail}" if detail else "")
+        log.warning(
+            "refused %s from %s%s (further ones for a minute not logged)",
+            reason,
+            client,
+            f": {detail}" if detail else "",
+        )
         return True

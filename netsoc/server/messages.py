@@ -8,19 +8,26 @@ before the questionnaire's model sees it.  Values are then judged by
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-__all__ = ["PageMessage", "ResumeMessage", "DeclineMessage", "HelloMessage", "RoomMessage",
-           "parse_message",
-           "ValidationError", "MAX_BODY_BYTES"]
+__all__ = [
+    "PageMessage",
+    "ResumeMessage",
+    "DeclineMessage",
+    "HelloMessage",
+    "RoomMessage",
+    "parse_message",
+    "ValidationError",
+    "MAX_BODY_BYTES",
+]
 
 #: A request body larger than this is refused (413) before it is parsed.
 MAX_BODY_BYTES = 16_384
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-Answer = Union[int, Annotated[str, Field(max_length=4000)], None]
+Answer = int | Annotated[str, Field(max_length=4000)] | None
 Lang = Annotated[str, Field(min_length=2, max_length=35, pattern=r"^[A-Za-z0-9-]+$")]
 Token = Annotated[str, Field(min_length=10, max_length=1024)]
 Seq = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -69,13 +76,15 @@ class DeclineMessage(_Message):
     type: Literal["decline"]
 
 
-_ANY = TypeAdapter(Annotated[Union[HelloMessage, PageMessage, ResumeMessage, DeclineMessage,
-                                   RoomMessage],
-                             Field(discriminator="type")])
+_ANY = TypeAdapter(
+    Annotated[
+        HelloMessage | PageMessage | ResumeMessage | DeclineMessage | RoomMessage,
+        Field(discriminator="type"),
+    ]
+)
 
 
-def parse_message(body: bytes) -> (HelloMessage | PageMessage | ResumeMessage | DeclineMessage
-                                   | RoomMessage):
+def parse_message(body: bytes) -> HelloMessage | PageMessage | ResumeMessage | DeclineMessage | RoomMessage:
     """Validate a request body (JSON) against the message schemas.
 
     Raises

@@ -19,8 +19,9 @@ def free_port(ip: str = LOOPBACK) -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(port: int, ip: str = LOOPBACK, *, timeout: float = 60.0,
-                  process: subprocess.Popen | None = None) -> float:
+def wait_for_port(
+    port: int, ip: str = LOOPBACK, *, timeout: float = 60.0, process: subprocess.Popen | None = None
+) -> float:
     """Wait until something accepts TCP connections on ``ip:port``.
 
     Returns
@@ -36,8 +37,9 @@ def wait_for_port(port: int, ip: str = LOOPBACK, *, timeout: float = 60.0,
     t0 = time.monotonic()
     while True:
         if process is not None and process.poll() is not None:
-            raise NetsocError(f"the server exited with status {process.returncode} before "
-                              f"listening on {ip}:{port}")
+            raise NetsocError(
+                f"the server exited with status {process.returncode} before listening on {ip}:{port}"
+            )
         try:
             with socket.create_connection((ip, port), timeout=0.5):
                 return time.monotonic() - t0

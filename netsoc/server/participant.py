@@ -24,9 +24,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from netsoc.form import protocol
 from netsoc.form.model import RESUME_ATTEMPTS, SurveyModel
 from netsoc.form.protocol import feedback_payload, state_reply
-from netsoc.form import protocol
 from netsoc.server.tokens import TokenError, sign, verify
 from survey.errors import DraftNotFound, StoreError
 from survey.instrument import Instrument
@@ -54,8 +54,15 @@ class Participants:
         k for the feedback's workshop comparison.
     """
 
-    def __init__(self, instrument: Instrument, store: Callable[[], Any], secret: str, *,
-                 cohort: str | None = None, min_group_size: int | None = None) -> None:
+    def __init__(
+        self,
+        instrument: Instrument,
+        store: Callable[[], Any],
+        secret: str,
+        *,
+        cohort: str | None = None,
+        min_group_size: int | None = None,
+    ) -> None:
         self.instrument = instrument
         self.store = store
         self.secret = secret
@@ -71,8 +78,18 @@ class Participants:
         """Claims of a new visitor (a fresh respondent and browser id)."""
         from survey.store import new_respondent_id
 
-        return {"r": new_respondent_id(), "b": secrets.token_urlsafe(12), "c": cohort,
-                "a": ask, "l": lang, "p": 0, "s": 0, "st": "a", "d": False, "t": None}
+        return {
+            "r": new_respondent_id(),
+            "b": secrets.token_urlsafe(12),
+            "c": cohort,
+            "a": ask,
+            "l": lang,
+            "p": 0,
+            "s": 0,
+            "st": "a",
+            "d": False,
+            "t": None,
+        }
 
     def token(self, claims: Mapping[str, Any]) -> str:
         return sign(dict(claims), self.secret)
@@ -89,9 +106,14 @@ class Participants:
     def model(self, claims: Mapping[str, Any]) -> SurveyModel:
         """The participant's model as the token and the store say."""
         lang = claims["l"] if claims["l"] in self.instrument.languages else None
-        m = SurveyModel(self.instrument, self.store, cohort=claims.get("c"),
-                        ask_cohort=bool(claims.get("a")), respondent_id=claims["r"],
-                        language=lang)
+        m = SurveyModel(
+            self.instrument,
+            self.store,
+            cohort=claims.get("c"),
+            ask_cohort=bool(claims.get("a")),
+            respondent_id=claims["r"],
+            language=lang,
+        )
         m.browser = claims["b"]
         m.started_at = dt.datetime.fromisoformat(claims["t"]) if claims.get("t") else None
         state = _STATES.get(claims["st"], "active")
@@ -115,11 +137,17 @@ class Participants:
 
     def claims_of(self, m: SurveyModel, old: Mapping[str, Any], seq: int) -> dict[str, Any]:
         """The token claims after a message."""
-        return {**old, "r": m.respondent_id, "c": m.cohort, "l": m.language, "p": m.page,
-                "s": max(seq, int(old.get("s", 0))),
-                "st": {"active": "a", "declined": "d", "submitted": "s"}[m.state],
-                "d": bool(m.draft_saved or old.get("d")),
-                "t": m.started_at.isoformat() if m.started_at else None}
+        return {
+            **old,
+            "r": m.respondent_id,
+            "c": m.cohort,
+            "l": m.language,
+            "p": m.page,
+            "s": max(seq, int(old.get("s", 0))),
+            "st": {"active": "a", "declined": "d", "submitted": "s"}[m.state],
+            "d": bool(m.draft_saved or old.get("d")),
+            "t": m.started_at.isoformat() if m.started_at else None,
+        }
 
     # ---------------------------------------------------------- messages
     def collection_open(self, cohort: str | None) -> bool:
@@ -187,8 +215,11 @@ class Participants:
             data.pop("lang", None)
         seq = int(data.get("seq") or 0)
         if msg.type == "room":  # no state changes: the token stays as it is
-            return {**protocol.room_payload(m, self.store(), min_group_size=self.min_group_size),
-                    "token": msg.token, "last": int(claims.get("s", 0))}
+            return {
+                **protocol.room_payload(m, self.store(), min_group_size=self.min_group_size),
+                "token": msg.token,
+                "last": int(claims.get("s", 0)),
+            }
         if msg.type == "hello" or (seq and seq <= int(claims.get("s", 0))):
             # A reopened page, or a message already carried out (its reply was lost).
             reply = state_reply(m, seq=seq, full=True)
@@ -196,8 +227,9 @@ class Participants:
             reply = state_reply(m, seq=seq, full=True, state="taken")
         elif m.state == "submitted":
             reply = state_reply(m, seq=seq, full=True)
-        elif ((msg.type == "submit" or data.get("consent") or msg.type == "resume")
-              and not self.is_open(m.cohort)):
+        elif (msg.type == "submit" or data.get("consent") or msg.type == "resume") and not self.is_open(
+            m.cohort
+        ):
             reply = state_reply(m, seq=seq, full=True, state="closed")
         else:
             reply = protocol.handle(m, data, feedback=self.feedback)

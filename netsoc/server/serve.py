@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from netsoc.server.config import ServerConfig
 from netsoc.server.tokens import new_secret
@@ -29,6 +30,7 @@ CONFIG_ENV = "NETSOC_SURVEY_CONFIG_FILE"
 HEADER_TIMEOUT = 10.0
 
 
+_HttpTools: Any
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _HttpTools
 except ImportError:  # httptools is declared; without it uvicorn's h11 runs without the timer
@@ -36,7 +38,8 @@ except ImportError:  # httptools is declared; without it uvicorn's h11 runs with
 
 
 if _HttpTools is not None:
-    class HeaderTimedProtocol(_HttpTools):  # type: ignore[misc, valid-type]
+
+    class HeaderTimedProtocol(_HttpTools):
         """uvicorn's httptools protocol with a header timer (uvicorn has none).
 
         A socket that opens and sends nothing, or sends its headers a byte at a
@@ -61,7 +64,7 @@ if _HttpTools is not None:
             if not self.transport.is_closing():
                 self.transport.close()
 
-        def connection_made(self, transport):  # type: ignore[no-untyped-def]  # noqa: ANN001
+        def connection_made(self, transport):  # noqa: ANN001
             super().connection_made(transport)
             self._arm()
 
@@ -73,7 +76,7 @@ if _HttpTools is not None:
             self._disarm()
             super().on_headers_complete()
 
-        def connection_lost(self, exc):  # type: ignore[no-untyped-def]  # noqa: ANN001
+        def connection_lost(self, exc):  # noqa: ANN001
             self._disarm()
             super().connection_lost(exc)
 
@@ -87,19 +90,35 @@ def uvicorn_settings(config: ServerConfig) -> dict[str, object]:
     header (no version to fingerprint), no access log (one line per refusal
     comes from :mod:`netsoc.server.limits`).
     """
-    return dict(host=config.ip, port=config.port, loop="auto",
-                http=HeaderTimedProtocol if _HttpTools is not None else "auto",
-                lifespan="off",
-                log_level="warning", access_log=False, proxy_headers=False,
-                server_header=False, date_header=True, timeout_keep_alive=5,
-                limit_concurrency=max(64, 4 * config.max_sessions), backlog=2048,
-                h11_max_incomplete_event_size=16_384, timeout_graceful_shutdown=5)
+    return dict(
+        host=config.ip,
+        port=config.port,
+        loop="auto",
+        http=HeaderTimedProtocol if _HttpTools is not None else "auto",
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+        timeout_keep_alive=5,
+        limit_concurrency=max(64, 4 * config.max_sessions),
+        backlog=2048,
+        h11_max_incomplete_event_size=16_384,
+        timeout_graceful_shutdown=5,
+    )
 
 
 def join_url(config: ServerConfig) -> str:
     """The address participants open (with ``?cohort=`` and ``?token=`` when set)."""
-    params = [p for p in (f"cohort={config.cohort}" if config.cohort else "",
-                          f"token={config.token}" if config.token else "") if p]
+    params = [
+        p
+        for p in (
+            f"cohort={config.cohort}" if config.cohort else "",
+            f"token={config.token}" if config.token else "",
+        )
+        if p
+    ]
     return f"http://{config.ip}:{config.port}/" + ("?" + "&".join(params) if params else "")
 
 
@@ -122,9 +141,13 @@ def _write_private(config: ServerConfig) -> Path:
     return path
 
 
-def serve_survey(config: ServerConfig, *, workers: int = 1,
-                 echo: Callable[[str], None] = print,
-                 message: str = "netsoc survey is running at {url}  (Ctrl-C to stop)") -> int:
+def serve_survey(
+    config: ServerConfig,
+    *,
+    workers: int = 1,
+    echo: Callable[[str], None] = print,
+    message: str = "netsoc survey is running at {url}  (Ctrl-C to stop)",
+) -> int:
     """Serve the questionnaire in the foreground until Ctrl-C or SIGTERM.
 
     Parameters
@@ -159,8 +182,7 @@ def serve_survey(config: ServerConfig, *, workers: int = 1,
     os.environ[CONFIG_ENV] = str(path)
     try:
         echo(message.format(url=join_url(config)) + f"  [{workers} workers]")
-        uvicorn.run("netsoc.server.serve:app_from_file", factory=True, workers=workers,
-                    **settings)  # type: ignore[arg-type]
+        uvicorn.run("netsoc.server.serve:app_from_file", factory=True, workers=workers, **settings)  # type: ignore[arg-type]
     except KeyboardInterrupt:
         pass
     finally:

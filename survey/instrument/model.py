@@ -365,4 +365,3 @@ class Instrument(_Model):
         if variable in self.choice_fields:
             return dict(self.choice_fields[variable].options)
         return dict(self.response_scales[self.item(variable).response_scale].values)
-

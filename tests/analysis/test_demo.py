@@ -33,8 +33,14 @@ def test_same_seed_same_data_different_seed_different_data():
 
 def test_shape_and_dtypes(instrument):
     data = make_demo(n=30, seed=3)
-    assert list(data.columns[:6]) == ["respondent_id", "cohort", "instrument_id",
-                                      "instrument_version", "started_at", "submitted_at"]
+    assert list(data.columns[:6]) == [
+        "respondent_id",
+        "cohort",
+        "instrument_id",
+        "instrument_version",
+        "started_at",
+        "submitted_at",
+    ]
     assert all(data[q].dtype == "Int64" for q in instrument.question_ids)
     assert isinstance(data["role"].dtype, pd.CategoricalDtype)
     assert data["respondent_id"].str.fullmatch(r"[0-9A-HJKMNP-TV-Z]{10}").all()
@@ -52,7 +58,7 @@ def test_shipped_demo_set_equals_a_fresh_draw(tmp_path):
 
 def test_planted_effects_are_written_down():
     text = (ROOT / "data" / "demo" / "README.md").read_text(encoding="utf-8")
-    for (trait, field, level), shift in PLANTED_EFFECTS.items():
+    for trait, field, level in PLANTED_EFFECTS:
         assert f"| {trait} | {field} | {level} |" in text
 
 

@@ -18,8 +18,19 @@ from survey.store import open_store
 
 FIRST_PAINT_MS = 60_000
 
-__all__ = ["open_survey", "start_survey", "on_page", "shown_ids", "answer_page", "next_page",
-           "choose", "finish", "stored", "overflow", "run_to_comment"]
+__all__ = [
+    "open_survey",
+    "start_survey",
+    "on_page",
+    "shown_ids",
+    "answer_page",
+    "next_page",
+    "choose",
+    "finish",
+    "stored",
+    "overflow",
+    "run_to_comment",
+]
 
 
 def open_survey(page: Page, url: str) -> None:
@@ -42,8 +53,11 @@ def start_survey(page: Page, url: str) -> None:
 
 def shown_ids(page: Page) -> list[str]:
     """Ids of the questions on the shown page, in order."""
-    return [q for q in page.locator(".netsoc-body [data-qid]").evaluate_all(
-        "els => els.map(e => e.dataset.qid)") if q != "resume"]
+    return [
+        q
+        for q in page.locator(".netsoc-body [data-qid]").evaluate_all("els => els.map(e => e.dataset.qid)")
+        if q != "resume"
+    ]
 
 
 def choose(page: Page, inst: Instrument, qid: str, code: int) -> Any:
@@ -55,8 +69,9 @@ def choose(page: Page, inst: Instrument, qid: str, code: int) -> Any:
     return group
 
 
-def answer_page(page: Page, inst: Instrument, rng: np.random.Generator, *,
-                skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def answer_page(
+    page: Page, inst: Instrument, rng: np.random.Generator, *, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Answer every question shown (choice fields too); return what was chosen."""
     inst = inst.localized(page.locator(".netsoc-app").get_attribute("lang") or inst.language)
     chosen: dict[str, Any] = {}
@@ -81,8 +96,7 @@ def next_page(page: Page, k: int) -> None:
     on_page(page, k + 1)
 
 
-def run_to_comment(page: Page, inst: Instrument, rng: np.random.Generator,
-                   start: int = 1) -> dict[str, Any]:
+def run_to_comment(page: Page, inst: Instrument, rng: np.random.Generator, start: int = 1) -> dict[str, Any]:
     """Answer from page ``start`` to the comment page; return every answer."""
     answers: dict[str, Any] = {}
     k = start
@@ -111,7 +125,8 @@ def overflow(page: Page) -> list[str]:
     """Elements whose box runs past the viewport's right edge (empty when the page reflows)."""
     return page.evaluate("""() => {
       const w = document.documentElement.clientWidth, out = [];
-      if (document.documentElement.scrollWidth > w) out.push('document ' + document.documentElement.scrollWidth);
+      const sw = document.documentElement.scrollWidth;
+      if (sw > w) out.push('document ' + sw);
       for (const e of document.querySelectorAll('.netsoc-app *')) {
         const r = e.getBoundingClientRect();
         if (r.width && r.right > w + 0.5 && getComputedStyle(e).position !== 'absolute')
@@ -136,8 +151,7 @@ def phone(browser: Any, **kw: Any):  # noqa: ANN201
 
         (ROOT / "test-artifacts").mkdir(exist_ok=True)
         with contextlib.suppress(Exception):
-            page.screenshot(path=str(ROOT / "test-artifacts" / f"failed-{id(page)}.png"),
-                            full_page=True)
+            page.screenshot(path=str(ROOT / "test-artifacts" / f"failed-{id(page)}.png"), full_page=True)
         raise
     finally:
         ctx.close()

@@ -39,12 +39,23 @@ class Participant:
 
 
 async def _shown_ids(page) -> list[str]:  # noqa: ANN001
-    return [q for q in await page.locator(".netsoc-body [data-qid]").evaluate_all(
-        "els => els.map(e => e.dataset.qid)") if q != "resume"]
+    return [
+        q
+        for q in await page.locator(".netsoc-body [data-qid]").evaluate_all(
+            "els => els.map(e => e.dataset.qid)"
+        )
+        if q != "resume"
+    ]
 
 
-async def _participant(browser, url: str, inst: Instrument, p: Participant, seed: int,  # noqa: ANN001
-                       timeout_ms: int) -> None:
+async def _participant(
+    browser,
+    url: str,
+    inst: Instrument,
+    p: Participant,
+    seed: int,  # noqa: ANN001
+    timeout_ms: int,
+) -> None:
     rng = np.random.default_rng(seed)
     context = await browser.new_context(viewport=PHONE)
     blocked: list[str] = []
@@ -74,8 +85,11 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
                 elif qid in inst.question_ids:
                     labels = inst.value_labels(qid)
                     code = int(rng.choice(list(labels)))
-                    await page.locator(f".netsoc-item-{qid}").get_by_role(
-                        "radio", name=labels[code], exact=True).check()
+                    await (
+                        page.locator(f".netsoc-item-{qid}")
+                        .get_by_role("radio", name=labels[code], exact=True)
+                        .check()
+                    )
                     p.clicked[qid] = code
             if await page.locator(".netsoc-submit").count():
                 break
@@ -91,8 +105,10 @@ async def _participant(browser, url: str, inst: Instrument, p: Participant, seed
         if blocked:
             raise RuntimeError(f"the page tried to leave the machine: {blocked[:3]}")
     except Exception as exc:  # reported to the caller, which fails the test
-        p.error = (f"{type(exc).__name__}: {str(exc)[:500]}\n"
-                   f"page shows: {await _visible_state(page)}\nbrowser events: {events[-20:]}")
+        p.error = (
+            f"{type(exc).__name__}: {str(exc)[:500]}\n"
+            f"page shows: {await _visible_state(page)}\nbrowser events: {events[-20:]}"
+        )
     finally:
         await context.close()
 
@@ -105,8 +121,9 @@ def _watch(page) -> list[str]:  # noqa: ANN001
     def note(text: str) -> None:
         events.append(f"{time.perf_counter() - start:.1f}s {text[:300]}")
 
-    page.on("console", lambda m: note(f"console.{m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: note(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: note(f"pageerror: {e}"))
     page.on("requestfailed", lambda r: note(f"request failed: {r.url}"))
     return events
@@ -133,19 +150,22 @@ async def _local_only(route, blocked: list[str]) -> None:  # noqa: ANN001
         await route.abort()
 
 
-async def _run(url: str, inst: Instrument, n: int, seed: int, timeout_ms: int,
-               deadline_s: float) -> list[Participant]:
+async def _run(
+    url: str, inst: Instrument, n: int, seed: int, timeout_ms: int, deadline_s: float
+) -> list[Participant]:
     from playwright.async_api import async_playwright
 
     people = [Participant(i) for i in range(n)]
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                           args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            await asyncio.wait_for(asyncio.gather(*[
-                _participant(browser, url, inst, p, seed + p.index, timeout_ms) for p in people]),
-                timeout=deadline_s)
-        except asyncio.TimeoutError:
+            await asyncio.wait_for(
+                asyncio.gather(
+                    *[_participant(browser, url, inst, p, seed + p.index, timeout_ms) for p in people]
+                ),
+                timeout=deadline_s,
+            )
+        except TimeoutError:
             for p in people:
                 p.error = p.error or f"the whole run passed its {deadline_s:.0f} s limit"
         finally:
@@ -153,8 +173,15 @@ async def _run(url: str, inst: Instrument, n: int, seed: int, timeout_ms: int,
     return people
 
 
-def run_load(url: str, inst: Instrument, n: int, *, seed: int = 2026,
-             timeout_ms: int = 120_000, deadline_s: float = 300.0) -> list[Participant]:
+def run_load(
+    url: str,
+    inst: Instrument,
+    n: int,
+    *,
+    seed: int = 2026,
+    timeout_ms: int = 120_000,
+    deadline_s: float = 300.0,
+) -> list[Participant]:
     """Let ``n`` participants take the survey at ``url`` at the same time.
 
     Parameters
@@ -178,8 +205,9 @@ def run_load(url: str, inst: Instrument, n: int, *, seed: int = 2026,
     # in a thread of its own: a session-wide sync Playwright keeps an event
     # loop running in the main thread
     out: list[list[Participant]] = []
-    worker = threading.Thread(target=lambda: out.append(
-        asyncio.run(_run(url, inst, n, seed, timeout_ms, deadline_s))))
+    worker = threading.Thread(
+        target=lambda: out.append(asyncio.run(_run(url, inst, n, seed, timeout_ms, deadline_s)))
+    )
     worker.start()
     worker.join()
     if not out:

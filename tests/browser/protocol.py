@@ -53,9 +53,9 @@ class Outcome:
     respondent_id: str | None = None
     comment: str = ""
     errors: list[str] = field(default_factory=list)
-    open_s: float = float("nan")       # page request until the page and its files are loaded
-    page_s: list[float] = field(default_factory=list)   # each Next until the next page
-    feedback_s: float = float("nan")   # Submit until the feedback
+    open_s: float = float("nan")  # page request until the page and its files are loaded
+    page_s: list[float] = field(default_factory=list)  # each Next until the next page
+    feedback_s: float = float("nan")  # Submit until the feedback
     requests: int = 0
     bytes: int = 0
     retries: int = 0
@@ -93,9 +93,19 @@ class HttpParticipant:
         found in it are not fetched again; fetched ones are added.
     """
 
-    def __init__(self, client: Any, url: str, *, seed: int, forwarded_for: str | None = None,
-                 think: float = 0.0, lang: str | None = None, max_retries: int = 30,
-                 comment: str | None = None, cache: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        url: str,
+        *,
+        seed: int,
+        forwarded_for: str | None = None,
+        think: float = 0.0,
+        lang: str | None = None,
+        max_retries: int = 30,
+        comment: str | None = None,
+        cache: dict[str, Any] | None = None,
+    ) -> None:
         self.client, self.url, self.seed = client, url, seed
         self.rng = np.random.default_rng(seed)
         self.headers = {"Accept-Encoding": "br, gzip"}
@@ -149,8 +159,7 @@ class HttpParticipant:
         body = {**msg, "seq": self.seq, "token": self.token, "lang": self.spec.get("lang")}
         for attempt in range(self.max_retries + 1):
             try:
-                r = await self.client.post(urljoin(self.url, "api/message"), json=body,
-                                           headers=self.headers)
+                r = await self.client.post(urljoin(self.url, "api/message"), json=body, headers=self.headers)
             except httpx.TransportError:
                 # a kept-alive connection closed under the request: send again, as page.js does
                 if attempt == self.max_retries:
@@ -191,8 +200,12 @@ class HttpParticipant:
         kind, ids = self.pages[k]
         answers = self._answers(kind, ids)
         self.out.answers.update(answers)
-        msg: dict[str, Any] = {"type": "submit" if submit else "page", "page": k,
-                               "answers": answers, "go": go}
+        msg: dict[str, Any] = {
+            "type": "submit" if submit else "page",
+            "page": k,
+            "answers": answers,
+            "go": go,
+        }
         if k == 1:
             msg["consent"] = True
         return await self.send(msg)
@@ -216,8 +229,9 @@ class HttpParticipant:
                 before = reply["page"]
                 reply = await self.page()
                 if reply["page"] != before + 1:
-                    raise AssertionError(f"Next on page {before} gave page {reply['page']}: "
-                                         f"{reply['errors']}")
+                    raise AssertionError(
+                        f"Next on page {before} gave page {reply['page']}: {reply['errors']}"
+                    )
                 self.out.page_s.append(time.perf_counter() - t)
             await asyncio.sleep(self.think)
             t = time.perf_counter()

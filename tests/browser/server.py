@@ -26,8 +26,14 @@ from netsoc.server import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
@@ -58,31 +64,48 @@ def isolated_env(workdir: Path, db: Path | str, extra: Mapping[str, str] | None 
     for d in ("", ".jupyter", ".local/share/jupyter/runtime", ".ipython"):
         (home / d).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
-               JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
-               JUPYTER_RUNTIME_DIR=str(home / ".local/share/jupyter/runtime"),
-               IPYTHONDIR=str(home / ".ipython"), MPLBACKEND="agg",
-               NETSOC_DB=str(db), PYTHONUNBUFFERED="1")
+    env.update(
+        HOME=str(home),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
+        JUPYTER_RUNTIME_DIR=str(home / ".local/share/jupyter/runtime"),
+        IPYTHONDIR=str(home / ".ipython"),
+        MPLBACKEND="agg",
+        NETSOC_DB=str(db),
+        PYTHONUNBUFFERED="1",
+    )
     env.pop("NETSOC_COHORT", None)
     env.update(extra or {})
     return env
 
 
 @contextmanager
-def run_server(kind: str, workdir: Path, *, db: Path | str | None = None,
-               args: Sequence[str] = (), env: Mapping[str, str] | None = None,
-               port: int | None = None, timeout: float = 120.0) -> Iterator[Server]:
+def run_server(
+    kind: str,
+    workdir: Path,
+    *,
+    db: Path | str | None = None,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    timeout: float = 120.0,
+) -> Iterator[Server]:
     """Run ``netsoc <kind> --port P --db DB <args>`` on 127.0.0.1 until the block ends."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = db or workdir / "netsoc.sqlite"
     port = port or free_port()
     log = workdir / f"{kind}-{port}.log"
     create = ["--create"] if kind == "survey" else []
-    cmd = [sys.executable, "-m", "netsoc", kind, "--port", str(port), "--db", str(db), *create,
-           *args]
+    cmd = [sys.executable, "-m", "netsoc", kind, "--port", str(port), "--db", str(db), *create, *args]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=isolated_env(workdir, db, env), stdout=out,
-                                stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env=isolated_env(workdir, db, env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+        )
     try:
         waited = wait_for_port(port, timeout=timeout, process=proc)
         yield Server(f"http://127.0.0.1:{port}/", port, db, log, proc, waited)
@@ -128,11 +151,15 @@ def run_nginx(ports: Sequence[int], workdir: Path) -> Iterator[str]:
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     conf = workdir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=workdir, port=port, servers=" ".join(
-        f"server 127.0.0.1:{p};" for p in ports)))
-    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    conf.write_text(
+        NGINX_CONF.format(tmp=workdir, port=port, servers=" ".join(f"server 127.0.0.1:{p};" for p in ports))
+    )
+    proc = subprocess.Popen(
+        [exe, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         wait_for_port(port, process=proc, timeout=20)
         yield f"http://127.0.0.1:{port}/"
@@ -176,5 +203,4 @@ def block_outside(context, blocked: list[str] | None = None) -> list[str]:  # no
 
 def launch_chromium(playwright):  # noqa: ANN001, ANN201
     """Debian's chromium, headless, driven by Playwright (no browser download)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                      args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

@@ -19,8 +19,19 @@ import numpy as np
 import pytest
 
 from survey.instrument import load_instrument
-from tests.browser.form import (answer_page, finish, next_page, on_page, open_survey, overflow,
-                                phone, run_to_comment, shown_ids, start_survey, stored)
+from tests.browser.form import (
+    answer_page,
+    finish,
+    next_page,
+    on_page,
+    open_survey,
+    overflow,
+    phone,
+    run_to_comment,
+    shown_ids,
+    start_survey,
+    stored,
+)
 from tests.browser.server import run_server
 
 pytestmark = pytest.mark.browser
@@ -42,10 +53,12 @@ def axe_violations(page):
     """WCAG 2.0/2.1 A and AA violations on the page as (rule, impact, targets) tuples."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG},
-                                       "resultTypes": ["violations"]})
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
-            for v in results.response["violations"]]
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
+    )
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5]) for v in results.response["violations"]
+    ]
 
 
 def test_axe_finds_nothing_on_any_page(chromium_browser, server, inst):
@@ -178,8 +191,7 @@ def test_keyboard_only_participant_completes_the_survey(chromium_browser, server
         k = 2
         while True:
             on_page(page, k)
-            page.wait_for_function(
-                "() => document.activeElement.classList.contains('netsoc-page-heading')")
+            page.wait_for_function("() => document.activeElement.classList.contains('netsoc-page-heading')")
             ids = shown_ids(page)
             if ids == [inst.comment.id]:
                 break
@@ -222,6 +234,5 @@ def test_going_back_shows_each_choice_checked(chromium_browser, server, inst):
         on_page(page, 2)
         for qid, code in chosen.items():
             group = page.get_by_role("group", name=inst.item(qid).text)
-            assert group.get_by_role("radio", name=inst.value_labels(qid)[code],
-                                     exact=True).is_checked()
+            assert group.get_by_role("radio", name=inst.value_labels(qid)[code], exact=True).is_checked()
         run_to_comment(page, inst, rng, start=2)

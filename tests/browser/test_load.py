@@ -27,15 +27,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 N = 30
 
 
-@pytest.mark.fault("live survey: 30 participants at once",
-                   expect="every response stored exactly once, equal to the clicks")
+@pytest.mark.fault(
+    "live survey: 30 participants at once", expect="every response stored exactly once, equal to the clicks"
+)
 def test_thirty_participants_at_once(served, artifacts):
     require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     inst = load_instrument()
     server = served("survey")
     assert server.url.startswith("http://127.0.0.1:")
-    people = run_load(server.url + "?cohort=LOAD", inst, N, seed=7000,
-                      timeout_ms=180_000, deadline_s=900)
+    people = run_load(server.url + "?cohort=LOAD", inst, N, seed=7000, timeout_ms=180_000, deadline_s=900)
     errors = {p.index: p.error for p in people if p.error}
     for index, error in errors.items():  # in full: pytest shortens the assertion message
         print(f"participant {index}: {error}")
@@ -56,10 +56,14 @@ def test_thirty_participants_at_once(served, artifacts):
             assert row[qid] == value, (p.index, qid, row[qid], value)
 
     times = page_times(people)
-    record = {"participants": N, "pages_timed": int(times.size),
-              "median_page_s": float(np.median(times)), "p90_page_s": float(np.quantile(times, 0.9)),
-              "max_page_s": float(times.max()),
-              "median_open_s": float(np.median([p.open_seconds for p in people])),
-              "median_submit_s": float(np.median([p.submit_seconds for p in people]))}
+    record = {
+        "participants": N,
+        "pages_timed": int(times.size),
+        "median_page_s": float(np.median(times)),
+        "p90_page_s": float(np.quantile(times, 0.9)),
+        "max_page_s": float(times.max()),
+        "median_open_s": float(np.median([p.open_seconds for p in people])),
+        "median_submit_s": float(np.median([p.submit_seconds for p in people])),
+    }
     (artifacts / "load.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     print("load test:", json.dumps(record))

@@ -14,8 +14,19 @@ from playwright.sync_api import expect
 
 from survey.instrument import load_instrument
 from survey.store import open_store
-from tests.browser.form import (answer_page, choose, finish, next_page, on_page, open_survey,
-                                phone, run_to_comment, shown_ids, start_survey, stored)
+from tests.browser.form import (
+    answer_page,
+    choose,
+    finish,
+    next_page,
+    on_page,
+    open_survey,
+    phone,
+    run_to_comment,
+    shown_ids,
+    start_survey,
+    stored,
+)
 from tests.browser.server import run_server
 
 pytestmark = pytest.mark.browser
@@ -60,7 +71,8 @@ def test_full_survey_stores_exactly_what_was_clicked(chromium_browser, server, i
 
 
 def test_missing_answer_is_tied_to_its_statement_and_the_heading_takes_the_focus(
-        chromium_browser, server, inst):
+    chromium_browser, server, inst
+):
     rng = np.random.default_rng(12)
     with phone(chromium_browser) as page:
         start_survey(page, server.url + "?cohort=MISS")
@@ -102,7 +114,9 @@ def test_german_from_the_address_and_french_from_the_browser(chromium_browser, s
         expect(error).to_have_text(de.ui["required"])
         expect(page.locator(".netsoc-next")).to_have_text(de.ui["next"])
     fr = inst.localized("fr")
-    with phone(chromium_browser, locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"}) as page:
+    with phone(
+        chromium_browser, locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+    ) as page:
         open_survey(page, server.url + "?cohort=LANG")
         expect(page.locator(".netsoc-consent")).to_have_text(fr.consent.agree_label)
 
@@ -118,14 +132,12 @@ def test_language_switcher_on_the_consent_page(chromium_browser, server, inst):
         on_page(page, 1)
         assert page.evaluate("document.documentElement.lang") == "de"
         next_page(page, 1)
-        expect(page.locator("legend").first).to_contain_text(
-            de.item(shown_ids(page)[0]).text)
+        expect(page.locator("legend").first).to_contain_text(de.item(shown_ids(page)[0]).text)
     row = stored(server.db, inst, cohort="SWITCH")
     assert list(row["language"]) == ["de"]
 
 
-def test_a_reload_mid_page_continues_on_the_same_page_with_every_answer(
-        chromium_browser, server, inst):
+def test_a_reload_mid_page_continues_on_the_same_page_with_every_answer(chromium_browser, server, inst):
     rng = np.random.default_rng(13)
     with phone(chromium_browser) as page:
         start_survey(page, server.url + "?cohort=RELOAD")
@@ -183,8 +195,7 @@ def test_one_submission_per_browser_and_reopening_shows_the_result(chromium_brow
     assert len(stored(server.db, inst, cohort="ONCE")) == 1
 
 
-def test_resume_on_another_device_then_the_first_device_is_told_the_truth(
-        chromium_browser, server, inst):
+def test_resume_on_another_device_then_the_first_device_is_told_the_truth(chromium_browser, server, inst):
     rng = np.random.default_rng(16)
     with phone(chromium_browser, accept_downloads=True) as first, phone(chromium_browser) as second:
         start_survey(first, server.url + "?cohort=MOVE")
@@ -241,8 +252,10 @@ def test_a_closed_survey_says_so_and_stores_nothing(chromium_browser, server, in
 
 def test_the_servers_workshop_code_wins_over_the_address(chromium_browser, inst, tmp_path):
     rng = np.random.default_rng(17)
-    with run_server("survey", tmp_path / "w", args=["--cohort", "SERVER"]) as s, \
-            phone(chromium_browser) as page:
+    with (
+        run_server("survey", tmp_path / "w", args=["--cohort", "SERVER"]) as s,
+        phone(chromium_browser) as page,
+    ):
         open_survey(page, s.url + "?cohort=OTHER")
         expect(page.locator(".netsoc-note")).to_contain_text("SERVER")
         page.locator(".netsoc-consent").click()

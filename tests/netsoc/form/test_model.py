@@ -10,18 +10,18 @@ import sys
 import pandas as pd
 import pytest
 
-from survey.errors import StoreError
 from netsoc.form.model import (
     REQUIRED_MESSAGE,
+    RESUME_ATTEMPTS,
+    RESUME_LOCK_SECONDS,
     STORE_DOWN_MESSAGE,
     SurveyModel,
     build_pages,
-    RESUME_ATTEMPTS,
-    RESUME_LOCK_SECONDS,
     order_pages,
     seed_for,
 )
 from netsoc.session import CohortChoice, choose_cohort
+from survey.errors import StoreError
 from survey.store import open_store
 
 
@@ -59,8 +59,7 @@ def fill_all(model, rng):
 def test_model_does_not_import_ipywidgets():
     import subprocess
 
-    code = ("import sys, netsoc.form.model, netsoc.form; "
-            "sys.exit(1 if 'ipywidgets' in sys.modules else 0)")
+    code = "import sys, netsoc.form.model, netsoc.form; sys.exit(1 if 'ipywidgets' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOK = ROOT / "notebooks" / "01_take_survey.ipynb"
 
@@ -34,8 +33,9 @@ def test_notebook_executes_and_shows_the_form(tmp_path, monkeypatch):
     monkeypatch.delenv("QUERY_STRING", raising=False)
     monkeypatch.delenv("NETSOC_COHORT", raising=False)
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
-                        cwd=str(NOTEBOOK.parent))
+    pm.execute_notebook(
+        str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent)
+    )
     nb = json.loads(out.read_text())
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert not [o for o in outputs if o.get("output_type") == "error"]

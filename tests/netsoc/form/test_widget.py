@@ -7,7 +7,6 @@ The widget's messages are the ones the front-end module sends
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,7 @@ from survey.store import open_store
 
 @pytest.fixture
 def form(tmp_path, instrument):
-    f = survey_app(str(tmp_path / "nb.sqlite"), query="", instrument=instrument,
-                   environ={})
+    f = survey_app(str(tmp_path / "nb.sqlite"), query="", instrument=instrument, environ={})
     replies = []
     f.send = replies.append  # what the front end would receive
     f.replies = replies
@@ -41,8 +39,18 @@ def test_the_widget_is_the_form_module_with_the_instrument_description(form, ins
 def test_a_whole_questionnaire_through_messages_is_stored_once(form, instrument, tmp_path):
     rng = np.random.default_rng(5)
     pages = form.state["pages"]
-    reply = say(form, {"type": "page", "seq": 1, "page": 1, "consent": True, "go": "next",
-                       "answers": {"role": "research"}, "cohort": "NB-7"})
+    reply = say(
+        form,
+        {
+            "type": "page",
+            "seq": 1,
+            "page": 1,
+            "consent": True,
+            "go": "next",
+            "answers": {"role": "research"},
+            "cohort": "NB-7",
+        },
+    )
     assert reply["page"] == 2 and reply["errors"] == {}
     seq = 2
     while reply["page"] < len(pages) - 1:
@@ -50,8 +58,9 @@ def test_a_whole_questionnaire_through_messages_is_stored_once(form, instrument,
         answers = {q: int(rng.integers(1, 6)) for q in pages[k][1]}
         reply = say(form, {"type": "page", "seq": seq, "page": k, "answers": answers, "go": "next"})
         seq += 1
-    reply = say(form, {"type": "submit", "seq": seq, "page": reply["page"],
-                       "answers": {"comment": "<b>hi</b>"}})
+    reply = say(
+        form, {"type": "submit", "seq": seq, "page": reply["page"], "answers": {"comment": "<b>hi</b>"}}
+    )
     assert reply["state"] == "submitted" and "<h2" in reply["feedback"]["html"]
     say(form, {"type": "submit", "seq": seq + 1, "page": reply["page"], "answers": {}})
     with open_store(tmp_path / "nb.sqlite", instrument=instrument) as store:

@@ -45,7 +45,7 @@ def test_budget_is_charged_on_arrival_and_refills():
     assert b.charge("a", 1) == "in_flight"  # two open already
     b.release("a")
     assert b.charge("a", 2) == "rate"  # 1 unit left
-    assert b.charge("b", 2) is None     # another client: its own budget
+    assert b.charge("b", 2) is None  # another client: its own budget
     now[0] = 5.0
     assert b.charge("a", 2) is None
     assert b.retry_after("a", 3) >= 1
@@ -106,16 +106,17 @@ def test_an_honest_participant_finishes_while_another_client_floods(store):
     async def go():
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+
             async def flood():
                 codes = []
                 for _ in range(300):
-                    r = await c.post("/api/message", content=b"{}",
-                                     headers={"X-Forwarded-For": "203.0.113.66"})
+                    r = await c.post(
+                        "/api/message", content=b"{}", headers={"X-Forwarded-For": "203.0.113.66"}
+                    )
                     codes.append(r.status_code)
                 return codes
 
-            honest = HttpParticipant(c, "http://t/?cohort=HONEST", seed=4,
-                                     forwarded_for="198.51.100.1")
+            honest = HttpParticipant(c, "http://t/?cohort=HONEST", seed=4, forwarded_for="198.51.100.1")
             codes, out = await asyncio.gather(flood(), honest.run())
             return codes, out
 
@@ -132,17 +133,28 @@ def test_two_thousand_valid_messages_leave_no_growing_state(store):
     people = app.app.state.participants
     claims = people.new_claims("en", "MEM", False)
     token = people.token(claims)
-    reply = people.handle(parse_message(json.dumps({
-        "type": "page", "token": token, "seq": 1, "page": 1, "consent": True,
-        "go": "next"}).encode()))
+    reply = people.handle(
+        parse_message(
+            json.dumps(
+                {"type": "page", "token": token, "seq": 1, "page": 1, "consent": True, "go": "next"}
+            ).encode()
+        )
+    )
     token, page = reply["token"], reply["page"]
     langs = store.instrument.languages
 
     def burst(n, start):
         nonlocal token
         for k in range(n):
-            msg = {"type": "page", "token": token, "seq": start + k, "page": page,
-                   "go": "stay", "lang": langs[k % len(langs)], "answers": {}}
+            msg = {
+                "type": "page",
+                "token": token,
+                "seq": start + k,
+                "page": page,
+                "go": "stay",
+                "lang": langs[k % len(langs)],
+                "answers": {},
+            }
             token = people.handle(parse_message(json.dumps(msg).encode()))["token"]
 
     burst(200, 2)  # warm caches

@@ -3,7 +3,6 @@ and the participants' server serves the questionnaire and nothing else."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -56,17 +55,17 @@ def test_bad_ports(port):
         ServerConfig(port=port).check()
 
 
-@pytest.mark.parametrize(("field", "value", "match"), [
-    ("max_sessions", 0, "max_sessions: expected a whole number of at least 1"),
-    ("session_timeout", 0, "session_timeout: expected 1 to 3600 seconds"),
-    ("kind", "lab", "kind: expected one of survey, dashboard")])
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("max_sessions", 0, "max_sessions: expected a whole number of at least 1"),
+        ("session_timeout", 0, "session_timeout: expected 1 to 3600 seconds"),
+        ("kind", "lab", "kind: expected one of survey, dashboard"),
+    ],
+)
 def test_bad_settings(field, value, match):
     with pytest.raises(NetsocError, match=match):
         ServerConfig(**{field: value}).check()
-
-
-
-
 
 
 def _listening(port: int) -> list[str]:
@@ -120,11 +119,21 @@ def netsoc_server(tmp_path):
         port = free_port()
         home = tmp_path / "home"
         home.mkdir(exist_ok=True)
-        env = dict(os.environ, HOME=str(home), NETSOC_DB=str(tmp_path / "s.sqlite"),
-                   JUPYTER_RUNTIME_DIR=str(home / "runtime"), MPLBACKEND="agg")
-        p = subprocess.Popen([sys.executable, "-m", "netsoc", *args, "--port", str(port)],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             start_new_session=True, cwd=tmp_path)
+        env = dict(
+            os.environ,
+            HOME=str(home),
+            NETSOC_DB=str(tmp_path / "s.sqlite"),
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            MPLBACKEND="agg",
+        )
+        p = subprocess.Popen(
+            [sys.executable, "-m", "netsoc", *args, "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=tmp_path,
+        )
         procs.append(p)
         wait_for_port(port, timeout=60, process=p)
         return port
@@ -142,22 +151,40 @@ def netsoc_server(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.fault("server: participants' link used to reach other pages",
-                   expect="403/404: only the questionnaire is served")
+@pytest.mark.fault(
+    "server: participants' link used to reach other pages", expect="403/404: only the questionnaire is served"
+)
 def test_survey_listens_on_loopback_only_and_serves_nothing_else(netsoc_server):
     port = netsoc_server("survey", "--cohort", "W1")
     addrs = _listening(port)
     assert addrs and set(addrs) == {"0100007F"}, addrs  # 127.0.0.1 only
     base = f"http://127.0.0.1:{port}/"
-    for path in ["voila/render/03_workshop_dashboard.ipynb", "voila/render/02_analysis.ipynb",
-                 "voila/tree", "voila/tree/notebooks", "tree", "voila/files/03_workshop_dashboard.ipynb",
-                 "files/03_workshop_dashboard.ipynb", "03_workshop_dashboard.ipynb",
-                 "voila/files/01_take_survey.ipynb", "api/contents", "api/kernels", "api/sessions",
-                 "lab", "notebooks/03_workshop_dashboard.ipynb",
-                 "voila/static/..%2F..%2Fpyproject.toml", "?notebook=03_workshop_dashboard.ipynb",
-                 "resourcez", "resourcez?verbose", "_solara/api/evict/x", "jupyter/api/kernels/x",
-                 "_solara/cdn/left-pad@1.0.0/index.js", "static/..%2F..%2Fpyproject.toml",
-                 "dashboard", "analysis"]:
+    for path in [
+        "voila/render/03_workshop_dashboard.ipynb",
+        "voila/render/02_analysis.ipynb",
+        "voila/tree",
+        "voila/tree/notebooks",
+        "tree",
+        "voila/files/03_workshop_dashboard.ipynb",
+        "files/03_workshop_dashboard.ipynb",
+        "03_workshop_dashboard.ipynb",
+        "voila/files/01_take_survey.ipynb",
+        "api/contents",
+        "api/kernels",
+        "api/sessions",
+        "lab",
+        "notebooks/03_workshop_dashboard.ipynb",
+        "voila/static/..%2F..%2Fpyproject.toml",
+        "?notebook=03_workshop_dashboard.ipynb",
+        "resourcez",
+        "resourcez?verbose",
+        "_solara/api/evict/x",
+        "jupyter/api/kernels/x",
+        "_solara/cdn/left-pad@1.0.0/index.js",
+        "static/..%2F..%2Fpyproject.toml",
+        "dashboard",
+        "analysis",
+    ]:
         status = _get_followed(base + path)
         if path.startswith("?"):  # the query is ignored: still the questionnaire
             assert status == 200
@@ -169,11 +196,9 @@ def test_survey_listens_on_loopback_only_and_serves_nothing_else(netsoc_server):
 @pytest.mark.fault("server: visitor without the token", expect="no page, no file, no message")
 def test_public_survey_requires_the_token_everywhere(netsoc_server):
     # --public with a token, bound to loopback so nothing leaves the machine
-    port = netsoc_server("survey", "--public", "--ip", "127.0.0.1",
-                         "--token", "only-the-room-knows-1")
+    port = netsoc_server("survey", "--public", "--ip", "127.0.0.1", "--token", "only-the-room-knows-1")
     base = f"http://127.0.0.1:{port}/"
-    for url in (base, base + "?token=a-guess", base + "static/form.js",
-                base + "_netsoc/health"):
+    for url in (base, base + "?token=a-guess", base + "static/form.js", base + "_netsoc/health"):
         assert _get(url)[0] in (403, 404), url
     with _OPENER.open(base + "?token=only-the-room-knows-1", timeout=60) as r:
         assert r.status == 200
@@ -192,16 +217,27 @@ def test_public_survey_requires_the_token_everywhere(netsoc_server):
 @pytest.mark.fault("server: secrets on a command line", expect="workers read a 0600 file")
 def test_survey_workers_share_one_port_and_no_secret_is_on_a_command_line(netsoc_server, tmp_path):
     secret_db = f"sqlite:///{tmp_path / 'secret-name.sqlite'}"
-    port = netsoc_server("survey", "--workers", "2", "--cohort", "W2", "--db", secret_db,
-                         "--create", "--public", "--ip", "127.0.0.1",
-                         "--token", "tok-only-in-the-file-123")
+    port = netsoc_server(
+        "survey",
+        "--workers",
+        "2",
+        "--cohort",
+        "W2",
+        "--db",
+        secret_db,
+        "--create",
+        "--public",
+        "--ip",
+        "127.0.0.1",
+        "--token",
+        "tok-only-in-the-file-123",
+    )
     leader = next(p for p in netsoc_server.procs if p.poll() is None)
     import psutil
 
     tree = [psutil.Process(leader.pid), *psutil.Process(leader.pid).children(recursive=True)]
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and sum(
-            "multiprocessing" in " ".join(p.cmdline()) for p in tree) < 2:
+    while time.monotonic() < deadline and sum("multiprocessing" in " ".join(p.cmdline()) for p in tree) < 2:
         time.sleep(0.5)
         tree = [psutil.Process(leader.pid), *psutil.Process(leader.pid).children(recursive=True)]
     workers = [p for p in tree if "multiprocessing" in " ".join(p.cmdline())]

@@ -62,7 +62,9 @@ def test_the_page_names_fingerprinted_immutable_precompressed_files(store):
             page = await c.get("/", headers={"Accept-Language": "de-CH, en;q=0.5"})
             assert page.headers["cache-control"] == "no-store"
             csp = page.headers["content-security-policy"]
-            assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+            assert (
+                "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+            )
             assert "<script>" not in page.text and "server" not in page.headers
             assert boot_data(page.text)["lang"] == "de"
             files = page_files(page.text)
@@ -126,10 +128,17 @@ def test_a_repeated_message_is_harmless(store):
             p.pages, p.state = first["pages"], {**first, "page": 1}
             await p.page()
             old_token, old_seq = p.token, p.seq
-            body = {"type": "page", "page": 2, "go": "next", "lang": "en", "token": old_token,
-                    "seq": old_seq + 1, "answers": p._answers("items", p.pages[2][1])}
+            body = {
+                "type": "page",
+                "page": 2,
+                "go": "next",
+                "lang": "en",
+                "token": old_token,
+                "seq": old_seq + 1,
+                "answers": p._answers("items", p.pages[2][1]),
+            }
             r1 = (await c.post("/api/message", json=body)).json()
-            r2 = (await c.post("/api/message", json=body)).json()   # the reply was "lost"
+            r2 = (await c.post("/api/message", json=body)).json()  # the reply was "lost"
             assert r1["page"] == r2["page"] == 3
             # a message older than the token's is answered with the state, not carried out
             stale = {**body, "token": r1["token"], "seq": old_seq}
@@ -151,11 +160,13 @@ def test_the_guard_refuses_forged_tokens_bad_schemas_and_big_bodies(store):
             forged = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + mac
             r = await c.post("/api/message", json={"type": "hello", "token": forged})
             assert r.status_code == 403 and r.json() == {"type": "refused", "reason": "token"}
-            for bad in ({"type": "page", "token": token, "page": "x"},
-                        {"type": "nope", "token": token},
-                        {"type": "page", "token": token, "page": 1, "answers": {"a b": 1}},
-                        {"type": "page", "token": token, "page": 1, "answers": {"x": True}},
-                        {"type": "hello", "token": token, "extra": 1}):
+            for bad in (
+                {"type": "page", "token": token, "page": "x"},
+                {"type": "nope", "token": token},
+                {"type": "page", "token": token, "page": 1, "answers": {"a b": 1}},
+                {"type": "page", "token": token, "page": 1, "answers": {"x": True}},
+                {"type": "hello", "token": token, "extra": 1},
+            ):
                 r = await c.post("/api/message", json=bad)
                 assert r.status_code == 422, bad
                 assert "Traceback" not in r.text
@@ -197,15 +208,17 @@ def test_budgets_are_per_client_and_trust_only_the_configured_proxy(store):
 
     async def go():
         async with client_for(app) as c:
-            statuses = [(await c.get("/", headers={"X-Forwarded-For": "10.0.0.1"})).status_code
-                        for _ in range(14)]
+            statuses = [
+                (await c.get("/", headers={"X-Forwarded-For": "10.0.0.1"})).status_code for _ in range(14)
+            ]
             assert statuses[:10] == [200] * 10 and statuses[-1] == 429
             # another client behind the same proxy has its own budget
             assert (await c.get("/", headers={"X-Forwarded-For": "10.0.0.2"})).status_code == 200
         async with client_for(app, peer="10.9.9.9") as c:
             # not a trusted proxy: its X-Forwarded-For is ignored, the budget is its own
-            codes = [(await c.get("/", headers={"X-Forwarded-For": f"10.0.0.{k}"})).status_code
-                     for k in range(14)]
+            codes = [
+                (await c.get("/", headers={"X-Forwarded-For": f"10.0.0.{k}"})).status_code for k in range(14)
+            ]
             assert codes[-1] == 429
 
     run(go())
@@ -221,8 +234,7 @@ def test_your_workshop_is_sent_once_enough_people_have_answered(store):
             assert out.ok and first.state["feedback"]["room"] is True
             assert "<script" not in first.state["feedback"]["result_html"]
             alone = await first.send({"type": "room"})
-            assert alone == {"type": "room", "section": None, "token": first.token,
-                             "last": alone["last"]}
+            assert alone == {"type": "room", "section": None, "token": first.token, "last": alone["last"]}
             assert (await HttpParticipant(c, "http://test/", seed=42).run()).ok
             later = await first.send({"type": "room"})
             assert later["section"]["n"] == 2 and later["section"]["summary"]
