@@ -1,26 +1,13 @@
 """The questionnaire's logic, without any widgets.
 
 :class:`SurveyModel` is a small state machine over the pages that
-:func:`build_pages` derives from the instrument:
-
-``welcome``
-    The consent text; agreeing starts the survey, declining ends it politely
-    and nothing is stored.  A saved draft can be resumed here with its code.
-``fields``
-    The grouping questions (and the workshop code when the page address did
-    not give one).
-``items``
-    At most ``per_page`` questions a page.  Attention checks sit at fixed
-    positions in the sequence; with ``randomize`` the scored items of each
-    page are shuffled around them, from a seed that is stored with the
-    response.
-``comment``
-    The optional comment and the Submit step.
+:func:`netsoc.form.pages.build_pages` derives from the instrument (welcome,
+fields, item pages, comment).
 
 Navigation (:meth:`SurveyModel.next`, :meth:`~SurveyModel.back`), page
 validation (:meth:`~SurveyModel.page_problems`, which reuses
 :func:`survey.validate.validate_answers`), draft saving and resuming, and
-submission exactly once all live here and are unit-tested without a browser.
+submission exactly once (:mod:`netsoc.form.persistence`) are unit-tested without a browser.
 The hosts (:mod:`netsoc.form.widget` in JupyterLab, :mod:`netsoc.server` for
 phones) only carry messages (:mod:`netsoc.form.protocol`) to these methods.
 This module never imports ipywidgets.
@@ -29,15 +16,15 @@ This module never imports ipywidgets.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-import numpy as np
 from traitlets import Bool, Dict, Enum, HasTraits, Int, Unicode
 
-from survey.errors import AlreadySubmitted, DraftNotFound, ResponseValidationError, StoreError
+from netsoc.form import persistence
+from netsoc.form.pages import Page, build_pages, order_pages, seed_for
+from survey.errors import ResponseValidationError, StoreError
 from survey.instrument import ChoiceField, Instrument
 from survey.validate import validate_answers
 
@@ -48,133 +35,11 @@ __all__ = [
     "order_pages",
     "seed_for",
     "REQUIRED_MESSAGE",
-    "STORE_DOWN_MESSAGE",
 ]
 
 #: Shown under a required question that has no answer.
 REQUIRED_MESSAGE = "Please answer this question - it is required."
-#: Shown when the response store cannot be reached.
-STORE_DOWN_MESSAGE = (
-    "We could not reach the response store just now, so nothing was sent. "
-    "Your answers are still here - please wait a moment and try again, or ask "
-    "the facilitator."
-)
-#: Shown when this browser already submitted a response.
-ALREADY_SUBMITTED_MESSAGE = (
-    "A response from this browser has already been submitted, so this one was not "
-    "stored. Each person takes part once - thank you!"
-)
-#: Shown when the resume code's draft was submitted from another device.
-TAKEN_MESSAGE = (
-    "These answers were already submitted from another device, so nothing more was stored "
-    "here. You can keep a copy of the answers you gave on this device."
-)
-#: Failed resume attempts before the session has to wait.
-RESUME_ATTEMPTS = 5
-#: Seconds a session waits after too many failed resume attempts.
-RESUME_LOCK_SECONDS = 60.0
-FORM_NOTE = "netsoc form 2"
-
 StoreLike = Any  # survey.store.ResponseStore, or a callable returning one
-
-
-class Page(NamedTuple):
-    """One page of the questionnaire.
-
-    Attributes
-    ----------
-    kind : {"welcome", "fields", "items", "comment"}
-    ids : tuple of str
-        The answer ids shown on the page, in display order.
-    number : int
-        1-based position among the counted pages (0 for the welcome page).
-    """
-
-    kind: str
-    ids: tuple[str, ...]
-    number: int
-
-
-def _interleave(items: list[str], checks: list[str]) -> list[str]:
-    """Put attention checks at fixed, evenly spaced positions among the items."""
-    total = len(items) + len(checks)
-    seq = list(items)
-    for j, cid in enumerate(checks):
-        seq.insert(min(round((j + 1) * total / (len(checks) + 1)), len(seq)), cid)
-    return seq
-
-
-def build_pages(instrument: Instrument, *, per_page: int = 8) -> list[Page]:
-    """The pages of the questionnaire in their instrument order.
-
-    Parameters
-    ----------
-    instrument : Instrument
-    per_page : int, default 8
-        Most questions on one item page.
-
-    Returns
-    -------
-    list of Page
-        ``welcome``, ``fields`` (always present: it also holds the workshop
-        code), the item pages, and ``comment`` (the last page, with Submit).
-    """
-    if not isinstance(per_page, int) or per_page < 1:
-        raise ValueError(f"per_page: expected a whole number of at least 1, got {per_page!r}")
-    seq = _interleave(instrument.item_ids, instrument.attention_ids)
-    pages = [Page("welcome", (), 0), Page("fields", tuple(instrument.field_ids), 1)]
-    for start in range(0, len(seq), per_page):
-        pages.append(Page("items", tuple(seq[start : start + per_page]), len(pages)))
-    comment = (instrument.comment.id,) if instrument.comment is not None else ()
-    pages.append(Page("comment", comment, len(pages)))
-    return pages
-
-
-def order_pages(pages: list[Page], instrument: Instrument, seed: int | None) -> list[Page]:
-    """Shuffle the scored items within each item page; checks keep their slots.
-
-    Parameters
-    ----------
-    pages : list of Page
-        From :func:`build_pages`.
-    instrument : Instrument
-    seed : int or None
-        ``None`` keeps the instrument order.
-
-    Returns
-    -------
-    list of Page
-        The same pages; the same seed always gives the same order.
-    """
-    if seed is None:
-        return list(pages)
-    rng = np.random.default_rng(seed)
-    checks = set(instrument.attention_ids)
-    out = []
-    for page in pages:
-        if page.kind != "items":
-            out.append(page)
-            continue
-        ids = list(page.ids)
-        slots = [k for k, qid in enumerate(ids) if qid not in checks]
-        moved = [ids[k] for k in slots]
-        for k, j in zip(slots, rng.permutation(len(moved))):
-            ids[k] = moved[j]
-        out.append(page._replace(ids=tuple(ids)))
-    return out
-
-
-def seed_for(respondent_id: str) -> int:
-    """The item-order seed of a respondent: 31 bits of SHA-256 of the id.
-
-    Derived from the (random) id so that a resumed draft shows the same order;
-    it is also stored with the response.
-    """
-    return int.from_bytes(hashlib.sha256(respondent_id.encode()).digest()[:4], "big") >> 1
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class SurveyModel(HasTraits):
@@ -456,7 +321,7 @@ class SurveyModel(HasTraits):
             return
         if agree:
             self.answers = {**self.answers, self.instrument.consent.id: True}
-            self.started_at = self.started_at or _utcnow()
+            self.started_at = self.started_at or persistence.utcnow()
             self.errors = {}
             self.page = 1
         else:
@@ -492,242 +357,30 @@ class SurveyModel(HasTraits):
         self.page -= 1
         return True
 
-    # ---------------------------------------------------------- persistence
-    def _answers_to_store(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.answers.items() if v is not None}
-        out[self.instrument.consent.id] = True
-        return out
-
-    def _valid_partial(self) -> dict[str, Any]:
-        """Answers without the values that would not validate (for drafts).
-
-        One validation of all the answers (not one per page).
-        """
-        answers = self._answers_to_store()
-        try:
-            validate_answers(answers, self.instrument, partial=True)
-        except ResponseValidationError as exc:
-            return {k: v for k, v in answers.items() if k not in exc.fields}
-        return answers
-
+    # ------------------------------------------------- persistence (netsoc.form.persistence)
     def save_draft(self, *, quiet: bool = False) -> bool:
-        """Store the answers so far under the resume code.
-
-        Parameters
-        ----------
-        quiet : bool
-            Do not announce success in :attr:`message` (autosave); an
-            autosave with nothing new since the last save writes nothing.
-
-        Returns
-        -------
-        bool
-            Whether the draft was saved; on failure :attr:`message` says why
-            and every answer stays in the form.
-        """
-        if self.state != "active" or self.answers.get(self.instrument.consent.id) is not True:
-            return False
-        if self._store_source is None:
-            return False
-        cohort = self.cohort if self.page_problems(1).get("cohort") is None else None
-        answers = self._valid_partial()
-        snapshot = (self.respondent_id, answers, cohort, self.language)
-        if quiet and self.draft_saved and snapshot == self._saved:
-            return True
-        try:
-            self._store_call(
-                lambda s: s.save_draft(
-                    self.respondent_id,
-                    answers,
-                    cohort=cohort,
-                    started_at=self.started_at,
-                    randomization_seed=self.seed,
-                    **self._store_extras(),
-                )
-            )
-        except (StoreError, ResponseValidationError):
-            self.message = self._save_failed()
-            return False
-        self._saved = snapshot
-        self.draft_saved = True
-        if quiet:
-            if self.message == self._save_failed():
-                self.message = ""
-        else:
-            self.code_shown = True
-            self.message = self.text(
-                "saved_private",
-                ("Saved. Your resume code is shown below - copy it and keep it private, like a password."),
-            )
-        return True
-
-    def _save_failed(self) -> str:
-        return self.text(
-            "save_failed",
-            "Your progress could not be saved on the server just "
-            "now. Your answers are kept here - you can carry on.",
-        )
-
-    def _store_extras(self, *, submit: bool = False) -> dict[str, Any]:
-        """Keywords for the store's submit/save_draft beyond the answers."""
-        extras: dict[str, Any] = {"language": self.language}
-        if submit:
-            extras["browser"] = self.browser or None
-        return extras
+        """Store the answers so far under the resume code: :func:`netsoc.form.persistence.save_draft`."""
+        return persistence.save_draft(self, quiet=quiet)
 
     def resume_locked(self) -> bool:
         """Whether too many failed resume attempts make this session wait."""
-        if len(self._resume_failures) < RESUME_ATTEMPTS:
-            return False
-        return self._clock() - self._resume_failures[-1] < RESUME_LOCK_SECONDS
+        return persistence.resume_locked(self)
 
     def resume(self, code: str) -> bool:
-        """Restore a saved draft from its resume code.
-
-        On success the answers are restored, the item order is the one the
-        draft was started with, and the first incomplete page is shown.
-        """
-        from survey.store import normalise_code
-
-        code = (code or "").strip()
-        self.resume_error = ""
-        if not code:
-            self.resume_error = "resume_empty"
-            self.errors = {
-                "resume": self.text("resume_empty", "Please enter the resume code you were given.")
-            }
-            return False
-        if self.resume_locked():
-            self.resume_error = "resume_locked"
-            self.errors = {
-                "resume": self.text(
-                    "resume_locked", "Too many codes were tried. Please wait a minute before trying again."
-                )
-            }
-            return False
-        try:
-            answers = self._store_call(lambda s: s.load_draft(code))
-        except StoreError as exc:
-            if isinstance(exc, DraftNotFound):
-                self._resume_failures.append(self._clock())
-                self.resume_error = "resume_not_found"
-                self.errors = {
-                    "resume": self.text(
-                        "resume_not_found",
-                        "No unfinished answers were found for this code. "
-                        "Check the code, or start a new survey.",
-                    )
-                }
-            else:
-                self.resume_error = "store_down"
-                self.errors = {"resume": self.text("store_down", STORE_DOWN_MESSAGE)}
-            return False
-        self.respondent_id = normalise_code(code)
-        self._set_order()
-        self.answers = dict(answers)
-        self.started_at = self.started_at or _utcnow()
-        self.draft_saved = True
-        self.errors = {}
-        self._resume_failures.clear()
-        self.message = " ".join(
-            (
-                self.text("resumed", "Welcome back - your earlier answers have been restored."),
-                self.text(
-                    "resumed_elsewhere",
-                    "If you started on another device, submitting here replaces the answers saved there.",
-                ),
-            )
-        )
-        incomplete = self.first_incomplete()
-        self.page = incomplete if incomplete is not None else len(self.pages) - 1
-        return True
+        """Restore a saved draft from its resume code: :func:`netsoc.form.persistence.resume`."""
+        return persistence.resume(self, code)
 
     def submit(self) -> str | None:
-        """Store the response exactly once.
-
-        Incomplete answers send the participant to the first page with a
-        problem.  A second call (a double click) while submitting or after
-        success stores nothing new.  If the store cannot be reached,
-        :attr:`message` says so and the answers stay in the form.
-
-        Returns
-        -------
-        str or None
-            The respondent id once stored, else ``None``.
-        """
-        if self.state == "submitted":
-            return self.respondent_id
-        if self.state != "active" or self.busy or self.page == 0:
-            return None
-        incomplete = self.first_incomplete()
-        if incomplete is not None:
-            self.page = incomplete
-            self.errors = self.page_problems()
-            self.message = self.text(
-                "incomplete", "A few answers are still missing - please complete this page."
-            )
-            return None
-        self.busy = True
-        try:
-            rid = self._store_call(
-                lambda s: s.submit(
-                    self._answers_to_store(),
-                    cohort=self.cohort,
-                    started_at=self.started_at,
-                    respondent_id=self.respondent_id,
-                    note=FORM_NOTE,
-                    randomization_seed=self.seed,
-                    **self._store_extras(submit=True),
-                )
-            )
-        except AlreadySubmitted:
-            self.message = self.text("already_submitted", ALREADY_SUBMITTED_MESSAGE)
-            return None
-        except StoreError:
-            if self.submitted_elsewhere():
-                self.taken = True
-                self.message = self.text("taken_text", TAKEN_MESSAGE)
-            else:
-                self.message = self.text("store_down", STORE_DOWN_MESSAGE)
-            return None
-        except ResponseValidationError as exc:
-            self.message = self.text(
-                "not_stored",
-                "The answers could not be stored: {problems}",
-                problems="; ".join(map(str, exc.problems)),
-            )
-            return None
-        finally:
-            self.busy = False
-        self.respondent_id = rid
-        self.errors = {}
-        self.message = ""
-        self.state = "submitted"
-        return rid
+        """Store the response exactly once: :func:`netsoc.form.persistence.submit`."""
+        return persistence.submit(self)
 
     def submitted_elsewhere(self) -> bool:
-        """Whether this respondent id was submitted already (from another device
-        that used the resume code), so this device can no longer submit."""
-        try:
-            self._store_call(lambda s: s.load_draft(self.respondent_id))
-        except DraftNotFound as exc:
-            return bool(exc.submitted)
-        except StoreError:
-            return False
-        return False
+        """Whether the resume code's other holder submitted this response already."""
+        return persistence.submitted_elsewhere(self)
 
     def peer_responses(self) -> Any:
-        """Submitted responses of the same cohort, without this respondent.
-
-        ``None`` when there is no cohort or the store cannot be read.
-        """
-        if self.cohort is None or self.state != "submitted":
-            return None
-        try:
-            frame = self._store_call(lambda s: s.to_frame(cohort=self.cohort))
-        except StoreError:
-            return None
-        return frame[frame["respondent_id"] != self.respondent_id].reset_index(drop=True)
+        """Submitted responses of the same cohort, without this respondent (or ``None``)."""
+        return persistence.peer_responses(self)
 
     def choice_options(self, fid: str) -> dict[str, str]:
         """Option code -> label of a choice field."""

@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from netsoc.form import protocol
-from netsoc.form.model import RESUME_ATTEMPTS, SurveyModel
+from netsoc.form.model import SurveyModel
+from netsoc.form.persistence import RESUME_ATTEMPTS
 from netsoc.form.protocol import feedback_payload, state_reply
 from netsoc.server.tokens import TokenError, sign, verify
 from survey.errors import DraftNotFound, StoreError
@@ -198,7 +199,7 @@ class Participants:
 
         client : str
             The client's address: failed resume codes count per client
-            (:data:`~netsoc.form.model.RESUME_ATTEMPTS`, then a minute's wait),
+            (:data:`~netsoc.form.persistence.RESUME_ATTEMPTS`, then a minute's wait),
             whatever token it sends.
 
         Raises

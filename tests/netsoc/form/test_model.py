@@ -10,16 +10,9 @@ import sys
 import pandas as pd
 import pytest
 
-from netsoc.form.model import (
-    REQUIRED_MESSAGE,
-    RESUME_ATTEMPTS,
-    RESUME_LOCK_SECONDS,
-    STORE_DOWN_MESSAGE,
-    SurveyModel,
-    build_pages,
-    order_pages,
-    seed_for,
-)
+from netsoc.form.model import REQUIRED_MESSAGE, SurveyModel
+from netsoc.form.pages import build_pages, order_pages, seed_for
+from netsoc.form.persistence import RESUME_ATTEMPTS, RESUME_LOCK_SECONDS, STORE_DOWN_MESSAGE
 from netsoc.session import CohortChoice, choose_cohort
 from survey.errors import StoreError
 from survey.store import open_store
