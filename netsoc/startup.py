@@ -22,10 +22,13 @@ import errno
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from survey.config import DB_ENV, resolve_db_url
 from survey.errors import NetsocError
+
+if TYPE_CHECKING:
+    from survey.store import ResponseStore
 
 __all__ = ["StartupError", "check_store", "check_port", "cohort_note", "sqlite_path", "store_label"]
 
@@ -213,7 +216,7 @@ def _suggest(infos: list[tuple[Any, ...]], port: int) -> int:
     return port + 10
 
 
-def cohort_note(store: Any, cohort: str | None) -> str | None:
+def cohort_note(store: ResponseStore, cohort: str | None) -> str | None:
     """A line for the facilitator when nobody has answered under ``cohort`` yet.
 
     Parameters

@@ -24,12 +24,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from netsoc.dashboard.room import RoomState, room_state
 from netsoc.dashboard.settings import DashboardSettings
 from netsoc.dashboard.texts import Texts
 from survey.errors import NetsocError
+
+if TYPE_CHECKING:
+    from survey.store import ResponseStore
 
 __all__ = ["Dashboard", "Choices", "Pending", "SharedCache", "SHARED"]
 
@@ -103,7 +106,7 @@ class Dashboard:
     settings : DashboardSettings
     """
 
-    def __init__(self, store: Any, settings: DashboardSettings) -> None:
+    def __init__(self, store: ResponseStore, settings: DashboardSettings) -> None:
         self.store = store
         self.settings = settings
         base = store.instrument

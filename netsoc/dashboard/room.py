@@ -10,12 +10,16 @@ into HTML, :mod:`netsoc.dashboard.export` into PNG pages and slides.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from netsoc.dashboard.release import BALANCE_EDGES, binned_counts, grid_counts, published, safe_mean
+
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
+    from survey.store import ResponseSource
 
 __all__ = ["RoomState", "Bar", "room_state", "score_published", "grid_size"]
 
@@ -90,7 +94,7 @@ def grid_size(n: int) -> int:
 
 
 def score_published(
-    store: Any, instrument: Any, cohort: str | None, min_group_size: int
+    store: ResponseSource, instrument: Instrument, cohort: str | None, min_group_size: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The published responses of ``cohort`` and their scores (same row order)."""
     from analysis.scoring import score
@@ -209,7 +213,9 @@ def _groups(
     }
 
 
-def _compare(store: Any, instrument: Any, other: str, k: int, scores: pd.DataFrame) -> dict[str, Any]:
+def _compare(
+    store: ResponseSource, instrument: Instrument, other: str, k: int, scores: pd.DataFrame
+) -> dict[str, Any]:
     other_frame, other_scores = score_published(store, instrument, other, k)
     if not len(other_frame):
         return {"compare_n": 0}

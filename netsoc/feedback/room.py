@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.scoring import score
 from netsoc.feedback.data import localized
@@ -23,6 +23,9 @@ from netsoc.feedback.words import balance_side
 from survey.instrument import Instrument
 from survey.schema import MIN_GROUP_SIZE
 
+if TYPE_CHECKING:
+    from survey.store import ResponseStore
+
 __all__ = ["room_section"]
 
 _CACHE: OrderedDict[tuple[Any, ...], dict[str, Any] | None] = OrderedDict()
@@ -30,7 +33,7 @@ _CACHE_SIZE = 64
 _LOCK = threading.Lock()
 
 
-def _means(store: Any, cohort: str, instrument: Instrument) -> tuple[int, dict[str, float]]:
+def _means(store: ResponseStore, cohort: str, instrument: Instrument) -> tuple[int, dict[str, float]]:
     data = store.to_frame(cohort=cohort)
     data = data[data["instrument_version"] == instrument.version] if len(data) else data
     if not len(data):
@@ -43,7 +46,7 @@ def _means(store: Any, cohort: str, instrument: Instrument) -> tuple[int, dict[s
 
 
 def room_section(
-    store: Any,
+    store: ResponseStore,
     cohort: str | None,
     instrument: Instrument,
     lang: str | None = None,

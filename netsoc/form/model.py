@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from traitlets import Bool, Dict, Enum, HasTraits, Int, Unicode
 
@@ -27,6 +27,9 @@ from netsoc.form.pages import Page, build_pages, order_pages, seed_for
 from survey.errors import ResponseValidationError, StoreError
 from survey.instrument import ChoiceField, Instrument
 from survey.validate import validate_answers
+
+if TYPE_CHECKING:
+    from survey.store import ResponseStore
 
 __all__ = [
     "Page",
@@ -39,7 +42,8 @@ __all__ = [
 
 #: Shown under a required question that has no answer.
 REQUIRED_MESSAGE = "Please answer this question - it is required."
-StoreLike = Any  # survey.store.ResponseStore, or a callable returning one
+#: A store, or a function that opens it (called on first use).
+StoreLike: TypeAlias = "ResponseStore | Callable[[], ResponseStore] | None"
 
 
 class SurveyModel(HasTraits):
@@ -134,7 +138,7 @@ class SurveyModel(HasTraits):
         if language is not None:
             self.set_language(language)
         self._store_source = store
-        self._store: Any = None
+        self._store: ResponseStore | None = None
         self._clock = clock
         self._resume_failures: list[float] = []
         #: Why the last resume failed (``resume_empty``, ``resume_locked``,
@@ -220,12 +224,13 @@ class SurveyModel(HasTraits):
         return False
 
     # -------------------------------------------------------------- store
-    def _open_store(self) -> Any:
+    def _open_store(self) -> ResponseStore:
         if self._store is None:
             src = self._store_source
             if src is None:
                 raise StoreError("no response store is configured for this form")
-            self._store = src() if callable(src) and not hasattr(src, "submit") else src
+            opened = src() if callable(src) and not hasattr(src, "submit") else src
+            self._store = cast("ResponseStore", opened)
         return self._store
 
     def _store_call(self, fn: Callable[[Any], Any]) -> Any:

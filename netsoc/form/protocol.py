@@ -26,11 +26,14 @@ Replies: ``{"type": "state", "seq": n, "state": "active"|"declined"|"submitted"|
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsoc.form.model import REQUIRED_MESSAGE, SurveyModel
 from survey.instrument import ChoiceField, Instrument
 from survey.schema import MIN_GROUP_SIZE
+
+if TYPE_CHECKING:
+    from survey.store import ResponseStore
 
 __all__ = [
     "SPEC_VERSION",
@@ -359,7 +362,9 @@ def feedback_payload(
     }
 
 
-def room_payload(model: SurveyModel, store: Any, *, min_group_size: int | None = None) -> dict[str, Any]:
+def room_payload(
+    model: SurveyModel, store: ResponseStore, *, min_group_size: int | None = None
+) -> dict[str, Any]:
     """The reply to ``{"type": "room"}``: the workshop's summary once it can be shown.
 
     Returns

@@ -13,13 +13,16 @@ import logging
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
 from netsoc.form.model import SurveyModel
 from netsoc.form.protocol import describe, feedback_payload, handle, room_payload, state_reply
+
+if TYPE_CHECKING:
+    from survey.store import ResponseStore
 
 __all__ = ["SurveyForm", "survey_app", "ASSETS"]
 
@@ -90,7 +93,7 @@ def survey_app(
     query: Mapping[str, str] | str | None = None,
     accept_language: str | None = None,
     min_group_size: int | None = None,
-    store: Any = None,
+    store: ResponseStore | None = None,
     instrument: Any = None,
     randomize: bool = True,
     environ: Mapping[str, str] | None = None,

@@ -27,7 +27,7 @@ import hmac
 import html
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -45,6 +45,10 @@ from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, pars
 from netsoc.server.messages import MAX_BODY_BYTES, ValidationError, parse_message
 from netsoc.server.participant import Participants
 from netsoc.server.tokens import TokenError, new_secret
+
+if TYPE_CHECKING:
+    from survey.instrument import Instrument
+    from survey.store import ResponseStore
 
 __all__ = ["survey_app", "SECURITY_HEADERS", "TOKEN_COOKIE"]
 
@@ -199,7 +203,9 @@ class Guard:
         await response(scope, receive, send)
 
 
-def survey_app(config: ServerConfig, *, instrument: Any = None, store: Any = None) -> Starlette:
+def survey_app(
+    config: ServerConfig, *, instrument: Instrument | None = None, store: ResponseStore | None = None
+) -> Starlette:
     """The survey server as an ASGI app.
 
     Parameters
