@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from analysis._checks import check_frame, numeric_matrix
@@ -44,7 +43,8 @@ from analysis.structure._engine import (
     model_derivatives,
     start_values,
 )
-from analysis.structure.cfa import CFAResult, CFAWarning, result_tables, rmsea_ci, srmr
+from analysis.structure.cfa import CFAResult, CFAWarning, result_tables
+from analysis.structure.fit import ml_fit_row, srmr
 from analysis.structure.inputs import check_equal, check_factors, group_codes
 from survey.errors import DataError
 
@@ -362,27 +362,15 @@ def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group]) 
     chi2 = max(m2ll - h1, 0.0)
     base = sum(grp.base_m2ll for grp in groups) - h1
     base_df = ng * p * (p - 1) // 2
-    from analysis.structure.fiml_inference import incremental_fit
-
-    cfi, tli, rmsea = incremental_fit(chi2, df, base, base_df, n, ng)
-    low, high = rmsea_ci(chi2, df, n, ng)
-    loglik = -m2ll / 2
-    return {
-        "n": n,
-        "chi2": chi2,
-        "df": df,
-        "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
-        "cfi": cfi,
-        "tli": tli,
-        "rmsea": rmsea,
-        "rmsea_ci_low": low,
-        "rmsea_ci_high": high,
-        "srmr": srmr(lay, theta, [grp.h1 for grp in groups]),
-        "aic": -2 * loglik + 2 * lay.npar,
-        "bic": -2 * loglik + lay.npar * np.log(n),
-        "npar": lay.npar,
-        "loglik": loglik,
-        "baseline_chi2": base,
-        "baseline_df": base_df,
-        "unrestricted_loglik": -h1 / 2,
-    }
+    row = ml_fit_row(
+        n=n,
+        chi2=chi2,
+        df=df,
+        base=base,
+        base_df=base_df,
+        groups=ng,
+        npar=lay.npar,
+        loglik=-m2ll / 2,
+        srmr_value=srmr(lay, theta, [grp.h1 for grp in groups]),
+    )
+    return {**row, "unrestricted_loglik": -h1 / 2}

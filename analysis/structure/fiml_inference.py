@@ -27,20 +27,9 @@ from scipy import stats
 
 from analysis.structure._engine import Layout, group_params, implied, model_derivatives
 from analysis.structure.fiml import minus2_loglik, objective
+from analysis.structure.fit import incremental_fit
 
-__all__ = ["inference", "observed_vcov", "incremental_fit"]
-
-
-def incremental_fit(
-    chi2: float, df: int, base: float, base_df: int, n: int, ng: int
-) -> tuple[float, float, float]:
-    """CFI, TLI and RMSEA (lavaan's formulas, ``sqrt(G)`` for ``G`` groups)."""
-    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
-    denom = max(d_model, d_base)
-    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
-    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
-    rmsea = float(np.sqrt(max(chi2 - df, 0.0) / (df * n)) * np.sqrt(ng)) if df > 0 else 0.0
-    return cfi, tli, rmsea
+__all__ = ["inference", "observed_vcov"]
 
 
 def _central_hessian(gradient: Callable[[np.ndarray], np.ndarray], vec: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from scipy import optimize, special, stats
 
 from analysis.structure._engine import Layout, Moments, implied
 
-__all__ = ["fit_row", "rmsea_ci", "srmr"]
+__all__ = ["fit_row", "incremental_fit", "ml_fit_row", "rmsea_ci", "srmr"]
 
 
 # ------------------------------------------------------------ fit indices
@@ -47,6 +47,54 @@ def srmr(lay: Layout, x: np.ndarray, moments: list[Moments]) -> float:
     return float(total)
 
 
+def incremental_fit(
+    chi2: float, df: float, base: float, base_df: float, n: int, groups: int
+) -> tuple[float, float, float]:
+    """CFI, TLI and RMSEA (lavaan's formulas, ``sqrt(G)`` for ``G`` groups)."""
+    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
+    denom = max(d_model, d_base)
+    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
+    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
+    rmsea = float(np.sqrt(max(chi2 - df, 0.0) / (df * n)) * np.sqrt(groups)) if df > 0 else 0.0
+    return cfi, tli, rmsea
+
+
+def ml_fit_row(
+    *,
+    n: int,
+    chi2: float,
+    df: float,
+    base: float,
+    base_df: float,
+    groups: int,
+    npar: int,
+    loglik: float,
+    srmr_value: float,
+) -> dict[str, float]:
+    """The fit table's row of an ML fit (complete-case or FIML) from its chi-square,
+    baseline and log-likelihood: p, CFI, TLI, RMSEA with its 90 % interval, AIC, BIC."""
+    cfi, tli, rmsea = incremental_fit(chi2, df, base, base_df, n, groups)
+    low, high = rmsea_ci(chi2, df, n, groups)
+    return {
+        "n": n,
+        "chi2": chi2,
+        "df": df,
+        "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
+        "cfi": cfi,
+        "tli": tli,
+        "rmsea": rmsea,
+        "rmsea_ci_low": low,
+        "rmsea_ci_high": high,
+        "srmr": srmr_value,
+        "aic": -2 * loglik + 2 * npar,
+        "bic": -2 * loglik + npar * np.log(n),
+        "npar": npar,
+        "loglik": loglik,
+        "baseline_chi2": base,
+        "baseline_df": base_df,
+    }
+
+
 def fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> dict[str, float]:
     """One row of :data:`analysis.structure.cfa.FIT_COLUMNS` for an ML fit with
     minimum ``f`` of the fit function (chi-square ``n * f``, lavaan's conventions)."""
@@ -58,29 +106,15 @@ def fit_row(lay: Layout, x: np.ndarray, f: float, moments: list[Moments]) -> dic
     chi2 = n * f
     base = sum(m.n * (np.log(np.diag(m.cov)).sum() - m.logdet) for m in moments)
     base_df = groups * p * (p - 1) // 2
-    d_model, d_base = max(chi2 - df, 0.0), max(base - base_df, 0.0)
-    denom = max(d_model, d_base)
-    cfi = 1.0 - d_model / denom if denom > 0 else 1.0
-    tli = ((base / base_df - chi2 / df) / (base / base_df - 1.0)) if df > 0 else 1.0
-    rmsea = np.sqrt(max(chi2 / n / df - 1.0 / n, 0.0)) * np.sqrt(groups) if df > 0 else 0.0
-    low, high = rmsea_ci(chi2, df, n, groups)
     sat = sum(-m.n / 2 * (p * np.log(2 * np.pi) + m.logdet + p) for m in moments)
-    loglik = sat - chi2 / 2
-    return {
-        "n": n,
-        "chi2": chi2,
-        "df": df,
-        "p": float(stats.chi2.sf(chi2, df)) if df > 0 else np.nan,
-        "cfi": cfi,
-        "tli": tli,
-        "rmsea": rmsea,
-        "rmsea_ci_low": low,
-        "rmsea_ci_high": high,
-        "srmr": srmr(lay, x, moments),
-        "aic": -2 * loglik + 2 * lay.npar,
-        "bic": -2 * loglik + lay.npar * np.log(n),
-        "npar": lay.npar,
-        "loglik": loglik,
-        "baseline_chi2": base,
-        "baseline_df": base_df,
-    }
+    return ml_fit_row(
+        n=n,
+        chi2=chi2,
+        df=df,
+        base=base,
+        base_df=base_df,
+        groups=groups,
+        npar=lay.npar,
+        loglik=sat - chi2 / 2,
+        srmr_value=srmr(lay, x, moments),
+    )
