@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -328,22 +329,46 @@ def cfa(
     except np.linalg.LinAlgError:
         se = np.full(lay.npar, np.nan)
         problems.append("the information matrix is singular: no standard errors")
-    load, cors, res, improper = result_tables(lay, est.x, se, names, items, labels, group is not None)
-    problems += improper
-    fit = pd.DataFrame([fit_row(lay, est.x, est.f, moments)])
+    fit = fit_row(lay, est.x, est.f, moments)
+    grouped = group is not None
+    return assemble_result(lay, est.x, se, fit, names, items, labels, grouped, problems, est.iterations)
+
+
+def assemble_result(
+    lay: Layout,
+    x: np.ndarray,
+    se: np.ndarray,
+    fit: Mapping[str, Any],
+    names: list[str],
+    items: list[str],
+    labels: list,
+    grouped: bool,
+    problems: list[str],
+    iterations: int,
+    *,
+    stacklevel: int = 3,
+) -> CFAResult:
+    """The :class:`CFAResult` of an ML fit (complete-case or FIML): its tables, the
+    fit row with integer counts, and one :class:`CFAWarning` naming every problem
+    (``stacklevel`` points the warning at the user's call)."""
+    load, cors, res, improper = result_tables(lay, x, se, names, items, labels, grouped)
+    problems = problems + improper
+    table = pd.DataFrame([fit])
     for c in ("n", "df", "npar", "baseline_df"):
-        fit[c] = fit[c].astype("int64")
+        table[c] = table[c].astype("int64")
     if problems:
         warnings.warn(
-            "cfa: " + "; ".join(problems) + "; the estimates are not trustworthy", CFAWarning, stacklevel=2
+            "cfa: " + "; ".join(problems) + "; the estimates are not trustworthy",
+            CFAWarning,
+            stacklevel=stacklevel,
         )
     return CFAResult(
-        fit=fit,
+        fit=table,
         loadings=load,
         factor_correlations=cors,
         residual_variances=res,
         converged=not problems,
         problems=problems,
-        groups=labels if group is not None else [],
-        iterations=est.iterations,
+        groups=labels if grouped else [],
+        iterations=iterations,
     )

@@ -24,7 +24,6 @@ h1 and fit
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,7 +42,7 @@ from analysis.structure._engine import (
     model_derivatives,
     start_values,
 )
-from analysis.structure.cfa import CFAResult, CFAWarning, result_tables
+from analysis.structure.cfa import CFAResult, assemble_result
 from analysis.structure.fit import ml_fit_row, srmr
 from analysis.structure.inputs import check_equal, check_factors, group_codes
 from survey.errors import DataError
@@ -332,24 +331,10 @@ def cfa_fiml(
                 ses, scaled = inference(lay, theta, groups, m2ll, robust=robust)
             except np.linalg.LinAlgError:
                 problems.append("the information matrix is singular: no standard errors")
-    load, cors, res, improper = result_tables(lay, theta, ses, names, items, labels, group is not None)
-    problems += improper
-    fit = pd.DataFrame([{**_fit_row(lay, theta, m2ll, groups), **scaled}])
-    for c in ("n", "df", "npar", "baseline_df"):
-        fit[c] = fit[c].astype("int64")
-    if problems:
-        warnings.warn(
-            "cfa: " + "; ".join(problems) + "; the estimates are not trustworthy", CFAWarning, stacklevel=3
-        )
-    return CFAResult(
-        fit=fit,
-        loadings=load,
-        factor_correlations=cors,
-        residual_variances=res,
-        converged=not problems,
-        problems=problems,
-        groups=labels if group is not None else [],
-        iterations=iterations,
+    fit = {**_fit_row(lay, theta, m2ll, groups), **scaled}
+    grouped = group is not None
+    return assemble_result(
+        lay, theta, ses, fit, names, items, labels, grouped, problems, iterations, stacklevel=4
     )
 
 
