@@ -40,6 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "venue address share it; 0 turns it off (default 50)",
     )
     p.add_argument(
+        "--client-connections",
+        type=int,
+        default=32,
+        help="connections one client address may hold open (a phone uses one to six; "
+        "at most half of --max-sessions); phones behind one venue address share it; "
+        "a --trusted-proxy is exempt; 0 turns it off (default 32)",
+    )
+    p.add_argument(
         "--secret-file",
         metavar="PATH",
         help="file holding the secret that signs participants' tokens (created, "
@@ -81,6 +89,7 @@ def _survey(args: argparse.Namespace) -> int:
         min_group_size=args.min_group_size,
         trusted_proxies=tuple(args.trusted_proxy),
         client_rate=args.client_rate,
+        client_connections=args.client_connections,
         secret=_secret(args.secret_file),
     ).check()
     return serve_survey(config, workers=args.workers, echo=_echo_with_qr if args.public else print)

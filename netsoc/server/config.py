@@ -76,6 +76,12 @@ class ServerConfig:
         page 1, a file 0.2; a client can save up twenty seconds' worth); 0
         turns the per-client budget off.  Phones behind one venue address
         (NAT) share one budget: raise it for such rooms.
+    client_connections : int
+        Connections one client address may hold open at once (a phone uses
+        one to six); the next is closed at once.  At most half of
+        ``max_sessions`` is used, so one address never fills the room.
+        Trusted proxies are exempt; 0 turns the cap off.  Phones behind one
+        venue address (NAT) share it: raise it for such rooms.
     """
 
     kind: str = "survey"
@@ -95,6 +101,7 @@ class ServerConfig:
     secret: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     client_rate: float = 50.0
+    client_connections: int = 32
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""
@@ -121,6 +128,15 @@ class ServerConfig:
             raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, got {self.session_timeout!r}")
         if not 0 <= float(self.client_rate) <= 10_000:
             raise NetsocError(f"client_rate: expected 0 to 10000 units a second, got {self.client_rate!r}")
+        if (
+            isinstance(self.client_connections, bool)
+            or not isinstance(self.client_connections, int)
+            or not 0 <= self.client_connections <= 100_000
+        ):
+            raise NetsocError(
+                "client_connections: expected a whole number from 0 to 100000, "
+                f"got {self.client_connections!r}"
+            )
         from netsoc.server.limits import parse_proxies
 
         try:

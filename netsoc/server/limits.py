@@ -8,6 +8,11 @@
 - The process has at most ``max_in_flight`` requests in flight
   (``--max-sessions``): the next one gets 503 "the room is full", which the
   form answers by waiting and sending again (nothing is lost).
+- Each client address may hold only a few connections open at once
+  (:class:`PeerConnections`, counted by the server's protocol when a socket
+  opens and closes); one beyond is closed at once, before anything is read.
+  A trusted reverse proxy is exempt: every client behind it shares its
+  address, so the proxy must cap them (README's nginx set-up does).
 - Every refusal is logged on one line, at most once a minute per client and
   reason (:class:`RefusalLog`); never a traceback.
 """
@@ -21,7 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["Budget", "ClientBudgets", "RefusalLog", "client_address", "parse_proxies"]
+__all__ = ["Budget", "ClientBudgets", "PeerConnections", "RefusalLog", "client_address", "parse_proxies"]
 
 log = logging.getLogger("netsoc.server")
 
@@ -155,6 +160,57 @@ class ClientBudgets:
         if b is None or self.rate <= 0:
             return 1
         return max(1, int((cost - b.tokens) / self.rate + 0.999))
+
+
+class PeerConnections:
+    """Open connections per peer address, at most ``cap`` each.
+
+    The server calls :meth:`open` when a socket is accepted and :meth:`close`
+    when it goes; both run on the event loop's one thread, so the count is
+    exact however many sockets arrive at once (each worker process counts its
+    own).  The table holds only addresses with a connection open.
+
+    Parameters
+    ----------
+    cap : int
+        Connections one address may hold (0: no cap).
+    proxies : tuple of networks
+        Trusted reverse proxies (:func:`parse_proxies`), never capped.
+    refusals : RefusalLog, optional
+        Where a refused address is logged (one line a minute per address).
+    """
+
+    def __init__(
+        self,
+        cap: int = 32,
+        proxies: tuple[ipaddress._BaseNetwork, ...] = (),
+        *,
+        refusals: RefusalLog | None = None,
+    ) -> None:
+        self.cap, self.proxies = int(cap), proxies
+        self.refusals = refusals if refusals is not None else RefusalLog()
+        self.open_now: dict[str, int] = {}
+        self.refused = 0
+
+    def open(self, peer: str) -> bool:
+        """Count a new connection from ``peer``; False (and logged) when over the cap."""
+        if self.cap <= 0 or _trusted(peer, self.proxies):
+            return True
+        n = self.open_now.get(peer, 0)
+        if n >= self.cap:
+            self.refused += 1
+            self.refusals.refuse(peer, "connections", f"more than {self.cap} open")
+            return False
+        self.open_now[peer] = n + 1
+        return True
+
+    def close(self, peer: str) -> None:
+        """A connection counted by :meth:`open` has closed."""
+        n = self.open_now.get(peer, 0)
+        if n <= 1:
+            self.open_now.pop(peer, None)
+        else:
+            self.open_now[peer] = n - 1
 
 
 class RefusalLog:

@@ -19,15 +19,45 @@ from pathlib import Path
 from typing import Any
 
 from netsoc.server.config import ServerConfig
+from netsoc.server.limits import PeerConnections, parse_proxies
 from netsoc.server.tokens import new_secret
 
-__all__ = ["serve_survey", "app_from_file", "uvicorn_settings", "CONFIG_ENV", "join_url"]
+__all__ = [
+    "serve_survey",
+    "app_from_file",
+    "uvicorn_settings",
+    "configure_connections",
+    "client_connection_cap",
+    "CONFIG_ENV",
+    "join_url",
+]
 
 #: The environment variable naming the workers' config file.
 CONFIG_ENV = "NETSOC_SURVEY_CONFIG_FILE"
+#: Seconds a new connection may stay silent; then it is closed.
+IDLE_TIMEOUT = 5.0
 #: Seconds a connection may take to send a request's headers (from opening, or from the
 #: first byte of a later request on a kept-alive connection); then it is closed.
 HEADER_TIMEOUT = 10.0
+#: Open connections per client address, counted by :class:`HeaderTimedProtocol`
+#: (set from the config by :func:`configure_connections`, in every worker).
+PEERS = PeerConnections()
+
+
+def client_connection_cap(config: ServerConfig) -> int:
+    """Connections one address may hold: ``client_connections``, at most half of
+    ``max_sessions`` (each connection carries one request at a time, so one
+    address can never fill the room's requests in flight); 0: no cap."""
+    if config.client_connections <= 0:
+        return 0
+    return max(1, min(config.client_connections, config.max_sessions // 2))
+
+
+def configure_connections(config: ServerConfig) -> PeerConnections:
+    """Set :data:`PEERS` (the per-address connection cap) from ``config``; return it."""
+    global PEERS
+    PEERS = PeerConnections(client_connection_cap(config), parse_proxies(config.trusted_proxies))
+    return PEERS
 
 
 _HttpTools: Any
@@ -40,19 +70,26 @@ except ImportError:  # httptools is declared; without it uvicorn's h11 runs with
 if _HttpTools is not None:
 
     class HeaderTimedProtocol(_HttpTools):
-        """uvicorn's httptools protocol with a header timer (uvicorn has none).
+        """uvicorn's httptools protocol with a connection cap per address and header timers.
 
-        A socket that opens and sends nothing, or sends its headers a byte at a
-        time (slowloris), is closed :data:`HEADER_TIMEOUT` seconds after it opened
-        or began its request.  A module-level class, so worker processes can
-        import it.
+        - A connection from an address that already holds its share
+          (:data:`PEERS`) is closed at once, before uvicorn counts it (so it
+          never counts towards ``limit_concurrency`` either).
+        - A socket that sends nothing is closed :data:`IDLE_TIMEOUT` seconds
+          after it opened; one that sends its headers a byte at a time
+          (slowloris) :data:`HEADER_TIMEOUT` seconds after it opened or began
+          its request (uvicorn has no such timer).
+
+        A module-level class, so worker processes can import it.
         """
 
         _header_timer = None
+        _peer: str | None = None
+        _first = True
 
-        def _arm(self) -> None:
-            if self._header_timer is None:
-                self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._too_slow)
+        def _arm(self, delay: float) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(max(0.0, delay), self._too_slow)
 
         def _disarm(self) -> None:
             if self._header_timer is not None:
@@ -65,18 +102,35 @@ if _HttpTools is not None:
                 self.transport.close()
 
         def connection_made(self, transport):  # noqa: ANN001
+            peer = transport.get_extra_info("peername")
+            host = str(peer[0]) if peer else "?"
+            if not PEERS.open(host):
+                transport.close()  # never counted by uvicorn: its connection limit is untouched
+                return
+            self._peer = host
             super().connection_made(transport)
-            self._arm()
+            self._opened = self.loop.time()
+            self._arm(IDLE_TIMEOUT)
+
+        def data_received(self, data: bytes) -> None:
+            if self._peer is not None:
+                super().data_received(data)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm()
+            start = self._opened if self._first else self.loop.time()
+            self._arm(start + HEADER_TIMEOUT - self.loop.time())
 
         def on_headers_complete(self) -> None:
             self._disarm()
+            self._first = False
             super().on_headers_complete()
 
         def connection_lost(self, exc):  # noqa: ANN001
+            if self._peer is None:
+                return  # refused in connection_made
+            PEERS.close(self._peer)
+            self._peer = None
             self._disarm()
             super().connection_lost(exc)
 
@@ -85,10 +139,12 @@ def uvicorn_settings(config: ServerConfig) -> dict[str, object]:
     """uvicorn's settings for the survey server.
 
     A connection cap (``limit_concurrency``: beyond it uvicorn answers 503
-    at once), idle keep-alive connections closed after 5 s, a header timer
-    (:data:`HEADER_TIMEOUT`, against silent and slow sockets), no ``Server``
-    header (no version to fingerprint), no access log (one line per refusal
-    comes from :mod:`netsoc.server.limits`).
+    at once; at least twice one address's share, see
+    :func:`client_connection_cap`), idle keep-alive connections closed after
+    5 s, a cap per client address and idle and header timers
+    (:class:`HeaderTimedProtocol`, against silent and slow sockets), no
+    ``Server`` header (no version to fingerprint), no access log (one line per
+    refusal comes from :mod:`netsoc.server.limits`).
     """
     return dict(
         host=config.ip,
@@ -102,7 +158,7 @@ def uvicorn_settings(config: ServerConfig) -> dict[str, object]:
         server_header=False,
         date_header=True,
         timeout_keep_alive=5,
-        limit_concurrency=max(64, 4 * config.max_sessions),
+        limit_concurrency=max(64, 4 * config.max_sessions, 2 * client_connection_cap(config)),
         backlog=2048,
         h11_max_incomplete_event_size=16_384,
         timeout_graceful_shutdown=5,
@@ -129,7 +185,9 @@ def app_from_file():  # noqa: ANN201 - uvicorn's factory
     path = os.environ.get(CONFIG_ENV)
     if not path:
         raise RuntimeError(f"{CONFIG_ENV} is not set: start workers with netsoc survey --workers")
-    return survey_app(ServerConfig.from_json(Path(path).read_text()))
+    config = ServerConfig.from_json(Path(path).read_text())
+    configure_connections(config)
+    return survey_app(config)
 
 
 def _write_private(config: ServerConfig) -> Path:
@@ -168,6 +226,7 @@ def serve_survey(
     config = replace(config, secret=config.secret or new_secret()).check()
     check_port(config.ip, config.port)
     settings = uvicorn_settings(config)
+    configure_connections(config)
     if workers <= 1:
         from netsoc.server.app import survey_app
 

@@ -13,7 +13,7 @@ import pytest
 
 from netsoc.server.app import Guard, survey_app
 from netsoc.server.config import ServerConfig
-from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, parse_proxies
+from netsoc.server.limits import ClientBudgets, PeerConnections, RefusalLog, client_address, parse_proxies
 from netsoc.server.messages import parse_message
 from survey.store import open_store
 from tests.browser.protocol import HttpParticipant
@@ -165,3 +165,86 @@ def test_two_thousand_valid_messages_leave_no_growing_state(store):
     tracemalloc.stop()
     growth = sum(s.size_diff for s in after.compare_to(before, "filename"))
     assert growth < 3 * 2**20, growth
+
+
+def test_connections_are_counted_per_address_and_capped():
+    peers = PeerConnections(3, parse_proxies(["10.0.0.1"]), refusals=RefusalLog(cap=100))
+    assert [peers.open("198.51.100.7") for _ in range(4)] == [True, True, True, False]
+    assert peers.open("203.0.113.9")  # another address has its own share
+    assert all(peers.open("10.0.0.1") for _ in range(50))  # the trusted proxy: never capped
+    peers.close("198.51.100.7")
+    assert peers.open("198.51.100.7") and not peers.open("198.51.100.7")
+    for _ in range(3):
+        peers.close("198.51.100.7")
+    peers.close("203.0.113.9")
+    assert peers.open_now == {} and peers.refused == 2  # nothing kept for closed addresses
+    assert all(PeerConnections(0).open("198.51.100.7") for _ in range(100))  # 0: no cap
+
+
+class _Transport:
+    """Enough of an asyncio transport for the protocol's connection_made/lost."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.peer, self.closed = (host, port), False
+
+    def get_extra_info(self, name, default=None):  # noqa: ANN001, ANN201
+        return {"peername": self.peer, "sockname": ("127.0.0.1", 8866)}.get(name, default)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def set_protocol(self, protocol) -> None:  # noqa: ANN001
+        pass
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+@pytest.mark.fault("server: many connections from one address (issue 22 pt 2)", expect="closed at once")
+def test_the_protocol_closes_a_connection_over_the_address_share_before_uvicorn_counts_it():
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from netsoc.server import serve
+
+    config = ServerConfig(max_sessions=20, trusted_proxies=("127.0.0.1",)).check()
+    assert serve.client_connection_cap(config) == 10  # half of --max-sessions at most
+    settings = serve.uvicorn_settings(config)
+    assert settings["limit_concurrency"] >= 2 * serve.client_connection_cap(config)
+    for sessions in (1, 2, 7, 64, 400, 5000):  # one address never reaches uvicorn's own cap
+        c = ServerConfig(max_sessions=sessions, client_connections=10_000).check()
+        assert 2 * serve.client_connection_cap(c) <= serve.uvicorn_settings(c)["limit_concurrency"]
+        assert serve.client_connection_cap(c) <= max(1, sessions // 2)
+    serve.configure_connections(config)
+    loop = asyncio.new_event_loop()
+    try:
+        state = ServerState()
+        uv = uvicorn.Config(app=lambda scope, receive, send: None, **{**settings, "port": 1})
+        made = []
+        for i in range(25):
+            p = serve.HeaderTimedProtocol(uv, state, {}, _loop=loop)
+            t = _Transport("198.51.100.7", 40000 + i)
+            p.connection_made(t)
+            made.append((p, t))
+        assert [t.closed for _, t in made] == [False] * 10 + [True] * 15
+        assert len(state.connections) == 10 and serve.PEERS.open_now == {"198.51.100.7": 10}
+        for p, _ in made[10:]:
+            p.connection_lost(None)  # refused ones: nothing to uncount
+        assert serve.PEERS.open_now == {"198.51.100.7": 10}
+        made[0][0].connection_lost(None)
+        assert serve.PEERS.open_now == {"198.51.100.7": 9} and len(state.connections) == 9
+        proxied = serve.HeaderTimedProtocol(uv, state, {}, _loop=loop)
+        proxied.connection_made(_Transport("127.0.0.1", 50000))  # behind the trusted proxy
+        assert len(state.connections) == 10
+        for p, _ in [*made[1:10], (proxied, None)]:
+            p.connection_lost(None)
+        assert serve.PEERS.open_now == {} and not state.connections
+    finally:
+        serve.configure_connections(ServerConfig().check())
+        loop.close()

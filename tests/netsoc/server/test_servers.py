@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +12,7 @@ import urllib.request
 import pytest
 
 from netsoc.cli import main
-from netsoc.server import ServerConfig, free_port, wait_for_port
+from netsoc.server import ServerConfig, free_port
 from survey.errors import NetsocError
 
 
@@ -108,46 +106,6 @@ def _get(url: str) -> tuple[int, str]:
             return r.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Location", "")
-
-
-@pytest.fixture
-def netsoc_server(tmp_path):
-    """``netsoc_server(args)`` runs ``netsoc <args>`` until the test ends."""
-    procs = []
-
-    def start(*args: str) -> int:
-        port = free_port()
-        home = tmp_path / "home"
-        home.mkdir(exist_ok=True)
-        env = dict(
-            os.environ,
-            HOME=str(home),
-            NETSOC_DB=str(tmp_path / "s.sqlite"),
-            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-            MPLBACKEND="agg",
-        )
-        p = subprocess.Popen(
-            [sys.executable, "-m", "netsoc", *args, "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=tmp_path,
-        )
-        procs.append(p)
-        wait_for_port(port, timeout=60, process=p)
-        return port
-
-    start.procs = procs
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
 
 
 @pytest.mark.slow
