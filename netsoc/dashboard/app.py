@@ -35,6 +35,7 @@ from netsoc.dashboard import view
 from netsoc.dashboard.export import png_comment_pages, png_page, slides_html
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
+from netsoc.dashboard.panels import responses_line
 from netsoc.dashboard.settings import DashboardSettings
 from netsoc.resources import asset_text
 from survey.errors import NetsocError
@@ -174,7 +175,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
     async def deck(request: Request) -> Response:
         cards = view.deck(d, check)
         activity = d.activity()
-        live = d.t("dashboard_responses", n=activity["submitted"])
+        live = responses_line(d.t, int(activity["submitted"]), d.min_group_size)
         return JSONResponse({"html": "".join(c.html() for c in cards), "live": live})
 
     async def control(request: Request) -> Response:

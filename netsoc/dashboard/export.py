@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from netsoc.dashboard.model import SharedCache
+from netsoc.dashboard.panels import responses_line
 from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
@@ -146,11 +147,7 @@ def _room_page(d: Dashboard, fig: Figure) -> None:
     whole = FuncFormatter(lambda x, _pos: d.t.num(x, 0))
     t, state, activity = d.t, d.state(), d.activity()
     cohort = d.settings.cohort
-    head = (
-        t("dashboard_responses_in", n=activity["submitted"], cohort=cohort)
-        if cohort
-        else t("dashboard_responses", n=activity["submitted"])
-    )
+    head = responses_line(t, int(activity["submitted"]), d.min_group_size, cohort)
     fig.suptitle(f"{d.instrument.title} \u2013 {head}", fontsize=26, fontweight="bold")
     grid = fig.add_gridspec(
         1, 3, width_ratios=[1.2, 1.4, 1], left=0.16, right=0.96, wspace=0.55, bottom=0.16, top=0.82
@@ -185,7 +182,7 @@ def _room_page(d: Dashboard, fig: Figure) -> None:
         fig.text(
             0.3,
             0.5,
-            t("join_progress", n=activity["submitted"], k=d.min_group_size),
+            t("join_waiting", k=d.min_group_size),
             fontsize=20,
             ha="center",
             wrap=True,

@@ -19,7 +19,15 @@ from netsoc.dashboard.texts import Texts
 from netsoc.web import escape as e
 from netsoc.web import fmt_percent
 
-__all__ = ["Panel", "room_panels", "join_card", "count_card", "comment_pages", "COMMENT_PAGE_CHARS"]
+__all__ = [
+    "Panel",
+    "room_panels",
+    "join_card",
+    "count_card",
+    "comment_pages",
+    "responses_line",
+    "COMMENT_PAGE_CHARS",
+]
 
 #: Characters of comments per projected page (a page holds at least one comment).
 COMMENT_PAGE_CHARS = 420
@@ -286,6 +294,17 @@ def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, min_group_si
     return Panel("count", t("count_heading"), body)
 
 
+def responses_line(t: Texts, submitted: int, min_group_size: int, cohort: str | None = None) -> str:
+    """How many answered, as the projector and its exports say it: "fewer than k answers
+    so far" below k (the room's size never shows below the threshold), else the count."""
+    k = min_group_size
+    if submitted < k:
+        return t("responses_fewer_in", k=k, cohort=cohort) if cohort else t("responses_fewer", k=k)
+    if cohort:
+        return t("dashboard_responses_in", n=submitted, cohort=cohort)
+    return t("dashboard_responses", n=submitted)
+
+
 def join_card(
     t: Texts,
     *,
@@ -297,15 +316,15 @@ def join_card(
     warning: str | None,
     is_open: bool = True,
 ) -> Panel:
-    """The join screen: the QR code (most of the height), the short address and the progress to
-    ``min_group_size`` answers."""
+    """The join screen: the QR code (most of the height), the short address and, below
+    ``min_group_size`` answers, that there are fewer than that (never how many)."""
     k = min_group_size
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
     if not is_open:
         warn = f"<p class='alert'>{e(t('collection_closed'))}</p>" + warn
     if not url:
         return Panel("join", t("panel_join"), warn)
-    progress = t("join_progress", n=submitted, k=k) if submitted < k else t("join_open_more")
+    progress = t("join_waiting", k=k) if submitted < k else t("join_open_more")
     body = (
         f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
         f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"

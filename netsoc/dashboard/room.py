@@ -1,7 +1,7 @@
 """The room's numbers for the projector, computed once per batch and shared by every viewer.
 
 :func:`room_state` reads the cohort, keeps the published batches only
-(:func:`netsoc.dashboard.release.published`), scores them and returns a
+(:func:`survey.privacy.published`), scores them and returns a
 :class:`RoomState`: plain numbers and labels in the dashboard's language, no
 respondent ids and nothing per person.  :mod:`netsoc.dashboard.panels` turns it
 into HTML, :mod:`netsoc.dashboard.export` into PNG pages and slides.
@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netsoc.dashboard.release import BALANCE_EDGES, binned_counts, grid_counts, published, safe_mean
+from netsoc.dashboard.release import BALANCE_EDGES, binned_counts, grid_counts
+from survey.privacy import MEAN_DIGITS, published, safe_mean
 
 if TYPE_CHECKING:
     from survey.instrument import Instrument
@@ -222,7 +223,7 @@ def _compare(
     mine = {fid: net - soc for fid, _, net, soc in _facet_means(scores, instrument)}
     theirs = {fid: net - soc for fid, _, net, soc in _facet_means(other_scores, instrument)}
     bars = [
-        Bar(facet.label, round(mine[fid], 1), round(theirs[fid], 1))
+        Bar(facet.label, round(mine[fid], MEAN_DIGITS), round(theirs[fid], MEAN_DIGITS))
         for fid, facet in instrument.facets.items()
         if fid in mine and fid in theirs
     ]

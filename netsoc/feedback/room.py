@@ -2,11 +2,21 @@
 
 A participant who finishes early sees "shown once enough people have
 answered"; the form asks again (every 30 s) until :func:`room_section` returns
-the room's summary.  Nothing is said about a room of fewer than
-``min_group_size`` people, and only averages are given (no counts per
-profile, no individual answers).  The summary is computed once per cohort and
-change of its responses (:meth:`survey.store.ResponseStore.version`) and
-shared by every participant who asks.
+the room's summary.  It follows the projector's rules (:mod:`survey.privacy`),
+so a participant who asks before and after a neighbour's submission learns
+nothing about that neighbour:
+
+- nothing at all, not even a count, while fewer than ``min_group_size`` (k)
+  have answered;
+- then the summary of the earliest whole batches of k
+  (:func:`survey.privacy.published`): the count given is that batched count
+  and the summary changes only when a whole new batch is complete;
+- only averages, to :data:`survey.privacy.MEAN_DIGITS` decimal, in the text
+  and in the JSON (no counts per profile, no individual answers).
+
+The summary is computed once per cohort and change of its responses
+(:meth:`survey.store.ResponseStore.version`) and shared by every participant
+who asks.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from netsoc.feedback.data import localized
 from netsoc.feedback.texts import fmt_number, text
 from netsoc.feedback.words import balance_side
 from survey.instrument import Instrument
+from survey.privacy import MEAN_DIGITS, published, safe_mean
 from survey.schema import MIN_GROUP_SIZE
 
 if TYPE_CHECKING:
@@ -33,15 +44,16 @@ _CACHE_SIZE = 64
 _LOCK = threading.Lock()
 
 
-def _means(store: ResponseStore, cohort: str, instrument: Instrument) -> tuple[int, dict[str, float]]:
+def _means(store: ResponseStore, cohort: str, instrument: Instrument, k: int) -> tuple[int, dict[str, float]]:
+    """The published batches' size and their means (rounded): ``(0, {})`` below k."""
     data = store.to_frame(cohort=cohort)
     data = data[data["instrument_version"] == instrument.version] if len(data) else data
+    data = published(data, k)
     if not len(data):
         return 0, {}
     scored = score(data, instrument)
     return len(data), {
-        name: float(scored[name].mean())
-        for name in ("networking", "socializing", "balance", "intentionality")
+        name: safe_mean(scored[name]) for name in ("networking", "socializing", "balance", "intentionality")
     }
 
 
@@ -66,16 +78,18 @@ def room_section(
     lang : str, optional
         The participant's language (default: the instrument's).
     min_group_size : int, default 5
-        k: ``None`` until at least this many have submitted.
+        k: ``None`` until at least this many have submitted; then the
+        earliest whole batches of k are summarised.
 
     Returns
     -------
     dict or None
         ``heading``, ``summary`` (one sentence: how many answered, their mean
         balance and its side, in the participant's words and number format),
-        ``n``, ``balance`` (mean), ``side`` and ``rows`` (``score``, ``label``,
-        ``mean``, ``text``) for networking, socializing, balance and
-        intentionality.
+        ``n`` (the batched count, a multiple of k), ``balance`` (mean),
+        ``side`` and ``rows`` (``score``, ``label``, ``mean``, ``text``) for
+        networking, socializing, balance and intentionality; every mean to
+        :data:`survey.privacy.MEAN_DIGITS` decimal.
     """
     if cohort is None:
         return None
@@ -85,12 +99,12 @@ def room_section(
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    n, means = _means(store, cohort, inst)
+    n, means = _means(store, cohort, inst, max(1, min_group_size))
     section = None
     if n >= min_group_size and not math.isnan(means["balance"]):
         side = balance_side(means["balance"], inst) or "even"
         word = text(inst, {"even": "lean_none"}.get(side, f"lean_{side}"))
-        shown = fmt_number(means["balance"], inst.language, 2, sign=True)
+        shown = fmt_number(means["balance"], inst.language, MEAN_DIGITS, sign=True)
         labels = {
             name: inst.scales[name].label if name in inst.scales else text(inst, "balance") for name in means
         }
@@ -98,14 +112,14 @@ def room_section(
             "heading": text(inst, "room_heading"),
             "summary": text(inst, "room_summary", n=n, balance=shown, side=word),
             "n": n,
-            "balance": round(means["balance"], 4),
+            "balance": means["balance"],
             "side": side,
             "rows": [
                 {
                     "score": name,
                     "label": labels[name],
-                    "mean": round(value, 4),
-                    "text": fmt_number(value, inst.language, 2, sign=name == "balance"),
+                    "mean": value,
+                    "text": fmt_number(value, inst.language, MEAN_DIGITS, sign=name == "balance"),
                 }
                 for name, value in means.items()
                 if not math.isnan(value)

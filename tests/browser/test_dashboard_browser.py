@@ -2,7 +2,8 @@
 
 - Presenter mode at 1280x720 in en, de and fr: every card is measured in the browser: no text
   below 24 px, no two text boxes overlapping, nothing outside the screen; the join screen's QR
-  code takes at least 40 % of the height and decodes (zbarimg) to the join address.
+  code takes at least 40 % of the height and decodes (zbarimg) to the join address; below k
+  it says "fewer than k answers", never how many.
 - Arrow keys and auto-advance move between cards; new answers arrive without a reload, in
   batches of k.
 - The facilitator hides a comment and reveals the others: the hidden one is on no card.
@@ -14,6 +15,7 @@ Screenshots of every card are kept in test-artifacts/.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pandas as pd
@@ -29,6 +31,12 @@ pytestmark = pytest.mark.browser
 TOKEN = "dash-browser-token"
 JOIN = "http://192.0.2.7:8866/?cohort=ROOM1&token=Ab_3-x"  # never contacted (--no-join-check)
 UPDATE_MS = 20_000
+#: What the projector says below k, per language (never how many).
+FEWER = {
+    "en": "Fewer than 5 answers so far",
+    "de": "Noch weniger als 5 Antworten",
+    "fr": "Moins de 5 réponses pour l'instant",
+}
 LONG = (
     "Das war ein sehr langer und ausführlicher Kommentar über Netzwerke, Geselligkeit, "
     "Gespräche und all die Dinge, die man in einem Workshop so erlebt. "
@@ -138,6 +146,10 @@ def test_presenter_mode_at_1280x720(projector, served, tmp_path, artifacts, lang
     m = page.evaluate(MEASURE)
     assert m["card"] == "join" and m["qr"] >= 0.40, m
     assert not (m["small"] or m["overlaps"] or m["outside"]), m
+    # below k the room's size is never projected: "fewer than 5", not "3 of 5"
+    join_text = page.locator("#deck .card").inner_text()
+    assert FEWER[lang] in join_text and not re.search(r"\b3\b", join_text), join_text
+    page.locator("#live", has_text=FEWER[lang]).wait_for(state="attached", timeout=UPDATE_MS)
     page.screenshot(path=str(artifacts / f"dashboard-{lang}-join.png"))
     shot = artifacts / f"dashboard-{lang}-qr.png"
     page.locator(".qr svg").screenshot(path=str(shot))

@@ -4,6 +4,7 @@ token, the join-address checks, the exports and the command line."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -13,10 +14,12 @@ from starlette.testclient import TestClient
 
 from analysis.demo import make_demo
 from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_app, settings_from_env
+from netsoc.dashboard.export import png_page
 from netsoc.dashboard.join import JoinCheck, join_problem
-from netsoc.dashboard.release import grid_counts, published
+from netsoc.dashboard.release import grid_counts
 from netsoc.dashboard.view import deck
 from survey.errors import NetsocError
+from survey.privacy import published
 from survey.store import open_store
 from tests.helpers import keyed_answers
 
@@ -77,10 +80,39 @@ def test_nothing_but_the_join_screen_below_k(store):
     d, client = _client(store, survey_url="http://127.0.0.1:9/?cohort=W1")
     html = _cards(client)
     assert re.findall(r"data-card='([^']+)'", html) == ["join"]
-    assert "4 of 5 answers" in html and "early bird" not in html
+    assert "Fewer than 5 answers so far" in html and "early bird" not in html
+    assert not re.search(r"\b4\b", re.sub(r"<svg.*?</svg>", "", html))  # the size is not shown
     _submit(store, 4, 2)
     names = re.findall(r"data-card='([^']+)'", _cards(client))
     assert names[:3] == ["count", "profiles", "facets"] and names[-1] == "join"
+
+
+@pytest.mark.fault(
+    "dashboard: the room's size below k (issue 22 pt 8)", expect="'fewer than k', the same at 0 to k-1"
+)
+@pytest.mark.parametrize(
+    ("lang", "fewer"),
+    [
+        ("en", "Fewer than 5 answers so far"),
+        ("de", "Noch weniger als 5 Antworten"),
+        ("fr", "Moins de 5 réponses pour l'instant"),
+    ],
+)
+def test_below_k_the_projector_never_tells_how_many_answered(store, lang, fewer):
+    """From 0 to k-1 answers the projected view (the slides are its cards), its live text and
+    the PNG export are the same; the facilitator's token-protected controls keep the exact count."""
+    d, client = _client(store, survey_url="http://127.0.0.1:9/?cohort=W1", lang=lang)
+    views = []
+    for n in range(5):
+        deck_json = client.get("/deck").json()
+        views.append((deck_json["html"], deck_json["live"], png_page(d, 1, key=("below-k", lang, n))))
+        assert deck_json["live"] == fewer and html.escape(fewer) in deck_json["html"]
+        _submit(store, 1 + n % 5, 5 - n % 5)
+    assert all(v == views[0] for v in views)  # nothing moves with each answer
+    assert "data-n=" not in views[0][0]
+    controls = client.get("/control").text
+    assert re.search(r"\b5\b", controls)  # the facilitator sees the 5 answers
+    assert client.get("/deck").json()["live"] != fewer  # k answers: the count is shown
 
 
 def test_the_attack_one_newcomer_in_a_known_room_cannot_be_told(store, instrument):

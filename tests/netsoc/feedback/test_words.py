@@ -175,12 +175,12 @@ def test_room_section_waits_for_k_then_summarises(tmp_path, instrument):
         assert room_section(store, "WS-R", instrument) is None  # 4 < k
         store.submit(keyed_answers(instrument, 2, 2, consent=True), cohort="WS-R")
         room = room_section(store, "WS-R", instrument, "de")
-        # balance: four of +0.5 and one of 0 -> mean +0.40
+        # balance: four of +0.5 and one of 0 -> mean +0.4 (means to one decimal)
         assert room["n"] == 5 and room["balance"] == pytest.approx(0.4)
         assert room["side"] == "networking"
         assert room["summary"] == (
             "5 Personen Ihres Workshops haben geantwortet. Ihre mittlere "
-            "Balance liegt bei +0,40: mit Neigung zum Networking."
+            "Balance liegt bei +0,4: mit Neigung zum Networking."
         )
         assert [r["score"] for r in room["rows"]] == [
             "networking",
@@ -188,15 +188,19 @@ def test_room_section_waits_for_k_then_summarises(tmp_path, instrument):
             "balance",
             "intentionality",
         ]
+        assert all(r["mean"] == round(r["mean"], 1) for r in room["rows"])
         assert room_section(store, "WS-R", instrument, "de") == room  # cached, same answer
         store.submit(keyed_answers(instrument, 1, 5, consent=True), cohort="WS-R")
-        assert room_section(store, "WS-R", instrument)["n"] == 6  # a new response is seen
+        assert room_section(store, "WS-R", instrument, "de") == room  # the 6th waits for its batch
+        for _ in range(4):
+            store.submit(keyed_answers(instrument, 3, 3, consent=True), cohort="WS-R")
+        assert room_section(store, "WS-R", instrument)["n"] == 10  # a whole new batch is seen
         data = feedback_data(
             keyed_answers(instrument, 4, 2, consent=True),
             instrument,
             cohort="WS-R",
             room=room_section(store, "WS-R", instrument),
         )
-        assert "6 people of your workshop have answered" in page_html(data)
+        assert "10 people of your workshop have answered" in page_html(data)
     finally:
         store.close()

@@ -1,0 +1,67 @@
+"""What may be shown of a workshop without giving away one person (issue 22).
+
+A viewer who sees a summary before and after one submission must learn nothing
+about that respondent beyond what ``min_group_size`` (k) others share.  Two
+rules every summary of a room follows (the projector's dashboard and the
+"Your workshop" part of a participant's feedback):
+
+- :func:`published` - a summary uses the earliest ``floor(n / k) * k``
+  submitted responses only, so two views differ by a whole batch of at least k
+  people (or not at all); below k there is nothing, not even a count.
+- :func:`safe_mean` - means are given to :data:`MEAN_DIGITS` decimal.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["published", "safe_mean", "MEAN_DIGITS"]
+
+#: Decimals of every mean shown of a room (one person in a batch of k moves a
+#: 1-5 mean of 20 people by at most 0.2, so a second decimal would only add noise).
+MEAN_DIGITS = 1
+
+
+def published(frame: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """The responses a summary may use: the earliest whole batches of ``min_group_size``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Submitted responses with ``submitted_at`` and ``respondent_id``.
+    min_group_size : int
+        k.
+
+    Returns
+    -------
+    DataFrame
+        The first ``floor(len(frame) / k) * k`` rows in order of submission
+        (ties broken by the random respondent id), in a shuffled order seeded by
+        their number, with the index reset.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"submitted_at": range(7), "respondent_id": list("abcdefg")})
+    >>> sorted(published(frame, 3)["respondent_id"])
+    ['a', 'b', 'c', 'd', 'e', 'f']
+    >>> len(published(frame.iloc[:2], 3))
+    0
+    """
+    n = (len(frame) // min_group_size) * min_group_size
+    if n == 0:
+        return frame.iloc[0:0].reset_index(drop=True)
+    order = frame.sort_values(["submitted_at", "respondent_id"], kind="stable")
+    chosen = order.iloc[:n]
+    return chosen.sample(frac=1.0, random_state=n).reset_index(drop=True)
+
+
+def safe_mean(values: pd.Series) -> float:
+    """The mean rounded to :data:`MEAN_DIGITS` decimals (NaN without values).
+
+    Examples
+    --------
+    >>> safe_mean(pd.Series([1.0, 2.0, 2.0]))
+    1.7
+    """
+    x = pd.to_numeric(values, errors="coerce").dropna()
+    return round(float(x.mean()), MEAN_DIGITS) + 0.0 if len(x) else float("nan")  # no -0.0
