@@ -81,7 +81,9 @@ def reliability(
           its other statistics are NA.
         - ``omega_total``: one-factor minres omega (NA for fewer than 3
           items and for the balance row).
-        - ``method``: ``"alpha"`` or ``"difference score"``.
+        - ``method``: ``"alpha"``, ``"difference score"``, or ``"one item"``
+          for a scale or facet measured by a single item (its statistics NA:
+          a single item has no internal consistency).
 
     Examples
     --------
@@ -112,6 +114,22 @@ def reliability(
 
     rows = []
     for scale, facet, its in groups:
+        if len(its) < 2:  # one item: no internal consistency to estimate; the row says so
+            rows.append(
+                dict(
+                    scale=scale,
+                    facet=facet,
+                    k=len(its),
+                    n=int(keyed[its].notna().all(axis=1).sum()),
+                    alpha=np.nan,
+                    std_alpha=np.nan,
+                    ci_low=np.nan,
+                    ci_high=np.nan,
+                    omega_total=np.nan,
+                    method="one item",
+                )
+            )
+            continue
         a = cronbach_alpha(keyed, ci, columns=its, missing=missing).iloc[0]
         om = np.nan
         if len(its) >= 3:

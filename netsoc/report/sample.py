@@ -231,6 +231,16 @@ def reliability_table(
             " ω(cat) = categorical omega (Green & Yang, 2009) of the whole scale from the "
             "ordinal (WLSMV) factor model, on the complete responses."
         )
+    single = [
+        f"{raw['Scale'][i]}" + (f" ({raw['Facet'][i]})" if raw["Facet"][i] != apa.DASH else "")
+        for i in np.flatnonzero(rows["method"].to_numpy() == "one item")
+    ]
+    if single:
+        note += (
+            " Warning: reliability could not be computed for "
+            + "; ".join(single)
+            + ": measured by one item, which has no internal consistency to estimate."
+        )
     return study.table(shown, "Reliability of the scales and facets", note, raw)
 
 
