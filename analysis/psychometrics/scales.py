@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +112,7 @@ def reliability(
             if its:
                 groups.append((scale, facet_id, its))
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for scale, facet, its in groups:
         if len(its) < 2:  # one item: no internal consistency to estimate; the row says so
             rows.append(
