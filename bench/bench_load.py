@@ -43,7 +43,12 @@ def main() -> int:
     from tests.browser.load import page_times, run_load
 
     inst = load_instrument()
-    with tempfile.TemporaryDirectory() as tmp, run_server("survey", Path(tmp)) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        run_server(
+            "survey", Path(tmp), args=["--client-connections", str(N * 8), "--max-sessions", str(N * 16)]
+        ) as server,
+    ):  # N browsers share 127.0.0.1 (phones have an address each)
         people = run_load(server.url + "?cohort=BENCH", inst, N, seed=1, deadline_s=400)
         with open_store(server.db, instrument=inst) as store:
             stored = store.count()

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import resource
-import ssl
 import sys
 import tempfile
 import threading
@@ -31,7 +30,6 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import numpy as np
 import psutil
 
@@ -43,6 +41,7 @@ from _common import QUICK, Figure, emit  # noqa: E402
 
 from tests.browser.protocol import HttpParticipant, Outcome  # noqa: E402
 from tests.browser.server import run_nginx, run_server  # noqa: E402
+from tests.browser.wire import WireClient  # noqa: E402
 
 COHORT = "ROOM"
 
@@ -99,18 +98,12 @@ def own_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-#: One TLS context for every simulated phone (building one per client cost the load generator
-#: more CPU than the server spent; the bench speaks plain HTTP on loopback anyway).
-_SSL = ssl.create_default_context()
-
-
 async def _one(
     url: str, i: int, *, seed: int, think: float, cache: dict | None = None, timeout: float = 60.0
 ) -> Outcome:
     rng = np.random.default_rng(seed + i)
     pause = think * float(rng.uniform(0.5, 1.5)) if think else 0.0
-    limits = httpx.Limits(max_connections=1)
-    async with httpx.AsyncClient(timeout=timeout, limits=limits, verify=_SSL) as client:
+    async with WireClient(timeout=timeout) as client:
         p = HttpParticipant(
             client,
             url + f"?cohort={COHORT}",
@@ -145,7 +138,7 @@ async def _room(url: str, n: int, arrival: float, seed: int, think: float, deadl
 
 async def _page_changes(url: str, count: int) -> tuple[HttpParticipant, int]:
     """A participant who goes back and forth between two item pages ``count`` times."""
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with WireClient(timeout=60) as client:
         p = HttpParticipant(client, url + "?cohort=SOLO", seed=7, forwarded_for="10.200.0.1")
         first = await p.open()
         p.pages, p.state = first["pages"], {**first, "page": 1}

@@ -273,6 +273,7 @@ def feedback_data(
     instrument: Instrument,
     *,
     peers: pd.DataFrame | None = None,
+    peer_scores: Mapping[str, np.ndarray] | None = None,
     cohort: str | None = None,
     reliability: Any = None,
     language: str | None = None,
@@ -294,6 +295,9 @@ def feedback_data(
         Other submitted respondents of the same cohort (wide table): each
         score then gets a coarse workshop band in the details (from
         ``2 * min_group_size`` responses).
+    peer_scores : mapping, optional
+        The same peers already scored (``respondent_scorer(...).score_frame``), instead
+        of ``peers``: a server that answers many participants scores the cohort once.
     cohort : str, optional
         The workshop code.
     reliability : mapping, optional
@@ -319,8 +323,8 @@ def feedback_data(
     inst = localized(instrument, language)
     scorer = respondent_scorer(inst)
     own = scorer.score_answers(answers)
-    others = None
-    if peers is not None:
+    others = dict(peer_scores) if peer_scores is not None else None
+    if others is None and peers is not None:
         others = (
             scorer.score_frame(peers)
             if len(peers)

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import NamedTuple
 
@@ -95,12 +96,18 @@ def order_pages(pages: list[Page], instrument: Instrument, seed: int | None) -> 
     Returns
     -------
     list of Page
-        The same pages; the same seed always gives the same order.
+        The same pages; the same seed always gives the same order.  Orders are
+        remembered (the survey server rebuilds a participant's pages for every
+        message).
     """
     if seed is None:
         return list(pages)
+    return list(_ordered(tuple(pages), frozenset(instrument.attention_ids), seed))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordered(pages: tuple[Page, ...], checks: frozenset[str], seed: int) -> tuple[Page, ...]:
     rng = np.random.default_rng(seed)
-    checks = set(instrument.attention_ids)
     out = []
     for page in pages:
         if page.kind != "items":
@@ -112,7 +119,7 @@ def order_pages(pages: list[Page], instrument: Instrument, seed: int | None) -> 
         for k, j in zip(slots, rng.permutation(len(moved))):
             ids[k] = moved[j]
         out.append(page._replace(ids=tuple(ids)))
-    return out
+    return tuple(out)
 
 
 def seed_for(respondent_id: str) -> int:

@@ -324,7 +324,11 @@ def handle(
 
 
 def feedback_payload(
-    model: SurveyModel, *, peers: Any = None, min_group_size: int | None = None
+    model: SurveyModel,
+    *,
+    peers: Any = None,
+    peer_scores: Any = None,
+    min_group_size: int | None = None,
 ) -> dict[str, Any]:
     """The feedback page for the form: HTML to show and a page to keep.
 
@@ -334,6 +338,9 @@ def feedback_payload(
         Submitted.
     peers : DataFrame, optional
         Other responses of the cohort (default: read from the store).
+    peer_scores : mapping, optional
+        Those responses already scored (instead of ``peers``; see
+        :func:`netsoc.feedback.feedback_data`).
     min_group_size : int, optional
 
     Returns
@@ -349,7 +356,8 @@ def feedback_payload(
     data = feedback_data(
         model.answers,
         model.instrument,
-        peers=model.peer_responses() if peers is None else peers,
+        peers=model.peer_responses() if peers is None and peer_scores is None else peers,
+        peer_scores=peer_scores,
         cohort=model.cohort,
         language=model.language,
         min_group_size=MIN_GROUP_SIZE if min_group_size is None else min_group_size,

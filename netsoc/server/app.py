@@ -29,8 +29,8 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -68,6 +68,11 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+#: Threads that serve messages (store reads and writes, scoring).  A few, not anyio's 40:
+#: the work is mostly Python under one GIL and SQLite takes one writer at a time, so more
+#: threads only interleave requests and make each one wait longer (with PostgreSQL's
+#: network round trips a few more would help; 8 keeps a room of 1,000 phones under 100 ms).
+WORKER_THREADS = 8
 #: What a request costs from its client's budget, by path (anything else, i.e. a file
 #: served from memory, costs 0.2): many phones behind one venue address must fit.
 COSTS = {"/api/message": 2.0, "/": 1.0}
@@ -237,6 +242,13 @@ def survey_app(
     )
     assets = AssetStore()
     assets.add_package_files()
+    limiter: list[anyio.CapacityLimiter] = []  # made in the event loop, on first use
+
+    async def in_thread(fn: Any, *args: Any) -> Any:
+        if not limiter:
+            limiter.append(anyio.CapacityLimiter(WORKER_THREADS))
+        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter[0])
+
     specs = {
         lang: assets.add(
             f"spec-{lang}.json",
@@ -251,7 +263,7 @@ def survey_app(
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
-        is_open = await run_in_threadpool(people.is_open, choice.cohort)
+        is_open = await in_thread(people.is_open, choice.cohort)
         reply = state_reply(model, full=True, note=choice.note, state=None if is_open else "closed")
         reply["token"] = people.token(claims)
         boot = {
@@ -285,7 +297,7 @@ def survey_app(
             )
             return JSONResponse({"type": "refused", "reason": "invalid"}, status_code=422)
         try:
-            reply = await run_in_threadpool(people.handle, msg, request.state.client)
+            reply = await in_thread(people.handle, msg, request.state.client)
         except TokenError:
             guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
             return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)
@@ -319,7 +331,11 @@ def survey_app(
     guard = Guard(
         app,
         config,
-        ClientBudgets(config.client_rate, config.client_rate * 20, max_in_flight=32),
+        ClientBudgets(
+            config.client_rate,
+            config.client_rate * 20,
+            max_in_flight=min(32, max(1, config.max_sessions // 2)),
+        ),
         RefusalLog(),
     )
     app.state.guard = guard

@@ -43,6 +43,9 @@ _NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).s
 _INSERT = respondents.insert().values(seq=_NEXT_SEQ)
 _UPDATE = respondents.update().where(respondents.c.respondent_id == sa.bindparam("_rid"))
 _UPDATE_AND_SEQ = _UPDATE.values(seq=_NEXT_SEQ)
+# built once: a statement object per call costs more than the SQLite query itself
+_ROW = sa.select(respondents).where(respondents.c.respondent_id == sa.bindparam("_rid"))
+_ROW_FOR_UPDATE = _ROW.with_for_update()
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,8 @@ def submitted_from(
 
 def lookup(conn: Connection, rid: str) -> Any:
     """The stored row of ``rid`` (locked for the transaction on PostgreSQL), or ``None``."""
-    query = sa.select(respondents).where(respondents.c.respondent_id == rid)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return conn.execute(query).first()
+    query = _ROW_FOR_UPDATE if conn.dialect.name == "postgresql" else _ROW
+    return conn.execute(query, {"_rid": rid}).first()
 
 
 def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
@@ -156,7 +157,7 @@ def find_code(conn: Connection, code: str) -> Any:
     """The row of a resume code as given, else as :func:`~survey.schema.normalise_code` reads it."""
 
     def get(rid: str) -> Any:
-        return conn.execute(sa.select(respondents).where(respondents.c.respondent_id == rid)).first()
+        return conn.execute(_ROW, {"_rid": rid}).first()
 
     row = get(code)
     if row is None and normalise_code(code) != code:

@@ -26,6 +26,9 @@ import numpy as np
 
 __all__ = ["HttpParticipant", "Outcome", "page_files", "boot_data"]
 
+#: A kept-alive connection closed under a request (httpx in process, WireClient over TCP).
+_BROKEN = (httpx.TransportError, ConnectionError)
+
 _ATTR = re.compile(r"""<(?:link|script)\b[^>]*?\b(?:href|src)=['"]([^'"]+)['"]""", re.I)
 _BOOT = re.compile(r"<script type='application/json' id='netsoc-boot'>(.*?)</script>", re.S)
 
@@ -123,15 +126,17 @@ class HttpParticipant:
 
     def _count(self, r: Any) -> None:
         self.out.requests += 1
-        head = sum(len(k) + len(v) + 4 for k, v in r.headers.raw) + 20
-        self.out.bytes += head + r.num_bytes_downloaded
+        wire = getattr(r, "wire_bytes", None)  # exact, from tests.browser.wire
+        if wire is None:  # httpx: the headers as parsed plus the body as sent
+            wire = sum(len(k) + len(v) + 4 for k, v in r.headers.raw) + 20 + r.num_bytes_downloaded
+        self.out.bytes += wire
 
     async def get(self, path: str) -> Any:
         for attempt in range(3):
             try:
                 r = await self.client.get(urljoin(self.url, path), headers=self.headers)
                 break
-            except httpx.TransportError:  # as a browser does on a closed kept-alive connection
+            except _BROKEN:  # as a browser does on a closed kept-alive connection
                 if attempt == 2:
                     raise
                 self.out.retries += 1
@@ -160,12 +165,13 @@ class HttpParticipant:
         for attempt in range(self.max_retries + 1):
             try:
                 r = await self.client.post(urljoin(self.url, "api/message"), json=body, headers=self.headers)
-            except httpx.TransportError:
-                # a kept-alive connection closed under the request: send again, as page.js does
+            except _BROKEN:
+                # a kept-alive connection closed under the request: send again at once on a
+                # new one, as a browser does; wait a little if that fails too (page.js's retry)
                 if attempt == self.max_retries:
                     raise
                 self.out.retries += 1
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.5 if attempt else 0.0)
                 continue
             self._count(r)
             if r.status_code == 200:

@@ -127,9 +127,14 @@ http {{
   fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
   client_header_timeout 10s; client_body_timeout 10s; keepalive_timeout 15s;
   client_max_body_size 32k;
+  # README's per-phone caps, raised: every simulated phone comes from 127.0.0.1 here
+  limit_conn_zone $binary_remote_addr zone=netsoc_conn:10m;
+  limit_req_zone $binary_remote_addr zone=netsoc_req:10m rate=100000r/s;
   upstream netsoc {{ {servers} keepalive 64; keepalive_timeout 4s; }}
   server {{
     listen 127.0.0.1:{port};
+    limit_conn netsoc_conn 30000;
+    limit_req zone=netsoc_req burst=100000 nodelay;
     location / {{
       proxy_pass http://netsoc;
       proxy_http_version 1.1;
