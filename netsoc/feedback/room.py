@@ -14,15 +14,18 @@ nothing about that neighbour:
 - only averages, to :data:`survey.privacy.MEAN_DIGITS` decimal, in the text
   and in the JSON (no counts per profile, no individual answers).
 
-The summary is computed once per cohort and change of its responses
-(:meth:`survey.store.ResponseStore.version`) and shared by every participant
-who asks.
+The summary is shared by every participant who asks: it is recomputed only
+when the cohort's responses changed (:meth:`survey.store.ResponseStore.version`),
+at most once per :data:`ROOM_REFRESH_S` seconds and by one thread at a time
+(the others get the last one), so a room of 1,000 phones asking as they finish
+costs a handful of reads, not one per submission.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +40,16 @@ from survey.schema import MIN_GROUP_SIZE
 if TYPE_CHECKING:
     from survey.store import ResponseStore
 
-__all__ = ["room_section"]
+__all__ = ["room_section", "ROOM_REFRESH_S"]
 
-_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any] | None] = OrderedDict()
+#: Seconds a room's summary is reused before the store is asked whether it changed.  A
+#: server answers "Your workshop" for every phone that finished; reading and scoring a room
+#: of 1,000 takes about 80 ms, so it is done at most once per this interval, by one thread.
+ROOM_REFRESH_S = 10.0
+_CACHE: OrderedDict[tuple[Any, ...], tuple[float, Any, dict[str, Any] | None]] = OrderedDict()
 _CACHE_SIZE = 64
 _LOCK = threading.Lock()
+_BUSY: set[tuple[Any, ...]] = set()  # summaries being computed (the others use the last one)
 
 
 def _means(store: ResponseStore, cohort: str, instrument: Instrument, k: int) -> tuple[int, dict[str, float]]:
@@ -94,39 +102,58 @@ def room_section(
     if cohort is None:
         return None
     inst = localized(instrument, lang)
-    key = (store.url, cohort, inst.id, inst.version, inst.language, min_group_size, store.version(cohort))
+    key = (store.url, cohort, inst.id, inst.version, inst.language, min_group_size)
+    now = time.monotonic()
     with _LOCK:
-        if key in _CACHE:
+        hit = _CACHE.get(key)
+    if hit is not None and now - hit[0] < ROOM_REFRESH_S:
+        return hit[2]
+    version = store.version(cohort)
+    with _LOCK:
+        if hit is not None and (hit[1] == version or key in _BUSY):
+            _CACHE[key] = (now, hit[1], hit[2]) if hit[1] == version else hit
             _CACHE.move_to_end(key)
-            return _CACHE[key]
-    n, means = _means(store, cohort, inst, max(1, min_group_size))
-    section = None
-    if n >= min_group_size and not math.isnan(means["balance"]):
-        side = balance_side(means["balance"], inst) or "even"
-        word = text(inst, {"even": "lean_none"}.get(side, f"lean_{side}"))
-        shown = fmt_number(means["balance"], inst.language, MEAN_DIGITS, sign=True)
-        labels = {
-            name: inst.scales[name].label if name in inst.scales else text(inst, "balance") for name in means
-        }
-        section = {
-            "heading": text(inst, "room_heading"),
-            "summary": text(inst, "room_summary", n=n, balance=shown, side=word),
-            "n": n,
-            "balance": means["balance"],
-            "side": side,
-            "rows": [
-                {
-                    "score": name,
-                    "label": labels[name],
-                    "mean": value,
-                    "text": fmt_number(value, inst.language, MEAN_DIGITS, sign=name == "balance"),
-                }
-                for name, value in means.items()
-                if not math.isnan(value)
-            ],
-        }
+            return hit[2]
+        _BUSY.add(key)
+    try:
+        section = _section(store, cohort, inst, min_group_size)
+    finally:
+        with _LOCK:
+            _BUSY.discard(key)
     with _LOCK:
-        _CACHE[key] = section
+        _CACHE[key] = (now, version, section)
+        _CACHE.move_to_end(key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return section
+
+
+def _section(
+    store: ResponseStore, cohort: str, inst: Instrument, min_group_size: int
+) -> dict[str, Any] | None:
+    n, means = _means(store, cohort, inst, max(1, min_group_size))
+    if n < min_group_size or math.isnan(means["balance"]):
+        return None
+    side = balance_side(means["balance"], inst) or "even"
+    word = text(inst, {"even": "lean_none"}.get(side, f"lean_{side}"))
+    shown = fmt_number(means["balance"], inst.language, MEAN_DIGITS, sign=True)
+    labels = {
+        name: inst.scales[name].label if name in inst.scales else text(inst, "balance") for name in means
+    }
+    return {
+        "heading": text(inst, "room_heading"),
+        "summary": text(inst, "room_summary", n=n, balance=shown, side=word),
+        "n": n,
+        "balance": means["balance"],
+        "side": side,
+        "rows": [
+            {
+                "score": name,
+                "label": labels[name],
+                "mean": value,
+                "text": fmt_number(value, inst.language, MEAN_DIGITS, sign=name == "balance"),
+            }
+            for name, value in means.items()
+            if not math.isnan(value)
+        ],
+    }

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SPEC_VERSION",
     "UI_DEFAULTS",
+    "ui_texts",
     "LANGUAGE_NAMES",
     "describe",
     "state_reply",
@@ -112,12 +113,14 @@ UI_DEFAULTS = {
     "keep_result_hint": "Saves this page as a file on your device; nothing is sent anywhere.",
     "busy": "The survey is very busy just now. Your answers are kept on this phone; we will "
     "try again in a moment.",
+    "busy_open": "The survey is very busy just now. This page will try again by itself in a few seconds.",
     "rejected": "Something in this page's answers could not be read. Please check them and try again.",
     "my_answers_title": "My answers",
 }
 
 
-def _ui(inst: Instrument) -> dict[str, str]:
+def ui_texts(inst: Instrument) -> dict[str, str]:
+    """The form's texts in the instrument's language (English defaults for keys it lacks)."""
     return {**UI_DEFAULTS, **{k: v for k, v in inst.ui.items() if isinstance(v, str)}}
 
 
@@ -177,7 +180,7 @@ def describe(instrument: Instrument, lang: str) -> dict[str, Any]:
         "cohort": {"label": inst.cohort.label, "max_length": inst.cohort.max_length},
         "questions": questions,
         "comment": None if cm is None else {"id": cm.id, "label": cm.label, "max_length": cm.max_length},
-        "ui": _ui(inst),
+        "ui": ui_texts(inst),
     }
 
 
@@ -328,6 +331,7 @@ def feedback_payload(
     *,
     peers: Any = None,
     peer_scores: Any = None,
+    room: Mapping[str, Any] | None = None,
     min_group_size: int | None = None,
 ) -> dict[str, Any]:
     """The feedback page for the form: HTML to show and a page to keep.
@@ -341,6 +345,9 @@ def feedback_payload(
     peer_scores : mapping, optional
         Those responses already scored (instead of ``peers``; see
         :func:`netsoc.feedback.feedback_data`).
+    room : mapping, optional
+        "Your workshop" when it can already be shown (:func:`netsoc.feedback.room_section`):
+        it is part of the page, and the form need not ask for it.
     min_group_size : int, optional
 
     Returns
@@ -349,7 +356,8 @@ def feedback_payload(
         ``html`` (escaped fragment, styles included: :func:`netsoc.feedback.page_html`),
         ``result_html`` (a whole page the participant can keep, no script:
         :func:`netsoc.feedback.result_html`), ``filename`` and ``room`` (whether
-        the form should ask for the workshop's summary: :func:`room_payload`).
+        the form should ask for the workshop's summary, :func:`room_payload`: when the
+        participant has a cohort and ``room`` was not given).
     """
     from netsoc.feedback import feedback_data, page_html, result_filename, result_html
 
@@ -358,6 +366,7 @@ def feedback_payload(
         model.instrument,
         peers=model.peer_responses() if peers is None and peer_scores is None else peers,
         peer_scores=peer_scores,
+        room=room,
         cohort=model.cohort,
         language=model.language,
         min_group_size=MIN_GROUP_SIZE if min_group_size is None else min_group_size,
@@ -366,7 +375,7 @@ def feedback_payload(
         "html": page_html(data),
         "result_html": result_html(data),
         "filename": result_filename(data),
-        "room": model.cohort is not None,
+        "room": model.cohort is not None and room is None,
     }
 
 

@@ -38,7 +38,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from netsoc.form.protocol import describe, state_reply
+from netsoc.form.protocol import describe, state_reply, ui_texts
 from netsoc.server.assets import AssetStore
 from netsoc.server.config import ServerConfig, is_loopback
 from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, parse_proxies
@@ -73,6 +73,9 @@ SECURITY_HEADERS = {
 #: threads only interleave requests and make each one wait longer (with PostgreSQL's
 #: network round trips a few more would help; 8 keeps a room of 1,000 phones under 100 ms).
 WORKER_THREADS = 8
+#: Seconds after which a visitor refused as busy tries again (``Retry-After``; the busy
+#: page reloads itself after as many).
+BUSY_RETRY_S = 3
 #: What a request costs from its client's budget, by path (anything else, i.e. a file
 #: served from memory, costs 0.2): many phones behind one venue address must fit.
 COSTS = {"/api/message": 2.0, "/": 1.0}
@@ -80,7 +83,6 @@ _PAGE_TEXT = {
     "noscript": "This questionnaire needs JavaScript. Please turn it on, or ask the facilitator for help.",
     "need_token": "This page needs the link the facilitator gave you (it carries an access "
     "token). Please scan the QR code again or type the whole address.",
-    "full": "The survey is very busy just now. Please wait a moment and reload this page.",
 }
 
 
@@ -105,6 +107,19 @@ def _plain_page(lang: str, text: str, status: int) -> HTMLResponse:
         f"<main><h1>{html.escape(text)}</h1></main></body></html>"
     )
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _busy_page(lang: str, text: str, status: int, retry: int) -> HTMLResponse:
+    """A 429 or 503 page in the visitor's language, reloading itself after ``retry`` seconds
+    (no script)."""
+    body = (
+        f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<meta http-equiv='refresh' content='{retry}'><title>netsoc</title></head><body>"
+        f"<main><h1>{html.escape(text)}</h1></main></body></html>"
+    )
+    headers = {"Cache-Control": "no-store", "Retry-After": str(retry)}
+    return HTMLResponse(body, status_code=status, headers=headers)
 
 
 class Guard:
@@ -161,28 +176,34 @@ class Guard:
         cost = COSTS.get(path, 0.2)
         why = self.budgets.charge(client, cost)
         if why is not None:
-            await self._refuse(
-                scope, receive, send, client, 429, why, extra, retry=self.budgets.retry_after(client, cost)
-            )
+            retry = self.budgets.retry_after(client, cost)
+            await self._refuse(scope, receive, send, client, 429, why, extra, retry=retry)
             return
         try:
+            if path.startswith("/static/"):  # from memory, nothing awaited: never refused as busy
+                await self.app(scope, receive, self._with_headers(send, extra))
+                return
             if self.in_flight >= self.config.max_sessions:
-                await self._refuse(scope, receive, send, client, 503, "server full", extra, retry=2)
+                retry = BUSY_RETRY_S
+                await self._refuse(scope, receive, send, client, 503, "server full", extra, retry=retry)
                 return
             self.in_flight += 1
             self.served += 1
             try:
-
-                async def send_with_headers(message: Message) -> None:
-                    if message["type"] == "http.response.start":
-                        message = {**message, "headers": [*message.get("headers", []), *extra]}
-                    await send(message)
-
-                await self.app(scope, receive, send_with_headers)
+                await self.app(scope, receive, self._with_headers(send, extra))
             finally:
                 self.in_flight -= 1
         finally:
             self.budgets.release(client)
+
+    @staticmethod
+    def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        return send_with_headers
 
     async def _refuse(
         self,
@@ -196,9 +217,13 @@ class Guard:
         retry: int | None = None,
     ) -> None:
         self.refusals.refuse(client, why, scope["path"][:80])
-        text = {403: _PAGE_TEXT["need_token"], 503: _PAGE_TEXT["full"]}.get(status, why)
+        if scope["path"] == "/" and status in (429, 503):
+            # the page in the visitor's language, reloading itself: the app draws it
+            scope["state"]["busy"] = (status, max(retry or BUSY_RETRY_S, 1))
+            await self.app(scope, receive, self._with_headers(send, extra))
+            return
         if scope["path"] == "/" or status == 403:
-            response: Response = _plain_page("en", text, status)
+            response: Response = _plain_page("en", _PAGE_TEXT["need_token"] if status == 403 else why, status)
         else:
             response = JSONResponse({"type": "refused", "reason": why}, status_code=status)
         if retry is not None:
@@ -260,6 +285,9 @@ def survey_app(
     async def page(request: Request) -> Response:
         query = dict(request.query_params)
         lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
+        busy = getattr(request.state, "busy", None)
+        if busy:
+            return _busy_page(lang, ui_texts(inst.localized(lang))["busy_open"], *busy)
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)

@@ -59,6 +59,8 @@ class Outcome:
     open_s: float = float("nan")  # page request until the page and its files are loaded
     page_s: list[float] = field(default_factory=list)  # each Next until the next page
     feedback_s: float = float("nan")  # Submit until the feedback
+    room_s: float = float("nan")  # the first "Your workshop" request the feedback page sends
+    room: dict[str, Any] | None = None  # its section (None while fewer than k answered)
     requests: int = 0
     bytes: int = 0
     retries: int = 0
@@ -132,18 +134,27 @@ class HttpParticipant:
         self.out.bytes += wire
 
     async def get(self, path: str) -> Any:
-        for attempt in range(3):
-            try:
-                r = await self.client.get(urljoin(self.url, path), headers=self.headers)
-                break
-            except _BROKEN:  # as a browser does on a closed kept-alive connection
-                if attempt == 2:
-                    raise
+        """GET a file; the page itself is asked again while the server says it is busy, as the
+        busy page does by itself (it reloads after ``Retry-After`` seconds)."""
+        busy = 0
+        while True:
+            for attempt in range(3):
+                try:
+                    r = await self.client.get(urljoin(self.url, path), headers=self.headers)
+                    break
+                except _BROKEN:  # as a browser does on a closed kept-alive connection
+                    if attempt == 2:
+                        raise
+                    self.out.retries += 1
+            self._count(r)
+            if r.status_code in (429, 503) and path == self.url and busy < self.max_retries:
+                busy += 1
                 self.out.retries += 1
-        self._count(r)
-        if r.status_code != 200:
-            raise AssertionError(f"GET {path}: {r.status_code}")
-        return r
+                await asyncio.sleep(float(r.headers.get("retry-after") or 1))
+                continue
+            if r.status_code != 200:
+                raise AssertionError(f"GET {path}: {r.status_code}")
+            return r
 
     async def open(self) -> dict[str, Any]:
         """Fetch the page and every file it loads; return the first state."""
@@ -186,6 +197,15 @@ class HttpParticipant:
             await asyncio.sleep(float(r.headers.get("retry-after", "1")))
         raise AssertionError("unreachable")
 
+    async def ask_room(self) -> dict[str, Any]:
+        """The feedback page's request for "Your workshop" (no sequence number, token unchanged)."""
+        body = {"type": "room", "seq": 0, "token": self.token, "lang": self.spec.get("lang")}
+        r = await self.client.post(urljoin(self.url, "api/message"), json=body, headers=self.headers)
+        self._count(r)
+        if r.status_code != 200:
+            raise AssertionError(f"room: {r.status_code} {r.text[:200]}")
+        return r.json()
+
     def _answers(self, kind: str, ids: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for qid in ids:
@@ -217,7 +237,8 @@ class HttpParticipant:
         return await self.send(msg)
 
     async def run(self) -> Outcome:
-        """The whole questionnaire: open, agree, every page, submit, feedback."""
+        """The whole questionnaire: open, agree, every page, submit, feedback (and "Your
+        workshop", which the feedback page asks for when the participant has a cohort)."""
         t0 = time.perf_counter()
         try:
             first = await self.open()
@@ -245,6 +266,10 @@ class HttpParticipant:
             if reply["state"] != "submitted" or "feedback" not in reply:
                 raise AssertionError(f"submit gave {reply['state']}: {reply.get('message')}")
             self.out.feedback_s = time.perf_counter() - t
+            if reply["feedback"].get("room"):  # the feedback page asks for "Your workshop" at once
+                t = time.perf_counter()
+                self.out.room = (await self.ask_room())["section"]
+                self.out.room_s = time.perf_counter() - t
             self.out.respondent_id = None if self.out.errors else self._rid()
         except Exception as exc:  # noqa: BLE001 - a participant's failure is reported, not raised
             self.out.errors.append(f"{type(exc).__name__}: {exc}")

@@ -56,3 +56,25 @@ def test_two_polls_around_one_submission_tell_nothing_about_the_newcomer(store, 
     for row in later["rows"]:  # means to the projector's one decimal, in JSON and text
         assert row["mean"] == round(row["mean"], 1) and row["text"].lstrip("+-").count(".") <= 1
         assert len(row["text"].split(".")[-1]) == 1
+
+
+def test_a_room_is_read_once_per_refresh_interval_however_many_ask(store, instrument, monkeypatch):
+    """A room of phones asking "Your workshop" as they finish costs one read per interval."""
+    import netsoc.feedback.room as room
+
+    for i in range(K):
+        store.submit(keyed_answers(instrument, 2 + i % 3, 4 - i % 3, consent=True), cohort="WS-R")
+    reads = []
+    real = store.to_frame
+    monkeypatch.setattr(store, "to_frame", lambda *a, **kw: reads.append(1) or real(*a, **kw))
+    monkeypatch.setattr(room, "ROOM_REFRESH_S", 3600.0)
+    first = room_section(store, "WS-R", instrument, "de", min_group_size=K)
+    for i in range(K):  # a whole new batch arrives while 50 phones ask
+        store.submit(keyed_answers(instrument, 3, 3, consent=True), cohort="WS-R")
+    asked = [room_section(store, "WS-R", instrument, "de", min_group_size=K) for _ in range(50)]
+    assert first["n"] == K and all(a == first for a in asked) and len(reads) == 1
+    monkeypatch.setattr(room, "ROOM_REFRESH_S", 0.0)  # the interval is over: the new batch shows
+    assert room_section(store, "WS-R", instrument, "de", min_group_size=K)["n"] == 2 * K
+    assert len(reads) == 2
+    assert room_section(store, "WS-R", instrument, "de", min_group_size=K)["n"] == 2 * K
+    assert len(reads) == 2  # unchanged responses are not read again

@@ -11,7 +11,7 @@ import tracemalloc
 import httpx
 import pytest
 
-from netsoc.server.app import Guard, survey_app
+from netsoc.server.app import BUSY_RETRY_S, Guard, survey_app
 from netsoc.server.config import ServerConfig
 from netsoc.server.limits import ClientBudgets, PeerConnections, RefusalLog, client_address, parse_proxies
 from netsoc.server.messages import parse_message
@@ -95,7 +95,7 @@ def test_requests_in_flight_are_capped_and_told_to_retry():
             return third, done, guard.in_flight
 
     third, done, left = asyncio.run(go())
-    assert third.status_code == 503 and third.headers["retry-after"] == "2"
+    assert third.status_code == 503 and third.headers["retry-after"] == str(BUSY_RETRY_S)
     assert [r.status_code for r in done] == [200, 200] and left == 0
 
 

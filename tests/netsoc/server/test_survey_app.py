@@ -41,7 +41,8 @@ async def participant(app, seed=1, **kw):
         return await HttpParticipant(c, "http://test/", seed=seed, **kw).run()
 
 
-def test_a_participant_answers_every_page_and_is_stored_once(store):
+def test_a_participant_answers_every_page_and_is_stored_once(store, monkeypatch):
+    monkeypatch.setattr("netsoc.feedback.room.ROOM_REFRESH_S", 0.0)  # each feedback sees the room
     app = make_app(store, cohort="WS1")
     out = run(participant(app, seed=3))
     assert out.ok, out.errors
@@ -50,8 +51,13 @@ def test_a_participant_answers_every_page_and_is_stored_once(store):
     assert frame.loc[0, "comment"] == "participant 3"
     item = next(k for k in out.answers if k.startswith("net_"))
     assert frame.loc[0, item] == out.answers[item]
-    # one page, two files named in it, the form module and the description; 1 + 5 pages + submit
-    assert out.requests == 5 + 7
+    # one page, two files named in it, the form module and the description; 1 + 5 pages + submit;
+    # then "Your workshop", which this first participant's feedback cannot show yet
+    assert out.room is None and out.requests == 5 + 7 + 1
+    # the next participants of a room that has enough answers get it with their feedback
+    for seed in range(4, 4 + 5):
+        later = run(participant(app, seed=seed))
+    assert later.ok and later.room is None and later.requests == 5 + 7
 
 
 def test_the_page_names_fingerprinted_immutable_precompressed_files(store):
@@ -224,7 +230,8 @@ def test_budgets_are_per_client_and_trust_only_the_configured_proxy(store):
     run(go())
 
 
-def test_your_workshop_is_sent_once_enough_people_have_answered(store):
+def test_your_workshop_is_sent_once_enough_people_have_answered(store, monkeypatch):
+    monkeypatch.setattr("netsoc.feedback.room.ROOM_REFRESH_S", 0.0)  # no reuse between the polls
     app = make_app(store, cohort="ROOMX", min_group_size=2)
 
     async def go():
@@ -240,3 +247,33 @@ def test_your_workshop_is_sent_once_enough_people_have_answered(store):
             assert later["section"]["n"] == 2 and later["section"]["summary"]
 
     run(go())
+
+
+@pytest.mark.fault("survey: every worker busy (issue 20)", expect="files still served; page in own language")
+def test_a_busy_server_still_serves_files_and_tells_visitors_in_their_language(store):
+    """Over --max-sessions, files (from memory) are still served, the page is a 503 in the
+    visitor's language that reloads itself, and messages are told when to send again."""
+    from netsoc.server.app import BUSY_RETRY_S
+
+    app = make_app(store, max_sessions=1)
+
+    async def go():
+        async with client_for(app) as c:
+            page = await c.get("/")
+            files = page_files(page.text)
+            app.in_flight = 1  # every slot taken
+            busy = await c.get("/", headers={"Accept-Language": "de"})
+            served = [(await c.get(f)).status_code for f in files]
+            message = await c.post("/api/message", content=b"{}")
+            app.in_flight = 0
+            again = await c.get("/", headers={"Accept-Language": "de"})
+            return busy, served, message, again
+
+    busy, served, message, again = run(go())
+    assert busy.status_code == 503 and busy.headers["retry-after"] == str(BUSY_RETRY_S)
+    assert "Die Umfrage ist gerade sehr ausgelastet" in busy.text and "lang='de'" in busy.text
+    assert f"http-equiv='refresh' content='{BUSY_RETRY_S}'" in busy.text
+    assert "<script" not in busy.text and "content-security-policy" in busy.headers
+    assert served == [200] * len(served) and len(served) >= 4
+    assert message.status_code == 503 and message.json()["reason"] == "server full"
+    assert again.status_code == 200 and "netsoc-boot" in again.text
