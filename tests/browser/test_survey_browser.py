@@ -183,6 +183,29 @@ def test_thirty_seconds_offline_mid_page_loses_nothing(chromium_browser, server,
     assert {q: row[q] for q in answers} == answers
 
 
+def test_a_phone_locked_for_ten_minutes_mid_page_loses_nothing(chromium_browser, server, inst):
+    """The screen locks with a page answered but not sent: no network, and ten minutes pass on
+    the phone's clock (its retry timers run their course); unlocked, the page goes on."""
+    rng = np.random.default_rng(17)
+    with phone(chromium_browser) as page:
+        page.clock.install()
+        start_survey(page, server.url + "?cohort=LOCKED")
+        answers = answer_page(page, inst, rng)
+        next_page(page, 1)
+        answers.update(answer_page(page, inst, rng))
+        page.context.set_offline(True)
+        page.locator(".netsoc-next").click()
+        expect(page.locator(".netsoc-message")).to_contain_text("No connection", timeout=15_000)
+        page.clock.fast_forward("10:00")
+        page.context.set_offline(False)
+        on_page(page, 3)
+        expect(page.locator(".netsoc-message")).to_contain_text("Connected again")
+        answers.update(run_to_comment(page, inst, rng, start=3))
+        finish(page)
+    row = stored(server.db, inst, cohort="LOCKED").iloc[0]
+    assert row["status"] == "submitted" and {q: row[q] for q in answers} == answers
+
+
 def test_one_submission_per_browser_and_reopening_shows_the_result(chromium_browser, server, inst):
     rng = np.random.default_rng(15)
     with phone(chromium_browser) as page:
