@@ -59,7 +59,7 @@ class Outcome:
     open_s: float = float("nan")  # page request until the page and its files are loaded
     page_s: list[float] = field(default_factory=list)  # each Next until the next page
     feedback_s: float = float("nan")  # Submit until the feedback
-    room_s: float = float("nan")  # the first "Your workshop" request the feedback page sends
+    room_s: float = float("nan")  # a later "Your workshop" request, when one was made
     room: dict[str, Any] | None = None  # its section (None while fewer than k answered)
     requests: int = 0
     bytes: int = 0
@@ -96,6 +96,9 @@ class HttpParticipant:
     cache : dict, optional
         A browser cache shared between visits: files (immutable, fingerprinted)
         found in it are not fetched again; fetched ones are added.
+    room_wait : float, optional
+        Stay on the feedback page this long and ask for "Your workshop" once, as the
+        page does every 30 s when the feedback could not show it yet (default: leave).
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class HttpParticipant:
         max_retries: int = 30,
         comment: str | None = None,
         cache: dict[str, Any] | None = None,
+        room_wait: float | None = None,
     ) -> None:
         self.client, self.url, self.seed = client, url, seed
         self.rng = np.random.default_rng(seed)
@@ -125,6 +129,7 @@ class HttpParticipant:
         self.spec: dict[str, Any] = {}
         self.state: dict[str, Any] = {}
         self.cache = {} if cache is None else cache
+        self.room_wait = room_wait
 
     def _count(self, r: Any) -> None:
         self.out.requests += 1
@@ -237,8 +242,8 @@ class HttpParticipant:
         return await self.send(msg)
 
     async def run(self) -> Outcome:
-        """The whole questionnaire: open, agree, every page, submit, feedback (and "Your
-        workshop", which the feedback page asks for when the participant has a cohort)."""
+        """The whole questionnaire: open, agree, every page, submit, feedback (and, with
+        ``room_wait``, one later request for "Your workshop" if the feedback lacked it)."""
         t0 = time.perf_counter()
         try:
             first = await self.open()
@@ -266,7 +271,9 @@ class HttpParticipant:
             if reply["state"] != "submitted" or "feedback" not in reply:
                 raise AssertionError(f"submit gave {reply['state']}: {reply.get('message')}")
             self.out.feedback_s = time.perf_counter() - t
-            if reply["feedback"].get("room"):  # the feedback page asks for "Your workshop" at once
+            if self.room_wait is not None and reply["feedback"].get("room"):
+                # "Your workshop" could not be shown yet: the feedback page asks again in 30 s
+                await asyncio.sleep(self.room_wait)
                 t = time.perf_counter()
                 self.out.room = (await self.ask_room())["section"]
                 self.out.room_s = time.perf_counter() - t

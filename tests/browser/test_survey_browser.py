@@ -206,6 +206,30 @@ def test_a_phone_locked_for_ten_minutes_mid_page_loses_nothing(chromium_browser,
     assert row["status"] == "submitted" and {q: row[q] for q in answers} == answers
 
 
+def test_your_workshop_appears_by_itself_once_k_have_answered(chromium_browser, server, inst):
+    """Alone in the room, the feedback says the summary comes once k have answered; the page asks
+    every 30 s (its clock moved on here) and shows the summary when four more have answered."""
+    from tests.helpers import keyed_answers
+
+    rng = np.random.default_rng(18)
+    with phone(chromium_browser) as page:
+        page.clock.install()
+        start_survey(page, server.url + "?cohort=ALONE")
+        run_to_comment(page, inst, rng)
+        finish(page)
+        room = page.locator(".netsoc-room p")
+        expect(room).to_contain_text("once at least 5 people have answered")
+        with open_store(server.db, instrument=inst) as store:
+            for i in range(4):
+                store.submit(keyed_answers(inst, 2 + i % 3, 4 - i % 3, consent=True), cohort="ALONE")
+        for _ in range(10):  # the server reuses a room's summary for up to 10 s
+            page.clock.fast_forward(30_000)
+            page.wait_for_timeout(2_000)
+            if "people of your workshop have answered" in (room.text_content() or ""):
+                break
+        expect(room).to_contain_text("5 people of your workshop have answered")
+
+
 def test_one_submission_per_browser_and_reopening_shows_the_result(chromium_browser, server, inst):
     rng = np.random.default_rng(15)
     with phone(chromium_browser) as page:

@@ -70,12 +70,12 @@ class Form {
     else this.draw(true);
   }
 
-  // "Your workshop": ask again every 30 s while the feedback is open, until it can be shown.
+  // "Your workshop": the feedback carries it when it can be shown; otherwise ask every 30 s
+  // while the feedback is open, until it can (the feedback itself was the first answer).
   watchRoom() {
     if (this.roomTimer || !this.feedback || !this.feedback.room || this.roomDone) return;
     const ask = () => this.model.send({ type: "room", seq: 0, lang: this.spec.lang });
     this.roomTimer = setInterval(ask, 30000);
-    ask();
   }
 
   room(msg) {

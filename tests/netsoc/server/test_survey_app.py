@@ -51,13 +51,23 @@ def test_a_participant_answers_every_page_and_is_stored_once(store, monkeypatch)
     assert frame.loc[0, "comment"] == "participant 3"
     item = next(k for k in out.answers if k.startswith("net_"))
     assert frame.loc[0, item] == out.answers[item]
-    # one page, two files named in it, the form module and the description; 1 + 5 pages + submit;
-    # then "Your workshop", which this first participant's feedback cannot show yet
-    assert out.room is None and out.requests == 5 + 7 + 1
-    # the next participants of a room that has enough answers get it with their feedback
-    for seed in range(4, 4 + 5):
-        later = run(participant(app, seed=seed))
-    assert later.ok and later.room is None and later.requests == 5 + 7
+    # one page, two files named in it, the form module and the description; 1 + 5 pages + submit
+    assert out.room is None and out.requests == 5 + 7
+    # a participant alone in the room asks again later (the page: every 30 s) and hears nothing
+    alone = run(participant(app, seed=4, room_wait=0.0))
+    assert alone.ok and alone.room is None and alone.requests == 5 + 7 + 1
+    # once the room has k answers, the feedback carries it: nothing to ask
+    for seed in range(5, 5 + 3):
+        assert run(participant(app, seed=seed)).ok
+
+    async def fifth():
+        async with client_for(app) as c:
+            p = HttpParticipant(c, "http://test/", seed=9, room_wait=0.0)
+            return p, await p.run()
+
+    p, later = run(fifth())
+    assert later.ok and later.requests == 5 + 7 and p.state["feedback"]["room"] is False
+    assert "5 people of your workshop have answered" in p.state["feedback"]["html"]
 
 
 def test_the_page_names_fingerprinted_immutable_precompressed_files(store):
