@@ -249,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         "baseline_rss_mb": round(rss0 / 2**20, 1),
         "server_log_tail": logs if errors else [],
     }
+
+    def one(target: float) -> float | None:
+        # issue 20 sets latencies and memory for one worker (the 1,000 room); over several
+        # servers behind nginx its target is that nothing is lost
+        return target if args.workers == 1 else None
+
     figures = [
         Figure("one participant, first visit: transferred", solo.bytes / 1024, "KB", target=150),
         Figure("one participant, first visit: requests", solo.requests, "requests", target=12),
@@ -278,12 +284,12 @@ def main(argv: list[str] | None = None) -> int:
             note=f"{rows} rows for {n} participants",
         ),
         Figure(f"room {n}: page change p50", pct(pages, 50) * 1000, "ms"),
-        Figure(f"room {n}: page change p95", pct(pages, 95) * 1000, "ms", target=100),
+        Figure(f"room {n}: page change p95", pct(pages, 95) * 1000, "ms", target=one(100)),
         Figure(
             f"room {n}: open to first question p95",
             pct(opens, 95) * 1000,
             "ms",
-            target=500,
+            target=one(500),
             note=f"p50 {pct(opens, 50) * 1000:.0f} ms; page, files and the first page's "
             "answers (consent travels with them)",
         ),
@@ -291,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             f"room {n}: submit to feedback p95",
             pct(feedback, 95) * 1000,
             "ms",
-            target=300,
+            target=one(300),
             note=f"p50 {pct(feedback, 50) * 1000:.0f} ms",
         ),
         Figure(
@@ -305,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             f"room {n}: server peak memory",
             sampler.peak / 2**20,
             "MB",
-            target=400,
+            target=one(400),
             note=f"baseline {rss0 / 2**20:.0f} MB over {args.workers} server(s)",
         ),
         Figure(f"room {n}: server CPU per participant", cpu / n * 1000, "ms", note=f"{cpu:.1f} s in all"),

@@ -224,15 +224,10 @@ class Participants:
     def feedback(self, m: SurveyModel) -> dict[str, Any]:
         """The feedback page, with "Your workshop" in it when it can already be shown (then
         the phone need not ask for it)."""
-        from netsoc.feedback import room_section
-
-        room = None
-        if m.cohort is not None:
-            extra = {} if self.min_group_size is None else {"min_group_size": self.min_group_size}
-            try:
-                room = room_section(self.store(), m.cohort, m.base_instrument, m.language, **extra)
-            except StoreError:
-                room = None  # the form asks again later
+        try:
+            room = protocol.room_payload(m, self.store(), min_group_size=self.min_group_size)["section"]
+        except StoreError:
+            room = None  # the form asks again later
         return feedback_payload(
             m, peer_scores=self.peer_scores(m), room=room, min_group_size=self.min_group_size
         )
