@@ -69,7 +69,7 @@ def test_a_room_is_read_once_per_refresh_interval_however_many_ask(store, instru
     monkeypatch.setattr(store, "to_frame", lambda *a, **kw: reads.append(1) or real(*a, **kw))
     monkeypatch.setattr(room, "ROOM_REFRESH_S", 3600.0)
     first = room_section(store, "WS-R", instrument, "de", min_group_size=K)
-    for i in range(K):  # a whole new batch arrives while 50 phones ask
+    for _ in range(K):  # a whole new batch arrives while 50 phones ask
         store.submit(keyed_answers(instrument, 3, 3, consent=True), cohort="WS-R")
     asked = [room_section(store, "WS-R", instrument, "de", min_group_size=K) for _ in range(50)]
     assert first["n"] == K and all(a == first for a in asked) and len(reads) == 1
