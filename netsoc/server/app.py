@@ -109,14 +109,16 @@ def _plain_page(lang: str, text: str, status: int) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _busy_page(lang: str, text: str, status: int, retry: int) -> HTMLResponse:
-    """A 429 or 503 page in the visitor's language, reloading itself after ``retry`` seconds
-    (no script)."""
+def _busy_page(lang: str, title: str, text: str, css: str, status: int, retry: int) -> HTMLResponse:
+    """A 429 or 503 page in the visitor's language, in the form's style (files are served
+    even when busy), reloading itself after ``retry`` seconds (no script)."""
     body = (
         f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<meta http-equiv='refresh' content='{retry}'><title>netsoc</title></head><body>"
-        f"<main><h1>{html.escape(text)}</h1></main></body></html>"
+        f"<meta http-equiv='refresh' content='{retry}'><title>{html.escape(title)}</title>"
+        f"<link rel='icon' href='data:,'><link rel='stylesheet' href='{css}'></head><body>"
+        f"<main class='netsoc-host'><div class='netsoc-app'><h1>{html.escape(title)}</h1>"
+        f"<p class='netsoc-message' role='status'>{html.escape(text)}</p></div></main></body></html>"
     )
     headers = {"Cache-Control": "no-store", "Retry-After": str(retry)}
     return HTMLResponse(body, status_code=status, headers=headers)
@@ -287,7 +289,9 @@ def survey_app(
         lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
         busy = getattr(request.state, "busy", None)
         if busy:
-            return _busy_page(lang, ui_texts(inst.localized(lang))["busy_open"], *busy)
+            local = inst.localized(lang)
+            text = ui_texts(local)["busy_open"]
+            return _busy_page(lang, local.title, text, assets.url("form.css"), *busy)
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)

@@ -277,13 +277,15 @@ def test_a_busy_server_still_serves_files_and_tells_visitors_in_their_language(s
             message = await c.post("/api/message", content=b"{}")
             app.in_flight = 0
             again = await c.get("/", headers={"Accept-Language": "de"})
-            return busy, served, message, again
+            return busy, served, message, again, files
 
-    busy, served, message, again = run(go())
+    busy, served, message, again, files = run(go())
     assert busy.status_code == 503 and busy.headers["retry-after"] == str(BUSY_RETRY_S)
     assert "Die Umfrage ist gerade sehr ausgelastet" in busy.text and "lang='de'" in busy.text
     assert f"http-equiv='refresh' content='{BUSY_RETRY_S}'" in busy.text
     assert "<script" not in busy.text and "content-security-policy" in busy.headers
+    css = next(f for f in files if "/form." in f and f.endswith(".css"))
+    assert f"href='{css}'" in busy.text and "<h1>" in busy.text  # the form's look, a heading
     assert served == [200] * len(served) and len(served) >= 4
     assert message.status_code == 503 and message.json()["reason"] == "server full"
     assert again.status_code == 200 and "netsoc-boot" in again.text
