@@ -86,7 +86,7 @@ _PAGE_TEXT = {
 }
 
 
-def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any]) -> str:
+def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscript: str) -> str:
     data = json.dumps(boot, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
     return (
         f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
@@ -96,7 +96,7 @@ def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any]) -> str
         f"<script type='module' src='{js}'></script>"
         f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
         f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
-        f"{html.escape(_PAGE_TEXT['noscript'])}</p></noscript></main></body></html>"
+        f"{html.escape(noscript)}</p></noscript></main></body></html>"
     )
 
 
@@ -109,18 +109,20 @@ def _plain_page(lang: str, text: str, status: int) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _busy_page(lang: str, title: str, text: str, css: str, status: int, retry: int) -> HTMLResponse:
-    """A 429 or 503 page in the visitor's language, in the form's style (files are served
-    even when busy), reloading itself after ``retry`` seconds (no script)."""
+def _notice_page(lang: str, title: str, text: str, css: str, status: int, retry: int) -> HTMLResponse:
+    """A page that says one thing in the visitor's language, in the form's style: 429/503
+    (files are served even when busy) reloading itself after ``retry`` seconds, or 403 (no
+    access token). No script."""
+    refresh = f"<meta http-equiv='refresh' content='{retry}'>" if retry else ""
     body = (
         f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<meta http-equiv='refresh' content='{retry}'><title>{html.escape(title)}</title>"
+        f"{refresh}<title>{html.escape(title)}</title>"
         f"<link rel='icon' href='data:,'><link rel='stylesheet' href='{css}'></head><body>"
         f"<main class='netsoc-host'><div class='netsoc-app'><h1>{html.escape(title)}</h1>"
         f"<p class='netsoc-message' role='status'>{html.escape(text)}</p></div></main></body></html>"
     )
-    headers = {"Cache-Control": "no-store", "Retry-After": str(retry)}
+    headers = {"Cache-Control": "no-store", **({"Retry-After": str(retry)} if retry else {})}
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
@@ -219,13 +221,15 @@ class Guard:
         retry: int | None = None,
     ) -> None:
         self.refusals.refuse(client, why, scope["path"][:80])
-        if scope["path"] == "/" and status in (429, 503):
-            # the page in the visitor's language, reloading itself: the app draws it
-            scope["state"]["busy"] = (status, max(retry or BUSY_RETRY_S, 1))
+        if scope["path"] == "/" and status in (403, 429, 503):
+            # a page in the visitor's language (the app draws it); when busy, it reloads itself
+            busy = status != 403
+            notice = ("busy_open", status, max(retry or BUSY_RETRY_S, 1)) if busy else ("need_token", 403, 0)
+            scope["state"]["notice"] = notice
             await self.app(scope, receive, self._with_headers(send, extra))
             return
-        if scope["path"] == "/" or status == 403:
-            response: Response = _plain_page("en", _PAGE_TEXT["need_token"] if status == 403 else why, status)
+        if status == 403:
+            response: Response = _plain_page("en", _PAGE_TEXT["need_token"], status)
         else:
             response = JSONResponse({"type": "refused", "reason": why}, status_code=status)
         if retry is not None:
@@ -287,11 +291,12 @@ def survey_app(
     async def page(request: Request) -> Response:
         query = dict(request.query_params)
         lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
-        busy = getattr(request.state, "busy", None)
-        if busy:
-            local = inst.localized(lang)
-            text = ui_texts(local)["busy_open"]
-            return _busy_page(lang, local.title, text, assets.url("form.css"), *busy)
+        local = inst.localized(lang)
+        notice = getattr(request.state, "notice", None)
+        if notice:
+            key, status, retry = notice
+            text = local.ui.get(key) or ui_texts(local).get(key) or _PAGE_TEXT[key]
+            return _notice_page(lang, local.title, str(text), assets.url("form.css"), status, retry)
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
@@ -306,7 +311,8 @@ def survey_app(
             "form": assets.url("form.js"),
             "storage": f"netsoc:{inst.id}",
         }
-        body = _page(lang, inst.localized(lang).title, assets.url("form.css"), assets.url("page.js"), boot)
+        noscript = str(local.ui.get("noscript") or _PAGE_TEXT["noscript"])
+        body = _page(lang, local.title, assets.url("form.css"), assets.url("page.js"), boot, noscript)
         return HTMLResponse(body, headers={"Cache-Control": "no-store", "Vary": "Accept-Language"})
 
     async def static(request: Request) -> Response:

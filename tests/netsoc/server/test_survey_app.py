@@ -110,6 +110,18 @@ def test_assets_are_compressed_once_at_start_up(store):
     assert len(asset.br) < len(asset.identity) / 2
 
 
+def test_the_page_speaks_the_visitors_language_even_without_javascript(store):
+    app = make_app(store)
+
+    async def go():
+        async with client_for(app) as c:
+            return await c.get("/", headers={"Accept-Language": "de"})
+
+    page = run(go())
+    assert "lang='de'" in page.text
+    assert "<noscript><p>Dieser Fragebogen braucht JavaScript." in page.text
+
+
 def test_problems_come_back_as_codes_with_text_in_the_participants_language(store):
     app = make_app(store)
 
@@ -210,6 +222,10 @@ def test_public_mode_needs_the_token_everywhere(store):
     async def go():
         async with client_for(app, peer="10.1.2.3") as c:
             assert (await c.get("/")).status_code == 403
+            # said in the visitor's language, with no developer words
+            told = await c.get("/", headers={"Accept-Language": "fr"})
+            assert told.status_code == 403 and "lang='fr'" in told.text
+            assert "Cette page a besoin du lien" in told.text and "token" not in told.text.lower()
             r = await c.get("/?token=facilitator-token-123")
             assert r.status_code == 200 and "HttpOnly" in r.headers["set-cookie"]
             files = page_files(r.text)
