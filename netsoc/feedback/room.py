@@ -24,12 +24,10 @@ costs a handful of reads, not one per submission.
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from analysis.scoring import score
+from netsoc.cache import SharedCache
 from netsoc.feedback.data import localized
 from netsoc.feedback.texts import fmt_number, text
 from netsoc.feedback.words import balance_side
@@ -46,10 +44,7 @@ __all__ = ["room_section", "ROOM_REFRESH_S"]
 #: server answers "Your workshop" for every phone that finished; reading and scoring a room
 #: of 1,000 takes about 80 ms, so it is done at most once per this interval, by one thread.
 ROOM_REFRESH_S = 10.0
-_CACHE: OrderedDict[tuple[Any, ...], tuple[float, Any, dict[str, Any] | None]] = OrderedDict()
-_CACHE_SIZE = 64
-_LOCK = threading.Lock()
-_BUSY: set[tuple[Any, ...]] = set()  # summaries being computed (the others use the last one)
+_ROOMS: SharedCache[dict[str, Any] | None] = SharedCache()
 
 
 def _means(store: ResponseStore, cohort: str, instrument: Instrument, k: int) -> tuple[int, dict[str, float]]:
@@ -103,29 +98,12 @@ def room_section(
         return None
     inst = localized(instrument, lang)
     key = (store.url, cohort, inst.id, inst.version, inst.language, min_group_size)
-    now = time.monotonic()
-    with _LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None and now - hit[0] < ROOM_REFRESH_S:
-        return hit[2]
-    version = store.version(cohort)
-    with _LOCK:
-        if hit is not None and (hit[1] == version or key in _BUSY):
-            _CACHE[key] = (now, hit[1], hit[2]) if hit[1] == version else hit
-            _CACHE.move_to_end(key)
-            return hit[2]
-        _BUSY.add(key)
-    try:
-        section = _section(store, cohort, inst, min_group_size)
-    finally:
-        with _LOCK:
-            _BUSY.discard(key)
-    with _LOCK:
-        _CACHE[key] = (now, version, section)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return section
+    return _ROOMS.get(
+        key,
+        lambda: _section(store, cohort, inst, min_group_size),
+        every=ROOM_REFRESH_S,
+        version=lambda: store.version(cohort),
+    )
 
 
 def _section(

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from analysis.individual import FEEDBACK_SCORES, respondent_scorer
+from netsoc.cache import SharedCache
 from netsoc.form import protocol
 from netsoc.form.model import SurveyModel
 from netsoc.form.persistence import RESUME_ATTEMPTS
@@ -75,9 +75,8 @@ class Participants:
         self.secret = secret
         self.cohort = cohort
         self.min_group_size = min_group_size
-        self._peers: dict[str | None, tuple[float, np.ndarray, dict[str, np.ndarray]]] = {}
-        self._open: dict[str | None, tuple[float, bool]] = {}
-        self._refresh: dict[str | None, threading.Lock] = {}
+        self._peers: SharedCache[tuple[np.ndarray, dict[str, np.ndarray]]] = SharedCache()
+        self._open: SharedCache[bool] = SharedCache(256)
         self._peers_lock = threading.Lock()
         # failed resume codes per client (bounded), so the lockout holds across requests
         self._resume_failures: OrderedDict[str, list[float]] = OrderedDict()
@@ -162,19 +161,12 @@ class Participants:
     def collection_open(self, cohort: str | None) -> bool:
         """Whether the cohort takes answers (the facilitator may close it); the store is
         asked at most once per :data:`OPEN_TTL` seconds and cohort."""
-        now = time.monotonic()
-        with self._peers_lock:
-            hit = self._open.get(cohort)
-        if hit is not None and now - hit[0] <= OPEN_TTL:
-            return hit[1]
-        store = self.store()
-        check = getattr(store, "collection_open", None)
-        is_open = True if check is None else bool(check(cohort))
-        with self._peers_lock:
-            self._open[cohort] = (now, is_open)
-            while len(self._open) > 256:
-                self._open.pop(next(iter(self._open)))
-        return is_open
+
+        def ask() -> bool:
+            check = getattr(self.store(), "collection_open", None)
+            return True if check is None else bool(check(cohort))
+
+        return self._open.get(cohort, ask, every=OPEN_TTL)
 
     def peer_scores(self, m: SurveyModel) -> dict[str, np.ndarray] | None:
         """The scores of the cohort's other responses.
@@ -185,41 +177,20 @@ class Participants:
         """
         if m.cohort is None:
             return None
-        with self._peers_lock:
-            hit = self._peers.get(m.cohort)
-            refresh = self._refresh.setdefault(m.cohort, threading.Lock())
-        stale = hit is None or time.monotonic() - hit[0] > PEERS_TTL
-        if stale and refresh.acquire(blocking=hit is None):
-            try:
-                with self._peers_lock:
-                    hit = self._peers.get(m.cohort)
-                if hit is None or time.monotonic() - hit[0] > PEERS_TTL:
-                    hit = self._read_peers(m)
-            finally:
-                refresh.release()
-        if hit is None:
+
+        def read() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+            frame = m._store_call(lambda s: s.to_frame(cohort=m.cohort))
+            scores = respondent_scorer(self.instrument).score_frame(frame) if len(frame) else {}
+            return frame["respondent_id"].to_numpy(dtype=object), scores
+
+        try:
+            ids, scores = self._peers.get(m.cohort, read, every=PEERS_TTL)
+        except StoreError:
             return None
-        ids, scores = hit[1], hit[2]
         if not len(ids):
             return {name: np.array([], dtype=float) for name in FEEDBACK_SCORES}
         others = ids != m.respondent_id
         return {name: np.asarray(values)[others] for name, values in scores.items()}
-
-    def _read_peers(self, m: SurveyModel) -> tuple[float, np.ndarray, dict[str, np.ndarray]] | None:
-        now = time.monotonic()
-        try:
-            frame = m._store_call(lambda s: s.to_frame(cohort=m.cohort))
-        except StoreError:
-            return None
-        scores = respondent_scorer(self.instrument).score_frame(frame) if len(frame) else {}
-        hit = (now, frame["respondent_id"].to_numpy(dtype=object), scores)
-        with self._peers_lock:
-            self._peers[m.cohort] = hit
-            while len(self._peers) > 64:
-                old = next(iter(self._peers))
-                self._peers.pop(old)
-                self._refresh.pop(old, None)
-        return hit
 
     def feedback(self, m: SurveyModel) -> dict[str, Any]:
         """The feedback page, with "Your workshop" in it when it can already be shown (then
