@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from netsoc.cli._room import add_new_token_argument, stored_keys
 from netsoc.cli._server import add_server_arguments
 
 
@@ -52,15 +53,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="file holding the secret that signs participants' tokens (created, "
         "readable by its owner only, if missing); give every server behind one load "
-        "balancer the same file (default: a new secret each start)",
+        "balancer the same file (default: the workshop code's secret kept in the store, "
+        "the same after a restart)",
     )
+    add_new_token_argument(p)
     add_server_arguments(p, port=8866)
     p.set_defaults(func=_survey)
 
 
 def _survey(args: argparse.Namespace) -> int:
-    import secrets
-
     from netsoc.server.config import ServerConfig
     from netsoc.server.serve import serve_survey
     from netsoc.startup import check_store
@@ -76,7 +77,8 @@ def _survey(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise NetsocError(f"--workers: expected 1 to 64 processes, got {args.workers}")
     db = check_store(args.db, create=args.create)
-    token = args.token or (secrets.token_urlsafe(16) if args.public else None)
+    keys = stored_keys(db, args.cohort, rotate=args.new_token)
+    token = args.token or (keys.token if args.public else None)
     config = ServerConfig(
         kind="survey",
         db=db,
@@ -90,7 +92,8 @@ def _survey(args: argparse.Namespace) -> int:
         trusted_proxies=tuple(args.trusted_proxy),
         client_rate=args.client_rate,
         client_connections=args.client_connections,
-        secret=_secret(args.secret_file),
+        secret=_secret(args.secret_file) or keys.secret,
+        join_code=keys.join_code if token and not args.token else None,
     ).check()
     return serve_survey(config, workers=args.workers, echo=_echo_with_qr if args.public else print)
 

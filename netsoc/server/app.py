@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from netsoc.form.protocol import describe, state_reply, ui_texts
 from netsoc.server.assets import AssetStore
 from netsoc.server.config import ServerConfig, is_loopback
+from netsoc.server.join import GuessLimit, join_page
 from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, parse_proxies
 from netsoc.server.messages import MAX_BODY_BYTES, ValidationError, parse_message
 from netsoc.server.participant import Participants
@@ -57,7 +58,7 @@ log = logging.getLogger("netsoc.server")
 TOKEN_COOKIE = "netsoc-token"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
@@ -86,7 +87,9 @@ _PAGE_TEXT = {
 }
 
 
-def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscript: str) -> str:
+def _page(
+    lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscript: str, loading: str = ""
+) -> str:
     data = json.dumps(boot, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
     return (
         f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
@@ -96,7 +99,8 @@ def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscri
         f"<script type='module' src='{js}'></script>"
         f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
         f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
-        f"{html.escape(noscript)}</p></noscript></main></body></html>"
+        f"{html.escape(noscript)}</p></noscript><p class='netsoc-message'>{html.escape(loading)}</p>"
+        f"</main></body></html>"
     )
 
 
@@ -137,6 +141,7 @@ class Guard:
     ) -> None:
         self.app, self.config, self.budgets, self.refusals = app, config, budgets, refusals
         self.proxies = parse_proxies(config.trusted_proxies)
+        self.guesses = GuessLimit()
         self.in_flight = 0
         self.served = 0
 
@@ -166,6 +171,9 @@ class Guard:
         ok, in_query = self._token_ok(request)
         if path.startswith("/_netsoc/") and not (is_loopback(peer or "") or (self.config.token and ok)):
             await self._refuse(scope, receive, send, client, 404, "private path", extra)
+            return
+        if not ok and path == "/" and self.config.join_code and "join" in request.query_params:
+            await self._join(scope, receive, send, request, client, extra)
             return
         if not ok:
             await self._refuse(scope, receive, send, client, 403, "no token", extra)
@@ -200,6 +208,34 @@ class Guard:
         finally:
             self.budgets.release(client)
 
+    async def _join(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: Request,
+        client: str,
+        extra: list[tuple[bytes, bytes]],
+    ) -> None:
+        """A typed join code: the right one lets the phone in (the access cookie, then the
+        questionnaire); a wrong one is counted (:class:`~netsoc.server.join.GuessLimit`)."""
+        typed = "".join(request.query_params.get("join", "").split())[:16]
+        if not self.guesses.allowed(client):
+            self.refusals.refuse(client, "join codes", "too many wrong join codes")
+            scope["state"]["notice"] = ("join", 429, "join_wait")
+        elif hmac.compare_digest(typed.encode(), str(self.config.join_code).encode()):
+            lang = request.query_params.get("lang", "")
+            where = "/?lang=" + lang if lang.isalpha() and len(lang) <= 8 else "/"
+            cookie = f"{TOKEN_COOKIE}={self.config.token}; Path=/; HttpOnly; SameSite=Lax"
+            response = Response(status_code=303, headers={"Location": where, "Cache-Control": "no-store"})
+            response.raw_headers += [(b"set-cookie", cookie.encode()), *extra]
+            await response(scope, receive, send)
+            return
+        else:
+            self.guesses.wrong(client)
+            scope["state"]["notice"] = ("join", 403, "join_wrong")
+        await self.app(scope, receive, self._with_headers(send, extra))
+
     @staticmethod
     def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
         async def send_with_headers(message: Message) -> None:
@@ -224,7 +260,11 @@ class Guard:
         if scope["path"] == "/" and status in (403, 429, 503):
             # a page in the visitor's language (the app draws it); when busy, it reloads itself
             busy = status != 403
-            notice = ("busy_open", status, max(retry or BUSY_RETRY_S, 1)) if busy else ("need_token", 403, 0)
+            notice: tuple[str, int, int | str] = (
+                ("busy_open", status, max(retry or BUSY_RETRY_S, 1)) if busy else ("need_token", 403, 0)
+            )
+            if not busy and self.config.join_code:
+                notice = ("join", 403, "")  # the start page asks for the join code
             scope["state"]["notice"] = notice
             await self.app(scope, receive, self._with_headers(send, extra))
             return
@@ -293,10 +333,16 @@ def survey_app(
         lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
         local = inst.localized(lang)
         notice = getattr(request.state, "notice", None)
+        if notice and notice[0] == "join":
+            ui = ui_texts(local)
+            error = ui.get(notice[2], "") if notice[2] else ""
+            body = join_page(lang, local.title, assets.url("form.css"), ui, error=error)
+            return HTMLResponse(body, status_code=notice[1], headers={"Cache-Control": "no-store"})
         if notice:
             key, status, retry = notice
             text = local.ui.get(key) or ui_texts(local).get(key) or _PAGE_TEXT[key]
             return _notice_page(lang, local.title, str(text), assets.url("form.css"), status, retry)
+        ui = ui_texts(local)
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
@@ -310,9 +356,11 @@ def survey_app(
             "api": "/api/message",
             "form": assets.url("form.js"),
             "storage": f"netsoc:{inst.id}",
+            "texts": {"load_failed": ui["load_failed"]},
         }
         noscript = str(local.ui.get("noscript") or _PAGE_TEXT["noscript"])
-        body = _page(lang, local.title, assets.url("form.css"), assets.url("page.js"), boot, noscript)
+        css, js = assets.url("form.css"), assets.url("page.js")
+        body = _page(lang, local.title, css, js, boot, noscript, ui["loading"])
         return HTMLResponse(body, headers={"Cache-Control": "no-store", "Vary": "Accept-Language"})
 
     async def static(request: Request) -> Response:

@@ -76,6 +76,9 @@ class ServerConfig:
         page 1, a file 0.2; a client can save up twenty seconds' worth); 0
         turns the per-client budget off.  Phones behind one venue address
         (NAT) share one budget: raise it for such rooms.
+    join_code : str or None
+        The cohort's 7-digit join code (kept in the store): typed on the start
+        page ``/``, it lets a phone in as the access token does.
     client_connections : int
         Connections one client address may hold open at once (a phone uses
         one to six); the next is closed at once.  At most half of
@@ -102,6 +105,7 @@ class ServerConfig:
     trusted_proxies: tuple[str, ...] = ()
     client_rate: float = 50.0
     client_connections: int = 32
+    join_code: str | None = None
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError, shown
 from survey.instrument import Instrument
 from survey.store import bulk, checks
+from survey.store.access import AccessMethods
 from survey.store.codec import encode_answers
 from survey.store.cohorts import CohortMethods
 from survey.store.engine import Database
@@ -34,13 +35,14 @@ from survey.validate import validate_answers, validate_frame
 __all__ = ["ResponseStore"]
 
 
-class ResponseStore(ReadMethods, CohortMethods, ModerationMethods):
+class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods):
     """Durable storage of responses to one instrument.
 
     The per-cohort controls (collection open, activity, codes, clearing) are
     methods from :class:`survey.store.cohorts.CohortMethods`; comment moderation
     (hide, release, read the released) from
-    :class:`survey.store.moderation.ModerationMethods`.
+    :class:`survey.store.moderation.ModerationMethods`; a room's signing secret, access
+    token and join code from :class:`survey.store.access.AccessMethods`.
 
     Use :func:`open_store` rather than the constructor.  One store may be
     shared by many threads (the sessions of one server process) and used by
