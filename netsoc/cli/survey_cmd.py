@@ -36,17 +36,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--client-rate",
         type=float,
         default=50.0,
-        help="budget units a second per client address (a message costs 2, the page "
-        "1, a file 0.2; twenty seconds' worth can be saved up); phones behind one "
-        "venue address share it; 0 turns it off (default 50)",
+        help="budget units a second per browser (a message costs 2, the page 1, a file "
+        "0.2; twenty seconds' worth can be saved up); requests without a browser's token "
+        "count per address; 0 turns it off (default 50)",
+    )
+    p.add_argument(
+        "--address-rate",
+        type=float,
+        default=1000.0,
+        help="ceiling in budget units a second for all browsers behind one address (a "
+        "venue's NAT: a room of 300 phones uses about 80); stops one machine flooding "
+        "(default 1000)",
     )
     p.add_argument(
         "--client-connections",
         type=int,
-        default=32,
-        help="connections one client address may hold open (a phone uses one to six; "
-        "at most half of --max-sessions); phones behind one venue address share it; "
-        "a --trusted-proxy is exempt; 0 turns it off (default 32)",
+        default=1024,
+        help="connections one client address may hold open (a phone uses one to six, and "
+        "a whole room may share a venue address); a --trusted-proxy is exempt; 0 turns "
+        "it off (default 1024)",
     )
     p.add_argument(
         "--secret-file",
@@ -92,6 +100,7 @@ def _survey(args: argparse.Namespace) -> int:
         trusted_proxies=tuple(args.trusted_proxy),
         client_rate=args.client_rate,
         client_connections=args.client_connections,
+        address_rate=args.address_rate,
         secret=_secret(args.secret_file) or keys.secret,
         join_code=keys.join_code if token and not args.token else None,
     ).check()

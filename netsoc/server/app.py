@@ -27,6 +27,7 @@ import hmac
 import html
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -56,6 +57,9 @@ __all__ = ["survey_app", "SECURITY_HEADERS", "TOKEN_COOKIE"]
 log = logging.getLogger("netsoc.server")
 
 TOKEN_COOKIE = "netsoc-token"
+#: The header in which page.js sends the signed token of a message (so its budget is the
+#: browser's, decided before the body is read).
+BROWSER_HEADER = "x-netsoc-token"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
@@ -137,9 +141,18 @@ class Guard:
     """
 
     def __init__(
-        self, app: ASGIApp, config: ServerConfig, budgets: ClientBudgets, refusals: RefusalLog
+        self,
+        app: ASGIApp,
+        config: ServerConfig,
+        budgets: ClientBudgets,
+        refusals: RefusalLog,
+        *,
+        ceiling: ClientBudgets | None = None,
+        browser_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.app, self.config, self.budgets, self.refusals = app, config, budgets, refusals
+        self.ceiling = ceiling if ceiling is not None else ClientBudgets(0)
+        self.browser_of = browser_of
         self.proxies = parse_proxies(config.trusted_proxies)
         self.guesses = GuessLimit()
         self.in_flight = 0
@@ -186,9 +199,8 @@ class Guard:
                 )
             )
         cost = COSTS.get(path, 0.2)
-        why = self.budgets.charge(client, cost)
+        key, why, retry = self._charge(request, client, cost)
         if why is not None:
-            retry = self.budgets.retry_after(client, cost)
             await self._refuse(scope, receive, send, client, 429, why, extra, retry=retry)
             return
         try:
@@ -206,7 +218,28 @@ class Guard:
             finally:
                 self.in_flight -= 1
         finally:
-            self.budgets.release(client)
+            self.budgets.release(key)
+            if key != client:
+                self.ceiling.release(client)
+
+    def _charge(self, request: Request, client: str, cost: float) -> tuple[str, str | None, int]:
+        """Charge a request to its browser (the signed token in ``X-Netsoc-Token``) and its
+        address's ceiling, or, without a readable token, to its address alone.
+
+        Returns ``(key, refusal reason or None, Retry-After)``; a refused request holds nothing.
+        """
+        header = request.headers.get(BROWSER_HEADER, "") if self.browser_of else ""
+        browser = self.browser_of(header) if header and self.browser_of else None
+        key = f"browser:{browser}" if browser else client
+        why = self.budgets.charge(key, cost)
+        if why is not None:
+            return key, why, self.budgets.retry_after(key, cost)
+        if key != client:
+            why = self.ceiling.charge(client, cost)
+            if why is not None:
+                self.budgets.release(key)
+                return key, why, self.ceiling.retry_after(client, cost)
+        return key, None, 0
 
     async def _join(
         self,
@@ -414,15 +447,24 @@ def survey_app(
         exception_handlers={404: not_found, 500: server_error},
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
     )
+
+    def browser_of(token: str) -> str | None:
+        try:
+            return str(people.claims(token)["b"])
+        except TokenError:
+            return None
+
     guard = Guard(
         app,
         config,
         ClientBudgets(
-            config.client_rate,
-            config.client_rate * 20,
-            max_in_flight=min(32, max(1, config.max_sessions // 2)),
+            config.client_rate, config.client_rate * 20, max_in_flight=max(32, config.max_sessions // 2)
         ),
         RefusalLog(),
+        ceiling=ClientBudgets(
+            config.address_rate, config.address_rate * 20, max_in_flight=config.max_sessions
+        ),
+        browser_of=browser_of,
     )
     app.state.guard = guard
     app.state.participants = people

@@ -45,12 +45,10 @@ PEERS = PeerConnections()
 
 
 def client_connection_cap(config: ServerConfig) -> int:
-    """Connections one address may hold: ``client_connections``, at most half of
-    ``max_sessions`` (each connection carries one request at a time, so one
-    address can never fill the room's requests in flight); 0: no cap."""
-    if config.client_connections <= 0:
-        return 0
-    return max(1, min(config.client_connections, config.max_sessions // 2))
+    """Connections one address may hold: ``client_connections`` (0: no cap).  A whole
+    room may share one venue address, so this is a ceiling against one machine opening
+    thousands of sockets, not a share of ``max_sessions``."""
+    return max(0, config.client_connections)
 
 
 def configure_connections(config: ServerConfig) -> PeerConnections:

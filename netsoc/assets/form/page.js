@@ -50,7 +50,8 @@ async function deliver(msg) {
   for (;;) {
     let r = null;
     try {
-      r = await fetch(boot.api, { method: "POST", headers: { "Content-Type": "application/json" },
+      r = await fetch(boot.api, { method: "POST",
+        headers: { "Content-Type": "application/json", "X-Netsoc-Token": token },
         body: JSON.stringify({ ...msg, token }), cache: "no-store" });
     } catch { r = null; }
     if (r && r.ok) {
