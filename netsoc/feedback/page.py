@@ -121,11 +121,26 @@ def sections_html(data: FeedbackData, *, kept: bool = False) -> str:
             f"<p>{_esc(i.text)}</p></section>"
         )
     out.append(room_html(data.room, None if kept else data.room_waiting, t["room_heading"]))
+    if data.erase_code:
+        out.append(erase_html(data))
     out.append(
         f"<details class='netsoc-more'{' open' if kept else ''}><summary>"
         f"{_esc(t['details_heading'])}</summary>" + "".join(_block(x) for x in data.details) + "</details>"
     )
     return "".join(out)
+
+
+def erase_html(data: FeedbackData) -> str:
+    """The erase code and the one sentence on using it (issue 34.7)."""
+    shown = str(data.erase_code)
+    sentence = data.texts.get("erase_text") or "{code}"
+    before, _, after = sentence.partition("{code}")
+    return (
+        f"<section class='netsoc-erase' aria-labelledby='netsoc-fb-erase'>"
+        f"<h3 id='netsoc-fb-erase'>{_esc(data.texts.get('erase_heading', ''))}</h3>"
+        f"<p>{_esc(before)}<strong class='netsoc-code' translate='no'>{_esc(shown)}</strong>"
+        f"{_esc(after)}</p></section>"
+    )
 
 
 def page_html(data: FeedbackData, instrument: Instrument | None = None) -> str:

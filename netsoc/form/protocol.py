@@ -422,6 +422,7 @@ def feedback_payload(
         cohort=model.cohort,
         language=model.language,
         min_group_size=MIN_GROUP_SIZE if min_group_size is None else min_group_size,
+        erase_code=model.respondent_id if model._store_source is not None else None,
     )
     return {
         "html": page_html(data),

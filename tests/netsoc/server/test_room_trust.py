@@ -231,3 +231,24 @@ def test_the_join_code_lets_a_phone_in_and_guessing_is_limited(store):
     assert statuses.count(403) <= WRONG_PER_ADDRESS and statuses[-1] == 429
     assert "Please wait a minute" in waited.text
     assert refused >= 15  # beyond 120 wrong codes the whole server waits
+
+
+def test_the_feedback_and_the_kept_result_show_the_erase_code_that_netsoc_erase_takes(store):
+    """34.7: the consent's promise can be kept."""
+    from netsoc.cli import main
+
+    async def go():
+        async with client_for(make_app(store, cohort="W1")) as c:
+            p = HttpParticipant(c, "http://t/", seed=2, lang="de")
+            return await p.run(), p.state["feedback"]
+
+    out, feedback = run(go())
+    assert out.ok
+    de = store.instrument.localized("de")
+    assert "Löschcode" in de.consent.text and "Löschcode" in de.ui["erase_heading"]
+    for html in (feedback["html"], feedback["result_html"]):  # the page shown, the file kept
+        assert de.ui["erase_heading"] in html and f">{out.respondent_id}</strong>" in html
+        assert "Moderation" in html.split(de.ui["erase_heading"])[1]  # the sentence on using it
+    db = store.url.replace("sqlite:///", "")
+    assert main(["erase", out.respondent_id.lower(), "--db", db]) == 0  # typed in lower case
+    assert store.count("W1") == 0
