@@ -15,13 +15,11 @@ import html
 from importlib import resources
 from typing import Any
 
-from analysis.individual import respondent_scorer
 from netsoc.feedback.data import FeedbackData
 from netsoc.feedback.details import DetailBlock
-from netsoc.feedback.reference import reference_for
 from survey.instrument import Instrument
 
-__all__ = ["feedback_css", "sections_html", "page_html", "room_html", "warm_up"]
+__all__ = ["feedback_css", "sections_html", "page_html", "room_html"]
 
 _esc = html.escape
 
@@ -155,9 +153,3 @@ def page_html(data: FeedbackData, instrument: Instrument | None = None) -> str:
         f"<h2 id='netsoc-fb-h'>{_esc(data.texts['results_heading'])}</h2>"
         f"{sections_html(data)}</section>"
     )
-
-
-def warm_up(instrument: Instrument) -> None:
-    """Build what every participant's feedback reuses (scorer, norms), e.g. in a thread."""
-    respondent_scorer(instrument)
-    reference_for(instrument)

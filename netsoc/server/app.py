@@ -47,6 +47,7 @@ from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, pars
 from netsoc.server.messages import MAX_BODY_BYTES, ValidationError, parse_message
 from netsoc.server.participant import Participants
 from netsoc.server.tokens import TokenError, new_secret
+from netsoc.server.warm import prime_cohort, warm_up
 
 if TYPE_CHECKING:
     from survey.instrument import Instrument
@@ -344,6 +345,13 @@ def survey_app(
         cohort=config.cohort,
         min_group_size=config.min_group_size,
     )
+    try:
+        real = get_store()
+    except Exception:  # noqa: BLE001 - not reachable yet: each request reports it
+        real = None
+    warm_up(inst, config.min_group_size, real)  # the first phone costs what the others do
+    if real is not None and config.cohort:
+        prime_cohort(people, real, config.cohort)
     assets = AssetStore()
     assets.add_package_files()
     limiter: list[anyio.CapacityLimiter] = []  # made in the event loop, on first use
