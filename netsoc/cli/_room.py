@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from survey.store.access import RoomKeys
 
-__all__ = ["add_new_token_argument", "stored_keys", "short_join_url"]
+__all__ = ["add_new_token_argument", "add_draft_days_argument", "stored_keys", "short_join_url"]
 
 
 def add_new_token_argument(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +19,17 @@ def add_new_token_argument(parser: argparse.ArgumentParser) -> None:
         help="draw a new access token and join code for this workshop code (the old join "
         "address, QR code and code stop working; phones already in keep going). Without "
         "it, a restart keeps them, and the secret that signs phones' tokens, from the store",
+    )
+
+
+def add_draft_days_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--draft-days``."""
+    parser.add_argument(
+        "--draft-days",
+        type=float,
+        default=7.0,
+        help="delete unfinished drafts not changed for this many days (at start, then "
+        "hourly); 0 keeps them until netsoc purge (default 7)",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from netsoc.cli._room import add_new_token_argument, stored_keys
+from netsoc.cli._room import add_draft_days_argument, add_new_token_argument, stored_keys
 from netsoc.cli._server import add_server_arguments
 
 
@@ -65,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the same after a restart)",
     )
     add_new_token_argument(p)
+    add_draft_days_argument(p)
     add_server_arguments(p, port=8866)
     p.set_defaults(func=_survey)
 
@@ -101,6 +102,7 @@ def _survey(args: argparse.Namespace) -> int:
         client_rate=args.client_rate,
         client_connections=args.client_connections,
         address_rate=args.address_rate,
+        draft_days=args.draft_days,
         secret=_secret(args.secret_file) or keys.secret,
         join_code=keys.join_code if token and not args.token else None,
     ).check()

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from netsoc.cli._room import add_new_token_argument, short_join_url, stored_keys
+from netsoc.cli._room import add_draft_days_argument, add_new_token_argument, short_join_url, stored_keys
 from survey.schema import MIN_GROUP_SIZE
 
 __all__ = ["register", "workshop_block"]
@@ -70,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="survey processes on the same port (default 1; use a PostgreSQL --db for more than one)",
     )
     add_new_token_argument(p)
+    add_draft_days_argument(p)
     p.set_defaults(func=_workshop)
 
 
@@ -237,6 +238,7 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         secret=keys.secret,
         join_code=keys.join_code,
         min_group_size=args.min_group_size,
+        draft_days=args.draft_days,
     ).check()
     short = short_join_url(host, args.port)
     join = join_url(replace(survey, ip=host))

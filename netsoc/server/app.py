@@ -48,6 +48,7 @@ from netsoc.server.messages import MAX_BODY_BYTES, ValidationError, parse_messag
 from netsoc.server.participant import Participants
 from netsoc.server.tokens import TokenError, new_secret
 from netsoc.server.warm import prime_cohort, warm_up
+from survey.errors import StoreError
 
 if TYPE_CHECKING:
     from survey.instrument import Instrument
@@ -344,6 +345,7 @@ def survey_app(
         config.secret or new_secret(),
         cohort=config.cohort,
         min_group_size=config.min_group_size,
+        draft_days=config.draft_days,
     )
     try:
         real = get_store()
@@ -352,6 +354,7 @@ def survey_app(
     warm_up(inst, config.min_group_size, real)  # the first phone costs what the others do
     if real is not None and config.cohort:
         prime_cohort(people, real, config.cohort)
+    people.expire_drafts()  # drafts older than --draft-days go now, then hourly
     assets = AssetStore()
     assets.add_package_files()
     limiter: list[anyio.CapacityLimiter] = []  # made in the event loop, on first use
@@ -428,6 +431,10 @@ def survey_app(
         except TokenError:
             guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
             return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)
+        except StoreError as exc:  # the page keeps the answers, says so and sends them again
+            guard.refusals.refuse("store", "store down", str(exc).splitlines()[0][:200])
+            headers = {"Retry-After": str(BUSY_RETRY_S), "Cache-Control": "no-store"}
+            return JSONResponse({"type": "refused", "reason": "store"}, status_code=503, headers=headers)
         return JSONResponse(reply, headers={"Cache-Control": "no-store"})
 
     async def health(request: Request) -> Response:

@@ -82,6 +82,9 @@ class ServerConfig:
         second, twenty seconds' worth saved up): far above one phone, so a room
         behind one venue address (NAT) fits, but one machine flooding with many
         tokens is stopped.
+    draft_days : float
+        Unfinished drafts not changed for this many days are deleted (at start and
+        then hourly); 0 keeps them until ``netsoc purge``.
     join_code : str or None
         The cohort's 7-digit join code (kept in the store): typed on the start
         page ``/``, it lets a phone in as the access token does.
@@ -111,6 +114,7 @@ class ServerConfig:
     client_connections: int = 1024
     address_rate: float = 1000.0
     join_code: str | None = None
+    draft_days: float = 7.0
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""
@@ -137,6 +141,8 @@ class ServerConfig:
             raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, got {self.session_timeout!r}")
         if not 0 <= float(self.client_rate) <= 10_000:
             raise NetsocError(f"client_rate: expected 0 to 10000 units a second, got {self.client_rate!r}")
+        if not 0 <= float(self.draft_days) <= 3650:
+            raise NetsocError(f"draft_days: expected 0 (keep) to 3650 days, got {self.draft_days!r}")
         if not 0 <= float(self.address_rate) <= 1_000_000:
             raise NetsocError(
                 f"address_rate: expected 0 to 1000000 units a second, got {self.address_rate!r}"

@@ -42,6 +42,8 @@ PEERS_TTL = 10.0
 #: (a ceiling against one machine trying codes with ever new browser tokens; a room behind
 #: one venue address never types that many wrong codes).
 RESUME_ADDRESS_CEILING = 60
+#: Seconds between two deletions of expired drafts (``--draft-days``).
+PURGE_EVERY_S = 3600.0
 #: Seconds a cohort's open/closed state is reused (a facilitator's "close" reaches every
 #: worker within this time).
 OPEN_TTL = 2.0
@@ -62,6 +64,9 @@ class Participants:
         The server's workshop code (``--cohort``), which wins.
     min_group_size : int, optional
         k for the feedback's workshop comparison.
+    draft_days : float, default 0
+        Drafts unchanged for this many days are deleted, at most once every
+        :data:`PURGE_EVERY_S` seconds (0: kept).
     """
 
     def __init__(
@@ -72,8 +77,11 @@ class Participants:
         *,
         cohort: str | None = None,
         min_group_size: int | None = None,
+        draft_days: float = 0.0,
     ) -> None:
         self.instrument = instrument
+        self.draft_days = float(draft_days)
+        self._purged = SharedCache[None](1)
         self.store = store
         self.secret = secret
         self.cohort = cohort
@@ -262,6 +270,7 @@ class Participants:
             The message's token is forged or malformed (a ``restore`` message then
             starts afresh with the answers it carries instead).
         """
+        self.expire_drafts()
         if msg.type == "restore":
             return self.restore(msg, client)
         claims = self.claims(msg.token)
@@ -340,6 +349,20 @@ class Participants:
         reply["token"] = self.token(new)
         reply["last"] = 0
         return reply
+
+    def expire_drafts(self) -> None:
+        """Delete drafts unchanged for ``draft_days`` days, at most once every
+        :data:`PURGE_EVERY_S` seconds per process (one request's thread does it)."""
+        if self.draft_days <= 0:
+            return
+
+        def purge() -> None:
+            try:
+                self.store().purge(dt.timedelta(days=self.draft_days))
+            except StoreError:
+                pass  # the next purge tries again; the request itself reports the store
+
+        self._purged.get("drafts", purge, every=PURGE_EVERY_S)
 
     def is_open(self, cohort: str | None) -> bool:
         """Whether the cohort takes answers; an unreachable store counts as open (the

@@ -168,7 +168,8 @@ class Form {
   setOnline(online) {
     if (online === this.online) return;
     this.online = online;
-    this.notice = this.t(online ? "back_online" : "offline");  // kept until the next message
+    const down = !online && this.model.get("offline_reason") === "store";
+    this.notice = this.t(online ? "back_online" : down ? "store_down" : "offline");  // kept until the next message
     this.status(this.notice);
   }
 

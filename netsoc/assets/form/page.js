@@ -71,6 +71,8 @@ async function deliver(msg) {
       return { type: "state", seq: msg.seq, state: values.lastState || "active", page: values.lastPage || 0,
         errors: {}, message: values.spec ? values.spec.ui.rejected : "" };
     }
+    const reason = r && r.status === 503 ? await r.json().then((j) => j.reason, () => null) : null;
+    values.offline_reason = reason === "store" ? "store" : null;  // the form names the store
     if (values.online) set("online", false);
     const after = r && Number(r.headers.get("Retry-After"));
     await sleep(after ? after * 1000 : wait);

@@ -5,6 +5,7 @@ collection keeps what people entered, one person's typos lock nobody else, the j
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -252,3 +253,65 @@ def test_the_feedback_and_the_kept_result_show_the_erase_code_that_netsoc_erase_
     db = store.url.replace("sqlite:///", "")
     assert main(["erase", out.respondent_id.lower(), "--db", db]) == 0  # typed in lower case
     assert store.count("W1") == 0
+
+
+def test_a_store_that_cannot_be_reached_is_named_and_the_answers_are_sent_again(store, tmp_path, caplog):
+    """34.8: a submit while the store is unreachable gets 503 "store" (the page says the
+    store-down message and keeps the answers), one log line and no traceback; once the store
+    is back, the same submit is stored once."""
+    import logging
+    import shutil
+
+    path = Path(store.url.replace("sqlite:///", ""))
+
+    async def go():
+        app = make_app(store, cohort="W1")
+        async with client_for(app) as c:
+            p = HttpParticipant(c, "http://t/", seed=4, max_retries=0)
+            await _to_page(p, 1)
+            while p.state["page"] < len(p.pages) - 1:
+                await p.page()
+            store.engine.dispose()
+            shutil.move(path, tmp_path / "away.sqlite")
+            path.write_bytes(b"this is not a database" * 100)
+            body = {"type": "submit", "seq": p.seq + 1, "token": p.token, "page": p.state["page"]}
+            body |= {"answers": {}, "go": "stay", "lang": "en"}
+            with caplog.at_level(logging.INFO, logger="netsoc"):
+                down = [await c.post("http://t/api/message", json=body) for _ in range(3)]
+            store.engine.dispose()
+            shutil.move(tmp_path / "away.sqlite", path)
+            again = await c.post("http://t/api/message", json=body)
+            return down, again
+
+    down, again = run(go())
+    assert [r.status_code for r in down] == [503] * 3 and down[0].json()["reason"] == "store"
+    assert down[0].headers["retry-after"]
+    lines = [r for r in caplog.records if "store down" in r.getMessage()]
+    assert len(lines) == 1 and not any(r.exc_info for r in caplog.records)
+    assert again.status_code == 200 and again.json()["state"] == "submitted"
+    assert store.count("W1") == 1
+    assert "store_down" in store.instrument.ui  # the page's words for it, in every language
+
+
+def test_drafts_unchanged_for_seven_days_expire_when_the_server_starts(store):
+    """34.8: --draft-days (default 7): old drafts go at start and then hourly; 0 keeps them."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from netsoc.server.config import ServerConfig as Config
+
+    consent = {store.instrument.consent.id: True}
+    old, new = store.save_draft(None, consent, cohort="W1"), store.save_draft(None, consent, cohort="W1")
+    week_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=7, hours=1)
+    with store.engine.begin() as conn:  # a draft last changed a week and an hour ago
+        conn.execute(
+            sa.text("UPDATE respondents SET updated_at = :t WHERE respondent_id = :r"),
+            {"t": week_ago, "r": old},
+        )
+    make_app(store, cohort="W1", draft_days=0)
+    assert store.count("W1", include_drafts=True) == 2  # kept
+    assert Config().draft_days == 7.0
+    make_app(store, cohort="W1", draft_days=7)
+    ids = set(store.to_frame(cohort="W1", include_drafts=True)["respondent_id"])
+    assert ids == {new}
