@@ -241,7 +241,8 @@ def test_a_body_trickled_in_is_cut_off_by_the_body_timer(netsoc_server):
 
     port = netsoc_server("survey")
     trickle = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
-    head = b"POST /api/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
+    head = b"POST /api/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += b"Content-Length: 4000\r\n\r\n"
     start = time.monotonic()
     for s in trickle:
         s.sendall(head + b"{")
