@@ -106,16 +106,17 @@ def workshop_block(
     """
     from netsoc.qr import short_address
 
-    lines = [f"netsoc workshop {cohort} is running.", ""]
-    if join_code and short_url:
-        lines += [
-            f"  Or type:               {short_url}   and the join code",
-            *big_digits(join_code),
-        ]
-    lines += [
+    lines = [
+        f"netsoc workshop {cohort} is running.",
+        "",
         f"  Participants join at:  {join}",
         f"                         (short: {short_address(join)}; the QR code below and on the dashboard)",
         qr.rstrip("\n"),
+    ]
+    if join_code and short_url:
+        grouped = f"{join_code[:3]} {join_code[3:]}" if len(join_code) == 7 else join_code
+        lines += [f"  Or type the join code:  {grouped}   at  {short_url}", *big_digits(join_code)]
+    lines += [
         f"  Dashboard (projector): {dashboard}",
         "                         keep this address to yourself: it opens the facilitator's controls",
         f"  Responses go to:       {store}  (workshop code {cohort})",
@@ -141,11 +142,9 @@ _DIGITS = {
 
 
 def big_digits(code: str, indent: int = 25) -> list[str]:
-    """The join code in digits five lines tall (``#`` drawn as full blocks), for reading
-    off the facilitator's screen; the plain code follows on its own line."""
-    rows = [" " * indent + "  ".join(_DIGITS[d][i] for d in code).replace("#", "█") for i in range(5)]
-    grouped = f"{code[:3]} {code[3:]}" if len(code) == 7 else code
-    return [*rows, " " * indent + f"join code {grouped}"]
+    """The join code in digits five lines tall (shaded blocks, never mistaken for the QR
+    code's), for reading off the facilitator's screen."""
+    return [" " * indent + "  ".join(_DIGITS[d][i] for d in code).replace("#", "▓") for i in range(5)]
 
 
 def _check(args: argparse.Namespace) -> tuple[Any, str, str]:

@@ -190,6 +190,8 @@ class Guard:
         if not ok and path == "/" and self.config.join_code and "join" in request.query_params:
             await self._join(scope, receive, send, request, client, extra)
             return
+        if not ok and self.config.join_code and path.startswith("/static/") and path.endswith(".css"):
+            ok = True  # the stylesheet of the start page that asks for the join code (not secret)
         if not ok:
             await self._refuse(scope, receive, send, client, 403, "no token", extra)
             return

@@ -121,8 +121,8 @@ def test_a_killed_workshop_starts_again_where_every_phone_was(tmp_path):
         wait_for_port(port, timeout=30)
         assert _field(block2, "Participants join at") == join  # same address, token and QR code
         assert _qr_text(block2) == _qr_text(block)
-        code = re.search(r"join code (\d{3}) (\d{4})", block).group(1, 2)
-        assert f"join code {code[0]} {code[1]}" in block2
+        code = re.search(r"Or type the join code:  (\d{3} \d{4})   at  (\S+)", block)
+        assert code and code.group(0) in block2 and code.group(2) == f"http://{HOST}:{port}/"
         done = asyncio.run(_finish(phones, 3))
     finally:
         _stop(again, signal.SIGTERM)

@@ -1,0 +1,91 @@
+"""A room you can trust, in Chromium (issue 34): closing mid-questionnaire and reopening, a
+server that cannot read the page's token (another secret), the join code typed on the start
+page.  Real ``netsoc survey`` processes on 127.0.0.1; screenshots to test-artifacts/."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from survey.instrument import load_instrument
+from survey.store import open_store
+from tests.browser.form import answer_page, next_page, on_page, start_survey
+
+pytestmark = pytest.mark.browser
+
+
+def test_closing_mid_questionnaire_keeps_the_answers_and_reopening_goes_on(served, phone_page, artifacts):
+    inst = load_instrument()
+    server = served("survey", args=["--cohort", "BR1"])
+    page = phone_page
+    page.set_extra_http_headers({"Accept-Language": "de"})
+    start_survey(page, server.url)
+    rng = np.random.default_rng(3)
+    first = answer_page(page, inst, rng)
+    next_page(page, 1)
+    second = answer_page(page, inst, rng)
+    with open_store(server.db, instrument=inst) as store:
+        store.set_collection_open("BR1", False)
+    time.sleep(2.5)  # every worker sees the switch within 2 s
+    page.locator(".netsoc-next").click()
+    de = inst.localized("de").ui
+    expect(page.locator(".netsoc-closed")).to_have_text(de["closed_kept"])
+    assert de["closed_text"] not in page.locator("body").inner_text()  # never "nothing stored"
+    page.screenshot(path=str(artifacts / "room-closed-de-375.png"), full_page=True)
+    with open_store(server.db, instrument=inst) as store:
+        draft = store.to_frame(cohort="BR1", include_drafts=True).iloc[0]
+        assert all(draft[k] == v for k, v in {**first, **second}.items())  # this page's answers too
+        store.set_collection_open("BR1", True)
+    time.sleep(2.5)
+    page.get_by_role("button", name=de["reopen_check"]).click()
+    on_page(page, 2)
+    page.locator(".netsoc-next").click()  # the page's answers are there: it goes on
+    on_page(page, 3)
+
+
+def test_a_server_that_cannot_read_the_token_goes_on_with_the_answers(served, phone_page, tmp_path):
+    """A server started with another signing secret (``--secret-file``) on the same port and
+    store: the page sends the answers it holds and goes on, never from the start."""
+    inst = load_instrument()
+    db = tmp_path / "shared.sqlite"
+    first = served("survey", db=db, args=["--cohort", "BR2"])
+    page = phone_page
+    start_survey(page, first.url)
+    rng = np.random.default_rng(5)
+    answers = answer_page(page, inst, rng)
+    next_page(page, 1)
+    answers |= answer_page(page, inst, rng)
+    first.process.terminate()
+    first.process.wait(timeout=30)
+    secret = tmp_path / "other-secret"
+    served("survey", db=db, port=first.port, args=["--cohort", "BR2", "--secret-file", str(secret)])
+    page.locator(".netsoc-next").click()
+    expect(page.locator(".netsoc-live")).to_have_text(inst.ui["restored"], timeout=30_000)
+    assert page.locator(".netsoc-progressbar").get_attribute("value") != "0"
+    with open_store(db, instrument=inst) as store:
+        frame = store.to_frame(cohort="BR2", include_drafts=True)
+    kept = frame[frame.notna().sum(axis=1) == frame.notna().sum(axis=1).max()].iloc[0]
+    assert all(kept[k] == v for k, v in answers.items())  # every answer, in the new draft
+
+
+def test_the_join_code_typed_on_the_start_page_opens_the_questionnaire(served, phone_page, artifacts):
+    inst = load_instrument()
+    server = served("survey", args=["--cohort", "BR3", "--public", "--ip", "127.0.0.1"])
+    with open_store(server.db, instrument=inst) as store:
+        code = store.room_keys("BR3").join_code
+    page = phone_page
+    page.set_extra_http_headers({"Accept-Language": "fr"})
+    page.goto(server.url)
+    fr = inst.localized("fr").ui
+    field = page.get_by_label(fr["join_label"])
+    field.fill("1234567" if code != "1234567" else "7654321")
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(fr["join_wrong"])
+    page.screenshot(path=str(artifacts / "room-join-fr-375.png"), full_page=True)
+    page.get_by_label(fr["join_label"]).fill(f"{code[:3]} {code[3:]}")
+    page.get_by_role("button", name=fr["join_button"]).click()
+    page.locator(".netsoc-consent").wait_for()
+    assert page.locator("html").get_attribute("lang") == "fr"
