@@ -260,6 +260,8 @@ def state_reply(
         "message": model.message,
         "code": model.respondent_id if model.code_shown else "",
     }
+    if model.unsaved:
+        out["unsaved"] = True  # the draft was not saved: the page keeps these answers queued
     if model.taken and state is None:
         out["state"], out["message"] = "taken", ""  # the page itself says it
     if feedback is not None:
@@ -283,7 +285,8 @@ def apply_page(model: SurveyModel, msg: Mapping[str, Any]) -> None:
     page = msg.get("page")
     if page is None or page != model.page or model.state != "active":
         return
-    ids = set(model.current.ids)
+    # this page's answers, and earlier pages' the page still holds (a failed save kept them)
+    ids = {qid for p in model.pages[1 : model.page + 1] for qid in p.ids}
     for qid, value in (msg.get("answers") or {}).items():
         if qid in ids:
             model.set_answer(qid, value)

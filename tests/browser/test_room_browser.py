@@ -89,3 +89,54 @@ def test_the_join_code_typed_on_the_start_page_opens_the_questionnaire(served, p
     page.get_by_role("button", name=fr["join_button"]).click()
     page.locator(".netsoc-consent").wait_for()
     assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def test_a_phone_that_began_while_the_store_refused_writes_sends_every_answer(phone_page, tmp_path):
+    """34.8: a full disk refuses every draft save: the page keeps the answers queued (they go
+    along with each later message) and the submit, once the store writes again, stores them
+    all; the participant is never told answers are missing."""
+    import threading
+
+    import sqlalchemy as sa
+    import uvicorn
+
+    from netsoc.server import free_port, wait_for_port
+    from netsoc.server.app import survey_app
+    from netsoc.server.config import ServerConfig
+    from tests.browser.form import finish, run_to_comment
+
+    inst = load_instrument()
+    store = open_store(tmp_path / "full.sqlite", instrument=inst)
+    full = [True]
+
+    @sa.event.listens_for(store.engine, "connect")
+    def refuse_writes(dbapi_conn, record):  # noqa: ANN001, ANN202 - as SQLite does on a full disk
+        if full[0]:
+            dbapi_conn.execute("PRAGMA query_only = ON")
+
+    store.engine.dispose()
+    app = survey_app(
+        ServerConfig(kind="survey", secret="f" * 32, cohort="FULL").check(), instrument=inst, store=store
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port, timeout=30)
+        page = phone_page
+        start_survey(page, f"http://127.0.0.1:{port}/")
+        answers = run_to_comment(page, inst, np.random.default_rng(11))
+        assert store.count("FULL", include_drafts=True) == 0  # nothing could be saved
+        full[0] = False
+        store.engine.dispose()  # the disk has room again
+        finish(page)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    frame = store.to_frame(cohort="FULL")
+    assert len(frame) == 1
+    assert all(frame.loc[0, k] == v for k, v in answers.items())
+    store.close()

@@ -124,7 +124,8 @@ class Form {
 
   sendPage(go, type = "page") {
     const ids = this.pages[this.page] ? this.pages[this.page][1] : [];
-    const answers = {};
+    // earlier pages' answers the server has not saved yet (a failed draft save) go along
+    const answers = this.page >= 1 ? { ...this.pending } : {};
     for (const id of ids) if (id in this.answers) answers[id] = this.answers[id];
     const msg = { type, page: this.page, answers, go };
     if (this.page === 1 && this.consented) msg.consent = true;
@@ -139,7 +140,8 @@ class Form {
     const acked = this.waiting && msg.seq === this.waiting.seq ? this.waiting : null;
     if (typeof msg.last === "number") this.seq = Math.max(this.seq, msg.last);
     if (acked) {
-      for (const [id, v] of Object.entries(acked.answers || {}))
+      // a draft the server could not save keeps its answers queued here (sent again)
+      if (!msg.unsaved) for (const [id, v] of Object.entries(acked.answers || {}))
         if (this.pending[id] === v) delete this.pending[id];
       this.waiting = null;
     } else if (this.waiting === null || msg.seq === 0) {
@@ -159,7 +161,7 @@ class Form {
     this.save();
     if (msg.lang && msg.lang !== this.spec.lang) this.model.send({ type: "describe", lang: msg.lang });
     this.draw(moved);
-    const unsent = this.state === "active" && this.page >= 1 && !this.waiting &&
+    const unsent = !msg.unsaved && this.state === "active" && this.page >= 1 && !this.waiting &&
       this.pages[this.page] && this.pages[this.page][1].some((id) => id in this.pending);
     if (unsent) this.sendPage("stay");
     else if (Object.keys(this.errors).length && !moved) this.focusSummary();
