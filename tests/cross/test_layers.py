@@ -86,7 +86,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/report/bundle.py::build_bundle", "function-size"): "word",
     ("netsoc/report/norms.py::build_norms", "function-size"): "word",
     ("netsoc/server/app.py::survey_app", "function-size"): "room",
-    ("survey/instrument/localize.py::language_problems", "function-size"): "tidy",
     ("survey/store/bulk.py::insert_frame", "function-size"): "room",
     ("survey/translations.py::import_translations", "function-size"): "tidy",
     ("survey/validate/answers.py::validate_answers", "function-size"): "tidy",
