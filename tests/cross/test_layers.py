@@ -87,8 +87,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/report/norms.py::build_norms", "function-size"): "word",
     ("netsoc/server/app.py::survey_app", "function-size"): "room",
     ("survey/store/bulk.py::insert_frame", "function-size"): "room",
-    ("survey/validate/frame.py::_codes", "function-size"): "tidy",
-    ("survey/validate/frame.py::validate_frame", "function-size"): "tidy",
     ("analysis/compare/__init__.py", "circle"): "speed",
     ("analysis/structure/cfa.py", "circle"): "speed",
     ("analysis/structure/polychoric.py", "circle"): "speed",
