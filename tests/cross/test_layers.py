@@ -68,7 +68,6 @@ APP_EDGES = {
 ALLOWED: dict[tuple[str, str], str] = {
     ("analysis/compare/multi.py::_run", "function-size"): "speed",
     ("analysis/compare/multi.py::compare_groups", "function-size"): "speed",
-    ("analysis/plots/scores.py::quadrant", "function-size"): "tidy",
     ("analysis/structure/cfa.py::result_tables", "function-size"): "speed",
     ("analysis/structure/invariance.py::invariance", "function-size"): "speed",
     ("analysis/structure/ordinal_cfa.py::_tables", "function-size"): "speed",
