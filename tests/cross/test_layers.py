@@ -81,7 +81,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/report/build.py::build_report", "function-size"): "word",
     ("netsoc/report/bundle.py::_ro_crate", "function-size"): "word",
     ("netsoc/report/bundle.py::build_bundle", "function-size"): "word",
-    ("netsoc/report/norms.py::build_norms", "function-size"): "word",
     ("netsoc/server/app.py::survey_app", "function-size"): "room",
     ("survey/store/bulk.py::insert_frame", "function-size"): "room",
     ("analysis/compare/__init__.py", "circle"): "speed",
