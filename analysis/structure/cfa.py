@@ -247,7 +247,7 @@ def cfa(
     estimator : {"ML", "MLR"}
         ``"MLR"`` (with ``missing="ml"``): lavaan's robust ML, Huber-White standard
         errors and the Yuan-Bentler scaled test; ``fit`` then also has
-        ``chi2_scaled``, ``df_scaled``, ``p_scaled``, ``scaling_factor``,
+        ``chi2_scaled``, ``df_scaled``, ``scaled_p``, ``scaling_factor``,
         ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` and ``estimator``
         (:mod:`analysis.structure.fiml_inference`).
 

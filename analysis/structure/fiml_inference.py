@@ -126,7 +126,7 @@ def inference(
         "chi2_scaled": chi2_s,
         "df_scaled": df,
         "scaling_factor": c,
-        "p_scaled": float(stats.chi2.sf(chi2_s, df)) if df > 0 else np.nan,
+        "scaled_p": float(stats.chi2.sf(chi2_s, df)) if df > 0 else np.nan,
         "cfi_scaled": cfi_s,
         "tli_scaled": tli_s,
         "rmsea_scaled": rmsea_s,

@@ -43,7 +43,7 @@ __all__ = [
 SCALED_COLUMNS = (
     "chi2_scaled",
     "df_scaled",
-    "p_scaled",
+    "scaled_p",
     "cfi_scaled",
     "tli_scaled",
     "rmsea_scaled",
@@ -178,7 +178,7 @@ def _fit_row(lay: OrdLayout, fit: Fit, inf: Inference, groups: list[OrdGroup]) -
         "bic": np.nan,
         "chi2_scaled": chi2_s,
         "df_scaled": df,
-        "p_scaled": p(chi2_s),
+        "scaled_p": p(chi2_s),
         "cfi_scaled": cfi_s,
         "tli_scaled": tli_s,
         "rmsea_scaled": _rmsea(chi2_s, df, n_rmsea, g_count),
