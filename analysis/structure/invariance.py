@@ -8,7 +8,9 @@ import pandas as pd
 
 from analysis.structure._threads import single_blas
 from analysis.structure.cfa import cfa
+from analysis.structure.fiml import fiml_groups, fit_fiml, used_counts
 from analysis.structure.ladder import CHEN, Step, ladder_table
+from analysis.structure.ordinal_invariance import invariance_ordinal
 from survey.errors import DataError
 
 __all__ = [
@@ -115,17 +117,15 @@ def invariance(
                 "missing: the ordinal (WLSMV) ladder uses complete cases; "
                 "expected missing='listwise' with ordered="
             )
-        from analysis.structure.ordinal_invariance import invariance_ordinal
-
         return invariance_ordinal(data, factors, group, ordered=ordered)
-    fits = []
-    for step, equal in STEPS.items():
-        if missing == "ml":  # the ladder shows fit only: no standard errors needed
-            from analysis.structure.fiml import cfa_fiml
-
-            fits.append(Step(step, cfa_fiml(data, factors, group=group, equal=equal, se=False)))
-        else:
-            fits.append(Step(step, cfa(data, factors, group=group, equal=equal, missing=missing)))
+    if missing == "ml":  # patterns and h1 once for the four steps; fit only, no SEs
+        prep = fiml_groups(data, factors, group)
+        fits = [Step(step, fit_fiml(prep, equal, se=False)) for step, equal in STEPS.items()]
+    else:
+        fits = [
+            Step(step, cfa(data, factors, group=group, equal=equal, missing=missing))
+            for step, equal in STEPS.items()
+        ]
     out = ladder_table(fits, CHEN)
     out.attrs.update(
         groups=[str(g) for g in fits[0].result.groups],
@@ -170,8 +170,6 @@ def _used_counts(
     with ``missing="ml"`` those with an answer), levels in order of first appearance."""
     items = [i for f in factors.values() for i in f]
     if missing == "ml":
-        from analysis.structure.fiml import used_counts
-
         return used_counts(data, items, group)
     complete = data.dropna(subset=[*items, group])
     return (

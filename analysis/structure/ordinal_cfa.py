@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.structure.cfa import CFAResult, CFAWarning, rmsea_ci
+from analysis.structure.fit import rmsea_ci
 from analysis.structure.inputs import model_data
 from analysis.structure.ordinal_data import category_levels, recode
 from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, marker_layout, values
+from analysis.structure.result import CFAResult, CFAWarning
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
 from survey.errors import DataError, Problem
 
