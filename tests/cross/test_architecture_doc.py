@@ -13,6 +13,8 @@ Every inline code span of the page (fenced blocks aside) is read as one of
   definitions under survey, analysis, netsoc, tests and bench, made from their
   syntax trees), or Python does (``TypeError``), or :data:`ELSEWHERE` says which
   library it comes from;
+- a **module of a folder** listed after it in a table cell
+  (``survey/validate/`` (``columns``, ``answers``)): the folder has it;
 - a **snake_case name** (``survey_app``, ``min_group_size``): the project uses
   it as a function, class, parameter, variable, field, keyword or string key
   (strings are read in survey, analysis and netsoc only: tests name what is gone).
@@ -311,6 +313,27 @@ def _name_problem(name: str, index: Index) -> str | None:
     return None
 
 
+def module_list_problems(markdown: str, index: Index) -> list[str]:
+    """Modules listed after their folder in a table cell that the folder does not have.
+
+    In ``| `survey/validate/` (`columns`, `answers`, `frame`) |`` each one-word span
+    after the folder is a module of it: ``survey/validate/columns.py`` (or a subpackage).
+    """
+    out = []
+    for line in markdown.splitlines():
+        if not line.lstrip().startswith("|"):
+            continue
+        for cell in line.split("|"):
+            folder = None
+            for span in re.findall(r"`([^`]+)`", cell):
+                if re.fullmatch(r"(?:\w+/)+", span) and span in index.paths:
+                    folder = span
+                elif folder and re.fullmatch(r"[a-z][a-z0-9]*", span):
+                    if f"{folder}{span}.py" not in index.paths and f"{folder}{span}/" not in index.paths:
+                        out.append(f"`{span}`: no module {folder}{span}.py")
+    return out
+
+
 def doc_problems(markdown: str, index: Index) -> list[str]:
     """``span: why`` for every code span of ``markdown`` that names something missing."""
     out = []
@@ -318,7 +341,7 @@ def doc_problems(markdown: str, index: Index) -> list[str]:
         problem = span_problem(span, index)
         if problem is not None:
             out.append(f"`{span}`: {problem}")
-    return out
+    return out + list(dict.fromkeys(module_list_problems(_without_removed_columns(markdown), index)))
 
 
 # ------------------------------------------------------------------ the page
@@ -342,7 +365,9 @@ def test_made_up_names_fail():
         "The tab builds a `SurveyView` from `netsoc/form/view.py` (`netsoc.form.view`), "
         "whose `RadioGroup` widgets call `netsoc.form.model.SurveyModel.render` and "
         "`build_radio_widgets()`; `Participants.reply_later` answers, `survey/store/mixins/` "
-        "keeps `NO_SUCH_LIMIT` and `widgets.py` draws."
+        "keeps `NO_SUCH_LIMIT` and `widgets.py` draws.\n\n"
+        "| concept | module |\n| --- | --- |\n"
+        "| the form | `netsoc/form/`: `model` (`SurveyModel`), `view` (the widgets), `pages` |\n"
     )
     found = doc_problems(line, project_index())
     assert [p.split("`")[1] for p in found] == [
@@ -356,6 +381,7 @@ def test_made_up_names_fail():
         "survey/store/mixins/",
         "NO_SUCH_LIMIT",
         "widgets.py",
+        "view",
     ]
 
 
