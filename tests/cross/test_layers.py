@@ -68,8 +68,7 @@ APP_EDGES = {
 ALLOWED: dict[tuple[str, str], str] = {
     ("analysis/compare/multi.py::_run", "function-size"): "speed",
     ("analysis/compare/multi.py::compare_groups", "function-size"): "speed",
-    ("analysis/structure/cfa.py::result_tables", "function-size"): "speed",
-    ("analysis/structure/invariance.py::invariance", "function-size"): "speed",
+    ("analysis/structure/result.py::result_tables", "function-size"): "speed",
     ("analysis/structure/ordinal_cfa.py::_tables", "function-size"): "speed",
     ("analysis/structure/polychoric_psych.py::brent_fmin", "function-size"): "speed",
     ("analysis/structure/summary.py::structure_methods", "function-size"): "speed",
@@ -84,7 +83,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/server/app.py::survey_app", "function-size"): "room",
     ("survey/store/bulk.py::insert_frame", "function-size"): "room",
     ("analysis/compare/__init__.py", "circle"): "speed",
-    ("analysis/structure/cfa.py", "circle"): "speed",
     ("analysis/structure/polychoric.py", "circle"): "speed",
     ("netsoc/dashboard/__init__.py", "circle"): "proj",
     ("netsoc/form/__init__.py", "circle"): "room",
