@@ -214,19 +214,11 @@ class _Dashboard:
             self.thread.join(timeout=10)
 
 
-def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
-    from dataclasses import replace
-
-    from netsoc.dashboard.settings import DashboardSettings
-    from netsoc.qr import qr_terminal
+def _survey_config(args: argparse.Namespace, url: str, keys: Any) -> Any:
+    """The survey server's settings: the stored token, secret and join code of the cohort."""
     from netsoc.server.config import ServerConfig
-    from netsoc.server.serve import join_url, serve_survey
-    from netsoc.startup import cohort_note, store_label
-    from survey.store import open_store
 
-    inst, url, host = _check(args)
-    keys = stored_keys(url, args.cohort, rotate=args.new_token)
-    survey = ServerConfig(
+    return ServerConfig(
         kind="survey",
         db=url,
         cohort=args.cohort,
@@ -239,6 +231,20 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         min_group_size=args.min_group_size,
         draft_days=args.draft_days,
     ).check()
+
+
+def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
+    from dataclasses import replace
+
+    from netsoc.dashboard.settings import DashboardSettings
+    from netsoc.qr import qr_terminal
+    from netsoc.server.serve import join_url, serve_survey
+    from netsoc.startup import cohort_note, store_label
+    from survey.store import open_store
+
+    inst, url, host = _check(args)
+    keys = stored_keys(url, args.cohort, rotate=args.new_token)
+    survey = _survey_config(args, url, keys)
     short = short_join_url(host, args.port)
     join = join_url(replace(survey, ip=host))
     dash_token = secrets.token_urlsafe(16)
