@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.browser.form import answer_page, next_page, on_page, start_survey
+from tests.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +35,7 @@ def test_closing_mid_questionnaire_keeps_the_answers_and_reopening_goes_on(serve
     de = inst.localized("de").ui
     expect(page.locator(".netsoc-closed")).to_have_text(de["closed_kept"])
     assert de["closed_text"] not in page.locator("body").inner_text()  # never "nothing stored"
+    assert not axe_violations(page)
     page.screenshot(path=str(artifacts / "room-closed-de-375.png"), full_page=True)
     with open_store(server.db, instrument=inst) as store:
         draft = store.to_frame(cohort="BR1", include_drafts=True).iloc[0]
@@ -84,6 +86,7 @@ def test_the_join_code_typed_on_the_start_page_opens_the_questionnaire(served, p
     field.fill("1234567" if code != "1234567" else "7654321")
     field.press("Enter")
     expect(page.get_by_role("alert")).to_have_text(fr["join_wrong"])
+    assert not axe_violations(page)  # the start page's form: label, error named by the field
     page.screenshot(path=str(artifacts / "room-join-fr-375.png"), full_page=True)
     page.get_by_label(fr["join_label"]).fill(f"{code[:3]} {code[3:]}")
     page.get_by_role("button", name=fr["join_button"]).click()
