@@ -105,7 +105,8 @@ def _page(
         f"<script type='module' src='{js}'></script>"
         f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
         f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
-        f"{html.escape(noscript)}</p></noscript><p class='netsoc-message'>{html.escape(loading)}</p>"
+        f"{html.escape(noscript)}</p></noscript>"
+        f"<div class='netsoc-app'><p class='netsoc-message'>{html.escape(loading)}</p></div>"
         f"</main></body></html>"
     )
 

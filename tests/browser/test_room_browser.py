@@ -143,3 +143,31 @@ def test_a_phone_that_began_while_the_store_refused_writes_sends_every_answer(ph
     assert len(frame) == 1
     assert all(frame.loc[0, k] == v for k, v in answers.items())
     store.close()
+
+
+def test_a_refused_file_load_is_tried_again_and_the_page_says_so(served, phone_page, artifacts):
+    """34.2: the form module and the description refused at first (as an overloaded venue link
+    does): the page says so in the participant's language, retries with backoff, and the
+    questionnaire appears; never a blank page."""
+    inst = load_instrument()
+    server = served("survey", args=["--cohort", "BR4"])
+    page = phone_page
+    page.set_extra_http_headers({"Accept-Language": "fr"})
+    refused = {"form": 0, "spec": 0}
+
+    def flaky(route):  # noqa: ANN001, ANN202
+        kind = "spec" if "/spec-" in route.request.url else "form"
+        if refused[kind] < 2:
+            refused[kind] += 1
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(lambda url: "/static/spec-" in url or ("/static/form." in url and ".js" in url), flaky)
+    page.goto(server.url)
+    fr = inst.localized("fr").ui
+    expect(page.locator(".netsoc-load-failed")).to_have_text(fr["load_failed"])
+    page.screenshot(path=str(artifacts / "room-load-failed-fr-375.png"), full_page=True)
+    page.locator(".netsoc-consent").wait_for(timeout=30_000)
+    assert refused == {"form": 2, "spec": 2}
+    assert page.locator(".netsoc-load-failed").count() == 0
