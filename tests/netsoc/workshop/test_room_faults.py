@@ -27,7 +27,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -36,7 +35,10 @@ from netsoc.server.net import free_port, wait_for_port
 from survey.privacy import published
 from survey.store import open_store
 from tests.browser.protocol import HttpParticipant
-from tests.netsoc.workshop.test_workshop import _env, _field, _qr_text
+from tests.netsoc.workshop.block import block_field as _field
+from tests.netsoc.workshop.block import loopback as _loopback
+from tests.netsoc.workshop.block import qr_text as _qr_text
+from tests.netsoc.workshop.block import workshop_env as _env
 
 HOST = "192.0.2.10"  # TEST-NET-1: the address printed for phones; traffic goes to 127.0.0.1
 
@@ -69,11 +71,6 @@ def _stop(proc: subprocess.Popen, sig: int) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, sig)
         proc.wait(timeout=30)
-
-
-def _loopback(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
 
 
 async def _phones_to_page(join: str, n: int, page: int) -> list[HttpParticipant]:

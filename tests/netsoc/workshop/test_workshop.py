@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -26,20 +26,12 @@ from netsoc.server.net import free_port
 from survey.instrument import load_instrument
 from tests.conftest import require
 from tests.helpers import ZBAR, decode_matrix, svg_matrix, terminal_matrix
+from tests.netsoc.workshop.block import block_field as _field
+from tests.netsoc.workshop.block import loopback as _loopback
+from tests.netsoc.workshop.block import qr_text as _qr_text
+from tests.netsoc.workshop.block import workshop_env as _env
 
 START_TIMEOUT = 120.0
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path / "home"),
-        NETSOC_DATA_DIR=str(tmp_path / "data"),
-        PYTHONUNBUFFERED="1",
-        MPLBACKEND="agg",
-    )
-    env.pop("NETSOC_DB", None)
-    return env
 
 
 class Workshop:
@@ -91,21 +83,6 @@ class Workshop:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         return self.proc.returncode
-
-
-def _field(block: str, name: str) -> str:
-    match = re.search(rf"^  {re.escape(name)}:\s+(\S+)", block, flags=re.M)
-    assert match, (name, block)
-    return match.group(1)
-
-
-def _qr_text(block: str) -> str:
-    return "\n".join(ln for ln in block.splitlines() if ln and set(ln) <= set("█▀▄ "))
-
-
-def _loopback(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
 
 
 def test_block_names_join_dashboard_store_and_stop():
