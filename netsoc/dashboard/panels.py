@@ -95,6 +95,11 @@ def _count_rows(bars: Sequence[Bar], t: Texts, k: int) -> list[tuple[str, str, s
     ]
 
 
+def _hidden_note(t: Texts, k: int, any_hidden: bool) -> str:
+    """The note under a chart with hidden counts (every hidden count is shown the same way)."""
+    return f"<p class='note'>{e(t('hidden_note', k=k))}</p>" if any_hidden else ""
+
+
 def _legend(t: Texts) -> str:
     return (
         "<p class='legend' aria-hidden='true'>"
@@ -105,8 +110,11 @@ def _legend(t: Texts) -> str:
 
 def _profiles(s: RoomState, t: Texts, k: int) -> Panel:
     head = [t("table_profile"), "", t("table_people")]
+    note = _hidden_note(t, k, any(b.value is None for b in s.profiles))
     return Panel(
-        "profiles", t("panel_profiles"), _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k))
+        "profiles",
+        t("panel_profiles"),
+        _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k)) + note,
     )
 
 
@@ -137,7 +145,8 @@ def _statement(s: RoomState, t: Texts, k: int) -> Panel:
         "statement",
         t("panel_statement"),
         f"<p class='statement'>{e(s.statement_text)}</p>"
-        + _table(t("statement_summary"), head, _count_rows(s.statement, t, k)),
+        + _table(t("statement_summary"), head, _count_rows(s.statement, t, k))
+        + _hidden_note(t, k, any(b.value is None for b in s.statement)),
     )
 
 
@@ -157,7 +166,8 @@ def _balance(s: RoomState, t: Texts, k: int) -> Panel:
         "balance",
         t("panel_balance"),
         f"<p class='axis-note'>{e(t('axis_balance'))}</p>"
-        + _table(t("room_balance_summary", k=k), head, rows),
+        + _table(t("room_balance_summary", k=k), head, rows)
+        + _hidden_note(t, k, bool(bins["suppressed"].any())),
     )
 
 
@@ -174,8 +184,10 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
         tds = []
         for col in range(size):
             c = cells[(cells["col"] == col) & (cells["row"] == row)].iloc[0]
-            if c["suppressed"] or not c["count"]:
-                tds.append("<td class='cell cell-0'></td>")
+            if c["suppressed"]:
+                tds.append(f"<td class='cell cell-hidden'>{e(t('cell_hidden', k=k))}</td>")
+            elif not c["count"]:
+                tds.append(f"<td class='cell cell-0'>{e(t.num(0, 0))}</td>")
             else:
                 level = 1 + min(3, int(3 * int(c["count"]) / biggest))
                 tds.append(f"<td class='cell cell-{level}'>{e(t.num(c['count'], 0))}</td>")
@@ -187,7 +199,8 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
         f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
         f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
         f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>",
+        f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>"
+        + _hidden_note(t, k, bool(cells["suppressed"].any())),
     )
 
 
@@ -248,7 +261,11 @@ def _norms(s: RoomState, t: Texts, k: int) -> Panel:
     )
     head = [t("table_balance_band"), "", f"{t('norms_room')} / {t('norms_reference')}"]
     return Panel(
-        "norms", t("panel_norms"), legend + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows)
+        "norms",
+        t("panel_norms"),
+        legend
+        + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows)
+        + _hidden_note(t, k, bool(bins["suppressed"].any())),
     )
 
 
