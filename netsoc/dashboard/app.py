@@ -24,7 +24,7 @@ import secrets
 import threading
 import time
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,7 +40,15 @@ from netsoc.dashboard.settings import DashboardSettings
 from netsoc.resources import asset_text
 from survey.errors import NetsocError
 
-__all__ = ["dashboard_app", "dashboard_server", "serve_dashboard", "CSP", "COOKIE", "EXPORT_EVERY"]
+__all__ = [
+    "dashboard_app",
+    "dashboard_server",
+    "serve_dashboard",
+    "controls_url",
+    "CSP",
+    "COOKIE",
+    "EXPORT_EVERY",
+]
 
 LOG = logging.getLogger("netsoc.dashboard")
 COOKIE = "netsoc_dashboard"
@@ -92,6 +100,19 @@ async def _form(request: Request) -> dict[str, str]:
     for k, v in parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True):
         out.setdefault(k, v)
     return out
+
+
+def controls_url(presenter_url: str) -> str:
+    """The facilitator's controls for a presenter address (its ``?token=`` kept), as the
+    terminal block prints it beside the presenter view.
+
+    Examples
+    --------
+    >>> controls_url("http://127.0.0.1:8867/?token=abc12345")
+    'http://127.0.0.1:8867/control?token=abc12345'
+    """
+    parts = urlsplit(presenter_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/control", parts.query, ""))
 
 
 def _base(request: Request) -> str:
@@ -200,11 +221,19 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
     async def comment(request: Request) -> Response:
         form = await _form(request)
-        d.hide(str(form.get("handle") or ""), hidden=form.get("hide") == "1")
+        handle = str(form.get("handle") or "")
+        action = form.get("action") or ("hide" if form.get("hide") == "1" else "show")
+        if action in ("approve", "unapprove"):
+            d.approve(handle, approved=action == "approve")
+        elif action in ("hide", "show"):
+            d.hide(handle, hidden=action == "hide")
+        else:
+            raise NetsocError(d.t("refused", reason=f"action {action[:20]!r}"))
         return back(request)
 
     async def release(request: Request) -> Response:
-        return back(request, d.t("released", n=d.release()))
+        form = await _form(request)
+        return back(request, d.t("released", n=d.release(approved_only=form.get("which") == "approved")))
 
     async def clear(request: Request) -> Response:
         if not d.settings.cohort:

@@ -27,6 +27,7 @@ from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from netsoc.dashboard.model import Dashboard
@@ -141,7 +142,6 @@ def _give_back() -> None:
 
 def _room_page(d: Dashboard, fig: Figure) -> None:
     import numpy as np
-    import segno
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     whole = FuncFormatter(lambda x, _pos: d.t.num(x, 0))
@@ -188,24 +188,36 @@ def _room_page(d: Dashboard, fig: Figure) -> None:
             wrap=True,
         )
     if d.settings.survey_url:
-        from netsoc.qr import short_address
+        _join_axes(d, fig.add_subplot(grid[0, 2]), d.settings.survey_url)
 
-        ax = fig.add_subplot(grid[0, 2])
-        matrix = np.array(
-            [list(row) for row in segno.make_qr(d.settings.survey_url, error="m").matrix], dtype=bool
-        )
-        ax.imshow(np.pad(~matrix, 4, constant_values=True), cmap="gray", interpolation="nearest")
-        ax.set_axis_off()
-        ax.set_title(textwrap.fill(t("panel_join"), 22), fontsize=18)
+
+def _join_axes(d: Dashboard, ax: Axes, url: str) -> None:
+    """The QR code with the join code and the short address under it (never the tokenised
+    address as text)."""
+    import numpy as np
+    import segno
+
+    from netsoc.dashboard.panels import grouped_code
+    from netsoc.dashboard.view import join_address
+
+    t = d.t
+    dark = np.array([list(row) for row in segno.make_qr(url, error="m").matrix], dtype=np.uint8)
+    ax.imshow(np.pad(1 - dark, 4, constant_values=1), cmap="gray", interpolation="nearest")
+    ax.set_axis_off()
+    ax.set_title(textwrap.fill(t("panel_join"), 22), fontsize=18)
+    short, code = join_address(d), d.settings.join_code
+    if short and code:
+        ax.text(0.5, -0.06, short, transform=ax.transAxes, ha="center", va="top", fontsize=18)
         ax.text(
             0.5,
-            -0.08,
-            short_address(d.settings.survey_url),
+            -0.16,
+            grouped_code(code),
             transform=ax.transAxes,
             ha="center",
             va="top",
-            fontsize=15,
-            wrap=True,
+            fontsize=40,
+            fontweight="bold",
+            color="#005a8c",
         )
 
 

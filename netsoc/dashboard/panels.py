@@ -26,6 +26,7 @@ __all__ = [
     "count_card",
     "comment_pages",
     "responses_line",
+    "grouped_code",
     "COMMENT_PAGE_CHARS",
 ]
 
@@ -328,13 +329,15 @@ def join_card(
     url: str | None,
     qr: str,
     short: str,
+    code: str | None = None,
     submitted: int,
     min_group_size: int,
     warning: str | None,
     is_open: bool = True,
 ) -> Panel:
-    """The join screen: the QR code (most of the height), the short address and, below
-    ``min_group_size`` answers, that there are fewer than that (never how many)."""
+    """The join screen: the QR code (most of the height), the join code big with the short
+    address to type it at (when there is a code) and, below ``min_group_size`` answers,
+    that there are fewer than that (never how many).  The tokenised address is never text."""
     k = min_group_size
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
     if not is_open:
@@ -344,10 +347,32 @@ def join_card(
     progress = t("join_waiting", k=k) if submitted < k else t("join_open_more")
     body = (
         f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
-        f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"
+        f"{_join_words(t, code, short)}"
         f"<p class='join-progress'>{e(progress)}</p>{warn}</div></div>"
     )
     return Panel("join", t("panel_join"), body)
+
+
+def grouped_code(code: str) -> str:
+    """A join code in groups for reading aloud: ``482 1937`` (the first group of 3 digits).
+
+    Examples
+    --------
+    >>> grouped_code("4821937"), grouped_code("48219370")
+    ('482 1937', '4821 9370')
+    """
+    head = 4 if len(code) == 8 else 3
+    return f"{code[:head]} {code[head:]}"
+
+
+def _join_words(t: Texts, code: str | None, short: str) -> str:
+    if not code or not short:
+        return f"<p>{e(t('join_scan'))}</p>"
+    return (
+        f"<p>{e(t('join_code_hint'))}</p><p class='join-address'>{e(short)}</p>"
+        f"<p class='join-code-label'>{e(t('join_code_label'))}</p>"
+        f"<p class='join-code' aria-label='{e(' '.join(code))}'>{e(grouped_code(code))}</p>"
+    )
 
 
 def comment_pages(comments: Sequence[str], t: Texts) -> list[Panel]:

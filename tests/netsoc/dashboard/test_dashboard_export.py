@@ -26,7 +26,15 @@ def _room(tmp_path, instrument, n=30):
     df["cohort"] = "W1"
     df["comment"] = [f"comment {i:02d} " + "words " * (i * 7 % 150) for i in range(n)]
     store.import_frame(df, source="test")
-    settings = DashboardSettings(db=store.url, cohort="W1", token=TOKEN, survey_url=JOIN, check_join=False)
+    settings = DashboardSettings(
+        db=store.url,
+        cohort="W1",
+        token=TOKEN,
+        survey_url=JOIN,
+        join_code="4821937",
+        join_short_url="http://192.0.2.7:8866/",
+        check_join=False,
+    )
     return store, Dashboard(store, settings)
 
 
@@ -43,7 +51,8 @@ def test_slides_and_png_carry_every_comment_and_the_qr_code(tmp_path, instrument
     assert all(c.strip() in text for c in comments)
     pages = re.findall(r"data-card='(comments-\d+)'", text)
     assert len(pages) > 1  # paginated, none left out
-    assert 'class="segno"' in text and "192.0.2.7:8866" in text  # the join code
+    assert 'class="segno"' in text and "192.0.2.7:8866" in text  # the QR code and short address
+    assert "482 1937" in text and "Ab_3-x" not in text  # the join code, never the token
     png_pages = png_comment_pages(comments)
     assert sum(len(p) for p in png_pages) == 30 and len(png_pages) > 1
     control = client.get("/control").text
