@@ -8,8 +8,9 @@ the survey's: nothing here is reachable with a participant's link.
 
 - ``GET /`` the presenter view; ``GET /deck`` its cards as JSON (polled).
 - ``GET /control`` and ``POST /control/...`` the facilitator's controls.
-- ``GET /export/slides.html`` and ``/export/page-N.png`` the exports
-  (cached per dashboard version, rate-limited per viewer).
+- ``GET /export/slides.html``, ``/export/page-N.png`` (one per card),
+  ``/export/handout.pdf`` and ``/export/aggregates.xlsx`` the exports (PNG pages cached per
+  dashboard version and minute, every export rate-limited per viewer).
 - ``GET /assets/...`` the page's module and styles.
 
 Every response carries a Content-Security-Policy without inline script or
@@ -23,18 +24,21 @@ import logging
 import secrets
 import threading
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from netsoc.dashboard import view
-from netsoc.dashboard.export import png_comment_pages, png_page, slides_html
+from netsoc.dashboard.export import export_title, pdf_handout, png_page, slides_html, workbook
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
+from netsoc.dashboard.pages import export_cards
 from netsoc.dashboard.panels import responses_line
 from netsoc.dashboard.settings import DashboardSettings
 from netsoc.resources import asset_text
@@ -181,8 +185,9 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
 
         return endpoint
 
-    def _pages() -> int:
-        return 1 + len(png_comment_pages(d.released_comments()))
+    def _pages() -> list[str]:
+        """The titles of the export's pages (one PNG page each)."""
+        return [c.title for c in export_cards(d, check, datetime.now().astimezone())]
 
     def back(request: Request, message: str = "") -> Response:
         url = request.url_for("control")
@@ -265,38 +270,63 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         exports[who] = now
         return None
 
+    def download(body: bytes | str, media: str, name: str, **headers: str) -> Response:
+        return Response(
+            body, media_type=media, headers={"content-disposition": f"attachment; filename={name}", **headers}
+        )
+
     async def export_slides(request: Request) -> Response:
         refused = throttled(request, "slides")
         if refused is not None:
             return refused
-        title = d.t("dashboard_heading", title=d.instrument.title)
-        deck_cards = view.deck(d, check)
-        body = slides_html(title=title, cards=deck_cards, lang=d.language)
-        return Response(
-            body,
-            media_type="text/html; charset=utf-8",
-            headers={
-                "content-disposition": "attachment; filename=netsoc-slides.html",
-                # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
-                "content-security-policy": "sandbox allow-scripts; default-src 'none'; "
-                "script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-            },
+        at = datetime.now().astimezone()
+        cohort = f" \u2013 {d.settings.cohort}" if d.settings.cohort else ""
+        body = slides_html(
+            title=f"{d.instrument.title}{cohort}",
+            subtitle=export_title(d, at).rsplit(" \u2013 ", 1)[-1],
+            cards=export_cards(d, check, at),
+            lang=d.language,
+        )
+        # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
+        csp = (
+            "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
+        )
+        return download(
+            body, "text/html; charset=utf-8", "netsoc-slides.html", **{"content-security-policy": csp}
         )
 
     async def export_png(request: Request) -> Response:
         page = int(request.path_params["page"])
-        if not 1 <= page <= _pages():
+        if not 1 <= page <= len(_pages()):
             return refuse(request, "a missing export page", 404, d.t("refused", reason=str(page)))
         refused = throttled(request, "png")
         if refused is not None:
             return refused
-        key = (d.version(), d.choices, tuple(d.released_comments()), d.language)
-        data = png_page(d, page, key=key)
-        return Response(
-            data,
-            media_type="image/png",
-            headers={"content-disposition": f"attachment; filename=netsoc-dashboard-{page}.png"},
+        at = datetime.now().astimezone()
+        key = (
+            d.version(),
+            d.choices,
+            tuple(d.released_comments()),
+            d.language,
+            at.strftime("%Y-%m-%d %H:%M"),
         )
+        data = await run_in_threadpool(png_page, d, page, key=key, check=check, at=at)
+        return download(data, "image/png", f"netsoc-dashboard-{page}.png")
+
+    async def export_pdf(request: Request) -> Response:
+        refused = throttled(request, "pdf")
+        if refused is not None:
+            return refused
+        data = await run_in_threadpool(pdf_handout, d, check=check, at=datetime.now().astimezone())
+        return download(data, "application/pdf", "netsoc-handout.pdf")
+
+    async def export_xlsx(request: Request) -> Response:
+        refused = throttled(request, "xlsx")
+        if refused is not None:
+            return refused
+        data = await run_in_threadpool(workbook, d, at=datetime.now().astimezone())
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return download(data, media, "netsoc-aggregates.xlsx")
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
@@ -324,6 +354,8 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         Route("/control/clear/confirm", guarded(clear_confirm, post=True), methods=["POST"]),
         Route("/export/slides.html", guarded(export_slides), name="slides"),
         Route("/export/page-{page:int}.png", guarded(export_png), name="png"),
+        Route("/export/handout.pdf", guarded(export_pdf), name="pdf"),
+        Route("/export/aggregates.xlsx", guarded(export_xlsx), name="xlsx"),
         Route("/assets/{name}", asset, name="asset"),
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: failed, 500: failed})

@@ -273,21 +273,40 @@ def _norms(s: RoomState, t: Texts, k: int) -> Panel:
 def room_panels(
     s: RoomState, t: Texts, *, min_group_size: int, low: int, high: int, cohort: str | None
 ) -> list[Panel]:
-    """The chart cards of a published room (empty below ``min_group_size``)."""
+    """The chart cards of a published room (empty below ``min_group_size``); a count chart
+    whose every cell is hidden is left out."""
     k = min_group_size  # the texts' {k}
     if s.n_shown < k:
         return []
-    cards = [_profiles(s, t, k), _facets(s, t, low, high)]
-    if s.statement:
+    shows = _shows_counts(s)
+    cards = [_profiles(s, t, k)] if shows["profiles"] else []
+    cards.append(_facets(s, t, low, high))
+    if s.statement and shows["statement"]:
         cards.append(_statement(s, t, k))
-    cards += [_balance(s, t, k), _quadrant(s, t, k, low, high)]
+    if shows["balance"]:
+        cards.append(_balance(s, t, k))
+    if shows["quadrant"]:
+        cards.append(_quadrant(s, t, k, low, high))
     if s.groups or s.groups_hidden:
         cards.append(_groups(s, t, k))
     if s.compare_cohort:
         cards.append(_compare(s, t, k, low, high, cohort))
-    if s.norms is not None:
+    if s.norms is not None and shows["balance"]:
         cards.append(_norms(s, t, k))
     return cards
+
+
+def _shows_counts(s: RoomState) -> dict[str, bool]:
+    """Which count charts show at least one count (a chart of hidden cells only is left out,
+    so a small room's screen holds what can be shown)."""
+    balance = s.balance["suppressed"] if s.balance is not None else None
+    quadrant = s.quadrant["suppressed"] if s.quadrant is not None else None
+    return {
+        "profiles": any(b.value is not None for b in s.profiles),
+        "statement": any(b.value is not None for b in s.statement),
+        "balance": balance is not None and not bool(balance.all()),
+        "quadrant": quadrant is not None and not bool(quadrant.all()),
+    }
 
 
 def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, min_group_size: int) -> Panel:

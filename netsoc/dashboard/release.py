@@ -38,6 +38,7 @@ __all__ = [
     "binned_counts",
     "grid_counts",
     "BALANCE_EDGES",
+    "balance_edges",
     "protect_scores",
     "protect_counts",
     "apply_hidden",
@@ -46,8 +47,14 @@ __all__ = [
     "band_index",
 ]
 
-#: Bands of the balance index (-1 .. 1) on the projector.
+#: Bands of the balance index (-1 .. 1) on the projector (from 30 answers on).
 BALANCE_EDGES = np.linspace(-1.0, 1.0, 9)
+
+
+def balance_edges(n: int) -> np.ndarray:
+    """Bands of the balance index for a room of ``n``: 4 below 30 answers (so a small room's
+    bands reach k and the chart shows something), then the 8 of :data:`BALANCE_EDGES`."""
+    return np.linspace(-1.0, 1.0, 5) if n < 30 else BALANCE_EDGES
 
 
 def binned_counts(values: pd.Series, edges: np.ndarray, min_group_size: int) -> pd.DataFrame:
@@ -113,7 +120,11 @@ def possible_means(n_items: int, share: float, low: int, high: int) -> np.ndarra
 
 
 def score_classes(
-    networking: np.ndarray, socializing: np.ndarray, instrument: Any, grid_edges: np.ndarray
+    networking: np.ndarray,
+    socializing: np.ndarray,
+    instrument: Any,
+    grid_edges: np.ndarray,
+    band_edges: np.ndarray = BALANCE_EDGES,
 ) -> pd.DataFrame:
     """Profile, balance band and grid cell of each (networking, socializing) pair.
 
@@ -121,7 +132,7 @@ def score_classes(
     -------
     DataFrame
         ``profile`` (code in the instrument's order, -1 for none), ``band``
-        (of :data:`BALANCE_EDGES`), ``col`` (socializing) and ``row`` (networking).
+        (of ``band_edges``), ``col`` (socializing) and ``row`` (networking).
     """
     from analysis.scoring import assign_profiles
 
@@ -132,7 +143,7 @@ def score_classes(
     return pd.DataFrame(
         {
             "profile": np.asarray(profile.codes, dtype=np.int64),
-            "band": band_index(balance, BALANCE_EDGES),
+            "band": band_index(balance, band_edges),
             "col": band_index(soc, grid_edges),
             "row": band_index(net, grid_edges),
         }
@@ -140,29 +151,39 @@ def score_classes(
 
 
 #: The classes a pair of scale means can fall in, per instrument version and grid.
-_CLASSES: dict[tuple[str, str, tuple[float, ...]], pd.DataFrame] = {}
+_CLASSES: dict[tuple[str, str, tuple[float, ...], tuple[float, ...]], pd.DataFrame] = {}
 
 
-def _possible_classes(instrument: Any, grid_edges: tuple[float, ...]) -> pd.DataFrame:
-    key = (instrument.id, instrument.version, grid_edges)
+def _possible_classes(
+    instrument: Any, grid_edges: tuple[float, ...], band_edges: tuple[float, ...]
+) -> pd.DataFrame:
+    key = (instrument.id, instrument.version, grid_edges, band_edges)
     if key not in _CLASSES:
-        _CLASSES[key] = _all_classes(instrument, grid_edges)
+        _CLASSES[key] = _all_classes(instrument, grid_edges, band_edges)
     return _CLASSES[key]
 
 
-def _all_classes(instrument: Any, grid_edges: tuple[float, ...]) -> pd.DataFrame:
+def _all_classes(
+    instrument: Any, grid_edges: tuple[float, ...], band_edges: tuple[float, ...]
+) -> pd.DataFrame:
     lo, hi = instrument.response_range(instrument.item_ids[0])
     axes = []
     for name in ("networking", "socializing"):
         spec = instrument.scales[name]
         axes.append(possible_means(len(instrument.scale_items(name)), spec.min_answered_share, lo, hi))
     net, soc = np.meshgrid(axes[0], axes[1], indexing="ij")
-    classes = score_classes(net.ravel(), soc.ravel(), instrument, np.asarray(grid_edges))
+    classes = score_classes(
+        net.ravel(), soc.ravel(), instrument, np.asarray(grid_edges), np.asarray(band_edges)
+    )
     return classes.drop_duplicates(ignore_index=True)
 
 
 def protect_scores(
-    scores: pd.DataFrame, instrument: Any, grid_edges: np.ndarray, min_group_size: int
+    scores: pd.DataFrame,
+    instrument: Any,
+    grid_edges: np.ndarray,
+    min_group_size: int,
+    band_edges: np.ndarray = BALANCE_EDGES,
 ) -> dict[str, np.ndarray]:
     """Which profile, balance-band and grid counts to hide, the three tables checked together.
 
@@ -185,16 +206,15 @@ def protect_scores(
     from survey.disclosure import protect
 
     both = scores[["networking", "socializing"]].apply(pd.to_numeric, errors="coerce").dropna()
-    seen = score_classes(both["networking"], both["socializing"], instrument, grid_edges)
-    atoms = pd.concat([_possible_classes(instrument, tuple(grid_edges)), seen]).drop_duplicates(
-        ignore_index=True
-    )
+    seen = score_classes(both["networking"], both["socializing"], instrument, grid_edges, band_edges)
+    possible = _possible_classes(instrument, tuple(grid_edges), tuple(band_edges))
+    atoms = pd.concat([possible, seen]).drop_duplicates(ignore_index=True)
     key = ["profile", "band", "col", "row"]
     counts = seen.value_counts(key).reindex(pd.MultiIndex.from_frame(atoms[key]), fill_value=0)
     size = len(grid_edges) - 1
     parts = {
         "profiles": [atoms["profile"].to_numpy() == p for p in range(len(instrument.profiles))],
-        "balance": [atoms["band"].to_numpy() == b for b in range(len(BALANCE_EDGES) - 1)],
+        "balance": [atoms["band"].to_numpy() == b for b in range(len(band_edges) - 1)],
         "quadrant": [
             (atoms["col"].to_numpy() == c) & (atoms["row"].to_numpy() == r)
             for c in range(size)

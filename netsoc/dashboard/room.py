@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from netsoc.dashboard.release import (
-    BALANCE_EDGES,
     apply_hidden,
+    balance_edges,
     binned_counts,
     grid_counts,
     protect_counts,
@@ -156,7 +156,8 @@ def room_state(
     counts = scores["profile"].value_counts()
     lo, hi = instrument.response_range(instrument.item_ids[0])
     edges = np.linspace(lo, hi, grid_size(n) + 1)
-    hidden = protect_scores(scores, instrument, edges, k)
+    bands = balance_edges(n)
+    hidden = protect_scores(scores, instrument, edges, k, bands)
     profiles = [
         Bar(p.label, None if h else float(counts.get(p.id, 0)))
         for p, h in zip(instrument.profiles, hidden["profiles"])
@@ -166,7 +167,7 @@ def room_state(
         "n_shown": n,
         "profiles": profiles,
         "facets": facets,
-        "balance": apply_hidden(binned_counts(scores["balance"], BALANCE_EDGES, k), hidden["balance"]),
+        "balance": apply_hidden(binned_counts(scores["balance"], bands, k), hidden["balance"]),
         "quadrant": apply_hidden(
             grid_counts(scores["socializing"], scores["networking"], edges, k), hidden["quadrant"]
         ),
@@ -204,9 +205,8 @@ def _norms(
         return {}
     b = norms.scores["balance"]
     table = pd.DataFrame([q.model_dump() for q in b.percentiles])
-    bands = len(BALANCE_EDGES) - 1
     bins = room_over_norms(
-        scores, table, lower=float(b.min), upper=float(b.max), bins=bands, min_group_size=k
+        scores, table, lower=float(b.min), upper=float(b.max), bins=len(hidden), min_group_size=k
     )
     bins["suppressed"] = bins["suppressed"].to_numpy() | hidden
     bins.loc[bins["suppressed"], "room_share"] = np.nan

@@ -8,6 +8,8 @@ forms, the live count in a polite status region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
 from netsoc.dashboard.panels import Panel, comment_pages, count_card, join_card, room_panels
@@ -22,6 +24,7 @@ __all__ = [
     "counts",
     "join_warning",
     "join_address",
+    "qr_code",
 ]
 
 
@@ -43,6 +46,11 @@ def _qr(d: Dashboard) -> tuple[str, str]:
     short = join_address(d)
     title = d.t("join_qr_alt", address=short) if short else d.t("join_qr_plain")
     return qr_svg(url, scale=1, fit=True, title=title), short
+
+
+def qr_code(d: Dashboard) -> str:
+    """The join address's QR code as inline SVG ("" without a join address)."""
+    return _qr(d)[0]
 
 
 def join_warning(d: Dashboard, check: JoinCheck) -> str | None:
@@ -144,7 +152,7 @@ def _select(name: str, label: str, options: list[tuple[str, str]], chosen: str |
     )
 
 
-def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str = "") -> str:
+def control_page(d: Dashboard, *, message: str = "", pages: Sequence[str] = (), base: str = "") -> str:
     """The facilitator's controls (behind the dashboard's token, never on the survey's server)."""
     t = d.t
     activity = d.activity()
@@ -177,10 +185,17 @@ def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str =
     )
     parts.append(_comments_section(d))
     # exports
-    links = [f"<li><a href='export/slides.html' download>{e(t('export_slides'))}</a></li>"]
+    links = [
+        f"<li><a href='export/{name}' download>{e(t(key))}</a></li>"
+        for name, key in (
+            ("handout.pdf", "export_pdf"),
+            ("slides.html", "export_slides"),
+            ("aggregates.xlsx", "export_xlsx"),
+        )
+    ]
     links += [
-        f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}</a></li>"
-        for i in range(1, pages + 1)
+        f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}: {e(title)}</a></li>"
+        for i, title in enumerate(pages, start=1)
     ]
     parts.append(
         f"<section aria-labelledby='c-exp'><h2 id='c-exp'>{e(t('exports_heading'))}</h2>"

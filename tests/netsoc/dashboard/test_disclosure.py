@@ -41,14 +41,14 @@ def _means(instrument, scale):
     return sorted({Fraction(s, m) for m in range(max(1, least), n + 1) for s in range(lo * m, hi * m + 1)})
 
 
-def _classes(instrument, size):
+def _classes(instrument, size, bands):
     """Every (profile, band, col, row) a respondent with both scale means can have."""
     lo, hi = instrument.response_range(instrument.item_ids[0])
     net, soc = (np.array([float(v) for v in _means(instrument, s)]) for s in ("networking", "socializing"))
     net, soc = (a.ravel() for a in np.meshgrid(net, soc))
     balance = (net - soc) / (hi - lo)
     profile = np.asarray(assign_profiles(balance, (net + soc) / 2, instrument, hi).codes)
-    bands, cells = np.linspace(-1, 1, 9), np.linspace(lo, hi, size + 1)
+    bands, cells = np.linspace(-1, 1, bands + 1), np.linspace(lo, hi, size + 1)
     frame = pd.DataFrame(
         {
             "profile": profile,
@@ -209,7 +209,9 @@ def test_no_hidden_count_is_pinned_at_any_room_size(tmp_path, instrument, k, roo
                 continue
             view = published(d)
             assert view["n"] == n // k * k
-            pinned, hidden = pinned_cells(view, _classes(instrument, len({c[0] for c in view["grid"]})))
+            pinned, hidden = pinned_cells(
+                view, _classes(instrument, len({c[0] for c in view["grid"]}), len(view["balance"]))
+            )
             assert not pinned, (n, pinned, view)
             # "your workshop" adds a published size (a whole batch: possibly an older one, cached
             # for a few seconds) and means, no count of any cell
