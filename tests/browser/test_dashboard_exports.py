@@ -143,3 +143,65 @@ def test_slides_fit_1280x720_and_describe_a_moment(chromium_browser, tmp_path, i
         "fr": r"en direct|en train de",
     }
     assert not re.search(live[lang], text, re.I)  # ... not a live room
+
+
+@pytest.fixture
+def live_dashboard(tmp_path, instrument):
+    """``dashboard_server`` on 127.0.0.1 in this process, with a join code and no answers yet."""
+    import socket
+    import threading
+    import time
+
+    from netsoc.dashboard.app import dashboard_server
+
+    store = open_store(f"sqlite:///{tmp_path / 'live.sqlite'}", instrument=instrument)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    def serve(lang):
+        settings = DashboardSettings(
+            db=store.url,
+            cohort="ROOM1",
+            lang=lang,
+            token="join-code-token",
+            survey_url=JOIN,
+            join_code="4821937",
+            join_short_url="http://192.0.2.7:8866/",
+            check_join=False,
+            port=port,
+        )
+        server = dashboard_server(settings, host="127.0.0.1", port=port)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}/?token=join-code-token"
+
+    servers: list = []
+    yield serve
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+    store.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr"])
+def test_the_join_code_is_big_on_the_projector(chromium_browser, live_dashboard, artifacts, lang):
+    url = live_dashboard(lang)
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(url)
+    card = page.locator("#deck .card[data-card='join']")
+    card.wait_for()
+    m = page.evaluate(MEASURE, ["#deck .card:not([hidden])", "#deck"])
+    page.screenshot(path=str(artifacts / f"join-code-{lang}.png"))
+    code = page.locator(".join-code")
+    size = float(code.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
+    text = card.inner_text()
+    context.close()
+    assert not _problems(m), _problems(m)
+    assert "482 1937" in text and "192.0.2.7:8866" in text and "Ab_3-xSecret" not in text
+    assert size >= 96  # readable from the back of the room
