@@ -9,6 +9,7 @@ forms, the live count in a polite status region.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
@@ -44,8 +45,8 @@ def _qr(d: Dashboard) -> tuple[str, str]:
     if not url:
         return "", ""
     short = join_address(d)
-    title = d.t("join_qr_alt", address=short) if short else d.t("join_qr_plain")
-    return qr_svg(url, scale=1, fit=True, title=title), short
+    host = urlsplit(url).netloc  # the QR code's name: its host and port, never the token
+    return qr_svg(url, scale=1, fit=True, title=d.t("join_qr_alt", address=short or host)), short
 
 
 def qr_code(d: Dashboard) -> str:
