@@ -180,7 +180,7 @@ class _Endpoints:
 
     def _pages(self) -> list[str]:
         """The titles of the export's pages (one PNG page each)."""
-        return [c.title for c in export_cards(self.d, self.check, datetime.now().astimezone())]
+        return [c.title for c in export_cards(self.d, datetime.now().astimezone())]
 
     def back(self, request: Request, message: str = "") -> Response:
         url = request.url_for("control")
@@ -283,7 +283,7 @@ class _Endpoints:
         body = slides_html(
             title=f"{self.d.instrument.title}{cohort}",
             subtitle=export_title(self.d, at).rsplit(" \u2013 ", 1)[-1],
-            cards=export_cards(self.d, self.check, at),
+            cards=export_cards(self.d, at),
             lang=self.d.language,
         )
         # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
@@ -309,14 +309,14 @@ class _Endpoints:
             self.d.language,
             at.strftime("%Y-%m-%d %H:%M"),
         )
-        data = await run_in_threadpool(png_page, self.d, page, key=key, check=self.check, at=at)
+        data = await run_in_threadpool(png_page, self.d, page, key=key, at=at)
         return self.download(data, "image/png", f"netsoc-dashboard-{page}.png")
 
     async def export_pdf(self, request: Request) -> Response:
         refused = self.throttled(request, "pdf")
         if refused is not None:
             return refused
-        data = await run_in_threadpool(pdf_handout, self.d, check=self.check, at=datetime.now().astimezone())
+        data = await run_in_threadpool(pdf_handout, self.d, at=datetime.now().astimezone())
         return self.download(data, "application/pdf", "netsoc-handout.pdf")
 
     async def export_xlsx(self, request: Request) -> Response:

@@ -28,7 +28,6 @@ from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
 if TYPE_CHECKING:
-    from netsoc.dashboard.join import JoinCheck
     from netsoc.dashboard.model import Dashboard
     from netsoc.dashboard.panels import Panel
 
@@ -72,7 +71,7 @@ def slides_html(*, title: str, cards: Sequence[Panel], lang: str = "en", subtitl
 """
 
 
-def png_page(d: Dashboard, page: int, *, key: tuple, check: JoinCheck, at: datetime) -> bytes:
+def png_page(d: Dashboard, page: int, *, key: tuple, at: datetime) -> bytes:
     """Page ``page`` (1-based) of the PNG export, from the cache when ``key`` was drawn before.
 
     Raises
@@ -82,7 +81,7 @@ def png_page(d: Dashboard, page: int, *, key: tuple, check: JoinCheck, at: datet
     """
 
     def draw() -> bytes:
-        cards = export_cards(d, check, at)
+        cards = export_cards(d, at)
         if not 1 <= page <= len(cards):
             raise IndexError(page)
         html = page_html(d, cards[page - 1], head=export_title(d, at), page=page, pages=len(cards))
@@ -91,9 +90,9 @@ def png_page(d: Dashboard, page: int, *, key: tuple, check: JoinCheck, at: datet
     return PNG_CACHE.get((key, page), draw)
 
 
-def pdf_handout(d: Dashboard, *, check: JoinCheck, at: datetime) -> bytes:
+def pdf_handout(d: Dashboard, *, at: datetime) -> bytes:
     """The handout as PDF: every export card on its own 1600x900 page."""
-    return render_pdf(handout_html(d, export_cards(d, check, at), head=export_title(d, at)))
+    return render_pdf(handout_html(d, export_cards(d, at), head=export_title(d, at)))
 
 
 def _sheets(d: Dashboard) -> dict[str, pd.DataFrame]:

@@ -30,7 +30,6 @@ from netsoc.web import escape as e
 from survey.errors import NetsocError
 
 if TYPE_CHECKING:
-    from netsoc.dashboard.join import JoinCheck
     from netsoc.dashboard.model import Dashboard
 
 __all__ = [
@@ -69,9 +68,10 @@ def moment_card(d: Dashboard, at: datetime, submitted: int, n_shown: int) -> Pan
     return Panel("moment", d.t("moment_heading"), body)
 
 
-def export_cards(d: Dashboard, check: JoinCheck, at: datetime) -> list[Panel]:
-    """The cards of every export: the moment, the charts, the revealed comments, the join screen."""
-    from netsoc.dashboard.view import join_address, join_warning, qr_code
+def export_cards(d: Dashboard, at: datetime) -> list[Panel]:
+    """The cards of every export: the moment, the charts, the revealed comments, the join screen
+    (without the projector's warnings, which are for the facilitator)."""
+    from netsoc.dashboard.view import join_address, qr_code
 
     activity, state = d.activity(), d.state()
     submitted = int(activity["submitted"])
@@ -83,7 +83,7 @@ def export_cards(d: Dashboard, check: JoinCheck, at: datetime) -> list[Panel]:
         code=d.settings.join_code,
         submitted=submitted,
         min_group_size=d.min_group_size,
-        warning=join_warning(d, check),
+        warning=None,  # the projector's warnings are for the facilitator, not for the handout
         is_open=bool(activity.get("collection_open", True)),
     )
     cards = [moment_card(d, at, submitted, state.n_shown)]

@@ -17,7 +17,6 @@ import pytest
 from analysis.demo import make_demo
 from netsoc.dashboard import Dashboard, DashboardSettings
 from netsoc.dashboard.export import export_title, slides_html
-from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.pages import PAGE_SIZE, export_cards, page_html
 from survey.store import open_store
 
@@ -87,8 +86,7 @@ def _problems(m):
 @pytest.mark.parametrize("lang", ["en", "de", "fr"])
 def test_every_panel_page_fits_1600x900(chromium_browser, tmp_path, instrument, artifacts, lang):
     store, d = _room(tmp_path, instrument, lang)
-    check = JoinCheck(JOIN, enabled=False)
-    cards = export_cards(d, check, AT)
+    cards = export_cards(d, AT)
     names = [c.name for c in cards]
     assert names[0] == "moment" and names[-1] == "join"
     for panel in ("profiles", "facets", "statement", "balance", "quadrant", "groups", "compare", "norms"):
@@ -114,7 +112,7 @@ def test_every_panel_page_fits_1600x900(chromium_browser, tmp_path, instrument, 
 @pytest.mark.parametrize("lang", ["en", "de", "fr"])
 def test_slides_fit_1280x720_and_describe_a_moment(chromium_browser, tmp_path, instrument, artifacts, lang):
     store, d = _room(tmp_path, instrument, lang)
-    cards = export_cards(d, JoinCheck(JOIN, enabled=False), AT)
+    cards = export_cards(d, AT)
     deck = slides_html(title="Workshop ROOM1", subtitle=export_title(d, AT), cards=cards, lang=lang)
     context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()

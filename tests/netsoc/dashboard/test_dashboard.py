@@ -68,7 +68,7 @@ def _cards(client):
 def _export_pages(d):
     """Every exported page (the PNG pages are these, drawn), at one fixed moment."""
     at = datetime(2026, 12, 7, 14, 32, tzinfo=UTC)
-    cards = export_cards(d, JoinCheck(None, enabled=False), at)
+    cards = export_cards(d, at)
     head = export_title(d, at)
     return [page_html(d, c, head=head, page=i, pages=len(cards)) for i, c in enumerate(cards, start=1)]
 

@@ -15,14 +15,12 @@ from starlette.testclient import TestClient
 from analysis.demo import make_demo
 from netsoc.dashboard import Dashboard, DashboardSettings, dashboard_app
 from netsoc.dashboard.export import PNG_CACHE, pdf_handout, png_page, workbook
-from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.pages import export_cards
 from survey.store import open_store
 from tests.helpers import ZBAR, needs_zbar
 
 TOKEN = "export-token-1"
 JOIN = "http://192.0.2.7:8866/?cohort=W1&token=Ab_3-x"
-CHECK = JoinCheck(JOIN, enabled=False)
 AT = datetime(2026, 12, 7, 14, 32, tzinfo=UTC)
 
 
@@ -59,7 +57,7 @@ def test_slides_and_png_carry_every_comment_and_the_qr_code(tmp_path, instrument
     assert len(pages) > 1  # paginated, none left out
     assert 'class="segno"' in text and "192.0.2.7:8866" in text  # the QR code and short address
     assert "482 1937" in text and "Ab_3-x" not in text  # the join code, never the token
-    cards = export_cards(d, CHECK, AT)
+    cards = export_cards(d, AT)
     names = [c.name for c in cards]
     assert names[:3] == ["moment", "profiles", "facets"] and names[-1] == "join"
     assert sum(n.startswith("comments-") for n in names) == len(pages)
@@ -78,8 +76,8 @@ def test_png_pages_are_1600x900_and_the_join_page_decodes(tmp_path, instrument):
     import subprocess
 
     store, d = _room(tmp_path, instrument, n=10)
-    cards = export_cards(d, CHECK, AT)
-    png = png_page(d, len(cards), key=("decode",), check=CHECK, at=AT)
+    cards = export_cards(d, AT)
+    png = png_page(d, len(cards), key=("decode",), at=AT)
     assert struct.unpack(">II", png[16:24]) == (1600, 900)
     path = tmp_path / "p.png"
     path.write_bytes(png)
@@ -99,8 +97,8 @@ def test_png_is_cached_per_version_and_rate_limited_per_viewer(tmp_path, instrum
     assert again.status_code == 429 and "Please wait" in again.text
     assert int(again.headers["retry-after"]) >= 1
     assert PNG_CACHE.builds == before + 1
-    png_page(d, 2, key=("cached",), check=CHECK, at=AT)
-    assert png_page(d, 2, key=("cached",), check=CHECK, at=AT)[:8] == b"\x89PNG\r\n\x1a\n"
+    png_page(d, 2, key=("cached",), at=AT)
+    assert png_page(d, 2, key=("cached",), at=AT)[:8] == b"\x89PNG\r\n\x1a\n"
     assert PNG_CACHE.builds == before + 2  # the same key: drawn once
     store.close()
 
@@ -112,8 +110,8 @@ def test_pdf_handout_has_a_page_per_card_and_the_workbook_only_published_numbers
 
     store, d = _room(tmp_path, instrument, n=12)
     d.release()
-    cards = export_cards(d, CHECK, AT)
-    pdf = pdf_handout(d, check=CHECK, at=AT)
+    cards = export_cards(d, AT)
+    pdf = pdf_handout(d, at=AT)
     path = tmp_path / "h.pdf"
     path.write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, timeout=60).stdout
