@@ -73,8 +73,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("analysis/structure/polychoric_psych.py::brent_fmin", "function-size"): "speed",
     ("analysis/structure/summary.py::structure_methods", "function-size"): "speed",
     ("netsoc/cli/store_cmd.py::register", "function-size"): "room",
-    ("netsoc/feedback/data.py::feedback_data", "function-size"): "proj",
-    ("netsoc/feedback/details.py::_scores", "function-size"): "proj",
     ("netsoc/report/build.py::build_report", "function-size"): "word",
     ("netsoc/report/bundle.py::_ro_crate", "function-size"): "word",
     ("netsoc/report/bundle.py::build_bundle", "function-size"): "word",
