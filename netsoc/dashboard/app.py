@@ -309,14 +309,27 @@ class _Endpoints:
             self.d.language,
             at.strftime("%Y-%m-%d %H:%M"),
         )
-        data = await run_in_threadpool(png_page, self.d, page, key=key, at=at)
+        data = await self.rendered(request, png_page, self.d, page, key=key, at=at)
+        if isinstance(data, Response):
+            return data
         return self.download(data, "image/png", f"netsoc-dashboard-{page}.png")
+
+    async def rendered(self, request: Request, draw: Any, *args: Any, **kwargs: Any) -> bytes | Response:
+        """``draw(*args, **kwargs)`` in a worker thread; a page saying why when the browser that
+        draws PNG and PDF pages is missing or fails (503)."""
+        try:
+            return await run_in_threadpool(draw, *args, **kwargs)
+        except NetsocError as exc:
+            LOG.error("dashboard export failed: %s", exc)
+            return HTMLResponse(view.message_page(self.d, str(exc), base=_base(request)), status_code=503)
 
     async def export_pdf(self, request: Request) -> Response:
         refused = self.throttled(request, "pdf")
         if refused is not None:
             return refused
-        data = await run_in_threadpool(pdf_handout, self.d, at=datetime.now().astimezone())
+        data = await self.rendered(request, pdf_handout, self.d, at=datetime.now().astimezone())
+        if isinstance(data, Response):
+            return data
         return self.download(data, "application/pdf", "netsoc-handout.pdf")
 
     async def export_xlsx(self, request: Request) -> Response:

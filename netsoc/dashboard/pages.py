@@ -45,6 +45,11 @@ __all__ = [
 
 #: Width and height of a PNG page in CSS pixels.
 PAGE_SIZE = (1600, 900)
+#: The pages load nothing and run nothing (typed text is escaped anyway).
+_CSP = (
+    "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+    "style-src 'unsafe-inline'; img-src data:\">"
+)
 #: Seconds a headless Chromium may take for one page.
 RENDER_TIMEOUT = 60.0
 
@@ -111,7 +116,7 @@ def page_html(d: Dashboard, card: Panel, *, head: str, page: int, pages: int) ->
     """One card as a 1600x900 page: the room and the moment above, the page number below."""
     foot = d.t("export_page", i=page, n=pages)
     return (
-        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>{_CSP}"
         f"<title>{e(card.title)}</title><style>{_styles()}</style></head>"
         f"<body class='pages'>{_sheet(card, head, foot)}</body></html>"
     )
@@ -122,7 +127,7 @@ def handout_html(d: Dashboard, cards: list[Panel], *, head: str) -> str:
     n = len(cards)
     sheets = "".join(_sheet(c, head, d.t("export_page", i=i, n=n)) for i, c in enumerate(cards, start=1))
     return (
-        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{e(d.language)}'><head><meta charset='utf-8'>{_CSP}"
         f"<title>{e(head)}</title><style>{_styles()}</style></head>"
         f"<body class='pages handout'>{sheets}</body></html>"
     )
@@ -154,10 +159,12 @@ def _render(html: str, out: str, args: list[str]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="netsoc-export-") as tmp:
         page, target = Path(tmp) / "page.html", Path(tmp) / out
         page.write_text(html, encoding="utf-8")
+        browser = chromium()
+        sandbox = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # root has none
         command = [
-            chromium(),
+            browser,
             "--headless",
-            "--no-sandbox",
+            *sandbox,
             "--disable-gpu",
             "--hide-scrollbars",
             "--no-first-run",
@@ -168,9 +175,14 @@ def _render(html: str, out: str, args: list[str]) -> bytes:
         try:
             subprocess.run(command, capture_output=True, timeout=RENDER_TIMEOUT, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise NetsocError(f"export: Chromium could not draw the page ({type(exc).__name__})") from exc
+            raise NetsocError(
+                f"export: the browser {browser!r} could not draw the page ({type(exc).__name__}); "
+                "install chromium or set NETSOC_CHROMIUM to a working browser"
+            ) from exc
         if not target.exists():
-            raise NetsocError("export: Chromium did not write the page")
+            raise NetsocError(
+                f"export: the browser {browser!r} wrote no page; install chromium or set NETSOC_CHROMIUM"
+            )
         return target.read_bytes()
 
 

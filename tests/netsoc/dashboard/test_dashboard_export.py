@@ -131,3 +131,14 @@ def test_pdf_handout_has_a_page_per_card_and_the_workbook_only_published_numbers
     frame = store.to_frame(cohort="W1")
     assert not any(rid in cells for rid in frame["respondent_id"].astype(str))  # nothing per person
     store.close()
+
+
+def test_without_a_working_browser_the_export_says_what_to_do(tmp_path, instrument, monkeypatch):
+    store, d = _room(tmp_path, instrument, n=10)
+    monkeypatch.setenv("NETSOC_CHROMIUM", str(tmp_path / "no-such-browser"))
+    client = TestClient(dashboard_app(d.settings, dashboard=d), raise_server_exceptions=False)
+    client.get(f"/?token={TOKEN}")
+    for path in ("/export/page-1.png", "/export/handout.pdf"):
+        r = client.get(path)
+        assert r.status_code == 503 and "NETSOC_CHROMIUM" in r.text and "Traceback" not in r.text
+    store.close()
