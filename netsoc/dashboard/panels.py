@@ -198,7 +198,7 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
         "quadrant",
         t("panel_quadrant"),
         f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
-        f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
+        f"<table class='grid grid-{size}'><caption class='summary'>{e(caption)}</caption>"
         f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>"
         + _hidden_note(t, k, bool(cells["suppressed"].any())),
