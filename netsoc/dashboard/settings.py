@@ -26,7 +26,6 @@ DEFAULT_INTERVAL = 3.0
 DEFAULT_ADVANCE = 15.0
 
 _URL = re.compile(r"^https?://[^\s<>\"'`]+$")
-_CODE = re.compile(r"^[0-9]{6,8}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 
 
@@ -51,10 +50,6 @@ class DashboardSettings:
     survey_url : str or None
         The survey's real join address (host, port, ``?cohort=`` and its
         ``token=``), shown as a QR code (never as text).
-    join_code : str or None
-        The workshop's numeric join code, shown big on the projector beside the QR code.
-    join_short_url : str or None
-        The survey's short address (``http://HOST:PORT/``) where people type the join code.
     token : str or None
         The dashboard's own token: the presenter view, the controls and the
         exports need it (never the survey's token).  None only for the
@@ -83,8 +78,6 @@ class DashboardSettings:
     interval: float = DEFAULT_INTERVAL
     lang: str | None = None
     survey_url: str | None = None
-    join_code: str | None = None
-    join_short_url: str | None = None
     token: str | None = None
     advance: float = DEFAULT_ADVANCE
     check_join: bool = True
@@ -103,12 +96,6 @@ class DashboardSettings:
             raise NetsocError(
                 f"survey_url: got {self.survey_url!r}; expected an http:// or "
                 "https:// address without spaces or quotes"
-            )
-        if self.join_code is not None and not _CODE.match(self.join_code):
-            raise NetsocError(f"join_code: got {self.join_code!r}; expected 6 to 8 digits")
-        if self.join_short_url is not None and not _URL.match(self.join_short_url):
-            raise NetsocError(
-                f"join_short_url: got {self.join_short_url!r}; expected an http:// or https:// address"
             )
         if self.token is not None and not _TOKEN.match(self.token):
             raise NetsocError("token: expected 8 to 128 letters, digits, '-' or '_'")
