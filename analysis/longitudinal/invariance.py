@@ -33,10 +33,16 @@ import pandas as pd
 from scipy import stats
 
 from analysis.longitudinal.waves import by_person
-from analysis.structure._engine import Moments
-from analysis.structure.cfa import _moments
-from analysis.structure.fiml import _group
-from analysis.structure.general_fit import GeneralFit, difference, estimates, fit_fiml, fit_ml, fit_wlsmv
+from analysis.structure.fiml import fiml_group
+from analysis.structure.general_fit import (
+    GeneralFit,
+    difference,
+    estimates,
+    fit_fiml,
+    fit_ml,
+    fit_wlsmv,
+    sample_moments,
+)
 from analysis.structure.general_model import Spec
 from analysis.structure.inputs import check_factors
 from analysis.structure.invariance import DELTA_CFI, DELTA_RMSEA, DELTA_SRMR, RULE
@@ -172,12 +178,12 @@ def _wide(
 def _continuous(x: np.ndarray, names: list[str], counts: list[int], missing: str, steps: dict) -> dict:
     factor_of = _factor_of(counts)
     if missing == "ml":
-        grp = _group(x[~np.isnan(x).all(axis=1)], "all", names)
+        grp = fiml_group(x[~np.isnan(x).all(axis=1)], "all", names)
         cov, mean = grp.h1.cov, grp.h1.mean
     else:
         rows = x[~np.isnan(x).any(axis=1)]
         _need(rows.shape[0], names)
-        mom: Moments = _moments(rows, "all", names)
+        mom = sample_moments(rows, names)
         cov, mean = mom.cov, mom.mean
     fits = {}
     for step, equal in steps.items():

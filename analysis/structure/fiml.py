@@ -47,7 +47,7 @@ from analysis.structure.fit import ml_fit_row, srmr
 from analysis.structure.inputs import check_equal, check_factors, group_codes
 from survey.errors import DataError
 
-__all__ = ["cfa_fiml", "used_counts", "minus2_loglik", "objective", "LOG2PI"]
+__all__ = ["cfa_fiml", "used_counts", "minus2_loglik", "objective", "LOG2PI", "FimlGroup", "fiml_group"]
 
 LOG2PI = float(np.log(2 * np.pi))
 _MAX_ITER = 1000
@@ -359,3 +359,9 @@ def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[_Group]) 
         srmr_value=srmr(lay, theta, [grp.h1 for grp in groups]),
     )
     return {**row, "unrestricted_loglik": -h1 / 2}
+
+
+#: One group's rows by pattern with its EM saturated model and baseline, for models
+#: fitted outside this module (:mod:`analysis.structure.general_fit`).
+FimlGroup = _Group
+fiml_group = _group

@@ -31,9 +31,8 @@ from scipy import linalg, stats
 
 from analysis.structure._engine import Moments
 from analysis.structure._threads import one_blas_thread
-from analysis.structure.fiml import _Group, minus2_loglik
-from analysis.structure.fiml_inference import _central_hessian
-from analysis.structure.fit import ml_fit_row
+from analysis.structure.fiml import FimlGroup, minus2_loglik
+from analysis.structure.fit import incremental_fit, ml_fit_row
 from analysis.structure.general_model import (
     Spec,
     derivatives,
@@ -42,10 +41,10 @@ from analysis.structure.general_model import (
     ordinal_jacobian,
     values,
 )
-from analysis.structure.ordinal_cfa import _cfi_tli, _rmsea
-from analysis.structure.wlsmv import OrdGroup, _scaled, u_gamma_traces
+from analysis.structure.wlsmv import OrdGroup, u_gamma_traces
+from survey.errors import DataError
 
-__all__ = ["GeneralFit", "fit_ml", "fit_fiml", "fit_wlsmv", "difference"]
+__all__ = ["GeneralFit", "fit_ml", "fit_fiml", "fit_wlsmv", "difference", "estimates", "sample_moments"]
 
 _MAX_ITER = 1000
 
@@ -63,6 +62,32 @@ class GeneralFit:
     message: str
     estimator: str
     data: Any = field(repr=False, default=None)
+
+
+def sample_moments(rows: np.ndarray, names: list[str]) -> Moments:
+    """Means and covariances (divisor N) of complete rows, refusing a singular matrix."""
+    mean = rows.mean(axis=0)
+    cov = np.cov(rows, rowvar=False, bias=True)
+    sign, logdet = np.linalg.slogdet(cov)
+    if sign <= 0:
+        flat = [names[j] for j in np.flatnonzero(np.diag(cov) <= 1e-12)]
+        why = f"item(s) {flat} do not vary" if flat else "some items are linear combinations of others"
+        raise DataError(f"data: the covariance matrix of the items is singular ({why})")
+    return Moments(rows.shape[0], cov, mean, float(logdet))
+
+
+def _hessian(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Hessian of ``-logL`` by central differences of the gradient of ``-2 logL``."""
+    steps = 1e-5 * np.maximum(1.0, np.abs(x))
+    rows = [(gradient(x + h * e) - gradient(x - h * e)) / (4.0 * h) for h, e in zip(steps, np.eye(x.size))]
+    hess = np.array(rows)
+    return (hess + hess.T) / 2
+
+
+def _scaled(chi2: float, df: float, tr1: float, tr2: float) -> float:
+    """lavaan's scaled-shifted statistic ``a T + b``, ``a = sqrt(df / tr((U Gamma)^2))``."""
+    a = np.sqrt(df / tr2)
+    return float(a * chi2 + df - a * tr1)
 
 
 def _minimise(
@@ -159,7 +184,7 @@ def fit_ml(spec: Spec, m: Moments, x0: np.ndarray) -> GeneralFit:
     return GeneralFit(spec, x, se, row, ok, message, "ML", m)
 
 
-def fit_fiml(spec: Spec, grp: _Group, x0: np.ndarray, *, se: bool = True) -> GeneralFit:
+def fit_fiml(spec: Spec, grp: FimlGroup, x0: np.ndarray, *, se: bool = True) -> GeneralFit:
     """Full-information ML over the rows of ``grp`` (:func:`analysis.structure.fiml._group`)."""
 
     def objective(x: np.ndarray, gradient: bool) -> tuple[float, np.ndarray]:
@@ -178,7 +203,7 @@ def fit_fiml(spec: Spec, grp: _Group, x0: np.ndarray, *, se: bool = True) -> Gen
         ses = np.full(spec.npar, np.nan)
         if se:
             try:
-                hess = _central_hessian(lambda t: objective(t, True)[1], x)
+                hess = _hessian(lambda t: objective(t, True)[1], x)
                 ses = np.sqrt(np.clip(np.diag(np.linalg.inv(hess)), 0, None))
             except np.linalg.LinAlgError:
                 pass
@@ -228,14 +253,15 @@ def _wlsmv_inference(spec: Spec, x: np.ndarray, grp: OrdGroup, chi2: float) -> t
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     tr1, tr2 = u_gamma_traces([grp.weight], [wj @ np.linalg.cholesky(e_inv)], [grp.gamma])
     df = int(grp.obs.size - spec.npar)
-    chi2_s = _scaled(chi2, df, tr1, tr2)[0] if df > 0 else chi2
+    chi2_s = _scaled(chi2, df, tr1, tr2) if df > 0 else chi2
     t = grp.sample.flat_thresholds.size
     wb, gam = grp.weight[t:], grp.gamma[t:, t:]
     base = (grp.n - 1) * float(grp.rho @ (wb * grp.rho))
     wg = wb[:, None] * gam
-    base_s = _scaled(base, grp.rho.size, float(wb @ np.diag(gam)), float(np.sum(wg * wg.T)))[0]
-    cfi, tli = _cfi_tli(chi2, df, base, grp.rho.size)
-    cfi_s, tli_s = _cfi_tli(chi2_s, df, base_s, grp.rho.size)
+    base_s = _scaled(base, grp.rho.size, float(wb @ np.diag(gam)), float(np.sum(wg * wg.T)))
+    # lavaan passes N - 1 (N - G) as the RMSEA's N for WLSMV
+    cfi, tli, rmsea = incremental_fit(chi2, df, base, grp.rho.size, grp.n - 1, 1)
+    cfi_s, tli_s, rmsea_s = incremental_fit(chi2_s, df, base_s, grp.rho.size, grp.n - 1, 1)
     resid = grp.rho - ordinal_implied(spec, x)[t:]
     p_of = lambda s: float(stats.chi2.sf(s, df)) if df > 0 else np.nan  # noqa: E731
     row = {
@@ -245,14 +271,14 @@ def _wlsmv_inference(spec: Spec, x: np.ndarray, grp: OrdGroup, chi2: float) -> t
         "p": p_of(chi2),
         "cfi": cfi,
         "tli": tli,
-        "rmsea": _rmsea(chi2, df, grp.n - 1, 1),
+        "rmsea": rmsea,
         "srmr": float(np.sqrt((resid**2).sum() / (resid.size + spec.p))),
         "chi2_scaled": chi2_s,
         "df_scaled": df,
         "p_scaled": p_of(chi2_s),
         "cfi_scaled": cfi_s,
         "tli_scaled": tli_s,
-        "rmsea_scaled": _rmsea(chi2_s, df, grp.n - 1, 1),
+        "rmsea_scaled": rmsea_s,
         "npar": spec.npar,
     }
     return se, row
