@@ -43,7 +43,7 @@ from analysis.structure.general_fit import (
     fit_wlsmv,
     sample_moments,
 )
-from analysis.structure.general_model import Spec
+from analysis.structure.general_model import Spec, values
 from analysis.structure.inputs import check_factors
 from analysis.structure.invariance import DELTA_CFI, DELTA_RMSEA, DELTA_SRMR, RULE
 from analysis.structure.ordinal_data import category_levels, recode
@@ -185,10 +185,10 @@ def _continuous(x: np.ndarray, names: list[str], counts: list[int], missing: str
         _need(rows.shape[0], names)
         mom = sample_moments(rows, names)
         cov, mean = mom.cov, mom.mean
-    fits = {}
+    fits: dict[str, GeneralFit] = {}
     for step, equal in steps.items():
         spec = build_spec(counts, equal)
-        x0 = start_values(spec, cov, mean, factor_of)
+        x0 = _warm(spec, fits) if fits else start_values(spec, cov, mean, factor_of)
         last = step == list(steps)[-1]
         fits[step] = fit_fiml(spec, grp, x0, se=last) if missing == "ml" else fit_ml(spec, mom, x0)
     return fits
@@ -210,13 +210,29 @@ def _ordinal(x: np.ndarray, names: list[str], counts: list[int], steps: dict) ->
     grp: OrdGroup = group_stats(recode(rows, levels), ncat)
     cors = correlation_matrix(grp.rho, len(names))
     factor_of = _factor_of(counts)
-    fits = {}
+    fits: dict[str, GeneralFit] = {}
     for step, equal in steps.items():
         spec = build_spec(counts, equal, ncat[:m])
-        x0 = start_values(spec, cors, None, factor_of)
-        x0[spec.idx["tau"][::-1]] = grp.sample.flat_thresholds[::-1]  # shared: the first wave's
+        if fits:
+            x0 = _warm(spec, fits)
+        else:
+            x0 = start_values(spec, cors, None, factor_of)
+            x0[spec.idx["tau"][::-1]] = grp.sample.flat_thresholds[::-1]  # shared: the first wave's
         fits[step] = fit_wlsmv(spec, grp, x0)
     return fits
+
+
+def _warm(spec: Spec, fits: dict[str, GeneralFit]) -> np.ndarray:
+    """Start a step from the estimates of the step before (the ladder's models are nested:
+    a shared parameter starts at the value of its first-wave entry, a newly free one at
+    the value it was fixed to)."""
+    before = list(fits.values())[-1]
+    matrices = values(before.spec, before.x)
+    x = np.zeros(spec.npar)
+    for block, ids in spec.idx.items():
+        free = ids >= 0
+        x[ids[free][::-1]] = matrices[block][free][::-1]
+    return x
 
 
 def _need(n: int, names: list[str]) -> None:

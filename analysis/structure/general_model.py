@@ -10,7 +10,7 @@ numbers are equality constraints, ``-1`` a fixed entry whose value is in
 ``fixed``), in LISREL notation:
 
 * continuous items: ``Sigma = Lambda Psi Lambda' + Theta`` and ``mu = nu + Lambda
-  alpha`` (:func:`implied`, :func:`derivatives`);
+  alpha`` (:func:`implied`, :func:`rank_two`, :func:`mean_derivatives`);
 * ordinal items in lavaan's delta parameterization: the thresholds ``tau`` and
   scale factors ``delta`` of the latent responses; the implied sample statistics
   are ``tau*_ic = (tau_ic - nu_i - (Lambda alpha)_i) delta_i`` and the polychoric
@@ -29,7 +29,15 @@ import numpy as np
 
 from analysis.structure.ordinal_data import pair_index
 
-__all__ = ["Spec", "values", "implied", "derivatives", "ordinal_implied", "ordinal_jacobian"]
+__all__ = [
+    "Spec",
+    "values",
+    "implied",
+    "rank_two",
+    "mean_derivatives",
+    "ordinal_implied",
+    "ordinal_jacobian",
+]
 
 BLOCKS = ("lam", "psi", "theta", "nu", "alpha", "tau", "delta")
 
@@ -92,33 +100,46 @@ def implied(spec: Spec, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lam @ v["psi"] @ lam.T + v["theta"], v["nu"] + lam @ v["alpha"]
 
 
-def derivatives(spec: Spec, x: np.ndarray, means: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``d Sigma / d x`` ``(npar, p, p)`` and ``d mu / d x`` ``(npar, p)`` (zeros
-    for the ordinal blocks, and for the means when ``means`` is False)."""
+def rank_two(spec: Spec, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``d Sigma / d x_a`` as sums of symmetrised outer products ``u w' + w u'``.
+
+    Returns ``U`` and ``W`` (``K x p``, one row per term) and ``C`` (``npar x K``, which
+    parameter each term belongs to): a loading ``(i, j)`` gives ``u = e_i``, ``w =
+    (Lambda Psi)_j``; a factor (co)variance ``(r, c)`` gives ``Lambda_r``, ``Lambda_c``; a
+    residual (co)variance ``e_r``, ``e_c`` (a variance halves both).  Products such as the
+    expected information then cost ``K^2 p`` instead of ``npar^2 p^2``.
+    """
     v = values(spec, x)
-    lam, psi, alpha = v["lam"], v["psi"], v["alpha"]
-    dsig = np.zeros((spec.npar, spec.p, spec.p))
-    dmu = np.zeros((spec.npar, spec.p))
-    lpsi = lam @ psi
+    lam = v["lam"]
+    lpsi = lam @ v["psi"]
+    eye = np.eye(spec.p)
+    us, ws, owner = [], [], []
     for i, j in zip(*np.nonzero(spec.idx["lam"] >= 0)):
-        a = spec.idx["lam"][i, j]
-        dsig[a, i, :] += lpsi[:, j]
-        dsig[a, :, i] += lpsi[:, j]
-        dmu[a, i] += alpha[j]
-    for r, c in zip(*np.nonzero(np.tril(spec.idx["psi"] + 1) > 0)):
-        outer = np.outer(lam[:, r], lam[:, c])
-        dsig[spec.idx["psi"][r, c]] += outer if r == c else outer + outer.T
-    for r, c in zip(*np.nonzero(np.tril(spec.idx["theta"] + 1) > 0)):
-        a = spec.idx["theta"][r, c]
-        dsig[a, r, c] += 1.0
-        if r != c:
-            dsig[a, c, r] += 1.0
-    if means:
-        for i in np.flatnonzero(spec.idx["nu"] >= 0):
-            dmu[spec.idx["nu"][i], i] += 1.0
-        for j in np.flatnonzero(spec.idx["alpha"] >= 0):
-            dmu[spec.idx["alpha"][j]] += lam[:, j]
-    return dsig, dmu
+        us.append(eye[i])
+        ws.append(lpsi[:, j])
+        owner.append(spec.idx["lam"][i, j])
+    for block, cols in (("psi", lam.T), ("theta", eye)):
+        for r, c in zip(*np.nonzero(np.tril(spec.idx[block] + 1) > 0)):
+            half = np.sqrt(0.5) if r == c else 1.0
+            us.append(half * cols[r])
+            ws.append(half * cols[c])
+            owner.append(spec.idx[block][r, c])
+    owners = np.zeros((spec.npar, len(owner)))
+    owners[owner, np.arange(len(owner))] = 1.0
+    return np.array(us), np.array(ws), owners
+
+
+def mean_derivatives(spec: Spec, x: np.ndarray) -> np.ndarray:
+    """``d mu / d x`` ``(npar, p)``."""
+    v = values(spec, x)
+    dmu = np.zeros((spec.npar, spec.p))
+    for i, j in zip(*np.nonzero(spec.idx["lam"] >= 0)):
+        dmu[spec.idx["lam"][i, j], i] += v["alpha"][j]
+    for i in np.flatnonzero(spec.idx["nu"] >= 0):
+        dmu[spec.idx["nu"][i], i] += 1.0
+    for j in np.flatnonzero(spec.idx["alpha"] >= 0):
+        dmu[spec.idx["alpha"][j]] += v["lam"][:, j]
+    return dmu
 
 
 def ordinal_implied(spec: Spec, x: np.ndarray) -> np.ndarray:
@@ -138,11 +159,12 @@ def ordinal_jacobian(spec: Spec, x: np.ndarray) -> np.ndarray:
     first, second = pair_index(spec.p)
     item = spec.item_of_th
     lam, dl, alpha = v["lam"], v["delta"], v["alpha"]
-    dsig, _ = derivatives(spec, x, means=False)
+    u, w, owners = rank_two(spec, x)
     core = lam @ v["psi"] @ lam.T + v["theta"]
     t = item.size
     jac = np.zeros((t + first.size, spec.npar))
-    jac[t:] = (dsig[:, first, second] * (dl[first] * dl[second])).T
+    pairs = u[:, first] * w[:, second] + w[:, first] * u[:, second]  # d Sigma_ij per term
+    jac[t:] = (owners @ pairs).T * (dl[first] * dl[second])[:, None]
     for i, j in zip(*np.nonzero(spec.idx["lam"] >= 0)):
         rows = np.flatnonzero(item == i)
         jac[rows, spec.idx["lam"][i, j]] -= alpha[j] * dl[i]
