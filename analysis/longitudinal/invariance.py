@@ -33,7 +33,6 @@ import pandas as pd
 from scipy import stats
 
 from analysis.longitudinal.waves import by_person
-from analysis.structure.fiml import fiml_group
 from analysis.structure.general_fit import (
     GeneralFit,
     difference,
@@ -45,7 +44,8 @@ from analysis.structure.general_fit import (
 )
 from analysis.structure.general_model import Spec, values
 from analysis.structure.inputs import check_factors
-from analysis.structure.invariance import DELTA_CFI, DELTA_RMSEA, DELTA_SRMR, RULE
+from analysis.structure.ladder import CHEN, CHEN_ORDINAL, Step, ladder_table
+from analysis.structure.missing_stats import fiml_group
 from analysis.structure.ordinal_data import category_levels, recode
 from analysis.structure.polychoric import correlation_matrix
 from analysis.structure.wlsmv import OrdGroup, group_stats
@@ -68,9 +68,6 @@ ORDINAL_STEPS: dict[str, tuple[str, ...]] = {
 }
 #: The step whose latent means are the latent change, per ladder.
 MEANS_STEP = {"continuous": "scalar", "ordinal": "intercepts"}
-
-_TEST = ["chi2", "df", "p"]
-_INDICES = ["cfi", "tli", "rmsea"]
 
 
 def build_spec(item_counts: Sequence[int], equal: tuple[str, ...], ncat: np.ndarray | None = None) -> Spec:
@@ -278,17 +275,19 @@ def longitudinal_invariance(
     DataFrame
         One row per step, index ``step`` (``configural``, ``metric``, ``scalar``;
         ordered: ``configural``, ``thresholds``, ``loadings``, ``intercepts``).
-        Columns: ``chi2``, ``df``, ``p`` (the model test), ``cfi``, ``tli``,
-        ``rmsea``, ``srmr``; ordered also ``chi2_scaled``, ``df_scaled``,
-        ``p_scaled``, ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` (the
-        scaled-shifted test); ``npar``; against the step before, as
+        The columns of :func:`analysis.structure.ladder.ladder_table`, as every
+        ladder of the package: ``chi2``, ``df``, ``p`` (the model test; ordered
+        also ``chi2_scaled``, ``df_scaled``, ``scaled_p``, the scaled-shifted
+        test), ``cfi``, ``tli``, ``rmsea`` (ordered also ``cfi_scaled``,
+        ``tli_scaled``, ``rmsea_scaled``), ``srmr``; against the step before, as
         ``lavTestLRT``: ``delta_chi2``, ``delta_df``, ``delta_p`` (plain for ML
         and FIML, scaled-shifted for WLSMV; NaN/NA in the first row);
         ``delta_cfi``, ``delta_rmsea`` (scaled ones when ordered), ``delta_srmr``;
-        ``supported`` (Chen 2007 as :func:`analysis.structure.invariance`; NA for
-        the first row and when a model did not converge) and ``converged``.
-        Unrounded.  ``attrs``: ``waves``, ``n`` (people used), ``estimator``,
-        ``missing``, ``rule`` and ``latent_change``: a table with one row per
+        ``supported`` (Chen 2007, :data:`~analysis.structure.ladder.CHEN` or
+        ``CHEN_ORDINAL``; NA for the first row and when a model did not
+        converge) and ``converged``.  Unrounded.  ``attrs``: ``rule`` and
+        ``cutoffs`` (of the ladder table), ``waves``, ``n`` (people used),
+        ``estimator``, ``missing`` and ``latent_change``: a table with one row per
         construct of the last step's second-wave latent mean (``factor``,
         ``estimate``, ``se``, ``z``, ``p``), the change in first-wave standard
         deviations, meaningful only when the last step is supported.
@@ -314,46 +313,25 @@ def longitudinal_invariance(
     last = fits[list(steps)[-1]]
     table.attrs.update(
         waves=waves,
-        n=int(last.fit["n"]),
+        n=int(last.fit["n"].iloc[0]),
         estimator="WLSMV" if ordered else "ML",
         missing=missing,
-        rule=RULE,
         latent_change=_latent_change(last, list(checked)),
     )
     return table
 
 
 def _ladder_table(fits: dict[str, GeneralFit], ordered: bool) -> pd.DataFrame:
-    scaled = [c + "_scaled" for c in (_TEST + _INDICES)] if ordered else []
-    cols = _TEST + scaled[:3] + _INDICES + scaled[3:] + ["srmr"]
-    rows, previous = [], None
-    for step, fit in fits.items():
-        row = {"step": step, **{c: fit.fit[c] for c in cols}, "converged": fit.converged}
-        d_chi2, d_df, d_p = difference(previous, fit) if previous is not None else (np.nan, pd.NA, np.nan)
-        rows.append({**row, "delta_chi2": d_chi2, "delta_df": d_df, "delta_p": d_p})
+    """The step table by :func:`analysis.structure.ladder.ladder_table` (the scaled-shifted
+    difference for WLSMV, the plain one for ML and FIML)."""
+    steps, previous = [], None
+    for name, fit in fits.items():
+        diff: tuple[float, int, float] | None = None
+        if ordered and previous is not None:
+            diff = difference(previous, fit)
+        steps.append(Step(name, fit, diff))
         previous = fit
-    table = pd.DataFrame(rows).set_index("step")
-    for c in ("df", "df_scaled") if ordered else ("df",):
-        table[c] = table[c].astype("int64")
-    table["delta_df"] = table["delta_df"].astype("Int64")
-    suffix = "_scaled" if ordered else ""
-    prev = table.shift(1)
-    table["delta_cfi"] = table["cfi" + suffix] - prev["cfi" + suffix]
-    table["delta_rmsea"] = table["rmsea" + suffix] - prev["rmsea" + suffix]
-    table["delta_srmr"] = table["srmr"] - prev["srmr"]
-    cut = pd.Series(
-        {s: (DELTA_SRMR["metric"] if "loadings" in s or s == "metric" else 0.010) for s in table.index}
-    )
-    worse = (table["delta_cfi"] <= -DELTA_CFI) & (
-        (table["delta_rmsea"] >= DELTA_RMSEA) | (table["delta_srmr"] >= cut)
-    )
-    both = table["converged"] & prev["converged"].fillna(False).astype(bool)
-    table["supported"] = pd.array(
-        [pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i] for i in range(len(table))],
-        dtype="boolean",
-    )
-    order = cols + ["delta_chi2", "delta_df", "delta_p", "delta_cfi", "delta_rmsea", "delta_srmr"]
-    return table[order + ["supported", "converged"]]
+    return ladder_table(steps, CHEN_ORDINAL if ordered else CHEN)
 
 
 def _latent_change(fit: GeneralFit, constructs: list[str]) -> pd.DataFrame:

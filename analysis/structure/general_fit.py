@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import linalg, stats
 
 from analysis.structure._engine import Moments
 from analysis.structure._threads import one_blas_thread
-from analysis.structure.fiml import FimlGroup, minus2_loglik
 from analysis.structure.fit import incremental_fit, ml_fit_row
 from analysis.structure.general_model import (
     Spec,
@@ -42,6 +42,7 @@ from analysis.structure.general_model import (
     rank_two,
     values,
 )
+from analysis.structure.missing_stats import FimlGroup, pattern_sums
 from analysis.structure.wlsmv import OrdGroup, u_gamma_traces
 from survey.errors import DataError
 
@@ -52,13 +53,14 @@ _MAX_ITER = 1000
 
 @dataclass
 class GeneralFit:
-    """A fitted :class:`Spec`: estimates, standard errors, the fit row and what the
-    difference test needs (``data``: the sample statistics)."""
+    """A fitted :class:`Spec`: estimates, standard errors, the fit (a one-row table, as
+    :class:`~analysis.structure.CFAResult`'s, so a :class:`~analysis.structure.ladder.Step`
+    takes it) and what the difference test needs (``data``: the sample statistics)."""
 
     spec: Spec
     x: np.ndarray
     se: np.ndarray
-    fit: dict[str, Any]
+    fit: pd.DataFrame
     converged: bool
     message: str
     estimator: str
@@ -195,7 +197,7 @@ def fit_ml(spec: Spec, m: Moments, x0: np.ndarray) -> GeneralFit:
         loglik=sat - chi2 / 2,
         srmr_value=_srmr(sigma, mu, m),
     )
-    return GeneralFit(spec, x, se, row, ok, message, "ML", m)
+    return GeneralFit(spec, x, se, pd.DataFrame([row]), ok, message, "ML", m)
 
 
 def fit_fiml(spec: Spec, grp: FimlGroup, x0: np.ndarray, *, se: bool = True) -> GeneralFit:
@@ -204,7 +206,7 @@ def fit_fiml(spec: Spec, grp: FimlGroup, x0: np.ndarray, *, se: bool = True) -> 
     def objective(x: np.ndarray, gradient: bool) -> tuple[float, np.ndarray]:
         sigma, mu = implied(spec, x)
         try:
-            m2ll, d_sigma, d_mu = minus2_loglik(grp.patterns, sigma, mu, gradient=gradient)
+            m2ll, d_sigma, d_mu = pattern_sums(grp.patterns, sigma, mu, gradient=gradient)
         except np.linalg.LinAlgError:
             return np.inf, np.zeros(spec.npar)
         if not gradient:
@@ -233,7 +235,7 @@ def fit_fiml(spec: Spec, grp: FimlGroup, x0: np.ndarray, *, se: bool = True) -> 
         loglik=-m2ll / 2,
         srmr_value=_srmr(sigma, mu, grp.h1),
     )
-    return GeneralFit(spec, x, ses, row, ok, message, "ML", grp)
+    return GeneralFit(spec, x, ses, pd.DataFrame([row]), ok, message, "ML", grp)
 
 
 def fit_wlsmv(spec: Spec, grp: OrdGroup, x0: np.ndarray) -> GeneralFit:
@@ -253,7 +255,7 @@ def fit_wlsmv(spec: Spec, grp: OrdGroup, x0: np.ndarray) -> GeneralFit:
     with one_blas_thread():
         x, chi2, ok, message = _minimise(objective, metric, x0)
         se, tests = _wlsmv_inference(spec, x, grp, chi2)
-    return GeneralFit(spec, x, se, tests, ok, message, "WLSMV", grp)
+    return GeneralFit(spec, x, se, pd.DataFrame([tests]), ok, message, "WLSMV", grp)
 
 
 def _wlsmv_inference(spec: Spec, x: np.ndarray, grp: OrdGroup, chi2: float) -> tuple[np.ndarray, dict]:
@@ -288,7 +290,7 @@ def _wlsmv_inference(spec: Spec, x: np.ndarray, grp: OrdGroup, chi2: float) -> t
         "srmr": float(np.sqrt((resid**2).sum() / (resid.size + spec.p))),
         "chi2_scaled": chi2_s,
         "df_scaled": df,
-        "p_scaled": p_of(chi2_s),
+        "scaled_p": p_of(chi2_s),
         "cfi_scaled": cfi_s,
         "tli_scaled": tli_s,
         "rmsea_scaled": rmsea_s,
@@ -300,8 +302,9 @@ def _wlsmv_inference(spec: Spec, x: np.ndarray, grp: OrdGroup, chi2: float) -> t
 def difference(m1: GeneralFit, m0: GeneralFit) -> tuple[float, int, float]:
     """``lavTestLRT(m1, m0)`` for the freer ``m1`` and the constrained ``m0``:
     ``(delta_chi2, delta_df, delta_p)``."""
-    m = int(m0.fit["df"] - m1.fit["df"])
-    t_diff = float(m0.fit["chi2"] - m1.fit["chi2"])
+    f0, f1 = m0.fit.iloc[0], m1.fit.iloc[0]
+    m = int(f0["df"] - f1["df"])
+    t_diff = float(f0["chi2"] - f1["chi2"])
     if m <= 0:
         return t_diff, m, np.nan
     if m1.estimator == "ML":

@@ -132,43 +132,42 @@ def invariance_holds(ladder: pd.DataFrame | None) -> bool:
 
 
 def ladder_table(study: Study, ladder: pd.DataFrame) -> ReportTable:
-    """The longitudinal ladder: fit per step and the change from the step before."""
-    raw = ladder.reset_index()
-    shown = apa.format_columns(
-        raw[["step", "chi2", "df", "p", "cfi", "rmsea", "srmr", "delta_chi2", "delta_df", "delta_p"]].rename(
-            columns={
-                "step": "Step",
-                "chi2": "χ²",
-                "df": "df",
-                "p": "p",
-                "cfi": "CFI",
-                "rmsea": "RMSEA",
-                "srmr": "SRMR",
-                "delta_chi2": "Δχ²",
-                "delta_df": "Δdf",
-                "delta_p": "Δp",
+    """The longitudinal ladder: fit per step, the difference test, the changes and the
+    decision (the columns and rule words of the group ladders' table)."""
+    from netsoc.report.ladder_tables import ESTIMATOR_WORDS, rule_words, step_changes
+
+    rows = []
+    for step, r in ladder.iterrows():
+        delta = (
+            apa.DASH
+            if pd.isna(r["delta_chi2"])
+            else f"{apa.number(r['delta_chi2'])} ({apa.integer(r['delta_df'])})"
+        )
+        rows.append(
+            {
+                "Step": str(step).capitalize(),
+                "χ² (df)": f"{apa.number(r['chi2'])} ({apa.integer(r['df'])})",
+                "CFI": apa.bounded(r["cfi"], 3),
+                "RMSEA": apa.bounded(r["rmsea"], 3),
+                "SRMR": apa.bounded(r["srmr"], 3),
+                "Δχ² (Δdf)": delta,
+                "p(Δχ²)": apa.p_value(r["delta_p"]),
+                **step_changes(r),
             }
-        ),
-        {
-            "χ²": apa.number,
-            "df": apa.integer,
-            "p": apa.p_value,
-            "CFI": lambda v: apa.bounded(v, 3),
-            "RMSEA": lambda v: apa.bounded(v, 3),
-            "SRMR": lambda v: apa.bounded(v, 3),
-            "Δχ²": apa.number,
-            "Δdf": apa.integer,
-            "Δp": apa.p_value,
-        },
-    )
-    shown["Supported"] = ["—" if pd.isna(s) else ("yes" if s else "no") for s in raw["supported"]]
-    estimator = "full-information ML" if ladder.attrs.get("missing") == "ml" else "ML on complete pairs"
+        )
+    estimator = ESTIMATOR_WORDS[ladder.attrs.get("missing", "listwise")]
     note = (
-        f"{estimator}, n = {ladder.attrs.get('n')} people. One factor per orientation and wave, each "
-        "item's residuals correlated across the waves (semTools measEq.syntax conventions). "
-        "Metric: equal loadings; scalar: equal intercepts too. " + str(ladder.attrs.get("rule", ""))
+        f"n = {ladder.attrs.get('n')} people. Estimator: {estimator}. One factor per orientation and "
+        "wave, each item's residuals correlated across the waves, first-wave factors standardised "
+        "(semTools measEq.syntax conventions). Metric: equal loadings; scalar: equal intercepts "
+        f"too, second-wave latent means free. {rule_words(ladder)[:1].upper()}{rule_words(ladder)[1:]}."
     )
-    return study.table(shown, "Longitudinal measurement invariance across the two waves", note, raw)
+    return study.table(
+        pd.DataFrame(rows),
+        "Longitudinal measurement invariance across the two waves",
+        note,
+        ladder.reset_index(),
+    )
 
 
 def retest_table(study: Study) -> ReportTable:
