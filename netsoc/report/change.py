@@ -326,7 +326,22 @@ def change_text(study: Study, ladder: pd.DataFrame | None) -> str:
             "supported, or a model did not converge): the items may not have been understood the same "
             "way before and after, so the differences below are not interpreted as change."
         )
-    return md_text(" ".join([_latent_sentence(ladder), *_paired_sentences(study)]))
+    return md_text(
+        " ".join([_configural_sentence(ladder), _latent_sentence(ladder), *_paired_sentences(study)])
+    )
+
+
+def _configural_sentence(ladder: pd.DataFrame) -> str:
+    """How well the configural model fits (CFI .90 and RMSEA .08, the usual bounds)."""
+    r = ladder.iloc[0]
+    good = r["cfi"] >= 0.90 and r["rmsea"] <= 0.08
+    fit = f"CFI = {apa.bounded(r['cfi'], 3)}, RMSEA = {apa.bounded(r['rmsea'], 3)}"
+    if good:
+        return f"The two-wave model fits acceptably ({fit})."
+    return (
+        f"The two-wave model itself fits poorly ({fit}; acceptable: CFI of .90 or more and RMSEA "
+        "of .08 or less), so what follows is tentative."
+    )
 
 
 def _yes(value: Any) -> bool:

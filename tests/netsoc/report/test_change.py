@@ -78,6 +78,9 @@ def test_invariance_holds_and_the_planted_change_is_found(study, ladder) -> None
     assert abs(latent.loc["socializing", "estimate"]) < 0.15
     text = change.change_text(study, ladder)
     assert "Scalar invariance held" in text and "networking score rose" in text
+    fit = ladder.iloc[0]
+    acceptable = fit["cfi"] >= 0.90 and fit["rmsea"] <= 0.08
+    assert ("fits acceptably" in text) == acceptable and ("fits poorly" in text) != acceptable
     for _, row in change.paired_table(study).data.iterrows():  # each sentence follows its test
         verdict = "rose" if row["mean_diff"] > 0 else "fell"
         said = f"{row['score']} score {verdict}" if row["p"] < 0.05 else f"{row['score']} score showed no"
