@@ -114,3 +114,13 @@ def test_two_waves_plant_a_documented_latent_change() -> None:
     assert abs(soc["dz"]) < 0.15
     items, factors = instrument_model(data)
     assert list(factors) == ["networking", "socializing"] and len(items) == len(data)
+
+
+def test_netsoc_demo_data_writes_two_waves(tmp_path, capsys) -> None:
+    from netsoc.cli import main
+
+    assert main(["demo-data", "--waves", "--n", "40", "--seed", "3", "--out", str(tmp_path)]) == 0
+    assert "40 people in two waves" in capsys.readouterr().out
+    written = pd.read_csv(tmp_path / "responses.csv")
+    assert set(written["wave"]) == {"pre", "post"} and (written["wave"] == "pre").sum() == 40
+    assert written.loc[written["wave"] == "pre", "subject"].is_unique
