@@ -390,7 +390,8 @@ def _join_words(t: Texts, code: str | None, short: str) -> str:
     return (
         f"<p>{e(t('join_code_hint'))}</p><p class='join-address'>{e(short)}</p>"
         f"<p class='join-code-label'>{e(t('join_code_label'))}</p>"
-        f"<p class='join-code' aria-label='{e(' '.join(code))}'>{e(grouped_code(code))}</p>"
+        f"<p class='join-code'><span aria-hidden='true'>{e(grouped_code(code))}</span>"
+        f"<span class='visually-hidden'>{e(' '.join(code))}</span></p>"
     )
 
 

@@ -19,6 +19,7 @@ from netsoc.dashboard import Dashboard, DashboardSettings
 from netsoc.dashboard.export import export_title, slides_html
 from netsoc.dashboard.pages import PAGE_SIZE, export_cards, page_html
 from survey.store import open_store
+from tests.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
 JOIN = "http://192.0.2.7:8866/?cohort=ROOM1&token=Ab_3-xSecret"
@@ -199,7 +200,9 @@ def test_the_join_code_is_big_on_the_projector(chromium_browser, live_dashboard,
     code = page.locator(".join-code")
     size = float(code.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
     text = card.inner_text()
+    violations = axe_violations(page)
     context.close()
+    assert not violations, violations
     assert not _problems(m), _problems(m)
     assert "482 1937" in text and "192.0.2.7:8866" in text and "Ab_3-xSecret" not in text
     assert size >= 96  # readable from the back of the room
