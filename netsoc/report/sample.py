@@ -144,7 +144,7 @@ def item_descriptives(study: Study, scale: str) -> ReportTable:
     raw = pd.DataFrame(
         {
             "Item": ids,
-            "Statement": [_short(i.text) for i in spec],
+            "Statement": [" ".join(str(i.text).split()) for i in spec],
             "Keying": ["reversed" if i.keying == "reverse" else "direct" for i in spec],
             "M": x.mean().to_numpy(),
             "SD": x.std().to_numpy(),
@@ -173,14 +173,6 @@ def item_descriptives(study: Study, scale: str) -> ReportTable:
         f"answers, n = {len(data)} analysed responses."
     )
     return study.table(shown, f"Item descriptives: {label}", note, raw)
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + "\u2026"
 
 
 def reliability_table(
