@@ -74,7 +74,7 @@ DEFAULTS: dict[str, str] = {
     "balance_plain": (
         "Your balance is {balance} on a scale from −1 (all socializing) to +1 (all networking): {side}."
     ),
-    "try_gap": "{facet}: {stronger} {high}, {weaker} {low}",
+    "try_gap": "{facet}: {stronger} {high}, {weaker} {low} (on a scale from {lo} to {hi})",
     "try_none": (
         "Your networking and socializing are close on every facet, so there is no single gap to work on."
     ),

@@ -103,7 +103,7 @@ def test_two_largest_gaps_get_one_tip_each_on_the_weaker_side(instrument):
     assert [(t.facet, t.weaker) for t in d.tries] == [("purpose", "socializing"), ("online", "networking")]
     assert d.tries[0].tip == instrument.ui["try_purpose_socializing"]
     assert d.tries[1].tip == instrument.ui["try_online_networking"]
-    assert d.tries[0].summary == "Purpose: networking 5.00, socializing 1.00"
+    assert d.tries[0].summary == "Purpose: networking 5.00, socializing 1.00 (on a scale from 1 to 5)"
     assert d.try_none is None
     even = feedback_data(keyed_answers(instrument, 3, 3, consent=True), instrument)
     assert even.tries == () and even.try_none == instrument.ui["try_none"]

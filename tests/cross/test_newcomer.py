@@ -1,0 +1,53 @@
+"""What a newcomer reads first, checked against what the tool does (issue 31, point 5):
+the consent's minutes and notebook 01 agree with the instrument, French words agree in
+gender, a profile means the same in every language, the tips name their scale."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from netsoc.feedback import feedback_data, page_html
+from survey.instrument import load_instrument
+from tests.helpers import ROOT, keyed_answers
+
+
+@pytest.fixture(scope="module")
+def instrument():
+    return load_instrument()
+
+
+def test_consent_and_notebook_01_say_the_instruments_minutes(instrument):
+    minutes = instrument.estimated_minutes
+    for lang in instrument.languages:
+        consent = instrument.localized(lang).consent.text
+        assert re.findall(r"\b(\d+) (?:minutes|Minuten)\b", consent) == [str(minutes)], lang
+    cells = json.loads((ROOT / "notebooks" / "01_take_survey.ipynb").read_text(encoding="utf-8"))["cells"]
+    prose = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert re.findall(r"(\d+) minutes", prose) == [str(minutes)]
+
+
+def test_french_intention_level_agrees_with_intention(instrument):
+    fr = instrument.localized("fr")
+    for low, high, level in ((2, 2, "Faible"), (3, 3, "Moyenne"), (5, 5, "Élevée")):
+        answers = keyed_answers(instrument, low, high, consent=True)
+        code = {"Faible": 1, "Moyenne": 3, "Élevée": 5}[level]
+        for item in instrument.scale_items("intentionality"):
+            answers[item.id] = 6 - code if item.keying == "reverse" else code
+        assert f"Intention claire : {level}" in page_html(feedback_data(answers, fr))
+
+
+def test_each_profile_is_named_alike_in_every_language(instrument):
+    # the low-engagement profile is "selective" in every language, not "reserved" in one
+    names = {lang: instrument.localized(lang).profiles[0].label for lang in ("en", "de", "fr")}
+    assert instrument.profiles[0].id == "reserved"
+    assert names == {"en": "Selective connector", "de": "Selektive Kontaktpflege", "fr": "Connexions sélectives"}
+
+
+def test_tips_say_which_scale_their_means_are_on(instrument):
+    answers = keyed_answers(instrument, 5, 1, consent=True)
+    for lang, words in (("en", "on a scale from 1 to 5"), ("de", "auf einer Skala von 1 bis 5")):
+        data = feedback_data(answers, instrument.localized(lang))
+        assert data.tries and all(words in t.summary for t in data.tries)
