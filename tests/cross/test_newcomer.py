@@ -43,7 +43,11 @@ def test_each_profile_is_named_alike_in_every_language(instrument):
     # the low-engagement profile is "selective" in every language, not "reserved" in one
     names = {lang: instrument.localized(lang).profiles[0].label for lang in ("en", "de", "fr")}
     assert instrument.profiles[0].id == "reserved"
-    assert names == {"en": "Selective connector", "de": "Selektive Kontaktpflege", "fr": "Connexions sélectives"}
+    assert names == {
+        "en": "Selective connector",
+        "de": "Selektive Kontaktpflege",
+        "fr": "Connexions sélectives",
+    }
 
 
 def test_tips_say_which_scale_their_means_are_on(instrument):
