@@ -55,3 +55,43 @@ def test_tips_say_which_scale_their_means_are_on(instrument):
     for lang, words in (("en", "on a scale from 1 to 5"), ("de", "auf einer Skala von 1 bis 5")):
         data = feedback_data(answers, instrument.localized(lang))
         assert data.tries and all(words in t.summary for t in data.tries)
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory):
+    from analysis.demo import make_demo
+
+    path = tmp_path_factory.mktemp("newcomer") / "responses.csv"
+    frame = make_demo(n=30, seed=4)
+    frame["cohort"] = ["WS-A"] * 12 + ["WS-B"] * 18
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_semicolon_csv_reads_like_a_comma_one(demo_csv, instrument, tmp_path):
+    import pandas as pd
+
+    from survey.io import read_responses
+
+    german = tmp_path / "excel-de.csv"
+    pd.read_csv(demo_csv, dtype=str, keep_default_na=False).to_csv(german, sep=";", index=False)
+    assert german.read_text(encoding="utf-8").startswith("respondent_id;cohort;")
+    pd.testing.assert_frame_equal(read_responses(german, instrument), read_responses(demo_csv, instrument))
+
+
+def test_an_unknown_cohort_is_answered_with_the_cohorts_and_their_sizes(demo_csv, tmp_path, capsys):
+    from netsoc.cli import main
+
+    assert (
+        main(["report", "--data", str(demo_csv), "--cohort", "WS-NOPE", "--out", str(tmp_path / "r.html")])
+        != 0
+    )
+    err = capsys.readouterr().err
+    assert "WS-NOPE" in err and "WS-A: 12, WS-B: 18" in err and "Traceback" not in err
+    db = tmp_path / "study.sqlite"
+    assert main(["import", str(demo_csv), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["report", "--db", str(db), "--cohort", "WS-NOPE", "--out", str(tmp_path / "r.html")]) != 0
+    assert "cohorts with responses: WS-A: 12, WS-B: 18" in capsys.readouterr().err
+    assert main(["db-info", "--db", str(db)]) == 0
+    assert "WS-A: 12, WS-B: 18" in capsys.readouterr().out
