@@ -28,12 +28,19 @@ def _pct(share: float) -> str:
     return f"{apa.number(100 * share, 0)} %"
 
 
-def balance_figure(study: Study) -> ReportFigure:
+def balance_plot(study: Study) -> Any:
+    """The histogram of the whole sample's balance, its mean marked as the sample's."""
     from analysis.plots import balance_distribution
 
     b = study.scores["balance"].astype("float64").dropna()
-    fig = balance_distribution(study.scores, group_mean=float(b.mean()))
+    fig = balance_distribution(study.scores, group_mean=float(b.mean()), group_label="Sample mean")
     fig.axes[0].set_title("")
+    return fig
+
+
+def balance_figure(study: Study) -> ReportFigure:
+    b = study.scores["balance"].astype("float64").dropna()
+    fig = balance_plot(study)
     alt = _ui(
         study,
         "alt_balance",

@@ -95,3 +95,49 @@ def test_an_unknown_cohort_is_answered_with_the_cohorts_and_their_sizes(demo_csv
     assert "cohorts with responses: WS-A: 12, WS-B: 18" in capsys.readouterr().err
     assert main(["db-info", "--db", str(db)]) == 0
     assert "WS-A: 12, WS-B: 18" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    from analysis.demo import make_demo
+    from netsoc import report
+
+    path = tmp_path_factory.mktemp("study") / "responses.csv"
+    make_demo(n=240, seed=8).to_csv(path, index=False)
+    return report.prepare(data=path)
+
+
+def test_report_figures_and_missing_rows_speak_in_statements(study):
+    import matplotlib.pyplot as plt
+
+    from netsoc.report import figures, sample, sections
+
+    first_words = {i.text.split()[0] for i in study.instrument.items}
+    try:
+        for fig in sections.likert_figures(study):
+            ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+            assert ticks and all(" " in t and t.split()[0] in first_words for t in ticks), ticks
+        legend = figures.balance_plot(study).axes[0].get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["Sample mean"]
+    finally:
+        plt.close("all")
+    code = re.compile(r"\b(?:net|soc)_[a-z]+_\d\b|\bint_\d\b")
+    patterns = sample.missing_patterns(study).frame["Missing"]
+    assert any(p.startswith("Only unanswered: “") for p in patterns)
+    assert not any(code.search(p) for p in patterns)
+    by_item = sample.missing_by_item(study).frame
+    assert list(by_item.columns[:2]) == ["Item", "Statement"] and "…" not in "".join(by_item["Statement"])
+
+
+def test_report_prose_speaks_to_its_reader_and_says_the_ml_fit_once(study):
+    from analysis.structure import fit_sentence
+    from netsoc import report
+    from netsoc.report import ordinal
+
+    cells = json.loads((ROOT / "notebooks" / "02_analysis.ipynb").read_text(encoding="utf-8"))["cells"]
+    intro = "".join(cells[0]["source"])
+    assert "next cell" not in intro and "this notebook" not in intro
+    ml, wlsmv = report.structure_fit(study), ordinal.ordinal_fit(study)
+    prose = ordinal.ordinal_note(study, wlsmv, ml) + report.structure_note(study, ml, {})
+    ml_numbers = fit_sentence(ml).split(", ")[0]  # "χ²(463) = 511.87"
+    assert prose.replace("\\", "").count(ml_numbers) == 1
