@@ -92,8 +92,8 @@ def profile_figure(study: Study) -> ReportFigure:
         profiles="; ".join(f"{labels[p.id]}: {int(counts.get(p.id, 0))}" for p in study.labels.profiles),
     )
     caption = (
-        "Responses per profile (the names participants see). Bars: share of the "
-        "analysed responses, labelled with their share."
+        "Responses per profile (the names participants see). Bars: number of "
+        "analysed responses with each profile, labelled with that number."
     )
     return study.figure(fig, caption, alt)
 

@@ -81,6 +81,8 @@ def likert_figures(study: Study) -> list[Any]:
     """One diverging Likert figure per scale (all responses analysed), each bar
     named by its statement in full, labels in the report's language
     (:mod:`netsoc.report.figures` numbers and captions them)."""
+    from matplotlib.figure import Figure
+
     from analysis.plots import likert_bars
 
     inst = study.labels
@@ -88,7 +90,9 @@ def likert_figures(study: Study) -> list[Any]:
     for name in inst.scales:
         spec = inst.scale_items(name)
         items = [i.id for i in spec]
-        statements = {i.id: textwrap.fill(" ".join(str(i.text).split()), 52) for i in spec}
+        statements = {i.id: textwrap.fill(" ".join(str(i.text).split()), 64) for i in spec}
+        # room for two lines of statement per bar, beside a plot as wide as the labels
+        fig = Figure(figsize=(12, 1.8 + 0.6 * len(items)), layout="constrained")
         figs.append(
             likert_bars(
                 study.included,
@@ -96,6 +100,7 @@ def likert_figures(study: Study) -> list[Any]:
                 levels=inst.value_labels(items[0]),
                 item_labels=statements,
                 title="",
+                ax=fig.add_subplot(),
             )
         )
     return figs
