@@ -141,3 +141,28 @@ def test_report_prose_speaks_to_its_reader_and_says_the_ml_fit_once(study):
     prose = ordinal.ordinal_note(study, wlsmv, ml) + report.structure_note(study, ml, {})
     ml_numbers = fit_sentence(ml).split(", ")[0]  # "χ²(463) = 511.87"
     assert prose.replace("\\", "").count(ml_numbers) == 1
+
+
+def test_notebook_03_headless_says_which_store_it_made(tmp_path, monkeypatch):
+    import nbformat
+    import papermill as pm
+
+    monkeypatch.setenv("NETSOC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NETSOC_DB", raising=False)
+    monkeypatch.delenv("NETSOC_COHORT", raising=False)
+    out = tmp_path / "dash.ipynb"
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "03_workshop_dashboard.ipynb"),
+        str(out),
+        parameters=dict(serve=False),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    outs = [o for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", [])]
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in outs)
+    plain = "".join(o.get("data", {}).get("text/plain", "") for o in outs)
+    made = tmp_path / "data" / "netsoc.sqlite"
+    assert made.exists()
+    for text in (shown, plain):
+        assert str(made) in text and "created just now and still empty" in text and "NETSOC_DB" in text
