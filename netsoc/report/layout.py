@@ -31,11 +31,14 @@ __all__ = [
 #: The document's font; LibreOffice draws it with the metric-compatible Carlito.
 FONT = "Calibri"
 _MEASURED_BY = ("Carlito", "Calibri")
-#: Cell padding left + right (points) and a safety margin for renderers' rounding.
-PADDING = 8.0
+#: Cell margins left + right (4 pt each, as the document sets them) plus 2 pt
+#: and a 6 % margin for renderers' rounding and kerning.
+PADDING = 10.0
 SLACK = 1.06
+#: Cells no longer than this (characters) stay on one line when the page allows.
+SHORT = 24
 
-_NUMERIC = re.compile(r"^[\u2212\-<\[\d.,\s%\u2013()]*$")
+_NUMERIC = re.compile(r"^[\u2212\-<\[\]\d.,\s%\u2013()]*$")
 
 
 @dataclass(frozen=True)
@@ -174,13 +177,17 @@ class TableLayout:
     height: float
 
 
-def _bounds(columns: list[str], rows: list[list[str]], size: float) -> tuple[list[float], list[float]]:
+def _bounds(
+    columns: list[str], rows: list[list[str]], size: float, strict: bool
+) -> tuple[list[float], list[float]]:
+    """Each column's narrowest and natural width; ``strict``: a column of short
+    cells (numbers, intervals, test statistics, short labels) keeps them on one line."""
     least, most = [], []
     for j, name in enumerate(columns):
         cells = [r[j] for r in rows]
-        least.append(
-            max([word_width(name, size, True)] + [word_width(c, size) for c in cells]) * SLACK + PADDING
-        )
+        whole = strict and max((len(c) for c in cells), default=0) <= SHORT
+        body = [text_width(c, size) if whole else word_width(c, size) for c in cells]
+        least.append(max([word_width(name, size, True), *body]) * SLACK + PADDING)
         most.append(
             max([text_width(name, size, True)] + [text_width(c, size) for c in cells]) * SLACK + PADDING
         )
@@ -198,27 +205,35 @@ def _height(columns: list[str], rows: list[list[str]], widths: list[float], size
     return (head + body) * line + 2 * len(rows)
 
 
+def _fit(
+    columns: list[str], rows: list[list[str]], landscape: bool, size: float, strict: bool
+) -> TableLayout | None:
+    least, most = _bounds(columns, rows, size, strict)
+    widths = fit_widths(least, most, PAGE.text_width(landscape), _columns(rows, len(columns)), size)
+    if widths is None:
+        return None
+    numeric = [is_numeric(col) for col in _columns(rows, len(columns))]
+    return TableLayout(widths, size, landscape, numeric, _height(columns, rows, widths, size))
+
+
 def plan_table(columns: list[str], rows: list[list[str]], *, size: float = 9.0) -> TableLayout:
-    """Fit a table: portrait when its words fit the portrait line, landscape when
-    they do not or when turning the page saves a third of a long table's height;
-    a smaller font (down to 7 pt) only when not even a landscape line holds them."""
-    numeric = [is_numeric([r[j] for r in rows]) for j in range(len(columns))]
-    for pt in (size, size - 1, size - 2):
-        least, most = _bounds(columns, rows, pt)
-        options = {}
-        for landscape in (False, True):
-            widths = fit_widths(least, most, PAGE.text_width(landscape), _columns(rows, len(columns)), pt)
-            if widths is not None:
-                options[landscape] = TableLayout(
-                    widths, pt, landscape, numeric, _height(columns, rows, widths, pt)
-                )
-        if False in options and True in options:
-            tall, wide = options[False], options[True]
-            long_table = tall.height > PAGE.text_height(False)
-            return wide if long_table and wide.height < tall.height * 2 / 3 else tall
-        if options:
-            return next(iter(options.values()))
-    least, _ = _bounds(columns, rows, size - 2)
-    scale = PAGE.text_width(True) / sum(least)
-    widths = [math.floor(w * scale) for w in least]
-    return TableLayout(widths, size - 2, True, numeric, _height(columns, rows, widths, size - 2))
+    """Fit a table, trying in turn, with short cells on one line: portrait, then
+    landscape at ``size``, both a point smaller, landscape at ``size`` - 2; and
+    only then letting short cells wrap at their spaces.  A portrait table longer than
+    two pages turns when that saves a third of its height."""
+    small, smaller = size - 1, size - 2
+    tries = [(False, size, True), (True, size, True), (False, small, True), (True, small, True)]
+    tries += [(True, smaller, True), (False, size, False), (True, size, False), (True, smaller, False)]
+    for landscape, pt, strict in tries:
+        layout = _fit(columns, rows, landscape, pt, strict)
+        if layout is None:
+            continue
+        if not landscape and layout.height > 2 * PAGE.text_height(False):
+            wide = _fit(columns, rows, True, pt, strict)
+            if wide is not None and wide.height < layout.height * 2 / 3:
+                return wide
+        return layout
+    least, _ = _bounds(columns, rows, smaller, False)  # words longer than a landscape line
+    widths = [math.floor(w * PAGE.text_width(True) / sum(least)) for w in least]
+    numeric = [is_numeric(col) for col in _columns(rows, len(columns))]
+    return TableLayout(widths, smaller, True, numeric, _height(columns, rows, widths, smaller))

@@ -6,8 +6,8 @@ bottom and no other lines, the header row repeated on every page, and the note
 below.  Column widths are fitted to the content and written into the document
 (the table grid and every cell; fixed layout, never the word processor's
 autofit), see :mod:`netsoc.report.layout`; no word is hyphenated.  A table
-whose words do not fit a portrait line, or which turning the page shortens by a
-third, gets a landscape section.  Figures carry a numbered label and title
+whose words do not fit a portrait line, or longer than two pages which turning
+the page shortens by a third, gets a landscape section.  Figures carry a numbered label and title
 above and their note below; the picture keeps its alternative text.
 
 The PDF is LibreOffice's rendering of the same document: one layout for the

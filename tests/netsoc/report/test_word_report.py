@@ -22,7 +22,7 @@ import pytest
 
 from analysis.demo import make_demo
 from netsoc.report import build_report
-from netsoc.report.layout import fit_widths, plan_table
+from netsoc.report.layout import PADDING, SLACK, fit_widths, plan_table, text_width
 from netsoc.report.references import SECTIONS
 from survey.instrument import load_instrument
 from tests.conftest import require
@@ -107,7 +107,7 @@ def test_tables_have_apa_rules_and_no_vertical_line(report):
 
 
 def _numeric(values: list[str]) -> bool:
-    return all(re.fullmatch(r"[\u2212\-<\[\d.,\s%\u2013()]*", v) for v in values)
+    return all(re.fullmatch(r"[\u2212\-<\[\]\d.,\s%\u2013()]*", v) for v in values)
 
 
 def test_widths_are_fitted_and_written_into_the_document(report):
@@ -122,11 +122,15 @@ def test_widths_are_fitted_and_written_into_the_document(report):
             assert cells == grid
             for tc in row._tr.findall(f"{W}tc"):
                 assert tc.find(f"{W}p/{W}pPr/{W}suppressAutoHyphens") is not None
+        head = [c.text for c in table.rows[0].cells]
         columns = list(zip(*[[c.text for c in r.cells] for r in table.rows[1:]]))
-        text = [j for j, col in enumerate(columns) if not _numeric(list(col))]
-        if text:
-            assert len(set(grid)) > 1, f"equal widths in {table.rows[0].cells[0].text!r}…"
-            assert max(range(len(grid)), key=grid.__getitem__) in text  # the widest holds text
+        size = table.rows[0].cells[0].paragraphs[0].runs[0].font.size.pt
+        if any(not _numeric(list(col)) for col in columns):
+            assert len(set(grid)) > 1, f"equal widths in {head[0]!r}…"
+        for name, col, width in zip(head, columns, grid):
+            if _numeric(list(col)):  # numbers get their width and no more: the rest goes to text
+                natural = max(text_width(v, size, bold=v == name) for v in (name, *col))
+                assert width <= (natural * SLACK + PADDING) * 20 + 2, (head[0], name)
 
 
 def _captions(doc) -> tuple[list[str], list[str]]:  # noqa: ANN001
