@@ -234,6 +234,6 @@ def plan_table(columns: list[str], rows: list[list[str]], *, size: float = 9.0) 
                 return wide
         return layout
     least, _ = _bounds(columns, rows, smaller, False)  # words longer than a landscape line
-    widths = [math.floor(w * PAGE.text_width(True) / sum(least)) for w in least]
+    widths = [float(math.floor(w * PAGE.text_width(True) / sum(least))) for w in least]
     numeric = [is_numeric(col) for col in _columns(rows, len(columns))]
     return TableLayout(widths, smaller, True, numeric, _height(columns, rows, widths, smaller))
