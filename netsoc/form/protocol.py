@@ -78,6 +78,9 @@ UI_DEFAULTS = {
     "resume_hint": "Enter the resume code you were given.",
     "about_you_hint": "These questions are optional; they are used only for anonymous group comparisons.",
     "optional": "optional",
+    "comment_hint": (
+        "The facilitator may show comments on the projector to the whole workshop, without your name."
+    ),
     "workshop": "Workshop: {cohort}",
     "submit_hint": "Press {submit} to send your answers and see your personal feedback.",
     "submit": "Submit",
@@ -94,6 +97,7 @@ UI_DEFAULTS = {
     "progress": "Page {page} of {pages}",
     "page_errors_one": "1 answer on this page needs your attention.",
     "page_errors_other": "{n} answers on this page need your attention.",
+    "no_answer_yet": "no answer yet",
     "sending": "Sending...",
     "consent_heading": "Consent",
     "about_you_heading": "About you",
