@@ -104,6 +104,7 @@ def workshop_block(
         The 7-digit join code and the short address it is typed at
         (``http://HOST:PORT/``), printed big.
     """
+    from netsoc.dashboard import controls_url
     from netsoc.qr import short_address
 
     lines = [
@@ -118,7 +119,8 @@ def workshop_block(
         lines += [f"  Or type the join code:  {grouped}   at  {short_url}", *big_digits(join_code)]
     lines += [
         f"  Dashboard (projector): {dashboard}",
-        "                         keep this address to yourself: it opens the facilitator's controls",
+        f"  Controls (laptop):     {controls_url(dashboard)}",
+        "                         keep both addresses to yourself: they open the facilitator's controls",
         f"  Responses go to:       {store}  (workshop code {cohort})",
     ]
     if note:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -100,6 +101,7 @@ def test_block_names_join_dashboard_store_and_stop():
         "Participants join at:",
         "QR",
         "Dashboard (projector):",
+        "Controls (laptop):",
         "Responses go to:",
         "cohort WS-1: no responses yet",
         "To stop:",
@@ -107,6 +109,7 @@ def test_block_names_join_dashboard_store_and_stop():
     found = [next(i for i, ln in enumerate(lines) if key in ln) for key in order]
     assert found == sorted(found)
     assert "10.0.0.5:8866?cohort=WS-1&token=abc" in text and "Ctrl-C" in text
+    assert "Controls (laptop):     http://127.0.0.1:8867/control?token=def" in text
 
 
 def test_refusals_come_before_anything_is_printed(tmp_path, monkeypatch, capsys):
@@ -162,6 +165,10 @@ def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
         assert parts.port == ws.port and query["cohort"] == ["WS-X"] and query["token"][0]
         assert parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0")  # phones can reach it
         assert urlsplit(dashboard).port == ws.dashboard_port and "token=" in dashboard
+        controls = _field(block, "Controls (laptop)")
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # token -> cookie
+        with opener.open(controls, timeout=30) as reply:  # the printed link opens the controls
+            assert reply.status == 200
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             try:
