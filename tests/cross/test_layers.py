@@ -72,7 +72,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("analysis/structure/ordinal_cfa.py::_tables", "function-size"): "speed",
     ("analysis/structure/polychoric_psych.py::brent_fmin", "function-size"): "speed",
     ("analysis/structure/summary.py::structure_methods", "function-size"): "speed",
-    ("netsoc/cli/store_cmd.py::register", "function-size"): "room",
     ("netsoc/report/build.py::build_report", "function-size"): "word",
     ("netsoc/report/bundle.py::_ro_crate", "function-size"): "word",
     ("netsoc/report/bundle.py::build_bundle", "function-size"): "word",
