@@ -185,7 +185,7 @@ async def _honest(port: int, cohort: str) -> Outcome:
         return await HttpParticipant(client, f"http://127.0.0.1:{port}/?cohort={cohort}", seed=22).run()
 
 
-def _wait_for(condition, timeout: float) -> None:  # noqa: ANN001
+def _wait_for(condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
