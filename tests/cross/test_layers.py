@@ -78,7 +78,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("analysis/compare/__init__.py", "circle"): "speed",
     ("analysis/structure/polychoric.py", "circle"): "speed",
     ("netsoc/form/__init__.py", "circle"): "room",
-    ("netsoc/report/__init__.py", "circle"): "word",
     ("survey/store/__init__.py", "circle"): "room",
 }
 
