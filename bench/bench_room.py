@@ -71,7 +71,7 @@ class Sampler:
                 pass
         return out
 
-    def _sum(self, fn) -> float:  # noqa: ANN001
+    def _sum(self, fn) -> float:
         total = 0.0
         for p in self._tree():
             try:
