@@ -53,6 +53,7 @@ from survey.errors import DataError
 __all__ = ["cfa_fiml", "fiml_groups", "fit_fiml", "FimlData", "used_rows", "used_counts", "objective"]
 
 _MAX_ITER = 1000
+_STALL = 25
 
 
 def objective(
@@ -98,6 +99,7 @@ def _estimate(lay: Layout, groups: list[FimlGroup]) -> tuple[np.ndarray, float, 
     f, grad = objective(lay, theta, groups, gradient=True)
     if not np.isfinite(f):
         return theta, f, 0, False, "the starting values give no positive-definite model"
+    stalled = 0
     for it in range(1, _MAX_ITER + 1):
         step = _scoring_step(lay, theta, grad, groups)
         t = 1.0
@@ -112,8 +114,12 @@ def _estimate(lay: Layout, groups: list[FimlGroup]) -> tuple[np.ndarray, float, 
         theta = theta + t * step
         change = f - f_new
         f, grad = objective(lay, theta, groups, gradient=True)
-        if abs(change) < 1e-10 and np.linalg.norm(grad) / n_total < 1e-6:
+        small = np.linalg.norm(grad) / n_total < 1e-6
+        if abs(change) < 1e-10 and small:
             return theta, f, it, True, "converged"
+        stalled = stalled + 1 if change < 1e-8 else 0
+        if stalled >= _STALL:  # creeping along a boundary (a Heywood case): give up early
+            return theta, f, it, False, f"no progress in {_STALL} iterations (-2 logL changes by < 1e-8)"
     return theta, f, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations"
 
 
