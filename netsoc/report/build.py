@@ -19,6 +19,7 @@ from typing import Any
 from netsoc.report.export import parts, strip_hand_over, write_docx, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions
+from netsoc.report.progress import Progress, SectionHook
 from netsoc.report.study import STAMP_MIME
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
@@ -98,6 +99,7 @@ def build_report(
     keep_notebook: str | os.PathLike[str] | None = None,
     format: str = "html",
     tables: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
     **option_values: Any,
 ) -> dict[str, Any]:
     """Execute the analysis notebook on a snapshot of the input and write HTML.
@@ -123,6 +125,9 @@ def build_report(
         HTML (self-contained) or Word (real tables, figures with alternative text).
     tables : path, optional
         Also write every table to this folder as CSV (the numbers) and LaTeX.
+    progress : callable, optional
+        Called as ``progress(done, total, section, seconds)`` when each section of the
+        notebook has run (:func:`netsoc.report.progress.printer` draws it).
 
     Returns
     -------
@@ -165,6 +170,11 @@ def build_report(
             file_sha256=file_digest,
             **opts.parameters(),
         )
+        hooks = (
+            {"on_cell_executed": SectionHook(nbformat.read(notebook, as_version=4), progress)}
+            if progress
+            else {}
+        )
         try:
             pm.execute_notebook(
                 str(notebook),
@@ -176,6 +186,7 @@ def build_report(
                 execution_timeout=timeout,
                 log_output=False,
                 kernel_manager_class=_ipc_kernel_manager(),
+                **hooks,
             )
         except pm.PapermillExecutionError as exc:
             raise DataError(
