@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from netsoc.report import inprocess
 from netsoc.report.export import parts, strip_hand_over, write_docx, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions
@@ -28,6 +29,8 @@ from survey.instrument import load_instrument
 __all__ = ["build_report", "NOTEBOOK"]
 
 NOTEBOOK = notebook_path(ANALYSIS_NOTEBOOK)
+#: Where :func:`build_report` runs the notebook (see its ``engine``).
+ENGINES = ("auto", "inprocess", "kernel")
 
 _SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
 _CDN_MODULE = re.compile(
@@ -86,6 +89,31 @@ def _ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
+def _run_kernel(
+    notebook: Any, executed: Path, params: dict[str, Any], cwd: str, timeout: int, hook: Any
+) -> None:
+    """Execute the notebook in a Jupyter kernel through papermill."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=cwd,
+            execution_timeout=timeout,
+            log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(),
+            **({"on_cell_executed": hook} if hook is not None else {}),
+        )
+    except pm.PapermillExecutionError as exc:
+        raise DataError(
+            f"report: the analysis notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
+        ) from None
+
+
 def build_report(
     *,
     out: str | os.PathLike[str],
@@ -100,6 +128,7 @@ def build_report(
     format: str = "html",
     tables: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    engine: str = "auto",
     **option_values: Any,
 ) -> dict[str, Any]:
     """Execute the analysis notebook on a snapshot of the input and write HTML.
@@ -125,6 +154,10 @@ def build_report(
         HTML (self-contained) or Word (real tables, figures with alternative text).
     tables : path, optional
         Also write every table to this folder as CSV (the numbers) and LaTeX.
+    engine : {"auto", "inprocess", "kernel"}
+        Where the notebook runs: in this process (:mod:`netsoc.report.inprocess`, the
+        default unless this process is itself an IPython shell) or in a Jupyter kernel
+        through papermill (``timeout`` applies there only).
     progress : callable, optional
         Called as ``progress(done, total, section, seconds)`` when each section of the
         notebook has run (:func:`netsoc.report.progress.printer` draws it).
@@ -141,7 +174,6 @@ def build_report(
         failing cell's error).
     """
     import nbformat
-    import papermill as pm
 
     from survey.io import write_responses
 
@@ -152,6 +184,8 @@ def build_report(
     )
     if format not in FORMATS:
         raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
+    if engine not in ENGINES:
+        raise DataError(f"engine: got {engine!r}; expected one of {list(ENGINES)}")
     inst = load_instrument()
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
@@ -170,28 +204,16 @@ def build_report(
             file_sha256=file_digest,
             **opts.parameters(),
         )
-        hooks = (
-            {"on_cell_executed": SectionHook(nbformat.read(notebook, as_version=4), progress)}
-            if progress
-            else {}
-        )
-        try:
-            pm.execute_notebook(
-                str(notebook),
-                str(executed),
-                parameters=params,
-                kernel_name="python3",
-                progress_bar=False,
-                cwd=tmp,
-                execution_timeout=timeout,
-                log_output=False,
-                kernel_manager_class=_ipc_kernel_manager(),
-                **hooks,
-            )
-        except pm.PapermillExecutionError as exc:
-            raise DataError(
-                f"report: the analysis notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
-            ) from None
+        source = nbformat.read(notebook, as_version=4)
+        hook = SectionHook(source, progress) if progress else None
+        if engine == "inprocess" or (engine == "auto" and inprocess.available()):
+            try:
+                nb = inprocess.execute(notebook, params, cwd=tmp, on_cell=hook)
+            except inprocess.CellError as exc:
+                raise DataError(f"report: the analysis notebook failed in {exc}") from None
+            nbformat.write(nb, executed)
+        else:
+            _run_kernel(notebook, executed, params, tmp, timeout, hook)
         nb = nbformat.read(executed, as_version=4)
         for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id
             cell["id"] = f"cell-{i}"
