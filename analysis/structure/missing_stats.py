@@ -245,7 +245,11 @@ def em_h1(
     """
     mu, sigma = _start(x, label, items)
     for _ in range(_EM_MAX_ITER):
-        sigma_new, mu_new, _ = _squarem(pats, n, sigma, mu)
+        try:
+            sigma_new, mu_new, _ = _squarem(pats, n, sigma, mu)
+        except np.linalg.LinAlgError:  # the moments run singular (fewer rows than items)
+            sigma = np.zeros_like(sigma)
+            break
         change = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
         mu, sigma = mu_new, sigma_new
         if change < _EM_TOL:
@@ -254,7 +258,7 @@ def em_h1(
     if sign <= 0:
         raise DataError(
             f"data: the EM covariance matrix of the items in group {label!r} is "
-            "singular (some items are linear combinations of others)"
+            "singular (fewer responses than items, or some items are linear combinations of others)"
         )
     m2ll, _, _ = pattern_sums(pats, sigma, mu)
     return Moments(n, sigma, mu, float(logdet)), m2ll
