@@ -114,6 +114,22 @@ def _run_kernel(
         ) from None
 
 
+def _without_iri_grammars() -> None:
+    """Keep jsonschema from building the IRI grammars it never needs here.
+
+    nbformat validates notebooks with jsonschema, whose format checker imports
+    ``rfc3987_syntax`` when it is installed (jupyter-events pulls it in); that import
+    compiles 39 lark grammars, about a second of every report, for the "iri" formats
+    that no notebook schema uses.  Marking the module absent before jsonschema is first
+    imported leaves those two format checks out (jsonschema's own fallback); once
+    jsonschema is loaded, nothing changes.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def build_report(
     *,
     out: str | os.PathLike[str],
@@ -173,6 +189,7 @@ def build_report(
         Bad options or input, or the notebook failed (the message names the
         failing cell's error).
     """
+    _without_iri_grammars()
     import nbformat
 
     from survey.io import write_responses
