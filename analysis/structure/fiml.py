@@ -45,12 +45,12 @@ from analysis.structure._engine import (
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.fiml_inference import inference
 from analysis.structure.fit import ml_fit_row, srmr
-from analysis.structure.inputs import check_equal, check_factors, group_codes
+from analysis.structure.inputs import check_equal, check_factors, group_codes, rows_used
 from analysis.structure.missing_stats import FimlGroup, fiml_group, pattern_sums
 from analysis.structure.result import CFAResult, assemble_result
 from survey.errors import DataError
 
-__all__ = ["cfa_fiml", "fiml_groups", "fit_fiml", "FimlData", "used_rows", "used_counts", "objective"]
+__all__ = ["cfa_fiml", "fiml_groups", "fit_fiml", "FimlData", "objective"]
 
 _MAX_ITER = 1000
 _STALL = 25
@@ -123,22 +123,6 @@ def _estimate(lay: Layout, groups: list[FimlGroup]) -> tuple[np.ndarray, float, 
     return theta, f, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations"
 
 
-def used_rows(data: pd.DataFrame, items: Sequence[str], group: str | None = None) -> np.ndarray:
-    """The rows full-information ML uses: at least one item answered (and a group)."""
-    used = data[list(items)].notna().any(axis=1).to_numpy()
-    return used & data[group].notna().to_numpy() if group is not None else used
-
-
-def used_counts(data: pd.DataFrame, items: Sequence[str], group: str | None = None) -> pd.Series:
-    """Rows that full-information ML uses (:func:`used_rows`), per group level in order
-    of first appearance (one entry ``"all"`` without ``group``)."""
-    used = used_rows(data, items, group)
-    if group is None:
-        return pd.Series({"all": int(used.sum())})
-    counts = data.loc[used, group].value_counts(sort=False)
-    return counts.reindex(pd.unique(data[group].dropna())).fillna(0).astype(int)
-
-
 class FimlData(NamedTuple):
     """The checked data of a FIML fit, by group, computed once (:func:`fiml_groups`)."""
 
@@ -160,7 +144,7 @@ def fiml_groups(
     items = [i for f in factors.values() for i in f]
     factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
     x = numeric_matrix(data, items)
-    keep = ~np.isnan(x).all(axis=1)
+    keep = rows_used(x, "ml")
     if group is None:
         labels, codes = [None], np.where(keep, 0, -1)
     else:
