@@ -151,6 +151,9 @@ class FeedbackData:
         percentile with its interval, or ``None`` when not shown).
     facets : tuple of dict
         :func:`analysis.individual.facet_rows`: networking and socializing per facet.
+    erase_code : str or None
+        The code that finds the stored answers (the resume code), shown with how to
+        have them erased (``netsoc erase CODE``); ``None`` when nothing was stored.
     """
 
     language: str
@@ -173,6 +176,7 @@ class FeedbackData:
     scores: tuple[dict[str, Any], ...]
     facets: tuple[dict[str, Any], ...] = ()
     min_group_size: int = MIN_GROUP_SIZE
+    erase_code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict in the page's order (NaN becomes ``None``)."""
@@ -282,6 +286,7 @@ def feedback_data(
     illustration_norms: bool = False,
     room: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
+    erase_code: str | None = None,
 ) -> FeedbackData:
     """Compute one participant's feedback (scored once, with numpy).
 
@@ -315,6 +320,9 @@ def feedback_data(
         An already computed :func:`netsoc.feedback.room_section`.
     today : date, optional
         The date printed on the kept result (default: today, UTC).
+    erase_code : str, optional
+        The stored response's code (the resume code), shown on the page and the kept
+        result with one sentence on having the answers erased.
 
     Returns
     -------
@@ -368,6 +376,9 @@ def feedback_data(
     texts["result_saved"] = text(inst, "result_saved", version=inst.version, date=answered_on)
     if cohort:
         texts["room_heading"] = text(inst, "column_workshop_code", cohort=cohort)
+    if erase_code:
+        texts["erase_heading"] = text(inst, "erase_heading")
+        texts["erase_text"] = text(inst, "erase_text", code="{code}")
     return FeedbackData(
         language=inst.language,
         title=inst.title,
@@ -389,4 +400,5 @@ def feedback_data(
         scores=tuple(dict(r) for r in rows),
         facets=tuple(dict(f) for f in facets),
         min_group_size=min_group_size,
+        erase_code=erase_code,
     )

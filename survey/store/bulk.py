@@ -16,6 +16,7 @@ from survey.store.checks import utcnow
 from survey.store.codec import encode_frame
 from survey.store.engine import Database, is_duplicate_key
 from survey.store.tables import respondents
+from survey.store.writes import next_arrival
 
 __all__ = ["insert_frame", "apply_cohort"]
 
@@ -31,6 +32,7 @@ _COLUMNS = [
     "seq",
     "answers",
     "language",
+    "arrival",
 ]
 _CHUNK = 500  # ids per IN (...) query
 
@@ -129,6 +131,7 @@ def insert_frame(
         for i in np.flatnonzero(missing_id):
             new_ids[i] = next(fresh)
         base = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0))).scalar_one())
+        first = next_arrival(conn)
         records = list(
             zip(
                 new_ids,
@@ -142,6 +145,7 @@ def insert_frame(
                 range(base + 1, base + n + 1),
                 payload,
                 languages,
+                range(first, first + n),
             )
         )
         if not records:

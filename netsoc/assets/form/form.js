@@ -104,7 +104,8 @@ class Form {
     if (!this.key) return;
     try {
       localStorage.setItem(this.key + ":form", JSON.stringify(
-        { seq: this.seq, pending: this.pending, feedback: this.feedback }));
+        { seq: this.seq, pending: this.pending, feedback: this.feedback,
+          answers: ["active", "closed"].includes(this.state) ? this.answers : {}, cohort: this.cohortText ?? null }));
     } catch { /* private mode: the server's draft still holds what was acknowledged */ }
   }
 
@@ -167,7 +168,8 @@ class Form {
   setOnline(online) {
     if (online === this.online) return;
     this.online = online;
-    this.notice = this.t(online ? "back_online" : "offline");  // kept until the next message
+    const down = !online && this.model.get("offline_reason") === "store";
+    this.notice = this.t(online ? "back_online" : down ? "store_down" : "offline");  // kept until the next message
     this.status(this.notice);
   }
 
@@ -207,12 +209,21 @@ class Form {
       this.drawSummary();
     } else if (this.state === "submitted") { body.append(this.results()); this.watchRoom(); }
     else if (this.state === "declined") body.append(h("p", { text: this.t("declined_text") }));
-    else if (this.state === "closed") body.append(h("p", { class: "netsoc-closed", text: this.t("closed_text") }));
+    else if (this.state === "closed") body.append(...this.closed());
     else if (this.state === "taken") body.append(...this.taken());
     if (moved) this.h2.focus();
   }
 
   status(text) { if (this.live) this.live.textContent = text; }
+
+  // Closed by the facilitator: someone in the middle keeps their answers on the server and
+  // can go on from the same page when it reopens ("Try again" asks whether it has).
+  closed() {
+    if (this.page < 1) return [h("p", { class: "netsoc-closed", text: this.t("closed_text") })];
+    return [h("p", { class: "netsoc-closed", text: this.t("closed_kept") }),
+      h("button", { type: "button", class: "netsoc-reopen",
+        onclick: () => { if (!this.waiting) this.send({ type: "hello" }); } }, this.t("reopen_check"))];
+  }
 
   drawBusy() {
     for (const b of this.root.querySelectorAll(".netsoc-nav button, .netsoc-resume"))

@@ -69,7 +69,7 @@ def test_batches_of_k_from_the_earliest_responses(store):
     frame = store.to_frame(cohort="W1")
     shown = published(frame, 5)
     assert len(shown) == 10
-    first = set(frame.sort_values(["submitted_at", "respondent_id"])["respondent_id"][:10])
+    first = set(frame["respondent_id"][:10])  # the store's arrival order (issue 34.5), not a clock
     assert set(shown["respondent_id"]) == first
     assert len(published(frame.iloc[:4], 5)) == 0
 
