@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.structure._threads import single_blas
 from analysis.structure.cfa import cfa
-from analysis.structure.fiml import fiml_groups, fit_fiml
+from analysis.structure.fiml import fiml_groups, fiml_ladder
 from analysis.structure.inputs import used_counts
 from analysis.structure.ladder import CHEN, Step, ladder_table
 from analysis.structure.ordinal_invariance import invariance_ordinal
@@ -121,7 +121,7 @@ def invariance(
         return invariance_ordinal(data, factors, group, ordered=ordered)
     if missing == "ml":  # patterns and h1 once for the four steps; fit only, no SEs
         prep = fiml_groups(data, factors, group)
-        fits = [Step(step, fit_fiml(prep, equal, se=False)) for step, equal in STEPS.items()]
+        fits = fiml_ladder(prep, STEPS)
     else:
         fits = [
             Step(step, cfa(data, factors, group=group, equal=equal, missing=missing))
