@@ -9,8 +9,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+import analysis.compare._core as _core
 from analysis._checks import check_choice, check_probability
-from analysis.compare import _core
 from analysis.compare._tukey import sr_ppf, sr_sf
 from survey.errors import DataError
 

@@ -85,8 +85,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/cli/workshop_cmd.py::_workshop", "function-size"): "room",
     ("netsoc/server/warm.py", "app-imports-app"): "room",
     ("survey/store/access.py", "private-name"): "room",
-    ("analysis/compare/__init__.py", "circle"): "speed",
-    ("analysis/structure/polychoric.py", "circle"): "speed",
     ("netsoc/dashboard/__init__.py", "circle"): "proj",
     ("netsoc/form/__init__.py", "circle"): "room",
     ("netsoc/report/__init__.py", "circle"): "word",
