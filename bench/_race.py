@@ -29,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+from _lavaan import model_syntax
 
 __all__ = ["Task", "RSession", "race", "fresh", "MAX_LOAD", "versions", "report", "figures", "model_syntax"]
 
@@ -50,11 +51,6 @@ class Task:
     target_seconds: float | None = None
     netsoc: list[float] = field(default_factory=list)  # cold first, then the rounds
     lavaan: list[float] = field(default_factory=list)
-
-
-def model_syntax(factors: dict[str, list[str]]) -> str:
-    """lavaan model syntax of a simple-structure CFA (lines joined by an R ``\\n``)."""
-    return "\\n".join(f"{name} =~ {' + '.join(items)}" for name, items in factors.items())
 
 
 def fresh(data: pd.DataFrame, seed: int) -> pd.DataFrame:
