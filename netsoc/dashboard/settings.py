@@ -49,7 +49,7 @@ class DashboardSettings:
         The facilitator's language (a tag the instrument lists; None: its default).
     survey_url : str or None
         The survey's real join address (host, port, ``?cohort=`` and its
-        ``token=``), shown as a QR code and as text.
+        ``token=``), shown as a QR code (never as text).
     token : str or None
         The dashboard's own token: the presenter view, the controls and the
         exports need it (never the survey's token).  None only for the

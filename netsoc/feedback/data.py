@@ -272,6 +272,32 @@ def _intention(inst: Instrument, value: float, level: Any) -> IntentionView | No
     )
 
 
+def _scored_peers(
+    scorer: Any, peers: pd.DataFrame | None, peer_scores: Mapping[str, np.ndarray] | None
+) -> dict[str, np.ndarray] | None:
+    """The peers' scores: given, else scored from ``peers`` (None without peers)."""
+    if peer_scores is not None:
+        return dict(peer_scores)
+    if peers is None:
+        return None
+    if not len(peers):
+        return {name: np.array([], dtype=float) for name in FEEDBACK_SCORES}
+    return scorer.score_frame(peers)
+
+
+def _profile_view(inst: Instrument, p: Any) -> ProfileView | None:
+    """The profile's words for the feedback page (None without a profile)."""
+    if p is None:
+        return None
+    return ProfileView(
+        id=p.id,
+        label=p.label,
+        heading=text(inst, "profile_heading", profile=p.label),
+        summary=p.summary,
+        advice=p.advice,
+    )
+
+
 def feedback_data(
     answers: Mapping[str, Any],
     instrument: Instrument,
@@ -331,13 +357,7 @@ def feedback_data(
     inst = localized(instrument, language)
     scorer = respondent_scorer(inst)
     own = scorer.score_answers(answers)
-    others = dict(peer_scores) if peer_scores is not None else None
-    if others is None and peers is not None:
-        others = (
-            scorer.score_frame(peers)
-            if len(peers)
-            else {name: np.array([], dtype=float) for name in FEEDBACK_SCORES}
-        )
+    others = _scored_peers(scorer, peers, peer_scores)
     ref = reference_for(inst)
     show_reference = ref.lookup is not None and (not ref.synthetic or illustration_norms)
     rows = _score_rows(
@@ -357,17 +377,7 @@ def feedback_data(
         )
     facets = facet_rows(own, inst)
     p = next((p for p in inst.profiles if p.id == own["profile"]), None)
-    profile = (
-        None
-        if p is None
-        else ProfileView(
-            id=p.id,
-            label=p.label,
-            heading=text(inst, "profile_heading", profile=p.label),
-            summary=p.summary,
-            advice=p.advice,
-        )
-    )
+    profile = _profile_view(inst, p)
     tries = _tries(inst, facets)
     table_id = SCORES_TABLE_ID
     answered_on = (today or dt.datetime.now(dt.UTC).date()).isoformat()
