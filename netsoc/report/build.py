@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from netsoc.report import inprocess
-from netsoc.report.export import parts, strip_hand_over, write_docx, write_tables
+from netsoc.report.export import parts, strip_hand_over, write_docx, write_pdf, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions
 from netsoc.report.progress import Progress, SectionHook
 from netsoc.report.study import STAMP_MIME
+from netsoc.report.word import soffice
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
 from survey.instrument import load_instrument
@@ -153,7 +154,7 @@ def build_report(
     ----------
     out : path
         The file to write (its folder is created): one self-contained HTML file,
-        or with ``format="docx"`` a Word document.
+        or with ``format="docx"`` a Word document, with ``format="pdf"`` its PDF.
     data, db, cohort
         The input, as :func:`netsoc.report.load_responses`.
     options : ReportOptions, optional
@@ -166,8 +167,9 @@ def build_report(
         Seconds allowed per notebook cell.
     keep_notebook : path, optional
         Also save the executed notebook here.
-    format : {"html", "docx"}
-        HTML (self-contained) or Word (real tables, figures with alternative text).
+    format : {"html", "docx", "pdf"}
+        HTML (self-contained), Word (APA tables fitted to their content, figures
+        with alternative text) or the Word report's pages as PDF (LibreOffice).
     tables : path, optional
         Also write every table to this folder as CSV (the numbers) and LaTeX.
     engine : {"auto", "inprocess", "kernel"}
@@ -203,6 +205,8 @@ def build_report(
         raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
     if engine not in ENGINES:
         raise DataError(f"engine: got {engine!r}; expected one of {list(ENGINES)}")
+    if format == "pdf":
+        soffice()  # before the notebook runs: say now that LibreOffice is missing
     inst = load_instrument()
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
@@ -221,8 +225,7 @@ def build_report(
             file_sha256=file_digest,
             **opts.parameters(),
         )
-        source = nbformat.read(notebook, as_version=4)
-        hook = SectionHook(source, progress) if progress else None
+        hook = SectionHook(nbformat.read(notebook, as_version=4), progress) if progress else None
         if engine == "inprocess" or (engine == "auto" and inprocess.available()):
             try:
                 nb = inprocess.execute(notebook, params, cwd=tmp, on_cell=hook)
@@ -242,8 +245,8 @@ def build_report(
     title = f"netsoc report - {inst.id} {inst.version}"
     if tables is not None:
         info["tables"] = [str(p) for p in write_tables(items, tables)]
-    if format == "docx":
-        write_docx(items, out_path, title=title)
+    if format in ("docx", "pdf"):
+        (write_docx if format == "docx" else write_pdf)(items, out_path, title=title)
     else:
         text = _html(
             nb,

@@ -14,8 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -26,20 +27,12 @@ from netsoc.server.net import free_port
 from survey.instrument import load_instrument
 from tests.conftest import require
 from tests.helpers import ZBAR, decode_matrix, svg_matrix, terminal_matrix
+from tests.netsoc.workshop.block import block_field as _field
+from tests.netsoc.workshop.block import loopback as _loopback
+from tests.netsoc.workshop.block import qr_text as _qr_text
+from tests.netsoc.workshop.block import workshop_env as _env
 
 START_TIMEOUT = 120.0
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path / "home"),
-        NETSOC_DATA_DIR=str(tmp_path / "data"),
-        PYTHONUNBUFFERED="1",
-        MPLBACKEND="agg",
-    )
-    env.pop("NETSOC_DB", None)
-    return env
 
 
 class Workshop:
@@ -93,21 +86,6 @@ class Workshop:
         return self.proc.returncode
 
 
-def _field(block: str, name: str) -> str:
-    match = re.search(rf"^  {re.escape(name)}:\s+(\S+)", block, flags=re.M)
-    assert match, (name, block)
-    return match.group(1)
-
-
-def _qr_text(block: str) -> str:
-    return "\n".join(ln for ln in block.splitlines() if ln and set(ln) <= set("█▀▄ "))
-
-
-def _loopback(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
-
-
 def test_block_names_join_dashboard_store_and_stop():
     text = workshop_block(
         cohort="WS-1",
@@ -123,6 +101,7 @@ def test_block_names_join_dashboard_store_and_stop():
         "Participants join at:",
         "QR",
         "Dashboard (projector):",
+        "Controls (laptop):",
         "Responses go to:",
         "cohort WS-1: no responses yet",
         "To stop:",
@@ -130,6 +109,7 @@ def test_block_names_join_dashboard_store_and_stop():
     found = [next(i for i, ln in enumerate(lines) if key in ln) for key in order]
     assert found == sorted(found)
     assert "10.0.0.5:8866?cohort=WS-1&token=abc" in text and "Ctrl-C" in text
+    assert "Controls (laptop):     http://127.0.0.1:8867/control?token=def" in text
 
 
 def test_refusals_come_before_anything_is_printed(tmp_path, monkeypatch, capsys):
@@ -185,6 +165,10 @@ def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
         assert parts.port == ws.port and query["cohort"] == ["WS-X"] and query["token"][0]
         assert parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0")  # phones can reach it
         assert urlsplit(dashboard).port == ws.dashboard_port and "token=" in dashboard
+        controls = _field(block, "Controls (laptop)")
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # token -> cookie
+        with opener.open(controls, timeout=30) as reply:  # the printed link opens the controls
+            assert reply.status == 200
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             try:
