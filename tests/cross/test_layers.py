@@ -76,8 +76,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/report/bundle.py::_ro_crate", "function-size"): "word",
     ("netsoc/report/bundle.py::build_bundle", "function-size"): "word",
     ("netsoc/form/__init__.py", "circle"): "room",
-    # build.py: `from netsoc.report import inprocess` -> `import netsoc.report.inprocess as inprocess`
-    ("netsoc/report/__init__.py", "circle"): "speed",
     ("survey/store/__init__.py", "circle"): "room",
 }
 
