@@ -464,3 +464,15 @@ def test_join_code_big_on_the_projector_and_never_the_token(store):
     assert "Sekr3t" not in join and "join-address" not in join and "Scan the code" in join
     with pytest.raises(NetsocError, match="6 to 8 digits"):
         _settings(store, join_code="12ab")
+
+
+def test_a_group_chart_of_hidden_groups_only_is_left_out(store):
+    roles = list(store.instrument.choice_fields["role"].options)
+    for i, role in enumerate(roles[:3]):  # 4 + 4 + 4: every group below k = 5
+        _fill(store, 4, seed=10 + i, role=role)
+    d, client = _client(store)
+    names = re.findall(r"data-card='([^']+)'", _cards(client))
+    assert "facets" in names and "groups" not in names  # no empty page on the projector or in exports
+    assert all("data-card='groups'" not in page for page in _export_pages(d))
+    _fill(store, 3, seed=20, role=roles[0])  # one group reaches k: now it shows
+    assert "data-card='groups'" in _cards(client)
