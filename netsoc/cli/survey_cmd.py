@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from netsoc.cli._server import add_server_arguments
+from netsoc.cli._waves import add_wave_argument, apply_wave
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "balancer the same file (default: a new secret each start)",
     )
     add_server_arguments(p, port=8866)
+    add_wave_argument(p)
     p.set_defaults(func=_survey)
 
 
@@ -76,6 +78,7 @@ def _survey(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise NetsocError(f"--workers: expected 1 to 64 processes, got {args.workers}")
     db = check_store(args.db, create=args.create)
+    apply_wave(db, args.cohort, args.wave)
     token = args.token or (secrets.token_urlsafe(16) if args.public else None)
     config = ServerConfig(
         kind="survey",

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from netsoc.cli._waves import add_wave_argument, apply_wave
 from survey.schema import MIN_GROUP_SIZE
 
 __all__ = ["register", "workshop_block"]
@@ -68,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1,
         help="survey processes on the same port (default 1; use a PostgreSQL --db for more than one)",
     )
+    add_wave_argument(p)
     p.set_defaults(func=_workshop)
 
 
@@ -208,8 +210,11 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         token=dash_token,
         port=args.dashboard_port,
     )
+    wave = apply_wave(url, args.cohort, args.wave)
     with open_store(url, instrument=inst) as store:
         note = cohort_note(store, args.cohort)
+    if wave is not None:
+        note = f"{note + '; ' if note else ''}collecting the {wave} wave"
     block = workshop_block(
         cohort=args.cohort,
         join=join,

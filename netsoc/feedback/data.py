@@ -151,6 +151,8 @@ class FeedbackData:
         percentile with its interval, or ``None`` when not shown).
     facets : tuple of dict
         :func:`analysis.individual.facet_rows`: networking and socializing per facet.
+    change : ChangeView or None
+        After the post wave: :func:`netsoc.feedback.change_view`.
     """
 
     language: str
@@ -173,6 +175,7 @@ class FeedbackData:
     scores: tuple[dict[str, Any], ...]
     facets: tuple[dict[str, Any], ...] = ()
     min_group_size: int = MIN_GROUP_SIZE
+    change: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict in the page's order (NaN becomes ``None``)."""

@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from analysis.individual import respondent_scorer
+from netsoc.feedback.change import change_html
 from netsoc.feedback.data import FeedbackData
 from netsoc.feedback.details import DetailBlock
 from netsoc.feedback.reference import reference_for
@@ -99,6 +100,7 @@ def sections_html(data: FeedbackData, *, kept: bool = False) -> str:
         )
     else:
         out.append(f"<p>{_esc(data.no_profile or '')}</p>")
+    out.append(change_html(data.change, data.language))
     b = data.balance
     if b is not None:
         out.append(

@@ -157,6 +157,8 @@ class SurveyModel(HasTraits):
         self.per_page = per_page
         self.respondent_id = respondent_id or new_respondent_id()
         self.started_at: dt.datetime | None = None
+        #: The wave and subject stored with this response (survey.waves.WaveTag), if any.
+        self.wave_tag: Any = None
         self._set_order()
 
     # ------------------------------------------------------------ language

@@ -11,7 +11,8 @@ new token.
 Claims: ``r`` respondent id, ``b`` browser id, ``c`` cohort, ``a`` whether the
 form asks for the cohort, ``l`` language, ``p`` page, ``s`` last sequence number,
 ``st`` state (``a`` active, ``d`` declined, ``s`` submitted), ``d`` whether a
-draft was saved, ``t`` start time.
+draft was saved, ``t`` start time; waves add ``w``, ``j`` and ``v``
+(:mod:`netsoc.server.waves`).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from netsoc.form.model import SurveyModel
 from netsoc.form.persistence import RESUME_ATTEMPTS
 from netsoc.form.protocol import feedback_payload, state_reply
 from netsoc.server.tokens import TokenError, sign, verify
+from netsoc.server.waves import WaveDesk
 from survey.errors import DraftNotFound, StoreError
 from survey.instrument import Instrument
+from survey.waves import WaveTag
 
 __all__ = ["Participants", "PEERS_TTL", "OPEN_TTL"]
 
@@ -78,6 +81,7 @@ class Participants:
         self._peers: SharedCache[tuple[np.ndarray, dict[str, np.ndarray]]] = SharedCache()
         self._open: SharedCache[bool] = SharedCache(256)
         self._peers_lock = threading.Lock()
+        self.waves = WaveDesk(store)
         # failed resume codes per client (bounded), so the lockout holds across requests
         self._resume_failures: OrderedDict[str, list[float]] = OrderedDict()
 
@@ -86,7 +90,7 @@ class Participants:
         """Claims of a new visitor (a fresh respondent and browser id)."""
         from survey.store import new_respondent_id
 
-        return {
+        claims = {
             "r": new_respondent_id(),
             "b": secrets.token_urlsafe(12),
             "c": cohort,
@@ -98,6 +102,7 @@ class Participants:
             "d": False,
             "t": None,
         }
+        return self.waves.roll(claims)
 
     def token(self, claims: Mapping[str, Any]) -> str:
         return sign(dict(claims), self.secret)
@@ -123,6 +128,7 @@ class Participants:
             language=lang,
         )
         m.browser = claims["b"]
+        m.wave_tag = WaveTag(wave=claims["w"], subject=claims.get("j")) if claims.get("w") else None
         m.started_at = dt.datetime.fromisoformat(claims["t"]) if claims.get("t") else None
         state = _STATES.get(claims["st"], "active")
         page = int(claims["p"])
@@ -192,15 +198,19 @@ class Participants:
         others = ids != m.respondent_id
         return {name: np.asarray(values)[others] for name, values in scores.items()}
 
-    def feedback(self, m: SurveyModel) -> dict[str, Any]:
+    def feedback(self, m: SurveyModel, claims: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The feedback page, with "Your workshop" in it when it can already be shown (then
-        the phone need not ask for it)."""
+        the phone need not ask for it), and after the post wave the participant's change."""
         try:
             room = protocol.room_payload(m, self.store(), min_group_size=self.min_group_size)["section"]
         except StoreError:
             room = None  # the form asks again later
         return feedback_payload(
-            m, peer_scores=self.peer_scores(m), room=room, min_group_size=self.min_group_size
+            m,
+            peer_scores=self.peer_scores(m),
+            room=room,
+            min_group_size=self.min_group_size,
+            pre_answers=self.waves.pre_answers(claims or {}),
         )
 
     def _failures(self, client: str) -> list[float]:
@@ -230,11 +240,12 @@ class Participants:
         TokenError
             The message's token is forged or malformed.
         """
-        claims = self.claims(msg.token)
+        claims = self.waves.roll(self.claims(msg.token))
         m = self.model(claims)
         if msg.type == "resume":
             m._resume_failures = self._failures(client)
         data = msg.model_dump()
+        link = data.pop("link", None)
         if data.get("lang") not in self.instrument.languages:
             data.pop("lang", None)
         seq = int(data.get("seq") or 0)
@@ -256,8 +267,14 @@ class Participants:
         ):
             reply = state_reply(m, seq=seq, full=True, state="closed")
         else:
-            reply = protocol.handle(m, data, feedback=self.feedback)
+            if msg.type == "submit":
+                m.wave_tag, claims = self.waves.tag(claims, link)
+            reply = protocol.handle(m, data, feedback=lambda model: self.feedback(model, claims))
         new = self.claims_of(m, claims, seq)
+        shown_code = m.respondent_id if m.state == "submitted" and new.get("w") == "pre" else None
+        wave = self.waves.info(new, shown_code)
+        if wave is not None:
+            reply["wave"] = wave
         reply["token"] = self.token(new)
         reply["last"] = new["s"]
         return reply

@@ -16,6 +16,7 @@ from survey.store.checks import utcnow
 from survey.store.codec import encode_frame
 from survey.store.engine import Database, is_duplicate_key
 from survey.store.tables import respondents
+from survey.waves import SINGLE
 
 __all__ = ["insert_frame", "apply_cohort"]
 
@@ -31,6 +32,8 @@ _COLUMNS = [
     "seq",
     "answers",
     "language",
+    "wave",
+    "subject",
 ]
 _CHUNK = 500  # ids per IN (...) query
 
@@ -105,6 +108,8 @@ def insert_frame(
     cohorts = clean["cohort"].astype("object").where(clean["cohort"].notna(), None).tolist()
     versions = clean["instrument_version"].astype("object").tolist()
     languages = clean["language"].astype("object").tolist()  # validate_frame filled every row
+    waves = clean["wave"].astype("object").where(clean["wave"] != SINGLE, None).tolist()
+    subjects = clean["subject"].astype("object").where(clean["subject"].notna(), None).tolist()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
     def work(conn: Connection) -> int:
@@ -142,6 +147,8 @@ def insert_frame(
                 range(base + 1, base + n + 1),
                 payload,
                 languages,
+                waves,
+                subjects,
             )
         )
         if not records:

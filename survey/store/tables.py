@@ -17,12 +17,18 @@ Schema (version :data:`SCHEMA_VERSION`)
     default language: netsoc spoke one language then), and ``browser_hash``:
     the SHA-256 (hex) of the random token of the browser that submitted, if
     the form sent one; a unique index allows one submitted response per
-    browser token and instrument.
+    browser token and instrument (and wave); ``wave`` (``pre``, ``post``;
+    ``NULL`` outside waves and for rows stored before version 7, read as
+    ``single``), ``subject`` (the random id linking one person's waves in the
+    cohort, ``NULL`` when unlinked) and ``link_hash`` (the salted hash of a
+    self-generated linking code, :func:`survey.waves.link_hash`; never exported).
 ``cohort_settings``
     One row per workshop code a facilitator has set something for:
     ``cohort`` (primary key; ``''`` stands for responses without a code),
     ``collection_open`` (whether new drafts and submissions are accepted;
-    a cohort without a row is open) and ``updated_at``.  Read and written by
+    a cohort without a row is open), ``updated_at``, ``wave`` (the wave the
+    cohort collects now, ``NULL`` for none) and ``link_salt`` (the cohort's
+    random salt for linking codes).  Read and written by
     :mod:`survey.store.cohorts`.
 ``comment_moderation``
     The facilitator's decisions on free-text comments, one row per comment
@@ -59,7 +65,7 @@ __all__ = [
     "current_version",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -85,6 +91,9 @@ respondents = sa.Table(
     sa.Column("randomization_seed", sa.BigInteger),
     sa.Column("language", sa.String(35)),
     sa.Column("browser_hash", sa.String(64)),
+    sa.Column("wave", sa.String(8)),
+    sa.Column("subject", sa.String(64)),
+    sa.Column("link_hash", sa.String(64)),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
 )
 cohort_settings = sa.Table(
@@ -93,6 +102,8 @@ cohort_settings = sa.Table(
     sa.Column("cohort", sa.String(64), primary_key=True),
     sa.Column("collection_open", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("wave", sa.String(8)),
+    sa.Column("link_salt", sa.String(64)),
 )
 comment_moderation = sa.Table(
     "comment_moderation",
@@ -189,6 +200,27 @@ def _migrate_6(conn: Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_moderation_cohort ON comment_moderation (cohort)"))
 
 
+def _migrate_7(conn: Connection) -> None:
+    """Version 7: waves (``wave``, ``subject``, ``link_hash``; the cohort's ``wave`` and ``link_salt``).
+
+    Existing rows keep ``NULL`` (read as wave ``single``, unlinked).  One submitted
+    response per browser token and instrument becomes one per wave.
+    """
+    for column in ("wave VARCHAR(8)", "subject VARCHAR(64)", "link_hash VARCHAR(64)"):
+        conn.execute(sa.text(f"ALTER TABLE respondents ADD COLUMN {column}"))
+    for column in ("wave VARCHAR(8)", "link_salt VARCHAR(64)"):
+        conn.execute(sa.text(f"ALTER TABLE cohort_settings ADD COLUMN {column}"))
+    conn.execute(sa.text("DROP INDEX ux_respondents_browser"))
+    conn.execute(
+        sa.text(
+            "CREATE UNIQUE INDEX ux_respondents_browser ON respondents"
+            " (instrument_id, browser_hash, COALESCE(wave, ''))"
+            " WHERE status = 'submitted' AND browser_hash IS NOT NULL"
+        )
+    )
+    conn.execute(sa.text("CREATE INDEX ix_respondents_link ON respondents (cohort, link_hash)"))
+
+
 #: Forward migrations: version -> function bringing the schema to it.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_1,
@@ -197,6 +229,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _migrate_4,
     5: _migrate_5,
     6: _migrate_6,
+    7: _migrate_7,
 }
 
 
