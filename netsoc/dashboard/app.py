@@ -37,6 +37,7 @@ from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
 from netsoc.dashboard.panels import responses_line
 from netsoc.dashboard.settings import DashboardSettings
+from netsoc.dashboard.shift import set_wave
 from netsoc.resources import asset_text
 from survey.errors import NetsocError
 
@@ -190,6 +191,9 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         d.store.set_collection_open(d.settings.cohort, is_open)
         return back(request, d.t("collection_is_open" if is_open else "collection_is_closed"))
 
+    async def wave(request: Request) -> Response:
+        return back(request, set_wave(d, await _form(request)))
+
     async def show(request: Request) -> Response:
         form = await _form(request)
         d.choose(
@@ -288,6 +292,7 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
         Route("/deck", guarded(deck), name="deck"),
         Route("/control", guarded(control), name="control"),
         Route("/control/collection", guarded(collection, post=True), methods=["POST"]),
+        Route("/control/wave", guarded(wave, post=True), methods=["POST"]),
         Route("/control/show", guarded(show, post=True), methods=["POST"]),
         Route("/control/comment", guarded(comment, post=True), methods=["POST"]),
         Route("/control/release", guarded(release, post=True), methods=["POST"]),
