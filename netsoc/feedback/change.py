@@ -5,7 +5,8 @@ where the participant was in the first round and where they are now, and
 whether the difference is more than measurement noise would explain: the
 Jacobson-Truax reliable change index (:func:`analysis.longitudinal.rci`) with
 the score's reliability and the SD of the scores from the norms shipped with
-the instrument (``norms:`` in the instrument file; the page names the sample).
+the instrument (``norms:`` in the instrument file; the page names the sample, or says that
+the shipped one is an illustration, not yet real norms).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DEFAULTS: dict[str, str] = {
     "change_column_before": "First round",
     "change_column_now": "Now",
     "change_column_change": "Change",
-    "change_column_verdict": "More than noise?",
+    "change_column_verdict": "More than noise",
     "change_up": "{label} went up from {before} to {now}: more than measurement noise would explain.",
     "change_down": "{label} went down from {before} to {now}: more than measurement noise would explain.",
     "change_same": "{label}: {before} in the first round, {now} now. A difference this small could be "
@@ -43,7 +44,8 @@ DEFAULTS: dict[str, str] = {
     "change_method": "Measurement noise is judged with the reliable change index (Jacobson and Truax, "
     "1991): a change counts when it is more than {cutoff} times the difference that the score's "
     "reliability and spread in {population} would produce by chance.",
-    "change_none": "Your answers from the first round could not be found, so no change can be shown.",
+    "change_reference_synthetic": "an illustrative reference sample shipped with the questionnaire "
+    "(not yet real norms)",
 }
 
 
@@ -145,7 +147,7 @@ def change_view(pre: Mapping[str, Any], post: Mapping[str, Any], instrument: Ins
             instrument,
             "change_method",
             cutoff=fmt_number(RCI_CUTOFF, instrument.language, 2),
-            population=ref.population,
+            population=_t(instrument, "change_reference_synthetic") if ref.synthetic else ref.population,
         ),
         verdicts=(_t(instrument, "change_verdict_yes"), _t(instrument, "change_verdict_no")),
     )
