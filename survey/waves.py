@@ -23,7 +23,7 @@ siblings they have.  It is kept only as :func:`link_hash`, an HMAC-SHA-256
 keyed with a random per-cohort salt, so the same code in two cohorts gives
 unrelated hashes and nothing links across cohorts.
 
-Collision and guessing risk (docs/privacy.md repeats it): the three answers
+Collision and guessing risk (docs/security.md, "Residual risks", repeats it): the three answers
 carry about 10 bits in practice (second letters and birthdays are not
 uniform), so in a room of 100 two people share a code with high probability.
 A code that matches more than one pre response of the cohort, or a pre

@@ -75,10 +75,10 @@ def _pairs(frame: pd.DataFrame) -> pd.DataFrame:
     linked = frame[frame["subject"].notna() & frame["wave"].isin(WAVES)]
     pre = linked[linked["wave"] == "pre"].drop_duplicates("subject")
     post = linked[linked["wave"] == "post"].drop_duplicates("subject")
-    pairs = pre[["subject", "respondent_id"]].merge(
-        post[["subject", "respondent_id", "submitted_at"]], on="subject", suffixes=("_pre", "")
+    order = [c for c in ("submitted_at", "arrival") if c in post]  # what published() orders by
+    return pre[["subject", "respondent_id"]].merge(
+        post[["subject", "respondent_id", *order]], on="subject", suffixes=("_pre", "")
     )
-    return pairs
 
 
 def _shares(index: np.ndarray, k: int) -> tuple[float | None, float | None]:

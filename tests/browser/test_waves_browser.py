@@ -25,10 +25,10 @@ from playwright.sync_api import expect
 from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.browser.form import finish, on_page, open_survey, run_to_comment, start_survey
+from tests.browser.projector import MEASURE
 from tests.browser.server import block_outside
-from tests.browser.test_dashboard_browser import MEASURE
+from tests.browser.workshop import Workshop
 from tests.helpers import axe_violations
-from tests.netsoc.workshop.test_workshop import Workshop
 
 pytestmark = pytest.mark.browser
 K = 2

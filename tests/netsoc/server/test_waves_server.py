@@ -120,3 +120,15 @@ def test_linking_hashes_differ_between_cohorts(store):
     assert store.link_salt("WS-A") == store.link_salt("WS-A") != store.link_salt("WS-B")
     code = "N-12-1"
     assert link_hash(code, store.link_salt("WS-A")) != link_hash(code, store.link_salt("WS-B"))
+
+
+def test_the_commands_wave_option(tmp_path, capsys, instrument):
+    from netsoc.cli import main
+    from netsoc.cli._waves import apply_wave
+
+    db = str(tmp_path / "cli.sqlite")
+    assert main(["survey", "--wave", "pre", "--db", db, "--create"]) == 1
+    assert "--wave needs --cohort" in capsys.readouterr().err
+    open_store(db, instrument=instrument).close()
+    assert apply_wave(db, "WS-C", "post") == "post" and apply_wave(db, "WS-C", None) == "post"
+    assert apply_wave(db, None, None) is None
