@@ -112,10 +112,10 @@ def _comparison_sentences(cmp: pd.DataFrame, alpha: float) -> str:
         f"were left out of the comparisons. p values were adjusted for multiple comparisons with "
         f"{corr} and compared with \u03b1 = {fmt_num(alpha, 3, leading_zero=False).rstrip('0')}."
     )
-    sig = tested[tested["p_adj"] < alpha]
+    sig = tested[tested["adj_p"] < alpha]
     if len(sig):
         parts = [
-            f"{r.dv} by {r.group} ({_stat(r)}, {fmt_p(r.p_adj).replace('p', 'p_adj', 1)}, "
+            f"{r.dv} by {r.group} ({_stat(r)}, {fmt_p(r.adj_p).replace('p', 'adj_p', 1)}, "
             f"{_EFFECT_NAMES.get(r.effect, r.effect)} = "
             f"{fmt_num(r.estimate, leading_zero=r.effect in ('hedges_g', 'cohen_d'))})"
             for r in sig.itertuples()

@@ -183,7 +183,6 @@ def flag_careless(
     items = check_numeric(data, inst.item_ids, "data")
     checks = check_numeric(data, inst.attention_ids, "data")
     n_questions = len(items) + len(checks)
-
     thr = {
         "attention": _threshold(max_attention_failures, 0, "max_attention_failures"),
         "longstring": _threshold(max_longstring, len(items) // 2, "max_longstring"),
@@ -191,21 +190,13 @@ def flag_careless(
         "speed": _threshold(min_seconds, SECONDS_PER_QUESTION * n_questions, "min_seconds"),
     }
     used = [name for name, v in thr.items() if v is not None]
-    if isinstance(rule, str):
-        if rule not in ("any", "all"):
-            raise DataError(f"rule: got {rule!r}; expected 'any', 'all' or a number of flags")
-        need = 1 if rule == "any" else max(len(used), 1)
-    elif isinstance(rule, (int, np.integer)) and not isinstance(rule, bool) and 1 <= rule <= 4:
-        need = int(rule)
-    else:
-        raise DataError(f"rule: got {rule!r}; expected 'any', 'all' or a number of flags from 1 to 4")
+    need = _flags_needed(rule, len(used))
 
     x = numeric_matrix(data, items)
     a = numeric_matrix(data, checks)
     expected = np.array([c.expected for c in inst.attention_checks], dtype="float64")
     answered = ~np.isnan(a)
     failures = (answered & (a != expected)).sum(axis=1)
-
     out = pd.DataFrame(
         {
             "attention_failures": failures.astype("int64"),
@@ -216,40 +207,62 @@ def flag_careless(
         },
         index=data.index,
     )
-
-    def above(col: str, t: float | None) -> np.ndarray:
-        v = out[col].to_numpy(dtype="float64")
-        return np.zeros(len(v), bool) if t is None else np.nan_to_num(v, nan=-np.inf) > t
-
-    def below(col: str, t: float | None) -> np.ndarray:
-        v = out[col].to_numpy(dtype="float64")
-        return np.zeros(len(v), bool) if t is None else np.nan_to_num(v, nan=np.inf) < t
-
-    out["flag_attention"] = above("attention_failures", thr["attention"])
-    out["flag_longstring"] = above("longstring", thr["longstring"])
-    out["flag_irv"] = below("irv", thr["irv"])
-    out["flag_speed"] = below("duration_s", thr["speed"])
+    out["flag_attention"] = _above(out["attention_failures"], thr["attention"])
+    out["flag_longstring"] = _above(out["longstring"], thr["longstring"])
+    out["flag_irv"] = _below(out["irv"], thr["irv"])
+    out["flag_speed"] = _below(out["duration_s"], thr["speed"])
     flags = ["flag_attention", "flag_longstring", "flag_irv", "flag_speed"]
     out["n_flags"] = out[flags].sum(axis=1).astype("int64")
     out["exclude"] = (out["n_flags"] >= need) if used else False
 
-    words = {
-        "attention": f"attention failures > {thr['attention']:g}" if thr["attention"] is not None else None,
-        "longstring": f"longstring > {thr['longstring']:g} items" if thr["longstring"] is not None else None,
-        "irv": f"IRV < {thr['irv']:g}" if thr["irv"] is not None else None,
-        "speed": f"duration < {thr['speed']:g} s" if thr["speed"] is not None else None,
-    }
-    parts = [w for w in words.values() if w]
-    if not parts:
-        text = "no criterion used; nobody excluded"
-    elif isinstance(rule, str):
-        text = f"exclude if {rule} of: " + "; ".join(parts)
-    else:
-        text = f"exclude if at least {need} of: " + "; ".join(parts)
-    out.attrs["rule"] = text
+    words = _criteria_words(thr)
+    out.attrs["rule"] = _rule_text(rule, need, [w for w in words.values() if w])
     out.attrs["thresholds"] = {k: thr[k] for k in thr}
-    out.attrs["criteria"] = {f"flag_{k}" if k != "speed" else "flag_speed": words[k] for k in words}
+    out.attrs["criteria"] = {f"flag_{k}": words[k] for k in words}
     return out
+
+
+def _flags_needed(rule: Any, n_used: int) -> int:
+    """How many raised flags exclude a respondent under ``rule`` (``n_used`` criteria in use)."""
+    if isinstance(rule, str):
+        if rule not in ("any", "all"):
+            raise DataError(f"rule: got {rule!r}; expected 'any', 'all' or a number of flags")
+        return 1 if rule == "any" else max(n_used, 1)
+    if isinstance(rule, (int, np.integer)) and not isinstance(rule, bool) and 1 <= rule <= 4:
+        return int(rule)
+    raise DataError(f"rule: got {rule!r}; expected 'any', 'all' or a number of flags from 1 to 4")
+
+
+def _above(index: pd.Series, t: float | None) -> np.ndarray:
+    """Whether each value exceeds ``t`` (never for NA; all false when the criterion is off)."""
+    v = index.to_numpy(dtype="float64")
+    return np.zeros(len(v), bool) if t is None else np.nan_to_num(v, nan=-np.inf) > t
+
+
+def _below(index: pd.Series, t: float | None) -> np.ndarray:
+    """Whether each value is below ``t`` (never for NA; all false when the criterion is off)."""
+    v = index.to_numpy(dtype="float64")
+    return np.zeros(len(v), bool) if t is None else np.nan_to_num(v, nan=np.inf) < t
+
+
+def _criteria_words(thr: dict[str, float | None]) -> dict[str, str | None]:
+    """Each criterion's cut-off in words (None when the criterion is off)."""
+    form = {
+        "attention": "attention failures > {:g}",
+        "longstring": "longstring > {:g} items",
+        "irv": "IRV < {:g}",
+        "speed": "duration < {:g} s",
+    }
+    return {k: (None if thr[k] is None else f.format(thr[k])) for k, f in form.items()}
+
+
+def _rule_text(rule: Any, need: int, parts: list[str]) -> str:
+    """The exclusion rule in words."""
+    if not parts:
+        return "no criterion used; nobody excluded"
+    if isinstance(rule, str):
+        return f"exclude if {rule} of: " + "; ".join(parts)
+    return f"exclude if at least {need} of: " + "; ".join(parts)
 
 
 def describe_exclusions(flags: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,39 @@ from survey.instrument import ChoiceField, Instrument
 __all__ = ["codebook", "codebook_labels"]
 
 
+def _labels(d: dict[Any, str]) -> str:
+    """Value labels as ``code=label`` pairs joined by ``; ``."""
+    return "; ".join(f"{k}={v}" for k, v in d.items())
+
+
+def _row(
+    variable: str,
+    kind: str,
+    text: str,
+    required: bool,
+    *,
+    scale: str | None = None,
+    facet: str | None = None,
+    keying: str | None = None,
+    value_labels: str | None = None,
+    expected: int | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """One codebook row, its columns in the codebook's order (what a kind lacks is None)."""
+    return dict(
+        variable=variable,
+        kind=kind,
+        text=text,
+        scale=scale,
+        facet=facet,
+        keying=keying,
+        required=required,
+        value_labels=value_labels,
+        expected=expected,
+        source=source,
+    )
+
+
 def codebook(instrument: Instrument) -> pd.DataFrame:
     """One row per variable of the wide response table (the study's codebook).
 
@@ -28,71 +61,44 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
         ``value_labels`` (``code=label`` pairs joined by ``; ``),
         ``expected`` (attention checks) and ``source``.
     """
-    rows: list[dict[str, Any]] = []
-
-    def labels(d: dict[Any, str]) -> str:
-        return "; ".join(f"{k}={v}" for k, v in d.items())
-
-    for i in instrument.items:
-        rows.append(
-            dict(
-                variable=i.id,
-                kind="item",
-                text=i.text,
-                scale=i.scale,
-                facet=i.facet,
-                keying=i.keying,
-                required=i.required,
-                value_labels=labels(instrument.value_labels(i.id)),
-                expected=None,
-                source=f"seed {i.source.seed}: {i.source.idea}",
-            )
+    items = [
+        _row(
+            i.id,
+            "item",
+            i.text,
+            i.required,
+            scale=i.scale,
+            facet=i.facet,
+            keying=i.keying,
+            value_labels=_labels(instrument.value_labels(i.id)),
+            source=f"seed {i.source.seed}: {i.source.idea}",
         )
-    for a in instrument.attention_checks:
-        rows.append(
-            dict(
-                variable=a.id,
-                kind="attention",
-                text=a.text,
-                scale=None,
-                facet=None,
-                keying=None,
-                required=a.required,
-                value_labels=labels(instrument.value_labels(a.id)),
-                expected=a.expected,
-                source=None,
-            )
+        for i in instrument.items
+    ]
+    checks = [
+        _row(
+            a.id,
+            "attention",
+            a.text,
+            a.required,
+            value_labels=_labels(instrument.value_labels(a.id)),
+            expected=a.expected,
         )
-    for f in instrument.fields:
-        rows.append(
-            dict(
-                variable=f.id,
-                kind="field",
-                text=f.label,
-                scale=None,
-                facet=None,
-                keying=None,
-                required=f.required,
-                value_labels=labels(f.options) if isinstance(f, ChoiceField) else None,
-                expected=None,
-                source=None,
-            )
+        for a in instrument.attention_checks
+    ]
+    fields = [
+        _row(
+            f.id,
+            "field",
+            f.label,
+            f.required,
+            value_labels=_labels(f.options) if isinstance(f, ChoiceField) else None,
         )
-    if instrument.comment is not None:
-        rows.append(
-            dict(
-                variable=instrument.comment.id,
-                kind="comment",
-                text=instrument.comment.label,
-                scale=None,
-                facet=None,
-                keying=None,
-                required=False,
-                value_labels=None,
-                expected=None,
-                source=None,
-            )
-        )
+        for f in instrument.fields
+    ]
+    comment = instrument.comment
+    comments = [] if comment is None else [_row(comment.id, "comment", comment.label, False)]
+    rows = [*items, *checks, *fields, *comments]
     out = pd.DataFrame(rows)
     out["expected"] = out["expected"].astype("Int64")
     return out

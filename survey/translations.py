@@ -30,8 +30,8 @@ from typing import Any, NamedTuple
 import yaml
 
 from survey.errors import DataError, InstrumentError
-from survey.instrument import DEFAULT_INSTRUMENT, instrument_from_dict, load_instrument, read_yaml
-from survey.languages import is_language_tag, text_slots
+from survey.instrument import DEFAULT_INSTRUMENT, Instrument, instrument_from_dict, load_instrument, read_yaml
+from survey.languages import TextSlot, is_language_tag, text_slots
 
 __all__ = [
     "DEFAULT_REVIEW_STATUS",
@@ -250,9 +250,57 @@ def import_translations(
         )
     _check_target(lang, default)
     original = src.read_text(encoding="utf-8")
-    raw = read_yaml(src)
-    expected = {sid: (source, old) for sid, source, old in _texts(raw, default, lang)}
+    expected = {sid: (source, old) for sid, source, old in _texts(read_yaml(src), default, lang)}
+    given, problems = _read_rows(rows, expected, inst, lang)
+    listed = lang in inst.languages
+    if not listed and not (name and name.strip()):
+        problems.append(
+            f"{lang!r} is a new language for this instrument: give its name "
+            "(as its speakers write it, e.g. --name Deutsch)"
+        )
+    if problems:
+        raise DataError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
 
+    changed = [sid for sid, (_, old) in expected.items() if old and old != given[sid]]
+    added = [sid for sid, (_, old) in expected.items() if not old]
+    if changed and not force:
+        raise DataError(
+            f"{path}: would replace {len(changed)} existing {lang!r} translation(s) "
+            f"(first: {changed[0]}); pass --force to replace them"
+        )
+    target = Path(out) if out is not None else src
+    if out is not None and target.exists() and not force and target.resolve() != src.resolve():
+        raise DataError(f"{target}: exists already; pass --force to overwrite it")
+    if not changed and not added and target == src:
+        return ImportResult(lang, 0, 0, False, target)
+
+    y = _yaml_rt()
+    doc = y.load(original)
+    for slot in text_slots(doc):
+        if slot.id in given:
+            _put_text(slot, default, lang, given[slot.id])
+    if not listed:
+        named = (name or "").strip()
+        _add_language(
+            doc, src, default, lang, name=named, translator=translator, status=review_status, date=date
+        )
+    buf = io.StringIO()
+    y.dump(doc, buf)
+    text = buf.getvalue()
+    _check_read_back(text, src, given, default, lang)
+    _write_atomically(target, text)
+    return ImportResult(lang, len(added), len(changed), True, target)
+
+
+def _read_rows(
+    rows: list[tuple[int, str, str, str]], expected: dict[str, tuple[str, str]], inst: Instrument, lang: str
+) -> tuple[dict[str, str], list[str]]:
+    """The translation of each id (the first row of an id wins) and every problem of the rows.
+
+    A row must name a known id once, give a non-empty translation and carry the
+    source text the file has now; every known id needs a row.
+    """
+    default = inst.default_language
     problems: list[str] = []
     given: dict[str, str] = {}
     for line, sid, source, text in rows:
@@ -271,69 +319,60 @@ def import_translations(
     for sid in expected:
         if sid not in given:
             problems.append(f"{sid}: missing (every text needs a {lang!r} translation)")
-    listed = lang in inst.languages
-    if not listed and not (name and name.strip()):
-        problems.append(
-            f"{lang!r} is a new language for this instrument: give its name "
-            "(as its speakers write it, e.g. --name Deutsch)"
-        )
-    if problems:
-        raise DataError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
+    return given, problems
 
-    changed = [sid for sid, (_, old) in expected.items() if old and old != given[sid]]
-    added = [sid for sid, (_, old) in expected.items() if not old]
-    if changed and not force:
-        raise DataError(
-            f"{path}: would replace {len(changed)} existing {lang!r} translation(s) "
-            f"(first: {changed[0]}); pass --force to replace them"
-        )
 
-    target = Path(out) if out is not None else src
-    if out is not None and target.exists() and not force and target.resolve() != src.resolve():
-        raise DataError(f"{target}: exists already; pass --force to overwrite it")
-    if not changed and not added and target == src:
-        return ImportResult(lang, 0, 0, False, target)
+def _put_text(slot: TextSlot, default: str, lang: str, text: str) -> None:
+    """Set one text's translation in the round-trip document (a plain text becomes a map)."""
+    from ruamel.yaml.comments import CommentedMap
 
+    v = slot.value
+    if isinstance(v, dict):
+        if v.get(lang) != text:
+            v[lang] = _scalar(text)
+        return
+    texts = CommentedMap([(default, v), (lang, _scalar(text))])
+    # A comment (or blank line) after the old value stays after the new map.
+    comment = getattr(slot.container, "ca", None)
+    if comment is not None and slot.key in comment.items:
+        moved = comment.items.pop(slot.key)
+        token = moved[2] if len(moved) > 2 else None
+        if token is not None and not str(token.value).startswith("\n"):
+            token.value = "\n" + token.value  # a block text had eaten the line end
+        texts.ca.items[lang] = moved
+    slot.container[slot.key] = texts
+
+
+def _add_language(
+    doc: Any,
+    src: Path,
+    default: str,
+    lang: str,
+    *,
+    name: str,
+    translator: str | None,
+    status: str | None,
+    date: str | None,
+) -> None:
+    """List a new language, with its metadata, in the round-trip document."""
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
-    y = _yaml_rt()
-    doc = y.load(original)
-    for slot in text_slots(doc):
-        if slot.id not in given:
-            continue
-        v = slot.value
-        if isinstance(v, dict):
-            if v.get(lang) != given[slot.id]:
-                v[lang] = _scalar(given[slot.id])
-        else:
-            texts = CommentedMap([(default, v), (lang, _scalar(given[slot.id]))])
-            # A comment (or blank line) after the old value stays after the new map.
-            comment = getattr(slot.container, "ca", None)
-            if comment is not None and slot.key in comment.items:
-                moved = comment.items.pop(slot.key)
-                token = moved[2] if len(moved) > 2 else None
-                if token is not None and not str(token.value).startswith("\n"):
-                    token.value = "\n" + token.value  # a block text had eaten the line end
-                texts.ca.items[lang] = moved
-            slot.container[slot.key] = texts
-    if not listed:
-        langs = doc.get("languages")
-        if langs is None:
-            raise InstrumentError(f"{src}: add a 'languages:' section (with {default!r}) first")
-        langs[lang] = CommentedMap(
-            [
-                ("name", _scalar(name.strip())),  # type: ignore[union-attr]
-                ("translator", _scalar(translator or "unknown")),
-                ("date", SingleQuotedScalarString(date or dt.date.today().isoformat())),
-                ("review_status", _scalar(review_status or DEFAULT_REVIEW_STATUS)),
-            ]
-        )
-    buf = io.StringIO()
-    y.dump(doc, buf)
-    text = buf.getvalue()
+    langs = doc.get("languages")
+    if langs is None:
+        raise InstrumentError(f"{src}: add a 'languages:' section (with {default!r}) first")
+    langs[lang] = CommentedMap(
+        [
+            ("name", _scalar(name)),
+            ("translator", _scalar(translator or "unknown")),
+            ("date", SingleQuotedScalarString(date or dt.date.today().isoformat())),
+            ("review_status", _scalar(status or DEFAULT_REVIEW_STATUS)),
+        ]
+    )
 
-    # Read the result back exactly as netsoc will, before writing anything.
+
+def _check_read_back(text: str, src: Path, given: dict[str, str], default: str, lang: str) -> None:
+    """Read the result back exactly as netsoc will, before writing anything."""
     check = yaml.safe_load(text)
     new = instrument_from_dict(check, origin=str(src))
     got = {sid: tr for sid, _, tr in _texts(check, default, lang)}
@@ -343,6 +382,10 @@ def import_translations(
             f"{src}: the updated file would not read back the same texts "
             f"(first: {wrong[:1]}); nothing was written"
         )
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``target``, then rename it over ``target``."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -351,4 +394,3 @@ def import_translations(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return ImportResult(lang, len(added), len(changed), True, target)

@@ -51,7 +51,7 @@ def two_groups(
           (R: ``effectsize::cohens_d(dv ~ group)``).
         - ``hedges_g``, ``hedges_g_ci_low``, ``hedges_g_ci_high``: d times the
           exact correction ``J(n_1 + n_2 - 2)``.
-        - ``u``, ``p_u``: Mann-Whitney U of group 1 (R's ``W``) and its p
+        - ``u``, ``u_p``: Mann-Whitney U of group 1 (R's ``W``) and its p
           (R: ``wilcox.test(dv ~ group)``: exact without ties when both
           groups are below 50, else normal with tie and continuity correction).
         - ``rank_biserial``: ``2u/(n_1 n_2) - 1``; positive when group 1
@@ -136,9 +136,9 @@ def many_groups(data: pd.DataFrame, dv: str, group: str) -> pd.DataFrame:
           R: ``anova(lm(dv ~ group))``).
         - ``eta_sq``: ``SS_between / SS_total``; ``omega_sq``:
           ``(SS_between - df1 MS_within) / (SS_total + MS_within)``.
-        - ``welch_f``, ``welch_df1``, ``welch_df2``, ``p_welch``: Welch's
+        - ``welch_f``, ``welch_df1``, ``welch_df2``, ``welch_p``: Welch's
           ANOVA (R: ``oneway.test(dv ~ group)``).
-        - ``h``, ``p_kw``: Kruskal-Wallis with tie correction
+        - ``h``, ``kw_p``: Kruskal-Wallis with tie correction
           (R: ``kruskal.test(dv ~ group)``); ``epsilon_sq``: ``h / (n - 1)``.
 
     Notes
@@ -156,8 +156,8 @@ def many_groups(data: pd.DataFrame, dv: str, group: str) -> pd.DataFrame:
     >>> import pandas as pd
     >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
     ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
-    >>> many_groups(data, dv="score", group="group")[["k", "n", "welch_f", "p_welch", "omega_sq"]].round(3)
-       k   n  welch_f  p_welch  omega_sq
+    >>> many_groups(data, dv="score", group="group")[["k", "n", "welch_f", "welch_p", "omega_sq"]].round(3)
+       k   n  welch_f  welch_p  omega_sq
     0  3  12   32.884    0.001      0.82
     """
     y, codes, found = _core.dv_and_groups(data, dv, group)
@@ -203,10 +203,13 @@ def posthoc(
         Grouping column with at least two levels.
     method : {"tukey", "games-howell"}, default "tukey"
         ``"tukey"``: Tukey-Kramer HSD with the pooled error variance
-        (``scipy.stats.tukey_hsd``; R: ``TukeyHSD(aov(dv ~ group))``).
+        (as ``scipy.stats.tukey_hsd``; R: ``TukeyHSD(aov(dv ~ group))``).
         ``"games-howell"``: separate variances and Welch degrees of freedom
         per pair, p from the studentized range (R:
         ``rstatix::games_howell_test``).
+        Both take their p values from ``studentized_range.sf`` on the array of
+        pairs and the interval's quantile once per distinct df
+        (:func:`analysis.compare._core.studentized_range_ppf`).
     ci : float, default 0.95
         Family-wise confidence level of the intervals.
 
@@ -217,7 +220,7 @@ def posthoc(
         columns ``dv``, ``group``, ``level_1``, ``level_2``, ``n_1``,
         ``n_2``, ``mean_diff`` (``mean_1 - mean_2``), ``se``, ``t``
         (``mean_diff / se``; the studentized range statistic is ``|t| sqrt 2``),
-        ``df``, ``p_adj`` (family-wise adjusted p), ``ci_low``, ``ci_high``
+        ``df``, ``adj_p`` (family-wise adjusted p), ``ci_low``, ``ci_high``
         (simultaneous interval of ``mean_diff``) and ``method``.
 
     Raises
@@ -230,8 +233,8 @@ def posthoc(
     >>> import pandas as pd
     >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
     ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
-    >>> posthoc(data, dv="score", group="group")[["level_1", "level_2", "mean_diff", "p_adj"]].round(3)
-      level_1 level_2  mean_diff  p_adj
+    >>> posthoc(data, dv="score", group="group")[["level_1", "level_2", "mean_diff", "adj_p"]].round(3)
+      level_1 level_2  mean_diff  adj_p
     0       a       b     -0.825  0.016
     1       a       c      0.925  0.008
     2       b       c      1.750  0.000
@@ -245,23 +248,19 @@ def posthoc(
     i = np.array([p[0] for p in pairs])
     j = np.array([p[1] for p in pairs])
     diff = mean[i] - mean[j]
-    if method == "tukey":
-        res = stats.tukey_hsd(*[y[codes == g] for g in range(k)])
-        conf = res.confidence_interval(confidence_level=ci)
+    if method == "tukey":  # Tukey-Kramer: the pooled variance, one df for every pair
         df_err = len(y) - k
         mse = ((n - 1) * var).sum() / df_err
         se = np.sqrt(mse * (1 / n[i] + 1 / n[j]))
-        p_adj = res.pvalue[i, j]
-        low, high = conf.low[i, j], conf.high[i, j]
         df = np.full(len(pairs), float(df_err))
-    else:
+    else:  # Games-Howell: each pair's own variances and Welch df
         vi, vj = var[i] / n[i], var[j] / n[j]
         se = np.sqrt(vi + vj)
         df = (vi + vj) ** 2 / (vi**2 / (n[i] - 1) + vj**2 / (n[j] - 1))
-        q = np.abs(diff) / se * np.sqrt(2)
-        p_adj = stats.studentized_range.sf(q, k, df)
-        crit = np.array([stats.studentized_range.ppf(ci, k, d) for d in df]) / np.sqrt(2)
-        low, high = diff - crit * se, diff + crit * se
+    adj_p = stats.studentized_range.sf(np.abs(diff) / se * np.sqrt(2), k, df)
+    unique_df, where = np.unique(df, return_inverse=True)
+    crit = _core.studentized_range_ppf(ci, k, unique_df)[where] / np.sqrt(2)
+    low, high = diff - crit * se, diff + crit * se
     return pd.DataFrame(
         {
             "dv": dv,
@@ -274,7 +273,7 @@ def posthoc(
             "se": se,
             "t": diff / se,
             "df": df,
-            "p_adj": np.clip(p_adj, 0, 1),
+            "adj_p": np.clip(adj_p, 0, 1),
             "ci_low": low,
             "ci_high": high,
             "method": method,

@@ -29,7 +29,7 @@ COLUMNS = [
     "df1",
     "df2",
     "p",
-    "p_adj",
+    "adj_p",
     "effect",
     "estimate",
     "levene_p",
@@ -50,7 +50,7 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
                 statistic=mw["u"],
                 df1=np.nan,
                 df2=np.nan,
-                p=mw["p_u"],
+                p=mw["u_p"],
                 effect="rank_biserial",
                 estimate=mw["rank_biserial"],
                 name="Mann-Whitney U",
@@ -60,7 +60,7 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
             statistic=kw["h"],
             df1=float(k - 1),
             df2=np.nan,
-            p=kw["p_kw"],
+            p=kw["kw_p"],
             effect="epsilon_sq",
             estimate=kw["epsilon_sq"],
             name="Kruskal-Wallis H",
@@ -101,7 +101,7 @@ def _run(test: str, y: np.ndarray, codes: np.ndarray, k: int) -> dict[str, Any]:
         statistic=wa["welch_f"],
         df1=wa["welch_df1"],
         df2=wa["welch_df2"],
-        p=wa["p_welch"],
+        p=wa["welch_p"],
         effect="omega_sq",
         estimate=omega,
         name="Welch F",
@@ -158,7 +158,7 @@ def compare_groups(
           the requested kind when not tested).
         - ``k``: levels tested; ``n``: respondents in them.
         - ``statistic``, ``df1``, ``df2`` (NA where the test has none; for
-          Welch t ``df1`` is the Welch df), ``p``, ``p_adj``.
+          Welch t ``df1`` is the Welch df), ``p``, ``adj_p``.
         - ``effect`` (name) and ``estimate`` (value) of the effect size.
         - ``levene_p``: Brown-Forsythe (median-centred Levene) test of equal
           variances; ``shapiro_p``: Shapiro-Wilk test of the residuals from the
@@ -184,8 +184,8 @@ def compare_groups(
     >>> data = pd.DataFrame({"score": [3.1, 3.4, 2.9, 3.8, 4.0, 4.2, 3.9, 4.4, 2.0, 2.5, 2.2, 2.8],
     ...                      "group": ["a"] * 4 + ["b"] * 4 + ["c"] * 4})
     >>> result = compare_groups(data, "score", "group", min_group_size=4)
-    >>> result[["test", "k", "n", "statistic", "p_adj", "effect", "estimate"]].round(3)
-          test  k   n  statistic  p_adj    effect  estimate
+    >>> result[["test", "k", "n", "statistic", "adj_p", "effect", "estimate"]].round(3)
+          test  k   n  statistic  adj_p    effect  estimate
     0  Welch F  3  12     32.884  0.001  omega_sq      0.82
     """
     from statsmodels.stats.multitest import multipletests
@@ -271,10 +271,10 @@ def compare_groups(
                 rows.append(row)
 
     out = pd.DataFrame(rows)
-    out["p_adj"] = np.nan
+    out["adj_p"] = np.nan
     for idx in out[out["tested"]].groupby("kind").groups.values():
         if len(idx):
-            out.loc[idx, "p_adj"] = multipletests(out.loc[idx, "p"].to_numpy(), method=correction)[1]
+            out.loc[idx, "adj_p"] = multipletests(out.loc[idx, "p"].to_numpy(), method=correction)[1]
     out = out[COLUMNS]
     out.attrs.update(correction=correction, min_group_size=min_group_size, exclude_levels=list(excluded))
     return out

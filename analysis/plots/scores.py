@@ -169,35 +169,7 @@ def quadrant(
     with themed(context):
         fig, ax = new_axes(ax, (7, 7))
         if regions:
-            x, y, codes, labels = profile_regions(inst)
-            shades = ListedColormap([(*c, 0.13) for c in palette(len(labels))])
-            masked = np.ma.masked_less(codes, 0)
-            ax.imshow(
-                masked,
-                cmap=shades,
-                vmin=-0.5,
-                vmax=len(labels) - 0.5,
-                origin="lower",
-                extent=(lo, hi, lo, hi),
-                interpolation="nearest",
-                zorder=0,
-                aspect="auto",
-            )
-            for i, label in enumerate(labels):
-                yy, xx = np.nonzero(codes == i)
-                if len(xx):
-                    ax.text(
-                        float(np.median(x[xx])),
-                        float(np.median(y[yy])),
-                        label,
-                        ha="center",
-                        va="center",
-                        color="0.25",
-                        fontsize="small",
-                        fontweight="bold",
-                        zorder=3,
-                        bbox=dict(facecolor="white", alpha=0.6, edgecolor="none"),
-                    )
+            _draw_regions(ax, inst, lo, hi)
         ax.plot([lo, hi], [lo, hi], color=NEUTRAL, lw=1, ls=":", zorder=1)
         if len(pts):
             sns.scatterplot(
@@ -223,6 +195,39 @@ def quadrant(
             title="Networking vs socializing",
         )
     return fig
+
+
+def _draw_regions(ax: Axes, inst: Instrument, lo: float, hi: float) -> None:
+    """Shade the instrument's profile regions on the score square and label each at its median."""
+    x, y, codes, labels = profile_regions(inst)
+    shades = ListedColormap([(*c, 0.13) for c in palette(len(labels))])
+    masked = np.ma.masked_less(codes, 0)
+    ax.imshow(
+        masked,
+        cmap=shades,
+        vmin=-0.5,
+        vmax=len(labels) - 0.5,
+        origin="lower",
+        extent=(lo, hi, lo, hi),
+        interpolation="nearest",
+        zorder=0,
+        aspect="auto",
+    )
+    for i, label in enumerate(labels):
+        yy, xx = np.nonzero(codes == i)
+        if len(xx):
+            ax.text(
+                float(np.median(x[xx])),
+                float(np.median(y[yy])),
+                label,
+                ha="center",
+                va="center",
+                color="0.25",
+                fontsize="small",
+                fontweight="bold",
+                zorder=3,
+                bbox=dict(facecolor="white", alpha=0.6, edgecolor="none"),
+            )
 
 
 def facet_profile(

@@ -95,84 +95,65 @@ def reliability(
     >>> bool(table["alpha"].between(0, 1).all())
     True
     """
-    from analysis.scoring import keyed_items, score
+    from analysis.scoring import keyed_items
     from survey.instrument import load_instrument
 
     inst = instrument if instrument is not None else load_instrument()
     check_frame(data, "data")
     check_numeric(data, inst.item_ids, "data")
     keyed = keyed_items(data, inst)
+    rows = [_consistency_row(keyed, scale, facet, its, ci, missing) for scale, facet, its in _groups(inst)]
+    rel = {r["scale"]: r["alpha"] for r in rows if r["facet"] is None}
+    if "networking" in rel and "socializing" in rel:
+        rows.append(_balance_row(data, inst, rel["networking"], rel["socializing"]))
+    out = pd.DataFrame(rows)
+    out["facet"] = out["facet"].astype("object")
+    out.attrs.update(missing=missing, ci_level=ci, note="reverse-keyed items reflected; no imputation")
+    return out
 
-    groups: list[tuple[str, str | None, list[str]]] = []
-    for scale in inst.scales:
-        groups.append((scale, None, [i.id for i in inst.scale_items(scale)]))
+
+def _groups(inst: Instrument) -> list[tuple[str, str | None, list[str]]]:
+    """``(scale, facet, item ids)``: every scale (facet None), then every scale x facet with items."""
+    groups: list[tuple[str, str | None, list[str]]] = [
+        (scale, None, [i.id for i in inst.scale_items(scale)]) for scale in inst.scales
+    ]
     for scale in inst.scales:
         for facet_id in inst.facets:
             its = [i.id for i in inst.scale_items(scale, facet_id)]
             if its:
                 groups.append((scale, facet_id, its))
+    return groups
 
-    rows: list[dict[str, Any]] = []
-    for scale, facet, its in groups:
-        if len(its) < 2:  # one item: no internal consistency to estimate; the row says so
-            rows.append(
-                dict(
-                    scale=scale,
-                    facet=facet,
-                    k=len(its),
-                    n=int(keyed[its].notna().all(axis=1).sum()),
-                    alpha=np.nan,
-                    std_alpha=np.nan,
-                    ci_low=np.nan,
-                    ci_high=np.nan,
-                    omega_total=np.nan,
-                    method="one item",
-                )
-            )
-            continue
-        a = cronbach_alpha(keyed, ci, columns=its, missing=missing).iloc[0]
-        om = np.nan
-        if len(its) >= 3:
-            om = omega_total(keyed, columns=its, missing=missing)["omega_total"].iloc[0]
-        rows.append(
-            dict(
-                scale=scale,
-                facet=facet,
-                k=len(its),
-                n=int(a["n"]),
-                alpha=a["alpha"],
-                std_alpha=a["std_alpha"],
-                ci_low=a["ci_low"],
-                ci_high=a["ci_high"],
-                omega_total=om,
-                method="alpha",
-            )
-        )
 
-    rel = {r["scale"]: r["alpha"] for r in rows if r["facet"] is None}
-    if "networking" in rel and "socializing" in rel:
-        scores = score(data, inst)
-        both = scores["networking"].notna() & scores["socializing"].notna()
-        net, soc = scores.loc[both, "networking"], scores.loc[both, "socializing"]
-        rd = difference_score_reliability(
-            net.var(), soc.var(), rel["networking"], rel["socializing"], float(np.corrcoef(net, soc)[0, 1])
-        )
-        k_bal = len(inst.scale_items("networking")) + len(inst.scale_items("socializing"))
-        rows.append(
-            dict(
-                scale="balance",
-                facet=None,
-                k=k_bal,
-                n=int(both.sum()),
-                alpha=rd,
-                std_alpha=np.nan,
-                ci_low=np.nan,
-                ci_high=np.nan,
-                omega_total=np.nan,
-                method="difference score",
-            )
-        )
-    out = pd.DataFrame(rows)
-    out["facet"] = out["facet"].astype("object")
-    out.attrs.update(missing=missing, ci_level=ci, note="reverse-keyed items reflected; no imputation")
-    return out
+def _row(scale: str, facet: str | None, k: int, n: int, method: str, **stats: float) -> dict[str, Any]:
+    """One row of the reliability table, its statistics NaN unless given."""
+    nan = dict(alpha=np.nan, std_alpha=np.nan, ci_low=np.nan, ci_high=np.nan, omega_total=np.nan)
+    return dict(scale=scale, facet=facet, k=k, n=n, **{**nan, **stats}, method=method)
+
+
+def _consistency_row(
+    keyed: pd.DataFrame, scale: str, facet: str | None, its: list[str], ci: float, missing: Missing
+) -> dict[str, Any]:
+    """Alpha (with its interval) and, from 3 items, omega of one scale or facet."""
+    if len(its) < 2:  # one item: no internal consistency to estimate; the row says so
+        return _row(scale, facet, len(its), int(keyed[its].notna().all(axis=1).sum()), "one item")
+    a = cronbach_alpha(keyed, ci, columns=its, missing=missing).iloc[0]
+    om = np.nan
+    if len(its) >= 3:
+        om = omega_total(keyed, columns=its, missing=missing)["omega_total"].iloc[0]
+    stats = {c: a[c] for c in ("alpha", "std_alpha", "ci_low", "ci_high")}
+    return _row(scale, facet, len(its), int(a["n"]), "alpha", **stats, omega_total=om)
+
+
+def _balance_row(data: pd.DataFrame, inst: Instrument, rel_net: float, rel_soc: float) -> dict[str, Any]:
+    """The difference score's reliability from the scale alphas and the two scores' (co)variances."""
+    from analysis.scoring import score
+
+    scores = score(data, inst)
+    both = scores["networking"].notna() & scores["socializing"].notna()
+    net, soc = scores.loc[both, "networking"], scores.loc[both, "socializing"]
+    rd = difference_score_reliability(
+        net.var(), soc.var(), rel_net, rel_soc, float(np.corrcoef(net, soc)[0, 1])
+    )
+    k_bal = len(inst.scale_items("networking")) + len(inst.scale_items("socializing"))
+    return _row("balance", None, k_bal, int(both.sum()), "difference score", alpha=rd)

@@ -1,7 +1,7 @@
 """Standard errors and robust tests of a full-information ML fit (:mod:`analysis.structure.fiml`).
 
 Default (lavaan's ``missing = "ml"``): the observed information, the Hessian of
-``-logL`` by central differences of the analytic gradient; ``vcov = A^-1``.
+``-logL`` (analytic: :mod:`analysis.structure.fiml_information`); ``vcov = A^-1``.
 
 ``robust=True`` (lavaan's ``estimator = "MLR"`` with ``missing = "ml"``):
 
@@ -26,8 +26,9 @@ import numpy as np
 from scipy import stats
 
 from analysis.structure._engine import Layout, group_params, implied, model_derivatives
-from analysis.structure.fiml import minus2_loglik, objective
+from analysis.structure.fiml_information import observed_hessian
 from analysis.structure.fit import incremental_fit
+from analysis.structure.missing_stats import pattern_sums
 
 __all__ = ["inference", "observed_vcov"]
 
@@ -46,7 +47,7 @@ def _central_hessian(gradient: Callable[[np.ndarray], np.ndarray], vec: np.ndarr
 
 def observed_vcov(lay: Layout, theta: np.ndarray, groups: list[Any]) -> np.ndarray:
     """Inverse of the observed information (the Hessian of ``-logL``)."""
-    return np.linalg.inv(_central_hessian(lambda t: objective(lay, t, groups, gradient=True)[1], theta))
+    return np.linalg.inv(observed_hessian(lay, theta, groups) / 2.0)
 
 
 def _scores(
@@ -82,7 +83,7 @@ def _linear_trace(grp: Any, sigma: np.ndarray, mu: np.ndarray, *, diagonal: bool
 
     def gradient(v: np.ndarray) -> np.ndarray:
         s = np.tensordot(v[p:], dsig[p:], axes=1)
-        _, d_sigma, d_mu = minus2_loglik(grp.patterns, s, v[:p], gradient=True)
+        _, d_sigma, d_mu = pattern_sums(grp.patterns, s, v[:p], gradient=True)
         return np.tensordot(dsig, d_sigma, axes=([1, 2], [0, 1])) + dmu @ d_mu
 
     hess = _central_hessian(gradient, vec)
@@ -126,7 +127,7 @@ def inference(
         "chi2_scaled": chi2_s,
         "df_scaled": df,
         "scaling_factor": c,
-        "p_scaled": float(stats.chi2.sf(chi2_s, df)) if df > 0 else np.nan,
+        "scaled_p": float(stats.chi2.sf(chi2_s, df)) if df > 0 else np.nan,
         "cfi_scaled": cfi_s,
         "tli_scaled": tli_s,
         "rmsea_scaled": rmsea_s,

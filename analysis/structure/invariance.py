@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.structure._threads import single_blas
 from analysis.structure.cfa import cfa
+from analysis.structure.fiml import fiml_groups, fit_fiml, used_counts
+from analysis.structure.ladder import CHEN, Step, ladder_table
+from analysis.structure.ordinal_invariance import invariance_ordinal
 from survey.errors import DataError
 
 __all__ = [
@@ -31,17 +32,11 @@ STEPS: dict[str, tuple[str, ...]] = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
-#: Chen (2007): a step is not supported when CFI drops by 0.010 or more ...
-DELTA_CFI = 0.010
-#: ... together with RMSEA rising by 0.015 or more ...
-DELTA_RMSEA = 0.015
-#: ... or SRMR rising by this much or more (0.030 for loadings, 0.010 beyond).
-DELTA_SRMR = {"metric": 0.030, "scalar": 0.010, "strict": 0.010}
-RULE = (
-    "Chen (2007): a step is not supported when CFI drops by 0.010 or more together with "
-    "RMSEA rising by 0.015 or more or SRMR rising by 0.030 or more (metric; 0.010 for "
-    "scalar and strict)"
-)
+#: The decision rule's cut-offs (Chen 2007), kept as names for readers of the docs.
+DELTA_CFI = CHEN.delta_cfi
+DELTA_RMSEA = CHEN.delta_rmsea
+DELTA_SRMR = dict(CHEN.delta_srmr)
+RULE = CHEN.text
 
 _WHAT = {
     "configural": "the same factor structure",
@@ -80,7 +75,7 @@ def invariance(
         True (or a list naming every item): ordinal items, and the ladder is
         Wu & Estabrook's (2016) by WLSMV -- steps ``configural``,
         ``thresholds``, ``loadings``, ``intercepts``, with scaled fit and the
-        scaled difference test (``delta_chi2``, ``delta_df``, ``p_diff``);
+        scaled difference test (``delta_chi2``, ``delta_df``, ``delta_p``);
         see :func:`analysis.structure.ordinal_invariance.invariance_ordinal`.
     missing : {"listwise", "ml"}
         As :func:`~analysis.structure.cfa`: complete cases, or full-information ML.
@@ -122,71 +117,20 @@ def invariance(
                 "missing: the ordinal (WLSMV) ladder uses complete cases; "
                 "expected missing='listwise' with ordered="
             )
-        from analysis.structure.ordinal_invariance import invariance_ordinal
-
         return invariance_ordinal(data, factors, group, ordered=ordered)
-    rows, fits = [], []
-    for step, equal in STEPS.items():
-        if missing == "ml":  # the ladder shows fit only: no standard errors needed
-            from analysis.structure.fiml import cfa_fiml
-
-            fit = cfa_fiml(data, factors, group=group, equal=equal, se=False)
-        else:
-            fit = cfa(data, factors, group=group, equal=equal, missing=missing)
-        fits.append(fit)
-        row = fit.fit.iloc[0]
-        rows.append(
-            {
-                "step": step,
-                **{c: row[c] for c in ("chi2", "df", "p", "cfi", "tli", "rmsea", "srmr")},
-                "converged": fit.converged,
-            }
-        )
-    out = pd.DataFrame(rows).set_index("step")
-    out["df"] = out["df"].astype("int64")
-    prev = out.shift(1)
-    out["delta_chi2"] = out["chi2"] - prev["chi2"]
-    out["delta_df"] = (out["df"] - prev["df"]).astype("Int64")
-    out["delta_p"] = [
-        np.nan if np.isnan(d) else float(stats.chi2.sf(max(d, 0.0), k))
-        for d, k in zip(out["delta_chi2"], out["delta_df"].fillna(0))
-    ]
-    out["delta_cfi"] = out["cfi"] - prev["cfi"]
-    out["delta_rmsea"] = out["rmsea"] - prev["rmsea"]
-    out["delta_srmr"] = out["srmr"] - prev["srmr"]
-    srmr_cut = pd.Series(DELTA_SRMR).reindex(out.index)
-    worse = (out["delta_cfi"] <= -DELTA_CFI) & (
-        (out["delta_rmsea"] >= DELTA_RMSEA) | (out["delta_srmr"] >= srmr_cut)
-    )
-    both = out["converged"] & prev["converged"].fillna(False).astype(bool)
-    out["supported"] = pd.array(
-        [pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i] for i in range(len(out))],
-        dtype="boolean",
-    )
-    out = out[
-        [
-            "chi2",
-            "df",
-            "p",
-            "cfi",
-            "tli",
-            "rmsea",
-            "srmr",
-            "delta_chi2",
-            "delta_df",
-            "delta_p",
-            "delta_cfi",
-            "delta_rmsea",
-            "delta_srmr",
-            "supported",
-            "converged",
+    if missing == "ml":  # patterns and h1 once for the four steps; fit only, no SEs
+        prep = fiml_groups(data, factors, group)
+        fits = [Step(step, fit_fiml(prep, equal, se=False)) for step, equal in STEPS.items()]
+    else:
+        fits = [
+            Step(step, cfa(data, factors, group=group, equal=equal, missing=missing))
+            for step, equal in STEPS.items()
         ]
-    ]
+    out = ladder_table(fits, CHEN)
     out.attrs.update(
-        groups=[str(g) for g in fits[0].groups],
-        n=dict(zip(map(str, fits[0].groups), _used_counts(data, factors, group, missing).tolist())),
+        groups=[str(g) for g in fits[0].result.groups],
+        n=dict(zip(map(str, fits[0].result.groups), _used_counts(data, factors, group, missing).tolist())),
         missing=missing,
-        rule=RULE,
     )
     return out
 
@@ -226,8 +170,6 @@ def _used_counts(
     with ``missing="ml"`` those with an answer), levels in order of first appearance."""
     items = [i for f in factors.values() for i in f]
     if missing == "ml":
-        from analysis.structure.fiml import used_counts
-
         return used_counts(data, items, group)
     complete = data.dropna(subset=[*items, group])
     return (

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.structure.cfa import CFAResult, CFAWarning, rmsea_ci
+from analysis.structure.fit import rmsea_ci
 from analysis.structure.inputs import model_data
 from analysis.structure.ordinal_data import category_levels, recode
 from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, marker_layout, values
+from analysis.structure.result import CFAResult, CFAWarning
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
 from survey.errors import DataError, Problem
 
@@ -43,7 +44,7 @@ __all__ = [
 SCALED_COLUMNS = (
     "chi2_scaled",
     "df_scaled",
-    "p_scaled",
+    "scaled_p",
     "cfi_scaled",
     "tli_scaled",
     "rmsea_scaled",
@@ -178,7 +179,7 @@ def _fit_row(lay: OrdLayout, fit: Fit, inf: Inference, groups: list[OrdGroup]) -
         "bic": np.nan,
         "chi2_scaled": chi2_s,
         "df_scaled": df,
-        "p_scaled": p(chi2_s),
+        "scaled_p": p(chi2_s),
         "cfi_scaled": cfi_s,
         "tli_scaled": tli_s,
         "rmsea_scaled": _rmsea(chi2_s, df, n_rmsea, g_count),

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from analysis.structure._threads import one_blas_thread
+from analysis.structure.ladder import CHEN_ORDINAL, Step, ladder_table
 from analysis.structure.ordinal_cfa import OrdinalFit, ladder_fit, ordinal_input
 from analysis.structure.ordinal_model import LADDER, jacobian
 from analysis.structure.wlsmv import u_gamma_traces
@@ -35,28 +36,8 @@ from analysis.structure.wlsmv import u_gamma_traces
 __all__ = ["invariance_ordinal", "scaled_difference", "ORDINAL_DELTA_SRMR", "ORDINAL_RULE"]
 
 #: SRMR rise that (with a CFI drop) marks a step as not supported, per step.
-ORDINAL_DELTA_SRMR = {"thresholds": 0.010, "loadings": 0.030, "intercepts": 0.010}
-ORDINAL_RULE = (
-    "Chen (2007) on the scaled (WLSMV) indices: a step is not supported when the "
-    "scaled CFI drops by 0.010 or more together with the scaled RMSEA rising by "
-    "0.015 or more or SRMR rising by 0.030 or more (loadings; 0.010 for thresholds "
-    "and intercepts); the scaled difference test (p_diff) is reported beside it"
-)
-_COLUMNS = [
-    "chi2",
-    "df",
-    "p",
-    "chi2_scaled",
-    "df_scaled",
-    "p_scaled",
-    "cfi",
-    "tli",
-    "rmsea",
-    "cfi_scaled",
-    "tli_scaled",
-    "rmsea_scaled",
-    "srmr",
-]
+ORDINAL_DELTA_SRMR = dict(CHEN_ORDINAL.delta_srmr)
+ORDINAL_RULE = CHEN_ORDINAL.text
 
 
 def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float]:
@@ -107,7 +88,7 @@ def invariance_ordinal(
         ``intercepts``); columns ``chi2``, ``df``, ``p`` (DWLS), their scaled
         counterparts, ``cfi``, ``tli``, ``rmsea`` and the scaled ones,
         ``srmr``; against the step before: ``delta_chi2``, ``delta_df``,
-        ``p_diff`` (the scaled difference test) and ``delta_cfi``,
+        ``delta_p`` (the scaled difference test) and ``delta_cfi``,
         ``delta_rmsea`` (scaled), ``delta_srmr``; ``supported`` (by
         :data:`ORDINAL_RULE`, NA for the configural row and when a model did
         not converge) and ``converged``.  ``attrs``: ``groups``, ``n``,
@@ -115,55 +96,19 @@ def invariance_ordinal(
     """
     inp = ordinal_input(data, factors, group=group, ordered=ordered)
     cache = None
-    fits: dict[str, OrdinalFit] = {}
+    steps: list[Step] = []
+    previous: OrdinalFit | None = None
     for step in LADDER:  # the sample statistics once, with the first step
-        fits[step] = ladder_fit(inp, step, cache)
-        cache = fits[step].groups
-    rows = []
-    previous = None
-    for step, fit in fits.items():
-        row = fit.result.fit.iloc[0]
-        out = {"step": step, **{c: row[c] for c in _COLUMNS}, "converged": fit.result.converged}
-        if previous is None:
-            out.update(delta_chi2=np.nan, delta_df=pd.NA, p_diff=np.nan)
-        else:
-            d_chi2, d_df, p_diff = scaled_difference(previous, fit)
-            out.update(delta_chi2=d_chi2, delta_df=d_df, p_diff=p_diff)
-        rows.append(out)
+        fit = ladder_fit(inp, step, cache)
+        cache = fit.groups
+        diff = scaled_difference(previous, fit) if previous is not None else None
+        steps.append(Step(step, fit.result, diff))
         previous = fit
-    table = pd.DataFrame(rows).set_index("step")
-    for c in ("df", "df_scaled"):
-        table[c] = table[c].astype("int64")
-    table["delta_df"] = table["delta_df"].astype("Int64")
-    prev = table.shift(1)
-    table["delta_cfi"] = table["cfi_scaled"] - prev["cfi_scaled"]
-    table["delta_rmsea"] = table["rmsea_scaled"] - prev["rmsea_scaled"]
-    table["delta_srmr"] = table["srmr"] - prev["srmr"]
-    cut = pd.Series(ORDINAL_DELTA_SRMR).reindex(table.index)
-    worse = (table["delta_cfi"] <= -0.010) & ((table["delta_rmsea"] >= 0.015) | (table["delta_srmr"] >= cut))
-    both = table["converged"] & prev["converged"].fillna(False).astype(bool)
-    table["supported"] = pd.array(
-        [pd.NA if (i == 0 or not both.iloc[i]) else not worse.iloc[i] for i in range(len(table))],
-        dtype="boolean",
-    )
-    table = table[
-        _COLUMNS
-        + [
-            "delta_chi2",
-            "delta_df",
-            "p_diff",
-            "delta_cfi",
-            "delta_rmsea",
-            "delta_srmr",
-            "supported",
-            "converged",
-        ]
-    ]
+    table = ladder_table(steps, CHEN_ORDINAL)
     labels = [str(g) for g in inp.labels]
     table.attrs.update(
         groups=labels,
         n=dict(zip(labels, [int(c.shape[0]) for c in inp.codes])),
-        rule=ORDINAL_RULE,
         estimator="WLSMV",
         missing="listwise",
     )

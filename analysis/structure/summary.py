@@ -67,7 +67,7 @@ def fit_sentence(result: CFAResult) -> str:
         return fmt_num(x, 3, leading_zero=False)
 
     def col(name: str) -> float:
-        return f[name + scaled]
+        return f["scaled_p" if (name == "p" and scaled) else name + scaled]
 
     chi = "\u03c7\u00b2"
     label = f"scaled {chi}" if scaled else chi

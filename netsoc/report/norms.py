@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import pandas as pd
 
@@ -46,6 +47,53 @@ def _dates(data: pd.DataFrame) -> tuple[str | None, str | None]:
     if at.empty:
         return None, None
     return at.min().date().isoformat(), at.max().date().isoformat()
+
+
+def _check_sample(data: pd.DataFrame, inst: Instrument, min_n: int) -> None:
+    """Refuse an empty table and responses to another version of the instrument."""
+    if len(data) == 0:
+        raise DataError(
+            "data: no responses; norms need at least "
+            f"{min_n} respondents (the store is empty or the cohort has none)"
+        )
+    if "instrument_version" in data.columns:
+        other = sorted(set(data["instrument_version"].dropna().astype(str)) - {inst.version})
+        if other:
+            raise DataError(
+                f"instrument_version: responses of version(s) {', '.join(other)}; "
+                f"expected only {inst.version!r} (compute norms per version)"
+            )
+
+
+def _without_careless(data: pd.DataFrame, inst: Instrument) -> tuple[pd.DataFrame, str, int]:
+    """The rows :func:`analysis.flag_careless` keeps, the rule in words and how many it dropped."""
+    from analysis.quality import flag_careless
+
+    flags = flag_careless(data, inst)
+    exclusions = f"careless responding (analysis.flag_careless): {flags.attrs['rule']}"
+    return data.loc[~flags["exclude"].to_numpy()], exclusions, int(flags["exclude"].sum())
+
+
+def _scores(data: pd.DataFrame, inst: Instrument, ci: float) -> dict[str, dict[str, Any]]:
+    """Each score's summary and percentile table, as the norms file stores them."""
+    summary = score_summary(data, inst)
+    table = percentile_table(data, inst, ci=ci)
+    scores = {}
+    for row in summary.itertuples(index=False):  # one row per score
+        rows = table[table["score"] == row.score]
+        if rows.empty:
+            continue
+        scores[row.score] = {
+            "n": int(row.n),
+            "mean": float(row.mean),
+            "sd": float(row.sd),
+            "reliability": float(row.reliability),
+            "omega": float(row.omega),
+            "min": float(row.min),
+            "max": float(row.max),
+            "percentiles": rows[["p", "value", "low", "high"]].to_dict("records"),
+        }
+    return scores
 
 
 def build_norms(
@@ -94,27 +142,11 @@ def build_norms(
         No respondents, responses of another instrument version, or fewer
         than ``min_n`` after exclusions (unless ``allow_small``).
     """
-    from analysis.quality import flag_careless
-
     inst = instrument if instrument is not None else load_instrument()
-    if len(data) == 0:
-        raise DataError(
-            "data: no responses; norms need at least "
-            f"{min_n} respondents (the store is empty or the cohort has none)"
-        )
-    if "instrument_version" in data.columns:
-        other = sorted(set(data["instrument_version"].dropna().astype(str)) - {inst.version})
-        if other:
-            raise DataError(
-                f"instrument_version: responses of version(s) {', '.join(other)}; "
-                f"expected only {inst.version!r} (compute norms per version)"
-            )
+    _check_sample(data, inst, min_n)
     exclusions, n_excluded = "none", 0
     if exclude_careless:
-        flags = flag_careless(data, inst)
-        exclusions = f"careless responding (analysis.flag_careless): {flags.attrs['rule']}"
-        n_excluded = int(flags["exclude"].sum())
-        data = data.loc[~flags["exclude"].to_numpy()]
+        data, exclusions, n_excluded = _without_careless(data, inst)
     n = len(data)
     too_small = n < min_n
     if too_small and not allow_small:
@@ -123,23 +155,7 @@ def build_norms(
             f"norms need at least min_n = {min_n} (lower --min-n, or --allow-small "
             "to write norms marked too small)"
         )
-    summary = score_summary(data, inst)
-    table = percentile_table(data, inst, ci=ci)
-    scores = {}
-    for row in summary.itertuples(index=False):  # one row per score
-        rows = table[table["score"] == row.score]
-        if rows.empty:
-            continue
-        scores[row.score] = {
-            "n": int(row.n),
-            "mean": float(row.mean),
-            "sd": float(row.sd),
-            "reliability": float(row.reliability),
-            "omega": float(row.omega),
-            "min": float(row.min),
-            "max": float(row.max),
-            "percentiles": rows[["p", "value", "low", "high"]].to_dict("records"),
-        }
+    scores = _scores(data, inst, ci)
     first, last = _dates(data)
     meta = NormsMeta(
         instrument_id=inst.id,

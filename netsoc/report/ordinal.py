@@ -23,7 +23,6 @@ __all__ = [
     "ordinal_reason",
     "ordinal_note",
     "fit_comparison_table",
-    "ordinal_ladder_table",
     "omega_categorical_by_scale",
     "ordinal_methods",
 ]
@@ -156,40 +155,6 @@ def fit_comparison_table(study: Study, ordinal: Any, ml: Any) -> ReportTable:
         "Confirmatory factor analysis: model fit by estimator",
         note,
         pd.concat(raw, ignore_index=True),
-    )
-
-
-def ordinal_ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: dict[str, str]) -> ReportTable:
-    """The Wu & Estabrook steps with scaled fit and the scaled difference test."""
-    from netsoc.report.results import field_label
-    from netsoc.report.structure import ladder_groups, step_changes
-
-    rows = []
-    for step, r in lad.iterrows():
-        rows.append(
-            {
-                "Step": str(step).capitalize(),
-                "χ² (df), scaled": f"{apa.number(r['chi2_scaled'])} ({apa.number(r['df_scaled'], 0)})",
-                "CFI": apa.bounded(r["cfi_scaled"], 3),
-                "RMSEA": apa.bounded(r["rmsea_scaled"], 3),
-                "SRMR": apa.bounded(r["srmr"], 3),
-                "p(Δχ²)": apa.p_value(r.get("p_diff")),
-                **step_changes(r),
-            }
-        )
-    groups = ladder_groups(lad, labels)
-    note = (
-        f"Groups (complete responses): {groups}. WLSMV; steps after Wu and Estabrook (2016): "
-        "configural, equal thresholds, equal loadings, equal intercepts; p(Δχ²) = scaled "
-        "difference test (Satorra, 2000); a step is supported unless the scaled CFI drops by "
-        ".010 or more together with the scaled RMSEA rising by .015 or more or SRMR by .030 "
-        "(loadings) / .010 or more (Chen, 2007)."
-    )
-    return study.table(
-        pd.DataFrame(rows),
-        f"Ordinal measurement invariance across {field_label(study, field).lower()}",
-        note,
-        lad.reset_index(),
     )
 
 

@@ -168,7 +168,7 @@ def omnibus_table(study: Study, comparisons: pd.DataFrame) -> ReportTable:
                 "n": apa.integer(r.n),
                 "Test": _statistic(r) if tested else f"not tested: {r.reason}",
                 "p": apa.p_value(r.p) if tested else apa.DASH,
-                "p (adj.)": apa.p_value(r.p_adj) if tested else apa.DASH,
+                "p (adj.)": apa.p_value(r.adj_p) if tested else apa.DASH,
                 "Effect": _EFFECTS.get(r.effect, str(r.effect)),
                 "Estimate [95% CI]": (f"{fmt(est)} {apa.interval(lo, hi, fmt)}" if tested else apa.DASH),
             }
@@ -194,7 +194,7 @@ def posthoc_table(
 
     rows, raw = [], []
     for r in comparisons.itertuples():
-        if not getattr(r, "tested", True) or r.k < 3 or not r.p_adj < study.options.alpha:
+        if not getattr(r, "tested", True) or r.k < 3 or not r.adj_p < study.options.alpha:
             continue
         levels = [lv.strip() for lv in str(r.levels).split(";")]
         data = study.scores[study.scores[r.group].astype(str).isin(levels)]
@@ -209,7 +209,7 @@ def posthoc_table(
                     "Pair": f"{labels.get(str(p.level_1), p.level_1)} vs "
                     f"{labels.get(str(p.level_2), p.level_2)}",
                     "ΔM [95% CI]": f"{apa.number(p.mean_diff)} {apa.interval(p.ci_low, p.ci_high)}",
-                    "p (adj.)": apa.p_value(p.p_adj),
+                    "p (adj.)": apa.p_value(p.adj_p),
                 }
             )
     if not rows:

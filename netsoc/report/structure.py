@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from netsoc.report import apa
+from netsoc.report.ladder_tables import ESTIMATOR_WORDS, ladder_table
 from netsoc.report.study import Study, md_text
 from netsoc.report.tables import ReportTable
 from survey.errors import DataError
@@ -148,9 +149,7 @@ def structure_ladders(study: Study, *, min_group_size: int | None = None) -> dic
 
 
 def estimator_text(study: Study) -> str:
-    if study.options.missing == "ml":
-        return 'maximum likelihood with every answer used (full-information ML, lavaan\'s missing = "ml")'
-    return "maximum likelihood on the complete responses (listwise deletion)"
+    return ESTIMATOR_WORDS[study.options.missing]
 
 
 def structure_note(
@@ -320,57 +319,3 @@ def loadings_table(study: Study, fit: Any, ordinal: Any = None) -> ReportTable:
             "responses), for comparison."
         )
     return study.table(pd.DataFrame(rows), "Confirmatory factor analysis: loadings", note, fit.loadings)
-
-
-def step_changes(r: pd.Series) -> dict[str, str]:
-    """A ladder row's changes from the step before and whether the step is supported."""
-    supported = r["supported"]
-    return {
-        "ΔCFI": apa.bounded(r["delta_cfi"], 3),
-        "ΔRMSEA": apa.bounded(r["delta_rmsea"], 3),
-        "ΔSRMR": apa.bounded(r["delta_srmr"], 3),
-        "Supported": apa.DASH if pd.isna(supported) else ("yes" if bool(supported) else "no"),
-    }
-
-
-def ladder_groups(lad: pd.DataFrame, labels: dict[str, str]) -> str:
-    """``"Hybrid: n = 221; Remote: n = 172"`` from a ladder's ``attrs["n"]``."""
-    return "; ".join(f"{labels.get(str(g), g)}: n = {n}" for g, n in lad.attrs.get("n", {}).items())
-
-
-def ladder_table(study: Study, field: str, lad: pd.DataFrame, labels: dict[str, str]) -> ReportTable:
-    """One row per invariance step with its fit and the change from the step before."""
-    from netsoc.report.results import field_label
-
-    rows = []
-    for step, r in lad.iterrows():
-        rows.append(
-            {
-                "Step": str(step).capitalize(),
-                "χ² (df)": f"{apa.number(r['chi2'])} ({apa.integer(r['df'])})",
-                "CFI": apa.bounded(r["cfi"], 3),
-                "RMSEA": apa.bounded(r["rmsea"], 3),
-                "SRMR": apa.bounded(r["srmr"], 3),
-                "Δχ² (Δdf)": (
-                    apa.DASH
-                    if pd.isna(r["delta_chi2"])
-                    else f"{apa.number(r['delta_chi2'])} ({apa.integer(r['delta_df'])})"
-                ),
-                "p(Δχ²)": apa.p_value(r["delta_p"]),
-                **step_changes(r),
-            }
-        )
-    groups = ladder_groups(lad, labels)
-    note = (
-        f"Groups: {groups}. Estimator: {estimator_text(study)}. Configural: same structure; "
-        "metric: equal loadings; scalar: equal loadings and intercepts; strict: equal "
-        "residual variances too. A step is supported unless CFI drops by .010 or more together "
-        "with RMSEA rising by .015 or more or SRMR by .030 (metric) / .010 (scalar, strict) or "
-        "more (Chen, 2007)."
-    )
-    return study.table(
-        pd.DataFrame(rows),
-        f"Measurement invariance across {field_label(study, field).lower()}",
-        note,
-        lad.reset_index(),
-    )

@@ -77,7 +77,27 @@ def profile_problems(inst: Instrument, emin: float, emax: float) -> list[str]:
 
 
 def consistency_problems(inst: Instrument) -> list[str]:
-    """Every consistency problem of ``inst`` (empty when there is none)."""
+    """Every consistency problem of ``inst`` (empty when there is none).
+
+    What refers to what (ids, scales, facets, response scales) is checked first;
+    the scoring, feedback and norms are checked only once those hold, since they
+    read the response range of the items.
+    """
+    problems = _id_problems(inst) + _reference_problems(inst) + _coverage_problems(inst)
+    if problems:
+        return problems
+    ranges = {
+        (inst.response_scales[q.response_scale].min, inst.response_scales[q.response_scale].max)
+        for q in inst.items
+    }
+    if len(ranges) > 1:
+        return [f"items: scored items must share one response range, found {sorted(ranges)}"]
+    ((lo, hi),) = ranges
+    return _scoring_problems(inst, lo, hi) + _feedback_problems(inst) + _norm_problems(inst, lo, hi)
+
+
+def _id_problems(inst: Instrument) -> list[str]:
+    """Ids used twice across the sections, and ids reserved for response metadata."""
     problems: list[str] = []
     seen: dict[str, str] = {}
     every = [("items", q.id) for q in inst.items]
@@ -93,10 +113,16 @@ def consistency_problems(inst: Instrument) -> list[str]:
     for section, qid in every:
         if qid in RESERVED_IDS:
             problems.append(f"{section}: id {qid!r} is reserved for response metadata")
+    return problems
 
-    for s in REQUIRED_SCALES:
-        if s not in inst.scales:
-            problems.append(f"scales: the {s!r} scale is required by scoring but not defined")
+
+def _reference_problems(inst: Instrument) -> list[str]:
+    """Scales, facets and response scales that questions name but the file does not define."""
+    problems = [
+        f"scales: the {s!r} scale is required by scoring but not defined"
+        for s in REQUIRED_SCALES
+        if s not in inst.scales
+    ]
     for q in inst.items:
         if q.scale not in inst.scales:
             problems.append(
@@ -124,24 +150,22 @@ def consistency_problems(inst: Instrument) -> list[str]:
                 f"attention_checks (id {a.id!r}): expected answer {a.expected} is outside the "
                 f"response values {sorted(rs.values)}"
             )
-    for s in inst.scales:
-        if not inst.scale_items(s):
-            problems.append(f"scales {s!r}: no item measures this scale")
+    return problems
+
+
+def _coverage_problems(inst: Instrument) -> list[str]:
+    """Scales no item measures, and facets lacking an item of an orientation."""
+    problems = [f"scales {s!r}: no item measures this scale" for s in inst.scales if not inst.scale_items(s)]
     for orient in ORIENTATIONS:
         for f in inst.facets:
             if orient in inst.scales and not inst.scale_items(orient, f):
                 problems.append(f"facets {f!r}: has no {orient} item")
-    if problems:
-        return problems
+    return problems
 
-    ranges = {
-        (inst.response_scales[q.response_scale].min, inst.response_scales[q.response_scale].max)
-        for q in inst.items
-    }
-    if len(ranges) > 1:
-        return [f"items: scored items must share one response range, found {sorted(ranges)}"]
-    ((lo, hi),) = ranges
-    problems += tiling_problems(
+
+def _scoring_problems(inst: Instrument, lo: float, hi: float) -> list[str]:
+    """The levels must tile the response range ``[lo, hi]`` and the profiles the plane."""
+    problems = tiling_problems(
         "scoring.engagement_levels",
         [(lv.id, lv.min, lv.max) for lv in inst.scoring.engagement_levels],
         lo,
@@ -155,8 +179,13 @@ def consistency_problems(inst: Instrument) -> list[str]:
     )
     problems += profile_problems(inst, lo, hi)
     ids = [p.id for p in inst.profiles]
-    for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"profiles: duplicate id {dup!r}")
+    problems += [f"profiles: duplicate id {dup!r}" for dup in sorted({i for i in ids if ids.count(i) > 1})]
+    return problems
+
+
+def _feedback_problems(inst: Instrument) -> list[str]:
+    """The feedback needs a text for every intentionality level and every orientation."""
+    problems = []
     want = {lv.id for lv in inst.scoring.intentionality_levels}
     if set(inst.feedback.intentionality) != want:
         problems.append(
@@ -168,11 +197,18 @@ def consistency_problems(inst: Instrument) -> list[str]:
             f"feedback.orientations: needs texts for {list(ORIENTATIONS)}, "
             f"got {sorted(inst.feedback.orientations)}"
         )
-    if isinstance(inst.norms, Norms):
-        for name in ("networking", "socializing", "intentionality"):
-            n = getattr(inst.norms, name)
-            if not (lo <= n.mean <= hi):
-                problems.append(f"norms.{name}: mean {n.mean} lies outside the response range {lo}..{hi}")
-        if not (-1 <= inst.norms.balance.mean <= 1):
-            problems.append(f"norms.balance: mean {inst.norms.balance.mean} lies outside [-1, 1]")
+    return problems
+
+
+def _norm_problems(inst: Instrument, lo: float, hi: float) -> list[str]:
+    """Norm means must lie inside the range their score can take."""
+    if not isinstance(inst.norms, Norms):
+        return []
+    problems = []
+    for name in ("networking", "socializing", "intentionality"):
+        n = getattr(inst.norms, name)
+        if not (lo <= n.mean <= hi):
+            problems.append(f"norms.{name}: mean {n.mean} lies outside the response range {lo}..{hi}")
+    if not (-1 <= inst.norms.balance.mean <= 1):
+        problems.append(f"norms.balance: mean {inst.norms.balance.mean} lies outside [-1, 1]")
     return problems

@@ -20,6 +20,7 @@ from survey.errors import pydantic_problems
 from survey.instrument.model import Instrument, LanguageInfo
 from survey.instrument.reading import DEFAULT_INSTRUMENT, read_yaml
 from survey.languages import (
+    TextSlot,
     is_language_tag,
     match_language,
     parse_accept_language,
@@ -68,13 +69,33 @@ def language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[s
     (default, tags, info, problems)
         ``info`` maps each listed tag to its metadata.
     """
+    default, listed, problems = _declared_languages(raw)
+    info: dict[str, LanguageInfo] = {}
+    for tag, meta in listed.items():
+        info[tag], found = _language_info(tag, meta)
+        problems += found
+    if default not in listed:
+        problems.append(
+            f"languages: the default language {default!r} is not listed "
+            f"(listed: {', '.join(map(str, listed))})"
+        )
+    tags = (default, *(t for t in listed if t != default and is_language_tag(t)))
+    names = {t: (v.get("name") if isinstance(v, dict) else None) or t for t, v in listed.items()}
+    for slot in text_slots(raw):
+        problems += _slot_problems(slot, default, tags, listed, names)
+    return default, tags, info, problems
+
+
+def _not_a_tag(where: str, tag: Any) -> str:
+    return f"{where}: {tag!r} is not a BCP 47 language tag (expected e.g. 'en', 'de' or 'pt-BR')"
+
+
+def _declared_languages(raw: dict[str, Any]) -> tuple[str, dict[Any, Any], list[str]]:
+    """The default tag and the ``languages`` mapping (one entry for the default when absent or wrong)."""
     problems: list[str] = []
     default = raw.get("default_language", raw.get("language", "en"))
     if not is_language_tag(default):
-        problems.append(
-            f"default_language: {default!r} is not a BCP 47 language tag "
-            "(expected e.g. 'en', 'de' or 'pt-BR')"
-        )
+        problems.append(_not_a_tag("default_language", default))
         default = "en"
     listed = raw.get("languages")
     if listed is None:
@@ -84,63 +105,63 @@ def language_problems(raw: dict[str, Any]) -> tuple[str, tuple[str, ...], dict[s
             "languages: expected a mapping of language tags to {name, translator, date, review_status}"
         )
         listed = {default: {"name": default}}
-    info: dict[str, LanguageInfo] = {}
-    for tag, meta in listed.items():
-        if not is_language_tag(tag):
+    return default, listed, problems
+
+
+def _language_info(tag: Any, meta: Any) -> tuple[LanguageInfo, list[str]]:
+    """One listed language's metadata (just its name when the entry is wrong) and its problems."""
+    problems = [] if is_language_tag(tag) else [_not_a_tag("languages", tag)]
+    try:
+        return LanguageInfo.model_validate(meta), problems
+    except ValidationError as exc:
+        problems += [f"languages.{tag}.{p}".replace(".<top level>", "") for p in pydantic_problems(meta, exc)]
+        return LanguageInfo.model_construct(name=str(tag)), problems
+
+
+def _slot_problems(
+    slot: TextSlot, default: str, tags: tuple[str, ...], listed: dict[Any, Any], names: dict[Any, str]
+) -> list[str]:
+    """One text's problems: tags that are wrong or not listed, missing texts, mismatched placeholders."""
+    value = slot.value
+    if isinstance(value, str):
+        return [f"{slot.id}: no text in {t!r} ({names.get(t, t)})" for t in tags if t != default]
+    if not isinstance(value, dict):
+        return []  # not text at all: the structure check reports it
+    problems = []
+    for t in value:
+        if not is_language_tag(t):
+            problems.append(_not_a_tag(slot.id, t))
+        elif t not in listed:
             problems.append(
-                f"languages: {tag!r} is not a BCP 47 language tag (expected e.g. 'en', 'de' or 'pt-BR')"
+                f"{slot.id}: has a text in {t!r}, which is not listed in "
+                f"languages (listed: {', '.join(tags)})"
             )
-        try:
-            info[tag] = LanguageInfo.model_validate(meta)
-        except ValidationError as exc:
-            info[tag] = LanguageInfo.model_construct(name=str(tag))
-            problems += [
-                f"languages.{tag}.{p}".replace(".<top level>", "") for p in pydantic_problems(meta, exc)
-            ]
-    if default not in listed:
-        problems.append(
-            f"languages: the default language {default!r} is not listed "
-            f"(listed: {', '.join(map(str, listed))})"
-        )
-    tags = (default, *(t for t in listed if t != default and is_language_tag(t)))
-    names = {t: (v.get("name") if isinstance(v, dict) else None) or t for t, v in listed.items()}
-    for slot in text_slots(raw):
-        value = slot.value
-        if isinstance(value, str):
-            missing = [t for t in tags if t != default]
-        elif isinstance(value, dict):
-            for t in value:
-                if not is_language_tag(t):
-                    problems.append(
-                        f"{slot.id}: {t!r} is not a BCP 47 language tag (expected e.g. 'en', 'de' or 'pt-BR')"
-                    )
-                elif t not in listed:
-                    problems.append(
-                        f"{slot.id}: has a text in {t!r}, which is not listed in "
-                        f"languages (listed: {', '.join(tags)})"
-                    )
-            missing = [t for t in tags if not (isinstance(value.get(t), str) and value[t].strip())]
-        else:
-            continue  # not text at all: the structure check reports it
-        for t in missing:
-            problems.append(f"{slot.id}: no text in {t!r} ({names.get(t, t)})")
-        if (
-            slot.id.startswith("ui.")
-            and isinstance(value, dict)
-            and default in value
-            and isinstance(value[default], str)
-        ):
-            try:
-                want = placeholders(value[default])
-                for t in tags:
-                    if isinstance(value.get(t), str) and placeholders(value[t]) != want:
-                        problems.append(
-                            f"{slot.id}: the {t!r} text has placeholders "
-                            f"{sorted(placeholders(value[t]))}, the {default!r} text {sorted(want)}"
-                        )
-            except ValueError as exc:
-                problems.append(f"{slot.id}: unbalanced braces ({exc})")
-    return default, tags, info, problems
+    problems += [
+        f"{slot.id}: no text in {t!r} ({names.get(t, t)})"
+        for t in tags
+        if not (isinstance(value.get(t), str) and value[t].strip())
+    ]
+    if slot.id.startswith("ui.") and isinstance(value.get(default), str):
+        problems += _placeholder_problems(slot.id, value, default, tags)
+    return problems
+
+
+def _placeholder_problems(
+    slot_id: str, value: dict[str, Any], default: str, tags: tuple[str, ...]
+) -> list[str]:
+    """A UI text's translations must use the placeholders of its default-language text."""
+    problems = []
+    try:
+        want = placeholders(value[default])
+        for t in tags:
+            if isinstance(value.get(t), str) and placeholders(value[t]) != want:
+                problems.append(
+                    f"{slot_id}: the {t!r} text has placeholders "
+                    f"{sorted(placeholders(value[t]))}, the {default!r} text {sorted(want)}"
+                )
+    except ValueError as exc:
+        problems.append(f"{slot_id}: unbalanced braces ({exc})")
+    return problems
 
 
 def resolved(raw: dict[str, Any], tag: str, default: str) -> dict[str, Any]:

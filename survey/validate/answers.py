@@ -11,7 +11,7 @@ import math
 import numbers
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -106,73 +106,86 @@ def validate_answers(
         raise ResponseValidationError(
             f"answers must be a mapping of question id to answer, got {type(answers).__name__}"
         )
-    problems: list[Problem] = []
-    clean: dict[str, Any] = {}
     listed: list[Item | AttentionCheck] = [*instrument.items, *instrument.attention_checks]
     questions = {q.id: q for q in listed}
     ranges = _ranges(instrument)
     fields = {f.id: f for f in instrument.fields}
-    comment = instrument.comment
-    consent_id = instrument.consent.id
-    known = set(questions) | set(fields) | {consent_id}
-    if comment is not None:
-        known.add(comment.id)
-
+    known = set(questions) | set(fields) | {instrument.consent.id}
+    if instrument.comment is not None:
+        known.add(instrument.comment.id)
     unknown = [k for k in answers if k not in known]
-    for key in unknown:
-        name = key if isinstance(key, str) and len(key) <= 64 else shown(key)
-        problems.append(
-            Problem(
-                name,
-                f"not a question, field or comment of instrument {instrument.id} {instrument.version}",
-                where=shown(key),
-            )
-        )
-
-    code: Any
-    problem: str | None
+    problems = [_unknown(key, instrument) for key in unknown]
+    clean: dict[str, Any] = {}
     for key, value in answers.items():
         if key in unknown or is_missing(value):
             continue
-        if key in questions:
-            lo, hi = ranges[key]
-            code, problem = _check_int(value, lo, hi)
-        elif key == consent_id:
-            if value is True or (isinstance(value, np.bool_) and bool(value)):
-                code, problem = True, None
-            else:
-                code, problem = None, (f"consent must be True to store answers, got {shown(value)}")
-        elif key in fields and isinstance(choice := fields[key], ChoiceField):
-            options = choice.options
-            if isinstance(value, str) and value in options:
-                code, problem = value, None
-            else:
-                code, problem = None, (f"{shown(value)} is not one of the options {list(options)}")
-        elif key in fields:
-            tf = cast(TextField, fields[key])  # every other field is a choice (above)
-            code, problem = _check_text(value, tf.max_length, tf.pattern)
-        else:  # the comment
-            limit = comment.max_length if comment is not None else 0
-            code, problem = _check_text(value, limit, None)
+        code, problem = _check_value(key, value, instrument, ranges, fields)
         if problem is not None:
             problems.append(Problem(key, problem))
         elif code is not None:
             clean[key] = code
-
     if not partial:
-        faulty = {p.field for p in problems}
-        if clean.get(consent_id) is not True and consent_id not in faulty:
-            problems.append(
-                Problem(
-                    consent_id, "consent is missing; answers are stored only after the participant agreed"
-                )
-            )
-        for qid, q in questions.items():
-            if q.required and qid not in clean and (qid not in answers or is_missing(answers.get(qid))):
-                problems.append(Problem(qid, "required answer is missing"))
-        for fid, f in fields.items():
-            if f.required and fid not in clean and fid not in faulty:
-                problems.append(Problem(fid, "required answer is missing"))
+        problems += _missing(answers, clean, {p.field for p in problems}, instrument, questions, fields)
     if problems:
         raise ResponseValidationError(f"{len(problems)} problem(s) in the answers", problems)
     return clean
+
+
+def _unknown(key: Any, instrument: Instrument) -> Problem:
+    """The problem of an answer to something the instrument does not ask."""
+    name = key if isinstance(key, str) and len(key) <= 64 else shown(key)
+    return Problem(
+        name,
+        f"not a question, field or comment of instrument {instrument.id} {instrument.version}",
+        where=shown(key),
+    )
+
+
+def _check_value(
+    key: str,
+    value: Any,
+    instrument: Instrument,
+    ranges: Mapping[str, tuple[int, int]],
+    fields: Mapping[str, ChoiceField | TextField],
+) -> tuple[Any, str | None]:
+    """``(normalised value, None)`` for a valid answer to a known id, else ``(None, message)``."""
+    if key in ranges:
+        lo, hi = ranges[key]
+        return _check_int(value, lo, hi)
+    if key == instrument.consent.id:
+        if value is True or (isinstance(value, np.bool_) and bool(value)):
+            return True, None
+        return None, f"consent must be True to store answers, got {shown(value)}"
+    field = fields.get(key)
+    if isinstance(field, ChoiceField):
+        if isinstance(value, str) and value in field.options:
+            return value, None
+        return None, f"{shown(value)} is not one of the options {list(field.options)}"
+    if isinstance(field, TextField):
+        return _check_text(value, field.max_length, field.pattern)
+    comment = instrument.comment  # the only other known id
+    return _check_text(value, comment.max_length if comment is not None else 0, None)
+
+
+def _missing(
+    answers: Mapping[str, Any],
+    clean: Mapping[str, Any],
+    faulty: set[str | None],
+    instrument: Instrument,
+    questions: Mapping[str, Item | AttentionCheck],
+    fields: Mapping[str, ChoiceField | TextField],
+) -> list[Problem]:
+    """What a complete response lacks: consent, and required answers (not already reported)."""
+    problems = []
+    consent_id = instrument.consent.id
+    if clean.get(consent_id) is not True and consent_id not in faulty:
+        problems.append(
+            Problem(consent_id, "consent is missing; answers are stored only after the participant agreed")
+        )
+    for qid, q in questions.items():
+        if q.required and qid not in clean and (qid not in answers or is_missing(answers.get(qid))):
+            problems.append(Problem(qid, "required answer is missing"))
+    for fid, f in fields.items():
+        if f.required and fid not in clean and fid not in faulty:
+            problems.append(Problem(fid, "required answer is missing"))
+    return problems

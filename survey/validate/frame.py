@@ -70,6 +70,55 @@ def _factorized(col: pd.Series, convert: Any) -> tuple[np.ndarray, list[Any], np
 _BAD = object()
 
 
+def _numbers_from_text(
+    col: pd.Series,
+    labels: Mapping[int, str],
+    lo: int,
+    hi: int,
+    name: str,
+    rows: np.ndarray,
+    problems: list[Problem],
+) -> np.ndarray:
+    """Each cell as a number: a label as its code, numeric text as its value.
+
+    Empty cells are NaN; so are cells that are neither (booleans, other text,
+    ``"nan"`` or ``"inf"`` typed as text), which are reported in ``problems``.
+    """
+    lookup = _label_map(labels)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, (bool, np.bool_)):
+            return _BAD
+        if isinstance(value, numbers.Real):
+            return float(value)
+        text = str(value).strip()
+        if text == "":
+            return np.nan
+        code = lookup.get(text.casefold())
+        if code is not None:
+            return float(code)
+        try:
+            number = float(text)
+        except ValueError:
+            return _BAD
+        # "nan", "inf" typed as text are not answers (an empty cell is missing)
+        return number if math.isfinite(number) else _BAD
+
+    positions, converted, bad = _factorized(col, convert)
+    table = np.array([np.nan if c is _BAD else c for c in converted] + [np.nan], dtype="float64")
+    if bad.any():
+        shown = col[bad].map(lambda v: str(v).strip()).tolist()
+        problems.append(
+            column_problem(
+                name,
+                f"not a code {lo}..{hi} or a label on the scale ({', '.join(map(repr, labels.values()))})",
+                rows[bad],
+                shown,
+            )
+        )
+    return table[positions]
+
+
 def _codes(
     col: pd.Series,
     labels: Mapping[int, str],
@@ -95,40 +144,7 @@ def _codes(
             pd.to_numeric(col, errors="coerce").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         )
     else:
-        lookup = _label_map(labels)
-
-        def convert(value: Any) -> Any:
-            if isinstance(value, (bool, np.bool_)):
-                return _BAD
-            if isinstance(value, numbers.Real):
-                return float(value)
-            text = str(value).strip()
-            if text == "":
-                return np.nan
-            code = lookup.get(text.casefold())
-            if code is not None:
-                return float(code)
-            try:
-                number = float(text)
-            except ValueError:
-                return _BAD
-            # "nan", "inf" typed as text are not answers (an empty cell is missing)
-            return number if math.isfinite(number) else _BAD
-
-        positions, converted, bad = _factorized(col, convert)
-        table = np.array([np.nan if c is _BAD else c for c in converted] + [np.nan], dtype="float64")
-        vals = table[positions]
-        if bad.any():
-            shown = col[bad].map(lambda v: str(v).strip()).tolist()
-            problems.append(
-                column_problem(
-                    name,
-                    f"not a code {lo}..{hi} or a label on the scale "
-                    f"({', '.join(map(repr, labels.values()))})",
-                    rows[bad],
-                    shown,
-                )
-            )
+        vals = _numbers_from_text(col, labels, lo, hi, name, rows, problems)
     present = ~np.isnan(vals)
     with np.errstate(invalid="ignore"):
         nonint = present & (np.mod(vals, 1) != 0)
@@ -263,8 +279,33 @@ def validate_frame(
         unknown options, text too long, bad timestamps, repeated respondent
         ids, a different instrument.
     """
-    problems: list[Problem] = []
     cols = [str(c) for c in df.columns]
+    problems = _column_problems(df, cols, instrument)
+    if problems:
+        raise ResponseValidationError(f"{source}: cannot import", problems)
+    df = df.reset_index(drop=True)
+    df.columns = cols
+    rows = np.asarray(row_numbers if row_numbers is not None else range(1, len(df) + 1))
+    out: dict[str, Any] = {
+        "respondent_id": _respondent_ids(df, rows, problems),
+        "cohort": _cohorts(df, instrument, rows, problems),
+        **_instrument_columns(df, instrument, rows, problems),
+        "started_at": _timestamps(df, "started_at", rows, problems),
+        "submitted_at": _timestamps(df, "submitted_at", rows, problems),
+    }
+    out["language"] = _languages(
+        df["language"] if "language" in df else None, instrument, rows, problems, df.index
+    )
+    out.update(wave_columns(df, rows, problems))
+    out.update(_answers(df, instrument, rows, problems))
+    if problems:
+        raise ResponseValidationError(f"{source}: {len(problems)} problem(s); nothing was imported", problems)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _column_problems(df: pd.DataFrame, cols: list[str], instrument: Instrument) -> list[Problem]:
+    """What is wrong with the table as a whole: its columns, or no rows at all."""
+    problems: list[Problem] = []
     dups = sorted({c for c in cols if cols.count(c) > 1})
     if dups:
         problems.append(Problem(None, f"duplicate column(s) {dups}: each variable may appear only once"))
@@ -289,46 +330,51 @@ def validate_frame(
         )
     if len(df) == 0:
         problems.append(Problem(None, "no data rows"))
-    if problems:
-        raise ResponseValidationError(f"{source}: cannot import", problems)
+    return problems
 
-    df = df.reset_index(drop=True)
-    df.columns = cols
-    rows = np.asarray(row_numbers if row_numbers is not None else range(1, len(df) + 1))
-    n = len(df)
-    out: dict[str, Any] = {}
 
-    # metadata
-    if "respondent_id" in df:
-        rid = _as_text(df["respondent_id"]).astype("string")
-        bad = rid.notna() & ~rid.str.fullmatch(r"[0-9A-Za-z_.:-]{1,64}").fillna(False)
-        if bad.any():
-            problems.append(
-                column_problem(
-                    "respondent_id",
-                    "ids must be 1-64 letters, digits or _.:-",
-                    rows[bad.to_numpy()],
-                    rid[bad].tolist(),
-                )
+def _cohorts(
+    df: pd.DataFrame, instrument: Instrument, rows: np.ndarray, problems: list[Problem]
+) -> pd.Series:
+    """Cohort codes as text (NA when the table has none), checked against the instrument's pattern."""
+    if "cohort" not in df:
+        return pd.Series(pd.NA, index=df.index, dtype="string")
+    spec = instrument.cohort
+    return _texts(df["cohort"], spec.max_length, spec.pattern, "cohort", rows, problems)
+
+
+def _respondent_ids(df: pd.DataFrame, rows: np.ndarray, problems: list[Problem]) -> pd.Series:
+    """Respondent ids as text (NA when absent); malformed and repeated ids are problems."""
+    if "respondent_id" not in df:
+        return pd.Series(pd.NA, index=df.index, dtype="string")
+    rid = _as_text(df["respondent_id"]).astype("string")
+    bad = rid.notna() & ~rid.str.fullmatch(r"[0-9A-Za-z_.:-]{1,64}").fillna(False)
+    if bad.any():
+        problems.append(
+            column_problem(
+                "respondent_id",
+                "ids must be 1-64 letters, digits or _.:-",
+                rows[bad.to_numpy()],
+                rid[bad].tolist(),
             )
-        dup = rid.notna() & rid.duplicated(keep=False)
-        if dup.any():
-            problems.append(
-                column_problem(
-                    "respondent_id",
-                    "the same id appears more than once",
-                    rows[dup.to_numpy()],
-                    rid[dup].tolist(),
-                )
+        )
+    dup = rid.notna() & rid.duplicated(keep=False)
+    if dup.any():
+        problems.append(
+            column_problem(
+                "respondent_id",
+                "the same id appears more than once",
+                rows[dup.to_numpy()],
+                rid[dup].tolist(),
             )
-        out["respondent_id"] = rid
-    else:
-        out["respondent_id"] = pd.Series(pd.NA, index=df.index, dtype="string")
-    if "cohort" in df:
-        spec = instrument.cohort
-        out["cohort"] = _texts(df["cohort"], spec.max_length, spec.pattern, "cohort", rows, problems)
-    else:
-        out["cohort"] = pd.Series(pd.NA, index=df.index, dtype="string")
+        )
+    return rid
+
+
+def _instrument_columns(
+    df: pd.DataFrame, instrument: Instrument, rows: np.ndarray, problems: list[Problem]
+) -> dict[str, pd.Series]:
+    """``instrument_id`` (rows of another instrument are problems) and ``instrument_version``."""
     if "instrument_id" in df:
         iid = _as_text(df["instrument_id"])
         bad = iid.notna() & (iid != instrument.id)
@@ -341,40 +387,48 @@ def validate_frame(
                     iid[bad].tolist(),
                 )
             )
-    out["instrument_id"] = pd.Series(instrument.id, index=df.index, dtype="string")
     if "instrument_version" in df:
-        ver = _as_text(df["instrument_version"]).astype("string")
-        out["instrument_version"] = ver.fillna(instrument.version)
+        version = _as_text(df["instrument_version"]).astype("string").fillna(instrument.version)
     else:
-        out["instrument_version"] = pd.Series(instrument.version, index=df.index, dtype="string")
-    for ts in ("started_at", "submitted_at"):
-        if ts in df:
-            raw = df[ts]
-            if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-                parsed = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
-                text = None
-            else:
-                text = _as_text(raw)
-                parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-                bad = text.notna() & parsed.isna()
-                if bad.any():
-                    problems.append(
-                        column_problem(
-                            ts,
-                            "not a date and time (ISO 8601 expected)",
-                            rows[bad.to_numpy()],
-                            text[bad].tolist(),
-                        )
-                    )
-            # milliseconds are kept; SPSS stores times as float seconds
-            out[ts] = parsed.astype("datetime64[us, UTC]").dt.round("ms")
-        else:
-            out[ts] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
+        version = pd.Series(instrument.version, index=df.index, dtype="string")
+    return {
+        "instrument_id": pd.Series(instrument.id, index=df.index, dtype="string"),
+        "instrument_version": version,
+    }
 
-    out["language"] = _languages(
-        df["language"] if "language" in df else None, instrument, rows, problems, df.index
-    )
-    out.update(wave_columns(df, rows, problems))
+
+def _timestamps(df: pd.DataFrame, name: str, rows: np.ndarray, problems: list[Problem]) -> pd.Series:
+    """UTC timestamps to the millisecond from datetimes or ISO 8601 text (other text is a problem).
+
+    NaT throughout when the table has no column ``name``.
+    """
+    if name not in df:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[us, UTC]")
+    raw = df[name]
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parsed = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
+    else:
+        text = _as_text(raw)
+        parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+        bad = text.notna() & parsed.isna()
+        if bad.any():
+            problems.append(
+                column_problem(
+                    name,
+                    "not a date and time (ISO 8601 expected)",
+                    rows[bad.to_numpy()],
+                    text[bad].tolist(),
+                )
+            )
+    # milliseconds are kept; SPSS stores times as float seconds
+    return parsed.astype("datetime64[us, UTC]").dt.round("ms")
+
+
+def _answers(
+    df: pd.DataFrame, instrument: Instrument, rows: np.ndarray, problems: list[Problem]
+) -> dict[str, Any]:
+    """The answer columns: question codes, choice fields, text fields and the comment."""
+    out: dict[str, Any] = {}
     for qid in instrument.question_ids:
         lo, hi = instrument.response_range(qid)
         out[qid] = _codes(df[qid], instrument.value_labels(qid), lo, hi, qid, rows, problems)
@@ -390,7 +444,4 @@ def validate_frame(
         cid = instrument.comment.id
         col = df[cid] if cid in df else pd.Series(pd.NA, index=df.index, dtype="object")
         out[cid] = _texts(col, instrument.comment.max_length, None, cid, rows, problems)
-    if problems:
-        raise ResponseValidationError(f"{source}: {len(problems)} problem(s); nothing was imported", problems)
-    result = pd.DataFrame(out, index=pd.RangeIndex(n))
-    return result
+    return out

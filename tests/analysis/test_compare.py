@@ -99,7 +99,7 @@ def test_two_groups_sleep_matches_r():
     assert (res["mean_1"], res["mean_2"]) == (pytest.approx(0.75), pytest.approx(2.33))
     # R: wilcox.test(extra ~ group, data = sleep)  -> W = 25.5, p-value = 0.06933
     assert res["u"] == 25.5
-    assert res["p_u"] == pytest.approx(0.06933, abs=5e-6)
+    assert res["u_p"] == pytest.approx(0.06933, abs=5e-6)
     assert res["rank_biserial"] == pytest.approx(2 * 25.5 / 100 - 1)
 
 
@@ -120,14 +120,14 @@ def test_two_groups_effect_sizes_hand_worked():
     assert res["hedges_g_ci_low"] == pytest.approx(res["cohen_d_ci_low"] * j)
     # Mann-Whitney with ties -> normal approximation; cross-check scipy directly
     ref = stats.mannwhitneyu([1, 2, 3, 4, 5], [3, 4, 5, 6, 7], method="asymptotic")
-    assert res["u"] == ref.statistic and res["p_u"] == pytest.approx(ref.pvalue, abs=1e-12)
+    assert res["u"] == ref.statistic and res["u_p"] == pytest.approx(ref.pvalue, abs=1e-12)
 
 
 def test_mann_whitney_exact_without_ties():
     data = pd.DataFrame({"y": [1, 2, 3, 4, 5, 6], "g": ["a"] * 3 + ["b"] * 3})
     res = two_groups(data, "y", "g").iloc[0]
     # R: wilcox.test(c(1,2,3), c(4,5,6)) -> W = 0, p-value = 0.1 (= 2 / choose(6, 3))
-    assert res["u"] == 0 and res["p_u"] == pytest.approx(0.1, abs=1e-12)
+    assert res["u"] == 0 and res["u_p"] == pytest.approx(0.1, abs=1e-12)
     assert res["rank_biserial"] == -1
 
 
@@ -154,10 +154,10 @@ def test_many_groups_plantgrowth_matches_r():
     #    F = 5.181, num df = 2.000, denom df = 17.128, p-value = 0.01739
     assert res["welch_f"] == pytest.approx(5.181, abs=5e-4)
     assert res["welch_df2"] == pytest.approx(17.128, abs=5e-4)
-    assert res["p_welch"] == pytest.approx(0.01739, abs=5e-6)
+    assert res["welch_p"] == pytest.approx(0.01739, abs=5e-6)
     # R: kruskal.test(weight ~ group, PlantGrowth) -> chi-squared = 7.9882, p = 0.01842
     assert res["h"] == pytest.approx(7.9882, abs=5e-5)
-    assert res["p_kw"] == pytest.approx(0.01842, abs=5e-6)
+    assert res["kw_p"] == pytest.approx(0.01842, abs=5e-6)
     assert res["epsilon_sq"] == pytest.approx(res["h"] / 29)
 
 
@@ -166,7 +166,7 @@ def test_welch_anova_with_two_groups_is_welch_t_squared():
     ref = stats.ttest_ind(SLEEP.extra[:10], SLEEP.extra[10:], equal_var=False)
     assert res["welch_f"] == pytest.approx(ref.statistic**2, rel=1e-12)
     assert res["welch_df2"] == pytest.approx(ref.df, rel=1e-12)
-    assert res["p_welch"] == pytest.approx(ref.pvalue, rel=1e-10)
+    assert res["welch_p"] == pytest.approx(ref.pvalue, rel=1e-10)
     # classic F against scipy's one-way
     assert res["f"] == pytest.approx(stats.f_oneway(SLEEP.extra[:10], SLEEP.extra[10:]).statistic)
 
@@ -188,9 +188,9 @@ def test_tukey_plantgrowth_matches_r_and_statsmodels():
         assert row["mean_diff"] == pytest.approx(diff, abs=1e-9)
         assert row["ci_low"] == pytest.approx(low, abs=5e-7)
         assert row["ci_high"] == pytest.approx(high, abs=5e-7)
-        assert row["p_adj"] == pytest.approx(p, abs=5e-7)
+        assert row["adj_p"] == pytest.approx(p, abs=5e-7)
     sm = pairwise_tukeyhsd(PLANTS["weight"], PLANTS["group"])
-    np.testing.assert_allclose(res["p_adj"].to_numpy(), sm.pvalues, atol=1e-6)
+    np.testing.assert_allclose(res["adj_p"].to_numpy(), sm.pvalues, atol=1e-6)
     np.testing.assert_allclose(-res["mean_diff"].to_numpy(), sm.meandiffs, atol=1e-12)
 
 
@@ -198,7 +198,7 @@ def test_games_howell_two_groups_equals_welch():
     # With two groups the studentized range with k = 2 reduces to Welch's t test.
     gh = posthoc(SLEEP, "extra", "group", method="games-howell").iloc[0]
     welch = two_groups(SLEEP, "extra", "group").iloc[0]
-    assert gh["p_adj"] == pytest.approx(welch["p"], abs=1e-8)
+    assert gh["adj_p"] == pytest.approx(welch["p"], abs=1e-8)
     assert gh["df"] == pytest.approx(welch["df"], rel=1e-12)
     assert gh["ci_low"] == pytest.approx(welch["ci_low"], abs=1e-6)
     assert gh["ci_high"] == pytest.approx(welch["ci_high"], abs=1e-6)
@@ -216,7 +216,7 @@ def test_games_howell_three_groups_hand_worked():
     row = res.iloc[0]
     assert (row["level_1"], row["level_2"]) == ("ctrl", "trt1")
     assert row["se"] == pytest.approx(se) and row["df"] == pytest.approx(df)
-    assert row["p_adj"] == pytest.approx(stats.studentized_range.sf(q, 3, df), abs=1e-12)
+    assert row["adj_p"] == pytest.approx(stats.studentized_range.sf(q, 3, df), abs=1e-12)
 
 
 # ------------------------------------------------------------------ crosstab
@@ -310,7 +310,7 @@ def test_compare_groups_matches_single_tests(scores):
     row = res[(res.dv == "y1") & (res.group == "g3") & (res.test == "Welch F")].iloc[0]
     ref = many_groups(scores, "y1", "g3").iloc[0]
     assert row["statistic"] == pytest.approx(ref["welch_f"])
-    assert row["p"] == pytest.approx(ref["p_welch"])
+    assert row["p"] == pytest.approx(ref["welch_p"])
     assert row["estimate"] == pytest.approx(ref["omega_sq"])  # closed form vs statsmodels
     classic = res[(res.dv == "y1") & (res.group == "g3") & (res.test == "one-way ANOVA F")].iloc[0]
     assert classic["statistic"] == pytest.approx(ref["f"])
@@ -326,18 +326,18 @@ def test_compare_groups_matches_single_tests(scores):
     assert row["levene_p"] == pytest.approx(lev)
     resid = sub["y1"] - sub.groupby("g3")["y1"].transform("mean")
     assert row["shapiro_p"] == pytest.approx(stats.shapiro(resid).pvalue)
-    # p_adj: Holm within each test type
+    # adj_p: Holm within each test type
     welch = res[res.test.isin(["Welch F", "Welch t"])]
-    np.testing.assert_allclose(welch["p_adj"], multipletests(welch["p"], method="holm")[1])
+    np.testing.assert_allclose(welch["adj_p"], multipletests(welch["p"], method="holm")[1])
 
 
 def test_holm_hand_worked(scores):
     res = compare_groups(scores, ["y1", "y2"], ["g3", "g2"], correction="bonferroni")
-    np.testing.assert_allclose(res["p_adj"], np.minimum(res["p"] * 4, 1))
+    np.testing.assert_allclose(res["adj_p"], np.minimum(res["p"] * 4, 1))
     holm = compare_groups(scores, ["y1", "y2"], ["g3", "g2"]).sort_values("p")
     p = holm["p"].to_numpy()
     expect = np.minimum(1, np.maximum.accumulate(p * np.array([4, 3, 2, 1])))
-    np.testing.assert_allclose(holm["p_adj"], expect)
+    np.testing.assert_allclose(holm["adj_p"], expect)
 
 
 def test_small_groups_suppressed_and_untested_rows_kept(scores):
@@ -346,11 +346,11 @@ def test_small_groups_suppressed_and_untested_rows_kept(scores):
     tiny = res[res.group == "tiny"].iloc[0]
     assert not tiny["tested"] and tiny["suppressed"] == "small (n=3)"
     assert "1 level(s) with at least 5 respondents" in tiny["reason"]
-    assert np.isnan(tiny["p"]) and np.isnan(tiny["p_adj"])
+    assert np.isnan(tiny["p"]) and np.isnan(tiny["adj_p"])
     few = res[res.group == "few"].iloc[0]
     assert few["suppressed"] == "p (n=3); q (n=2)" and few["k"] == 0
     g3 = res[res.group == "g3"].iloc[0]
-    assert g3["tested"] and g3["suppressed"] == "" and g3["p_adj"] == pytest.approx(g3["p"])
+    assert g3["tested"] and g3["suppressed"] == "" and g3["adj_p"] == pytest.approx(g3["p"])
 
 
 def test_prefer_not_to_say_is_not_a_group(scores):

@@ -39,7 +39,7 @@ INDICES = {
     "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled",
     "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled",
     "srmr": "srmr",
-    "p_scaled": "pvalue.scaled",
+    "scaled_p": "pvalue.scaled",
 }
 
 
@@ -111,7 +111,7 @@ def test_wu_estabrook_ladder_matches_semtools_and_lavtestlrt(case) -> None:
         lrt = ref[step]["lrt"]
         assert row["delta_chi2"] == pytest.approx(lrt["delta_chi2"], rel=1e-5)
         assert int(row["delta_df"]) == lrt["delta_df"]
-        assert row["p_diff"] == pytest.approx(lrt["p_diff"], rel=1e-4, abs=1e-8)
+        assert row["delta_p"] == pytest.approx(lrt["delta_p"], rel=1e-4, abs=1e-8)
         assert row["delta_cfi"] == pytest.approx(
             ref[step]["fit"]["cfi.scaled"] - ref[STEPS[STEPS.index(step) - 1]]["fit"]["cfi.scaled"], abs=1e-5
         )

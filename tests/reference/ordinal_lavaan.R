@@ -109,7 +109,7 @@ ladder <- function(factors, data, group) {
   for (i in 2:length(fits)) {
     lrt <- lavTestLRT(fits[[i - 1]], fits[[i]])
     out[[i]]$lrt <- list(delta_chi2 = lrt[["Chisq diff"]][2], delta_df = lrt[["Df diff"]][2],
-                         p_diff = lrt[["Pr(>Chisq)"]][2])
+                         delta_p = lrt[["Pr(>Chisq)"]][2])
   }
   out
 }

@@ -144,7 +144,7 @@ def test_methods_paragraph_states_the_numbers_of_the_run(demo_csv):
     tested = int(cmp["tested"].sum())
     assert f"({tested} tests" in text
     assert "Holm's step-down method" in text and "\u03b1 = .05" in text
-    n_sig = int((cmp["p_adj"] < 0.05).sum())
+    n_sig = int((cmp["adj_p"] < 0.05).sum())
     assert (f"{n_sig} of {tested} differences were significant" in text) or (
         n_sig == 0 and f"none of the {tested} differences" in text
     )
@@ -178,7 +178,7 @@ def test_methods_paragraph_hand_built_tables(instrument):
             "df1": [2.0, 37.5],
             "df2": [30.25, np.nan],
             "p": [0.004, 0.3],
-            "p_adj": [0.008, 0.3],
+            "adj_p": [0.008, 0.3],
             "effect": ["omega_sq", "hedges_g"],
             "estimate": [0.12, 0.31],
             "tested": [True, True],
@@ -199,7 +199,7 @@ def test_methods_paragraph_hand_built_tables(instrument):
     assert "fewer than 7 respondents" in text
     assert (
         "1 of 2 differences were significant: balance by role "
-        "(F(2, 30.2) = 5.12, p_adj = .008, \u03c9\u00b2 = .12)" in text
+        "(F(2, 30.2) = 5.12, adj_p = .008, \u03c9\u00b2 = .12)" in text
     )
     assert fmt_p(0.0004) == "p < .001" and fmt_p(0.0456) == "p = .046"
 
