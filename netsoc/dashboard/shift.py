@@ -50,7 +50,7 @@ SHIFT_SCORES: tuple[str, ...] = ("balance", "networking", "socializing")
 @dataclass(frozen=True)
 class ShiftRow:
     """One score: paired means, the change with its interval, the shares that reliably moved
-    (``None`` when withheld or without norms)."""
+    (``None`` when withheld, NaN without norms to judge measurement noise)."""
 
     score: str
     before: float
@@ -101,7 +101,8 @@ def _row(score: str, pre: pd.Series, post: pd.Series, params: Any, k: int) -> Sh
         low = high = float(d[0])
     else:
         low, high = stats.ttest_1samp(d, 0.0).confidence_interval(0.95)
-    higher = lower = None
+    higher: float | None = math.nan  # no norms: no index, shown as a dash
+    lower: float | None = math.nan
     if params is not None and params.reliability is not None and params.sd > 0 and len(d) == len(diff):
         higher, lower = _shares(rci(d, sd_pre=params.sd, reliability=params.reliability), k)
     return ShiftRow(
@@ -173,9 +174,11 @@ def shift_panels(d: Any) -> list[Panel]:
         cells = [t.num(r.before), t.num(r.after), change, *shares]
         body += f"<tr><th scope='row'>{e(_label(t, d.instrument, r.score))}</th>"
         body += "".join(f"<td class='num'>{e(c)}</td>" for c in cells) + "</tr>"
+    hidden = any(r.higher is None and r.lower is None for r in state.rows)
+    note = f" {t('shift_withheld_note', k=k)}" if hidden else ""
     table = (
-        f"<table class='shift'><caption class='summary'>{e(t('shift_summary', n=state.n, k=k))}</caption>"
-        f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+        f"<table class='shift'><caption class='summary'>{e(t('shift_summary', n=state.n, k=k) + note)}"
+        f"</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
     )
     return [Panel("shift", t("panel_shift"), table)]
 

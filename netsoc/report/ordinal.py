@@ -135,7 +135,7 @@ def fit_comparison_table(study: Study, ordinal: Any, ml: Any) -> ReportTable:
                 "n": apa.integer(r["n"]),
                 "χ²": apa.number(r[f"chi2{sfx}"]),
                 "df": apa.integer(r[f"df{sfx}"]),
-                "p": apa.p_value(r[f"p{sfx}"]),
+                "p": apa.p_value(r["scaled_p" if scaled else "p"]),
                 "CFI": apa.bounded(r[f"cfi{sfx}"], 3),
                 "TLI": apa.bounded(r[f"tli{sfx}"], 3),
                 "RMSEA": apa.bounded(r[f"rmsea{sfx}"], 3),

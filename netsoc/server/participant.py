@@ -175,7 +175,7 @@ class Participants:
         return self._open.get(cohort, ask, every=OPEN_TTL)
 
     def peer_scores(self, m: SurveyModel) -> dict[str, np.ndarray] | None:
-        """The scores of the cohort's other responses.
+        """The scores of the cohort's other responses (of the same wave, in a workshop with waves).
 
         The cohort is read and scored at most once per :data:`PEERS_TTL` seconds by
         one thread (reading a room of 1,000 takes about 80 ms); meanwhile the others
@@ -183,14 +183,17 @@ class Participants:
         """
         if m.cohort is None:
             return None
+        wave = m.wave_tag.wave if m.wave_tag is not None else None
 
         def read() -> tuple[np.ndarray, dict[str, np.ndarray]]:
             frame = m._store_call(lambda s: s.to_frame(cohort=m.cohort))
+            if wave is not None:  # a person's other wave is not a peer
+                frame = frame[frame["wave"] == wave].reset_index(drop=True)
             scores = respondent_scorer(self.instrument).score_frame(frame) if len(frame) else {}
             return frame["respondent_id"].to_numpy(dtype=object), scores
 
         try:
-            ids, scores = self._peers.get(m.cohort, read, every=PEERS_TTL)
+            ids, scores = self._peers.get((m.cohort, wave), read, every=PEERS_TTL)
         except StoreError:
             return None
         if not len(ids):

@@ -110,3 +110,12 @@ def test_the_projector_card_and_the_wave_switch(store):
     assert "100%" in shift
     client.post("/control/wave", data={"wave": ""})
     assert store.current_wave("W1") is None
+
+
+def test_without_norms_the_shares_are_a_dash_not_hidden(store):
+    for i in range(K):
+        _pair(store, f"n{i}", (1, 5), (5, 1))
+    bare = store.instrument.model_copy(update={"norms": None})
+    rows = shift_state(store, bare, cohort="W1", min_group_size=K).rows
+    assert all(np.isnan(r.higher) and np.isnan(r.lower) for r in rows)
+    assert rows[1].change > 0  # the means and the interval need no norms

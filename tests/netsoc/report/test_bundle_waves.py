@@ -18,9 +18,9 @@ pytestmark = pytest.mark.slow
 
 def test_a_two_wave_bundle_keeps_wave_and_subject(tmp_path):
     db = str(tmp_path / "s.sqlite")
-    data = make_demo(60, seed=3).drop(columns=["respondent_id"])
-    data["wave"] = ["pre"] * 30 + ["post"] * 30
-    data["subject"] = [f"subj{i:02d}" for i in range(30)] * 2
+    data = make_demo(160, seed=8).drop(columns=["respondent_id"])  # the data of test_bundle.py
+    data["wave"] = ["pre"] * 80 + ["post"] * 80
+    data["subject"] = [f"subj{i:02d}" for i in range(80)] * 2
     with open_store(db) as store:
         store.import_frame(data, source="test")
         answers = {q: 3 for q in store.instrument.question_ids} | {"consent": True}
@@ -41,6 +41,6 @@ def test_a_two_wave_bundle_keeps_wave_and_subject(tmp_path):
     assert fields["wave"].to_descriptor()["constraints"]["enum"] == ["pre", "post", "single"]
     assert "waves" in fields["subject"].description
     frame = pd.read_csv(tmp_path / "unpacked" / "data" / "responses.csv", dtype=str)
-    assert frame["wave"].value_counts().to_dict() == {"pre": 31, "post": 30}
-    assert frame["subject"].str.startswith("subj").sum() == 60
+    assert frame["wave"].value_counts().to_dict() == {"pre": 81, "post": 80}
+    assert frame["subject"].str.startswith("subj").sum() == 160
     assert "f" * 64 not in csv and "link_hash" not in csv and "respondent_id" not in csv

@@ -75,6 +75,12 @@ def test_one_browser_answers_pre_then_post_and_sees_its_change(store):
     assert frame["subject"].nunique() == 1 and frame["subject"].notna().all()
     assert re.fullmatch(r"[0-9a-f]{16}", frame["subject"][0])  # random, not the code or anything given
     assert frame["respondent_id"][0] == code and frame["respondent_id"][1] != code
+    # the workshop comparison of a post response compares with the post wave only
+    people = app.app.state.participants
+    claims = {"r": "OTHER", "b": "browser-x", "c": "WS-W", "l": "en", "p": 0, "s": 0, "st": "s"}
+    peers = people.peer_scores(people.model({**claims, "w": "post", "j": "zz"}))
+    assert len(peers["balance"]) == 1
+    assert len(people.peer_scores(people.model(claims))["balance"]) == 2  # no waves: everyone
 
 
 def run_one(app, link=None, seed=1):
