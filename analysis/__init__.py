@@ -15,6 +15,8 @@ summary            :func:`group_means`, :func:`profile_counts`
 demo               :func:`make_demo`
 structure          :func:`cfa`, :func:`invariance`, :func:`instrument_model`,
                    :func:`polychoric`, :func:`omega_categorical`, :func:`ordinal_alpha`
+longitudinal       :func:`longitudinal_invariance`, :func:`retest_reliability`,
+                   :func:`paired_change`, :func:`reliable_change`
 =================  ============================================================
 """
 
@@ -46,6 +48,10 @@ _EXPORTS = {
     "polychoric": "analysis.structure",
     "omega_categorical": "analysis.structure",
     "ordinal_alpha": "analysis.structure",
+    "longitudinal_invariance": "analysis.longitudinal",
+    "retest_reliability": "analysis.longitudinal",
+    "paired_change": "analysis.longitudinal",
+    "reliable_change": "analysis.longitudinal",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,7 +7,10 @@ rules every summary of a room follows (the projector's dashboard and the
 
 - :func:`published` - a summary uses the earliest ``floor(n / k) * k``
   submitted responses only, so two views differ by a whole batch of at least k
-  people (or not at all); below k there is nothing, not even a count.
+  people (or not at all); below k there is nothing, not even a count.  "Earliest"
+  is the store's arrival order (a number assigned in the write transaction), never
+  a server's wall clock: a batch, once shown, keeps its members, and a late row
+  can only join a later batch, however far apart the writers' clocks are.
 - :func:`safe_mean` - means are given to :data:`MEAN_DIGITS` decimal.
 """
 
@@ -28,29 +31,30 @@ def published(frame: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     Parameters
     ----------
     frame : DataFrame
-        Submitted responses with ``submitted_at`` and ``respondent_id``.
+        Submitted responses in arrival order, as
+        :meth:`survey.store.ResponseStore.to_frame` returns them; with an
+        ``arrival`` column, ordered by it instead.  ``submitted_at`` is never used.
     min_group_size : int
         k.
 
     Returns
     -------
     DataFrame
-        The first ``floor(len(frame) / k) * k`` rows in order of submission
-        (ties broken by the random respondent id), in a shuffled order seeded by
-        their number, with the index reset.
+        The first ``floor(len(frame) / k) * k`` rows in order of arrival, in a
+        shuffled order seeded by their number, with the index reset.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"submitted_at": range(7), "respondent_id": list("abcdefg")})
+    >>> frame = pd.DataFrame({"arrival": [3, 1, 2, 7, 5, 4, 6], "respondent_id": list("abcdefg")})
     >>> sorted(published(frame, 3)["respondent_id"])
-    ['a', 'b', 'c', 'd', 'e', 'f']
+    ['a', 'b', 'c', 'e', 'f', 'g']
     >>> len(published(frame.iloc[:2], 3))
     0
     """
     n = (len(frame) // min_group_size) * min_group_size
     if n == 0:
         return frame.iloc[0:0].reset_index(drop=True)
-    order = frame.sort_values(["submitted_at", "respondent_id"], kind="stable")
+    order = frame.sort_values("arrival", kind="stable") if "arrival" in frame.columns else frame
     chosen = order.iloc[:n]
     return chosen.sample(frac=1.0, random_state=n).reset_index(drop=True)
 

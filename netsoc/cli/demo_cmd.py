@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=_positive, default=600)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--out", default="data/demo", help="folder (default data/demo)")
+    p.add_argument(
+        "--waves",
+        action="store_true",
+        help="two waves (pre and post, one row per person per wave, with wave and subject "
+        "columns) and a planted latent change: networking +0.3 SD",
+    )
     p.set_defaults(func=_demo_data)
 
 
@@ -57,6 +63,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from analysis.demo import write_demo_set
 
-    df = write_demo_set(args.out, n=args.n, seed=args.seed)
-    print(f"wrote {len(df)} respondents to {args.out}/responses.csv and codebook.csv")
+    df = write_demo_set(args.out, n=args.n, seed=args.seed, waves=args.waves)
+    what = f"{args.n} people in two waves ({len(df)} responses)" if args.waves else f"{len(df)} respondents"
+    print(f"wrote {what} to {args.out}/responses.csv and codebook.csv")
     return 0

@@ -56,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_export)
 
     p = sub.add_parser("erase", help="erase one respondent completely (withdrawn consent)")
-    p.add_argument("respondent_id", help="the respondent's id (resume code)")
+    p.add_argument(
+        "respondent_id", help="the erase code the participant was shown (their id and resume code)"
+    )
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.set_defaults(func=_erase)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from netsoc.cli._room import add_draft_days_argument, add_new_token_argument, stored_keys
 from netsoc.cli._server import add_server_arguments
 from netsoc.cli._waves import add_wave_argument, apply_wave
 
@@ -36,33 +37,42 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--client-rate",
         type=float,
         default=50.0,
-        help="budget units a second per client address (a message costs 2, the page "
-        "1, a file 0.2; twenty seconds' worth can be saved up); phones behind one "
-        "venue address share it; 0 turns it off (default 50)",
+        help="budget units a second per browser (a message costs 2, the page 1, a file "
+        "0.2; twenty seconds' worth can be saved up); requests without a browser's token "
+        "count per address; 0 turns it off (default 50)",
+    )
+    p.add_argument(
+        "--address-rate",
+        type=float,
+        default=1000.0,
+        help="ceiling in budget units a second for all browsers behind one address (a "
+        "venue's NAT: a room of 300 phones uses about 80); stops one machine flooding "
+        "(default 1000)",
     )
     p.add_argument(
         "--client-connections",
         type=int,
-        default=32,
-        help="connections one client address may hold open (a phone uses one to six; "
-        "at most half of --max-sessions); phones behind one venue address share it; "
-        "a --trusted-proxy is exempt; 0 turns it off (default 32)",
+        default=1024,
+        help="connections one client address may hold open (a phone uses one to six, and "
+        "a whole room may share a venue address); a --trusted-proxy is exempt; 0 turns "
+        "it off (default 1024)",
     )
     p.add_argument(
         "--secret-file",
         metavar="PATH",
         help="file holding the secret that signs participants' tokens (created, "
         "readable by its owner only, if missing); give every server behind one load "
-        "balancer the same file (default: a new secret each start)",
+        "balancer the same file (default: the workshop code's secret kept in the store, "
+        "the same after a restart)",
     )
+    add_new_token_argument(p)
+    add_draft_days_argument(p)
     add_server_arguments(p, port=8866)
     add_wave_argument(p)
     p.set_defaults(func=_survey)
 
 
 def _survey(args: argparse.Namespace) -> int:
-    import secrets
-
     from netsoc.server.config import ServerConfig
     from netsoc.server.serve import serve_survey
     from netsoc.startup import check_store
@@ -79,7 +89,8 @@ def _survey(args: argparse.Namespace) -> int:
         raise NetsocError(f"--workers: expected 1 to 64 processes, got {args.workers}")
     db = check_store(args.db, create=args.create)
     apply_wave(db, args.cohort, args.wave)
-    token = args.token or (secrets.token_urlsafe(16) if args.public else None)
+    keys = stored_keys(db, args.cohort, rotate=args.new_token)
+    token = args.token or (keys.token if args.public else None)
     config = ServerConfig(
         kind="survey",
         db=db,
@@ -93,7 +104,10 @@ def _survey(args: argparse.Namespace) -> int:
         trusted_proxies=tuple(args.trusted_proxy),
         client_rate=args.client_rate,
         client_connections=args.client_connections,
-        secret=_secret(args.secret_file),
+        address_rate=args.address_rate,
+        draft_days=args.draft_days,
+        secret=_secret(args.secret_file) or keys.secret,
+        join_code=keys.join_code if token and not args.token else None,
     ).check()
     return serve_survey(config, workers=args.workers, echo=_echo_with_qr if args.public else print)
 

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from netsoc.cli._room import add_draft_days_argument, add_new_token_argument, short_join_url, stored_keys
 from netsoc.cli._waves import add_wave_argument, apply_wave
 from survey.schema import MIN_GROUP_SIZE
 
@@ -69,12 +70,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1,
         help="survey processes on the same port (default 1; use a PostgreSQL --db for more than one)",
     )
+    add_new_token_argument(p)
+    add_draft_days_argument(p)
     add_wave_argument(p)
     p.set_defaults(func=_workshop)
 
 
 def workshop_block(
-    *, cohort: str, join: str, dashboard: str, store: str, qr: str, note: str | None = None
+    *,
+    cohort: str,
+    join: str,
+    dashboard: str,
+    store: str,
+    qr: str,
+    note: str | None = None,
+    join_code: str | None = None,
+    short_url: str | None = None,
 ) -> str:
     """The one block ``netsoc workshop`` prints once both servers listen.
 
@@ -91,12 +102,19 @@ def workshop_block(
         The join address's QR code drawn for the terminal.
     note : str, optional
         A line about the cohort (e.g. the codes that already have responses).
+    join_code, short_url : str, optional
+        The 7-digit join code and the short address it is typed at
+        (``http://HOST:PORT/``), printed big.
     """
     from netsoc.qr import short_address
 
-    lines = [
-        f"netsoc workshop {cohort} is running.",
-        "",
+    lines = [f"netsoc workshop {cohort} is running.", ""]
+    if join_code and short_url:
+        lines += [
+            f"  Or type:               {short_url}   and the join code",
+            *big_digits(join_code),
+        ]
+    lines += [
         f"  Participants join at:  {join}",
         f"                         (short: {short_address(join)}; the QR code below and on the dashboard)",
         qr.rstrip("\n"),
@@ -108,6 +126,28 @@ def workshop_block(
         lines.append(f"                         {note}")
     lines += ["  To stop:               press Ctrl-C here (responses already sent are kept)", ""]
     return "\n".join(lines)
+
+
+_DIGITS = {
+    "0": (" ### ", "#   #", "#   #", "#   #", " ### "),
+    "1": ("  #  ", " ##  ", "  #  ", "  #  ", " ### "),
+    "2": (" ### ", "    #", " ### ", "#    ", "#####"),
+    "3": ("#### ", "    #", " ### ", "    #", "#### "),
+    "4": ("#   #", "#   #", "#####", "    #", "    #"),
+    "5": ("#####", "#    ", "#### ", "    #", "#### "),
+    "6": (" ### ", "#    ", "#### ", "#   #", " ### "),
+    "7": ("#####", "    #", "   # ", "  #  ", "  #  "),
+    "8": (" ### ", "#   #", " ### ", "#   #", " ### "),
+    "9": (" ### ", "#   #", " ####", "    #", " ### "),
+}
+
+
+def big_digits(code: str, indent: int = 25) -> list[str]:
+    """The join code in digits five lines tall (``#`` drawn as full blocks), for reading
+    off the facilitator's screen; the plain code follows on its own line."""
+    rows = [" " * indent + "  ".join(_DIGITS[d][i] for d in code).replace("#", "█") for i in range(5)]
+    grouped = f"{code[:3]} {code[3:]}" if len(code) == 7 else code
+    return [*rows, " " * indent + f"join code {grouped}"]
 
 
 def _check(args: argparse.Namespace) -> tuple[Any, str, str]:
@@ -188,6 +228,7 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
     from survey.store import open_store
 
     inst, url, host = _check(args)
+    keys = stored_keys(url, args.cohort, rotate=args.new_token)
     survey = ServerConfig(
         kind="survey",
         db=url,
@@ -195,9 +236,13 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         port=args.port,
         ip=SURVEY_BIND,
         public=True,
-        token=secrets.token_urlsafe(16),
+        token=keys.token,
+        secret=keys.secret,
+        join_code=keys.join_code,
         min_group_size=args.min_group_size,
+        draft_days=args.draft_days,
     ).check()
+    short = short_join_url(host, args.port)
     join = join_url(replace(survey, ip=host))
     dash_token = secrets.token_urlsafe(16)
     settings = DashboardSettings(
@@ -207,6 +252,8 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         group_field=args.group,
         lang=args.lang,
         survey_url=join,
+        join_code=keys.join_code,
+        join_short_url=short,
         token=dash_token,
         port=args.dashboard_port,
     )
@@ -222,6 +269,8 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         note=note,
         dashboard=f"http://{DASHBOARD_BIND}:{args.dashboard_port}/?token={dash_token}",
         store=store_label(url),
+        join_code=keys.join_code,
+        short_url=short,
     )
     dashboard = _Dashboard(settings, args.dashboard_port)
     dashboard.start(args.dashboard_port)

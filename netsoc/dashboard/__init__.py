@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from netsoc.dashboard.app import dashboard_app, serve_dashboard
+from netsoc.dashboard.app import controls_url, dashboard_app, serve_dashboard
 from netsoc.dashboard.model import SHARED, Dashboard
 from netsoc.dashboard.settings import DashboardSettings, settings_from_env
 
@@ -23,5 +23,6 @@ __all__ = [
     "SHARED",
     "settings_from_env",
     "dashboard_app",
+    "controls_url",
     "serve_dashboard",
 ]

@@ -8,8 +8,9 @@ the survey's: nothing here is reachable with a participant's link.
 
 - ``GET /`` the presenter view; ``GET /deck`` its cards as JSON (polled).
 - ``GET /control`` and ``POST /control/...`` the facilitator's controls.
-- ``GET /export/slides.html`` and ``/export/page-N.png`` the exports
-  (cached per dashboard version, rate-limited per viewer).
+- ``GET /export/slides.html``, ``/export/page-N.png`` (one per card),
+  ``/export/handout.pdf`` and ``/export/aggregates.xlsx`` the exports (PNG pages cached per
+  dashboard version and minute, every export rate-limited per viewer).
 - ``GET /assets/...`` the page's module and styles.
 
 Every response carries a Content-Security-Policy without inline script or
@@ -23,25 +24,36 @@ import logging
 import secrets
 import threading
 import time
+from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from netsoc.dashboard import view
-from netsoc.dashboard.export import png_comment_pages, png_page, slides_html
+import netsoc.dashboard.view as view
+from netsoc.dashboard.export import export_title, pdf_handout, png_page, slides_html, workbook
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
+from netsoc.dashboard.pages import export_cards
 from netsoc.dashboard.panels import responses_line
 from netsoc.dashboard.settings import DashboardSettings
 from netsoc.dashboard.shift import set_wave
 from netsoc.resources import asset_text
 from survey.errors import NetsocError
 
-__all__ = ["dashboard_app", "dashboard_server", "serve_dashboard", "CSP", "COOKIE", "EXPORT_EVERY"]
+__all__ = [
+    "dashboard_app",
+    "dashboard_server",
+    "serve_dashboard",
+    "controls_url",
+    "CSP",
+    "COOKIE",
+    "EXPORT_EVERY",
+]
 
 LOG = logging.getLogger("netsoc.dashboard")
 COOKIE = "netsoc_dashboard"
@@ -95,6 +107,19 @@ async def _form(request: Request) -> dict[str, str]:
     return out
 
 
+def controls_url(presenter_url: str) -> str:
+    """The facilitator's controls for a presenter address (its ``?token=`` kept), as the
+    terminal block prints it beside the presenter view.
+
+    Examples
+    --------
+    >>> controls_url("http://127.0.0.1:8867/?token=abc12345")
+    'http://127.0.0.1:8867/control?token=abc12345'
+    """
+    parts = urlsplit(presenter_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/control", parts.query, ""))
+
+
 def _base(request: Request) -> str:
     """The app's root address (``<base href>``): relative links work from any path and prefix."""
     return str(request.url_for("presenter"))
@@ -102,6 +127,256 @@ def _base(request: Request) -> str:
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
+
+
+class _Endpoints:
+    """The dashboard's endpoints for one :class:`Dashboard`: the presenter, the controls and
+    the exports, each behind the dashboard's token (:meth:`guarded`)."""
+
+    def __init__(self, d: Dashboard, settings: DashboardSettings) -> None:
+        self.d = d
+        self.check = JoinCheck(settings.survey_url, own_port=settings.port, enabled=settings.check_join)
+        self.refusals = _Refusals()
+        self.exports: dict[str, float] = {}
+        self.token: str = settings.token or ""
+
+    def allowed(self, request: Request) -> bool:
+        given = request.cookies.get(COOKIE) or ""
+        return secrets.compare_digest(given.encode(), self.token.encode())
+
+    def refuse(self, request: Request, reason: str, status: int, text: str) -> Response:
+        self.refusals.log(reason, _client(request))
+        return HTMLResponse(view.message_page(self.d, text, base=_base(request)), status_code=status)
+
+    def guarded(self, handler: Any, *, post: bool = False) -> Any:
+        async def endpoint(request: Request) -> Response:
+            query_token = request.query_params.get("token")
+            if query_token is not None and request.method == "GET":
+                if not secrets.compare_digest(query_token.encode(), self.token.encode()):
+                    return self.refuse(request, "a wrong token", 403, self.d.t("refused", reason="token"))
+                response = RedirectResponse(request.url.remove_query_params("token"), 303)
+                response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+                return response
+            if not self.allowed(request):
+                return self.refuse(
+                    request, "a visitor without the token", 403, self.d.t("refused", reason="token")
+                )
+            if post:
+                origin = request.headers.get("origin")
+                if (
+                    origin is not None
+                    and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}"
+                ):
+                    return self.refuse(
+                        request, "a form from another site", 403, self.d.t("refused", reason="origin")
+                    )
+            if not post:
+                return await handler(request)
+            try:
+                return await handler(request)
+            except NetsocError as exc:  # the facilitator's mistake: back to the controls, said why
+                return self.back(request, str(exc))
+
+        return endpoint
+
+    def _pages(self) -> list[str]:
+        """The titles of the export's pages (one PNG page each)."""
+        return [c.title for c in export_cards(self.d, datetime.now().astimezone())]
+
+    def back(self, request: Request, message: str = "") -> Response:
+        url = request.url_for("control")
+        if message:
+            url = url.include_query_params(msg=message)
+        return RedirectResponse(url, 303)
+
+    async def presenter(self, request: Request) -> Response:
+        return HTMLResponse(view.presenter_page(self.d, view.deck(self.d, self.check), base=_base(request)))
+
+    async def deck(self, request: Request) -> Response:
+        cards = view.deck(self.d, self.check)
+        activity = self.d.activity()
+        live = responses_line(self.d.t, int(activity["submitted"]), self.d.min_group_size)
+        return JSONResponse({"html": "".join(c.html() for c in cards), "live": live})
+
+    async def control(self, request: Request) -> Response:
+        message = request.query_params.get("msg", "")[:300]
+        if request.query_params.get("step") == "clear":
+            return HTMLResponse(view.confirm_clear_page(self.d, base=_base(request)))
+        return HTMLResponse(
+            view.control_page(self.d, message=message, pages=self._pages(), base=_base(request))
+        )
+
+    async def collection(self, request: Request) -> Response:
+        form = await _form(request)
+        is_open = form.get("open") == "1"
+        self.d.store.set_collection_open(self.d.settings.cohort, is_open)
+        return self.back(request, self.d.t("collection_is_open" if is_open else "collection_is_closed"))
+
+    async def wave(self, request: Request) -> Response:
+        return self.back(request, set_wave(self.d, await _form(request)))
+
+    async def show(self, request: Request) -> Response:
+        form = await _form(request)
+        self.d.choose(
+            statement=str(form.get("statement") or "") or None,
+            compare_cohort=str(form.get("compare") or "") or None,
+        )
+        return self.back(request)
+
+    async def comment(self, request: Request) -> Response:
+        form = await _form(request)
+        handle = str(form.get("handle") or "")
+        action = form.get("action") or ("hide" if form.get("hide") == "1" else "show")
+        if action in ("approve", "unapprove"):
+            self.d.approve(handle, approved=action == "approve")
+        elif action in ("hide", "show"):
+            self.d.hide(handle, hidden=action == "hide")
+        else:
+            raise NetsocError(self.d.t("refused", reason=f"action {action[:20]!r}"))
+        return self.back(request)
+
+    async def release(self, request: Request) -> Response:
+        form = await _form(request)
+        return self.back(
+            request, self.d.t("released", n=self.d.release(approved_only=form.get("which") == "approved"))
+        )
+
+    async def clear(self, request: Request) -> Response:
+        if not self.d.settings.cohort:
+            raise NetsocError(self.d.t("refused", reason="no workshop code"))
+        return RedirectResponse(request.url_for("control").include_query_params(step="clear"), 303)
+
+    async def clear_confirm(self, request: Request) -> Response:
+        form = await _form(request)
+        if not self.d.settings.cohort:
+            raise NetsocError(self.d.t("refused", reason="no workshop code"))
+        n, drafts = view.counts(self.d)
+        if (str(n), str(drafts)) != (form.get("n"), form.get("d")):
+            return self.back(request, self.d.t("clear_changed"))
+        done = self.d.store.clear_cohort(self.d.settings.cohort)
+        LOG.warning("dashboard cleared cohort %s: %s", self.d.settings.cohort, done)
+        return self.back(request, self.d.t("cleared", n=done["submitted"], d=done["drafts"]))
+
+    def throttled(self, request: Request, kind: str) -> Response | None:
+        who = f"{_client(request)} {kind}"
+        now = time.monotonic()
+        wait = EXPORT_EVERY - (now - self.exports.get(who, -1e9))
+        if wait > 0:
+            self.refusals.log("an export too soon", who)
+            return HTMLResponse(
+                view.message_page(
+                    self.d, self.d.t("too_many_exports", seconds=int(wait) + 1), base=_base(request)
+                ),
+                status_code=429,
+                headers={"retry-after": str(int(wait) + 1)},
+            )
+        self.exports[who] = now
+        return None
+
+    def download(self, body: bytes | str, media: str, name: str, **headers: str) -> Response:
+        return Response(
+            body, media_type=media, headers={"content-disposition": f"attachment; filename={name}", **headers}
+        )
+
+    async def export_slides(self, request: Request) -> Response:
+        refused = self.throttled(request, "slides")
+        if refused is not None:
+            return refused
+        at = datetime.now().astimezone()
+        cohort = f" \u2013 {self.d.settings.cohort}" if self.d.settings.cohort else ""
+        body = slides_html(
+            title=f"{self.d.instrument.title}{cohort}",
+            subtitle=export_title(self.d, at).rsplit(" \u2013 ", 1)[-1],
+            cards=export_cards(self.d, at),
+            lang=self.d.language,
+        )
+        # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
+        csp = (
+            "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
+        )
+        return self.download(
+            body, "text/html; charset=utf-8", "netsoc-slides.html", **{"content-security-policy": csp}
+        )
+
+    async def export_png(self, request: Request) -> Response:
+        page = int(request.path_params["page"])
+        if not 1 <= page <= len(self._pages()):
+            return self.refuse(request, "a missing export page", 404, self.d.t("refused", reason=str(page)))
+        refused = self.throttled(request, "png")
+        if refused is not None:
+            return refused
+        at = datetime.now().astimezone()
+        key = (
+            self.d.version(),
+            self.d.choices,
+            tuple(self.d.released_comments()),
+            self.d.language,
+            at.strftime("%Y-%m-%d %H:%M"),
+        )
+        data = await self.rendered(request, png_page, self.d, page, key=key, at=at)
+        if isinstance(data, Response):
+            return data
+        return self.download(data, "image/png", f"netsoc-dashboard-{page}.png")
+
+    async def rendered(self, request: Request, draw: Any, *args: Any, **kwargs: Any) -> bytes | Response:
+        """``draw(*args, **kwargs)`` in a worker thread; a page saying why when the browser that
+        draws PNG and PDF pages is missing or fails (503)."""
+        try:
+            return await run_in_threadpool(draw, *args, **kwargs)
+        except NetsocError as exc:
+            LOG.error("dashboard export failed: %s", exc)
+            return HTMLResponse(view.message_page(self.d, str(exc), base=_base(request)), status_code=503)
+
+    async def export_pdf(self, request: Request) -> Response:
+        refused = self.throttled(request, "pdf")
+        if refused is not None:
+            return refused
+        data = await self.rendered(request, pdf_handout, self.d, at=datetime.now().astimezone())
+        if isinstance(data, Response):
+            return data
+        return self.download(data, "application/pdf", "netsoc-handout.pdf")
+
+    async def export_xlsx(self, request: Request) -> Response:
+        refused = self.throttled(request, "xlsx")
+        if refused is not None:
+            return refused
+        data = await run_in_threadpool(workbook, self.d, at=datetime.now().astimezone())
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return self.download(data, media, "netsoc-aggregates.xlsx")
+
+    async def asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in _ASSETS:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(
+            asset_text("dashboard", name), media_type=_ASSETS[name], headers={"cache-control": "max-age=300"}
+        )
+
+    async def failed(self, request: Request, exc: Exception) -> Response:
+        LOG.error("dashboard error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        return HTMLResponse(
+            view.message_page(self.d, self.d.t("dash_unavailable"), base=_base(request)), status_code=500
+        )
+
+    def routes(self) -> list[Route]:
+        """Every route of the app."""
+        return [
+            Route("/", self.guarded(self.presenter), name="presenter"),
+            Route("/deck", self.guarded(self.deck), name="deck"),
+            Route("/control", self.guarded(self.control), name="control"),
+            Route("/control/collection", self.guarded(self.collection, post=True), methods=["POST"]),
+            Route("/control/wave", self.guarded(self.wave, post=True), methods=["POST"]),
+            Route("/control/show", self.guarded(self.show, post=True), methods=["POST"]),
+            Route("/control/comment", self.guarded(self.comment, post=True), methods=["POST"]),
+            Route("/control/release", self.guarded(self.release, post=True), methods=["POST"]),
+            Route("/control/clear", self.guarded(self.clear, post=True), methods=["POST"]),
+            Route("/control/clear/confirm", self.guarded(self.clear_confirm, post=True), methods=["POST"]),
+            Route("/export/slides.html", self.guarded(self.export_slides), name="slides"),
+            Route("/export/page-{page:int}.png", self.guarded(self.export_png), name="png"),
+            Route("/export/handout.pdf", self.guarded(self.export_pdf), name="pdf"),
+            Route("/export/aggregates.xlsx", self.guarded(self.export_xlsx), name="xlsx"),
+            Route("/assets/{name}", self.asset, name="asset"),
+        ]
 
 
 def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = None) -> Any:
@@ -121,188 +396,9 @@ def dashboard_app(settings: DashboardSettings, *, dashboard: Dashboard | None = 
     if not settings.token:
         raise NetsocError("dashboard token: the dashboard needs its own token (settings.token)")
     d = dashboard or Dashboard.open(settings)
-    check = JoinCheck(settings.survey_url, own_port=settings.port, enabled=settings.check_join)
-    refusals = _Refusals()
-    exports: dict[str, float] = {}
-    token = settings.token
-
-    def allowed(request: Request) -> bool:
-        given = request.cookies.get(COOKIE) or ""
-        return secrets.compare_digest(given.encode(), token.encode())
-
-    def refuse(request: Request, reason: str, status: int, text: str) -> Response:
-        refusals.log(reason, _client(request))
-        return HTMLResponse(view.message_page(d, text, base=_base(request)), status_code=status)
-
-    def guarded(handler: Any, *, post: bool = False) -> Any:
-        async def endpoint(request: Request) -> Response:
-            query_token = request.query_params.get("token")
-            if query_token is not None and request.method == "GET":
-                if not secrets.compare_digest(query_token.encode(), token.encode()):
-                    return refuse(request, "a wrong token", 403, d.t("refused", reason="token"))
-                response = RedirectResponse(request.url.remove_query_params("token"), 303)
-                response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
-                return response
-            if not allowed(request):
-                return refuse(request, "a visitor without the token", 403, d.t("refused", reason="token"))
-            if post:
-                origin = request.headers.get("origin")
-                if (
-                    origin is not None
-                    and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}"
-                ):
-                    return refuse(request, "a form from another site", 403, d.t("refused", reason="origin"))
-            if not post:
-                return await handler(request)
-            try:
-                return await handler(request)
-            except NetsocError as exc:  # the facilitator's mistake: back to the controls, said why
-                return back(request, str(exc))
-
-        return endpoint
-
-    def _pages() -> int:
-        return 1 + len(png_comment_pages(d.released_comments()))
-
-    def back(request: Request, message: str = "") -> Response:
-        url = request.url_for("control")
-        if message:
-            url = url.include_query_params(msg=message)
-        return RedirectResponse(url, 303)
-
-    async def presenter(request: Request) -> Response:
-        return HTMLResponse(view.presenter_page(d, view.deck(d, check), base=_base(request)))
-
-    async def deck(request: Request) -> Response:
-        cards = view.deck(d, check)
-        activity = d.activity()
-        live = responses_line(d.t, int(activity["submitted"]), d.min_group_size)
-        return JSONResponse({"html": "".join(c.html() for c in cards), "live": live})
-
-    async def control(request: Request) -> Response:
-        message = request.query_params.get("msg", "")[:300]
-        if request.query_params.get("step") == "clear":
-            return HTMLResponse(view.confirm_clear_page(d, base=_base(request)))
-        return HTMLResponse(view.control_page(d, message=message, pages=_pages(), base=_base(request)))
-
-    async def collection(request: Request) -> Response:
-        form = await _form(request)
-        is_open = form.get("open") == "1"
-        d.store.set_collection_open(d.settings.cohort, is_open)
-        return back(request, d.t("collection_is_open" if is_open else "collection_is_closed"))
-
-    async def wave(request: Request) -> Response:
-        return back(request, set_wave(d, await _form(request)))
-
-    async def show(request: Request) -> Response:
-        form = await _form(request)
-        d.choose(
-            statement=str(form.get("statement") or "") or None,
-            compare_cohort=str(form.get("compare") or "") or None,
-        )
-        return back(request)
-
-    async def comment(request: Request) -> Response:
-        form = await _form(request)
-        d.hide(str(form.get("handle") or ""), hidden=form.get("hide") == "1")
-        return back(request)
-
-    async def release(request: Request) -> Response:
-        return back(request, d.t("released", n=d.release()))
-
-    async def clear(request: Request) -> Response:
-        if not d.settings.cohort:
-            raise NetsocError(d.t("refused", reason="no workshop code"))
-        return RedirectResponse(request.url_for("control").include_query_params(step="clear"), 303)
-
-    async def clear_confirm(request: Request) -> Response:
-        form = await _form(request)
-        if not d.settings.cohort:
-            raise NetsocError(d.t("refused", reason="no workshop code"))
-        n, drafts = view.counts(d)
-        if (str(n), str(drafts)) != (form.get("n"), form.get("d")):
-            return back(request, d.t("clear_changed"))
-        done = d.store.clear_cohort(d.settings.cohort)
-        LOG.warning("dashboard cleared cohort %s: %s", d.settings.cohort, done)
-        return back(request, d.t("cleared", n=done["submitted"], d=done["drafts"]))
-
-    def throttled(request: Request, kind: str) -> Response | None:
-        who = f"{_client(request)} {kind}"
-        now = time.monotonic()
-        wait = EXPORT_EVERY - (now - exports.get(who, -1e9))
-        if wait > 0:
-            refusals.log("an export too soon", who)
-            return HTMLResponse(
-                view.message_page(d, d.t("too_many_exports", seconds=int(wait) + 1), base=_base(request)),
-                status_code=429,
-                headers={"retry-after": str(int(wait) + 1)},
-            )
-        exports[who] = now
-        return None
-
-    async def export_slides(request: Request) -> Response:
-        refused = throttled(request, "slides")
-        if refused is not None:
-            return refused
-        title = d.t("dashboard_heading", title=d.instrument.title)
-        deck_cards = view.deck(d, check)
-        body = slides_html(title=title, cards=deck_cards, lang=d.language)
-        return Response(
-            body,
-            media_type="text/html; charset=utf-8",
-            headers={
-                "content-disposition": "attachment; filename=netsoc-slides.html",
-                # the deck embeds reveal.js and its start-up: it is a file to keep, not this site
-                "content-security-policy": "sandbox allow-scripts; default-src 'none'; "
-                "script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-            },
-        )
-
-    async def export_png(request: Request) -> Response:
-        page = int(request.path_params["page"])
-        if not 1 <= page <= _pages():
-            return refuse(request, "a missing export page", 404, d.t("refused", reason=str(page)))
-        refused = throttled(request, "png")
-        if refused is not None:
-            return refused
-        key = (d.version(), d.choices, tuple(d.released_comments()), d.language)
-        data = png_page(d, page, key=key)
-        return Response(
-            data,
-            media_type="image/png",
-            headers={"content-disposition": f"attachment; filename=netsoc-dashboard-{page}.png"},
-        )
-
-    async def asset(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in _ASSETS:
-            return Response("not found", status_code=404, media_type="text/plain")
-        return Response(
-            asset_text("dashboard", name), media_type=_ASSETS[name], headers={"cache-control": "max-age=300"}
-        )
-
-    async def failed(request: Request, exc: Exception) -> Response:
-        LOG.error("dashboard error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-        return HTMLResponse(
-            view.message_page(d, d.t("dash_unavailable"), base=_base(request)), status_code=500
-        )
-
-    routes = [
-        Route("/", guarded(presenter), name="presenter"),
-        Route("/deck", guarded(deck), name="deck"),
-        Route("/control", guarded(control), name="control"),
-        Route("/control/collection", guarded(collection, post=True), methods=["POST"]),
-        Route("/control/wave", guarded(wave, post=True), methods=["POST"]),
-        Route("/control/show", guarded(show, post=True), methods=["POST"]),
-        Route("/control/comment", guarded(comment, post=True), methods=["POST"]),
-        Route("/control/release", guarded(release, post=True), methods=["POST"]),
-        Route("/control/clear", guarded(clear, post=True), methods=["POST"]),
-        Route("/control/clear/confirm", guarded(clear_confirm, post=True), methods=["POST"]),
-        Route("/export/slides.html", guarded(export_slides), name="slides"),
-        Route("/export/page-{page:int}.png", guarded(export_png), name="png"),
-        Route("/assets/{name}", asset, name="asset"),
-    ]
-    app = Starlette(routes=routes, exception_handlers={Exception: failed, 500: failed})
+    endpoints = _Endpoints(d, settings)
+    failed = endpoints.failed
+    app = Starlette(routes=endpoints.routes(), exception_handlers={Exception: failed, 500: failed})
     app.state.dashboard = d
     return _SecurityHeaders(app)
 

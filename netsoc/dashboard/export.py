@@ -1,54 +1,59 @@
-"""The dashboard's exports: PNG pages and a reveal.js slide deck, with every released comment.
+"""The dashboard's exports: PNG pages, a PDF handout, reveal.js slides and an Excel workbook.
 
-Both are built from what the projector shows (the published room, the
-released comments, the join QR code), in the dashboard's language; all text is
-escaped (slides) or drawn as text (PNG).
+Every export is built from :func:`netsoc.dashboard.pages.export_cards` (the projector's own
+cards, the moment instead of the live count, the revealed comments, the join code), in the
+dashboard's language, so an export publishes nothing the projector does not.
 
-- :func:`slides_html` - a self-contained reveal.js deck: one slide per
-  presenter card, comments paginated, the join code; reveal.js is embedded,
-  nothing is fetched.
-- :func:`png_page` - page ``i`` of the PNG export: page 1 the room (count,
-  profiles, facets, the QR code), then the comments, paginated.  Each figure
-  is cleared after drawing and the freed memory handed back to the system
-  (:func:`_give_back`), so an export keeps no memory; the bytes are cached per
+- :func:`png_page` - page ``i``: one card drawn at 1600x900 by headless Chromium, cached per
   dashboard version (:data:`PNG_CACHE`).
+- :func:`pdf_handout` - every card, one per page, with the moment on each.
+- :func:`slides_html` - a self-contained reveal.js deck at 1280x720, one slide per card;
+  reveal.js is embedded, nothing is fetched.
+- :func:`workbook` - the published aggregates only, one sheet per panel (hidden counts
+  left empty and marked).
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from netsoc.dashboard.model import SharedCache
-from netsoc.dashboard.panels import responses_line
+from netsoc.dashboard.pages import export_cards, handout_html, moment_line, page_html, render_pdf, render_png
 from netsoc.resources import asset_text
 from netsoc.web import escape as e
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from netsoc.dashboard.model import Dashboard
     from netsoc.dashboard.panels import Panel
 
-__all__ = ["slides_html", "png_page", "png_comment_pages", "PNG_CACHE", "PNG_LINES"]
+__all__ = ["slides_html", "png_page", "pdf_handout", "workbook", "export_title", "PNG_CACHE"]
 
-#: Lines per PNG page of comments, blank lines between comments included (a 1,000-character
-#: comment takes about 10).
-PNG_LINES = 20
-_WIDTH = 110
+#: reveal.js's settings: slides of 1280x720 CSS pixels, scaled to the window.
+_REVEAL = "{hash: true, width: 1280, height: 720, margin: 0, minScale: 0.2, maxScale: 2, transition: 'none'}"
 #: PNG pages already drawn, keyed by the dashboard's version and page (a few kept).
-PNG_CACHE = SharedCache(size=8)
+PNG_CACHE = SharedCache(size=16)
 
 
-def slides_html(*, title: str, cards: Sequence[Panel], lang: str = "en") -> str:
-    """A reveal.js slide deck, one slide per card, self-contained and offline.
+def export_title(d: Dashboard, at: datetime) -> str:
+    """The line above every exported page: the questionnaire, the workshop and the moment."""
+    activity = d.activity()
+    cohort = f" \u2013 {d.settings.cohort}" if d.settings.cohort else ""
+    return f"{d.instrument.title}{cohort} \u2013 {moment_line(d, at, int(activity['submitted']))}"
+
+
+def slides_html(*, title: str, cards: Sequence[Panel], lang: str = "en", subtitle: str = "") -> str:
+    """A reveal.js slide deck at 1280x720, one slide per card, self-contained and offline.
 
     reveal.js 5.1.0 (shipped with netsoc, :func:`netsoc.resources.asset_text`)
     is embedded, so the file opens offline: nothing is fetched from a CDN.
     """
-    sections = [f"<section><h1>{e(title)}</h1></section>"]
+    sub = f"<p class='moment'>{e(subtitle)}</p>" if subtitle else ""
+    sections = [f"<section class='title-slide'><h1>{e(title)}</h1>{sub}</section>"]
     sections += [f"<section>{card.html()}</section>" for card in cards]
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
@@ -61,31 +66,12 @@ def slides_html(*, title: str, cards: Sequence[Panel], lang: str = "en") -> str:
 {body}
 </div></div>
 <script>{asset_text("reveal", "reveal.js")}</script>
-<script>if (window.Reveal) {{ Reveal.initialize({{hash: true}}); }}</script>
+<script>if (window.Reveal) {{ Reveal.initialize({_REVEAL}); }}</script>
 </body></html>
 """
 
 
-def _wrap(comment: str) -> str:
-    return "\u2022 " + textwrap.fill(comment, _WIDTH, subsequent_indent="  ")
-
-
-def png_comment_pages(comments: Sequence[str]) -> list[list[str]]:
-    """The comments split into PNG pages of at most :data:`PNG_LINES` wrapped lines (each page
-    holds at least one comment; every comment is on a page)."""
-    pages: list[list[str]] = []
-    used = PNG_LINES + 1
-    for c in comments:
-        lines = _wrap(c).count("\n") + 2  # its lines and a blank one
-        if used + lines > PNG_LINES:
-            pages.append([])
-            used = 0
-        pages[-1].append(c)
-        used += lines
-    return pages
-
-
-def png_page(d: Dashboard, page: int, *, key: tuple) -> bytes:
+def png_page(d: Dashboard, page: int, *, key: tuple, at: datetime) -> bytes:
     """Page ``page`` (1-based) of the PNG export, from the cache when ``key`` was drawn before.
 
     Raises
@@ -93,129 +79,101 @@ def png_page(d: Dashboard, page: int, *, key: tuple) -> bytes:
     IndexError
         No such page.
     """
-    pages = png_comment_pages(d.released_comments())
-    if not 1 <= page <= 1 + len(pages):
-        raise IndexError(page)
-    return PNG_CACHE.get((key, page), lambda: _draw(d, page, pages))
+
+    def draw() -> bytes:
+        cards = export_cards(d, at)
+        if not 1 <= page <= len(cards):
+            raise IndexError(page)
+        html = page_html(d, cards[page - 1], head=export_title(d, at), page=page, pages=len(cards))
+        return render_png(html)
+
+    return PNG_CACHE.get((key, page), draw)
 
 
-def _draw(d: Dashboard, page: int, pages: list[list[str]]) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(16, 9), dpi=100)
-    FigureCanvasAgg(fig)
-    try:
-        if page == 1:
-            _room_page(d, fig)
-        else:
-            _comments_page(d, fig, pages[page - 2], page, 1 + len(pages))
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        return buf.getvalue()
-    finally:
-        fig.clear()
-        del fig
-        _give_back()
+def pdf_handout(d: Dashboard, *, at: datetime) -> bytes:
+    """The handout as PDF: every export card on its own 1600x900 page."""
+    return render_pdf(handout_html(d, export_cards(d, at), head=export_title(d, at)))
 
 
-def _give_back() -> None:
-    """Free the figure's cycles and hand the freed memory back to the system.
-
-    A figure leaves no Python objects behind (tracemalloc: +0.15 MB after 40
-    pages), but glibc keeps the freed arenas: the process grew by ~70 MB over
-    40 exports until ``malloc_trim`` returned them (then ~10 MB).
-    """
-    import ctypes
-    import ctypes.util
-    import gc
-
-    gc.collect()
-    name = ctypes.util.find_library("c")
-    if name and "libc.so" in name:
-        try:
-            ctypes.CDLL(name).malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc: nothing to trim
-            pass
-
-
-def _room_page(d: Dashboard, fig: Figure) -> None:
-    import numpy as np
-    import segno
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    whole = FuncFormatter(lambda x, _pos: d.t.num(x, 0))
-    t, state, activity = d.t, d.state(), d.activity()
-    cohort = d.settings.cohort
-    head = responses_line(t, int(activity["submitted"]), d.min_group_size, cohort)
-    fig.suptitle(f"{d.instrument.title} \u2013 {head}", fontsize=26, fontweight="bold")
-    grid = fig.add_gridspec(
-        1, 3, width_ratios=[1.2, 1.4, 1], left=0.16, right=0.96, wspace=0.55, bottom=0.16, top=0.82
-    )
-    if state.n_shown >= d.min_group_size:
-        ax = fig.add_subplot(grid[0, 0])
-        hidden = f" ({t('cell_hidden', k=d.min_group_size)})"
-        labels = [
-            textwrap.fill(b.label + ("" if b.value is not None else hidden), 16) for b in state.profiles
-        ]
-        ax.barh(labels, [b.value or 0 for b in state.profiles], color="#005a8c")
-        ax.invert_yaxis()
-        ax.set_title(t("panel_profiles"), fontsize=18)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.xaxis.set_major_formatter(whole)
-        ax.tick_params(labelsize=14)
-        ax = fig.add_subplot(grid[0, 1])
-        y = np.arange(len(state.facets))
-        net = np.array([np.nan if b.value is None else b.value for b in state.facets], dtype=float)
-        soc = np.array([np.nan if b.second is None else b.second for b in state.facets], dtype=float)
-        ax.barh(y - 0.2, net, 0.4, color="#005a8c", label=t("gauge_networking"))
-        ax.barh(y + 0.2, soc, 0.4, color="#b35900", label=t("gauge_socializing"))
-        ax.set_yticks(y, [textwrap.fill(b.label, 18) for b in state.facets])
-        ax.set_xlim(*d.response_range)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.xaxis.set_major_formatter(whole)
-        ax.invert_yaxis()
-        ax.legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
-        ax.set_title(t("panel_facets"), fontsize=18)
-        ax.tick_params(labelsize=14)
-    else:
-        fig.text(
-            0.3,
-            0.5,
-            t("join_waiting", k=d.min_group_size),
-            fontsize=20,
-            ha="center",
-            wrap=True,
+def _sheets(d: Dashboard) -> dict[str, pd.DataFrame]:
+    """The published aggregates, one frame per panel (hidden counts NA)."""
+    t, s = d.t, d.state()
+    if s.n_shown < d.min_group_size:
+        return {}
+    people = t("table_people")
+    out: dict[str, pd.DataFrame] = {
+        t("panel_profiles"): pd.DataFrame(
+            {t("table_profile"): [b.label for b in s.profiles], people: [b.value for b in s.profiles]}
+        ),
+        t("panel_facets"): pd.DataFrame(
+            {
+                t("column_facet"): [b.label for b in s.facets],
+                t("gauge_networking"): [b.value for b in s.facets],
+                t("gauge_socializing"): [b.second for b in s.facets],
+            }
+        ),
+    }
+    if s.statement:
+        out[t("panel_statement")] = pd.DataFrame(
+            {t("table_value"): [b.label for b in s.statement], people: [b.value for b in s.statement]}
         )
-    if d.settings.survey_url:
-        from netsoc.qr import short_address
-
-        ax = fig.add_subplot(grid[0, 2])
-        matrix = np.array(
-            [list(row) for row in segno.make_qr(d.settings.survey_url, error="m").matrix], dtype=bool
+    if s.balance is not None:
+        out[t("panel_balance")] = s.balance.rename(columns={"count": people})[["low", "high", people]]
+    if s.quadrant is not None:
+        edges = s.grid_edges
+        grid = s.quadrant.assign(
+            socializing=[f"{edges[c]:g}-{edges[c + 1]:g}" for c in s.quadrant["col"]],
+            networking=[f"{edges[r]:g}-{edges[r + 1]:g}" for r in s.quadrant["row"]],
         )
-        ax.imshow(np.pad(~matrix, 4, constant_values=True), cmap="gray", interpolation="nearest")
-        ax.set_axis_off()
-        ax.set_title(textwrap.fill(t("panel_join"), 22), fontsize=18)
-        ax.text(
-            0.5,
-            -0.08,
-            short_address(d.settings.survey_url),
-            transform=ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=15,
-            wrap=True,
+        out[t("panel_quadrant")] = grid.rename(
+            columns={
+                "socializing": t("gauge_socializing"),
+                "networking": t("gauge_networking"),
+                "count": people,
+            }
+        )[[t("gauge_socializing"), t("gauge_networking"), people]]
+    if s.groups:
+        out[t("panel_groups")] = pd.DataFrame(
+            {
+                t("table_group"): [b.label for b in s.groups],
+                t("table_mean_balance"): [b.value for b in s.groups],
+            }
         )
+    if s.norms is not None:
+        out[t("panel_norms")] = s.norms[["bin_low", "bin_high", "room_share", "norm_share"]].rename(
+            columns={"room_share": t("norms_room"), "norm_share": t("norms_reference")}
+        )
+    return out
 
 
-def _comments_page(d: Dashboard, fig: Figure, comments: Sequence[str], page: int, pages: int) -> None:
+def workbook(d: Dashboard, *, at: datetime) -> bytes:
+    """The published aggregates as an Excel workbook: a first sheet with the moment, the count
+    and the rule for hidden counts, then one sheet per panel (nothing per person)."""
     t = d.t
-    fig.suptitle(t("your_comments"), fontsize=26, fontweight="bold")
-    y = 0.86
-    for c in comments:
-        text = _wrap(c)
-        lines = text.count("\n") + 1
-        fig.text(0.05, y, text, fontsize=15, va="top")
-        y -= 0.036 * (lines + 1)
-    fig.text(0.95, 0.03, t("export_page", i=page, n=pages), fontsize=13, ha="right")
+    about = pd.DataFrame(
+        {
+            "": [
+                export_title(d, at),
+                t("hidden_note", k=d.min_group_size),
+                t("shown_batch", m=d.state().n_shown, k=d.min_group_size),
+            ]
+        }
+    )
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        about.to_excel(writer, sheet_name=_sheet_name(t("export_about"), set()), index=False, header=False)
+        used: set[str] = set()
+        for name, frame in _sheets(d).items():
+            frame.to_excel(writer, sheet_name=_sheet_name(name, used), index=False)
+    return buf.getvalue()
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in name)[:31].strip() or "-"
+    base, i = clean, 2
+    while clean in used:
+        clean = f"{base[:28]} {i}"
+        i += 1
+    used.add(clean)
+    return clean

@@ -89,11 +89,17 @@ class Choices:
 
 @dataclass(frozen=True)
 class Pending:
-    """A comment in the private preview: an opaque handle, the text, hidden or not."""
+    """A comment in the private preview: an opaque handle, the text and where it stands.
+
+    ``state`` is ``waiting`` (not decided yet), ``approved`` (to be revealed with the next
+    batch), ``hidden`` (never projected) or ``released`` (on the projector: it can still be
+    hidden).
+    """
 
     handle: str
     text: str
     hidden: bool
+    state: str = "waiting"
 
 
 class Dashboard:
@@ -123,6 +129,9 @@ class Dashboard:
         self.choices = Choices()
         self._lock = threading.Lock()
         self._salt = secrets.token_bytes(16)  # comment handles mean nothing outside this process
+        #: comments approved for the next reveal (the facilitator's choice of this session;
+        #: hidden and revealed comments are kept in the store)
+        self._approved: set[str] = set()
 
     @classmethod
     def open(cls, settings: DashboardSettings) -> Dashboard:
@@ -211,13 +220,14 @@ class Dashboard:
     def _handle(self, respondent_id: str) -> str:
         return hashlib.sha256(self._salt + respondent_id.encode()).hexdigest()[:16]
 
-    def _comments_of(self, state: RoomState) -> dict[str, tuple[str, str]]:
-        """``{handle: (respondent_id, text)}`` of the published responses with a comment."""
+    def _comments_of(self) -> dict[str, tuple[str, str]]:
+        """``{handle: (respondent_id, text)}`` of every submitted response with a comment."""
         comment = self.instrument.comment
-        if comment is None or not state.published_ids:
+        if comment is None:
             return {}
         frame = self.store.to_frame(cohort=self.settings.cohort)
-        frame = frame[frame["respondent_id"].astype(str).isin(state.published_ids)]
+        if comment.id not in frame.columns:
+            return {}
         out = {}
         for rid, text in zip(frame["respondent_id"].astype(str), frame[comment.id]):
             if isinstance(text, str) and text.strip():
@@ -225,27 +235,45 @@ class Dashboard:
         return out
 
     def pending(self) -> list[Pending]:
-        """The private preview: published comments not released yet, hidden ones marked."""
+        """The private preview: every submitted comment with its state (hidden, on the
+        projector, approved or waiting), in an order that is not the order of arrival."""
         states = self.store.moderation_states(self.settings.cohort)
-        items = [
-            Pending(h, text, states.get(rid) == "hidden")
-            for h, (rid, text) in self._comments_of(self.state()).items()
-            if states.get(rid) != "released"
-        ]
-        return sorted(items, key=lambda p: p.handle)  # not arrival order
+        with self._lock:
+            approved = set(self._approved)
+        items = []
+        for h, (rid, text) in self._comments_of().items():
+            state = states.get(rid) or ("approved" if rid in approved else "waiting")
+            items.append(Pending(h, text, state == "hidden", state))
+        return sorted(items, key=lambda p: p.handle)
 
-    def hide(self, handle: str, hidden: bool = True) -> None:
-        """Hide (or show again) the comment with this preview handle."""
-        found = self._comments_of(self.state()).get(handle)
+    def _find(self, handle: str) -> str:
+        found = self._comments_of().get(handle)
         if found is None:
             raise NetsocError("comment: not found (the page may be out of date; reload it)")
-        if hidden:
-            self.store.hide_comment(self.settings.cohort, found[0])
-        else:
-            self.store.unhide_comment(self.settings.cohort, found[0])
+        return found[0]
 
-    def release(self) -> int:
-        """Release the approved (not hidden) pending comments; at least k of them.
+    def hide(self, handle: str, hidden: bool = True) -> None:
+        """Hide (or show again) the comment with this preview handle; a comment on the
+        projector is taken off it."""
+        rid = self._find(handle)
+        with self._lock:
+            self._approved.discard(rid)
+        if hidden:
+            self.store.hide_comment(self.settings.cohort, rid)
+        else:
+            self.store.unhide_comment(self.settings.cohort, rid)
+
+    def approve(self, handle: str, approved: bool = True) -> None:
+        """Approve the waiting comment with this handle for the next reveal (or undo that)."""
+        rid = self._find(handle)
+        if rid in self.store.moderation_states(self.settings.cohort):
+            raise NetsocError(self.t("comment_decided"))
+        with self._lock:
+            (self._approved.add if approved else self._approved.discard)(rid)
+
+    def release(self, *, approved_only: bool = False) -> int:
+        """Reveal the approved comments (``approved_only``), or every comment not hidden nor
+        revealed yet; at least k of them, as one batch in random order.
 
         Returns
         -------
@@ -258,8 +286,16 @@ class Dashboard:
             Fewer than k comments are waiting.
         """
         states = self.store.moderation_states(self.settings.cohort)
-        ids = [rid for rid, _ in self._comments_of(self.state()).values() if rid not in states]
+        with self._lock:
+            approved = set(self._approved)
+        ids = [
+            rid
+            for rid, _ in self._comments_of().values()
+            if rid not in states and (rid in approved or not approved_only)
+        ]
         if len(ids) < self.min_group_size:
             raise NetsocError(self.t("release_wait", k=self.min_group_size, n=len(ids)))
         self.store.release_comments(self.settings.cohort, sorted(ids), seed=secrets.randbits(32))
+        with self._lock:
+            self._approved -= set(ids)
         return len(ids)

@@ -26,6 +26,7 @@ __all__ = [
     "count_card",
     "comment_pages",
     "responses_line",
+    "grouped_code",
     "COMMENT_PAGE_CHARS",
 ]
 
@@ -95,6 +96,11 @@ def _count_rows(bars: Sequence[Bar], t: Texts, k: int) -> list[tuple[str, str, s
     ]
 
 
+def _hidden_note(t: Texts, k: int, any_hidden: bool) -> str:
+    """The note under a chart with hidden counts (every hidden count is shown the same way)."""
+    return f"<p class='note'>{e(t('hidden_note', k=k))}</p>" if any_hidden else ""
+
+
 def _legend(t: Texts) -> str:
     return (
         "<p class='legend' aria-hidden='true'>"
@@ -105,8 +111,11 @@ def _legend(t: Texts) -> str:
 
 def _profiles(s: RoomState, t: Texts, k: int) -> Panel:
     head = [t("table_profile"), "", t("table_people")]
+    note = _hidden_note(t, k, any(b.value is None for b in s.profiles))
     return Panel(
-        "profiles", t("panel_profiles"), _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k))
+        "profiles",
+        t("panel_profiles"),
+        _table(t("profiles_summary"), head, _count_rows(s.profiles, t, k)) + note,
     )
 
 
@@ -137,7 +146,8 @@ def _statement(s: RoomState, t: Texts, k: int) -> Panel:
         "statement",
         t("panel_statement"),
         f"<p class='statement'>{e(s.statement_text)}</p>"
-        + _table(t("statement_summary"), head, _count_rows(s.statement, t, k)),
+        + _table(t("statement_summary"), head, _count_rows(s.statement, t, k))
+        + _hidden_note(t, k, any(b.value is None for b in s.statement)),
     )
 
 
@@ -157,7 +167,8 @@ def _balance(s: RoomState, t: Texts, k: int) -> Panel:
         "balance",
         t("panel_balance"),
         f"<p class='axis-note'>{e(t('axis_balance'))}</p>"
-        + _table(t("room_balance_summary", k=k), head, rows),
+        + _table(t("room_balance_summary", k=k), head, rows)
+        + _hidden_note(t, k, bool(bins["suppressed"].any())),
     )
 
 
@@ -174,8 +185,10 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
         tds = []
         for col in range(size):
             c = cells[(cells["col"] == col) & (cells["row"] == row)].iloc[0]
-            if c["suppressed"] or not c["count"]:
-                tds.append("<td class='cell cell-0'></td>")
+            if c["suppressed"]:
+                tds.append(f"<td class='cell cell-hidden'>{e(t('cell_hidden', k=k))}</td>")
+            elif not c["count"]:
+                tds.append(f"<td class='cell cell-0'>{e(t.num(0, 0))}</td>")
             else:
                 level = 1 + min(3, int(3 * int(c["count"]) / biggest))
                 tds.append(f"<td class='cell cell-{level}'>{e(t.num(c['count'], 0))}</td>")
@@ -185,9 +198,10 @@ def _quadrant(s: RoomState, t: Texts, k: int, low: int, high: int) -> Panel:
         "quadrant",
         t("panel_quadrant"),
         f"<div class='grid-wrap'><p class='axis-y'>{e(t('gauge_networking'))} \u2191</p>"
-        f"<table class='grid'><caption class='summary'>{e(caption)}</caption>"
+        f"<table class='grid grid-{size}'><caption class='summary'>{e(caption)}</caption>"
         f"<thead><tr><td></td>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-        f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>",
+        f"<p class='axis-x'>{e(t('gauge_socializing'))} \u2192</p></div>"
+        + _hidden_note(t, k, bool(cells["suppressed"].any())),
     )
 
 
@@ -248,28 +262,51 @@ def _norms(s: RoomState, t: Texts, k: int) -> Panel:
     )
     head = [t("table_balance_band"), "", f"{t('norms_room')} / {t('norms_reference')}"]
     return Panel(
-        "norms", t("panel_norms"), legend + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows)
+        "norms",
+        t("panel_norms"),
+        legend
+        + _table(t("room_norms_summary", n=s.norms_n, k=k), head, rows)
+        + _hidden_note(t, k, bool(bins["suppressed"].any())),
     )
 
 
 def room_panels(
     s: RoomState, t: Texts, *, min_group_size: int, low: int, high: int, cohort: str | None
 ) -> list[Panel]:
-    """The chart cards of a published room (empty below ``min_group_size``)."""
+    """The chart cards of a published room (empty below ``min_group_size``); a count chart
+    whose every cell is hidden is left out."""
     k = min_group_size  # the texts' {k}
     if s.n_shown < k:
         return []
-    cards = [_profiles(s, t, k), _facets(s, t, low, high)]
-    if s.statement:
+    shows = _shows_counts(s)
+    cards = [_profiles(s, t, k)] if shows["profiles"] else []
+    cards.append(_facets(s, t, low, high))
+    if s.statement and shows["statement"]:
         cards.append(_statement(s, t, k))
-    cards += [_balance(s, t, k), _quadrant(s, t, k, low, high)]
+    if shows["balance"]:
+        cards.append(_balance(s, t, k))
+    if shows["quadrant"]:
+        cards.append(_quadrant(s, t, k, low, high))
     if s.groups or s.groups_hidden:
         cards.append(_groups(s, t, k))
     if s.compare_cohort:
         cards.append(_compare(s, t, k, low, high, cohort))
-    if s.norms is not None:
+    if s.norms is not None and shows["balance"]:
         cards.append(_norms(s, t, k))
     return cards
+
+
+def _shows_counts(s: RoomState) -> dict[str, bool]:
+    """Which count charts show at least one count (a chart of hidden cells only is left out,
+    so a small room's screen holds what can be shown)."""
+    balance = s.balance["suppressed"] if s.balance is not None else None
+    quadrant = s.quadrant["suppressed"] if s.quadrant is not None else None
+    return {
+        "profiles": any(b.value is not None for b in s.profiles),
+        "statement": any(b.value is not None for b in s.statement),
+        "balance": balance is not None and not bool(balance.all()),
+        "quadrant": quadrant is not None and not bool(quadrant.all()),
+    }
 
 
 def count_card(activity: dict[str, Any], t: Texts, *, n_shown: int, min_group_size: int) -> Panel:
@@ -311,13 +348,15 @@ def join_card(
     url: str | None,
     qr: str,
     short: str,
+    code: str | None = None,
     submitted: int,
     min_group_size: int,
     warning: str | None,
     is_open: bool = True,
 ) -> Panel:
-    """The join screen: the QR code (most of the height), the short address and, below
-    ``min_group_size`` answers, that there are fewer than that (never how many)."""
+    """The join screen: the QR code (most of the height), the join code big with the short
+    address to type it at (when there is a code) and, below ``min_group_size`` answers,
+    that there are fewer than that (never how many).  The tokenised address is never text."""
     k = min_group_size
     warn = f"<p class='alert' role='alert'>{e(warning)}</p>" if warning else ""
     if not is_open:
@@ -327,10 +366,33 @@ def join_card(
     progress = t("join_waiting", k=k) if submitted < k else t("join_open_more")
     body = (
         f"<div class='join'><div class='qr'>{qr}</div><div class='join-text'>"
-        f"<p>{e(t('join_hint'))}</p><p class='join-address'>{e(short)}</p>"
+        f"{_join_words(t, code, short)}"
         f"<p class='join-progress'>{e(progress)}</p>{warn}</div></div>"
     )
     return Panel("join", t("panel_join"), body)
+
+
+def grouped_code(code: str) -> str:
+    """A join code in groups for reading aloud: ``482 1937`` (the first group of 3 digits).
+
+    Examples
+    --------
+    >>> grouped_code("4821937"), grouped_code("48219370")
+    ('482 1937', '4821 9370')
+    """
+    head = 4 if len(code) == 8 else 3
+    return f"{code[:head]} {code[head:]}"
+
+
+def _join_words(t: Texts, code: str | None, short: str) -> str:
+    if not code or not short:
+        return f"<p>{e(t('join_scan'))}</p>"
+    return (
+        f"<p>{e(t('join_code_hint'))}</p><p class='join-address'>{e(short)}</p>"
+        f"<p class='join-code-label'>{e(t('join_code_label'))}</p>"
+        f"<p class='join-code'><span aria-hidden='true'>{e(grouped_code(code))}</span>"
+        f"<span class='visually-hidden'>{e(' '.join(code))}</span></p>"
+    )
 
 
 def comment_pages(comments: Sequence[str], t: Texts) -> list[Panel]:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from netsoc.dashboard.release import BALANCE_EDGES, binned_counts, grid_counts
+from netsoc.dashboard.release import (
+    apply_hidden,
+    balance_edges,
+    binned_counts,
+    grid_counts,
+    protect_counts,
+    protect_scores,
+)
 from survey.privacy import MEAN_DIGITS, published, safe_mean
 
 if TYPE_CHECKING:
@@ -83,11 +90,6 @@ class RoomState:
     published_ids: frozenset[str] = frozenset()
 
 
-def _count(count: float, k: int) -> float | None:
-    """A count for the projector: None (suppressed) when 1 to k - 1 people."""
-    return None if 0 < count < k else float(count)
-
-
 def grid_size(n: int) -> int:
     """Cells per side of the networking x socializing grid: coarse while the room is small
     (2 x 2 below 30 people, 3 x 3 below 80, then 4 x 4), so cells reach k."""
@@ -152,16 +154,23 @@ def room_state(
     if n == 0:
         return RoomState(n_shown=0, compare_cohort=compare_cohort)
     counts = scores["profile"].value_counts()
-    profiles = [Bar(p.label, _count(counts.get(p.id, 0), k)) for p in instrument.profiles]
-    facets = [Bar(label, net, soc) for _, label, net, soc in _facet_means(scores, instrument)]
     lo, hi = instrument.response_range(instrument.item_ids[0])
     edges = np.linspace(lo, hi, grid_size(n) + 1)
+    bands = balance_edges(n)
+    hidden = protect_scores(scores, instrument, edges, k, bands)
+    profiles = [
+        Bar(p.label, None if h else float(counts.get(p.id, 0)))
+        for p, h in zip(instrument.profiles, hidden["profiles"])
+    ]
+    facets = [Bar(label, net, soc) for _, label, net, soc in _facet_means(scores, instrument)]
     state: dict[str, Any] = {
         "n_shown": n,
         "profiles": profiles,
         "facets": facets,
-        "balance": binned_counts(scores["balance"], BALANCE_EDGES, k),
-        "quadrant": grid_counts(scores["socializing"], scores["networking"], edges, k),
+        "balance": apply_hidden(binned_counts(scores["balance"], bands, k), hidden["balance"]),
+        "quadrant": apply_hidden(
+            grid_counts(scores["socializing"], scores["networking"], edges, k), hidden["quadrant"]
+        ),
         "grid_edges": tuple(float(e) for e in edges),
         "published_ids": frozenset(frame["respondent_id"].astype(str)),
         "compare_cohort": compare_cohort,
@@ -169,17 +178,25 @@ def room_state(
     if statement and statement in frame.columns:
         labels = instrument.value_labels(statement)
         answers = pd.to_numeric(frame[statement], errors="coerce").value_counts()
-        state["statement"] = [Bar(text, _count(answers.get(code, 0), k)) for code, text in labels.items()]
+        found = [int(answers.get(code, 0)) for code in labels]
+        shut = protect_counts(found, k)
+        state["statement"] = [
+            Bar(text, None if h else float(c)) for text, c, h in zip(labels.values(), found, shut)
+        ]
         state["statement_text"] = next(i.text for i in instrument.items if i.id == statement)
     if group_field and group_field in frame.columns:
         state.update(_groups(frame, scores, instrument, group_field, k))
     if compare_cohort:
         state.update(_compare(store, instrument, compare_cohort, k, scores))
-    state.update(_norms(scores, instrument, k, illustration_norms))
+    state.update(_norms(scores, instrument, k, illustration_norms, hidden["balance"]))
     return RoomState(**state)
 
 
-def _norms(scores: pd.DataFrame, instrument: Any, k: int, illustration: bool) -> dict[str, Any]:
+def _norms(
+    scores: pd.DataFrame, instrument: Any, k: int, illustration: bool, hidden: np.ndarray
+) -> dict[str, Any]:
+    """The room over the norms, in the balance panel's bands and with its hidden bands (the
+    two panels show the same counts, one as shares)."""
     from analysis.norms import room_over_norms
     from survey.norms import norms_for
 
@@ -188,7 +205,11 @@ def _norms(scores: pd.DataFrame, instrument: Any, k: int, illustration: bool) ->
         return {}
     b = norms.scores["balance"]
     table = pd.DataFrame([q.model_dump() for q in b.percentiles])
-    bins = room_over_norms(scores, table, lower=float(b.min), upper=float(b.max), bins=8, min_group_size=k)
+    bins = room_over_norms(
+        scores, table, lower=float(b.min), upper=float(b.max), bins=len(hidden), min_group_size=k
+    )
+    bins["suppressed"] = bins["suppressed"].to_numpy() | hidden
+    bins.loc[bins["suppressed"], "room_share"] = np.nan
     return {"norms": bins, "norms_n": int(norms.n)}
 
 

@@ -49,7 +49,7 @@ class DashboardSettings:
         The facilitator's language (a tag the instrument lists; None: its default).
     survey_url : str or None
         The survey's real join address (host, port, ``?cohort=`` and its
-        ``token=``), shown as a QR code and as text.
+        ``token=``), shown as a QR code (never as text).
     token : str or None
         The dashboard's own token: the presenter view, the controls and the
         exports need it (never the survey's token).  None only for the
@@ -64,6 +64,11 @@ class DashboardSettings:
     illustration_norms : bool
         Show the room over the shipped synthetic norms too (the demo); by
         default only real norms (``netsoc norms``) are projected.
+    join_code : str or None
+        The workshop's 7-digit join code (``netsoc workshop``), typed on the
+        survey's start page at ``join_short_url``.
+    join_short_url : str or None
+        The short address the join code is typed at (``http://HOST:PORT/``).
     """
 
     db: str | None = None
@@ -78,6 +83,8 @@ class DashboardSettings:
     check_join: bool = True
     port: int | None = None
     illustration_norms: bool = False
+    join_code: str | None = None
+    join_short_url: str | None = None
 
     def __post_init__(self) -> None:
         check_min_group_size(self.min_group_size)
@@ -92,6 +99,10 @@ class DashboardSettings:
             )
         if self.token is not None and not _TOKEN.match(self.token):
             raise NetsocError("token: expected 8 to 128 letters, digits, '-' or '_'")
+        if self.join_code is not None and not (self.join_code.isdigit() and 6 <= len(self.join_code) <= 8):
+            raise NetsocError(f"join_code: got {self.join_code!r}; expected 6 to 8 digits")
+        if self.join_short_url is not None and not _URL.match(self.join_short_url):
+            raise NetsocError(f"join_short_url: got {self.join_short_url!r}; expected an http:// address")
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None, **given: object) -> DashboardSettings:

@@ -3,8 +3,8 @@
 What the card shows (:func:`shift_state`), k-safe like every panel:
 
 - pairs: a subject's submitted pre and post response of the cohort; they are
-  published in whole batches of k (:func:`survey.privacy.published`, ordered by the
-  post response's arrival), so one more post submission changes nothing until a
+  published in whole batches of k (:func:`survey.privacy.published`, in the order the
+  post responses arrived), so one more post submission changes nothing until a
   whole batch is complete, and below k pairs there is no card at all;
 - per score (balance, networking, socializing): the paired means before and
   after and the mean change with its 95 % interval (t, n - 1), to
@@ -71,14 +71,17 @@ class ShiftState:
 
 
 def _pairs(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per subject with a submitted pre and post response: the post's id and time, both ids."""
+    """One row per subject with a submitted pre and post response (the post's id, the pre's as
+    ``respondent_id_pre``), in the order the post responses arrived (``frame`` is in arrival
+    order, as :meth:`survey.store.ResponseStore.to_frame` returns it)."""
     linked = frame[frame["subject"].notna() & frame["wave"].isin(WAVES)]
     pre = linked[linked["wave"] == "pre"].drop_duplicates("subject")
     post = linked[linked["wave"] == "post"].drop_duplicates("subject")
-    order = [c for c in ("submitted_at", "arrival") if c in post]  # what published() orders by
-    return pre[["subject", "respondent_id"]].merge(
-        post[["subject", "respondent_id", *order]], on="subject", suffixes=("_pre", "")
+    post = post.assign(_arrived=np.arange(len(post)))
+    pairs = pre[["subject", "respondent_id"]].merge(
+        post[["subject", "respondent_id", "_arrived"]], on="subject", suffixes=("_pre", "")
     )
+    return pairs.sort_values("_arrived", kind="stable").drop(columns="_arrived").reset_index(drop=True)
 
 
 def _shares(index: np.ndarray, k: int) -> tuple[float | None, float | None]:

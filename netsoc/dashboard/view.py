@@ -8,6 +8,9 @@ forms, the live count in a polite status region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
 from netsoc.dashboard.panels import Panel, comment_pages, count_card, join_card, room_panels
@@ -22,17 +25,34 @@ __all__ = [
     "confirm_clear_page",
     "counts",
     "join_warning",
+    "join_address",
+    "qr_code",
 ]
 
 
+def join_address(d: Dashboard) -> str:
+    """The address people type with the join code (``HOST:PORT``), "" without a join code:
+    the survey's tokenised address is never shown as text."""
+    from netsoc.qr import short_address
+
+    s = d.settings
+    return short_address(s.join_short_url) if s.join_code and s.join_short_url else ""
+
+
 def _qr(d: Dashboard) -> tuple[str, str]:
-    from netsoc.qr import qr_svg, short_address
+    from netsoc.qr import qr_svg
 
     url = d.settings.survey_url
     if not url:
         return "", ""
-    short = short_address(url)
-    return qr_svg(url, scale=1, fit=True, title=d.t("join_qr_alt", address=short)), short
+    short = join_address(d)
+    host = urlsplit(url).netloc  # the QR code's name: its host and port, never the token
+    return qr_svg(url, scale=1, fit=True, title=d.t("join_qr_alt", address=short or host)), short
+
+
+def qr_code(d: Dashboard) -> str:
+    """The join address's QR code as inline SVG ("" without a join address)."""
+    return _qr(d)[0]
 
 
 def join_warning(d: Dashboard, check: JoinCheck) -> str | None:
@@ -51,6 +71,7 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Panel]:
         url=d.settings.survey_url,
         qr=qr,
         short=short,
+        code=d.settings.join_code,
         submitted=int(activity["submitted"]),
         min_group_size=d.min_group_size,
         warning=join_warning(d, check),
@@ -98,7 +119,8 @@ def presenter_page(d: Dashboard, cards: list[Panel], *, base: str = "") -> str:
         f"<span id='nav-pos' aria-live='off'></span>"
         f"<button type='button' id='nav-pause' aria-pressed='false'>{e(t('nav_pause'))}</button>"
         f"<button type='button' id='nav-next'>{e(t('nav_next'))} \u2192</button>"
-        f"<button type='button' id='nav-full'>{e(t('nav_fullscreen'))}</button></nav>"
+        f"<button type='button' id='nav-full'>{e(t('nav_fullscreen'))}</button>"
+        f"<a class='nav-link' href='control'>{e(t('nav_controls'))}</a></nav>"
     )
     body = (
         f"<h1 class='visually-hidden'>{e(title)}</h1>"
@@ -133,7 +155,7 @@ def _select(name: str, label: str, options: list[tuple[str, str]], chosen: str |
     )
 
 
-def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str = "") -> str:
+def control_page(d: Dashboard, *, message: str = "", pages: Sequence[str] = (), base: str = "") -> str:
     """The facilitator's controls (behind the dashboard's token, never on the survey's server)."""
     t = d.t
     activity = d.activity()
@@ -167,10 +189,17 @@ def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str =
     )
     parts.append(_comments_section(d))
     # exports
-    links = [f"<li><a href='export/slides.html' download>{e(t('export_slides'))}</a></li>"]
+    links = [
+        f"<li><a href='export/{name}' download>{e(t(key))}</a></li>"
+        for name, key in (
+            ("handout.pdf", "export_pdf"),
+            ("slides.html", "export_slides"),
+            ("aggregates.xlsx", "export_xlsx"),
+        )
+    ]
     links += [
-        f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}</a></li>"
-        for i in range(1, pages + 1)
+        f"<li><a href='export/page-{i}.png' download>{e(t('export_png_page', i=i))}: {e(title)}</a></li>"
+        for i, title in enumerate(pages, start=1)
     ]
     parts.append(
         f"<section aria-labelledby='c-exp'><h2 id='c-exp'>{e(t('exports_heading'))}</h2>"
@@ -188,28 +217,51 @@ def control_page(d: Dashboard, *, message: str = "", pages: int = 1, base: str =
     return _page(d, title, "<main class='control'>" + "".join(parts) + "</main>", cls="plain", base=base)
 
 
+#: The preview's groups: state, heading key and the buttons of each comment (action, label key).
+_GROUPS = (
+    ("waiting", "preview_waiting", (("approve", "comment_approve"), ("hide", "comment_hide"))),
+    ("approved", "preview_approved", (("unapprove", "comment_unapprove"), ("hide", "comment_hide"))),
+    ("released", "preview_released", (("hide", "comment_hide"),)),
+    ("hidden", "preview_hidden", (("show", "comment_unhide"),)),
+)
+
+
+def _comment_group(d: Dashboard, items: list, heading: str, buttons: tuple) -> str:
+    t = d.t
+    rows = "".join(
+        f"<li><span class='comment-text'>{e(p.text)}</span> "
+        + "".join(
+            _form("control/comment", t(label), {"handle": p.handle, "action": act}) for act, label in buttons
+        )
+        + "</li>"
+        for p in items
+    )
+    return f"<h3>{e(t(heading, n=len(items)))}</h3><ul class='preview'>{rows}</ul>"
+
+
 def _comments_section(d: Dashboard) -> str:
+    """Every submitted comment: waiting ones with approve and hide, approved ones, the ones
+    on the projector (hide takes them off) and the hidden ones (show again)."""
     t, k = d.t, d.min_group_size
     pending = d.pending()
-    rows = []
-    for p in pending:
-        action = t("comment_unhide") if p.hidden else t("comment_hide")
-        mark = f" <em>({e(t('comment_hidden'))})</em>" if p.hidden else ""
-        rows.append(
-            f"<li><span class='comment-text'>{e(p.text)}</span>{mark} "
-            + _form("control/comment", action, {"handle": p.handle, "hide": "0" if p.hidden else "1"})
-            + "</li>"
-        )
-    approved = sum(not p.hidden for p in pending)
-    release = (
-        _form("control/release", t("release_button", n=approved))
-        if approved >= k
-        else f"<p>{e(t('release_wait', k=k, n=approved))}</p>"
-    )
-    listing = f"<ul class='preview'>{''.join(rows)}</ul>" if rows else f"<p>{e(t('preview_none'))}</p>"
+    parts = []
+    for state, heading, buttons in _GROUPS:
+        items = [p for p in pending if p.state == state]
+        if items:
+            parts.append(_comment_group(d, items, heading, buttons))
+    approved = sum(p.state == "approved" for p in pending)
+    open_ = approved + sum(p.state == "waiting" for p in pending)
+    reveal = []
+    if approved >= k:
+        reveal.append(_form("control/release", t("release_approved", n=approved), {"which": "approved"}))
+    if open_ >= k and open_ > approved:
+        reveal.append(_form("control/release", t("release_all", n=open_), {"which": "all"}))
+    if not reveal:
+        reveal.append(f"<p>{e(t('release_wait', k=k, n=open_))}</p>")
+    listing = "".join(parts) if parts else f"<p>{e(t('preview_none'))}</p>"
     return (
         f"<section aria-labelledby='c-com'><h2 id='c-com'>{e(t('preview_heading'))}</h2>"
-        f"<p>{e(t('preview_hint'))}</p>{listing}{release}</section>"
+        f"<p>{e(t('preview_hint'))}</p>{listing}{''.join(reveal)}</section>"
     )
 
 

@@ -24,9 +24,9 @@ from netsoc.feedback.data import (
     feedback_data,
 )
 from netsoc.feedback.details import DetailBlock
-from netsoc.feedback.page import feedback_css, page_html, sections_html, warm_up
+from netsoc.feedback.page import feedback_css, page_html, sections_html
 from netsoc.feedback.reference import Reference, reference_for
-from netsoc.feedback.result import result_filename, result_html
+from netsoc.feedback.result import result_filename, result_html, warm_up
 from netsoc.feedback.room import room_section
 from netsoc.feedback.words import balance_side
 

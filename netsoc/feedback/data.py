@@ -151,6 +151,9 @@ class FeedbackData:
         percentile with its interval, or ``None`` when not shown).
     facets : tuple of dict
         :func:`analysis.individual.facet_rows`: networking and socializing per facet.
+    erase_code : str or None
+        The code that finds the stored answers (the resume code), shown with how to
+        have them erased (``netsoc erase CODE``); ``None`` when nothing was stored.
     change : ChangeView or None
         After the post wave: :func:`netsoc.feedback.change_view`.
     """
@@ -175,6 +178,7 @@ class FeedbackData:
     scores: tuple[dict[str, Any], ...]
     facets: tuple[dict[str, Any], ...] = ()
     min_group_size: int = MIN_GROUP_SIZE
+    erase_code: str | None = None
     change: Any = None
 
     def to_json(self) -> dict[str, Any]:
@@ -271,6 +275,32 @@ def _intention(inst: Instrument, value: float, level: Any) -> IntentionView | No
     )
 
 
+def _scored_peers(
+    scorer: Any, peers: pd.DataFrame | None, peer_scores: Mapping[str, np.ndarray] | None
+) -> dict[str, np.ndarray] | None:
+    """The peers' scores: given, else scored from ``peers`` (None without peers)."""
+    if peer_scores is not None:
+        return dict(peer_scores)
+    if peers is None:
+        return None
+    if not len(peers):
+        return {name: np.array([], dtype=float) for name in FEEDBACK_SCORES}
+    return scorer.score_frame(peers)
+
+
+def _profile_view(inst: Instrument, p: Any) -> ProfileView | None:
+    """The profile's words for the feedback page (None without a profile)."""
+    if p is None:
+        return None
+    return ProfileView(
+        id=p.id,
+        label=p.label,
+        heading=text(inst, "profile_heading", profile=p.label),
+        summary=p.summary,
+        advice=p.advice,
+    )
+
+
 def feedback_data(
     answers: Mapping[str, Any],
     instrument: Instrument,
@@ -285,6 +315,7 @@ def feedback_data(
     illustration_norms: bool = False,
     room: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
+    erase_code: str | None = None,
 ) -> FeedbackData:
     """Compute one participant's feedback (scored once, with numpy).
 
@@ -318,6 +349,9 @@ def feedback_data(
         An already computed :func:`netsoc.feedback.room_section`.
     today : date, optional
         The date printed on the kept result (default: today, UTC).
+    erase_code : str, optional
+        The stored response's code (the resume code), shown on the page and the kept
+        result with one sentence on having the answers erased.
 
     Returns
     -------
@@ -326,13 +360,7 @@ def feedback_data(
     inst = localized(instrument, language)
     scorer = respondent_scorer(inst)
     own = scorer.score_answers(answers)
-    others = dict(peer_scores) if peer_scores is not None else None
-    if others is None and peers is not None:
-        others = (
-            scorer.score_frame(peers)
-            if len(peers)
-            else {name: np.array([], dtype=float) for name in FEEDBACK_SCORES}
-        )
+    others = _scored_peers(scorer, peers, peer_scores)
     ref = reference_for(inst)
     show_reference = ref.lookup is not None and (not ref.synthetic or illustration_norms)
     rows = _score_rows(
@@ -352,17 +380,7 @@ def feedback_data(
         )
     facets = facet_rows(own, inst)
     p = next((p for p in inst.profiles if p.id == own["profile"]), None)
-    profile = (
-        None
-        if p is None
-        else ProfileView(
-            id=p.id,
-            label=p.label,
-            heading=text(inst, "profile_heading", profile=p.label),
-            summary=p.summary,
-            advice=p.advice,
-        )
-    )
+    profile = _profile_view(inst, p)
     tries = _tries(inst, facets)
     table_id = SCORES_TABLE_ID
     answered_on = (today or dt.datetime.now(dt.UTC).date()).isoformat()
@@ -371,6 +389,9 @@ def feedback_data(
     texts["result_saved"] = text(inst, "result_saved", version=inst.version, date=answered_on)
     if cohort:
         texts["room_heading"] = text(inst, "column_workshop_code", cohort=cohort)
+    if erase_code:
+        texts["erase_heading"] = text(inst, "erase_heading")
+        texts["erase_text"] = text(inst, "erase_text", code="{code}")
     return FeedbackData(
         language=inst.language,
         title=inst.title,
@@ -392,4 +413,5 @@ def feedback_data(
         scores=tuple(dict(r) for r in rows),
         facets=tuple(dict(f) for f in facets),
         min_group_size=min_group_size,
+        erase_code=erase_code,
     )

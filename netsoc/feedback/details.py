@@ -91,27 +91,7 @@ def _scores(
         columns.append(text(inst, "column_reference"))
     if cohort:
         columns.append(text(inst, "column_workshop"))
-    table = []
-    for r in rows:
-        bal = r["score"] == "balance"
-        if math.isnan(r["estimate"]):
-            table.append((_label(inst, r["score"]), text(inst, "not_scored"), *[_DASH] * (len(columns) - 2)))
-            continue
-        you = _num(inst, r["estimate"], bal)
-        if not math.isnan(r["ci_low"]):
-            you += (
-                " ("
-                + text(
-                    inst, "likely_range", low=_num(inst, r["ci_low"], bal), high=_num(inst, r["ci_high"], bal)
-                )
-                + ")"
-            )
-        cells = [_label(inst, r["score"]), you]
-        if ref is not None:
-            cells.append(_percentile(inst, r["reference"], ci) if r["reference"] else _DASH)
-        if cohort:
-            cells.append(_workshop(inst, r, cohort))
-        table.append(tuple(cells))
+    table = [_score_cells(inst, r, ref, cohort, ci, len(columns)) for r in rows]
     plain = [r for r in rows if r["score"] != "balance"]
     lo, hi = score_range(inst, "networking")
     entries = [
@@ -127,8 +107,58 @@ def _scores(
         if not math.isnan(r["estimate"]) and not math.isnan(r["ci_low"])
     ]
     summary = text(inst, "scores_summary", lo=f"{lo:g}", hi=f"{hi:g}", scores="; ".join(entries))
+    svg = _scores_chart(inst, plain, ref, summary, lo, hi)
+    blocks = _chart_with_table(
+        inst,
+        "scores_chart_title",
+        summary,
+        svg,
+        DetailBlock(
+            kind="table",
+            id=SCORES_TABLE_ID,
+            columns=tuple(columns),
+            rows=tuple(table),
+            caption=text(inst, "scores_caption", level=fmt_percent(ci, inst.language)),
+        ),
+    )
+    if ref is not None:
+        blocks.append(DetailBlock(kind="text", paragraphs=(_reference_note(inst, ref),)))
+    return blocks
+
+
+def _score_cells(
+    inst: Instrument, r: Mapping[str, Any], ref: Reference | None, cohort: str | None, ci: float, width: int
+) -> tuple[str, ...]:
+    """One row of the scores table: the score, you (with the likely range), the reference
+    sample and the workshop, as the columns ask."""
+    bal = r["score"] == "balance"
+    if math.isnan(r["estimate"]):
+        return (_label(inst, r["score"]), text(inst, "not_scored"), *[_DASH] * (width - 2))
+    you = _num(inst, r["estimate"], bal)
+    if not math.isnan(r["ci_low"]):
+        likely = text(
+            inst, "likely_range", low=_num(inst, r["ci_low"], bal), high=_num(inst, r["ci_high"], bal)
+        )
+        you += f" ({likely})"
+    cells = [_label(inst, r["score"]), you]
+    if ref is not None:
+        cells.append(_percentile(inst, r["reference"], ci) if r["reference"] else _DASH)
+    if cohort:
+        cells.append(_workshop(inst, r, cohort))
+    return tuple(cells)
+
+
+def _scores_chart(
+    inst: Instrument,
+    plain: Sequence[Mapping[str, Any]],
+    ref: Reference | None,
+    summary: str,
+    lo: float,
+    hi: float,
+) -> str:
+    """The scores as a chart: each score with its likely range (and the reference mean)."""
     colors = {"networking": NET_COLOR, "socializing": SOC_COLOR}
-    svg = scores_svg(
+    return scores_svg(
         [
             (
                 _label(inst, r["score"]),
@@ -150,22 +180,6 @@ def _scores(
         label=summary,
         described_by=SCORES_TABLE_ID,
     )
-    blocks = _chart_with_table(
-        inst,
-        "scores_chart_title",
-        summary,
-        svg,
-        DetailBlock(
-            kind="table",
-            id=SCORES_TABLE_ID,
-            columns=tuple(columns),
-            rows=tuple(table),
-            caption=text(inst, "scores_caption", level=fmt_percent(ci, inst.language)),
-        ),
-    )
-    if ref is not None:
-        blocks.append(DetailBlock(kind="text", paragraphs=(_reference_note(inst, ref),)))
-    return blocks
 
 
 def _chart_with_table(

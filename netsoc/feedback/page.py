@@ -15,14 +15,12 @@ import html
 from importlib import resources
 from typing import Any
 
-from analysis.individual import respondent_scorer
 from netsoc.feedback.change import change_html
 from netsoc.feedback.data import FeedbackData
 from netsoc.feedback.details import DetailBlock
-from netsoc.feedback.reference import reference_for
 from survey.instrument import Instrument
 
-__all__ = ["feedback_css", "sections_html", "page_html", "room_html", "warm_up"]
+__all__ = ["feedback_css", "sections_html", "page_html", "room_html"]
 
 _esc = html.escape
 
@@ -123,11 +121,26 @@ def sections_html(data: FeedbackData, *, kept: bool = False) -> str:
             f"<p>{_esc(i.text)}</p></section>"
         )
     out.append(room_html(data.room, None if kept else data.room_waiting, t["room_heading"]))
+    if data.erase_code:
+        out.append(erase_html(data))
     out.append(
         f"<details class='netsoc-more'{' open' if kept else ''}><summary>"
         f"{_esc(t['details_heading'])}</summary>" + "".join(_block(x) for x in data.details) + "</details>"
     )
     return "".join(out)
+
+
+def erase_html(data: FeedbackData) -> str:
+    """The erase code and the one sentence on using it (issue 34.7)."""
+    shown = str(data.erase_code)
+    sentence = data.texts.get("erase_text") or "{code}"
+    before, _, after = sentence.partition("{code}")
+    return (
+        f"<section class='netsoc-erase' aria-labelledby='netsoc-fb-erase'>"
+        f"<h3 id='netsoc-fb-erase'>{_esc(data.texts.get('erase_heading', ''))}</h3>"
+        f"<p>{_esc(before)}<strong class='netsoc-code' translate='no'>{_esc(shown)}</strong>"
+        f"{_esc(after)}</p></section>"
+    )
 
 
 def page_html(data: FeedbackData, instrument: Instrument | None = None) -> str:
@@ -142,9 +155,3 @@ def page_html(data: FeedbackData, instrument: Instrument | None = None) -> str:
         f"<h2 id='netsoc-fb-h'>{_esc(data.texts['results_heading'])}</h2>"
         f"{sections_html(data)}</section>"
     )
-
-
-def warm_up(instrument: Instrument) -> None:
-    """Build what every participant's feedback reuses (scorer, norms), e.g. in a thread."""
-    respondent_scorer(instrument)
-    reference_for(instrument)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import html
 
-from netsoc.feedback.data import FeedbackData
-from netsoc.feedback.page import feedback_css, sections_html
+from analysis.individual import respondent_scorer
+from netsoc.feedback.data import FeedbackData, feedback_data
+from netsoc.feedback.page import feedback_css, page_html, sections_html
+from netsoc.feedback.reference import reference_for
+from survey.instrument import Instrument
 
-__all__ = ["result_html", "result_filename"]
+__all__ = ["result_html", "result_filename", "warm_up"]
 
 
 def result_filename(data: FeedbackData) -> str:
@@ -48,3 +51,19 @@ def result_html(data: FeedbackData) -> str:
         f"<p class='netsoc-result-note'>{esc(note)}</p>"
         f"{sections_html(data, kept=True)}</main></body></html>\n"
     )
+
+
+def warm_up(instrument: Instrument) -> None:
+    """Build what every participant's feedback reuses, in every language: the scorer, the
+    norms (parsed once), and one whole feedback page and kept result drawn from middle
+    answers, so the first participant costs what the others do (a server calls this at start)."""
+    for lang in instrument.languages:
+        inst = instrument.localized(lang)
+        respondent_scorer(inst)
+        reference_for(inst)
+        middle = {
+            qid: sorted(inst.value_labels(qid))[len(inst.value_labels(qid)) // 2] for qid in inst.question_ids
+        }
+        data = feedback_data(middle, inst, language=lang, cohort="WARM", erase_code="WARMUP0000")
+        page_html(data)
+        result_html(data)

@@ -17,6 +17,11 @@ __all__ = ["DEFAULTS", "text", "ordinal", "fmt_number", "fmt_percent"]
 #: English defaults of the ``ui:`` keys the feedback page uses.
 DEFAULTS: dict[str, str] = {
     "results_heading": "Your results",
+    "erase_heading": "Your erase code",
+    "erase_text": (
+        "If you later want your answers erased, give this code to the facilitator: {code}. "
+        "Only this code can find your answers, so keep it private."
+    ),
     "please_note": "Please note:",
     "profile_heading": "Your profile: {profile}",
     "next_step": "A next step:",

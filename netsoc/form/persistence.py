@@ -24,6 +24,7 @@ __all__ = [
     "STORE_DOWN_MESSAGE",
     "TAKEN_MESSAGE",
     "resume",
+    "resume_wait",
     "save_draft",
     "submit",
 ]
@@ -143,11 +144,21 @@ def store_extras(model: SurveyModel, *, submit: bool = False) -> dict[str, Any]:
     return extras
 
 
+def resume_wait(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed resume codes in a row: none for the first
+    :data:`RESUME_ATTEMPTS` - 1, then :data:`RESUME_LOCK_SECONDS`, doubling with each
+    further failure up to an hour."""
+    if failures < RESUME_ATTEMPTS:
+        return 0.0
+    return min(RESUME_LOCK_SECONDS * 2.0 ** (failures - RESUME_ATTEMPTS), 3600.0)
+
+
 def resume_locked(model: SurveyModel) -> bool:
-    """Whether too many failed resume attempts make this session wait."""
-    if len(model._resume_failures) < RESUME_ATTEMPTS:
+    """Whether failed resume attempts make this session (browser) wait (:func:`resume_wait`)."""
+    failures = model._resume_failures
+    if not failures:
         return False
-    return model._clock() - model._resume_failures[-1] < RESUME_LOCK_SECONDS
+    return model._clock() - failures[-1] < resume_wait(len(failures))
 
 
 def resume(model: SurveyModel, code: str) -> bool:

@@ -46,6 +46,8 @@ __all__ = [
     "feedback_payload",
     "room_payload",
     "error_entries",
+    "apply_page",
+    "restore",
 ]
 
 #: Bumped when the description's shape changes (the front end checks it).
@@ -116,6 +118,22 @@ UI_DEFAULTS = {
     "busy_open": "The survey is very busy just now. This page will try again by itself in a few seconds.",
     "rejected": "Something in this page's answers could not be read. Please check them and try again.",
     "my_answers_title": "My answers",
+    "join_heading": "Join the survey",
+    "join_label": "Join code (7 digits, shown by the facilitator)",
+    "join_button": "Join",
+    "join_wrong": "This code does not open a survey here. Please check the 7 digits and try again.",
+    "join_wait": "Too many codes were tried from here just now. Please wait a minute, or scan the QR code "
+    "instead.",
+    "closed_kept": "The facilitator has closed the survey for now. Your answers so far are kept on the "
+    "server; if the survey reopens, you can go on from here and send them.",
+    "reopen_check": "Try again",
+    "loading": "Loading the questionnaire… If nothing appears within a minute, please reload this page.",
+    "load_failed": "Part of this page could not be loaded. It is trying again by itself; your answers are "
+    "kept.",
+    "restored": "The connection to the survey was set up again; your answers are kept.",
+    "erase_heading": "Your erase code",
+    "erase_text": "If you later want your answers erased, give this code to the facilitator: {code}. Only "
+    "this code can find your answers, so keep it private.",
 }
 
 
@@ -256,7 +274,7 @@ def state_reply(
     return out
 
 
-def _apply_page(model: SurveyModel, msg: Mapping[str, Any]) -> None:
+def apply_page(model: SurveyModel, msg: Mapping[str, Any]) -> None:
     """Put the page's answers into the model (the page must be the one shown)."""
     if msg.get("lang") and msg["lang"] != model.language:
         model.set_language(msg["lang"])
@@ -271,6 +289,40 @@ def _apply_page(model: SurveyModel, msg: Mapping[str, Any]) -> None:
             model.set_answer(qid, value)
     if model.current.kind == "fields" and "cohort" in msg:
         model.set_cohort(msg.get("cohort"))
+
+
+def restore(model: SurveyModel, msg: Mapping[str, Any], *, restored: str) -> None:
+    """Take over the answers a page still holds (its token could not be read) into a new
+    respondent: agreed, every known answer set (invalid ones dropped), the draft saved, and
+    the first page with something missing shown (the last page when nothing is).
+
+    Parameters
+    ----------
+    model : SurveyModel
+        A fresh participant at the welcome page.
+    msg : mapping
+        ``answers``, ``cohort`` and ``lang`` of a ``restore`` message.
+    restored : str
+        The message to show (in the participant's language).
+    """
+    if msg.get("lang") and msg["lang"] != model.language:
+        model.set_language(msg["lang"])
+    model.consent(True)
+    known = {qid for page in model.pages[1:] for qid in page.ids}
+    for qid, value in (msg.get("answers") or {}).items():
+        if qid in known:
+            model.set_answer(qid, value)
+    if model.asks_cohort() and msg.get("cohort") is not None:
+        model.set_cohort(msg.get("cohort"))
+        if model.page_problems(1).get("cohort"):
+            model.set_cohort(None)
+    for qid in [q for q in list(model.answers) if q in known]:
+        if model.page_problems(next(i for i, p in enumerate(model.pages) if qid in p.ids)).get(qid):
+            model.set_answer(qid, None)
+    incomplete = model.first_incomplete()
+    model.page = incomplete if incomplete is not None else len(model.pages) - 1
+    model.save_draft(quiet=True)
+    model.message = restored
 
 
 def handle(
@@ -307,7 +359,7 @@ def handle(
             model.set_language(msg["lang"])
         ok = model.resume(str(msg.get("code") or ""))
         return state_reply(model, seq=seq, full=ok)
-    _apply_page(model, msg)
+    apply_page(model, msg)
     if kind == "submit":
         if model.is_last and model.state == "active":
             model.submit()
@@ -369,6 +421,7 @@ def feedback_payload(
         cohort=model.cohort,
         language=model.language,
         min_group_size=MIN_GROUP_SIZE if min_group_size is None else min_group_size,
+        erase_code=model.respondent_id if model._store_source is not None else None,
     )
     if pre_answers is not None:
         data = dataclasses.replace(data, change=change_view(pre_answers, model.answers, model.instrument))

@@ -43,6 +43,11 @@ REFERENCES: dict[str, str] = {
     "Satorra, 2000": "Satorra, A. (2000). Scaled and adjusted restricted tests in multi-sample "
     "analysis of moment structures. In R. D. H. Heijmans, D. S. G. Pollock, & A. Satorra (Eds.), "
     "*Innovations in multivariate statistical analysis* (pp. 233–247). Kluwer.",
+    "Jacobson & Truax, 1991": "Jacobson, N. S., & Truax, P. (1991). Clinical significance: A "
+    "statistical approach to defining meaningful change in psychotherapy research. *Journal of "
+    "Consulting and Clinical Psychology, 59*(1), 12–19.",
+    "Shrout & Fleiss, 1979": "Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: Uses "
+    "in assessing rater reliability. *Psychological Bulletin, 86*(2), 420–428.",
     "Wu & Estabrook, 2016": "Wu, H., & Estabrook, R. (2016). Identification of confirmatory "
     "factor analysis models of different levels of invariance for ordered categorical outcomes. "
     "*Psychometrika, 81*(4), 1014–1045.",
@@ -90,10 +95,16 @@ def _anchor(heading: str) -> str:
     return heading.replace(" ", "-")
 
 
-def contents_markdown() -> str:
-    """A numbered table of contents linking every section."""
+def contents_markdown(study: Study | None = None) -> str:
+    """A numbered table of contents linking every section (with a ``study`` of two waves,
+    the "Change" section of :mod:`netsoc.report.change` before the methods)."""
+    from netsoc.report.change import has_waves
+
+    shown = list(SECTIONS)
+    if study is not None and has_waves(study):
+        shown.insert(shown.index("Methods"), "Change")
     lines = ["**Contents**", ""]
-    lines += [f"{i}. [{h}](#{_anchor(h)})" for i, h in enumerate(SECTIONS, 1)]
+    lines += [f"{i}. [{h}](#{_anchor(h)})" for i, h in enumerate(shown, 1)]
     return "\n".join(lines)
 
 

@@ -27,6 +27,7 @@ import hmac
 import html
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -41,10 +42,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from netsoc.form.protocol import describe, state_reply, ui_texts
 from netsoc.server.assets import AssetStore
 from netsoc.server.config import ServerConfig, is_loopback
+from netsoc.server.join import GuessLimit, join_page
 from netsoc.server.limits import ClientBudgets, RefusalLog, client_address, parse_proxies
 from netsoc.server.messages import MAX_BODY_BYTES, ValidationError, parse_message
 from netsoc.server.participant import Participants
 from netsoc.server.tokens import TokenError, new_secret
+from netsoc.server.warm import prime_cohort, warm_up
+from survey.errors import StoreError
 
 if TYPE_CHECKING:
     from survey.instrument import Instrument
@@ -55,9 +59,12 @@ __all__ = ["survey_app", "SECURITY_HEADERS", "TOKEN_COOKIE"]
 log = logging.getLogger("netsoc.server")
 
 TOKEN_COOKIE = "netsoc-token"
+#: The header in which page.js sends the signed token of a message (so its budget is the
+#: browser's, decided before the body is read).
+BROWSER_HEADER = "x-netsoc-token"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 SECURITY_HEADERS = {
@@ -86,7 +93,9 @@ _PAGE_TEXT = {
 }
 
 
-def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscript: str) -> str:
+def _page(
+    lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscript: str, loading: str = ""
+) -> str:
     data = json.dumps(boot, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
     return (
         f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
@@ -96,7 +105,8 @@ def _page(lang: str, title: str, css: str, js: str, boot: dict[str, Any], noscri
         f"<script type='module' src='{js}'></script>"
         f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
         f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
-        f"{html.escape(noscript)}</p></noscript></main></body></html>"
+        f"{html.escape(noscript)}</p></noscript><p class='netsoc-message'>{html.escape(loading)}</p>"
+        f"</main></body></html>"
     )
 
 
@@ -133,10 +143,20 @@ class Guard:
     """
 
     def __init__(
-        self, app: ASGIApp, config: ServerConfig, budgets: ClientBudgets, refusals: RefusalLog
+        self,
+        app: ASGIApp,
+        config: ServerConfig,
+        budgets: ClientBudgets,
+        refusals: RefusalLog,
+        *,
+        ceiling: ClientBudgets | None = None,
+        browser_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.app, self.config, self.budgets, self.refusals = app, config, budgets, refusals
+        self.ceiling = ceiling if ceiling is not None else ClientBudgets(0)
+        self.browser_of = browser_of
         self.proxies = parse_proxies(config.trusted_proxies)
+        self.guesses = GuessLimit()
         self.in_flight = 0
         self.served = 0
 
@@ -167,6 +187,9 @@ class Guard:
         if path.startswith("/_netsoc/") and not (is_loopback(peer or "") or (self.config.token and ok)):
             await self._refuse(scope, receive, send, client, 404, "private path", extra)
             return
+        if not ok and path == "/" and self.config.join_code and "join" in request.query_params:
+            await self._join(scope, receive, send, request, client, extra)
+            return
         if not ok:
             await self._refuse(scope, receive, send, client, 403, "no token", extra)
             return
@@ -178,9 +201,8 @@ class Guard:
                 )
             )
         cost = COSTS.get(path, 0.2)
-        why = self.budgets.charge(client, cost)
+        key, why, retry = self._charge(request, client, cost)
         if why is not None:
-            retry = self.budgets.retry_after(client, cost)
             await self._refuse(scope, receive, send, client, 429, why, extra, retry=retry)
             return
         try:
@@ -198,7 +220,56 @@ class Guard:
             finally:
                 self.in_flight -= 1
         finally:
-            self.budgets.release(client)
+            self.budgets.release(key)
+            if key != client:
+                self.ceiling.release(client)
+
+    def _charge(self, request: Request, client: str, cost: float) -> tuple[str, str | None, int]:
+        """Charge a request to its browser (the signed token in ``X-Netsoc-Token``) and its
+        address's ceiling, or, without a readable token, to its address alone.
+
+        Returns ``(key, refusal reason or None, Retry-After)``; a refused request holds nothing.
+        """
+        header = request.headers.get(BROWSER_HEADER, "") if self.browser_of else ""
+        browser = self.browser_of(header) if header and self.browser_of else None
+        key = f"browser:{browser}" if browser else client
+        why = self.budgets.charge(key, cost)
+        if why is not None:
+            return key, why, self.budgets.retry_after(key, cost)
+        if key != client:
+            why = self.ceiling.charge(client, cost)
+            if why is not None:
+                self.budgets.release(key)
+                return key, why, self.ceiling.retry_after(client, cost)
+        return key, None, 0
+
+    async def _join(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: Request,
+        client: str,
+        extra: list[tuple[bytes, bytes]],
+    ) -> None:
+        """A typed join code: the right one lets the phone in (the access cookie, then the
+        questionnaire); a wrong one is counted (:class:`~netsoc.server.join.GuessLimit`)."""
+        typed = "".join(request.query_params.get("join", "").split())[:16]
+        if not self.guesses.allowed(client):
+            self.refusals.refuse(client, "join codes", "too many wrong join codes")
+            scope["state"]["notice"] = ("join", 429, "join_wait")
+        elif hmac.compare_digest(typed.encode(), str(self.config.join_code).encode()):
+            lang = request.query_params.get("lang", "")
+            where = "/?lang=" + lang if lang.isalpha() and len(lang) <= 8 else "/"
+            cookie = f"{TOKEN_COOKIE}={self.config.token}; Path=/; HttpOnly; SameSite=Lax"
+            response = Response(status_code=303, headers={"Location": where, "Cache-Control": "no-store"})
+            response.raw_headers += [(b"set-cookie", cookie.encode()), *extra]
+            await response(scope, receive, send)
+            return
+        else:
+            self.guesses.wrong(client)
+            scope["state"]["notice"] = ("join", 403, "join_wrong")
+        await self.app(scope, receive, self._with_headers(send, extra))
 
     @staticmethod
     def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
@@ -224,7 +295,11 @@ class Guard:
         if scope["path"] == "/" and status in (403, 429, 503):
             # a page in the visitor's language (the app draws it); when busy, it reloads itself
             busy = status != 403
-            notice = ("busy_open", status, max(retry or BUSY_RETRY_S, 1)) if busy else ("need_token", 403, 0)
+            notice: tuple[str, int, int | str] = (
+                ("busy_open", status, max(retry or BUSY_RETRY_S, 1)) if busy else ("need_token", 403, 0)
+            )
+            if not busy and self.config.join_code:
+                notice = ("join", 403, "")  # the start page asks for the join code
             scope["state"]["notice"] = notice
             await self.app(scope, receive, self._with_headers(send, extra))
             return
@@ -270,7 +345,16 @@ def survey_app(
         config.secret or new_secret(),
         cohort=config.cohort,
         min_group_size=config.min_group_size,
+        draft_days=config.draft_days,
     )
+    try:
+        real = get_store()
+    except Exception:  # noqa: BLE001 - not reachable yet: each request reports it
+        real = None
+    warm_up(inst, config.min_group_size, real)  # the first phone costs what the others do
+    if real is not None and config.cohort:
+        prime_cohort(people, real, config.cohort)
+    people.expire_drafts()  # drafts older than --draft-days go now, then hourly
     assets = AssetStore()
     assets.add_package_files()
     limiter: list[anyio.CapacityLimiter] = []  # made in the event loop, on first use
@@ -293,10 +377,16 @@ def survey_app(
         lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
         local = inst.localized(lang)
         notice = getattr(request.state, "notice", None)
+        if notice and notice[0] == "join":
+            ui = ui_texts(local)
+            error = ui.get(notice[2], "") if notice[2] else ""
+            body = join_page(lang, local.title, assets.url("form.css"), ui, error=error)
+            return HTMLResponse(body, status_code=notice[1], headers={"Cache-Control": "no-store"})
         if notice:
             key, status, retry = notice
             text = local.ui.get(key) or ui_texts(local).get(key) or _PAGE_TEXT[key]
             return _notice_page(lang, local.title, str(text), assets.url("form.css"), status, retry)
+        ui = ui_texts(local)
         choice = choose_cohort(inst.localized(lang), config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
         model = people.model(claims)
@@ -310,9 +400,11 @@ def survey_app(
             "api": "/api/message",
             "form": assets.url("form.js"),
             "storage": f"netsoc:{inst.id}",
+            "texts": {"load_failed": ui["load_failed"]},
         }
         noscript = str(local.ui.get("noscript") or _PAGE_TEXT["noscript"])
-        body = _page(lang, local.title, assets.url("form.css"), assets.url("page.js"), boot, noscript)
+        css, js = assets.url("form.css"), assets.url("page.js")
+        body = _page(lang, local.title, css, js, boot, noscript, ui["loading"])
         return HTMLResponse(body, headers={"Cache-Control": "no-store", "Vary": "Accept-Language"})
 
     async def static(request: Request) -> Response:
@@ -339,6 +431,10 @@ def survey_app(
         except TokenError:
             guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
             return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)
+        except StoreError as exc:  # the page keeps the answers, says so and sends them again
+            guard.refusals.refuse("store", "store down", str(exc).splitlines()[0][:200])
+            headers = {"Retry-After": str(BUSY_RETRY_S), "Cache-Control": "no-store"}
+            return JSONResponse({"type": "refused", "reason": "store"}, status_code=503, headers=headers)
         return JSONResponse(reply, headers={"Cache-Control": "no-store"})
 
     async def health(request: Request) -> Response:
@@ -366,15 +462,24 @@ def survey_app(
         exception_handlers={404: not_found, 500: server_error},
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
     )
+
+    def browser_of(token: str) -> str | None:
+        try:
+            return str(people.claims(token)["b"])
+        except TokenError:
+            return None
+
     guard = Guard(
         app,
         config,
         ClientBudgets(
-            config.client_rate,
-            config.client_rate * 20,
-            max_in_flight=min(32, max(1, config.max_sessions // 2)),
+            config.client_rate, config.client_rate * 20, max_in_flight=max(32, config.max_sessions // 2)
         ),
         RefusalLog(),
+        ceiling=ClientBudgets(
+            config.address_rate, config.address_rate * 20, max_in_flight=config.max_sessions
+        ),
+        browser_of=browser_of,
     )
     app.state.guard = guard
     app.state.participants = people

@@ -74,14 +74,24 @@ class ServerConfig:
     client_rate : float
         Budget units a second each client earns (a message costs 2, the
         page 1, a file 0.2; a client can save up twenty seconds' worth); 0
-        turns the per-client budget off.  Phones behind one venue address
-        (NAT) share one budget: raise it for such rooms.
+        turns the per-client budgets off.  A client is a browser (the signed
+        token its messages carry), or an address for requests without one
+        (the page and its files).
+    address_rate : float
+        The ceiling for one address over all its browsers' messages (units a
+        second, twenty seconds' worth saved up): far above one phone, so a room
+        behind one venue address (NAT) fits, but one machine flooding with many
+        tokens is stopped.
+    draft_days : float
+        Unfinished drafts not changed for this many days are deleted (at start and
+        then hourly); 0 keeps them until ``netsoc purge``.
+    join_code : str or None
+        The cohort's 7-digit join code (kept in the store): typed on the start
+        page ``/``, it lets a phone in as the access token does.
     client_connections : int
         Connections one client address may hold open at once (a phone uses
-        one to six); the next is closed at once.  At most half of
-        ``max_sessions`` is used, so one address never fills the room.
-        Trusted proxies are exempt; 0 turns the cap off.  Phones behind one
-        venue address (NAT) share it: raise it for such rooms.
+        one to six, and a whole room may share one venue address); the next is
+        closed at once.  Trusted proxies are exempt; 0 turns the cap off.
     """
 
     kind: str = "survey"
@@ -101,7 +111,10 @@ class ServerConfig:
     secret: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     client_rate: float = 50.0
-    client_connections: int = 32
+    client_connections: int = 1024
+    address_rate: float = 1000.0
+    join_code: str | None = None
+    draft_days: float = 7.0
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""
@@ -128,6 +141,12 @@ class ServerConfig:
             raise NetsocError(f"session_timeout: expected 1 to 3600 seconds, got {self.session_timeout!r}")
         if not 0 <= float(self.client_rate) <= 10_000:
             raise NetsocError(f"client_rate: expected 0 to 10000 units a second, got {self.client_rate!r}")
+        if not 0 <= float(self.draft_days) <= 3650:
+            raise NetsocError(f"draft_days: expected 0 (keep) to 3650 days, got {self.draft_days!r}")
+        if not 0 <= float(self.address_rate) <= 1_000_000:
+            raise NetsocError(
+                f"address_rate: expected 0 to 1000000 units a second, got {self.address_rate!r}"
+            )
         if (
             isinstance(self.client_connections, bool)
             or not isinstance(self.client_connections, int)

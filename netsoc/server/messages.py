@@ -18,6 +18,7 @@ __all__ = [
     "DeclineMessage",
     "HelloMessage",
     "RoomMessage",
+    "RestoreMessage",
     "parse_message",
     "ValidationError",
     "MAX_BODY_BYTES",
@@ -76,6 +77,15 @@ class ResumeMessage(_Message):
     code: Annotated[str, Field(max_length=64)]
 
 
+class RestoreMessage(_Message):
+    """Every answer a page holds, sent when the server could not read its token (a server
+    with another secret): it goes on as a new respondent with them."""
+
+    type: Literal["restore"]
+    answers: Annotated[dict[Id, Answer], Field(max_length=200)] = {}
+    cohort: Annotated[str, Field(max_length=64)] | None = None
+
+
 class RoomMessage(_Message):
     """After the submit: is the workshop's summary ready?"""
 
@@ -90,13 +100,15 @@ class DeclineMessage(_Message):
 
 _ANY = TypeAdapter(
     Annotated[
-        HelloMessage | PageMessage | ResumeMessage | DeclineMessage | RoomMessage,
+        HelloMessage | PageMessage | ResumeMessage | DeclineMessage | RoomMessage | RestoreMessage,
         Field(discriminator="type"),
     ]
 )
 
 
-def parse_message(body: bytes) -> HelloMessage | PageMessage | ResumeMessage | DeclineMessage | RoomMessage:
+def parse_message(
+    body: bytes,
+) -> HelloMessage | PageMessage | ResumeMessage | DeclineMessage | RoomMessage | RestoreMessage:
     """Validate a request body (JSON) against the message schemas.
 
     Raises

@@ -30,7 +30,6 @@ from analysis.individual import FEEDBACK_SCORES, respondent_scorer
 from netsoc.cache import SharedCache
 from netsoc.form import protocol
 from netsoc.form.model import SurveyModel
-from netsoc.form.persistence import RESUME_ATTEMPTS
 from netsoc.form.protocol import feedback_payload, state_reply
 from netsoc.server.tokens import TokenError, sign, verify
 from netsoc.server.waves import WaveDesk
@@ -38,10 +37,16 @@ from survey.errors import DraftNotFound, StoreError
 from survey.instrument import Instrument
 from survey.waves import WaveTag
 
-__all__ = ["Participants", "PEERS_TTL", "OPEN_TTL"]
+__all__ = ["Participants", "PEERS_TTL", "OPEN_TTL", "RESUME_ADDRESS_CEILING"]
 
 #: Seconds the cohort's scored responses are reused for the feedback's workshop comparison.
 PEERS_TTL = 10.0
+#: Failed resume codes from one address in a minute after which every resume from it waits
+#: (a ceiling against one machine trying codes with ever new browser tokens; a room behind
+#: one venue address never types that many wrong codes).
+RESUME_ADDRESS_CEILING = 60
+#: Seconds between two deletions of expired drafts (``--draft-days``).
+PURGE_EVERY_S = 3600.0
 #: Seconds a cohort's open/closed state is reused (a facilitator's "close" reaches every
 #: worker within this time).
 OPEN_TTL = 2.0
@@ -62,6 +67,9 @@ class Participants:
         The server's workshop code (``--cohort``), which wins.
     min_group_size : int, optional
         k for the feedback's workshop comparison.
+    draft_days : float, default 0
+        Drafts unchanged for this many days are deleted, at most once every
+        :data:`PURGE_EVERY_S` seconds (0: kept).
     """
 
     def __init__(
@@ -72,8 +80,11 @@ class Participants:
         *,
         cohort: str | None = None,
         min_group_size: int | None = None,
+        draft_days: float = 0.0,
     ) -> None:
         self.instrument = instrument
+        self.draft_days = float(draft_days)
+        self._purged = SharedCache[None](1)
         self.store = store
         self.secret = secret
         self.cohort = cohort
@@ -129,6 +140,7 @@ class Participants:
         )
         m.browser = claims["b"]
         m.wave_tag = WaveTag(wave=claims["w"], subject=claims.get("j")) if claims.get("w") else None
+        m.pre_visible = bool(claims.get("v"))
         m.started_at = dt.datetime.fromisoformat(claims["t"]) if claims.get("t") else None
         state = _STATES.get(claims["st"], "active")
         page = int(claims["p"])
@@ -143,11 +155,21 @@ class Participants:
                     m.draft_saved = True
                 except DraftNotFound as exc:
                     if exc.submitted:
-                        m.taken = True
+                        own = self._own_submission(m)
+                        state, answers = ("submitted", own) if own else (state, answers)
+                        m.taken = own is None  # the resume code was used on another device
             m.answers = answers
         m.page = page
         m.state = state
         return m
+
+    def _own_submission(self, m: SurveyModel) -> dict[str, Any] | None:
+        """This browser's own submitted answers (its reply to Submit was lost, or an older
+        token was reopened), so it is told the truth: submitted, with its feedback."""
+        try:
+            return m._store_call(lambda s: s.own_submission(m.respondent_id, m.browser))
+        except StoreError:
+            return None
 
     def claims_of(self, m: SurveyModel, old: Mapping[str, Any], seq: int) -> dict[str, Any]:
         """The token claims after a message."""
@@ -201,7 +223,7 @@ class Participants:
         others = ids != m.respondent_id
         return {name: np.asarray(values)[others] for name, values in scores.items()}
 
-    def feedback(self, m: SurveyModel, claims: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def feedback(self, m: SurveyModel) -> dict[str, Any]:
         """The feedback page, with "Your workshop" in it when it can already be shown (then
         the phone need not ask for it), and after the post wave the participant's change."""
         try:
@@ -213,40 +235,60 @@ class Participants:
             peer_scores=self.peer_scores(m),
             room=room,
             min_group_size=self.min_group_size,
-            pre_answers=self.waves.pre_answers(claims or {}),
+            pre_answers=self.waves.pre_answers(m),
         )
 
-    def _failures(self, client: str) -> list[float]:
+    def _failures(self, key: str) -> list[float]:
         with self._peers_lock:
-            failures = self._resume_failures.setdefault(client, [])
-            self._resume_failures.move_to_end(client)
-            while len(self._resume_failures) > 10_000:
+            failures = self._resume_failures.setdefault(key, [])
+            self._resume_failures.move_to_end(key)
+            while len(self._resume_failures) > 20_000:
                 self._resume_failures.popitem(last=False)
-            del failures[:-RESUME_ATTEMPTS]
+            del failures[:-RESUME_ADDRESS_CEILING]
             return failures
+
+    def _resume(self, m: SurveyModel, data: dict[str, Any], client: str) -> dict[str, Any]:
+        """A typed resume code: failures count per browser (an increasing wait, see
+        :func:`~netsoc.form.persistence.resume_locked`) and per address only as a ceiling
+        (:data:`RESUME_ADDRESS_CEILING` a minute), so one person's typos lock nobody else."""
+        mine, address = self._failures("b:" + str(m.browser)), self._failures("a:" + client)
+        m._resume_failures = mine
+        recent = [t for t in address if m._clock() - t < 60.0]
+        if len(recent) >= RESUME_ADDRESS_CEILING:
+            m._resume_failures = [*mine, *recent][-RESUME_ADDRESS_CEILING:]  # locked for this request
+        before = len(m._resume_failures)
+        reply = protocol.handle(m, data, feedback=self.feedback)
+        if len(m._resume_failures) > before:
+            address.append(m._clock())
+            if m._resume_failures is not mine:
+                mine.append(m._clock())
+        return reply
 
     def handle(self, msg: Any, client: str = "?") -> dict[str, Any]:
         """Serve one validated message (see :mod:`netsoc.server.messages`).
+
+        Parameters
+        ----------
+        msg : message
+        client : str
+            The client's address (a ceiling for failed resume codes).
 
         Returns
         -------
         dict
             The reply with its new ``token``.
 
-        client : str
-            The client's address: failed resume codes count per client
-            (:data:`~netsoc.form.persistence.RESUME_ATTEMPTS`, then a minute's wait),
-            whatever token it sends.
-
         Raises
         ------
         TokenError
-            The message's token is forged or malformed.
+            The message's token is forged or malformed (a ``restore`` message then
+            starts afresh with the answers it carries instead).
         """
+        self.expire_drafts()
+        if msg.type == "restore":
+            return self.restore(msg, client)
         claims = self.waves.roll(self.claims(msg.token))
         m = self.model(claims)
-        if msg.type == "resume":
-            m._resume_failures = self._failures(client)
         data = msg.model_dump()
         link = data.pop("link", None)
         if data.get("lang") not in self.instrument.languages:
@@ -258,21 +300,10 @@ class Participants:
                 "token": msg.token,
                 "last": int(claims.get("s", 0)),
             }
-        if msg.type == "hello" or (seq and seq <= int(claims.get("s", 0))):
-            # A reopened page, or a message already carried out (its reply was lost).
-            reply = state_reply(m, seq=seq, full=True)
-        elif m.taken:
-            reply = state_reply(m, seq=seq, full=True, state="taken")
-        elif m.state == "submitted":
-            reply = state_reply(m, seq=seq, full=True)
-        elif (msg.type == "submit" or data.get("consent") or msg.type == "resume") and not self.is_open(
-            m.cohort
-        ):
-            reply = state_reply(m, seq=seq, full=True, state="closed")
-        else:
-            if msg.type == "submit":
-                m.wave_tag, claims = self.waves.tag(claims, link)
-            reply = protocol.handle(m, data, feedback=lambda model: self.feedback(model, claims))
+        if msg.type == "submit" and m.state == "active":
+            m.wave_tag, claims = self.waves.tag(claims, link)
+            m.pre_visible = bool(claims.get("v"))
+        reply = self._reply(m, msg, data, seq, claims, client)
         new = self.claims_of(m, claims, seq)
         shown_code = m.respondent_id if m.state == "submitted" and new.get("w") == "pre" else None
         wave = self.waves.info(new, shown_code)
@@ -281,6 +312,79 @@ class Participants:
         reply["token"] = self.token(new)
         reply["last"] = new["s"]
         return reply
+
+    def _reply(
+        self, m: SurveyModel, msg: Any, data: dict[str, Any], seq: int, claims: Mapping[str, Any], client: str
+    ) -> dict[str, Any]:
+        if m.state == "submitted":
+            # this browser's own submission, whatever token or seq it sends: its feedback again
+            if msg.type == "submit" or claims.get("st") != "s":
+                if claims.get("st") == "s":
+                    m.answers = self._own_submission(m) or {}
+                if len(m.answers) > 1:
+                    return state_reply(m, seq=seq, full=True, feedback=self.feedback(m))
+            return state_reply(m, seq=seq, full=True)
+        replay = bool(seq and seq <= int(claims.get("s", 0)))
+        if m.taken:
+            return state_reply(m, seq=seq, full=True, state="taken")
+        if msg.type == "page" or msg.type == "submit" or msg.type == "hello" or msg.type == "resume":
+            if m.state == "active" and not self.is_open(m.cohort):
+                return self._closed(m, data, seq, apply=not replay and msg.type in ("page", "submit"))
+        if msg.type == "hello" or replay:
+            # A reopened page, or a message already carried out (its reply was lost).
+            return state_reply(m, seq=seq, full=True)
+        if msg.type == "resume":
+            return self._resume(m, data, client)
+        return protocol.handle(m, data, feedback=self.feedback)
+
+    def _closed(self, m: SurveyModel, data: dict[str, Any], seq: int, *, apply: bool) -> dict[str, Any]:
+        """The facilitator closed collection: a participant in the middle keeps their answers
+        (this page's are saved with the draft) and is told so; if collection reopens, they
+        go on from this page.  Someone who has not agreed yet has nothing stored."""
+        if m.page >= 1:
+            if apply:
+                protocol.apply_page(m, data)
+            m.save_draft(quiet=True)
+        return state_reply(m, seq=seq, full=True, state="closed")
+
+    def restore(self, msg: Any, client: str = "?") -> dict[str, Any]:
+        """A page whose token this server cannot read (signed with another secret) sends
+        every answer it holds: it goes on as a new respondent from where it was, with those
+        answers saved as its draft, instead of starting again."""
+        try:
+            claims = self.claims(msg.token)
+        except TokenError:
+            claims = None
+        if claims is not None:  # readable after all: as a reopened page
+            return self.handle(msg.model_copy(update={"type": "hello"}), client)
+        data = msg.model_dump()
+        lang = data.get("lang") if data.get("lang") in self.instrument.languages else None
+        ask = self.cohort is None
+        fresh = self.new_claims(lang or self.instrument.language, self.cohort if not ask else None, ask)
+        m = self.model(fresh)
+        if not self.is_open(self.cohort if not ask else data.get("cohort")):
+            reply = state_reply(m, full=True, state="closed")
+        else:
+            protocol.restore(m, data, restored=m.text("restored", protocol.UI_DEFAULTS["restored"]))
+            reply = state_reply(m, seq=0, full=True)
+        new = self.claims_of(m, fresh, 0)
+        reply["token"] = self.token(new)
+        reply["last"] = 0
+        return reply
+
+    def expire_drafts(self) -> None:
+        """Delete drafts unchanged for ``draft_days`` days, at most once every
+        :data:`PURGE_EVERY_S` seconds per process (one request's thread does it)."""
+        if self.draft_days <= 0:
+            return
+
+        def purge() -> None:
+            try:
+                self.store().purge(dt.timedelta(days=self.draft_days))
+            except StoreError:
+                pass  # the next purge tries again; the request itself reports the store
+
+        self._purged.get("drafts", purge, every=PURGE_EVERY_S)
 
     def is_open(self, cohort: str | None) -> bool:
         """Whether the cohort takes answers; an unreachable store counts as open (the

@@ -39,18 +39,19 @@ IDLE_TIMEOUT = 5.0
 #: Seconds a connection may take to send a request's headers (from opening, or from the
 #: first byte of a later request on a kept-alive connection); then it is closed.
 HEADER_TIMEOUT = 10.0
+#: Seconds a request's body may take once its headers arrived (a body trickled a byte at a
+#: time is cut off; a phone's largest message is 16 KB).
+BODY_TIMEOUT = 10.0
 #: Open connections per client address, counted by :class:`HeaderTimedProtocol`
 #: (set from the config by :func:`configure_connections`, in every worker).
 PEERS = PeerConnections()
 
 
 def client_connection_cap(config: ServerConfig) -> int:
-    """Connections one address may hold: ``client_connections``, at most half of
-    ``max_sessions`` (each connection carries one request at a time, so one
-    address can never fill the room's requests in flight); 0: no cap."""
-    if config.client_connections <= 0:
-        return 0
-    return max(1, min(config.client_connections, config.max_sessions // 2))
+    """Connections one address may hold: ``client_connections`` (0: no cap).  A whole
+    room may share one venue address, so this is a ceiling against one machine opening
+    thousands of sockets, not a share of ``max_sessions``."""
+    return max(0, config.client_connections)
 
 
 def configure_connections(config: ServerConfig) -> PeerConnections:
@@ -78,7 +79,8 @@ if _HttpTools is not None:
         - A socket that sends nothing is closed :data:`IDLE_TIMEOUT` seconds
           after it opened; one that sends its headers a byte at a time
           (slowloris) :data:`HEADER_TIMEOUT` seconds after it opened or began
-          its request (uvicorn has no such timer).
+          its request (uvicorn has no such timer); a body trickled in is cut off
+          :data:`BODY_TIMEOUT` seconds after its headers.
 
         A module-level class, so worker processes can import it.
         """
@@ -122,9 +124,13 @@ if _HttpTools is not None:
             self._arm(start + HEADER_TIMEOUT - self.loop.time())
 
         def on_headers_complete(self) -> None:
-            self._disarm()
+            self._arm(BODY_TIMEOUT)  # the body's timer: disarmed when the request is complete
             self._first = False
             super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
 
         def connection_lost(self, exc):  # noqa: ANN001
             if self._peer is None:

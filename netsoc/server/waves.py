@@ -107,12 +107,13 @@ class WaveDesk:
             pass  # stored unlinked; the submit reports an unreachable store itself
         return WaveTag(wave=str(wave), subject=out.get("j"), link_hash=digest), out
 
-    def pre_answers(self, claims: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The pre wave's answers this browser may see (post wave only), or ``None``."""
-        if claims.get("w") != "post" or not claims.get("v") or not claims.get("j"):
+    def pre_answers(self, m: Any) -> dict[str, Any] | None:
+        """The pre wave's answers the participant of model ``m`` may see (post wave only), or ``None``."""
+        tag = m.wave_tag
+        if tag is None or tag.wave != "post" or not m.pre_visible or not tag.subject:
             return None
         try:
-            return self.store().subject_answers(claims.get("c"), str(claims["j"]), wave="pre")
+            return self.store().subject_answers(m.cohort, tag.subject, wave="pre")
         except StoreError:
             return None
 

@@ -16,6 +16,7 @@ from survey.store.checks import utcnow
 from survey.store.codec import encode_frame
 from survey.store.engine import Database, is_duplicate_key
 from survey.store.tables import respondents
+from survey.store.writes import next_arrival
 from survey.waves import SINGLE
 
 __all__ = ["insert_frame", "apply_cohort"]
@@ -32,6 +33,7 @@ _COLUMNS = [
     "seq",
     "answers",
     "language",
+    "arrival",
     "wave",
     "subject",
 ]
@@ -134,6 +136,7 @@ def insert_frame(
         for i in np.flatnonzero(missing_id):
             new_ids[i] = next(fresh)
         base = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0))).scalar_one())
+        first = next_arrival(conn)
         records = list(
             zip(
                 new_ids,
@@ -147,6 +150,7 @@ def insert_frame(
                 range(base + 1, base + n + 1),
                 payload,
                 languages,
+                range(first, first + n),
                 waves,
                 subjects,
             )

@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine
 
 from survey.errors import DraftNotFound, Problem, ResponseValidationError, StoreError, shown
 from survey.instrument import Instrument
+from survey.schema import normalise_code
 from survey.store import bulk, checks
+from survey.store.access import AccessMethods
 from survey.store.codec import encode_answers
 from survey.store.cohorts import CohortMethods
 from survey.store.engine import Database
@@ -36,13 +38,14 @@ from survey.waves import WaveTag
 __all__ = ["ResponseStore"]
 
 
-class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, WaveMethods):
+class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods, WaveMethods):
     """Durable storage of responses to one instrument.
 
     The per-cohort controls (collection open, activity, codes, clearing) are
     methods from :class:`survey.store.cohorts.CohortMethods`; comment moderation
     (hide, release, read the released) from
-    :class:`survey.store.moderation.ModerationMethods`; waves from
+    :class:`survey.store.moderation.ModerationMethods`; a room's signing secret, access
+    token and join code from :class:`survey.store.access.AccessMethods`; waves from
     :class:`survey.store.waves.WaveMethods`.
 
     Use :func:`open_store` rather than the constructor.  One store may be
@@ -302,6 +305,9 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, WaveMethods):
     def erase(self, respondent_id: str) -> None:
         """Remove a respondent completely (withdrawn consent).
 
+        ``respondent_id`` is the id, or the erase code the participant was shown (the same
+        code; typed variants as :meth:`load_draft` accepts them).
+
         The row is deleted with SQLite's ``secure_delete`` on and the WAL is
         checkpointed, so the answers do not linger in the file.
 
@@ -311,7 +317,11 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, WaveMethods):
             No respondent has this id.
         """
         checks.check_id(respondent_id)
-        if self._db.write(lambda conn: delete_one(conn, respondent_id)) == 0:
+        code = normalise_code(respondent_id)  # the erase code as typed (lower case, O for 0)
+        done = self._db.write(
+            lambda conn: delete_one(conn, respondent_id) or (code != respondent_id and delete_one(conn, code))
+        )
+        if not done:
             raise StoreError(f"no respondent with the id {shown(respondent_id)}; nothing was erased")
         self._db.checkpoint()
 

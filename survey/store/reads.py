@@ -6,7 +6,7 @@ makes them methods of :class:`survey.store.ResponseStore`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -62,6 +62,26 @@ class ReadMethods:
             n, last = conn.execute(query).one()
         return int(n), None if last is None else str(last)
 
+    def own_submission(self, respondent_id: str, browser: str) -> dict[str, Any] | None:
+        """The answers of ``respondent_id`` if it was submitted from the browser with this
+        token (a resent Submit, a reopened page), else ``None`` (never submitted, or from
+        another device that used the resume code)."""
+        import json
+
+        from survey.store.writes import browser_hash
+
+        r = respondents.c
+        query = sa.select(r.answers).where(
+            r.respondent_id == respondent_id,
+            r.status == "submitted",
+            r.browser_hash == browser_hash(browser),
+        )
+        with self._db.read() as conn:
+            text = conn.execute(query).scalar()
+        if text is None:
+            return None
+        return {self.instrument.consent.id: True, **json.loads(text)}
+
     def cohorts(self) -> list[str]:
         """Cohorts with at least one submitted response, sorted."""
         query = (
@@ -86,7 +106,9 @@ class ReadMethods:
         Returns
         -------
         pandas.DataFrame
-            One row per respondent in order of arrival, columns:
+            One row per respondent in order of arrival (submissions by the
+            store's ``arrival`` number, never a server's clock; drafts after
+            them), columns:
             ``respondent_id``, ``cohort``, ``instrument_id``,
             ``instrument_version`` (``string``), ``started_at``,
             ``submitted_at`` (``datetime64[us, UTC]``), ``language``
@@ -99,7 +121,7 @@ class ReadMethods:
             store's instrument id are returned.
         """
         query = self._select(sa.select(*stored_columns(self._db.dialect)), cohort, include_drafts).order_by(
-            respondents.c.seq, respondents.c.respondent_id
+            respondents.c.arrival.asc().nulls_last(), respondents.c.seq, respondents.c.respondent_id
         )
         with self._db.read() as conn:
             rows = conn.execute(query).all()

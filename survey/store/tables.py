@@ -14,22 +14,30 @@ Schema (version :data:`SCHEMA_VERSION`)
     validated answers as one JSON object ``{variable: code or text}``, and
     ``language``: the BCP 47 tag of the language the participant answered in
     (``NULL`` for rows stored before version 3, read as the instrument's
-    default language: netsoc spoke one language then), and ``browser_hash``:
+    default language: netsoc spoke one language then), ``browser_hash``:
     the SHA-256 (hex) of the random token of the browser that submitted, if
-    the form sent one; a unique index allows one submitted response per
-    browser token and instrument (and wave); ``wave`` (``pre``, ``post``;
-    ``NULL`` outside waves and for rows stored before version 7, read as
-    ``single``), ``subject`` (the random id linking one person's waves in the
-    cohort, ``NULL`` when unlinked) and ``link_hash`` (the salted hash of a
-    self-generated linking code, :func:`survey.waves.link_hash`; never exported).
+    the form sent one (a unique index allows one submitted response per
+    browser token, instrument and wave), ``arrival``: the submission's place in
+    the order of submissions, assigned by the store inside the write
+    transaction (one more than the largest so far, writers queued on a lock),
+    so it never depends on a server's clock; ``NULL`` for drafts; ``wave``
+    (``pre``, ``post``; ``NULL`` outside waves and for rows stored before
+    version 8, read as ``single``), ``subject`` (the random id linking one
+    person's waves in the cohort, ``NULL`` when unlinked) and ``link_hash`` (the
+    salted hash of a self-generated linking code, :func:`survey.waves.link_hash`;
+    never exported).
 ``cohort_settings``
     One row per workshop code a facilitator has set something for:
     ``cohort`` (primary key; ``''`` stands for responses without a code),
     ``collection_open`` (whether new drafts and submissions are accepted;
-    a cohort without a row is open), ``updated_at``, ``wave`` (the wave the
-    cohort collects now, ``NULL`` for none) and ``link_salt`` (the cohort's
-    random salt for linking codes).  Read and written by
-    :mod:`survey.store.cohorts`.
+    a cohort without a row is open) and ``updated_at``.  Read and written by
+    :mod:`survey.store.cohorts`.  Since version 7 also what keeps a room
+    going across restarts (:mod:`survey.store.access`): ``signing_secret``
+    (signs participants' tokens), ``access_token`` (the join address's token)
+    and ``join_code`` (7 digits typed on the survey's start page; unique); since
+    version 8 ``wave`` (the wave the cohort collects now, ``NULL`` for none) and
+    ``link_salt`` (the cohort's random salt for linking codes,
+    :mod:`survey.store.waves`).
 ``comment_moderation``
     The facilitator's decisions on free-text comments, one row per comment
     decided on: ``respondent_id`` (primary key; the row goes when the
@@ -65,7 +73,7 @@ __all__ = [
     "current_version",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -91,6 +99,7 @@ respondents = sa.Table(
     sa.Column("randomization_seed", sa.BigInteger),
     sa.Column("language", sa.String(35)),
     sa.Column("browser_hash", sa.String(64)),
+    sa.Column("arrival", sa.BigInteger),
     sa.Column("wave", sa.String(8)),
     sa.Column("subject", sa.String(64)),
     sa.Column("link_hash", sa.String(64)),
@@ -102,6 +111,9 @@ cohort_settings = sa.Table(
     sa.Column("cohort", sa.String(64), primary_key=True),
     sa.Column("collection_open", sa.Boolean, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("signing_secret", sa.String(64)),
+    sa.Column("access_token", sa.String(64)),
+    sa.Column("join_code", sa.String(7), unique=True),
     sa.Column("wave", sa.String(8)),
     sa.Column("link_salt", sa.String(64)),
 )
@@ -201,7 +213,20 @@ def _migrate_6(conn: Connection) -> None:
 
 
 def _migrate_7(conn: Connection) -> None:
-    """Version 7: waves (``wave``, ``subject``, ``link_hash``; the cohort's ``wave`` and ``link_salt``).
+    """Version 7: ``arrival`` (release order from the store, not a clock) and a room's keys.
+
+    Submitted rows get their arrival in the order they were stored so far (``seq``).
+    """
+    conn.execute(sa.text("ALTER TABLE respondents ADD COLUMN arrival BIGINT"))
+    conn.execute(sa.text("UPDATE respondents SET arrival = seq WHERE status = 'submitted'"))
+    conn.execute(sa.text("CREATE INDEX ix_respondents_arrival ON respondents (arrival)"))
+    for column, size in (("signing_secret", 64), ("access_token", 64), ("join_code", 7)):
+        conn.execute(sa.text(f"ALTER TABLE cohort_settings ADD COLUMN {column} VARCHAR({size})"))
+    conn.execute(sa.text("CREATE UNIQUE INDEX ux_cohort_join_code ON cohort_settings (join_code)"))
+
+
+def _migrate_8(conn: Connection) -> None:
+    """Version 8: waves (``wave``, ``subject``, ``link_hash``; the cohort's ``wave`` and ``link_salt``).
 
     Existing rows keep ``NULL`` (read as wave ``single``, unlinked).  One submitted
     response per browser token and instrument becomes one per wave.
@@ -230,6 +255,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _migrate_5,
     6: _migrate_6,
     7: _migrate_7,
+    8: _migrate_8,
 }
 
 

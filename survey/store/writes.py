@@ -34,6 +34,7 @@ __all__ = [
     "lookup",
     "find_code",
     "browser_hash",
+    "next_arrival",
     "submitted_from",
     "delete_one",
     "delete_older",
@@ -41,6 +42,10 @@ __all__ = [
 
 # Statements built once (cheap to execute while holding the write lock).
 _NEXT_SEQ = sa.select(sa.func.coalesce(sa.func.max(respondents.c.seq), 0) + 1).scalar_subquery()
+_NEXT_ARRIVAL = sa.select(sa.func.coalesce(sa.func.max(respondents.c.arrival), 0) + 1)
+#: PostgreSQL advisory lock key that queues submissions, so each one's arrival is one more
+#: than every arrival committed before it (SQLite's writers are queued already).
+ARRIVAL_LOCK = 4242424243
 _INSERT = respondents.insert().values(seq=_NEXT_SEQ)
 _UPDATE = respondents.update().where(respondents.c.respondent_id == sa.bindparam("_rid"))
 _UPDATE_AND_SEQ = _UPDATE.values(seq=_NEXT_SEQ)
@@ -157,12 +162,25 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
         answers=r.answers,
     )
     if r.status == "submitted":
-        values.update(submitted_at=now, note=r.note, browser_hash=r.browser_hash)
+        values.update(submitted_at=now, note=r.note, browser_hash=r.browser_hash, arrival=next_arrival(conn))
     if existing is None:
         conn.execute(_INSERT, {"respondent_id": rid, **values})
     else:  # a submission takes its place in the arrival order when it is submitted
         conn.execute(_UPDATE_AND_SEQ if r.status == "submitted" else _UPDATE, {"_rid": rid, **values})
     return rid
+
+
+def next_arrival(conn: Connection) -> int:
+    """The arrival number of a submission being written in ``conn``'s transaction.
+
+    On PostgreSQL the transaction first takes :data:`ARRIVAL_LOCK` (held until it
+    commits), so two submissions never share a number and a number is never lower
+    than one already visible to readers: a batch of k, once published, keeps its
+    members, whatever the writers' clocks say.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"SELECT pg_advisory_xact_lock({ARRIVAL_LOCK})"))
+    return int(conn.execute(_NEXT_ARRIVAL).scalar_one())
 
 
 def find_code(conn: Connection, code: str) -> Any:

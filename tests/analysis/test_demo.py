@@ -91,3 +91,36 @@ def test_planted_group_differences_are_recovered(big):
 def test_bad_n_is_refused():
     with pytest.raises(ValueError, match="n: expected a positive whole number"):
         make_demo(n=0)
+
+
+def test_two_waves_plant_a_documented_latent_change() -> None:
+    from analysis import instrument_model, paired_change, score
+    from analysis.demo import ATTRITION, LATENT_CHANGE, make_two_waves
+
+    data = make_two_waves(1500, seed=9)
+    assert data.equals(make_two_waves(1500, seed=9))
+    pre = data[data["wave"] == "pre"].reset_index(drop=True)
+    assert pre.drop(columns=["wave", "subject"]).equals(make_demo(1500, seed=9).reset_index(drop=True))
+    post = data[data["wave"] == "post"]
+    assert abs(len(post) / 1500 - (1 - ATTRITION)) < 0.03
+    assert post["subject"].isna().mean() > 0 and pre["subject"].notna().all()
+    assert set(post["subject"].dropna()) <= set(pre["subject"])
+    assert not set(post["respondent_id"]) & set(pre["respondent_id"])
+    scores = score(data)
+    scores[["wave", "subject"]] = data[["wave", "subject"]]
+    net = paired_change(scores, dv="networking", time="wave", subject="subject").iloc[0]
+    soc = paired_change(scores, dv="socializing", time="wave", subject="subject").iloc[0]
+    assert LATENT_CHANGE["networking"] > 0 and net["p"] < 1e-6 and 0.1 < net["dz"] < 0.8
+    assert abs(soc["dz"]) < 0.15
+    items, factors = instrument_model(data)
+    assert list(factors) == ["networking", "socializing"] and len(items) == len(data)
+
+
+def test_netsoc_demo_data_writes_two_waves(tmp_path, capsys) -> None:
+    from netsoc.cli import main
+
+    assert main(["demo-data", "--waves", "--n", "40", "--seed", "3", "--out", str(tmp_path)]) == 0
+    assert "40 people in two waves" in capsys.readouterr().out
+    written = pd.read_csv(tmp_path / "responses.csv")
+    assert set(written["wave"]) == {"pre", "post"} and (written["wave"] == "pre").sum() == 40
+    assert written.loc[written["wave"] == "pre", "subject"].is_unique

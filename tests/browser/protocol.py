@@ -180,7 +180,8 @@ class HttpParticipant:
         body = {**msg, "seq": self.seq, "token": self.token, "lang": self.spec.get("lang")}
         for attempt in range(self.max_retries + 1):
             try:
-                r = await self.client.post(urljoin(self.url, "api/message"), json=body, headers=self.headers)
+                headers = {**self.headers, "X-Netsoc-Token": self.token}  # as page.js: the browser's budget
+                r = await self.client.post(urljoin(self.url, "api/message"), json=body, headers=headers)
             except _BROKEN:
                 # a kept-alive connection closed under the request: send again at once on a
                 # new one, as a browser does; wait a little if that fails too (page.js's retry)

@@ -15,9 +15,6 @@ Screenshots (phone 390 and 320 px, German, projector 1280x720) go to test-artifa
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit, urlunsplit
-
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -27,23 +24,12 @@ from survey.store import open_store
 from tests.browser.form import finish, on_page, open_survey, run_to_comment, start_survey
 from tests.browser.projector import MEASURE
 from tests.browser.server import block_outside
-from tests.browser.workshop import Workshop
+from tests.browser.workshop import Workshop, field, loopback
 from tests.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
 K = 2
 LINK = {"letter": "R", "day": "17", "siblings": "2"}
-
-
-def field(block: str, name: str) -> str:
-    match = re.search(rf"^  {re.escape(name)}:\s+(\S+)", block, flags=re.M)
-    assert match, (name, block)
-    return match.group(1)
-
-
-def loopback(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
 
 
 def new_phone(browser, width=390, **kw):

@@ -23,21 +23,21 @@ def store(tmp_path, instrument):
     s.close()
 
 
-def _version_6_store(path, instrument, rng):
-    """A store as netsoc wrote it at schema version 6, with two responses of one browser's token."""
+def _version_7_store(path, instrument, rng):
+    """A store as netsoc wrote it at schema version 7 (before waves), with one response."""
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)"))
-        for version in range(1, 7):
+        for version in range(1, 8):
             MIGRATIONS[version](conn)
             stamp = sa.text("INSERT INTO schema_version VALUES (:v, '2026-01-01 00:00:00')")
             conn.execute(stamp, {"v": version})
         conn.execute(
             sa.text(
                 "INSERT INTO respondents (respondent_id, status, cohort, instrument_id, instrument_version,"
-                " submitted_at, updated_at, seq, answers, language, browser_hash) VALUES"
+                " submitted_at, updated_at, seq, answers, language, browser_hash, arrival) VALUES"
                 " ('OLD1', 'submitted', 'WS-1', :i, :v, '2026-01-02 10:00:00', '2026-01-02 10:00:00', 1,"
-                " '{\"net_purpose_1\": 4}', 'en', 'abc')"
+                " '{\"net_purpose_1\": 4}', 'en', 'abc', 1)"
             ),
             {"i": instrument.id, "v": instrument.version},
         )
@@ -45,10 +45,10 @@ def _version_6_store(path, instrument, rng):
 
 
 def test_old_rows_read_as_single_and_unlinked_after_the_migration(tmp_path, instrument, rng):
-    path = tmp_path / "v6.sqlite"
-    _version_6_store(path, instrument, rng)
+    path = tmp_path / "v7.sqlite"
+    _version_7_store(path, instrument, rng)
     with open_store(path, instrument=instrument) as s:
-        assert s.schema_version() == 7
+        assert s.schema_version() == 8
         old = s.to_frame()
         assert old["respondent_id"].tolist() == ["OLD1"] and old["net_purpose_1"].tolist() == [4]
         assert old["wave"].tolist() == ["single"] and old["subject"].isna().all()

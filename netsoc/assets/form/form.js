@@ -106,7 +106,8 @@ class Form {
     if (!this.key) return;
     try {
       localStorage.setItem(this.key + ":form", JSON.stringify(
-        { seq: this.seq, pending: this.pending, feedback: this.feedback, wave: this.wave }));
+        { seq: this.seq, pending: this.pending, feedback: this.feedback, wave: this.wave,
+          answers: ["active", "closed"].includes(this.state) ? this.answers : {}, cohort: this.cohortText ?? null }));
     } catch { /* private mode: the server's draft still holds what was acknowledged */ }
   }
 
@@ -171,7 +172,8 @@ class Form {
   setOnline(online) {
     if (online === this.online) return;
     this.online = online;
-    this.notice = this.t(online ? "back_online" : "offline");  // kept until the next message
+    const down = !online && this.model.get("offline_reason") === "store";
+    this.notice = this.t(online ? "back_online" : down ? "store_down" : "offline");  // kept until the next message
     this.status(this.notice);
   }
 
@@ -211,12 +213,21 @@ class Form {
       this.drawSummary();
     } else if (this.state === "submitted") { body.append(this.results()); this.watchRoom(); }
     else if (this.state === "declined") body.append(h("p", { text: this.t("declined_text") }));
-    else if (this.state === "closed") body.append(h("p", { class: "netsoc-closed", text: this.t("closed_text") }));
+    else if (this.state === "closed") body.append(...this.closed());
     else if (this.state === "taken") body.append(...this.taken());
     if (moved) this.h2.focus();
   }
 
   status(text) { if (this.live) this.live.textContent = text; }
+
+  // Closed by the facilitator: someone in the middle keeps their answers on the server and
+  // can go on from the same page when it reopens ("Try again" asks whether it has).
+  closed() {
+    if (this.page < 1) return [h("p", { class: "netsoc-closed", text: this.t("closed_text") })];
+    return [h("p", { class: "netsoc-closed", text: this.t("closed_kept") }),
+      h("button", { type: "button", class: "netsoc-reopen",
+        onclick: () => { if (!this.waiting) this.send({ type: "hello" }); } }, this.t("reopen_check"))];
+  }
 
   drawBusy() {
     for (const b of this.root.querySelectorAll(".netsoc-nav button, .netsoc-resume"))
@@ -481,10 +492,11 @@ class Form {
       download(fb.filename || "result.html", fb.result_html || resultPage(this.spec.lang, fb), "text/html") },
       this.t("keep_result"));
     box.append(h("div", { class: "netsoc-keep" }, keep, h("p", { class: "netsoc-hint", text: this.t("keep_result_hint") })), page);
-    if (this.wave && this.wave.code) {
+    if (this.wave && this.wave.code) {  // the erase code (shown in the feedback) links the rounds
       box.append(h("section", { class: "netsoc-pre-code", "aria-labelledby": `${this.uid}-pc` },
         h("h3", { id: `${this.uid}-pc`, text: this.t("pre_code_heading") }),
-        h("p", {}, this.t("pre_code_text"), " ", h("strong", { class: "netsoc-code", text: this.wave.code }))));
+        h("p", {}, this.t("pre_code_text"), " ",
+          h("strong", { class: "netsoc-code", translate: "no", text: this.wave.code }))));
     }
     return box;
   }

@@ -31,18 +31,27 @@ async function spec(lang) {
       const r = await fetch(boot.specs[lang] || boot.specs[boot.lang]);
       if (r.ok) specCache[lang] = await r.json();
     } catch { /* no network yet: try again */ }
-    if (!specCache[lang]) await sleep(wait);
+    if (!specCache[lang]) { if (!values.spec) loadFailed(); await sleep(wait); }
   }
   return specCache[lang];
 }
 let queue = Promise.resolve();
+
+// What the form keeps in localStorage (every answer it holds, the unsent ones on top).
+function restoreMessage(msg) {
+  let kept = {};
+  try { kept = JSON.parse(localStorage.getItem(KEY + ":form") || "{}"); } catch { /* private mode */ }
+  const answers = { ...(kept.answers || {}), ...(kept.pending || {}), ...(msg.answers || {}) };
+  return { type: "restore", seq: 0, lang: msg.lang, answers, cohort: kept.cohort ?? null };
+}
 
 async function deliver(msg) {
   let wait = 1000;
   for (;;) {
     let r = null;
     try {
-      r = await fetch(boot.api, { method: "POST", headers: { "Content-Type": "application/json" },
+      r = await fetch(boot.api, { method: "POST",
+        headers: { "Content-Type": "application/json", "X-Netsoc-Token": token },
         body: JSON.stringify({ ...msg, token }), cache: "no-store" });
     } catch { r = null; }
     if (r && r.ok) {
@@ -52,11 +61,18 @@ async function deliver(msg) {
       return reply;
     }
     if (r && (r.status === 403 || r.status === 422 || r.status === 413)) {
-      // A token this server cannot read (a new server secret): start again from the page's.
-      if (r.status === 403 && token !== boot.state.token) { token = boot.state.token; keep(); continue; }
+      // A token this server cannot read (a server with another secret): go on as a new
+      // respondent with every answer this page holds, from where it was.
+      const why = r.status === 403 ? await r.json().then((j) => j.reason, () => null) : null;
+      if (why === "token" && msg.type !== "restore") {
+        const reply = await deliver(restoreMessage(msg));
+        if (reply.type === "state" && reply.token !== undefined) return { ...reply, seq: msg.seq };
+      }
       return { type: "state", seq: msg.seq, state: values.lastState || "active", page: values.lastPage || 0,
         errors: {}, message: values.spec ? values.spec.ui.rejected : "" };
     }
+    const reason = r && r.status === 503 ? await r.json().then((j) => j.reason, () => null) : null;
+    values.offline_reason = reason === "store" ? "store" : null;  // the form names the store
     if (values.online) set("online", false);
     const after = r && Number(r.headers.get("Retry-After"));
     await sleep(after ? after * 1000 : wait);
@@ -82,6 +98,25 @@ const model = {
   },
 };
 
+// A file that could not be loaded (refused, no network) is asked for again with backoff,
+// and the page says so in the participant's language instead of staying blank.
+function loadFailed() {
+  const root = document.getElementById("netsoc-root");
+  if (root.querySelector(".netsoc-load-failed")) return;
+  const p = document.createElement("p");
+  p.className = "netsoc-message netsoc-load-failed";
+  p.setAttribute("role", "status");
+  p.textContent = boot.texts.load_failed;
+  root.replaceChildren(p);
+}
+
+async function loadForm() {
+  for (let wait = 500, n = 0; ; wait = Math.min(wait * 2, 8000), n += 1) {
+    try { return await import(n ? `${boot.form}?retry=${n}` : boot.form); } catch { loadFailed(); }
+    await sleep(wait);
+  }
+}
+
 async function start() {
   const root = document.getElementById("netsoc-root");
   const reopened = stored.token && stored.token !== boot.state.token;
@@ -89,7 +124,7 @@ async function start() {
   if (!reopened) keep();
   values.spec = await spec(boot.lang);
   values.state = first;
-  const { render } = await import(boot.form);
+  const { render } = await loadForm();
   root.replaceChildren();
   render({ model, el: root });
   if (reopened) model.send({ type: "hello", seq: 0 });

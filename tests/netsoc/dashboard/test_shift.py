@@ -42,6 +42,7 @@ def _state(store):
 
 def test_nothing_below_k_pairs_and_nothing_changes_until_a_whole_batch(store):
     levels = [((2, 4), (4, 2)), ((3, 3), (3, 3)), ((2, 3), (4, 3)), ((4, 2), (2, 4)), ((3, 4), (3, 2))]
+    _pair(store, "early", (1, 5), None, post=False)  # the first to answer before, the last after
     for i, (before, after) in enumerate(levels[:4]):
         _pair(store, f"s{i}", before, after)
     _pair(store, "s-late", (3, 3), None, post=False)  # a pre without a post is no pair
@@ -50,7 +51,10 @@ def test_nothing_below_k_pairs_and_nothing_changes_until_a_whole_batch(store):
     _pair(store, "s4", *levels[4])
     five = _state(store)
     assert five is not None and five.n == K
-    for i in range(5, 5 + K - 1):  # one more pair at a time: the card stays exactly as it was
+    inst = store.instrument
+    store.submit(keyed_answers(inst, 5, 1, consent=True), cohort="W1", wave=WaveTag("post", "early"))
+    assert _state(store) == five  # a new pair joins the last batch, whenever its pre came
+    for i in range(5, 5 + K - 2):  # one more pair at a time: the card stays exactly as it was
         _pair(store, f"s{i}", (3, 3), (4, 3))
         assert _state(store) == five
     _pair(store, "s9", (3, 3), (4, 3))

@@ -257,6 +257,8 @@ def test_five_failed_resume_attempts_make_the_session_wait_a_minute(instrument, 
     assert m.resume("ZZZZZZZZZZ") is False and "No unfinished answers" in m.errors["resume"]
     assert m.resume(draft.respondent_id) is False  # one wrong try after the pause: wait again
     now[0] += RESUME_LOCK_SECONDS
+    assert m.resume(draft.respondent_id) is False  # and longer each time (issue 34.2): 2 minutes
+    now[0] += RESUME_LOCK_SECONDS
     assert m.resume(draft.respondent_id) is True and m.errors == {}
     assert not m.resume_locked()
 

@@ -230,3 +230,38 @@ def test_silent_and_slow_sockets_are_closed_while_a_participant_is_served(netsoc
         s.settimeout(60)  # generous: closed by the server's header timer (10 s), not by us
         assert s.recv(100) == b""
         s.close()
+
+
+@pytest.mark.fault("server: a request body trickled a byte at a time (issue 34.8)", expect="cut off")
+def test_a_body_trickled_in_is_cut_off_by_the_body_timer(netsoc_server):
+    import socket
+    import time
+
+    from netsoc.server.serve import BODY_TIMEOUT
+
+    port = netsoc_server("survey")
+    trickle = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    head = b"POST /api/message HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += b"Content-Length: 4000\r\n\r\n"
+    start = time.monotonic()
+    for s in trickle:
+        s.sendall(head + b"{")
+        s.settimeout(0.2)
+    closed: set[int] = set()
+    while len(closed) < len(trickle) and time.monotonic() - start < 40:
+        for i, s in enumerate(trickle):
+            if i in closed:
+                continue
+            try:
+                s.sendall(b" ")  # one byte every second or so
+                if s.recv(100) == b"":
+                    closed.add(i)
+            except TimeoutError:
+                pass
+            except OSError:
+                closed.add(i)
+        time.sleep(0.8)
+    took = time.monotonic() - start
+    assert len(closed) == len(trickle), f"{len(closed)} of {len(trickle)} cut off after {took:.0f} s"
+    assert took < BODY_TIMEOUT + 8
+    assert _get(f"http://127.0.0.1:{port}/")[0] == 200

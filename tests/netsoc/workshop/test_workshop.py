@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import socket
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -20,23 +20,11 @@ from netsoc.cli.workshop_cmd import workshop_block
 from netsoc.server.net import free_port
 from survey.instrument import load_instrument
 from tests.browser.workshop import Workshop
+from tests.browser.workshop import field as _field
+from tests.browser.workshop import loopback as _loopback
+from tests.browser.workshop import qr_text as _qr_text
 from tests.conftest import require
 from tests.helpers import ZBAR, decode_matrix, svg_matrix, terminal_matrix
-
-
-def _field(block: str, name: str) -> str:
-    match = re.search(rf"^  {re.escape(name)}:\s+(\S+)", block, flags=re.M)
-    assert match, (name, block)
-    return match.group(1)
-
-
-def _qr_text(block: str) -> str:
-    return "\n".join(ln for ln in block.splitlines() if ln and set(ln) <= set("█▀▄ "))
-
-
-def _loopback(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))
 
 
 def test_block_names_join_dashboard_store_and_stop():
