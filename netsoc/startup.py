@@ -10,7 +10,7 @@ what is wrong and what to do:
   that does not exist is refused unless ``create``);
 - :func:`check_port` - the address and port can be bound;
 - :func:`cohort_note` - a cohort code nobody has answered under yet, with the
-  codes that do exist.
+  codes that do exist (:func:`cohort_counts` lists them with their sizes).
 
 Each raises :class:`StartupError` (a :class:`survey.errors.NetsocError`, so
 the ``netsoc`` command prints it as one line, never a traceback).
@@ -242,3 +242,10 @@ def cohort_note(store: ResponseStore, cohort: str | None) -> str | None:
         f"cohort {cohort}: no responses yet (fine for a new workshop). "
         f"Codes with responses in this store: {listed}"
     )
+
+
+def cohort_counts(store: ResponseStore) -> str:
+    """``"WS-A: 12, WS-B: 30"``: every workshop code with submitted responses and
+    how many (``"none"`` when there is none), for messages that name the codes."""
+    listed = ", ".join(f"{c}: {store.count(c)}" for c in store.cohorts())
+    return listed or "none"

@@ -54,9 +54,10 @@ class _Progress:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from netsoc.pipeline import run_demo
+    from netsoc.pipeline import next_steps, run_demo
 
     run_demo(n=args.n, seed=args.seed, out=Path(args.out), db=args.db, progress=_Progress(5))
+    print(next_steps(Path(args.out), args.db))
     return 0
 
 

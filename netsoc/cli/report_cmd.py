@@ -22,14 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--data", metavar="FILE", help="response file (csv, xlsx, parquet, sav)")
     src.add_argument("--db", metavar="URL", help="store URL or SQLite path")
     p.add_argument("--cohort", help="only this cohort")
-    p.add_argument(
-        "--out", default=None, help="file to write (default reports/report.html or reports/report.docx)"
-    )
+    p.add_argument("--out", default=None, help="file to write (default reports/report.html, .docx or .pdf)")
     p.add_argument(
         "--format",
         choices=FORMATS,
         default="html",
-        help="html: one self-contained file; docx: Word with real tables and figures",
+        help="html: one self-contained file; docx: Word with APA tables and figures; "
+        "pdf: the Word report's pages (needs LibreOffice)",
     )
     p.add_argument(
         "--tables", metavar="DIR", help="also write every table to DIR as CSV (the numbers) and LaTeX"

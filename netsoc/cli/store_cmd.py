@@ -167,6 +167,7 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    from netsoc.startup import cohort_counts
     from survey.store import open_store
 
     with open_store(_checked(args.db)) as store:
@@ -175,8 +176,8 @@ def _info(args: argparse.Namespace) -> int:
         print(f"instrument:     {store.instrument.id} {store.instrument.version}")
         print(f"submitted:      {store.count()}")
         print(f"drafts:         {store.count(include_drafts=True) - store.count()}")
-        cohorts = store.cohorts()
-        print(f"cohorts:        {', '.join(cohorts) if cohorts else '(none)'}")
+        counts = cohort_counts(store)
+        print(f"cohorts:        {'(none)' if counts == 'none' else counts}  (submitted responses each)")
         versions = store.to_frame()["instrument_version"].value_counts().sort_index()
         listed = ", ".join(f"{v}: {n}" for v, n in versions.items())
         print(f"versions:       {listed or '(none)'}")
@@ -194,6 +195,9 @@ def _nothing_in(store, cohort: str | None) -> str:  # noqa: ANN001
     """Why nothing was found, naming the workshop codes that do have responses."""
     if cohort is None:
         return f"no submitted responses in {store.url}"
-    codes = [c for c in store.cohorts() if c != cohort]
-    known = ", ".join(codes) if codes else "none"
-    return f"no submitted responses in cohort {cohort!r} in {store.url}; cohorts with responses: {known}"
+    from netsoc.startup import cohort_counts
+
+    return (
+        f"no submitted responses in cohort {cohort!r} in {store.url}; cohorts with responses: "
+        f"{cohort_counts(store)}"
+    )

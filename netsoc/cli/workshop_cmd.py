@@ -106,20 +106,23 @@ def workshop_block(
         The 7-digit join code and the short address it is typed at
         (``http://HOST:PORT/``), printed big.
     """
+    from netsoc.dashboard import controls_url
     from netsoc.qr import short_address
 
-    lines = [f"netsoc workshop {cohort} is running.", ""]
-    if join_code and short_url:
-        lines += [
-            f"  Or type:               {short_url}   and the join code",
-            *big_digits(join_code),
-        ]
-    lines += [
+    lines = [
+        f"netsoc workshop {cohort} is running.",
+        "",
         f"  Participants join at:  {join}",
         f"                         (short: {short_address(join)}; the QR code below and on the dashboard)",
         qr.rstrip("\n"),
+    ]
+    if join_code and short_url:
+        grouped = f"{join_code[:3]} {join_code[3:]}" if len(join_code) == 7 else join_code
+        lines += [f"  Or type the join code:  {grouped}   at  {short_url}", *big_digits(join_code)]
+    lines += [
         f"  Dashboard (projector): {dashboard}",
-        "                         keep this address to yourself: it opens the facilitator's controls",
+        f"  Controls (laptop):     {controls_url(dashboard)}",
+        "                         keep both addresses to yourself: they open the facilitator's controls",
         f"  Responses go to:       {store}  (workshop code {cohort})",
     ]
     if note:
@@ -143,11 +146,9 @@ _DIGITS = {
 
 
 def big_digits(code: str, indent: int = 25) -> list[str]:
-    """The join code in digits five lines tall (``#`` drawn as full blocks), for reading
-    off the facilitator's screen; the plain code follows on its own line."""
-    rows = [" " * indent + "  ".join(_DIGITS[d][i] for d in code).replace("#", "█") for i in range(5)]
-    grouped = f"{code[:3]} {code[3:]}" if len(code) == 7 else code
-    return [*rows, " " * indent + f"join code {grouped}"]
+    """The join code in digits five lines tall (shaded blocks, never mistaken for the QR
+    code's), for reading off the facilitator's screen."""
+    return [" " * indent + "  ".join(_DIGITS[d][i] for d in code).replace("#", "▓") for i in range(5)]
 
 
 def _check(args: argparse.Namespace) -> tuple[Any, str, str]:
@@ -217,19 +218,11 @@ class _Dashboard:
             self.thread.join(timeout=10)
 
 
-def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
-    from dataclasses import replace
-
-    from netsoc.dashboard.settings import DashboardSettings
-    from netsoc.qr import qr_terminal
+def _survey_config(args: argparse.Namespace, url: str, keys: Any) -> Any:
+    """The survey server's settings: the stored token, secret and join code of the cohort."""
     from netsoc.server.config import ServerConfig
-    from netsoc.server.serve import join_url, serve_survey
-    from netsoc.startup import cohort_note, store_label
-    from survey.store import open_store
 
-    inst, url, host = _check(args)
-    keys = stored_keys(url, args.cohort, rotate=args.new_token)
-    survey = ServerConfig(
+    return ServerConfig(
         kind="survey",
         db=url,
         cohort=args.cohort,
@@ -242,6 +235,20 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         min_group_size=args.min_group_size,
         draft_days=args.draft_days,
     ).check()
+
+
+def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
+    from dataclasses import replace
+
+    from netsoc.dashboard.settings import DashboardSettings
+    from netsoc.qr import qr_terminal
+    from netsoc.server.serve import join_url, serve_survey
+    from netsoc.startup import cohort_note, store_label
+    from survey.store import open_store
+
+    inst, url, host = _check(args)
+    keys = stored_keys(url, args.cohort, rotate=args.new_token)
+    survey = _survey_config(args, url, keys)
     short = short_join_url(host, args.port)
     join = join_url(replace(survey, ip=host))
     dash_token = secrets.token_urlsafe(16)

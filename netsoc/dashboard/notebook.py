@@ -35,11 +35,24 @@ class NotebookDashboard:
     dashboard: Dashboard
     url: str | None = None
     server: object | None = None
+    #: the default store was created by this launch (it is empty: say so, and how to choose another)
+    new_default_store: bool = False
 
     def stop(self) -> None:
         """Stop the background server."""
         if self.server is not None:
             self.server.should_exit = True  # type: ignore[attr-defined]
+
+    def store_lines(self) -> list[str]:
+        """Which store the dashboard reads, and a warning when it is a default one just created."""
+        from netsoc.startup import store_label
+
+        d = self.dashboard
+        lines = [d.t("notebook_store", store=store_label(str(d.settings.db)))]
+        return lines + ([d.t("notebook_store_new")] if self.new_default_store else [])
+
+    def __repr__(self) -> str:  # a front end without HTML (a console, a text log)
+        return "\n".join([*self.store_lines(), *([self.url] if self.url else [])])
 
     def _repr_html_(self) -> str:
         d = self.dashboard
@@ -52,6 +65,7 @@ class NotebookDashboard:
             f"<h2>{e(d.t('dashboard_heading', title=d.instrument.title))}</h2>",
             f"<p class='netsoc-count' data-n='{n}'>{e(line)}</p>",
         ]
+        parts += [f"<p class='netsoc-store'>{e(s)}</p>" for s in self.store_lines()]
         if self.url:
             token = d.settings.token
             parts.append(
@@ -94,12 +108,15 @@ def launch(
         token=secrets.token_urlsafe(16),
         port=port,
     )
-    from netsoc.startup import check_store
+    from netsoc.startup import check_store, sqlite_path
+    from survey.config import resolve_db_url
 
+    default = sqlite_path(resolve_db_url(None)) if settings.db is None else None
+    new_default = default is not None and not default.exists()
     settings = replace(settings, db=check_store(settings.db))  # a clear refusal, before anything
     dashboard = Dashboard.open(settings)
     if not serve:
-        return NotebookDashboard(dashboard)
+        return NotebookDashboard(dashboard, new_default_store=new_default)
     from netsoc.dashboard.app import dashboard_server
 
     server = dashboard_server(settings, host="127.0.0.1", port=port, dashboard=dashboard)
@@ -107,4 +124,4 @@ def launch(
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    return NotebookDashboard(dashboard, f"http://127.0.0.1:{port}/", server)
+    return NotebookDashboard(dashboard, f"http://127.0.0.1:{port}/", server, new_default)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.individual import FEEDBACK_SCORES, facet_rows, respondent_scorer
+from analysis.individual import FEEDBACK_SCORES, facet_rows, respondent_scorer, score_range
 from analysis.individual import score_rows as _score_rows
 from netsoc.feedback.charts import balance_svg
 from netsoc.feedback.details import SCORES_TABLE_ID, DetailBlock, detail_blocks
@@ -233,6 +233,7 @@ def _balance(inst: Instrument, value: float, table_id: str) -> BalanceView | Non
 
 def _tries(inst: Instrument, facets: list[dict[str, Any]]) -> tuple[TryView, ...]:
     out = []
+    lo, hi = score_range(inst, "networking")
     for f in largest_gaps(facets):
         values = {o: _num(inst, f[o]) for o in ("networking", "socializing")}
         labels = {o: text(inst, f"gauge_{o}") for o in values}
@@ -244,6 +245,8 @@ def _tries(inst: Instrument, facets: list[dict[str, Any]]) -> tuple[TryView, ...
             high=values[f["stronger"]],
             weaker=labels[f["weaker"]],
             low=values[f["weaker"]],
+            lo=f"{lo:g}",
+            hi=f"{hi:g}",
         )
         out.append(
             TryView(

@@ -87,8 +87,9 @@ def room_section(
     Returns
     -------
     dict or None
-        ``heading``, ``summary`` (one sentence: how many answered, their mean
-        balance and its side, in the participant's words and number format),
+        ``heading``, ``summary`` (one sentence: the workshop's mean balance and
+        its side, in the participant's words and number format; never how many
+        answered),
         ``n`` (the batched count, a multiple of k), ``balance`` (mean),
         ``side`` and ``rows`` (``score``, ``label``, ``mean``, ``text``) for
         networking, socializing, balance and intentionality; every mean to
@@ -120,7 +121,7 @@ def _section(
     }
     return {
         "heading": text(inst, "room_heading"),
-        "summary": text(inst, "room_summary", n=n, balance=shown, side=word),
+        "summary": text(inst, "room_summary", balance=shown, side=word),
         "n": n,
         "balance": means["balance"],
         "side": side,

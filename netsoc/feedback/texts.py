@@ -79,7 +79,7 @@ DEFAULTS: dict[str, str] = {
     "balance_plain": (
         "Your balance is {balance} on a scale from −1 (all socializing) to +1 (all networking): {side}."
     ),
-    "try_gap": "{facet}: {stronger} {high}, {weaker} {low}",
+    "try_gap": "{facet}: {stronger} {high}, {weaker} {low} (on a scale from {lo} to {hi})",
     "try_none": (
         "Your networking and socializing are close on every facet, so there is no single gap to work on."
     ),
@@ -92,9 +92,7 @@ DEFAULTS: dict[str, str] = {
     "result_title": "{title} - my result",
     "result_saved": ("Questionnaire version {version}, answered on {date}. This file stays on your device."),
     "room_heading": "Your workshop",
-    "room_summary": (
-        "{n} people of your workshop have answered. Their average balance is {balance}: {side}."
-    ),
+    "room_summary": "The average balance of your workshop is {balance}: {side}.",
     "room_waiting": "Your workshop's results appear here once at least {k} people have answered.",
     "try_purpose_networking": (
         "Name one professional aim, such as a skill to learn or a person to meet, and let"

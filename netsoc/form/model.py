@@ -147,6 +147,9 @@ class SurveyModel(HasTraits):
         #: The draft was submitted from another device (the resume code's
         #: other holder); this one can no longer submit.
         self.taken = False
+        #: The last draft save failed: the answers since the last save live only on the
+        #: participant's device (the page keeps them queued and sends them again).
+        self.unsaved = False
         self._saved: tuple[Any, ...] | None = None  # what the last draft save wrote
         self.cohort_locked = not (cohort is None if ask_cohort is None else ask_cohort)
         if cohort is not None and not instrument.cohort.accepts(cohort):

@@ -113,9 +113,11 @@ def save_draft(model: SurveyModel, *, quiet: bool = False) -> bool:
         )
     except (StoreError, ResponseValidationError):
         model.message = save_failed(model)
+        model.unsaved = True
         return False
     model._saved = snapshot
     model.draft_saved = True
+    model.unsaved = False
     if quiet:
         if model.message == save_failed(model):
             model.message = ""

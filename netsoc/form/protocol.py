@@ -78,6 +78,9 @@ UI_DEFAULTS = {
     "resume_hint": "Enter the resume code you were given.",
     "about_you_hint": "These questions are optional; they are used only for anonymous group comparisons.",
     "optional": "optional",
+    "comment_hint": (
+        "The facilitator may show comments on the projector to the whole workshop, without your name."
+    ),
     "workshop": "Workshop: {cohort}",
     "submit_hint": "Press {submit} to send your answers and see your personal feedback.",
     "submit": "Submit",
@@ -94,6 +97,7 @@ UI_DEFAULTS = {
     "progress": "Page {page} of {pages}",
     "page_errors_one": "1 answer on this page needs your attention.",
     "page_errors_other": "{n} answers on this page need your attention.",
+    "no_answer_yet": "no answer yet",
     "sending": "Sending...",
     "consent_heading": "Consent",
     "about_you_heading": "About you",
@@ -260,6 +264,8 @@ def state_reply(
         "message": model.message,
         "code": model.respondent_id if model.code_shown else "",
     }
+    if model.unsaved:
+        out["unsaved"] = True  # the draft was not saved: the page keeps these answers queued
     if model.taken and state is None:
         out["state"], out["message"] = "taken", ""  # the page itself says it
     if feedback is not None:
@@ -283,7 +289,8 @@ def apply_page(model: SurveyModel, msg: Mapping[str, Any]) -> None:
     page = msg.get("page")
     if page is None or page != model.page or model.state != "active":
         return
-    ids = set(model.current.ids)
+    # this page's answers, and earlier pages' the page still holds (a failed save kept them)
+    ids = {qid for p in model.pages[1 : model.page + 1] for qid in p.ids}
     for qid, value in (msg.get("answers") or {}).items():
         if qid in ids:
             model.set_answer(qid, value)

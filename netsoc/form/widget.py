@@ -9,6 +9,7 @@ replies back.  No per-statement widgets.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Mapping
 from importlib import resources
@@ -24,12 +25,19 @@ from netsoc.form.protocol import describe, feedback_payload, handle, room_payloa
 if TYPE_CHECKING:
     from survey.store import ResponseStore
 
-__all__ = ["SurveyForm", "survey_app", "ASSETS"]
+__all__ = ["SurveyForm", "survey_app", "ASSETS", "NEEDS_WIDGETS"]
 
 log = logging.getLogger("netsoc.form")
 #: The form's front-end files (the same for JupyterLab and phones).
 ASSETS = Path(str(resources.files("netsoc").joinpath("assets/form")))
 _TYPES = {"page", "submit", "resume", "decline", "describe", "room"}
+#: What a front end without widgets shows instead of the form (English default of
+#: the instrument's ``needs_widgets`` text).
+NEEDS_WIDGETS = (
+    "The questionnaire cannot be shown here: it needs JupyterLab (or Jupyter Notebook 7) "
+    "with widgets. Open this notebook in JupyterLab, or ask your facilitator for the "
+    "survey's web address and answer on your phone."
+)
 
 
 class SurveyForm(anywidget.AnyWidget):
@@ -61,6 +69,19 @@ class SurveyForm(anywidget.AnyWidget):
             state=state_reply(model, full=True, note=note),
         )
         self.on_msg(self._on_msg)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The widget for a front end with widgets; for one without (a console, a
+        notebook converted to HTML, a viewer), what to do instead of an object's address."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle or {}, {})
+        words = self.model.text("needs_widgets", NEEDS_WIDGETS)
+        data = {
+            **data,
+            "text/plain": words,
+            "text/html": f"<p class='netsoc-needs-widgets'>{html.escape(words)}</p>",
+        }
+        return data, meta
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, Mapping) or content.get("type") not in _TYPES:

@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from netsoc.report.export import parts, strip_hand_over, write_docx, write_tables
+from netsoc.report.export import parts, strip_hand_over, write_docx, write_pdf, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions
 from netsoc.report.study import STAMP_MIME
+from netsoc.report.word import soffice
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
 from survey.instrument import load_instrument
@@ -106,7 +107,7 @@ def build_report(
     ----------
     out : path
         The file to write (its folder is created): one self-contained HTML file,
-        or with ``format="docx"`` a Word document.
+        or with ``format="docx"`` a Word document, with ``format="pdf"`` its PDF.
     data, db, cohort
         The input, as :func:`netsoc.report.load_responses`.
     options : ReportOptions, optional
@@ -119,8 +120,9 @@ def build_report(
         Seconds allowed per notebook cell.
     keep_notebook : path, optional
         Also save the executed notebook here.
-    format : {"html", "docx"}
-        HTML (self-contained) or Word (real tables, figures with alternative text).
+    format : {"html", "docx", "pdf"}
+        HTML (self-contained), Word (APA tables fitted to their content, figures
+        with alternative text) or the Word report's pages as PDF (LibreOffice).
     tables : path, optional
         Also write every table to this folder as CSV (the numbers) and LaTeX.
 
@@ -147,6 +149,8 @@ def build_report(
     )
     if format not in FORMATS:
         raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
+    if format == "pdf":
+        soffice()  # before the notebook runs: say now that LibreOffice is missing
     inst = load_instrument()
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
@@ -192,8 +196,8 @@ def build_report(
     title = f"netsoc report - {inst.id} {inst.version}"
     if tables is not None:
         info["tables"] = [str(p) for p in write_tables(items, tables)]
-    if format == "docx":
-        write_docx(items, out_path, title=title)
+    if format in ("docx", "pdf"):
+        (write_docx if format == "docx" else write_pdf)(items, out_path, title=title)
     else:
         text = _html(
             nb,

@@ -28,12 +28,19 @@ def _pct(share: float) -> str:
     return f"{apa.number(100 * share, 0)} %"
 
 
-def balance_figure(study: Study) -> ReportFigure:
+def balance_plot(study: Study) -> Any:
+    """The histogram of the whole sample's balance, its mean marked as the sample's."""
     from analysis.plots import balance_distribution
 
     b = study.scores["balance"].astype("float64").dropna()
-    fig = balance_distribution(study.scores, group_mean=float(b.mean()))
+    fig = balance_distribution(study.scores, group_mean=float(b.mean()), group_label="Sample mean")
     fig.axes[0].set_title("")
+    return fig
+
+
+def balance_figure(study: Study) -> ReportFigure:
+    b = study.scores["balance"].astype("float64").dropna()
+    fig = balance_plot(study)
     alt = _ui(
         study,
         "alt_balance",
@@ -85,8 +92,8 @@ def profile_figure(study: Study) -> ReportFigure:
         profiles="; ".join(f"{labels[p.id]}: {int(counts.get(p.id, 0))}" for p in study.labels.profiles),
     )
     caption = (
-        "Responses per profile (the names participants see). Bars: share of the "
-        "analysed responses, labelled with their share."
+        "Responses per profile (the names participants see). Bars: number of "
+        "analysed responses with each profile, labelled with that number."
     )
     return study.figure(fig, caption, alt)
 

@@ -86,6 +86,7 @@ def load_responses(
 
             frame = make_demo(n=600, seed=2026, instrument=inst)
             return frame, "synthetic demo sample (analysis.make_demo, seed 2026, n = 600)"
+    known = ""  # the cohorts there are, named when the one asked for has no responses
     if data is not None:
         from survey.io import read_responses
 
@@ -94,15 +95,22 @@ def load_responses(
         if cohort is not None:
             if "cohort" not in frame.columns:
                 raise DataError(f"cohort: {cohort!r} given but {data} has no cohort column")
+            counts = frame["cohort"].astype("string").value_counts().sort_index()
+            known = ", ".join(f"{c}: {n}" for c, n in counts.items()) or "none"
             frame = frame[frame["cohort"].astype("string") == cohort].reset_index(drop=True)
     else:
+        from netsoc.startup import cohort_counts
         from survey.store import open_store
 
         with open_store(db, instrument=inst) as store:
             frame = store.to_frame(cohort=cohort)
+            known = cohort_counts(store) if cohort is not None and not len(frame) else ""
         source = "response store"
     if cohort is not None:
         source += f", cohort {cohort}"
     if len(frame) == 0:
-        raise DataError(f"{source}: no responses" + (f" for cohort {cohort!r}" if cohort else ""))
+        raise DataError(
+            f"{source}: no responses"
+            + (f" for cohort {cohort!r}; cohorts with responses: {known}" if cohort else "")
+        )
     return frame, source

@@ -34,7 +34,7 @@ EXCLUSION_RULES = ("any", "all", "none")
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni")
 #: How the structural models treat missing answers: full-information ML or complete cases.
 MISSING = ("ml", "listwise")
-FORMATS = ("html", "docx")
+FORMATS = ("html", "docx", "pdf")
 
 
 def names(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:

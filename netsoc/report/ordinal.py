@@ -98,9 +98,9 @@ def ordinal_reason(study: Study, field: str, labels: dict[str, str]) -> str:
 
 
 def ordinal_note(study: Study, ordinal: Any, ml: Any) -> str:
-    """Markdown: the reported (WLSMV) fit and the one-line ML comparison."""
+    """Markdown: the reported (WLSMV) fit, and why it is the one reported (the ML
+    fit's numbers are in the next paragraph and the fit table, said once)."""
     from analysis.structure import fit_sentence
-    from analysis.structure.summary import ml_comparison_sentence
 
     n = int(ordinal.fit["n"].iloc[0])
     text = (
@@ -108,7 +108,11 @@ def ordinal_note(study: Study, ordinal: Any, ml: Any) -> str:
         f"the n = {n} complete responses): {fit_sentence(ordinal)}."
     )
     if ml is not None:
-        text += " " + ml_comparison_sentence(ml)
+        text += (
+            " Maximum likelihood treats the answers as continuous, which understates the "
+            "loadings of Likert items (Li, 2016), so the ordinal fit is the one reported; "
+            "the maximum likelihood fit, which uses every answer, follows."
+        )
     return md_text(text)
 
 

@@ -79,9 +79,11 @@ def missing_by_item(study: Study) -> ReportTable:
     items = list(inst.item_ids)
     present = [i for i in items if i in study.included.columns]
     n = len(study.included)
+    text = _statements(inst)
     raw = pd.DataFrame(
         {
             "Item": present,
+            "Statement": [text.get(i, apa.DASH) for i in present],
             "Scale": [_scale_of(inst, i) for i in present],
             "Answered": [int(study.included[i].notna().sum()) for i in present],
         }
@@ -97,6 +99,11 @@ def missing_by_item(study: Study) -> ReportTable:
         f"Analysed responses: n = {n}. Items could be skipped; no answer was imputed.",
         raw,
     )
+
+
+def _statements(inst) -> dict[str, str]:  # noqa: ANN001
+    """Item id -> its statement in full (whitespace tidied)."""
+    return {i.id: " ".join(str(i.text).split()) for name in inst.scales for i in inst.scale_items(name)}
 
 
 def _scale_of(inst, item: str) -> str:  # noqa: ANN001
@@ -115,9 +122,10 @@ def missing_patterns(study: Study, *, top: int = 6) -> ReportTable:
     rows = []
     for k, count in per.value_counts().sort_index().items():
         rows.append((f"{int(k)} item{'s' if k != 1 else ''} missing", int(count)))
-    patterns = miss[per > 0].apply(lambda r: ", ".join(r.index[r]), axis=1).value_counts()
+    text = _statements(study.instrument)
+    patterns = miss[per > 0].apply(lambda r: tuple(r.index[r]), axis=1).value_counts()
     for pattern, count in patterns.head(top).items():
-        rows.append((f"Pattern: {pattern}", int(count)))
+        rows.append((f"Only unanswered: {'; '.join(f'“{text.get(i, i)}”' for i in pattern)}", int(count)))
     raw = pd.DataFrame(rows, columns=["Missing", "n"])
     raw["%"] = raw["n"] / n * 100 if n else np.nan
     shown = apa.format_columns(raw, {"n": apa.integer, "%": lambda v: apa.number(v, 1)})
@@ -144,7 +152,7 @@ def item_descriptives(study: Study, scale: str) -> ReportTable:
     raw = pd.DataFrame(
         {
             "Item": ids,
-            "Statement": [_short(i.text) for i in spec],
+            "Statement": [_statements(inst)[i.id] for i in spec],
             "Keying": ["reversed" if i.keying == "reverse" else "direct" for i in spec],
             "M": x.mean().to_numpy(),
             "SD": x.std().to_numpy(),
@@ -173,14 +181,6 @@ def item_descriptives(study: Study, scale: str) -> ReportTable:
         f"answers, n = {len(data)} analysed responses."
     )
     return study.table(shown, f"Item descriptives: {label}", note, raw)
-
-
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + "\u2026"
 
 
 def reliability_table(

@@ -3,6 +3,7 @@ regression and the methods paragraph."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pandas as pd
@@ -77,15 +78,31 @@ def regression_data(study: Study, min_group_size: int | None = None) -> pd.DataF
 
 
 def likert_figures(study: Study) -> list[Any]:
-    """One diverging Likert figure per scale (all responses analysed), labels in the
-    report's language (:mod:`netsoc.report.figures` numbers and captions them)."""
+    """One diverging Likert figure per scale (all responses analysed), each bar
+    named by its statement in full, labels in the report's language
+    (:mod:`netsoc.report.figures` numbers and captions them)."""
+    from matplotlib.figure import Figure
+
     from analysis.plots import likert_bars
 
     inst = study.labels
     figs = []
     for name in inst.scales:
-        items = [i.id for i in inst.scale_items(name)]
-        figs.append(likert_bars(study.included, items=items, levels=inst.value_labels(items[0]), title=""))
+        spec = inst.scale_items(name)
+        items = [i.id for i in spec]
+        statements = {i.id: textwrap.fill(" ".join(str(i.text).split()), 64) for i in spec}
+        # room for two lines of statement per bar, beside a plot as wide as the labels
+        fig = Figure(figsize=(12, 1.8 + 0.6 * len(items)), layout="constrained")
+        figs.append(
+            likert_bars(
+                study.included,
+                items=items,
+                levels=inst.value_labels(items[0]),
+                item_labels=statements,
+                title="",
+                ax=fig.add_subplot(),
+            )
+        )
     return figs
 
 

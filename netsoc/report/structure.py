@@ -292,7 +292,7 @@ def loadings_table(study: Study, fit: Any, ordinal: Any = None) -> ReportTable:
         row = {
             "Factor": str(r.factor).capitalize(),
             "Item": r.item,
-            "Statement": statement[:70] + ("…" if len(statement) > 70 else ""),
+            "Statement": statement,
             "λ": apa.number(r.estimate),
             "SE": apa.number(r.se),
             "λ (std.)": apa.bounded(r.std_all),

@@ -96,7 +96,7 @@ class ReportTable:
         numeric = [
             c
             for c in self.frame.columns
-            if self.frame[c].astype(str).str.match(r"^[\u2212\-<\[\d.,\s%\u2013()]+$").all()
+            if self.frame[c].astype(str).str.match(r"^[\u2212\-<\[\]\d.,\s%\u2013()]+$").all()
         ]
         if numeric:
             table = table.cols_align(align="right", columns=numeric)

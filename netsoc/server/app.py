@@ -105,7 +105,8 @@ def _page(
         f"<script type='module' src='{js}'></script>"
         f"<script type='application/json' id='netsoc-boot'>{data}</script></head>"
         f"<body><main id='netsoc-root' class='netsoc-host'><noscript><p>"
-        f"{html.escape(noscript)}</p></noscript><p class='netsoc-message'>{html.escape(loading)}</p>"
+        f"{html.escape(noscript)}</p></noscript>"
+        f"<div class='netsoc-app'><p class='netsoc-message'>{html.escape(loading)}</p></div>"
         f"</main></body></html>"
     )
 
@@ -190,6 +191,8 @@ class Guard:
         if not ok and path == "/" and self.config.join_code and "join" in request.query_params:
             await self._join(scope, receive, send, request, client, extra)
             return
+        if not ok and self.config.join_code and path.startswith("/static/") and path.endswith(".css"):
+            ok = True  # the stylesheet of the start page that asks for the join code (not secret)
         if not ok:
             await self._refuse(scope, receive, send, client, 403, "no token", extra)
             return
@@ -314,31 +317,8 @@ class Guard:
         await response(scope, receive, send)
 
 
-def survey_app(
-    config: ServerConfig, *, instrument: Instrument | None = None, store: ResponseStore | None = None
-) -> Starlette:
-    """The survey server as an ASGI app.
-
-    Parameters
-    ----------
-    config : ServerConfig
-        ``cohort``, ``db``, ``token``, ``secret`` (token signing; random when
-        not given, so give it to every worker), ``max_sessions`` (requests in
-        flight), ``client_rate``, ``trusted_proxies``, ``min_group_size``.
-    instrument : Instrument, optional
-        Default: the shipped questionnaire.
-    store : ResponseStore, optional
-        Default: the process's shared store for ``config.db``.
-
-    Returns
-    -------
-    Starlette
-    """
-    from netsoc.session import choose_cohort, shared_store
-    from survey.instrument import load_instrument, negotiate_language
-
-    inst = instrument if instrument is not None else load_instrument()
-    get_store = (lambda: store) if store is not None else (lambda: shared_store(config.db))
+def _participants(config: ServerConfig, inst: Instrument, get_store: Any) -> Participants:
+    """The process's participants, warmed up before the first phone (issue 34.8)."""
     people = Participants(
         inst,
         get_store,
@@ -355,133 +335,179 @@ def survey_app(
     if real is not None and config.cohort:
         prime_cohort(people, real, config.cohort)
     people.expire_drafts()  # drafts older than --draft-days go now, then hourly
-    assets = AssetStore()
-    assets.add_package_files()
-    limiter: list[anyio.CapacityLimiter] = []  # made in the event loop, on first use
+    return people
 
-    async def in_thread(fn: Any, *args: Any) -> Any:
-        if not limiter:
-            limiter.append(anyio.CapacityLimiter(WORKER_THREADS))
-        return await anyio.to_thread.run_sync(fn, *args, limiter=limiter[0])
 
-    specs = {
-        lang: assets.add(
-            f"spec-{lang}.json",
-            json.dumps(describe(inst, lang), ensure_ascii=False, separators=(",", ":")).encode(),
-        )
-        for lang in inst.languages
-    }
+class _Routes:
+    """The survey server's routes over one process's shared, read-only parts."""
 
-    async def page(request: Request) -> Response:
-        query = dict(request.query_params)
-        lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
-        local = inst.localized(lang)
-        notice = getattr(request.state, "notice", None)
-        if notice and notice[0] == "join":
+    def __init__(self, config: ServerConfig, inst: Instrument, people: Participants) -> None:
+        self.config, self.inst, self.people = config, inst, people
+        self.assets = AssetStore()
+        self.assets.add_package_files()
+        self.refusals = RefusalLog()
+        self.guard: Guard | None = None
+        self._limiter: list[anyio.CapacityLimiter] = []  # made in the event loop, on first use
+        self.specs = {
+            lang: self.assets.add(
+                f"spec-{lang}.json",
+                json.dumps(describe(inst, lang), ensure_ascii=False, separators=(",", ":")).encode(),
+            )
+            for lang in inst.languages
+        }
+
+    async def in_thread(self, fn: Any, *args: Any) -> Any:
+        if not self._limiter:
+            self._limiter.append(anyio.CapacityLimiter(WORKER_THREADS))
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter[0])
+
+    def notice(self, lang: str, notice: tuple[str, int, Any]) -> Response:
+        """The page drawn instead of the questionnaire: the join code's, busy or no token."""
+        local = self.inst.localized(lang)
+        css = self.assets.url("form.css")
+        if notice[0] == "join":
             ui = ui_texts(local)
-            error = ui.get(notice[2], "") if notice[2] else ""
-            body = join_page(lang, local.title, assets.url("form.css"), ui, error=error)
+            body = join_page(lang, local.title, css, ui, error=ui.get(notice[2], "") if notice[2] else "")
             return HTMLResponse(body, status_code=notice[1], headers={"Cache-Control": "no-store"})
+        key, status, retry = notice
+        text = local.ui.get(key) or ui_texts(local).get(key) or _PAGE_TEXT[key]
+        return _notice_page(lang, local.title, str(text), css, status, retry)
+
+    async def page(self, request: Request) -> Response:
+        from netsoc.session import choose_cohort
+        from survey.instrument import negotiate_language
+
+        inst, people, query = self.inst, self.people, dict(request.query_params)
+        lang = negotiate_language(inst, query.get("lang"), request.headers.get("accept-language"))
+        notice = getattr(request.state, "notice", None)
         if notice:
-            key, status, retry = notice
-            text = local.ui.get(key) or ui_texts(local).get(key) or _PAGE_TEXT[key]
-            return _notice_page(lang, local.title, str(text), assets.url("form.css"), status, retry)
+            return self.notice(lang, notice)
+        local = inst.localized(lang)
         ui = ui_texts(local)
-        choice = choose_cohort(inst.localized(lang), config.cohort, query)
+        choice = choose_cohort(local, self.config.cohort, query)
         claims = people.new_claims(lang, choice.cohort, choice.ask)
-        model = people.model(claims)
-        is_open = await in_thread(people.is_open, choice.cohort)
-        reply = state_reply(model, full=True, note=choice.note, state=None if is_open else "closed")
+        is_open = await self.in_thread(people.is_open, choice.cohort)
+        reply = state_reply(
+            people.model(claims), full=True, note=choice.note, state=None if is_open else "closed"
+        )
         reply["token"] = people.token(claims)
         boot = {
             "state": reply,
-            "specs": specs,
+            "specs": self.specs,
             "lang": lang,
             "api": "/api/message",
-            "form": assets.url("form.js"),
+            "form": self.assets.url("form.js"),
             "storage": f"netsoc:{inst.id}",
             "texts": {"load_failed": ui["load_failed"]},
         }
         noscript = str(local.ui.get("noscript") or _PAGE_TEXT["noscript"])
-        css, js = assets.url("form.css"), assets.url("page.js")
+        css, js = self.assets.url("form.css"), self.assets.url("page.js")
         body = _page(lang, local.title, css, js, boot, noscript, ui["loading"])
         return HTMLResponse(body, headers={"Cache-Control": "no-store", "Vary": "Accept-Language"})
 
-    async def static(request: Request) -> Response:
-        return assets.response(request, request.path_params["name"])
+    async def static(self, request: Request) -> Response:
+        return self.assets.response(request, request.path_params["name"])
 
-    async def message(request: Request) -> Response:
+    async def message(self, request: Request) -> Response:
+        peer = request.client.host if request.client else "?"
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY_BYTES:
-                guard.refusals.refuse(request.client.host if request.client else "?", "too large")
+                self.refusals.refuse(peer, "too large")
                 return JSONResponse({"type": "refused", "reason": "too large"}, status_code=413)
         try:
             msg = parse_message(body)
         except ValidationError as exc:
-            guard.refusals.refuse(
-                request.client.host if request.client else "?",
-                "invalid",
-                f"{exc.error_count()} schema error(s)",
-            )
+            self.refusals.refuse(peer, "invalid", f"{exc.error_count()} schema error(s)")
             return JSONResponse({"type": "refused", "reason": "invalid"}, status_code=422)
         try:
-            reply = await in_thread(people.handle, msg, request.state.client)
+            reply = await self.in_thread(self.people.handle, msg, request.state.client)
         except TokenError:
-            guard.refusals.refuse(request.client.host if request.client else "?", "bad token")
+            self.refusals.refuse(peer, "bad token")
             return JSONResponse({"type": "refused", "reason": "token"}, status_code=403)
         except StoreError as exc:  # the page keeps the answers, says so and sends them again
-            guard.refusals.refuse("store", "store down", str(exc).splitlines()[0][:200])
+            self.refusals.refuse("store", "store down", str(exc).splitlines()[0][:200])
             headers = {"Retry-After": str(BUSY_RETRY_S), "Cache-Control": "no-store"}
             return JSONResponse({"type": "refused", "reason": "store"}, status_code=503, headers=headers)
         return JSONResponse(reply, headers={"Cache-Control": "no-store"})
 
-    async def health(request: Request) -> Response:
+    async def health(self, request: Request) -> Response:
+        g = self.guard
         return JSONResponse(
-            {"ok": True, "in_flight": guard.in_flight, "served": guard.served},
+            {"ok": True, "in_flight": g.in_flight if g else 0, "served": g.served if g else 0},
             headers={"Cache-Control": "no-store"},
         )
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return Response("Not found", status_code=404, media_type="text/plain")
-
-    async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("error serving %s: %s: %s", request.url.path, type(exc).__name__, exc)
-        return JSONResponse({"type": "refused", "reason": "server"}, status_code=500)
-
-    routes = [
-        Route("/", page),
-        Route("/static/{name}", static),
-        Route("/api/message", message, methods=["POST"]),
-        Route("/_netsoc/health", health),
-    ]
-    # Replies are compressed when large (the feedback page); static files come compressed.
-    app = Starlette(
-        routes=routes,
-        exception_handlers={404: not_found, 500: server_error},
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
-    )
-
-    def browser_of(token: str) -> str | None:
+    def browser_of(self, token: str) -> str | None:
+        """The browser id of a signed token, or None when it cannot be read."""
         try:
-            return str(people.claims(token)["b"])
+            return str(self.people.claims(token)["b"])
         except TokenError:
             return None
 
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return Response("Not found", status_code=404, media_type="text/plain")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("error serving %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    return JSONResponse({"type": "refused", "reason": "server"}, status_code=500)
+
+
+def survey_app(
+    config: ServerConfig, *, instrument: Instrument | None = None, store: ResponseStore | None = None
+) -> Starlette:
+    """The survey server as an ASGI app.
+
+    Parameters
+    ----------
+    config : ServerConfig
+        ``cohort``, ``db``, ``token``, ``secret`` (token signing; random when
+        not given, so give it to every worker), ``max_sessions`` (requests in
+        flight), ``client_rate``, ``address_rate``, ``trusted_proxies``,
+        ``min_group_size``, ``join_code``, ``draft_days``.
+    instrument : Instrument, optional
+        Default: the shipped questionnaire.
+    store : ResponseStore, optional
+        Default: the process's shared store for ``config.db``.
+
+    Returns
+    -------
+    Starlette
+    """
+    from netsoc.session import shared_store
+    from survey.instrument import load_instrument
+
+    inst = instrument if instrument is not None else load_instrument()
+    get_store = (lambda: store) if store is not None else (lambda: shared_store(config.db))
+    people = _participants(config, inst, get_store)
+    routes = _Routes(config, inst, people)
+    # Replies are compressed when large (the feedback page); static files come compressed.
+    app = Starlette(
+        routes=[
+            Route("/", routes.page),
+            Route("/static/{name}", routes.static),
+            Route("/api/message", routes.message, methods=["POST"]),
+            Route("/_netsoc/health", routes.health),
+        ],
+        exception_handlers={404: _not_found, 500: _server_error},
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
+    )
+    per_browser = max(32, config.max_sessions // 2)
     guard = Guard(
         app,
         config,
-        ClientBudgets(
-            config.client_rate, config.client_rate * 20, max_in_flight=max(32, config.max_sessions // 2)
-        ),
-        RefusalLog(),
+        ClientBudgets(config.client_rate, config.client_rate * 20, max_in_flight=per_browser),
+        routes.refusals,
         ceiling=ClientBudgets(
             config.address_rate, config.address_rate * 20, max_in_flight=config.max_sessions
         ),
-        browser_of=browser_of,
+        browser_of=routes.browser_of,
     )
+    routes.guard = guard
     app.state.guard = guard
     app.state.participants = people
-    app.state.assets = assets
+    app.state.assets = routes.assets
     return guard  # type: ignore[return-value]

@@ -103,8 +103,8 @@ def join_page(lang: str, title: str, css: str, ui: dict[str, str], *, error: str
         f"<h1 class='netsoc-title'>{e(title)}</h1><h2>{e(ui['join_heading'])}</h2>{problem}"
         f"<form method='get' action='/'><input type='hidden' name='lang' value='{e(lang)}'>"
         f"<label for='join-code'>{e(ui['join_label'])}</label> "
-        f"<input id='join-code' name='join' inputmode='numeric' autocomplete='off' "
+        f"<input id='join-code' name='join' type='text' inputmode='numeric' autocomplete='off' "
         f"maxlength='9' size='9' required{described}> "
-        f"<button type='submit'>{e(ui['join_button'])}</button></form>"
+        f"<button type='submit' class='netsoc-primary'>{e(ui['join_button'])}</button></form>"
         f"<p class='netsoc-hint'>{e(ui['need_token'])}</p></div></main></body></html>"
     )

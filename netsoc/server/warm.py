@@ -78,10 +78,8 @@ def rehearse_writes(store: Any) -> None:
 def warm_up(instrument: Instrument, min_group_size: int | None = None, store: Any = None) -> None:
     """Walk one made-up participant per language through a throw-away in-memory store, then
     rehearse the real ``store``'s statements (:func:`rehearse_writes`)."""
-    from netsoc.feedback import warm_up as warm_feedback
     from survey.store import open_store
 
-    warm_feedback(instrument)
     importlib.import_module("anyio._backends._asyncio")
     with open_store("sqlite://", instrument=instrument) as store:
         people = Participants(
@@ -96,13 +94,14 @@ def warm_up(instrument: Instrument, min_group_size: int | None = None, store: An
 def prime_cohort(people: Participants, store: Any, cohort: str) -> None:
     """Read and score the workshop's responses once now (the feedback's comparison and "Your
     workshop", shared by every phone for a few seconds), instead of at the first submit."""
-    from netsoc.feedback import room_section
+    from netsoc.form.protocol import room_payload
     from survey.errors import StoreError
 
-    k = {} if people.min_group_size is None else {"min_group_size": people.min_group_size}
     try:
         for lang in people.instrument.languages:
-            people.peer_scores(people.model(people.new_claims(lang, cohort, False)))
-            room_section(store, cohort, people.instrument, lang, **k)
+            model = people.model(people.new_claims(lang, cohort, False))
+            people.peer_scores(model)
+            model.state = "submitted"  # as a participant's feedback asks for it
+            room_payload(model, store, min_group_size=people.min_group_size)
     except StoreError as exc:
         log.info("the workshop's responses were not read at start: %s", exc)

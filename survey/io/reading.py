@@ -73,6 +73,13 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
         ) from None
 
 
+def _delimiter(text: str) -> str:
+    """The header line's separator: comma, semicolon (Excel in German, French and
+    other locales with a decimal comma) or tab, whichever it holds most of."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max((",", ";", "\t"), key=header.count)
+
+
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     text = _decode(path.read_bytes(), path, encoding)
     if not text.strip():
@@ -80,6 +87,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     try:
         table = pd.read_csv(
             io.StringIO(text),
+            sep=_delimiter(text),
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -180,7 +188,9 @@ def read_responses(
     ----------
     path : str or path-like
         ``.csv``, ``.xlsx``, ``.parquet`` or ``.sav``.  The first row of
-        CSV and Excel files is the header; columns are instrument variable
+        CSV and Excel files is the header (a CSV file may be separated by
+        commas, semicolons or tabs: the header line's separator is used);
+        columns are instrument variable
         ids (or renamed by ``mapping``); cells may hold codes or labels.
     instrument : Instrument
         The questionnaire.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from survey.store.checks import utcnow
+from survey.store.checks import check_cohort, utcnow
 from survey.store.tables import cohort_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,9 +80,7 @@ def room_keys(store: ResponseStore, cohort: str | None, *, rotate: bool = False)
     StoreError
         The store refused the write.
     """
-    from survey.store.cohorts import _key
-
-    key = _key(store, cohort)
+    key = "" if cohort is None else str(check_cohort(cohort, store.instrument))  # "": no code
     c = cohort_settings.c
 
     def work(conn: Connection) -> RoomKeys:

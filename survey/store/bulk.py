@@ -65,6 +65,33 @@ def apply_cohort(clean: pd.DataFrame, cohort: str | None, rows: np.ndarray, sour
     return clean
 
 
+def _times(clean: pd.DataFrame, col: str, sqlite: bool) -> list[Any]:
+    """A timestamp column as the driver takes it (SQLite: SQLAlchemy's DATETIME text)."""
+    s = clean[col]
+    if sqlite:  # built vectorised
+        s = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return s.astype("object").where(clean[col].notna(), None).tolist()
+
+
+def _refuse_taken(conn: Connection, ids: pd.Series, given: list[str], rows: np.ndarray, source: str) -> None:
+    """Raise when any of the ``given`` ids is already in the store (nothing is imported)."""
+    taken: set[str] = set()
+    for start in range(0, len(given), _CHUNK):
+        chunk = given[start : start + _CHUNK]
+        taken.update(
+            conn.execute(
+                sa.select(respondents.c.respondent_id).where(respondents.c.respondent_id.in_(chunk))
+            ).scalars()
+        )
+    if taken:
+        clash = ids.isin(taken).to_numpy()
+        raise ResponseValidationError(
+            f"{source}: {len(taken)} respondent id(s) are already in the store "
+            "(imported before?); nothing was imported",
+            [column_problem("respondent_id", "already in the store", rows[clash], ids[clash].tolist())],
+        )
+
+
 def insert_frame(
     db: Database, instrument: Instrument, clean: pd.DataFrame, rows: np.ndarray, source: str
 ) -> int:
@@ -100,13 +127,7 @@ def insert_frame(
     sqlite = db.dialect == "sqlite"
     now = utcnow()
 
-    def ts(col: str) -> list[Any]:
-        s = clean[col]
-        if sqlite:  # SQLAlchemy's SQLite DATETIME text format, built vectorised
-            s = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return s.astype("object").where(clean[col].notna(), None).tolist()
-
-    started, submitted = ts("started_at"), ts("submitted_at")
+    started, submitted = _times(clean, "started_at", sqlite), _times(clean, "submitted_at", sqlite)
     cohorts = clean["cohort"].astype("object").where(clean["cohort"].notna(), None).tolist()
     versions = clean["instrument_version"].astype("object").tolist()
     languages = clean["language"].astype("object").tolist()  # validate_frame filled every row
@@ -116,21 +137,7 @@ def insert_frame(
 
     def work(conn: Connection) -> int:
         given = ids[~missing_id].tolist()
-        taken: set[str] = set()
-        for start in range(0, len(given), _CHUNK):
-            chunk = given[start : start + _CHUNK]
-            taken.update(
-                conn.execute(
-                    sa.select(respondents.c.respondent_id).where(respondents.c.respondent_id.in_(chunk))
-                ).scalars()
-            )
-        if taken:
-            clash = ids.isin(taken).to_numpy()
-            raise ResponseValidationError(
-                f"{source}: {len(taken)} respondent id(s) are already in the store "
-                "(imported before?); nothing was imported",
-                [column_problem("respondent_id", "already in the store", rows[clash], ids[clash].tolist())],
-            )
+        _refuse_taken(conn, ids, given, rows, source)
         new_ids = ids.tolist()
         fresh = iter(set(new_respondent_ids(int(missing_id.sum()) + 16)) - set(given))
         for i in np.flatnonzero(missing_id):

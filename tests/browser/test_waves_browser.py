@@ -24,8 +24,10 @@ from survey.store import open_store
 from tests.browser.form import finish, on_page, open_survey, run_to_comment, start_survey
 from tests.browser.projector import MEASURE
 from tests.browser.server import block_outside
-from tests.browser.workshop import Workshop, field, loopback
+from tests.browser.workshop import Workshop
 from tests.helpers import axe_violations
+from tests.netsoc.workshop.block import block_field as field
+from tests.netsoc.workshop.block import loopback
 
 pytestmark = pytest.mark.browser
 K = 2

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from netsoc.server.net import free_port
+from tests.netsoc.workshop.block import workshop_env
 
-__all__ = ["Workshop", "START_TIMEOUT", "env", "field", "qr_text", "loopback"]
+__all__ = ["Workshop", "START_TIMEOUT"]
 
 START_TIMEOUT = 120.0
-
-
-def env(tmp_path: Path) -> dict[str, str]:
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path / "home"),
-        NETSOC_DATA_DIR=str(tmp_path / "data"),
-        PYTHONUNBUFFERED="1",
-        MPLBACKEND="agg",
-    )
-    env.pop("NETSOC_DB", None)
-    return env
 
 
 class Workshop:
@@ -52,7 +39,7 @@ class Workshop:
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 cmd,
-                env=env(tmp_path),
+                env=workshop_env(tmp_path),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd=tmp_path,
@@ -79,18 +66,3 @@ class Workshop:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         return self.proc.returncode
-
-
-def field(block: str, name: str) -> str:
-    match = re.search(rf"^  {re.escape(name)}:\s+(\S+)", block, flags=re.M)
-    assert match, (name, block)
-    return match.group(1)
-
-
-def qr_text(block: str) -> str:
-    return "\n".join(ln for ln in block.splitlines() if ln and set(ln) <= set("█▀▄ "))
-
-
-def loopback(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{parts.port}"))

@@ -71,7 +71,10 @@ def test_demo_command_prints_a_summary_and_writes_html(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "stored in" in out and db.exists()
     assert "N = 80 respondents" in out and "Profiles:" in out
-    assert "sales" in out
+    # the participants' words, never the stored codes; then what to do next
+    assert "Sales or business development" in out and "Selective connector" in out
+    assert not re.search(r"\b(sales|reserved|na)\b", out)
+    assert "Next:" in out and "make workshop COHORT=" in out and "report.html" in out
     html = (tmp_path / "demo_summary.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "<script" not in html
 

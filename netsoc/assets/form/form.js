@@ -45,6 +45,7 @@ class Form {
     this.errors = {};
     this.message = "";
     this.code = "";
+    this.shownCode = "";  // the resume code last brought into view
     this.cohort = { value: null, ask: false, note: null };
     this.wave = saved.wave || null;  // {wave, linked, code}: the workshop runs in waves
     this.link = {};
@@ -126,7 +127,8 @@ class Form {
 
   sendPage(go, type = "page") {
     const ids = this.pages[this.page] ? this.pages[this.page][1] : [];
-    const answers = {};
+    // earlier pages' answers the server has not saved yet (a failed draft save) go along
+    const answers = this.page >= 1 ? { ...this.pending } : {};
     for (const id of ids) if (id in this.answers) answers[id] = this.answers[id];
     const msg = { type, page: this.page, answers, go };
     if (this.page === 1 && this.consented) msg.consent = true;
@@ -142,7 +144,8 @@ class Form {
     const acked = this.waiting && msg.seq === this.waiting.seq ? this.waiting : null;
     if (typeof msg.last === "number") this.seq = Math.max(this.seq, msg.last);
     if (acked) {
-      for (const [id, v] of Object.entries(acked.answers || {}))
+      // a draft the server could not save keeps its answers queued here (sent again)
+      if (!msg.unsaved) for (const [id, v] of Object.entries(acked.answers || {}))
         if (this.pending[id] === v) delete this.pending[id];
       this.waiting = null;
     } else if (this.waiting === null || msg.seq === 0) {
@@ -163,7 +166,7 @@ class Form {
     this.save();
     if (msg.lang && msg.lang !== this.spec.lang) this.model.send({ type: "describe", lang: msg.lang });
     this.draw(moved);
-    const unsent = this.state === "active" && this.page >= 1 && !this.waiting &&
+    const unsent = !msg.unsaved && this.state === "active" && this.page >= 1 && !this.waiting &&
       this.pages[this.page] && this.pages[this.page][1].some((id) => id in this.pending);
     if (unsent) this.sendPage("stay");
     else if (Object.keys(this.errors).length && !moved) this.focusSummary();
@@ -216,6 +219,17 @@ class Form {
     else if (this.state === "closed") body.append(...this.closed());
     else if (this.state === "taken") body.append(...this.taken());
     if (moved) this.h2.focus();
+    this.showNewCode();
+  }
+
+  // A code just given (after "Save and finish later") is brought into view and focused,
+  // so on a phone the page visibly changes and a screen reader reads it out.
+  showNewCode() {
+    const box = this.root.querySelector(".netsoc-resume-code");
+    if (!box || this.code === this.shownCode) return;
+    this.shownCode = this.code;
+    box.scrollIntoView({ block: "center" });
+    box.focus({ preventScroll: true });
   }
 
   status(text) { if (this.live) this.live.textContent = text; }
@@ -284,9 +298,19 @@ class Form {
         ev.preventDefault();
         const el = document.getElementById(target);
         if (el) el.focus();
-      } }, this.errors[id].text)));
+      } }, this.errorName(id)),
+      // a statement without an answer needs no more words; other problems say what is wrong
+      " – ", this.errors[id].code === "required" ? this.t("no_answer_yet") : this.errors[id].text));
     }
     this.summary.append(h("p", { text }), list);
+  }
+
+  // What the summary names: the statement, field or comment the problem is in.
+  errorName(id) {
+    const q = this.spec.questions[id];
+    const f = (this.spec.fields || []).find((x) => x.id === id);
+    const c = this.spec.comment && this.spec.comment.id === id ? this.spec.comment : null;
+    return (q && q.text) || (f && f.label) || (c && c.label) || (id === "cohort" && this.spec.cohort.label) || id;
   }
 
   focusSummary() { if (this.summary && !this.summary.hidden) this.summary.focus(); }
@@ -420,7 +444,7 @@ class Form {
       area.value = this.answers[c.id] ?? "";
       const box = h("div", { class: "netsoc-question netsoc-field netsoc-comment", "data-qid": c.id },
         h("label", { for: id, text: c.label }), area,
-        h("p", { class: "netsoc-hint", id: hintId, text: this.t("optional") }), this.errorEl(c.id));
+        h("p", { class: "netsoc-hint", id: hintId, text: this.t("comment_hint") }), this.errorEl(c.id));
       this.markError(box, c.id);
       parts.push(box);
     }
@@ -474,7 +498,7 @@ class Form {
 
   codeBox() {
     const status = h("span", { class: "netsoc-copy-status", role: "status" });
-    return h("div", { class: "netsoc-resume-code" },
+    return h("div", { class: "netsoc-resume-code", tabindex: "-1" },
       h("p", {}, this.t("resume_code_label"), " ", h("strong", { class: "netsoc-code", text: this.code })),
       h("button", { type: "button", class: "netsoc-copy", onclick: async () => {
         try { await navigator.clipboard.writeText(this.code); status.textContent = this.t("copied"); }

@@ -107,7 +107,10 @@ function loadFailed() {
   p.className = "netsoc-message netsoc-load-failed";
   p.setAttribute("role", "status");
   p.textContent = boot.texts.load_failed;
-  root.replaceChildren(p);
+  const app = document.createElement("div");
+  app.className = "netsoc-app";
+  app.append(p);
+  root.replaceChildren(app);
 }
 
 async function loadForm() {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -101,7 +103,7 @@ def test_two_largest_gaps_get_one_tip_each_on_the_weaker_side(instrument):
     assert [(t.facet, t.weaker) for t in d.tries] == [("purpose", "socializing"), ("online", "networking")]
     assert d.tries[0].tip == instrument.ui["try_purpose_socializing"]
     assert d.tries[1].tip == instrument.ui["try_online_networking"]
-    assert d.tries[0].summary == "Purpose: networking 5.00, socializing 1.00"
+    assert d.tries[0].summary == "Purpose: networking 5.00, socializing 1.00 (on a scale from 1 to 5)"
     assert d.try_none is None
     even = feedback_data(keyed_answers(instrument, 3, 3, consent=True), instrument)
     assert even.tries == () and even.try_none == instrument.ui["try_none"]
@@ -179,8 +181,7 @@ def test_room_section_waits_for_k_then_summarises(tmp_path, instrument):
         assert room["n"] == 5 and room["balance"] == pytest.approx(0.4)
         assert room["side"] == "networking"
         assert room["summary"] == (
-            "5 Personen Ihres Workshops haben geantwortet. Ihre mittlere "
-            "Balance liegt bei +0,4: mit Neigung zum Networking."
+            "Die mittlere Balance Ihres Workshops liegt bei +0,4: mit Neigung zum Networking."
         )
         assert [r["score"] for r in room["rows"]] == [
             "networking",
@@ -201,6 +202,11 @@ def test_room_section_waits_for_k_then_summarises(tmp_path, instrument):
             cohort="WS-R",
             room=room_section(store, "WS-R", instrument),
         )
-        assert "10 people of your workshop have answered" in page_html(data)
+        room_part = re.search(r"<section class='netsoc-room'.*?</section>", page_html(data)).group(0)
+        assert "The average balance of your workshop is" in room_part
+        # the README's promise: the page never says how many have answered
+        readme = " ".join((Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8").split())
+        assert "it never shows an exact percentile or how many have answered" in readme
+        assert not re.search(r"\b10\b|have answered", room_part)
     finally:
         store.close()

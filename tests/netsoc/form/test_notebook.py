@@ -44,6 +44,11 @@ def test_notebook_executes_and_shows_the_form(tmp_path, monkeypatch):
     assert not db.exists() or _rows(db) == 0  # nothing is stored before consent
     state = next(o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {}))
     assert state  # the form; with no workshop code set, it asks for one (tests/netsoc/form/test_widget.py)
+    # a front end without widgets (nbconvert, a viewer, a console) shows what to do, not an address
+    plain = state["data"]["text/plain"]
+    plain = "".join(plain) if isinstance(plain, list) else plain
+    assert "object at 0x" not in plain and "JupyterLab" in plain and "phone" in plain
+    assert "JupyterLab" in "".join(state["data"]["text/html"])
 
 
 def _rows(db):

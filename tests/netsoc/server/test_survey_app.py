@@ -67,7 +67,7 @@ def test_a_participant_answers_every_page_and_is_stored_once(store, monkeypatch)
 
     p, later = run(fifth())
     assert later.ok and later.requests == 5 + 7 and p.state["feedback"]["room"] is False
-    assert "5 people of your workshop have answered" in p.state["feedback"]["html"]
+    assert "The average balance of your workshop is" in p.state["feedback"]["html"]
 
 
 def test_the_page_names_fingerprinted_immutable_precompressed_files(store):

@@ -34,7 +34,7 @@ def test_unknown_cohort_lists_the_codes_and_versions_are_counted(tmp_path, capsy
             store.submit(keyed_answers(instrument, 4, 2, consent=True), cohort=code)
     assert main(["export", "--db", str(db), "--cohort", "WS-C", "--out", str(tmp_path / "x.csv")]) == 1
     err = capsys.readouterr().err
-    assert "no submitted responses in cohort 'WS-C'" in err and "WS-2025, WS-A, WS-B" in err
+    assert "no submitted responses in cohort 'WS-C'" in err and "WS-2025: 1, WS-A: 1, WS-B: 1" in err
     assert main(["db-info", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "versions:       1.0.0: 1, 1.1.0: 2" in out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import socket
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,12 +21,11 @@ from netsoc.cli.workshop_cmd import workshop_block
 from netsoc.server.net import free_port
 from survey.instrument import load_instrument
 from tests.browser.workshop import Workshop
-from tests.browser.workshop import field as _field
-from tests.browser.workshop import loopback as _loopback
-from tests.browser.workshop import qr_text as _qr_text
 from tests.conftest import require
 from tests.helpers import ZBAR, decode_matrix, svg_matrix, terminal_matrix
-
+from tests.netsoc.workshop.block import block_field as _field
+from tests.netsoc.workshop.block import loopback as _loopback
+from tests.netsoc.workshop.block import qr_text as _qr_text
 
 def test_block_names_join_dashboard_store_and_stop():
     text = workshop_block(
@@ -42,6 +42,7 @@ def test_block_names_join_dashboard_store_and_stop():
         "Participants join at:",
         "QR",
         "Dashboard (projector):",
+        "Controls (laptop):",
         "Responses go to:",
         "cohort WS-1: no responses yet",
         "To stop:",
@@ -49,6 +50,7 @@ def test_block_names_join_dashboard_store_and_stop():
     found = [next(i for i, ln in enumerate(lines) if key in ln) for key in order]
     assert found == sorted(found)
     assert "10.0.0.5:8866?cohort=WS-1&token=abc" in text and "Ctrl-C" in text
+    assert "Controls (laptop):     http://127.0.0.1:8867/control?token=def" in text
 
 
 def test_refusals_come_before_anything_is_printed(tmp_path, monkeypatch, capsys):
@@ -104,6 +106,10 @@ def test_printed_qr_code_opens_the_survey_on_a_phone(tmp_path):
         assert parts.port == ws.port and query["cohort"] == ["WS-X"] and query["token"][0]
         assert parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0")  # phones can reach it
         assert urlsplit(dashboard).port == ws.dashboard_port and "token=" in dashboard
+        controls = _field(block, "Controls (laptop)")
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # token -> cookie
+        with opener.open(controls, timeout=30) as reply:  # the printed link opens the controls
+            assert reply.status == 200
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             try:
