@@ -27,6 +27,7 @@ from tests.netsoc.workshop.block import block_field as _field
 from tests.netsoc.workshop.block import loopback as _loopback
 from tests.netsoc.workshop.block import qr_text as _qr_text
 
+
 def test_block_names_join_dashboard_store_and_stop():
     text = workshop_block(
         cohort="WS-1",
