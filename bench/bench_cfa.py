@@ -1,37 +1,32 @@
-"""Benchmark the CFA: the instrument's model on 100,000 respondents, and the ladder.
+"""Benchmark the ML estimators against lavaan in the same run (issue 33 points 1 and 4).
 
-Figures (targets from issue 14, for a 2-core machine):
+Tasks (psych::bfi: 25 items, 5 factors; lavaan 0.6 with its defaults):
 
-1. ``instrument_model`` + ``cfa`` of the instrument's two correlated
-   orientations (32 items, reverse-keyed ones reflected) on 100,000
-   respondents' answer codes (all 37 scored items): <= 2 s.
-2. ``invariance`` (configural, metric, scalar, strict) of the same model
-   across 2 groups of 50,000: <= 10 s.
-3. Against lavaan 0.6.14 in the same run (issue 24 point 7: at least 5x
-   faster at any size): ``cfa`` on psych::bfi (25 items, 5 factors, 2,436
-   complete rows, tests/reference/ordinal_bfi.csv) and on the 100,000 rows
-   above, against ``lavaan::cfa(model, data)`` (data reading not timed).
-   lavaan is timed when Rscript is found; the bench says so when it is not.
+1. ML CFA on the 2,436 complete rows (tests/reference/ordinal_bfi.csv): >= 10x lavaan;
+2. ML CFA on bfi's complete rows repeated to 100,000: >= 10x lavaan;
+3. FIML with standard errors (``missing = "ml"``) on bfi's 15 items of agreeableness,
+   conscientiousness and extraversion, 2,800 rows with their own missing answers
+   (tests/reference/fiml_bfi.csv): >= 10x lavaan;
+4. FIML + MLR (``estimator = "MLR"``) on the same: >= 10x lavaan;
+5. FIML with standard errors on 40 items x 1,000 people, 10 % of the answers missing at
+   random (about 1,000 patterns; seeded): <= 2 s (lavaan takes over a minute);
+6. netsoc alone: the instrument's two-factor model on 100,000 synthetic respondents
+   (<= 2 s) and its invariance ladder across 2 groups (<= 10 s).
 
-Why today's cost no longer grows with the rows: the data enter once, as
-sample moments (one ``dsyrk`` of the centred complete rows, no copy of the
-rows when all are complete), and the estimation works on those alone.  What
-made it grow before was elsewhere: scipy's ``ncx2.cdf`` (0.5 ms a call) inside
-the RMSEA interval's root search, whose noncentrality grows with ``N``, and
-multithreaded OpenBLAS on small matrices (Fisher scoring 0.35 s instead of
-0.02 s on a busy 2-core machine); both are gone.
+Protocol (bench/_race.py): for each task one cold call of netsoc and one of lavaan, then
+3 rounds alternating netsoc and lavaan, best of 3; each netsoc call gets its own copy of
+the data with the rows shuffled (no cache carries over); load average before and after;
+no ratio when it exceeds 1.5; netsoc alone when Rscript or lavaan is missing.
 
-Data: answer codes from the instrument's model (two correlated factors,
-loadings 0.7, reverse-keyed items negative, cut into five codes), seeded.
-Each figure is the best of 3 (2 for the ladder).
-
-Run: ``.venv/bin/python bench/bench_cfa.py`` (``NETSOC_BENCH_QUICK=1`` for
-tiny sizes).  Prints a table and writes ``bench/results/cfa.json``.
+Run: ``.venv/bin/python bench/bench_cfa.py`` (``NETSOC_BENCH_QUICK=1``: tiny sizes,
+lavaan not started).  Prints the table and writes ``bench/results/cfa.json``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,107 +34,129 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, best_of, emit  # noqa: E402
-from _lavaan import WHY, lavaan_times, model_syntax  # noqa: E402
+from _common import QUICK, emit  # noqa: E402
+from _race import MAX_LOAD, RSession, Task, figures, model_syntax, race, report  # noqa: E402
 
 from analysis import cfa, instrument_model, invariance  # noqa: E402
 from survey.instrument import load_instrument  # noqa: E402
 
 SEED = 2026
-N = 5_000 if QUICK else 100_000
-BFI = Path(__file__).resolve().parent.parent / "tests" / "reference" / "ordinal_bfi.csv"
+N_BIG = 5_000 if QUICK else 100_000
+REFERENCE = Path(__file__).resolve().parent.parent / "tests" / "reference"
 BFI_FACTORS = {
-    "agreeableness": ["A2", "A1", "A3", "A4", "A5"],
+    "agreeableness": ["A1", "A2", "A3", "A4", "A5"],
     "conscientiousness": ["C1", "C2", "C3", "C4", "C5"],
-    "extraversion": ["E3", "E1", "E2", "E4", "E5"],
+    "extraversion": ["E1", "E2", "E3", "E4", "E5"],
     "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
     "openness": ["O1", "O2", "O3", "O4", "O5"],
 }
+FIML_FACTORS = {k: BFI_FACTORS[k] for k in ("agreeableness", "conscientiousness", "extraversion")}
+ITEMS40 = [f"x{i}" for i in range(40)]
+FACTORS40 = {f"f{j}": ITEMS40[10 * j : 10 * j + 10] for j in range(4)}
 
 
-def against_lavaan(label: str, data: pd.DataFrame, factors: dict[str, list[str]]) -> Figure:
-    """``cfa`` (best of 5) against ``lavaan::cfa`` on the same data."""
-    fit = cfa(data, factors)
-    ours = best_of(lambda: cfa(data, factors), repeat=5)
-    body = f'model <- "{model_syntax(factors)}"\ntimed("fit", for (i in 1:3) cfa(model, data = d))\n'
-    times = lavaan_times(data, body)
-    peer = times["fit"] / 3 if times and "fit" in times else None
-    note = (
-        f"ML; chi2({int(fit.fit.df.iloc[0])}) = {fit.fit.chi2.iloc[0]:.1f}; lavaan: mean of 3"
-        if peer
-        else f"ML; {WHY.get('reason', 'lavaan not timed')}"
-    )
-    return Figure(
-        f"cfa (ML) vs lavaan, {label}",
-        ours,
-        "s",
-        target=peer / 5 if peer else None,
-        peer="lavaan 0.6.14" if peer else None,
-        peer_value=peer,
-        note=note + "; target: 5x faster than lavaan",
-    )
+R_SETUP = f"""
+m_bfi <- "{model_syntax(BFI_FACTORS)}"
+m_fiml <- "{model_syntax(FIML_FACTORS)}"
+m_40 <- "{model_syntax(FACTORS40)}"
+task_ml <- function() cfa(m_bfi, data = bfi)
+task_ml_big <- function() cfa(m_bfi, data = big)
+task_fiml <- function() cfa(m_fiml, data = fbfi, missing = "ml")
+task_mlr <- function() cfa(m_fiml, data = fbfi, missing = "ml", estimator = "MLR")
+task_fiml40 <- function() cfa(m_40, data = x40, missing = "ml")
+"""
 
 
-def answers(n: int, inst, rng: np.random.Generator) -> pd.DataFrame:
-    """Answer codes 1..5 of every scored item plus a two-level ``group``."""
-    cov = np.array([[1.0, 0.3], [0.3, 1.0]])
-    theta = rng.multivariate_normal([0, 0], cov, size=n)
+def mar40(n: int = 1_000, seed: int = 33) -> pd.DataFrame:
+    """40 items of 4 correlated factors, 10 % of the answers missing at random (the
+    chance of a missing answer grows with the first item's value, which is always given)."""
+    rng = np.random.default_rng(seed)
+    lat = rng.standard_normal((n, 4)) @ np.linalg.cholesky(0.3 + 0.7 * np.eye(4)).T
+    x = np.repeat(lat, 10, axis=1) * 0.7 + 0.7 * rng.standard_normal((n, 40))
+    chance = 0.2 / (1 + np.exp(-x[:, :1]))  # MAR on x0: mean about 0.1
+    drop = rng.random((n, 40)) < chance
+    drop[:, 0] = False
+    x[drop] = np.nan
+    return pd.DataFrame(x, columns=ITEMS40)
+
+
+def answers(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Answer codes 1..5 of every scored item of the instrument plus a two-level ``group``."""
+    inst = load_instrument()
+    theta = rng.multivariate_normal([0, 0], [[1.0, 0.3], [0.3, 1.0]], size=n)
     scale = {"networking": 0, "socializing": 1}
     cols = {}
     for item in inst.items:
         lat = theta[:, scale[item.scale]] if item.scale in scale else theta.mean(axis=1)
         sign = -1.0 if item.keying == "reverse" else 1.0
-        y = sign * 0.7 * lat + 0.71 * rng.standard_normal(n)
-        cols[item.id] = np.digitize(y, [-1.2, -0.4, 0.4, 1.2]) + 1
+        cols[item.id] = (
+            np.digitize(sign * 0.7 * lat + 0.71 * rng.standard_normal(n), [-1.2, -0.4, 0.4, 1.2]) + 1
+        )
     frame = pd.DataFrame(cols)
     frame["group"] = np.where(rng.random(n) < 0.5, "a", "b")
     return frame
 
 
-def main() -> None:
+def tasks() -> tuple[list[Task], dict[str, pd.DataFrame]]:
+    items = [i for f in BFI_FACTORS.values() for i in f]
+    bfi = pd.read_csv(REFERENCE / "ordinal_bfi.csv")[items]
+    big = pd.concat([bfi] * (N_BIG // len(bfi) + 1), ignore_index=True).head(N_BIG)
+    fbfi = pd.read_csv(REFERENCE / "fiml_bfi.csv")[[i for f in FIML_FACTORS.values() for i in f]]
+    x40 = mar40(200 if QUICK else 1_000)
     inst = load_instrument()
-    data = answers(N, inst, np.random.default_rng(SEED))
-
-    def one_cfa():
-        keyed, factors = instrument_model(data, inst)
-        return cfa(keyed, factors)
-
-    fit = one_cfa()
-    if not fit.converged:
-        raise SystemExit(f"the benchmark CFA did not converge: {fit.problems}")
-    t_cfa = best_of(one_cfa, repeat=3)
-
-    keyed, factors = instrument_model(data, inst, group="group")
-    ladder = invariance(keyed, factors, "group")
-    if not ladder["converged"].all():
-        raise SystemExit("a model of the benchmark ladder did not converge")
-    t_ladder = best_of(lambda: invariance(keyed, factors, "group"), repeat=2)
-
-    row = fit.fit.iloc[0]
-    figures = [
-        Figure(
-            f"cfa, instrument model (2 factors, 32 items), n={N:,}",
-            t_cfa,
-            "s",
-            target=2.0,
-            note=f"instrument_model + cfa from answer codes; best of 3; {fit.iterations} "
-            f"Fisher-scoring iterations, chi2({int(row.df)}) = {row.chi2:.1f}",
+    keyed, factors = instrument_model(answers(N_BIG, np.random.default_rng(SEED)), inst, group="group")
+    out = [
+        Task("ML CFA, bfi 25 items x 2,436", bfi, lambda d: cfa(d, BFI_FACTORS), "ml", 10),
+        Task(f"ML CFA, bfi rows repeated to {N_BIG:,}", big, lambda d: cfa(d, BFI_FACTORS), "ml_big", 10),
+        Task(
+            "FIML with SEs, bfi 15 items x 2,800 (own missing)",
+            fbfi,
+            lambda d: cfa(d, FIML_FACTORS, missing="ml"),
+            "fiml",
+            10,
         ),
-        Figure(
-            f"invariance ladder (4 models), 2 groups, n={N:,}",
-            t_ladder,
-            "s",
-            target=10.0,
-            note="configural, metric, scalar, strict; best of 2",
+        Task(
+            "FIML + MLR, bfi 15 items x 2,800",
+            fbfi,
+            lambda d: cfa(d, FIML_FACTORS, missing="ml", estimator="MLR"),
+            "mlr",
+            10,
+        ),
+        Task(
+            f"FIML with SEs, 40 items x {len(x40):,}, 10 % MAR",
+            x40,
+            lambda d: cfa(d, FACTORS40, missing="ml"),
+            "fiml40",
+            target_seconds=2.0,
+        ),
+        Task(
+            f"instrument model (2 factors, 32 items), {N_BIG:,} rows",
+            keyed.drop(columns="group"),
+            lambda d: cfa(d, factors),
+            target_seconds=2.0,
+        ),
+        Task(
+            f"invariance ladder (4 models), 2 groups, {N_BIG:,} rows",
+            keyed,
+            lambda d: invariance(d, factors, "group"),
+            target_seconds=10.0,
         ),
     ]
-    bfi = pd.read_csv(BFI)
-    items = [i for f in factors.values() for i in f]
-    figures += [
-        against_lavaan("psych::bfi 25 items x 2,436 rows", bfi, BFI_FACTORS),
-        against_lavaan(f"instrument 32 items x {N:,} rows", keyed[items], factors),
-    ]
-    emit("cfa", figures, sizes={"rows": N, "items": 32, "groups": 2})
+    return out, {"bfi": bfi, "big": big, "fbfi": fbfi, "x40": x40}
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    todo, files = tasks()
+    load_before = os.getloadavg()[0]
+    r = None if QUICK else RSession(R_SETUP, files)
+    race(todo, r if r is not None and r.proc is not None else None)
+    load_after = os.getloadavg()[0]
+    if r is not None:
+        r.close()
+    print(report("ML, FIML and MLR against lavaan", todo, r, load_before, load_after), flush=True)
+    busy = max(load_before, load_after) > MAX_LOAD
+    emit("cfa", figures(todo, r, busy), sizes={"rows": N_BIG, "load": [load_before, load_after]})
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ from analysis.longitudinal.waves import by_person  # noqa: E402
 SEED = 32
 SIZES = (1_000,) if QUICK else (1_000, 10_000)
 ROUNDS = 3
+#: The issue's target: the ladder at least this many times faster than lavaan + semTools.
+TARGET_RATIO = 10.0
 MAX_LOAD = 1.5
 TIMEOUT = float(os.environ.get("NETSOC_BENCH_LAVAAN_TIMEOUT", "1800"))
 
@@ -132,6 +134,9 @@ def measure(n: int, ordered: bool) -> Figure:
     kind = "ordinal (WLSMV)" if ordered else "ML"
     note = f"{len(wide)} complete pairs of {n} people; netsoc cold {cold:.3g} s; load {level:.2f}"
     peer = min(theirs) if theirs else None
+    # the target is lavaan's time / 10; without a timed lavaan, netsoc's own cold call stands in,
+    # so the figure still says whether a warm run beats a cold one (no ratio is claimed)
+    target = (peer if peer is not None else cold * TARGET_RATIO) / TARGET_RATIO
     if peer is not None and level > MAX_LOAD:
         note += f"; ratio refused: load above {MAX_LOAD} (lavaan best {peer:.4g} s)"
         peer = None
@@ -141,6 +146,7 @@ def measure(n: int, ordered: bool) -> Figure:
         f"longitudinal ladder, {kind}, {n:,} people",
         min(ours),
         "s",
+        target=target,
         better="lower",
         peer="lavaan 0.6.14 + semTools" if peer is not None else None,
         peer_value=peer,
@@ -156,8 +162,8 @@ def main() -> None:
     print(f"load average after: {load():.2f}", flush=True)
     emit("longitudinal", figures, sizes={"people": list(SIZES), "indicators": 64})
     for f in figures:
-        if f.ratio is not None and f.ratio < 10:
-            print(f"MISS: {f.name} is {f.ratio:.1f}x lavaan, target 10x", flush=True)
+        if f.ratio is not None and f.ratio < TARGET_RATIO:
+            print(f"MISS: {f.name} is {f.ratio:.1f}x lavaan, target {TARGET_RATIO:g}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,41 +1,37 @@
-"""Benchmark the ordinal structure code (issue 24 point 7) against lavaan in the same run.
+"""Benchmark the ordinal structure code against lavaan in the same run (issue 33).
 
-Figures:
+Tasks (psych::bfi: 25 six-point items, 5 factors, 2,436 complete rows, two groups by
+gender; tests/reference/ordinal_bfi.csv):
 
-1. ``cfa(..., ordered=True)`` (WLSMV) and the 4-step Wu & Estabrook ladder
-   (``invariance(..., ordered=True)``) on psych::bfi: 25 six-point items,
-   five factors, 2,436 complete rows, two groups (gender); the data file is
-   tests/reference/ordinal_bfi.csv.
-2. The same on the instrument's 37 items (networking, socializing and
-   intentionality factors, reverse-keyed items reflected) x 100,000 complete
-   synthetic rows drawn by ``analysis.make_demo`` (first 100,000 complete
-   respondents of a seeded draw), two groups (answer language).
+1. ``cfa(..., ordered=True)`` (WLSMV) against ``lavaan::cfa(ordered=)``: >= 30x;
+2. the same on bfi's rows repeated to 100,000: >= 60x;
+3. the 4-step Wu & Estabrook ladder with its 3 scaled difference tests
+   (``invariance(..., ordered=True)``) against ``semTools::measEq.syntax(...,
+   return.fit = TRUE)`` per step plus ``lavTestLRT`` per difference: >= 100x;
+4. netsoc alone: WLSMV on the instrument's 37 items x 100,000 complete synthetic rows
+   (``analysis.make_demo``, seeded): <= 5 s.
 
-Targets: at least 10x faster than lavaan 0.6.14 (``lavaan::cfa(ordered=)``;
-the ladder as ``semTools::measEq.syntax(..., return.fit = TRUE)`` for each
-step plus ``lavTestLRT`` for each difference), and the WLSMV fit on
-100,000 x 37 under 5 s.  lavaan is timed when Rscript is found (the bench
-says so when it is not); its reading of the CSV is not timed.  A lavaan run
-longer than ``NETSOC_BENCH_LAVAAN_TIMEOUT`` seconds (default 900) is stopped
-and reported as a lower bound.
+Protocol (bench/_race.py): one cold call each, then 3 rounds alternating netsoc and
+lavaan, best of 3; each netsoc call on its own shuffled copy of the data; load average
+before and after, no ratio above 1.5; netsoc alone when Rscript or lavaan is missing.
 
-Run: ``.venv/bin/python bench/bench_ordinal.py`` (``NETSOC_BENCH_QUICK=1``:
-2,000 synthetic rows and lavaan not timed).  Prints a table and writes ``bench/results/ordinal.json``.
+Run: ``.venv/bin/python bench/bench_ordinal.py`` (``NETSOC_BENCH_QUICK=1``: 2,000 rows,
+lavaan not started).  Prints the table and writes ``bench/results/ordinal.json``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, best_of, emit  # noqa: E402
-from _lavaan import WHY, lavaan_times, model_syntax  # noqa: E402
+from _common import QUICK, emit  # noqa: E402
+from _race import MAX_LOAD, RSession, Task, figures, model_syntax, race, report  # noqa: E402
 
 from analysis import cfa, invariance, make_demo  # noqa: E402
 from analysis.scoring import keyed_items  # noqa: E402
@@ -43,7 +39,6 @@ from survey.instrument import load_instrument  # noqa: E402
 
 SEED = 24
 N_BIG = 2_000 if QUICK else 100_000
-TIMEOUT = float(os.environ.get("NETSOC_BENCH_LAVAAN_TIMEOUT", "900"))
 BFI = Path(__file__).resolve().parent.parent / "tests" / "reference" / "ordinal_bfi.csv"
 BFI_FACTORS = {
     "agreeableness": ["A2", "A1", "A3", "A4", "A5"],
@@ -53,15 +48,19 @@ BFI_FACTORS = {
     "openness": ["O1", "O2", "O3", "O4", "O5"],
 }
 
-_FIT_R = 'timed("fit", cfa(model, data = d, ordered = items))\n'
-_LADDER_R = """timed("ladder", {
-  steps <- list("", "thresholds", c("thresholds", "loadings"),
-                c("thresholds", "loadings", "intercepts"))
-  fits <- lapply(steps, function(eq) measEq.syntax(configural.model = model, data = d,
+ITEMS = [i for f in BFI_FACTORS.values() for i in f]
+R_SETUP = f"""
+model <- "{model_syntax(BFI_FACTORS)}"
+items <- c({", ".join(repr(i) for i in ITEMS)})
+task_wlsmv <- function() cfa(model, data = bfi, ordered = items)
+task_wlsmv_big <- function() cfa(model, data = big, ordered = items)
+task_ladder <- function() {{
+  steps <- list("", "thresholds", c("thresholds", "loadings"), c("thresholds", "loadings", "intercepts"))
+  fits <- lapply(steps, function(eq) measEq.syntax(configural.model = model, data = bfi,
     ordered = items, parameterization = "delta", ID.fac = "std.lv",
-    ID.cat = "Wu.Estabrook.2016", group = group, group.equal = eq, return.fit = TRUE))
+    ID.cat = "Wu.Estabrook.2016", group = "gender", group.equal = eq, return.fit = TRUE))
   for (i in 2:4) lavTestLRT(fits[[i - 1]], fits[[i]])
-})
+}}
 """
 
 
@@ -81,91 +80,53 @@ def instrument_data(n: int) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     return complete, factors
 
 
-def lavaan(data: pd.DataFrame, factors: dict[str, list[str]], group: str, what: str) -> float | None:
-    if QUICK:  # the smoke run has minutes for every benchmark; lavaan's ladder alone takes longer
-        WHY["reason"] = "quick run: lavaan not timed"
-        return None
-    items = [i for f in factors.values() for i in f]
-    head = (
-        f'model <- "{model_syntax(factors)}"\n'
-        f"items <- c({', '.join(repr(i) for i in items)})\ngroup <- {group!r}\n"
-    )
-    times = lavaan_times(data, head + (_FIT_R if what == "fit" else _LADDER_R), timeout=TIMEOUT)
-    if times is None:
-        return None
-    return times.get(what, float("inf"))
-
-
-def figures_for(
-    label: str,
-    data: pd.DataFrame,
-    factors: dict[str, list[str]],
-    group: str,
-    repeat: int,
-    fit_target: float | None,
-) -> list[Figure]:
-    fit = cfa(data, factors, ordered=True)
-    ladder = invariance(data, factors, group, ordered=True)
-    if not (fit.converged and ladder["converged"].all()):
-        raise SystemExit(f"{label}: a WLSMV model did not converge: {fit.problems}")
-    t_fit = best_of(lambda: cfa(data, factors, ordered=True), repeat=repeat)
-    t_ladder = best_of(lambda: invariance(data, factors, group, ordered=True), repeat=1)
-    peer_fit, peer_ladder = lavaan(data, factors, group, "fit"), lavaan(data, factors, group, "ladder")
-    row = fit.fit.iloc[0]
-    out = []
-    for what, ours, peer, note in (
-        (
-            "WLSMV cfa",
-            t_fit,
-            peer_fit,
-            f"scaled chi2({int(row.df)}) = {row.chi2_scaled:.1f}, CFI {row.cfi_scaled:.3f}; best of {repeat}",
-        ),
-        (
-            "Wu & Estabrook ladder (4 WLSMV fits + 3 scaled difference tests)",
-            t_ladder,
-            peer_ladder,
-            f"by {group}; one run",
-        ),
-    ):
-        lower = peer is not None and not np.isfinite(peer)
-        value = TIMEOUT if lower else peer
-        note += f"; lavaan stopped after {TIMEOUT:.0f} s (ratio is a lower bound)" if lower else ""
-        note += "" if peer is not None else f"; {WHY.get('reason', 'lavaan not timed')}"
-        out.append(
-            Figure(
-                f"{what}, {label}",
-                ours,
-                "s",
-                target=value / 10 if value else None,
-                peer="lavaan 0.6.14" if value else None,
-                peer_value=value,
-                note=note + "; target: 10x faster than lavaan",
-            )
-        )
-    if fit_target is not None:
-        out.append(
-            Figure(
-                f"WLSMV cfa, {label} (absolute)", t_fit, "s", target=fit_target, note="issue 24: under 5 s"
-            )
-        )
-    return out
-
-
 def main() -> None:
-    bfi = pd.read_csv(BFI)
-    figures = figures_for(
-        "psych::bfi 25 items x 2,436 rows, 5 factors", bfi, BFI_FACTORS, "gender", repeat=3, fit_target=None
+    warnings.simplefilter("ignore")
+    bfi = pd.read_csv(BFI)[[*ITEMS, "gender"]]
+    big = pd.concat([bfi] * (N_BIG // len(bfi) + 1), ignore_index=True).head(N_BIG)
+    synthetic, factors = instrument_data(N_BIG)
+    todo = [
+        Task(
+            "WLSMV CFA, bfi 25 items x 2,436",
+            bfi[ITEMS],
+            lambda d: cfa(d, BFI_FACTORS, ordered=True),
+            "wlsmv",
+            30,
+        ),
+        Task(
+            f"WLSMV CFA, bfi rows repeated to {N_BIG:,}",
+            big[ITEMS],
+            lambda d: cfa(d, BFI_FACTORS, ordered=True),
+            "wlsmv_big",
+            60,
+        ),
+        Task(
+            "ordinal ladder, 4 steps + 3 scaled difference tests, bfi by gender",
+            bfi,
+            lambda d: invariance(d, BFI_FACTORS, "gender", ordered=True),
+            "ladder",
+            100,
+        ),
+        Task(
+            f"WLSMV CFA, instrument 37 items x {N_BIG:,}",
+            synthetic.drop(columns="language"),
+            lambda d: cfa(d, factors, ordered=True),
+            target_seconds=5.0,
+        ),
+    ]
+    load_before = os.getloadavg()[0]
+    r = None if QUICK else RSession(R_SETUP, {"bfi": bfi, "big": big[ITEMS]})
+    race(todo, r if r is not None and r.proc is not None else None)
+    load_after = os.getloadavg()[0]
+    if r is not None:
+        r.close()
+    print(report("WLSMV and the ordinal ladder against lavaan", todo, r, load_before, load_after), flush=True)
+    busy = max(load_before, load_after) > MAX_LOAD
+    emit(
+        "ordinal",
+        figures(todo, r, busy),
+        sizes={"bfi_rows": len(bfi), "rows": N_BIG, "load": [load_before, load_after]},
     )
-    big, factors = instrument_data(N_BIG)
-    figures += figures_for(
-        f"instrument 37 items x {N_BIG:,} rows, 3 factors",
-        big,
-        factors,
-        "language",
-        repeat=2 if not QUICK else 3,
-        fit_target=5.0,
-    )
-    emit("ordinal", figures, sizes={"bfi_rows": len(bfi), "synthetic_rows": N_BIG, "items": 37})
 
 
 if __name__ == "__main__":

@@ -206,22 +206,3 @@ def shapiro_resid(resid: np.ndarray, seed: int) -> float:
     if len(r) > SHAPIRO_MAX:
         r = np.random.default_rng(seed).choice(r, SHAPIRO_MAX, replace=False)
     return float(stats.shapiro(r).pvalue)
-
-
-def studentized_range_ppf(p: float, k: int, df: np.ndarray) -> np.ndarray:
-    """Quantiles of the studentized range for an array of ``df``, as
-    ``scipy.stats.studentized_range.ppf`` to ~1e-12 at a quarter of its cost.
-
-    Start from statsmodels' table interpolation (``qsturng``, about 3 digits), then two
-    Newton steps on scipy's exact ``cdf`` and ``pdf``, each evaluated on the whole array
-    (scipy's ``ppf`` runs a root search of ``cdf`` calls for every element).
-    """
-    from statsmodels.stats.libqsturng import qsturng
-
-    df = np.asarray(df, dtype=float)
-    if not 0.1 <= p <= 0.999:  # outside qsturng's table: scipy's own search
-        return np.array([stats.studentized_range.ppf(p, k, d) for d in df.ravel()]).reshape(df.shape)
-    q = np.array([qsturng(p, k, min(d, 1e38)) for d in df.ravel()], dtype=float).reshape(df.shape)
-    for _ in range(2):
-        q = q - (stats.studentized_range.cdf(q, k, df) - p) / stats.studentized_range.pdf(q, k, df)
-    return q

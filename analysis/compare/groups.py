@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+import analysis.compare._core as _core
 from analysis._checks import check_choice, check_probability
-from analysis.compare import _core
+from analysis.compare._tukey import sr_ppf, sr_sf
 from survey.errors import DataError
 
 __all__ = ["two_groups", "many_groups", "posthoc"]
@@ -207,9 +207,9 @@ def posthoc(
         ``"games-howell"``: separate variances and Welch degrees of freedom
         per pair, p from the studentized range (R:
         ``rstatix::games_howell_test``).
-        Both take their p values from ``studentized_range.sf`` on the array of
-        pairs and the interval's quantile once per distinct df
-        (:func:`analysis.compare._core.studentized_range_ppf`).
+        Both take their p values and the interval's quantile (once per distinct
+        df) from the studentized range computed on the array of pairs at once
+        (:mod:`analysis.compare._tukey`; scipy's ``studentized_range`` to 1e-11).
     ci : float, default 0.95
         Family-wise confidence level of the intervals.
 
@@ -257,9 +257,9 @@ def posthoc(
         vi, vj = var[i] / n[i], var[j] / n[j]
         se = np.sqrt(vi + vj)
         df = (vi + vj) ** 2 / (vi**2 / (n[i] - 1) + vj**2 / (n[j] - 1))
-    adj_p = stats.studentized_range.sf(np.abs(diff) / se * np.sqrt(2), k, df)
+    adj_p = sr_sf(np.abs(diff) / se * np.sqrt(2), k, df)
     unique_df, where = np.unique(df, return_inverse=True)
-    crit = _core.studentized_range_ppf(ci, k, unique_df)[where] / np.sqrt(2)
+    crit = sr_ppf(ci, k, unique_df)[where] / np.sqrt(2)
     low, high = diff - crit * se, diff + crit * se
     return pd.DataFrame(
         {

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+import analysis.compare._core as _core
 from analysis._checks import as_list, check_choice, check_columns, check_frame, check_numeric
-from analysis.compare import _core
 from survey.errors import DataError
 from survey.schema import MIN_GROUP_SIZE, check_min_group_size
 

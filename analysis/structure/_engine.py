@@ -84,6 +84,22 @@ def layout(
     return Layout(factor_of, k, lam, phi, theta, nu, alpha, next(counter))
 
 
+def carry_over(before: Layout, x: np.ndarray, after: Layout, start: np.ndarray) -> np.ndarray:
+    """Start values for ``after`` from the estimate ``x`` of ``before`` (the step below on a
+    ladder): every free number of ``after`` that was free in ``before`` takes its value there
+    (a parameter now shared across groups takes the first group's), the rest keep ``start``."""
+    out = start.copy()
+    parts = ["lam", "phi", "theta"] + (
+        ["nu", "alpha"] if after.nu is not None and before.nu is not None else []
+    )
+    for name in parts:
+        new, old = getattr(after, name), getattr(before, name)
+        for g in reversed(range(after.groups)):  # group 0 last: shared parameters take its value
+            both = (new[g] >= 0) & (old[g] >= 0)
+            out[new[g][both]] = x[old[g][both]]
+    return out
+
+
 def matrices(lay: Layout, x: np.ndarray, g: int):
     """``Lambda, Phi, theta (diagonal), nu, alpha`` of group ``g`` at ``x``."""
     p = lay.factor_of.size

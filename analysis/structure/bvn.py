@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
-__all__ = ["bvn_cdf", "bvn_pdf"]
+__all__ = ["bvn_cdf", "bvn_pdf", "cell_grid", "threshold_edges"]
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(20)
 _X = _NODES[_NODES < 0]  # Genz's half rule: the negative nodes and their weights
@@ -130,3 +130,49 @@ def _bvnu_high(h: np.ndarray, k: np.ndarray, r: np.ndarray, hk: np.ndarray) -> n
     pos_part = bvn + ndtr(-mx)
     neg_part = -bvn + np.maximum(0.0, ndtr(-h) - ndtr(-k))
     return np.where(neg, neg_part, pos_part)
+
+
+def threshold_edges(th: np.ndarray) -> np.ndarray:
+    """Thresholds ``(P, C-1)`` with ``-inf`` and ``+inf`` added: ``(P, C+1)``."""
+    inf = np.full((th.shape[0], 1), np.inf)
+    return np.concatenate([-inf, th, inf], axis=1)
+
+
+def _cells(grid: np.ndarray) -> np.ndarray:
+    """Rectangle sums of a ``(P, C+1, C+1)`` grid of corner values."""
+    return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
+
+
+def cell_grid(
+    t1: np.ndarray, t2: np.ndarray, rho: np.ndarray, *, second: bool = False
+) -> tuple[np.ndarray, ...]:
+    """Cell probabilities of every pair's table and their derivatives in ``rho``.
+
+    Parameters
+    ----------
+    t1, t2 : numpy.ndarray
+        ``(P, C-1)`` thresholds of the first and second item of each pair
+        (padded with ``+inf``).
+    rho : numpy.ndarray
+        ``(P,)`` correlations.
+    second : bool
+        Also return the second derivative.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``pi``, ``dpi`` (and ``d2pi``), each ``(P, C, C)``.
+    """
+    h, k = threshold_edges(t1)[:, :, None], threshold_edges(t2)[:, None, :]
+    r = rho[:, None, None]
+    pi = _cells(bvn_cdf(h, k, r))
+    dens = bvn_pdf(h, k, r)
+    out = [pi, _cells(dens)]
+    if second:
+        one = 1.0 - r * r
+        with np.errstate(invalid="ignore"):
+            hh, kk = np.where(np.isfinite(h), h, 0.0), np.where(np.isfinite(k), k, 0.0)
+            q = hh * hh - 2.0 * r * hh * kk + kk * kk
+            dlog = r / one + hh * kk / one - r * q / (one * one)
+        out.append(_cells(dens * dlog))
+    return tuple(out)

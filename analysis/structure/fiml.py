@@ -35,24 +35,28 @@ import pandas as pd
 from analysis._checks import check_frame, numeric_matrix
 from analysis.structure._engine import (
     Layout,
+    carry_over,
     discrepancy,
     estimate,
     group_params,
     implied,
     layout,
     model_derivatives,
+    start_values,
 )
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.fiml_inference import inference
 from analysis.structure.fit import ml_fit_row, srmr
-from analysis.structure.inputs import check_equal, check_factors, group_codes
+from analysis.structure.inputs import check_equal, check_factors, group_codes, rows_used
+from analysis.structure.ladder import Step
 from analysis.structure.missing_stats import FimlGroup, fiml_group, pattern_sums
 from analysis.structure.result import CFAResult, assemble_result
 from survey.errors import DataError
 
-__all__ = ["cfa_fiml", "fiml_groups", "fit_fiml", "FimlData", "used_rows", "used_counts", "objective"]
+__all__ = ["cfa_fiml", "fiml_groups", "fit_fiml", "fiml_ladder", "FimlData", "objective"]
 
 _MAX_ITER = 1000
+_STALL = 25
 
 
 def objective(
@@ -80,57 +84,61 @@ def objective(
     return total, grad
 
 
-def _scoring_step(lay: Layout, theta: np.ndarray, grad: np.ndarray, groups: list[FimlGroup]) -> np.ndarray:
-    """The scoring direction, with the complete-data expected information at the h1 moments."""
+def _metric(lay: Layout, theta: np.ndarray, groups: list[FimlGroup]) -> np.ndarray:
+    """The scoring metric: the complete-data expected information at the h1 moments."""
     n_total = sum(grp.n for grp in groups)
     _, _, info = discrepancy(lay, theta, [grp.h1 for grp in groups], derivatives=True)
-    metric = 2.0 * n_total * info if info is not None else np.eye(lay.npar)
+    return 2.0 * n_total * info if info is not None else np.eye(lay.npar)
+
+
+def _direction(metric: np.ndarray, grad: np.ndarray) -> np.ndarray:
     try:
         return -np.linalg.solve(metric, grad)
     except np.linalg.LinAlgError:
         return -np.linalg.lstsq(metric, grad, rcond=None)[0]
 
 
-def _estimate(lay: Layout, groups: list[FimlGroup]) -> tuple[np.ndarray, float, int, bool, str]:
-    """Minimise ``-2 logL`` from the ML fit to the h1 moments (module docstring)."""
+def _line_search(
+    lay: Layout, theta: np.ndarray, step: np.ndarray, f: float, groups: list[FimlGroup]
+) -> tuple[float, float]:
+    t = 1.0
+    while True:
+        f_new, _ = objective(lay, theta + t * step, groups)
+        if f_new <= f or t < 1e-10:
+            return t, f_new
+        t /= 2
+
+
+def _estimate(
+    lay: Layout, groups: list[FimlGroup], start: np.ndarray | None = None
+) -> tuple[np.ndarray, float, int, bool, str]:
+    """Minimise ``-2 logL`` from ``start`` or the ML fit to the h1 moments (module
+    docstring).  The metric is computed once and again only when its step fails."""
     n_total = sum(grp.n for grp in groups)
-    theta = estimate(lay, [grp.h1 for grp in groups]).x
+    theta = start if start is not None else estimate(lay, [grp.h1 for grp in groups]).x
     f, grad = objective(lay, theta, groups, gradient=True)
     if not np.isfinite(f):
         return theta, f, 0, False, "the starting values give no positive-definite model"
+    metric, fresh, stalled = _metric(lay, theta, groups), True, 0
     for it in range(1, _MAX_ITER + 1):
-        step = _scoring_step(lay, theta, grad, groups)
-        t = 1.0
-        while True:
-            f_new, _ = objective(lay, theta + t * step, groups)
-            if f_new <= f or t < 1e-10:
-                break
-            t /= 2
+        step = _direction(metric, grad)
+        t, f_new = _line_search(lay, theta, step, f, groups)
         if not np.isfinite(f_new) or (f_new > f and t < 1e-10):
+            if not fresh:  # an old metric: renew it and try again
+                metric, fresh = _metric(lay, theta, groups), True
+                continue
             small = np.linalg.norm(grad) / n_total < 1e-6
             return theta, f, it, bool(small), ("converged" if small else "no step decreases -2 logL")
-        theta = theta + t * step
+        theta, fresh = theta + t * step, False
         change = f - f_new
         f, grad = objective(lay, theta, groups, gradient=True)
-        if abs(change) < 1e-10 and np.linalg.norm(grad) / n_total < 1e-6:
+        small = np.linalg.norm(grad) / n_total < 1e-6
+        if abs(change) < 1e-10 and small:
             return theta, f, it, True, "converged"
+        stalled = stalled + 1 if change < 1e-8 else 0
+        if stalled >= _STALL:  # creeping along a boundary (a Heywood case): give up early
+            return theta, f, it, False, f"no progress in {_STALL} iterations (-2 logL changes by < 1e-8)"
     return theta, f, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations"
-
-
-def used_rows(data: pd.DataFrame, items: Sequence[str], group: str | None = None) -> np.ndarray:
-    """The rows full-information ML uses: at least one item answered (and a group)."""
-    used = data[list(items)].notna().any(axis=1).to_numpy()
-    return used & data[group].notna().to_numpy() if group is not None else used
-
-
-def used_counts(data: pd.DataFrame, items: Sequence[str], group: str | None = None) -> pd.Series:
-    """Rows that full-information ML uses (:func:`used_rows`), per group level in order
-    of first appearance (one entry ``"all"`` without ``group``)."""
-    used = used_rows(data, items, group)
-    if group is None:
-        return pd.Series({"all": int(used.sum())})
-    counts = data.loc[used, group].value_counts(sort=False)
-    return counts.reindex(pd.unique(data[group].dropna())).fillna(0).astype(int)
 
 
 class FimlData(NamedTuple):
@@ -154,7 +162,7 @@ def fiml_groups(
     items = [i for f in factors.values() for i in f]
     factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
     x = numeric_matrix(data, items)
-    keep = ~np.isnan(x).all(axis=1)
+    keep = rows_used(x, "ml")
     if group is None:
         labels, codes = [None], np.where(keep, 0, -1)
     else:
@@ -185,14 +193,16 @@ def _check_size(prep: FimlData, lay: Layout) -> None:
             )
 
 
-def fit_fiml(
-    prep: FimlData, equal: tuple[str, ...] = (), *, se: bool = True, robust: bool = False
-) -> CFAResult:
-    """Fit the model with the equalities ``equal`` to data prepared by :func:`fiml_groups`."""
+def _fit(
+    prep: FimlData, equal: tuple[str, ...], se: bool, robust: bool, after: tuple[Layout, np.ndarray] | None
+) -> tuple[CFAResult, Layout, np.ndarray]:
     lay = layout(prep.factor_of, len(prep.names), len(prep.labels), True, equal)
     _check_size(prep, lay)
     with one_blas_thread():
-        theta, m2ll, iterations, converged, message = _estimate(lay, prep.groups)
+        start = None
+        if after is not None:
+            start = carry_over(after[0], after[1], lay, start_values(lay, [grp.h1 for grp in prep.groups]))
+        theta, m2ll, iterations, converged, message = _estimate(lay, prep.groups, start)
         problems = [] if converged else [message]
         ses, scaled = np.full(lay.npar, np.nan), dict[str, object]()
         if se or robust:
@@ -203,7 +213,25 @@ def fit_fiml(
     fit = {**_fit_row(lay, theta, m2ll, prep.groups), **scaled}
     grouped = prep.group is not None
     args = (lay, theta, ses, fit, prep.names, prep.items, prep.labels, grouped, problems, iterations)
-    return assemble_result(*args, stacklevel=5)
+    return assemble_result(*args, stacklevel=6), lay, theta
+
+
+def fit_fiml(
+    prep: FimlData, equal: tuple[str, ...] = (), *, se: bool = True, robust: bool = False
+) -> CFAResult:
+    """Fit the model with the equalities ``equal`` to data prepared by :func:`fiml_groups`."""
+    return _fit(prep, equal, se, robust, None)[0]
+
+
+def fiml_ladder(prep: FimlData, steps: Mapping[str, tuple[str, ...]]) -> list[Step]:
+    """The steps of a ladder on data prepared once, each started from the step below
+    (:func:`~analysis.structure._engine.carry_over`); fit only, no standard errors."""
+    out, after = [], None
+    for name, equal in steps.items():
+        result, lay, theta = _fit(prep, equal, False, False, after)
+        out.append(Step(name, result))
+        after = (lay, theta) if result.converged else None
+    return out
 
 
 def cfa_fiml(
@@ -226,7 +254,7 @@ def cfa_fiml(
     """
     eq = check_equal(equal, group)
     prep = fiml_groups(data, factors, group)
-    return fit_fiml(prep, eq, se=se, robust=robust)
+    return _fit(prep, eq, se, robust, None)[0]
 
 
 def _fit_row(lay: Layout, theta: np.ndarray, m2ll: float, groups: list[FimlGroup]) -> dict[str, float]:

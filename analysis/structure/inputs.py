@@ -14,11 +14,45 @@ import numpy as np
 import pandas as pd
 
 from analysis._checks import check_columns, check_frame, numeric_matrix
-from analysis._moments import listwise_rows
 from analysis.structure._engine import EQUALITY
 from survey.errors import DataError
 
-__all__ = ["check_factors", "check_equal", "group_codes", "ModelData", "model_data"]
+__all__ = [
+    "check_factors",
+    "check_equal",
+    "group_codes",
+    "ModelData",
+    "model_data",
+    "used_rows",
+    "used_counts",
+]
+
+
+def rows_used(x: np.ndarray, missing: str = "listwise") -> np.ndarray:
+    """Which rows of the item matrix ``x`` (NaN = missing) an estimator uses: complete
+    ones (``"listwise"``: ML and WLSMV) or those with an answer (``"ml"``: FIML)."""
+    missing_at = np.isnan(x)
+    return ~missing_at.any(axis=1) if missing == "listwise" else ~missing_at.all(axis=1)
+
+
+def used_rows(
+    data: pd.DataFrame, items: Sequence[str], group: str | None = None, missing: str = "listwise"
+) -> np.ndarray:
+    """The rows of ``data`` the estimator uses (:func:`rows_used`), with a group when grouped."""
+    used = rows_used(data[list(items)].to_numpy(dtype=float, na_value=np.nan), missing)
+    return used & data[group].notna().to_numpy() if group is not None else used
+
+
+def used_counts(
+    data: pd.DataFrame, items: Sequence[str], group: str | None = None, missing: str = "listwise"
+) -> pd.Series:
+    """Rows the estimator uses (:func:`used_rows`) per level of ``group`` in order of first
+    appearance (one entry ``"all"`` without ``group``)."""
+    used = used_rows(data, items, group, missing)
+    if group is None:
+        return pd.Series({"all": int(used.sum())})
+    counts = data.loc[used, group].value_counts(sort=False)
+    return counts.reindex(pd.unique(data[group].dropna())).fillna(0).astype(int)
 
 
 def check_factors(data: pd.DataFrame, factors: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -114,7 +148,7 @@ def model_data(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: 
     items = [i for f in factors.values() for i in f]
     factor_of = np.repeat(np.arange(len(names)), [len(factors[f]) for f in names])
     x = numeric_matrix(data, items)
-    keep = listwise_rows(x)
+    keep = rows_used(x, "listwise")
     if group is None:
         labels, codes = [None], np.where(keep, 0, -1)
     else:

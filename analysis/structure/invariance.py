@@ -8,7 +8,8 @@ import pandas as pd
 
 from analysis.structure._threads import single_blas
 from analysis.structure.cfa import cfa
-from analysis.structure.fiml import fiml_groups, fit_fiml, used_counts
+from analysis.structure.fiml import fiml_groups, fiml_ladder
+from analysis.structure.inputs import used_counts
 from analysis.structure.ladder import CHEN, Step, ladder_table
 from analysis.structure.ordinal_invariance import invariance_ordinal
 from survey.errors import DataError
@@ -120,7 +121,7 @@ def invariance(
         return invariance_ordinal(data, factors, group, ordered=ordered)
     if missing == "ml":  # patterns and h1 once for the four steps; fit only, no SEs
         prep = fiml_groups(data, factors, group)
-        fits = [Step(step, fit_fiml(prep, equal, se=False)) for step, equal in STEPS.items()]
+        fits = fiml_ladder(prep, STEPS)
     else:
         fits = [
             Step(step, cfa(data, factors, group=group, equal=equal, missing=missing))
@@ -129,7 +130,12 @@ def invariance(
     out = ladder_table(fits, CHEN)
     out.attrs.update(
         groups=[str(g) for g in fits[0].result.groups],
-        n=dict(zip(map(str, fits[0].result.groups), _used_counts(data, factors, group, missing).tolist())),
+        n=dict(
+            zip(
+                map(str, fits[0].result.groups),
+                used_counts(data, [i for f in factors.values() for i in f], group, missing).tolist(),
+            )
+        ),
         missing=missing,
     )
     return out
@@ -159,26 +165,8 @@ def invariance_groups(
     """
     p, k = sum(len(f) for f in factors.values()), len(factors)
     need = max(int(min_n), 3 * p - k + k * (k + 1) // 2)
-    counts = _used_counts(data, factors, group, missing)
+    counts = used_counts(data, [i for f in factors.values() for i in f], group, missing)
     return {level: int(n) for level, n in counts.items() if n >= need}
-
-
-def _used_counts(
-    data: pd.DataFrame, factors: Mapping[str, Sequence[str]], group: str, missing: str = "listwise"
-) -> pd.Series:
-    """Responses the estimator uses per level of ``group`` (complete cases, or
-    with ``missing="ml"`` those with an answer), levels in order of first appearance."""
-    items = [i for f in factors.values() for i in f]
-    if missing == "ml":
-        return used_counts(data, items, group)
-    complete = data.dropna(subset=[*items, group])
-    return (
-        complete[group]
-        .value_counts(sort=False)
-        .reindex(pd.unique(data[group].dropna()))
-        .fillna(0)
-        .astype(int)
-    )
 
 
 def invariance_level(ladder: pd.DataFrame) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis._moments import pairwise_moments
 from analysis.structure._engine import Moments
 from survey.errors import DataError
 
@@ -39,6 +40,7 @@ class Pattern:
     scatter: np.ndarray  # (m, k, k) sum of (x - mean)(x - mean)' over the rows
     multi: np.ndarray  # indices of the patterns with more than one row (a scatter)
     flat: np.ndarray  # (m, k * k) positions of the answered pairs in a p x p matrix
+    mis: np.ndarray  # (m, p - k) indices of the missing items of each pattern
 
 
 @dataclass
@@ -74,8 +76,68 @@ def patterns(x: np.ndarray) -> list[Pattern]:
         n = np.array([b[1] for b in blk], dtype=float)
         flat = (o[:, :, None] * p + o[:, None, :]).reshape(o.shape[0], -1)
         scatter = np.stack([b[3] for b in blk])
-        out.append(Pattern(o, n, np.stack([b[2] for b in blk]), scatter, np.flatnonzero(n > 1), flat))
+        mis = np.stack([np.setdiff1d(np.arange(p), b[0]) for b in blk])
+        out.append(Pattern(o, n, np.stack([b[2] for b in blk]), scatter, np.flatnonzero(n > 1), flat, mis))
     return out
+
+
+def _observed_side(
+    blk: Pattern, sigma: np.ndarray, mu: np.ndarray, gradient: bool
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """A stack's ``-2 logL`` (and gradient) from its answered items' submatrices."""
+    p = sigma.shape[0]
+    o, n, m = blk.o, blk.n, blk.multi
+    s_oo = sigma[o[:, :, None], o[:, None, :]]
+    chol = np.linalg.cholesky(s_oo)
+    logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    d = blk.mean - mu[o]
+    inv = np.linalg.inv(s_oo) if gradient else None
+    p_multi = inv[m] if inv is not None else np.linalg.inv(s_oo[m])
+    pd_ = (
+        np.einsum("mij,mj->mi", inv, d) if inv is not None else np.linalg.solve(s_oo, d[:, :, None])[:, :, 0]
+    )
+    total = float((n * (o.shape[1] * LOG2PI + logdet + np.einsum("mi,mi->m", d, pd_))).sum())
+    total += float(np.einsum("mij,mji->", p_multi, blk.scatter[m]))
+    if inv is None:
+        return total, None, None
+    g_sigma = n[:, None, None] * (inv - pd_[:, :, None] * pd_[:, None, :])
+    g_sigma[m] -= p_multi @ blk.scatter[m] @ p_multi
+    d_sigma = np.bincount(blk.flat.ravel(), weights=g_sigma.ravel(), minlength=p * p).reshape(p, p)
+    return total, d_sigma, -2.0 * np.bincount(o.ravel(), weights=(n[:, None] * pd_).ravel(), minlength=p)
+
+
+def _missing_side(
+    blk: Pattern, k_inv: np.ndarray, logdet: float, mu: np.ndarray, gradient: bool
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """The same from the missing items' side: with ``K = Sigma^-1``, the embedded
+    ``Sigma_oo^-1`` is ``Z = K - K_.m K_mm^-1 K_m.`` and ``|Sigma_oo| = |Sigma| |K_mm|``,
+    so a pattern with ``j`` missing items costs ``p^2 j`` instead of ``k^3``."""
+    p = k_inv.shape[0]
+    o, mis, n, m = blk.o, blk.mis, blk.n, blk.multi
+    dt = np.zeros((n.size, p))
+    np.put_along_axis(dt, o, blk.mean - mu[o], axis=1)
+    u = np.moveaxis(k_inv[:, mis], 0, 1)  # (m, p, j)
+    k_mm = k_inv[mis[:, :, None], mis[:, None, :]]
+    chol = np.linalg.cholesky(k_mm)
+    logdets = logdet + 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    kd = dt @ k_inv
+    v = np.linalg.solve(k_mm, np.swapaxes(u, 1, 2)) if gradient or m.size else None
+    a = np.linalg.solve(k_mm, np.take_along_axis(kd, mis, axis=1)[:, :, None])[:, :, 0]
+    y = kd - np.einsum("mpj,mj->mp", u, a)  # Z d
+    total = float((n * (o.shape[1] * LOG2PI + logdets + np.einsum("mp,mp->m", dt, y))).sum())
+    z_multi = k_inv - u[m] @ v[m] if v is not None else np.zeros((0, p, p))
+    w = np.zeros((m.size, p, p))
+    w.reshape(m.size, p * p)[np.arange(m.size)[:, None], blk.flat[m]] = blk.scatter[m].reshape(
+        m.size, blk.flat.shape[1]
+    )
+    total += float(np.einsum("mij,mji->", z_multi, w))
+    if not gradient or v is None:
+        return total, None, None
+    j = mis.shape[1]
+    uv = np.moveaxis(u * n[:, None, None], 0, 1).reshape(p, n.size * j) @ v.reshape(n.size * j, p)
+    d_sigma = n.sum() * k_inv - uv
+    d_sigma -= (y * n[:, None]).T @ y + (z_multi @ w @ z_multi).sum(axis=0)
+    return total, d_sigma, -2.0 * (n @ y)
 
 
 def pattern_sums(
@@ -83,39 +145,29 @@ def pattern_sums(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """``-2 logL`` of the rows under ``N(mu, Sigma)`` (answered items only), and its
     gradient: ``D`` with ``d(-2 logL) = tr(D dSigma)`` and ``d(-2 logL)/d mu`` (zeros
-    unless ``gradient``).
+    unless ``gradient``).  Stacks with fewer missing than answered items are worked from
+    the missing side (:func:`_missing_side`) when ``Sigma`` is positive definite.
 
     Raises ``np.linalg.LinAlgError`` when a submatrix is not positive definite.
     """
     p = sigma.shape[0]
-    total = 0.0
-    d_sigma = np.zeros(p * p)
-    d_mu = np.zeros(p)
+    try:
+        chol = np.linalg.cholesky(sigma)
+        k_inv = np.linalg.inv(sigma)
+        logdet = 2.0 * float(np.log(np.diag(chol)).sum())
+    except np.linalg.LinAlgError:
+        k_inv = None
+    total, d_sigma, d_mu = 0.0, np.zeros((p, p)), np.zeros(p)
     for blk in pats:
-        o, n = blk.o, blk.n
-        s_oo = sigma[o[:, :, None], o[:, None, :]]
-        chol = np.linalg.cholesky(s_oo)
-        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-        d = blk.mean - mu[o]
-        if gradient:
-            inv = np.linalg.inv(s_oo)
-            pd_ = np.einsum("mij,mj->mi", inv, d)
+        if k_inv is not None and blk.mis.shape[1] < blk.o.shape[1]:
+            f, ds, dm = _missing_side(blk, k_inv, logdet, mu, gradient)
         else:
-            inv = np.linalg.inv(s_oo[blk.multi])
-            pd_ = np.linalg.solve(s_oo, d[:, :, None])[:, :, 0]
-        quad = n * np.einsum("mi,mi->m", d, pd_)
-        total += float((n * (o.shape[1] * LOG2PI + logdet)).sum() + quad.sum())
-        m = blk.multi
-        if m.size:
-            p_multi = inv[m] if gradient else inv
-            total += float(np.einsum("mij,mji->", p_multi, blk.scatter[m]))
-        if gradient:
-            g_sigma = n[:, None, None] * (inv - pd_[:, :, None] * pd_[:, None, :])
-            if m.size:
-                g_sigma[m] -= inv[m] @ blk.scatter[m] @ inv[m]
-            d_sigma += np.bincount(blk.flat.ravel(), weights=g_sigma.ravel(), minlength=p * p)
-            d_mu -= 2.0 * np.bincount(o.ravel(), weights=(n[:, None] * pd_).ravel(), minlength=p)
-    return total, d_sigma.reshape(p, p), d_mu
+            f, ds, dm = _observed_side(blk, sigma, mu, gradient)
+        total += f
+        if ds is not None and dm is not None:
+            d_sigma += ds
+            d_mu += dm
+    return total, d_sigma, d_mu
 
 
 def em_step(
@@ -149,7 +201,12 @@ def _start(x: np.ndarray, label: object, items: list[str]) -> tuple[np.ndarray, 
         raise DataError(
             f"data: item(s) {flat} do not vary in group {label!r}; a CFA needs positive-definite covariances"
         )
-    return np.nanmean(x, axis=0), np.diag(var)
+    start = pairwise_moments(x).cov * ((counts - 1) / counts)[:, None]  # near h1, if positive definite
+    try:
+        np.linalg.cholesky(start)
+    except np.linalg.LinAlgError:
+        start = np.diag(var)
+    return np.nanmean(x, axis=0), (start + start.T) / 2
 
 
 def _squarem(
@@ -188,7 +245,11 @@ def em_h1(
     """
     mu, sigma = _start(x, label, items)
     for _ in range(_EM_MAX_ITER):
-        sigma_new, mu_new, _ = _squarem(pats, n, sigma, mu)
+        try:
+            sigma_new, mu_new, _ = _squarem(pats, n, sigma, mu)
+        except np.linalg.LinAlgError:  # the moments run singular (fewer rows than items)
+            sigma = np.zeros_like(sigma)
+            break
         change = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
         mu, sigma = mu_new, sigma_new
         if change < _EM_TOL:
@@ -197,7 +258,7 @@ def em_h1(
     if sign <= 0:
         raise DataError(
             f"data: the EM covariance matrix of the items in group {label!r} is "
-            "singular (some items are linear combinations of others)"
+            "singular (fewer responses than items, or some items are linear combinations of others)"
         )
     m2ll, _, _ = pattern_sums(pats, sigma, mu)
     return Moments(n, sigma, mu, float(logdet)), m2ll

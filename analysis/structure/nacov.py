@@ -27,9 +27,8 @@ from scipy.linalg.blas import dsyrk, ssyrk
 from scipy.special import ndtr
 
 from analysis.structure._threads import one_blas_thread
-from analysis.structure.bvn import bvn_pdf
+from analysis.structure.bvn import bvn_pdf, cell_grid, threshold_edges
 from analysis.structure.ordinal_data import OrdinalSample, pair_index
-from analysis.structure.polychoric import cell_grid, threshold_edges
 
 __all__ = ["Scores", "scores", "nacov"]
 

@@ -25,7 +25,14 @@ from scipy import stats
 from analysis.structure.fit import rmsea_ci
 from analysis.structure.inputs import model_data
 from analysis.structure.ordinal_data import category_levels, recode
-from analysis.structure.ordinal_model import OrdLayout, implied, ladder_layout, marker_layout, values
+from analysis.structure.ordinal_model import (
+    OrdLayout,
+    carry_over,
+    implied,
+    ladder_layout,
+    marker_layout,
+    values,
+)
 from analysis.structure.result import CFAResult, CFAWarning
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
 from survey.errors import DataError, Problem
@@ -283,9 +290,15 @@ def _tables(
     return out, problems
 
 
-def fit_ordinal(inp: OrdinalInput, lay: OrdLayout, stats_cache: list[OrdGroup] | None = None) -> OrdinalFit:
+def fit_ordinal(
+    inp: OrdinalInput,
+    lay: OrdLayout,
+    stats_cache: list[OrdGroup] | None = None,
+    after: OrdinalFit | None = None,
+) -> OrdinalFit:
     """Fit ``lay`` to the checked data by WLSMV (``stats_cache``: the groups'
-    sample statistics when already computed, e.g. along the ladder)."""
+    sample statistics when already computed, e.g. along the ladder; ``after``: the
+    converged fit of the step below, to start from)."""
 
     def where(label: object) -> str:
         return f"group {label!r} of {inp.group!r}" if inp.group is not None else "the data"
@@ -301,7 +314,8 @@ def fit_ordinal(inp: OrdinalInput, lay: OrdLayout, stats_cache: list[OrdGroup] |
                 "model besides the thresholds"
             )
     groups = stats_cache if stats_cache is not None else [group_stats(c, inp.ncat) for c in inp.codes]
-    fit = estimate(lay, groups)
+    start = carry_over(after.layout, after.fit.x, lay) if after is not None and after.fit.converged else None
+    fit = estimate(lay, groups, start)
     problems = [] if fit.converged else [fit.message]
     try:
         inf = inference(lay, fit, groups)
@@ -348,7 +362,9 @@ def cfa_ordinal(
     return fit_ordinal(inp, lay).result
 
 
-def ladder_fit(inp: OrdinalInput, step: str, stats_cache: list[OrdGroup] | None = None) -> OrdinalFit:
+def ladder_fit(
+    inp: OrdinalInput, step: str, stats_cache: list[OrdGroup] | None = None, after: OrdinalFit | None = None
+) -> OrdinalFit:
     """One step of the Wu & Estabrook ladder (see :func:`~.ordinal_model.ladder_layout`)."""
     lay = ladder_layout(inp.factor_of, len(inp.names), inp.ncat, len(inp.labels), step)
-    return fit_ordinal(inp, lay, stats_cache)
+    return fit_ordinal(inp, lay, stats_cache, after)

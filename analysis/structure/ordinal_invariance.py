@@ -99,7 +99,7 @@ def invariance_ordinal(
     steps: list[Step] = []
     previous: OrdinalFit | None = None
     for step in LADDER:  # the sample statistics once, with the first step
-        fit = ladder_fit(inp, step, cache)
+        fit = ladder_fit(inp, step, cache, previous)  # started from the step below
         cache = fit.groups
         diff = scaled_difference(previous, fit) if previous is not None else None
         steps.append(Step(step, fit.result, diff))

@@ -171,6 +171,21 @@ def values(lay: OrdLayout, x: np.ndarray, g: int) -> dict:
     }
 
 
+def carry_over(before: OrdLayout, x: np.ndarray, after: OrdLayout) -> np.ndarray:
+    """Start values for ``after`` from the estimate ``x`` of ``before`` (the step below on
+    a ladder): the same model expressed in ``after``'s parameters, every free number taking
+    its value (free or fixed) in ``before``; a parameter shared across groups takes the
+    first group's."""
+    out = np.zeros(after.npar)
+    for b in _BLOCKS:
+        new = after.idx[b]
+        old = np.where(before.idx[b] >= 0, x[np.maximum(before.idx[b], 0)], before.fixed[b])
+        for g in reversed(range(after.groups)):
+            free = new[g] >= 0
+            out[new[g][free]] = old[g][free]
+    return out
+
+
 def implied(lay: OrdLayout, x: np.ndarray, g: int) -> np.ndarray:
     """Model-implied ``(thresholds, correlations)`` of group ``g``."""
     v = values(lay, x, g)

@@ -24,17 +24,16 @@ import pandas as pd
 from analysis._checks import check_choice, check_frame, check_numeric, numeric_matrix
 from analysis._moments import listwise_rows
 from analysis.structure._threads import single_blas
-from analysis.structure.bvn import bvn_cdf, bvn_pdf
+from analysis.structure.bvn import cell_grid
 from analysis.structure.ordinal_data import OrdinalSample, category_levels, ordinal_sample, pair_index, recode
+from analysis.structure.polychoric_psych import psych_polychoric
 from survey.errors import DataError
 
 __all__ = [
     "polychoric",
     "PolychoricResult",
-    "cell_grid",
     "two_step_rho",
     "correlation_matrix",
-    "threshold_edges",
     "METHODS",
 ]
 
@@ -66,52 +65,6 @@ class PolychoricResult:
     n: int
     method: str
     empty_cells: list[tuple[str, str]] = field(default_factory=list)
-
-
-def threshold_edges(th: np.ndarray) -> np.ndarray:
-    """Thresholds ``(P, C-1)`` with ``-inf`` and ``+inf`` added: ``(P, C+1)``."""
-    inf = np.full((th.shape[0], 1), np.inf)
-    return np.concatenate([-inf, th, inf], axis=1)
-
-
-def _cells(grid: np.ndarray) -> np.ndarray:
-    """Rectangle sums of a ``(P, C+1, C+1)`` grid of corner values."""
-    return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
-
-
-def cell_grid(
-    t1: np.ndarray, t2: np.ndarray, rho: np.ndarray, *, second: bool = False
-) -> tuple[np.ndarray, ...]:
-    """Cell probabilities of every pair's table and their derivatives in ``rho``.
-
-    Parameters
-    ----------
-    t1, t2 : numpy.ndarray
-        ``(P, C-1)`` thresholds of the first and second item of each pair
-        (padded with ``+inf``).
-    rho : numpy.ndarray
-        ``(P,)`` correlations.
-    second : bool
-        Also return the second derivative.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``pi``, ``dpi`` (and ``d2pi``), each ``(P, C, C)``.
-    """
-    h, k = threshold_edges(t1)[:, :, None], threshold_edges(t2)[:, None, :]
-    r = rho[:, None, None]
-    pi = _cells(bvn_cdf(h, k, r))
-    dens = bvn_pdf(h, k, r)
-    out = [pi, _cells(dens)]
-    if second:
-        one = 1.0 - r * r
-        with np.errstate(invalid="ignore"):
-            hh, kk = np.where(np.isfinite(h), h, 0.0), np.where(np.isfinite(k), k, 0.0)
-            q = hh * hh - 2.0 * r * hh * kk + kk * kk
-            dlog = r / one + hh * kk / one - r * q / (one * one)
-        out.append(_cells(dens * dlog))
-    return tuple(out)
 
 
 def two_step_rho(sample: OrdinalSample, *, tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
@@ -249,8 +202,6 @@ def polychoric(
         raise DataError(f"columns: got {items!r}; a correlation needs at least two items")
     x = numeric_matrix(data, items)
     if method == "psych":
-        from analysis.structure.polychoric_psych import psych_polychoric
-
         rho, th, ncat, n = psych_polychoric(x, items)
         thresholds = _threshold_table(items, th, ncat)
         empty: list[tuple[str, str]] = []

@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.special import ndtri
 
+from analysis.structure.bvn import cell_grid
 from analysis.structure.ordinal_data import category_levels, pair_index
-from analysis.structure.polychoric import cell_grid
 from survey.errors import DataError
 
 __all__ = ["psych_polychoric", "brent_fmin", "cor_smooth"]

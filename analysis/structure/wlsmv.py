@@ -76,14 +76,16 @@ def _stat(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> float:
     return total
 
 
-def estimate(lay: OrdLayout, groups: list[OrdGroup]) -> Fit:
-    """Minimise the DWLS discrepancy by Gauss-Newton with step halving, from
-    :func:`~analysis.structure.ordinal_model.start_values`, until a step
+def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = None) -> Fit:
+    """Minimise the DWLS discrepancy by Gauss-Newton with step halving, from ``start``
+    or :func:`~analysis.structure.ordinal_model.start_values`, until a step
     changes ``T`` by less than 1e-10 (relative) and moves no parameter by
     more than 1e-9."""
-    cors = [correlation_matrix(grp.rho, grp.sample.ncat.size) for grp in groups]
-    ths = [grp.sample.flat_thresholds for grp in groups]
-    x = start_values(lay, ths, cors)
+    if start is None:
+        cors = [correlation_matrix(grp.rho, grp.sample.ncat.size) for grp in groups]
+        ths = [grp.sample.flat_thresholds for grp in groups]
+        start = start_values(lay, ths, cors)
+    x = start
     with one_blas_thread():
         stat = _stat(lay, x, groups)
         for it in range(1, _MAX_ITER + 1):

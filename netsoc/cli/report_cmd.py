@@ -67,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from netsoc.report import ReportOptions, build_report
+    from netsoc.report.progress import printer
 
     options = ReportOptions(
         group_fields=args.groups,
@@ -89,6 +90,7 @@ def _report(args: argparse.Namespace) -> int:
         keep_notebook=args.notebook_out,
         format=args.format,
         tables=args.tables,
+        progress=printer(),
     )
     print(
         f"wrote {info['out']} ({info['n_responses']} responses, instrument "

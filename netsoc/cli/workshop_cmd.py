@@ -14,7 +14,6 @@ leads where participants can answer.
 from __future__ import annotations
 
 import argparse
-import secrets
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -245,13 +244,14 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
     from netsoc.server.serve import join_url, serve_survey
     from netsoc.startup import cohort_note, store_label
     from survey.store import open_store
+    from survey.store.access import dashboard_token
 
     inst, url, host = _check(args)
     keys = stored_keys(url, args.cohort, rotate=args.new_token)
     survey = _survey_config(args, url, keys)
     short = short_join_url(host, args.port)
     join = join_url(replace(survey, ip=host))
-    dash_token = secrets.token_urlsafe(16)
+    dash_token = dashboard_token(keys)  # the projector's address survives a restart too
     settings = DashboardSettings(
         db=url,
         cohort=args.cohort,

@@ -210,7 +210,10 @@ class _Endpoints:
         form = await _form(request)
         is_open = form.get("open") == "1"
         self.d.store.set_collection_open(self.d.settings.cohort, is_open)
-        return self.back(request, self.d.t("collection_is_open" if is_open else "collection_is_closed"))
+        if is_open:
+            return self.back(request, self.d.t("collection_is_open"))
+        mid = int(self.d.activity()["open_drafts"])  # told at their next page; they finish on reopening
+        return self.back(request, self.d.t("collection_is_closed", mid=self.d.t.num(mid, 0)))
 
     async def wave(self, request: Request) -> Response:
         return self.back(request, set_wave(self.d, await _form(request)))

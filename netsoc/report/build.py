@@ -16,9 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from netsoc.report import inprocess
 from netsoc.report.export import parts, strip_hand_over, write_docx, write_pdf, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions
+from netsoc.report.progress import Progress, SectionHook
 from netsoc.report.study import STAMP_MIME
 from netsoc.report.word import soffice
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
@@ -28,6 +30,8 @@ from survey.instrument import load_instrument
 __all__ = ["build_report", "NOTEBOOK"]
 
 NOTEBOOK = notebook_path(ANALYSIS_NOTEBOOK)
+#: Where :func:`build_report` runs the notebook (see its ``engine``).
+ENGINES = ("auto", "inprocess", "kernel")
 
 _SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.I)
 _CDN_MODULE = re.compile(
@@ -86,6 +90,47 @@ def _ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
+def _run_kernel(
+    notebook: Any, executed: Path, params: dict[str, Any], cwd: str, timeout: int, hook: Any
+) -> None:
+    """Execute the notebook in a Jupyter kernel through papermill."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=cwd,
+            execution_timeout=timeout,
+            log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(),
+            **({"on_cell_executed": hook} if hook is not None else {}),
+        )
+    except pm.PapermillExecutionError as exc:
+        raise DataError(
+            f"report: the analysis notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
+        ) from None
+
+
+def _without_iri_grammars() -> None:
+    """Keep jsonschema from building the IRI grammars it never needs here.
+
+    nbformat validates notebooks with jsonschema, whose format checker imports
+    ``rfc3987_syntax`` when it is installed (jupyter-events pulls it in); that import
+    compiles 39 lark grammars, about a second of every report, for the "iri" formats
+    that no notebook schema uses.  Marking the module absent before jsonschema is first
+    imported leaves those two format checks out (jsonschema's own fallback); once
+    jsonschema is loaded, nothing changes.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def build_report(
     *,
     out: str | os.PathLike[str],
@@ -99,6 +144,8 @@ def build_report(
     keep_notebook: str | os.PathLike[str] | None = None,
     format: str = "html",
     tables: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    engine: str = "auto",
     **option_values: Any,
 ) -> dict[str, Any]:
     """Execute the analysis notebook on a snapshot of the input and write HTML.
@@ -125,6 +172,13 @@ def build_report(
         with alternative text) or the Word report's pages as PDF (LibreOffice).
     tables : path, optional
         Also write every table to this folder as CSV (the numbers) and LaTeX.
+    engine : {"auto", "inprocess", "kernel"}
+        Where the notebook runs: in this process (:mod:`netsoc.report.inprocess`, the
+        default unless this process is itself an IPython shell) or in a Jupyter kernel
+        through papermill (``timeout`` applies there only).
+    progress : callable, optional
+        Called as ``progress(done, total, section, seconds)`` when each section of the
+        notebook has run (:func:`netsoc.report.progress.printer` draws it).
 
     Returns
     -------
@@ -137,8 +191,8 @@ def build_report(
         Bad options or input, or the notebook failed (the message names the
         failing cell's error).
     """
+    _without_iri_grammars()
     import nbformat
-    import papermill as pm
 
     from survey.io import write_responses
 
@@ -149,6 +203,8 @@ def build_report(
     )
     if format not in FORMATS:
         raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
+    if engine not in ENGINES:
+        raise DataError(f"engine: got {engine!r}; expected one of {list(ENGINES)}")
     if format == "pdf":
         soffice()  # before the notebook runs: say now that LibreOffice is missing
     inst = load_instrument()
@@ -169,22 +225,15 @@ def build_report(
             file_sha256=file_digest,
             **opts.parameters(),
         )
-        try:
-            pm.execute_notebook(
-                str(notebook),
-                str(executed),
-                parameters=params,
-                kernel_name="python3",
-                progress_bar=False,
-                cwd=tmp,
-                execution_timeout=timeout,
-                log_output=False,
-                kernel_manager_class=_ipc_kernel_manager(),
-            )
-        except pm.PapermillExecutionError as exc:
-            raise DataError(
-                f"report: the analysis notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
-            ) from None
+        hook = SectionHook(nbformat.read(notebook, as_version=4), progress) if progress else None
+        if engine == "inprocess" or (engine == "auto" and inprocess.available()):
+            try:
+                nb = inprocess.execute(notebook, params, cwd=tmp, on_cell=hook)
+            except inprocess.CellError as exc:
+                raise DataError(f"report: the analysis notebook failed in {exc}") from None
+            nbformat.write(nb, executed)
+        else:
+            _run_kernel(notebook, executed, params, tmp, timeout, hook)
         nb = nbformat.read(executed, as_version=4)
         for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id
             cell["id"] = f"cell-{i}"

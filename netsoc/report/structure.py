@@ -53,12 +53,11 @@ def _k(study: Study, min_group_size: int | None) -> int:
 def used_responses(study: Study) -> tuple[int, int]:
     """(responses the factor models use, complete responses) among the analysed ones."""
     from analysis.structure import instrument_model
+    from analysis.structure.inputs import used_rows
 
     data, factors = instrument_model(study.included, study.instrument)
     items = [i for f in factors.values() for i in f]
-    complete = int(data[items].notna().all(axis=1).sum())
-    used = int(data[items].notna().any(axis=1).sum()) if study.options.missing == "ml" else complete
-    return used, complete
+    return int(used_rows(data, items, missing=study.options.missing).sum()), int(used_rows(data, items).sum())
 
 
 def _field_data(study: Study, field: str, values: pd.Series) -> tuple[pd.DataFrame, dict]:
@@ -117,13 +116,9 @@ def ladder_reason(
 
 def group_sizes(data: pd.DataFrame, factors: dict, field: str, missing: str) -> dict[object, int]:
     """Responses per group as the estimator uses them: with an answer (``"ml"``) or complete."""
-    from analysis.structure.fiml import used_counts
+    from analysis.structure.inputs import used_counts
 
-    items = [i for f in factors.values() for i in f]
-    if missing == "ml":
-        counts = used_counts(data, items, field)
-    else:
-        counts = data.dropna(subset=[*items, field])[field].value_counts()
+    counts = used_counts(data, [i for f in factors.values() for i in f], field, missing)
     return {g: int(n) for g, n in counts.items() if n > 0}
 
 

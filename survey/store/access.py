@@ -15,6 +15,9 @@ Random values come from :mod:`secrets`; a join code is unique in the store.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,7 +31,14 @@ from survey.store.tables import cohort_settings
 if TYPE_CHECKING:  # pragma: no cover
     from survey.store.facade import ResponseStore
 
-__all__ = ["RoomKeys", "room_keys", "cohort_of_join_code", "JOIN_CODE_DIGITS", "AccessMethods"]
+__all__ = [
+    "RoomKeys",
+    "dashboard_token",
+    "room_keys",
+    "cohort_of_join_code",
+    "JOIN_CODE_DIGITS",
+    "AccessMethods",
+]
 
 #: Digits of a join code (10 million codes: see docs/security.md for the guessing rate).
 JOIN_CODE_DIGITS = 7
@@ -42,6 +52,25 @@ class RoomKeys:
     secret: str
     token: str
     join_code: str
+
+
+def dashboard_token(keys: RoomKeys) -> str:
+    """The facilitator's dashboard token of a room: kept across restarts with the keys it
+    comes from, new with ``--new-token``, and not computable from the join address.
+
+    An HMAC of the access token under the signing secret (which never leaves the server),
+    so the projector's and the controls' addresses survive a restart of the workshop.
+
+    Examples
+    --------
+    >>> keys = RoomKeys("s" * 43, "t" * 22, "1234567")
+    >>> dashboard_token(keys) == dashboard_token(keys) != keys.token
+    True
+    >>> len(dashboard_token(keys))
+    22
+    """
+    mac = hmac.new(keys.secret.encode(), b"dashboard:" + keys.token.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode()[:22]
 
 
 def _new_code() -> str:

@@ -76,8 +76,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("netsoc/report/build.py::build_report", "function-size"): "word",
     ("netsoc/report/bundle.py::_ro_crate", "function-size"): "word",
     ("netsoc/report/bundle.py::build_bundle", "function-size"): "word",
-    ("analysis/compare/__init__.py", "circle"): "speed",
-    ("analysis/structure/polychoric.py", "circle"): "speed",
     ("netsoc/form/__init__.py", "circle"): "room",
     ("netsoc/report/__init__.py", "circle"): "word",
     ("survey/store/__init__.py", "circle"): "room",

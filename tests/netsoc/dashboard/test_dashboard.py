@@ -240,8 +240,10 @@ def test_collection_choices_and_clearing_with_confirmation(store):
     _fill(store, 5, seed=2, cohort="W0")
     store.save_draft(None, {"comment": "draft", "consent": True}, cohort="W1")
     d, client = _client(store)
-    client.post("/control/collection", data={"open": "0"})
+    closed = client.post("/control/collection", data={"open": "0"})
     assert not store.collection_open("W1")
+    # the facilitator learns how many were mid-questionnaire, and that reopening lets them finish
+    assert "People part-way through: 1; their answers are kept" in closed.text
     cards = _cards(client)
     assert "Collection is closed" in cards.split("data-card='count'")[1].split("</section>")[0]
     assert "Collection is closed" in cards.split("data-card='join'")[1]

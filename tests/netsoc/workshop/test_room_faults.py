@@ -122,6 +122,8 @@ def test_a_killed_workshop_starts_again_where_every_phone_was(tmp_path):
         wait_for_port(port, timeout=30)
         assert _field(block2, "Participants join at") == join  # same address, token and QR code
         assert _qr_text(block2) == _qr_text(block)
+        for field in ("Dashboard (projector)", "Controls (laptop)"):  # the projector's tab goes on too
+            assert _field(block2, field) == _field(block, field)
         code = re.search(r"Or type the join code:  (\d{3} \d{4})   at  (\S+)", block)
         assert code and code.group(0) in block2 and code.group(2) == f"http://{HOST}:{port}/"
         done = asyncio.run(_finish(phones, 3))
