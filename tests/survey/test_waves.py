@@ -1,5 +1,6 @@
 """Waves in the store: the columns, the migration of an existing store, one response per browser and
-wave, the cohort's wave switch, linking, and every export format keeping ``wave`` and ``subject``."""
+wave, the cohort's wave switch, linking, and every export format keeping ``wave`` and ``subject``
+(on SQLite and PostgreSQL: the ``store`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,6 @@ from survey.io import read_responses, write_responses
 from survey.store import MIGRATIONS, open_store
 from survey.waves import WaveTag, link_code, link_hash
 from tests.helpers import complete_answers as complete
-
-
-@pytest.fixture
-def store(tmp_path, instrument):
-    s = open_store(tmp_path / "w.sqlite", instrument=instrument)
-    yield s
-    s.close()
 
 
 def _version_7_store(path, instrument, rng):
@@ -71,10 +65,10 @@ def test_one_response_per_browser_and_wave(store, instrument, rng):
     assert store.to_frame()["wave"].tolist() == ["pre", "post", "single"]
 
 
-def test_the_cohorts_wave_is_a_switch_every_process_sees(store, tmp_path, instrument):
+def test_the_cohorts_wave_is_a_switch_every_process_sees(store, store_url, instrument):
     assert store.current_wave("WS-1") is None
     store.set_wave("WS-1", "pre")
-    with open_store(tmp_path / "w.sqlite", instrument=instrument) as other:
+    with open_store(store_url, instrument=instrument) as other:
         assert other.current_wave("WS-1") == "pre" and other.collection_open("WS-1")
     store.set_collection_open("WS-1", False)
     store.set_wave("WS-1", "post")
