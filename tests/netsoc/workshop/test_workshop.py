@@ -50,7 +50,8 @@ def test_block_names_join_dashboard_store_and_stop():
     ]
     found = [next(i for i, ln in enumerate(lines) if key in ln) for key in order]
     assert found == sorted(found)
-    assert "10.0.0.5:8866?cohort=WS-1&token=abc" in text and "Ctrl-C" in text
+    assert "http://10.0.0.5:8866/?cohort=WS-1&token=abc" in text and "Ctrl-C" in text
+    assert "(short:" not in text  # the tokenised address is never offered as a "short" one to type
     assert "Controls (laptop):     http://127.0.0.1:8867/control?token=def" in text
 
 
