@@ -126,6 +126,7 @@ UI_DEFAULTS = {
     "join_label": "Join code (7 digits, shown by the facilitator)",
     "join_button": "Join",
     "join_wrong": "This code does not open a survey here. Please check the 7 digits and try again.",
+    "join_no_code": "No code? Scan the QR code the facilitator shows, or open the link they gave you.",
     "join_wait": "Too many codes were tried from here just now. Please wait a minute, or scan the QR code "
     "instead.",
     "closed_kept": "The facilitator has closed the survey for now. Your answers so far are kept on the "
