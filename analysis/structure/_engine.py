@@ -347,7 +347,7 @@ def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Esti
             hess = 2.0 * info
             continue
         f, grad_new = gradient(lay, x, moments)
-        hess = _bfgs(hess, t * step, grad_new - grad)
+        hess = bfgs(hess, t * step, grad_new - grad)
         grad = grad_new
     return Estimate(x, f, info, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
 
@@ -362,7 +362,7 @@ def _halve(lay: Layout, x: np.ndarray, step: np.ndarray, moments: list[Moments],
         t /= 2
 
 
-def _bfgs(hess: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+def bfgs(hess: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The BFGS update of the curvature ``hess`` by the step ``s`` and the gradient
     change ``y`` (kept as it is when the pair carries no positive curvature)."""
     ys, hs = y @ s, hess @ s

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.structure._engine import bfgs as _bfgs
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.nacov import nacov
 from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
@@ -77,10 +78,16 @@ def _stat(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> float:
 
 
 def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = None) -> Fit:
-    """Minimise the DWLS discrepancy by Gauss-Newton with step halving, from ``start``
-    or :func:`~analysis.structure.ordinal_model.start_values`, until a step
-    changes ``T`` by less than 1e-10 (relative) and moves no parameter by
-    more than 1e-9."""
+    """Minimise the DWLS discrepancy from ``start`` or
+    :func:`~analysis.structure.ordinal_model.start_values`, until a step changes ``T``
+    by less than 1e-10 (relative) and moves no parameter by more than 1e-9.
+
+    Gauss-Newton with step halving while the steps are large; near the minimum its
+    curvature ``Delta' W Delta`` is no longer recomputed but corrected by BFGS updates
+    from the exact gradients (Gauss-Newton alone converges only linearly when the
+    residuals are not small), so an iteration costs one Jacobian instead of a product
+    ``m x npar^2``.
+    """
     if start is None:
         cors = [correlation_matrix(grp.rho, grp.sample.ncat.size) for grp in groups]
         ths = [grp.sample.flat_thresholds for grp in groups]
@@ -88,31 +95,56 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
     x = start
     with one_blas_thread():
         stat = _stat(lay, x, groups)
+        info, grad = _normal_equations(lay, x, groups, curvature=True)
         for it in range(1, _MAX_ITER + 1):
-            info = np.zeros((lay.npar, lay.npar))
-            grad = np.zeros(lay.npar)
-            for g, grp in enumerate(groups):
-                jac = jacobian(lay, x, g)
-                wj = jac * ((grp.n - 1) * grp.weight)[:, None]
-                info += jac.T @ wj
-                grad += wj.T @ (grp.obs - implied(lay, x, g))
-            try:
-                step = np.linalg.solve(info, grad)
-            except np.linalg.LinAlgError:
-                step = np.linalg.lstsq(info, grad, rcond=None)[0]
-            t = 1.0
-            while True:
-                new = _stat(lay, x + t * step, groups)
-                if new <= stat or t < 1e-10:
-                    break
-                t /= 2
+            step = _solve(info, grad)
+            t, new = _halve(lay, x, step, groups, stat)
             if new > stat:
                 return Fit(x, stat, it, False, "no step decreases the discrepancy")
             x = x + t * step
             change, stat = stat - new, new
             if change <= 1e-10 * max(1.0, stat) and np.abs(t * step).max(initial=0) < 1e-9:
                 return Fit(x, stat, it, True, "converged")
+            if change >= 10.0 or t < 1.0:
+                info, grad = _normal_equations(lay, x, groups, curvature=True)
+                continue
+            _, grad_new = _normal_equations(lay, x, groups, curvature=False)
+            info = _bfgs(info, t * step, grad - grad_new)
+            grad = grad_new
     return Fit(x, stat, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
+
+
+def _normal_equations(
+    lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup], *, curvature: bool
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """``sum_g (N_g - 1) Delta_g' W_g Delta_g`` (when ``curvature``) and
+    ``sum_g (N_g - 1) Delta_g' W_g (s_g - sigma_g)`` (minus half the gradient of ``T``)."""
+    info = np.zeros((lay.npar, lay.npar)) if curvature else None
+    grad = np.zeros(lay.npar)
+    for g, grp in enumerate(groups):
+        jac = jacobian(lay, x, g)
+        wj = jac * ((grp.n - 1) * grp.weight)[:, None]
+        if info is not None:
+            info += jac.T @ wj
+        grad += wj.T @ (grp.obs - implied(lay, x, g))
+    return info, grad
+
+
+def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(info, grad)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(info, grad, rcond=None)[0]
+
+
+def _halve(lay: OrdLayout, x: np.ndarray, step: np.ndarray, groups: list[OrdGroup], stat: float):
+    """The step length (1, 1/2, 1/4, ...) whose ``T`` does not exceed ``stat``, and that ``T``."""
+    t = 1.0
+    while True:
+        new = _stat(lay, x + t * step, groups)
+        if new <= stat or t < 1e-10:
+            return t, new
+        t /= 2
 
 
 @dataclass
