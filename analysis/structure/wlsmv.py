@@ -162,6 +162,10 @@ class Inference:
     baseline_chi2: float
     baseline_df: int
     baseline_chi2_scaled: float
+    #: ``E^-1`` (the inverse unit information) and, per group, ``Gamma_g V_g Delta_g``:
+    #: what a difference test against this fit reuses
+    e_inv: np.ndarray
+    gamma_wd: list[np.ndarray]
     u_gamma: np.ndarray | None = None
 
 
@@ -173,7 +177,10 @@ def _scaled(chi2: float, df: float, tr1: float, tr2: float) -> tuple[float, floa
 
 
 def u_gamma_traces(
-    diag: list[np.ndarray] | None, low: list[np.ndarray], gammas: list[np.ndarray]
+    diag: list[np.ndarray] | None,
+    low: list[np.ndarray],
+    gammas: list[np.ndarray],
+    products: list[np.ndarray] | None = None,
 ) -> tuple[float, float]:
     """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` for ``U = D - L L'`` (``D`` = the
     blocks of ``diag``, none when None: ``U = -L L'``, only traces of ``L L'``
@@ -181,8 +188,9 @@ def u_gamma_traces(
     without forming ``U``: with ``G = Gamma L`` and ``H = L' G``,
     ``tr(U Gamma) = sum d_i Gamma_ii - tr H`` and ``tr((U Gamma)^2) =
     ||D^1/2 Gamma D^1/2||^2 - 2 sum_i d_i ||G_i||^2 + tr(H^2)``; every product
-    is ``m^2 k`` (``k`` the columns of ``L``) instead of ``m^3``."""
-    g = [gam @ part for gam, part in zip(gammas, low)]
+    is ``m^2 k`` (``k`` the columns of ``L``) instead of ``m^3``.  ``products``: the
+    blocks of ``G``, when the caller has them already."""
+    g = products if products is not None else [gam @ part for gam, part in zip(gammas, low)]
     h = sum(part.T @ gp for part, gp in zip(low, g))
     tr1, tr2 = -float(np.trace(h)), float(np.sum(h * h.T))
     if diag is not None:
@@ -200,20 +208,22 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
     fg = np.array([grp.n / n_total for grp in groups])
     with one_blas_thread():
         deltas = [jacobian(lay, fit.x, g) for g in range(len(groups))]
-        e = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, deltas, groups))
+        wds = [grp.weight[:, None] * d for d, grp in zip(deltas, groups)]
+        e = sum(f * d.T @ wd for f, d, wd in zip(fg, deltas, wds))
         e_inv = np.linalg.inv(e)
-        meat = sum(
-            f * (grp.weight[:, None] * d).T @ grp.gamma @ (grp.weight[:, None] * d)
-            for f, d, grp in zip(fg, deltas, groups)
-        )
+        gamma_wd = [grp.gamma @ wd for grp, wd in zip(groups, wds)]  # the one m^2 npar product
+        meat = sum(f * wd.T @ gwd for f, wd, gwd in zip(fg, wds, gamma_wd))
         vcov = e_inv @ meat @ e_inv / (n_total - len(groups))
         se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-        # U = D - L L' over the stacked groups (D = f_g V_g, L L' = V Delta E^-1 Delta' V)
+        # U = D - L L' over the stacked groups (D = f_g V_g, L = f_g V_g Delta_g chol(E^-1));
+        # G = Gamma_g / f_g L = Gamma_g V_g Delta_g chol(E^-1)
         chol = np.linalg.cholesky(e_inv)
-        blocks = [f * grp.weight[:, None] * d for f, d, grp in zip(fg, deltas, groups)]
-        gammas = [grp.gamma / f for f, grp in zip(fg, groups)]
-        weights = [f * grp.weight for f, grp in zip(fg, groups)]
-        tr1, tr2 = u_gamma_traces(weights, [b @ chol for b in blocks], gammas)
+        tr1, tr2 = u_gamma_traces(
+            [f * grp.weight for f, grp in zip(fg, groups)],
+            [f * wd @ chol for f, wd in zip(fg, wds)],
+            [grp.gamma / f for f, grp in zip(fg, groups)],
+            [gwd @ chol for gwd in gamma_wd],
+        )
     sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
     df = int(sizes[-1] - lay.npar)
     chi2_s, scaling, shift = _scaled(fit.chi2, df, tr1, tr2) if df > 0 else (fit.chi2, np.nan, np.nan)
@@ -228,4 +238,4 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
         base_tr2 += float(np.sum(wg * wg.T))
         base_df += grp.rho.size
     base_s = _scaled(base, base_df, base_tr1, base_tr2)[0]
-    return Inference(se, vcov, df, tr1, tr2, scaling, shift, chi2_s, base, base_df, base_s)
+    return Inference(se, vcov, df, tr1, tr2, scaling, shift, chi2_s, base, base_df, base_s, e_inv, gamma_wd)
