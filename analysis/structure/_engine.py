@@ -271,18 +271,15 @@ def gradient(lay: Layout, x: np.ndarray, moments: list[Moments]) -> tuple[float,
     with ``G = Sigma^-1 (Sigma - S - d d') Sigma^-1`` and ``v = Sigma^-1 d``
     (``d = m - mu``), a loading's derivative is ``2 (G Lambda Phi)_ij - 2 v_i alpha_j``,
     a factor (co)variance's ``(2 -) (Lambda' G Lambda)_rc``, a residual's ``G_ii``, an
-    intercept's ``-2 v_i`` and a latent mean's ``-2 (Lambda' v)_j``.  ``F`` is ``inf``
-    (gradient None) when an implied covariance matrix is not positive definite."""
+    intercept's ``-2 v_i`` and a latent mean's ``-2 (Lambda' v)_j``.  Called only where
+    :func:`discrepancy` is finite (every implied covariance matrix positive definite)."""
     n_total = sum(m.n for m in moments)
     f, grad = 0.0, np.zeros(lay.npar)
     rows = np.arange(lay.factor_of.size)
     for g, m in enumerate(moments):
         lam, phi, theta, nu, alpha = matrices(lay, x, g)
         sigma = lam @ phi @ lam.T + np.diag(theta)
-        try:
-            chol = linalg.cho_factor(sigma, lower=True, check_finite=False)
-        except linalg.LinAlgError:
-            return np.inf, None
+        chol = linalg.cho_factor(sigma, lower=True, check_finite=False)
         inv = linalg.cho_solve(chol, np.eye(sigma.shape[0]), check_finite=False)
         resid = sigma - m.cov
         fg = 2.0 * np.log(np.diag(chol[0])).sum() + np.sum(m.cov * inv) - m.logdet - sigma.shape[0]

@@ -95,7 +95,7 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
     x = start
     with one_blas_thread():
         stat = _stat(lay, x, groups)
-        info, grad = _normal_equations(lay, x, groups, curvature=True)
+        info, grad = _normal_equations(lay, x, groups)
         for it in range(1, _MAX_ITER + 1):
             step = _solve(info, grad)
             t, new = _halve(lay, x, step, groups, stat)
@@ -106,28 +106,32 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
             if change <= 1e-10 * max(1.0, stat) and np.abs(t * step).max(initial=0) < 1e-9:
                 return Fit(x, stat, it, True, "converged")
             if change >= 10.0 or t < 1.0:
-                info, grad = _normal_equations(lay, x, groups, curvature=True)
+                info, grad = _normal_equations(lay, x, groups)
                 continue
-            _, grad_new = _normal_equations(lay, x, groups, curvature=False)
+            grad_new = _descent(lay, x, groups)
             info = _bfgs(info, t * step, grad - grad_new)
             grad = grad_new
     return Fit(x, stat, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
 
 
-def _normal_equations(
-    lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup], *, curvature: bool
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """``sum_g (N_g - 1) Delta_g' W_g Delta_g`` (when ``curvature``) and
-    ``sum_g (N_g - 1) Delta_g' W_g (s_g - sigma_g)`` (minus half the gradient of ``T``)."""
-    info = np.zeros((lay.npar, lay.npar)) if curvature else None
-    grad = np.zeros(lay.npar)
+def _normal_equations(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_g (N_g - 1) Delta_g' W_g Delta_g`` and :func:`_descent`."""
+    info, grad = np.zeros((lay.npar, lay.npar)), np.zeros(lay.npar)
     for g, grp in enumerate(groups):
         jac = jacobian(lay, x, g)
         wj = jac * ((grp.n - 1) * grp.weight)[:, None]
-        if info is not None:
-            info += jac.T @ wj
+        info += jac.T @ wj
         grad += wj.T @ (grp.obs - implied(lay, x, g))
     return info, grad
+
+
+def _descent(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> np.ndarray:
+    """``sum_g (N_g - 1) Delta_g' W_g (s_g - sigma_g)``: minus half the gradient of ``T``."""
+    grad = np.zeros(lay.npar)
+    for g, grp in enumerate(groups):
+        resid = (grp.n - 1) * grp.weight * (grp.obs - implied(lay, x, g))
+        grad += jacobian(lay, x, g).T @ resid
+    return grad
 
 
 def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
