@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from analysis.structure._engine import bfgs as _bfgs
 from analysis.structure._threads import one_blas_thread
@@ -206,28 +207,45 @@ def u_gamma_traces(
     return tr1, tr2
 
 
+def _traces(
+    fg: np.ndarray,
+    groups: list[OrdGroup],
+    gamma_wd: list[np.ndarray],
+    e_inv: np.ndarray,
+    scaled_meat: np.ndarray,
+) -> tuple[float, float]:
+    """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` of a fit: :func:`u_gamma_traces` with
+    ``D = f_g V_g``, ``L = f_g V_g Delta_g C`` (``C C' = E^-1``) and ``Gamma_g / f_g``,
+    where ``H = C' meat C``, so ``tr H = tr(meat E^-1)``, ``tr(H^2) = tr((meat E^-1)^2)``
+    and ``||G_i||^2 = (Gamma V Delta)_i E^-1 (Gamma V Delta)_i'``: no product with
+    ``C``."""
+    tr1 = -float(np.trace(scaled_meat))
+    tr2 = float(np.sum(scaled_meat * scaled_meat.T))
+    for f, grp, gwd in zip(fg, groups, gamma_wd):
+        root = np.sqrt(grp.weight)
+        tr1 += float(grp.weight @ np.diag(grp.gamma))
+        tr2 += float(np.sum((root[:, None] * grp.gamma * root[None, :]) ** 2))
+        tr2 -= 2.0 * f * float(grp.weight @ np.sum((gwd @ e_inv) * gwd, axis=1))
+    return tr1, tr2
+
+
 def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
     """Sandwich standard errors, ``U Gamma`` traces, scaled test and baseline."""
     n_total = sum(grp.n for grp in groups)
     fg = np.array([grp.n / n_total for grp in groups])
     with one_blas_thread():
-        deltas = [jacobian(lay, fit.x, g) for g in range(len(groups))]
-        wds = [grp.weight[:, None] * d for d, grp in zip(deltas, groups)]
-        e = sum(f * d.T @ wd for f, d, wd in zip(fg, deltas, wds))
+        # the Jacobians have a few non-zeros a row: sparse products, dense results
+        wds = [
+            sparse.csr_array(grp.weight[:, None] * jacobian(lay, fit.x, g)) for g, grp in enumerate(groups)
+        ]
+        e = sum(f * (wd.T @ (wd / grp.weight[:, None])).toarray() for f, wd, grp in zip(fg, wds, groups))
         e_inv = np.linalg.inv(e)
-        gamma_wd = [grp.gamma @ wd for grp, wd in zip(groups, wds)]  # the one m^2 npar product
-        meat = sum(f * wd.T @ gwd for f, wd, gwd in zip(fg, wds, gamma_wd))
-        vcov = e_inv @ meat @ e_inv / (n_total - len(groups))
+        gamma_wd = [(wd.T @ grp.gamma).T for grp, wd in zip(groups, wds)]  # Gamma symmetric
+        meat = sum(f * (wd.T @ gwd) for f, wd, gwd in zip(fg, wds, gamma_wd))
+        scaled_meat = meat @ e_inv
+        vcov = e_inv @ scaled_meat / (n_total - len(groups))
         se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-        # U = D - L L' over the stacked groups (D = f_g V_g, L = f_g V_g Delta_g chol(E^-1));
-        # G = Gamma_g / f_g L = Gamma_g V_g Delta_g chol(E^-1)
-        chol = np.linalg.cholesky(e_inv)
-        tr1, tr2 = u_gamma_traces(
-            [f * grp.weight for f, grp in zip(fg, groups)],
-            [f * wd @ chol for f, wd in zip(fg, wds)],
-            [grp.gamma / f for f, grp in zip(fg, groups)],
-            [gwd @ chol for gwd in gamma_wd],
-        )
+        tr1, tr2 = _traces(fg, groups, gamma_wd, e_inv, scaled_meat)
     sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
     df = int(sizes[-1] - lay.npar)
     chi2_s, scaling, shift = _scaled(fit.chi2, df, tr1, tr2) if df > 0 else (fit.chi2, np.nan, np.nan)
