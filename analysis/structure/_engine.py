@@ -327,9 +327,9 @@ def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Esti
     f, grad, info = discrepancy(lay, x, moments, derivatives=True)
     if not np.isfinite(f):
         return Estimate(x, f, info, 0, False, "the starting values give no positive-definite model")
-    crit, hess = tol * 1e-4, 2.0 * info
+    crit, hinv = tol * 1e-4, inverse(2.0 * info)
     for it in range(1, _MAX_ITER + 1):
-        step = _scoring_step(hess, grad)
+        step = -hinv @ grad
         decrement = -grad @ step * n_total
         t, f_new = _halve(lay, x, step, moments, f)
         if not np.isfinite(f_new) or (f_new > f and t < 1e-10):
@@ -341,10 +341,10 @@ def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Esti
             return Estimate(x, f, info, it, True, "converged")
         if change >= 10.0 or t < 1.0:
             f, grad, info = discrepancy(lay, x, moments, derivatives=True)
-            hess = 2.0 * info
+            hinv = inverse(2.0 * info)
             continue
         f, grad_new = gradient(lay, x, moments)
-        hess = bfgs(hess, t * step, grad_new - grad)
+        hinv = bfgs(hinv, t * step, grad_new - grad)
         grad = grad_new
     return Estimate(x, f, info, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
 
@@ -359,19 +359,23 @@ def _halve(lay: Layout, x: np.ndarray, step: np.ndarray, moments: list[Moments],
         t /= 2
 
 
-def bfgs(hess: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The BFGS update of the curvature ``hess`` by the step ``s`` and the gradient
-    change ``y`` (kept as it is when the pair carries no positive curvature)."""
-    ys, hs = y @ s, hess @ s
-    if ys <= 1e-12 * np.sqrt((y @ y) * (s @ s)) or s @ hs <= 0:
-        return hess
-    return hess + np.outer(y, y) / ys - np.outer(hs, hs) / (s @ hs)
+def bfgs(inverse: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The BFGS update of an inverse curvature by the step ``s`` and the gradient change
+    ``y``, in ``O(npar^2)`` (no solve): ``(I - r s y') inverse (I - r y s') + r s s'``
+    with ``r = 1 / y's``; kept as it is when the pair carries no positive curvature."""
+    ys = y @ s
+    if ys <= 1e-12 * np.sqrt((y @ y) * (s @ s)):
+        return inverse
+    hy = inverse @ y
+    return inverse - (np.outer(s, hy) + np.outer(hy, s)) / ys + (1.0 + y @ hy / ys) * np.outer(s, s) / ys
 
 
-def _scoring_step(hess: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """The step ``-hess^-1 grad`` (least squares when the curvature is singular, e.g. a
-    factor variance near 0)."""
-    try:
-        return -linalg.solve(hess, grad, assume_a="pos", check_finite=False)
-    except (linalg.LinAlgError, ValueError):
-        return -np.linalg.lstsq(hess, grad, rcond=None)[0]
+def inverse(curvature: np.ndarray) -> np.ndarray:
+    """The inverse of a curvature matrix by its Cholesky factor; the pseudo-inverse (least
+    squares steps) when it is singular, e.g. a factor variance near 0."""
+    factor, bad = linalg.lapack.dpotrf(curvature, lower=1)
+    if bad == 0:
+        inv, bad = linalg.lapack.dpotri(factor, lower=1)
+    if bad != 0:
+        return np.linalg.pinv(curvature)
+    return np.tril(inv) + np.tril(inv, -1).T

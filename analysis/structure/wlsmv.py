@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from analysis.structure._engine import bfgs as _bfgs
+from analysis.structure._engine import bfgs, inverse
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.nacov import nacov
 from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
@@ -86,8 +86,8 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
     Gauss-Newton with step halving while the steps are large; near the minimum its
     curvature ``Delta' W Delta`` is no longer recomputed but corrected by BFGS updates
     from the exact gradients (Gauss-Newton alone converges only linearly when the
-    residuals are not small), so an iteration costs one Jacobian instead of a product
-    ``m x npar^2``.
+    residuals are not small), so an iteration costs one Jacobian and ``O(npar^2)``
+    instead of a product ``m x npar^2`` and a solve.
     """
     if start is None:
         cors = [correlation_matrix(grp.rho, grp.sample.ncat.size) for grp in groups]
@@ -96,9 +96,9 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
     x = start
     with one_blas_thread():
         stat = _stat(lay, x, groups)
-        info, grad = _normal_equations(lay, x, groups)
+        hinv, grad = _gauss_newton(lay, x, groups)
         for it in range(1, _MAX_ITER + 1):
-            step = _solve(info, grad)
+            step = hinv @ grad
             t, new = _halve(lay, x, step, groups, stat)
             if new > stat:
                 return Fit(x, stat, it, False, "no step decreases the discrepancy")
@@ -107,23 +107,23 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
             if change <= 1e-10 * max(1.0, stat) and np.abs(t * step).max(initial=0) < 1e-9:
                 return Fit(x, stat, it, True, "converged")
             if change >= 10.0 or t < 1.0:
-                info, grad = _normal_equations(lay, x, groups)
+                hinv, grad = _gauss_newton(lay, x, groups)
                 continue
             grad_new = _descent(lay, x, groups)
-            info = _bfgs(info, t * step, grad - grad_new)
+            hinv = bfgs(hinv, t * step, grad - grad_new)
             grad = grad_new
     return Fit(x, stat, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
 
 
-def _normal_equations(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> tuple[np.ndarray, np.ndarray]:
-    """``sum_g (N_g - 1) Delta_g' W_g Delta_g`` and :func:`_descent`."""
+def _gauss_newton(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of ``sum_g (N_g - 1) Delta_g' W_g Delta_g`` and :func:`_descent`."""
     info, grad = np.zeros((lay.npar, lay.npar)), np.zeros(lay.npar)
     for g, grp in enumerate(groups):
-        jac = jacobian(lay, x, g)
-        wj = jac * ((grp.n - 1) * grp.weight)[:, None]
-        info += jac.T @ wj
+        jac = sparse.csr_array(jacobian(lay, x, g))  # a few non-zeros a row
+        wj = jac.multiply(((grp.n - 1) * grp.weight)[:, None]).tocsr()
+        info += (jac.T @ wj).toarray()
         grad += wj.T @ (grp.obs - implied(lay, x, g))
-    return info, grad
+    return inverse(info), grad
 
 
 def _descent(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> np.ndarray:
@@ -133,13 +133,6 @@ def _descent(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> np.ndarra
         resid = (grp.n - 1) * grp.weight * (grp.obs - implied(lay, x, g))
         grad += jacobian(lay, x, g).T @ resid
     return grad
-
-
-def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(info, grad)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(info, grad, rcond=None)[0]
 
 
 def _halve(lay: OrdLayout, x: np.ndarray, step: np.ndarray, groups: list[OrdGroup], stat: float):
