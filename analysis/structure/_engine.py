@@ -8,8 +8,9 @@ fewer parameters, exactly as lavaan's ``group.equal``).
 
 The discrepancy is lavaan's: ``F = sum_g (N_g / N) f_g`` with
 ``f_g = log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)``,
-``chi2 = N F``.  It is minimised by Fisher scoring on the analytic gradient with
-the expected information, halving steps that do not decrease ``F``.
+``chi2 = N F``.  It is minimised on the analytic gradient (:func:`gradient`), by
+Fisher scoring with the expected information while the steps are large, then by
+BFGS updates of its inverse, halving steps that do not decrease ``F``.
 """
 
 from __future__ import annotations
