@@ -29,7 +29,7 @@ from analysis.structure._engine import bfgs, inverse
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.nacov import nacov
 from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
-from analysis.structure.ordinal_model import OrdLayout, implied, jacobian, start_values
+from analysis.structure.ordinal_model import OrdLayout, implied, sparse_jacobian, start_values
 from analysis.structure.polychoric import correlation_matrix, two_step_rho
 
 __all__ = ["OrdGroup", "group_stats", "Fit", "estimate", "Inference", "inference", "u_gamma_traces"]
@@ -119,7 +119,7 @@ def _gauss_newton(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> tupl
     """The inverse of ``sum_g (N_g - 1) Delta_g' W_g Delta_g`` and :func:`_descent`."""
     info, grad = np.zeros((lay.npar, lay.npar)), np.zeros(lay.npar)
     for g, grp in enumerate(groups):
-        jac = sparse.csr_array(jacobian(lay, x, g))  # a few non-zeros a row
+        jac = sparse_jacobian(lay, x, g)
         wj = jac.multiply(((grp.n - 1) * grp.weight)[:, None]).tocsr()
         info += (jac.T @ wj).toarray()
         grad += wj.T @ (grp.obs - implied(lay, x, g))
@@ -131,7 +131,7 @@ def _descent(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> np.ndarra
     grad = np.zeros(lay.npar)
     for g, grp in enumerate(groups):
         resid = (grp.n - 1) * grp.weight * (grp.obs - implied(lay, x, g))
-        grad += jacobian(lay, x, g).T @ resid
+        grad += sparse_jacobian(lay, x, g).T @ resid
     return grad
 
 
@@ -229,7 +229,8 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
     with one_blas_thread():
         # the Jacobians have a few non-zeros a row: sparse products, dense results
         wds = [
-            sparse.csr_array(grp.weight[:, None] * jacobian(lay, fit.x, g)) for g, grp in enumerate(groups)
+            sparse.csr_array(sparse_jacobian(lay, fit.x, g).multiply(grp.weight[:, None]))
+            for g, grp in enumerate(groups)
         ]
         e = sum(f * (wd.T @ (wd / grp.weight[:, None])).toarray() for f, wd, grp in zip(fg, wds, groups))
         e_inv = np.linalg.inv(e)
