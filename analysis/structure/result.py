@@ -119,17 +119,22 @@ def result_tables(
         pairs = [[label] * below[0].size, [names[b] for b in below[1]], [names[a] for a in below[0]]]
         cors.append([*pairs, phi[below], corr])
         res.append([[label] * p, list(items), theta, take_se(lay.theta[g]), theta / np.diag(sigma)])
-        problems += _improper(items, theta, std, phi, f" in group {label!r}" if grouped else "")
+        problems += improper(items, theta, std, phi, f" in group {label!r}" if grouped else "")
     load_cols = ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]
     cor_cols = ["group", "factor", "other", "covariance", "correlation"]
     res_cols = ["group", "item", "estimate", "se", "std_all"]
-    tables = _frame(load, load_cols, grouped), _frame(cors, cor_cols, grouped), _frame(res, res_cols, grouped)
+    tables = (
+        column_table(load, load_cols, grouped),
+        column_table(cors, cor_cols, grouped),
+        column_table(res, res_cols, grouped),
+    )
     return *tables, problems
 
 
-def _improper(items: list[str], theta: np.ndarray, std: np.ndarray, phi: np.ndarray, where: str) -> list[str]:
-    """Negative residual variances, standardized loadings beyond 1 (item by item) and a
-    factor covariance matrix that is not positive definite."""
+def improper(items: list[str], theta: np.ndarray, std: np.ndarray, phi: np.ndarray, where: str) -> list[str]:
+    """The problems of an improper solution (ML and WLSMV alike): negative residual
+    variances, standardized loadings beyond 1 (item by item) and a factor covariance
+    matrix that is not positive definite."""
     problems = []
     for i in np.flatnonzero((theta < 0) | (np.abs(std) > 1)):
         if theta[i] < 0:
@@ -146,7 +151,7 @@ def _improper(items: list[str], theta: np.ndarray, std: np.ndarray, phi: np.ndar
     return problems
 
 
-def _frame(parts: list[list], columns: list[str], grouped: bool) -> pd.DataFrame:
+def column_table(parts: list[list], columns: list[str], grouped: bool) -> pd.DataFrame:
     """One table from the groups' columns (lists or arrays, in ``columns`` order), built
     once; without ``group`` when the model has one group."""
     data = {
