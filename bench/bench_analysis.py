@@ -30,12 +30,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, best_of, emit  # noqa: E402
+from _common import QUICK, Figure, best_of, emit
 
-from analysis.compare import compare_groups  # noqa: E402
-from analysis.psychometrics import cronbach_alpha  # noqa: E402
-from analysis.scoring import score  # noqa: E402
-from survey.instrument import load_instrument  # noqa: E402
+from analysis.compare import compare_groups
+from analysis.psychometrics import cronbach_alpha
+from analysis.scoring import score
+from survey.instrument import load_instrument
 
 SEED = 2026
 N_ALPHA = 20_000 if QUICK else 1_000_000

@@ -34,11 +34,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, emit  # noqa: E402
-from _race import MAX_LOAD, RSession, Task, figures, model_syntax, race, report  # noqa: E402
+from _common import QUICK, emit
+from _race import MAX_LOAD, RSession, Task, figures, model_syntax, race, report
 
-from analysis import cfa, instrument_model, invariance  # noqa: E402
-from survey.instrument import load_instrument  # noqa: E402
+from analysis import cfa, instrument_model, invariance
+from survey.instrument import load_instrument
 
 SEED = 2026
 N_BIG = 5_000 if QUICK else 100_000

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, emit  # noqa: E402
+from _common import QUICK, Figure, emit
 
 N_PAGES = 30 if QUICK else 300
 COHORTS = (30,) if QUICK else (30, 300)

@@ -40,12 +40,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, emit  # noqa: E402
-from _lavaan import WHY, lavaan_times, rscript  # noqa: E402
+from _common import QUICK, Figure, emit
+from _lavaan import WHY, lavaan_times, rscript
 
-from analysis import instrument_model, longitudinal_invariance  # noqa: E402
-from analysis.demo import make_two_waves  # noqa: E402
-from analysis.longitudinal.waves import by_person  # noqa: E402
+from analysis import instrument_model, longitudinal_invariance
+from analysis.demo import make_two_waves
+from analysis.longitudinal.waves import by_person
 
 SEED = 32
 SIZES = (1_000,) if QUICK else (1_000, 10_000)

@@ -30,12 +30,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, emit  # noqa: E402
-from _race import MAX_LOAD, RSession, Task, figures, model_syntax, race, report  # noqa: E402
+from _common import QUICK, emit
+from _race import MAX_LOAD, RSession, Task, figures, model_syntax, race, report
 
-from analysis import cfa, invariance, make_demo  # noqa: E402
-from analysis.scoring import keyed_items  # noqa: E402
-from survey.instrument import load_instrument  # noqa: E402
+from analysis import cfa, invariance, make_demo
+from analysis.scoring import keyed_items
+from survey.instrument import load_instrument
 
 SEED = 24
 N_BIG = 2_000 if QUICK else 100_000

@@ -31,12 +31,12 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, emit  # noqa: E402
-from _race import MAX_LOAD, versions  # noqa: E402
+from _common import QUICK, Figure, emit
+from _race import MAX_LOAD, versions
 
-from analysis.demo import make_demo  # noqa: E402
-from survey.instrument import load_instrument  # noqa: E402
-from survey.store import open_store  # noqa: E402
+from analysis.demo import make_demo
+from survey.instrument import load_instrument
+from survey.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {300: None} if QUICK else {1_000: 6.0, 10_000: 15.0}

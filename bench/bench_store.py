@@ -26,11 +26,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import QUICK, Figure, emit  # noqa: E402
+from _common import QUICK, Figure, emit
 
-from survey.instrument import load_instrument  # noqa: E402
-from survey.io import read_responses, write_responses  # noqa: E402
-from survey.store import open_store  # noqa: E402
+from survey.instrument import load_instrument
+from survey.io import read_responses, write_responses
+from survey.store import open_store
 
 N_SINGLE = 200 if QUICK else 3000
 N_PER_WRITER = 50 if QUICK else 400

@@ -46,7 +46,7 @@ TARGETS = {"open_to_first_question_s": 0.5, "submit_to_feedback_s": 0.3}
 class Wire:
     """Requests and bytes on the wire of one page (Chrome DevTools Protocol)."""
 
-    def __init__(self, page) -> None:  # noqa: ANN001
+    def __init__(self, page) -> None:
         self.requests, self.bytes = 0, 0
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
@@ -60,7 +60,7 @@ class Wire:
         self.bytes += int(n)
 
 
-def one_run(browser, url: str, seed: int) -> dict[str, float]:  # noqa: ANN001
+def one_run(browser, url: str, seed: int) -> dict[str, float]:
     import numpy as np
 
     from survey.instrument import load_instrument

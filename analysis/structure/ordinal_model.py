@@ -19,6 +19,7 @@ lavaan's ``cfa(ordered=)`` default (first loading 1, ``nu = 0``,
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,32 +137,43 @@ def ladder_layout(factor_of: np.ndarray, k: int, ncat: np.ndarray, groups: int, 
     idx, fixed = _empty(factor_of, k, ncat, groups)
     counter = iter(range(10**9))
     fixed["psi"][:, np.arange(k), np.arange(k)] = 1.0
-    nthr = ncat - 1
     for g in range(groups):
-        share = g > 0
-        if share and "loadings" in equal:
-            idx["lam"][g] = idx["lam"][0]
-        else:
-            idx["lam"][g] = [next(counter) for _ in range(factor_of.size)]
-        for a in range(k):
-            for b in range(a + 1):
-                if a == b and not (share and "loadings" in equal):
-                    continue  # variance fixed to 1
-                idx["psi"][g, a, b] = idx["psi"][g, b, a] = next(counter)
-        if share and "thresholds" in equal:
-            idx["tau"][g] = idx["tau"][0]
-        else:
-            idx["tau"][g] = [next(counter) for _ in range(idx["tau"].shape[1])]
-        if share and "thresholds" in equal:
-            eq_int = "intercepts" in equal
-            for i in range(factor_of.size):
-                if not eq_int:
-                    idx["nu"][g, i] = next(counter)
-                if nthr[i] >= 2 or eq_int:
-                    idx["delta"][g, i] = next(counter)
-        if share and "intercepts" in equal:
-            idx["alpha"][g] = [next(counter) for _ in range(k)]
+        _ladder_group(idx, g, equal if g > 0 else (), factor_of, k, ncat - 1, counter)
     return OrdLayout(factor_of, k, np.asarray(ncat), idx, fixed, next(counter))
+
+
+def _ladder_group(
+    idx: dict,
+    g: int,
+    equal: Collection[str],
+    factor_of: np.ndarray,
+    k: int,
+    nthr: np.ndarray,
+    counter: Iterator[int],
+) -> None:
+    """Number group ``g``'s free parameters, sharing group 1's where ``equal`` says so (the
+    first group gets an empty ``equal``); the numbering order is the one the ladder has always used."""
+    if "loadings" in equal:
+        idx["lam"][g] = idx["lam"][0]
+    else:
+        idx["lam"][g] = [next(counter) for _ in range(factor_of.size)]
+    for a in range(k):
+        for b in range(a + 1):
+            if a == b and "loadings" not in equal:
+                continue  # variance fixed to 1
+            idx["psi"][g, a, b] = idx["psi"][g, b, a] = next(counter)
+    if "thresholds" in equal:
+        idx["tau"][g] = idx["tau"][0]
+        eq_int = "intercepts" in equal
+        for i in range(factor_of.size):
+            if not eq_int:
+                idx["nu"][g, i] = next(counter)
+            if nthr[i] >= 2 or eq_int:
+                idx["delta"][g, i] = next(counter)
+    else:
+        idx["tau"][g] = [next(counter) for _ in range(idx["tau"].shape[1])]
+    if "intercepts" in equal:
+        idx["alpha"][g] = [next(counter) for _ in range(k)]
 
 
 def values(lay: OrdLayout, x: np.ndarray, g: int) -> dict:

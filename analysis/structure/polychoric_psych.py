@@ -23,6 +23,7 @@ What psych does, and so this module:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
@@ -38,6 +39,27 @@ CORRECT = 0.5
 _TOL = np.finfo(float).eps ** 0.25
 
 
+@dataclass
+class _Brent:
+    """The state of ``size`` Brent searches: the bracket ``a``, ``b``, the best three points
+    ``x``, ``w``, ``v`` with their values, and the last two steps ``d``, ``e``."""
+
+    a: np.ndarray
+    b: np.ndarray
+    x: np.ndarray
+    w: np.ndarray
+    v: np.ndarray
+    fx: np.ndarray
+    fw: np.ndarray
+    fv: np.ndarray
+    d: np.ndarray
+    e: np.ndarray
+
+
+_GOLD = (3.0 - np.sqrt(5.0)) * 0.5
+_EPS = np.sqrt(np.finfo(float).eps)
+
+
 def brent_fmin(
     f: Callable[[np.ndarray], np.ndarray], lower: float, upper: float, size: int, tol: float = _TOL
 ) -> np.ndarray:
@@ -46,69 +68,70 @@ def brent_fmin(
     ``f`` maps a vector of ``size`` arguments to their ``size`` values; each
     element follows R's ``Brent_fmin`` exactly (finished elements stay put).
     """
-    c = (3.0 - np.sqrt(5.0)) * 0.5
-    eps = np.sqrt(np.finfo(float).eps)
     a = np.full(size, float(lower))
     b = np.full(size, float(upper))
-    v = a + c * (b - a)
-    w = v.copy()
-    x = v.copy()
-    d = np.zeros(size)
-    e = np.zeros(size)
+    x = a + _GOLD * (b - a)
     fx = f(x)
-    fv, fw = fx.copy(), fx.copy()
+    st = _Brent(a, b, x, x.copy(), x.copy(), fx, fx.copy(), fx.copy(), np.zeros(size), np.zeros(size))
     tol3 = tol / 3.0
     active = np.ones(size, dtype=bool)
     while True:
-        xm = (a + b) * 0.5
-        tol1 = eps * np.abs(x) + tol3
-        t2 = tol1 * 2.0
-        active &= ~(np.abs(x - xm) <= t2 - (b - a) * 0.5)
+        xm = (st.a + st.b) * 0.5
+        tol1 = _EPS * np.abs(st.x) + tol3
+        active &= ~(np.abs(st.x - xm) <= tol1 * 2.0 - (st.b - st.a) * 0.5)
         if not active.any():
-            return x
-        p = np.zeros(size)
-        q = np.zeros(size)
-        r = np.zeros(size)
-        fit = active & (np.abs(e) > tol1)
-        r_ = (x - w) * (fx - fv)
-        q_ = (x - v) * (fx - fw)
-        p_ = (x - v) * q_ - (x - w) * r_
-        q_ = (q_ - r_) * 2.0
-        p_ = np.where(q_ > 0, -p_, p_)
-        q_ = np.abs(q_)
-        p = np.where(fit, p_, p)
-        q = np.where(fit, q_, q)
-        r = np.where(fit, e, r)
-        e = np.where(fit, d, e)
-        golden = (np.abs(p) >= np.abs(q * 0.5 * r)) | (p <= q * (a - x)) | (p >= q * (b - x))
-        e_gold = np.where(x < xm, b - x, a - x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d_par = p / q
-        u_par = x + d_par
-        near = (u_par - a < t2) | (b - u_par < t2)
-        d_par = np.where(near, np.where(x >= xm, -tol1, tol1), d_par)
-        e = np.where(active & golden, e_gold, e)
-        d = np.where(active, np.where(golden, c * e_gold, d_par), d)
-        u = np.where(np.abs(d) >= tol1, x + d, np.where(d > 0, x + tol1, x - tol1))
-        u = np.where(active, u, x)
-        fu = f(u)
-        better = active & (fu <= fx)
-        worse = active & ~(fu <= fx)
-        # fu <= fx
-        b = np.where(better & (u < x), x, b)
-        a = np.where(better & ~(u < x), x, a)
-        # fu > fx
-        a = np.where(worse & (u < x), u, a)
-        b = np.where(worse & ~(u < x), u, b)
-        to_w = worse & ((fu <= fw) | (w == x))
-        to_v = worse & ~to_w & ((fu <= fv) | (v == x) | (v == w))
-        nv = np.where(better, w, np.where(to_w, w, np.where(to_v, u, v)))
-        nfv = np.where(better, fw, np.where(to_w, fw, np.where(to_v, fu, fv)))
-        nw = np.where(better, x, np.where(to_w, u, w))
-        nfw = np.where(better, fx, np.where(to_w, fu, fw))
-        x = np.where(better, u, x)
-        fx = np.where(better, fu, fx)
-        v, fv, w, fw = nv, nfv, nw, nfw
+            return st.x
+        u = _trial(st, active, xm, tol1)
+        _accept(st, active, u, f(u))
+
+
+def _trial(st: _Brent, active: np.ndarray, xm: np.ndarray, tol1: np.ndarray) -> np.ndarray:
+    """The next point of each active search: a parabolic step where it is safe, else golden."""
+    a, b, x, size = st.a, st.b, st.x, st.x.size
+    t2 = tol1 * 2.0
+    p, q, r = np.zeros(size), np.zeros(size), np.zeros(size)
+    fit = active & (np.abs(st.e) > tol1)
+    r_ = (x - st.w) * (st.fx - st.fv)
+    q_ = (x - st.v) * (st.fx - st.fw)
+    p_ = (x - st.v) * q_ - (x - st.w) * r_
+    q_ = (q_ - r_) * 2.0
+    p_ = np.where(q_ > 0, -p_, p_)
+    q_ = np.abs(q_)
+    p = np.where(fit, p_, p)
+    q = np.where(fit, q_, q)
+    r = np.where(fit, st.e, r)
+    e = np.where(fit, st.d, st.e)
+    golden = (np.abs(p) >= np.abs(q * 0.5 * r)) | (p <= q * (a - x)) | (p >= q * (b - x))
+    e_gold = np.where(x < xm, b - x, a - x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_par = p / q
+    u_par = x + d_par
+    near = (u_par - a < t2) | (b - u_par < t2)
+    d_par = np.where(near, np.where(x >= xm, -tol1, tol1), d_par)
+    st.e = np.where(active & golden, e_gold, e)
+    st.d = np.where(active, np.where(golden, _GOLD * e_gold, d_par), st.d)
+    u = np.where(np.abs(st.d) >= tol1, x + st.d, np.where(st.d > 0, x + tol1, x - tol1))
+    return np.where(active, u, x)
+
+
+def _accept(st: _Brent, active: np.ndarray, u: np.ndarray, fu: np.ndarray) -> None:
+    """Narrow each bracket with ``u`` and keep the best three points."""
+    x = st.x
+    better = active & (fu <= st.fx)
+    worse = active & ~(fu <= st.fx)
+    st.b = np.where(better & (u < x), x, st.b)  # fu <= fx
+    st.a = np.where(better & ~(u < x), x, st.a)
+    st.a = np.where(worse & (u < x), u, st.a)  # fu > fx
+    st.b = np.where(worse & ~(u < x), u, st.b)
+    to_w = worse & ((fu <= st.fw) | (st.w == x))
+    to_v = worse & ~to_w & ((fu <= st.fv) | (st.v == x) | (st.v == st.w))
+    nv = np.where(better, st.w, np.where(to_w, st.w, np.where(to_v, u, st.v)))
+    nfv = np.where(better, st.fw, np.where(to_w, st.fw, np.where(to_v, fu, st.fv)))
+    nw = np.where(better, x, np.where(to_w, u, st.w))
+    nfw = np.where(better, st.fx, np.where(to_w, fu, st.fw))
+    st.x = np.where(better, u, x)
+    st.fx = np.where(better, fu, st.fx)
+    st.v, st.fv, st.w, st.fw = nv, nfv, nw, nfw
 
 
 def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:

@@ -63,7 +63,7 @@ def _ro_crate(
     crate.root_dataset["datePublished"] = ended
     crate.root_dataset["license"] = "https://creativecommons.org/licenses/by/4.0/"
 
-    def add(rel: str, name: str, fmt: str, **props: Any):  # noqa: ANN202
+    def add(rel: str, name: str, fmt: str, **props: Any):
         src = stage / rel
         return crate.add_file(
             src,

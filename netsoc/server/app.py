@@ -329,7 +329,7 @@ def _participants(config: ServerConfig, inst: Instrument, get_store: Any) -> Par
     )
     try:
         real = get_store()
-    except Exception:  # noqa: BLE001 - not reachable yet: each request reports it
+    except Exception:
         real = None
     warm_up(inst, config.min_group_size, real)  # the first phone costs what the others do
     if real is not None and config.cohort:

@@ -62,13 +62,13 @@ class _SafeNoAliasLoader(_NoDuplicateKeys, yaml.SafeLoader):
 def safe_load(text: str) -> Any:
     """Safe YAML without aliases; libyaml's C parser when present (10x faster)."""
     if not getattr(yaml, "__with_libyaml__", False):
-        return yaml.load(text, Loader=_SafeNoAliasLoader)  # noqa: S506 - safe subclass
+        return yaml.load(text, Loader=_SafeNoAliasLoader)
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in instruments", event.start_mark
             )
-    return yaml.load(text, Loader=_StrictCLoader)  # noqa: S506 - the safe loader
+    return yaml.load(text, Loader=_StrictCLoader)
 
 
 def read_yaml(path: Path) -> Any:

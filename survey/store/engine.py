@@ -258,7 +258,7 @@ class Database:
                     raise StoreError(
                         f"{self.url}: no database connection became free within {RETRY_SECONDS:.0f} s"
                     ) from exc
-            time.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter only
+            time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.5)
 
     def checkpoint(self) -> None:

@@ -136,7 +136,7 @@ def overflow(page: Page) -> list[str]:
 
 
 @contextlib.contextmanager
-def phone(browser: Any, **kw: Any):  # noqa: ANN201
+def phone(browser: Any, **kw: Any):
     """A phone-sized context and page, closed afterwards."""
     from tests.browser.server import block_outside
 

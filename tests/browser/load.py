@@ -38,7 +38,7 @@ class Participant:
     error: str | None = None
 
 
-async def _shown_ids(page) -> list[str]:  # noqa: ANN001
+async def _shown_ids(page) -> list[str]:
     return [
         q
         for q in await page.locator(".netsoc-body [data-qid]").evaluate_all(
@@ -53,7 +53,7 @@ async def _participant(
     url: str,
     inst: Instrument,
     p: Participant,
-    seed: int,  # noqa: ANN001
+    seed: int,
     timeout_ms: int,
 ) -> None:
     rng = np.random.default_rng(seed)
@@ -113,7 +113,7 @@ async def _participant(
         await context.close()
 
 
-def _watch(page) -> list[str]:  # noqa: ANN001
+def _watch(page) -> list[str]:
     """Console errors and failed requests of one page, for the failure report."""
     events: list[str] = []
     start = time.perf_counter()
@@ -129,7 +129,7 @@ def _watch(page) -> list[str]:  # noqa: ANN001
     return events
 
 
-async def _visible_state(page) -> str:  # noqa: ANN001
+async def _visible_state(page) -> str:
     """What a participant stuck on a page would see: progress, heading, errors."""
     try:
         return await page.evaluate("""() => [
@@ -138,11 +138,11 @@ async def _visible_state(page) -> str:  # noqa: ANN001
           .map(s => s + ": " + Array.from(document.querySelectorAll(s))
                .map(e => (e.innerText || "").trim()).filter(Boolean).join(" | "))
           .join("; ")""")
-    except Exception as exc:  # noqa: BLE001 - the page may be gone
+    except Exception as exc:
         return f"(unreadable: {type(exc).__name__})"
 
 
-async def _local_only(route, blocked: list[str]) -> None:  # noqa: ANN001
+async def _local_only(route, blocked: list[str]) -> None:
     if is_local(route.request.url):
         await route.continue_()
     else:

@@ -192,11 +192,11 @@ def is_local(url: str) -> bool:
     return bool(m) and m.group(1) in LOCAL_HOSTS
 
 
-def block_outside(context, blocked: list[str] | None = None) -> list[str]:  # noqa: ANN001
+def block_outside(context, blocked: list[str] | None = None) -> list[str]:
     """Abort every request of a (sync or async) Playwright context that leaves the machine."""
     seen = [] if blocked is None else blocked
 
-    def handle(route):  # noqa: ANN001, ANN202
+    def handle(route):
         if is_local(route.request.url):
             return route.continue_()
         seen.append(route.request.url)
@@ -206,6 +206,6 @@ def block_outside(context, blocked: list[str] | None = None) -> list[str]:  # no
     return seen
 
 
-def launch_chromium(playwright):  # noqa: ANN001, ANN201
+def launch_chromium(playwright):
     """Debian's chromium, headless, driven by Playwright (no browser download)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

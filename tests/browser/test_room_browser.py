@@ -113,7 +113,7 @@ def test_a_phone_that_began_while_the_store_refused_writes_sends_every_answer(ph
     full = [True]
 
     @sa.event.listens_for(store.engine, "connect")
-    def refuse_writes(dbapi_conn, record):  # noqa: ANN001, ANN202 - as SQLite does on a full disk
+    def refuse_writes(dbapi_conn, record):
         if full[0]:
             dbapi_conn.execute("PRAGMA query_only = ON")
 
@@ -155,7 +155,7 @@ def test_a_refused_file_load_is_tried_again_and_the_page_says_so(served, phone_p
     page.set_extra_http_headers({"Accept-Language": "fr"})
     refused = {"form": 0, "spec": 0}
 
-    def flaky(route):  # noqa: ANN001, ANN202
+    def flaky(route):
         kind = "spec" if "/spec-" in route.request.url else "form"
         if refused[kind] < 2:
             refused[kind] += 1

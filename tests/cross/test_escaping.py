@@ -18,7 +18,7 @@ from survey.store import open_store
 from tests.helpers import HOSTILE, Tags, assert_inert
 
 
-def html_values(widget) -> str:  # noqa: ANN001
+def html_values(widget) -> str:
     """The HTML of every HTML widget below ``widget``."""
     out = []
     stack = [widget]

@@ -62,7 +62,7 @@ def test_no_ids_in_exports_and_report_tables_unless_asked(tmp_path, instrument):
 
 # ------------------------------------------------------- erase, retention
 @pytest.mark.fault("privacy: erase and retention", expect="only the named or expired rows deleted")
-def test_erase_removes_exactly_one_person(store_url, instrument):  # noqa: F811
+def test_erase_removes_exactly_one_person(store_url, instrument):
     with open_store(store_url, instrument=instrument) as store:
         ids = [store.submit(_answers(instrument, i)) for i in range(3)]
         store.erase(ids[1])
@@ -72,7 +72,7 @@ def test_erase_removes_exactly_one_person(store_url, instrument):  # noqa: F811
 
 
 @pytest.mark.fault("privacy: erase and retention", expect="only the named or expired rows deleted")
-def test_purge_deletes_old_drafts_and_submitted_only_when_asked(store_url, instrument):  # noqa: F811
+def test_purge_deletes_old_drafts_and_submitted_only_when_asked(store_url, instrument):
     with open_store(store_url, instrument=instrument) as store:
         draft = store.save_draft(None, {"consent": True})
         done = store.submit(_answers(instrument))

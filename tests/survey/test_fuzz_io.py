@@ -227,7 +227,7 @@ def test_one_gigabyte_file_refused_before_reading(tmp_path, store, before, monke
     opened = []
     real_open = open
 
-    def spy(file, *a, **k):  # noqa: ANN001, ANN202 - records any attempt to open the file
+    def spy(file, *a, **k):
         if os.fspath(file) == os.fspath(path):
             opened.append(file)
         return real_open(file, *a, **k)

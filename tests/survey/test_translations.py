@@ -33,7 +33,7 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_export_has_one_row_per_text_with_stable_ids(inst_file, tmp_path):  # noqa: PLR0915
+def test_export_has_one_row_per_text_with_stable_ids(inst_file, tmp_path):
     out = tmp_path / "de.csv"
     text = export_translations("de", out, instrument=inst_file)
     rows = rows_of(out.read_text(encoding="utf-8-sig"))

@@ -44,7 +44,7 @@ def rendered(demo_file):
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         external: list[str] = []
 
-        def offline(route) -> None:  # noqa: ANN001
+        def offline(route) -> None:
             if route.request.url.startswith(("file:", "data:")):
                 route.continue_()
             else:  # the report must need nothing from outside: record and refuse

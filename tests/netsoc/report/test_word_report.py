@@ -133,7 +133,7 @@ def test_widths_are_fitted_and_written_into_the_document(report):
                 assert width <= (natural * SLACK + PADDING) * 20 + 2, (head[0], name)
 
 
-def _captions(doc) -> tuple[list[str], list[str]]:  # noqa: ANN001
+def _captions(doc) -> tuple[list[str], list[str]]:
     tables, figures, last = [], [], []
     for block in doc.element.body.iterchildren():
         if block.tag == f"{W}tbl":

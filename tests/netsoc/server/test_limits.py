@@ -187,7 +187,7 @@ class _Transport:
     def __init__(self, host: str, port: int) -> None:
         self.peer, self.closed = (host, port), False
 
-    def get_extra_info(self, name, default=None):  # noqa: ANN001, ANN201
+    def get_extra_info(self, name, default=None):
         return {"peername": self.peer, "sockname": ("127.0.0.1", 8866)}.get(name, default)
 
     def close(self) -> None:
@@ -196,7 +196,7 @@ class _Transport:
     def is_closing(self) -> bool:
         return self.closed
 
-    def set_protocol(self, protocol) -> None:  # noqa: ANN001
+    def set_protocol(self, protocol) -> None:
         pass
 
     def pause_reading(self) -> None:

@@ -92,7 +92,7 @@ def _get_followed(url: str) -> int:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def redirect_request(self, *args, **kwargs):
         return None  # a redirect (e.g. to the login page) is reported as is
 
 

@@ -142,7 +142,7 @@ def test_a_killed_workshop_starts_again_where_every_phone_was(tmp_path):
 async def _room_from_one_address(url: str, n: int, within: float) -> list:
     from tests.browser.wire import WireClient
 
-    async def one(i: int):  # noqa: ANN202
+    async def one(i: int):
         await asyncio.sleep(i * within / n)
         async with WireClient(timeout=60) as client:
             # reading each page for a second: about 60 phones hold a connection at once
