@@ -41,12 +41,9 @@ _CDN_MODULE = re.compile(
 
 
 def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str:
-    from nbconvert import HTMLExporter
+    from netsoc.report.html_page import notebook_html
 
-    exporter = HTMLExporter(
-        exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True
-    )
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    body = notebook_html(notebook, show_code=show_code, title=title)
     # self-contained: drop scripts from CDNs (require.js, MathJax); nothing needs them
     body = _CDN_MODULE.sub("", _SCRIPT_SRC.sub("", body))
     tag = f'<script type="application/json" id="netsoc-stamp">{stamp_json}</script>'
