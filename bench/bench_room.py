@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ class Sampler:
                 pass
         return out
 
-    def _sum(self, fn) -> float:  # noqa: ANN001
+    def _sum(self, fn) -> float:
         total = 0.0
         for p in self._tree():
             try:
@@ -171,7 +172,7 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(arr, q)) if arr.size else float("nan")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20 if QUICK else 200, help="participants")
     ap.add_argument(
@@ -191,7 +192,33 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not 1 <= args.n <= 10_000 or not 1 <= args.workers <= 16:
         ap.error("--n must be 1..10000 and --workers 1..16")
+    return args
 
+
+@dataclass
+class Run:
+    """What one run measured: one participant alone, page changes, and the room."""
+
+    db: str
+    solo: Outcome
+    cached: Outcome
+    solo_cpu: float
+    changes: int
+    change_cpu: float
+    people: list[Outcome]
+    wall: float
+    cpu: float
+    gen_cpu: float
+    rss0: float
+    peak: float
+    rows: int
+    once: int
+    logs: list[str]
+
+
+def _measure(args: argparse.Namespace) -> Run:
+    """Start the servers (behind nginx when more than one) from a temporary folder, warm
+    them, measure one participant alone, page changes, then the room; stop them."""
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmpdir = Path(tmp)
         db = args.db or f"sqlite:///{tmpdir / 'room.sqlite'}"
@@ -215,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         solo_cpu = sampler.cpu() - c0
         cached = asyncio.run(_one(url, 10_000_002, seed=2, think=0, cache=browser_cache))
         c0 = sampler.cpu()
-        p, changes = asyncio.run(_page_changes(url, 200))
+        _, changes = asyncio.run(_page_changes(url, 200))
         change_cpu = (sampler.cpu() - c0) / (changes + 2)
 
         cpu0, own0, rss0 = sampler.cpu(), own_cpu(), sampler.rss()
@@ -226,36 +253,57 @@ def main(argv: list[str] | None = None) -> int:
         cpu, gen_cpu = sampler.cpu() - cpu0, own_cpu() - own0
         rows, once = stored_once(db, args.n)
         logs = [s.log_text()[-2000:] for s in servers]
+    return Run(
+        db,
+        solo,
+        cached,
+        solo_cpu,
+        changes,
+        change_cpu,
+        people,
+        wall,
+        cpu,
+        gen_cpu,
+        rss0,
+        sampler.peak,
+        rows,
+        once,
+        logs,
+    )
 
-    n = args.n
-    errors = [o for o in people if o.errors]
-    opens = [o.open_s for o in people]
-    pages = [s for o in people for s in o.page_s]
-    feedback = [o.feedback_s for o in people]
-    sizes = {
-        "participants": n,
+
+def _sizes(args: argparse.Namespace, run: Run) -> dict:
+    """The run's settings and counts (the results file's ``sizes``)."""
+    errors = [o for o in run.people if o.errors]
+    return {
+        "participants": args.n,
         "arrival_s": args.arrival,
         "think_s": args.think,
         "servers": args.workers,
         "proxy": "nginx round robin" if args.workers > 1 else None,
-        "store": "postgresql" if db.startswith("postgres") else "sqlite",
-        "wall_s": round(wall, 1),
-        "stored_rows": rows,
-        "stored_exactly_once": once,
+        "store": "postgresql" if run.db.startswith("postgres") else "sqlite",
+        "wall_s": round(run.wall, 1),
+        "stored_rows": run.rows,
+        "stored_exactly_once": run.once,
         "errors": len(errors),
         "first_errors": [o.errors[0] for o in errors[:5]],
-        "retries": sum(o.retries for o in people),
-        "solo_errors": solo.errors,
-        "baseline_rss_mb": round(rss0 / 2**20, 1),
-        "server_log_tail": logs if errors else [],
+        "retries": sum(o.retries for o in run.people),
+        "solo_errors": run.solo.errors,
+        "baseline_rss_mb": round(run.rss0 / 2**20, 1),
+        "server_log_tail": run.logs if errors else [],
     }
 
-    def one(target: float) -> float | None:
-        # issue 20 sets latencies and memory for one worker (the 1,000 room); over several
-        # servers behind nginx its target is that nothing is lost
-        return target if args.workers == 1 else None
 
-    figures = [
+def _solo_figures(run: Run) -> list[Figure]:
+    """One participant alone: what a phone transfers and what the server spends."""
+    solo, cached, solo_cpu, change_cpu, changes = (
+        run.solo,
+        run.cached,
+        run.solo_cpu,
+        run.change_cpu,
+        run.changes,
+    )
+    return [
         Figure("one participant, first visit: transferred", solo.bytes / 1024, "KB", target=150),
         Figure("one participant, first visit: requests", solo.requests, "requests", target=12),
         Figure(
@@ -275,6 +323,24 @@ def main(argv: list[str] | None = None) -> int:
             target=3,
             note=f"mean of {changes + 2} page messages",
         ),
+    ]
+
+
+def _room_figures(args: argparse.Namespace, run: Run) -> list[Figure]:
+    """The room: errors, stored exactly once, latencies, memory and CPU."""
+    n, people, rows, once, rss0 = args.n, run.people, run.rows, run.once, run.rss0
+    errors = [o for o in people if o.errors]
+    cpu, gen_cpu = run.cpu, run.gen_cpu
+
+    def one(target: float) -> float | None:
+        # issue 20 sets latencies and memory for one worker (the 1,000 room); over several
+        # servers behind nginx its target is that nothing is lost
+        return target if args.workers == 1 else None
+
+    opens = [o.open_s for o in people]
+    pages = [s for o in people for s in o.page_s]
+    feedback = [o.feedback_s for o in people]
+    return [
         Figure(f"room {n}: errors", len(errors), "participants", target=0),
         Figure(
             f"room {n}: responses not stored exactly once",
@@ -309,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         Figure(
             f"room {n}: server peak memory",
-            sampler.peak / 2**20,
+            run.peak / 2**20,
             "MB",
             target=one(400),
             note=f"baseline {rss0 / 2**20:.0f} MB over {args.workers} server(s)",
@@ -322,11 +388,18 @@ def main(argv: list[str] | None = None) -> int:
             note=f"{gen_cpu:.1f} s in all (not the server's)",
         ),
     ]
-    emit(args.name, figures, sizes=sizes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    run = _measure(args)
+    sizes = _sizes(args, run)
+    emit(args.name, _solo_figures(run) + _room_figures(args, run), sizes=sizes)
     print(json.dumps({k: v for k, v in sizes.items() if k != "server_log_tail"}))
+    errors = [o for o in run.people if o.errors]
     if errors:
-        print("\n".join(logs)[-3000:], file=sys.stderr)
-    return 0 if not errors and once == n else 1
+        print("\n".join(run.logs)[-3000:], file=sys.stderr)
+    return 0 if not errors and run.once == args.n else 1
 
 
 if __name__ == "__main__":

@@ -245,6 +245,19 @@ def reliable_change(
     DataError
         As :func:`retest_reliability`; a reliability outside (0, 1); first-wave
         scores that do not vary.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"id": [1, 2, 3, 4] * 2, "wave": ["pre"] * 4 + ["post"] * 4,
+    ...                   "score": [1.0, 2.0, 3.0, 4.0, 1.5, 2.0, 4.5, 4.5]})
+    >>> rc = reliable_change(d, dv="score", time="wave", subject="id", reliability=0.9)
+    >>> rc[["subject", "rci", "category"]].round(2)
+      subject   rci   category
+    0       1  0.87  unchanged
+    1       2  0.00  unchanged
+    2       3  2.60   improved
+    3       4  0.87  unchanged
     """
     pairs, waves = paired_scores(data, dv=dv, time=time, subject=subject)
     sd_pre = float(pairs["pre"].std(ddof=1))

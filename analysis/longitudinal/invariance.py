@@ -75,26 +75,10 @@ def build_spec(item_counts: Sequence[int], equal: tuple[str, ...], ncat: np.ndar
     first, construct by construct, then the same at wave 2; factor ``t * C + c``)."""
     m, c = int(sum(item_counts)), len(item_counts)
     spec = Spec.empty(2 * m, 2 * c, None if ncat is None else np.tile(ncat, 2))
-    construct = np.repeat(np.arange(c), item_counts)
-    ordinal = ncat is not None
-    for t in range(2):
-        for i in range(m):
-            share = t == 1 and "loadings" in equal
-            spec.free(
-                "lam", (t * m + i, t * c + construct[i]), spec.idx["lam"][i, construct[i]] if share else None
-            )
-    for a in range(2 * c):
-        for b in range(a + 1):
-            if a != b or (a >= c and "loadings" in equal):
-                spec.free("psi", (a, b))
-            else:
-                spec.fixed["psi"][a, a] = 1.0
-    for i in range(m):
-        if not ordinal:
-            spec.free("theta", (i, i))
-            spec.free("theta", (m + i, m + i))
-        spec.free("theta", (m + i, i))
-    if ordinal:
+    _loadings(spec, np.repeat(np.arange(c), item_counts), equal)
+    _factor_covariances(spec, c, equal)
+    _residuals(spec, m, ordinal=ncat is not None)
+    if ncat is not None:
         _ordinal_blocks(spec, m, c, equal)
     else:
         for i in range(m):
@@ -104,6 +88,38 @@ def build_spec(item_counts: Sequence[int], equal: tuple[str, ...], ncat: np.ndar
         for j in range(c, 2 * c):
             spec.free("alpha", (j,))
     return spec
+
+
+def _loadings(spec: Spec, construct: np.ndarray, equal: tuple[str, ...]) -> None:
+    """Each item loads on its construct's factor at its wave (shared across waves when
+    the loadings are equal)."""
+    m, c = construct.size, spec.k // 2
+    for t in range(2):
+        for i in range(m):
+            share = t == 1 and "loadings" in equal
+            spec.free(
+                "lam", (t * m + i, t * c + construct[i]), spec.idx["lam"][i, construct[i]] if share else None
+            )
+
+
+def _factor_covariances(spec: Spec, c: int, equal: tuple[str, ...]) -> None:
+    """Every factor covariance free; variances 1, but the second wave's free once the
+    loadings are equal."""
+    for a in range(2 * c):
+        for b in range(a + 1):
+            if a != b or (a >= c and "loadings" in equal):
+                spec.free("psi", (a, b))
+            else:
+                spec.fixed["psi"][a, a] = 1.0
+
+
+def _residuals(spec: Spec, m: int, *, ordinal: bool) -> None:
+    """Residual variances (continuous items only) and each item's covariance across waves."""
+    for i in range(m):
+        if not ordinal:
+            spec.free("theta", (i, i))
+            spec.free("theta", (m + i, m + i))
+        spec.free("theta", (m + i, i))
 
 
 def _ordinal_blocks(spec: Spec, m: int, c: int, equal: tuple[str, ...]) -> None:
@@ -299,6 +315,19 @@ def longitudinal_invariance(
         person with two rows in one wave, too few complete people, an ordinal item
         with different categories at the two waves, ``missing="ml"`` with
         ``ordered=True``.
+
+    Examples
+    --------
+    >>> from analysis import make_demo
+    >>> data = make_demo(300, seed=1, waves=True)  # a documented latent change, seeded
+    >>> items = {"networking": ["net_purpose_1", "net_purpose_2", "net_context_1", "net_context_2"]}
+    >>> ladder = longitudinal_invariance(data, items, time="wave", subject="subject")
+    >>> ladder[["df", "delta_df", "supported"]]
+                df  delta_df  supported
+    step
+    configural  15      <NA>       <NA>
+    metric      18         3       True
+    scalar      21         3       True
     """
     if missing not in ("listwise", "ml"):
         raise DataError(f'missing: got {missing!r}; expected "listwise" or "ml"')

@@ -77,6 +77,7 @@ def by_person(
         rows = data[time] == wave
         part = data.loc[rows, list(columns)].set_axis(key[rows].to_numpy(), axis=0)
         part.columns = pd.MultiIndex.from_product([[number], list(columns)])
+        part.attrs = {}  # the caller's attrs (arrays, say) are not the wide table's
         parts.append(part)
     return pd.concat(parts, axis=1, join="outer"), waves
 

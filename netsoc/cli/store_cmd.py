@@ -17,6 +17,15 @@ _DB_HELP = "SQLite file or SQLAlchemy URL (default: $NETSOC_DB, else netsoc.sqli
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the store subcommands."""
+    _add_import(sub)
+    _add_export(sub)
+    _add_erase(sub)
+    _add_purge(sub)
+    _add_info(sub)
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    """``netsoc import FILE``: responses from a file into the store."""
     p = sub.add_parser("import", help="import responses from CSV, Excel, SPSS or Parquet")
     p.add_argument("file", help="a .csv, .xlsx, .sav or .parquet file, one row per respondent")
     p.add_argument("--db", default=None, help=_DB_HELP)
@@ -30,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
     p.set_defaults(func=_import)
 
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    """``netsoc export``: submitted responses to a file or a study bundle."""
     p = sub.add_parser("export", help="export submitted responses to a file")
     p.add_argument(
         "--format",
@@ -55,6 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instrument", default=None, help="instrument YAML (default: the shipped one)")
     p.set_defaults(func=_export)
 
+
+def _add_erase(sub: argparse._SubParsersAction) -> None:
+    """``netsoc erase ID``: one respondent removed completely."""
     p = sub.add_parser("erase", help="erase one respondent completely (withdrawn consent)")
     p.add_argument(
         "respondent_id", help="the erase code the participant was shown (their id and resume code)"
@@ -62,6 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.set_defaults(func=_erase)
 
+
+def _add_purge(sub: argparse._SubParsersAction) -> None:
+    """``netsoc purge``: the retention sweep."""
     p = sub.add_parser(
         "purge", help="retention: delete drafts (and, if asked, responses) older than a number of days"
     )
@@ -80,6 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.set_defaults(func=_purge)
 
+
+def _add_info(sub: argparse._SubParsersAction) -> None:
+    """``netsoc db-info``: where the store is and what it holds."""
     p = sub.add_parser("db-info", help="show the store's location, schema version and counts")
     p.add_argument("--db", default=None, help=_DB_HELP)
     p.set_defaults(func=_info)

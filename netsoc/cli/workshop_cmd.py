@@ -104,13 +104,12 @@ def workshop_block(
         (``http://HOST:PORT/``), printed big.
     """
     from netsoc.dashboard import controls_url
-    from netsoc.qr import short_address
 
     lines = [
         f"netsoc workshop {cohort} is running.",
         "",
         f"  Participants join at:  {join}",
-        f"                         (short: {short_address(join)}; the QR code below and on the dashboard)",
+        "                         (the QR code below and on the dashboard; or the join code under it)",
         qr.rstrip("\n"),
     ]
     if join_code and short_url:

@@ -301,7 +301,7 @@ class _Endpoints:
         page = int(request.path_params["page"])
         if not 1 <= page <= len(self._pages()):
             return self.refuse(request, "a missing export page", 404, self.d.t("refused", reason=str(page)))
-        refused = self.throttled(request, "png")
+        refused = self.throttled(request, f"png {page}")  # per page: every page can be saved in a row
         if refused is not None:
             return refused
         at = datetime.now().astimezone()

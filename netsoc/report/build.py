@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from netsoc.report import inprocess
+import netsoc.report.inprocess as inprocess
 from netsoc.report.export import parts, strip_hand_over, write_docx, write_pdf, write_tables
 from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netsoc.report import apa
+import netsoc.report.apa as apa
 from netsoc.report.results import field_label, level_labels
 from netsoc.report.study import Study
 from netsoc.report.tables import ReportFigure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netsoc.report import apa
+import netsoc.report.apa as apa
 from netsoc.report.structure import INVARIANCE_MIN_N, ladder
 from netsoc.report.study import Study, md_text
 from netsoc.report.tables import ReportTable

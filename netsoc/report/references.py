@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netsoc.report import apa
+import netsoc.report.apa as apa
 from netsoc.report.study import Study
 from netsoc.report.tables import ReportTable
 from survey.codebook import codebook

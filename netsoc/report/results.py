@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netsoc.report import apa
+import netsoc.report.apa as apa
 from netsoc.report.study import Study
 from netsoc.report.tables import ReportTable
 

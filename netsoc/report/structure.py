@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from netsoc.report import apa
+import netsoc.report.apa as apa
 from netsoc.report.ladder_tables import ESTIMATOR_WORDS, ladder_table
 from netsoc.report.study import Study, md_text
 from netsoc.report.tables import ReportTable

@@ -33,6 +33,11 @@ def is_loopback(ip: str) -> bool:
         return False
 
 
+def _whole(value: object) -> bool:
+    """True for an ``int`` that is not a ``bool`` (JSON and callers may pass either)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Settings of one server process (the same for every visitor).
@@ -118,9 +123,21 @@ class ServerConfig:
 
     def check(self) -> ServerConfig:
         """Raise :class:`NetsocError` naming the first bad setting; return self."""
+        self._check_address()
+        self._check_limits()
+        from netsoc.server.limits import parse_proxies
+
+        try:
+            parse_proxies(self.trusted_proxies)
+        except ValueError as exc:
+            raise NetsocError(str(exc)) from exc
+        return self
+
+    def _check_address(self) -> None:
+        """Which server, on which port and address (off loopback only in public with a token)."""
         if self.kind not in KINDS:
             raise NetsocError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
-        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 < self.port < 65536:
+        if not _whole(self.port) or not 0 < self.port < 65536:
             raise NetsocError(f"port: expected a number between 1 and 65535, got {self.port!r}")
         if not is_loopback(self.ip):
             if not self.public:
@@ -129,11 +146,10 @@ class ServerConfig:
                 )
             if not self.token:
                 raise NetsocError(f"ip: serving on {self.ip!r} (public) requires a token")
-        if (
-            isinstance(self.max_sessions, bool)
-            or not isinstance(self.max_sessions, int)
-            or self.max_sessions < 1
-        ):
+
+    def _check_limits(self) -> None:
+        """Sessions, time-outs, rates, connections and draft retention within their ranges."""
+        if not _whole(self.max_sessions) or self.max_sessions < 1:
             raise NetsocError(
                 f"max_sessions: expected a whole number of at least 1, got {self.max_sessions!r}"
             )
@@ -147,22 +163,11 @@ class ServerConfig:
             raise NetsocError(
                 f"address_rate: expected 0 to 1000000 units a second, got {self.address_rate!r}"
             )
-        if (
-            isinstance(self.client_connections, bool)
-            or not isinstance(self.client_connections, int)
-            or not 0 <= self.client_connections <= 100_000
-        ):
+        if not _whole(self.client_connections) or not 0 <= self.client_connections <= 100_000:
             raise NetsocError(
                 "client_connections: expected a whole number from 0 to 100000, "
                 f"got {self.client_connections!r}"
             )
-        from netsoc.server.limits import parse_proxies
-
-        try:
-            parse_proxies(self.trusted_proxies)
-        except ValueError as exc:
-            raise NetsocError(str(exc)) from exc
-        return self
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

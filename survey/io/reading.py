@@ -173,6 +173,45 @@ def _apply_mapping(
     return df.rename(columns=dict(mapping))
 
 
+def _check_file(p: Path, max_bytes: int | None) -> None:
+    """Refuse a path that is missing, not a file, empty or over the import limit."""
+    if not p.exists():
+        raise DataError(f"{p}: file not found")
+    if not p.is_file():
+        raise DataError(f"{p}: not a regular file")
+    limit = max_bytes if max_bytes is not None else max_import_bytes()
+    size = p.stat().st_size
+    if size > limit:
+        raise DataError(
+            f"{p}: file is {size:,} bytes, larger than the import limit of "
+            f"{limit:,} bytes (set NETSOC_MAX_IMPORT_MB to raise it)"
+        )
+    if size == 0:
+        raise DataError(f"{p}: the file is empty")
+
+
+def _read_table(p: Path, fmt: str, encoding: str | None) -> tuple[pd.DataFrame, int]:
+    """The file's table and the file row number of its first data row."""
+    if fmt == "csv":
+        return _split_header(_read_csv(p, encoding), p), 2
+    if fmt == "xlsx":
+        return _split_header(_read_xlsx(p), p), 2
+    if fmt == "parquet":
+        return _read_parquet(p), 1
+    return _read_sav(p, encoding), 1
+
+
+def _undo_escapes(df: pd.DataFrame) -> None:
+    """Undo the spreadsheet escape (a leading ``'``) in the text columns, in place."""
+    for col in range(df.shape[1]):
+        s = df.iloc[:, col]
+        if (
+            pd.api.types.infer_dtype(s, skipna=True) == "string"
+            and s.astype("string").str.startswith("'").fillna(False).any()
+        ):
+            df.isetitem(col, unneutralise(s))
+
+
 def read_responses(
     path: str | os.PathLike[str],
     instrument: Instrument,
@@ -227,39 +266,12 @@ def read_responses(
     """
     p = Path(path)
     fmt = format_of(p)
-    if not p.exists():
-        raise DataError(f"{p}: file not found")
-    if not p.is_file():
-        raise DataError(f"{p}: not a regular file")
-    limit = max_bytes if max_bytes is not None else max_import_bytes()
-    size = p.stat().st_size
-    if size > limit:
-        raise DataError(
-            f"{p}: file is {size:,} bytes, larger than the import limit of "
-            f"{limit:,} bytes (set NETSOC_MAX_IMPORT_MB to raise it)"
-        )
-    if size == 0:
-        raise DataError(f"{p}: the file is empty")
-    if fmt == "csv":
-        df = _split_header(_read_csv(p, encoding), p)
-        first = 2
-    elif fmt == "xlsx":
-        df = _split_header(_read_xlsx(p), p)
-        first = 2
-    elif fmt == "parquet":
-        df, first = _read_parquet(p), 1
-    else:
-        df, first = _read_sav(p, encoding), 1
+    _check_file(p, max_bytes)
+    df, first = _read_table(p, fmt, encoding)
     if len(df) == 0:
         raise DataError(f"{p}: the file has no data rows")
     if fmt in ("csv", "xlsx", "sav"):
-        for col in range(df.shape[1]):
-            s = df.iloc[:, col]
-            if (
-                pd.api.types.infer_dtype(s, skipna=True) == "string"
-                and s.astype("string").str.startswith("'").fillna(False).any()
-            ):
-                df.isetitem(col, unneutralise(s))
+        _undo_escapes(df)
     if mapping is not None:
         mp = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         df = _apply_mapping(df, mp, instrument, p)

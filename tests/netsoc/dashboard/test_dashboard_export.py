@@ -100,6 +100,7 @@ def test_png_is_cached_per_version_and_rate_limited_per_viewer(tmp_path, instrum
     png_page(d, 2, key=("cached",), at=AT)
     assert png_page(d, 2, key=("cached",), at=AT)[:8] == b"\x89PNG\r\n\x1a\n"
     assert PNG_CACHE.builds == before + 2  # the same key: drawn once
+    assert client.get("/export/page-1.png").status_code == 200  # another page at once: saved in a row
     store.close()
 
 

@@ -71,66 +71,85 @@ def _request(method: str, path: str, body: bytes = b"") -> bytes:
     return head.encode() + b"\r\n" + body
 
 
-async def _attack(kind: str, port: int, until: float, rec: _Record) -> None:
-    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await asyncio.open_connection("127.0.0.1", port, local_addr=(ATTACKER, 0))
+async def _connect(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(ATTACKER, 0))
 
-    token = ""
-    if kind == "flood":  # one real visit: the messages then carry a valid token
-        r, w = await connect()
-        w.write(_request("GET", "/?cohort=FLOOD"))
-        head = await r.readuntil(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        page = (await r.readexactly(length)).decode()
-        token = json.loads(page.split("id='netsoc-boot'>")[1].split("</script>")[0])["state"]["token"]
-        w.close()
 
-    async def act(r: asyncio.StreamReader, w: asyncio.StreamWriter, task: int) -> None:
-        """Until the server closes the connection."""
-        if kind == "idle":
-            await r.read(1)
-        elif kind == "slowloris":
-            data = _request("GET", "/")[:-2] + b"X-Slow: " + b"a" * 10_000
-            eof = asyncio.ensure_future(r.read(1))
-            for byte in data:
-                if eof.done():
-                    return
-                w.write(bytes([byte]))
-                await asyncio.wait({eof}, timeout=0.5)
-            await eof
+async def _flood_token(port: int) -> str:
+    """One real visit: the flood's messages then carry a valid token."""
+    r, w = await _connect(port)
+    w.write(_request("GET", "/?cohort=FLOOD"))
+    head = await r.readuntil(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    page = (await r.readexactly(length)).decode()
+    token = json.loads(page.split("id='netsoc-boot'>")[1].split("</script>")[0])["state"]["token"]
+    w.close()
+    return str(token)
+
+
+async def _slowloris(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    """Headers a byte at a time, until the server closes the connection."""
+    data = _request("GET", "/")[:-2] + b"X-Slow: " + b"a" * 10_000
+    eof = asyncio.ensure_future(r.read(1))
+    for byte in data:
+        if eof.done():
+            return
+        w.write(bytes([byte]))
+        await asyncio.wait({eof}, timeout=0.5)
+    await eof
+
+
+async def _requests(
+    kind: str, r: asyncio.StreamReader, w: asyncio.StreamWriter, token: str, rec: _Record
+) -> None:
+    """Keep-alive requests (the page, or valid messages for the flood), each status recorded."""
+    seq = 0
+    while True:
+        seq += 1
+        if kind == "connections":
+            w.write(_request("GET", "/"))
         else:
-            seq = 0
-            while True:
-                seq += 1
-                if kind == "connections":
-                    w.write(_request("GET", "/"))
-                else:
-                    msg = {"type": "page", "token": token, "seq": seq, "page": 1, "consent": True}
-                    msg |= {"go": "next", "answers": {}, "lang": "en"}
-                    w.write(_request("POST", "/api/message", json.dumps(msg).encode()))
-                rec(f"status {await _response(r)}")
+            msg = {"type": "page", "token": token, "seq": seq, "page": 1, "consent": True}
+            msg |= {"go": "next", "answers": {}, "lang": "en"}
+            w.write(_request("POST", "/api/message", json.dumps(msg).encode()))
+        rec(f"status {await _response(r)}")
 
-    async def hold(task: int) -> None:
-        while time.time() < until:
-            try:
-                r, w = await asyncio.wait_for(connect(), 5)
-            except (TimeoutError, OSError):
-                rec("connect failed")
-                await asyncio.sleep(0.5)
-                continue
-            opened = time.time()
-            rec("open")
-            try:
-                await asyncio.wait_for(act(r, w, task), timeout=max(0.01, until - opened))
-                rec("closed by server", opened)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                rec("closed by server", opened)
-            except TimeoutError:
-                pass  # the attack is over
-            w.close()
+
+async def _act(kind: str, r: asyncio.StreamReader, w: asyncio.StreamWriter, token: str, rec: _Record) -> None:
+    """Until the server closes the connection."""
+    if kind == "idle":
+        await r.read(1)
+    elif kind == "slowloris":
+        await _slowloris(r, w)
+    else:
+        await _requests(kind, r, w, token, rec)
+
+
+async def _hold(kind: str, port: int, until: float, token: str, rec: _Record) -> None:
+    """One of the attacker's sockets: connect, attack, and again once the server closes it."""
+    while time.time() < until:
+        try:
+            r, w = await asyncio.wait_for(_connect(port), 5)
+        except (TimeoutError, OSError):
+            rec("connect failed")
             await asyncio.sleep(0.5)
+            continue
+        opened = time.time()
+        rec("open")
+        try:
+            await asyncio.wait_for(_act(kind, r, w, token, rec), timeout=max(0.01, until - opened))
+            rec("closed by server", opened)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            rec("closed by server", opened)
+        except TimeoutError:
+            pass  # the attack is over
+        w.close()
+        await asyncio.sleep(0.5)
 
-    await asyncio.gather(*(hold(i) for i in range(SOCKETS[kind])))
+
+async def _attack(kind: str, port: int, until: float, rec: _Record) -> None:
+    token = await _flood_token(port) if kind == "flood" else ""
+    await asyncio.gather(*(_hold(kind, port, until, token, rec) for _ in range(SOCKETS[kind])))
 
 
 def _run_attacker(kind: str, port: int, seconds: float, out: Path) -> None:
@@ -166,7 +185,7 @@ async def _honest(port: int, cohort: str) -> Outcome:
         return await HttpParticipant(client, f"http://127.0.0.1:{port}/?cohort={cohort}", seed=22).run()
 
 
-def _wait_for(condition, timeout: float) -> None:  # noqa: ANN001
+def _wait_for(condition, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
