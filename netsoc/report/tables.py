@@ -179,9 +179,9 @@ class ReportFigure:
     def html(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
         return (
-            f"<figure class='netsoc-figure' id='figure-{self.number}'>"
-            f"<img src='data:image/png;base64,{data}' alt='{html.escape(self.alt, quote=True)}' "
-            "style='max-width:100%;height:auto'>"
+            f'<figure class="netsoc-figure" id="figure-{self.number}">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt, quote=True)}" '
+            'style="max-width:100%;height:auto">'
             f"<figcaption><strong>{self.title}.</strong> {html.escape(self.caption)}"
             "</figcaption></figure>"
         )
