@@ -84,14 +84,18 @@ def check_numeric(data: pd.DataFrame, columns: str | Sequence[str], argument: st
 def numeric_columns(data: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
     """The columns as float64 arrays with NaN for every missing value.
 
-    A float64 column is returned as it is stored (no copy); other dtypes
-    (nullable ``Int64`` included) are converted, one copy per column.
+    A float64 column is returned as it is stored (no copy); other numpy dtypes are
+    cast (no missing-value scan: they hold none, or NaN already); extension dtypes
+    (nullable ``Int64`` included) are converted with ``pd.NA`` as NaN, one copy per
+    column.
     """
     out = []
     for c in columns:
         s = data[c]
         if s.dtype == np.float64:
             out.append(s.to_numpy())
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+            out.append(s.to_numpy().astype(np.float64))
         else:
             out.append(s.to_numpy(dtype="float64", na_value=np.nan))
     return out

@@ -44,8 +44,9 @@ PACKAGES: tuple[str, ...] = (
     "papermill",
     "nbconvert",
 )
-#: Metadata columns of the canonical table (``language`` is added when it matters).
-_CANONICAL_META = tuple(c for c in META_COLUMNS if c not in ("respondent_id", "language"))
+#: Metadata columns of the canonical table (``language``, ``wave`` and ``subject`` are added
+#: when they matter, so that tables from before they existed keep their hash).
+_CANONICAL_META = tuple(c for c in META_COLUMNS if c not in ("respondent_id", "language", "wave", "subject"))
 
 
 def canonical_lines(data: pd.DataFrame, instrument: Instrument) -> list[str]:
@@ -69,6 +70,8 @@ def canonical_lines(data: pd.DataFrame, instrument: Instrument) -> list[str]:
     meta, default = list(_CANONICAL_META), default_language(instrument)
     if "language" in data.columns and (data["language"].astype("string").fillna(default) != default).any():
         meta.append("language")
+    if "wave" in data.columns and (data["wave"].astype("string").fillna("single") != "single").any():
+        meta.extend(["wave", "subject"])
     cols = [c for c in (*meta, *answer_columns(instrument)) if c in data.columns]
     out = pd.DataFrame(index=data.index)
     question = set(instrument.question_ids)

@@ -125,6 +125,8 @@ def codebook_labels(instrument: Instrument) -> tuple[dict[str, str], dict[str, d
             "started_at": "Started (UTC)",
             "submitted_at": "Submitted (UTC)",
             "language": "Language answered in (BCP 47 tag)",
+            "wave": "Wave (pre, post; single outside waves)",
+            "subject": "Random id linking one person's waves within the cohort (empty: unlinked)",
         }
     )
     value_labels: dict[str, dict[Any, str]] = {}

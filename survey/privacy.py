@@ -18,11 +18,34 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["published", "safe_mean", "MEAN_DIGITS"]
+__all__ = ["published", "one_wave", "safe_mean", "MEAN_DIGITS"]
 
 #: Decimals of every mean shown of a room (one person in a batch of k moves a
 #: 1-5 mean of 20 people by at most 0.2, so a second decimal would only add noise).
 MEAN_DIGITS = 1
+
+
+def one_wave(frame: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    """One wave's responses, so that a batch of k rows is k people (a person has a row per wave).
+
+    With several waves, the latest wave (by first arrival) that has at least
+    ``min_group_size`` responses; while none has, the latest.  A frame without a
+    ``wave`` column, or with one wave, is returned as it is.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"arrival": range(1, 9), "wave": ["pre"] * 5 + ["post"] * 3})
+    >>> one_wave(frame, 3)["wave"].unique().tolist(), len(one_wave(frame, 4))
+    (['post'], 5)
+    """
+    if "wave" not in frame.columns or frame["wave"].nunique(dropna=False) <= 1:
+        return frame
+    order = frame.sort_values("arrival", kind="stable") if "arrival" in frame.columns else frame
+    waves = list(dict.fromkeys(order["wave"]))
+    counts = frame["wave"].value_counts(dropna=False)
+    full = [w for w in waves if counts[w] >= min_group_size]
+    chosen = full[-1] if full else waves[-1]
+    return frame[frame["wave"] == chosen]
 
 
 def published(frame: pd.DataFrame, min_group_size: int) -> pd.DataFrame:

@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 #: Metadata columns of the wide table, in order (docs/architecture.md).  ``language``
-#: is the BCP 47 tag of the questionnaire's language the participant answered in.
+#: is the BCP 47 tag of the questionnaire's language the participant answered in; ``wave``
+#: is ``pre``, ``post`` or ``single`` and ``subject`` the random id linking one person's
+#: waves within a cohort (NA when unlinked; :mod:`survey.waves`).
 META_COLUMNS: tuple[str, ...] = (
     "respondent_id",
     "cohort",
@@ -39,6 +41,8 @@ META_COLUMNS: tuple[str, ...] = (
     "started_at",
     "submitted_at",
     "language",
+    "wave",
+    "subject",
 )
 #: Ids an instrument may not give a question: the metadata columns and the
 #: store's own fields.

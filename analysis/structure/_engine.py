@@ -8,8 +8,9 @@ fewer parameters, exactly as lavaan's ``group.equal``).
 
 The discrepancy is lavaan's: ``F = sum_g (N_g / N) f_g`` with
 ``f_g = log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu)``,
-``chi2 = N F``.  It is minimised by Fisher scoring on the analytic gradient with
-the expected information, halving steps that do not decrease ``F``.
+``chi2 = N F``.  It is minimised on the analytic gradient (:func:`gradient`), by
+Fisher scoring with the expected information while the steps are large, then by
+BFGS updates of its inverse, halving steps that do not decrease ``F``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import linalg
 
 from analysis.structure._threads import one_blas_thread
 
@@ -265,36 +267,116 @@ def estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Estim
         return _estimate(lay, moments, tol=tol)
 
 
-def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Estimate:
-    """Minimise ``F`` by Fisher scoring with step halving.
+def gradient(lay: Layout, x: np.ndarray, moments: list[Moments]) -> tuple[float, np.ndarray]:
+    """``F`` and its gradient in matrix form (no per-parameter derivative matrices):
+    with ``G = Sigma^-1 (Sigma - S - d d') Sigma^-1`` and ``v = Sigma^-1 d``
+    (``d = m - mu``), a loading's derivative is ``2 (G Lambda Phi)_ij - 2 v_i alpha_j``,
+    a factor (co)variance's ``(2 -) (Lambda' G Lambda)_rc``, a residual's ``G_ii``, an
+    intercept's ``-2 v_i`` and a latent mean's ``-2 (Lambda' v)_j``.  Called only where
+    :func:`discrepancy` is finite (every implied covariance matrix positive definite)."""
+    n_total = sum(m.n for m in moments)
+    f, grad = 0.0, np.zeros(lay.npar)
+    rows = np.arange(lay.factor_of.size)
+    for g, m in enumerate(moments):
+        lam, phi, theta, nu, alpha = matrices(lay, x, g)
+        sigma = lam @ phi @ lam.T + np.diag(theta)
+        chol = linalg.cho_factor(sigma, lower=True, check_finite=False)
+        inv = linalg.cho_solve(chol, np.eye(sigma.shape[0]), check_finite=False)
+        resid = sigma - m.cov
+        fg = 2.0 * np.log(np.diag(chol[0])).sum() + np.sum(m.cov * inv) - m.logdet - sigma.shape[0]
+        d = v = None
+        if nu is not None and alpha is not None:
+            d = m.mean - (nu + lam @ alpha)
+            v = inv @ d
+            fg += d @ v
+            resid = resid - np.outer(d, d)
+        w = m.n / n_total
+        f += w * fg
+        gmat = inv @ resid @ inv
+        dlam = 2.0 * (gmat @ lam @ phi)[rows, lay.factor_of]
+        dphi = 2.0 * (lam.T @ gmat @ lam) - np.diag(np.diag(lam.T @ gmat @ lam))
+        if v is not None and alpha is not None and lay.nu is not None and lay.alpha is not None:
+            dlam -= 2.0 * v * alpha[lay.factor_of]
+            _scatter(grad, lay.nu[g], -2.0 * w * v)
+            _scatter(grad, lay.alpha[g], -2.0 * w * (lam.T @ v))
+        _scatter(grad, lay.lam[g], w * dlam)
+        _scatter(grad, np.tril(lay.phi[g] + 1) - 1, w * dphi)
+        _scatter(grad, lay.theta[g], w * np.diag(gmat))
+    return f, grad
 
-    Stops when a step changes ``chi2 = N F`` by less than ``tol * 1e-4`` and
-    the expected further decrease (the Newton decrement) is below that too,
-    which leaves ``chi2`` well within ``tol`` of its minimum.
+
+def _scatter(grad: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
+    """Add ``values`` to ``grad`` at the free ``index`` entries (-1: fixed; a shared
+    parameter collects every contribution)."""
+    free = index >= 0
+    np.add.at(grad, index[free], values[free])
+
+
+def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Estimate:
+    """Minimise ``F`` by Fisher scoring, then quasi-Newton, with step halving.
+
+    While the steps are large the curvature is the expected information at the current
+    estimate; near the minimum it is that information corrected by BFGS updates from
+    the exact gradients (Fisher scoring alone converges only linearly when the model
+    fits badly).  Stops when a step changes ``chi2 = N F`` by less than ``tol * 1e-4``
+    and the expected further decrease (the Newton decrement) is below that too, which
+    leaves ``chi2`` well within ``tol`` of its minimum; the information returned is
+    the one at the estimate.
     """
     n_total = sum(m.n for m in moments)
     x = start_values(lay, moments)
     f, grad, info = discrepancy(lay, x, moments, derivatives=True)
     if not np.isfinite(f):
         return Estimate(x, f, info, 0, False, "the starting values give no positive-definite model")
-    crit = tol * 1e-4
+    crit, hinv = tol * 1e-4, inverse(2.0 * info)
     for it in range(1, _MAX_ITER + 1):
-        try:
-            step = -np.linalg.solve(2.0 * info, grad)
-        except np.linalg.LinAlgError:  # singular here (e.g. a factor variance near 0): least squares
-            step = -np.linalg.lstsq(2.0 * info, grad, rcond=None)[0]
+        step = -hinv @ grad
         decrement = -grad @ step * n_total
-        t = 1.0
-        while True:
-            f_new = discrepancy(lay, x + t * step, moments)
-            if f_new <= f or t < 1e-10:
-                break
-            t /= 2
+        t, f_new = _halve(lay, x, step, moments, f)
         if not np.isfinite(f_new) or (f_new > f and t < 1e-10):
             return Estimate(x, f, info, it, False, "no step decreases the discrepancy")
         x = x + t * step
         change = (f - f_new) * n_total
-        f, grad, info = discrepancy(lay, x, moments, derivatives=True)
         if abs(change) < crit and decrement < crit:
+            f, _, info = discrepancy(lay, x, moments, derivatives=True)
             return Estimate(x, f, info, it, True, "converged")
+        if change >= 10.0 or t < 1.0:
+            f, grad, info = discrepancy(lay, x, moments, derivatives=True)
+            hinv = inverse(2.0 * info)
+            continue
+        f, grad_new = gradient(lay, x, moments)
+        hinv = bfgs(hinv, t * step, grad_new - grad)
+        grad = grad_new
     return Estimate(x, f, info, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
+
+
+def _halve(lay: Layout, x: np.ndarray, step: np.ndarray, moments: list[Moments], f: float):
+    """The step length (1, 1/2, 1/4, ...) whose ``F`` does not exceed ``f``, and that ``F``."""
+    t = 1.0
+    while True:
+        f_new = discrepancy(lay, x + t * step, moments)
+        if f_new <= f or t < 1e-10:
+            return t, f_new
+        t /= 2
+
+
+def bfgs(inverse: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The BFGS update of an inverse curvature by the step ``s`` and the gradient change
+    ``y``, in ``O(npar^2)`` (no solve): ``(I - r s y') inverse (I - r y s') + r s s'``
+    with ``r = 1 / y's``; kept as it is when the pair carries no positive curvature."""
+    ys = y @ s
+    if ys <= 1e-12 * np.sqrt((y @ y) * (s @ s)):
+        return inverse
+    hy = inverse @ y
+    return inverse - (np.outer(s, hy) + np.outer(hy, s)) / ys + (1.0 + y @ hy / ys) * np.outer(s, s) / ys
+
+
+def inverse(curvature: np.ndarray) -> np.ndarray:
+    """The inverse of a curvature matrix by its Cholesky factor; the pseudo-inverse (least
+    squares steps) when it is singular, e.g. a factor variance near 0."""
+    factor, bad = linalg.lapack.dpotrf(curvature, lower=1)
+    if bad == 0:
+        inv, bad = linalg.lapack.dpotri(factor, lower=1)
+    if bad != 0:
+        return np.linalg.pinv(curvature)
+    return np.tril(inv) + np.tril(inv, -1).T

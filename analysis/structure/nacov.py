@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.linalg.blas import dsyrk, ssyrk
 from scipy.special import ndtr
 
@@ -170,9 +171,10 @@ def nacov(sample: OrdinalSample, rho: np.ndarray, *, single: bool | None = None)
     set of the tests is below).
     """
     sc = scores(sample, rho)
-    binv = _b_inverse(sc)
+    binv = sparse.csr_array(_b_inverse(sc))  # block-triangular, a few non-zeros a row
     m = binv.shape[0]
     if single is None:
         single = sample.n * m * m > SINGLE_ABOVE
     with one_blas_thread():
-        return sample.n * (binv @ _inner(sample, sc, single) @ binv.T)
+        half = binv @ _inner(sample, sc, single)  # B^-1 INNER
+        return sample.n * (binv @ half.T).T  # (B^-1 (B^-1 INNER)')' = B^-1 INNER B^-T

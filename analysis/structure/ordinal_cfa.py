@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import ndtr
 
 from analysis.structure.fit import rmsea_ci
 from analysis.structure.inputs import model_data
@@ -33,7 +34,7 @@ from analysis.structure.ordinal_model import (
     marker_layout,
     values,
 )
-from analysis.structure.result import CFAResult, CFAWarning
+from analysis.structure.result import CFAResult, CFAWarning, column_table, improper
 from analysis.structure.wlsmv import Fit, Inference, OrdGroup, estimate, group_stats, inference
 from survey.errors import DataError, Problem
 
@@ -206,88 +207,41 @@ def _fit_row(lay: OrdLayout, fit: Fit, inf: Inference, groups: list[OrdGroup]) -
 def _tables(
     lay: OrdLayout, x: np.ndarray, se: np.ndarray, inp: OrdinalInput
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    take_se = lambda idx: se[idx] if idx >= 0 else np.nan  # noqa: E731
+    """Loadings, factor correlations, residual variances (``1 / delta^2 - lambda^2
+    psi``) and thresholds of every group (numpy columns, one DataFrame each), and the
+    problems of an improper solution."""
+    f, p, items, t = lay.factor_of, len(inp.items), list(inp.items), lay.item_of_th.size
+    below = np.tril_indices(lay.k, -1)
+    take_se = lambda idx: np.where(idx >= 0, se[np.maximum(idx, 0)], np.nan)  # noqa: E731
+    number = np.zeros(t, dtype=int)  # the threshold's number within its item
+    for j in range(p):
+        number[lay.item_of_th == j] = np.arange(1, int((lay.item_of_th == j).sum()) + 1)
     load, cors, res, ths, problems = [], [], [], [], []
-    grouped = inp.group is not None
-    item_of_th = lay.item_of_th
     for g, label in enumerate(inp.labels):
         v = values(lay, x, g)
         lam, psi, delta = v["lam"], v["psi"], v["delta"]
-        f = lay.factor_of
-        where = f" in group {label!r}" if grouped else ""
         sd_fac = np.sqrt(np.clip(np.diag(psi), 0, None))
-        for i, item in enumerate(inp.items):
-            est, s = lam[i], take_se(lay.idx["lam"][g, i])
-            std = est * sd_fac[f[i]] * delta[i]
-            load.append(
-                {
-                    "group": label,
-                    "factor": inp.names[f[i]],
-                    "item": item,
-                    "estimate": est,
-                    "se": s,
-                    "z": est / s,
-                    "std_all": std,
-                }
-            )
-            theta = 1.0 / delta[i] ** 2 - est**2 * psi[f[i], f[i]]
-            res.append(
-                {
-                    "group": label,
-                    "item": item,
-                    "estimate": theta,
-                    "se": np.nan,
-                    "std_all": theta * delta[i] ** 2,
-                }
-            )
-            if theta < 0:
-                problems.append(
-                    f"item {item!r} has a negative residual variance ({theta:.4g}){where} (a Heywood case)"
-                )
-            if abs(std) > 1:
-                problems.append(f"item {item!r} has a standardized loading of {std:.3f}{where}")
-        counter = np.zeros(len(inp.items), dtype=int)
-        for t, i in enumerate(item_of_th):
-            counter[i] += 1
-            ths.append(
-                {
-                    "group": label,
-                    "item": inp.items[i],
-                    "threshold": int(counter[i]),
-                    "estimate": v["tau"][t],
-                    "se": take_se(lay.idx["tau"][g, t]),
-                }
-            )
-        for a in range(lay.k):
-            for b in range(a):
-                den = sd_fac[a] * sd_fac[b]
-                cors.append(
-                    {
-                        "group": label,
-                        "factor": inp.names[b],
-                        "other": inp.names[a],
-                        "covariance": psi[a, b],
-                        "correlation": psi[a, b] / den if den > 0 else np.nan,
-                    }
-                )
-        if np.linalg.eigvalsh(psi)[0] <= 0:
-            problems.append(
-                f"the factor covariance matrix{where} is not positive definite "
-                "(a factor variance is negative or a correlation is beyond ±1)"
-            )
-    out = {
-        "loadings": pd.DataFrame(load),
-        "factor_correlations": pd.DataFrame(
-            cors, columns=["group", "factor", "other", "covariance", "correlation"]
-        ),
-        "residual_variances": pd.DataFrame(res),
-        "thresholds": pd.DataFrame(ths),
+        err, std = take_se(lay.idx["lam"][g]), lam * sd_fac[f] * delta
+        theta = 1.0 / delta**2 - lam**2 * psi[f, f]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = lam / err
+            scale = sd_fac[below[0]] * sd_fac[below[1]]
+            corr = np.where(scale > 0, psi[below] / scale, np.nan)
+        load.append([[label] * p, [inp.names[j] for j in f], items, lam, err, z, 2 * ndtr(-np.abs(z)), std])
+        res.append([[label] * p, items, theta, np.full(p, np.nan), theta * delta**2])
+        th_items = [items[i] for i in lay.item_of_th]
+        ths.append([[label] * t, th_items, number.tolist(), v["tau"], take_se(lay.idx["tau"][g])])
+        names = [[label] * below[0].size, [inp.names[b] for b in below[1]], [inp.names[a] for a in below[0]]]
+        cors.append([*names, psi[below], corr])
+        problems += improper(items, theta, std, psi, f" in group {label!r}" if inp.group is not None else "")
+    grouped = inp.group is not None
+    columns = {
+        "loadings": (load, ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]),
+        "factor_correlations": (cors, ["group", "factor", "other", "covariance", "correlation"]),
+        "residual_variances": (res, ["group", "item", "estimate", "se", "std_all"]),
+        "thresholds": (ths, ["group", "item", "threshold", "estimate", "se"]),
     }
-    out["loadings"]["p"] = 2 * stats.norm.sf(np.abs(out["loadings"]["z"]))
-    out["loadings"] = out["loadings"][["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]]
-    if not grouped:
-        out = {k: t.drop(columns="group") for k, t in out.items()}
-    return out, problems
+    return {name: column_table(parts, cols, grouped) for name, (parts, cols) in columns.items()}, problems
 
 
 def fit_ordinal(

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg, sparse, stats
 
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.ladder import CHEN_ORDINAL, Step, ladder_table
@@ -52,23 +52,46 @@ def scaled_difference(m1: OrdinalFit, m0: OrdinalFit) -> tuple[float, int, float
     groups = m1.groups
     n_total = sum(grp.n for grp in groups)
     fg = np.array([grp.n / n_total for grp in groups])
+    inf1 = m1.inference
     with one_blas_thread():
         pi = [jacobian(m1.layout, m1.fit.x, g) for g in range(len(groups))]
         d0 = [jacobian(m0.layout, m0.fit.x, g) for g in range(len(groups))]
-        info = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, pi, groups))
-        p_inv = np.linalg.inv(info)
-        h = np.linalg.pinv(np.vstack(pi)) @ np.vstack(d0)
-        a = linalg.null_space(h.T).T
+        p_inv, gamma_wd = inf1.e_inv, inf1.gamma_wd  # P^-1 and Gamma V Delta_1 of model 1
+        a = _complement(_nesting(np.vstack(pi), np.vstack(d0)), m)
         # U = K K' with K = V Pi P^-1 A' (A P^-1 A')^-1/2 (rank m): traces without forming U
         vals, vecs = np.linalg.eigh(a @ p_inv @ a.T)
         keep = vals > vals.max() * 1e-12
         k = p_inv @ a.T @ (vecs[:, keep] / np.sqrt(vals[keep]))
         low = [grp.weight[:, None] * d @ k for d, grp in zip(pi, groups)]
-        tr1, tr2 = u_gamma_traces(None, low, [f * grp.gamma for f, grp in zip(fg, groups)])
+        gammas = [f * grp.gamma for f, grp in zip(fg, groups)]
+        tr1, tr2 = u_gamma_traces(None, low, gammas, [f * gwd @ k for f, gwd in zip(fg, gamma_wd)])
         tr1 = -tr1
     scale = np.sqrt(m / tr2)
     stat = t_diff * scale + (m - scale * tr1)
     return float(stat), m, float(stats.chi2.sf(stat, m))
+
+
+def _nesting(pi: np.ndarray, d0: np.ndarray) -> np.ndarray:
+    """``H = Pi^+ Delta_0`` by the normal equations on the sparse Jacobians (a few
+    non-zeros a row; ``Pi`` has full column rank in an identified model), least
+    squares when ``Pi' Pi`` is not positive definite."""
+    s1, s0 = sparse.csr_array(pi), sparse.csr_array(d0)
+    try:
+        factor = linalg.cho_factor((s1.T @ s1).toarray(), check_finite=False)
+    except linalg.LinAlgError:
+        return np.linalg.lstsq(pi, d0, rcond=None)[0]
+    return linalg.cho_solve(factor, (s1.T @ s0).toarray(), check_finite=False)
+
+
+def _complement(h: np.ndarray, m: int) -> np.ndarray:
+    """Rows spanning the orthogonal complement of ``h``'s columns: the last ``m`` columns
+    of a complete QR when ``h`` has full column rank (only the space matters), else
+    from the SVD."""
+    q, r = linalg.qr(h, mode="full", check_finite=False)
+    diag = np.abs(np.diag(r))
+    if h.shape[0] - h.shape[1] == m and diag.min(initial=np.inf) > 1e-10 * diag.max(initial=0.0):
+        return q[:, h.shape[1] :].T
+    return linalg.null_space(h.T).T
 
 
 def invariance_ordinal(

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from analysis.structure.ordinal_data import pair_index
 
@@ -200,37 +201,48 @@ def implied(lay: OrdLayout, x: np.ndarray, g: int) -> np.ndarray:
 
 def jacobian(lay: OrdLayout, x: np.ndarray, g: int) -> np.ndarray:
     """``d implied / d x`` of group ``g``: ``(T + pairs, npar)``."""
+    rows, cols, vals, shape = _jacobian_entries(lay, x, g)
+    jac = np.zeros(shape)
+    np.add.at(jac, (rows, cols), vals)
+    return jac
+
+
+def sparse_jacobian(lay: OrdLayout, x: np.ndarray, g: int) -> sparse.csr_array:
+    """:func:`jacobian` as a sparse matrix (a few non-zeros a row), built from its entries."""
+    rows, cols, vals, shape = _jacobian_entries(lay, x, g)
+    return sparse.csr_array(sparse.coo_array((vals, (rows, cols)), shape=shape))
+
+
+def _jacobian_entries(lay: OrdLayout, x: np.ndarray, g: int):
+    """The non-zero entries of :func:`jacobian` (repeated positions add up) and its shape."""
     v = values(lay, x, g)
     f = lay.factor_of
-    p = f.size
-    first, second = pair_index(p)
+    first, second = pair_index(f.size)
     item = lay.item_of_th
     t = item.size
-    m = t + first.size
     lam, psi, dl = v["lam"], v["psi"], v["delta"]
-    jac = np.zeros((m, lay.npar))
-    rows_c = t + np.arange(first.size)
-    rows_t = np.arange(t)
+    rows_c, rows_t = t + np.arange(first.size), np.arange(t)
     dd = dl[first] * dl[second]
     ps = psi[f[first], f[second]]
-
-    def add(rows: np.ndarray, idx: np.ndarray, vals: np.ndarray) -> None:
-        free = idx >= 0
-        np.add.at(jac, (rows[free], idx[free]), vals[free])
-
-    li = lay.idx["lam"][g]
-    add(rows_c, li[first], dd * lam[second] * ps)
-    add(rows_c, li[second], dd * lam[first] * ps)
-    add(rows_t, li[item], -v["alpha"][f[item]] * dl[item])
-    add(rows_c, lay.idx["psi"][g][f[first], f[second]], dd * lam[first] * lam[second])
-    add(rows_t, lay.idx["tau"][g], dl[item])
-    add(rows_t, lay.idx["nu"][g][item], -dl[item])
-    add(rows_t, lay.idx["alpha"][g][f[item]], -lam[item] * dl[item])
     sigma = lam[first] * lam[second] * ps
-    add(rows_c, lay.idx["delta"][g][first], dl[second] * sigma)
-    add(rows_c, lay.idx["delta"][g][second], dl[first] * sigma)
-    add(rows_t, lay.idx["delta"][g][item], v["tau"] - v["nu"][item] - lam[item] * v["alpha"][f[item]])
-    return jac
+    idx = {b: lay.idx[b][g] for b in _BLOCKS}
+    parts = [
+        (rows_c, idx["lam"][first], dd * lam[second] * ps),
+        (rows_c, idx["lam"][second], dd * lam[first] * ps),
+        (rows_t, idx["lam"][item], -v["alpha"][f[item]] * dl[item]),
+        (rows_c, idx["psi"][f[first], f[second]], dd * lam[first] * lam[second]),
+        (rows_t, idx["tau"], dl[item]),
+        (rows_t, idx["nu"][item], -dl[item]),
+        (rows_t, idx["alpha"][f[item]], -lam[item] * dl[item]),
+        (rows_c, idx["delta"][first], dl[second] * sigma),
+        (rows_c, idx["delta"][second], dl[first] * sigma),
+        (rows_t, idx["delta"][item], v["tau"] - v["nu"][item] - lam[item] * v["alpha"][f[item]]),
+    ]
+    free = [cols >= 0 for _, cols, _ in parts]
+    rows = np.concatenate([r[k] for (r, _, _), k in zip(parts, free)])
+    cols = np.concatenate([c[k] for (_, c, _), k in zip(parts, free)])
+    vals = np.concatenate([val[k] for (_, _, val), k in zip(parts, free)])
+    return rows, cols, vals, (t + first.size, lay.npar)
 
 
 def start_values(lay: OrdLayout, thresholds: list[np.ndarray], cors: list[np.ndarray]) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr
 
 from analysis.structure._engine import Layout, implied, matrices
 
@@ -98,77 +98,70 @@ def result_tables(
     labels: list,
     grouped: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
-    p = len(items)
-    load_rows, cor_rows, res_rows, problems = [], [], [], []
-    take_se = lambda idx: se[idx] if idx >= 0 else np.nan  # noqa: E731
+    """The loadings, factor correlations and residual variances of every group (numpy
+    columns, one DataFrame each), and the problems of an improper solution."""
+    p, f = len(items), lay.factor_of
+    below = np.tril_indices(lay.k, -1)
+    take_se = lambda idx: np.where(idx >= 0, se[np.maximum(idx, 0)], np.nan)  # noqa: E731
+    load, cors, res, problems = [], [], [], []
     for g, label in enumerate(labels):
         lam, phi, theta, _, _ = matrices(lay, x, g)
         sigma, _ = implied(lay, x, g)
         sd_item, sd_fac = np.sqrt(np.diag(sigma)), np.sqrt(np.clip(np.diag(phi), 0, None))
-        where = f" in group {label!r}" if grouped else ""
-        for i in range(p):
-            j = lay.factor_of[i]
-            est = lam[i, j]
-            s = take_se(lay.lam[g, i])
-            std = est * sd_fac[j] / sd_item[i]
-            load_rows.append(
-                {
-                    "group": label,
-                    "factor": names[j],
-                    "item": items[i],
-                    "estimate": est,
-                    "se": s,
-                    "z": est / s,
-                    "std_all": std,
-                }
-            )
-            res_rows.append(
-                {
-                    "group": label,
-                    "item": items[i],
-                    "estimate": theta[i],
-                    "se": take_se(lay.theta[g, i]),
-                    "std_all": theta[i] / sigma[i, i],
-                }
-            )
-            if theta[i] < 0:
-                problems.append(
-                    f"item {items[i]!r} has a negative residual variance "
-                    f"({theta[i]:.4g}){where} (a Heywood case)"
-                )
-            if abs(std) > 1:
-                problems.append(f"item {items[i]!r} has a standardized loading of {std:.3f}{where}")
-        for a in range(lay.k):
-            for b in range(a):
-                corr = phi[a, b] / (sd_fac[a] * sd_fac[b]) if sd_fac[a] * sd_fac[b] > 0 else np.nan
-                cor_rows.append(
-                    {
-                        "group": label,
-                        "factor": names[b],
-                        "other": names[a],
-                        "covariance": phi[a, b],
-                        "correlation": corr,
-                    }
-                )
-        if np.linalg.eigvalsh(phi)[0] <= 0:
+        est, err = lam[np.arange(p), f], take_se(lay.lam[g])
+        std = est * sd_fac[f] / sd_item
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = est / err
+            scale = sd_fac[below[0]] * sd_fac[below[1]]
+            corr = np.where(scale > 0, phi[below] / scale, np.nan)
+        pval = 2 * ndtr(-np.abs(z))
+        load.append([[label] * p, [names[j] for j in f], list(items), est, err, z, pval, std])
+        pairs = [[label] * below[0].size, [names[b] for b in below[1]], [names[a] for a in below[0]]]
+        cors.append([*pairs, phi[below], corr])
+        res.append([[label] * p, list(items), theta, take_se(lay.theta[g]), theta / np.diag(sigma)])
+        problems += improper(items, theta, std, phi, f" in group {label!r}" if grouped else "")
+    load_cols = ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"]
+    cor_cols = ["group", "factor", "other", "covariance", "correlation"]
+    res_cols = ["group", "item", "estimate", "se", "std_all"]
+    tables = (
+        column_table(load, load_cols, grouped),
+        column_table(cors, cor_cols, grouped),
+        column_table(res, res_cols, grouped),
+    )
+    return *tables, problems
+
+
+def improper(items: list[str], theta: np.ndarray, std: np.ndarray, phi: np.ndarray, where: str) -> list[str]:
+    """The problems of an improper solution (ML and WLSMV alike): negative residual
+    variances, standardized loadings beyond 1 (item by item) and a factor covariance
+    matrix that is not positive definite."""
+    problems = []
+    for i in np.flatnonzero((theta < 0) | (np.abs(std) > 1)):
+        if theta[i] < 0:
             problems.append(
-                f"the factor covariance matrix{where} is not positive definite "
-                "(a factor variance is negative or a correlation is beyond ±1)"
+                f"item {items[i]!r} has a negative residual variance ({theta[i]:.4g}){where} (a Heywood case)"
             )
-    pvals = 2 * stats.norm.sf(np.abs(np.array([r["z"] for r in load_rows], dtype=float)))
-    for row, pval in zip(load_rows, pvals):
-        row["p"] = pval
-    load = _frame(load_rows, ["group", "factor", "item", "estimate", "se", "z", "p", "std_all"], grouped)
-    cors = _frame(cor_rows, ["group", "factor", "other", "covariance", "correlation"], grouped)
-    res = _frame(res_rows, ["group", "item", "estimate", "se", "std_all"], grouped)
-    return load, cors, res, problems
+        if abs(std[i]) > 1:
+            problems.append(f"item {items[i]!r} has a standardized loading of {std[i]:.3f}{where}")
+    if np.linalg.eigvalsh(phi)[0] <= 0:
+        problems.append(
+            f"the factor covariance matrix{where} is not positive definite "
+            "(a factor variance is negative or a correlation is beyond ±1)"
+        )
+    return problems
 
 
-def _frame(rows: list[dict], columns: list[str], grouped: bool) -> pd.DataFrame:
-    """A table built column by column (several times faster than from row dicts);
-    without ``group`` when the model has one group."""
+def column_table(parts: list[list], columns: list[str], grouped: bool) -> pd.DataFrame:
+    """One table from the groups' columns (lists or arrays, in ``columns`` order), built
+    once; without ``group`` when the model has one group."""
+    data = {
+        c: [v for part in parts for v in part[i]]  # labels: as lists, so pandas infers their dtype
+        if isinstance(parts[0][i], list)
+        else np.concatenate([part[i] for part in parts]).astype(float)
+        for i, c in enumerate(columns)
+    }
     cols = columns if grouped else [c for c in columns if c != "group"]
-    return pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=cols)
+    return pd.DataFrame({c: data[c] for c in cols})
 
 
 def assemble_result(
@@ -190,9 +183,8 @@ def assemble_result(
     (``stacklevel`` points the warning at the user's call)."""
     load, cors, res, improper = result_tables(lay, x, se, names, items, labels, grouped)
     problems = problems + improper
-    table = pd.DataFrame([fit])
-    for c in ("n", "df", "npar", "baseline_df"):
-        table[c] = table[c].astype("int64")
+    counts = ("n", "df", "npar", "baseline_df")
+    table = pd.DataFrame({k: [int(v) if k in counts else v] for k, v in fit.items()})
     if problems:
         warnings.warn(
             "cfa: " + "; ".join(problems) + "; the estimates are not trustworthy",

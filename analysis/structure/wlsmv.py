@@ -23,11 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
+from analysis.structure._engine import bfgs, inverse
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.nacov import nacov
 from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
-from analysis.structure.ordinal_model import OrdLayout, implied, jacobian, start_values
+from analysis.structure.ordinal_model import OrdLayout, implied, sparse_jacobian, start_values
 from analysis.structure.polychoric import correlation_matrix, two_step_rho
 
 __all__ = ["OrdGroup", "group_stats", "Fit", "estimate", "Inference", "inference", "u_gamma_traces"]
@@ -77,10 +79,16 @@ def _stat(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> float:
 
 
 def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = None) -> Fit:
-    """Minimise the DWLS discrepancy by Gauss-Newton with step halving, from ``start``
-    or :func:`~analysis.structure.ordinal_model.start_values`, until a step
-    changes ``T`` by less than 1e-10 (relative) and moves no parameter by
-    more than 1e-9."""
+    """Minimise the DWLS discrepancy from ``start`` or
+    :func:`~analysis.structure.ordinal_model.start_values`, until a step changes ``T``
+    by less than 1e-10 (relative) and moves no parameter by more than 1e-9.
+
+    Gauss-Newton with step halving while the steps are large; near the minimum its
+    curvature ``Delta' W Delta`` is no longer recomputed but corrected by BFGS updates
+    from the exact gradients (Gauss-Newton alone converges only linearly when the
+    residuals are not small), so an iteration costs one Jacobian and ``O(npar^2)``
+    instead of a product ``m x npar^2`` and a solve.
+    """
     if start is None:
         cors = [correlation_matrix(grp.rho, grp.sample.ncat.size) for grp in groups]
         ths = [grp.sample.flat_thresholds for grp in groups]
@@ -88,31 +96,53 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
     x = start
     with one_blas_thread():
         stat = _stat(lay, x, groups)
+        hinv, grad = _gauss_newton(lay, x, groups)
         for it in range(1, _MAX_ITER + 1):
-            info = np.zeros((lay.npar, lay.npar))
-            grad = np.zeros(lay.npar)
-            for g, grp in enumerate(groups):
-                jac = jacobian(lay, x, g)
-                wj = jac * ((grp.n - 1) * grp.weight)[:, None]
-                info += jac.T @ wj
-                grad += wj.T @ (grp.obs - implied(lay, x, g))
-            try:
-                step = np.linalg.solve(info, grad)
-            except np.linalg.LinAlgError:
-                step = np.linalg.lstsq(info, grad, rcond=None)[0]
-            t = 1.0
-            while True:
-                new = _stat(lay, x + t * step, groups)
-                if new <= stat or t < 1e-10:
-                    break
-                t /= 2
+            step = hinv @ grad
+            t, new = _halve(lay, x, step, groups, stat)
             if new > stat:
                 return Fit(x, stat, it, False, "no step decreases the discrepancy")
             x = x + t * step
             change, stat = stat - new, new
             if change <= 1e-10 * max(1.0, stat) and np.abs(t * step).max(initial=0) < 1e-9:
                 return Fit(x, stat, it, True, "converged")
+            if change >= 10.0 or t < 1.0:
+                hinv, grad = _gauss_newton(lay, x, groups)
+                continue
+            grad_new = _descent(lay, x, groups)
+            hinv = bfgs(hinv, t * step, grad - grad_new)
+            grad = grad_new
     return Fit(x, stat, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
+
+
+def _gauss_newton(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of ``sum_g (N_g - 1) Delta_g' W_g Delta_g`` and :func:`_descent`."""
+    info, grad = np.zeros((lay.npar, lay.npar)), np.zeros(lay.npar)
+    for g, grp in enumerate(groups):
+        jac = sparse_jacobian(lay, x, g)
+        wj = jac.multiply(((grp.n - 1) * grp.weight)[:, None]).tocsr()
+        info += (jac.T @ wj).toarray()
+        grad += wj.T @ (grp.obs - implied(lay, x, g))
+    return inverse(info), grad
+
+
+def _descent(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> np.ndarray:
+    """``sum_g (N_g - 1) Delta_g' W_g (s_g - sigma_g)``: minus half the gradient of ``T``."""
+    grad = np.zeros(lay.npar)
+    for g, grp in enumerate(groups):
+        resid = (grp.n - 1) * grp.weight * (grp.obs - implied(lay, x, g))
+        grad += sparse_jacobian(lay, x, g).T @ resid
+    return grad
+
+
+def _halve(lay: OrdLayout, x: np.ndarray, step: np.ndarray, groups: list[OrdGroup], stat: float):
+    """The step length (1, 1/2, 1/4, ...) whose ``T`` does not exceed ``stat``, and that ``T``."""
+    t = 1.0
+    while True:
+        new = _stat(lay, x + t * step, groups)
+        if new <= stat or t < 1e-10:
+            return t, new
+        t /= 2
 
 
 @dataclass
@@ -130,6 +160,10 @@ class Inference:
     baseline_chi2: float
     baseline_df: int
     baseline_chi2_scaled: float
+    #: ``E^-1`` (the inverse unit information) and, per group, ``Gamma_g V_g Delta_g``:
+    #: what a difference test against this fit reuses
+    e_inv: np.ndarray
+    gamma_wd: list[np.ndarray]
     u_gamma: np.ndarray | None = None
 
 
@@ -141,7 +175,10 @@ def _scaled(chi2: float, df: float, tr1: float, tr2: float) -> tuple[float, floa
 
 
 def u_gamma_traces(
-    diag: list[np.ndarray] | None, low: list[np.ndarray], gammas: list[np.ndarray]
+    diag: list[np.ndarray] | None,
+    low: list[np.ndarray],
+    gammas: list[np.ndarray],
+    products: list[np.ndarray] | None = None,
 ) -> tuple[float, float]:
     """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` for ``U = D - L L'`` (``D`` = the
     blocks of ``diag``, none when None: ``U = -L L'``, only traces of ``L L'``
@@ -149,8 +186,9 @@ def u_gamma_traces(
     without forming ``U``: with ``G = Gamma L`` and ``H = L' G``,
     ``tr(U Gamma) = sum d_i Gamma_ii - tr H`` and ``tr((U Gamma)^2) =
     ||D^1/2 Gamma D^1/2||^2 - 2 sum_i d_i ||G_i||^2 + tr(H^2)``; every product
-    is ``m^2 k`` (``k`` the columns of ``L``) instead of ``m^3``."""
-    g = [gam @ part for gam, part in zip(gammas, low)]
+    is ``m^2 k`` (``k`` the columns of ``L``) instead of ``m^3``.  ``products``: the
+    blocks of ``G``, when the caller has them already."""
+    g = products if products is not None else [gam @ part for gam, part in zip(gammas, low)]
     h = sum(part.T @ gp for part, gp in zip(low, g))
     tr1, tr2 = -float(np.trace(h)), float(np.sum(h * h.T))
     if diag is not None:
@@ -162,26 +200,46 @@ def u_gamma_traces(
     return tr1, tr2
 
 
+def _traces(
+    fg: np.ndarray,
+    groups: list[OrdGroup],
+    gamma_wd: list[np.ndarray],
+    e_inv: np.ndarray,
+    scaled_meat: np.ndarray,
+) -> tuple[float, float]:
+    """``tr(U Gamma)`` and ``tr((U Gamma)^2)`` of a fit: :func:`u_gamma_traces` with
+    ``D = f_g V_g``, ``L = f_g V_g Delta_g C`` (``C C' = E^-1``) and ``Gamma_g / f_g``,
+    where ``H = C' meat C``, so ``tr H = tr(meat E^-1)``, ``tr(H^2) = tr((meat E^-1)^2)``
+    and ``||G_i||^2 = (Gamma V Delta)_i E^-1 (Gamma V Delta)_i'``: no product with
+    ``C``."""
+    tr1 = -float(np.trace(scaled_meat))
+    tr2 = float(np.sum(scaled_meat * scaled_meat.T))
+    for f, grp, gwd in zip(fg, groups, gamma_wd):
+        root = np.sqrt(grp.weight)
+        tr1 += float(grp.weight @ np.diag(grp.gamma))
+        tr2 += float(np.sum((root[:, None] * grp.gamma * root[None, :]) ** 2))
+        tr2 -= 2.0 * f * float(grp.weight @ np.sum((gwd @ e_inv) * gwd, axis=1))
+    return tr1, tr2
+
+
 def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
     """Sandwich standard errors, ``U Gamma`` traces, scaled test and baseline."""
     n_total = sum(grp.n for grp in groups)
     fg = np.array([grp.n / n_total for grp in groups])
     with one_blas_thread():
-        deltas = [jacobian(lay, fit.x, g) for g in range(len(groups))]
-        e = sum(f * d.T @ (grp.weight[:, None] * d) for f, d, grp in zip(fg, deltas, groups))
+        # the Jacobians have a few non-zeros a row: sparse products, dense results
+        wds = [
+            sparse.csr_array(sparse_jacobian(lay, fit.x, g).multiply(grp.weight[:, None]))
+            for g, grp in enumerate(groups)
+        ]
+        e = sum(f * (wd.T @ (wd / grp.weight[:, None])).toarray() for f, wd, grp in zip(fg, wds, groups))
         e_inv = np.linalg.inv(e)
-        meat = sum(
-            f * (grp.weight[:, None] * d).T @ grp.gamma @ (grp.weight[:, None] * d)
-            for f, d, grp in zip(fg, deltas, groups)
-        )
-        vcov = e_inv @ meat @ e_inv / (n_total - len(groups))
+        gamma_wd = [(wd.T @ grp.gamma).T for grp, wd in zip(groups, wds)]  # Gamma symmetric
+        meat = sum(f * (wd.T @ gwd) for f, wd, gwd in zip(fg, wds, gamma_wd))
+        scaled_meat = meat @ e_inv
+        vcov = e_inv @ scaled_meat / (n_total - len(groups))
         se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-        # U = D - L L' over the stacked groups (D = f_g V_g, L L' = V Delta E^-1 Delta' V)
-        chol = np.linalg.cholesky(e_inv)
-        blocks = [f * grp.weight[:, None] * d for f, d, grp in zip(fg, deltas, groups)]
-        gammas = [grp.gamma / f for f, grp in zip(fg, groups)]
-        weights = [f * grp.weight for f, grp in zip(fg, groups)]
-        tr1, tr2 = u_gamma_traces(weights, [b @ chol for b in blocks], gammas)
+        tr1, tr2 = _traces(fg, groups, gamma_wd, e_inv, scaled_meat)
     sizes = np.cumsum([0] + [grp.obs.size for grp in groups])
     df = int(sizes[-1] - lay.npar)
     chi2_s, scaling, shift = _scaled(fit.chi2, df, tr1, tr2) if df > 0 else (fit.chi2, np.nan, np.nan)
@@ -196,4 +254,4 @@ def inference(lay: OrdLayout, fit: Fit, groups: list[OrdGroup]) -> Inference:
         base_tr2 += float(np.sum(wg * wg.T))
         base_df += grp.rho.size
     base_s = _scaled(base, base_df, base_tr1, base_tr2)[0]
-    return Inference(se, vcov, df, tr1, tr2, scaling, shift, chi2_s, base, base_df, base_s)
+    return Inference(se, vcov, df, tr1, tr2, scaling, shift, chi2_s, base, base_df, base_s, e_inv, gamma_wd)

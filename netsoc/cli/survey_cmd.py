@@ -6,6 +6,7 @@ import argparse
 
 from netsoc.cli._room import add_draft_days_argument, add_new_token_argument, stored_keys
 from netsoc.cli._server import add_server_arguments
+from netsoc.cli._waves import add_wave_argument, apply_wave
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_new_token_argument(p)
     add_draft_days_argument(p)
     add_server_arguments(p, port=8866)
+    add_wave_argument(p)
     p.set_defaults(func=_survey)
 
 
@@ -86,6 +88,7 @@ def _survey(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise NetsocError(f"--workers: expected 1 to 64 processes, got {args.workers}")
     db = check_store(args.db, create=args.create)
+    apply_wave(db, args.cohort, args.wave)
     keys = stored_keys(db, args.cohort, rotate=args.new_token)
     token = args.token or (keys.token if args.public else None)
     config = ServerConfig(

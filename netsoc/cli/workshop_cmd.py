@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netsoc.cli._room import add_draft_days_argument, add_new_token_argument, short_join_url, stored_keys
+from netsoc.cli._waves import add_wave_argument, apply_wave
 from survey.schema import MIN_GROUP_SIZE
 
 __all__ = ["register", "workshop_block"]
@@ -70,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_new_token_argument(p)
     add_draft_days_argument(p)
+    add_wave_argument(p)
     p.set_defaults(func=_workshop)
 
 
@@ -261,8 +263,11 @@ def _workshop(args: argparse.Namespace, echo: Callable[[str], None] = print) -> 
         token=dash_token,
         port=args.dashboard_port,
     )
+    wave = apply_wave(url, args.cohort, args.wave)
     with open_store(url, instrument=inst) as store:
         note = cohort_note(store, args.cohort)
+    if wave is not None:
+        note = f"{note + '; ' if note else ''}collecting the {wave} wave"
     block = workshop_block(
         cohort=args.cohort,
         join=join,

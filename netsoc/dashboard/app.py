@@ -41,6 +41,7 @@ from netsoc.dashboard.model import Dashboard
 from netsoc.dashboard.pages import export_cards
 from netsoc.dashboard.panels import responses_line
 from netsoc.dashboard.settings import DashboardSettings
+from netsoc.dashboard.shift import set_wave
 from netsoc.resources import asset_text
 from survey.errors import NetsocError
 
@@ -214,6 +215,9 @@ class _Endpoints:
         mid = int(self.d.activity()["open_drafts"])  # told at their next page; they finish on reopening
         return self.back(request, self.d.t("collection_is_closed", mid=self.d.t.num(mid, 0)))
 
+    async def wave(self, request: Request) -> Response:
+        return self.back(request, set_wave(self.d, await _form(request)))
+
     async def show(self, request: Request) -> Response:
         form = await _form(request)
         self.d.choose(
@@ -364,6 +368,7 @@ class _Endpoints:
             Route("/deck", self.guarded(self.deck), name="deck"),
             Route("/control", self.guarded(self.control), name="control"),
             Route("/control/collection", self.guarded(self.collection, post=True), methods=["POST"]),
+            Route("/control/wave", self.guarded(self.wave, post=True), methods=["POST"]),
             Route("/control/show", self.guarded(self.show, post=True), methods=["POST"]),
             Route("/control/comment", self.guarded(self.comment, post=True), methods=["POST"]),
             Route("/control/release", self.guarded(self.release, post=True), methods=["POST"]),

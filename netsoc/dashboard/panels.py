@@ -287,7 +287,7 @@ def room_panels(
         cards.append(_balance(s, t, k))
     if shows["quadrant"]:
         cards.append(_quadrant(s, t, k, low, high))
-    if s.groups or s.groups_hidden:
+    if s.groups:  # a chart of hidden groups only is left out, as the count charts are
         cards.append(_groups(s, t, k))
     if s.compare_cohort:
         cards.append(_compare(s, t, k, low, high, cohort))

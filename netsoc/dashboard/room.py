@@ -23,7 +23,7 @@ from netsoc.dashboard.release import (
     protect_counts,
     protect_scores,
 )
-from survey.privacy import MEAN_DIGITS, published, safe_mean
+from survey.privacy import MEAN_DIGITS, one_wave, published, safe_mean
 
 if TYPE_CHECKING:
     from survey.instrument import Instrument
@@ -102,7 +102,7 @@ def score_published(
     """The published responses of ``cohort`` and their scores (same row order)."""
     from analysis.scoring import score
 
-    frame = published(store.to_frame(cohort=cohort), min_group_size)
+    frame = published(one_wave(store.to_frame(cohort=cohort), min_group_size), min_group_size)
     if not len(frame):
         return frame, pd.DataFrame()
     return frame, score(frame, instrument)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from netsoc.dashboard.join import JoinCheck
 from netsoc.dashboard.model import Dashboard
 from netsoc.dashboard.panels import Panel, comment_pages, count_card, join_card, room_panels
+from netsoc.dashboard.shift import shift_panels, wave_section
 from netsoc.web import escape as e
 
 __all__ = [
@@ -84,6 +85,7 @@ def deck(d: Dashboard, check: JoinCheck) -> list[Panel]:
         + room_panels(
             state, d.t, min_group_size=d.min_group_size, low=low, high=high, cohort=d.settings.cohort
         )
+        + shift_panels(d)
         + comment_pages(d.released_comments(), d.t)
         + [join]
     )
@@ -174,6 +176,7 @@ def control_page(d: Dashboard, *, message: str = "", pages: Sequence[str] = (), 
         )
         + "</section>"
     )
+    parts.append(wave_section(d))
     # what the projector shows
     items = [("", t("statement_off"))] + [(i.id, _short(i.text)) for i in d.instrument.items]
     others = [("", t("compare_off"))] + [(c, c) for c in d.store.cohorts() if c != d.settings.cohort]

@@ -8,11 +8,13 @@
 - :mod:`netsoc.feedback.page` - the HTML fragment the form shows;
 - :mod:`netsoc.feedback.result` - :func:`result_html`, the page to keep;
 - :mod:`netsoc.feedback.room` - :func:`room_section`, "Your workshop";
+- :mod:`netsoc.feedback.change` - :func:`change_view`, the change since the pre wave;
 - :mod:`netsoc.feedback.charts` - the inline SVG charts;
 - :mod:`netsoc.feedback.reference` - the comparison sample (norms);
 - :mod:`netsoc.feedback.texts` - the page's words from the instrument's ``ui:``.
 """
 
+from netsoc.feedback.change import ChangeView, change_html, change_view
 from netsoc.feedback.data import (
     BalanceView,
     FeedbackData,
@@ -44,6 +46,9 @@ __all__ = [
     "result_filename",
     "room_section",
     "balance_side",
+    "ChangeView",
+    "change_view",
+    "change_html",
     "Reference",
     "reference_for",
 ]

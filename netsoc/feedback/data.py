@@ -154,6 +154,8 @@ class FeedbackData:
     erase_code : str or None
         The code that finds the stored answers (the resume code), shown with how to
         have them erased (``netsoc erase CODE``); ``None`` when nothing was stored.
+    change : ChangeView or None
+        After the post wave: :func:`netsoc.feedback.change_view`.
     """
 
     language: str
@@ -177,6 +179,7 @@ class FeedbackData:
     facets: tuple[dict[str, Any], ...] = ()
     min_group_size: int = MIN_GROUP_SIZE
     erase_code: str | None = None
+    change: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict in the page's order (NaN becomes ``None``)."""

@@ -15,6 +15,7 @@ import html
 from importlib import resources
 from typing import Any
 
+from netsoc.feedback.change import change_html
 from netsoc.feedback.data import FeedbackData
 from netsoc.feedback.details import DetailBlock
 from survey.instrument import Instrument
@@ -97,6 +98,7 @@ def sections_html(data: FeedbackData, *, kept: bool = False) -> str:
         )
     else:
         out.append(f"<p>{_esc(data.no_profile or '')}</p>")
+    out.append(change_html(data.change, data.language))
     b = data.balance
     if b is not None:
         out.append(

@@ -32,7 +32,7 @@ from netsoc.feedback.data import localized
 from netsoc.feedback.texts import fmt_number, text
 from netsoc.feedback.words import balance_side
 from survey.instrument import Instrument
-from survey.privacy import MEAN_DIGITS, published, safe_mean
+from survey.privacy import MEAN_DIGITS, one_wave, published, safe_mean
 from survey.schema import MIN_GROUP_SIZE
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _means(store: ResponseStore, cohort: str, instrument: Instrument, k: int) ->
     """The published batches' size and their means (rounded): ``(0, {})`` below k."""
     data = store.to_frame(cohort=cohort)
     data = data[data["instrument_version"] == instrument.version] if len(data) else data
-    data = published(data, k)
+    data = published(one_wave(data, k), k)  # a person's two waves are not two people
     if not len(data):
         return 0, {}
     scored = score(data, instrument)

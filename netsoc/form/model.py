@@ -160,6 +160,10 @@ class SurveyModel(HasTraits):
         self.per_page = per_page
         self.respondent_id = respondent_id or new_respondent_id()
         self.started_at: dt.datetime | None = None
+        #: The wave and subject stored with this response (survey.waves.WaveTag), if any, and
+        #: whether the participant may see their pre wave's result (netsoc.server.waves).
+        self.wave_tag: Any = None
+        self.pre_visible = False
         self._set_order()
 
     # ------------------------------------------------------------ language

@@ -140,7 +140,7 @@ def save_failed(model: SurveyModel) -> str:
 
 def store_extras(model: SurveyModel, *, submit: bool = False) -> dict[str, Any]:
     """Keywords for the store's submit/save_draft beyond the answers."""
-    extras: dict[str, Any] = {"language": model.language}
+    extras: dict[str, Any] = {"language": model.language, "wave": model.wave_tag}
     if submit:
         extras["browser"] = model.browser or None
     return extras

@@ -11,20 +11,20 @@ Messages from the form (on phones validated first by :mod:`netsoc.server.message
 "consent": true, "cohort": "...", "lang": "de"}``
     The answers of page ``k`` in one message; ``go`` says where to go.
     ``consent`` travels with the first page (agreeing needs no round trip).
-``{"type": "submit", ...}``
-    As ``page`` for the last page, then the one submit.
+``{"type": "submit", ..., "link": {...}}``
+    As ``page`` for the last page, then the one submit (``link``: :mod:`netsoc.server.waves`).
 ``{"type": "resume", "code": "...", "lang": ...}``
     Continue a saved draft (with the lockout after failed codes).
 ``{"type": "decline"}``
 
 Replies: ``{"type": "state", "seq": n, "state": "active"|"declined"|"submitted"|"taken"|"closed",
-"page": k, "progress": [k, n], "errors": {id: {"code": c, "text": t}}, "message": "...",
-"code": "...", "feedback": {...}}``; a full reply (first contact, resume) adds
-``pages``, ``answers``, ``cohort`` and ``lang``.
+"page": k, "progress": [k, n], "errors": {id: {"code": c, "text": t}}, "message": "...", "code": "...",
+"feedback": {...}, "wave": {...}}``; a full reply adds ``pages``, ``answers``, ``cohort``, ``lang``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +126,7 @@ UI_DEFAULTS = {
     "join_label": "Join code (7 digits, shown by the facilitator)",
     "join_button": "Join",
     "join_wrong": "This code does not open a survey here. Please check the 7 digits and try again.",
+    "join_no_code": "No code? Scan the QR code the facilitator shows, or open the link they gave you.",
     "join_wait": "Too many codes were tried from here just now. Please wait a minute, or scan the QR code "
     "instead.",
     "closed_kept": "The facilitator has closed the survey for now. Your answers so far are kept on the "
@@ -392,6 +393,7 @@ def feedback_payload(
     peer_scores: Any = None,
     room: Mapping[str, Any] | None = None,
     min_group_size: int | None = None,
+    pre_answers: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The feedback page for the form: HTML to show and a page to keep.
 
@@ -402,23 +404,21 @@ def feedback_payload(
     peers : DataFrame, optional
         Other responses of the cohort (default: read from the store).
     peer_scores : mapping, optional
-        Those responses already scored (instead of ``peers``; see
-        :func:`netsoc.feedback.feedback_data`).
+        Those responses already scored (instead of ``peers``; :func:`~netsoc.feedback.feedback_data`).
     room : mapping, optional
-        "Your workshop" when it can already be shown (:func:`netsoc.feedback.room_section`):
-        it is part of the page, and the form need not ask for it.
+        "Your workshop" when already shown (:func:`netsoc.feedback.room_section`).
     min_group_size : int, optional
+    pre_answers : mapping, optional
+        The pre wave's answers: the page shows the change (:func:`netsoc.feedback.change_view`).
 
     Returns
     -------
     dict
-        ``html`` (escaped fragment, styles included: :func:`netsoc.feedback.page_html`),
-        ``result_html`` (a whole page the participant can keep, no script:
-        :func:`netsoc.feedback.result_html`), ``filename`` and ``room`` (whether
-        the form should ask for the workshop's summary, :func:`room_payload`: when the
-        participant has a cohort and ``room`` was not given).
+        ``html`` (escaped fragment with styles: :func:`netsoc.feedback.page_html`), ``result_html``
+        (a whole page to keep, no script: :func:`netsoc.feedback.result_html`), ``filename`` and
+        ``room`` (whether the form should ask for the workshop's summary, :func:`room_payload`).
     """
-    from netsoc.feedback import feedback_data, page_html, result_filename, result_html
+    from netsoc.feedback import change_view, feedback_data, page_html, result_filename, result_html
 
     data = feedback_data(
         model.answers,
@@ -431,6 +431,8 @@ def feedback_payload(
         min_group_size=MIN_GROUP_SIZE if min_group_size is None else min_group_size,
         erase_code=model.respondent_id if model._store_source is not None else None,
     )
+    if pre_answers is not None:
+        data = dataclasses.replace(data, change=change_view(pre_answers, model.answers, model.instrument))
     return {
         "html": page_html(data),
         "result_html": result_html(data),
@@ -447,14 +449,13 @@ def room_payload(
     Returns
     -------
     dict
-        ``{"type": "room", "section": dict or None}`` (:func:`netsoc.feedback.room_section`,
-        ``None`` until enough people of the cohort have answered; the form asks again
-        every 30 s while the feedback is open).
+        ``{"type": "room", "section": dict or None}`` (:func:`netsoc.feedback.room_section`, ``None``
+        until enough people have answered; the form asks every 30 s while the feedback is open).
     """
     from netsoc.feedback import room_section
 
     extra = {} if min_group_size is None else {"min_group_size": min_group_size}
-    section = None
-    if model.cohort is not None and model.state == "submitted":
-        section = room_section(store, model.cohort, model.base_instrument, model.language, **extra)
+    if model.cohort is None or model.state != "submitted":
+        return {"type": "room", "section": None}
+    section = room_section(store, model.cohort, model.base_instrument, model.language, **extra)
     return {"type": "room", "section": section}

@@ -22,6 +22,7 @@ _META_TYPES = {
     "instrument_version": "string",
     "language": "string",
     "respondent_id": "string",
+    "subject": "string",
 }
 
 
@@ -57,6 +58,8 @@ def table_schema(columns: list[str], instrument: Instrument) -> dict[str, Any]:
                 constraints={"enum": [str(k) for k in labels]},
                 categories=[{"value": str(k), "label": v} for k, v in labels.items()],
             )
+        elif c == "wave":
+            f.update(type="string", constraints={"enum": ["pre", "post", "single"]})
         elif c in ("started_at", "submitted_at"):
             f.update(type="datetime", format=DATETIME_FORMAT)
         else:

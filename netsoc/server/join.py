@@ -89,7 +89,7 @@ def join_page(lang: str, title: str, css: str, ui: dict[str, str], *, error: str
     """The start page's join-code form, in the visitor's language (no script).
 
     ``ui`` holds the questionnaire's texts (``join_heading``, ``join_label``,
-    ``join_button``, ``need_token``); ``error`` is shown above the field and
+    ``join_button``, ``join_no_code``); ``error`` is shown above the field and
     named by it (``aria-describedby``).
     """
     e = html.escape
@@ -106,5 +106,5 @@ def join_page(lang: str, title: str, css: str, ui: dict[str, str], *, error: str
         f"<input id='join-code' name='join' type='text' inputmode='numeric' autocomplete='off' "
         f"maxlength='9' size='9' required{described}> "
         f"<button type='submit' class='netsoc-primary'>{e(ui['join_button'])}</button></form>"
-        f"<p class='netsoc-hint'>{e(ui['need_token'])}</p></div></main></body></html>"
+        f"<p class='netsoc-hint'>{e(ui['join_no_code'])}</p></div></main></body></html>"
     )

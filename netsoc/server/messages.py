@@ -47,8 +47,19 @@ class HelloMessage(_Message):
     type: Literal["hello"]
 
 
+class LinkAnswers(BaseModel):
+    """How a post wave links to the pre wave (:mod:`netsoc.server.waves`): the pre wave's
+    personal code, or the self-generated linking code's three answers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    code: Annotated[str, Field(max_length=64)] | None = None
+    letter: Annotated[str, Field(max_length=2)] | None = None
+    day: Annotated[str, Field(max_length=2)] | None = None
+    siblings: Annotated[str, Field(max_length=2)] | None = None
+
+
 class PageMessage(_Message):
-    """One page's answers, and where to go (``submit`` on the last page)."""
+    """One page's answers, and where to go (``submit`` on the last page, with its ``link``)."""
 
     type: Literal["page", "submit"]
     page: Annotated[int, Field(ge=0, le=200)]
@@ -56,6 +67,7 @@ class PageMessage(_Message):
     go: Literal["next", "back", "stay", "save"] = "stay"
     consent: bool = False
     cohort: Annotated[str, Field(max_length=64)] | None = None
+    link: LinkAnswers | None = None
 
 
 class ResumeMessage(_Message):

@@ -11,7 +11,8 @@ new token.
 Claims: ``r`` respondent id, ``b`` browser id, ``c`` cohort, ``a`` whether the
 form asks for the cohort, ``l`` language, ``p`` page, ``s`` last sequence number,
 ``st`` state (``a`` active, ``d`` declined, ``s`` submitted), ``d`` whether a
-draft was saved, ``t`` start time.
+draft was saved, ``t`` start time; waves add ``w``, ``j`` and ``v``
+(:mod:`netsoc.server.waves`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from netsoc.form import protocol
 from netsoc.form.model import SurveyModel
 from netsoc.form.protocol import feedback_payload, state_reply
 from netsoc.server.tokens import TokenError, sign, verify
+from netsoc.server.waves import WaveDesk
 from survey.errors import DraftNotFound, StoreError
 from survey.instrument import Instrument
+from survey.waves import WaveTag
 
 __all__ = ["Participants", "PEERS_TTL", "OPEN_TTL", "RESUME_ADDRESS_CEILING"]
 
@@ -89,6 +92,7 @@ class Participants:
         self._peers: SharedCache[tuple[np.ndarray, dict[str, np.ndarray]]] = SharedCache()
         self._open: SharedCache[bool] = SharedCache(256)
         self._peers_lock = threading.Lock()
+        self.waves = WaveDesk(store)
         # failed resume codes per client (bounded), so the lockout holds across requests
         self._resume_failures: OrderedDict[str, list[float]] = OrderedDict()
 
@@ -97,7 +101,7 @@ class Participants:
         """Claims of a new visitor (a fresh respondent and browser id)."""
         from survey.store import new_respondent_id
 
-        return {
+        claims = {
             "r": new_respondent_id(),
             "b": secrets.token_urlsafe(12),
             "c": cohort,
@@ -109,6 +113,7 @@ class Participants:
             "d": False,
             "t": None,
         }
+        return self.waves.roll(claims)
 
     def token(self, claims: Mapping[str, Any]) -> str:
         return sign(dict(claims), self.secret)
@@ -134,6 +139,8 @@ class Participants:
             language=lang,
         )
         m.browser = claims["b"]
+        m.wave_tag = WaveTag(wave=claims["w"], subject=claims.get("j")) if claims.get("w") else None
+        m.pre_visible = bool(claims.get("v"))
         m.started_at = dt.datetime.fromisoformat(claims["t"]) if claims.get("t") else None
         state = _STATES.get(claims["st"], "active")
         page = int(claims["p"])
@@ -190,7 +197,7 @@ class Participants:
         return self._open.get(cohort, ask, every=OPEN_TTL)
 
     def peer_scores(self, m: SurveyModel) -> dict[str, np.ndarray] | None:
-        """The scores of the cohort's other responses.
+        """The scores of the cohort's other responses (of the same wave, in a workshop with waves).
 
         The cohort is read and scored at most once per :data:`PEERS_TTL` seconds by
         one thread (reading a room of 1,000 takes about 80 ms); meanwhile the others
@@ -198,14 +205,17 @@ class Participants:
         """
         if m.cohort is None:
             return None
+        wave = m.wave_tag.wave if m.wave_tag is not None else None
 
         def read() -> tuple[np.ndarray, dict[str, np.ndarray]]:
             frame = m._store_call(lambda s: s.to_frame(cohort=m.cohort))
+            if wave is not None:  # a person's other wave is not a peer
+                frame = frame[frame["wave"] == wave].reset_index(drop=True)
             scores = respondent_scorer(self.instrument).score_frame(frame) if len(frame) else {}
             return frame["respondent_id"].to_numpy(dtype=object), scores
 
         try:
-            ids, scores = self._peers.get(m.cohort, read, every=PEERS_TTL)
+            ids, scores = self._peers.get((m.cohort, wave), read, every=PEERS_TTL)
         except StoreError:
             return None
         if not len(ids):
@@ -215,13 +225,17 @@ class Participants:
 
     def feedback(self, m: SurveyModel) -> dict[str, Any]:
         """The feedback page, with "Your workshop" in it when it can already be shown (then
-        the phone need not ask for it)."""
+        the phone need not ask for it), and after the post wave the participant's change."""
         try:
             room = protocol.room_payload(m, self.store(), min_group_size=self.min_group_size)["section"]
         except StoreError:
             room = None  # the form asks again later
         return feedback_payload(
-            m, peer_scores=self.peer_scores(m), room=room, min_group_size=self.min_group_size
+            m,
+            peer_scores=self.peer_scores(m),
+            room=room,
+            min_group_size=self.min_group_size,
+            pre_answers=self.waves.pre_answers(m),
         )
 
     def _failures(self, key: str) -> list[float]:
@@ -273,9 +287,10 @@ class Participants:
         self.expire_drafts()
         if msg.type == "restore":
             return self.restore(msg, client)
-        claims = self.claims(msg.token)
+        claims = self.waves.roll(self.claims(msg.token))
         m = self.model(claims)
         data = msg.model_dump()
+        link = data.pop("link", None)
         if data.get("lang") not in self.instrument.languages:
             data.pop("lang", None)
         seq = int(data.get("seq") or 0)
@@ -285,8 +300,15 @@ class Participants:
                 "token": msg.token,
                 "last": int(claims.get("s", 0)),
             }
+        if msg.type == "submit" and m.state == "active":
+            m.wave_tag, claims = self.waves.tag(claims, link)
+            m.pre_visible = bool(claims.get("v"))
         reply = self._reply(m, msg, data, seq, claims, client)
         new = self.claims_of(m, claims, seq)
+        shown_code = m.respondent_id if m.state == "submitted" and new.get("w") == "pre" else None
+        wave = self.waves.info(new, shown_code)
+        if wave is not None:
+            reply["wave"] = wave
         reply["token"] = self.token(new)
         reply["last"] = new["s"]
         return reply

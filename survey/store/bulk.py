@@ -17,6 +17,7 @@ from survey.store.codec import encode_frame
 from survey.store.engine import Database, is_duplicate_key
 from survey.store.tables import respondents
 from survey.store.writes import next_arrival
+from survey.waves import SINGLE
 
 __all__ = ["insert_frame", "apply_cohort"]
 
@@ -33,6 +34,8 @@ _COLUMNS = [
     "answers",
     "language",
     "arrival",
+    "wave",
+    "subject",
 ]
 _CHUNK = 500  # ids per IN (...) query
 
@@ -128,6 +131,8 @@ def insert_frame(
     cohorts = clean["cohort"].astype("object").where(clean["cohort"].notna(), None).tolist()
     versions = clean["instrument_version"].astype("object").tolist()
     languages = clean["language"].astype("object").tolist()  # validate_frame filled every row
+    waves = clean["wave"].astype("object").where(clean["wave"] != SINGLE, None).tolist()
+    subjects = clean["subject"].astype("object").where(clean["subject"].notna(), None).tolist()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
     def work(conn: Connection) -> int:
@@ -153,6 +158,8 @@ def insert_frame(
                 payload,
                 languages,
                 range(first, first + n),
+                waves,
+                subjects,
             )
         )
         if not records:

@@ -18,6 +18,7 @@ import pandas as pd
 from survey.errors import Problem, ResponseValidationError, shown
 from survey.instrument import Instrument
 from survey.validate import language_tags
+from survey.waves import WaveTag, check_wave
 
 __all__ = [
     "MAX_NOTE_LENGTH",
@@ -29,6 +30,7 @@ __all__ = [
     "check_cohort",
     "check_language",
     "check_browser",
+    "check_wave_tag",
 ]
 
 MAX_NOTE_LENGTH = 500
@@ -128,3 +130,17 @@ def check_browser(browser: Any) -> str:
         what = f"{len(browser):,} characters" if isinstance(browser, str) else shown(browser)
         raise _refuse("browser", f"expected a token of 8-256 characters, got {what}")
     return browser
+
+
+def check_wave_tag(tag: Any) -> WaveTag | None:
+    """A :class:`~survey.waves.WaveTag` with a known wave and well-formed ids, or ``None``."""
+    if tag is None:
+        return None
+    if not isinstance(tag, WaveTag):
+        raise _refuse("wave", f"expected a survey.waves.WaveTag, got {shown(tag)}")
+    check_wave(tag.wave, allow_none=False)
+    for name in ("subject", "link_hash"):
+        value = getattr(tag, name)
+        if value is not None and (not isinstance(value, str) or not _ID.fullmatch(value)):
+            raise _refuse(name, f"expected 1-64 letters, digits or _.:-, got {shown(value)}")
+    return tag

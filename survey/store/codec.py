@@ -24,6 +24,7 @@ from survey.instrument import Instrument
 from survey.schema import META_COLUMNS
 from survey.store.tables import respondents
 from survey.validate import answer_columns, default_language, field_columns
+from survey.waves import SINGLE
 
 __all__ = ["encode_answers", "encode_frame", "stored_columns", "decode_frame"]
 
@@ -125,6 +126,8 @@ def decode_frame(rows: Sequence[Any], instrument: Instrument, include_drafts: bo
         out[c] = pd.to_datetime(raw[c], utc=True, format="ISO8601").astype("datetime64[us, UTC]")
     # rows stored before the language was recorded were in the default language
     out["language"] = raw["language"].astype("string").fillna(default_language(instrument))
+    out["wave"] = raw["wave"].astype("string").fillna(SINGLE)  # stored outside waves or before them
+    out["subject"] = raw["subject"].astype("string")
     if include_drafts:
         out["status"] = raw["status"].astype("string")
     for q in instrument.question_ids:

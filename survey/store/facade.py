@@ -22,6 +22,7 @@ from survey.store.engine import Database
 from survey.store.moderation import ModerationMethods
 from survey.store.reads import ReadMethods
 from survey.store.tables import current_version, migrate
+from survey.store.waves import WaveMethods
 from survey.store.writes import (
     Response,
     browser_hash,
@@ -32,18 +33,20 @@ from survey.store.writes import (
     upsert,
 )
 from survey.validate import validate_answers, validate_frame
+from survey.waves import WaveTag
 
 __all__ = ["ResponseStore"]
 
 
-class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods):
+class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods, WaveMethods):
     """Durable storage of responses to one instrument.
 
     The per-cohort controls (collection open, activity, codes, clearing) are
     methods from :class:`survey.store.cohorts.CohortMethods`; comment moderation
     (hide, release, read the released) from
     :class:`survey.store.moderation.ModerationMethods`; a room's signing secret, access
-    token and join code from :class:`survey.store.access.AccessMethods`.
+    token and join code from :class:`survey.store.access.AccessMethods`; waves from
+    :class:`survey.store.waves.WaveMethods`.
 
     Use :func:`open_store` rather than the constructor.  One store may be
     shared by many threads (the sessions of one server process) and used by
@@ -101,6 +104,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
         language: Any,
         note: Any = None,
         browser: Any = None,
+        wave: WaveTag | None = None,
     ) -> Response:
         """Check the arguments besides the answers and bundle them for :func:`upsert`."""
         return Response(
@@ -113,6 +117,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
             language=checks.check_language(language, self.instrument),
             note=checks.check_note(note),
             browser_hash=None if browser is None else browser_hash(checks.check_browser(browser)),
+            wave=checks.check_wave_tag(wave),
         )
 
     def submit(
@@ -126,6 +131,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
         randomization_seed: int | None = None,
         language: str | None = None,
         browser: str | None = None,
+        wave: WaveTag | None = None,
     ) -> str:
         """Validate and store one complete response.
 
@@ -156,7 +162,9 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
             characters).  Only its SHA-256 is stored; a second submission
             under another id from the same token is refused
             (:class:`~survey.errors.AlreadySubmitted`), race-free across
-            threads and processes.
+            threads and processes; with waves, one per wave.
+        wave : survey.waves.WaveTag, optional
+            The wave, the subject id linking it and the linking code's hash.
 
         Returns
         -------
@@ -186,6 +194,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
             language=language,
             note=note,
             browser=browser,
+            wave=wave,
         )
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 
@@ -198,6 +207,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
         started_at: Any = None,
         randomization_seed: int | None = None,
         language: str | None = None,
+        wave: WaveTag | None = None,
     ) -> str:
         """Save unfinished answers so the participant can resume later.
 
@@ -209,7 +219,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
             The answers so far; every given value is validated, required ones
             may be missing.  Consent must be ``True``: nothing is stored for
             someone who has not agreed.
-        cohort, started_at, randomization_seed, language
+        cohort, started_at, randomization_seed, language, wave
             As for :meth:`submit`; kept from the earlier draft when omitted.
 
         Returns
@@ -240,6 +250,7 @@ class ResponseStore(ReadMethods, CohortMethods, ModerationMethods, AccessMethods
             started_at=started_at,
             randomization_seed=randomization_seed,
             language=language,
+            wave=wave,
         )
         return self._db.write(lambda conn: upsert(conn, self.instrument, response))
 

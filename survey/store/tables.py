@@ -17,10 +17,15 @@ Schema (version :data:`SCHEMA_VERSION`)
     default language: netsoc spoke one language then), ``browser_hash``:
     the SHA-256 (hex) of the random token of the browser that submitted, if
     the form sent one (a unique index allows one submitted response per
-    browser token and instrument), and ``arrival``: the submission's place in
+    browser token, instrument and wave), ``arrival``: the submission's place in
     the order of submissions, assigned by the store inside the write
     transaction (one more than the largest so far, writers queued on a lock),
-    so it never depends on a server's clock; ``NULL`` for drafts.
+    so it never depends on a server's clock; ``NULL`` for drafts; ``wave``
+    (``pre``, ``post``; ``NULL`` outside waves and for rows stored before
+    version 8, read as ``single``), ``subject`` (the random id linking one
+    person's waves in the cohort, ``NULL`` when unlinked) and ``link_hash`` (the
+    salted hash of a self-generated linking code, :func:`survey.waves.link_hash`;
+    never exported).
 ``cohort_settings``
     One row per workshop code a facilitator has set something for:
     ``cohort`` (primary key; ``''`` stands for responses without a code),
@@ -29,7 +34,10 @@ Schema (version :data:`SCHEMA_VERSION`)
     :mod:`survey.store.cohorts`.  Since version 7 also what keeps a room
     going across restarts (:mod:`survey.store.access`): ``signing_secret``
     (signs participants' tokens), ``access_token`` (the join address's token)
-    and ``join_code`` (7 digits typed on the survey's start page; unique).
+    and ``join_code`` (7 digits typed on the survey's start page; unique); since
+    version 8 ``wave`` (the wave the cohort collects now, ``NULL`` for none) and
+    ``link_salt`` (the cohort's random salt for linking codes,
+    :mod:`survey.store.waves`).
 ``comment_moderation``
     The facilitator's decisions on free-text comments, one row per comment
     decided on: ``respondent_id`` (primary key; the row goes when the
@@ -65,7 +73,7 @@ __all__ = [
     "current_version",
 ]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -92,6 +100,9 @@ respondents = sa.Table(
     sa.Column("language", sa.String(35)),
     sa.Column("browser_hash", sa.String(64)),
     sa.Column("arrival", sa.BigInteger),
+    sa.Column("wave", sa.String(8)),
+    sa.Column("subject", sa.String(64)),
+    sa.Column("link_hash", sa.String(64)),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name="ck_respondents_status"),
 )
 cohort_settings = sa.Table(
@@ -103,6 +114,8 @@ cohort_settings = sa.Table(
     sa.Column("signing_secret", sa.String(64)),
     sa.Column("access_token", sa.String(64)),
     sa.Column("join_code", sa.String(7), unique=True),
+    sa.Column("wave", sa.String(8)),
+    sa.Column("link_salt", sa.String(64)),
 )
 comment_moderation = sa.Table(
     "comment_moderation",
@@ -212,6 +225,27 @@ def _migrate_7(conn: Connection) -> None:
     conn.execute(sa.text("CREATE UNIQUE INDEX ux_cohort_join_code ON cohort_settings (join_code)"))
 
 
+def _migrate_8(conn: Connection) -> None:
+    """Version 8: waves (``wave``, ``subject``, ``link_hash``; the cohort's ``wave`` and ``link_salt``).
+
+    Existing rows keep ``NULL`` (read as wave ``single``, unlinked).  One submitted
+    response per browser token and instrument becomes one per wave.
+    """
+    for column in ("wave VARCHAR(8)", "subject VARCHAR(64)", "link_hash VARCHAR(64)"):
+        conn.execute(sa.text(f"ALTER TABLE respondents ADD COLUMN {column}"))
+    for column in ("wave VARCHAR(8)", "link_salt VARCHAR(64)"):
+        conn.execute(sa.text(f"ALTER TABLE cohort_settings ADD COLUMN {column}"))
+    conn.execute(sa.text("DROP INDEX ux_respondents_browser"))
+    conn.execute(
+        sa.text(
+            "CREATE UNIQUE INDEX ux_respondents_browser ON respondents"
+            " (instrument_id, browser_hash, COALESCE(wave, ''))"
+            " WHERE status = 'submitted' AND browser_hash IS NOT NULL"
+        )
+    )
+    conn.execute(sa.text("CREATE INDEX ix_respondents_link ON respondents (cohort, link_hash)"))
+
+
 #: Forward migrations: version -> function bringing the schema to it.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_1,
@@ -221,6 +255,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _migrate_5,
     6: _migrate_6,
     7: _migrate_7,
+    8: _migrate_8,
 }
 
 

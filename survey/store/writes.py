@@ -26,6 +26,7 @@ from survey.schema import new_respondent_id, normalise_code
 from survey.store.checks import utcnow
 from survey.store.tables import respondents
 from survey.validate import default_language
+from survey.waves import WaveTag
 
 __all__ = [
     "Response",
@@ -69,7 +70,8 @@ class Response:
     randomization_seed: int | None = None
     language: str | None = None  # a new row without one gets the instrument's
     note: str | None = None  # submissions only; replaces a draft's
-    browser_hash: str | None = None  # submissions only: one per browser token
+    browser_hash: str | None = None  # submissions only: one per browser token (and wave)
+    wave: WaveTag | None = None  # the wave and its link (survey.waves)
 
 
 def browser_hash(browser: str) -> str:
@@ -78,12 +80,19 @@ def browser_hash(browser: str) -> str:
 
 
 def submitted_from(
-    conn: Connection, instrument: Instrument, digest: str, other_than: str | None = None
+    conn: Connection,
+    instrument: Instrument,
+    digest: str,
+    other_than: str | None = None,
+    wave: str | None = None,
 ) -> str | None:
-    """The id of a response submitted from the browser with this token hash, or ``None``."""
+    """The id of a response submitted from the browser with this token hash (in this wave), or ``None``."""
     r = respondents.c
     query = sa.select(r.respondent_id).where(
-        r.instrument_id == instrument.id, r.status == "submitted", r.browser_hash == digest
+        r.instrument_id == instrument.id,
+        r.status == "submitted",
+        r.browser_hash == digest,
+        r.wave.is_(None) if wave is None else r.wave == wave,
     )
     if other_than is not None:
         query = query.where(r.respondent_id != other_than)
@@ -122,7 +131,8 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
                 "response is never overwritten (erase it first to replace it)"
             )
         raise StoreError(f"respondent {rid} has already submitted; the draft was not saved")
-    if r.browser_hash is not None and submitted_from(conn, instrument, r.browser_hash, rid):
+    wave = None if r.wave is None else r.wave.wave
+    if r.browser_hash is not None and submitted_from(conn, instrument, r.browser_hash, rid, wave):
         raise AlreadySubmitted(
             rid,
             "this browser has already submitted a response; "
@@ -134,6 +144,8 @@ def upsert(conn: Connection, instrument: Instrument, response: Response) -> str:
         "randomization_seed": r.randomization_seed,
         "language": r.language,
     }
+    if r.wave is not None:
+        kept.update(wave=r.wave.wave, subject=r.wave.subject, link_hash=r.wave.link_hash)
     if existing is None:
         if kept["started_at"] is None and r.status == "draft":
             kept["started_at"] = now

@@ -19,6 +19,7 @@ from survey.errors import Problem, ResponseValidationError, column_problem
 from survey.instrument import ChoiceField, Instrument
 from survey.schema import META_COLUMNS
 from survey.validate.columns import answer_columns, default_language, is_missing, language_tags
+from survey.waves import wave_columns
 
 __all__ = ["validate_frame"]
 
@@ -263,7 +264,9 @@ def validate_frame(
         ``started_at``, ``submitted_at`` (UTC timestamps to the
         millisecond), ``language`` (string: a tag the instrument lists,
         matched case-insensitively; the default language where the table has
-        no such column or an empty cell), the question
+        no such column or an empty cell), ``wave`` (string: ``pre``, ``post``
+        or ``single`` for an empty cell or no column) and ``subject`` (string,
+        NA when unlinked; :func:`survey.waves.wave_columns`), the question
         columns (``Int64``), the choice fields (categorical, categories = the
         option codes in instrument order), text fields and the comment
         (``string``).  Index ``0..n-1``.
@@ -293,6 +296,7 @@ def validate_frame(
     out["language"] = _languages(
         df["language"] if "language" in df else None, instrument, rows, problems, df.index
     )
+    out.update(wave_columns(df, rows, problems))
     out.update(_answers(df, instrument, rows, problems))
     if problems:
         raise ResponseValidationError(f"{source}: {len(problems)} problem(s); nothing was imported", problems)

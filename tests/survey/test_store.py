@@ -61,10 +61,13 @@ def test_to_frame_columns_and_dtypes(store, instrument, rng):
         "started_at",
         "submitted_at",
         "language",
+        "wave",
+        "subject",
         *instrument.question_ids,
         *fields,
         "comment",
     ]
+    assert df["wave"].tolist() == ["single"] and df["subject"].isna().all()  # outside waves
     assert (df[instrument.question_ids].dtypes == "Int64").all()
     for f in fields:
         assert isinstance(df[f].dtype, pd.CategoricalDtype)
@@ -429,7 +432,8 @@ def test_schema_2_database_gains_the_language_column(tmp_path, instrument, rng):
         assert s.schema_version() == SCHEMA_VERSION
         with s.engine.connect() as conn:
             columns = [c["name"] for c in sa.inspect(conn).get_columns("respondents")]
-            assert {"language", "browser_hash", "arrival"} <= set(columns)  # added by migrations
+            added = {"language", "browser_hash", "arrival", "wave", "subject", "link_hash"}
+            assert added <= set(columns)  # added by migrations
             assert conn.execute(sa.text("SELECT language FROM respondents")).scalar() is None
         old = s.to_frame()
         assert old["respondent_id"].tolist() == ["V2"]

@@ -47,6 +47,8 @@ class Form {
     this.code = "";
     this.shownCode = "";  // the resume code last brought into view
     this.cohort = { value: null, ask: false, note: null };
+    this.wave = saved.wave || null;  // {wave, linked, code}: the workshop runs in waves
+    this.link = {};
     this.waiting = null;
     this.online = true;
     this.onReply = (msg) => this.reply(msg);
@@ -105,7 +107,7 @@ class Form {
     if (!this.key) return;
     try {
       localStorage.setItem(this.key + ":form", JSON.stringify(
-        { seq: this.seq, pending: this.pending, feedback: this.feedback,
+        { seq: this.seq, pending: this.pending, feedback: this.feedback, wave: this.wave,
           answers: ["active", "closed"].includes(this.state) ? this.answers : {}, cohort: this.cohortText ?? null }));
     } catch { /* private mode: the server's draft still holds what was acknowledged */ }
   }
@@ -131,6 +133,7 @@ class Form {
     const msg = { type, page: this.page, answers, go };
     if (this.page === 1 && this.consented) msg.consent = true;
     if (this.cohort.ask && this.kind() === "fields") msg.cohort = this.cohortText ?? "";
+    if (type === "submit" && this.wave) msg.link = this.link;
     this.send(msg);
   }
 
@@ -159,6 +162,7 @@ class Form {
     this.message = msg.message || "";
     this.code = msg.code || "";
     if (msg.feedback) this.feedback = msg.feedback;
+    if ("wave" in msg) this.wave = msg.wave;
     this.save();
     if (msg.lang && msg.lang !== this.spec.lang) this.model.send({ type: "describe", lang: msg.lang });
     this.draw(moved);
@@ -444,8 +448,37 @@ class Form {
       this.markError(box, c.id);
       parts.push(box);
     }
+    if (this.wave && !this.wave.linked) parts.push(this.linkBox());
     parts.push(h("p", { text: this.t("submit_hint", { submit: this.t("submit") }) }));
     return parts;
+  }
+
+  // Linking the two rounds without a name (netsoc.server.waves): three answers only the
+  // participant knows, and in the post wave the personal code the pre wave showed.
+  linkBox() {
+    const choices = { letter: [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
+      day: Array.from({ length: 31 }, (_, i) => String(i + 1)), siblings: ["0", "1", "2", "3", "4", "5+"] };
+    const hintId = `${this.uid}-link-hint`;
+    const rows = Object.entries(choices).map(([key, values]) => {
+      const id = `${this.uid}-link-${key}`;
+      return h("div", { class: "netsoc-question netsoc-field" },
+        h("label", { for: id, text: this.t(`link_${key}`) }),
+        h("select", { id, class: `netsoc-link-${key}`, "aria-describedby": hintId,
+          onchange: (ev) => { this.link[key] = ev.target.value || null; } },
+          h("option", { value: "" }, this.t("choose_answer")),
+          values.map((v) => h("option", { value: v, selected: this.link[key] === v }, v))));
+    });
+    if (this.wave.wave === "post") {
+      const id = `${this.uid}-link-code`;
+      rows.push(h("div", { class: "netsoc-question netsoc-field" },
+        h("label", { for: id, text: this.t("link_code_label") }),
+        h("input", { type: "text", id, class: "netsoc-link-code", autocomplete: "off", maxlength: "40",
+          autocapitalize: "characters", spellcheck: "false", value: this.link.code || "",
+          oninput: (ev) => { this.link.code = ev.target.value.trim() || null; } })));
+    }
+    return h("fieldset", { class: "netsoc-link" },
+      h("legend", { text: this.t("link_heading") }), h("p", { class: "netsoc-hint", id: hintId, text: this.t("link_hint") }),
+      ...rows);
   }
 
   nav() {
@@ -483,6 +516,12 @@ class Form {
       download(fb.filename || "result.html", fb.result_html || resultPage(this.spec.lang, fb), "text/html") },
       this.t("keep_result"));
     box.append(h("div", { class: "netsoc-keep" }, keep, h("p", { class: "netsoc-hint", text: this.t("keep_result_hint") })), page);
+    if (this.wave && this.wave.code) {  // the erase code (shown in the feedback) links the rounds
+      box.append(h("section", { class: "netsoc-pre-code", "aria-labelledby": `${this.uid}-pc` },
+        h("h3", { id: `${this.uid}-pc`, text: this.t("pre_code_heading") }),
+        h("p", {}, this.t("pre_code_text"), " ",
+          h("strong", { class: "netsoc-code", translate: "no", text: this.wave.code }))));
+    }
     return box;
   }
 

@@ -464,3 +464,36 @@ def test_join_code_big_on_the_projector_and_never_the_token(store):
     assert "Sekr3t" not in join and "join-address" not in join and "Scan the code" in join
     with pytest.raises(NetsocError, match="6 to 8 digits"):
         _settings(store, join_code="12ab")
+
+
+def test_a_group_chart_of_hidden_groups_only_is_left_out(store):
+    roles = list(store.instrument.choice_fields["role"].options)
+    for i, role in enumerate(roles[:3]):  # 4 + 4 + 4: every group below k = 5
+        _fill(store, 4, seed=10 + i, role=role)
+    d, client = _client(store)
+    names = re.findall(r"data-card='([^']+)'", _cards(client))
+    assert "facets" in names and "groups" not in names  # no empty page on the projector or in exports
+    assert all("data-card='groups'" not in page for page in _export_pages(d))
+    _fill(store, 3, seed=20, role=roles[0])  # one group reaches k: now it shows
+    assert "data-card='groups'" in _cards(client)
+
+
+def test_a_persons_two_waves_are_never_two_people_of_a_batch(store):
+    from netsoc.dashboard.room import room_state
+    from netsoc.feedback import room_section
+
+    pre = make_demo(n=6, seed=31, instrument=store.instrument).assign(cohort="W1", wave="pre")
+    pre["subject"] = [f"S{i:011d}" for i in range(6)]
+    post = make_demo(n=4, seed=32, instrument=store.instrument).assign(cohort="W1", wave="post")
+    post["subject"] = pre["subject"].iloc[:4].to_numpy()
+    store.import_frame(pre, source="test")
+    store.import_frame(post, source="test")
+    # 10 rows, but 6 people: the room shows one wave's batch of 5, not 10 rows of 6 people
+    state = room_state(store, store.instrument, cohort="W1", min_group_size=5)
+    assert state.n_shown == 5
+    assert room_section(store, "W1", store.instrument, min_group_size=5)["n"] == 5
+    extra = make_demo(n=1, seed=33, instrument=store.instrument).assign(cohort="W1", wave="post")
+    extra["subject"] = pre["subject"].iloc[4:5].to_numpy()
+    store.import_frame(extra, source="test")  # post reaches k: the room now shows the post wave
+    state = room_state(store, store.instrument, cohort="W1", min_group_size=5)
+    assert state.n_shown == 5 and room_section(store, "W1", store.instrument, min_group_size=5)["n"] == 5
