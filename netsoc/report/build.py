@@ -22,6 +22,7 @@ from netsoc.report.inputs import data_hash, load_responses, sha256_file
 from netsoc.report.options import FORMATS, ReportOptions
 from netsoc.report.progress import Progress, SectionHook
 from netsoc.report.study import STAMP_MIME
+from netsoc.report.tables import tables_as_html
 from netsoc.report.word import soffice
 from netsoc.resources import ANALYSIS_NOTEBOOK, notebook_path
 from survey.errors import DataError
@@ -40,12 +41,9 @@ _CDN_MODULE = re.compile(
 
 
 def _html(notebook: Any, *, show_code: bool, title: str, stamp_json: str) -> str:
-    from nbconvert import HTMLExporter
+    from netsoc.report.html_page import notebook_html
 
-    exporter = HTMLExporter(
-        exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True
-    )
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    body = notebook_html(notebook, show_code=show_code, title=title)
     # self-contained: drop scripts from CDNs (require.js, MathJax); nothing needs them
     body = _CDN_MODULE.sub("", _SCRIPT_SRC.sub("", body))
     tag = f'<script type="application/json" id="netsoc-stamp">{stamp_json}</script>'
@@ -113,6 +111,33 @@ def _run_kernel(
         raise DataError(
             f"report: the analysis notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
         ) from None
+
+
+def _execute(
+    engine: str,
+    notebook: Any,
+    executed: Path,
+    params: dict[str, Any],
+    cwd: str,
+    timeout: int,
+    hook: Any,
+    *,
+    as_html: bool,
+) -> None:
+    """Execute the notebook in this process or in a kernel (``engine``) into ``executed``.
+
+    ``as_html``: the tables show their HTML (in a kernel they always do)."""
+    import nbformat
+
+    if engine == "inprocess" or (engine == "auto" and inprocess.available()):
+        try:
+            with tables_as_html(as_html):
+                nb = inprocess.execute(notebook, params, cwd=cwd, on_cell=hook)
+        except inprocess.CellError as exc:
+            raise DataError(f"report: the analysis notebook failed in {exc}") from None
+        nbformat.write(nb, executed)
+    else:
+        _run_kernel(notebook, executed, params, cwd, timeout, hook)
 
 
 def _without_iri_grammars() -> None:
@@ -226,14 +251,9 @@ def build_report(
             **opts.parameters(),
         )
         hook = SectionHook(nbformat.read(notebook, as_version=4), progress) if progress else None
-        if engine == "inprocess" or (engine == "auto" and inprocess.available()):
-            try:
-                nb = inprocess.execute(notebook, params, cwd=tmp, on_cell=hook)
-            except inprocess.CellError as exc:
-                raise DataError(f"report: the analysis notebook failed in {exc}") from None
-            nbformat.write(nb, executed)
-        else:
-            _run_kernel(notebook, executed, params, tmp, timeout, hook)
+        # Word and PDF read the tables' hand-over outputs: no table HTML unless kept
+        as_html = format == "html" or keep_notebook is not None
+        _execute(engine, notebook, executed, params, tmp, timeout, hook, as_html=as_html)
         nb = nbformat.read(executed, as_version=4)
         for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id
             cell["id"] = f"cell-{i}"

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from netsoc.report.tables import FIGURE_MIME, TABLE_MIME
+from netsoc.report.tables import FIGURE_MIME, TABLE_MIME, ReportTable
 from netsoc.report.word import write_docx, write_pdf
 
 __all__ = ["parts", "strip_hand_over", "write_docx", "write_pdf", "write_tables"]
@@ -54,7 +54,8 @@ def write_tables(items: list[tuple[str, Any]], folder: str | os.PathLike[str]) -
     for kind, table in items:
         if kind != "table":
             continue
-        for suffix, text in ((".csv", table["csv"]), (".tex", table["latex"])):
+        latex = ReportTable.from_json(table).latex()
+        for suffix, text in ((".csv", table["csv"]), (".tex", latex)):
             path = target / f"{table['name']}{suffix}"
             partial = path.with_name(path.name + ".partial")
             partial.write_text(text, encoding="utf-8")

@@ -4,26 +4,55 @@ A :class:`ReportTable` is text already formatted the APA way (see
 :mod:`netsoc.report.apa`), with labelled columns, a caption and a note; it
 shows as a great_tables table in the notebook and the HTML report, and hands
 its content to the exports (Word, CSV, LaTeX) as a second output with
-:data:`TABLE_MIME`.  A :class:`ReportFigure` is a PNG with a text alternative
-saying what it shows and a numbered caption saying what its marks are
-(:data:`FIGURE_MIME`).  Numbers come from the study's counters, in the order
-the notebook shows them.
+:data:`TABLE_MIME` (the LaTeX is made from it only when tables are written).
+A :class:`ReportFigure` is a PNG with a text alternative saying what it shows
+and a numbered caption saying what its marks are (:data:`FIGURE_MIME`).
+Numbers come from the study's counters, in the order the notebook shows them.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["ReportTable", "ReportFigure", "TABLE_MIME", "FIGURE_MIME", "Numbering", "slug"]
+__all__ = [
+    "ReportTable",
+    "ReportFigure",
+    "TABLE_MIME",
+    "FIGURE_MIME",
+    "Numbering",
+    "slug",
+    "tables_as_html",
+]
 
 TABLE_MIME = "application/vnd.netsoc.table+json"
 FIGURE_MIME = "application/vnd.netsoc.figure+json"
+
+# Whether a table shows itself as great_tables HTML (see tables_as_html).
+_AS_HTML = [True]
+
+
+@contextlib.contextmanager
+def tables_as_html(enabled: bool) -> Iterator[None]:
+    """Within this block, tables show their great_tables HTML only when ``enabled``.
+
+    A Word or PDF report reads each table from its hand-over output (:data:`TABLE_MIME`)
+    and never shows the HTML; rendering it is then wasted (a tenth of a second a table).
+    Without the HTML, the notebook shows the table's title as text.
+    """
+    before = _AS_HTML[0]
+    _AS_HTML[0] = enabled
+    try:
+        yield
+    finally:
+        _AS_HTML[0] = before
 
 
 def slug(text: str) -> str:
@@ -77,6 +106,12 @@ class ReportTable:
         if not self.name:
             self.name = f"table-{self.number:02d}-{slug(self.caption)}"
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReportTable:
+        """The table its hand-over output (:meth:`to_json`) describes."""
+        frame = pd.DataFrame(data["rows"], columns=data["columns"], dtype=object)
+        return cls(int(data["number"]), data["caption"], frame, data["note"], name=data["name"])
+
     @property
     def title(self) -> str:
         return f"Table {self.number}"
@@ -119,15 +154,13 @@ class ReportTable:
             "columns": [str(c) for c in self.frame.columns],
             "rows": self.frame.astype(str).values.tolist(),
             "csv": data.to_csv(index=False),
-            "latex": self.latex(),
         }
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        return {
-            "text/html": self.html(),
-            "text/plain": f"{self.title}. {self.caption}",
-            TABLE_MIME: self.to_json(),
-        }
+        bundle = {"text/plain": f"{self.title}. {self.caption}", TABLE_MIME: self.to_json()}
+        if _AS_HTML[0]:
+            bundle["text/html"] = self.html()
+        return bundle
 
 
 @dataclass
@@ -146,9 +179,9 @@ class ReportFigure:
     def html(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
         return (
-            f"<figure class='netsoc-figure' id='figure-{self.number}'>"
-            f"<img src='data:image/png;base64,{data}' alt='{html.escape(self.alt, quote=True)}' "
-            "style='max-width:100%;height:auto'>"
+            f'<figure class="netsoc-figure" id="figure-{self.number}">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt, quote=True)}" '
+            'style="max-width:100%;height:auto">'
             f"<figcaption><strong>{self.title}.</strong> {html.escape(self.caption)}"
             "</figcaption></figure>"
         )

@@ -72,4 +72,4 @@ def test_analysis_notebook_with_papermill(tmp_path, instrument):
     assert f"netsoc {instrument.version}" in md
     figures = [h for h in _outputs(nb, "text/html") if h.startswith("<figure")]
     assert len(figures) >= 8  # distributions, Likert, group plots: numbered, with alt text
-    assert all("alt='" in h and "<strong>Figure " in h for h in figures)
+    assert all('alt="' in h and "<strong>Figure " in h for h in figures)

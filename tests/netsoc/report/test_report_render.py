@@ -36,7 +36,12 @@ def rendered(demo_file):
     from playwright.sync_api import sync_playwright
 
     out = demo_file.parent / "report.html"
-    build_report(out=out, data=demo_file, tables=demo_file.parent / "tables")
+    build_report(
+        out=out,
+        data=demo_file,
+        tables=demo_file.parent / "tables",
+        keep_notebook=demo_file.parent / "run.ipynb",
+    )
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(chromium), headless=True, args=["--no-sandbox", "--disable-gpu"]
@@ -125,3 +130,25 @@ def test_tables_are_written_as_csv_and_latex(rendered, demo_file):
     flow = pd.read_csv(next(p for p in csv if "sample-flow" in p.name))
     assert int(flow.loc[0, "n"]) == 320
     assert all("\\begin{table}" in p.read_text(encoding="utf-8") for p in tex)
+
+
+@pytest.mark.parametrize("show_code", [False, True])
+def test_the_page_is_nbconverts_without_its_second_parse(rendered, demo_file, show_code):
+    """notebook_html skips HTMLExporter's BeautifulSoup pass: the same page, tag for tag,
+    with the same focusable inputs and outputs and alternative texts."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from netsoc.report.html_page import notebook_html
+
+    nb = nbformat.read(demo_file.parent / "run.ipynb", as_version=4)
+    reference, _ = HTMLExporter(
+        exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True
+    ).from_notebook_node(nb, resources={"metadata": {"name": "t"}})
+    ours = notebook_html(nb, show_code=show_code, title="t")
+    parsed = BeautifulSoup(ours, "html.parser")
+    assert str(parsed) == str(BeautifulSoup(reference, "html.parser"))
+    assert len(parsed.select("div.jp-OutputArea-output[tabindex='0']")) > 20
+    assert len(parsed.select("div.jp-Cell-inputWrapper[tabindex='0']")) > 5
+    assert not parsed.select("img:not([alt])")

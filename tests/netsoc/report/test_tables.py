@@ -58,6 +58,21 @@ def test_tables_are_numbered_in_order_with_labelled_columns(demo_file):
     assert "\\begin{table}" in flow.latex()
 
 
+def test_the_latex_is_made_from_the_hand_over_only_and_word_skips_the_html(demo_file):
+    from netsoc.report.tables import TABLE_MIME, ReportTable, tables_as_html
+
+    study = report.prepare(data=demo_file)
+    items = sample.item_descriptives(study, "networking")
+    hand_over = items.to_json()
+    assert "latex" not in hand_over  # no LaTeX rendered while the notebook runs
+    assert ReportTable.from_json(hand_over).latex() == items.latex()
+    assert "text/html" in items._repr_mimebundle_()
+    with tables_as_html(False):
+        bundle = items._repr_mimebundle_()
+    assert "text/html" not in bundle and bundle[TABLE_MIME] == hand_over
+    assert "text/html" in items._repr_mimebundle_()
+
+
 def test_labels_are_the_participants_words_in_the_reports_language(demo_file):
     study = report.prepare(data=demo_file, lang="de")
     german = study.instrument.localized("de")
