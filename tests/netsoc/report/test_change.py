@@ -133,3 +133,21 @@ def test_the_section_renders_in_html_and_word(study, ladder, tmp_path) -> None:
     cells = [c.text for c in doc.tables[2].rows[0].cells]
     assert cells[:3] == ["Score", "n pairs", "M pre"]
     assert np.isfinite(tables[2].data["t"]).all()
+
+
+@pytest.mark.slow
+def test_netsoc_report_from_a_two_wave_store_has_the_change_section(tmp_path) -> None:
+    """The whole way a researcher meets it: a store holding both waves, then the report."""
+    from netsoc.report import build_report
+    from survey.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'two.sqlite'}"
+    with open_store(url) as store:
+        data = make_two_waves(300, seed=4, instrument=store.instrument).assign(cohort="WS-TWO")
+        store.import_frame(data, source="test")
+    out = tmp_path / "report.html"
+    build_report(out=out, db=url, cohort="WS-TWO")
+    page = out.read_text(encoding="utf-8")
+    section = page[page.index('<h2 id="Change"') :]
+    assert "Sample flow per wave" in section and "Longitudinal measurement invariance" in section
+    assert "People with both waves (pairs)" in section and "Retest reliability" in section
