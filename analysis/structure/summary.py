@@ -126,34 +126,7 @@ def structure_methods(result: CFAResult | None, ladders: Mapping[str, pd.DataFra
     )
     tested = {f: lad for f, lad in ladders.items() if lad is not None}
     if tested:
-        held = [f for f, lad in tested.items() if invariance_level(lad) in ("scalar", "strict", "intercepts")]
-        failed = [f for f in tested if f not in held]
-        ordinal = any("thresholds" in lad.index for lad in tested.values())
-        models = (
-            "Wu and Estabrook's (2016) models for ordinal items (configural; equal "
-            "thresholds; equal thresholds and loadings; equal thresholds, loadings and "
-            "intercepts), each compared with the one before by the scaled chi-square "
-            "difference test (Satorra 2000) and, on the scaled indices, a step failing"
-            if ordinal
-            else "the configural, metric, scalar and strict multi-group models, a step failing"
-        )
-        text += (
-            " Measurement invariance across "
-            + ", ".join(tested)
-            + " was tested with "
-            + models
-            + " by Chen's (2007) criteria (\u0394CFI \u2264 \u2212.010 with "
-            "\u0394RMSEA \u2265 .015 or \u0394SRMR \u2265 .030/.010)"
-        )
-        level = "intercept (scalar)" if ordinal else "scalar"
-        text += f"; {level} invariance held across {', '.join(held)}" if held else ""
-        text += (
-            f"; it did not hold across {', '.join(failed)}, so mean differences there "
-            "are interpreted with caution"
-            if failed
-            else ""
-        )
-        text += "."
+        text += _ladders_sentence(tested)
     untested = [f for f, lad in ladders.items() if lad is None]
     if untested:
         text += (
@@ -162,4 +135,37 @@ def structure_methods(result: CFAResult | None, ladders: Mapping[str, pd.DataFra
             + " (too few complete responses per group), so mean differences there are "
             "interpreted with caution."
         )
+    return text
+
+
+def _ladders_sentence(tested: Mapping[str, pd.DataFrame]) -> str:
+    """The methods' sentence on the invariance ladders that were tested."""
+    held = [f for f, lad in tested.items() if invariance_level(lad) in ("scalar", "strict", "intercepts")]
+    failed = [f for f in tested if f not in held]
+    ordinal = any("thresholds" in lad.index for lad in tested.values())
+    models = (
+        "Wu and Estabrook's (2016) models for ordinal items (configural; equal "
+        "thresholds; equal thresholds and loadings; equal thresholds, loadings and "
+        "intercepts), each compared with the one before by the scaled chi-square "
+        "difference test (Satorra 2000) and, on the scaled indices, a step failing"
+        if ordinal
+        else "the configural, metric, scalar and strict multi-group models, a step failing"
+    )
+    text = (
+        " Measurement invariance across "
+        + ", ".join(tested)
+        + " was tested with "
+        + models
+        + " by Chen's (2007) criteria (\u0394CFI \u2264 \u2212.010 with "
+        "\u0394RMSEA \u2265 .015 or \u0394SRMR \u2265 .030/.010)"
+    )
+    level = "intercept (scalar)" if ordinal else "scalar"
+    text += f"; {level} invariance held across {', '.join(held)}" if held else ""
+    text += (
+        f"; it did not hold across {', '.join(failed)}, so mean differences there "
+        "are interpreted with caution"
+        if failed
+        else ""
+    )
+    text += "."
     return text

@@ -226,12 +226,7 @@ def build_report(
         if option_values
         else (options or ReportOptions())
     )
-    if format not in FORMATS:
-        raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
-    if engine not in ENGINES:
-        raise DataError(f"engine: got {engine!r}; expected one of {list(ENGINES)}")
-    if format == "pdf":
-        soffice()  # before the notebook runs: say now that LibreOffice is missing
+    _check_choices(format, engine)
     inst = load_instrument()
     responses, source = load_responses(data=data, db=db, cohort=cohort, instrument=inst)
     digest = data_hash(responses, inst)
@@ -265,17 +260,30 @@ def build_report(
     title = f"netsoc report - {inst.id} {inst.version}"
     if tables is not None:
         info["tables"] = [str(p) for p in write_tables(items, tables)]
-    if format in ("docx", "pdf"):
-        (write_docx if format == "docx" else write_pdf)(items, out_path, title=title)
-    else:
-        text = _html(
-            nb,
-            show_code=show_code,
-            title=title,
-            stamp_json=json.dumps(info, sort_keys=True).replace("</", "<\\/"),
-        )
-        partial = out_path.with_name(out_path.name + ".partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(out_path)
+    _write(format, nb, items, info, out_path, title=title, show_code=show_code)
     info["out"] = str(out_path)
     return info
+
+
+def _check_choices(format: str, engine: str) -> None:
+    """Refuse an unknown format or engine, and a PDF without LibreOffice, before anything runs."""
+    if format not in FORMATS:
+        raise DataError(f"format: got {format!r}; expected one of {list(FORMATS)}")
+    if engine not in ENGINES:
+        raise DataError(f"engine: got {engine!r}; expected one of {list(ENGINES)}")
+    if format == "pdf":
+        soffice()  # before the notebook runs: say now that LibreOffice is missing
+
+
+def _write(
+    format: str, nb: Any, items: Any, info: dict[str, Any], out_path: Path, *, title: str, show_code: bool
+) -> None:
+    """The report file: Word or PDF from the hand-over items, else the HTML page (written whole)."""
+    if format in ("docx", "pdf"):
+        (write_docx if format == "docx" else write_pdf)(items, out_path, title=title)
+        return
+    stamp = json.dumps(info, sort_keys=True).replace("</", "<\\/")
+    text = _html(nb, show_code=show_code, title=title, stamp_json=stamp)
+    partial = out_path.with_name(out_path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out_path)
