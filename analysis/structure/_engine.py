@@ -15,6 +15,7 @@ BFGS updates of its inverse, halving steps that do not decrease ``F``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -332,7 +333,7 @@ def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Esti
     for it in range(1, _MAX_ITER + 1):
         step = -hinv @ grad
         decrement = -grad @ step * n_total
-        t, f_new = _halve(lay, x, step, moments, f)
+        t, f_new = halve(lambda z: discrepancy(lay, z, moments), x, step, f)
         if not np.isfinite(f_new) or (f_new > f and t < 1e-10):
             return Estimate(x, f, info, it, False, "no step decreases the discrepancy")
         x = x + t * step
@@ -350,11 +351,12 @@ def _estimate(lay: Layout, moments: list[Moments], *, tol: float = 1e-6) -> Esti
     return Estimate(x, f, info, _MAX_ITER, False, f"no convergence in {_MAX_ITER} iterations")
 
 
-def _halve(lay: Layout, x: np.ndarray, step: np.ndarray, moments: list[Moments], f: float):
-    """The step length (1, 1/2, 1/4, ...) whose ``F`` does not exceed ``f``, and that ``F``."""
+def halve(objective: Callable[[np.ndarray], float], x: np.ndarray, step: np.ndarray, f: float):
+    """The step length (1, 1/2, 1/4, ...) whose ``objective(x + t * step)`` does not exceed
+    ``f``, and that value (the line search of every estimator's Newton-type iterations)."""
     t = 1.0
     while True:
-        f_new = discrepancy(lay, x + t * step, moments)
+        f_new = objective(x + t * step)
         if f_new <= f or t < 1e-10:
             return t, f_new
         t /= 2

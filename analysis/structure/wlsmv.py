@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from analysis.structure._engine import bfgs, inverse
+from analysis.structure._engine import bfgs, halve, inverse
 from analysis.structure._threads import one_blas_thread
 from analysis.structure.nacov import nacov
 from analysis.structure.ordinal_data import OrdinalSample, ordinal_sample
@@ -99,7 +99,7 @@ def estimate(lay: OrdLayout, groups: list[OrdGroup], start: np.ndarray | None = 
         hinv, grad = _gauss_newton(lay, x, groups)
         for it in range(1, _MAX_ITER + 1):
             step = hinv @ grad
-            t, new = _halve(lay, x, step, groups, stat)
+            t, new = halve(lambda z: _stat(lay, z, groups), x, step, stat)
             if new > stat:
                 return Fit(x, stat, it, False, "no step decreases the discrepancy")
             x = x + t * step
@@ -133,16 +133,6 @@ def _descent(lay: OrdLayout, x: np.ndarray, groups: list[OrdGroup]) -> np.ndarra
         resid = (grp.n - 1) * grp.weight * (grp.obs - implied(lay, x, g))
         grad += sparse_jacobian(lay, x, g).T @ resid
     return grad
-
-
-def _halve(lay: OrdLayout, x: np.ndarray, step: np.ndarray, groups: list[OrdGroup], stat: float):
-    """The step length (1, 1/2, 1/4, ...) whose ``T`` does not exceed ``stat``, and that ``T``."""
-    t = 1.0
-    while True:
-        new = _stat(lay, x + t * step, groups)
-        if new <= stat or t < 1e-10:
-            return t, new
-        t /= 2
 
 
 @dataclass
