@@ -19,6 +19,7 @@ from netsoc.dashboard import Dashboard, DashboardSettings
 from netsoc.dashboard.export import export_title, slides_html
 from netsoc.dashboard.pages import PAGE_SIZE, export_cards, page_html
 from survey.store import open_store
+from tests.browser.projector import OVERLAPS
 from tests.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,10 @@ LONG = "Ein sehr langer Kommentar über Netzwerke, Geselligkeit und Gespräche i
 
 #: The boxes of every visible text-bearing element inside ``root``: outside ``frame``
 #: (the page or the slide), overlapping another, or a negative zero.
-MEASURE = """([root, frame]) => {
+MEASURE = (
+    "([root, frame]) => {"
+    + OVERLAPS
+    + """
   const box = document.querySelector(frame).getBoundingClientRect();
   const scope = document.querySelector(root);
   const leaves = [...scope.querySelectorAll('h1,h2,p,li,th,td,dt,dd,caption,span,header,footer')]
@@ -36,13 +40,7 @@ MEASURE = """([root, frame]) => {
              && !el.closest('.visually-hidden, thead.visually-hidden'));
   const boxes = leaves.map(el => { const r = el.getBoundingClientRect();
       return {el, t: el.innerText.slice(0, 40), x: r.left, y: r.top, r: r.right, b: r.bottom}; });
-  const overlaps = [];
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const a = boxes[i], b = boxes[j];
-    if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
-    const w = Math.min(a.r, b.r) - Math.max(a.x, b.x), h = Math.min(a.b, b.b) - Math.max(a.y, b.y);
-    if (w > 1 && h > 1) overlaps.push([a.t, b.t]);
-  }
+  const overlaps = overlapsOf(boxes);
   const outside = boxes.filter(x => x.x < box.left - 1 || x.y < box.top - 1 || x.r > box.right + 1
                                     || x.b > box.bottom + 1).map(x => x.t);
   const cut = leaves.filter(el => el.scrollWidth > el.clientWidth + 1
@@ -51,6 +49,7 @@ MEASURE = """([root, frame]) => {
   const text = scope.innerText;
   return {overlaps, outside, cut, minus_zero: /[\u2212-]0(?![.,]?\\d)/.test(text), text};
 }"""
+)
 
 
 def _room(tmp_path, instrument, lang):
