@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from netsoc.server import free_port, wait_for_port
+from survey.store import open_store
 
 
 @pytest.fixture
@@ -57,3 +58,11 @@ def netsoc_server(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
+
+
+@pytest.fixture
+def store(tmp_path, instrument):
+    """A fresh SQLite store of the shipped instrument in the test's folder (closed after)."""
+    s = open_store(tmp_path / "room.sqlite", instrument=instrument)
+    yield s
+    s.close()

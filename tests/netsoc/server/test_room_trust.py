@@ -8,25 +8,16 @@ import asyncio
 from pathlib import Path
 
 import httpx
-import pytest
 
 from netsoc.form.persistence import RESUME_ATTEMPTS
 from netsoc.server.app import survey_app
 from netsoc.server.config import ServerConfig
 from netsoc.server.join import WRONG_PER_ADDRESS, WRONG_PER_SERVER
-from survey.store import open_store
 from tests.browser.protocol import HttpParticipant
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-@pytest.fixture
-def store(tmp_path, instrument):
-    s = open_store(tmp_path / "room.sqlite", instrument=instrument)
-    yield s
-    s.close()
 
 
 def make_app(store, secret="s" * 32, **settings):

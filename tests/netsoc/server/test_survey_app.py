@@ -11,19 +11,11 @@ import pytest
 
 from netsoc.server.app import survey_app
 from netsoc.server.config import ServerConfig
-from survey.store import open_store
 from tests.browser.protocol import HttpParticipant, boot_data, page_files
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-@pytest.fixture
-def store(tmp_path, instrument):
-    s = open_store(tmp_path / "room.sqlite", instrument=instrument)
-    yield s
-    s.close()
 
 
 def make_app(store, **settings):
