@@ -80,3 +80,18 @@ def served(tmp_path):
     yield start
     for cm in reversed(stack):
         cm.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def inst():
+    """The shipped instrument, loaded once per test module."""
+    from survey.instrument import load_instrument
+
+    return load_instrument()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, request):
+    """One real ``netsoc survey`` per test module, in an empty folder of its own."""
+    with run_server("survey", tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])) as s:
+        yield s

@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from survey.instrument import load_instrument
 from tests.browser.form import (
     answer_page,
     finish,
@@ -32,21 +31,9 @@ from tests.browser.form import (
     start_survey,
     stored,
 )
-from tests.browser.server import run_server
 
 pytestmark = pytest.mark.browser
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="module")
-def inst():
-    return load_instrument()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with run_server("survey", tmp_path_factory.mktemp("a11y")) as s:
-        yield s
 
 
 def axe_violations(page):

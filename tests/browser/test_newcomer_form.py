@@ -8,22 +8,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from survey.instrument import load_instrument
 from tests.browser.form import answer_page, next_page, on_page, phone, shown_ids, start_survey
-from tests.browser.server import run_server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def inst():
-    return load_instrument()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with run_server("survey", tmp_path_factory.mktemp("newcomer")) as s:
-        yield s
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from survey.instrument import load_instrument
 from survey.store import open_store
 from tests.browser.form import (
     answer_page,
@@ -30,17 +29,6 @@ from tests.browser.form import (
 from tests.browser.server import run_server
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def inst():
-    return load_instrument()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with run_server("survey", tmp_path_factory.mktemp("survey")) as s:
-        yield s
 
 
 def test_full_survey_stores_exactly_what_was_clicked(chromium_browser, server, inst, tmp_path):
